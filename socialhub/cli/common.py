@@ -1,0 +1,109 @@
+"""Shared CLI plumbing: global state, the hub, JSON and console output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from socialhub.config import LoadedConfig
+    from socialhub.services.hub import Hub
+
+
+@dataclass
+class CLIState:
+    """Options given before the noun (``socialhub --config F --debug …``)."""
+
+    config_path: str | None = None
+    debug: bool = False
+    quiet: bool = False
+    _config: LoadedConfig | None = None
+    _hub: Hub | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+state = CLIState()
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON to stdout instead of a table.")]
+
+
+def get_config() -> LoadedConfig:
+    """The effective configuration (loaded once per process)."""
+    if state._config is None:
+        from socialhub.config import load_config
+
+        state._config = load_config(state.config_path)
+        _install_logging(state._config)
+    return state._config
+
+
+def _install_logging(config: LoadedConfig) -> None:
+    from socialhub.logs import configure_logging
+
+    configure_logging(config.settings.logging.level, config.settings.logging.format)
+
+
+def get_hub() -> Hub:
+    """The hub for this process: config plus a schema-checked database."""
+    if state._hub is None:
+        from socialhub.services.hub import Hub
+
+        state._hub = Hub(get_config())
+    return state._hub
+
+
+def reset_state() -> None:
+    """Forget loaded config and hub (used between in-process CLI test runs)."""
+    if state._hub is not None:
+        state._hub.dispose()
+    state._config = None
+    state._hub = None
+    state.config_path = None
+    state.debug = False
+    state.quiet = False
+
+
+def _json_default(value: Any) -> Any:
+    from datetime import date, datetime
+    from decimal import Decimal
+    from pathlib import Path
+
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def emit_json(data: Any) -> None:
+    """Write ``data`` as JSON to stdout (one document, newline-terminated)."""
+    sys.stdout.write(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+    sys.stdout.write("\n")
+
+
+def out() -> Console:
+    """A Rich console on stdout, for data."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def err() -> Console:
+    """A Rich console on stderr, for diagnostics and progress."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def info(message: str) -> None:
+    """A diagnostic line on stderr (suppressed by --quiet)."""
+    if not state.quiet:
+        err().print(message)

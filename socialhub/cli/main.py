@@ -1,0 +1,121 @@
+"""The ``socialhub`` command: global options, noun registration, error mapping.
+
+Nouns live one per module in this package and are registered in ``NOUNS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Annotated
+
+import typer
+
+from socialhub import __version__
+from socialhub.cli.common import state
+
+app = typer.Typer(
+    name="socialhub",
+    help="A self-hosted social media hub that lives in the terminal.\n\n"
+    "Plan posts for many networks, keep brand voices, publish on time with the daemon.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# (module, attribute, command name, help) — each module defines a Typer sub-app
+# or a single command function. Order is the order in --help.
+NOUNS: list[tuple[str, str, str]] = [
+    ("socialhub.cli.accounts", "app", "accounts"),
+    ("socialhub.cli.posts", "app", "posts"),
+    ("socialhub.cli.calendar", "app", "calendar"),
+    ("socialhub.cli.slots", "app", "slots"),
+    ("socialhub.cli.campaigns", "app", "campaigns"),
+    ("socialhub.cli.voices", "app", "voices"),
+    ("socialhub.cli.manifests", "apply_app", "apply"),
+    ("socialhub.cli.manifests", "export_app", "export"),
+    ("socialhub.cli.manifests", "lint_app", "lint"),
+    ("socialhub.cli.importing", "app", "import"),
+    ("socialhub.cli.text", "app", "text"),
+    ("socialhub.cli.db", "app", "db"),
+    ("socialhub.cli.config_cmd", "app", "config"),
+    ("socialhub.cli.keys", "app", "keys"),
+    ("socialhub.cli.doctor", "app", "doctor"),
+    ("socialhub.cli.queue", "app", "queue"),
+    ("socialhub.cli.daemon", "app", "daemon"),
+    ("socialhub.cli.sandbox", "app", "sandbox"),
+    ("socialhub.cli.demo", "app", "demo"),
+    ("socialhub.cli.docs", "app", "docs"),
+    ("socialhub.cli.music", "app", "music"),
+    ("socialhub.cli.search_cmd", "app", "search"),
+    ("socialhub.cli.ai", "app", "ai"),
+    ("socialhub.cli.hashtags", "app", "hashtags"),
+]
+
+
+def _register() -> None:
+    for module_name, attr, name in NOUNS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # a noun still being built; absent from this install
+            raise
+        sub = getattr(module, attr)
+        app.add_typer(sub, name=name)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"socialhub {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    config: Annotated[
+        str | None,
+        typer.Option("--config", "-c", help="Config file (default: $SOCIALHUB_CONFIG, then "
+                     "the XDG config dir).", envvar=None, show_default=False),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Less chatter on stderr.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True,
+                           help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """socialhub: plan, write and publish social posts from the terminal."""
+    state.config_path = config
+    state.debug = debug
+    state.quiet = quiet
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map socialhub errors to one stderr line and an exit code."""
+    from socialhub.errors import SocialhubError
+
+    try:
+        app(args=argv, prog_name="socialhub")
+    except SocialhubError as exc:
+        if state.debug:
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(int(exc.exit_code))
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # a bug: keep the message short unless --debug
+        if state.debug:
+            raise
+        from socialhub.security.redact import redact
+
+        sys.stderr.write(f"error: unexpected {type(exc).__name__}: {redact(str(exc))} "
+                         "(run with --debug for the traceback)\n")
+        sys.exit(1)

@@ -1,0 +1,114 @@
+"""Engines and sessions for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from socialhub.errors import DatabaseError
+
+
+def is_sqlite(url: str) -> bool:
+    """True when ``url`` points at SQLite."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for in-memory or non-SQLite URLs."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _set_sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Let SQLAlchemy's BEGIN (and our BEGIN IMMEDIATE) drive transactions
+        # instead of pysqlite's implicit ones, which defer locking.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        # WAL: readers never block the writer, so the daemon and CLI can overlap.
+        cur.execute("PRAGMA journal_mode=WAL")
+        # SQLite ignores foreign keys unless told otherwise, per connection.
+        cur.execute("PRAGMA foreign_keys=ON")
+        # Wait for a competing writer instead of failing at once with "locked".
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # NORMAL is durable across application crashes in WAL mode, and much faster.
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    return on_connect
+
+
+def _begin_sqlite(conn: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front, so two writers never
+    # deadlock upgrading read locks; lease claims rely on this.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False) -> Engine:
+    """Create an engine for ``url``; a SQLite file's folder is created when missing.
+
+    Raises:
+        DatabaseError: the URL is malformed or names an unknown driver.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise DatabaseError("database URL is not valid (expected e.g. sqlite:///path or "
+                            "postgresql+psycopg://user@host/db)") from None
+    if parsed.get_backend_name() == "sqlite":
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
+        event.listen(engine, "connect", _set_sqlite_pragmas(busy_timeout_ms))
+        event.listen(engine, "begin", _begin_sqlite)
+        return engine
+    try:
+        return create_engine(url, echo=echo, pool_pre_ping=True)
+    except Exception as exc:
+        raise DatabaseError(f"cannot use database URL: {type(exc).__name__}") from None
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return a session factory whose objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on any error."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        raise describe_operational_error(exc) from None
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def describe_operational_error(exc: OperationalError) -> DatabaseError:
+    """Turn a driver error into one line a person can act on (no secrets)."""
+    text = str(exc.orig) if exc.orig is not None else str(exc)
+    if "database is locked" in text:
+        return DatabaseError("the SQLite database is locked by another process; "
+                             "try again, or stop the process holding it")
+    if "unable to open database file" in text:
+        return DatabaseError("cannot open the SQLite database file (check the path and "
+                             "permissions)")
+    first = text.strip().splitlines()[0] if text.strip() else type(exc.orig).__name__
+    return DatabaseError(f"database error: {first}")

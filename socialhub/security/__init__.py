@@ -1,0 +1,1 @@
+"""Secrets: encryption at rest, master-key sources, and log redaction."""

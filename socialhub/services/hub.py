@@ -1,0 +1,72 @@
+"""The one object front ends hold: configuration, database, and the current org.
+
+Front ends build a ``Hub`` from the loaded config and pass sessions from
+``hub.transaction()`` to service functions. Opening the database checks the
+schema revision (and creates a fresh database on first use).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from socialhub.config import LoadedConfig
+from socialhub.db.engine import make_engine, make_session_factory, transaction
+from socialhub.db.migrate import ensure_schema
+from socialhub.db.models import Membership, Organization, User
+
+
+class Hub:
+    """Configuration plus a lazily opened, schema-checked database."""
+
+    def __init__(self, config: LoadedConfig, *, check_schema: bool = True) -> None:
+        self.config = config
+        self._check_schema = check_schema
+        self._org_id: int | None = None
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The database engine; the schema is verified (or created) on first use."""
+        db = self.config.settings.database
+        engine = make_engine(self.config.database_url, busy_timeout_ms=db.busy_timeout_ms,
+                             echo=db.echo)
+        if self._check_schema:
+            ensure_schema(engine)
+        return engine
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        """Session factory bound to ``engine``."""
+        return make_session_factory(self.engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with transaction(self.sessions) as session:
+            yield session
+
+    def org_id(self, session: Session) -> int:
+        """The id of the configured organization, created (with an owner) on first use."""
+        if self._org_id is not None:
+            return self._org_id
+        name = self.config.settings.organization
+        org = session.scalar(select(Organization).where(Organization.name == name))
+        if org is None:
+            org = Organization(name=name)
+            user = User(name="owner")
+            session.add_all([org, user])
+            session.flush()
+            session.add(Membership(org_id=org.id, user_id=user.id, role="owner"))
+            session.flush()
+        self._org_id = org.id
+        return org.id
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()

@@ -1,0 +1,165 @@
+"""Shared fixtures: an isolated home, an in-process CLI, and both databases.
+
+Every database test runs twice, on SQLite and on a real PostgreSQL cluster
+started from the machine's binaries. Without the binaries the PostgreSQL half
+skips loudly, unless SOCIALHUB_REQUIRE_POSTGRES=1 (set by .ci/run), which turns
+the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.pgcluster import PostgresCluster, find_pg_bin
+
+# A fixed master key for tests; never a real secret.
+TEST_MASTER_KEY = "dGVzdC1tYXN0ZXIta2V5LW5vdC1hLXNlY3JldC0wMDA="
+
+
+@dataclass
+class CLIResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> object:
+        import json
+
+        return json.loads(self.stdout)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        reason = "PostgreSQL binaries not found: PostgreSQL tests NOT RUN"
+        if os.environ.get("SOCIALHUB_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason + " (SOCIALHUB_REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    cluster = PostgresCluster(bin_dir)
+    cluster.start()
+    _make_template(cluster)
+    yield cluster
+    cluster.stop()
+
+
+def _make_template(cluster: PostgresCluster) -> None:
+    from sqlalchemy import create_engine, text
+
+    from socialhub.db.migrate import upgrade
+
+    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE sh_template"))
+    engine = create_engine(cluster.url("sh_template"))
+    upgrade(engine, backup=False)
+    engine.dispose()
+    admin.dispose()
+
+
+_db_counter = itertools.count()
+
+
+def new_pg_database(cluster: PostgresCluster, *, migrated: bool = True) -> str:
+    """Create a fresh database (at head when ``migrated``) and return its URL."""
+    from sqlalchemy import create_engine, text
+
+    name = f"sh_test_{os.getpid()}_{next(_db_counter)}"
+    admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        template = " TEMPLATE sh_template" if migrated else ""
+        conn.execute(text(f"CREATE DATABASE {name}{template}"))
+    admin.dispose()
+    return cluster.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, migrated database: SQLite file or PostgreSQL database."""
+    if request.param == "sqlite":
+        from sqlalchemy import create_engine
+
+        from socialhub.db.engine import make_engine
+        from socialhub.db.migrate import upgrade
+
+        url = f"sqlite:///{tmp_path / 'test.sqlite'}"
+        engine = make_engine(url)
+        upgrade(engine, backup=False)
+        engine.dispose()
+        del create_engine
+        return url
+    cluster = request.getfixturevalue("pg_cluster")
+    return new_pg_database(cluster)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An isolated SOCIALHUB_HOME with no inherited SOCIALHUB_* settings."""
+    for key in list(os.environ):
+        if key.startswith("SOCIALHUB_") and key not in (
+            "SOCIALHUB_REQUIRE_POSTGRES", "SOCIALHUB_REQUIRE_PDS", "SOCIALHUB_PG_BIN"
+        ):
+            monkeypatch.delenv(key)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    root = tmp_path / "home"
+    monkeypatch.setenv("SOCIALHUB_HOME", str(root))
+    monkeypatch.setenv("SOCIALHUB_MASTER_KEY", TEST_MASTER_KEY)
+    monkeypatch.setenv("SOCIALHUB_SECURITY_USE_KEYRING", "false")
+    monkeypatch.setenv("TZ", "UTC")
+    return root
+
+
+@pytest.fixture
+def db_home(home: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An isolated home whose database (SQLite or PostgreSQL) is fresh and migrated."""
+    monkeypatch.setenv("SOCIALHUB_DATABASE_URL", database_url)
+    return database_url
+
+
+def run_cli(*args: str, input: str | None = None) -> CLIResult:
+    """Run ``socialhub ARGS`` in-process and capture exit code, stdout and stderr."""
+    from socialhub.cli.common import reset_state
+    from socialhub.cli.main import main
+
+    reset_state()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = 0
+    old_stdin = None
+    if input is not None:
+        import sys
+
+        old_stdin, sys.stdin = sys.stdin, io.StringIO(input)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        if old_stdin is not None:
+            import sys
+
+            sys.stdin = old_stdin
+        reset_state()
+    return CLIResult(code, stdout.getvalue(), stderr.getvalue())
+
+
+@pytest.fixture
+def cli(home: Path) -> Callable[..., CLIResult]:
+    """Run the CLI in-process inside the isolated home (embedded SQLite database)."""
+    return run_cli
+
+
+@pytest.fixture
+def dbcli(db_home: str) -> Callable[..., CLIResult]:
+    """Run the CLI in-process against both databases (parametrised)."""
+    return run_cli
