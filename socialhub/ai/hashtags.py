@@ -1,0 +1,104 @@
+"""Hashtags from keywords: pure and deterministic, sized to each platform's custom.
+
+The count follows what each network rewards (one topic tag on Threads, two on X,
+many on Instagram), never above the platform's hard cap from ``core.text``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from socialhub.ai import text_features as tf
+from socialhub.core.text import rules_for
+
+# Recommended hashtag counts per platform (custom, not a hard rule).
+RECOMMENDED: dict[str, int] = {
+    "sandbox": 3, "bluesky": 2, "mastodon": 3, "x": 2, "linkedin": 3, "threads": 1,
+    "instagram": 10, "facebook": 2, "reddit": 0, "pinterest": 5, "youtube": 3, "tiktok": 4,
+}
+
+_CAMEL_SPLIT_RE = re.compile(r"[^0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
+
+
+def recommended_count(platform: str) -> int:
+    """How many hashtags a post on ``platform`` should carry at most (by custom)."""
+    rules = rules_for(platform)
+    count = RECOMMENDED.get(rules.platform, 3)
+    return min(count, rules.max_hashtags) if rules.max_hashtags is not None else count
+
+
+def to_hashtag(phrase: str) -> str:
+    """``"open source tools"`` → ``#OpenSourceTools`` (letters and digits only)."""
+    parts = [p for p in _CAMEL_SPLIT_RE.split(phrase) if p]
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        word = parts[0]
+        return "#" + (word if any(c.isupper() for c in word[1:]) else word[:1].upper() + word[1:])
+    return "#" + "".join(p[:1].upper() + p[1:] for p in parts)
+
+
+def keywords(text: str, limit: int = 10) -> list[str]:
+    """Content words and two-word names of ``text``, most telling first.
+
+    Capitalised words (names, products) weigh more; ties keep text order.
+    """
+    ws = tf.words(text)
+    scores: Counter[str] = Counter()
+    first_seen: dict[str, int] = {}
+    for i, w in enumerate(ws):
+        low = w.lower().strip("'’-")
+        if low in tf.STOPWORDS or len(low) < 3 or low.endswith(("'s", "’s")):
+            continue
+        key = low
+        scores[key] += 2 if w[:1].isupper() and i > 0 else 1
+        first_seen.setdefault(key, i)
+        if i + 1 < len(ws) and w[:1].isupper() and ws[i + 1][:1].isupper():
+            pair = f"{low} {ws[i + 1].lower()}"
+            scores[pair] += 3
+            first_seen.setdefault(pair, i)
+    # A word's length tells a little about how specific it is.
+    ranked = sorted(scores, key=lambda k: (-(scores[k] + min(len(k), 12) / 12), first_seen[k]))
+    out: list[str] = []
+    for k in ranked:
+        if any(k in longer.split() for longer in out if " " in longer):
+            continue
+        out.append(k)
+        if len(out) == limit:
+            break
+    return out
+
+
+def suggest_hashtags(text: str, platform: str, *, count: int | None = None,
+                     favourites: list[str] | None = None) -> list[str]:
+    """Suggest hashtags for ``text`` on ``platform``.
+
+    Args:
+        text: The post or idea.
+        platform: A platform name from ``core.text.PLATFORMS``.
+        count: How many at most (default: the platform's recommended count).
+        favourites: Hashtags the voice uses often; those matching the text's
+            keywords come first.
+
+    Returns:
+        Distinct hashtags (with ``#``), none already present in ``text``.
+    """
+    n = recommended_count(platform) if count is None else count
+    cap = rules_for(platform).max_hashtags
+    if cap is not None:
+        n = min(n, cap)
+    if n <= 0:
+        return []
+    present = {t.lower() for t in tf.hashtags(text)}
+    kws = keywords(text, limit=max(10, n * 2))
+    out: list[str] = []
+    for fav in favourites or []:
+        bare = fav.lstrip("#").lower()
+        if any(bare == k.replace(" ", "") for k in kws):
+            out.append(fav if fav.startswith("#") else "#" + fav)
+    for k in kws:
+        tag = to_hashtag(k)
+        if tag and tag.lower() not in {o.lower() for o in out}:
+            out.append(tag)
+    return [t for t in out if t.lower() not in present][:n]

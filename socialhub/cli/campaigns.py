@@ -1,0 +1,87 @@
+"""``socialhub campaigns``: named groups of posts with dates and a budget."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+
+app = typer.Typer(help="Add, list and show campaigns.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="A short name: letters, digits, '.', '_', '-'.")],
+    description: Annotated[str | None, typer.Option("--description", "-d")] = None,
+    status: Annotated[str, typer.Option(
+        "--status", help="planned, active, paused, completed or archived.")] = "planned",
+    starts: Annotated[str | None, typer.Option("--starts", help="YYYY-MM-DD")] = None,
+    ends: Annotated[str | None, typer.Option("--ends", help="YYYY-MM-DD")] = None,
+    budget: Annotated[str | None, typer.Option("--budget", help="Amount, e.g. 1500.00")] = None,
+    currency: Annotated[str | None, typer.Option("--currency", help="ISO code, e.g. EUR")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Create a campaign.
+
+    Example: socialhub campaigns add spring --starts 2026-03-01 --ends 2026-04-30 --budget 900
+    """
+    from socialhub.services.campaigns import (
+        add_campaign,
+        campaign_summary,
+        parse_budget,
+        parse_date,
+    )
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        c = add_campaign(s, hub.org_id(s), name, description=description, status=status,
+                         starts_on=parse_date(starts, "--starts"),
+                         ends_on=parse_date(ends, "--ends"), budget=parse_budget(budget),
+                         currency=currency)
+        data = campaign_summary(s, c)
+    if json_:
+        emit_json(data)
+    else:
+        info(f"added campaign {name}")
+
+
+@app.command("list")
+def list_(json_: JsonOption = False) -> None:
+    """List campaigns with dates and post counts."""
+    from socialhub.services.campaigns import campaign_summary, list_campaigns
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        rows = [campaign_summary(s, c) for c in list_campaigns(s, hub.org_id(s))]
+    if json_:
+        emit_json(rows)
+        return
+    if not rows:
+        info("no campaigns yet: add one with `socialhub campaigns add NAME`")
+        return
+    from rich.table import Table
+
+    table = Table("name", "status", "starts", "ends", "budget", "posts")
+    for r in rows:
+        budget = f"{r['budget']} {r['currency'] or ''}".strip() if r["budget"] else "-"
+        table.add_row(r["name"], r["status"], str(r["starts_on"] or "-"),
+                      str(r["ends_on"] or "-"), budget, str(sum(r["posts"].values())))
+    out().print(table)
+
+
+@app.command("show")
+def show(name: Annotated[str, typer.Argument()], json_: JsonOption = False) -> None:
+    """Show a campaign and how many of its posts are in each state."""
+    from socialhub.services.campaigns import campaign_summary, get_campaign
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        data = campaign_summary(s, get_campaign(s, hub.org_id(s), name))
+    if json_:
+        emit_json(data)
+        return
+    console = out()
+    for key, value in data.items():
+        console.print(f"{key:>12}: {value if value not in (None, {}) else '-'}")

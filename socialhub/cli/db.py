@@ -1,0 +1,76 @@
+"""``socialhub db``: schema migrations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from socialhub.cli.common import JsonOption, emit_json, get_config, info, out
+
+app = typer.Typer(help="Upgrade, inspect or downgrade the database schema.",
+                  no_args_is_help=True)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from socialhub.db.engine import make_engine
+
+    cfg = get_config()
+    return make_engine(cfg.database_url, busy_timeout_ms=cfg.settings.database.busy_timeout_ms)
+
+
+@app.command("upgrade")
+def upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    no_backup: Annotated[bool, typer.Option("--no-backup", help="Skip the SQLite backup.")]
+    = False,
+) -> None:
+    """Upgrade the schema (a SQLite file is copied to backups/ first)."""
+    from socialhub.db.migrate import current_revision, upgrade as do_upgrade
+
+    engine = _engine()
+    before = current_revision(engine)
+    backup = do_upgrade(engine, revision, backup=not no_backup,
+                        backups_dir=get_config().paths.backups_dir)
+    after = current_revision(engine)
+    engine.dispose()
+    if backup:
+        info(f"backed up the database to {backup}")
+    if before == after:
+        info(f"already at {after}")
+    else:
+        info(f"upgraded {before or 'empty database'} → {after}")
+
+
+@app.command("current")
+def current(json_: JsonOption = False) -> None:
+    """Print the schema revision of the database and the one this version needs."""
+    from socialhub.db.migrate import current_revision, head_revision
+
+    engine = _engine()
+    data = {"current": current_revision(engine), "head": head_revision()}
+    engine.dispose()
+    data["up_to_date"] = data["current"] == data["head"]
+    if json_:
+        emit_json(data)
+    else:
+        out().print(f"{data['current'] or '(empty)'}{'' if data['up_to_date'] else ' (head: ' + str(data['head']) + ')'}")
+
+
+@app.command("downgrade")
+def downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Downgrade the schema (may drop data; a SQLite file is backed up first)."""
+    from socialhub.db.migrate import backup_sqlite, current_revision, downgrade as do_downgrade
+
+    if not yes and not typer.confirm(f"Downgrade the database to {revision}? Data may be lost"):
+        raise typer.Exit(1)
+    engine = _engine()
+    backup = backup_sqlite(engine, get_config().paths.backups_dir)
+    if backup:
+        info(f"backed up the database to {backup}")
+    do_downgrade(engine, revision)
+    info(f"now at {current_revision(engine) or 'base'}")
+    engine.dispose()

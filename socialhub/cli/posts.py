@@ -1,0 +1,304 @@
+"""``socialhub posts``: drafts, per-account variants, and their schedule."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out
+from socialhub.errors import ValidationError
+
+if TYPE_CHECKING:
+    from socialhub.core.when import When
+
+app = typer.Typer(help="Create, edit, schedule and inspect posts.", no_args_is_help=True)
+
+TargetOpt = Annotated[list[str] | None, typer.Option(
+    "--target", "-t", help="An account to post to (platform:@handle); repeat for several.")]
+TextOpt = Annotated[list[str] | None, typer.Option(
+    "--text", help="Text for one target instead of the body: ACCOUNT=TEXT; repeatable.")]
+AtOpt = Annotated[str | None, typer.Option(
+    "--at", help="When: 'YYYY-MM-DD HH:MM [Zone/Name]' (zone defaults to config timezone).")]
+SplitOpt = Annotated[bool, typer.Option(
+    "--split", help="Split over-length text into a thread where the platform has threads.")]
+
+
+def _read_body(body: str | None) -> str | None:
+    if body == "-":
+        return sys.stdin.read()
+    return body
+
+
+def _parse_texts(items: list[str] | None) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ValidationError(f"--text {item!r} must look like ACCOUNT=TEXT")
+        ref, text = item.split("=", 1)
+        texts[ref.strip()] = text
+    return texts
+
+
+def _parse_at(at: str | None) -> When | None:
+    if at is None:
+        return None
+    from socialhub.core.when import parse_when
+    from socialhub.services.clock import display_zone
+
+    return parse_when(at, display_zone(get_config().settings))
+
+
+def _notify_daemon(session: Any) -> None:
+    try:
+        mod = importlib.import_module("socialhub.services.publishing")
+    except ModuleNotFoundError:
+        return
+    notify = getattr(mod, "notify_schedule_changed", None)
+    if notify is not None:
+        notify(session)
+
+
+def _render_post(data: dict[str, Any]) -> None:
+    console = out()
+    console.print(f"[bold]{data['name']}[/bold] (id {data['id']}) — {data['status']}")
+    if data["campaign"]:
+        console.print(f"campaign: {data['campaign']}")
+    if data["tags"]:
+        console.print(f"tags: {', '.join(data['tags'])}")
+    console.print(f"body: {data['body']}")
+    for t in data["targets"]:
+        d = t["delivery"] or {}
+        status = d.get("status", "not scheduled")
+        console.print(f"  → {t['account']}  {t['at'] or '(no time)'}  [{status}]")
+        parts = t["thread"] or [t["text"]]
+        for i, part in enumerate(parts, 1):
+            prefix = f"{i}/{len(parts)} " if len(parts) > 1 else ""
+            console.print(f"      {prefix}{part}")
+        if d.get("remote_url"):
+            console.print(f"      {d['remote_url']}")
+        if d.get("last_error"):
+            console.print(f"      [red]{d['last_error']}[/red]")
+
+
+@app.command("create")
+def create(
+    body: Annotated[str | None, typer.Option("--body", "-b", help="The post's text ('-' reads "
+                                             "stdin).")] = None,
+    target: TargetOpt = None,
+    text: TextOpt = None,
+    at: AtOpt = None,
+    next_slot: Annotated[bool, typer.Option("--next-slot", help="Schedule each target in its "
+                                            "next free weekly slot.")] = False,
+    name: Annotated[str | None, typer.Option("--name", help="A unique name (default: post-ID).")]
+    = None,
+    campaign: Annotated[str | None, typer.Option("--campaign")] = None,
+    voice: Annotated[str | None, typer.Option("--voice")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Repeatable.")] = None,
+    paid: Annotated[bool, typer.Option("--paid", help="A paid partnership (needs a "
+                                       "disclosure).")] = False,
+    split: SplitOpt = False,
+    json_: JsonOption = False,
+) -> None:
+    """Create a post; with --at or --next-slot it is scheduled at once.
+
+    Example: socialhub posts create -b "We ship Monday" -t bluesky:@shop.example.com
+    --at "2026-12-01 09:00 Europe/Berlin"
+    """
+    from socialhub.services.clock import now_utc
+    from socialhub.services.posts import TargetSpec, create_post
+    from socialhub.services.scheduling import post_summary, schedule_post
+
+    texts = _parse_texts(text)
+    refs = list(dict.fromkeys([*(target or []), *texts]))
+    if not refs:
+        raise ValidationError("a post needs at least one --target platform:@handle")
+    when = _parse_at(at)
+    hub = get_hub()
+    with hub.transaction() as s:
+        org = hub.org_id(s)
+        specs = [TargetSpec(account=r, text=texts.get(r)) for r in refs]
+        post = create_post(s, org, body=_read_body(body) or "", targets=specs, name=name,
+                           campaign=campaign, voice=voice, tags=tag, paid=paid, split=split)
+        if when is not None or next_slot:
+            schedule_post(s, org, post.name, at=when, next_slot=next_slot, now=now_utc())
+            _notify_daemon(s)
+        data = post_summary(s, post)
+    if json_:
+        emit_json(data)
+    else:
+        info(f"created post {data['name']} ({data['status']})")
+
+
+@app.command("list")
+def list_(
+    status: Annotated[str | None, typer.Option("--status", help="draft, scheduled, published…")]
+    = None,
+    campaign: Annotated[str | None, typer.Option("--campaign")] = None,
+    account: Annotated[str | None, typer.Option("--account", help="platform:@handle")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """List posts, earliest scheduled first."""
+    from socialhub.services.posts import list_posts
+    from socialhub.services.scheduling import post_summary
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        rows = [post_summary(s, p) for p in list_posts(s, hub.org_id(s), status=status,
+                                                       campaign=campaign, account=account)]
+    if json_:
+        emit_json(rows)
+        return
+    if not rows:
+        info("no posts match")
+        return
+    from rich.table import Table
+
+    table = Table("name", "status", "when", "targets", "text")
+    for r in rows:
+        times = sorted({t["at"] for t in r["targets"] if t["at"]})
+        first = r["body"] or (r["targets"][0]["text"] if r["targets"] else "")
+        table.add_row(r["name"], r["status"], times[0] if times else "-",
+                      ", ".join(t["account"] for t in r["targets"]),
+                      first[:40] + ("…" if len(first) > 40 else ""))
+    out().print(table)
+
+
+@app.command("show")
+def show(ref: Annotated[str, typer.Argument(help="Post name or id.")],
+         json_: JsonOption = False) -> None:
+    """Show a post with each target's text, time and delivery status."""
+    from socialhub.services.posts import get_post
+    from socialhub.services.scheduling import post_summary
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        data = post_summary(s, get_post(s, hub.org_id(s), ref))
+    if json_:
+        emit_json(data)
+    else:
+        _render_post(data)
+
+
+@app.command("edit")
+def edit(
+    ref: Annotated[str, typer.Argument(help="Post name or id.")],
+    body: Annotated[str | None, typer.Option("--body", "-b", help="New body ('-' reads stdin); "
+                                             "flows into variants without their own text.")]
+    = None,
+    text: TextOpt = None,
+    add_target: Annotated[list[str] | None, typer.Option("--add-target")] = None,
+    remove_target: Annotated[list[str] | None, typer.Option("--remove-target")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Rename the post.")] = None,
+    campaign: Annotated[str | None, typer.Option("--campaign", help="'' removes it.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Replace the tags.")] = None,
+    split: SplitOpt = False,
+    json_: JsonOption = False,
+) -> None:
+    """Edit a post's body, per-target text, targets, name, campaign or tags."""
+    from socialhub.services.posts import edit_post
+    from socialhub.services.scheduling import post_summary, sync_delivery
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        post = edit_post(s, hub.org_id(s), ref, body=_read_body(body), name=name,
+                         campaign=campaign, tags=tag, texts=_parse_texts(text),
+                         add_targets=add_target, remove_targets=remove_target, split=split)
+        for v in post.variants:
+            if v.scheduled_at is not None:
+                sync_delivery(s, v)
+        data = post_summary(s, post)
+    if json_:
+        emit_json(data)
+    else:
+        info(f"updated post {data['name']}")
+
+
+@app.command("schedule")
+def schedule(
+    ref: Annotated[str, typer.Argument(help="Post name or id.")],
+    at: AtOpt = None,
+    next_slot: Annotated[bool, typer.Option("--next-slot", help="Use each target's next free "
+                                            "weekly slot.")] = False,
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", "-t", help="Only these targets (default: all).")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Schedule a post (all targets, or some) at a time or in the next free slots.
+
+    Example: socialhub posts schedule spring-launch --at "2026-12-01 09:00 Europe/Berlin"
+    """
+    from socialhub.services.clock import now_utc
+    from socialhub.services.scheduling import post_summary, schedule_post
+
+    if at and next_slot:
+        raise ValidationError("give --at or --next-slot, not both")
+    when = _parse_at(at)
+    hub = get_hub()
+    with hub.transaction() as s:
+        post = schedule_post(s, hub.org_id(s), ref, at=when, next_slot=next_slot,
+                             accounts=target, now=now_utc())
+        _notify_daemon(s)
+        data = post_summary(s, post)
+    if json_:
+        emit_json(data)
+    else:
+        for t in data["targets"]:
+            info(f"{data['name']} → {t['account']} at {t['at']}")
+
+
+@app.command("unschedule")
+def unschedule(ref: Annotated[str, typer.Argument(help="Post name or id.")]) -> None:
+    """Take a post off the calendar; it becomes a draft again."""
+    from socialhub.services.scheduling import unschedule_post
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        post = unschedule_post(s, hub.org_id(s), ref)
+        name = post.name
+    info(f"unscheduled {name}")
+
+
+@app.command("cancel")
+def cancel(ref: Annotated[str, typer.Argument(help="Post name or id.")]) -> None:
+    """Cancel a post: nothing more of it goes out."""
+    from socialhub.services.scheduling import cancel_post
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        post = cancel_post(s, hub.org_id(s), ref)
+        name = post.name
+    info(f"canceled {name}")
+
+
+@app.command("remove")
+def remove(
+    ref: Annotated[str, typer.Argument(help="Post name or id.")],
+    force: Annotated[bool, typer.Option("--force", help="Remove even if part of it went out.")]
+    = False,
+) -> None:
+    """Delete a post with its variants and queue entries."""
+    from socialhub.services.posts import remove_post
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        post = remove_post(s, hub.org_id(s), ref, force=force)
+        name = post.name
+    info(f"removed {name}")
+
+
+def _extend() -> None:
+    # Commands owned by other modules (AI generation, publish-now) join this noun.
+    for module_name in ("socialhub.cli.posts_ai", "socialhub.cli.posts_publish"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(app)
+
+
+_extend()

@@ -1,0 +1,119 @@
+"""Parsing "when" a post goes out: a local wall-clock time in a named zone.
+
+A schedule keeps the local time and zone a person meant, plus the UTC
+instant; recomputing the instant from the local time keeps a post at 09:00
+Berlin time across a DST change. Times that do not exist (the skipped hour on
+a spring-forward day) or are ambiguous are refused, not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from socialhub.errors import ValidationError
+
+_WHEN_RE = re.compile(
+    r"^\s*(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{1,2}:\d{2}(?::\d{2})?)"
+    r"(?P<offset>Z|[+-]\d{2}:?\d{2})?(?:\s+(?P<zone>[A-Za-z_+\-/0-9]+))?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class When:
+    """An intended publication time: local wall clock, its zone, and the UTC instant."""
+
+    local: datetime  # naive wall-clock time in ``zone``
+    zone: str
+    utc: datetime
+
+    @property
+    def local_text(self) -> str:
+        """The local time as stored and shown: ``YYYY-MM-DDTHH:MM[:SS]``."""
+        fmt = "%Y-%m-%dT%H:%M:%S" if self.local.second else "%Y-%m-%dT%H:%M"
+        return self.local.strftime(fmt)
+
+    def __str__(self) -> str:
+        return f"{self.local_text} {self.zone}"
+
+
+def load_zone(name: str) -> ZoneInfo:
+    """Return the IANA zone ``name``.
+
+    Raises:
+        ValidationError: no such zone.
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = sorted(z for z in available_timezones() if z.lower().endswith(name.lower()))[:3]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValidationError(f"unknown time zone {name!r}{hint}") from None
+
+
+def localize(local: datetime, zone: str) -> When:
+    """Attach ``zone`` to a naive wall-clock time, refusing non-existent or ambiguous times.
+
+    Raises:
+        ValidationError: the time is skipped or repeated by a DST change in ``zone``.
+    """
+    tz = load_zone(zone)
+    early = local.replace(tzinfo=tz, fold=0)
+    late = local.replace(tzinfo=tz, fold=1)
+    if early.utcoffset() != late.utcoffset():
+        # Round-trip through UTC: a skipped time does not come back as itself.
+        back = early.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+        if back != local:
+            raise ValidationError(
+                f"{local:%Y-%m-%d %H:%M} does not exist in {zone} (clocks spring forward "
+                "that night); pick another time"
+            )
+        raise ValidationError(
+            f"{local:%Y-%m-%d %H:%M} happens twice in {zone} (clocks fall back that night); "
+            "pick another time or give a UTC offset"
+        )
+    return When(local=local, zone=zone, utc=early.astimezone(UTC))
+
+
+def parse_when(text: str, default_zone: str) -> When:
+    """Parse ``"2026-12-01 09:00 Europe/Berlin"`` (zone optional, or an offset/``Z``).
+
+    Raises:
+        ValidationError: the text is not a date and time, or names a bad zone or time.
+    """
+    m = _WHEN_RE.match(text)
+    if not m:
+        raise ValidationError(
+            f"cannot read time {text!r}: expected 'YYYY-MM-DD HH:MM [Zone/Name]', "
+            "e.g. '2026-12-01 09:00 Europe/Berlin'"
+        )
+    fmt = "%Y-%m-%d %H:%M:%S" if m["time"].count(":") == 2 else "%Y-%m-%d %H:%M"
+    try:
+        local = datetime.strptime(f"{m['date']} {m['time']}", fmt)
+    except ValueError:
+        raise ValidationError(f"{text!r} is not a valid calendar date and time") from None
+    if m["offset"]:
+        if m["zone"]:
+            raise ValidationError(f"{text!r}: give a UTC offset or a zone name, not both")
+        off = m["offset"]
+        if off == "Z":
+            delta = timedelta(0)
+        else:
+            sign = -1 if off[0] == "-" else 1
+            digits = off[1:].replace(":", "")
+            delta = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        utc = (local - delta).replace(tzinfo=UTC)
+        return When(local=utc.replace(tzinfo=None), zone="UTC", utc=utc)
+    return localize(local, m["zone"] or default_zone)
+
+
+def require_future(when: When, now: datetime, *, what: str = "time") -> None:
+    """Refuse a time that has already passed.
+
+    Raises:
+        ValidationError: ``when`` is at or before ``now``.
+    """
+    if when.utc <= now:
+        raise ValidationError(f"{what} {when} is in the past")

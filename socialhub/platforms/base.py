@@ -1,0 +1,174 @@
+"""The adapter interface every platform module implements.
+
+Adapters are synchronous (the delivery engine runs them in a thread pool with
+per-platform and per-account caps), hold no database session, and report
+progress through callbacks so the engine can save each remote id the moment
+the platform answers. They raise only the classes in ``platforms.errors``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a platform supports; the engine and validators consult these flags."""
+
+    threads: bool = False
+    media: bool = False
+    alt_text: bool = False
+    first_comment: bool = False
+    delete: bool = False
+    metrics: bool = False
+    refresh: bool = False
+    idempotency: bool = False  # the platform dedupes a repeated key itself
+    lookup: bool = False  # find_by_idempotency_key can find an earlier send
+    text_only: bool = True  # False: a post needs media (Instagram, TikTok, …)
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """The non-secret facts about the account being published to."""
+
+    account_id: int
+    platform: str
+    handle: str
+    external_id: str | None = None
+    base_url: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Tokens:
+    """Decrypted credentials handed to an adapter (never logged)."""
+
+    access_token: str | None = None
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    scopes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One attachment: a local file (or URL for pull-based platforms) with alt text."""
+
+    path: Path | None = None
+    url: str | None = None
+    mime: str | None = None
+    alt_text: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishedPart:
+    """One post that exists on the platform (a thread has several)."""
+
+    index: int
+    remote_id: str
+    url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. Bluesky's cid
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """Everything needed to publish one delivery.
+
+    ``parts`` is the thread (one element for a single post); ``media`` goes
+    with the first part. ``already_published`` lets a thread resume after the
+    last part that went out; the adapter must not resend those.
+    """
+
+    idempotency_key: str
+    parts: list[str]
+    media: list[MediaItem] = field(default_factory=list)
+    first_comment: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    already_published: list[PublishedPart] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """The outcome of a complete publish: the first part is the post's identity."""
+
+    parts: list[PublishedPart]
+
+    @property
+    def remote_id(self) -> str:
+        return self.parts[0].remote_id
+
+    @property
+    def url(self) -> str | None:
+        return self.parts[0].url
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Engagement counts for one remote post; None where the platform has no such count."""
+
+    impressions: int | None = None
+    likes: int | None = None
+    replies: int | None = None
+    reposts: int | None = None
+    quotes: int | None = None
+    clicks: int | None = None
+    saves: int | None = None
+    video_views: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+#: Called with each part the moment the platform confirms it.
+PartCallback = Callable[[PublishedPart], None]
+#: Called with new tokens the moment a refresh succeeds (rotated refresh tokens!).
+TokensCallback = Callable[[Tokens], None]
+
+
+class PlatformAdapter(abc.ABC):
+    """One social network. Subclasses set ``name`` and ``capabilities``."""
+
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+
+    def __init__(self, account: AccountInfo, tokens: Tokens, *,
+                 on_tokens: TokensCallback | None = None, timeout_s: float = 30.0) -> None:
+        self.account = account
+        self.tokens = tokens
+        self.on_tokens = on_tokens
+        self.timeout_s = timeout_s
+
+    def validate(self, request: PublishRequest) -> list[str]:
+        """Problems that would make the platform refuse ``request`` (empty: looks fine)."""
+        return []
+
+    @abc.abstractmethod
+    def publish(self, request: PublishRequest, on_part: PartCallback) -> PublishResult:
+        """Publish every part not yet in ``request.already_published``, in order.
+
+        Raises:
+            AdapterError: a subclass from ``platforms.errors``.
+        """
+
+    def find_by_idempotency_key(self, request: PublishRequest) -> list[PublishedPart] | None:
+        """Look for parts an earlier, unconfirmed send created; None when nothing is found."""
+        return None
+
+    def delete(self, remote_id: str) -> None:
+        """Delete a published post."""
+        raise NotImplementedError(f"{self.name} cannot delete posts")
+
+    def refresh(self) -> Tokens:
+        """Get fresh tokens; must call ``on_tokens`` before returning (rotation is atomic)."""
+        raise NotImplementedError(f"{self.name} tokens cannot be refreshed")
+
+    def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
+        """Current metrics for each remote id (missing ids: deleted or not visible)."""
+        return {}
+
+    def close(self) -> None:
+        """Release network resources."""

@@ -1,0 +1,328 @@
+"""The local search HTTP API (FastAPI): docs search and writes, music search, health.
+
+``create_app(config)`` is what ``socialhub search serve`` runs and what the
+daemon mounts. Every error, whatever raised it (a bad query, a missing
+field, a wrong token, an unknown route, a locked sidecar), has one JSON
+shape: ``{"error": {"code", "message", "detail"}}``. Writes to the docs
+library go through this API (or the CLI) so the FTS triggers keep the index
+consistent; other tools on the machine should not write the file directly.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from socialhub import __version__
+from socialhub.config import LoadedConfig
+from socialhub.errors import (
+    ConflictError,
+    DatabaseError,
+    NotFoundError,
+    SocialhubError,
+    ValidationError,
+)
+from socialhub.search.docs_store import MAX_LIMIT, DocInput, DocsStore
+from socialhub.search.fts import QueryError, error_body
+from socialhub.search.music_store import MusicStore
+
+log = logging.getLogger(__name__)
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(examples=["bad_query"])
+    message: str
+    detail: Any = None
+
+
+class ErrorOut(BaseModel):
+    """The one error shape of this API."""
+
+    error: ErrorInfo
+
+
+class DocCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=1000)
+    body: str
+    tags: list[str] = Field(default_factory=list)
+    source: str | None = None
+
+
+class DocOut(BaseModel):
+    id: int
+    title: str
+    body: str
+    tags: list[str]
+    source: str | None
+    content_hash: str | None
+    created_at: str
+    updated_at: str
+
+
+class DocHitOut(BaseModel):
+    id: int
+    title: str
+    source: str | None
+    tags: list[str]
+    snippet: str = Field(description="Body excerpt; matches wrapped in <mark>…</mark>")
+    score: float = Field(description="bm25 relevance, higher is better")
+
+
+class SearchOut(BaseModel):
+    query: str
+    mode: Literal["plain", "raw"]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="Offset of the next page; null on the last")
+    results: list[DocHitOut]
+
+
+class TrackOut(BaseModel):
+    id: int
+    path: str
+    format: str
+    size: int
+    mtime_ns: int
+    title: str | None
+    artist: str | None
+    album: str | None
+    albumartist: str | None
+    genre: str | None
+    composer: str | None
+    comment: str | None
+    date: str | None
+    year: int | None
+    track: int | None
+    tracktotal: int | None
+    disc: int | None
+    disctotal: int | None
+    bpm: float | None
+    duration: float | None
+    bitrate: int | None = Field(description="kbit/s")
+    samplerate: int | None
+    channels: int | None
+    added_at: str
+    updated_at: str
+
+
+class TrackPageOut(BaseModel):
+    query: str
+    limit: int
+    offset: int
+    next_offset: int | None
+    results: list[TrackOut]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    version: str
+    docs: int
+    tracks: int
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Malformed query"},
+    401: {"model": ErrorOut, "description": "Missing or wrong bearer token"},
+    422: {"model": ErrorOut, "description": "A required field is missing or invalid"},
+    503: {"model": ErrorOut, "description": "A sidecar is locked or corrupted"},
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such record"}}
+
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 409: "conflict", 422: "invalid_request",
+                 503: "unavailable"}
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    # Plain json.dumps: the data is already JSON-shaped, and re-validating it
+    # through pydantic on every hit would double the cost of a fast query.
+    return Response(json.dumps(data, ensure_ascii=False), status_code=status,
+                    media_type="application/json")
+
+
+def _error(status: int, code: str, message: str, detail: Any = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message, detail), status_code=status, headers=headers)
+
+
+def _status_for(exc: SocialhubError) -> tuple[int, str]:
+    if isinstance(exc, QueryError):
+        return 400, QueryError.code
+    if isinstance(exc, NotFoundError):
+        return 404, "not_found"
+    if isinstance(exc, ValidationError):
+        return 400, "invalid"
+    if isinstance(exc, ConflictError):
+        return 409, "conflict"
+    if isinstance(exc, DatabaseError):
+        return 503, "database_unavailable"
+    return 500, "internal"
+
+
+class _Stores:
+    """The two sidecars, opened on first use so a broken one fails only its routes."""
+
+    def __init__(self, config: LoadedConfig) -> None:
+        self.config = config
+        self._docs: DocsStore | None = None
+        self._music: MusicStore | None = None
+
+    @property
+    def docs(self) -> DocsStore:
+        if self._docs is None:
+            store = DocsStore(self.config.docs_path,
+                              busy_timeout_ms=self.config.settings.database.busy_timeout_ms)
+            store.pool.get()  # open now: a corrupted file fails here, with its name
+            self._docs = store
+        return self._docs
+
+    @property
+    def music(self) -> MusicStore:
+        if self._music is None:
+            store = MusicStore(self.config.music_path,
+                               busy_timeout_ms=self.config.settings.database.busy_timeout_ms)
+            store.pool.get()
+            self._music = store
+        return self._music
+
+    def close(self) -> None:
+        for store in (self._docs, self._music):
+            if store is not None:
+                store.close()
+
+
+def create_app(config: LoadedConfig) -> FastAPI:
+    """Build the search API for ``config``'s sidecars and token.
+
+    The bearer token (``search.token``) is required on every route except
+    ``/healthz`` and the OpenAPI documents when it is set.
+    """
+    stores = _Stores(config)
+    secret = config.settings.search.token
+    token = secret.get_secret_value().encode() if secret and secret.get_secret_value() else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        stores.close()
+
+    app = FastAPI(title="socialhub local search", version=__version__, lifespan=lifespan,
+                  description="Search the docs and music libraries kept by socialhub. "
+                              "Errors always have the shape "
+                              '`{"error": {"code", "message", "detail"}}`.')
+    app.state.stores = stores
+    bearer = HTTPBearer(auto_error=False, description="search.token from the configuration")
+
+    def require_token(
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> None:
+        if token is None:
+            return
+        given = creds.credentials.encode() if creds is not None else b""
+        if not hmac.compare_digest(given, token):
+            raise StarletteHTTPException(401, "a valid bearer token is required",
+                                         headers={"WWW-Authenticate": "Bearer"})
+
+    auth = [Depends(require_token)]
+    _install_error_handlers(app)
+
+    @app.get("/healthz", response_model=HealthOut, responses=_ERRORS, tags=["health"])
+    def healthz() -> Response:
+        """Report that the API runs and both sidecars open."""
+        return _json({"status": "ok", "version": __version__, "docs": stores.docs.count(),
+                      "tracks": stores.music.count()})
+
+    @app.get("/search", response_model=SearchOut, responses=_ERRORS, dependencies=auth,
+             tags=["docs"])
+    def search_docs(
+        q: Annotated[str, Query(description="Words to find (all must match)")],
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        mode: Annotated[Literal["plain", "raw"], Query(
+            description="plain: words are literal; raw: FTS5 syntax (phrases, NEAR, prefix*)",
+        )] = "plain",
+    ) -> Response:
+        """Search the docs library, best match first (bm25; title above body)."""
+        return _json(stores.docs.search(q, limit=limit, offset=offset, mode=mode).to_dict())
+
+    @app.post("/docs", response_model=DocOut, status_code=201,
+              responses=_ERRORS, dependencies=auth, tags=["docs"])
+    def add_doc(doc: DocCreate) -> Response:
+        """Add a document; it is searchable as soon as this returns."""
+        created = stores.docs.add(DocInput(doc.title, doc.body, doc.tags, doc.source))
+        return _json(created.to_dict(), 201)
+
+    @app.get("/docs/{doc_id}", response_model=DocOut, responses={**_ERRORS, **_NOT_FOUND},
+             dependencies=auth, tags=["docs"])
+    def get_doc(doc_id: int) -> Response:
+        """Return one document."""
+        return _json(stores.docs.get(doc_id).to_dict())
+
+    @app.delete("/docs/{doc_id}", status_code=204, responses={**_ERRORS, **_NOT_FOUND},
+                dependencies=auth, tags=["docs"])
+    def delete_doc(doc_id: int) -> Response:
+        """Delete one document (and its index entries)."""
+        stores.docs.remove(doc_id)
+        return Response(status_code=204)
+
+    @app.get("/music/search", response_model=TrackPageOut, responses=_ERRORS,
+             dependencies=auth, tags=["music"])
+    def search_music(
+        q: Annotated[str, Query(description='beets-like: words, field:value, artist:"a b", '
+                                            "year:1990..1999, -genre:jazz, year-")] = "",
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> Response:
+        """Search the music library with the beets-like query language."""
+        return _json(stores.music.search(q, limit=limit, offset=offset).to_dict())
+
+    @app.get("/music/track/{track_id}", response_model=TrackOut,
+             responses={**_ERRORS, **_NOT_FOUND}, dependencies=auth, tags=["music"])
+    def get_track(track_id: int) -> Response:
+        """Return one track's tags and stream facts."""
+        return _json(stores.music.get(track_id).to_dict())
+
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SocialhubError)
+    async def socialhub_error(_: Request, exc: SocialhubError) -> JSONResponse:
+        status, code = _status_for(exc)
+        return _error(status, code, str(exc), getattr(exc, "detail", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for e in exc.errors():
+            loc = [str(p) for p in e.get("loc", ())]
+            name = ".".join(loc[1:]) if len(loc) > 1 else ".".join(loc)
+            problems.append({"field": name, "in": loc[0] if loc else None,
+                             "message": e.get("msg", "invalid")})
+        first = problems[0] if problems else {"field": "", "message": "invalid request"}
+        message = (f"missing field '{first['field']}'" if "required" in first["message"].lower()
+                   else f"invalid field '{first['field']}': {first['message']}")
+        return _error(422, "invalid_request", message, problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        return _error(exc.status_code, code, str(exc.detail), None,
+                      dict(exc.headers) if exc.headers else None)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("search API bug: %s", type(exc).__name__, exc_info=exc)
+        return _error(500, "internal", "internal error; see the server log")

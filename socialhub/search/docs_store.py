@@ -1,0 +1,339 @@
+"""The docs library: a SQLite sidecar with an FTS5 external-content index.
+
+``docs`` holds the records; ``docs_fts`` indexes title, body and tags and is
+kept in step by insert/update/delete triggers, so every writer — the CLI,
+the HTTP API, an import — leaves the index consistent. Large imports drop
+the triggers inside their transaction, load rows, ``rebuild`` the index and
+put the triggers back before committing, which is several times faster and
+invisible to readers (WAL: they keep the old snapshot until the commit).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from socialhub.errors import NotFoundError, ValidationError
+from socialhub.search.fts import QueryMode, build_match, translate_query_error
+from socialhub.search.sidecar import (
+    DEFAULT_BUSY_TIMEOUT_MS,
+    ConnectionPool,
+    Schema,
+    describe_error,
+    write_transaction,
+)
+
+TITLE_WEIGHT, BODY_WEIGHT, TAGS_WEIGHT = 10.0, 1.0, 5.0
+MAX_LIMIT = 200
+
+_TRIGGERS = """
+CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN
+  INSERT INTO docs_fts(rowid, title, body, tags) VALUES (new.id, new.title, new.body, new.tags);
+END;
+CREATE TRIGGER docs_ad AFTER DELETE ON docs BEGIN
+  INSERT INTO docs_fts(docs_fts, rowid, title, body, tags)
+    VALUES ('delete', old.id, old.title, old.body, old.tags);
+END;
+CREATE TRIGGER docs_au AFTER UPDATE OF title, body, tags ON docs BEGIN
+  INSERT INTO docs_fts(docs_fts, rowid, title, body, tags)
+    VALUES ('delete', old.id, old.title, old.body, old.tags);
+  INSERT INTO docs_fts(rowid, title, body, tags) VALUES (new.id, new.title, new.body, new.tags);
+END;
+"""
+
+_V1 = f"""
+CREATE TABLE docs (
+  id INTEGER PRIMARY KEY,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  tags TEXT NOT NULL DEFAULT '[]',
+  source TEXT UNIQUE,
+  content_hash TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE docs_fts USING fts5(
+  title, body, tags, content='docs', content_rowid='id',
+  tokenize='unicode61 remove_diacritics 2'
+);
+INSERT INTO docs_fts(docs_fts, rank)
+  VALUES ('rank', 'bm25({TITLE_WEIGHT}, {BODY_WEIGHT}, {TAGS_WEIGHT})');
+{_TRIGGERS}
+"""
+
+DOCS_SCHEMA = Schema(name="docs", application_id=0x53484431, steps=(_V1,))  # "SHD1"
+
+# The top-N is chosen on rowid and rank alone, then snippets are made for those
+# rows only: with snippet() in the ranked query, SQLite would build a snippet
+# for every matching row before sorting.
+SEARCH_SQL = """
+WITH top AS (
+  SELECT rowid AS id, rank FROM docs_fts WHERE docs_fts MATCH :q
+  ORDER BY rank, rowid LIMIT :limit OFFSET :offset
+)
+SELECT d.id, d.title, d.source, d.tags, top.rank,
+       snippet(docs_fts, 1, :hl_start, :hl_end, '…', 16) AS snippet
+FROM top
+JOIN docs_fts ON docs_fts.rowid = top.id AND docs_fts MATCH :q
+JOIN docs d ON d.id = top.id
+ORDER BY top.rank, top.id
+"""
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One document as stored."""
+
+    id: int
+    title: str
+    body: str
+    tags: list[str]
+    source: str | None
+    content_hash: str | None
+    created_at: str
+    updated_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DocHit:
+    """One ranked search result; ``score`` is the bm25 score (higher is better)."""
+
+    id: int
+    title: str
+    source: str | None
+    tags: list[str]
+    snippet: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of results; ``next_offset`` is None on the last page."""
+
+    query: str
+    mode: str
+    limit: int
+    offset: int
+    next_offset: int | None
+    results: list[DocHit]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return {"query": self.query, "mode": self.mode, "limit": self.limit,
+                "offset": self.offset, "next_offset": self.next_offset,
+                "results": [r.to_dict() for r in self.results]}
+
+
+@dataclass(frozen=True)
+class DocInput:
+    """A document to write; ``source`` identifies imported files."""
+
+    title: str
+    body: str
+    tags: Sequence[str] = ()
+    source: str | None = None
+    content_hash: str | None = None
+
+
+def now_utc() -> str:
+    """The current UTC time as an ISO 8601 string (seconds precision)."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _row_to_doc(row: sqlite3.Row | tuple[Any, ...]) -> Doc:
+    return Doc(id=row[0], title=row[1], body=row[2], tags=json.loads(row[3]), source=row[4],
+               content_hash=row[5], created_at=row[6], updated_at=row[7])
+
+
+_DOC_COLUMNS = "id, title, body, tags, source, content_hash, created_at, updated_at"
+
+
+class DocsStore:
+    """Reads and writes the docs sidecar; safe to share between threads."""
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
+        self.path = path
+        self.pool = ConnectionPool(path, DOCS_SCHEMA, busy_timeout_ms=busy_timeout_ms)
+
+    def close(self) -> None:
+        """Close every connection."""
+        self.pool.close()
+
+    def _fail(self, exc: sqlite3.Error) -> Exception:
+        return describe_error(self.path, "docs", exc)
+
+    def add(self, doc: DocInput) -> Doc:
+        """Insert one document and return it with its id.
+
+        Raises:
+            ValidationError: the title is empty.
+            ConflictError: (not raised) a duplicate ``source`` replaces nothing; use import.
+        """
+        if not doc.title.strip():
+            raise ValidationError("a document needs a non-empty title")
+        stamp = now_utc()
+        conn = self.pool.get()
+        try:
+            with self.pool.write_lock, write_transaction(conn):
+                cur = conn.execute(
+                    "INSERT INTO docs (title, body, tags, source, content_hash, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (doc.title, doc.body, json.dumps(list(doc.tags), ensure_ascii=False),
+                     doc.source, doc.content_hash, stamp, stamp))
+                new_id = int(cur.lastrowid or 0)
+        except sqlite3.IntegrityError:
+            raise ValidationError(f"a document with source {doc.source!r} exists already") \
+                from None
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+        return self.get(new_id)
+
+    def get(self, doc_id: int) -> Doc:
+        """Return document ``doc_id``.
+
+        Raises:
+            NotFoundError: there is no such document.
+        """
+        try:
+            row = self.pool.get().execute(
+                f"SELECT {_DOC_COLUMNS} FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+        if row is None:
+            raise NotFoundError(f"no document with id {doc_id} in {self.path}")
+        return _row_to_doc(row)
+
+    def remove(self, doc_id: int) -> None:
+        """Delete document ``doc_id`` (and its index entries, via the trigger).
+
+        Raises:
+            NotFoundError: there is no such document.
+        """
+        conn = self.pool.get()
+        try:
+            with self.pool.write_lock, write_transaction(conn):
+                deleted = conn.execute("DELETE FROM docs WHERE id = ?", (doc_id,)).rowcount
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+        if not deleted:
+            raise NotFoundError(f"no document with id {doc_id} in {self.path}")
+
+    def count(self) -> int:
+        """How many documents the library holds."""
+        try:
+            return int(self.pool.get().execute("SELECT count(*) FROM docs").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+
+    def search(self, query: str, *, limit: int = 20, offset: int = 0,
+               mode: QueryMode | str = QueryMode.PLAIN,
+               highlight: tuple[str, str] = ("<mark>", "</mark>")) -> SearchPage:
+        """Return one page of documents matching ``query``, best first.
+
+        Ranking is bm25 with the title weighted above tags above the body;
+        ties are broken by id, so pages never overlap or skip a row.
+
+        Raises:
+            QueryError: a raw query is malformed, or limit/offset are out of range.
+            DatabaseError: the sidecar is corrupted or locked.
+        """
+        from socialhub.search.fts import QueryError
+
+        if not 1 <= limit <= MAX_LIMIT:
+            raise QueryError(f"limit must be between 1 and {MAX_LIMIT}", detail={"limit": limit})
+        if offset < 0:
+            raise QueryError("offset must not be negative", detail={"offset": offset})
+        match = build_match(query, mode)
+        mode_name = QueryMode(mode).value
+        if not match:
+            return SearchPage(query, mode_name, limit, offset, None, [])
+        params = {"q": match, "limit": limit + 1, "offset": offset,
+                  "hl_start": highlight[0], "hl_end": highlight[1]}
+        try:
+            rows = self.pool.get().execute(SEARCH_SQL, params).fetchall()
+        except sqlite3.Error as exc:
+            raise translate_query_error(exc, query, self.path, "docs") from None
+        more = len(rows) > limit
+        hits = [DocHit(id=r[0], title=r[1], source=r[2], tags=json.loads(r[3]),
+                       snippet=r[5], score=round(-r[4], 6)) for r in rows[:limit]]
+        return SearchPage(query, mode_name, limit, offset, offset + limit if more else None, hits)
+
+    def sources_with_prefix(self, prefix: str) -> dict[str, tuple[int, str | None]]:
+        """Map each imported ``source`` starting with ``prefix`` to (id, content hash)."""
+        # LIKE would treat % and _ in paths as wildcards; a range on the string does not.
+        upper = prefix + "\U0010ffff"
+        try:
+            rows = self.pool.get().execute(
+                "SELECT source, id, content_hash FROM docs WHERE source >= ? AND source < ?",
+                (prefix, upper)).fetchall()
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def apply_import(self, upserts: Iterable[DocInput], removals: Iterable[int], *,
+                     bulk: bool) -> None:
+        """Write an import's changes in one transaction.
+
+        ``upserts`` replace documents with the same ``source`` (keeping their
+        id) or insert new ones; ``removals`` are ids to delete. With ``bulk``
+        the triggers are dropped for the load and the index is rebuilt once.
+        """
+        from socialhub.search.sidecar import _statements
+
+        stamp = now_utc()
+        conn = self.pool.get()
+        try:
+            with self.pool.write_lock, write_transaction(conn):
+                if bulk:
+                    for name in ("docs_ai", "docs_ad", "docs_au"):
+                        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+                conn.executemany("DELETE FROM docs WHERE id = ?", ((i,) for i in removals))
+                conn.executemany(
+                    "INSERT INTO docs (title, body, tags, source, content_hash, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(source) DO UPDATE SET title = excluded.title,"
+                    " body = excluded.body, tags = excluded.tags,"
+                    " content_hash = excluded.content_hash, updated_at = excluded.updated_at",
+                    ((d.title, d.body, json.dumps(list(d.tags), ensure_ascii=False), d.source,
+                      d.content_hash, stamp, stamp) for d in upserts))
+                if bulk:
+                    conn.execute("INSERT INTO docs_fts(docs_fts) VALUES ('rebuild')")
+                    for statement in _statements(_TRIGGERS):
+                        conn.execute(statement)
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+
+    def optimize(self) -> None:
+        """Merge the index's segments into one (faster queries after a big load)."""
+        conn = self.pool.get()
+        try:
+            with self.pool.write_lock, write_transaction(conn):
+                conn.execute("INSERT INTO docs_fts(docs_fts) VALUES ('optimize')")
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+
+    def integrity_check(self) -> None:
+        """Verify the index matches the records.
+
+        Raises:
+            DatabaseError: the index or the file is inconsistent.
+        """
+        conn = self.pool.get()
+        try:
+            conn.execute("INSERT INTO docs_fts(docs_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.Error as exc:
+            raise describe_error(self.path, "docs", sqlite3.DatabaseError(
+                f"index integrity check failed (malformed): {exc}")) from None

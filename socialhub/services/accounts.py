@@ -1,0 +1,131 @@
+"""Accounts: the social profiles an organization publishes to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from socialhub.db.models import Account, Delivery
+from socialhub.errors import ConflictError, NotFoundError, ValidationError
+from socialhub.services.audit import record_event
+
+KNOWN_PLATFORMS = (
+    "sandbox", "bluesky", "mastodon", "x", "linkedin", "threads", "instagram", "facebook",
+    "reddit", "pinterest", "youtube", "tiktok",
+)
+
+
+def parse_account_ref(ref: str) -> tuple[str, str]:
+    """Split ``platform:@handle`` (the ``@`` is optional) into platform and bare handle.
+
+    Raises:
+        ValidationError: the reference is not of that form or names an unknown platform.
+    """
+    if ":" not in ref:
+        raise ValidationError(
+            f"account reference {ref!r} must look like platform:@handle, e.g. bluesky:@shop.example.com"
+        )
+    platform, handle = ref.split(":", 1)
+    platform = platform.strip().lower()
+    handle = handle.strip().lstrip("@")
+    if platform not in KNOWN_PLATFORMS:
+        raise ValidationError(
+            f"unknown platform {platform!r} in {ref!r} (known: {', '.join(KNOWN_PLATFORMS)})"
+        )
+    if not handle:
+        raise ValidationError(f"account reference {ref!r} has no handle")
+    return platform, handle
+
+
+def get_account(session: Session, org_id: int, ref: str) -> Account:
+    """The account named by ``platform:@handle`` or by its numeric id.
+
+    Raises:
+        NotFoundError: no such account in this organization.
+    """
+    if ref.isdigit():
+        account = session.get(Account, int(ref))
+        if account is None or account.org_id != org_id:
+            raise NotFoundError(f"no account with id {ref}")
+        return account
+    platform, handle = parse_account_ref(ref)
+    account = session.scalar(
+        select(Account).where(Account.org_id == org_id, Account.platform == platform,
+                              Account.handle == handle)
+    )
+    if account is None:
+        raise NotFoundError(f"unknown account {platform}:@{handle} (see `socialhub accounts list`)")
+    return account
+
+
+def list_accounts(session: Session, org_id: int, platform: str | None = None) -> list[Account]:
+    """Every account of the organization, by platform then handle."""
+    q = select(Account).where(Account.org_id == org_id)
+    if platform:
+        q = q.where(Account.platform == platform)
+    return list(session.scalars(q.order_by(Account.platform, Account.handle)))
+
+
+def add_account(session: Session, org_id: int, *, platform: str, handle: str,
+                display_name: str | None = None, external_id: str | None = None,
+                base_url: str | None = None, settings: dict[str, Any] | None = None) -> Account:
+    """Create an account record (credentials are attached separately).
+
+    Raises:
+        ValidationError: unknown platform or empty handle.
+        ConflictError: the account exists already.
+    """
+    platform, handle = parse_account_ref(f"{platform}:{handle}")
+    exists = session.scalar(select(Account.id).where(
+        Account.org_id == org_id, Account.platform == platform, Account.handle == handle))
+    if exists is not None:
+        raise ConflictError(f"account {platform}:@{handle} already exists")
+    account = Account(org_id=org_id, platform=platform, handle=handle, display_name=display_name,
+                      external_id=external_id, base_url=base_url, settings=settings or {},
+                      status="active")
+    session.add(account)
+    session.flush()
+    record_event(session, org_id, "create", "Account", record_id=account.id, name=account.ref)
+    return account
+
+
+def remove_account(session: Session, org_id: int, ref: str, *, force: bool = False) -> Account:
+    """Delete an account with its credentials, variants and deliveries.
+
+    Raises:
+        ConflictError: deliveries are still pending and ``force`` is false.
+    """
+    account = get_account(session, org_id, ref)
+    pending = session.scalar(select(Delivery.id).where(
+        Delivery.account_id == account.id,
+        Delivery.status.in_(["scheduled", "retry_scheduled", "claimed", "publishing", "unconfirmed"]),
+    ).limit(1))
+    if pending is not None and not force:
+        raise ConflictError(f"account {account.ref} has posts waiting to go out",
+                            hint="cancel them first or pass --force")
+    record_event(session, org_id, "delete", "Account", record_id=account.id, name=account.ref)
+    session.delete(account)
+    session.flush()
+    return account
+
+
+def account_summary(account: Account) -> dict[str, Any]:
+    """Plain data for --json and tables (never secrets)."""
+    cred = account.credential
+    return {
+        "id": account.id,
+        "ref": account.ref,
+        "platform": account.platform,
+        "handle": account.handle,
+        "display_name": account.display_name,
+        "external_id": account.external_id,
+        "base_url": account.base_url,
+        "status": account.status,
+        "status_reason": account.status_reason,
+        "connected": cred is not None,
+        "token_expires_at": cred.expires_at if cred else None,
+        "scopes": list(cred.scopes) if cred else [],
+        "settings": dict(account.settings or {}),
+    }

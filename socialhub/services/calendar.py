@@ -1,0 +1,86 @@
+"""The calendar: what goes out when, in the viewer's zone, plus empty slots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from socialhub.core.when import load_zone
+from socialhub.db.models import Account, Delivery, Post, Slot, Variant
+from socialhub.services.slots import slot_instants
+
+View = Literal["agenda", "week", "month"]
+
+
+@dataclass(frozen=True)
+class CalendarRange:
+    """A span of local days [start, end) for a view."""
+
+    start: date
+    end: date
+
+
+def view_range(view: View, anchor: date, days: int = 14) -> CalendarRange:
+    """The days a view shows around ``anchor``: a Monday-based week, a month, or N days."""
+    if view == "week":
+        start = anchor - timedelta(days=anchor.weekday())
+        return CalendarRange(start, start + timedelta(days=7))
+    if view == "month":
+        start = anchor.replace(day=1)
+        nxt = (start + timedelta(days=32)).replace(day=1)
+        return CalendarRange(start, nxt)
+    return CalendarRange(anchor, anchor + timedelta(days=days))
+
+
+def calendar_entries(session: Session, org_id: int, rng: CalendarRange, zone: str, *,
+                     account_id: int | None = None, include_slots: bool = True
+                     ) -> list[dict[str, Any]]:
+    """Scheduled targets and free slots in the range, ordered by time, times in ``zone``."""
+    tz = load_zone(zone)
+    start = datetime.combine(rng.start, time(), tz)
+    end = datetime.combine(rng.end, time(), tz)
+    q = (select(Variant).join(Post).join(Account, Variant.account_id == Account.id)
+         .where(Post.org_id == org_id, Variant.scheduled_at >= start, Variant.scheduled_at < end,
+                Post.status != "canceled")
+         .options(selectinload(Variant.post), selectinload(Variant.account)))
+    if account_id is not None:
+        q = q.where(Variant.account_id == account_id)
+    variants = list(session.scalars(q))
+    status_by_variant: dict[int, str] = {}
+    if variants:
+        for d in session.scalars(select(Delivery).where(
+                Delivery.variant_id.in_([v.id for v in variants])).order_by(Delivery.id)):
+            status_by_variant[d.variant_id] = d.status
+    entries: list[dict[str, Any]] = []
+    taken: set[tuple[int, datetime]] = set()
+    for v in variants:
+        assert v.scheduled_at is not None
+        local = v.scheduled_at.astimezone(tz)
+        taken.add((v.account_id, v.scheduled_at))
+        entries.append({
+            "kind": "post", "post": v.post.name, "post_id": v.post_id, "account": v.account.ref,
+            "platform": v.account.platform, "at": local.isoformat(), "date": local.date(),
+            "time": local.strftime("%H:%M"),
+            "status": status_by_variant.get(v.id, v.post.status), "text": v.text,
+            "thread_parts": len(v.thread or []) or 1,
+        })
+    if include_slots:
+        sq = select(Slot).join(Account).where(Account.org_id == org_id)
+        if account_id is not None:
+            sq = sq.where(Slot.account_id == account_id)
+        for slot in session.scalars(sq.options(selectinload(Slot.account))):
+            for when in slot_instants([slot], start, end):
+                if (slot.account_id, when.utc) in taken or when.utc == start:
+                    continue
+                local = when.utc.astimezone(tz)
+                entries.append({
+                    "kind": "slot", "post": None, "post_id": None, "account": slot.account.ref,
+                    "platform": slot.account.platform, "at": local.isoformat(),
+                    "date": local.date(), "time": local.strftime("%H:%M"), "status": "free",
+                    "text": "", "thread_parts": 0,
+                })
+    return sorted(entries, key=lambda e: (e["at"], e["kind"] != "post", e["account"]))

@@ -1,0 +1,57 @@
+"""Variant text checked against the target platform's own counting rules."""
+
+from __future__ import annotations
+
+from socialhub.core.text import Measure, measure, rules_for, split_thread
+from socialhub.db.models import Account
+from socialhub.errors import ValidationError
+
+
+def platform_limit(account: Account) -> int | None:
+    """An account-specific text limit (e.g. a Mastodon instance's), when known."""
+    value = (account.settings or {}).get("max_characters")
+    return int(value) if value else None
+
+
+def check_variant_text(account: Account, text: str, thread: list[str] | None, *,
+                       split: bool = False) -> tuple[str, list[str]]:
+    """Return (text, thread) valid for ``account``'s platform, splitting when asked.
+
+    Raises:
+        ValidationError: a part is over the limit (the message gives the measured
+            length and the limit) and splitting was not asked for or is impossible.
+    """
+    limit = platform_limit(account)
+    parts = [p for p in (thread or []) if p.strip()]
+    if parts:
+        rules = rules_for(account.platform)
+        if len(parts) > 1 and not rules.supports_threads:
+            raise ValidationError(f"{account.platform} has no threads; give {account.ref} one text")
+        for i, part in enumerate(parts, 1):
+            m = measure(part, account.platform, limit=limit)
+            if not m.valid:
+                raise ValidationError(
+                    f"thread part {i} for {account.ref} is {_over(m)}" if m.length > m.limit
+                    else f"thread part {i} for {account.ref}: {'; '.join(m.problems) or 'invalid'}")
+        return parts[0], parts if len(parts) > 1 else []
+    m = measure(text, account.platform, limit=limit)
+    if m.valid:
+        return text, []
+    if m.length > m.limit:
+        if split and rules_for(account.platform).supports_threads:
+            return text, split_thread(text, account.platform, limit=limit)
+        hint = ("shorten it, or pass --split to make a thread"
+                if rules_for(account.platform).supports_threads else "shorten it")
+        raise ValidationError(f"text for {account.ref} is {_over(m)}", hint=hint)
+    if not text.strip():
+        if rules_for(account.platform).requires_media:
+            return text, []  # media carries the post; the media rules check it
+        raise ValidationError(f"text for {account.ref} is empty")
+    raise ValidationError(f"text for {account.ref}: {'; '.join(m.problems) or 'invalid'}")
+
+
+def _over(m: Measure) -> str:
+    """``'406 graphemes, over the 300 limit'`` in the platform's own unit."""
+    if m.problems and "limit" in m.problems[0]:
+        return m.problems[0]
+    return f"{m.length} characters, over the {m.limit} limit"
