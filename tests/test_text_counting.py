@@ -20,6 +20,7 @@ from socialhub.errors import ValidationError
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👧"  # one grapheme, 7 code points, 25 UTF-8 bytes
 FAMILY_BOY = "👨\u200d👩\u200d👧\u200d👦"
+POEM = "故人西辞黄鹤楼，烟花三月下扬州。孤帆远影碧空尽，唯见长江天际流。"  # 32 CJK characters
 
 
 # --- the platform table ---------------------------------------------------------
@@ -141,8 +142,8 @@ def test_empty_text_is_invalid_and_says_media_must_carry_the_post(platform: str)
         ("Test https://test.com test https://test.com test.com test", 86, True),
         ("https://www.twitter.com/aloha " * 10, 240, True),
         ("randomurlrandomurlrandomurlrandomurlrandomurlrandomurlrandomurls.com", 68, True),
-        ("the" + "故人西辞黄鹤楼，烟花三月下扬州。孤帆远影碧空尽，唯见长江天际流。" * 5, 323, False),
-        ("the" + "故人西辞黄鹤楼，烟花三月下扬州。孤帆远影碧空尽，唯见长江天际流。" * 2, 131, True),
+        ("the" + POEM * 5, 323, False),
+        ("the" + POEM * 2, 131, True),
         ("😷" * 160, 320, False),
         (FAMILY_BOY * 140, 280, True),
         ("\U00010000\U0010ffff", 4, True),  # non-emoji astral characters weigh 2

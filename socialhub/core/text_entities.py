@@ -131,12 +131,10 @@ def _strip_url_tail(url: str) -> str:
     # parenthesis that closes nothing inside the URL; unlike it, repeat until
     # stable, so "(see https://w.org/Foo_(bar))." keeps exactly "Foo_(bar)".
     while True:
-        if url[-1] in ".,;:!?":
-            url = url[:-1]
-        elif url.endswith(")") and url.count(")") > url.count("("):
-            url = url[:-1]
-        else:
+        unbalanced = url.endswith(")") and url.count(")") > url.count("(")
+        if url[-1] not in ".,;:!?" and not unbalanced:
             return url
+        url = url[:-1]
 
 
 def bluesky_facets(text: str) -> list[dict[str, Any]]:

@@ -103,9 +103,9 @@ def list_campaigns(session: Session, org_id: int) -> list[Campaign]:
 
 def campaign_summary(session: Session, campaign: Campaign) -> dict[str, Any]:
     """Plain data for --json and tables, with post counts by status."""
-    counts = dict(session.execute(
+    counts = {status: n for status, n in session.execute(
         select(Post.status, func.count()).where(Post.campaign_id == campaign.id)
-        .group_by(Post.status)).tuples().all())
+        .group_by(Post.status))}
     return {
         "id": campaign.id, "name": campaign.name, "description": campaign.description,
         "status": campaign.status, "starts_on": campaign.starts_on, "ends_on": campaign.ends_on,

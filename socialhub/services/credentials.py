@@ -188,12 +188,12 @@ def rotate_keys(session: Session, keys: Mapping[str, MasterKey], new_key: Master
                     register_secret(value)
                 setattr(credential, column, _seal(value, new_key, credential.account_id, name))
             credential.key_id = new_key.key_id
+            done += 1
+            if progress is not None:
+                progress(done, len(ids))
         session.flush()
         for credential in rows:
             session.expunge(credential)  # keep memory flat for large tables
-        done += len(rows)
-        if progress is not None:
-            progress(done, len(ids))
     return done
 
 

@@ -1,0 +1,47 @@
+"""``socialhub import``: bulk-load posts from other formats."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info
+
+app = typer.Typer(help="Bulk-import posts.", no_args_is_help=True)
+
+
+@app.command("csv")
+def import_csv(
+    file: Annotated[Path, typer.Argument(help="CSV with columns body, accounts[, at, zone, "
+                                         "name, campaign, tags].", exists=True, dir_okay=False)],
+    json_: JsonOption = False,
+) -> None:
+    """Create one scheduled post per CSV row (rows without `at` fill free slots).
+
+    All rows are checked first; one bad row and nothing is written.
+
+    Example: socialhub import csv week.csv
+    """
+    from socialhub.services.clock import display_zone, now_utc
+    from socialhub.services.csv_import import import_posts_csv
+
+    def progress(done: int, total: int) -> None:
+        if total >= 200 and (done % 200 == 0 or done == total) and sys.stderr.isatty():
+            sys.stderr.write(f"\rchecked {done}/{total} rows")
+            if done == total:
+                sys.stderr.write("\n")
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        report = import_posts_csv(s, hub.org_id(s), file,
+                                  default_zone=display_zone(get_config().settings),
+                                  now=now_utc(), progress=progress)
+    if json_:
+        emit_json({"created": report.created, "at_time": report.scheduled_at_time,
+                   "in_slots": report.scheduled_in_slot, "posts": report.names})
+    else:
+        info(f"imported {report.created} posts ({report.scheduled_at_time} at their own time, "
+             f"{report.scheduled_in_slot} in free slots)")

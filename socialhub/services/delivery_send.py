@@ -1,0 +1,454 @@
+"""Sending one claimed delivery, and reconciling one whose outcome is unknown.
+
+The order of writes is what makes a send exactly-once:
+
+1. an Attempt row is committed (status ``publishing``) *before* the platform is called;
+2. each part's remote id is committed the moment the adapter reports it
+   (``thread_progress``), so a thread resumes after the last part that went out;
+3. the final outcome is committed, and the post's status derived again.
+
+If the process dies between 1 and 3, the lease expires with the delivery in
+``publishing`` and the next claim turns it ``unconfirmed``: it is then looked up
+on the platform by its idempotency key, never blindly resent. What each error
+class leads to is the table in ``platforms/errors.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from socialhub.core.status import DeliveryStatus
+from socialhub.db.models import Attempt, Delivery
+from socialhub.errors import DatabaseError, SocialhubError
+from socialhub.platforms.base import MediaItem, PlatformAdapter, PublishedPart, PublishRequest
+from socialhub.platforms.errors import (
+    AdapterError,
+    AuthExpiredError,
+    AuthRevokedError,
+    InvalidContentError,
+    OutcomeUnknownError,
+    RateLimitedError,
+)
+from socialhub.services.clock import now_utc
+from socialhub.services.delivery_claim import RECONCILE, Claim
+from socialhub.services.hub import Hub
+from socialhub.services.scheduling import refresh_post_status
+from socialhub.services.tokens import TokenManager
+
+log = logging.getLogger(__name__)
+
+# Attempt outcomes that spend the retry budget (a rate limit or a paused account does not).
+BUDGET_OUTCOMES = ("retry", "error", "unknown", "lookup_failed")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The retry rules (from ``daemon.*`` in config)."""
+
+    lease_seconds: float = 120.0
+    max_attempts: int = 8
+    backoff_base_s: float = 2.0
+    backoff_max_s: float = 900.0
+
+
+@dataclass
+class SendContext:
+    """What a worker thread needs to send: database, identity, rules, adapters, events."""
+
+    hub: Hub
+    worker: str
+    policy: Policy
+    tokens: TokenManager
+    emit: Callable[[str, dict[str, Any]], None]
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass
+class Outcome:
+    """How one attempt ended, in the engine's terms."""
+
+    kind: str  # published | retry | rate_limited | unknown | invalid | paused | error
+    message: str | None = None
+    error_class: str | None = None
+    http_status: int | None = None
+    until: datetime | None = None
+    parts: list[PublishedPart] = field(default_factory=list)
+
+
+def backoff_delay(failures: int, policy: Policy, rng: random.Random | None = None) -> float:
+    """Seconds to wait before retry number ``failures`` (1-based): exponential, jittered.
+
+    "Equal jitter": half the exponential step is fixed and half random, so
+    retries spread out (no thundering herd) yet never come back immediately.
+    """
+    step = min(policy.backoff_max_s, policy.backoff_base_s * (2 ** max(0, failures - 1)))
+    return step / 2 + (rng or random).uniform(0, step / 2)
+
+
+def classify(exc: BaseException) -> Outcome:
+    """Map an exception from an adapter call to an Outcome (the table in platforms/errors.py)."""
+    name = type(exc).__name__
+    status = getattr(exc, "status", None)
+    message = str(exc) or name
+    if isinstance(exc, RateLimitedError):
+        return Outcome("rate_limited", message, name, status, until=exc.until)
+    if isinstance(exc, AuthRevokedError | AuthExpiredError):
+        return Outcome("paused", message, name, status)
+    if isinstance(exc, InvalidContentError):
+        return Outcome("invalid", message, name, status)
+    if isinstance(exc, OutcomeUnknownError):
+        return Outcome("unknown", message, name, status)
+    if isinstance(exc, AdapterError):
+        return Outcome("retry", message, name, status)
+    if isinstance(exc, SocialhubError):
+        return Outcome("error", message, name, status)
+    return Outcome("error", f"unexpected {name}: {exc}", name, status)
+
+
+def _part_dict(part: PublishedPart) -> dict[str, Any]:
+    return {"index": part.index, "remote_id": part.remote_id, "url": part.url,
+            "extra": dict(part.extra)}
+
+
+def _parts_from(progress: list[Any]) -> list[PublishedPart]:
+    return [PublishedPart(index=int(p["index"]), remote_id=str(p["remote_id"]), url=p.get("url"),
+                          extra=dict(p.get("extra") or {})) for p in progress or []]
+
+
+def _media(items: list[Any]) -> list[MediaItem]:
+    out = []
+    for item in items or []:
+        if isinstance(item, str):
+            item = {"path": item}
+        path = item.get("path")
+        out.append(MediaItem(path=Path(path).expanduser() if path else None, url=item.get("url"),
+                             mime=item.get("mime"),
+                             alt_text=item.get("alt_text") or item.get("alt")))
+    return out
+
+
+def with_db_retry(fn: Callable[[], Any], *, seconds: float = 60.0) -> Any:
+    """Run a database step, retrying while the database is unreachable (up to ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    delay = 0.2
+    while True:
+        try:
+            return fn()
+        except DatabaseError as exc:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("database unavailable, retrying: %s", exc)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+# -- steps, each one transaction ---------------------------------------------------------------
+@dataclass
+class Started:
+    attempt_id: int
+    request: PublishRequest
+    post_id: int
+    summary: dict[str, Any]
+
+
+def _summary(d: Delivery) -> dict[str, Any]:
+    return {"delivery_id": d.id, "post": d.variant.post.name, "post_id": d.variant.post_id,
+            "account": d.account.ref, "due_at": d.due_at, "status": d.status,
+            "attempts": d.attempts, "remote_id": d.remote_id, "remote_url": d.remote_url,
+            "last_error": d.last_error}
+
+
+def start_attempt(ctx: SendContext, delivery_id: int) -> Started | None:
+    """Re-check a claimed delivery and commit its Attempt; None when it must not go out."""
+    now = now_utc()
+    with ctx.hub.transaction() as session:
+        d = session.get(Delivery, delivery_id)
+        if d is None or d.lease_owner != ctx.worker or d.status != DeliveryStatus.CLAIMED:
+            return None
+        post = d.variant.post
+        if post.status == "canceled":
+            d.status, d.lease_owner, d.lease_expires_at = DeliveryStatus.CANCELED, None, None
+            return None
+        d.status = DeliveryStatus.PUBLISHING
+        d.attempts += 1
+        d.lease_expires_at = now + timedelta(seconds=ctx.policy.lease_seconds)
+        attempt = Attempt(delivery_id=d.id, worker=ctx.worker, started_at=now, outcome="sending")
+        session.add(attempt)
+        refresh_post_status(session, post)
+        session.flush()
+        variant = d.variant
+        request = PublishRequest(
+            idempotency_key=d.idempotency_key, parts=variant.parts, media=_media(variant.media),
+            first_comment=variant.first_comment, options=dict(variant.options or {}),
+            already_published=_parts_from(d.thread_progress))
+        return Started(attempt.id, request, post.id, _summary(d))
+
+
+def save_part(ctx: SendContext, delivery_id: int, part: PublishedPart) -> None:
+    """Commit one published part at once (and renew the lease: the send is alive)."""
+    def step() -> None:
+        with ctx.hub.transaction() as session:
+            d = session.get(Delivery, delivery_id)
+            if d is None:
+                return
+            progress = [p for p in d.thread_progress or [] if int(p["index"]) != part.index]
+            d.thread_progress = sorted([*progress, _part_dict(part)], key=lambda p: p["index"])
+            if part.index == 0:
+                d.remote_id, d.remote_url = part.remote_id, part.url
+            if d.lease_owner == ctx.worker:
+                d.lease_expires_at = now_utc() + timedelta(seconds=ctx.policy.lease_seconds)
+    with_db_retry(step, seconds=10.0)
+
+
+def finish_attempt(ctx: SendContext, delivery_id: int, attempt_id: int | None,
+                   outcome: Outcome) -> tuple[str, dict[str, Any]] | None:
+    """Commit how an attempt ended; returns (new status, summary) for events."""
+    now = now_utc()
+    with ctx.hub.transaction() as session:
+        d = session.get(Delivery, delivery_id)
+        if d is None:
+            return None
+        attempt = session.get(Attempt, attempt_id) if attempt_id is not None else None
+        if attempt is not None:
+            attempt.ended_at, attempt.outcome = now, outcome.kind
+            attempt.http_status, attempt.error_class = outcome.http_status, outcome.error_class
+            attempt.error_message = outcome.message
+        if d.status in (DeliveryStatus.PUBLISHED, DeliveryStatus.CANCELED):
+            return None  # someone else settled it meanwhile
+        if d.lease_owner not in (None, ctx.worker):
+            log.warning("delivery %s: lease was taken over while sending", d.id)
+        _apply(ctx, session, d, outcome, now)
+        d.lease_owner = d.lease_expires_at = None
+        refresh_post_status(session, d.variant.post)
+        return d.status, _summary(d)
+
+
+def _apply(ctx: SendContext, session: Any, d: Delivery, outcome: Outcome, now: datetime) -> None:
+    if outcome.kind == "published":
+        merged = {p.index: p for p in _parts_from(d.thread_progress)}
+        merged.update({p.index: p for p in outcome.parts})
+        parts = [merged[i] for i in sorted(merged)]
+        d.thread_progress = [_part_dict(p) for p in parts]
+        if parts:
+            d.remote_id, d.remote_url = parts[0].remote_id, parts[0].url
+        d.status, d.published_at = DeliveryStatus.PUBLISHED, now
+        d.last_error = d.last_error_class = None
+        return
+    d.last_error, d.last_error_class = outcome.message, outcome.error_class
+    if outcome.kind == "invalid":
+        d.status = DeliveryStatus.DEAD
+        return
+    if outcome.kind == "paused":
+        # The account is marked needs_reauth; claims skip it until someone reconnects.
+        d.status, d.next_attempt_at = DeliveryStatus.RETRY_SCHEDULED, now
+        d.last_error = f"waiting for the account to be reconnected: {outcome.message}"
+        return
+    failures = int(session.scalar(select(func.count(Attempt.id)).where(
+        Attempt.delivery_id == d.id, Attempt.outcome.in_(BUDGET_OUTCOMES))) or 0)
+    if outcome.kind in ("unknown", "lookup_failed"):
+        if failures >= ctx.policy.max_attempts:
+            d.status = DeliveryStatus.DEAD
+            d.last_error = (f"could not confirm whether it went out after {failures} tries "
+                            f"(check the account, then `socialhub queue retry {d.id}` if it is "
+                            f"missing): {outcome.message}")
+            return
+        d.status = DeliveryStatus.UNCONFIRMED
+        d.next_attempt_at = now + timedelta(seconds=backoff_delay(failures, ctx.policy, ctx.rng))
+        return
+    if outcome.kind == "rate_limited" and outcome.until is not None:
+        d.status = DeliveryStatus.RETRY_SCHEDULED
+        d.next_attempt_at = max(outcome.until, now) + timedelta(seconds=ctx.rng.uniform(0, 1))
+        return
+    if failures >= ctx.policy.max_attempts:
+        d.status = DeliveryStatus.DEAD
+        d.last_error = f"gave up after {failures} attempts: {outcome.message}"
+        return
+    d.status = DeliveryStatus.RETRY_SCHEDULED
+    d.next_attempt_at = now + timedelta(seconds=backoff_delay(max(failures, 1), ctx.policy,
+                                                              ctx.rng))
+
+
+_EVENTS = {DeliveryStatus.PUBLISHED: "published", DeliveryStatus.DEAD: "dead",
+           DeliveryStatus.UNCONFIRMED: "unconfirmed", DeliveryStatus.RETRY_SCHEDULED: "failed"}
+
+
+def _settle(ctx: SendContext, claim: Claim, attempt_id: int | None, outcome: Outcome) -> str:
+    result = with_db_retry(lambda: finish_attempt(ctx, claim.delivery_id, attempt_id, outcome),
+                           seconds=ctx.policy.lease_seconds / 2)
+    if result is None:
+        return "skipped"
+    status, summary = result
+    event = _EVENTS.get(DeliveryStatus(status))
+    if event == "failed" and outcome.kind == "paused":
+        event = None  # the needs_reauth event already told the user
+    level = logging.INFO if status == DeliveryStatus.PUBLISHED else logging.WARNING
+    log.log(level, "delivery %s %s: %s", claim.delivery_id, status,
+            summary.get("remote_url") or summary.get("last_error") or "",
+            extra={"delivery": claim.delivery_id, "status": str(status), "account":
+                   summary.get("account")})
+    if event:
+        ctx.emit(event, summary)
+    return str(status)
+
+
+# -- the two jobs a worker does ---------------------------------------------------------------
+def run_claim(ctx: SendContext, claim: Claim) -> str:
+    """Send or reconcile one claimed delivery; returns its new status (or ``skipped``)."""
+    if claim.mode == RECONCILE:
+        return reconcile(ctx, claim)
+    return send(ctx, claim)
+
+
+def _adapter(ctx: SendContext, claim: Claim) -> PlatformAdapter | Outcome:
+    try:
+        adapter = ctx.tokens.adapter_for(claim.account_id)
+        ctx.tokens.ensure_fresh(claim.account_id, adapter)
+        return adapter
+    except AuthRevokedError as exc:
+        ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
+        return classify(exc)
+    except Exception as exc:
+        return classify(exc)
+
+
+def _release(ctx: SendContext, claim: Claim, outcome: Outcome) -> str:
+    """Settle a delivery without an attempt (nothing was sent): paused or retried later."""
+    return _settle(ctx, claim, None, outcome)
+
+
+def send(ctx: SendContext, claim: Claim) -> str:
+    """Publish a claimed delivery (every part not yet out), refreshing the token once on 401."""
+    adapter = _adapter(ctx, claim)
+    if isinstance(adapter, Outcome):
+        return _release(ctx, claim, adapter)
+    refreshed = False
+    while True:
+        started = with_db_retry(lambda: start_attempt(ctx, claim.delivery_id), seconds=10.0)
+        if started is None:
+            return "skipped"
+        request = started.request
+        if len(request.already_published) >= len(request.parts):
+            return _settle(ctx, claim, started.attempt_id,
+                           Outcome("published", parts=list(request.already_published)))
+        failed_token = adapter.tokens.access_token
+        try:
+            result = adapter.publish(
+                request, lambda part: save_part(ctx, claim.delivery_id, part))
+        except AuthExpiredError as exc:
+            if refreshed:
+                ctx.tokens.mark_needs_reauth(claim.account_id, f"still refused after a "
+                                             f"token refresh: {exc}")
+                return _settle(ctx, claim, started.attempt_id, classify(exc))
+            refreshed = True
+            outcome = Outcome("auth_expired", str(exc), type(exc).__name__, exc.status)
+            try:
+                ctx.tokens.refresh(claim.account_id, adapter, failed_token=failed_token)
+            except Exception as refresh_exc:
+                return _settle(ctx, claim, started.attempt_id, classify(refresh_exc))
+            # The refused request created nothing, so sending again is safe.
+            with_db_retry(lambda: _requeue(ctx, claim, started.attempt_id, outcome), seconds=10)
+            continue
+        except AuthRevokedError as exc:
+            ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
+            return _settle(ctx, claim, started.attempt_id, classify(exc))
+        except Exception as exc:
+            return _settle(ctx, claim, started.attempt_id, classify(exc))
+        return _settle(ctx, claim, started.attempt_id, Outcome("published", parts=result.parts))
+
+
+def _requeue(ctx: SendContext, claim: Claim, attempt_id: int, outcome: Outcome) -> None:
+    """Close an attempt and hand the delivery straight back to this worker (after a refresh)."""
+    with ctx.hub.transaction() as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is not None:
+            attempt.ended_at, attempt.outcome = now_utc(), outcome.kind
+            attempt.http_status, attempt.error_class = outcome.http_status, outcome.error_class
+            attempt.error_message = outcome.message
+        d = session.get(Delivery, claim.delivery_id)
+        if d is not None and d.status == DeliveryStatus.PUBLISHING:
+            d.status = DeliveryStatus.CLAIMED
+
+
+def reconcile(ctx: SendContext, claim: Claim) -> str:
+    """Find out whether an unconfirmed send went out; finish it without duplicating anything.
+
+    Found every part → published. Found none or some → the rest is sent again,
+    which is safe because the lookup just showed those parts do not exist (or,
+    for a platform without look-up that dedupes keys itself, because the resend
+    carries the same idempotency key). A platform with neither cannot be
+    checked: the delivery is dead with a reason telling the person what to do.
+    """
+    adapter = _adapter(ctx, claim)
+    if isinstance(adapter, Outcome):
+        outcome = adapter if adapter.kind == "paused" else Outcome(
+            "lookup_failed", adapter.message, adapter.error_class)
+        return _release(ctx, claim, outcome)
+    loaded = with_db_retry(lambda: _start_lookup(ctx, claim.delivery_id), seconds=10.0)
+    if loaded is None:
+        return "skipped"
+    attempt_id, request = loaded
+    caps = adapter.capabilities
+    if not caps.lookup and not caps.idempotency:
+        return _settle(ctx, claim, attempt_id, Outcome(
+            "invalid", f"the outcome of the last send is unknown and {adapter.name} offers no way "
+            "to check; look at the account, then `socialhub queue retry "
+            f"{claim.delivery_id}` if the post is missing", "OutcomeUnknownError"))
+    found: list[PublishedPart] = []
+    if caps.lookup:
+        try:
+            found = adapter.find_by_idempotency_key(request) or []
+        except AuthRevokedError as exc:
+            ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
+            return _settle(ctx, claim, attempt_id, classify(exc))
+        except Exception as exc:
+            failed = classify(exc)
+            failed.kind = "paused" if failed.kind == "paused" else "lookup_failed"
+            return _settle(ctx, claim, attempt_id, failed)
+    merged = {p.index: p for p in [*request.already_published, *found]}
+    if len(merged) >= len(request.parts):
+        return _settle(ctx, claim, attempt_id,
+                       Outcome("published", parts=[merged[i] for i in sorted(merged)]))
+    with_db_retry(lambda: _resume(ctx, claim, attempt_id, list(merged.values())), seconds=10.0)
+    return send(ctx, claim)
+
+
+def _start_lookup(ctx: SendContext, delivery_id: int) -> tuple[int, PublishRequest] | None:
+    now = now_utc()
+    with ctx.hub.transaction() as session:
+        d = session.get(Delivery, delivery_id)
+        if d is None or d.lease_owner != ctx.worker or d.status != DeliveryStatus.UNCONFIRMED:
+            return None
+        d.lease_expires_at = now + timedelta(seconds=ctx.policy.lease_seconds)
+        attempt = Attempt(delivery_id=d.id, worker=ctx.worker, started_at=now, outcome="lookup")
+        session.add(attempt)
+        session.flush()
+        variant = d.variant
+        return attempt.id, PublishRequest(
+            idempotency_key=d.idempotency_key, parts=variant.parts, media=_media(variant.media),
+            first_comment=variant.first_comment, options=dict(variant.options or {}),
+            already_published=_parts_from(d.thread_progress))
+
+
+def _resume(ctx: SendContext, claim: Claim, attempt_id: int, parts: list[PublishedPart]) -> None:
+    """Record what the lookup found and hand the delivery back for sending the rest."""
+    with ctx.hub.transaction() as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is not None:
+            attempt.ended_at, attempt.outcome = now_utc(), "not_found" if not parts else "partial"
+        d = session.get(Delivery, claim.delivery_id)
+        if d is None:
+            return
+        d.thread_progress = [_part_dict(p) for p in sorted(parts, key=lambda p: p.index)]
+        if parts:
+            first = min(parts, key=lambda p: p.index)
+            d.remote_id, d.remote_url = first.remote_id, first.url
+        d.status = DeliveryStatus.CLAIMED
