@@ -48,9 +48,9 @@ def current(json_: JsonOption = False) -> None:
     from socialhub.db.migrate import current_revision, head_revision
 
     engine = _engine()
-    data = {"current": current_revision(engine), "head": head_revision()}
+    now, head = current_revision(engine), head_revision()
     engine.dispose()
-    data["up_to_date"] = data["current"] == data["head"]
+    data = {"current": now, "head": head, "up_to_date": now == head}
     if json_:
         emit_json(data)
     else:

@@ -170,7 +170,7 @@ def post_summary(session: Session, post: Post, *, with_deliveries: bool = True) 
             deliveries[d.variant_id] = d
     targets = []
     for v in post.variants:
-        d = deliveries.get(v.id)
+        live = deliveries.get(v.id)
         targets.append({
             "account": v.account.ref,
             "platform": v.account.platform,
@@ -180,10 +180,10 @@ def post_summary(session: Session, post: Post, *, with_deliveries: bool = True) 
             "first_comment": v.first_comment,
             "at": f"{v.local_time} {v.timezone}" if v.local_time else None,
             "scheduled_at": v.scheduled_at,
-            "delivery": None if d is None else {
-                "id": d.id, "status": d.status, "attempts": d.attempts,
-                "next_attempt_at": d.next_attempt_at, "remote_id": d.remote_id,
-                "remote_url": d.remote_url, "last_error": d.last_error,
+            "delivery": None if live is None else {
+                "id": live.id, "status": live.status, "attempts": live.attempts,
+                "next_attempt_at": live.next_attempt_at, "remote_id": live.remote_id,
+                "remote_url": live.remote_url, "last_error": live.last_error,
             },
         })
     return {

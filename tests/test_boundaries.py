@@ -1,0 +1,58 @@
+"""Layer rules that keep the CLI fast and the core pure (ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "socialhub"
+HEAVY = ("textual", "fastapi", "apscheduler", "anthropic", "uvicorn", "sqlalchemy", "httpx")
+
+
+def test_help_loads_no_heavy_library() -> None:
+    code = ("import sys\nfrom socialhub.cli.main import app\n"
+            "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip().splitlines()[-1]
+    assert out == "[]"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _violations(layer: str, forbidden: tuple[str, ...]) -> list[str]:
+    bad = []
+    for path in (PACKAGE / layer).rglob("*.py"):
+        for name in _imports(path):
+            if name.split(".")[0] in forbidden or any(
+                    name == f or name.startswith(f + ".") for f in forbidden):
+                bad.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    return bad
+
+
+def test_core_does_no_io_and_imports_no_front_end_or_database() -> None:
+    assert _violations("core", ("sqlalchemy", "httpx", "typer", "textual", "fastapi",
+                                "socialhub.db", "socialhub.services", "socialhub.cli",
+                                "socialhub.tui", "socialhub.daemon")) == []
+
+
+def test_services_import_no_front_end() -> None:
+    assert _violations("services", ("typer", "textual", "fastapi", "apscheduler",
+                                    "socialhub.cli", "socialhub.tui", "socialhub.daemon")) == []
+
+
+def test_front_ends_do_not_import_each_other() -> None:
+    assert _violations("cli", ("socialhub.daemon",)) == []
+    assert _violations("daemon", ("socialhub.cli", "socialhub.tui")) == []
+    assert _violations("tui", ("socialhub.cli", "socialhub.daemon")) == []
