@@ -1,0 +1,1 @@
+complete --command socialhub --no-files --arguments "(env _SOCIALHUB_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) socialhub)" --condition "env _SOCIALHUB_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) socialhub"
