@@ -22,6 +22,10 @@ from tests.pgcluster import PostgresCluster, find_pg_bin
 
 # A fixed master key for tests; never a real secret.
 TEST_MASTER_KEY = "dGVzdC1tYXN0ZXIta2V5LW5vdC1hLXNlY3JldC0wMDA="
+# Planted in every isolated home's configuration as platform client secrets: no CLI
+# output or log line of the whole suite may ever contain it (checked at session end).
+PLANTED_TOKEN = "planted-0b7f3c9e51d24a68a9e2-secret"
+_CLI_OUTPUTS: list[tuple[str, str]] = []
 
 
 @dataclass
@@ -114,6 +118,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOCIALHUB_HOME", str(root))
     monkeypatch.setenv("SOCIALHUB_MASTER_KEY", TEST_MASTER_KEY)
     monkeypatch.setenv("SOCIALHUB_SECURITY_USE_KEYRING", "false")
+    monkeypatch.setenv("SOCIALHUB_PLATFORMS_X_CLIENT_SECRET", PLANTED_TOKEN)
+    monkeypatch.setenv("SOCIALHUB_PLATFORMS_MASTODON_CLIENT_SECRET", PLANTED_TOKEN)
     monkeypatch.setenv("TZ", "UTC")
     return root
 
@@ -150,7 +156,19 @@ def run_cli(*args: str, input: str | None = None) -> CLIResult:
 
             sys.stdin = old_stdin
         reset_state()
+    _CLI_OUTPUTS.append((" ".join(args), stdout.getvalue() + stderr.getvalue()))
     return CLIResult(code, stdout.getvalue(), stderr.getvalue())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any CLI output or log line carried the planted secret."""
+    leaks = [cmd for cmd, text in _CLI_OUTPUTS if PLANTED_TOKEN in text]
+    if leaks:
+        import sys
+
+        sys.stderr.write(f"\nSECRET LEAK: the planted token appeared in the output of "
+                         f"{len(leaks)} CLI run(s), e.g. `socialhub {leaks[0]}`\n")
+        session.exitstatus = 1
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from tests.conftest import TEST_MASTER_KEY
 class MemoryKeyring(KeyringBackend):
     """A working keyring backend that keeps entries in memory (no D-Bus in CI)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

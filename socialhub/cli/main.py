@@ -98,6 +98,7 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map socialhub errors to one stderr line and an exit code."""
     from socialhub.errors import SocialhubError
+    from socialhub.security.redact import redact
 
     try:
         app(args=argv, prog_name="socialhub")
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
             import traceback
 
             traceback.print_exc()
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {redact(str(exc))}\n")
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -114,8 +115,6 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: keep the message short unless --debug
         if state.debug:
             raise
-        from socialhub.security.redact import redact
-
         sys.stderr.write(f"error: unexpected {type(exc).__name__}: {redact(str(exc))} "
                          "(run with --debug for the traceback)\n")
         sys.exit(1)

@@ -55,9 +55,15 @@ def _key_check(cfg: LoadedConfig) -> dict[str, Any]:
         info = keys.describe_key_source(cfg)
     except SocialhubError as exc:
         return _check("master key", "fail", str(exc))
+    if info.get("error"):
+        return _check("master key", "fail", str(info["error"]))
+    if not info.get("key_id"):
+        target = info.get("will_create_in") or "a 0600 key file"
+        return _check("master key", "warn", f"no key yet; the first credential creates one in "
+                      f"{target}")
     where = info.get("path") or ""
     detail = f"{info.get('source')} (key id {info.get('key_id')}){' at ' + where if where else ''}"
-    return _check("master key", "ok" if info.get("key_id") else "warn", detail)
+    return _check("master key", "ok", detail)
 
 
 def _daemon_checks(session: Any, cfg: LoadedConfig) -> list[dict[str, Any]]:
