@@ -46,14 +46,14 @@ class AccountInfo:
 
 @dataclass
 class Tokens:
-    """Decrypted credentials handed to an adapter (never logged)."""
+    """An account's decrypted credentials; the repr never shows them."""
 
-    access_token: str | None = None
-    refresh_token: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
     expires_at: datetime | None = None
     refresh_expires_at: datetime | None = None
     scopes: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -170,5 +170,5 @@ class PlatformAdapter(abc.ABC):
         """Current metrics for each remote id (missing ids: deleted or not visible)."""
         return {}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook; most adapters hold nothing
         """Release network resources."""

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 from socialhub.db.models import Account, Credential
 from socialhub.db.types import utcnow
 from socialhub.errors import ConflictError, ValidationError
+from socialhub.platforms.base import Tokens
 from socialhub.security import keys as keystore
 from socialhub.security.crypto import decrypt, encrypt
 from socialhub.security.keys import MasterKey
@@ -37,18 +37,6 @@ _FIELDS = ("access_token", "refresh_token", "extra")
 _SECRET_EXTRA_WORDS = ("token", "secret", "password", "jwt", "key")
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class Tokens:
-    """An account's tokens in clear; the repr never shows them."""
-
-    access_token: str | None = field(default=None, repr=False)
-    refresh_token: str | None = field(default=None, repr=False)
-    expires_at: datetime | None = None
-    refresh_expires_at: datetime | None = None
-    scopes: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 def _aad(account_id: int, name: str) -> bytes:
