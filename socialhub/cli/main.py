@@ -51,6 +51,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.search_cmd", "app", "search"),
     ("socialhub.cli.ai", "app", "ai"),
     ("socialhub.cli.hashtags", "app", "hashtags"),
+    ("socialhub.cli.tui_cmd", "app", "tui"),
 ]
 
 
