@@ -135,7 +135,8 @@ def error_details(response: httpx.Response) -> tuple[str | None, str]:
     ``{"error": "Code", "message": "msg"}`` (Bluesky), OAuth
     ``{"error": "code", "error_description": "msg"}``, Graph
     ``{"error": {"message", "code"}}``, X ``{"errors": [{"code", "message"}]}``
-    and RFC 7807 ``{"title", "detail"}``. Falls back to the reason phrase.
+    and RFC 7807 ``{"title", "detail"}``; a short text/plain body is the message.
+    Falls back to the reason phrase (never an HTML error page).
     """
     try:
         body: Any = json.loads(response.content) if response.content else None
@@ -163,6 +164,8 @@ def error_details(response: httpx.Response) -> tuple[str | None, str]:
             code = code or _str(body.get("code") or body.get("serviceErrorCode"))
     elif isinstance(body, str):
         message = body
+    elif body is None and response.headers.get("content-type", "").startswith("text/plain"):
+        message = response.text[:_MAX_MESSAGE]  # HTML error pages are noise: reason phrase
     if not message:
         message = response.reason_phrase or f"HTTP {response.status_code}"
     return code, message
@@ -195,7 +198,7 @@ def raise_for_response(response: httpx.Response, *, platform: str,
     |                   | InvalidContentError                                       |
     | 408               | RetryLaterError (the server gave up before acting)        |
     | 429               | RateLimitedError(until=reset headers)                     |
-    | 5xx               | RateLimitedError when a reset header says when, else      |
+    | 5xx               | RateLimitedError when ``Retry-After`` says when, else     |
     |                   | RetryLaterError                                           |
     | other 4xx         | InvalidContentError with the platform's message           |
 
@@ -220,7 +223,10 @@ def raise_for_response(response: httpx.Response, *, platform: str,
         raise RateLimitedError(message, until=parse_reset(response.headers), status=status,
                                code=code)
     if status >= 500:
-        until = parse_reset(response.headers)
+        # Only an explicit Retry-After counts here: some platforms (Mastodon) send
+        # X-RateLimit-Reset on every response, which says nothing about an outage.
+        retry_after = response.headers.get("Retry-After")
+        until = parse_reset({"Retry-After": retry_after}) if retry_after else None
         if until is not None:
             raise RateLimitedError(message, until=until, status=status, code=code)
         raise RetryLaterError(message, **kw)

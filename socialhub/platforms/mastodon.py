@@ -42,6 +42,7 @@ from socialhub.platforms.base import (
 from socialhub.platforms.errors import (
     AuthRevokedError,
     InvalidContentError,
+    OutcomeUnknownError,
     RetryLaterError,
 )
 from socialhub.platforms.http import (
@@ -144,6 +145,14 @@ class MastodonAdapter(PlatformAdapter):
             self._account_id = str(data["id"])
         return self._account_id
 
+    def _upload_all(self, items: list[MediaItem]) -> list[str]:
+        # An upload that may or may not have arrived leaves at most an orphan
+        # attachment nobody sees, so it is an ordinary retry, not "unconfirmed".
+        try:
+            return [self._upload(item) for item in items]
+        except OutcomeUnknownError as exc:
+            raise RetryLaterError(exc.message, status=exc.status) from None
+
     def _upload(self, item: MediaItem) -> str:
         if item.path is None:
             raise InvalidContentError("mastodon: media must be a local file, not a URL")
@@ -237,7 +246,7 @@ class MastodonAdapter(PlatformAdapter):
             if previous is not None:
                 body["in_reply_to_id"] = previous.remote_id
             if index == 0 and request.media:
-                body["media_ids"] = [self._upload(item) for item in request.media]
+                body["media_ids"] = self._upload_all(request.media)
             try:
                 response = self._call("POST", "/api/v1/statuses", json=body, headers={
                     "Idempotency-Key": part_key(request.idempotency_key, index)})
@@ -267,7 +276,7 @@ class MastodonAdapter(PlatformAdapter):
         parent: str | None = None
         for index, text in enumerate(self._texts(request)):
             wanted = normalise(text)
-            match = next((s for s in reversed(statuses)  # oldest first: the original send
+            match = next((s for s in statuses  # newest first: an older twin is a past post
                           if s.get("in_reply_to_id") == parent
                           and plain_text(s.get("content") or "") == wanted
                           and (not_before is None

@@ -29,7 +29,12 @@ from socialhub.platforms.base import (
     Tokens,
     TokensCallback,
 )
-from socialhub.platforms.errors import AuthRevokedError, InvalidContentError
+from socialhub.platforms.errors import (
+    AuthRevokedError,
+    InvalidContentError,
+    OutcomeUnknownError,
+    RetryLaterError,
+)
 from socialhub.platforms.http import make_client, raise_for_response, send
 
 DEFAULT_MAX_CHARS = 500
@@ -89,6 +94,14 @@ class SandboxAdapter(PlatformAdapter):
         return (int(settings.get("max_chars", DEFAULT_MAX_CHARS)),
                 int(settings.get("max_media", DEFAULT_MAX_MEDIA)))
 
+    def _upload_all(self, items: list[MediaItem]) -> list[str]:
+        # An upload that may or may not have arrived leaves at most an orphan
+        # attachment nobody sees, so it is an ordinary retry, not "unconfirmed".
+        try:
+            return [self._upload(item) for item in items]
+        except OutcomeUnknownError as exc:
+            raise RetryLaterError(exc.message, status=exc.status) from None
+
     def _upload(self, item: MediaItem) -> str:
         body: dict[str, Any] = {"alt": item.alt_text}
         if item.path is not None:
@@ -147,7 +160,7 @@ class SandboxAdapter(PlatformAdapter):
             if previous is not None:
                 body["reply_to"] = previous.remote_id
             if index == 0 and request.media:
-                body["media_ids"] = [self._upload(item) for item in request.media]
+                body["media_ids"] = self._upload_all(request.media)
             response = self._call("POST", "/api/posts", json=body, headers={
                 "Idempotency-Key": part_key(request.idempotency_key, index)})
             previous = self._part(index, response.json(), comment=index >= len(request.parts))

@@ -59,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     # -- plumbing -----------------------------------------------------------
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.log is not None:
             self.server.log(f"{self.address_string()} {format % args}")
 
@@ -112,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
         except _HTTPError as exc:
             self._reply(exc.status, exc.body, exc.headers)
 
-    do_GET = do_POST = do_DELETE = _dispatch  # noqa: N815 (stdlib naming)
+    do_GET = do_POST = do_DELETE = _dispatch
 
     # -- routes ---------------------------------------------------------------
     def _control(self, path: str, body: dict[str, Any], query: dict[str, str]) -> None:
@@ -257,8 +257,7 @@ class SandboxServer:
         self._httpd.stopping = threading.Event()
         self._httpd.log = log
         bound_host, bound_port = self._httpd.server_address[:2]
-        shown = f"[{bound_host}]" if ":" in str(bound_host) else str(bound_host)
-        self.url = f"http://{shown}:{bound_port}"
+        self.url = f"http://{bound_host!s}:{int(bound_port)}"
         self.world.base_url = self.url
         self._thread: threading.Thread | None = None
 
@@ -273,7 +272,8 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         """Serve in a daemon thread; returns self."""
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
+        # A short poll interval makes stop() quick (shutdown waits for one poll).
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
                                         name="sandbox-server", daemon=True)
         self._thread.start()
         return self

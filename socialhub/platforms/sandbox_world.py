@@ -175,7 +175,8 @@ class World:
 
     # -- accounts and tokens ----------------------------------------------
     def _issue(self, account_id: int) -> dict[str, Any]:
-        access, refresh = f"sbx_at_{secrets.token_urlsafe(24)}", f"sbx_rt_{secrets.token_urlsafe(24)}"
+        access = f"sbx_at_{secrets.token_urlsafe(24)}"
+        refresh = f"sbx_rt_{secrets.token_urlsafe(24)}"
         ttl = self.options.token_ttl
         self.tokens[access] = Token(account_id, self.clock() + ttl, "access")
         self.tokens[refresh] = Token(account_id, None, "refresh")
@@ -185,7 +186,10 @@ class World:
                                                       "handle": account.handle}}
 
     def grant(self, params: dict[str, Any]) -> Reply:
-        """``POST /oauth/token``: client_credentials makes (or reuses) an account; refresh rotates."""
+        """``POST /oauth/token``: client_credentials makes (or reuses) an account.
+
+        ``grant_type=refresh_token`` issues a new pair and kills the old refresh token.
+        """
         grant_type = params.get("grant_type") or "client_credentials"
         with self.lock:
             if grant_type == "client_credentials":
