@@ -62,6 +62,7 @@ class DaemonConfig(_Section):
     backoff_max_s: float = Field(900.0, gt=0)
     concurrency_per_platform: int = Field(8, ge=1)
     concurrency_per_account: int = Field(2, ge=1)
+    request_timeout_s: float = Field(30.0, gt=0)
     refresh_window_minutes: int = Field(15, ge=1)
     metrics_enabled: bool = True
     digest_hour: int = Field(8, ge=0, le=23)
@@ -78,7 +79,7 @@ class SearchConfig(_Section):
 
 class AIConfig(_Section):
     provider: Literal["auto", "anthropic", "offline"] = "auto"
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-4-6"
     max_tokens: int = Field(1024, ge=1)
     temperature: float = Field(0.7, ge=0, le=1)
     base_url: str | None = None

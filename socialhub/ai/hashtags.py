@@ -18,6 +18,12 @@ RECOMMENDED: dict[str, int] = {
     "instagram": 10, "facebook": 2, "reddit": 0, "pinterest": 5, "youtube": 3, "tiktok": 4,
 }
 
+# Calendar words and plain adjectives make poor hashtags, however prominent in the text.
+_NOT_TAGS = frozenset(tf.wordlist(
+    "monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight week "
+    "weekend month year january february march april may june july august september october "
+    "november december morning evening small big little large tiny huge great good best better "
+    "first last next every each many much more most other same own whole"))
 _CAMEL_SPLIT_RE = re.compile(r"[^0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
 
 
@@ -44,20 +50,27 @@ def keywords(text: str, limit: int = 10) -> list[str]:
 
     Capitalised words (names, products) weigh more; ties keep text order.
     """
-    ws = tf.words(text)
     scores: Counter[str] = Counter()
     first_seen: dict[str, int] = {}
-    for i, w in enumerate(ws):
-        low = w.lower().strip("'’-")
-        if low in tf.STOPWORDS or len(low) < 3 or low.endswith(("'s", "’s")):
-            continue
-        key = low
-        scores[key] += 2 if w[:1].isupper() and i > 0 else 1
-        first_seen.setdefault(key, i)
-        if i + 1 < len(ws) and w[:1].isupper() and ws[i + 1][:1].isupper():
-            pair = f"{low} {ws[i + 1].lower()}"
-            scores[pair] += 3
-            first_seen.setdefault(pair, i)
+    pos = 0
+    for sentence in tf.sentences(tf.strip_entities(text)):
+        # Two-word names only pair up inside a clause, never across punctuation.
+        for clause in re.split(r"[,;:()\[\]—–]", sentence):
+            ws = tf.words(clause)
+            for i, w in enumerate(ws):
+                pos += 1
+                low = w.lower().strip("'’-")
+                if low in tf.STOPWORDS or low in _NOT_TAGS or len(low) < 3 \
+                        or low.endswith(("'s", "’s")):
+                    continue
+                capital = w[:1].isupper() and (i > 0 or not sentence.startswith(w))
+                scores[low] += 2 if capital else 1
+                first_seen.setdefault(low, pos)
+                if i + 1 < len(ws) and w[:1].isupper() and ws[i + 1][:1].isupper() \
+                        and ws[i + 1].lower() not in tf.STOPWORDS:
+                    pair = f"{low} {ws[i + 1].lower()}"
+                    scores[pair] += 3
+                    first_seen.setdefault(pair, pos)
     # A word's length tells a little about how specific it is.
     ranked = sorted(scores, key=lambda k: (-(scores[k] + min(len(k), 12) / 12), first_seen[k]))
     out: list[str] = []

@@ -12,6 +12,7 @@ PRICES: tuple[tuple[str, float, float], ...] = (
     ("claude-opus-4-5", 5.0, 25.0),
     ("claude-opus-4-1", 15.0, 75.0),
     ("claude-opus-4", 15.0, 75.0),
+    ("claude-sonnet-4-6", 3.0, 15.0),
     ("claude-sonnet-4-5", 3.0, 15.0),
     ("claude-sonnet-4", 3.0, 15.0),
     ("claude-3-7-sonnet", 3.0, 15.0),

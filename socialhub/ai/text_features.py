@@ -16,7 +16,13 @@ _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"'’”)\]]*\s+|\n+")
 _MENTION_RE = re.compile(r"(?<![\w@])@[\w.]+(?:@[\w.-]+)?")
 _VOWEL_GROUP_RE = re.compile(r"[aeiouy]+")
 
-STOPWORDS = frozenset("""
+
+def wordlist(spaced: str) -> list[str]:
+    """Split a whitespace-separated word list (keeps long lists readable in source)."""
+    return spaced.split()
+
+
+STOPWORDS = frozenset(wordlist("""
 a about above after again against all am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further
 had has have having he her here hers herself him himself his how i if in into is it its itself
@@ -25,15 +31,15 @@ over own same she should so some such than that the their theirs them themselves
 these they this those through to too under until up very was we were what when where which
 while who whom why will with would you your yours yourself yourselves let lets get got also
 one two new via us it's i'm we're you're don't can't won't isn't that's there's here's
-""".split())
+"""))
 
 CONTRACTION_RE = re.compile(r"\b\w+(?:'|’)(?:s|t|re|ve|ll|d|m)\b", re.IGNORECASE)
-FORMAL_MARKERS = frozenset(
+FORMAL_MARKERS = frozenset(wordlist(
     "therefore however furthermore moreover consequently accordingly hence thus regarding "
-    "pursuant additionally nevertheless notwithstanding whereas herein sincerely".split())
-INFORMAL_MARKERS = frozenset(
+    "pursuant additionally nevertheless notwithstanding whereas herein sincerely"))
+INFORMAL_MARKERS = frozenset(wordlist(
     "lol omg gonna wanna gotta kinda sorta yeah yep nope hey hi folks awesome cool super "
-    "tbh imo btw ya y'all stuff guys literally totally huge".split())
+    "tbh imo btw ya y'all stuff guys literally totally huge"))
 
 
 def words(text: str) -> list[str]:

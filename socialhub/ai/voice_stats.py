@@ -17,12 +17,11 @@ STATS_VERSION = 1
 
 # Words common in social posts. Those a person never writes are part of their
 # voice ("never says 'excited'"), so drafts using them lose voice fit.
-REFERENCE_WORDS = (
+REFERENCE_WORDS = [*tf.wordlist(
     "excited thrilled delighted amazing awesome incredible game-changer synergy leverage "
     "utilize revolutionary innovative disrupt unlock empower seamless cutting-edge journey "
     "passionate humbled grateful blessed literally actually basically honestly very really "
-    "super huge epic crazy insane guys folks hey"
-).split() + ["stay tuned", "check out", "don't miss"]
+    "super huge epic crazy insane guys folks hey"), "stay tuned", "check out", "don't miss"]
 
 
 def _percentile(values: list[float], q: float) -> float:

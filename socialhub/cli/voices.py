@@ -1,0 +1,184 @@
+"""``socialhub voices``: brand voices — declare them, train them on real posts, explain them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+
+app = typer.Typer(help="Keep brand voices: declared traits plus statistics learned from posts.",
+                  no_args_is_help=True)
+
+NameArg = Annotated[str, typer.Argument(help="The profile's name (lower-case, e.g. shop).")]
+ToneOpt = Annotated[list[str] | None, typer.Option(
+    "--tone", help="A tone word (warm, direct, playful…); repeat or separate with commas.")]
+FormalityOpt = Annotated[int | None, typer.Option(
+    "--formality", min=1, max=10, help="1 (very casual) to 10 (very formal).")]
+EmojiOpt = Annotated[str | None, typer.Option(
+    "--emoji", help="Emoji use: none, low, medium or high.")]
+UseOpt = Annotated[list[str] | None, typer.Option(
+    "--use", help="A phrase the voice likes to use; repeatable.")]
+AvoidOpt = Annotated[list[str] | None, typer.Option(
+    "--avoid", help="A phrase the voice never uses; repeatable.")]
+DescOpt = Annotated[str | None, typer.Option("--description", help="One line about the voice.")]
+
+
+def _render_list(rows: list[dict[str, Any]]) -> None:
+    console = out()
+    if not rows:
+        info("no voice profiles yet: add one with `socialhub voices add NAME` or "
+             "`socialhub voices train NAME --from FILE`")
+        return
+    for r in rows:
+        mark = "*" if r["default"] else " "
+        trained = f"{r['samples']} samples" if r["trained"] else "not trained"
+        tone = ", ".join(r["tone"]) or "-"
+        formality = r["formality"] if r["formality"] is not None else "-"
+        console.print(f"{mark} {r['name']:<20} tone: {tone:<24} formality: {formality!s:<3} "
+                      f"{trained}")
+
+
+@app.command("add")
+def add(
+    name: NameArg,
+    tone: ToneOpt = None,
+    formality: FormalityOpt = None,
+    emoji: EmojiOpt = None,
+    use: UseOpt = None,
+    avoid: AvoidOpt = None,
+    description: DescOpt = None,
+    sample: Annotated[list[str] | None, typer.Option(
+        "--sample", help="A sample post in this voice; repeatable.")] = None,
+    default: Annotated[bool, typer.Option(
+        "--default", help="Make it the organization's default voice.")] = False,
+    json_: JsonOption = False,
+) -> None:
+    """Add a voice profile from declared characteristics.
+
+    Example: socialhub voices add shop --tone warm,direct --formality 4 --avoid "synergy" --default
+    """
+    from socialhub.services.voices import add_voice, voice_summary
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        voice = add_voice(s, hub.org_id(s), name, description=description, tone=tone,
+                          formality=formality, emoji_use=emoji, phrases_use=use,
+                          phrases_avoid=avoid, samples=sample, default=default)
+        data = voice_summary(voice)
+    if json_:
+        emit_json(data)
+    else:
+        info(f"added voice {name}" + (" (default)" if data["default"] else ""))
+
+
+@app.command("list")
+def list_(json_: JsonOption = False) -> None:
+    """List voice profiles; the default is marked with *."""
+    from socialhub.services.voices import list_voices, voice_summary
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        rows = [voice_summary(v) for v in list_voices(s, hub.org_id(s))]
+    if json_:
+        emit_json(rows)
+    else:
+        _render_list(rows)
+
+
+@app.command("show")
+def show(name: NameArg, json_: JsonOption = False) -> None:
+    """Explain a voice profile in plain words (with --json: every statistic)."""
+    from socialhub.services.voices import get_voice, voice_summary
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        data = voice_summary(get_voice(s, hub.org_id(s), name), full=True)
+    if json_:
+        emit_json(data)
+        return
+    console = out()
+    console.print(f"[bold]{data['name']}[/bold]" + (" (default)" if data["default"] else ""))
+    for line in data["explanation"]:
+        console.print(f"  {line}", markup=False)
+
+
+@app.command("edit")
+def edit(
+    name: NameArg,
+    rename: Annotated[str | None, typer.Option("--rename", help="A new name.")] = None,
+    tone: ToneOpt = None,
+    formality: FormalityOpt = None,
+    emoji: EmojiOpt = None,
+    use: UseOpt = None,
+    avoid: AvoidOpt = None,
+    no_use: Annotated[list[str] | None, typer.Option(
+        "--no-use", help="Stop preferring this phrase; repeatable.")] = None,
+    no_avoid: Annotated[list[str] | None, typer.Option(
+        "--no-avoid", help="Stop avoiding this phrase; repeatable.")] = None,
+    description: DescOpt = None,
+    default: Annotated[bool | None, typer.Option(
+        "--default/--no-default", help="Make it (or stop it being) the default voice.")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Change a voice profile's declared characteristics (--tone replaces the tone list).
+
+    Example: socialhub voices edit shop --formality 6 --avoid "game-changer" --default
+    """
+    from socialhub.services.voices import edit_voice, voice_summary
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        voice = edit_voice(s, hub.org_id(s), name, rename=rename, description=description,
+                           tone=tone, formality=formality, emoji_use=emoji, add_use=use,
+                           add_avoid=avoid, drop_use=no_use, drop_avoid=no_avoid,
+                           default=default)
+        data = voice_summary(voice)
+    if json_:
+        emit_json(data)
+    else:
+        info(f"updated voice {data['name']}")
+
+
+@app.command("remove")
+def remove(name: NameArg) -> None:
+    """Remove a voice profile (posts written with it keep their text)."""
+    from socialhub.services.voices import remove_voice
+
+    hub = get_hub()
+    with hub.transaction() as s:
+        remove_voice(s, hub.org_id(s), name)
+    info(f"removed voice {name}")
+
+
+@app.command("train")
+def train(
+    name: NameArg,
+    from_: Annotated[Path, typer.Option(
+        "--from", help="A file with one post per line (or posts separated by --- lines), "
+        "or a folder of .txt/.md files.")],
+    append: Annotated[bool, typer.Option(
+        "--append", help="Add to the samples already learned instead of replacing them.")]
+    = False,
+    json_: JsonOption = False,
+) -> None:
+    """Learn a voice from a person's own posts (creates the profile if needed).
+
+    Example: socialhub voices train shop --from my-posts.txt
+    """
+    from socialhub.services.voices import read_samples, train_voice, voice_summary
+
+    samples = read_samples(from_)
+    hub = get_hub()
+    with hub.transaction() as s:
+        voice, created = train_voice(s, hub.org_id(s), name, samples, append=append)
+        data = voice_summary(voice, full=True)
+    if json_:
+        emit_json(data)
+        return
+    info(f"{'created and trained' if created else 'trained'} voice {name} on "
+         f"{data['samples']} posts")
+    for line in data["explanation"]:
+        out().print(f"  {line}", markup=False)
