@@ -32,6 +32,19 @@ net.Server.prototype.listen = function listen(...args) {
   return origListen.apply(this, args)
 }
 
+// The package entry also loads the AppView, Ozone and friends (~2 s more);
+// the file holding TestNetworkNoAppView needs only the PDS and the PLC. The
+// version is pinned in package.json, so the dist layout is known.
+const loadDevEnv = async () => {
+  try {
+    return await import(
+      new URL('./node_modules/@atproto/dev-env/dist/network-no-appview.js', import.meta.url).href
+    )
+  } catch {
+    return await import('@atproto/dev-env')
+  }
+}
+
 let network
 let closing = false
 const shutdown = async (code) => {
@@ -54,7 +67,7 @@ process.stdin.on('error', () => shutdown(0))
 process.stdin.resume()
 
 try {
-  const { TestNetworkNoAppView } = await import('@atproto/dev-env')
+  const { TestNetworkNoAppView } = await loadDevEnv()
   // TestPds puts its databases and blob store in fresh dirs under os.tmpdir(),
   // which is workDir now.
   network = await TestNetworkNoAppView.create({})
