@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -178,9 +179,14 @@ class _Stores:
         self.config = config
         self._docs: DocsStore | None = None
         self._music: MusicStore | None = None
+        self._lock = threading.Lock()  # requests run in a thread pool; open each store once
 
     @property
     def docs(self) -> DocsStore:
+        with self._lock:
+            return self._open_docs()
+
+    def _open_docs(self) -> DocsStore:
         if self._docs is None:
             store = DocsStore(self.config.docs_path,
                               busy_timeout_ms=self.config.settings.database.busy_timeout_ms)
@@ -190,6 +196,10 @@ class _Stores:
 
     @property
     def music(self) -> MusicStore:
+        with self._lock:
+            return self._open_music()
+
+    def _open_music(self) -> MusicStore:
         if self._music is None:
             store = MusicStore(self.config.music_path,
                                busy_timeout_ms=self.config.settings.database.busy_timeout_ms)
@@ -201,6 +211,23 @@ class _Stores:
         for store in (self._docs, self._music):
             if store is not None:
                 store.close()
+
+
+_bearer = HTTPBearer(auto_error=False, description="search.token from the configuration")
+
+
+def _require_token(
+    request: Request,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    # request.app is this app even when the daemon mounts it under its own.
+    token: bytes | None = request.app.state.search_token
+    if token is None:
+        return
+    given = creds.credentials.encode() if creds is not None else b""
+    if not hmac.compare_digest(given, token):
+        raise StarletteHTTPException(401, "a valid bearer token is required",
+                                     headers={"WWW-Authenticate": "Bearer"})
 
 
 def create_app(config: LoadedConfig) -> FastAPI:
@@ -218,24 +245,15 @@ def create_app(config: LoadedConfig) -> FastAPI:
         yield
         stores.close()
 
+    # /docs is the documents resource here, so the Swagger UI moves to /swagger.
     app = FastAPI(title="socialhub local search", version=__version__, lifespan=lifespan,
+                  docs_url="/swagger", redoc_url=None,
                   description="Search the docs and music libraries kept by socialhub. "
                               "Errors always have the shape "
                               '`{"error": {"code", "message", "detail"}}`.')
     app.state.stores = stores
-    bearer = HTTPBearer(auto_error=False, description="search.token from the configuration")
-
-    def require_token(
-        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> None:
-        if token is None:
-            return
-        given = creds.credentials.encode() if creds is not None else b""
-        if not hmac.compare_digest(given, token):
-            raise StarletteHTTPException(401, "a valid bearer token is required",
-                                         headers={"WWW-Authenticate": "Bearer"})
-
-    auth = [Depends(require_token)]
+    app.state.search_token = token
+    auth = [Depends(_require_token)]
     _install_error_handlers(app)
 
     @app.get("/healthz", response_model=HealthOut, responses=_ERRORS, tags=["health"])

@@ -93,5 +93,5 @@ def translate_query_error(exc: sqlite3.Error, query: str, path: Path, name: str)
     if isinstance(exc, sqlite3.OperationalError) and any(p in lowered for p in _QUERY_PROBLEMS):
         return QueryError(f"malformed search query: {text}",
                           detail={"query": query, "sqlite": text},
-                          hint="drop mode=raw to search for the words literally")
+                          hint="search without raw mode to match the words literally")
     return describe_error(path, name, exc)

@@ -80,7 +80,7 @@ def _number_pair(value: Any) -> tuple[int | None, int | None]:
     """'3/12', (3, 12) or '3' → (number, total)."""
     value = _first(value)
     if isinstance(value, tuple):
-        num, total = (list(value) + [None, None])[:2]
+        num, total = [*value, None, None][:2]
         return (num or None, total or None)
     text = _text(value)
     if not text:
@@ -118,7 +118,7 @@ def _raw_tags(tags: Any) -> dict[str, Any]:
                 out[name] = tags[key]
         return out
     if tags is not None and hasattr(tags, "keys"):
-        lowered = {str(k).lower(): k for k in tags}
+        lowered = {str(k).lower(): k for k in tags.keys()}  # noqa: SIM118 (VComment iterates pairs)
         for name, key in _VORBIS.items():
             if key in lowered:
                 out[name] = tags[lowered[key]]

@@ -38,9 +38,12 @@ class ImportProgress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+            # No auto-refresh thread: big imports fork workers, which is only safe
+            # from a single-threaded process. The bar is redrawn from __call__ instead.
             self._bar = Progress("[progress.description]{task.description}", BarColumn(),
                                  MofNCompleteColumn(), TimeElapsedColumn(),
-                                 console=Console(file=self._out()), transient=True)
+                                 console=Console(file=self._out()), transient=True,
+                                 auto_refresh=False)
             self._bar.start()
             self._task = self._bar.add_task(self.label, total=None)
         self._last = time.monotonic()
@@ -50,10 +53,13 @@ class ImportProgress:
         self._done, self._total = done, total
         if self.quiet:
             return
+        now = time.monotonic()
         if self._bar is not None:
             self._bar.update(self._task, completed=done, total=total)
+            if now - self._last >= 0.1 or done == total:
+                self._last = now
+                self._bar.refresh()
             return
-        now = time.monotonic()
         if now - self._last >= self.interval_s:
             self._last = now
             pct = 100 * done // total if total else 100

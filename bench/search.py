@@ -1,0 +1,293 @@
+"""Benchmark the docs library: import throughput and query latency three ways.
+
+Generates a corpus of Markdown files with a Zipf word distribution, imports
+it with ``socialhub.search.docs_import`` (the same code as ``socialhub docs
+import``), then runs a fixed mix of queries — rare, mid-frequency and common
+words, phrases, prefixes — against:
+
+  (a) raw ``sqlite3``: the exact SQL the API runs, no HTTP — the limit;
+  (b) socialhub's HTTP API, as ``socialhub search serve`` in its own process;
+  (c) Datasette serving the same file, running the same SQL through its
+      ``?sql=`` JSON endpoint (the same work, so the difference is the server).
+
+Both HTTP servers are called over one keep-alive connection with
+``http.client``, so client overhead is the same for both, and the three ways
+run interleaved query by query so background load hits them alike. Figures,
+not a test.
+
+Usage: .venv/bin/python bench/search.py --docs 100000
+The last line is: docs=… import_docs_per_s=… api_p50_ms=… api_p99_ms=…
+raw_p50_ms=… datasette_p50_ms=… api_over_raw=… api_over_datasette=…
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from socialhub.search.docs_import import import_directory  # noqa: E402
+from socialhub.search.docs_store import SEARCH_SQL, DocsStore  # noqa: E402
+from socialhub.search.fts import build_match  # noqa: E402
+
+SYLLABLES = [c + v for c in "bcdfghjklmnprstvwz" for v in ("a", "e", "i", "o", "u", "ai", "ou")]
+CLASSES = ("rare", "mid", "common", "phrase", "prefix")
+
+
+def make_vocabulary(size: int, rng: random.Random) -> list[str]:
+    """Distinct pronounceable words; index 0 is the most frequent."""
+    words: set[str] = set()
+    out: list[str] = []
+    while len(out) < size:
+        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.choice((1, 2, 2, 3, 3, 4))))
+        if word not in words:
+            words.add(word)
+            out.append(word)
+    return out
+
+
+def write_corpus(directory: Path, n_docs: int, vocab: list[str], rng: random.Random) -> float:
+    """Write ``n_docs`` Markdown files (Zipf s=1.07, ~120 words each); return mean words."""
+    cum: list[float] = list(itertools.accumulate(1 / (r ** 1.07) for r in range(1, len(vocab) + 1)))
+    total_words = 0
+    for i in range(n_docs):
+        sub = directory / f"{i // 1000:04d}"
+        if i % 1000 == 0:
+            sub.mkdir(parents=True, exist_ok=True)
+        length = max(5, int(rng.lognormvariate(4.6, 0.6)))  # median ~100 words, long tail
+        words = rng.choices(vocab, cum_weights=cum, k=length + 6)
+        title = " ".join(words[:rng.randint(3, 6)]).capitalize()
+        body_words = words[6:]
+        total_words += len(body_words)
+        paras = [" ".join(body_words[j:j + 40]) + "." for j in range(0, len(body_words), 40)]
+        head = f"---\ntitle: {title}\ntags: [bench, t{i % 50}]\n---\n" if i % 10 == 0 \
+            else f"# {title}\n\n"
+        (sub / f"doc{i}.md").write_text(head + "\n\n".join(paras) + "\n", encoding="utf-8")
+    return total_words / max(1, n_docs)
+
+
+def pick_queries(vocab: list[str], corpus: Path, per_class: int,
+                 rng: random.Random) -> list[tuple[str, str, str]]:
+    """(class, query, mode) for the fixed mix."""
+    n = len(vocab)
+    queries: list[tuple[str, str, str]] = []
+    for word in rng.sample(vocab[n // 3: n], per_class):
+        queries.append(("rare", word, "plain"))
+    for word in rng.sample(vocab[200:2000], per_class):
+        queries.append(("mid", word, "plain"))
+    for word in rng.sample(vocab[0:40], per_class):
+        queries.append(("common", word, "plain"))
+    files = sorted(corpus.rglob("*.md"))
+    for path in rng.sample(files, per_class):
+        words = path.read_text(encoding="utf-8").strip().splitlines()[-1].split()
+        j = rng.randrange(0, max(1, len(words) - 2))
+        queries.append(("phrase", '"' + " ".join(w.strip(".") for w in words[j:j + 2]) + '"',
+                        "raw"))
+    for word in rng.sample([w for w in vocab[100:5000] if len(w) >= 5], per_class):
+        queries.append(("prefix", word[:4] + "*", "raw"))
+    return queries
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(port: int, path: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited early with code {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def http_timer(port: int) -> Callable[[str], float]:
+    """A function that GETs a path over one keep-alive connection and returns ms."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def run(path: str) -> float:
+        start = time.perf_counter()
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = resp.read()
+        elapsed = (time.perf_counter() - start) * 1000
+        if resp.status != 200:
+            raise SystemExit(f"GET {path} → {resp.status}: {body[:300]!r}")
+        return elapsed
+
+    return run
+
+
+def raw_timer(db: Path) -> Callable[[dict[str, object]], float]:
+    """A function that runs the API's SQL directly with ``sqlite3`` and returns ms."""
+    conn = sqlite3.connect(db)
+
+    def run(params: dict[str, object]) -> float:
+        start = time.perf_counter()
+        conn.execute(SEARCH_SQL, params).fetchall()
+        return (time.perf_counter() - start) * 1000
+
+    return run
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def by_class(times: list[float], classes: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name in CLASSES:
+        picked = [t for t, c in zip(times, itertools.cycle(classes), strict=False) if c == name]
+        out[name] = statistics.median(picked)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=100_000, help="corpus size")
+    ap.add_argument("--per-class", type=int, default=20, help="queries per class")
+    ap.add_argument("--repeats", type=int, default=5, help="timed runs of the mix")
+    ap.add_argument("--limit", type=int, default=20, help="results per query")
+    ap.add_argument("--vocab", type=int, default=50_000, help="vocabulary size")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    ap.add_argument("--no-datasette", action="store_true")
+    args = ap.parse_args()
+
+    rng = random.Random(args.seed)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="socialhub-bench-"))
+    corpus, db = work / "corpus", work / "docs.sqlite"
+    for leftover in (db, db.with_name("docs.sqlite-wal"), db.with_name("docs.sqlite-shm")):
+        leftover.unlink(missing_ok=True)
+    vocab = make_vocabulary(args.vocab, rng)
+    if not corpus.is_dir() or sum(1 for _ in corpus.rglob("*.md")) != args.docs:
+        shutil.rmtree(corpus, ignore_errors=True)
+        t0 = time.perf_counter()
+        mean = write_corpus(corpus, args.docs, vocab, rng)
+        print(f"corpus: {args.docs} files, {mean:.0f} words/doc on average, "
+              f"written in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    queries = pick_queries(vocab, corpus, args.per_class, random.Random(args.seed + 1))
+    classes = [c for c, _, _ in queries]
+
+    store = DocsStore(db)
+    cpu0 = _cpu_seconds()
+    t0 = time.perf_counter()
+    summary = import_directory(store, corpus)
+    import_s = time.perf_counter() - t0
+    import_cpu = _cpu_seconds() - cpu0
+    store.close()
+    assert summary.added == args.docs, summary
+    import_rate = args.docs / import_s
+    print(f"import: {args.docs} docs in {import_s:.2f}s ({import_rate:,.0f} docs/s), "
+          f"sidecar {db.stat().st_size / 1e6:.0f} MB; {import_cpu:.1f} CPU-seconds "
+          f"(this process and its workers); {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f} (other work on the machine slows every figure)",
+          file=sys.stderr)
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIALHUB_")}
+    env.update(SOCIALHUB_HOME=str(work / "home"), SOCIALHUB_SEARCH_DOCS_PATH=str(db))
+    api_port, ds_port = free_port(), free_port()
+    # The same app and uvicorn settings as `socialhub search serve`, started without the
+    # CLI so the figure does not depend on every other command module importing cleanly.
+    launcher = ("import sys, uvicorn; from socialhub.config import load_config; "
+                "from socialhub.search.api import create_app; "
+                "uvicorn.run(create_app(load_config()), host='127.0.0.1', "
+                "port=int(sys.argv[1]), log_level='warning', access_log=False)")
+    servers = [subprocess.Popen([sys.executable, "-c", launcher, str(api_port)], env=env,
+                                cwd=ROOT, stderr=subprocess.DEVNULL)]
+    if not args.no_datasette:
+        datasette = shutil.which("datasette", path=str(Path(sys.executable).parent)) \
+            or "datasette"
+        servers.append(subprocess.Popen(
+            [datasette, "serve", str(db), "--port", str(ds_port),
+             "--setting", "sql_time_limit_ms", "60000", "--setting", "max_returned_rows",
+             "1000"], stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL))
+    sql = " ".join(SEARCH_SQL.split())
+    raw_params: list[dict[str, object]] = [
+        {"q": build_match(q, m), "limit": args.limit + 1, "offset": 0, "hl_start": "<mark>",
+         "hl_end": "</mark>"} for _, q, m in queries]
+    api_paths = ["/search?" + urllib.parse.urlencode({"q": q, "mode": m, "limit": args.limit})
+                 for _, q, m in queries]
+    ds_paths = ["/docs.json?" + urllib.parse.urlencode({"sql": sql, "_shape": "array", **p})
+                for p in raw_params]
+    raw: list[float] = []
+    api_times: list[float] = []
+    ds_times: list[float] = []
+    try:
+        wait_http(api_port, "/healthz", servers[0])
+        if not args.no_datasette:
+            wait_http(ds_port, "/-/versions.json", servers[1])
+        time_raw, time_api = raw_timer(db), http_timer(api_port)
+        time_ds = http_timer(ds_port) if not args.no_datasette else None
+        # Interleaved query by query, so a burst of other load on the machine hits all
+        # three ways alike; the first pass warms caches and is not counted.
+        for rep in range(args.repeats + 1):
+            for params, api_path, ds_path in zip(raw_params, api_paths, ds_paths, strict=True):
+                r, a = time_raw(params), time_api(api_path)
+                d = time_ds(ds_path) if time_ds is not None else None
+                if rep:
+                    raw.append(r)
+                    api_times.append(a)
+                    if d is not None:
+                        ds_times.append(d)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(10)
+
+    print(f"\n{'class':8} {'raw p50':>10} {'api p50':>10} {'datasette p50':>14}  (ms)")
+    raw_c, api_c = by_class(raw, classes), by_class(api_times, classes)
+    ds_c = by_class(ds_times, classes) if ds_times else {}
+    for name in CLASSES:
+        ds_txt = f"{ds_c[name]:14.3f}" if ds_c else f"{'-':>14}"
+        print(f"{name:8} {raw_c[name]:10.3f} {api_c[name]:10.3f} {ds_txt}")
+    slower = [n for n in CLASSES if ds_c and api_c[n] >= ds_c[n]]
+    print(f"api faster than datasette on every class: {not slower and bool(ds_c)}"
+          + (f" (not on: {', '.join(slower)})" if slower else ""))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+    raw_p50, api_p50 = pct(raw, 50), pct(api_times, 50)
+    ds_p50 = pct(ds_times, 50) if ds_times else float("nan")
+    print(f"docs={args.docs} import_docs_per_s={import_rate:.0f} api_p50_ms={api_p50:.3f} "
+          f"api_p99_ms={pct(api_times, 99):.3f} raw_p50_ms={raw_p50:.3f} "
+          f"datasette_p50_ms={ds_p50:.3f} api_over_raw={api_p50 / raw_p50:.2f} "
+          f"api_over_datasette={api_p50 / ds_p50:.2f}")
+
+
+if __name__ == "__main__":
+    main()
