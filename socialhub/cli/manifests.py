@@ -1,0 +1,174 @@
+"""``socialhub apply``, ``socialhub export`` and ``socialhub lint``: records as YAML manifests.
+
+Each is a one-command Typer app (its callback is the command) so the main app
+registers them like any noun. The reference is docs/manifests.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info
+
+if TYPE_CHECKING:
+    from socialhub.core.manifests import Issue
+
+# No subcommands: the callback's docstring is the help, and no COMMAND in the usage line.
+apply_app = typer.Typer(subcommand_metavar="", rich_markup_mode=None)
+export_app = typer.Typer(subcommand_metavar="", rich_markup_mode=None)
+lint_app = typer.Typer(subcommand_metavar="", rich_markup_mode=None,
+                       context_settings={"allow_interspersed_args": True})
+
+
+def _sources(paths: list[Path]) -> list[tuple[str, str]]:
+    from socialhub.services.manifests import read_sources
+
+    stdin = [("<stdin>", sys.stdin.read())] if any(str(p) == "-" for p in paths) else []
+    return stdin + read_sources(p for p in paths if str(p) != "-")
+
+
+def _print_issues(issues: list[Issue]) -> None:
+    for issue in issues:
+        sys.stderr.write(f"{issue}\n")
+
+
+@apply_app.callback(invoke_without_command=True)
+def apply(
+    files: Annotated[list[Path], typer.Option(
+        "--filename", "-f", metavar="PATH",
+        help="A manifest file or a directory of them (*.yaml, *.yml, searched recursively); "
+        "repeatable; '-' reads stdin.")],
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Validate and print the plan; write nothing.")] = False,
+    json_: JsonOption = False,
+) -> None:
+    """Create or update records from manifests; a second apply changes nothing.
+
+    Every document is checked first (syntax, fields, references, times, text
+    length per platform). Any problem prints `file:line:column: message` to
+    stderr, exits 4 (6 when only a target that already went out is in the way)
+    and writes nothing.
+
+    Example: socialhub apply -f manifests/ --dry-run
+    """
+    from socialhub.core.manifests import parse_manifests
+    from socialhub.services.clock import now_utc
+    from socialhub.services.manifests import ManifestError, apply_manifests
+
+    manifests, issues = parse_manifests(_sources(files))
+    hub = get_hub()
+    try:
+        with hub.transaction() as s:
+            changes = apply_manifests(s, hub.org_id(s), manifests, now=now_utc(),
+                                      dry_run=dry_run, issues=issues)
+            if dry_run:
+                s.rollback()  # the organization row a first run creates, too
+    except ManifestError as exc:
+        _print_issues(exc.issues)
+        raise
+    counts = {a: sum(1 for c in changes if c.action == a)
+              for a in ("created", "changed", "unchanged")}
+    if json_:
+        emit_json({"dry_run": dry_run, "summary": counts,
+                   "changes": [c.as_dict() for c in changes]})
+    else:
+        suffix = " (dry run)" if dry_run else ""
+        lines = []
+        for c in changes:
+            detail = f" ({', '.join(c.fields)})" if c.fields and c.action == "changed" else ""
+            lines.append(f"{c.label} {c.action}{detail}{suffix}\n")
+        sys.stdout.write("".join(lines))
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items())
+    if not counts["created"] and not counts["changed"]:
+        info(f"nothing to change: {summary}")
+    else:
+        info(f"{summary}{' — dry run, nothing written' if dry_run else ''}")
+
+
+@export_app.callback(invoke_without_command=True)
+def export(
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", metavar="DIR",
+        help="Write one file per kind into this directory (default: print to stdout).",
+        file_okay=False)] = None,
+    kind: Annotated[list[str] | None, typer.Option(
+        "--kind", "-k", metavar="KIND",
+        help="Only this kind (Account, VoiceProfile, Campaign, Slot, Post); repeatable.")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """Print (or write) every account, voice, campaign, slot and post as manifests.
+
+    The output applies back to exactly the same state; secrets are never
+    included (accounts carry only keyring:/env: references).
+
+    Example: socialhub export -o manifests/ && socialhub apply -f manifests/
+    """
+    from socialhub.core.manifests import KINDS, dump_documents
+    from socialhub.services.manifest_export import FILE_NAMES, export_manifests, parse_kind
+
+    kinds = {parse_kind(k) for k in kind} if kind else None
+    hub = get_hub()
+    with hub.transaction() as s:
+        docs = export_manifests(s, hub.org_id(s), kinds)
+    ordered = [k for k in KINDS if k in docs]
+    if output is None:
+        if json_:
+            emit_json([d for k in ordered for d in docs[k]])
+        else:
+            sys.stdout.write(dump_documents(d for k in ordered for d in docs[k]))
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    written = []
+    for k in [k for k in KINDS if kinds is None or k in kinds]:
+        path = output / FILE_NAMES[k]
+        if k not in docs and not path.exists():
+            continue
+        # A kind with no records left empties its file from an earlier export, so
+        # applying the directory cannot bring deleted records back.
+        path.write_text(dump_documents(docs[k]) if k in docs else "", encoding="utf-8")
+        count = len(docs.get(k, []))
+        written.append({"path": str(path), "kind": k, "count": count})
+        info(f"wrote {path} ({count} {k})")
+    if json_:
+        emit_json({"files": written})
+    elif not written:
+        info("nothing to export")
+
+
+@lint_app.callback(invoke_without_command=True)
+def lint(
+    paths: Annotated[list[Path], typer.Argument(
+        metavar="PATH",
+        help="Manifest files or directories (searched recursively for *.yaml, *.yml).")],
+    json_: JsonOption = False,
+) -> None:
+    """Check manifests without a database: syntax, fields, times, zones, text length.
+
+    Prints one `file:line:column: message` line per problem on stdout and
+    exits 1 when there is any, 0 when the files are clean. References to
+    records and times in the past are checked by `apply`, which sees the
+    database.
+
+    Example: socialhub lint manifests/
+    """
+    from socialhub.core.manifests import check_text_lengths, parse_manifests
+
+    manifests, issues = parse_manifests(_sources(paths))
+    limits = {m.name: m.model.spec.settings.get("max_characters")
+              for m in manifests if m.kind == "Account"}
+    issues += check_text_lengths(manifests, {k: int(v) for k, v in limits.items() if v})
+    issues.sort(key=lambda i: (i.file, i.line, i.column))
+    if json_:
+        emit_json({"ok": not issues, "documents": len(manifests),
+                   "issues": [{"file": i.file, "line": i.line, "column": i.column,
+                               "message": i.message} for i in issues]})
+    else:
+        sys.stdout.write("".join(f"{i}\n" for i in issues))
+    if issues:
+        info(f"{len(issues)} problem{'s' if len(issues) != 1 else ''} found")
+        raise typer.Exit(1)
+    info(f"ok: {len(manifests)} document{'s' if len(manifests) != 1 else ''}")

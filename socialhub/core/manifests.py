@@ -1,0 +1,451 @@
+"""Manifest schemas (``apiVersion: socialhub/v1``) and their database-free checks.
+
+Everything here is pure: it turns YAML text into validated manifests and a
+list of ``Issue`` (``file:line:column: message``), and turns plain records
+back into YAML. ``socialhub lint`` runs only this; ``socialhub apply`` runs
+this first and then the checks that need the database (services/manifests).
+The reference for every kind and field is docs/manifests.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+import pydantic
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from socialhub.core.text import PLATFORMS, measure, rules_for
+from socialhub.core.when import When, load_zone, parse_when
+from socialhub.core.yaml_locate import LocatedDocument, Path, YamlSyntaxError, load_located
+from socialhub.errors import ValidationError
+
+API_VERSION = "socialhub/v1"
+#: Kinds in the order they are applied: each may refer only to kinds before it.
+KINDS = ("Account", "VoiceProfile", "Campaign", "Slot", "Post")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,199}$")
+_CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_ZONE_GIVEN_RE = re.compile(r"(?:\s[A-Za-z][A-Za-z_+\-/0-9]*|Z|[+-]\d{2}:?\d{2})\s*$")
+_CREDENTIAL_REF_RE = re.compile(r"^(keyring|env):\S+$")
+_SECRETISH_RE = re.compile(r"token|secret|password", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in one file, printed as ``file:line:column: message``."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+def canonical_ref(ref: str) -> str:
+    """``Bluesky:shop.example.com`` → ``bluesky:@shop.example.com``.
+
+    Raises:
+        ValueError: not ``platform:@handle`` with a known platform.
+    """
+    if not isinstance(ref, str) or ":" not in ref:
+        raise ValueError(f"account reference {ref!r} must look like platform:@handle, "
+                         "e.g. bluesky:@shop.example.com")
+    platform, handle = ref.split(":", 1)
+    platform, handle = platform.strip().lower(), handle.strip().lstrip("@")
+    if platform not in PLATFORMS:
+        raise ValueError(f"unknown platform {platform!r} in {ref!r} "
+                         f"(known: {', '.join(PLATFORMS)})")
+    if not handle or any(c.isspace() for c in handle):
+        raise ValueError(f"account reference {ref!r} has no valid handle")
+    return f"{platform}:@{handle}"
+
+
+@lru_cache(maxsize=4096)  # bulk manifests repeat the same few times; parsing is pure
+def parse_at(text: str) -> When:
+    """A manifest time: ``2026-12-01T09:00:00 Europe/Berlin`` (a zone or offset is required).
+
+    Raises:
+        ValueError: bad format, unknown zone, or a time skipped/repeated by DST.
+    """
+    if not _ZONE_GIVEN_RE.search(text):
+        raise ValueError(f"time {text!r} needs a zone, e.g. '2026-12-01 09:00 Europe/Berlin'")
+    try:
+        return parse_when(text, "UTC")
+    except ValidationError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _name(value: str) -> str:
+    if not _NAME_RE.match(value):
+        raise ValueError(f"name {value!r} must be lower-case letters, digits, '.', '_' or '-'")
+    return value
+
+
+def _credential_ref(value: str) -> str:
+    if not _CREDENTIAL_REF_RE.match(value):
+        # Never echo the value: it may be the very secret that must not be here.
+        raise ValueError("must be a reference (keyring:NAME or env:VAR), never the secret itself")
+    return value
+
+
+Name = Annotated[str, pydantic.AfterValidator(_name)]
+CredentialRef = Annotated[str, pydantic.AfterValidator(_credential_ref)]
+AccountRef = Annotated[str, pydantic.AfterValidator(canonical_ref)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Metadata(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class AccountSpec(_Strict):
+    display_name: str | None = None
+    external_id: str | None = None
+    base_url: str | None = None
+    settings: dict[str, Any] = {}
+    credentials: dict[str, CredentialRef] = {}
+
+    @field_validator("settings")
+    @classmethod
+    def _no_secret_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key in value:
+            if _SECRETISH_RE.search(str(key)) or key == "credential_refs":
+                raise ValueError(f"settings may not hold {key!r}: secrets belong in "
+                                 "credentials: as keyring:NAME or env:VAR references")
+        return value
+
+
+class AccountMetadata(_Strict):
+    name: AccountRef
+
+
+class AccountManifest(_Strict):
+    apiVersion: Literal["socialhub/v1"]
+    kind: Literal["Account"]
+    metadata: AccountMetadata
+    spec: AccountSpec = AccountSpec()
+
+
+class VoiceSpec(_Strict):
+    default: bool = False
+    description: str | None = None
+    tone: list[str] = []
+    formality: int | None = Field(default=None, ge=1, le=10)
+    emoji_use: str | None = Field(default=None, max_length=20)
+    phrases_use: list[str] = []
+    phrases_avoid: list[str] = []
+    samples: list[str] = []
+
+
+class NamedMetadata(_Strict):
+    name: Name
+
+
+class VoiceProfileManifest(_Strict):
+    apiVersion: Literal["socialhub/v1"]
+    kind: Literal["VoiceProfile"]
+    metadata: Metadata
+    spec: VoiceSpec = VoiceSpec()
+
+
+class CampaignSpec(_Strict):
+    description: str | None = None
+    status: Literal["planned", "active", "paused", "completed", "archived"] = "planned"
+    starts_on: date | None = None
+    ends_on: date | None = None
+    budget: Decimal | None = Field(default=None, ge=0, decimal_places=2, max_digits=12)
+    currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
+
+
+class CampaignManifest(_Strict):
+    apiVersion: Literal["socialhub/v1"]
+    kind: Literal["Campaign"]
+    metadata: NamedMetadata
+    spec: CampaignSpec = CampaignSpec()
+
+
+class SlotSpec(_Strict):
+    account: AccountRef
+    day: str
+    time: str
+    zone: str
+
+    @field_validator("day")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in WEEKDAYS or len(value.strip()) < 3:
+            raise ValueError(f"{value!r} is not a weekday (use mon, tue, … sun)")
+        return day
+
+    @field_validator("time")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        m = _CLOCK_RE.match(value.strip())
+        if not m:
+            raise ValueError(f"{value!r} is not a time of day (use HH:MM, 24-hour)")
+        return f"{int(m[1]):02d}:{m[2]}"
+
+    @field_validator("zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            load_zone(value)
+        except ValidationError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+class SlotMetadata(_Strict):
+    name: str | None = None
+
+
+class SlotManifest(_Strict):
+    apiVersion: Literal["socialhub/v1"]
+    kind: Literal["Slot"]
+    metadata: SlotMetadata = SlotMetadata()
+    spec: SlotSpec
+
+
+class Target(_Strict):
+    account: AccountRef
+    text: str | None = None
+    thread: list[str] | None = None
+    media: list[dict[str, Any]] = []
+    first_comment: str | None = None
+    options: dict[str, Any] = {}
+    at: str | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_at(value)
+        return value
+
+    def when(self) -> When | None:
+        """The parsed time (already validated), or None for an unscheduled target."""
+        return parse_at(self.at) if self.at is not None else None
+
+
+class PostMetadata(_Strict):
+    name: Name
+    campaign: str | None = None
+
+
+class PostSpec(_Strict):
+    body: str = ""
+    voice: str | None = None
+    tags: list[str] = []
+    paid: bool = False
+    targets: list[Target] = []
+
+
+class PostManifest(_Strict):
+    apiVersion: Literal["socialhub/v1"]
+    kind: Literal["Post"]
+    metadata: PostMetadata
+    spec: PostSpec = PostSpec()
+
+
+AnyManifest = (AccountManifest | VoiceProfileManifest | CampaignManifest | SlotManifest
+               | PostManifest)
+MODELS: dict[str, type[BaseModel]] = {
+    "Account": AccountManifest, "VoiceProfile": VoiceProfileManifest,
+    "Campaign": CampaignManifest, "Slot": SlotManifest, "Post": PostManifest,
+}
+
+
+@dataclass
+class Manifest:
+    """One validated document, with where it came from so later checks can point at it."""
+
+    model: Any  # one of the *Manifest models (typed loosely: services switch on ``kind``)
+    file: str
+    doc: LocatedDocument
+
+    @property
+    def kind(self) -> str:
+        """The document's kind, e.g. ``Post``."""
+        return str(self.model.kind)
+
+    @property
+    def name(self) -> str:
+        """The identity within its kind (a Slot's is ``ref/day/HH:MM``)."""
+        if self.kind == "Slot":
+            s = self.model.spec
+            return f"{s.account}/{s.day}/{s.time}"
+        return str(self.model.metadata.name)
+
+    def issue(self, path: Path, message: str, *, key: bool = False) -> Issue:
+        """An issue located at ``path`` in this document (or its nearest parent)."""
+        pos = self.doc.position(path, key=key)
+        return Issue(self.file, pos.line, pos.column, message)
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    kind, loc = err["type"], err["loc"]
+    field = ".".join(str(p) for p in loc)
+    if kind == "extra_forbidden":
+        return f"unknown field {field!r}"
+    if kind == "missing":
+        return f"missing field {field!r}"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{field}: {msg}" if field else msg
+
+
+def _validate(doc: LocatedDocument, file: str) -> tuple[Manifest | None, list[Issue]]:
+    def at(path: Path, message: str, *, key: bool = False) -> Issue:
+        pos = doc.position(path, key=key)
+        return Issue(file, pos.line, pos.column, message)
+
+    issues = [Issue(file, p.line, p.column, m) for p, m in doc.problems]
+    data = doc.data
+    if not isinstance(data, dict):
+        return None, [*issues, at((), "a manifest must be a mapping with apiVersion, kind, "
+                                      "metadata and spec")]
+    kind = data.get("kind")
+    if kind not in MODELS:
+        msg = ("missing field 'kind'" if kind is None else
+               f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
+        return None, [*issues, at(("kind",), msg)]
+    try:
+        model = MODELS[kind].model_validate(data)
+    except pydantic.ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            issues.append(at(loc, _message(err), key=err["type"] == "extra_forbidden"))
+        return None, issues
+    manifest = Manifest(model=model, file=file, doc=doc)
+    issues += _semantic_issues(manifest)
+    return (manifest if not issues else None), issues
+
+
+def _semantic_issues(m: Manifest) -> list[Issue]:
+    """Checks across fields that a field validator cannot see."""
+    issues: list[Issue] = []
+    spec = m.model.spec
+    if m.kind == "Campaign" and spec.starts_on and spec.ends_on and spec.ends_on < spec.starts_on:
+        issues.append(m.issue(("spec", "ends_on"), f"campaign ends ({spec.ends_on}) before it "
+                                                   f"starts ({spec.starts_on})"))
+    if m.kind == "Post":
+        seen: set[str] = set()
+        for i, t in enumerate(spec.targets):
+            if t.account in seen:
+                issues.append(m.issue(("spec", "targets", i, "account"),
+                                      f"target {t.account} is given twice"))
+            seen.add(t.account)
+            if t.text is not None and t.thread is not None:
+                issues.append(m.issue(("spec", "targets", i, "thread"),
+                                      "give a target either text or thread, not both"))
+        if not spec.body.strip() and not any(t.text or t.thread for t in spec.targets):
+            issues.append(m.issue(("spec",), "a post needs spec.body or a text per target"))
+    return issues
+
+
+def parse_manifests(sources: Iterable[tuple[str, str]]) -> tuple[list[Manifest], list[Issue]]:
+    """Parse and validate ``(file name, text)`` pairs; every problem becomes an ``Issue``.
+
+    Returns the valid manifests (invalid documents are left out) and the issues,
+    including the same record being defined twice in the set.
+    """
+    manifests: list[Manifest] = []
+    issues: list[Issue] = []
+    for file, text in sources:
+        try:
+            docs = load_located(text)
+        except YamlSyntaxError as exc:
+            issues.append(Issue(file, exc.position.line, exc.position.column, exc.message))
+            continue
+        for doc in docs:
+            manifest, found = _validate(doc, file)
+            issues += found
+            if manifest is not None:
+                manifests.append(manifest)
+    first: dict[tuple[str, str], Manifest] = {}
+    for m in manifests:
+        key = (m.kind, m.name)
+        if key in first:
+            prev = first[key]
+            where = prev.issue(("metadata", "name"), "")
+            issues.append(m.issue(("metadata", "name") if m.kind != "Slot" else ("spec",),
+                                  f"{m.kind} {m.name} is defined twice (first at "
+                                  f"{where.file}:{where.line})"))
+        else:
+            first[key] = m
+    defaults = [m for m in manifests if m.kind == "VoiceProfile" and m.model.spec.default]
+    for m in defaults[1:]:
+        issues.append(m.issue(("spec", "default"), f"only one voice profile can be the default "
+                                                   f"(also {defaults[0].name})"))
+    return manifests, issues
+
+
+def check_text_lengths(manifests: Iterable[Manifest],
+                       limits: Mapping[str, int | None] | None = None) -> list[Issue]:
+    """Measure every target text as its platform counts it (``limits``: per account ref).
+
+    For ``lint``: the database-backed apply checks texts against the real accounts.
+    """
+    issues: list[Issue] = []
+    for m in manifests:
+        if m.kind != "Post":
+            continue
+        for i, t in enumerate(m.model.spec.targets):
+            platform = t.account.split(":", 1)[0]
+            limit = (limits or {}).get(t.account)
+            parts = t.thread or [t.text if t.text is not None else m.model.spec.body]
+            if len(parts) > 1 and not rules_for(platform).supports_threads:
+                issues.append(m.issue(("spec", "targets", i, "thread"),
+                                      f"{platform} has no threads; give {t.account} one text"))
+            for j, part in enumerate(parts):
+                result = measure(part, platform, limit=limit)
+                if result.valid or (not part.strip() and rules_for(platform).requires_media):
+                    continue
+                path: Path = (("spec", "targets", i, "thread", j) if t.thread else
+                              ("spec", "targets", i, "text") if t.text is not None
+                              else ("spec", "body"))
+                what = f"thread part {j + 1} for {t.account}" if t.thread else \
+                    f"text for {t.account}"
+                msg = (f"{what} is {result.length} {result.unit}, over the {result.limit} limit"
+                       if result.length > result.limit else
+                       f"{what}: {'; '.join(result.problems) or 'empty'}")
+                issues.append(m.issue(path, msg))
+    return issues
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style; multi-line strings as ``|`` literals so bodies stay readable in git."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value and value == value.strip(" ") and "\r" not in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+_Dumper.add_representer(Decimal, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str",
+                                                                  f"{v:.2f}"))
+
+
+def dump_documents(documents: Iterable[Mapping[str, Any]]) -> str:
+    """Serialise manifests as one multi-document YAML stream (``---`` between documents)."""
+    return yaml.dump_all([dict(d) for d in documents], Dumper=_Dumper, sort_keys=False,
+                         allow_unicode=True, explicit_start=True, width=4096)
+
+
+__all__ = ["API_VERSION", "KINDS", "AnyManifest", "Issue", "Manifest",
+           "canonical_ref", "check_text_lengths", "dump_documents", "parse_at",
+           "parse_manifests"]

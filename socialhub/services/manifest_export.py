@@ -1,0 +1,142 @@
+"""Exporting the database as manifests that apply back to the same state.
+
+Each record becomes the smallest manifest that ``apply`` turns back into it:
+fields at their default are left out, a target's text is written only when it
+differs from the post's body, and secrets never appear (accounts carry only
+their ``keyring:``/``env:`` references). Output order is stable (by name), so
+two exports of the same state are byte-for-byte identical and diff well in git.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from socialhub.core.manifests import API_VERSION, KINDS, WEEKDAYS
+from socialhub.db.models import Account, Campaign, Post, Slot, Variant, VoiceProfile
+from socialhub.errors import ValidationError
+
+#: File written for each kind by ``socialhub export -o DIR``.
+FILE_NAMES = {"Account": "accounts.yaml", "VoiceProfile": "voices.yaml",
+              "Campaign": "campaigns.yaml", "Slot": "slots.yaml", "Post": "posts.yaml"}
+_ALIASES = {"account": "Account", "accounts": "Account", "voice": "VoiceProfile",
+            "voices": "VoiceProfile", "voiceprofile": "VoiceProfile",
+            "voiceprofiles": "VoiceProfile", "campaign": "Campaign", "campaigns": "Campaign",
+            "slot": "Slot", "slots": "Slot", "post": "Post", "posts": "Post"}
+
+
+def parse_kind(text: str) -> str:
+    """``posts``/``Post``/``post`` → ``Post``.
+
+    Raises:
+        ValidationError: not a manifest kind.
+    """
+    kind = _ALIASES.get(text.strip().lower())
+    if kind is None:
+        raise ValidationError(f"unknown kind {text!r} (use one of {', '.join(KINDS)})")
+    return kind
+
+
+def _doc(kind: str, metadata: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    doc: dict[str, Any] = {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata}
+    if spec:
+        doc["spec"] = spec
+    return doc
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    """Only the fields that differ from the manifest defaults (None, empty, False)."""
+    return {k: v for k, v in fields.items() if v not in (None, "", [], {}, False)}
+
+
+def account_manifest(a: Account) -> dict[str, Any]:
+    """An Account manifest: profile fields, settings and credential references (no secrets)."""
+    settings = dict(a.settings or {})
+    refs = settings.pop("credential_refs", None) or {}
+    return _doc("Account", {"name": a.ref}, _present(
+        display_name=a.display_name, external_id=a.external_id, base_url=a.base_url,
+        settings=settings, credentials=dict(refs)))
+
+
+def voice_manifest(v: VoiceProfile) -> dict[str, Any]:
+    """A VoiceProfile manifest (learned statistics are not authored, so not exported)."""
+    return _doc("VoiceProfile", {"name": v.name}, _present(
+        default=v.is_default, description=v.description, tone=list(v.tone or []),
+        formality=v.formality, emoji_use=v.emoji_use, phrases_use=list(v.phrases_use or []),
+        phrases_avoid=list(v.phrases_avoid or []), samples=list(v.samples or [])))
+
+
+def campaign_manifest(c: Campaign) -> dict[str, Any]:
+    """A Campaign manifest; the budget is a string with two decimals, so it stays exact."""
+    spec = _present(description=c.description,
+                    status=None if c.status == "planned" else c.status,
+                    starts_on=c.starts_on, ends_on=c.ends_on,
+                    budget=None if c.budget is None else f"{c.budget:.2f}", currency=c.currency)
+    return _doc("Campaign", {"name": c.name}, spec)
+
+
+def slot_manifest(s: Slot) -> dict[str, Any]:
+    """A Slot manifest: account, weekday, local time and zone."""
+    return {"apiVersion": API_VERSION, "kind": "Slot",
+            "spec": {"account": s.account.ref, "day": WEEKDAYS[s.weekday], "time": s.time,
+                     "zone": s.timezone}}
+
+
+def _target(post: Post, v: Variant) -> dict[str, Any]:
+    target: dict[str, Any] = {"account": v.account.ref}
+    if v.thread:
+        target["thread"] = [str(p) for p in v.thread]
+    elif v.text != post.body:
+        target["text"] = v.text
+    target.update(_present(media=list(v.media or []), first_comment=v.first_comment,
+                           options=dict(v.options or {})))
+    if v.local_time:
+        target["at"] = f"{v.local_time} {v.timezone}"
+    return target
+
+
+def post_manifest(p: Post) -> dict[str, Any]:
+    """A Post manifest with one target per variant, in the order they were added."""
+    metadata: dict[str, Any] = {"name": p.name}
+    if p.campaign is not None:
+        metadata["campaign"] = p.campaign.name
+    spec = _present(body=p.body, voice=p.voice.name if p.voice else None,
+                    tags=list(p.tags or []), paid=p.paid)
+    if p.variants:
+        spec["targets"] = [_target(p, v) for v in p.variants]
+    return _doc("Post", metadata, spec)
+
+
+def export_manifests(session: Session, org_id: int,
+                     kinds: set[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Every authored record of the organization as manifests, grouped by kind.
+
+    Canceled posts are left out: applying them again would bring them back.
+    """
+    wanted = kinds if kinds else set(KINDS)
+    out: dict[str, list[dict[str, Any]]] = {}
+    if "Account" in wanted:
+        out["Account"] = [account_manifest(a) for a in session.scalars(
+            select(Account).where(Account.org_id == org_id)
+            .order_by(Account.platform, Account.handle))]
+    if "VoiceProfile" in wanted:
+        out["VoiceProfile"] = [voice_manifest(v) for v in session.scalars(
+            select(VoiceProfile).where(VoiceProfile.org_id == org_id)
+            .order_by(VoiceProfile.name))]
+    if "Campaign" in wanted:
+        out["Campaign"] = [campaign_manifest(c) for c in session.scalars(
+            select(Campaign).where(Campaign.org_id == org_id).order_by(Campaign.name))]
+    if "Slot" in wanted:
+        out["Slot"] = [slot_manifest(s) for s in session.scalars(
+            select(Slot).join(Account).where(Account.org_id == org_id)
+            .options(selectinload(Slot.account))
+            .order_by(Account.platform, Account.handle, Slot.weekday, Slot.time))]
+    if "Post" in wanted:
+        out["Post"] = [post_manifest(p) for p in session.scalars(
+            select(Post).where(Post.org_id == org_id, Post.status != "canceled")
+            .options(selectinload(Post.variants).selectinload(Variant.account),
+                     selectinload(Post.campaign), selectinload(Post.voice))
+            .order_by(Post.name))]
+    return {k: v for k, v in out.items() if v}
