@@ -6,6 +6,7 @@ initdb refuses to run as root, so as root the cluster is run as the
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -84,9 +85,7 @@ class PostgresCluster:
 
     def stop(self) -> None:
         """Stop the server and delete its files."""
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
                       "-w", "stop")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)

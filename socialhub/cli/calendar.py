@@ -108,7 +108,8 @@ def _grid(entries: list[dict[str, Any]], start: date, end: date, today: date, zo
             if day < start or day >= end:
                 row.append("")
             else:
-                head = f"[reverse]{day.day:>2}[/reverse]" if day == today else f"[bold]{day.day:>2}[/bold]"
+                style = "reverse" if day == today else "bold"
+                head = f"[{style}]{day.day:>2}[/{style}]"
                 lines = [head]
                 items = by_day.get(day, [])
                 for e in items[:limit]:

@@ -30,7 +30,8 @@ class CLIState:
 
 state = CLIState()
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON to stdout instead of a table.")]
+JsonOption = Annotated[bool, typer.Option("--json",
+                                          help="Print JSON to stdout instead of a table.")]
 
 
 def get_config() -> LoadedConfig:

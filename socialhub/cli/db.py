@@ -26,7 +26,8 @@ def upgrade(
     = False,
 ) -> None:
     """Upgrade the schema (a SQLite file is copied to backups/ first)."""
-    from socialhub.db.migrate import current_revision, upgrade as do_upgrade
+    from socialhub.db.migrate import current_revision
+    from socialhub.db.migrate import upgrade as do_upgrade
 
     engine = _engine()
     before = current_revision(engine)
@@ -54,7 +55,8 @@ def current(json_: JsonOption = False) -> None:
     if json_:
         emit_json(data)
     else:
-        out().print(f"{data['current'] or '(empty)'}{'' if data['up_to_date'] else ' (head: ' + str(data['head']) + ')'}")
+        behind = "" if data["up_to_date"] else f" (head: {data['head']})"
+        out().print(f"{data['current'] or '(empty)'}{behind}")
 
 
 @app.command("downgrade")
@@ -63,7 +65,8 @@ def downgrade(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Downgrade the schema (may drop data; a SQLite file is backed up first)."""
-    from socialhub.db.migrate import backup_sqlite, current_revision, downgrade as do_downgrade
+    from socialhub.db.migrate import backup_sqlite, current_revision
+    from socialhub.db.migrate import downgrade as do_downgrade
 
     if not yes and not typer.confirm(f"Downgrade the database to {revision}? Data may be lost"):
         raise typer.Exit(1)

@@ -5,7 +5,6 @@ Alembic is imported lazily: most commands only compare two revision strings.
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING

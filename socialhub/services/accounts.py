@@ -25,7 +25,8 @@ def parse_account_ref(ref: str) -> tuple[str, str]:
     """
     if ":" not in ref:
         raise ValidationError(
-            f"account reference {ref!r} must look like platform:@handle, e.g. bluesky:@shop.example.com"
+            f"account reference {ref!r} must look like platform:@handle, "
+            "e.g. bluesky:@shop.example.com"
         )
     platform, handle = ref.split(":", 1)
     platform = platform.strip().lower()
@@ -56,7 +57,8 @@ def get_account(session: Session, org_id: int, ref: str) -> Account:
                               Account.handle == handle)
     )
     if account is None:
-        raise NotFoundError(f"unknown account {platform}:@{handle} (see `socialhub accounts list`)")
+        raise NotFoundError(f"unknown account {platform}:@{handle}",
+                            hint="see `socialhub accounts list`")
     return account
 
 
@@ -100,7 +102,8 @@ def remove_account(session: Session, org_id: int, ref: str, *, force: bool = Fal
     account = get_account(session, org_id, ref)
     pending = session.scalar(select(Delivery.id).where(
         Delivery.account_id == account.id,
-        Delivery.status.in_(["scheduled", "retry_scheduled", "claimed", "publishing", "unconfirmed"]),
+        Delivery.status.in_(["scheduled", "retry_scheduled", "claimed", "publishing",
+                             "unconfirmed"]),
     ).limit(1))
     if pending is not None and not force:
         raise ConflictError(f"account {account.ref} has posts waiting to go out",

@@ -10,7 +10,7 @@ from socialhub.config import Settings
 
 
 def now_utc() -> datetime:
-    """The current instant (UTC). ``SOCIALHUB_FAKE_NOW`` (ISO-8601) freezes it for demos and tests."""
+    """The current instant (UTC); ``SOCIALHUB_FAKE_NOW`` (ISO-8601) freezes it for tests."""
     fake = os.environ.get("SOCIALHUB_FAKE_NOW")
     if fake:
         parsed = datetime.fromisoformat(fake)
@@ -21,7 +21,7 @@ def now_utc() -> datetime:
 def system_zone() -> str:
     """The machine's IANA zone name: $TZ, /etc/timezone, /etc/localtime, else UTC."""
     tz = os.environ.get("TZ", "").lstrip(":")
-    if tz and "/" in tz or tz == "UTC":
+    if (tz and "/" in tz) or tz == "UTC":
         return tz
     tzfile = Path("/etc/timezone")
     if tzfile.is_file():

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import Account, Delivery
@@ -50,7 +51,7 @@ def make_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
 
 
-def _due_condition(now: datetime) -> object:
+def _due_condition(now: datetime) -> ColumnElement[bool]:
     no_lease = or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at <= now)
     return or_(
         and_(Delivery.status.in_([*_FRESH, DeliveryStatus.UNCONFIRMED]),
@@ -62,6 +63,7 @@ def _due_condition(now: datetime) -> object:
 def claim_due_deliveries(
     session: Session, worker: str, now: datetime, *, limit: int, lease_seconds: float,
     accept: Callable[[int, str], bool] | None = None,
+    skip_platforms: Collection[str] = (), skip_accounts: Collection[int] = (),
 ) -> list[Claim]:
     """Take the lease on up to ``limit`` due deliveries of active accounts, oldest first.
 
@@ -73,6 +75,8 @@ def claim_due_deliveries(
         lease_seconds: how long the lease lasts unless renewed.
         accept: ``accept(account_id, platform)`` may refuse a candidate (concurrency
             caps); it is called once per candidate in order and must count what it accepts.
+        skip_platforms: platforms not to consider at all (their cap is reached).
+        skip_accounts: accounts not to consider at all (their cap is reached).
 
     Returns:
         The claims, in due order. ``publishing`` rows whose lease expired come
@@ -83,7 +87,11 @@ def claim_due_deliveries(
     q = (select(Delivery, Account.platform).join(Account, Account.id == Delivery.account_id)
          .where(_due_condition(now), Account.status == "active")
          .order_by(Delivery.next_attempt_at, Delivery.id)
-         .limit(limit * 4 if accept else limit))
+         .limit(limit * 2 if accept else limit))
+    if skip_platforms:
+        q = q.where(Account.platform.not_in(list(skip_platforms)))
+    if skip_accounts:
+        q = q.where(Delivery.account_id.not_in(list(skip_accounts)))
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True, of=Delivery)
     claims: list[Claim] = []

@@ -17,17 +17,21 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy.orm import Session
 
 from socialhub.core.status import DeliveryStatus
-from socialhub.db.models import Attempt, Delivery
+from socialhub.db.models import Account, Attempt, Delivery, Post, Variant
 from socialhub.errors import DatabaseError, SocialhubError
 from socialhub.platforms.base import MediaItem, PlatformAdapter, PublishedPart, PublishRequest
 from socialhub.platforms.errors import (
@@ -70,6 +74,19 @@ class SendContext:
     tokens: TokenManager
     emit: Callable[[str, dict[str, Any]], None]
     rng: random.Random = field(default_factory=random.Random)
+    #: Held around each transaction on SQLite: one writer at a time, woken at once,
+    #: instead of many threads sleeping in SQLite's busy handler.
+    write_lock: threading.RLock | None = None
+
+    @contextmanager
+    def tx(self) -> Iterator[Session]:
+        """One transaction of this worker (serialised in-process on SQLite)."""
+        if self.write_lock is None:
+            with self.hub.transaction() as session:
+                yield session
+            return
+        with self.write_lock, self.hub.transaction() as session:
+            yield session
 
 
 @dataclass
@@ -152,6 +169,8 @@ def with_db_retry(fn: Callable[[], Any], *, seconds: float = 60.0) -> Any:
 
 
 # -- steps, each one transaction ---------------------------------------------------------------
+# The hot path uses Core statements on one joined row instead of ORM objects with lazy
+# relationships: fewer queries, and a shorter hold on SQLite's single write lock.
 @dataclass
 class Started:
     attempt_id: int
@@ -160,9 +179,49 @@ class Started:
     summary: dict[str, Any]
 
 
-def _summary(d: Delivery) -> dict[str, Any]:
-    return {"delivery_id": d.id, "post": d.variant.post.name, "post_id": d.variant.post_id,
-            "account": d.account.ref, "due_at": d.due_at, "status": d.status,
+_D, _A, _P = (cast(Table, m.__table__) for m in (Delivery, Attempt, Post))
+# Statements built once: building SQLAlchemy constructs per call costs more than running them.
+_LOAD = (select(
+    _D.c.id, _D.c.status, _D.c.lease_owner, _D.c.attempts, _D.c.thread_progress,
+    _D.c.idempotency_key, _D.c.remote_id, _D.c.remote_url, _D.c.last_error,
+    _D.c.last_error_class, _D.c.next_attempt_at, _D.c.due_at, _D.c.published_at,
+    _P.c.id.label("post_id"), _P.c.name.label("post_name"), _P.c.status.label("post_status"),
+    Account.platform, Account.handle, Variant.text, Variant.thread, Variant.media,
+    Variant.first_comment, Variant.options)
+    .select_from(_D.join(Variant.__table__, Variant.id == _D.c.variant_id)
+                 .join(_P, _P.c.id == Variant.post_id)
+                 .join(Account.__table__, Account.id == _D.c.account_id))
+    .where(_D.c.id == bindparam("did")))
+_UPDATE_D = _D.update().where(_D.c.id == bindparam("did"))
+_INSERT_A = _A.insert().returning(_A.c.id)
+_UPDATE_A = _A.update().where(_A.c.id == bindparam("aid"))
+_POST_PUBLISHING = (_P.update().where(_P.c.id == bindparam("pid"), _P.c.status != "canceled")
+                    .values(status="publishing"))
+_PROGRESS = select(_D.c.thread_progress, _D.c.lease_owner).where(_D.c.id == bindparam("did"))
+_WRITABLE = ("status", "next_attempt_at", "thread_progress", "remote_id", "remote_url",
+             "published_at", "last_error", "last_error_class", "lease_owner", "lease_expires_at")
+
+
+def _load(session: Any, delivery_id: int) -> SimpleNamespace | None:
+    row = session.connection().execute(_LOAD, {"did": delivery_id}).mappings().one_or_none()
+    return None if row is None else SimpleNamespace(**row)
+
+
+def _write(session: Any, d: SimpleNamespace, **values: Any) -> None:
+    session.connection().execute(_UPDATE_D, {"did": d.id, **values})
+
+
+def _request(d: SimpleNamespace) -> PublishRequest:
+    parts = [str(p) for p in d.thread] if d.thread else [d.text]
+    return PublishRequest(idempotency_key=d.idempotency_key, parts=parts,
+                          media=_media(d.media), first_comment=d.first_comment,
+                          options=dict(d.options or {}),
+                          already_published=_parts_from(d.thread_progress))
+
+
+def _summary(d: SimpleNamespace) -> dict[str, Any]:
+    return {"delivery_id": d.id, "post": d.post_name, "post_id": d.post_id,
+            "account": f"{d.platform}:@{d.handle}", "due_at": d.due_at, "status": d.status,
             "attempts": d.attempts, "remote_id": d.remote_id, "remote_url": d.remote_url,
             "last_error": d.last_error}
 
@@ -170,42 +229,43 @@ def _summary(d: Delivery) -> dict[str, Any]:
 def start_attempt(ctx: SendContext, delivery_id: int) -> Started | None:
     """Re-check a claimed delivery and commit its Attempt; None when it must not go out."""
     now = now_utc()
-    with ctx.hub.transaction() as session:
-        d = session.get(Delivery, delivery_id)
+    with ctx.tx() as session:
+        d = _load(session, delivery_id)
         if d is None or d.lease_owner != ctx.worker or d.status != DeliveryStatus.CLAIMED:
             return None
-        post = d.variant.post
-        if post.status == "canceled":
-            d.status, d.lease_owner, d.lease_expires_at = DeliveryStatus.CANCELED, None, None
+        if d.post_status == "canceled":
+            _write(session, d, status=DeliveryStatus.CANCELED, lease_owner=None,
+                   lease_expires_at=None)
             return None
-        d.status = DeliveryStatus.PUBLISHING
-        d.attempts += 1
-        d.lease_expires_at = now + timedelta(seconds=ctx.policy.lease_seconds)
-        attempt = Attempt(delivery_id=d.id, worker=ctx.worker, started_at=now, outcome="sending")
-        session.add(attempt)
-        refresh_post_status(session, post)
-        session.flush()
-        variant = d.variant
-        request = PublishRequest(
-            idempotency_key=d.idempotency_key, parts=variant.parts, media=_media(variant.media),
-            first_comment=variant.first_comment, options=dict(variant.options or {}),
-            already_published=_parts_from(d.thread_progress))
-        return Started(attempt.id, request, post.id, _summary(d))
+        d.status, d.attempts = DeliveryStatus.PUBLISHING, d.attempts + 1
+        _write(session, d, status=d.status, attempts=d.attempts,
+               lease_expires_at=now + timedelta(seconds=ctx.policy.lease_seconds))
+        conn = session.connection()
+        attempt_id = conn.execute(_INSERT_A, {
+            "delivery_id": d.id, "worker": ctx.worker, "started_at": now,
+            "outcome": "sending"}).scalar_one()
+        # What refresh_post_status would derive while a delivery is being sent.
+        conn.execute(_POST_PUBLISHING, {"pid": d.post_id})
+        return Started(attempt_id, _request(d), d.post_id, _summary(d))
 
 
 def save_part(ctx: SendContext, delivery_id: int, part: PublishedPart) -> None:
     """Commit one published part at once (and renew the lease: the send is alive)."""
     def step() -> None:
-        with ctx.hub.transaction() as session:
-            d = session.get(Delivery, delivery_id)
-            if d is None:
+        with ctx.tx() as session:
+            conn = session.connection()
+            row = conn.execute(_PROGRESS, {"did": delivery_id}).one_or_none()
+            if row is None:
                 return
-            progress = [p for p in d.thread_progress or [] if int(p["index"]) != part.index]
-            d.thread_progress = sorted([*progress, _part_dict(part)], key=lambda p: p["index"])
+            progress = [p for p in row.thread_progress or [] if int(p["index"]) != part.index]
+            values: dict[str, Any] = {"thread_progress": sorted(
+                [*progress, _part_dict(part)], key=lambda p: p["index"])}
             if part.index == 0:
-                d.remote_id, d.remote_url = part.remote_id, part.url
-            if d.lease_owner == ctx.worker:
-                d.lease_expires_at = now_utc() + timedelta(seconds=ctx.policy.lease_seconds)
+                values["remote_id"], values["remote_url"] = part.remote_id, part.url
+            if row.lease_owner == ctx.worker:
+                values["lease_expires_at"] = now_utc() + timedelta(
+                    seconds=ctx.policy.lease_seconds)
+            conn.execute(_UPDATE_D, {"did": delivery_id, **values})
     with_db_retry(step, seconds=10.0)
 
 
@@ -213,26 +273,27 @@ def finish_attempt(ctx: SendContext, delivery_id: int, attempt_id: int | None,
                    outcome: Outcome) -> tuple[str, dict[str, Any]] | None:
     """Commit how an attempt ended; returns (new status, summary) for events."""
     now = now_utc()
-    with ctx.hub.transaction() as session:
-        d = session.get(Delivery, delivery_id)
-        if d is None:
-            return None
-        attempt = session.get(Attempt, attempt_id) if attempt_id is not None else None
-        if attempt is not None:
-            attempt.ended_at, attempt.outcome = now, outcome.kind
-            attempt.http_status, attempt.error_class = outcome.http_status, outcome.error_class
-            attempt.error_message = outcome.message
-        if d.status in (DeliveryStatus.PUBLISHED, DeliveryStatus.CANCELED):
-            return None  # someone else settled it meanwhile
+    with ctx.tx() as session:
+        if attempt_id is not None:
+            session.connection().execute(_UPDATE_A, {
+                "aid": attempt_id, "ended_at": now, "outcome": outcome.kind,
+                "http_status": outcome.http_status, "error_class": outcome.error_class,
+                "error_message": outcome.message})
+        d = _load(session, delivery_id)
+        if d is None or d.status in (DeliveryStatus.PUBLISHED, DeliveryStatus.CANCELED):
+            return None  # gone, or someone else settled it meanwhile
         if d.lease_owner not in (None, ctx.worker):
             log.warning("delivery %s: lease was taken over while sending", d.id)
         _apply(ctx, session, d, outcome, now)
         d.lease_owner = d.lease_expires_at = None
-        refresh_post_status(session, d.variant.post)
+        _write(session, d, **{k: getattr(d, k) for k in _WRITABLE})
+        post = session.get(Post, d.post_id)
+        if post is not None:
+            refresh_post_status(session, post)
         return d.status, _summary(d)
 
 
-def _apply(ctx: SendContext, session: Any, d: Delivery, outcome: Outcome, now: datetime) -> None:
+def _apply(ctx: SendContext, session: Any, d: Any, outcome: Outcome, now: datetime) -> None:
     if outcome.kind == "published":
         merged = {p.index: p for p in _parts_from(d.thread_progress)}
         merged.update({p.index: p for p in outcome.parts})
@@ -252,8 +313,7 @@ def _apply(ctx: SendContext, session: Any, d: Delivery, outcome: Outcome, now: d
         d.status, d.next_attempt_at = DeliveryStatus.RETRY_SCHEDULED, now
         d.last_error = f"waiting for the account to be reconnected: {outcome.message}"
         return
-    failures = int(session.scalar(select(func.count(Attempt.id)).where(
-        Attempt.delivery_id == d.id, Attempt.outcome.in_(BUDGET_OUTCOMES))) or 0)
+    failures = count_failures(session, d.id)
     if outcome.kind in ("unknown", "lookup_failed"):
         if failures >= ctx.policy.max_attempts:
             d.status = DeliveryStatus.DEAD
@@ -275,6 +335,15 @@ def _apply(ctx: SendContext, session: Any, d: Delivery, outcome: Outcome, now: d
     d.status = DeliveryStatus.RETRY_SCHEDULED
     d.next_attempt_at = now + timedelta(seconds=backoff_delay(max(failures, 1), ctx.policy,
                                                               ctx.rng))
+
+
+def count_failures(session: Any, delivery_id: int) -> int:
+    """Attempts that spent the retry budget since the last manual retry (which resets it)."""
+    reset = session.scalar(select(func.max(Attempt.id)).where(
+        Attempt.delivery_id == delivery_id, Attempt.outcome == "manual_retry")) or 0
+    return int(session.scalar(select(func.count(Attempt.id)).where(
+        Attempt.delivery_id == delivery_id, Attempt.id > reset,
+        Attempt.outcome.in_(BUDGET_OUTCOMES))) or 0)
 
 
 _EVENTS = {DeliveryStatus.PUBLISHED: "published", DeliveryStatus.DEAD: "dead",
@@ -355,7 +424,9 @@ def send(ctx: SendContext, claim: Claim) -> str:
             except Exception as refresh_exc:
                 return _settle(ctx, claim, started.attempt_id, classify(refresh_exc))
             # The refused request created nothing, so sending again is safe.
-            with_db_retry(lambda: _requeue(ctx, claim, started.attempt_id, outcome), seconds=10)
+            attempt_id = started.attempt_id
+            with_db_retry(lambda a=attempt_id, o=outcome: _requeue(ctx, claim, a, o),  # type: ignore[misc]
+                          seconds=10)
             continue
         except AuthRevokedError as exc:
             ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
@@ -367,7 +438,7 @@ def send(ctx: SendContext, claim: Claim) -> str:
 
 def _requeue(ctx: SendContext, claim: Claim, attempt_id: int, outcome: Outcome) -> None:
     """Close an attempt and hand the delivery straight back to this worker (after a refresh)."""
-    with ctx.hub.transaction() as session:
+    with ctx.tx() as session:
         attempt = session.get(Attempt, attempt_id)
         if attempt is not None:
             attempt.ended_at, attempt.outcome = now_utc(), outcome.kind
@@ -423,7 +494,7 @@ def reconcile(ctx: SendContext, claim: Claim) -> str:
 
 def _start_lookup(ctx: SendContext, delivery_id: int) -> tuple[int, PublishRequest] | None:
     now = now_utc()
-    with ctx.hub.transaction() as session:
+    with ctx.tx() as session:
         d = session.get(Delivery, delivery_id)
         if d is None or d.lease_owner != ctx.worker or d.status != DeliveryStatus.UNCONFIRMED:
             return None
@@ -440,7 +511,7 @@ def _start_lookup(ctx: SendContext, delivery_id: int) -> tuple[int, PublishReque
 
 def _resume(ctx: SendContext, claim: Claim, attempt_id: int, parts: list[PublishedPart]) -> None:
     """Record what the lookup found and hand the delivery back for sending the rest."""
-    with ctx.hub.transaction() as session:
+    with ctx.tx() as session:
         attempt = session.get(Attempt, attempt_id)
         if attempt is not None:
             attempt.ended_at, attempt.outcome = now_utc(), "not_found" if not parts else "partial"

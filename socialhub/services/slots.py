@@ -99,7 +99,7 @@ def slot_summary(slot: Slot) -> dict[str, Any]:
 
 
 def slot_instants(slots: list[Slot], start: datetime, end: datetime) -> list[When]:
-    """Every occurrence of ``slots`` between two UTC instants, in order (DST-skipped ones dropped)."""
+    """Occurrences of ``slots`` in (start, end], in order; ones a DST gap skips are dropped."""
     out: list[When] = []
     for slot in slots:
         tz = load_zone(slot.timezone)

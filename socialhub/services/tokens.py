@@ -25,6 +25,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -61,6 +62,8 @@ class TokenManager:
         self.timeout_s = timeout_s
         self.refresh_window = refresh_window
         self.notify = notify or (lambda event, data: None)
+        #: The transaction factory; the engine swaps in its serialised one on SQLite.
+        self.tx: Callable[[], AbstractContextManager[Session]] = hub.transaction
         self._adapters: dict[int, base.PlatformAdapter] = {}
         self._locks: dict[int, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -95,7 +98,7 @@ class TokenManager:
         from socialhub.services import credentials
 
         self._load_keys()
-        with self.hub.transaction() as session:
+        with self.tx() as session:
             account = session.get(Account, account_id)
             if account is None:
                 return
@@ -120,7 +123,7 @@ class TokenManager:
             return cached
         from socialhub.platforms.registry import adapter_class
 
-        with self.hub.transaction() as session:
+        with self.tx() as session:
             account = session.get(Account, account_id)
             if account is None:
                 raise AuthRevokedError(f"account {account_id} no longer exists")
@@ -208,7 +211,7 @@ class TokenManager:
     def _adopt_stored(self, account_id: int, adapter: base.PlatformAdapter,
                       failed_token: str | None) -> bool:
         """Use tokens another process stored meanwhile; True when they are usable."""
-        with self.hub.transaction() as session:
+        with self.tx() as session:
             account = session.get(Account, account_id)
             stored = self._read_tokens(session, account) if account else None
         if stored is None or stored.access_token == adapter.tokens.access_token:
@@ -236,7 +239,7 @@ class TokenManager:
                     failed_token: str | None) -> bool:
         # The advisory lock lives as long as this transaction, which spans the refresh call.
         lock_key = zlib.crc32(f"socialhub-refresh:{account_id}".encode())
-        with self.hub.transaction() as session:
+        with self.tx() as session:
             got = session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock_key})
             if not got:
                 return False
@@ -248,7 +251,7 @@ class TokenManager:
     def _refresh_sqlite(self, account_id: int, adapter: base.PlatformAdapter,
                         failed_token: str | None) -> bool:
         now = now_utc()
-        with self.hub.transaction() as session:
+        with self.tx() as session:
             cred = session.scalar(select(Credential).where(Credential.account_id == account_id))
             if cred is None:
                 raise AuthRevokedError(f"account {account_id} has no stored credentials")
@@ -262,7 +265,7 @@ class TokenManager:
             if not self._adopt_stored(account_id, adapter, failed_token):
                 self._call_refresh(account_id, adapter)
         finally:
-            with self.hub.transaction() as session:
+            with self.tx() as session:
                 session.execute(update(Credential).where(
                     Credential.account_id == account_id, Credential.refresh_owner == self.worker)
                     .values(refresh_owner=None, refresh_lease_until=None))
@@ -273,7 +276,7 @@ class TokenManager:
 
     def mark_needs_reauth(self, account_id: int, reason: str) -> None:
         """Flag the account: its deliveries wait until a person reconnects it."""
-        with self.hub.transaction() as session:
+        with self.tx() as session:
             account = session.get(Account, account_id)
             if account is None or account.status == "needs_reauth":
                 return  # already flagged: the user has been told once
@@ -290,7 +293,7 @@ class TokenManager:
     def refresh_expiring(self) -> dict[str, int]:
         """Proactively refresh every active account whose token expires inside the window."""
         limit = now_utc() + self.refresh_window
-        with self.hub.transaction() as session:
+        with self.tx() as session:
             ids = list(session.scalars(
                 select(Credential.account_id).join(Account, Account.id == Credential.account_id)
                 .where(Account.status == "active", Credential.expires_at.is_not(None),

@@ -1,0 +1,293 @@
+"""The delivery engine: claim due deliveries and send them concurrently, within caps.
+
+``PublishingEngine`` is what the daemon (and ``socialhub demo``, and the
+benchmarks) drive. Each call to ``dispatch_due`` claims as many due deliveries
+as there is free capacity for — at most ``concurrency_per_platform`` sends in
+flight per platform and ``concurrency_per_account`` per account, in this
+process — and hands them to a thread pool, because adapters are synchronous.
+When a send finishes, ``on_done`` fires so the caller can dispatch again at
+once. Exactly-once rules live in ``delivery_claim`` (leases) and
+``delivery_send`` (attempt, parts, outcome); this module is the plumbing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from socialhub.config import Settings
+from socialhub.services.clock import now_utc
+from socialhub.services.delivery_claim import (
+    Claim,
+    claim_due_deliveries,
+    expire_dead_local_leases,
+    make_worker_id,
+    next_due_at,
+    release_leases,
+)
+from socialhub.services.delivery_send import Policy, SendContext, run_claim, with_db_retry
+from socialhub.services.hub import Hub
+from socialhub.services.tokens import TokenManager
+from socialhub.services.webhooks import WebhookNotifier
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "socialhub_schedule"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Tunables of one engine; ``from_settings`` reads them from ``daemon.*``."""
+
+    policy: Policy = field(default_factory=Policy)
+    concurrency_per_platform: int = 8
+    concurrency_per_account: int = 2
+    max_workers: int = 32
+    request_timeout_s: float = 30.0
+    refresh_window_minutes: int = 15
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> EngineSettings:
+        """Build from the ``daemon`` section; ``overrides`` replace single fields."""
+        d = settings.daemon
+        values: dict[str, Any] = {
+            "policy": Policy(lease_seconds=d.lease_seconds, max_attempts=d.max_attempts,
+                             backoff_base_s=d.backoff_base_s, backoff_max_s=d.backoff_max_s),
+            "concurrency_per_platform": d.concurrency_per_platform,
+            "concurrency_per_account": d.concurrency_per_account,
+            "max_workers": max(4, d.concurrency_per_platform * 4),
+            "request_timeout_s": d.request_timeout_s,
+            "refresh_window_minutes": d.refresh_window_minutes,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+def notify_schedule_changed(session: Session) -> None:
+    """Tell running daemons the schedule changed (PostgreSQL NOTIFY, sent on commit).
+
+    On SQLite this does nothing: daemons there see changes on their next
+    safety-net poll (``daemon.poll_interval_s``) or their next due instant.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+
+
+def emit_scheduled(session: Session, settings: Settings, data: dict[str, Any]) -> None:
+    """Send the ``scheduled`` webhook once the caller's transaction commits."""
+    notifier = WebhookNotifier(settings)
+    if not any("scheduled" in h.events for h in notifier.hooks):
+        return
+
+    def after_commit(_session: Session) -> None:
+        notifier.emit("scheduled", data)
+        notifier.close()
+
+    event.listen(session, "after_commit", after_commit, once=True)
+
+
+class PublishingEngine:
+    """Claims and sends deliveries for one process (one lease owner)."""
+
+    def __init__(self, hub: Hub, settings: EngineSettings | None = None, *,
+                 worker: str | None = None, notifier: WebhookNotifier | None = None) -> None:
+        self.hub = hub
+        self.settings = settings or EngineSettings.from_settings(hub.config.settings)
+        self.worker = worker or make_worker_id()
+        self.notifier = notifier or WebhookNotifier(hub.config.settings)
+        self.tokens = TokenManager(
+            hub, worker=self.worker, timeout_s=self.settings.request_timeout_s,
+            refresh_window=timedelta(minutes=self.settings.refresh_window_minutes),
+            notify=self.notifier.emit)
+        sqlite = hub.engine.dialect.name == "sqlite"
+        self.ctx = SendContext(hub=hub, worker=self.worker, policy=self.settings.policy,
+                               tokens=self.tokens, emit=self._emit,
+                               write_lock=threading.RLock() if sqlite else None)
+        self.tokens.tx = self.ctx.tx
+        self.stats: Counter[str] = Counter()
+        self.on_done: Callable[[], None] | None = None
+        self.on_event: Callable[[str, dict[str, Any]], None] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=self.settings.max_workers,
+                                        thread_name_prefix="publish")
+        self._lock = threading.Lock()
+        self._in_flight: dict[Future[str], Claim] = {}
+        self._by_platform: Counter[str] = Counter()
+        self._by_account: Counter[int] = Counter()
+        self._accepting = True
+        self._idle = threading.Event()
+        self._idle.set()
+
+    # -- events -------------------------------------------------------------------------
+    def _emit(self, event_name: str, data: dict[str, Any]) -> None:
+        self.stats[event_name] += 1
+        self.notifier.emit(event_name, data)
+        if self.on_event is not None:
+            try:
+                self.on_event(event_name, data)
+            except Exception:  # a progress display must never break publishing
+                log.exception("event callback failed")
+
+    # -- capacity -----------------------------------------------------------------------
+    @property
+    def in_flight(self) -> int:
+        """Sends running now in this process."""
+        with self._lock:
+            return len(self._in_flight)
+
+    def free_capacity(self) -> int:
+        """How many more sends this process may start now."""
+        return 0 if not self._accepting else self.settings.max_workers - self.in_flight
+
+    def _try_dispatch(self, pending: list[tuple[int, str]]) -> Callable[[int, str], bool]:
+        s = self.settings
+
+        def accept(account_id: int, platform: str) -> bool:
+            with self._lock:
+                if (self._by_platform[platform] >= s.concurrency_per_platform
+                        or self._by_account[account_id] >= s.concurrency_per_account):
+                    return False
+                self._by_platform[platform] += 1
+                self._by_account[account_id] += 1
+            pending.append((account_id, platform))
+            return True
+
+        return accept
+
+    def _uncount(self, account_id: int, platform: str) -> None:
+        with self._lock:
+            self._by_platform[platform] -= 1
+            self._by_account[account_id] -= 1
+
+    # -- the work -----------------------------------------------------------------------
+    def dispatch_due(self) -> int:
+        """Claim what is due (within free capacity and caps) and start sending it.
+
+        Returns:
+            How many deliveries were claimed.
+        """
+        free = self.free_capacity()
+        if free <= 0:
+            return 0
+        pending: list[tuple[int, str]] = []
+        try:
+            s = self.settings
+            with self._lock:
+                full_platforms = [p for p, n in self._by_platform.items()
+                                  if n >= s.concurrency_per_platform]
+                full_accounts = [a for a, n in self._by_account.items()
+                                 if n >= s.concurrency_per_account]
+            with self.ctx.tx() as session:
+                claims = claim_due_deliveries(
+                    session, self.worker, now_utc(), limit=free,
+                    lease_seconds=s.policy.lease_seconds, accept=self._try_dispatch(pending),
+                    skip_platforms=full_platforms, skip_accounts=full_accounts)
+                # Counted candidates that did not become claims give their slot back.
+                taken = Counter((c.account_id, c.platform) for c in claims)
+                for key in pending:
+                    if taken[key] > 0:
+                        taken[key] -= 1
+                    else:
+                        self._uncount(*key)
+        except Exception:
+            for key in pending:
+                self._uncount(*key)
+            raise
+        for claim in claims:
+            self._idle.clear()
+            future = self._pool.submit(run_claim, self.ctx, claim)
+            with self._lock:
+                self._in_flight[future] = claim
+            future.add_done_callback(self._finished)
+        self.stats["claimed"] += len(claims)
+        return len(claims)
+
+    def _finished(self, future: Future[str]) -> None:
+        with self._lock:
+            claim = self._in_flight.pop(future)
+            self._by_platform[claim.platform] -= 1
+            self._by_account[claim.account_id] -= 1
+            empty = not self._in_flight
+        try:
+            future.result()
+        except Exception:
+            # The lease expires and the delivery is reconciled; nothing is lost.
+            log.exception("delivery %s: unexpected failure in the send worker", claim.delivery_id)
+            self.stats["worker_errors"] += 1
+        if empty:
+            self._idle.set()
+        if self.on_done is not None:
+            try:
+                self.on_done()
+            except Exception:
+                log.exception("on_done callback failed")
+
+    def next_wakeup(self) -> datetime | None:
+        """When a claim will next find work (a due time or an expiring lease), if ever."""
+        with self.ctx.tx() as session:
+            return next_due_at(session, now_utc())
+
+    def expire_dead_leases(self) -> int:
+        """End leases held by dead processes on this host (after a SIGKILL)."""
+        with self.ctx.tx() as session:
+            n = expire_dead_local_leases(session, now_utc(), own_worker=self.worker)
+        if n:
+            log.warning("took over %d deliveries from a daemon that died on this host", n)
+        return n
+
+    def drain(self, timeout_s: float = 60.0) -> bool:
+        """Stop claiming, wait for in-flight sends, give back leases; True when all finished."""
+        self._accepting = False
+        finished = self._idle.wait(timeout_s)
+        try:
+            with_db_retry(self._release, seconds=5.0)
+        except Exception:
+            log.exception("could not release leases (they will expire)")
+        return finished
+
+    def _release(self) -> None:
+        with self.ctx.tx() as session:
+            release_leases(session, self.worker, now_utc())
+
+    def close(self) -> None:
+        """Drain, then free threads, adapters and webhook senders."""
+        self.drain()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.tokens.close()
+        self.notifier.close()
+
+    def run_until(self, done: Callable[[], bool], *, timeout_s: float = 60.0,
+                  poll_s: float = 0.25) -> bool:
+        """Publish in this thread until ``done()`` is true (demo, tests); False on timeout.
+
+        Wakes when a send finishes or the next due instant arrives, polling at
+        most every ``poll_s`` seconds as a safety net.
+        """
+        wake = threading.Event()
+        previous = self.on_done
+        self.on_done = wake.set
+        deadline = time.monotonic() + timeout_s
+        try:
+            self.expire_dead_leases()
+            while not done():
+                if time.monotonic() > deadline:
+                    return False
+                wake.clear()
+                self.dispatch_due()
+                nxt = self.next_wakeup()
+                wait = poll_s
+                if nxt is not None:
+                    wait = min(poll_s, max(0.0, (nxt - now_utc()).total_seconds()))
+                wake.wait(wait)
+            return True
+        finally:
+            self.on_done = previous
