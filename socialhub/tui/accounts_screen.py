@@ -1,0 +1,73 @@
+"""Accounts with token status and expiry (re-auth needs highlighted), and voice profiles."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from sqlalchemy.orm import Session
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label
+
+from socialhub.core.when import load_zone
+from socialhub.services.tui_views import account_rows, voice_rows
+from socialhub.tui.background import run_service
+
+if TYPE_CHECKING:
+    from socialhub.tui.app import SocialhubApp
+
+
+def _accounts_and_voices(session: Session, org_id: int
+                         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return account_rows(session, org_id), voice_rows(session, org_id)
+
+
+class AccountsScreen(Screen[None]):
+    """Who we publish as, and whether each account can still publish."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("g", "reload", "Refresh")]
+
+    @property
+    def hub_app(self) -> SocialhubApp:
+        """The running app, typed."""
+        return cast("SocialhubApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("Accounts", classes="section")
+        accounts: DataTable[Any] = DataTable(id="accounts-table", cursor_type="row")
+        accounts.add_columns("account", "status", "token", "expires", "reason")
+        yield accounts
+        yield Label("Voice profiles", classes="section")
+        voices: DataTable[Any] = DataTable(id="voices-table", cursor_type="row")
+        voices.add_columns("voice", "default", "description")
+        yield voices
+        yield Footer()
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        """Re-read accounts and voices."""
+        run_service(self, _accounts_and_voices, then=self._show)
+
+    def _show(self, data: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+        accounts, voices = data
+        zone = load_zone(self.hub_app.zone)
+        table = self.query_one("#accounts-table", DataTable)
+        table.clear()
+        table.focus()  # the same widget has focus however fast the rows arrived
+        for a in accounts:
+            bad = a["status"] != "active"
+            style = "bold red1" if a["status"] == "needs_reauth" else "grey50" if bad else ""
+            expires = a["token_expires_at"]
+            table.add_row(Text(a["ref"], style=style), Text(a["status"], style=style),
+                          a["token_status"],
+                          expires.astimezone(zone).strftime("%Y-%m-%d %H:%M") if expires else "-",
+                          a["status_reason"] or "")
+        vtable = self.query_one("#voices-table", DataTable)
+        vtable.clear()
+        for v in voices:
+            vtable.add_row(v["name"], "yes" if v["default"] else "", v["description"][:60])

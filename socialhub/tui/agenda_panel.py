@@ -1,0 +1,66 @@
+"""The side panel: the selected day's posts and free slots, in time order."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from socialhub.services.tui_views import BADGES
+from socialhub.tui.month_grid import status_class
+
+STATUS_COLOURS = {"draft": "grey62", "scheduled": "dodger_blue1", "published": "green3",
+                  "failed": "red1", "unconfirmed": "orange1", "free": "grey50"}
+
+
+class AgendaPanel(Vertical):
+    """A day's agenda; the highlighted post is the one moves and edits act on."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="agenda-title")
+        yield OptionList(id="agenda-list")
+
+    def show(self, day: date, entries: list[dict[str, Any]]) -> None:
+        """Show ``entries`` for ``day``, keeping the highlighted post when it is still there."""
+        keep = self.current_post
+        self.query_one("#agenda-title", Static).update(f"{day:%a %d %b %Y}")
+        options = self.query_one("#agenda-list", OptionList)
+        options.clear_options()
+        if not entries:
+            options.add_option(Option(Text("nothing planned", style="grey50"), disabled=True))
+            return
+        for i, e in enumerate(entries):
+            colour = STATUS_COLOURS[status_class(e["status"])]
+            line = Text(f"{e['time']} ", style="bold")
+            line.append(BADGES.get(e["platform"], e["platform"][:2]) + " ", style="reverse")
+            line.append(f" {e['status']}", style=colour)
+            if e["kind"] == "slot":
+                line.append(f"\n  {e['account']}", style="grey50")
+                options.add_option(Option(line, id=f"slot-{i}", disabled=True))
+                continue
+            line.append(f"\n  {e['post']}", style="italic")
+            line.append(f"  {' '.join(e['text'].split())[:60]}")
+            options.add_option(Option(line, id=f"post-{i}:{e['post']}"))
+        posts = [o for o in range(options.option_count)
+                 if not options.get_option_at_index(o).disabled]
+        match = [o for o in posts if self._post_of(o) == keep]
+        options.highlighted = (match or posts)[0] if posts else None
+
+    def _post_of(self, index: int) -> str | None:
+        option_id = self.query_one("#agenda-list", OptionList).get_option_at_index(index).id
+        if option_id and option_id.startswith("post-"):
+            return option_id.split(":", 1)[1]
+        return None
+
+    @property
+    def current_post(self) -> str | None:
+        """The name of the highlighted post, if any."""
+        options = self.query_one("#agenda-list", OptionList)
+        if options.highlighted is None or options.option_count == 0:
+            return None
+        return self._post_of(options.highlighted)

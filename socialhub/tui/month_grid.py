@@ -1,0 +1,163 @@
+"""The month grid: whole weeks of days, each with its posts and free slots."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from socialhub.services.tui_views import BADGES, CalendarData
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def status_class(status: str) -> str:
+    """The colour family of a calendar status (draft, scheduled, published, failed…)."""
+    if status == "free":
+        return "free"
+    if status in ("published", "partially_published"):
+        return "published"
+    if status in ("dead", "failed"):
+        return "failed"
+    if status in ("unconfirmed", "retry_scheduled"):
+        return "unconfirmed"
+    if status in ("draft", "pending_approval", "changes_requested", "approved"):
+        return "draft"
+    return "scheduled"
+
+
+class MonthGrid(Widget, can_focus=True):
+    """Days in a grid; the selected day moves with arrows/hjkl or a click."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "grid--header", "grid--day", "grid--other", "grid--today", "grid--selected",
+        "grid--draft", "grid--scheduled", "grid--published", "grid--failed",
+        "grid--unconfirmed", "grid--free", "grid--more",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "step(-1)", "Day back", show=False),
+        Binding("right,l", "step(1)", "Day on", show=False),
+        Binding("up,k", "step(-7)", "Week back", show=False),
+        Binding("down,j", "step(7)", "Week on", show=False),
+    ]
+
+    class DaySelected(Message):
+        """The person picked another day."""
+
+        def __init__(self, day: date) -> None:
+            super().__init__()
+            self.day = day
+
+    data: reactive[CalendarData | None] = reactive(None)
+    selected: reactive[date] = reactive(date(2000, 1, 1))
+    today: reactive[date] = reactive(date(2000, 1, 1))
+
+    def first_day(self) -> date:
+        """The Monday at the top-left of the grid."""
+        start = self.selected.replace(day=1)
+        return start - timedelta(days=start.weekday())
+
+    def weeks(self) -> int:
+        """How many week rows the grid shows."""
+        first = self.selected.replace(day=1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        return (last - self.first_day()).days // 7 + 1
+
+    def action_step(self, days: int) -> None:
+        """Move the selection by ``days``."""
+        self.select(self.selected + timedelta(days=days))
+
+    def select(self, day: date) -> None:
+        """Select ``day`` and tell the screen."""
+        self.selected = day
+        self.post_message(self.DaySelected(day))
+
+    def on_click(self, event: events.Click) -> None:
+        col_w = max(1, self.size.width // 7)
+        row_h = self._row_height()
+        row, col = (event.y - 1) // row_h, min(event.x // col_w, 6)
+        if event.y >= 1 and 0 <= row < self.weeks():
+            self.select(self.first_day() + timedelta(days=row * 7 + col))
+
+    def _row_height(self) -> int:
+        return max(2, (self.size.height - 1) // self.weeks())
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(f"grid--{name}", partial=True)
+
+    def entry_lines(self, entry: dict[str, Any], width: int) -> list[str]:
+        """The lines one entry takes in a cell (one in the month grid)."""
+        return [self.entry_label(entry, width)]
+
+    def entry_label(self, entry: dict[str, Any], width: int) -> str:
+        """One entry in a cell: time, platform badge, then as much text as fits."""
+        badge = BADGES.get(entry["platform"], entry["platform"][:2])
+        label = f"{entry['time']} {badge}"
+        if entry["kind"] == "slot":
+            label += " free" if width >= len(label) + 5 else ""
+        elif width > len(label) + 2:
+            label += " " + " ".join(entry["text"].split())
+        return label[:width]
+
+    def render(self) -> Text:
+        width = self.size.width
+        col_w = max(1, width // 7)
+        row_h = self._row_height()
+        out = Text(no_wrap=True, overflow="crop")
+        header = "".join(name[: col_w - 1].ljust(col_w) for name in WEEKDAY_NAMES)
+        out.append(header.ljust(width) + "\n", self._style("header"))
+        days = self.data.days if self.data else {}
+        first = self.first_day()
+        for row in range(self.weeks()):
+            cells: list[list[tuple[str, Style]]] = []
+            for col in range(7):
+                day = first + timedelta(days=row * 7 + col)
+                cells.append(self._cell(day, days.get(day, []), col_w - 1, row_h))
+            for line in range(row_h):
+                for cell in cells:
+                    text, style = cell[line]
+                    out.append(text.ljust(col_w - 1)[: col_w - 1], style)
+                    out.append(" ")
+                if row < self.weeks() - 1 or line < row_h - 1:
+                    out.append("\n")
+        return out
+
+    def _cell(self, day: date, entries: list[dict[str, Any]], width: int,
+              height: int) -> list[tuple[str, Style]]:
+        kind = "day" if day.month == self.selected.month or self.data is None or \
+            self.data.view == "week" else "other"
+        style = self._style(kind)
+        if day == self.today:
+            style += self._style("today")
+        if day == self.selected:
+            style += self._style("selected")
+        posts = sum(1 for e in entries if e["kind"] == "post")
+        count = f"{posts}" if posts else ""
+        head = f"{day.day:>2}{'*' if day == self.today else ' '}"
+        lines = [(head + count.rjust(max(0, width - len(head))), style)]
+        room = height - 1
+        blocks = [[(line, self._style(status_class(e["status"])))
+                   for line in self.entry_lines(e, width)] for e in entries]
+        used = 0
+        for i, block in enumerate(blocks):
+            rest = len(blocks) - i - 1
+            if used + len(block) > room - (1 if rest else 0):
+                lines.append((f"+{len(blocks) - i} more", self._style("more")))
+                break
+            lines.extend(block)
+            used += len(block)
+        lines += [("", Style())] * (height - len(lines))
+        return lines[:height]
+
+    def watch_data(self) -> None:
+        self.refresh()
+
+    def watch_selected(self) -> None:
+        self.refresh()

@@ -1,0 +1,74 @@
+"""One target's tab in the editor: its own text, a live counter, problems, a preview."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Static, TextArea
+
+from socialhub.core.text import DISPLAY_NAMES
+from socialhub.services.tui_views import check_text
+
+
+class TargetTab(VerticalScroll):
+    """The variant for one account, checked by that platform's own counting as you type."""
+
+    body: reactive[str] = reactive("", init=False)
+
+    def __init__(self, ref: str, platform: str, text: str = "", *, blink: bool = True,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.ref = ref
+        self.platform = platform
+        self.initial = text
+        self.blink = blink
+
+    def compose(self) -> ComposeResult:
+        name = DISPLAY_NAMES.get(self.platform, self.platform)
+        yield Static(f"{self.ref} ({name}) — leave empty to use the body", classes="hint")
+        area = TextArea(self.initial, classes="variant-text", soft_wrap=True)
+        area.cursor_blink = self.blink
+        yield area
+        yield Static("", classes="counter")
+        yield Static("", classes="problems")
+        yield Static("Preview", classes="hint")
+        yield Static("", classes="preview")
+
+    @property
+    def own_text(self) -> str:
+        """The target's own text ("" when it follows the body)."""
+        return self.query_one(TextArea).text
+
+    @property
+    def valid(self) -> bool:
+        """Whether the text (own or body) can be posted on this platform."""
+        return check_text(self.own_text or self.body, self.platform).valid
+
+    def on_mount(self) -> None:
+        # The tab is mounted inside a pane that is still being added; count once it is laid out.
+        self.call_after_refresh(self.refresh_check)
+
+    def watch_body(self) -> None:
+        self.refresh_check()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()  # the editor listens for body changes only
+        self.refresh_check()
+
+    def refresh_check(self) -> None:
+        """Recount the text and redraw counter, problems and preview."""
+        if not self.is_mounted:
+            return
+        check = check_text(self.own_text or self.body, self.platform)
+        counter = self.query_one(".counter", Static)
+        counter.update(check.counter + ("  ok" if check.valid else "  too long" if
+                                        "over the" in " ".join(check.problems) else "  invalid"))
+        counter.set_class(not check.valid, "invalid")
+        self.query_one(".problems", Static).update("\n".join(f"• {p}" for p in check.problems))
+        parts = check.parts
+        if len(parts) > 1:
+            preview = "\n\n".join(f"[{i}/{len(parts)}] {p}" for i, p in enumerate(parts, 1))
+        else:
+            preview = parts[0] if parts else "(empty)"
+        self.query_one(".preview", Static).update(preview)

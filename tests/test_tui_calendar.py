@@ -1,0 +1,175 @@
+"""The calendar screen driven by keys with Pilot: views, navigation, moves and undo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+
+from socialhub.tui.agenda_panel import AgendaPanel
+from socialhub.tui.app import SocialhubApp
+from socialhub.tui.calendar_screen import CalendarScreen
+from socialhub.tui.month_grid import MonthGrid
+from tests import tui_kit
+from tests.conftest import CLIResult
+from tests.tui_kit import notes, posts, settle
+
+seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
+tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+
+Run = Callable[..., CLIResult]
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def run(tui_cli: Run) -> Run:
+    return tui_cli
+
+
+def screen(app: SocialhubApp) -> CalendarScreen:
+    assert isinstance(app.screen, CalendarScreen)
+    return app.screen
+
+
+def grid_text(app: SocialhubApp) -> str:
+    return screen(app).grid.render().plain
+
+
+async def test_month_opens_on_today_with_posts_in_the_users_zone_and_free_slots(run: Run
+                                                                                 ) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        cal = screen(app)
+        assert cal.selected == date(2026, 11, 18)
+        assert "18*" in grid_text(app)
+        assert "09:00 bs We" in grid_text(app)  # 08:00 UTC shown as 09:00 Berlin
+        assert "09:00 ma" in grid_text(app)
+        assert "10:00 bs" in grid_text(app)  # the Tuesday slot, dimmed
+        assert "November 2026" in str(app.screen.query_one("#calendar-title").render())
+
+
+async def test_arrows_and_hjkl_move_the_day_and_t_comes_back_to_today(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("right", "l", "down", "j", "k", "h", "up")
+        assert screen(app).selected == date(2026, 11, 18 + 1 + 1 + 7 + 7 - 7 - 1 - 7)
+        await pilot.press("right")
+        assert screen(app).selected == date(2026, 11, 20)
+        assert app.screen.query_one(AgendaPanel).current_post == "launch"
+        await pilot.press("t")
+        assert screen(app).selected == date(2026, 11, 18)
+
+
+async def test_brackets_page_months_and_load_the_new_month(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert screen(app).selected == date(2026, 12, 18)
+        assert "December 2026" in str(app.screen.query_one("#calendar-title").render())
+        assert "We ship" not in grid_text(app)
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await settle(pilot)
+        assert screen(app).selected == date(2026, 10, 18)
+
+
+async def test_w_shows_the_week_and_m_the_month(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        cal = screen(app)
+        assert cal.view == "week" and cal.grid.id == "week"
+        assert "Week of 16 Nov 2026" in str(app.screen.query_one("#calendar-title").render())
+        assert "09:00 bs" in grid_text(app)
+        assert " We ship on" in grid_text(app) and " Monday" in grid_text(app)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert cal.selected == date(2026, 11, 25) and "We ship" not in grid_text(app)
+        await pilot.press("m")
+        await settle(pilot)
+        assert cal.view == "month" and isinstance(cal.grid, MonthGrid)
+
+
+async def test_clicking_a_day_selects_it(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        grid = screen(app).grid
+        col_w = grid.size.width // 7
+        row_h = (grid.size.height - 1) // grid.weeks()
+        await pilot.click(grid, offset=(4 * col_w + 1, 1 + 3 * row_h + 1))  # Fri, 4th row
+        assert screen(app).selected == date(2026, 11, 20)
+
+
+async def test_shift_right_moves_the_post_after_yes_and_u_puts_it_back(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("right", "right", "shift+right")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmModal"
+        await pilot.press("y")
+        await settle(pilot)
+        assert screen(app).selected == date(2026, 11, 21)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-21T09:00 Europe/Berlin"}
+        assert any("press u to undo" in n for n in notes(pilot))
+        await pilot.press("u")
+        await settle(pilot)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-20T09:00 Europe/Berlin"}
+        assert screen(app).selected == date(2026, 11, 20)
+
+
+async def test_answering_no_leaves_the_post_where_it_was(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("right", "right", "shift+down", "n")
+        await settle(pilot)
+        assert isinstance(app.screen, CalendarScreen)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-20T09:00 Europe/Berlin"}
+
+
+async def test_moving_into_the_past_is_a_notification_not_a_crash(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("right", "right", "shift+up", "y")
+        await settle(pilot)
+        assert any("in the past" in n for n in notes(pilot))
+        assert app.is_running and isinstance(app.screen, CalendarScreen)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-20T09:00 Europe/Berlin"}
+
+
+async def test_moving_on_an_empty_day_says_there_is_nothing_to_move(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("shift+right", "u")
+        await pilot.pause()
+        assert notes(pilot) == ["no post on this day to move", "nothing to undo"]
+
+
+async def test_a_change_made_by_the_cli_shows_after_refresh(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert run("posts", "create", "-b", "Second post", "-t", "bluesky:@shop.example.com",
+                   "--at", "2026-11-18 15:00", "--name", "second").exit_code == 0
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen.query_one(AgendaPanel).current_post == "second"

@@ -1,0 +1,172 @@
+"""The draft editor driven by keys: live counters, thread preview, save, schedule, edit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.widgets import Checkbox, Input, SelectionList, Static, TextArea
+
+from socialhub.tui.app import SocialhubApp
+from socialhub.tui.calendar_screen import CalendarScreen
+from socialhub.tui.editor_screen import EditorScreen
+from socialhub.tui.target_tab import TargetTab
+from tests import tui_kit
+from tests.conftest import CLIResult
+from tests.tui_kit import notes, posts, settle
+
+seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
+tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+
+Run = Callable[..., CLIResult]
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def open_editor(pilot: object, key: str = "n") -> EditorScreen:
+    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press(key)  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+    screen = pilot.app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, EditorScreen)
+    return screen
+
+
+async def pick(pilot: object, editor: EditorScreen, *indexes: int) -> None:
+    targets = editor.query_one("#targets", SelectionList)
+    for i in indexes:
+        targets.select(targets.get_option_at_index(i).value)
+    await settle(pilot)  # type: ignore[arg-type]
+
+
+def tab_text(tab: TargetTab, cls: str) -> str:
+    return str(tab.query_one(f".{cls}", Static).render())
+
+
+async def test_new_post_typed_by_keys_is_saved_as_a_draft_the_cli_sees(tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pilot.press(*"Hello world")
+        await pilot.press("tab", "space")  # body → targets; pick the first account
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CalendarScreen)
+        del editor
+    new = [p for name, p in posts(tui_cli).items() if name != "launch"]
+    assert len(new) == 1 and new[0]["status"] == "draft" and new[0]["body"] == "Hello world"
+    assert [t["account"] for t in new[0]["targets"]] == ["bluesky:@shop.example.com"]
+
+
+async def test_counter_follows_each_platforms_rule_and_preview_numbers_thread_parts(
+        tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pick(pilot, editor, 0, 1)
+        tabs = {t.ref: t for t in editor.query(TargetTab)}
+        editor.query_one("#body", TextArea).text = "word " * 70
+        await settle(pilot)
+        bluesky, mastodon = tabs["bluesky:@shop.example.com"], tabs["mastodon:@me@social.example"]
+        assert tab_text(bluesky, "counter").startswith("350/300 graphemes")
+        assert "thread of 2" in tab_text(bluesky, "problems")
+        assert "[1/2]" in tab_text(bluesky, "preview") and "[2/2]" in tab_text(bluesky, "preview")
+        assert tab_text(mastodon, "counter").startswith("350/500 graphemes  ok")
+        bluesky.query_one(TextArea).text = "short own text"
+        await settle(pilot)
+        assert tab_text(bluesky, "counter").startswith("14/300")
+        assert tab_text(bluesky, "preview") == "short own text"
+
+
+async def test_empty_text_shows_a_validation_message_and_save_is_refused(tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pick(pilot, editor, 0)
+        (tab,) = editor.query(TargetTab)
+        assert "empty text" in tab_text(tab, "problems")
+        assert tab.query_one(".counter", Static).has_class("invalid")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, EditorScreen)
+        assert any("needs a body" in n for n in notes(pilot))
+    assert set(posts(tui_cli)) == {"launch"}
+
+
+async def test_schedule_at_a_typed_time_in_the_users_zone(tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pick(pilot, editor, 1)
+        editor.query_one("#body", TextArea).text = "Doors open"
+        editor.query_one("#name", Input).value = "doors"
+        editor.query_one("#at", Input).value = "2026-11-25 18:30"
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, CalendarScreen)
+    (target,) = posts(tui_cli)["doors"]["targets"]
+    assert target["at"] == "2026-11-25T18:30 Europe/Berlin"
+    assert target["delivery"]["status"] == "scheduled"
+
+
+async def test_next_free_slot_uses_the_accounts_weekly_slot(tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pick(pilot, editor, 0)
+        editor.query_one("#body", TextArea).text = "Slot post"
+        editor.query_one("#name", Input).value = "slotted"
+        editor.query_one("#next-slot", Checkbox).value = True
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+    (target,) = posts(tui_cli)["slotted"]["targets"]
+    assert target["at"] == "2026-11-24T10:00 Europe/Berlin"  # the next Tuesday 10:00
+
+
+async def test_a_past_time_is_refused_and_the_editor_stays_open(tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pick(pilot, editor, 0)
+        editor.query_one("#body", TextArea).text = "Too late"
+        editor.query_one("#at", Input).value = "2026-11-01 09:00"
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, EditorScreen)
+        assert any("in the past" in n for n in notes(pilot))
+    assert set(posts(tui_cli)) == {"launch"}
+
+
+async def test_e_edits_the_highlighted_post_and_enter_too(tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("right", "right")
+        editor = await open_editor(pilot, "e")
+        assert editor.query_one("#body", TextArea).text == "We ship on Monday"
+        assert editor.query_one("#at", Input).value == "2026-11-20 09:00 Europe/Berlin"
+        assert len(editor.query(TargetTab)) == 2
+        editor.query_one("#body", TextArea).text = "We ship on Tuesday"
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, CalendarScreen)
+    launch = posts(tui_cli)["launch"]
+    assert launch["body"] == "We ship on Tuesday" and launch["status"] == "scheduled"
+    assert {t["text"] for t in launch["targets"]} == {"We ship on Tuesday"}
+    assert {t["at"] for t in launch["targets"]} == {"2026-11-20T09:00 Europe/Berlin"}
+
+
+async def test_escape_closes_the_editor_without_saving(tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        editor.query_one("#body", TextArea).text = "never saved"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CalendarScreen)
+    assert set(posts(tui_cli)) == {"launch"}
