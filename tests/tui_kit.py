@@ -74,6 +74,10 @@ async def settle(pilot: Pilot[Any]) -> None:
     for _ in range(4):
         await pilot.pause(0.02)
         await pilot.app.workers.wait_for_complete()
+    # A worker's result is applied by a message posted after it completes; give the
+    # handlers (and any reload they start) time to finish before anyone looks.
+    await pilot.pause(0.1)
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
