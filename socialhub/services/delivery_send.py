@@ -181,7 +181,7 @@ class Started:
 
 _D, _A, _P = (cast(Table, m.__table__) for m in (Delivery, Attempt, Post))
 # Statements built once: building SQLAlchemy constructs per call costs more than running them.
-_LOAD = (select(
+_SELECT = (select(
     _D.c.id, _D.c.status, _D.c.lease_owner, _D.c.attempts, _D.c.thread_progress,
     _D.c.idempotency_key, _D.c.remote_id, _D.c.remote_url, _D.c.last_error,
     _D.c.last_error_class, _D.c.next_attempt_at, _D.c.due_at, _D.c.published_at,
@@ -190,8 +190,8 @@ _LOAD = (select(
     Variant.first_comment, Variant.options)
     .select_from(_D.join(Variant.__table__, Variant.id == _D.c.variant_id)
                  .join(_P, _P.c.id == Variant.post_id)
-                 .join(Account.__table__, Account.id == _D.c.account_id))
-    .where(_D.c.id == bindparam("did")))
+                 .join(Account.__table__, Account.id == _D.c.account_id)))
+_LOAD = _SELECT.where(_D.c.id == bindparam("did"))
 _UPDATE_D = _D.update().where(_D.c.id == bindparam("did"))
 _INSERT_A = _A.insert().returning(_A.c.id)
 _UPDATE_A = _A.update().where(_A.c.id == bindparam("aid"))
@@ -247,6 +247,49 @@ def start_attempt(ctx: SendContext, delivery_id: int) -> Started | None:
         # What refresh_post_status would derive while a delivery is being sent.
         conn.execute(_POST_PUBLISHING, {"pid": d.post_id})
         return Started(attempt_id, _request(d), d.post_id, _summary(d))
+
+
+_LOAD_MANY = _SELECT.where(_D.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_A_MANY = _A.insert().returning(_A.c.id, _A.c.delivery_id, sort_by_parameter_order=True)
+
+
+def begin_attempts(session: Session, ctx: SendContext, ids: list[int]) -> dict[int, Started]:
+    """Start the Attempt of many just-claimed deliveries inside the claim's transaction.
+
+    Same checks and writes as ``start_attempt``, batched: the claim commits with
+    the deliveries already ``publishing``, so a crash before the call leaves them
+    to be looked up (the caller only batches platforms that can be looked up or
+    dedupe keys themselves). Canceled posts are marked canceled and left out.
+    """
+    if not ids:
+        return {}
+    session.flush()  # the claim's ORM changes first, so these statements win
+    now = now_utc()
+    conn = session.connection()
+    rows = [SimpleNamespace(**r) for r in conn.execute(_LOAD_MANY, {"ids": ids}).mappings()]
+    mine = [r for r in rows if r.lease_owner == ctx.worker and r.status == DeliveryStatus.CLAIMED]
+    canceled = [r for r in mine if r.post_status == "canceled"]
+    live = [r for r in mine if r.post_status != "canceled"]
+    if canceled:
+        conn.execute(_UPDATE_D, [{"did": r.id, "status": DeliveryStatus.CANCELED,
+                                  "lease_owner": None, "lease_expires_at": None}
+                                 for r in canceled])
+    if not live:
+        return {}
+    until = now + timedelta(seconds=ctx.policy.lease_seconds)
+    conn.execute(_UPDATE_D, [{"did": r.id, "status": DeliveryStatus.PUBLISHING,
+                              "attempts": r.attempts + 1, "lease_expires_at": until}
+                             for r in live])
+    attempt_ids = {row.delivery_id: row.id for row in conn.execute(_INSERT_A_MANY, [
+        {"delivery_id": r.id, "worker": ctx.worker, "started_at": now, "outcome": "sending"}
+        for r in live])}
+    conn.execute(_P.update().where(_P.c.id.in_({r.post_id for r in live}),
+                                   _P.c.status != "canceled").values(status="publishing"))
+    started = {}
+    for r in live:
+        r.status, r.attempts = DeliveryStatus.PUBLISHING, r.attempts + 1
+        started[r.id] = Started(attempt_ids[r.id], _request(r), r.post_id, _summary(r))
+    return started
 
 
 def save_part(ctx: SendContext, delivery_id: int, part: PublishedPart) -> None:
@@ -370,11 +413,16 @@ def _settle(ctx: SendContext, claim: Claim, attempt_id: int | None, outcome: Out
 
 
 # -- the two jobs a worker does ---------------------------------------------------------------
-def run_claim(ctx: SendContext, claim: Claim) -> str:
-    """Send or reconcile one claimed delivery; returns its new status (or ``skipped``)."""
+def run_claim(ctx: SendContext, claim: Claim, started: Started | None = None) -> str:
+    """Send or reconcile one claimed delivery; returns its new status (or ``skipped``).
+
+    ``started`` is the attempt ``begin_attempts`` already committed with the claim.
+    """
     if claim.mode == RECONCILE:
+        from socialhub.services.delivery_reconcile import reconcile
+
         return reconcile(ctx, claim)
-    return send(ctx, claim)
+    return send(ctx, claim, started)
 
 
 def _adapter(ctx: SendContext, claim: Claim) -> PlatformAdapter | Outcome:
@@ -394,16 +442,17 @@ def _release(ctx: SendContext, claim: Claim, outcome: Outcome) -> str:
     return _settle(ctx, claim, None, outcome)
 
 
-def send(ctx: SendContext, claim: Claim) -> str:
+def send(ctx: SendContext, claim: Claim, started: Started | None = None) -> str:
     """Publish a claimed delivery (every part not yet out), refreshing the token once on 401."""
     adapter = _adapter(ctx, claim)
     if isinstance(adapter, Outcome):
-        return _release(ctx, claim, adapter)
+        return _settle(ctx, claim, started.attempt_id if started else None, adapter)
     refreshed = False
     while True:
-        started = with_db_retry(lambda: start_attempt(ctx, claim.delivery_id), seconds=10.0)
         if started is None:
-            return "skipped"
+            started = with_db_retry(lambda: start_attempt(ctx, claim.delivery_id), seconds=10.0)
+            if started is None:
+                return "skipped"
         request = started.request
         if len(request.already_published) >= len(request.parts):
             return _settle(ctx, claim, started.attempt_id,
@@ -427,6 +476,7 @@ def send(ctx: SendContext, claim: Claim) -> str:
             attempt_id = started.attempt_id
             with_db_retry(lambda a=attempt_id, o=outcome: _requeue(ctx, claim, a, o),  # type: ignore[misc]
                           seconds=10)
+            started = None
             continue
         except AuthRevokedError as exc:
             ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
@@ -447,79 +497,3 @@ def _requeue(ctx: SendContext, claim: Claim, attempt_id: int, outcome: Outcome) 
         d = session.get(Delivery, claim.delivery_id)
         if d is not None and d.status == DeliveryStatus.PUBLISHING:
             d.status = DeliveryStatus.CLAIMED
-
-
-def reconcile(ctx: SendContext, claim: Claim) -> str:
-    """Find out whether an unconfirmed send went out; finish it without duplicating anything.
-
-    Found every part → published. Found none or some → the rest is sent again,
-    which is safe because the lookup just showed those parts do not exist (or,
-    for a platform without look-up that dedupes keys itself, because the resend
-    carries the same idempotency key). A platform with neither cannot be
-    checked: the delivery is dead with a reason telling the person what to do.
-    """
-    adapter = _adapter(ctx, claim)
-    if isinstance(adapter, Outcome):
-        outcome = adapter if adapter.kind == "paused" else Outcome(
-            "lookup_failed", adapter.message, adapter.error_class)
-        return _release(ctx, claim, outcome)
-    loaded = with_db_retry(lambda: _start_lookup(ctx, claim.delivery_id), seconds=10.0)
-    if loaded is None:
-        return "skipped"
-    attempt_id, request = loaded
-    caps = adapter.capabilities
-    if not caps.lookup and not caps.idempotency:
-        return _settle(ctx, claim, attempt_id, Outcome(
-            "invalid", f"the outcome of the last send is unknown and {adapter.name} offers no way "
-            "to check; look at the account, then `socialhub queue retry "
-            f"{claim.delivery_id}` if the post is missing", "OutcomeUnknownError"))
-    found: list[PublishedPart] = []
-    if caps.lookup:
-        try:
-            found = adapter.find_by_idempotency_key(request) or []
-        except AuthRevokedError as exc:
-            ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
-            return _settle(ctx, claim, attempt_id, classify(exc))
-        except Exception as exc:
-            failed = classify(exc)
-            failed.kind = "paused" if failed.kind == "paused" else "lookup_failed"
-            return _settle(ctx, claim, attempt_id, failed)
-    merged = {p.index: p for p in [*request.already_published, *found]}
-    if len(merged) >= len(request.parts):
-        return _settle(ctx, claim, attempt_id,
-                       Outcome("published", parts=[merged[i] for i in sorted(merged)]))
-    with_db_retry(lambda: _resume(ctx, claim, attempt_id, list(merged.values())), seconds=10.0)
-    return send(ctx, claim)
-
-
-def _start_lookup(ctx: SendContext, delivery_id: int) -> tuple[int, PublishRequest] | None:
-    now = now_utc()
-    with ctx.tx() as session:
-        d = session.get(Delivery, delivery_id)
-        if d is None or d.lease_owner != ctx.worker or d.status != DeliveryStatus.UNCONFIRMED:
-            return None
-        d.lease_expires_at = now + timedelta(seconds=ctx.policy.lease_seconds)
-        attempt = Attempt(delivery_id=d.id, worker=ctx.worker, started_at=now, outcome="lookup")
-        session.add(attempt)
-        session.flush()
-        variant = d.variant
-        return attempt.id, PublishRequest(
-            idempotency_key=d.idempotency_key, parts=variant.parts, media=_media(variant.media),
-            first_comment=variant.first_comment, options=dict(variant.options or {}),
-            already_published=_parts_from(d.thread_progress))
-
-
-def _resume(ctx: SendContext, claim: Claim, attempt_id: int, parts: list[PublishedPart]) -> None:
-    """Record what the lookup found and hand the delivery back for sending the rest."""
-    with ctx.tx() as session:
-        attempt = session.get(Attempt, attempt_id)
-        if attempt is not None:
-            attempt.ended_at, attempt.outcome = now_utc(), "not_found" if not parts else "partial"
-        d = session.get(Delivery, claim.delivery_id)
-        if d is None:
-            return
-        d.thread_progress = [_part_dict(p) for p in sorted(parts, key=lambda p: p.index)]
-        if parts:
-            first = min(parts, key=lambda p: p.index)
-            d.remote_id, d.remote_url = first.remote_id, first.url
-        d.status = DeliveryStatus.CLAIMED

@@ -12,6 +12,7 @@ once. Exactly-once rules live in ``delivery_claim`` (leases) and
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 from socialhub.config import Settings
 from socialhub.services.clock import now_utc
 from socialhub.services.delivery_claim import (
+    SEND,
     Claim,
     claim_due_deliveries,
     expire_dead_local_leases,
@@ -35,7 +37,13 @@ from socialhub.services.delivery_claim import (
     next_due_at,
     release_leases,
 )
-from socialhub.services.delivery_send import Policy, SendContext, run_claim, with_db_retry
+from socialhub.services.delivery_send import (
+    Policy,
+    SendContext,
+    begin_attempts,
+    run_claim,
+    with_db_retry,
+)
 from socialhub.services.hub import Hub
 from socialhub.services.tokens import TokenManager
 from socialhub.services.webhooks import WebhookNotifier
@@ -124,6 +132,7 @@ class PublishingEngine:
         self._by_platform: Counter[str] = Counter()
         self._by_account: Counter[int] = Counter()
         self._accepting = True
+        self._caps: dict[str, bool] = {}
         self._idle = threading.Event()
         self._idle.set()
 
@@ -163,6 +172,18 @@ class PublishingEngine:
 
         return accept
 
+    def _batchable(self, platform: str) -> bool:
+        """True when a crash between claim and send can be reconciled for ``platform``."""
+        if platform not in self._caps:
+            try:
+                from socialhub.platforms.registry import adapter_class
+
+                caps = adapter_class(platform).capabilities
+                self._caps[platform] = caps.lookup or caps.idempotency
+            except Exception:
+                self._caps[platform] = False
+        return self._caps[platform]
+
     def _uncount(self, account_id: int, platform: str) -> None:
         with self._lock:
             self._by_platform[platform] -= 1
@@ -191,6 +212,11 @@ class PublishingEngine:
                     session, self.worker, now_utc(), limit=free,
                     lease_seconds=s.policy.lease_seconds, accept=self._try_dispatch(pending),
                     skip_platforms=full_platforms, skip_accounts=full_accounts)
+                batch = [c.delivery_id for c in claims
+                         if c.mode == SEND and self._batchable(c.platform)]
+                started = begin_attempts(session, self.ctx, batch)
+                dropped = set(batch) - set(started)
+                claims = [c for c in claims if c.delivery_id not in dropped]
                 # Counted candidates that did not become claims give their slot back.
                 taken = Counter((c.account_id, c.platform) for c in claims)
                 for key in pending:
@@ -204,7 +230,8 @@ class PublishingEngine:
             raise
         for claim in claims:
             self._idle.clear()
-            future = self._pool.submit(run_claim, self.ctx, claim)
+            future = self._pool.submit(run_claim, self.ctx, claim,
+                                       started.get(claim.delivery_id))
             with self._lock:
                 self._in_flight[future] = claim
             future.add_done_callback(self._finished)
@@ -230,6 +257,35 @@ class PublishingEngine:
                 self.on_done()
             except Exception:
                 log.exception("on_done callback failed")
+
+    def warm_up(self, max_accounts: int = 500) -> int:
+        """Start the worker threads and build adapters for active accounts ahead of time.
+
+        Both would otherwise happen in the first second after a due instant, when
+        many sends start at once; doing them early keeps the first posts on time.
+        Returns how many adapters were built.
+        """
+        from sqlalchemy import select
+
+        from socialhub.db.models import Account, Credential
+
+        barrier = threading.Barrier(self.settings.max_workers + 1)
+        for _ in range(self.settings.max_workers):
+            self._pool.submit(barrier.wait, 5.0)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(5.0)  # every thread is up (and idle again right after)
+        with self.ctx.tx() as session:
+            ids = list(session.scalars(
+                select(Account.id).join(Credential, Credential.account_id == Account.id)
+                .where(Account.status == "active").limit(max_accounts)))
+        built = 0
+        for account_id in ids:
+            try:
+                self.tokens.adapter_for(account_id)
+                built += 1
+            except Exception as exc:  # the send will report it properly
+                log.debug("no adapter for account %s yet: %s", account_id, exc)
+        return built
 
     def next_wakeup(self) -> datetime | None:
         """When a claim will next find work (a due time or an expiring lease), if ever."""
@@ -278,6 +334,7 @@ class PublishingEngine:
         deadline = time.monotonic() + timeout_s
         try:
             self.expire_dead_leases()
+            self.warm_up()
             while not done():
                 if time.monotonic() > deadline:
                     return False

@@ -1,0 +1,63 @@
+"""``socialhub daemon``: run the publishing daemon, and ask how it is doing."""
+
+from __future__ import annotations
+
+import typer
+
+from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, out
+
+app = typer.Typer(help="Run the publishing daemon and check on it.", no_args_is_help=True)
+
+
+@app.command("run")
+def run() -> None:
+    """Run the daemon in the foreground (for systemd, or a terminal).
+
+    It publishes due posts within a second of their time, refreshes tokens,
+    collects metrics and serves /healthz, /metrics and the search API on
+    daemon.http_host:daemon.http_port. SIGTERM finishes in-flight sends and exits 0.
+
+    Example: SOCIALHUB_DAEMON_HTTP_PORT=0 socialhub daemon run
+    """
+    # The CLI launches the daemon lazily, as it does the TUI: nothing else imports it.
+    from socialhub.daemon.runner import run_daemon
+
+    code = run_daemon(get_config())
+    raise typer.Exit(code)
+
+
+@app.command("status")
+def status(json_: JsonOption = False) -> None:
+    """Show the scheduler's heartbeat, each job's last run, the queue and failing accounts."""
+    from socialhub.services.daemon_status import status_report
+
+    hub = get_hub()
+    with hub.transaction() as session:
+        report = status_report(session, hub.config)
+    if json_:
+        emit_json(report)
+        return
+    from rich.table import Table
+
+    console = out()
+    console.print(f"scheduler: {report['scheduler']}")
+    for d in report["daemons"]:
+        seen = f"{d['last_seen']:%Y-%m-%d %H:%M:%S}" if d["last_seen"] else "never"
+        http = f", HTTP {d['http']}" if d.get("http") else ""
+        console.print(f"  daemon {d['worker']}: {d['status']}, last seen {seen} UTC{http}")
+    table = Table("job", "last status", "last finished (UTC)", "error")
+    for job in report["jobs"]:
+        finished = job.get("last_finished_at")
+        table.add_row(job["name"], job.get("last_status") or "never_run",
+                      f"{finished:%Y-%m-%d %H:%M:%S}" if finished else "-",
+                      job.get("last_error") or "")
+    console.print(table)
+    q = report["queue"]
+    by = ", ".join(f"{k} {v}" for k, v in sorted(q["by_status"].items())) or "empty"
+    console.print(f"queue: {q['depth']} pending ({by}); {q['due_now']} due now")
+    if q["oldest_overdue"]:
+        o = q["oldest_overdue"]
+        console.print(f"oldest overdue: delivery {o['delivery_id']} ({o['post']}), "
+                      f"{o['status']}, {o['overdue_s']} s late")
+    for a in report["accounts_needing_reauth"]:
+        console.print(f"account {a['account']} is {a['status']}: {a['reason'] or '?'}")

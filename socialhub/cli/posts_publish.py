@@ -1,0 +1,70 @@
+"""``socialhub posts publish-now``: send a post immediately (registered by cli/posts.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+
+
+def publish_now(
+    ref: Annotated[str, typer.Argument(help="Post name or id.")],
+    wait: Annotated[bool, typer.Option(
+        "--wait/--no-wait", help="Wait for the result (default), or only queue it.")] = True,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the result.")] = 60.0,
+    json_: JsonOption = False,
+) -> None:
+    """Publish a post now, to every target that has not had it yet.
+
+    A running daemon sends it; without one, this command sends it itself.
+
+    Example: socialhub posts publish-now spring-launch
+    """
+    import time
+
+    from socialhub.services.clock import now_utc
+    from socialhub.services.daemon_status import status_report
+    from socialhub.services.publishing import PublishingEngine, notify_schedule_changed
+    from socialhub.services.queue import deliveries_done, list_queue, publish_now
+
+    hub = get_hub()
+    with hub.transaction() as session:
+        org = hub.org_id(session)
+        ids = publish_now(session, org, ref, now=now_utc())
+        notify_schedule_changed(session)
+        daemon_running = status_report(session, hub.config)["scheduler"] == "running"
+
+    def done() -> bool:
+        with hub.transaction() as session:
+            return deliveries_done(session, ids)
+
+    if wait:
+        if daemon_running:
+            info("handed to the running daemon; waiting for the result")
+            deadline = time.monotonic() + timeout
+            while not done() and time.monotonic() < deadline:
+                time.sleep(0.2)
+        else:
+            info("no daemon is running: publishing from here")
+            engine = PublishingEngine(hub)
+            try:
+                engine.run_until(done, timeout_s=timeout)
+            finally:
+                engine.close()
+    with hub.transaction() as session:
+        rows = [r for r in list_queue(session, org, statuses=["all"], limit=10_000)
+                if r["id"] in ids]
+    if json_:
+        emit_json(rows)
+        return
+    for r in rows:
+        result = r["remote_url"] if r["status"] == "published" else (
+            r["waiting_for"] or r["last_error"] or "")
+        out().print(f"{r['account']}\t{r['status']}\t{result}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``publish-now`` to the ``posts`` command group."""
+    app.command("publish-now")(publish_now)

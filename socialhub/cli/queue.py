@@ -1,0 +1,108 @@
+"""``socialhub queue``: what is waiting to go out, what failed and why, and fixing it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+
+app = typer.Typer(help="List, inspect, retry and cancel deliveries.", no_args_is_help=True)
+
+
+def _when(value: Any) -> str:
+    return f"{value:%Y-%m-%d %H:%M:%S}" if value else "-"
+
+
+@app.command("list")
+def list_(
+    status: Annotated[list[str] | None, typer.Option(
+        "--status", "-s", help="Only these statuses (repeatable; 'all' for every one). "
+        "Default: everything not published or canceled.")] = None,
+    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 200,
+    json_: JsonOption = False,
+) -> None:
+    """List deliveries, soonest first, with the reason for every failure.
+
+    Example: socialhub queue list --status dead --status unconfirmed
+    """
+    from socialhub.services.queue import list_queue
+
+    hub = get_hub()
+    with hub.transaction() as session:
+        rows = list_queue(session, hub.org_id(session), statuses=status, limit=limit)
+    if json_:
+        emit_json(rows)
+        return
+    if not rows:
+        info("the queue is empty")
+        return
+    from rich.table import Table
+
+    table = Table("id", "post", "account", "status", "next attempt (UTC)", "tries", "reason / URL")
+    for r in rows:
+        reason = r["waiting_for"] or r["last_error"] or r["remote_url"] or ""
+        table.add_row(str(r["id"]), r["post"], r["account"], r["status"],
+                      _when(r["next_attempt_at"]), str(r["attempts"]), reason)
+    out().print(table)
+
+
+@app.command("show")
+def show(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `queue list`).")],
+         json_: JsonOption = False) -> None:
+    """Show one delivery: status, parts published, and every attempt."""
+    from socialhub.services.queue import show_delivery
+
+    hub = get_hub()
+    with hub.transaction() as session:
+        data = show_delivery(session, hub.org_id(session), delivery_id)
+    if json_:
+        emit_json(data)
+        return
+    console = out()
+    for key in ("id", "post", "account", "status", "due_at", "next_attempt_at", "attempts",
+                "remote_url", "last_error", "waiting_for"):
+        value = data[key]
+        if value not in (None, ""):
+            console.print(f"{key}: {_when(value) if key.endswith('_at') else value}")
+    console.print(f"parts published: {data['parts_published']}/{data['parts']}")
+    for a in data["attempt_log"]:
+        extra = f" HTTP {a['http_status']}" if a["http_status"] else ""
+        console.print(f"  attempt {a['id']} {_when(a['started_at'])} {a['outcome']}{extra}"
+                      + (f": {a['error_message']}" if a["error_message"] else ""))
+
+
+@app.command("retry")
+def retry(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `queue list`).")],
+          json_: JsonOption = False) -> None:
+    """Put a dead or waiting delivery back in line now, with a fresh retry budget."""
+    from socialhub.services.clock import now_utc
+    from socialhub.services.publishing import notify_schedule_changed
+    from socialhub.services.queue import retry_delivery
+
+    hub = get_hub()
+    with hub.transaction() as session:
+        row = retry_delivery(session, hub.org_id(session), delivery_id, now=now_utc())
+        notify_schedule_changed(session)
+    if json_:
+        emit_json(row)
+        return
+    info(f"delivery {delivery_id} will be tried again now")
+    if row.get("hint"):
+        info(row["hint"])
+
+
+@app.command("cancel")
+def cancel(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `queue list`).")],
+           json_: JsonOption = False) -> None:
+    """Cancel one delivery so it never goes out (other targets of the post stay)."""
+    from socialhub.services.queue import cancel_delivery
+
+    hub = get_hub()
+    with hub.transaction() as session:
+        row = cancel_delivery(session, hub.org_id(session), delivery_id)
+    if json_:
+        emit_json(row)
+        return
+    info(f"delivery {delivery_id} canceled")

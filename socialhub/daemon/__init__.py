@@ -1,0 +1,1 @@
+"""The long-running daemon: ``socialhub daemon run`` (publishing, tokens, metrics, HTTP)."""

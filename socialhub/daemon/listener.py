@@ -1,0 +1,58 @@
+"""PostgreSQL LISTEN: a schedule made from the CLI wakes the daemon at once.
+
+The CLI calls ``services.publishing.notify_schedule_changed`` in its
+transaction; PostgreSQL delivers the NOTIFY on commit. A dedicated autocommit
+connection waits for it here and calls ``on_notify``. If the connection
+drops it reconnects; the safety-net poll covers the gap.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from socialhub.services.publishing import NOTIFY_CHANNEL
+
+log = logging.getLogger(__name__)
+
+
+def _conninfo(sqlalchemy_url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(sqlalchemy_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+class ScheduleListener:
+    """A thread that LISTENs on the schedule channel until ``stop()``."""
+
+    def __init__(self, database_url: str, on_notify: Callable[[], None]) -> None:
+        self.conninfo = _conninfo(database_url)
+        self.on_notify = on_notify
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="listen", daemon=True)
+
+    def start(self) -> None:
+        """Begin listening in the background."""
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    log.info("listening for schedule changes on PostgreSQL")
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            self.on_notify()
+            except Exception as exc:  # reconnect; the poll covers the gap
+                log.warning("schedule listener lost its connection: %s", type(exc).__name__)
+                self._stop.wait(2.0)
+
+    def stop(self) -> None:
+        """Stop listening (returns within about a second)."""
+        self._stop.set()
+        self._thread.join(timeout=3)

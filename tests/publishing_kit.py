@@ -1,0 +1,102 @@
+"""Helpers shared by the publishing, daemon, queue and demo tests: real sandbox, real database."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+
+from socialhub.config import load_config
+from socialhub.core.when import When
+from socialhub.db.models import Account, Delivery
+from socialhub.services.hub import Hub
+
+
+def make_hub() -> Hub:
+    """A hub for the environment the ``home``/``db_home`` fixtures set up."""
+    return Hub(load_config())
+
+
+def connect_account(hub: Hub, base_url: str, handle: str = "demo") -> int:
+    """Create a sandbox account on the server and in the database, with stored tokens."""
+    from socialhub.platforms.sandbox import connect
+    from socialhub.security.keys import load_master_key
+    from socialhub.services import credentials
+    from socialhub.services.accounts import add_account
+
+    external_id, tokens = connect(base_url, handle)
+    key = load_master_key(hub.config)
+    with hub.transaction() as session:
+        account = add_account(session, hub.org_id(session), platform="sandbox", handle=handle,
+                              external_id=external_id, base_url=base_url)
+        credentials.store_tokens(session, account, credentials.Tokens(
+            access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+            expires_at=tokens.expires_at), key)
+        return account.id
+
+
+def when(at: datetime) -> When:
+    """A UTC When for ``at``."""
+    return When(local=at.astimezone(UTC).replace(tzinfo=None), zone="UTC", utc=at)
+
+
+def schedule(hub: Hub, name: str, due: datetime, *, text: str | None = None,
+             thread: list[str] | None = None, account: str = "sandbox:@demo") -> int:
+    """Create and schedule a post (``due`` may be in the past); returns its delivery id."""
+    from socialhub.services.posts import TargetSpec, create_post
+    from socialhub.services.scheduling import schedule_post
+
+    now = datetime.now(UTC)
+    at = due if due > now + timedelta(seconds=1) else now + timedelta(hours=1)
+    with hub.transaction() as session:
+        org = hub.org_id(session)
+        create_post(session, org, name=name, body=text or f"hello from {name}",
+                    targets=[TargetSpec(account=account, text=text, thread=thread)])
+        post = schedule_post(session, org, name, at=when(at), now=now)
+        delivery = session.scalar(select(Delivery).where(
+            Delivery.variant_id == post.variants[0].id))
+        assert delivery is not None
+        if at != due:
+            delivery.due_at = delivery.next_attempt_at = due
+        return delivery.id
+
+
+def delivery(hub: Hub, delivery_id: int) -> Delivery:
+    """The delivery row, freshly read."""
+    with hub.transaction() as session:
+        d = session.get(Delivery, delivery_id)
+        assert d is not None
+        session.expunge(d)
+        return d
+
+
+def set_account(hub: Hub, account_id: int, **values: Any) -> None:
+    """Change an account row (e.g. its status)."""
+    with hub.transaction() as session:
+        session.execute(update(Account).where(Account.id == account_id).values(**values))
+
+
+def sandbox_posts(url: str) -> list[dict[str, Any]]:
+    """Every post the sandbox received."""
+    return list(httpx.get(f"{url}/_sandbox/posts", timeout=10).json()["posts"])
+
+
+def duplicates(posts: list[dict[str, Any]]) -> int:
+    """Posts whose (account, text, reply_to) occurs more than once."""
+    counts = Counter((p["account"], p["text"], p["reply_to"]) for p in posts)
+    return sum(n - 1 for n in counts.values() if n > 1)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, step: float = 0.05) -> bool:
+    """Poll ``predicate`` until true or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()

@@ -1,0 +1,219 @@
+"""The delivery engine through real HTTP to the sandbox, on SQLite and PostgreSQL.
+
+Each test drives a real PublishingEngine against a real SandboxServer and a
+real database, then counts what the sandbox received: nothing may be lost
+and nothing may arrive twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from socialhub.db.models import Attempt, Post
+from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.services.delivery_send import Policy, backoff_delay
+from socialhub.services.hub import Hub
+from socialhub.services.publishing import EngineSettings, PublishingEngine
+from tests.publishing_kit import (
+    connect_account,
+    delivery,
+    duplicates,
+    make_hub,
+    sandbox_posts,
+    schedule,
+)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    server = SandboxServer(latency_ms=5).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def hub(db_home: str) -> Iterator[Hub]:
+    h = make_hub()
+    yield h
+    h.dispose()
+
+
+@pytest.fixture
+def account(hub: Hub, sandbox: SandboxServer) -> int:
+    return connect_account(hub, sandbox.url)
+
+
+def make_engine(hub: Hub, *, max_attempts: int = 5, timeout_s: float = 5.0,
+                base: float = 0.05, per_account: int = 2) -> PublishingEngine:
+    settings = EngineSettings(policy=Policy(lease_seconds=30, max_attempts=max_attempts,
+                                            backoff_base_s=base, backoff_max_s=1.0),
+                              request_timeout_s=timeout_s, concurrency_per_account=per_account)
+    return PublishingEngine(hub, settings)
+
+
+def run(engine: PublishingEngine, hub: Hub, ids: list[int], statuses: tuple[str, ...] = (
+        "published",), timeout: float = 15.0) -> bool:
+    try:
+        return engine.run_until(lambda: all(delivery(hub, i).status in statuses for i in ids),
+                                timeout_s=timeout, poll_s=0.05)
+    finally:
+        engine.close()
+
+
+def outcomes(hub: Hub, delivery_id: int) -> list[str | None]:
+    with hub.transaction() as session:
+        return list(session.scalars(select(Attempt.outcome).where(
+            Attempt.delivery_id == delivery_id).order_by(Attempt.id)))
+
+
+NOW = lambda: datetime.now(UTC)  # noqa: E731
+
+
+def test_due_posts_and_threads_go_out_once_with_their_remote_urls(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    single = schedule(hub, "single", NOW() - timedelta(seconds=1))
+    thread = schedule(hub, "thread", NOW(), thread=["one", "two", "three"])
+    later = schedule(hub, "later", NOW() + timedelta(hours=2))
+    assert run(make_engine(hub), hub, [single, thread])
+    d = delivery(hub, thread)
+    assert [p["index"] for p in d.thread_progress] == [0, 1, 2]
+    assert d.remote_url and d.remote_url.startswith(sandbox.url)
+    posts = sandbox_posts(sandbox.url)
+    assert len(posts) == 4 and duplicates(posts) == 0
+    by_text = {p["text"]: p for p in posts}
+    assert by_text["two"]["reply_to"] == by_text["one"]["id"]
+    assert delivery(hub, later).status == "scheduled"
+    with hub.transaction() as session:
+        assert session.scalar(select(Post.status).where(Post.name == "thread")) == "published"
+    assert outcomes(hub, single) == ["published"]
+
+
+def test_canceled_post_never_goes_out_even_after_it_was_claimed(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    from socialhub.services.delivery_claim import claim_due_deliveries
+    from socialhub.services.delivery_send import run_claim
+    from socialhub.services.scheduling import cancel_post
+
+    d_id = schedule(hub, "oops", NOW() - timedelta(seconds=1))
+    engine = make_engine(hub)
+    with hub.transaction() as session:
+        claims = claim_due_deliveries(session, engine.worker, NOW(), limit=5, lease_seconds=30)
+    assert [c.delivery_id for c in claims] == [d_id]
+    with hub.transaction() as session:
+        cancel_post(session, hub.org_id(session), "oops")
+    assert run_claim(engine.ctx, claims[0]) == "skipped"
+    engine.close()
+    assert delivery(hub, d_id).status == "canceled"
+    assert sandbox_posts(sandbox.url) == []
+
+
+def test_thread_resumes_after_the_last_published_part(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    from socialhub.platforms.sandbox import part_key
+
+    d_id = schedule(hub, "resume", NOW() - timedelta(seconds=1), thread=["a", "b", "c"])
+    d = delivery(hub, d_id)
+    tm_engine = make_engine(hub)
+    adapter = tm_engine.tokens.adapter_for(account)
+    first = adapter._call("POST", "/api/posts", json={"text": "a"},
+                          headers={"Idempotency-Key": part_key(d.idempotency_key, 0)}).json()
+    with hub.transaction() as session:
+        from socialhub.db.models import Delivery
+
+        row = session.get(Delivery, d_id)
+        assert row is not None
+        row.thread_progress = [{"index": 0, "remote_id": first["id"], "url": first["url"],
+                                "extra": {}}]
+    assert run(tm_engine, hub, [d_id])
+    posts = sandbox_posts(sandbox.url)
+    assert [p["text"] for p in posts] == ["a", "b", "c"]
+    assert posts[1]["reply_to"] == first["id"]
+
+
+def test_two_engines_share_the_queue_without_duplicates(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    import threading
+
+    ids = [schedule(hub, f"p{i}", NOW() - timedelta(seconds=1)) for i in range(24)]
+    other = make_hub()
+    engines = [make_engine(hub), make_engine(other)]
+    threads = [threading.Thread(target=run, args=(e, h, ids)) for e, h in zip(
+        engines, [hub, other], strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    other.dispose()
+    posts = sandbox_posts(sandbox.url)
+    assert len(posts) == 24 and duplicates(posts) == 0
+    assert all(delivery(hub, i).status == "published" for i in ids)
+    with hub.transaction() as session:
+        workers = set(session.scalars(select(Attempt.worker)))
+    assert len(workers) == 2  # both took a share
+
+
+
+
+@given(failures=st.integers(min_value=1, max_value=40),
+       base=st.floats(min_value=0.01, max_value=60), cap=st.floats(min_value=1, max_value=3600))
+def test_backoff_grows_exponentially_with_jitter_and_never_passes_the_cap(
+        failures: int, base: float, cap: float) -> None:
+    import random
+
+    policy = Policy(backoff_base_s=base, backoff_max_s=cap)
+    step = min(cap, base * 2 ** (failures - 1))
+    delay = backoff_delay(failures, policy, random.Random(failures))
+    assert step / 2 <= delay <= step <= cap
+
+
+class _Hooks(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((dict(self.headers), body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_webhooks_announce_published_and_dead_deliveries_signed_with_hmac(
+        db_home: str, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import hmac
+    import json
+    import threading
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hooks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    monkeypatch.setenv("SOCIALHUB_DAEMON_WEBHOOKS",
+                       f"[{{url: '{url}', secret: s3cret, events: [published, dead]}}]")
+    hub = make_hub()
+    connect_account(hub, sandbox.url)
+    ok = schedule(hub, "fine", NOW() - timedelta(seconds=2))
+    sandbox.configure(max_chars=20)
+    bad = schedule(hub, "bad", NOW() - timedelta(seconds=1), text="x" * 30)
+    engine = make_engine(hub)
+    run(engine, hub, [ok, bad], ("published", "dead"))
+    server.shutdown()
+    hub.dispose()
+    events = {}
+    for headers, body in _Hooks.received:
+        expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+        assert headers["X-Socialhub-Signature"] == expected
+        payload = json.loads(body)
+        events[payload["event"]] = payload["data"]
+    assert events["published"]["post"] == "fine"
+    assert events["published"]["remote_url"].startswith(sandbox.url)
+    assert "longer than 20" in events["dead"]["last_error"]
