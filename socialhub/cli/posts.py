@@ -51,14 +51,12 @@ def _parse_at(at: str | None) -> When | None:
     return parse_when(at, display_zone(get_config().settings))
 
 
-def _notify_daemon(session: Any) -> None:
-    try:
-        mod = importlib.import_module("socialhub.services.publishing")
-    except ModuleNotFoundError:
-        return
-    notify = getattr(mod, "notify_schedule_changed", None)
-    if notify is not None:
-        notify(session)
+def _announce_schedule(session: Any, data: dict[str, Any]) -> None:
+    """Wake running daemons (PostgreSQL NOTIFY) and queue the ``scheduled`` webhook."""
+    from socialhub.services.publishing import emit_scheduled, notify_schedule_changed
+
+    notify_schedule_changed(session)
+    emit_scheduled(session, get_config().settings, data)
 
 
 def _render_post(data: dict[str, Any]) -> None:
@@ -124,8 +122,9 @@ def create(
                            campaign=campaign, voice=voice, tags=tag, paid=paid, split=split)
         if when is not None or next_slot:
             schedule_post(s, org, post.name, at=when, next_slot=next_slot, now=now_utc())
-            _notify_daemon(s)
         data = post_summary(s, post)
+        if when is not None or next_slot:
+            _announce_schedule(s, data)
     if json_:
         emit_json(data)
     else:
@@ -240,8 +239,8 @@ def schedule(
     with hub.transaction() as s:
         post = schedule_post(s, hub.org_id(s), ref, at=when, next_slot=next_slot,
                              accounts=target, now=now_utc())
-        _notify_daemon(s)
         data = post_summary(s, post)
+        _announce_schedule(s, data)
     if json_:
         emit_json(data)
     else:

@@ -16,7 +16,7 @@ app = typer.Typer(help="Run the sandbox platform: a local social network for dem
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind (loopback unless you mean it).")]
     = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8780,
     latency_ms: Annotated[float, typer.Option(help="Delay added to every API answer.")] = 0.0,
     fail_rate: Annotated[float, typer.Option(
         help="Share of API requests answered with 500 before doing anything (0–1).")] = 0.0,
@@ -37,7 +37,7 @@ def serve(
     Its URL goes to stderr. Connect an account to it with platform "sandbox".
 
     Example:
-        socialhub sandbox serve --port 8765 --latency-ms 50 --fail-rate 0.05
+        socialhub sandbox serve --port 8780 --latency-ms 50 --fail-rate 0.05
     """
     import sys
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import regex
-from twitter_text import extract_urls_with_indices
 
 GRAPHEME_RE = regex.compile(r"\X")
 LONE_SURROGATE_RE = regex.compile(r"[\ud800-\udfff]")
@@ -87,6 +86,8 @@ def encodable(text: str) -> str:
 
 def find_urls(text: str, *, with_scheme_only: bool = False) -> list[Span]:
     """URLs as twitter-text finds them; scheme-less ``example.com`` unless ``with_scheme_only``."""
+    from twitter_text import extract_urls_with_indices  # slow to import: only when needed
+
     try:
         found = extract_urls_with_indices(encodable(text), not with_scheme_only)
     except Exception:  # a library bug must not make counting raise; no URLs then

@@ -7,13 +7,13 @@ specs and SDK sources); ``docs/text-rules.md`` lists them with their sources.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import regex
-from twitter_text import parse_tweet
-from twitter_text.config import config as _twitter_config
 
 from socialhub.core.text_entities import (
     count_links,
@@ -50,8 +50,16 @@ YOUTUBE_TITLE_LIMIT = 100
 # Characters twitter-text's invalidCharsGroup rejects outright.
 X_INVALID_CHARS = ("\ufffe", "\ufeff", "\uffff")
 
-# twitter-text config v3 (the default): NFC, weight ranges, URL = 23, emoji = 2.
-_X_OPTIONS = dict(_twitter_config["version3"])
+
+@functools.cache
+def _x_counter() -> tuple[Any, dict[str, Any]]:
+    # Imported on first use: twitter-text takes over a second to import, and the
+    # daemon and CLI start-up should not pay for it unless X text is measured.
+    from twitter_text import parse_tweet
+    from twitter_text.config import config
+
+    # twitter-text config v3 (the default): NFC, weight ranges, URL = 23, emoji = 2.
+    return parse_tweet, dict(config["version3"])
 
 _MASTODON_URL_CHARS = 23
 # Account::MENTION_RE (Mastodon 4.x): the local part before an optional @domain.
@@ -134,7 +142,8 @@ def rules_for(platform: str) -> PlatformRules:
 
 def x_weighted_length(text: str) -> int:
     """X's weighted length (twitter-text config v3): NFC, weights 1/2, URL = 23, emoji = 2."""
-    return int(parse_tweet(encodable(text), _X_OPTIONS).weightedLength)
+    parse_tweet, options = _x_counter()
+    return int(parse_tweet(encodable(text), options).weightedLength)
 
 
 def mastodon_length(text: str, spoiler_text: str = "") -> int:

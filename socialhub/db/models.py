@@ -201,8 +201,12 @@ class Delivery(TimestampMixin, Base):
     __tablename__ = "deliveries"
     __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    # Indexed: every finished send re-derives its post's status through variant_id,
+    # and pausing an account's queue goes through account_id.
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("variants.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     due_at: Mapped[datetime] = mapped_column()
     next_attempt_at: Mapped[datetime] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
