@@ -57,6 +57,42 @@ class Tokens:
 
 
 @dataclass(frozen=True)
+class AppCredentials:
+    """The developer app's OAuth client (from config ``platforms.<name>``); never logged."""
+
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class OAuthSpec:
+    """How to run the OAuth 2.0 authorization-code flow for a platform.
+
+    URLs are absolute; ``oauth_spec(base_url)`` builds them against a local fake
+    when the account (or config) names another API base.
+    """
+
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+    scope_separator: str = " "
+    pkce: bool = True
+    client_auth: str = "basic"  # "basic": HTTP Basic client_id:secret; "body": form fields
+    extra_authorize_params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConnectedProfile:
+    """Who an account connection turned out to be, read from the platform after login."""
+
+    handle: str
+    external_id: str | None = None
+    display_name: str | None = None
+    base_url: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class MediaItem:
     """One attachment: a local file (or URL for pull-based platforms) with alt text."""
 
@@ -136,11 +172,29 @@ class PlatformAdapter(abc.ABC):
     capabilities: ClassVar[Capabilities]
 
     def __init__(self, account: AccountInfo, tokens: Tokens, *,
-                 on_tokens: TokensCallback | None = None, timeout_s: float = 30.0) -> None:
+                 on_tokens: TokensCallback | None = None, timeout_s: float = 30.0,
+                 app: AppCredentials | None = None) -> None:
         self.account = account
         self.tokens = tokens
         self.on_tokens = on_tokens
         self.timeout_s = timeout_s
+        self.app = app or AppCredentials()
+
+    @classmethod
+    def oauth_spec(cls, base_url: str | None = None) -> OAuthSpec | None:
+        """The OAuth flow for this platform (None: it connects another way)."""
+        return None
+
+    @classmethod
+    def finish_connect(cls, token_response: dict[str, Any], *, app: AppCredentials,
+                       base_url: str | None = None, timeout_s: float = 30.0
+                       ) -> tuple[ConnectedProfile, Tokens]:
+        """Turn a token endpoint's answer into stored tokens and the account's profile.
+
+        Platform specifics live here: reading who the user is, exchanging a
+        short-lived token for a long-lived one, picking a page token, etc.
+        """
+        raise NotImplementedError(f"{cls.name} has no OAuth connect flow")
 
     def validate(self, request: PublishRequest) -> list[str]:
         """Problems that would make the platform refuse ``request`` (empty: looks fine)."""

@@ -29,6 +29,7 @@ import httpx
 
 from socialhub.platforms.base import (
     AccountInfo,
+    AppCredentials,
     Capabilities,
     MediaItem,
     Metrics,
@@ -152,8 +153,9 @@ class BlueskyAdapter(PlatformAdapter):
         metrics=True, refresh=True, idempotency=True, lookup=True)
 
     def __init__(self, account: AccountInfo, tokens: Tokens, *,
-                 on_tokens: TokensCallback | None = None, timeout_s: float = 30.0) -> None:
-        super().__init__(account, tokens, on_tokens=on_tokens, timeout_s=timeout_s)
+                 on_tokens: TokensCallback | None = None, timeout_s: float = 30.0,
+                 app: AppCredentials | None = None) -> None:
+        super().__init__(account, tokens, on_tokens=on_tokens, timeout_s=timeout_s, app=app)
         self._client = make_client((account.base_url or DEFAULT_PDS).rstrip("/"),
                                    timeout_s=timeout_s)
         did = account.external_id or tokens.extra.get("did")

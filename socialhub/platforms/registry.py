@@ -21,6 +21,15 @@ _ADAPTERS: dict[str, str] = {
     "sandbox": "socialhub.platforms.sandbox:SandboxAdapter",
     "bluesky": "socialhub.platforms.bluesky:BlueskyAdapter",
     "mastodon": "socialhub.platforms.mastodon:MastodonAdapter",
+    "x": "socialhub.platforms.x:XAdapter",
+    "linkedin": "socialhub.platforms.linkedin:LinkedInAdapter",
+    "threads": "socialhub.platforms.threads:ThreadsAdapter",
+    "instagram": "socialhub.platforms.instagram:InstagramAdapter",
+    "facebook": "socialhub.platforms.facebook:FacebookAdapter",
+    "reddit": "socialhub.platforms.reddit:RedditAdapter",
+    "pinterest": "socialhub.platforms.pinterest:PinterestAdapter",
+    "youtube": "socialhub.platforms.youtube:YouTubeAdapter",
+    "tiktok": "socialhub.platforms.tiktok:TikTokAdapter",
 }
 
 

@@ -18,6 +18,7 @@ import httpx
 
 from socialhub.platforms.base import (
     AccountInfo,
+    AppCredentials,
     Capabilities,
     MediaItem,
     Metrics,
@@ -73,8 +74,9 @@ class SandboxAdapter(PlatformAdapter):
         metrics=True, refresh=True, idempotency=True, lookup=True)
 
     def __init__(self, account: AccountInfo, tokens: Tokens, *,
-                 on_tokens: TokensCallback | None = None, timeout_s: float = 30.0) -> None:
-        super().__init__(account, tokens, on_tokens=on_tokens, timeout_s=timeout_s)
+                 on_tokens: TokensCallback | None = None, timeout_s: float = 30.0,
+                 app: AppCredentials | None = None) -> None:
+        super().__init__(account, tokens, on_tokens=on_tokens, timeout_s=timeout_s, app=app)
         if not account.base_url:
             raise AuthRevokedError(f"sandbox account {account.handle} has no service URL",
                                    hint="reconnect it with the sandbox's URL")

@@ -137,7 +137,11 @@ class TokenManager:
                                     handle=account.handle, external_id=account.external_id,
                                     base_url=account.base_url or (app.base_url if app else None),
                                     settings=dict(account.settings or {}))
-        adapter = cls(info, tokens, timeout_s=self.timeout_s,
+            creds = base.AppCredentials(
+                client_id=app.client_id if app else None,
+                client_secret=(app.client_secret.get_secret_value()
+                               if app and app.client_secret else None))
+        adapter = cls(info, tokens, timeout_s=self.timeout_s, app=creds,
                       on_tokens=lambda t: self._store_tokens(account_id, t))
         with self._guard:
             existing = self._adapters.setdefault(account_id, adapter)
