@@ -13,8 +13,10 @@ from sqlalchemy import select, update
 
 from socialhub.config import load_config
 from socialhub.core.when import When
-from socialhub.db.models import Account, Delivery
+from socialhub.db.models import Account, Attempt, Delivery
+from socialhub.services.delivery_send import Policy
 from socialhub.services.hub import Hub
+from socialhub.services.publishing import EngineSettings, PublishingEngine
 
 
 def make_hub() -> Hub:
@@ -100,3 +102,34 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, step: float =
             return True
         time.sleep(step)
     return predicate()
+
+
+def make_engine(hub: Hub, *, max_attempts: int = 5, timeout_s: float = 5.0,
+                base: float = 0.05, per_account: int = 2) -> PublishingEngine:
+    """An engine with short leases and backoff, for tests."""
+    settings = EngineSettings(policy=Policy(lease_seconds=30, max_attempts=max_attempts,
+                                            backoff_base_s=base, backoff_max_s=1.0),
+                              request_timeout_s=timeout_s, concurrency_per_account=per_account)
+    return PublishingEngine(hub, settings)
+
+
+def run(engine: PublishingEngine, hub: Hub, ids: list[int], statuses: tuple[str, ...] = (
+        "published",), timeout: float = 15.0) -> bool:
+    """Run ``engine`` until every delivery in ``ids`` reaches one of ``statuses``."""
+    try:
+        return engine.run_until(lambda: all(delivery(hub, i).status in statuses for i in ids),
+                                timeout_s=timeout, poll_s=0.05)
+    finally:
+        engine.close()
+
+
+def outcomes(hub: Hub, delivery_id: int) -> list[str | None]:
+    """The outcome of each attempt of a delivery, in order."""
+    with hub.transaction() as session:
+        return list(session.scalars(select(Attempt.outcome).where(
+            Attempt.delivery_id == delivery_id).order_by(Attempt.id)))
+
+
+def now() -> datetime:
+    """The current instant (UTC)."""
+    return datetime.now(UTC)

@@ -8,7 +8,7 @@ and nothing may arrive twice.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -21,12 +21,15 @@ from socialhub.db.models import Attempt, Post
 from socialhub.platforms.sandbox_server import SandboxServer
 from socialhub.services.delivery_send import Policy, backoff_delay
 from socialhub.services.hub import Hub
-from socialhub.services.publishing import EngineSettings, PublishingEngine
 from tests.publishing_kit import (
     connect_account,
     delivery,
     duplicates,
+    make_engine,
     make_hub,
+    now,
+    outcomes,
+    run,
     sandbox_posts,
     schedule,
 )
@@ -51,37 +54,13 @@ def account(hub: Hub, sandbox: SandboxServer) -> int:
     return connect_account(hub, sandbox.url)
 
 
-def make_engine(hub: Hub, *, max_attempts: int = 5, timeout_s: float = 5.0,
-                base: float = 0.05, per_account: int = 2) -> PublishingEngine:
-    settings = EngineSettings(policy=Policy(lease_seconds=30, max_attempts=max_attempts,
-                                            backoff_base_s=base, backoff_max_s=1.0),
-                              request_timeout_s=timeout_s, concurrency_per_account=per_account)
-    return PublishingEngine(hub, settings)
-
-
-def run(engine: PublishingEngine, hub: Hub, ids: list[int], statuses: tuple[str, ...] = (
-        "published",), timeout: float = 15.0) -> bool:
-    try:
-        return engine.run_until(lambda: all(delivery(hub, i).status in statuses for i in ids),
-                                timeout_s=timeout, poll_s=0.05)
-    finally:
-        engine.close()
-
-
-def outcomes(hub: Hub, delivery_id: int) -> list[str | None]:
-    with hub.transaction() as session:
-        return list(session.scalars(select(Attempt.outcome).where(
-            Attempt.delivery_id == delivery_id).order_by(Attempt.id)))
-
-
-NOW = lambda: datetime.now(UTC)  # noqa: E731
 
 
 def test_due_posts_and_threads_go_out_once_with_their_remote_urls(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
-    single = schedule(hub, "single", NOW() - timedelta(seconds=1))
-    thread = schedule(hub, "thread", NOW(), thread=["one", "two", "three"])
-    later = schedule(hub, "later", NOW() + timedelta(hours=2))
+    single = schedule(hub, "single", now() - timedelta(seconds=1))
+    thread = schedule(hub, "thread", now(), thread=["one", "two", "three"])
+    later = schedule(hub, "later", now() + timedelta(hours=2))
     assert run(make_engine(hub), hub, [single, thread])
     d = delivery(hub, thread)
     assert [p["index"] for p in d.thread_progress] == [0, 1, 2]
@@ -102,10 +81,10 @@ def test_canceled_post_never_goes_out_even_after_it_was_claimed(
     from socialhub.services.delivery_send import run_claim
     from socialhub.services.scheduling import cancel_post
 
-    d_id = schedule(hub, "oops", NOW() - timedelta(seconds=1))
+    d_id = schedule(hub, "oops", now() - timedelta(seconds=1))
     engine = make_engine(hub)
     with hub.transaction() as session:
-        claims = claim_due_deliveries(session, engine.worker, NOW(), limit=5, lease_seconds=30)
+        claims = claim_due_deliveries(session, engine.worker, now(), limit=5, lease_seconds=30)
     assert [c.delivery_id for c in claims] == [d_id]
     with hub.transaction() as session:
         cancel_post(session, hub.org_id(session), "oops")
@@ -119,7 +98,7 @@ def test_thread_resumes_after_the_last_published_part(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
     from socialhub.platforms.sandbox import part_key
 
-    d_id = schedule(hub, "resume", NOW() - timedelta(seconds=1), thread=["a", "b", "c"])
+    d_id = schedule(hub, "resume", now() - timedelta(seconds=1), thread=["a", "b", "c"])
     d = delivery(hub, d_id)
     tm_engine = make_engine(hub)
     adapter = tm_engine.tokens.adapter_for(account)
@@ -142,7 +121,7 @@ def test_two_engines_share_the_queue_without_duplicates(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
     import threading
 
-    ids = [schedule(hub, f"p{i}", NOW() - timedelta(seconds=1)) for i in range(24)]
+    ids = [schedule(hub, f"p{i}", now() - timedelta(seconds=1)) for i in range(24)]
     other = make_hub()
     engines = [make_engine(hub), make_engine(other)]
     threads = [threading.Thread(target=run, args=(e, h, ids)) for e, h in zip(
@@ -201,9 +180,9 @@ def test_webhooks_announce_published_and_dead_deliveries_signed_with_hmac(
                        f"[{{url: '{url}', secret: s3cret, events: [published, dead]}}]")
     hub = make_hub()
     connect_account(hub, sandbox.url)
-    ok = schedule(hub, "fine", NOW() - timedelta(seconds=2))
+    ok = schedule(hub, "fine", now() - timedelta(seconds=2))
     sandbox.configure(max_chars=20)
-    bad = schedule(hub, "bad", NOW() - timedelta(seconds=1), text="x" * 30)
+    bad = schedule(hub, "bad", now() - timedelta(seconds=1), text="x" * 30)
     engine = make_engine(hub)
     run(engine, hub, [ok, bad], ("published", "dead"))
     server.shutdown()

@@ -8,21 +8,22 @@ and nothing may arrive twice.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from socialhub.db.models import Attempt
 from socialhub.platforms.sandbox_server import SandboxServer
-from socialhub.services.delivery_send import Policy
 from socialhub.services.hub import Hub
-from socialhub.services.publishing import EngineSettings, PublishingEngine
 from tests.publishing_kit import (
     connect_account,
     delivery,
+    make_engine,
     make_hub,
+    now,
+    outcomes,
+    run,
     sandbox_posts,
     schedule,
 )
@@ -47,42 +48,18 @@ def account(hub: Hub, sandbox: SandboxServer) -> int:
     return connect_account(hub, sandbox.url)
 
 
-def make_engine(hub: Hub, *, max_attempts: int = 5, timeout_s: float = 5.0,
-                base: float = 0.05, per_account: int = 2) -> PublishingEngine:
-    settings = EngineSettings(policy=Policy(lease_seconds=30, max_attempts=max_attempts,
-                                            backoff_base_s=base, backoff_max_s=1.0),
-                              request_timeout_s=timeout_s, concurrency_per_account=per_account)
-    return PublishingEngine(hub, settings)
-
-
-def run(engine: PublishingEngine, hub: Hub, ids: list[int], statuses: tuple[str, ...] = (
-        "published",), timeout: float = 15.0) -> bool:
-    try:
-        return engine.run_until(lambda: all(delivery(hub, i).status in statuses for i in ids),
-                                timeout_s=timeout, poll_s=0.05)
-    finally:
-        engine.close()
-
-
-def outcomes(hub: Hub, delivery_id: int) -> list[str | None]:
-    with hub.transaction() as session:
-        return list(session.scalars(select(Attempt.outcome).where(
-            Attempt.delivery_id == delivery_id).order_by(Attempt.id)))
-
-
-NOW = lambda: datetime.now(UTC)  # noqa: E731
 
 
 def test_server_errors_are_retried_with_backoff_then_published_once(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
     sandbox.configure(fail_rate=1.0)
-    d_id = schedule(hub, "flaky", NOW() - timedelta(seconds=1))
+    d_id = schedule(hub, "flaky", now() - timedelta(seconds=1))
     engine = make_engine(hub, base=0.4)
     engine.run_until(lambda: delivery(hub, d_id).attempts >= 1, timeout_s=5)
     d = delivery(hub, d_id)
     assert d.status == "retry_scheduled"
     assert "HTTP 500" in (d.last_error or "")
-    assert d.next_attempt_at > NOW()  # backed off, not hammering
+    assert d.next_attempt_at > now()  # backed off, not hammering
     sandbox.configure(fail_rate=0.0)
     assert run(engine, hub, [d_id])
     assert outcomes(hub, d_id)[-1] == "published"
@@ -92,7 +69,7 @@ def test_server_errors_are_retried_with_backoff_then_published_once(
 def test_retry_budget_spent_ends_dead_with_a_reason(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
     sandbox.configure(fail_rate=1.0)
-    d_id = schedule(hub, "doomed", NOW() - timedelta(seconds=1))
+    d_id = schedule(hub, "doomed", now() - timedelta(seconds=1))
     assert run(make_engine(hub, max_attempts=3, base=0.01), hub, [d_id], ("dead",))
     d = delivery(hub, d_id)
     assert d.attempts == 3
@@ -103,7 +80,7 @@ def test_retry_budget_spent_ends_dead_with_a_reason(
 def test_invalid_content_is_dead_at_once_without_retries(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
     sandbox.configure(max_chars=5)
-    d_id = schedule(hub, "too-long", NOW() - timedelta(seconds=1), text="far too long for it")
+    d_id = schedule(hub, "too-long", now() - timedelta(seconds=1), text="far too long for it")
     assert run(make_engine(hub), hub, [d_id], ("dead",))
     d = delivery(hub, d_id)
     assert d.attempts == 1
@@ -113,7 +90,7 @@ def test_invalid_content_is_dead_at_once_without_retries(
 def test_timeout_after_send_is_unconfirmed_then_found_not_resent(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
     sandbox.configure(timeout_rate=1.0, hang_s=3.0)
-    d_id = schedule(hub, "lost-answer", NOW() - timedelta(seconds=1))
+    d_id = schedule(hub, "lost-answer", now() - timedelta(seconds=1))
     engine = make_engine(hub, timeout_s=0.5, base=0.2)
     engine.run_until(lambda: delivery(hub, d_id).status == "unconfirmed", timeout_s=10)
     assert delivery(hub, d_id).status == "unconfirmed"
@@ -128,14 +105,14 @@ def test_timeout_after_send_is_unconfirmed_then_found_not_resent(
 def test_rate_limit_waits_until_reset_without_spending_the_budget(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
     sandbox.configure(rate_limit="1/3600s")
-    first = schedule(hub, "first", NOW() - timedelta(seconds=2))
-    second = schedule(hub, "second", NOW() - timedelta(seconds=1))
+    first = schedule(hub, "first", now() - timedelta(seconds=2))
+    second = schedule(hub, "second", now() - timedelta(seconds=1))
     engine = make_engine(hub, max_attempts=1, per_account=1)
     engine.run_until(lambda: delivery(hub, second).status == "retry_scheduled", timeout_s=10)
     engine.close()
     d = delivery(hub, second)
     assert d.status == "retry_scheduled"  # not dead, although max_attempts is 1
-    assert d.next_attempt_at > NOW() + timedelta(seconds=0.5)
+    assert d.next_attempt_at > now() + timedelta(seconds=0.5)
     assert d.last_error_class == "RateLimitedError"
     assert delivery(hub, first).status == "published"
     assert len(sandbox_posts(sandbox.url)) == 1
@@ -149,7 +126,7 @@ def test_revoked_token_pauses_the_account_without_burning_attempts(
     httpx.post(f"{sandbox.url}/oauth/revoke",
                data={"token": tm.adapter_for(account).tokens.access_token})
     tm.close()
-    d_id = schedule(hub, "paused", NOW() - timedelta(seconds=1))
+    d_id = schedule(hub, "paused", now() - timedelta(seconds=1))
     engine = make_engine(hub, max_attempts=1)
     engine.run_until(lambda: delivery(hub, d_id).last_error is not None, timeout_s=10)
     engine.dispatch_due()  # paused: nothing more is claimed
@@ -175,12 +152,12 @@ def test_token_expired_mid_queue_is_refreshed_once_and_the_post_goes_out(
         with hub.transaction() as session:  # the stored expiry lies: only the 401 tells
             cred = session.scalar(select(Credential).where(Credential.account_id == acc))
             assert cred is not None
-            cred.expires_at = NOW() + timedelta(days=1)
+            cred.expires_at = now() + timedelta(days=1)
             old_refresh = cred.refresh_token_enc
         import time
 
         time.sleep(1.2)
-        d_id = schedule(hub, "expired", NOW() - timedelta(seconds=1))
+        d_id = schedule(hub, "expired", now() - timedelta(seconds=1))
         assert run(make_engine(hub), hub, [d_id])
         assert outcomes(hub, d_id) == ["auth_expired", "published"]
         assert len(sandbox_posts(server.url)) == 1
@@ -195,7 +172,7 @@ def test_crashed_daemons_send_is_looked_up_not_resent(
     from socialhub.db.models import Delivery
     from socialhub.platforms.sandbox import part_key
 
-    d_id = schedule(hub, "crashed", NOW() - timedelta(seconds=5))
+    d_id = schedule(hub, "crashed", now() - timedelta(seconds=5))
     engine = make_engine(hub)
     adapter = engine.tokens.adapter_for(account)
     key = delivery(hub, d_id).idempotency_key
@@ -205,7 +182,7 @@ def test_crashed_daemons_send_is_looked_up_not_resent(
         row = session.get(Delivery, d_id)
         assert row is not None
         row.status, row.attempts = "publishing", 1
-        row.lease_owner, row.lease_expires_at = "elsewhere:1:abc", NOW() - timedelta(seconds=1)
+        row.lease_owner, row.lease_expires_at = "elsewhere:1:abc", now() - timedelta(seconds=1)
     assert run(engine, hub, [d_id])
     assert len(sandbox_posts(sandbox.url)) == 1
     assert outcomes(hub, d_id) == ["published"]  # found by lookup, no new send
