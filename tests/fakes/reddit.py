@@ -1,0 +1,396 @@
+"""A fake Reddit over real HTTP: OAuth on the same host, submissions, comments, listings.
+
+It follows PLATFORMS.md §1b/§2.8: the token endpoint takes HTTP Basic client
+auth and answers a bad grant with **200** ``{"error": "invalid_grant"}``;
+access tokens last an hour and the permanent refresh token is not rotated;
+``/api/submit`` and ``/api/comment`` report throttling and validation as
+**HTTP 200** with ``json.errors`` triples; expired tokens get 401
+``{"message": "Unauthorized", "error": 401}``, a missing scope 403 with
+``WWW-Authenticate: … error="insufficient_scope"``; every answer carries
+``X-Ratelimit-Used/Remaining/Reset`` (seconds until reset) and a 429 when
+spent. Requests without a unique User-Agent are refused, as Reddit throttles them.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
+
+CLIENT_ID = "fake-reddit-client"
+CLIENT_SECRET = "fake-reddit-secret"
+ALL_SCOPES = ("identity", "submit", "read", "edit", "history")
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _b36(number: int) -> str:
+    out = ""
+    while number:
+        number, digit = divmod(number, 36)
+        out = _BASE36[digit] + out
+    return out or "0"
+
+
+@dataclass
+class Grant:
+    user: str
+    scopes: set[str]
+    expires_at: float
+
+
+@dataclass
+class Subreddit:
+    name: str
+    allows: str = "any"  # "any" | "self" | "link"
+    banned: set[str] = field(default_factory=set)
+
+
+class FakeReddit:
+    """A local Reddit: ``start()`` it, point an adapter at ``url`` (API and OAuth host)."""
+
+    platform = "reddit"
+
+    def __init__(self) -> None:
+        self.users: dict[str, str] = {}  # name → base36 id
+        self.subreddits: dict[str, Subreddit] = {"socialhub_test": Subreddit("socialhub_test")}
+        self.things: dict[str, dict[str, Any]] = {}  # fullname → thing
+        self.access: dict[str, Grant] = {}
+        self.refresh_tokens: dict[str, Grant] = {}
+        self.codes: dict[str, Grant] = {}
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.RLock()
+        self.fail_next_status: int | None = None
+        self.fail_after_create = False
+        self.ratelimit_in_body_next = 0
+        self.rate_limit_reset_s: int | None = None
+        self._ids = itertools.count(36 ** 5)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    # -- FakePlatform ------------------------------------------------------------
+    def account(self) -> tuple[AccountInfo, Tokens, AppCredentials]:
+        """A connected user with every scope; the account posts to r/socialhub_test."""
+        user = f"user{len(self.users) + 1}"
+        access, refresh = self.add_user(user)
+        info = AccountInfo(account_id=len(self.users), platform="reddit", handle=user,
+                           external_id=f"t2_{self.users[user]}", base_url=self.url,
+                           settings={"subreddit": "socialhub_test"})
+        return info, Tokens(access_token=access, refresh_token=refresh), self.app()
+
+    def sample_media(self) -> list[MediaItem]:
+        """Reddit media is a URL: the post becomes a link post to it (no alt text)."""
+        return [MediaItem(url="https://img.example/sunset.jpg", mime="image/jpeg")]
+
+    def posts(self) -> list[dict[str, Any]]:
+        """Live submissions and comments, oldest first (a submission's text is title + body)."""
+        with self.lock:
+            # ``id`` is the fullname (what the adapter reports); ``base36`` Reddit's short id.
+            return [{**{k: v for k, v in t.items() if not k.startswith("_")},
+                     "base36": t["id"], "id": t["name"], "text": t["_text"],
+                     "reply_to": t.get("parent_id")}
+                    for t in self.things.values() if not t["_deleted"]]
+
+    def fail_next(self, status: int, *, after_create: bool = False) -> None:
+        self.fail_next_status, self.fail_after_create = status, after_create
+
+    def rate_limit_next(self, reset_in_s: int = 60) -> None:
+        self.rate_limit_reset_s = reset_in_s
+
+    def expire_access_tokens(self) -> None:
+        with self.lock:
+            for grant in self.access.values():
+                grant.expires_at = 0
+
+    def revoke(self) -> None:
+        with self.lock:
+            self.access.clear()
+            self.refresh_tokens.clear()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    # -- helpers ----------------------------------------------------------------
+    @staticmethod
+    def app() -> AppCredentials:
+        return AppCredentials(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+
+    def add_user(self, name: str, scopes: tuple[str, ...] = ALL_SCOPES) -> tuple[str, str]:
+        """Create a user with a grant; returns (access token, refresh token)."""
+        with self.lock:
+            self.users.setdefault(name, _b36(next(self._ids)))
+            refresh = secrets.token_urlsafe(16)
+            self.refresh_tokens[refresh] = Grant(name, set(scopes), 0)
+            return self.issue_access(self.refresh_tokens[refresh]), refresh
+
+    def issue_access(self, grant: Grant) -> str:
+        token = secrets.token_urlsafe(16)
+        self.access[token] = Grant(grant.user, set(grant.scopes), time.time() + 3600)
+        return token
+
+    def issue_code(self, user: str, scopes: tuple[str, ...] = ALL_SCOPES) -> str:
+        """An authorization code, as the authorize page would redirect with."""
+        with self.lock:
+            self.users.setdefault(user, _b36(next(self._ids)))
+            code = secrets.token_urlsafe(8)
+            self.codes[code] = Grant(user, set(scopes), 0)
+            return code
+
+    def next_id(self) -> str:
+        return _b36(next(self._ids))
+
+    def live(self, kind: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [t for t in self.things.values()
+                    if t["name"].startswith(kind) and not t["_deleted"]]
+
+
+_SCOPE_OF = [("/api/submit", "submit"), ("/api/comment", "submit"), ("/api/del", "edit"),
+             ("/api/info", "read"), ("/api/v1/me", "identity"), ("/user/", "history")]
+_UA_RE = re.compile(r"^[\w.-]+:[\w.-]+:v?[\w.-]+( \(by /u/[\w-]+\))?$")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    @property
+    def fake(self) -> FakeReddit:
+        return self.server.fake  # type: ignore[attr-defined]
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        reset = self.fake.rate_limit_reset_s
+        self.send_header("X-Ratelimit-Used", "100" if status == 429 else "3")
+        self.send_header("X-Ratelimit-Remaining", "0.0" if status == 429 else "97.0")
+        self.send_header("X-Ratelimit-Reset", str(reset if status == 429 and reset else 412))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _dispatch(self) -> None:
+        fake = self.fake
+        url = urlsplit(self.path)
+        path = url.path
+        params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode() if length else ""
+        params.update({k: v[-1] for k, v in parse_qs(raw).items()})
+        agent = self.headers.get("User-Agent") or ""
+        with fake.lock:
+            fake.requests.append({"method": self.command, "path": path, "params": params,
+                                  "user_agent": agent})
+        if path == "/api/v1/access_token":
+            return self._token(params)
+        if not _UA_RE.match(agent):
+            return self._send(429, {"message": "Too Many Requests", "error": 429})
+        with fake.lock:
+            if fake.rate_limit_reset_s is not None:
+                self._send(429, {"message": "Too Many Requests", "error": 429})
+                fake.rate_limit_reset_s = None
+                return None
+        auth = self.headers.get("Authorization") or ""
+        grant = fake.access.get(auth.removeprefix("Bearer "))
+        if grant is None or grant.expires_at < time.time():
+            return self._send(401, {"message": "Unauthorized", "error": 401}, {
+                "WWW-Authenticate": 'Bearer realm="reddit", error="invalid_token"'})
+        needed = next((s for p, s in _SCOPE_OF if path.startswith(p)), None)
+        if needed is not None and needed not in grant.scopes:
+            return self._send(403, {"message": "Forbidden", "error": 403}, {
+                "WWW-Authenticate": 'Bearer realm="reddit", error="insufficient_scope"'})
+        if self.command == "POST" and fake.fail_next_status and not fake.fail_after_create:
+            status, fake.fail_next_status = fake.fail_next_status, None
+            return self._send(status, {"message": "Internal Server Error", "error": status})
+        routes = {("GET", "/api/v1/me"): self._me, ("POST", "/api/submit"): self._submit,
+                  ("POST", "/api/comment"): self._comment, ("GET", "/api/info"): self._info,
+                  ("POST", "/api/del"): self._delete}
+        handler = routes.get((self.command, path))
+        if handler is not None:
+            return handler(grant, params)
+        match = re.fullmatch(r"/user/([\w-]+)/(submitted|comments)", path)
+        if match and self.command == "GET":
+            return self._user_listing(match.group(1), match.group(2), params)
+        return self._send(404, {"message": "Not Found", "error": 404})
+
+    do_GET = do_POST = _dispatch
+
+    # -- OAuth ------------------------------------------------------------------
+    def _token(self, params: dict[str, str]) -> None:
+        fake = self.fake
+        auth = self.headers.get("Authorization") or ""
+        expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        if auth != f"Basic {expected}":
+            return self._send(401, {"message": "Unauthorized", "error": 401})
+        with fake.lock:
+            if params.get("grant_type") == "authorization_code":
+                grant = fake.codes.pop(params.get("code", ""), None)
+                if grant is None:
+                    return self._send(200, {"error": "invalid_grant"})
+                refresh = secrets.token_urlsafe(16)
+                fake.refresh_tokens[refresh] = grant
+                return self._send(200, {"access_token": fake.issue_access(grant),
+                                        "token_type": "bearer", "expires_in": 3600,
+                                        "refresh_token": refresh,
+                                        "scope": " ".join(sorted(grant.scopes))})
+            if params.get("grant_type") == "refresh_token":
+                grant = fake.refresh_tokens.get(params.get("refresh_token", ""))
+                if grant is None:
+                    return self._send(200, {"error": "invalid_grant"})
+                return self._send(200, {"access_token": fake.issue_access(grant),
+                                        "token_type": "bearer", "expires_in": 3600,
+                                        "scope": " ".join(sorted(grant.scopes))})
+        return self._send(200, {"error": "unsupported_grant_type"})
+
+    def _me(self, grant: Grant, _params: dict[str, str]) -> None:
+        self._send(200, {"name": grant.user, "id": self.fake.users[grant.user],
+                         "link_karma": 1, "comment_karma": 1})
+
+    # -- writes -----------------------------------------------------------------
+    def _errors(self, *triples: list[str]) -> None:
+        self._send(200, {"json": {"errors": list(triples)}})
+
+    def _throttled(self) -> bool:
+        fake = self.fake
+        if fake.ratelimit_in_body_next > 0:
+            fake.ratelimit_in_body_next -= 1
+            self._errors(["RATELIMIT", "you are doing that too much. try again in 7 minutes.",
+                          "ratelimit"])
+            return True
+        return False
+
+    def _after_create(self) -> bool:
+        fake = self.fake
+        if fake.fail_next_status and fake.fail_after_create:
+            status, fake.fail_next_status, fake.fail_after_create = (
+                fake.fail_next_status, None, False)
+            self._send(status, {"message": "Internal Server Error", "error": status})
+            return True
+        return False
+
+    def _submit(self, grant: Grant, p: dict[str, str]) -> None:
+        fake = self.fake
+        with fake.lock:
+            if self._throttled():
+                return None
+            sub = fake.subreddits.get(p.get("sr", "").lower())
+            title = p.get("title", "")
+            kind = p.get("kind")
+            if p.get("api_type") != "json":
+                return self._send(400, {"message": "Bad Request", "error": 400})
+            if sub is None:
+                return self._errors(["SUBREDDIT_NOEXIST", "that subreddit doesn't exist", "sr"])
+            if grant.user in sub.banned:
+                return self._errors(["SUBREDDIT_NOTALLOWED",
+                                     "you aren't allowed to post there.", "sr"])
+            if not title:
+                return self._errors(["NO_TEXT", "we need something here", "title"])
+            if len(title) > 300:
+                return self._errors(["TOO_LONG", "this is too long (max: 300)", "title"])
+            if kind == "link" and sub.allows == "self":
+                return self._errors(["NO_LINKS", "that subreddit only allows text posts",
+                                     "sr"])
+            if kind == "self" and sub.allows == "link":
+                return self._errors(["NO_SELFS", "that subreddit doesn't allow text posts",
+                                     "sr"])
+            base36 = fake.next_id()
+            name = f"t3_{base36}"
+            permalink = f"/r/{sub.name}/comments/{base36}/post/"
+            text = p.get("text", "")
+            fake.things[name] = {
+                "name": name, "id": base36, "subreddit": sub.name, "title": title,
+                "selftext": text if kind == "self" else "", "is_self": kind == "self",
+                "url": p.get("url") if kind == "link" else f"{fake.url}{permalink}",
+                "permalink": permalink, "created_utc": float(int(time.time())),
+                "author": grant.user, "score": 1, "ups": 1, "upvote_ratio": 1.0,
+                "num_comments": 0, "link_flair_template_id": p.get("flair_id"),
+                "link_flair_text": p.get("flair_text"), "_deleted": False,
+                "_text": f"{title}\n{text}".strip() if kind == "self" else title,
+            }
+            if self._after_create():
+                return None
+            return self._send(200, {"json": {"errors": [], "data": {
+                "url": f"{fake.url}{permalink}", "drafts_count": 0, "id": base36,
+                "name": name}}})
+
+    def _comment(self, grant: Grant, p: dict[str, str]) -> None:
+        fake = self.fake
+        with fake.lock:
+            if self._throttled():
+                return None
+            parent = fake.things.get(p.get("thing_id", ""))
+            if parent is None or parent["_deleted"]:
+                return self._errors(["DELETED_LINK", "the link you are commenting on has "
+                                     "been deleted", "parent"])
+            if not p.get("text"):
+                return self._errors(["NO_TEXT", "we need something here", "text"])
+            link = parent if parent["name"].startswith("t3_") else fake.things[
+                parent["link_id"]]
+            base36 = fake.next_id()
+            comment = {
+                "name": f"t1_{base36}", "id": base36, "body": p["text"],
+                "parent_id": parent["name"], "link_id": link["name"],
+                "subreddit": link["subreddit"], "author": grant.user,
+                "permalink": f"{link['permalink']}{base36}/",
+                "created_utc": float(int(time.time())), "score": 1, "ups": 1,
+                "_deleted": False, "_text": p["text"],
+            }
+            fake.things[comment["name"]] = comment
+            link["num_comments"] += 1
+            if self._after_create():
+                return None
+            public = {k: v for k, v in comment.items() if not k.startswith("_")}
+            return self._send(200, {"json": {"errors": [], "data": {
+                "things": [{"kind": "t1", "data": public}]}}})
+
+    def _delete(self, grant: Grant, p: dict[str, str]) -> None:
+        with self.fake.lock:
+            thing = self.fake.things.get(p.get("id", ""))
+            if thing is not None and thing["author"] == grant.user:
+                thing["_deleted"] = True
+                thing["author"] = "[deleted]"
+        self._send(200, {})
+
+    # -- reads ------------------------------------------------------------------
+    @staticmethod
+    def _listing(things: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"kind": "Listing", "data": {"after": None, "children": [
+            {"kind": t["name"][:2], "data": {k: v for k, v in t.items()
+                                             if not k.startswith("_")}} for t in things]}}
+
+    def _info(self, _grant: Grant, p: dict[str, str]) -> None:
+        with self.fake.lock:
+            things = [self.fake.things[n] for n in p.get("id", "").split(",")
+                      if n in self.fake.things]
+            self._send(200, self._listing(things))
+
+    def _user_listing(self, user: str, what: str, p: dict[str, str]) -> None:
+        prefix = "t3_" if what == "submitted" else "t1_"
+        limit = min(int(p.get("limit") or 25), 100)
+        with self.fake.lock:
+            mine = [t for t in self.fake.live(prefix) if t["author"] == user]
+        mine.reverse()  # newest first
+        self._send(200, self._listing(mine[:limit]))
+
+
+def start_fake() -> FakeReddit:
+    """Start a fake Reddit on a free loopback port (the ``FakePlatform`` entry point)."""
+    return FakeReddit()
