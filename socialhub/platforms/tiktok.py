@@ -1,0 +1,522 @@
+"""The TikTok adapter: Content Posting API video (and photo) posts with status polling.
+
+Facts it relies on (PLATFORMS.md §2.11): every post starts by reading
+``creator_info`` (privacy options, longest allowed video, comment/duet/stitch
+switches) — TikTok's guidelines require it, and a privacy level it does not
+offer is refused. A video is initialised (``FILE_UPLOAD`` with the documented
+chunk plan, or ``PULL_FROM_URL``), its chunks are PUT with ``Content-Range``,
+and ``status/fetch`` is polled until ``PUBLISH_COMPLETE`` or ``FAILED``.
+Unaudited API clients may only post ``SELF_ONLY``. Every answer has the shape
+``{"data":{…},"error":{"code","message","log_id"}}``. Refresh tokens rotate:
+the new pair is handed to ``on_tokens`` before anything else uses it.
+
+TikTok has no comments, threads, text-only posts or delete through this API.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+from socialhub.platforms.base import (
+    AccountInfo,
+    AppCredentials,
+    Capabilities,
+    ConnectedProfile,
+    MediaItem,
+    Metrics,
+    OAuthSpec,
+    PartCallback,
+    PlatformAdapter,
+    PublishedPart,
+    PublishRequest,
+    PublishResult,
+    Tokens,
+    TokensCallback,
+)
+from socialhub.platforms.errors import (
+    AuthExpiredError,
+    AuthRevokedError,
+    InvalidContentError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    RetryLaterError,
+)
+from socialhub.platforms.http import make_client, parse_reset, raise_for_response, send
+from socialhub.platforms.media_info import human_size, media_facts
+
+API_BASE = "https://open.tiktokapis.com"
+AUTHORIZE_URL = "https://www.tiktok.com/v2/auth/authorize/"
+SCOPES = ("user.info.basic", "user.info.profile", "video.publish", "video.list")
+MB = 1024 * 1024
+MIN_CHUNK, MAX_CHUNK, MAX_LAST_CHUNK, MAX_CHUNKS = 5 * MB, 64 * MB, 128 * MB, 1000
+DEFAULT_CHUNK = 10 * MB
+MAX_VIDEO_SIZE = 4 * 1024 * MB
+MIN_DURATION_S, MAX_DURATION_S = 3, 600
+PHOTO_TITLE_LIMIT, PHOTO_DESCRIPTION_LIMIT, MAX_PHOTOS = 90, 4000, 35
+_RATE_CODES = ("rate_limit_exceeded", "spam_risk_too_many_posts",
+               "spam_risk_too_many_pending_share")
+_CHUNK_READ = MB
+
+
+def chunk_plan(size: int, preferred: int = DEFAULT_CHUNK) -> tuple[int, int]:
+    """``(chunk_size, total_chunk_count)`` for a ``FILE_UPLOAD`` of ``size`` bytes.
+
+    TikTok's rules: under 5 MB (or up to one full chunk) goes whole; otherwise
+    chunks of 5–64 MB, ``total_chunk_count = size // chunk_size`` and the last
+    chunk carries the remainder (at most 128 MB); at most 1000 chunks.
+    """
+    if size <= 0:
+        raise InvalidContentError("tiktok: the video file is empty")
+    preferred = max(MIN_CHUNK, min(MAX_CHUNK, preferred))
+    if size < MIN_CHUNK or size <= preferred:
+        return size, 1
+    chunk = preferred
+    while size // chunk > MAX_CHUNKS and chunk < MAX_CHUNK:
+        chunk = min(MAX_CHUNK, chunk * 2)
+    return chunk, size // chunk
+
+
+def _raise_tiktok(response: httpx.Response, *, scope: str) -> dict[str, Any]:
+    """The ``data`` of a good answer; TikTok's ``error.code`` mapped to our errors."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    code = str(error.get("code")) if isinstance(error, dict) else None
+    if response.status_code < 400 and code in (None, "ok"):
+        data = body.get("data") if isinstance(body, dict) else None
+        return data if isinstance(data, dict) else {}
+    message = str(error.get("message") or "") if isinstance(error, dict) else ""
+    status = response.status_code
+    text = f"tiktok: HTTP {status}: {code or 'error'}: {' '.join(message.split())[:200]}"
+    if code == "access_token_invalid":
+        raise AuthExpiredError(text, status=status, code=code, hint="refreshing the token")
+    if code == "scope_not_authorized":
+        raise AuthRevokedError(f"tiktok: the token lacks the scope {scope}", status=status,
+                               code=code, hint="reconnect: socialhub accounts connect tiktok")
+    if code == "spam_risk_user_banned_from_posting":
+        raise AuthRevokedError(text, status=status, code=code,
+                               hint="TikTok has blocked this account from posting")
+    if code in _RATE_CODES or status == 429:
+        until = parse_reset(response.headers) or datetime.now(UTC) + timedelta(
+            seconds=60 if code == "rate_limit_exceeded" else 3600)
+        raise RateLimitedError(text, until=until, status=status, code=code)
+    if code == "unaudited_client_can_only_post_to_private_accounts":
+        raise InvalidContentError(text, status=status, code=code,
+                                  hint="use privacy SELF_ONLY until TikTok audits the app")
+    if code == "url_ownership_unverified":
+        raise InvalidContentError(text, status=status, code=code,
+                                  hint="verify the media URL's domain in TikTok's portal")
+    if status >= 500 or code == "internal_error":
+        raise_for_response(response, platform="tiktok")
+        raise RetryLaterError(text, status=status, code=code)
+    raise_for_response(response, platform="tiktok")
+    raise InvalidContentError(text, status=status, code=code)
+
+
+class TikTokAdapter(PlatformAdapter):
+    """Posts videos (and photo carousels) to one TikTok creator account."""
+
+    name: ClassVar[str] = "tiktok"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        threads=False, media=True, alt_text=False, first_comment=False, delete=False,
+        metrics=True, refresh=True, idempotency=False, lookup=True, text_only=False)
+
+    def __init__(self, account: AccountInfo, tokens: Tokens, *,
+                 on_tokens: TokensCallback | None = None, timeout_s: float = 30.0,
+                 app: AppCredentials | None = None) -> None:
+        super().__init__(account, tokens, on_tokens=on_tokens, timeout_s=timeout_s, app=app)
+        self._base_url = (account.base_url or API_BASE).rstrip("/")
+        self._client = make_client(self._base_url, timeout_s=timeout_s)
+        self.chunk_size = DEFAULT_CHUNK
+        self.poll_s = 2.0  # first wait between status polls; doubles up to 15 s
+        self.publish_timeout_s = 600.0  # how long TikTok may process before "unknown"
+
+    # -- connecting ---------------------------------------------------------
+    @classmethod
+    def oauth_spec(cls, base_url: str | None = None) -> OAuthSpec:
+        """TikTok Login Kit v2: comma-separated scopes, client credentials in the form body."""
+        base = base_url.rstrip("/") if base_url else None
+        return OAuthSpec(
+            authorize_url=f"{base}/v2/auth/authorize/" if base else AUTHORIZE_URL,
+            token_url=f"{base or API_BASE}/v2/oauth/token/", scopes=SCOPES,
+            scope_separator=",", pkce=True, client_auth="body")
+
+    @classmethod
+    def finish_connect(cls, token_response: dict[str, Any], *, app: AppCredentials,
+                       base_url: str | None = None, timeout_s: float = 30.0
+                       ) -> tuple[ConnectedProfile, Tokens]:
+        """Read the creator (``/v2/user/info/``) and build Tokens (both lifetimes)."""
+        tokens = tokens_from_response(token_response)
+        with make_client((base_url or API_BASE).rstrip("/"), timeout_s=timeout_s) as client:
+            response = send(client, "GET", "/v2/user/info/", platform=cls.name,
+                            params={"fields": "open_id,display_name,username"},
+                            headers={"Authorization": f"Bearer {tokens.access_token}"})
+            user = _raise_tiktok(response, scope="user.info.profile").get("user") or {}
+        open_id = str(user.get("open_id") or token_response.get("open_id") or "")
+        handle = f"@{user['username']}" if user.get("username") else str(
+            user.get("display_name") or open_id)
+        return ConnectedProfile(handle=handle, external_id=open_id or None,
+                                display_name=user.get("display_name"), base_url=base_url), tokens
+
+    # -- helpers --------------------------------------------------------------
+    def _call(self, method: str, path: str, *, scope: str = "video.publish",
+              **kw: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.tokens.access_token or ''}",
+                   "Content-Type": "application/json; charset=UTF-8"}
+        response = send(self._client, method, path, platform=self.name, headers=headers, **kw)
+        return _raise_tiktok(response, scope=scope)
+
+    def creator_info(self) -> dict[str, Any]:
+        """The creator's posting options now (privacy levels, longest video, switches)."""
+        return self._call("POST", "/v2/post/publish/creator_info/query/", json={})
+
+    def _post_info(self, request: PublishRequest, creator: dict[str, Any],
+                   *, photo: bool) -> dict[str, Any]:
+        allowed = [str(p) for p in creator.get("privacy_level_options") or []]
+        wanted = request.options.get("privacy_level")
+        privacy = str(wanted) if wanted else ("SELF_ONLY" if "SELF_ONLY" in allowed
+                                              else (allowed or ["SELF_ONLY"])[0])
+        if privacy not in allowed:
+            raise InvalidContentError(f"tiktok: privacy {privacy} is not offered to this "
+                                      f"creator; choose one of {', '.join(allowed) or 'none'}")
+        info: dict[str, Any] = {"privacy_level": privacy, "disable_comment": bool(
+            request.options.get("disable_comment") or creator.get("comment_disabled"))}
+        text = request.parts[0] if request.parts else ""
+        if photo:
+            info["title"] = str(request.options.get("title") or "")
+            info["description"] = text
+        else:
+            info["title"] = text
+            for switch in ("duet", "stitch"):
+                info[f"disable_{switch}"] = bool(request.options.get(f"disable_{switch}")
+                                                 or creator.get(f"{switch}_disabled"))
+            if request.options.get("cover_timestamp_ms") is not None:
+                info["video_cover_timestamp_ms"] = int(request.options["cover_timestamp_ms"])
+        return info
+
+    # -- the interface --------------------------------------------------------
+    def validate(self, request: PublishRequest) -> list[str]:
+        """One caption, one video (3 s–10 min, ≤4 GB) or up to 35 photo URLs; no text-only."""
+        from socialhub.core.text import measure
+
+        problems: list[str] = []
+        if len(request.parts) > 1:
+            problems.append(f"{len(request.parts)} parts; TikTok has no threads: publish one "
+                            "caption")
+        if request.first_comment:
+            problems.append("TikTok's API cannot post comments: remove the first comment")
+        photos = [m for m in request.media if _is_photo(m)]
+        videos = [m for m in request.media if not _is_photo(m)]
+        text = request.parts[0] if request.parts else ""
+        if not request.media:
+            problems.append("tiktok needs a video or photos: add --media (TikTok has no "
+                            "text-only posts)")
+        elif photos and videos:
+            problems.append("a TikTok post is either one video or photos, not both")
+        elif videos:
+            if len(videos) > 1:
+                problems.append(f"{len(videos)} videos; TikTok takes one per post")
+            problems.extend(_video_problems(videos[0]))
+        else:
+            if len(photos) > MAX_PHOTOS:
+                problems.append(f"{len(photos)} photos; TikTok takes up to {MAX_PHOTOS}")
+            problems.extend(f"{m.path}: TikTok photo posts are pulled from a URL on a "
+                            "verified domain, not uploaded" for m in photos if m.url is None)
+            title = str(request.options.get("title") or "")
+            if title:
+                problems.extend(f"photo title: {p}" for p in measure(
+                    title, "tiktok", limit=PHOTO_TITLE_LIMIT).problems)
+        if text:
+            limit = PHOTO_DESCRIPTION_LIMIT if photos and not videos else None
+            problems.extend(f"caption: {p}" for p in measure(text, "tiktok", limit=limit).problems)
+        return problems
+
+    def publish(self, request: PublishRequest, on_part: PartCallback) -> PublishResult:
+        """Read creator_info, initialise the post, upload it, wait until TikTok publishes it."""
+        done = [p for p in request.already_published if p.index == 0]
+        if done:
+            return PublishResult(parts=done)
+        creator = self.creator_info()
+        photos = [m for m in request.media if _is_photo(m)]
+        if photos:
+            publish_id = self._init_photos(request, creator, photos)
+        else:
+            publish_id = self._init_video(request, creator)
+        status = self._wait(publish_id)
+        post_ids = status.get("publicaly_available_post_id") or []  # sic: TikTok's spelling
+        remote_id = str(post_ids[0]) if post_ids else publish_id
+        handle = self.account.handle.lstrip("@")
+        url = f"https://www.tiktok.com/@{handle}/video/{remote_id}" if post_ids else None
+        part = PublishedPart(index=0, remote_id=remote_id, url=url,
+                             extra={"publish_id": publish_id})
+        on_part(part)
+        return PublishResult(parts=[part])
+
+    def _init_video(self, request: PublishRequest, creator: dict[str, Any]) -> str:
+        item = next((m for m in request.media), None)
+        if item is None:
+            raise InvalidContentError("tiktok needs a video: add --media VIDEO")
+        post_info = self._post_info(request, creator, photo=False)
+        if item.path is None:
+            # TikTok fetches and publishes by itself: a lost answer may still become a post.
+            try:
+                data = self._call("POST", "/v2/post/publish/video/init/", json={
+                    "post_info": post_info,
+                    "source_info": {"source": "PULL_FROM_URL", "video_url": item.url}})
+            except RetryLaterError as exc:
+                if isinstance(exc, RateLimitedError) or (exc.status or 0) < 500:
+                    raise
+                raise OutcomeUnknownError(exc.message, status=exc.status,
+                                          hint="the post may exist; it will be looked up"
+                                          ) from None
+            return str(data["publish_id"])
+        facts = _facts(item.path)
+        limit = creator.get("max_video_post_duration_sec")
+        if limit and facts.duration_s and facts.duration_s > float(limit):
+            raise InvalidContentError(
+                f"tiktok: {item.path.name} lasts {facts.duration_s:.0f} s; this creator may post "
+                f"videos up to {limit} s: trim it")
+        chunk, count = chunk_plan(facts.size, self.chunk_size)
+        try:
+            data = self._call("POST", "/v2/post/publish/video/init/", json={
+                "post_info": post_info,
+                "source_info": {"source": "FILE_UPLOAD", "video_size": facts.size,
+                                "chunk_size": chunk, "total_chunk_count": count}})
+        except OutcomeUnknownError as exc:
+            raise RetryLaterError(exc.message) from None  # no bytes, no post
+        publish_id = str(data["publish_id"])
+        self._upload_chunks(str(data["upload_url"]), publish_id, item.path, facts.size,
+                            chunk, count)
+        return publish_id
+
+    def _upload_chunks(self, upload_url: str, publish_id: str, path: Path, size: int,
+                       chunk: int, count: int) -> None:
+        """PUT each chunk in order; after a failure, resume from ``uploaded_bytes``."""
+        index, failures = 0, 0
+        while index < count:
+            start = index * chunk
+            end = size if index == count - 1 else start + chunk
+            headers = {"Content-Type": "video/mp4", "Content-Length": str(end - start),
+                       "Content-Range": f"bytes {start}-{end - 1}/{size}"}
+            # The upload URL carries its own token: the bearer never goes to it.
+            try:
+                response = send(self._client, "PUT", upload_url, platform=self.name,
+                                headers=headers, content=_read_range(path, start, end))
+                ok = response.status_code in (200, 201, 206)
+                if not ok and response.status_code < 500:
+                    _raise_tiktok(response, scope="video.publish")
+            except (OutcomeUnknownError, RetryLaterError):
+                ok = False
+            if ok:
+                index += 1
+                continue
+            failures += 1
+            if failures > 3:
+                raise RetryLaterError(f"tiktok: chunk {index + 1}/{count} failed 4 times")
+            try:
+                uploaded = int(self._status(publish_id).get("uploaded_bytes") or 0)
+            except RetryLaterError as exc:
+                if index < count - 1:
+                    raise  # the video is incomplete: nothing can be published yet
+                # The last chunk may have arrived, and then TikTok publishes on its own.
+                raise OutcomeUnknownError(
+                    f"tiktok: the last chunk's outcome is unknown: {exc.message}",
+                    hint="the post may exist; it will be looked up") from None
+            if uploaded >= size:
+                return
+            index = min(uploaded // chunk, count - 1)
+
+    def _init_photos(self, request: PublishRequest, creator: dict[str, Any],
+                     photos: list[MediaItem]) -> str:
+        urls = [m.url for m in photos if m.url]
+        if len(urls) != len(photos):
+            raise InvalidContentError("tiktok: photo posts need URLs on a verified domain")
+        data = self._call("POST", "/v2/post/publish/content/init/", json={
+            "media_type": "PHOTO", "post_mode": "DIRECT_POST",
+            "post_info": self._post_info(request, creator, photo=True),
+            "source_info": {"source": "PULL_FROM_URL", "photo_images": urls,
+                            "photo_cover_index": int(request.options.get("photo_cover_index",
+                                                                         0))}})
+        return str(data["publish_id"])
+
+    def _status(self, publish_id: str) -> dict[str, Any]:
+        return self._call("POST", "/v2/post/publish/status/fetch/",
+                          json={"publish_id": publish_id})
+
+    def _wait(self, publish_id: str) -> dict[str, Any]:
+        """Poll ``status/fetch`` (bounded) until the post is published or has failed."""
+        deadline = time.monotonic() + self.publish_timeout_s
+        pause = self.poll_s
+        while True:
+            try:
+                status = self._status(publish_id)
+            except RetryLaterError:
+                status = {}
+            state = status.get("status")
+            if state == "PUBLISH_COMPLETE":
+                return status
+            if state == "FAILED":
+                reason = status.get("fail_reason") or "unknown reason"
+                raise InvalidContentError(f"tiktok: the post failed: {reason}", code=str(reason))
+            if time.monotonic() + pause > deadline:
+                raise OutcomeUnknownError(
+                    f"tiktok: still {state or 'processing'} after "
+                    f"{self.publish_timeout_s:.0f} s (publish_id {publish_id})",
+                    hint="it may still appear; it will be looked up")
+            time.sleep(pause)
+            pause = min(pause * 2, 15.0)
+
+    def find_by_idempotency_key(self, request: PublishRequest) -> list[PublishedPart] | None:
+        """Find an unconfirmed post among the creator's recent public videos by caption.
+
+        TikTok lists only public videos (``video.list``): a private post cannot be
+        found, so the look-up refuses rather than risk a duplicate.
+
+        Raises:
+            InvalidContentError: the post was not public; a person must check the app.
+        """
+        privacy = request.options.get("privacy_level", "SELF_ONLY")
+        if privacy != "PUBLIC_TO_EVERYONE":
+            raise InvalidContentError(
+                f"tiktok: a {privacy} post cannot be looked up through the API; check the "
+                "TikTok app and retry the delivery only if the post is missing")
+        data = self._call("POST", "/v2/video/list/", scope="video.list",
+                          params={"fields": "id,title,create_time,share_url"},
+                          json={"max_count": 20})
+        caption = request.parts[0] if request.parts else ""
+        not_before = _as_datetime(request.options.get("not_before"))
+        for video in data.get("videos") or []:
+            created = datetime.fromtimestamp(int(video.get("create_time") or 0), tz=UTC)
+            if video.get("title") == caption and (not_before is None or created >= not_before):
+                return [PublishedPart(index=0, remote_id=str(video["id"]),
+                                      url=video.get("share_url"))]
+        return None
+
+    def refresh(self) -> Tokens:
+        """Exchange the refresh token; it rotates, so ``on_tokens`` stores the new pair first.
+
+        Raises:
+            AuthRevokedError: the refresh token is invalid, expired or revoked.
+            RetryLaterError: TikTok could not be reached or the answer was lost.
+        """
+        if not self.tokens.refresh_token:
+            raise AuthRevokedError("tiktok: no refresh token stored",
+                                   hint="reconnect: socialhub accounts connect tiktok")
+        form = {"client_key": self.app.client_id or "",
+                "client_secret": self.app.client_secret or "",
+                "grant_type": "refresh_token", "refresh_token": self.tokens.refresh_token}
+        try:
+            response = send(self._client, "POST", "/v2/oauth/token/", platform=self.name,
+                            data=form)
+        except OutcomeUnknownError as exc:
+            raise RetryLaterError(exc.message) from None
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if response.status_code >= 400 or "access_token" not in body:
+            code = str(body.get("error") or "") if isinstance(body, dict) else ""
+            if response.status_code >= 500:
+                raise RetryLaterError(f"tiktok: token endpoint HTTP {response.status_code}")
+            what = ("the refresh token is invalid, expired or revoked" if code == "invalid_grant"
+                    else f"TikTok refused the refresh ({code or response.status_code})")
+            raise AuthRevokedError(f"tiktok: {what}", status=response.status_code, code=code,
+                                   hint="reconnect: socialhub accounts connect tiktok")
+        new = tokens_from_response(body, previous=self.tokens)
+        if self.on_tokens is not None:
+            self.on_tokens(new)  # the old refresh token may already be dead
+        self.tokens = new
+        return new
+
+    def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
+        """Views, likes, comments, shares (``video.query``; publish ids of private posts: none)."""
+        ids = [i for i in remote_ids if i.isdigit()]
+        result: dict[str, Metrics] = {}
+        for start in range(0, len(ids), 20):
+            data = self._call("POST", "/v2/video/query/", scope="video.list", params={
+                "fields": "id,view_count,like_count,comment_count,share_count"},
+                json={"filters": {"video_ids": ids[start:start + 20]}})
+            for video in data.get("videos") or []:
+                result[str(video["id"])] = Metrics(
+                    video_views=video.get("view_count"), likes=video.get("like_count"),
+                    replies=video.get("comment_count"), reposts=video.get("share_count"),
+                    raw=dict(video))
+        return result
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()
+
+
+def tokens_from_response(body: dict[str, Any], previous: Tokens | None = None) -> Tokens:
+    """Tokens from TikTok's token endpoint (flat JSON; comma-separated ``scope``)."""
+    now = datetime.now(UTC)
+    expires_in, refresh_in = body.get("expires_in"), body.get("refresh_expires_in")
+    scope = body.get("scope")
+    return Tokens(
+        access_token=str(body["access_token"]),
+        refresh_token=body.get("refresh_token") or (previous.refresh_token if previous else None),
+        expires_at=now + timedelta(seconds=int(expires_in)) if expires_in else None,
+        refresh_expires_at=now + timedelta(seconds=int(refresh_in)) if refresh_in else None,
+        scopes=[s for s in str(scope).split(",") if s] if scope else list(
+            previous.scopes if previous else []),
+        extra={"open_id": body["open_id"]} if body.get("open_id") else {})
+
+
+def _is_photo(item: MediaItem) -> bool:
+    mime = item.mime or ""
+    name = str(item.path or item.url or "").lower()
+    return mime.startswith("image/") or name.endswith((".jpg", ".jpeg", ".png", ".webp"))
+
+
+def _facts(path: Path) -> Any:
+    try:
+        return media_facts(path)
+    except OSError as exc:
+        raise InvalidContentError(f"tiktok: cannot read {path}: {exc.strerror}") from None
+
+
+def _video_problems(item: MediaItem) -> list[str]:
+    if item.path is None:
+        return []  # PULL_FROM_URL: TikTok checks it (the domain must be verified)
+    try:
+        facts = media_facts(item.path)
+    except OSError:
+        return [f"video file {item.path} does not exist or cannot be read"]
+    name, problems = item.path.name, []
+    if facts.mime not in (None, "video/mp4", "video/quicktime", "video/webm"):
+        problems.append(f"{name} is {facts.mime}; TikTok takes MP4, MOV or WebM")
+    if facts.size > MAX_VIDEO_SIZE:
+        problems.append(f"{name} is {human_size(facts.size)}; TikTok takes up to 4 GB")
+    if facts.duration_s is not None and not MIN_DURATION_S <= facts.duration_s <= MAX_DURATION_S:
+        problems.append(f"{name} lasts {facts.duration_s:.1f} s; TikTok takes 3 s to 10 min "
+                        "(the creator's own limit is checked when posting)")
+    return problems
+
+
+def _read_range(path: Path, start: int, end: int) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        fh.seek(start)
+        left = end - start
+        while left > 0 and (block := fh.read(min(_CHUNK_READ, left))):
+            left -= len(block)
+            yield block
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None

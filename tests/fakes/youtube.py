@@ -1,0 +1,437 @@
+"""A fake YouTube Data API v3 (plus Google's token endpoint) over real HTTP.
+
+What socialhub uses, as PLATFORMS.md §2.10 and Google's resumable-upload guide
+describe it: ``POST /upload/youtube/v3/videos?uploadType=resumable`` opens a
+session (``Location``), PUTs carry the bytes (``Content-Range`` to resume,
+``bytes */N`` asks for the state: 308 + ``Range``), channels, playlistItems,
+commentThreads, videos.list/delete, and ``POST /token`` for refreshes. Errors
+use Google's body ``{"error":{"code","message","errors":[{"domain","reason"}]}}``:
+401 ``authError``, 403 ``quotaExceeded`` / ``insufficientPermissions``, 400
+``invalidTitle``; refreshes fail with ``invalid_grant``. ``cut_next_put(n)``
+makes the next PUT keep ``n`` bytes and hang up without answering, as a
+dropped connection does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+import struct
+import tempfile
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
+
+SCOPES = ("https://www.googleapis.com/auth/youtube.upload",
+          "https://www.googleapis.com/auth/youtube.force-ssl")
+CLIENT_ID = "fake-client.apps.googleusercontent.com"
+CLIENT_SECRET = "fake-client-secret"
+
+
+def make_mp4(path: Path, *, duration_s: float = 5.0, payload: int = 2048) -> Path:
+    """Write a minimal valid MP4: ``ftyp``, ``moov/mvhd`` (the duration), ``mdat`` padding."""
+    ftyp = b"isom" + struct.pack(">I", 512) + b"isomiso2mp41"
+    timescale = 1000
+    mvhd = (b"\x00\x00\x00\x00" + struct.pack(">IIII", 0, 0, timescale,
+                                              int(duration_s * timescale))
+            + b"\x00\x01\x00\x00\x01\x00" + b"\x00" * 70 + struct.pack(">I", 2))
+    moov_body = _box(b"mvhd", mvhd)
+    data = _box(b"ftyp", ftyp) + _box(b"moov", moov_body) + _box(b"mdat", b"\x00" * payload)
+    path.write_bytes(data)
+    return path
+
+
+def _box(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+def google_error(status: int, reason: str, message: str, domain: str = "youtube") -> dict[str, Any]:
+    """Google's JSON error body."""
+    return {"error": {"code": status, "message": message,
+                      "errors": [{"message": message, "domain": domain, "reason": reason}]}}
+
+
+class FakeYouTube:
+    """A local YouTube with one channel; implements ``tests.fakes.contract.FakePlatform``."""
+
+    platform = "youtube"
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.channel_id = "UCfake" + secrets.token_hex(8)
+        self.access: dict[str, dict[str, Any]] = {}  # token → {"expired", "scopes"}
+        self.refresh_tokens: set[str] = set()
+        self.videos: dict[str, dict[str, Any]] = {}
+        self.comments: list[dict[str, Any]] = []
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.requests: list[dict[str, Any]] = []
+        self.quota_spent = False
+        self.upload_limit_reached = False
+        self.fail_next_status: int | None = None
+        self.fail_after_create = False
+        self.rate_limited_next: int | None = None
+        self.cut_put_at: int | None = None
+        # fail_next(after_create=True) is an outage: the upload-state query fails too,
+        # so the adapter cannot learn the outcome. False: only the final PUT fails.
+        self.outage_after_create = True
+        self.outage_next = False
+        self._ids = itertools.count(1)
+        self._tmp = tempfile.TemporaryDirectory(prefix="fake-youtube-")
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.fake = self  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    # -- FakePlatform -------------------------------------------------------
+    def account(self) -> tuple[AccountInfo, Tokens, AppCredentials]:
+        access, refresh = self.issue_tokens()
+        info = AccountInfo(account_id=1, platform="youtube", handle="@fakechannel",
+                           external_id=self.channel_id, base_url=self.url)
+        tokens = Tokens(access_token=access, refresh_token=refresh,
+                        expires_at=datetime.now(UTC) + timedelta(hours=1), scopes=list(SCOPES))
+        return info, tokens, AppCredentials(CLIENT_ID, CLIENT_SECRET)
+
+    def sample_media(self) -> list[MediaItem]:
+        path = Path(self._tmp.name) / f"clip{next(self._ids)}.mp4"
+        return [MediaItem(path=make_mp4(path), mime="video/mp4")]
+
+    def posts(self) -> list[dict[str, Any]]:
+        with self.lock:
+            videos = [{"id": v["id"], "text": v["snippet"]["description"],
+                       "title": v["snippet"]["title"], "reply_to": None,
+                       "privacy": v["status"]["privacyStatus"], "size": v["size"]}
+                      for v in self.videos.values() if not v["deleted"]]
+            comments = [{"id": c["id"], "text": c["text"], "reply_to": c["video_id"]}
+                        for c in self.comments]
+            return videos + comments
+
+    def fail_next(self, status: int, *, after_create: bool = False) -> None:
+        with self.lock:
+            self.fail_next_status, self.fail_after_create = status, after_create
+
+    def rate_limit_next(self, reset_in_s: int = 60) -> None:
+        with self.lock:
+            self.rate_limited_next = reset_in_s
+
+    def expire_access_tokens(self) -> None:
+        with self.lock:
+            for state in self.access.values():
+                state["expired"] = True
+
+    def revoke(self) -> None:
+        with self.lock:
+            self.access.clear()
+            self.refresh_tokens.clear()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._tmp.cleanup()
+
+    # -- more control ---------------------------------------------------------
+    def issue_tokens(self, scopes: tuple[str, ...] = SCOPES) -> tuple[str, str]:
+        """A new (access, refresh) token pair for the channel with ``scopes``."""
+        with self.lock:
+            access, refresh = "ya29." + secrets.token_urlsafe(16), "1//" + secrets.token_urlsafe(16)
+            self.access[access] = {"expired": False, "scopes": scopes}
+            self.refresh_tokens.add(refresh)
+            return access, refresh
+
+    def cut_next_put(self, keep_bytes: int) -> None:
+        """The next data PUT stores ``keep_bytes`` bytes, then drops the connection unanswered."""
+        with self.lock:
+            self.cut_put_at = keep_bytes
+
+    def add_video(self, title: str, published_at: datetime) -> str:
+        """An older upload already on the channel (e.g. last year's post with the same title)."""
+        with self.lock:
+            video = self._new_video({"title": title, "description": title}, {}, b"")
+            video["snippet"]["publishedAt"] = _iso(published_at)
+            return str(video["id"])
+
+    def _new_video(self, snippet: dict[str, Any], status: dict[str, Any],
+                   data: bytes) -> dict[str, Any]:
+        video_id = f"vid{next(self._ids):08d}"
+        video = {"kind": "youtube#video", "id": video_id,
+                 "snippet": {**snippet, "channelId": self.channel_id,
+                             "publishedAt": _iso(datetime.now(UTC))},
+                 "status": {"uploadStatus": "uploaded",
+                            "privacyStatus": status.get("privacyStatus", "public")},
+                 "statistics": {"viewCount": "0", "likeCount": "0", "favoriteCount": "0",
+                                "commentCount": "0"},
+                 "size": len(data), "deleted": False}
+        self.videos[video_id] = video
+        return video
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    @property
+    def fake(self) -> FakeYouTube:
+        return self.server.fake  # type: ignore[attr-defined]
+
+    def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _dispatch(self) -> None:
+        fake = self.fake
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        with fake.lock:
+            fake.requests.append({"method": self.command, "path": url.path, "query": query,
+                                  "headers": dict(self.headers), "size": len(raw)})
+        if url.path == "/token" and self.command == "POST":
+            return self._token({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        routes = {
+            ("POST", "/upload/youtube/v3/videos"): self._open_session,
+            ("PUT", "/upload/youtube/v3/videos"): self._put_bytes,
+            ("GET", "/youtube/v3/channels"): self._channels,
+            ("GET", "/youtube/v3/playlistItems"): self._playlist,
+            ("POST", "/youtube/v3/commentThreads"): self._comment,
+            ("GET", "/youtube/v3/commentThreads"): self._comment_list,
+            ("GET", "/youtube/v3/videos"): self._video_list,
+            ("DELETE", "/youtube/v3/videos"): self._delete,
+        }
+        handler = routes.get((self.command, url.path))
+        if handler is None:
+            return self._send(404, google_error(404, "notFound", "Not Found", "global"))
+        # The session URL is its own credential: a resumed PUT needs no bearer.
+        if (self.command, url.path) != ("PUT", "/upload/youtube/v3/videos"):
+            with fake.lock:
+                state = fake.access.get(token)
+                if state is None or state["expired"]:
+                    return self._send(401, google_error(
+                        401, "authError", "Request had invalid authentication credentials. "
+                        "Expected OAuth 2 access token, login cookie or other valid "
+                        "authentication credential.", "global"))
+                scopes = state["scopes"]
+                if fake.rate_limited_next is not None:
+                    reset, fake.rate_limited_next = fake.rate_limited_next, None
+                    return self._send(429, google_error(
+                        429, "rateLimitExceeded", "The request cannot be completed because "
+                        "you have exceeded your rate limit."), {"Retry-After": str(reset)})
+            needed = SCOPES[1] if "commentThreads" in url.path else None
+            if needed and needed not in scopes:
+                return self._send(403, google_error(
+                    403, "insufficientPermissions", "Request had insufficient authentication "
+                    "scopes.", "global"))
+        return handler(query, raw)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _dispatch
+
+    # -- OAuth ------------------------------------------------------------------
+    def _token(self, form: dict[str, str]) -> None:
+        fake = self.fake
+        if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
+            return self._send(401, {"error": "invalid_client",
+                                    "error_description": "The OAuth client was not found."})
+        if form.get("grant_type") != "refresh_token":
+            return self._send(400, {"error": "unsupported_grant_type"})
+        with fake.lock:
+            if form.get("refresh_token") not in fake.refresh_tokens:
+                return self._send(400, {"error": "invalid_grant",
+                                        "error_description": "Token has been expired or "
+                                                             "revoked."})
+            access = "ya29." + secrets.token_urlsafe(16)
+            fake.access[access] = {"expired": False, "scopes": SCOPES}
+        # Google keeps the refresh token: the answer carries none.
+        return self._send(200, {"access_token": access, "expires_in": 3599,
+                                "scope": " ".join(SCOPES), "token_type": "Bearer"})
+
+    # -- uploads ----------------------------------------------------------------
+    def _open_session(self, query: dict[str, str], raw: bytes) -> None:
+        fake = self.fake
+        if query.get("uploadType") != "resumable":
+            return self._send(400, google_error(400, "invalidParameter", "uploadType"))
+        with fake.lock:
+            if fake.quota_spent:
+                return self._send(403, google_error(
+                    403, "quotaExceeded", 'The request cannot be completed because you have '
+                    'exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
+                    "youtube.quota"))
+            if fake.upload_limit_reached:
+                return self._send(403, google_error(
+                    403, "uploadLimitExceeded", "The user has exceeded the number of videos "
+                    "they may upload."))
+            if fake.fail_next_status is not None and not fake.fail_after_create:
+                status, fake.fail_next_status = fake.fail_next_status, None
+                return self._send(status, google_error(status, "backendError",
+                                                       "Backend Error", "global"))
+        body = json.loads(raw or b"{}")
+        snippet, privacy = body.get("snippet") or {}, body.get("status") or {}
+        title = str(snippet.get("title") or "")
+        description = str(snippet.get("description") or "")
+        if not title or len(title) > 100 or "<" in title or ">" in title:
+            return self._send(400, google_error(400, "invalidTitle",
+                                                "The request metadata specifies an invalid "
+                                                "or empty video title."))
+        if len(description.encode()) > 5000 or "<" in description or ">" in description:
+            return self._send(400, google_error(400, "invalidDescription",
+                                                "The request metadata specifies an invalid "
+                                                "video description."))
+        total = int(self.headers.get("X-Upload-Content-Length") or -1)
+        upload_id = secrets.token_urlsafe(12)
+        with fake.lock:
+            fake.sessions[upload_id] = {"snippet": snippet, "status": privacy, "total": total,
+                                        "data": b"", "video": None}
+        location = f"{fake.url}/upload/youtube/v3/videos?uploadType=resumable&upload_id={upload_id}"
+        return self._send(200, None, {"Location": location})
+
+    def _put_bytes(self, query: dict[str, str], raw: bytes) -> None:
+        fake = self.fake
+        with fake.lock:
+            session = fake.sessions.get(query.get("upload_id", ""))
+            if session is None:
+                return self._send(404, google_error(404, "notFound", "Upload session not found",
+                                                    "global"))
+            total = session["total"]
+            content_range = self.headers.get("Content-Range")
+            if content_range and content_range.startswith("bytes */"):
+                if fake.outage_next:
+                    fake.outage_next = False
+                    return self._send(503, google_error(503, "backendError", "Backend Error",
+                                                        "global"))
+                if session["video"] is not None:
+                    return self._send(200, _public(session["video"]))
+                received = len(session["data"])
+                headers = {"Range": f"bytes=0-{received - 1}"} if received else {}
+                return self._send(308, None, headers)
+            start = 0
+            if content_range:
+                start = int(content_range.split()[1].split("-")[0])
+            if start != len(session["data"]):
+                return self._send(400, google_error(400, "badContent", "Content-Range does not "
+                                                    "continue the upload", "global"))
+            if fake.cut_put_at is not None:
+                keep, fake.cut_put_at = fake.cut_put_at, None
+                session["data"] += raw[:keep]
+                self.close_connection = True  # hang up without an answer
+                return None
+            session["data"] += raw
+            if len(session["data"]) < total:
+                received = len(session["data"])
+                return self._send(308, None, {"Range": f"bytes=0-{received - 1}"})
+            video = fake._new_video(session["snippet"], session["status"], session["data"])
+            session["video"] = video
+            if fake.fail_next_status is not None and fake.fail_after_create:
+                status, fake.fail_next_status = fake.fail_next_status, None
+                fake.outage_next = fake.outage_after_create
+                return self._send(status, google_error(status, "backendError", "Backend Error",
+                                                       "global"))
+            return self._send(200, _public(video))
+
+    # -- reads and comments -------------------------------------------------------
+    def _channels(self, query: dict[str, str], raw: bytes) -> None:
+        fake = self.fake
+        item: dict[str, Any] = {"kind": "youtube#channel", "id": fake.channel_id}
+        if "snippet" in query.get("part", ""):
+            item["snippet"] = {"title": "Fake Channel", "customUrl": "@fakechannel"}
+        if "contentDetails" in query.get("part", ""):
+            item["contentDetails"] = {"relatedPlaylists": {"uploads": "UU" + fake.channel_id[2:]}}
+        return self._send(200, {"kind": "youtube#channelListResponse", "items": [item]})
+
+    def _playlist(self, query: dict[str, str], raw: bytes) -> None:
+        fake = self.fake
+        limit = int(query.get("maxResults") or 5)
+        with fake.lock:
+            videos = [v for v in fake.videos.values() if not v["deleted"]]
+        videos.sort(key=lambda v: v["snippet"]["publishedAt"], reverse=True)
+        items = [{"kind": "youtube#playlistItem", "id": "PLI" + v["id"],
+                  "snippet": {"title": v["snippet"]["title"],
+                              "publishedAt": v["snippet"]["publishedAt"],
+                              "resourceId": {"kind": "youtube#video", "videoId": v["id"]}}}
+                 for v in videos[:limit]]
+        return self._send(200, {"kind": "youtube#playlistItemListResponse", "items": items})
+
+    def _comment(self, query: dict[str, str], raw: bytes) -> None:
+        fake = self.fake
+        snippet = json.loads(raw or b"{}").get("snippet") or {}
+        video_id = snippet.get("videoId")
+        text = ((snippet.get("topLevelComment") or {}).get("snippet") or {}).get("textOriginal")
+        with fake.lock:
+            video = fake.videos.get(str(video_id))
+            if video is None or video["deleted"]:
+                return self._send(404, google_error(404, "videoNotFound", "The video identified "
+                                                    "by the videoId parameter could not be "
+                                                    "found."))
+            if not text:
+                return self._send(400, google_error(400, "commentTextRequired",
+                                                    "The comment must contain text."))
+            comment = {"id": f"Ugz{next(fake._ids):06d}", "video_id": video_id, "text": text}
+            fake.comments.append(comment)
+            video["statistics"]["commentCount"] = str(int(video["statistics"]["commentCount"])
+                                                      + 1)
+            if fake.fail_next_status is not None:
+                status, fake.fail_next_status = fake.fail_next_status, None
+                return self._send(status, google_error(status, "backendError", "Backend Error",
+                                                       "global"))
+            return self._send(200, _thread(comment))
+
+    def _comment_list(self, query: dict[str, str], raw: bytes) -> None:
+        with self.fake.lock:
+            items = [_thread(c) for c in self.fake.comments
+                     if c["video_id"] == query.get("videoId")]
+        return self._send(200, {"kind": "youtube#commentThreadListResponse",
+                                "items": list(reversed(items))})
+
+    def _video_list(self, query: dict[str, str], raw: bytes) -> None:
+        ids = [i for i in query.get("id", "").split(",") if i]
+        with self.fake.lock:
+            items = [{"kind": "youtube#video", "id": i,
+                      "statistics": dict(self.fake.videos[i]["statistics"])}
+                     for i in ids if i in self.fake.videos and not self.fake.videos[i]["deleted"]]
+        return self._send(200, {"kind": "youtube#videoListResponse", "items": items})
+
+    def _delete(self, query: dict[str, str], raw: bytes) -> None:
+        with self.fake.lock:
+            video = self.fake.videos.get(query.get("id", ""))
+            if video is None or video["deleted"]:
+                return self._send(404, google_error(404, "videoNotFound", "The video that you "
+                                                    "are trying to delete cannot be found."))
+            video["deleted"] = True
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return None
+
+
+def _public(video: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in video.items() if k not in ("size", "deleted")}
+
+
+def _thread(comment: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "youtube#commentThread", "id": comment["id"],
+            "snippet": {"videoId": comment["video_id"],
+                        "topLevelComment": {"kind": "youtube#comment", "id": comment["id"],
+                                            "snippet": {"textOriginal": comment["text"],
+                                                        "textDisplay": comment["text"]}}}}
+
+
+def start_fake() -> FakeYouTube:
+    """Start a fake YouTube on a free loopback port."""
+    return FakeYouTube()
