@@ -79,6 +79,9 @@ class OAuthSpec:
     pkce: bool = True
     client_auth: str = "basic"  # "basic": HTTP Basic client_id:secret; "body": form fields
     extra_authorize_params: dict[str, str] = field(default_factory=dict)
+    client_id_param: str = "client_id"  # TikTok names it client_key
+    pkce_challenge_encoding: str = "base64url"  # TikTok's desktop flow wants "hex"
+    token_headers: dict[str, str] = field(default_factory=dict)  # e.g. Reddit's User-Agent
 
 
 @dataclass(frozen=True)
