@@ -13,11 +13,11 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from socialhub.errors import NotFoundError, ValidationError
 from socialhub.search.fts import QueryMode, build_match, translate_query_error
@@ -25,7 +25,9 @@ from socialhub.search.sidecar import (
     DEFAULT_BUSY_TIMEOUT_MS,
     ConnectionPool,
     Schema,
+    _statements,
     describe_error,
+    set_bulk_journal,
     write_transaction,
 )
 
@@ -67,7 +69,13 @@ INSERT INTO docs_fts(docs_fts, rank)
 {_TRIGGERS}
 """
 
-DOCS_SCHEMA = Schema(name="docs", application_id=0x53484431, steps=(_V1,))  # "SHD1"
+# v2: the size and mtime an import saw, so the next import skips reading unchanged files.
+_V2 = """
+ALTER TABLE docs ADD COLUMN file_size INTEGER;
+ALTER TABLE docs ADD COLUMN file_mtime_ns INTEGER;
+"""
+
+DOCS_SCHEMA = Schema(name="docs", application_id=0x53484431, steps=(_V1, _V2))  # "SHD1"
 
 # The top-N is chosen on rowid and rank alone, then snippets are made for those
 # rows only: with snippet() in the ranked query, SQLite would build a snippet
@@ -147,6 +155,17 @@ class DocInput:
     tags: Sequence[str] = ()
     source: str | None = None
     content_hash: str | None = None
+    file_size: int | None = None
+    file_mtime_ns: int | None = None
+
+
+class ImportState(NamedTuple):
+    """What the last import recorded about one file."""
+
+    id: int
+    content_hash: str | None
+    size: int | None
+    mtime_ns: int | None
 
 
 def now_utc() -> str:
@@ -160,6 +179,21 @@ def _row_to_doc(row: sqlite3.Row | tuple[Any, ...]) -> Doc:
 
 
 _DOC_COLUMNS = "id, title, body, tags, source, content_hash, created_at, updated_at"
+
+
+_INSERT_SQL = ("INSERT INTO docs (title, body, tags, source, content_hash, file_size,"
+               " file_mtime_ns, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_UPSERT_SQL = (_INSERT_SQL + " ON CONFLICT(source) DO UPDATE SET title = excluded.title,"
+               " body = excluded.body, tags = excluded.tags,"
+               " content_hash = excluded.content_hash, file_size = excluded.file_size,"
+               " file_mtime_ns = excluded.file_mtime_ns, updated_at = excluded.updated_at")
+
+
+def _rows(docs: Iterable[DocInput], stamp: str) -> Iterator[tuple[Any, ...]]:
+    for d in docs:
+        tags = json.dumps(list(d.tags), ensure_ascii=False) if d.tags else "[]"
+        yield (d.title, d.body, tags, d.source,
+               d.content_hash, d.file_size, d.file_mtime_ns, stamp, stamp)
 
 
 def _raise_hashsize(conn: sqlite3.Connection) -> None:
@@ -279,28 +313,28 @@ class DocsStore:
                        snippet=r[5], score=-r[4]) for r in rows[:limit]]
         return SearchPage(query, mode_name, limit, offset, offset + limit if more else None, hits)
 
-    def sources_with_prefix(self, prefix: str) -> dict[str, tuple[int, str | None]]:
-        """Map each imported ``source`` starting with ``prefix`` to (id, content hash)."""
+    def import_state(self, prefix: str) -> dict[str, ImportState]:
+        """Map each imported ``source`` starting with ``prefix`` to what its import saw."""
         # LIKE would treat % and _ in paths as wildcards; a range on the string does not.
         upper = prefix + "\U0010ffff"
         try:
             rows = self.pool.get().execute(
-                "SELECT source, id, content_hash FROM docs WHERE source >= ? AND source < ?",
-                (prefix, upper)).fetchall()
+                "SELECT source, id, content_hash, file_size, file_mtime_ns FROM docs"
+                " WHERE source >= ? AND source < ?", (prefix, upper)).fetchall()
         except sqlite3.Error as exc:
             raise self._fail(exc) from None
-        return {r[0]: (r[1], r[2]) for r in rows}
+        return {r[0]: ImportState(r[1], r[2], r[3], r[4]) for r in rows}
 
     def apply_import(self, upserts: Iterable[DocInput], removals: Iterable[int], *,
-                     bulk: bool) -> None:
+                     bulk: bool, restat: Iterable[tuple[int | None, int | None, int]] = ()
+                     ) -> None:
         """Write an import's changes in one transaction.
 
         ``upserts`` replace documents with the same ``source`` (keeping their
-        id) or insert new ones; ``removals`` are ids to delete. With ``bulk``
-        the triggers are dropped for the load and the index is rebuilt once.
+        id) or insert new ones; ``removals`` are ids to delete; ``restat`` are
+        (size, mtime_ns, id) of files whose content did not change. With
+        ``bulk`` the triggers are dropped for the load and the index is rebuilt once.
         """
-        from socialhub.search.sidecar import _statements
-
         stamp = now_utc()
         conn = self.pool.get()
         try:
@@ -309,14 +343,9 @@ class DocsStore:
                     for name in ("docs_ai", "docs_ad", "docs_au"):
                         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
                 conn.executemany("DELETE FROM docs WHERE id = ?", ((i,) for i in removals))
-                conn.executemany(
-                    "INSERT INTO docs (title, body, tags, source, content_hash, created_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT(source) DO UPDATE SET title = excluded.title,"
-                    " body = excluded.body, tags = excluded.tags,"
-                    " content_hash = excluded.content_hash, updated_at = excluded.updated_at",
-                    ((d.title, d.body, json.dumps(list(d.tags), ensure_ascii=False), d.source,
-                      d.content_hash, stamp, stamp) for d in upserts))
+                conn.executemany(_UPSERT_SQL, _rows(upserts, stamp))
+                conn.executemany("UPDATE docs SET file_size = ?, file_mtime_ns = ? WHERE id = ?",
+                                 restat)
                 if bulk:
                     _raise_hashsize(conn)
                     conn.execute("INSERT INTO docs_fts(docs_fts) VALUES ('rebuild')")
@@ -324,6 +353,49 @@ class DocsStore:
                         conn.execute(statement)
         except sqlite3.Error as exc:
             raise self._fail(exc) from None
+
+    def load_into_empty(self, batches: Iterable[Sequence[DocInput]]) -> bool:
+        """Load a first import into an empty library, indexing each batch as it comes.
+
+        Returns False, having read nothing from ``batches``, when the library
+        is not empty. The triggers are dropped for the load and each batch is
+        indexed with one ``INSERT … SELECT`` (as fast as one ``rebuild`` at the
+        end, but it overlaps with the caller parsing the next batch). When no
+        other connection has the file open, the load also runs with a rollback
+        journal and ``synchronous=OFF`` instead of WAL: pages are written once
+        instead of to the WAL and again at the checkpoint. New pages of an
+        empty file need no journal, so a failed or killed load still rolls
+        back to the empty library; only an OS crash or power cut during the
+        load can leave a damaged file, which is then deleted and imported
+        again. The file is synced to disk before this returns.
+        """
+        conn = self.pool.get()
+        with self.pool.write_lock:
+            fast = False
+            try:
+                if self.count() == 0:
+                    fast = set_bulk_journal(conn, on=True)
+                with write_transaction(conn):
+                    if conn.execute("SELECT EXISTS (SELECT 1 FROM docs)").fetchone()[0]:
+                        return False  # another writer got there first
+                    for name in ("docs_ai", "docs_ad", "docs_au"):
+                        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+                    _raise_hashsize(conn)
+                    stamp, last = now_utc(), 0
+                    for batch in batches:
+                        conn.executemany(_INSERT_SQL, _rows(batch, stamp))
+                        conn.execute(
+                            "INSERT INTO docs_fts(rowid, title, body, tags)"
+                            " SELECT id, title, body, tags FROM docs WHERE id > ?", (last,))
+                        last = conn.execute("SELECT max(id) FROM docs").fetchone()[0] or 0
+                    for statement in _statements(_TRIGGERS):
+                        conn.execute(statement)
+            except sqlite3.Error as exc:
+                raise self._fail(exc) from None
+            finally:
+                if fast:
+                    set_bulk_journal(conn, on=False)
+        return True
 
     def optimize(self) -> None:
         """Merge the index's segments into one (faster queries after a big load)."""

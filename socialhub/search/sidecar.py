@@ -10,6 +10,8 @@ long) into one-line ``DatabaseError`` messages that name the file.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -55,8 +57,46 @@ def _configure(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
     # Keep hot index pages in memory; FTS5 lookups touch many small pages (negative = KiB).
     conn.execute("PRAGMA cache_size = -32000")
+    # Read pages straight from the OS page cache instead of copying each into SQLite's:
+    # 15-25 % faster searches on a 100k-document library (docs/performance-search.md).
+    # Address space only, not memory; writes still go through the normal path.
+    conn.execute("PRAGMA mmap_size = 1073741824")
     # Temporary b-trees for ORDER BY rank stay in memory.
     conn.execute("PRAGMA temp_store = MEMORY")
+
+
+def set_bulk_journal(conn: sqlite3.Connection, *, on: bool) -> bool:
+    """Switch a connection between WAL and a fast mode for loading an empty file.
+
+    ``on``: a rollback journal with ``synchronous=OFF``, so a big load writes
+    each page once (WAL writes it twice, once more at the checkpoint) and
+    does not wait for the disk. Only switches when no other connection has
+    the file open (SQLite refuses otherwise); returns whether it did.
+    ``off``: back to WAL and ``synchronous=NORMAL``, then the file is synced
+    to disk so the load is as durable as any other commit. Call outside a
+    transaction.
+    """
+    if on:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = TRUNCATE").fetchone()
+        except sqlite3.OperationalError:
+            return False
+        if mode is None or str(mode[0]).lower() != "truncate":
+            return False
+        conn.execute("PRAGMA synchronous = OFF")
+        return True
+    conn.execute("PRAGMA synchronous = NORMAL")
+    # If this fails the file stays valid in rollback mode; the next connection switches it.
+    with contextlib.suppress(sqlite3.OperationalError):
+        conn.execute("PRAGMA journal_mode = WAL")
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    if path:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return False
 
 
 def describe_error(path: Path, schema_name: str, exc: sqlite3.Error) -> DatabaseError:
