@@ -104,3 +104,8 @@ def remove(
         account = remove_account(s, hub.org_id(s), ref, force=force)
         name = account.ref
     info(f"removed account {name}")
+
+
+from socialhub.cli import accounts_connect  # noqa: E402 - `accounts connect` lives there
+
+accounts_connect.register(app)

@@ -11,8 +11,10 @@ adapter's validation is checked against something it does not share code with.
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
+import hashlib
 import html
 import itertools
 import json
@@ -23,9 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import regex
+
+from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
 
 _URL_RE = re.compile(r"https?://[^\s<>\"']+")
 _MENTION_RE = re.compile(r"(?<![=/\w])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_])?)(?:@[\w.-]+\w)?",
@@ -80,7 +84,14 @@ class FakeMastodon:
         self.requests: list[dict[str, Any]] = []
         self.idempotency: dict[tuple[str, str], str] = {}
         self.rate_limited_next = 0
+        self.rate_limit_reset_s: int | None = None  # None: the next whole minute + 5 min
         self.fail_after_create_next = 0
+        self.fail_next_status: int | None = None  # the next status POST fails before creating
+        # OAuth: registered apps, pending codes; /oauth/authorize logs in as oauth_username.
+        self.apps: dict[str, dict[str, Any]] = {}
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.oauth_username = "alice"
+        self.deny_next_authorize = False
         self.lock = threading.RLock()
         self._ids = itertools.count(109_000_000_000_000_001)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -158,6 +169,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
         reset = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=5)
+        if status == 429 and self.fake.rate_limit_reset_s is not None:
+            reset = datetime.now(UTC) + timedelta(seconds=self.fake.rate_limit_reset_s)
         self.send_header("X-RateLimit-Limit", "300")
         self.send_header("X-RateLimit-Remaining", "0" if status == 429 else "299")
         self.send_header("X-RateLimit-Reset", _iso(reset))
@@ -206,6 +219,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(429, {"error": "Too many requests"})
         if path == "/api/v2/instance" and self.command == "GET":
             return self._send(200, self._instance())
+        if path == "/api/v1/apps" and self.command == "POST":
+            return self._register_app(params)
+        if path == "/oauth/authorize" and self.command == "GET":
+            return self._authorize(params)
+        if path == "/oauth/token" and self.command == "POST":
+            return self._token(params)
         account = fake.account_for(token)
         if account is None:
             return self._send(401, {"error": "The access token is invalid"})
@@ -225,6 +244,86 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(404, {"error": "Record not found"})
 
     do_GET = do_POST = do_DELETE = _dispatch
+
+    # -- OAuth (methods/apps.md, methods/oauth.md) ------------------------------
+    def _register_app(self, params: dict[str, Any]) -> None:
+        uris = params.get("redirect_uris") or ""
+        uris = uris if isinstance(uris, list) else str(uris).split()
+        if not params.get("client_name") or not uris:
+            return self._send(422, {"error": "Validation failed: Name can't be blank, "
+                                             "Redirect URI can't be blank"})
+        app = {"id": str(len(self.fake.apps) + 1), "name": params["client_name"],
+               "website": params.get("website"), "scopes": str(params.get("scopes") or
+                                                               "read").split(),
+               "redirect_uri": "\n".join(uris), "redirect_uris": uris,
+               "client_id": secrets.token_urlsafe(16),
+               "client_secret": secrets.token_urlsafe(24)}
+        with self.fake.lock:
+            self.fake.apps[app["client_id"]] = app
+        return self._send(200, {k: v for k, v in app.items() if k != "scopes"})
+
+    def _authorize(self, params: dict[str, Any]) -> None:
+        fake = self.fake
+        app = fake.apps.get(str(params.get("client_id")))
+        redirect_uri = str(params.get("redirect_uri") or "")
+        if app is None or redirect_uri not in app["redirect_uris"]:
+            return self._send(400, {"error": "invalid_client", "error_description":
+                                    "Client authentication failed or redirect URI mismatch"})
+        if params.get("code_challenge") and params.get("code_challenge_method") != "S256":
+            return self._send(400, {"error": "invalid_request",
+                                    "error_description": "code_challenge_method must be S256"})
+        query: dict[str, str] = {"state": str(params.get("state") or "")}
+        with fake.lock:
+            if fake.deny_next_authorize:
+                fake.deny_next_authorize = False
+                query.update(error="access_denied", error_description="The resource owner "
+                             "or authorization server denied the request.")
+            else:
+                code = secrets.token_urlsafe(16)
+                fake.codes[code] = {"client_id": app["client_id"], "redirect_uri": redirect_uri,
+                                    "scope": str(params.get("scope") or "read"),
+                                    "challenge": params.get("code_challenge")}
+                query["code"] = code
+        self.send_response(302)
+        self.send_header("Location", f"{redirect_uri}?{urlencode(query)}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _token(self, params: dict[str, Any]) -> None:
+        fake = self.fake
+        app = fake.apps.get(str(params.get("client_id")))
+        if app is None or params.get("client_secret") != app["client_secret"]:
+            return self._send(401, {"error": "invalid_client", "error_description":
+                                    "Client authentication failed due to unknown client, no "
+                                    "client authentication included, or unsupported "
+                                    "authentication method."})
+        if params.get("grant_type") != "authorization_code":
+            return self._send(400, {"error": "unsupported_grant_type", "error_description":
+                                    "The authorization grant type is not supported."})
+        with fake.lock:
+            grant = fake.codes.pop(str(params.get("code")), None)
+        invalid = {"error": "invalid_grant", "error_description": "The provided authorization "
+                   "grant is invalid, expired, revoked, does not match the redirection URI "
+                   "used in the authorization request, or was issued to another client."}
+        if (grant is None or grant["client_id"] != app["client_id"]
+                or grant["redirect_uri"] != params.get("redirect_uri")):
+            return self._send(400, invalid)
+        if grant["challenge"]:
+            verifier = str(params.get("code_verifier") or "")
+            digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            if digest.rstrip(b"=").decode() != grant["challenge"]:
+                return self._send(400, invalid)
+        with fake.lock:
+            account = next((a for a in fake.accounts.values()
+                            if a.username == fake.oauth_username), None)
+        if account is None:
+            _, token = fake.add_account(fake.oauth_username)
+        else:
+            token = secrets.token_urlsafe(24)
+            with fake.lock:
+                account.tokens.add(token)
+        return self._send(200, {"access_token": token, "token_type": "Bearer",
+                                "scope": grant["scope"], "created_at": 1_700_000_000})
 
     # -- endpoints -------------------------------------------------------------
     def _instance(self) -> dict[str, Any]:
@@ -246,6 +345,10 @@ class _Handler(BaseHTTPRequestHandler):
         spoiler = str(params.get("spoiler_text") or "")
         media_ids = [str(m) for m in params.get("media_ids") or []]
         with fake.lock:
+            if fake.fail_next_status is not None:
+                status_code, fake.fail_next_status = fake.fail_next_status, None
+                return self._send(status_code, None, raw=b"<html><body>We're sorry, but "
+                                  b"something went wrong.</body></html>", ctype="text/html")
             if key and (account.id, key) in fake.idempotency:
                 status = fake.statuses[fake.idempotency[(account.id, key)]]
                 return self._send(200, fake.status_entity(status))
@@ -354,3 +457,82 @@ class _Handler(BaseHTTPRequestHandler):
                         if s["account_id"] == account_id and not s["deleted"]]
         statuses.reverse()  # newest first, as Mastodon lists them
         return self._send(200, statuses[:limit])
+
+
+def tiny_png(width: int = 2, height: int = 2) -> bytes:
+    """A valid, tiny RGB PNG (so header readers and uploads see a real image)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+class MastodonFake:
+    """``FakePlatform`` (tests/fakes/contract.py) over a running ``FakeMastodon``."""
+
+    platform = "mastodon"
+
+    def __init__(self) -> None:
+        import tempfile
+        from pathlib import Path
+
+        self.server = FakeMastodon().start()
+        self.url = self.server.url
+        self._dir = Path(tempfile.mkdtemp(prefix="fake-mastodon-"))
+
+    def account(self) -> tuple[AccountInfo, Tokens, AppCredentials]:
+        account_id, token = self.server.add_account(f"user{len(self.server.accounts) + 1}")
+        username = self.server.accounts[account_id].username
+        info = AccountInfo(account_id=1, platform="mastodon", handle=f"{username}@fake.local",
+                           external_id=account_id, base_url=self.url)
+        return info, Tokens(access_token=token, scopes=["read", "write"]), AppCredentials()
+
+    def sample_media(self) -> list[MediaItem]:
+        path = self._dir / "photo.png"
+        path.write_bytes(tiny_png())
+        return [MediaItem(path=path, mime="image/png", alt_text="A red square")]
+
+    def posts(self) -> list[dict[str, Any]]:
+        with self.server.lock:
+            return [{"id": s["id"], "text": s["text"], "reply_to": s["in_reply_to_id"],
+                     "media": [{"id": m["id"], "alt": m["description"]}
+                               for m in s["media_attachments"]]}
+                    for s in self.server.statuses.values() if not s["deleted"]]
+
+    def fail_next(self, status: int, *, after_create: bool = False) -> None:
+        with self.server.lock:
+            if after_create:
+                self.server.fail_after_create_next += 1
+            else:
+                self.server.fail_next_status = status
+
+    def rate_limit_next(self, reset_in_s: int = 60) -> None:
+        with self.server.lock:
+            self.server.rate_limited_next += 1
+            self.server.rate_limit_reset_s = reset_in_s
+
+    def expire_access_tokens(self) -> None:
+        """Mastodon tokens never expire (no refresh grant): nothing to do."""
+
+    def revoke(self) -> None:
+        with self.server.lock:
+            for account in self.server.accounts.values():
+                account.tokens.clear()
+
+    def stop(self) -> None:
+        import shutil
+
+        self.server.stop()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def start_fake() -> MastodonFake:
+    """A running fake Mastodon behind the shared ``FakePlatform`` protocol."""
+    return MastodonFake()
