@@ -90,6 +90,10 @@ class AIConfig(_Section):
 
 
 class PlatformAppConfig(_Section):
+    # Meta and Pinterest app ids are numbers; keep them as the strings OAuth sends.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True,
+                              coerce_numbers_to_str=True)
+
     client_id: str | None = None
     client_secret: SecretStr | None = None
     base_url: str | None = None

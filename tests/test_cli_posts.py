@@ -172,8 +172,10 @@ def test_accounts_list_show_remove(run: Run) -> None:
     assert [r["ref"] for r in rows] == ["bluesky:@shop.example.com", "mastodon:@me@social.example"]
     assert run("accounts", "add", "bluesky:@shop.example.com").exit_code == 6
     assert run("accounts", "add", "myspace:@tom").exit_code == 4
-    assert run("accounts", "show", "bluesky:@shop.example.com", "--json").json()["status"] == \
-        "active"
+    shown = run("accounts", "show", "bluesky:@shop.example.com", "--json").json()
+    assert shown["status"] == "active"
+    assert shown["token_status"] is None and shown["has_refresh_token"] is False  # not connected
+    assert {"threads", "media", "alt_text"} <= set(shown["can"])
     run("posts", "create", "-b", "a", "-t", "bluesky:@shop.example.com", "--at",
         "2026-12-01 09:00")
     refused = run("accounts", "remove", "bluesky:@shop.example.com")

@@ -99,3 +99,9 @@ def test_missing_config_file_exits_with_config_code(cli: Callable[..., CLIResult
     r = cli("--config", "/nonexistent/socialhub.yaml", "accounts", "list")
     assert r.exit_code == 3
     assert r.stderr == "error: config file not found: /nonexistent/socialhub.yaml\n"
+
+
+def test_numeric_app_ids_from_the_environment_stay_strings(tmp_path: Path) -> None:
+    loaded = load_config(None, env={"SOCIALHUB_HOME": str(tmp_path),
+                                    "SOCIALHUB_PLATFORMS_FACEBOOK_CLIENT_ID": "1234567890"})
+    assert loaded.settings.platforms.facebook.client_id == "1234567890"

@@ -76,12 +76,14 @@ def show(
     ref: Annotated[str, typer.Argument(help="platform:@handle or id.")],
     json_: JsonOption = False,
 ) -> None:
-    """Show one account: status, token expiry and scopes (never the tokens)."""
+    """Show one account: status, token expiry, scopes and what it can do (never the tokens)."""
     from socialhub.services.accounts import account_summary, get_account
+    from socialhub.services.connect import connection_details
 
     hub = get_hub()
     with hub.transaction() as s:
-        data = account_summary(get_account(s, hub.org_id(s), ref))
+        account = get_account(s, hub.org_id(s), ref)
+        data = {**account_summary(account), **connection_details(account)}
     if json_:
         emit_json(data)
         return

@@ -36,6 +36,7 @@ from socialhub.db.models import Account, Credential
 from socialhub.platforms import base
 from socialhub.platforms.errors import AdapterError, AuthRevokedError, RetryLaterError
 from socialhub.services.clock import now_utc
+from socialhub.services.connect import app_credentials
 from socialhub.services.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -137,10 +138,7 @@ class TokenManager:
                                     handle=account.handle, external_id=account.external_id,
                                     base_url=account.base_url or (app.base_url if app else None),
                                     settings=dict(account.settings or {}))
-            creds = base.AppCredentials(
-                client_id=app.client_id if app else None,
-                client_secret=(app.client_secret.get_secret_value()
-                               if app and app.client_secret else None))
+            creds = app_credentials(self.hub.config, account.platform)
         adapter = cls(info, tokens, timeout_s=self.timeout_s, app=creds,
                       on_tokens=lambda t: self._store_tokens(account_id, t))
         with self._guard:
