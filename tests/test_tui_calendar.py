@@ -173,3 +173,92 @@ async def test_a_change_made_by_the_cli_shows_after_refresh(run: Run) -> None:
         await pilot.press("r")
         await settle(pilot)
         assert app.screen.query_one(AgendaPanel).current_post == "second"
+
+
+async def test_plus_moves_the_post_an_hour_later_after_yes_and_u_puts_it_back(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("right", "right", "plus")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmModal"
+        assert "Fri 20 Nov 2026 10:00" in str(app.screen.query_one("#confirm-question").render())
+        await pilot.press("y")
+        await settle(pilot)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-20T10:00 Europe/Berlin"}
+        assert "10:00 bs" in grid_text(app)
+        await pilot.press("u")
+        await settle(pilot)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-20T09:00 Europe/Berlin"}
+
+
+async def test_comma_moves_a_quarter_hour_earlier_and_no_leaves_it(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("right", "right", "full_stop", "n")
+        await settle(pilot)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-20T09:00 Europe/Berlin"}
+        await pilot.press("comma", "y")
+        await settle(pilot)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-20T08:45 Europe/Berlin"}
+
+
+async def test_a_post_dragged_to_another_day_moves_after_yes(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        grid = screen(app).grid
+        col_w = grid.size.width // 7
+        row_h = (grid.size.height - 1) // grid.weeks()
+        # Friday 20 Nov is in the 4th row; its first post is on the cell's second line.
+        await pilot.mouse_down(grid, offset=(4 * col_w + 2, 1 + 3 * row_h + 1))
+        await pilot.mouse_up(grid, offset=(6 * col_w + 2, 1 + 3 * row_h + 1))  # Sunday 22
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmModal"
+        await pilot.press("y")
+        await settle(pilot)
+        assert screen(app).selected == date(2026, 11, 22)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-22T09:00 Europe/Berlin"}  # the whole post moves, every target
+
+
+async def test_dragging_an_empty_place_only_selects_the_day(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        grid = screen(app).grid
+        col_w = grid.size.width // 7
+        row_h = (grid.size.height - 1) // grid.weeks()
+        await pilot.click(grid, offset=(5 * col_w + 2, 1 + 3 * row_h + 2))  # Sat 21, empty
+        await pilot.pause()
+        assert isinstance(app.screen, CalendarScreen)
+        assert screen(app).selected == date(2026, 11, 21)
+
+
+async def test_the_next_month_is_prefetched_and_shown_without_a_read(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        cal = screen(app)
+        assert (cal.view, date(2026, 11, 30)) in cal.cache  # December's grid starts Mon 30 Nov
+        await pilot.press("right_square_bracket")
+        assert cal.loaded is not None and cal.loaded.start == date(2026, 11, 30)
+        assert not [w for w in app.workers if w.group == "calendar_data"]
+
+
+async def test_r_rereads_after_a_change_the_cache_had_not_seen(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert run("posts", "create", "-b", "December news", "-t", "bluesky:@shop.example.com",
+                   "--at", "2026-12-02 15:00", "--name", "december").exit_code == 0
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert "15:00 bs" in grid_text(app)

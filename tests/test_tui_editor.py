@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from textual.widgets import Checkbox, Input, SelectionList, Static, TextArea
@@ -170,3 +172,114 @@ async def test_escape_closes_the_editor_without_saving(tui_cli: Run) -> None:
         await settle(pilot)
         assert isinstance(app.screen, CalendarScreen)
     assert set(posts(tui_cli)) == {"launch"}
+
+
+async def test_ctrl_g_writes_each_targets_text_with_the_offline_engine(tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pick(pilot, editor, 0, 1)
+        editor.query_one("#body", TextArea).text = ("Our spring collection launches on Monday "
+                                                    "with recycled fabrics")
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        texts = {t.ref: t.own_text for t in editor.query(TargetTab)}
+        assert all(texts.values()), texts  # every tab got its own text
+        assert all("spring" in t.lower() for t in texts.values())
+        assert not editor.query_one("#ai-progress").display  # the progress is gone again
+        assert any("variant(s) written by offline" in n for n in notes(pilot))
+        for tab in editor.query(TargetTab):
+            assert tab.valid
+    assert set(posts(tui_cli)) == {"launch"}  # nothing stored until the person saves
+
+
+async def test_rewrite_shorter_replaces_the_shown_tabs_text(tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pick(pilot, editor, 1)
+        long = "We ship on Monday. The boxes are packed. Tell your friends. See you there."
+        editor.query_one("#body", TextArea).text = long
+        editor.query_one("#instruction", Input).value = "shorter"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        (tab,) = editor.query(TargetTab)
+        assert tab.own_text and len(tab.own_text) < len(long)
+        assert tab.own_text.startswith("We ship on Monday.")
+
+
+async def test_ai_without_a_target_or_instruction_is_a_notification(tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pilot.press("ctrl+g")
+        await pick(pilot, editor, 0)
+        editor.query_one("#body", TextArea).text = "Something"
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert isinstance(app.screen, EditorScreen)
+    messages = " ".join(notes(pilot))
+    assert "pick at least one target" in messages and "say how to rewrite" in messages
+
+
+async def test_escape_cancels_a_running_generation_and_keeps_the_editor_open(
+        tui_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.ai.offline import OfflineProvider
+
+    release = threading.Event()
+    real = OfflineProvider.generate
+
+    def slow(self: OfflineProvider, *args: Any, **kwargs: Any) -> Any:
+        release.wait(10)  # stands in for a slow model streaming its answer
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(OfflineProvider, "generate", slow)
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pick(pilot, editor, 0)
+        editor.query_one("#body", TextArea).text = "An idea worth a post"
+        await pilot.press("ctrl+g")
+        await pilot.pause(0.1)
+        assert editor.query_one("#ai-progress").display
+        assert "Writing 1 variant" in str(editor.query_one("#ai-status", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen)  # the first escape only cancels
+        assert not editor.query_one("#ai-progress").display
+        release.set()
+        await settle(pilot)
+        (tab,) = editor.query(TargetTab)
+        assert tab.own_text == ""  # the late answer was dropped
+        assert "AI request cancelled" in notes(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CalendarScreen)
+
+
+async def test_palette_searches_the_docs_and_inserts_a_quote_or_a_link(tui_cli: Run) -> None:
+    assert tui_cli("docs", "add", "--title", "Shipping policy", "--body",
+                   "Orders placed before noon ship the same day from our Berlin warehouse."
+                   ).exit_code == 0
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pilot.press(*"Good news:")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press(*"warehouse")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        await pilot.press("down", "enter")  # the second hit: the quote
+        await settle(pilot)
+        body = editor.query_one("#body", TextArea).text
+        assert body.startswith("Good news: “")
+        assert "Berlin warehouse" in body and body.endswith("” — Shipping policy")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press(*"shipping")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        await pilot.press("enter")  # the first hit: the link
+        await settle(pilot)
+        assert editor.query_one("#body", TextArea).text.endswith(" docs:1")

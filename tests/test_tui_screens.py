@@ -63,6 +63,29 @@ async def test_queue_lists_deliveries_and_x_cancels_one_after_yes(tui_cli: Run) 
                         "mastodon:@me@social.example": "scheduled"}
 
 
+async def test_queue_follows_changes_by_itself_while_it_is_shown(tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False, refresh_every=0.2)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("Q")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2
+        table.move_cursor(row=1)
+        # The daemon (here: the CLI) changes a delivery; no key is pressed.
+        assert tui_cli("queue", "cancel", "1").exit_code == 0
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if table.row_count == 1:
+                break
+        assert [r[2] for r in cells(table)] == ["mastodon:@me@social.example"]
+        assert table.cursor_row == 0  # still on the delivery it was on
+        await pilot.press("c")
+        await settle(pilot)
+        queue = app.get_screen("queue")
+        assert isinstance(queue, QueueScreen) and queue.ticker is None  # stops when hidden
+
+
 async def test_r_puts_the_selected_delivery_back_in_line_now(tui_cli: Run) -> None:
     app = SocialhubApp(blink=False)
     async with app.run_test(size=(120, 36)) as pilot:

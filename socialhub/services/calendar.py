@@ -43,30 +43,31 @@ def calendar_entries(session: Session, org_id: int, rng: CalendarRange, zone: st
     tz = load_zone(zone)
     start = datetime.combine(rng.start, time(), tz)
     end = datetime.combine(rng.end, time(), tz)
-    q = (select(Variant).join(Post).join(Account, Variant.account_id == Account.id)
-         .where(Post.org_id == org_id, Variant.scheduled_at >= start, Variant.scheduled_at < end,
-                Post.status != "canceled")
-         .options(selectinload(Variant.post), selectinload(Variant.account)))
-    if account_id is not None:
-        q = q.where(Variant.account_id == account_id)
-    variants = list(session.scalars(q))
-    status_by_variant: dict[int, str] = {}
-    if variants:
-        for d in session.scalars(select(Delivery).where(
-                Delivery.variant_id.in_([v.id for v in variants])).order_by(Delivery.id)):
-            status_by_variant[d.variant_id] = d.status
     entries: list[dict[str, Any]] = []
     taken: set[tuple[int, datetime]] = set()
-    for v in variants:
-        assert v.scheduled_at is not None
-        local = v.scheduled_at.astimezone(tz)
-        taken.add((v.account_id, v.scheduled_at))
+    # Columns only, one join, the latest delivery's status as a correlated subquery
+    # (served by the variant_id index): building ORM objects for a month of 2,000
+    # posts cost several hundred milliseconds, a third of the TUI's first paint.
+    latest = (select(Delivery.status).where(Delivery.variant_id == Variant.id)
+              .order_by(Delivery.id.desc()).limit(1).scalar_subquery())
+    q = (select(Variant.post_id, Variant.account_id, Variant.scheduled_at, Variant.text,
+                Variant.thread, Post.name, Post.status, Account.platform, Account.handle,
+                latest)
+         .join(Post, Variant.post_id == Post.id)
+         .join(Account, Variant.account_id == Account.id)
+         .where(Post.org_id == org_id, Variant.scheduled_at >= start, Variant.scheduled_at < end,
+                Post.status != "canceled"))
+    if account_id is not None:
+        q = q.where(Variant.account_id == account_id)
+    for (post_id, acc_id, at, text, thread, name, post_status, platform, handle,
+         delivery_status) in session.execute(q):
+        taken.add((acc_id, at))
+        local = at.astimezone(tz)
         entries.append({
-            "kind": "post", "post": v.post.name, "post_id": v.post_id, "account": v.account.ref,
-            "platform": v.account.platform, "at": local.isoformat(), "date": local.date(),
-            "time": local.strftime("%H:%M"),
-            "status": status_by_variant.get(v.id, v.post.status), "text": v.text,
-            "thread_parts": len(v.thread or []) or 1,
+            "kind": "post", "post": name, "post_id": post_id, "account": f"{platform}:@{handle}",
+            "platform": platform, "at": local.isoformat(), "date": local.date(),
+            "time": local.strftime("%H:%M"), "status": delivery_status or post_status,
+            "text": text, "thread_parts": len(thread or []) or 1,
         })
     if include_slots:
         sq = select(Slot).join(Account).where(Account.org_id == org_id)

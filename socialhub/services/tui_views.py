@@ -9,21 +9,22 @@ see a change the moment the TUI commits it. Nothing here imports a UI.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from socialhub.core.text import measure, rules_for, split_thread
 from socialhub.core.when import When, load_zone, localize, parse_when
-from socialhub.errors import SocialhubError, ValidationError
-from socialhub.services.accounts import account_summary, list_accounts
-from socialhub.services.calendar import View, calendar_entries, view_range
-from socialhub.services.posts import TargetSpec, create_post, edit_post, get_post
-from socialhub.services.queue import list_queue, publish_now
-from socialhub.services.scheduling import post_summary, schedule_post
-from socialhub.services.voices import list_voices
+from socialhub.errors import ValidationError
+from socialhub.services.calendar import CalendarRange, View, calendar_entries, view_range
+from socialhub.services.hub import Hub
+
+# Only the calendar's needs are imported up front: the TUI's first paint is the
+# month, and the editor's, queue's and accounts' services (text rules with
+# their regex tables, AI voices, publishing) cost ~120 ms more to import. They
+# are imported inside the functions that use them.
 
 #: Two-letter badges shown on the calendar, one per platform.
 BADGES = {"sandbox": "sb", "bluesky": "bs", "mastodon": "ma", "x": "x ", "linkedin": "li",
@@ -41,14 +42,20 @@ class CalendarData:
     days: dict[date, list[dict[str, Any]]]
 
 
-def calendar_data(session: Session, org_id: int, view: View, anchor: date,
-                  zone: str) -> CalendarData:
-    """Posts and free slots of the month or week around ``anchor``, by local day in ``zone``."""
+def calendar_span(view: View, anchor: date) -> CalendarRange:
+    """The days a TUI view fetches around ``anchor`` (a month grid shows whole weeks)."""
     rng = view_range(view, anchor)
     if view == "month":  # the grid shows whole weeks, so fetch the padding days too
         start = rng.start - timedelta(days=rng.start.weekday())
         end = rng.end + timedelta(days=(7 - rng.end.weekday()) % 7)
-        rng = type(rng)(start, end)
+        rng = CalendarRange(start, end)
+    return rng
+
+
+def calendar_data(session: Session, org_id: int, view: View, anchor: date,
+                  zone: str) -> CalendarData:
+    """Posts and free slots of the month or week around ``anchor``, by local day in ``zone``."""
+    rng = calendar_span(view, anchor)
     days: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for entry in calendar_entries(session, org_id, rng, zone):
         days[entry["date"]].append(entry)
@@ -62,15 +69,23 @@ class Move:
     post: str
     days: int
     previous: dict[str, str] = field(default_factory=dict)  # account ref → "local zone"
+    minutes: int = 0
 
 
-def move_post(session: Session, org_id: int, ref: str, days: int, *, now: datetime) -> Move:
-    """Shift every scheduled target of a post by ``days``, keeping its local time and zone.
+def move_post(session: Session, org_id: int, ref: str, days: int, *, now: datetime,
+              minutes: int = 0) -> Move:
+    """Shift every scheduled target of a post by ``days`` and ``minutes`` of local time.
+
+    Each target keeps its zone; a whole-day move keeps its local time of day
+    (across a DST change too), a ``minutes`` move shifts the wall-clock time.
 
     Raises:
         ValidationError: the post has no scheduled target, or a new time is in the past.
         ConflictError: a target is being published or already went out.
     """
+    from socialhub.services.posts import get_post
+    from socialhub.services.scheduling import schedule_post
+
     post = get_post(session, org_id, ref)
     previous: dict[str, str] = {}
     for v in post.variants:
@@ -78,11 +93,11 @@ def move_post(session: Session, org_id: int, ref: str, days: int, *, now: dateti
             continue
         old = datetime.fromisoformat(v.local_time)
         previous[v.account.ref] = f"{v.local_time} {v.timezone}"
-        when = localize(old + timedelta(days=days), v.timezone)
+        when = localize(old + timedelta(days=days, minutes=minutes), v.timezone)
         schedule_post(session, org_id, post.name, at=when, accounts=[v.account.ref], now=now)
     if not previous:
         raise ValidationError(f"post {post.name} is not on the calendar; schedule it first")
-    return Move(post.name, days, previous)
+    return Move(post.name, days, previous, minutes)
 
 
 def undo_move(session: Session, org_id: int, move: Move, *, now: datetime) -> None:
@@ -91,6 +106,8 @@ def undo_move(session: Session, org_id: int, move: Move, *, now: datetime) -> No
     Raises:
         ValidationError: an old time has passed in the meantime.
     """
+    from socialhub.services.scheduling import schedule_post
+
     for account, text in move.previous.items():
         schedule_post(session, org_id, move.post, at=parse_when(text, "UTC"),
                       accounts=[account], now=now)
@@ -98,11 +115,15 @@ def undo_move(session: Session, org_id: int, move: Move, *, now: datetime) -> No
 
 def account_choices(session: Session, org_id: int) -> list[tuple[str, str]]:
     """(ref, platform) of every account, for the editor's target picker."""
+    from socialhub.services.accounts import list_accounts
+
     return [(a.ref, a.platform) for a in list_accounts(session, org_id)]
 
 
 def account_rows(session: Session, org_id: int) -> list[dict[str, Any]]:
     """Accounts with token status and expiry (never secrets)."""
+    from socialhub.services.accounts import account_summary, list_accounts
+
     rows = []
     for a in list_accounts(session, org_id):
         row = account_summary(a)
@@ -113,12 +134,16 @@ def account_rows(session: Session, org_id: int) -> list[dict[str, Any]]:
 
 def voice_rows(session: Session, org_id: int) -> list[dict[str, Any]]:
     """Voice profiles: name, default flag, description."""
+    from socialhub.services.voices import list_voices
+
     return [{"name": v.name, "default": v.is_default, "description": v.description or ""}
             for v in list_voices(session, org_id)]
 
 
 def queue_rows(session: Session, org_id: int, *, show_all: bool = False) -> list[dict[str, Any]]:
     """Deliveries for the queue screen: open ones, or every one with ``show_all``."""
+    from socialhub.services.queue import list_queue
+
     return list_queue(session, org_id, statuses=["all"] if show_all else None)
 
 
@@ -138,6 +163,9 @@ class Draft:
 
 def load_draft(session: Session, org_id: int, ref: str) -> tuple[Draft, str]:
     """The editable form of an existing post, and its status."""
+    from socialhub.services.posts import get_post
+    from socialhub.services.scheduling import post_summary
+
     post = get_post(session, org_id, ref)
     data = post_summary(session, post, with_deliveries=False)
     targets: dict[str, str] = {}
@@ -158,6 +186,10 @@ def save_draft(session: Session, org_id: int, draft: Draft, *, existing: str | N
     Raises:
         ValidationError: empty post, no target, bad time, or text a platform refuses.
     """
+    from socialhub.services.posts import TargetSpec, create_post, edit_post, get_post
+    from socialhub.services.queue import publish_now
+    from socialhub.services.scheduling import post_summary, schedule_post
+
     if not draft.targets:
         raise ValidationError("pick at least one target account")
     texts = {ref: text or draft.body for ref, text in draft.targets.items()}
@@ -201,6 +233,9 @@ class Check:
 
 def check_text(text: str, platform: str) -> Check:
     """Measure ``text`` as ``platform`` counts it; split it into a thread when that fixes it."""
+    from socialhub.core.text import measure, rules_for, split_thread
+    from socialhub.errors import SocialhubError
+
     m = measure(text, platform)
     counter = f"{m.length}/{m.limit} {_UNITS.get(m.unit, m.unit)}"
     if m.valid or m.length <= m.limit or not rules_for(platform).supports_threads:
@@ -216,3 +251,126 @@ def check_text(text: str, platform: str) -> Check:
 def local_today(now: datetime, zone: str) -> date:
     """Today's date in ``zone``."""
     return now.astimezone(load_zone(zone)).date()
+
+
+class GenerationCancelled(Exception):
+    """The person cancelled an AI run; the drafts so far are discarded."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One AI text for one target, already valid for its platform (a thread joined back)."""
+
+    target: str
+    text: str
+    provider: str
+    notes: tuple[str, ...] = ()
+
+
+def _ai_job(hub: Hub, targets: list[str]) -> Any:
+    from socialhub.services import generation as gen
+    from socialhub.services.accounts import get_account
+    from socialhub.services.voices import default_voice, voice_brief
+
+    with hub.transaction() as session:
+        org_id = hub.org_id(session)
+        accounts = [get_account(session, org_id, ref) for ref in targets]
+        profile = default_voice(session, org_id)
+        return gen.Job(org_id, [gen.target_for(a) for a in accounts], voice_brief(profile),
+                       profile.name if profile else None, gen.month_spend(session, org_id))
+
+
+def _suggestion(draft: Any) -> Suggestion:
+    from socialhub.ai.fitting import join_thread
+
+    return Suggestion(draft.target, join_thread(list(draft.parts)), draft.provider,
+                      tuple(draft.notes))
+
+
+def suggest_variants(hub: Hub, body: str, targets: list[str], *,
+                     on_suggestion: Callable[[Suggestion], None],
+                     cancelled: Callable[[], bool],
+                     notify: Callable[[str], None]) -> list[Suggestion]:
+    """Write the body for every target with the configured AI (offline without a key).
+
+    Nothing is stored but the usage rows (the calls were made, and may have
+    cost money): the editor shows the texts and the person decides. Each
+    suggestion is handed to ``on_suggestion`` as soon as it is ready;
+    ``cancelled()`` is asked between drafts and stops the run.
+
+    Raises:
+        GenerationCancelled: ``cancelled()`` turned true.
+        ValidationError: empty body or no target.
+        BudgetError: the budget is spent, or the provider failed with no fallback.
+    """
+    # The generation service's runner is reused so fitting, fallback and the budget
+    # behave exactly as in `socialhub posts generate`; only the storing differs.
+    from socialhub.services import generation as gen
+
+    if not body.strip():
+        raise ValidationError("write the idea in the body first, then generate")
+    if not targets:
+        raise ValidationError("pick at least one target account to generate for")
+    job = _ai_job(hub, targets)
+    runner = gen._Runner(hub, job, gen._provider(hub, None, notify), notify)
+
+    def ready(draft: Any) -> None:
+        if cancelled():
+            raise GenerationCancelled
+        on_suggestion(_suggestion(draft))
+
+    try:
+        drafts = runner.generate(body.strip(), 1, ready)
+    except GenerationCancelled:
+        gen._keep_usage(hub, job.org_id, runner.usage)
+        raise
+    gen._keep_usage(hub, job.org_id, runner.usage)
+    return [_suggestion(d) for d in drafts if d.n == 1]
+
+
+def suggest_rewrite(hub: Hub, text: str, target: str, instruction: str, *,
+                    notify: Callable[[str], None]) -> Suggestion:
+    """Rewrite one target's text by ``instruction`` (shorter, formal, casual, emoji…).
+
+    Like :func:`suggest_variants`, only the usage is stored.
+
+    Raises:
+        ValidationError: empty text or instruction.
+        BudgetError: the budget is spent, or the provider failed with no fallback.
+    """
+    from socialhub.services import generation as gen
+
+    if not text.strip():
+        raise ValidationError("nothing to rewrite: the text is empty")
+    if not instruction.strip():
+        raise ValidationError("say how to rewrite (shorter, formal, casual, emoji, hashtags…)")
+    job = _ai_job(hub, [target])
+    runner = gen._Runner(hub, job, gen._provider(hub, None, notify), notify)
+    draft = runner.rewrite(text, job.targets[0], instruction.strip())
+    gen._keep_usage(hub, job.org_id, runner.usage)
+    return _suggestion(draft)
+
+
+@dataclass(frozen=True)
+class DocQuote:
+    """A docs-library hit, ready to insert into a draft as a link or a quote."""
+
+    title: str
+    link: str
+    quote: str
+
+
+def doc_quotes(store: Any, query: str, *, limit: int = 8) -> list[DocQuote]:
+    """Search the docs library (``services.search.open_docs``) for the command palette.
+
+    The query is escaped (plain mode), so whatever is typed is searched for
+    literally and never raises a syntax error. The link is the document's
+    source (a file path or URL it was imported from), else ``docs:ID``; the
+    quote is the matching passage.
+    """
+    if not query.strip():
+        return []
+    page = store.search(query, limit=limit, highlight=("", ""))
+    return [DocQuote(hit.title, hit.source or f"docs:{hit.id}",
+                     " ".join(hit.snippet.split()).strip("…").strip())
+            for hit in page.results]

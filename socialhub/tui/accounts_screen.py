@@ -38,11 +38,16 @@ class AccountsScreen(Screen[None]):
         yield Header()
         yield Label("Accounts", classes="section")
         accounts: DataTable[Any] = DataTable(id="accounts-table", cursor_type="row")
-        accounts.add_columns("account", "status", "token", "expires", "reason")
+        # Fixed widths: auto-width columns are measured on the table's idle, and a
+        # screenshot (or a person) could catch the rows drawn at the headers' widths.
+        for label, width in (("account", 30), ("status", 13), ("token", 10), ("expires", 16),
+                             ("reason", 34)):
+            accounts.add_column(label, width=width)
         yield accounts
         yield Label("Voice profiles", classes="section")
         voices: DataTable[Any] = DataTable(id="voices-table", cursor_type="row")
-        voices.add_columns("voice", "default", "description")
+        for label, width in (("voice", 20), ("default", 7), ("description", 44)):
+            voices.add_column(label, width=width)
         yield voices
         yield Footer()
 
@@ -57,8 +62,9 @@ class AccountsScreen(Screen[None]):
         accounts, voices = data
         zone = load_zone(self.hub_app.zone)
         table = self.query_one("#accounts-table", DataTable)
+        if self.screen.focused is not table:
+            table.focus()  # the same widget has focus however fast the rows arrived
         table.clear()
-        table.focus()  # the same widget has focus however fast the rows arrived
         for a in accounts:
             bad = a["status"] != "active"
             style = "bold red1" if a["status"] == "needs_reauth" else "grey50" if bad else ""

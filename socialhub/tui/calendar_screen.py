@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from sqlalchemy.orm import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -12,7 +15,14 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, OptionList, Static
 
 from socialhub.services.calendar import View
-from socialhub.services.tui_views import CalendarData, Move, calendar_data, move_post, undo_move
+from socialhub.services.tui_views import (
+    CalendarData,
+    Move,
+    calendar_data,
+    calendar_span,
+    move_post,
+    undo_move,
+)
 from socialhub.tui.agenda_panel import AgendaPanel
 from socialhub.tui.background import run_service
 from socialhub.tui.confirm_modal import ConfirmModal
@@ -22,6 +32,9 @@ from socialhub.tui.week_view import WeekView
 if TYPE_CHECKING:
     from socialhub.tui.app import SocialhubApp
 
+#: A cached month or week older than this is shown at once and re-read behind it.
+STALE_AFTER_S = 20.0
+
 
 def shift_month(day: date, months: int) -> date:
     """The same day ``months`` later (clamped to the month's last day)."""
@@ -30,6 +43,22 @@ def shift_month(day: date, months: int) -> date:
     first = date(year, month + 1, 1)
     last = ((first + timedelta(days=32)).replace(day=1) - timedelta(days=1)).day
     return first.replace(day=min(day.day, last))
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A move as the person asked for it: whole days, or minutes of wall-clock time."""
+
+    days: int = 0
+    minutes: int = 0
+
+    def describe(self) -> str:
+        """'+1d', '-15m', '+1h' — for the confirmation."""
+        if self.days:
+            return f"{self.days:+d} day{'s' if abs(self.days) > 1 else ''}"
+        hours, rest = divmod(abs(self.minutes), 60)
+        sign = "+" if self.minutes > 0 else "-"
+        return f"{sign}{hours} h" if not rest else f"{sign}{abs(self.minutes)} min"
 
 
 class CalendarScreen(Screen[None]):
@@ -47,6 +76,10 @@ class CalendarScreen(Screen[None]):
         Binding("shift+right", "move(1)", "Move +1d", show=False),
         Binding("shift+up", "move(-7)", "Move -1w", show=False),
         Binding("shift+down", "move(7)", "Move +1w", show=False),
+        Binding("minus", "move_time(-60)", "Move -1h", show=False),
+        Binding("plus,equals_sign", "move_time(60)", "Move +1h", show=False),
+        Binding("less_than_sign,comma", "move_time(-15)", "Move -15m", show=False),
+        Binding("greater_than_sign,full_stop", "move_time(15)", "Move +15m", show=False),
         Binding("u", "undo", "Undo"),
         Binding("r", "reload", "Refresh", show=False),
     ]
@@ -57,6 +90,9 @@ class CalendarScreen(Screen[None]):
         self.selected = date(2000, 1, 1)
         self.loaded: CalendarData | None = None
         self.last_move: Move | None = None
+        self.last_move_back: date | None = None  # the day to show after an undo
+        #: Loaded views by (view, first day), with the monotonic time they were read.
+        self.cache: dict[tuple[View, date], tuple[float, CalendarData]] = {}
 
     @property
     def hub_app(self) -> SocialhubApp:
@@ -80,33 +116,73 @@ class CalendarScreen(Screen[None]):
             grid.today = self.selected
             grid.selected = self.selected
         self.query_one("#month", MonthGrid).focus()
-        self.reload()
+        self.run_worker(self._take_first_month, thread=True, group="first-month",
+                        exit_on_error=False)
+
+    def _take_first_month(self) -> None:
+        """Wait for the month the app started reading at launch, then show it."""
+        app = self.hub_app
+        try:
+            data = app.first_month.result(timeout=60)
+        except Exception as exc:
+            app.call_from_thread(app.report, exc)
+            return
+        app.call_from_thread(self._loaded, data)
 
     def on_screen_resume(self) -> None:
-        if self.loaded is not None:
-            self.reload()
+        if self.loaded is not None:  # back from the editor: anything may have changed
+            self.reload(fresh=True)
 
     @property
     def grid(self) -> MonthGrid:
         """The grid of the current view."""
         return self.query_one(f"#{self.view}", MonthGrid)
 
-    def reload(self) -> None:
-        """Fetch the current view's entries in a worker, then show them."""
+    def reload(self, *, fresh: bool = False) -> None:
+        """Show the current view, from the cache when it has it, else read it in a worker.
+
+        ``fresh`` drops the cache first (after a change). A cached view older than
+        STALE_AFTER_S is shown at once and re-read behind it.
+        """
+        if fresh:
+            self.cache.clear()
+        key = (self.view, calendar_span(self.view, self.selected).start)
+        hit = self.cache.get(key)
+        if hit is not None:
+            self._loaded(hit[1], cache=False)
+            if time.monotonic() - hit[0] < STALE_AFTER_S:
+                return
         run_service(self, calendar_data, self.view, self.selected, self.hub_app.zone,
                     then=self._loaded)
 
     def action_reload(self) -> None:
         """Re-read the calendar from the database."""
-        self.reload()
+        self.reload(fresh=True)
 
-    def _loaded(self, data: CalendarData) -> None:
+    def _loaded(self, data: CalendarData, *, cache: bool = True) -> None:
+        if cache:
+            self.cache[(data.view, data.start)] = (time.monotonic(), data)
         if data.view != self.view or not data.start <= self.selected < data.end:
             return  # a stale answer for a view the person already left
         self.loaded = data
-        grid = self.grid
-        grid.data = data
+        self.grid.data = data
         self._show_selection()
+        if cache:
+            self._prefetch()
+
+    def _prefetch(self) -> None:
+        """Read the previous and next month (or week) into the cache, after the paint."""
+        view, anchor = self.view, self.selected
+        steps = [shift_month(anchor, s) for s in (1, -1)] if view == "month" else \
+            [anchor + timedelta(days=7 * s) for s in (1, -1)]
+        missing = [d for d in steps if (view, calendar_span(view, d).start) not in self.cache]
+
+        def keep(found: list[CalendarData]) -> None:
+            for data in found:
+                self.cache[(data.view, data.start)] = (time.monotonic(), data)
+
+        if missing:
+            run_service(self, _neighbours, view, missing, self.hub_app.zone, then=keep)
 
     def _show_selection(self) -> None:
         grid = self.grid
@@ -135,6 +211,10 @@ class CalendarScreen(Screen[None]):
 
     def on_month_grid_day_selected(self, event: MonthGrid.DaySelected) -> None:
         self.select_day(event.day)
+
+    def on_month_grid_post_dropped(self, event: MonthGrid.PostDropped) -> None:
+        self.select_day(event.source)
+        self._ask_move(event.post, event.at, Shift(days=(event.target - event.source).days))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_edit()
@@ -178,36 +258,59 @@ class CalendarScreen(Screen[None]):
 
     def action_move(self, days: int) -> None:
         """Ask, then move the highlighted post by ``days`` (keeping its time of day)."""
-        post = self.query_one(AgendaPanel).current_post
-        if post is None:
+        self._move_highlighted(Shift(days=days))
+
+    def action_move_time(self, minutes: int) -> None:
+        """Ask, then move the highlighted post ``minutes`` earlier or later the same way."""
+        self._move_highlighted(Shift(minutes=minutes))
+
+    def _move_highlighted(self, shift: Shift) -> None:
+        agenda = self.query_one(AgendaPanel)
+        post, entry = agenda.current_post, agenda.current_entry
+        if post is None or entry is None:
             self.notify("no post on this day to move", severity="warning")
             return
-        target = self.selected + timedelta(days=days)
+        self._ask_move(post, entry["at"], shift)
+
+    def _ask_move(self, post: str, at: str, shift: Shift) -> None:
+        """Confirm, then move ``post`` (shown at local ``at``) by ``shift``."""
+        old = datetime.fromisoformat(at)
+        new = old + timedelta(days=shift.days, minutes=shift.minutes)
+        question = (f"Move {post} ({shift.describe()}) from {old:%a %d %b %H:%M} "
+                    f"to {new:%a %d %b %Y %H:%M}?")
 
         def answered(yes: bool | None) -> None:
             if yes:
-                run_service(self, move_post, post, days, now=self.hub_app.now(),
-                            then=lambda move: self._moved(move, target))
+                run_service(self, move_post, post, shift.days, minutes=shift.minutes,
+                            now=self.hub_app.now(),
+                            then=lambda move: self._moved(move, new.date(), old.date()))
 
-        self.app.push_screen(ConfirmModal(f"Move {post} to {target:%a %d %b %Y}?"), answered)
+        self.app.push_screen(ConfirmModal(question), answered)
 
-    def _moved(self, move: Move, target: date) -> None:
-        self.last_move = move
+    def _moved(self, move: Move, target: date, source: date) -> None:
+        self.last_move, self.last_move_back = move, source
         self.notify(f"moved {move.post} to {target:%a %d %b}; press u to undo")
-        self.select_day(target)
-        self.reload()
+        self.selected = target
+        self._show_selection()
+        self.reload(fresh=True)
 
     def action_undo(self) -> None:
         """Undo the last move."""
-        move = self.last_move
-        if move is None:
+        move, back = self.last_move, self.last_move_back
+        if move is None or back is None:
             self.notify("nothing to undo", severity="warning")
             return
 
         def undone(_: None) -> None:
-            self.last_move = None
+            self.last_move = self.last_move_back = None
             self.notify(f"moved {move.post} back")
-            self.select_day(self.selected - timedelta(days=move.days))
-            self.reload()
+            self.selected = back
+            self._show_selection()
+            self.reload(fresh=True)
 
         run_service(self, undo_move, move, now=self.hub_app.now(), then=undone)
+
+
+def _neighbours(session: Session, org_id: int, view: View, anchors: list[date],
+                zone: str) -> list[CalendarData]:
+    return [calendar_data(session, org_id, view, a, zone) for a in anchors]

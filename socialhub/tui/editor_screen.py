@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from sqlalchemy.orm import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import (
@@ -17,14 +19,26 @@ from textual.widgets import (
     Header,
     Input,
     Label,
+    ProgressBar,
     SelectionList,
     Static,
     TabbedContent,
     TabPane,
     TextArea,
 )
+from textual.worker import Worker, get_current_worker
 
-from socialhub.services.tui_views import Draft, SaveMode, account_choices, load_draft, save_draft
+from socialhub.services.tui_views import (
+    Draft,
+    GenerationCancelled,
+    SaveMode,
+    Suggestion,
+    account_choices,
+    load_draft,
+    save_draft,
+    suggest_rewrite,
+    suggest_variants,
+)
 from socialhub.tui.background import run_service
 from socialhub.tui.target_tab import TargetTab
 
@@ -38,6 +52,12 @@ def _editor_data(session: Session, org_id: int,
     return account_choices(session, org_id), draft, status
 
 
+def _docs_commands() -> type[Provider]:
+    from socialhub.tui.docs_commands import DocsCommands
+
+    return DocsCommands
+
+
 class EditorScreen(Screen[dict[str, Any] | None]):
     """Write a new post or edit one; dismisses with the saved post's summary (or None)."""
 
@@ -45,8 +65,12 @@ class EditorScreen(Screen[dict[str, Any] | None]):
         Binding("ctrl+s", "save('draft')", "Save draft"),
         Binding("ctrl+t", "save('schedule')", "Schedule"),
         Binding("ctrl+p", "save('publish')", "Publish now"),
-        Binding("escape", "close", "Close"),
+        Binding("ctrl+g", "generate", "AI variants"),
+        Binding("ctrl+r", "rewrite", "AI rewrite"),
+        Binding("escape", "close", "Close/cancel"),
     ]
+
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {_docs_commands}
 
     def __init__(self, ref: str | None, *, day: date | None = None) -> None:
         super().__init__()
@@ -56,6 +80,7 @@ class EditorScreen(Screen[dict[str, Any] | None]):
         self.pane_ids: dict[str, str] = {}
         self.texts: dict[str, str] = {}  # the loaded draft's own text per target
         self.busy = False
+        self.ai_worker: Worker[None] | None = None
 
     @property
     def hub_app(self) -> SocialhubApp:
@@ -85,12 +110,24 @@ class EditorScreen(Screen[dict[str, Any] | None]):
                 with Horizontal(id="editor-buttons"):
                     yield Button("Draft ^s", id="save-draft")
                     yield Button("Schedule ^t", id="save-schedule", variant="primary")
+                with Horizontal(id="ai-row"):
+                    instruction = Input(placeholder="rewrite how? shorter, formal, emoji…",
+                                        id="instruction")
+                    instruction.cursor_blink = blink
+                    yield instruction
+                    yield Button("Variants ^g", id="ai-generate")
+                    yield Button("Rewrite ^r", id="ai-rewrite")
+                with Horizontal(id="ai-progress"):
+                    yield Static("", id="ai-status")
+                    yield ProgressBar(id="ai-bar", show_eta=False)
+                    yield Button("Cancel esc", id="ai-cancel", variant="warning")
             with TabbedContent(id="variants"):
                 yield TabPane("no target", Static("Pick a target account on the left."),
                               id="no-target")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#ai-progress").display = False
         self.query_one("#body", TextArea).focus()
         run_service(self, _editor_data, self.ref, then=self._fill)
 
@@ -144,7 +181,10 @@ class EditorScreen(Screen[dict[str, Any] | None]):
                 tab.body = event.text_area.text
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save("schedule" if event.button.id == "save-schedule" else "draft")
+        actions = {"ai-generate": self.action_generate, "ai-rewrite": self.action_rewrite,
+                   "ai-cancel": self.action_cancel_ai,
+                   "save-schedule": lambda: self.action_save("schedule")}
+        actions.get(event.button.id or "", lambda: self.action_save("draft"))()
 
     def draft(self) -> Draft:
         """What the form holds now."""
@@ -173,6 +213,125 @@ class EditorScreen(Screen[dict[str, Any] | None]):
         run_service(self, save_draft, self.draft(), existing=self.ref, mode=mode,
                     zone=self.hub_app.zone, now=self.hub_app.now(), then=saved, failed=failed)
 
+    def insert_into_body(self, text: str) -> None:
+        """Insert ``text`` at the body's cursor, spaced from its neighbours, and focus it."""
+        body = self.query_one("#body", TextArea)
+        row, col = body.cursor_location
+        line = body.document.get_line(row)
+        before = " " if col > 0 and not line[col - 1].isspace() else ""
+        after = " " if col < len(line) and not line[col].isspace() else ""
+        body.insert(before + text + after)
+        body.focus()
+
     def action_close(self) -> None:
-        """Close without saving."""
+        """Cancel a running AI request; otherwise close without saving."""
+        if self.ai_worker is not None:
+            self.action_cancel_ai()
+            return
         self.dismiss(None)
+
+    # AI: the run happens in a thread worker; its results arrive through
+    # call_from_thread and are dropped when the run was cancelled meanwhile.
+
+    def _start_ai(self, label: str, total: int, job: Callable[[Worker[None]], None]) -> None:
+        if self.ai_worker is not None:
+            self.notify("an AI request is already running (escape cancels it)",
+                        severity="warning")
+            return
+        self.query_one("#ai-status", Static).update(label)
+        self.query_one("#ai-bar", ProgressBar).update(total=total, progress=0)
+        self.query_one("#ai-progress").display = True
+
+        def run() -> None:
+            job(get_current_worker())
+
+        self.ai_worker = self.run_worker(run, thread=True, group="ai", exit_on_error=False)
+
+    def _ai_over(self, worker: Worker[None]) -> bool:
+        """Hide the progress if ``worker`` is still the current run; False if it is not."""
+        if worker is not self.ai_worker:
+            return False
+        self.ai_worker = None
+        if self.is_mounted:
+            self.query_one("#ai-progress").display = False
+        return True
+
+    def _ai_failed(self, worker: Worker[None], exc: BaseException) -> None:
+        if self._ai_over(worker):
+            self.hub_app.report(exc)
+
+    def action_generate(self) -> None:
+        """Write every target's text from the body with the AI (offline without a key)."""
+        tabs = {tab.ref: tab for tab in self.query(TargetTab)}
+        body = self.query_one("#body", TextArea).text
+        if not tabs:
+            self.notify("pick at least one target account to generate for", severity="warning")
+            return
+        app = self.hub_app
+
+        def arrived(worker: Worker[None], s: Suggestion) -> None:
+            if worker is self.ai_worker and s.target in tabs:
+                tabs[s.target].query_one(TextArea).text = s.text
+                self.query_one("#ai-bar", ProgressBar).advance(1)
+
+        def done(worker: Worker[None], found: list[Suggestion]) -> None:
+            if self._ai_over(worker):
+                provider = found[0].provider if found else "AI"
+                self.notify(f"{len(found)} variant(s) written by {provider}; edit or save them")
+
+        def job(worker: Worker[None]) -> None:
+            try:
+                found = suggest_variants(
+                    app.hub, body, list(tabs),
+                    on_suggestion=lambda s: app.call_from_thread(arrived, worker, s),
+                    cancelled=lambda: worker.is_cancelled,
+                    notify=lambda m: app.call_from_thread(app.notify, m))
+            except GenerationCancelled:
+                return
+            except Exception as exc:
+                app.call_from_thread(self._ai_failed, worker, exc)
+                return
+            app.call_from_thread(done, worker, found)
+
+        self._start_ai(f"Writing {len(tabs)} variant(s)…", len(tabs), job)
+
+    def action_rewrite(self) -> None:
+        """Rewrite the shown target's text by the instruction next to the button."""
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.active_pane
+        found = list(pane.query(TargetTab)) if pane is not None else []
+        if not found:
+            self.notify("pick a target account first: rewrite works on its tab",
+                        severity="warning")
+            return
+        tab = found[0]
+        text = tab.own_text or self.query_one("#body", TextArea).text
+        instruction = self.query_one("#instruction", Input).value
+        app = self.hub_app
+
+        def done(worker: Worker[None], s: Suggestion) -> None:
+            if self._ai_over(worker):
+                tab.query_one(TextArea).text = s.text
+                self.notify(f"rewritten for {tab.ref} by {s.provider}"
+                            + (f" ({'; '.join(s.notes)})" if s.notes else ""))
+
+        def job(worker: Worker[None]) -> None:
+            try:
+                s = suggest_rewrite(app.hub, text, tab.ref, instruction,
+                                    notify=lambda m: app.call_from_thread(app.notify, m))
+            except Exception as exc:
+                app.call_from_thread(self._ai_failed, worker, exc)
+                return
+            if not worker.is_cancelled:
+                app.call_from_thread(done, worker, s)
+
+        self._start_ai(f"Rewriting for {tab.ref}…", 1, job)
+
+    def action_cancel_ai(self) -> None:
+        """Stop the running AI request; what it wrote so far stays, nothing more arrives."""
+        worker = self.ai_worker
+        if worker is None:
+            return
+        worker.cancel()
+        self._ai_over(worker)
+        self.notify("AI request cancelled")

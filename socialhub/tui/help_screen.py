@@ -14,6 +14,9 @@ from textual.widgets import Static
 EXTRA = [
     ("arrows / h j k l", "move the selected day (calendar)"),
     ("shift+arrows", "move the highlighted post a day / a week, after a confirmation"),
+    ("- + , .", "move it an hour / a quarter hour earlier or later (same confirmation, u undoes)"),
+    ("mouse drag", "drag a post from its day to another day (same confirmation)"),
+    ("ctrl+o (editor)", "command palette: search the docs, insert a link or a quote"),
     ("tab", "go to the agenda to pick another post of the day"),
     ("enter", "edit the highlighted agenda post"),
 ]
@@ -38,7 +41,9 @@ class HelpScreen(ModalScreen[None]):
             if not isinstance(b, Binding) or b.key in seen:
                 continue
             seen.add(b.key)
-            table.add_row(self.app.get_key_display(b), b.description)
+            keys = " ".join(self.app.get_key_display(Binding(k.strip(), b.action))
+                            for k in b.key.split(","))
+            table.add_row(keys, b.description)
         if type(self.under).__name__ == "CalendarScreen":
             for key, text in EXTRA:
                 table.add_row(key, text)

@@ -55,9 +55,24 @@ class MonthGrid(Widget, can_focus=True):
             super().__init__()
             self.day = day
 
+    class PostDropped(Message):
+        """A post was dragged with the mouse from one day to another."""
+
+        def __init__(self, post: str, at: str, source: date, target: date) -> None:
+            super().__init__()
+            self.post, self.at, self.source, self.target = post, at, source, target
+
     data: reactive[CalendarData | None] = reactive(None)
     selected: reactive[date] = reactive(date(2000, 1, 1))
     today: reactive[date] = reactive(date(2000, 1, 1))
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        #: Per painted day, the entry shown on each line of its cell (None: no post there).
+        self._lines: dict[date, list[dict[str, Any] | None]] = {}
+        self._dragging: tuple[dict[str, Any], date] | None = None
+        self._styles: dict[str, Style] = {}
+        self._dropped = False  # the click that ends a drag selects nothing
 
     def first_day(self) -> date:
         """The Monday at the top-left of the grid."""
@@ -79,12 +94,45 @@ class MonthGrid(Widget, can_focus=True):
         self.selected = day
         self.post_message(self.DaySelected(day))
 
-    def on_click(self, event: events.Click) -> None:
+    def _at(self, x: int, y: int) -> tuple[date, int] | None:
+        """The day under (x, y) and the line inside its cell (0 = the day's number)."""
         col_w = max(1, self.size.width // 7)
         row_h = self._row_height()
-        row, col = (event.y - 1) // row_h, min(event.x // col_w, 6)
-        if event.y >= 1 and 0 <= row < self.weeks():
-            self.select(self.first_day() + timedelta(days=row * 7 + col))
+        row, col = (y - 1) // row_h, min(x // col_w, 6)
+        if y < 1 or not 0 <= row < self.weeks():
+            return None
+        return self.first_day() + timedelta(days=row * 7 + col), (y - 1) % row_h
+
+    def on_click(self, event: events.Click) -> None:
+        spot, dropped, self._dropped = self._at(event.x, event.y), self._dropped, False
+        if spot is not None and not dropped:
+            self.select(spot[0])
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        # A press on a post's line starts a drag; releasing on another day drops it there.
+        spot = self._at(event.x, event.y)
+        self._dragging = None
+        if spot is None:
+            return
+        day, line = spot
+        lines = self._lines.get(day, [])
+        entry = lines[line] if 0 <= line < len(lines) else None
+        if entry is not None and entry["kind"] == "post":
+            self._dragging = (entry, day)
+            self.capture_mouse()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        drag, self._dragging = self._dragging, None
+        self.release_mouse()
+        if drag is None:
+            return
+        spot = self._at(event.x, event.y)
+        entry, source = drag
+        if spot is None or spot[0] == source:
+            self.select(source)
+            return
+        self._dropped = True
+        self.post_message(self.PostDropped(entry["post"], entry["at"], source, spot[0]))
 
     def _row_height(self) -> int:
         return max(2, (self.size.height - 1) // self.weeks())
@@ -111,8 +159,12 @@ class MonthGrid(Widget, can_focus=True):
         col_w = max(1, width // 7)
         row_h = self._row_height()
         out = Text(no_wrap=True, overflow="crop")
+        self._styles = {name: self._style(name) for name in (
+            "header", "day", "other", "today", "selected", "draft", "scheduled", "published",
+            "failed", "unconfirmed", "free", "more")}
+        self._lines = {}
         header = "".join(name[: col_w - 1].ljust(col_w) for name in WEEKDAY_NAMES)
-        out.append(header.ljust(width) + "\n", self._style("header"))
+        out.append(header.ljust(width) + "\n", self._styles["header"])
         days = self.data.days if self.data else {}
         first = self.first_day()
         for row in range(self.weeks()):
@@ -131,28 +183,33 @@ class MonthGrid(Widget, can_focus=True):
 
     def _cell(self, day: date, entries: list[dict[str, Any]], width: int,
               height: int) -> list[tuple[str, Style]]:
+        styles = self._styles
         kind = "day" if day.month == self.selected.month or self.data is None or \
             self.data.view == "week" else "other"
-        style = self._style(kind)
+        style = styles[kind]
         if day == self.today:
-            style += self._style("today")
+            style += styles["today"]
         if day == self.selected:
-            style += self._style("selected")
+            style += styles["selected"]
         posts = sum(1 for e in entries if e["kind"] == "post")
         count = f"{posts}" if posts else ""
         head = f"{day.day:>2}{'*' if day == self.today else ' '}"
         lines = [(head + count.rjust(max(0, width - len(head))), style)]
+        shown: list[dict[str, Any] | None] = [None]
         room = height - 1
-        blocks = [[(line, self._style(status_class(e["status"])))
-                   for line in self.entry_lines(e, width)] for e in entries]
         used = 0
-        for i, block in enumerate(blocks):
-            rest = len(blocks) - i - 1
+        # Only the entries that fit are laid out: a busy day may hold a hundred.
+        for i, e in enumerate(entries):
+            block = self.entry_lines(e, width)
+            rest = len(entries) - i - 1
             if used + len(block) > room - (1 if rest else 0):
-                lines.append((f"+{len(blocks) - i} more", self._style("more")))
+                lines.append((f"+{len(entries) - i} more", styles["more"]))
                 break
-            lines.extend(block)
+            entry_style = styles[status_class(e["status"])]
+            lines.extend((line, entry_style) for line in block)
+            shown.extend([e] * len(block))
             used += len(block)
+        self._lines[day] = shown
         lines += [("", Style())] * (height - len(lines))
         return lines[:height]
 

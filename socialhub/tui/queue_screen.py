@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 
 from socialhub.core.when import load_zone
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 COLOURS = {"published": "green3", "dead": "red1", "unconfirmed": "orange1",
            "retry_scheduled": "orange1", "canceled": "grey50", "publishing": "magenta",
            "claimed": "magenta"}
+
+
+COLUMNS = (("id", 4), ("post", 14), ("account", 28), ("status", 15), ("tries", 5),
+           ("next attempt", 16), ("last error", 22))
 
 
 class QueueScreen(Screen[None]):
@@ -40,6 +45,8 @@ class QueueScreen(Screen[None]):
         super().__init__()
         self.show_all = False
         self.rows: list[dict[str, Any]] = []
+        self.ticker: Timer | None = None
+        self.reading = False  # a read is under way: the timer skips a beat rather than pile up
 
     @property
     def hub_app(self) -> SocialhubApp:
@@ -50,17 +57,38 @@ class QueueScreen(Screen[None]):
         yield Header()
         yield Static("", id="queue-title")
         table: DataTable[Any] = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns("id", "post", "account", "status", "tries", "next attempt",
-                          "last error")
+        # Fixed widths: auto-width columns are measured on the table's idle, and a
+        # screenshot (or a person) could catch the rows drawn at the headers' widths.
+        for label, width in COLUMNS:
+            table.add_column(label, width=width)
         yield table
         yield Footer()
 
     def on_screen_resume(self) -> None:
         self.action_reload()
+        every = self.hub_app.refresh_every
+        if every and self.ticker is None:
+            # While the queue is visible it follows the daemon: a re-read through the
+            # service every few seconds (stopped when another screen is shown).
+            self.ticker = self.set_interval(every, self._tick)
+
+    def on_screen_suspend(self) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
+
+    def _tick(self) -> None:
+        if not self.reading and not self.app.screen.is_modal:
+            self.action_reload()
 
     def action_reload(self) -> None:
         """Re-read the queue."""
-        run_service(self, queue_rows, show_all=self.show_all, then=self._show)
+        self.reading = True
+
+        def failed() -> None:
+            self.reading = False
+
+        run_service(self, queue_rows, show_all=self.show_all, then=self._show, failed=failed)
 
     def _when(self, value: datetime | None) -> str:
         if value is None:
@@ -68,19 +96,29 @@ class QueueScreen(Screen[None]):
         return value.astimezone(load_zone(self.hub_app.zone)).strftime("%Y-%m-%d %H:%M")
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows
+        self.reading = False
         what = "all deliveries" if self.show_all else "open deliveries"
         self.query_one("#queue-title", Static).update(
             f"Queue: {len(rows)} {what} · times in {self.hub_app.zone}")
         table = self.query_one(DataTable)
+        if self.screen.focused is not table:
+            table.focus()  # the same widget has focus however fast the rows arrived
+        if rows == self.rows and table.row_count == len(rows):
+            return  # nothing changed: no repaint, the cursor stays put
+        # Keep the cursor on the same delivery across a refresh.
+        keep = self.rows[table.cursor_row]["id"] if self.rows and \
+            0 <= table.cursor_row < len(self.rows) else None
+        self.rows = rows
         table.clear()
-        table.focus()  # the same widget has focus however fast the rows arrived
         for r in rows:
             error = r["waiting_for"] or (r["last_error"] or "")
             table.add_row(str(r["id"]), r["post"], r["account"],
                           Text(r["status"], style=COLOURS.get(r["status"], "dodger_blue1")),
                           str(r["attempts"]), self._when(r["next_attempt_at"]),
                           " ".join(error.split())[:60], key=str(r["id"]))
+        ids = [r["id"] for r in rows]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep), animate=False)
 
     def _current(self) -> dict[str, Any] | None:
         table = self.query_one(DataTable)
