@@ -76,10 +76,14 @@ class Harness:
                 setattr(self.adapter, pause, 0.01)
         # Platforms that refuse text-only posts get the fake's sample media every time.
         self.base_media = [] if self.caps.text_only else fake.sample_media()
+        # A fake may ask for publish options (tests.fakes.contract.ContractOptions).
+        options = getattr(fake, "contract_options", None)
+        self.options: dict[str, Any] = dict(options()) if callable(options) else {}
 
     def request(self, *parts: str, **changes: Any) -> PublishRequest:
         key = f"contract-{next(_marker)}"
         changes.setdefault("media", self.base_media)
+        changes["options"] = {**self.options, **changes.get("options", {})}
         return PublishRequest(idempotency_key=key, parts=list(parts), **changes)
 
     def publish(self, request: PublishRequest) -> Any:

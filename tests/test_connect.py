@@ -266,7 +266,7 @@ def test_reconnect_without_refresh_token_keeps_the_valid_one(home: Any) -> None:
 
 
 def _x_browser(fake: Any) -> Callable[[str], bool]:
-    """The X fake has no consent page: approve as the user would, then redirect."""
+    """Approve through the X fake's consent page, or (if it refuses) as the user would."""
     def open_(url: str) -> bool:
         answer = httpx.get(url, follow_redirects=True, timeout=5)
         if answer.is_success:
@@ -346,5 +346,47 @@ def test_every_oauth_platform_connects_against_its_fake(
         data = r.json()
         assert data["created"] and data["connected"] and data["status"] == "active"
         assert data["scopes"], "scopes are recorded"
+    finally:
+        fake.stop()
+
+
+@pytest.mark.parametrize(("platform", "encoding"), [("tiktok", "base64url"),
+                                                    ("youtube", "hex"), ("x", "hex")])
+def test_a_fake_refuses_a_verifier_that_does_not_match_its_challenge(
+        platform: str, encoding: str) -> None:
+    """The fakes check PKCE for real, so the connect test above proves the encoding."""
+    from dataclasses import replace
+
+    from socialhub.errors import AuthError
+    from socialhub.platforms import oauth
+    from socialhub.platforms.registry import adapter_class
+
+    module = pytest.importorskip(f"tests.fakes.{platform}")
+    fake = module.start_fake()
+    try:
+        _, _, app = fake.account()
+        spec = adapter_class(platform).oauth_spec(fake.url)
+        assert spec is not None and spec.pkce
+        wrong = replace(spec, pkce_challenge_encoding=encoding)
+        with pytest.raises(AuthError, match="refused the login"):
+            oauth.run_authorization(wrong, app, platform=platform, port=0, timeout_s=3,
+                                    open_browser=follow)
+    finally:
+        fake.stop()
+
+
+def test_reddit_token_request_carries_the_unique_user_agent() -> None:
+    from socialhub.platforms import oauth
+    from socialhub.platforms.reddit import RedditAdapter
+    from tests.fakes.reddit import start_fake
+
+    fake = start_fake()
+    try:
+        flow = oauth.run_authorization(RedditAdapter.oauth_spec(fake.url), fake.app(),
+                                       platform="reddit", port=0, timeout_s=3,
+                                       open_browser=follow)
+        assert flow.token_response["refresh_token"]
+        [token_call] = [r for r in fake.requests if r["path"] == "/api/v1/access_token"]
+        assert token_call["user_agent"].startswith(f"python:socialhub.{fake.app().client_id}:v")
     finally:
         fake.stop()

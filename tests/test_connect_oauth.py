@@ -110,7 +110,8 @@ class _TokenEndpoint(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
         form = {k: v[-1] for k, v in parse_qs(raw).items()}
         self.server.seen.append({"form": form,  # type: ignore[attr-defined]
-                                 "auth": self.headers.get("Authorization")})
+                                 "auth": self.headers.get("Authorization"),
+                                 "user_agent": self.headers.get("User-Agent")})
         if form.get("code") == "bad":
             status, body = 400, {"error": "invalid_grant", "error_description": "expired code"}
         else:
@@ -168,3 +169,37 @@ def test_flow_without_client_id_names_the_config_key() -> None:
     with pytest.raises(ConfigError) as caught:
         oauth.run_authorization(SPEC, AppCredentials(), platform="x", port=0)
     assert "platforms.x.client_id" in (caught.value.hint or "")
+
+
+def test_hex_challenge_is_the_sha256_of_the_verifier_in_hex() -> None:
+    # TikTok's desktop Login Kit: SHA-256 of the verifier, lowercase hex (64 characters).
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    hexed = oauth.challenge_for(verifier, "hex")
+    assert hexed == base64.urlsafe_b64decode(
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM=").hex()
+    assert oauth.challenge_for(verifier, "base64url") == oauth.challenge_s256(verifier)
+    with pytest.raises(ValueError):
+        oauth.challenge_for(verifier, "plain")
+
+
+def test_authorize_url_names_the_client_id_as_the_spec_says() -> None:
+    spec = OAuthSpec(authorize_url="https://example.test/authorize",
+                     token_url="https://example.test/token", scopes=("a",),
+                     client_id_param="client_key")
+    url = oauth.authorize_url(spec, client_id="ck", redirect_uri="http://127.0.0.1:1/callback",
+                              state="s", code_challenge="c")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    assert query["client_key"] == "ck" and "client_id" not in query
+
+
+def test_code_exchange_sends_the_spec_client_id_param_and_token_headers(
+        token_server: tuple[str, list[dict[str, Any]]]) -> None:
+    url, seen = token_server
+    spec = OAuthSpec(authorize_url="http://unused", token_url=url, scopes=(),
+                     client_auth="body", client_id_param="client_key",
+                     token_headers={"User-Agent": "python:app.{client_id}:v1"})
+    oauth.exchange_code(spec, code="c", redirect_uri="r", verifier="v" * 43,
+                        app=AppCredentials("ck", "csecret"))
+    [request] = seen
+    assert request["form"]["client_key"] == "ck" and "client_id" not in request["form"]
+    assert request["user_agent"] == "python:app.ck:v1"

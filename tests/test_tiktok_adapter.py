@@ -163,6 +163,33 @@ def test_an_outage_after_the_last_chunk_is_an_unknown_outcome_never_a_retry(
     assert found.remote_id == post["id"]
 
 
+def test_an_unconfirmed_private_post_is_a_final_lookup_error_never_a_resend(
+        fake: FakeTikTok, adapter: TikTokAdapter, video: MediaItem) -> None:
+    # No privacy option: publish picks SELF_ONLY from creator_info, and so must the look-up.
+    fake.fail_next(500, after_create=True)
+    request = _request(video, "Private outage")
+    with pytest.raises(OutcomeUnknownError):
+        adapter.publish(request, lambda p: None)
+    [post] = fake.posts()
+    assert post["privacy"] == "SELF_ONLY"  # TikTok did publish it, privately
+    with pytest.raises(InvalidContentError) as caught:
+        adapter.find_by_idempotency_key(request)
+    assert not caught.value.retryable
+    assert "SELF_ONLY" in str(caught.value) and "check the TikTok app" in str(caught.value)
+    assert "PUBLIC_TO_EVERYONE" in (caught.value.hint or "")
+    assert len(fake.posts()) == 1
+    assert len(_bodies(fake, "/v2/post/publish/video/init/")) == 1  # nothing was resent
+
+
+def test_lookup_without_a_privacy_option_follows_the_creators_only_level(
+        fake: FakeTikTok, adapter: TikTokAdapter, video: MediaItem) -> None:
+    fake.privacy_options = ["PUBLIC_TO_EVERYONE"]  # no SELF_ONLY: publish posts publicly
+    request = _request(video, "Only public allowed")
+    result = adapter.publish(request, lambda p: None)
+    [found] = adapter.find_by_idempotency_key(request) or []
+    assert found.remote_id == result.remote_id
+
+
 def test_a_pull_from_url_post_and_a_5xx_on_it_is_an_unknown_outcome(
         fake: FakeTikTok, adapter: TikTokAdapter) -> None:
     remote = MediaItem(url="https://media.example.com/v.mp4", mime="video/mp4")

@@ -237,7 +237,8 @@ def test_connecting_reads_the_user_and_the_token_lifetime(fake: FakeX) -> None:
 
     code = fake.add_code(user.id)
     answer = httpx.post(spec.token_url, data={"grant_type": "authorization_code", "code": code,
-                                              "code_verifier": "v" * 43, "client_id": "c"}).json()
+                                              "code_verifier": "v" * 43,
+                                              "client_id": fake.CLIENT_ID}).json()
     profile, tokens = XAdapter.finish_connect(answer, app=fake.account()[2], base_url=fake.url)
     assert (profile.handle, profile.external_id, profile.display_name) == (
         "@brand", user.id, "Brand")

@@ -35,10 +35,6 @@ DEFAULT_PORT = 8765
 CALLBACK_PATH = "/callback"
 DEFAULT_TIMEOUT_S = 300.0
 
-# Where a platform names the client id differently. A field on OAuthSpec would be
-# cleaner; until base.py has one, the few exceptions are listed here.
-CLIENT_ID_PARAMS = {"tiktok": "client_key"}
-
 Notify = Callable[[str], None]
 OpenBrowser = Callable[[str], Any]
 
@@ -54,6 +50,22 @@ def challenge_s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def challenge_for(verifier: str, encoding: str = "base64url") -> str:
+    """The S256 challenge in the encoding the platform expects.
+
+    ``"base64url"`` is RFC 7636's; ``"hex"`` is lowercase hex SHA-256, which
+    TikTok's desktop Login Kit wants instead.
+
+    Raises:
+        ValueError: an encoding no platform uses.
+    """
+    if encoding == "base64url":
+        return challenge_s256(verifier)
+    if encoding == "hex":
+        return hashlib.sha256(verifier.encode("ascii")).hexdigest()
+    raise ValueError(f"unknown PKCE challenge encoding {encoding!r}")
+
+
 def new_state() -> str:
     """An unguessable ``state`` value binding the redirect to this flow (CSRF defence)."""
     return secrets.token_urlsafe(24)
@@ -66,11 +78,14 @@ def redirect_uri_for(port: int) -> str:
 
 def authorize_url(spec: OAuthSpec, *, client_id: str, redirect_uri: str, state: str,
                   code_challenge: str | None = None,
-                  scopes: tuple[str, ...] | list[str] | None = None,
-                  client_id_param: str = "client_id") -> str:
-    """The URL the user opens to approve access (with PKCE when the spec asks for it)."""
+                  scopes: tuple[str, ...] | list[str] | None = None) -> str:
+    """The URL the user opens to approve access (with PKCE when the spec asks for it).
+
+    The client id goes under ``spec.client_id_param`` (TikTok: ``client_key``).
+    """
     params: dict[str, str] = {
-        "response_type": "code", client_id_param: client_id, "redirect_uri": redirect_uri,
+        "response_type": "code", spec.client_id_param: client_id,
+        "redirect_uri": redirect_uri,
         "scope": spec.scope_separator.join(scopes if scopes is not None else spec.scopes),
         "state": state,
     }
@@ -226,7 +241,10 @@ def exchange_code(spec: OAuthSpec, *, code: str, redirect_uri: str, verifier: st
 
     The client authenticates with HTTP Basic (``client_auth="basic"``, the
     client id is also sent in the body, as public-client platforms require) or
-    with ``client_id``/``client_secret`` form fields (``"body"``).
+    with ``client_id``/``client_secret`` form fields (``"body"``); the client id's
+    form field is ``spec.client_id_param``. ``spec.token_headers`` are sent too
+    (Reddit's unique User-Agent); ``{client_id}`` in a header value is replaced
+    by the app's client id (never the secret).
 
     Raises:
         AuthError: the endpoint refused the code or the client.
@@ -234,7 +252,7 @@ def exchange_code(spec: OAuthSpec, *, code: str, redirect_uri: str, verifier: st
     """
     form: dict[str, str] = {"grant_type": "authorization_code", "code": code,
                             "redirect_uri": redirect_uri,
-                            CLIENT_ID_PARAMS.get(platform, "client_id"): app.client_id or ""}
+                            spec.client_id_param: app.client_id or ""}
     if spec.pkce and verifier:
         form["code_verifier"] = verifier
     auth: httpx.BasicAuth | None = None
@@ -246,7 +264,7 @@ def exchange_code(spec: OAuthSpec, *, code: str, redirect_uri: str, verifier: st
     try:
         with httpx.Client(timeout=timeout_s, follow_redirects=False, auth=auth) as client:
             response = client.post(spec.token_url, data=form,
-                                   headers={"Accept": "application/json"})
+                                   headers=_token_headers(spec, app))
     except httpx.HTTPError as exc:
         raise PlatformError(f"{platform}: cannot reach the token endpoint "
                             f"{spec.token_url}: {type(exc).__name__}") from None
@@ -267,6 +285,13 @@ def exchange_code(spec: OAuthSpec, *, code: str, redirect_uri: str, verifier: st
         raise PlatformError(f"{platform}: the token endpoint answered without an access "
                             "token; nothing was stored")
     return data
+
+
+def _token_headers(spec: OAuthSpec, app: AppCredentials) -> dict[str, str]:
+    headers = {"Accept": "application/json"}
+    for name, value in spec.token_headers.items():
+        headers[name] = value.replace("{client_id}", app.client_id or "")
+    return headers
 
 
 def _error_of(data: Any) -> tuple[str | None, str | None]:
@@ -321,15 +346,13 @@ def run_authorization(spec: OAuthSpec, app: AppCredentials, *, platform: str,
     chosen = list(scopes) if scopes else list(spec.scopes)
     verifier = new_verifier() if spec.pkce else None
     state = new_state()
-    challenge = challenge_s256(verifier) if verifier else None
-    id_param = CLIENT_ID_PARAMS.get(platform, "client_id")
+    challenge = challenge_for(verifier, spec.pkce_challenge_encoding) if verifier else None
     if no_browser:
         if listener is not None:
             listener.close()
         redirect_uri = redirect_uri_for(port or DEFAULT_PORT)
         url = authorize_url(spec, client_id=app.client_id, redirect_uri=redirect_uri,
-                            state=state, code_challenge=challenge, scopes=chosen,
-                            client_id_param=id_param)
+                            state=state, code_challenge=challenge, scopes=chosen)
         say(f"Open this URL in a browser, approve, then paste the address the browser "
             f"ends on (it starts with {redirect_uri}):\n{url}")
         if read_redirect is None:
@@ -341,8 +364,7 @@ def run_authorization(spec: OAuthSpec, app: AppCredentials, *, platform: str,
         try:
             redirect_uri = active.redirect_uri
             url = authorize_url(spec, client_id=app.client_id, redirect_uri=redirect_uri,
-                                state=state, code_challenge=challenge, scopes=chosen,
-                                client_id_param=id_param)
+                                state=state, code_challenge=challenge, scopes=chosen)
             say(f"Opening the browser to authorize socialhub on {platform}; if it does not "
                 f"open, visit:\n{url}")
             if open_browser is not None:

@@ -142,12 +142,16 @@ class RedditAdapter(PlatformAdapter):
     # -- OAuth ----------------------------------------------------------------
     @classmethod
     def oauth_spec(cls, base_url: str | None = None) -> OAuthSpec:
-        """Reddit's code flow: ``duration=permanent`` for a refresh token, Basic client auth."""
+        """Reddit's code flow: ``duration=permanent`` for a refresh token, Basic client auth,
+        and the unique User-Agent on the token request too (Reddit throttles generic ones;
+        ``{client_id}`` is filled in by the OAuth helper)."""
         www = base_url.rstrip("/") if base_url else WWW_URL
         return OAuthSpec(authorize_url=f"{www}/api/v1/authorize",
                          token_url=f"{www}/api/v1/access_token", scopes=SCOPES,
                          pkce=False, client_auth="basic",
-                         extra_authorize_params={"duration": "permanent"})
+                         extra_authorize_params={"duration": "permanent"},
+                         token_headers={"User-Agent": user_agent(
+                             AppCredentials(client_id="{client_id}"), None)})
 
     @classmethod
     def finish_connect(cls, token_response: dict[str, Any], *, app: AppCredentials,

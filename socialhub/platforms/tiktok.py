@@ -142,12 +142,15 @@ class TikTokAdapter(PlatformAdapter):
     # -- connecting ---------------------------------------------------------
     @classmethod
     def oauth_spec(cls, base_url: str | None = None) -> OAuthSpec:
-        """TikTok Login Kit v2: comma-separated scopes, client credentials in the form body."""
+        """TikTok Login Kit v2 for desktop: ``client_key`` (not ``client_id``),
+        comma-separated scopes, client credentials in the form body, and a PKCE
+        challenge that is the SHA-256 of the verifier in hex (not base64url)."""
         base = base_url.rstrip("/") if base_url else None
         return OAuthSpec(
             authorize_url=f"{base}/v2/auth/authorize/" if base else AUTHORIZE_URL,
             token_url=f"{base or API_BASE}/v2/oauth/token/", scopes=SCOPES,
-            scope_separator=",", pkce=True, client_auth="body")
+            scope_separator=",", pkce=True, client_auth="body",
+            client_id_param="client_key", pkce_challenge_encoding="hex")
 
     @classmethod
     def finish_connect(cls, token_response: dict[str, Any], *, app: AppCredentials,
@@ -178,12 +181,18 @@ class TikTokAdapter(PlatformAdapter):
         """The creator's posting options now (privacy levels, longest video, switches)."""
         return self._call("POST", "/v2/post/publish/creator_info/query/", json={})
 
+    @staticmethod
+    def _privacy(request: PublishRequest, creator: dict[str, Any]) -> str:
+        """The privacy level a post goes out with: the option, else SELF_ONLY if offered."""
+        allowed = [str(p) for p in creator.get("privacy_level_options") or []]
+        wanted = request.options.get("privacy_level")
+        return str(wanted) if wanted else ("SELF_ONLY" if "SELF_ONLY" in allowed
+                                           else (allowed or ["SELF_ONLY"])[0])
+
     def _post_info(self, request: PublishRequest, creator: dict[str, Any],
                    *, photo: bool) -> dict[str, Any]:
         allowed = [str(p) for p in creator.get("privacy_level_options") or []]
-        wanted = request.options.get("privacy_level")
-        privacy = str(wanted) if wanted else ("SELF_ONLY" if "SELF_ONLY" in allowed
-                                              else (allowed or ["SELF_ONLY"])[0])
+        privacy = self._privacy(request, creator)
         if privacy not in allowed:
             raise InvalidContentError(f"tiktok: privacy {privacy} is not offered to this "
                                       f"creator; choose one of {', '.join(allowed) or 'none'}")
@@ -377,17 +386,25 @@ class TikTokAdapter(PlatformAdapter):
     def find_by_idempotency_key(self, request: PublishRequest) -> list[PublishedPart] | None:
         """Find an unconfirmed post among the creator's recent public videos by caption.
 
-        TikTok lists only public videos (``video.list``): a private post cannot be
-        found, so the look-up refuses rather than risk a duplicate.
+        TikTok lists only public videos (``video.list``): a post with any other
+        privacy level (SELF_ONLY, the default and all an unaudited app may post)
+        cannot be found, so the look-up refuses rather than risk a duplicate.
+        Without a ``privacy_level`` option the level is the one ``publish`` would
+        have chosen from ``creator_info``.
 
         Raises:
-            InvalidContentError: the post was not public; a person must check the app.
+            InvalidContentError: the post was not public; a person must check the
+                app (never retried: no look-up can ever succeed for it).
         """
-        privacy = request.options.get("privacy_level", "SELF_ONLY")
+        privacy = request.options.get("privacy_level") or self._privacy(
+            request, self.creator_info())
         if privacy != "PUBLIC_TO_EVERYONE":
             raise InvalidContentError(
-                f"tiktok: a {privacy} post cannot be looked up through the API; check the "
-                "TikTok app and retry the delivery only if the post is missing")
+                f"tiktok: a {privacy} post cannot be looked up through the API (TikTok lists "
+                "only public videos); check the TikTok app and retry the delivery only if "
+                "the post is missing", code="lookup_unavailable_for_private_posts",
+                hint="post with privacy_level=PUBLIC_TO_EVERYONE to let socialhub "
+                     "reconcile unconfirmed sends itself")
         data = self._call("POST", "/v2/video/list/", scope="video.list",
                           params={"fields": "id,title,create_time,share_url"},
                           json={"max_count": 20})

@@ -48,3 +48,18 @@ class FakePlatform(Protocol):
 
     def stop(self) -> None:
         """Shut the server down."""
+
+
+class ContractOptions(Protocol):
+    """Optional for a fake: the publish options the shared scenarios should send.
+
+    ``tests/test_adapter_contract.py`` calls ``contract_options()`` when a fake has it
+    (``{}`` otherwise) and puts the result in every ``PublishRequest.options``. Use it
+    only where a platform's default options would make a scenario untestable for a
+    documented reason — e.g. TikTok lists only public videos, so the look-up
+    scenario publishes with ``{"privacy_level": "PUBLIC_TO_EVERYONE"}`` and the
+    private case is covered by TikTok's own tests.
+    """
+
+    def contract_options(self) -> dict[str, Any]:
+        """Publish options for every request the contract scenarios make."""

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
+from tests.fakes.consent import Consent
 from tests.fakes.x import JsonFakeServer, PNG_1x1, Reply, Request
 
 RESERVED = set("\\|{}@[]()<>#*_~")
@@ -99,6 +100,7 @@ class FakeLinkedIn(JsonFakeServer):
         self.quota_left: int | None = None  # None: unlimited; 0: the daily quota is spent
         self.quota_spent_next = 0
         self._ids = itertools.count(7_100_000_000_000_000_001)
+        self.consent = Consent(self.CLIENT_ID)  # LinkedIn's 3-legged flow has no PKCE
 
     # -- control ------------------------------------------------------------
     def add_member(self, name: str = "Jane Doe", *, scopes: list[str] | None = None,
@@ -171,6 +173,8 @@ class FakeLinkedIn(JsonFakeServer):
     def _route(self, request: Request) -> Reply:
         if request.path == "/oauth/v2/accessToken" and request.method == "POST":
             return self._token(request)
+        if request.path == "/oauth/v2/authorization" and request.method == "GET":
+            return self._authorize(request)
         if request.path.startswith("/rest/"):
             if not re.fullmatch(r"\d{6}", request.headers.get("linkedin-version", "")):
                 return error(400, "VERSION_MISSING", "A version must be present. Please "
@@ -207,6 +211,18 @@ class FakeLinkedIn(JsonFakeServer):
                 return handler(request, grant, *(unquote(g) for g in match.groups()))
         return error(404, "NOT_FOUND", "Not Found", 0)
 
+    def _authorize(self, request: Request) -> Reply:
+        """The consent page, approving at once as the first member (made if there is none)."""
+        query = request.query
+        refused = self.consent.refuse(query)
+        if refused:
+            return error(400, "INVALID_REQUEST", refused)
+        member = next(iter(self.members.values()), None) or self.add_member()[0]
+        code = self.add_code(member.id)
+        if query.get("scope"):
+            self.codes[code].scopes = query["scope"].split()
+        return Reply(302, headers={"Location": self.consent.approve(query, code)})
+
     def _token(self, request: Request) -> Reply:
         form = request.params
         if (form.get("client_id"), form.get("client_secret")) != (self.CLIENT_ID,
@@ -214,7 +230,9 @@ class FakeLinkedIn(JsonFakeServer):
             return Reply(401, {"error": "invalid_client", "error_description": "Client "
                                "authentication failed"})
         if form.get("grant_type") == "authorization_code":
-            grant = self.codes.pop(str(form.get("code")), None)
+            code = str(form.get("code"))
+            grant = None if self.consent.redeem(code, form) else self.codes.get(code)
+            self.codes.pop(code, None)
         elif form.get("grant_type") == "refresh_token":
             grant = self.refresh_tokens.get(str(form.get("refresh_token")))
         else:

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
+from tests.fakes.consent import Consent
 
 CLIENT_ID, CLIENT_SECRET = "1234567890", "fake-meta-app-secret"
 LONG_LIVED_S = 60 * 86_400
@@ -108,6 +109,7 @@ class FakeMeta:
         self.app_usage_only = False
         self.lock = threading.RLock()
         self._ids = itertools.count(17_841_400_000_000_001)
+        self.consent = Consent(CLIENT_ID)  # Meta's code flows take no PKCE
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self  # type: ignore[attr-defined]
@@ -175,10 +177,18 @@ class FakeMeta:
                           alt_text="A red bicycle against a wall")]
 
     def posts(self) -> list[dict[str, Any]]:
+        """Live posts, oldest first; each media item keeps the parameters it was created
+        with and adds ``alt``: the alt text under the platform's own parameter name
+        (``alt_text`` on Threads/Instagram containers, ``alt_text_custom`` on Page photos)."""
         with self.lock:
             return [{"id": p.id, "text": p.text, "reply_to": p.reply_to, "kind": p.kind,
-                     "media_type": p.media_type, "media": p.media, "link": p.link}
+                     "media_type": p.media_type, "media": [self._media_view(m) for m in p.media],
+                     "link": p.link}
                     for p in self.posts_by_id.values() if not p.deleted]
+
+    def _media_view(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = "alt_text_custom" if self.platform == "facebook" else "alt_text"
+        return {**params, "alt": params.get(name) or None}
 
     def fail_next(self, status: int, *, after_create: bool = False) -> None:
         with self.lock:
@@ -370,6 +380,8 @@ class _Handler(BaseHTTPRequestHandler):
             if path.startswith("/media/"):
                 return self._send(200, None, raw=b"\xff\xd8\xff\xe0fake-jpeg",
                                   ctype="image/jpeg")
+            if path in ("/oauth/authorize", "/dialog/oauth") and self.command == "GET":
+                return self._authorize(params)
             if fake.rate_limit_reset_s is not None:
                 reset, fake.rate_limit_reset_s = fake.rate_limit_reset_s, None
                 return self._rate_limited(reset)
@@ -399,6 +411,23 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._failure(failure[0])  # the post exists; the answer is lost
             return self._send(200, answer)
 
+    def _authorize(self, query: dict[str, Any]) -> None:
+        """The consent page (threads.net/instagram.com ``/oauth/authorize``, Facebook's
+        ``/dialog/oauth``), approving at once as the first user (made if there is none)."""
+        fake = self.fake
+        refused = fake.consent.refuse({k: str(v) for k, v in query.items()})
+        if refused:
+            return self._error(f"Invalid request: {refused}", 100)
+        uid = next(iter(fake.users), None) or fake.add_user(
+            "shop", pages=["Shop Page"] if fake.platform == "facebook" else None)
+        wanted = {s for s in str(query.get("scope") or "").split(",") if s}
+        code = fake.issue(uid, "code", lifetime_s=600,
+                          scopes=(wanted & SCOPES[fake.platform]) or None)
+        self.send_response(302)
+        self.send_header("Location", fake.consent.approve(query, code))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     do_GET = do_POST = do_DELETE = _dispatch
 
 
@@ -410,7 +439,8 @@ def _oauth(h: _Handler, path: str, params: dict[str, Any]) -> None:
             return h._error("Error validating client secret.", 1, etype="OAuthException",
                             status=400)
         code = fake.tokens.get(str(params.get("code")))
-        if code is None or code.kind != "code":
+        if code is None or code.kind != "code" or fake.consent.redeem(str(params["code"]),
+                                                                       params):
             return h._error("Invalid verification code format.", 100)
         del fake.tokens[str(params["code"])]
         short = fake.issue(code.owner, "short", lifetime_s=3600, scopes=code.scopes)

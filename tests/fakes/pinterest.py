@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
+from tests.fakes.consent import Consent
 
 CLIENT_ID = "1234567"
 CLIENT_SECRET = "fake-pinterest-secret"
@@ -59,6 +60,7 @@ class FakePinterest:
         self.fail_after_create = False
         self.rate_limit_reset_s: int | None = None
         self._ids = itertools.count(1_000_000_000_000_001)
+        self.consent = Consent(CLIENT_ID)  # Pinterest's code flow has no PKCE
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self  # type: ignore[attr-defined]
@@ -195,6 +197,8 @@ class _Handler(BaseHTTPRequestHandler):
                                   "body": body})
         if path == "/v5/oauth/token" and self.command == "POST":
             return self._token(body)
+        if path == "/oauth/" and self.command == "GET":
+            return self._authorize(params)
         with fake.lock:
             if fake.rate_limit_reset_s is not None:
                 reset, fake.rate_limit_reset_s = fake.rate_limit_reset_s, None
@@ -226,6 +230,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_DELETE = _dispatch
 
+    def _authorize(self, query: dict[str, str]) -> None:
+        """The consent page, approving at once as the first user (made if there is none)."""
+        fake = self.fake
+        refused = fake.consent.refuse(query)
+        if refused:
+            return self._error(400, 1, f"Invalid request: {refused}")
+        with fake.lock:
+            user = next(iter(fake.users), None) or "shop"
+        code = fake.issue_code(user)
+        wanted = {s for s in query.get("scope", "").split(",") if s in ALL_SCOPES}
+        if wanted:
+            fake.codes[code].scopes = wanted
+        self.send_response(302)
+        self.send_header("Location", fake.consent.approve(query, code))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return None
+
     def _token(self, form: dict[str, str]) -> None:
         fake = self.fake
         expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
@@ -233,8 +255,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(401, 2, "Authentication failed.")
         with fake.lock:
             if form.get("grant_type") == "authorization_code":
+                refused = fake.consent.redeem(form.get("code", ""), form)
                 grant = fake.codes.pop(form.get("code", ""), None)
-                if grant is None:
+                if grant is None or refused:
                     return self._error(400, 1, "Invalid authorization code.")
                 return self._send(200, fake.token_body(grant))
             if form.get("grant_type") == "refresh_token":

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
+from tests.fakes.consent import Consent
 
 CLIENT_ID = "fake-reddit-client"
 CLIENT_SECRET = "fake-reddit-secret"
@@ -74,6 +75,7 @@ class FakeReddit:
         self.ratelimit_in_body_next = 0
         self.rate_limit_reset_s: int | None = None
         self._ids = itertools.count(36 ** 5)
+        self.consent = Consent(CLIENT_ID)  # Reddit's code flow has no PKCE
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self  # type: ignore[attr-defined]
@@ -199,10 +201,12 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             fake.requests.append({"method": self.command, "path": path, "params": params,
                                   "user_agent": agent})
+        if path == "/api/v1/authorize" and self.command == "GET":
+            return self._authorize(params)  # a browser's page: its own UA is fine
+        if not _UA_RE.match(agent):  # the token endpoint included: Reddit throttles them all
+            return self._send(429, {"message": "Too Many Requests", "error": 429})
         if path == "/api/v1/access_token":
             return self._token(params)
-        if not _UA_RE.match(agent):
-            return self._send(429, {"message": "Too Many Requests", "error": 429})
         with fake.lock:
             if fake.rate_limit_reset_s is not None:
                 self._send(429, {"message": "Too Many Requests", "error": 429})
@@ -234,6 +238,22 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = _dispatch
 
     # -- OAuth ------------------------------------------------------------------
+    def _authorize(self, query: dict[str, str]) -> None:
+        """The consent page, approving at once as the first user (made if there is none)."""
+        fake = self.fake
+        refused = fake.consent.refuse(query)
+        if refused:
+            return self._send(400, {"message": f"Bad Request: {refused}", "error": 400})
+        with fake.lock:
+            user = next(iter(fake.users), None) or "shop"
+        wanted = tuple(s for s in query.get("scope", "").split() if s in ALL_SCOPES)
+        code = fake.issue_code(user, wanted or ALL_SCOPES)
+        self.send_response(302)
+        self.send_header("Location", fake.consent.approve(query, code))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return None
+
     def _token(self, params: dict[str, str]) -> None:
         fake = self.fake
         auth = self.headers.get("Authorization") or ""
@@ -242,8 +262,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(401, {"message": "Unauthorized", "error": 401})
         with fake.lock:
             if params.get("grant_type") == "authorization_code":
+                refused = fake.consent.redeem(params.get("code", ""), params)
                 grant = fake.codes.pop(params.get("code", ""), None)
-                if grant is None:
+                if grant is None or refused:
                     return self._send(200, {"error": "invalid_grant"})
                 refresh = secrets.token_urlsafe(16)
                 fake.refresh_tokens[refresh] = grant

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
+from tests.fakes.consent import Consent
 from tests.fakes.youtube import make_mp4
 
 CLIENT_KEY = "awfakeclientkey"
@@ -68,6 +69,10 @@ class FakeTikTok:
         self.outage_after_create = True
         self.outage_next = False
         self._ids = itertools.count(7_300_000_000_000_000_001)
+        self.codes: dict[str, tuple[str, ...]] = {}  # authorization code → granted scopes
+        # Login Kit for desktop: client_key, and a PKCE challenge that is SHA-256 in hex.
+        self.consent = Consent(CLIENT_KEY, client_id_param="client_key", pkce=True,
+                               encoding="hex")
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-tiktok-")
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
@@ -87,6 +92,11 @@ class FakeTikTok:
     def sample_media(self) -> list[MediaItem]:
         path = Path(self._tmp.name) / f"clip{next(self._ids)}.mp4"
         return [MediaItem(path=make_mp4(path, duration_s=8), mime="video/mp4")]
+
+    def contract_options(self) -> dict[str, Any]:
+        """Public posts for the shared scenarios: ``video/list`` shows only public videos,
+        so only they can be looked up (private posts: ``test_tiktok_adapter.py``)."""
+        return {"privacy_level": "PUBLIC_TO_EVERYONE"}
 
     def posts(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -173,6 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
                                   "body": raw if len(raw) < 10_000 else b""})
         if url.path == "/v2/oauth/token/" and self.command == "POST":
             return self._token({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
+        if url.path == "/v2/auth/authorize/" and self.command == "GET":
+            return self._authorize({k: v[-1] for k, v in parse_qs(url.query).items()})
         if url.path == "/upload/" and self.command == "PUT":
             return self._chunk({k: v[-1] for k, v in parse_qs(url.query).items()}, raw)
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
@@ -214,12 +226,31 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = _dispatch
 
+    def _authorize(self, query: dict[str, str]) -> None:
+        """TikTok's consent page, approving at once for the fake's one creator."""
+        fake = self.fake
+        refused = fake.consent.refuse(query)
+        if refused:
+            return self._send(400, {"error": "invalid_request", "error_description": refused,
+                                    "log_id": _log_id()})
+        wanted = tuple(s for s in query.get("scope", "").split(",") if s in SCOPES)
+        code = secrets.token_urlsafe(24)
+        with fake.lock:
+            fake.codes[code] = wanted or SCOPES
+        self.send_response(302)
+        self.send_header("Location", fake.consent.approve(query, code))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return None
+
     def _token(self, form: dict[str, str]) -> None:
         fake = self.fake
         if (form.get("client_key"), form.get("client_secret")) != (CLIENT_KEY, CLIENT_SECRET):
             return self._send(401, {"error": "invalid_client",
                                     "error_description": "Client key or secret is incorrect.",
                                     "log_id": _log_id()})
+        if form.get("grant_type") == "authorization_code":
+            return self._code_grant(form)
         with fake.lock:
             old = form.get("refresh_token")
             if form.get("grant_type") != "refresh_token" or old not in fake.refresh_tokens:
@@ -231,6 +262,23 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, {"access_token": access, "expires_in": 86400,
                                 "open_id": fake.open_id, "refresh_expires_in": 31536000,
                                 "refresh_token": refresh, "scope": ",".join(SCOPES),
+                                "token_type": "Bearer"})
+
+    def _code_grant(self, form: dict[str, str]) -> None:
+        """Code → a rotating token pair; the desktop flow's hex PKCE verifier is checked."""
+        fake = self.fake
+        code = form.get("code", "")
+        refused = fake.consent.redeem(code, form)
+        with fake.lock:
+            scopes = fake.codes.pop(code, None)
+        if scopes is None or refused:
+            return self._send(400, {"error": "invalid_grant",
+                                    "error_description": refused or "Authorization code is "
+                                    "invalid or expired.", "log_id": _log_id()})
+        access, refresh = fake.issue_tokens(scopes)
+        return self._send(200, {"access_token": access, "expires_in": 86400,
+                                "open_id": fake.open_id, "refresh_expires_in": 31536000,
+                                "refresh_token": refresh, "scope": ",".join(scopes),
                                 "token_type": "Bearer"})
 
     def _user(self, body: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ RFC 7807 problem bodies and the ``usage-capped`` problem.
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
 import html
@@ -37,6 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 from twitter_text import parse_tweet
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
+from tests.fakes.consent import Consent
 
 _URL_RE = re.compile(r"https?://[^\s<>\"']+")
 PNG_1x1 = bytes.fromhex(
@@ -185,6 +187,7 @@ class FakeX(JsonFakeServer):
         self.rate_reset_in = 60
         self.usage_capped = False
         self._ids = itertools.count(1_880_000_000_000_000_001)
+        self.consent = Consent(self.CLIENT_ID, pkce=True)
 
     # -- control ------------------------------------------------------------
     def next_id(self) -> str:
@@ -264,6 +267,8 @@ class FakeX(JsonFakeServer):
     def _route(self, request: Request) -> Reply:
         if request.path == "/2/oauth2/token" and request.method == "POST":
             return self._token(request)
+        if request.path == "/i/oauth2/authorize" and request.method == "GET":
+            return self._authorize(request)
         if self.rate_limited:
             self.rate_limited -= 1
             return Reply(429, problem(429, "Too Many Requests", "Too Many Requests"))
@@ -292,14 +297,37 @@ class FakeX(JsonFakeServer):
         return Reply(404, problem(404, "Not Found Error", "Not found",
                                   "https://api.x.com/2/problems/resource-not-found"))
 
+    def _authorize(self, request: Request) -> Reply:
+        """The consent page, approving at once as the first user (made if there is none)."""
+        query = request.query
+        problem_text = self.consent.refuse(query)
+        if problem_text:
+            return Reply(400, {"error": "invalid_request", "error_description": problem_text})
+        user = next(iter(self.users.values()), None) or self.add_user("shop")[0]
+        code = self.add_code(user.id, scopes=query.get("scope", "").split() or None)
+        return Reply(302, headers={"Location": self.consent.approve(query, code)})
+
+    def _client_ok(self, request: Request) -> bool:
+        """A confidential client authenticates with HTTP Basic; a public one names itself."""
+        auth = request.headers.get("authorization", "")
+        if auth.startswith("Basic "):
+            expected = base64.b64encode(f"{self.CLIENT_ID}:{self.CLIENT_SECRET}".encode())
+            return secrets.compare_digest(auth.removeprefix("Basic ").encode(), expected)
+        return request.params.get("client_id") == self.CLIENT_ID
+
     def _token(self, request: Request) -> Reply:
         form = request.params
         kind = form.get("grant_type")
         bad = Reply(400, {"error": "invalid_request",
                           "error_description": "Value passed for the token was invalid."})
         if kind == "authorization_code":
-            grant = self.codes.pop(str(form.get("code")), None)
-            if grant is None or not form.get("code_verifier"):
+            if not self._client_ok(request):
+                return Reply(401, {"error": "unauthorized_client",
+                                   "error_description": "Missing valid authorization header"})
+            code = str(form.get("code"))
+            refused = self.consent.redeem(code, form)
+            grant = self.codes.pop(code, None)
+            if grant is None or not form.get("code_verifier") or refused:
                 return bad
         elif kind == "refresh_token":
             grant = self.refresh_tokens.pop(str(form.get("refresh_token")), None)  # single use

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
+from tests.fakes.consent import Consent
 
 SCOPES = ("https://www.googleapis.com/auth/youtube.upload",
           "https://www.googleapis.com/auth/youtube.force-ssl")
@@ -82,6 +83,8 @@ class FakeYouTube:
         self.outage_after_create = True
         self.outage_next = False
         self._ids = itertools.count(1)
+        self.codes: dict[str, tuple[str, ...]] = {}  # authorization code → granted scopes
+        self.consent = Consent(CLIENT_ID, pkce=True)  # Google: S256, base64url
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-youtube-")
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
@@ -206,6 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
                                   "headers": dict(self.headers), "size": len(raw)})
         if url.path == "/token" and self.command == "POST":
             return self._token({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
+        if url.path == "/o/oauth2/v2/auth" and self.command == "GET":
+            return self._authorize(query)
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
         routes = {
             ("POST", "/upload/youtube/v3/videos"): self._open_session,
@@ -245,11 +250,29 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = _dispatch
 
     # -- OAuth ------------------------------------------------------------------
+    def _authorize(self, query: dict[str, str]) -> None:
+        """Google's consent screen, approving at once for the fake's one channel."""
+        fake = self.fake
+        refused = fake.consent.refuse(query)
+        if refused:
+            return self._send(400, {"error": "invalid_request", "error_description": refused})
+        wanted = tuple(s for s in query.get("scope", "").split() if s in SCOPES)
+        code = "4/" + secrets.token_urlsafe(16)
+        with fake.lock:
+            fake.codes[code] = wanted or SCOPES
+        self.send_response(302)
+        self.send_header("Location", fake.consent.approve(query, code))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return None
+
     def _token(self, form: dict[str, str]) -> None:
         fake = self.fake
         if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
             return self._send(401, {"error": "invalid_client",
                                     "error_description": "The OAuth client was not found."})
+        if form.get("grant_type") == "authorization_code":
+            return self._code_grant(form)
         if form.get("grant_type") != "refresh_token":
             return self._send(400, {"error": "unsupported_grant_type"})
         with fake.lock:
@@ -262,6 +285,21 @@ class _Handler(BaseHTTPRequestHandler):
         # Google keeps the refresh token: the answer carries none.
         return self._send(200, {"access_token": access, "expires_in": 3599,
                                 "scope": " ".join(SCOPES), "token_type": "Bearer"})
+
+    def _code_grant(self, form: dict[str, str]) -> None:
+        """Code → access + refresh token (``access_type=offline``), PKCE checked."""
+        fake = self.fake
+        code = form.get("code", "")
+        refused = fake.consent.redeem(code, form)
+        with fake.lock:
+            scopes = fake.codes.pop(code, None)
+        if scopes is None or refused:
+            return self._send(400, {"error": "invalid_grant",
+                                    "error_description": refused or "Bad Request"})
+        access, refresh = fake.issue_tokens(scopes)
+        return self._send(200, {"access_token": access, "expires_in": 3599,
+                                "refresh_token": refresh, "scope": " ".join(scopes),
+                                "token_type": "Bearer"})
 
     # -- uploads ----------------------------------------------------------------
     def _open_session(self, query: dict[str, str], raw: bytes) -> None:
