@@ -63,7 +63,10 @@ def reconcile(ctx: SendContext, claim: Claim) -> str:
             return _settle(ctx, claim, attempt_id, classify(exc))
         except Exception as exc:
             failed = classify(exc)
-            failed.kind = "paused" if failed.kind == "paused" else "lookup_failed"
+            # A look-up the platform can never answer (e.g. TikTok private posts) is
+            # final, like invalid content; anything else is tried again later.
+            if failed.kind not in ("paused", "invalid"):
+                failed.kind = "lookup_failed"
             return _settle(ctx, claim, attempt_id, failed)
     merged = {p.index: p for p in [*request.already_published, *found]}
     if len(merged) >= len(request.parts):

@@ -110,7 +110,8 @@ def _voice(session: Session, org_id: int, name: str | None) -> VoiceProfile | No
     return get_voice(session, org_id, name) if name else default_voice(session, org_id)
 
 
-def _provider(hub: Hub, override: str | None, notify: Notify) -> Provider:
+def choose_provider(hub: Hub, override: str | None, notify: Notify) -> Provider:
+    """The provider to use (config, or ``override``), telling ``notify`` when it falls back."""
     provider, note = select_provider(hub.config.settings.ai, override)
     if note:
         notify(note)
@@ -124,14 +125,14 @@ def _store_usage(session: Session, org_id: int, calls: list[Usage]) -> None:
                             cost_usd=u.cost_usd, latency_ms=u.latency_ms, ok=u.ok))
 
 
-def _keep_usage(hub: Hub, org_id: int, usage: UsageLog) -> None:
-    """Record the calls of a failed operation in their own transaction."""
+def record_usage(hub: Hub, org_id: int, usage: UsageLog) -> None:
+    """Record an operation's provider calls (tokens, cost) in their own transaction."""
     if usage.calls:
         with hub.transaction() as session:
             _store_usage(session, org_id, usage.calls)
 
 
-class _Runner:
+class GenerationRunner:
     """One operation's provider calls: fitting, repair, fallback and usage."""
 
     def __init__(self, hub: Hub, job: Job, provider: Provider, notify: Notify) -> None:
@@ -150,7 +151,7 @@ class _Runner:
                 yield session
                 _store_usage(session, self.job.org_id, self.usage.calls)
         except BaseException:
-            _keep_usage(self.hub, self.job.org_id, self.usage)
+            record_usage(self.hub, self.job.org_id, self.usage)
             raise
 
     def fit(self, draft: Draft) -> Draft:
@@ -182,7 +183,7 @@ class _Runner:
 
     def fallback_or_raise(self, exc: ProviderError | AuthError) -> None:
         if not self.fallback or self.provider.name == "offline":
-            _keep_usage(self.hub, self.job.org_id, self.usage)
+            record_usage(self.hub, self.job.org_id, self.usage)
             raise exc
         note = f"{exc.message}; falling back to the offline engine (ai.fallback_to_offline)"
         self.job.notes.append(note)
@@ -207,7 +208,7 @@ class _Runner:
             OfflineProvider().generate(idea, self.job.targets, self.job.voice,
                                        variants=variants, usage=self.usage, on_draft=ready)
         except BudgetError:
-            _keep_usage(self.hub, self.job.org_id, self.usage)
+            record_usage(self.hub, self.job.org_id, self.usage)
             raise
         order = [t.ref for t in self.job.targets]
         return sorted(done.values(), key=lambda d: (d.n, order.index(d.target)))
@@ -221,7 +222,7 @@ class _Runner:
             draft = OfflineProvider().rewrite(text, target, self.job.voice, instruction,
                                               usage=self.usage)
         except BudgetError:
-            _keep_usage(self.hub, self.job.org_id, self.usage)
+            record_usage(self.hub, self.job.org_id, self.usage)
             raise
         for note in draft.notes:
             self.notify(note)
@@ -244,7 +245,7 @@ def _draft_data(draft: Draft, platform: str) -> dict[str, Any]:
             "thread": draft.thread, "provider": draft.provider, "notes": draft.notes}
 
 
-def _result(post: Post, drafts: list[Draft], job: Job, runner: _Runner) -> dict[str, Any]:
+def _result(post: Post, drafts: list[Draft], job: Job, runner: GenerationRunner) -> dict[str, Any]:
     return {
         "post": post.name, "id": post.id, "status": post.status, "voice": job.voice_name,
         "provider": runner.provider.name, "notes": job.notes,
@@ -295,7 +296,7 @@ def generate_post(hub: Hub, *, idea: str, targets: list[str] | None = None,
     if profile is not None and not (profile.statistics or profile.samples):
         notify(f"voice {profile.name!r} has no sample posts: using its declared "
                "characteristics only (train it with `socialhub voices train`)")
-    runner = _Runner(hub, job, _provider(hub, provider, notify), notify)
+    runner = GenerationRunner(hub, job, choose_provider(hub, provider, notify), notify)
     drafts = runner.generate(idea.strip(), variants, on_draft)
     with runner.saving() as session:
         specs = [_spec(d, [a for a in drafts if a.target == d.target and a.n > 1],
@@ -331,7 +332,7 @@ def adapt_post(hub: Hub, ref: str, *, targets: list[str] | None = None,
         job = Job(org_id, [target_for(a) for a in accounts], voice_brief(profile),
                   profile.name if profile else None, month_spend(session, org_id))
         body, post_id = post.body, post.id
-    runner = _Runner(hub, job, _provider(hub, provider, notify), notify)
+    runner = GenerationRunner(hub, job, choose_provider(hub, provider, notify), notify)
     drafts = runner.generate(body, variants, on_draft)
     with runner.saving() as session:
         post = get_post(session, org_id, str(post_id))
@@ -370,7 +371,7 @@ def rewrite_variant(hub: Hub, ref: str, *, target: str, instruction: str,
         job = Job(org_id, [target_for(account)], voice_brief(profile),
                   profile.name if profile else None, month_spend(session, org_id))
         text, post_id = join_thread(variant.parts), post.id
-    runner = _Runner(hub, job, _provider(hub, provider, notify), notify)
+    runner = GenerationRunner(hub, job, choose_provider(hub, provider, notify), notify)
     draft = runner.rewrite(text, job.targets[0], instruction.strip())
     with runner.saving() as session:
         post = get_post(session, org_id, str(post_id))

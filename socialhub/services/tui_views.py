@@ -312,7 +312,7 @@ def suggest_variants(hub: Hub, body: str, targets: list[str], *,
     if not targets:
         raise ValidationError("pick at least one target account to generate for")
     job = _ai_job(hub, targets)
-    runner = gen._Runner(hub, job, gen._provider(hub, None, notify), notify)
+    runner = gen.GenerationRunner(hub, job, gen.choose_provider(hub, None, notify), notify)
 
     def ready(draft: Any) -> None:
         if cancelled():
@@ -322,9 +322,9 @@ def suggest_variants(hub: Hub, body: str, targets: list[str], *,
     try:
         drafts = runner.generate(body.strip(), 1, ready)
     except GenerationCancelled:
-        gen._keep_usage(hub, job.org_id, runner.usage)
+        gen.record_usage(hub, job.org_id, runner.usage)
         raise
-    gen._keep_usage(hub, job.org_id, runner.usage)
+    gen.record_usage(hub, job.org_id, runner.usage)
     return [_suggestion(d) for d in drafts if d.n == 1]
 
 
@@ -345,9 +345,9 @@ def suggest_rewrite(hub: Hub, text: str, target: str, instruction: str, *,
     if not instruction.strip():
         raise ValidationError("say how to rewrite (shorter, formal, casual, emoji, hashtags…)")
     job = _ai_job(hub, [target])
-    runner = gen._Runner(hub, job, gen._provider(hub, None, notify), notify)
+    runner = gen.GenerationRunner(hub, job, gen.choose_provider(hub, None, notify), notify)
     draft = runner.rewrite(text, job.targets[0], instruction.strip())
-    gen._keep_usage(hub, job.org_id, runner.usage)
+    gen.record_usage(hub, job.org_id, runner.usage)
     return _suggestion(draft)
 
 
