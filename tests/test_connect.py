@@ -390,3 +390,33 @@ def test_reddit_token_request_carries_the_unique_user_agent() -> None:
         assert token_call["user_agent"].startswith(f"python:socialhub.{fake.app().client_id}:v")
     finally:
         fake.stop()
+
+
+def test_facebook_connect_publishes_as_the_page_named_by_handle(
+        cli: CLI, home: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from tests.fakes import facebook
+
+    fake = facebook.start_fake()
+    try:
+        _, _, app = fake.account()  # the first user, managing "Shop Page"
+        owner = next(iter(fake.users))
+        second = fake.next_id()
+        fake.pages[second] = {"id": second, "name": "Second Page", "admin": owner}
+        config = home.parent / "facebook.yaml"
+        config.write_text(json.dumps({"platforms": {"facebook": {
+            "client_id": app.client_id, "client_secret": app.client_secret}}}))
+        monkeypatch.setenv("SOCIALHUB_CONFIG", str(config))
+        monkeypatch.delenv("SOCIALHUB_PLATFORMS_FACEBOOK_CLIENT_SECRET", raising=False)
+        monkeypatch.setattr("webbrowser.open", lambda url: bool(
+            httpx.get(url, follow_redirects=True, timeout=5)))
+        args = ("accounts", "connect", "facebook", "--base-url", fake.url, "--port", "0",
+                "--timeout", "3", "--json")
+        ambiguous = cli(*args)
+        assert ambiguous.exit_code != 0 and "Second Page" in ambiguous.stderr
+        r = cli(*args, "--handle", "Second Page")
+        assert r.exit_code == 0, r.stderr
+        assert r.json()["external_id"] == second
+    finally:
+        fake.stop()

@@ -46,7 +46,8 @@ def connect(
         "--base-url", help="Mastodon instance, Bluesky PDS, sandbox URL, or another API "
         "base (a local fake).")] = None,
     handle: Annotated[str | None, typer.Option(
-        "--handle", help="Bluesky: your handle; sandbox: the account to create.")] = None,
+        "--handle", help="Bluesky: your handle; sandbox: the account to create; Facebook: "
+        "the Page to publish as (name or id) when you manage several.")] = None,
     no_browser: Annotated[bool, typer.Option(
         "--no-browser", help="Print the login URL and read the redirect URL you paste "
         "(for headless machines).")] = False,

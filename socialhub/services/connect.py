@@ -251,7 +251,11 @@ def _connect_oauth(config: LoadedConfig, platform: str, base_url: str | None,
         raise ValidationError(f"{platform} does not connect through OAuth")
     app = app_credentials(config, platform)
     flow = _run(spec, app, platform, options)
-    profile, tokens = cls.finish_connect(flow.token_response, app=app, base_url=base_url,
+    answer = dict(flow.token_response)
+    if options.handle:
+        # Which of the user's Pages to publish as (Facebook); other platforms ignore it.
+        answer.setdefault("page", options.handle.lstrip("@"))
+    profile, tokens = cls.finish_connect(answer, app=app, base_url=base_url,
                                          timeout_s=options.http_timeout_s)
     if not tokens.scopes:
         tokens.scopes = list(flow.scopes)
