@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from socialhub.platforms.base import Tokens
+from socialhub.platforms.base import PlatformAdapter, Tokens
 from socialhub.platforms.errors import (
     AuthExpiredError,
     AuthRevokedError,
@@ -617,3 +617,22 @@ def _kinds(rules: MediaRules) -> str:
     images = "/".join(short.get(m.split("/")[1], m) for m in rules.image_mimes)
     videos = "/".join(short.get(m.split("/")[1], m) for m in rules.video_mimes)
     return f"{images} images" + (f" or {videos} videos" if videos else "")
+
+
+def refresh_long_lived(adapter: PlatformAdapter, token_root: str, grant_type: str) -> Tokens:
+    """Refresh a Meta long-lived token by exchanging it (Threads, Instagram).
+
+    Meta refuses tokens younger than 24 h, so those are returned unchanged and
+    nothing is called. New tokens reach ``adapter.on_tokens`` before they are used.
+    """
+    if too_young_to_refresh(adapter.tokens):
+        return adapter.tokens
+    answer = token_call(adapter.name, f"{token_root}/refresh_access_token", {
+        "grant_type": grant_type, "access_token": adapter.tokens.access_token or ""},
+        timeout_s=adapter.timeout_s, what="token refresh")
+    extra = {k: v for k, v in adapter.tokens.extra.items() if k != "issued_at"}
+    tokens = tokens_from_answer(answer, scopes=list(adapter.tokens.scopes), extra=extra)
+    if adapter.on_tokens is not None:
+        adapter.on_tokens(tokens)
+    adapter.tokens = tokens
+    return tokens

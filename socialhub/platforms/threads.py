@@ -51,9 +51,9 @@ from socialhub.platforms.meta_graph import (
     publish_container,
     quota_spent_error,
     read_quota,
+    refresh_long_lived,
     token_call,
     tokens_from_answer,
-    too_young_to_refresh,
     wait_until_finished,
 )
 
@@ -312,17 +312,7 @@ class ThreadsAdapter(PlatformAdapter):
             AuthRevokedError: the token expired or was revoked: reconnect.
             RetryLaterError: Threads could not be reached.
         """
-        if too_young_to_refresh(self.tokens):
-            return self.tokens
-        answer = token_call(self.name, f"{self._token_root}/refresh_access_token", {
-            "grant_type": "th_refresh_token", "access_token": self.tokens.access_token or ""},
-            timeout_s=self.timeout_s, what="token refresh")
-        extra = {k: v for k, v in self.tokens.extra.items() if k != "issued_at"}
-        tokens = tokens_from_answer(answer, scopes=list(self.tokens.scopes), extra=extra)
-        if self.on_tokens is not None:
-            self.on_tokens(tokens)
-        self.tokens = tokens
-        return tokens
+        return refresh_long_lived(self, self._token_root, "th_refresh_token")
 
     def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
         """Views, likes, replies, reposts, quotes and shares from the post's insights."""
