@@ -48,8 +48,6 @@ def account(hub: Hub, sandbox: SandboxServer) -> int:
     return connect_account(hub, sandbox.url)
 
 
-
-
 def test_server_errors_are_retried_with_backoff_then_published_once(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
     sandbox.configure(fail_rate=1.0)
@@ -59,7 +57,16 @@ def test_server_errors_are_retried_with_backoff_then_published_once(
     d = delivery(hub, d_id)
     assert d.status == "retry_scheduled"
     assert "HTTP 500" in (d.last_error or "")
-    assert d.next_attempt_at > now()  # backed off, not hammering
+    # Backed off, not hammering: with base 0.4 s the first retry waits at least 0.2 s
+    # after the failed attempt ended (measured from the attempt, not the clock now,
+    # which a loaded machine may already have carried past it).
+    with hub.transaction() as session:
+        from socialhub.db.models import Attempt
+
+        ended = session.scalar(select(Attempt.ended_at).where(Attempt.delivery_id == d_id)
+                               .order_by(Attempt.id.desc()).limit(1))
+    assert ended is not None
+    assert (d.next_attempt_at - ended).total_seconds() >= 0.19
     sandbox.configure(fail_rate=0.0)
     assert run(engine, hub, [d_id])
     assert outcomes(hub, d_id)[-1] == "published"
