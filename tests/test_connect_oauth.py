@@ -203,3 +203,11 @@ def test_code_exchange_sends_the_spec_client_id_param_and_token_headers(
     [request] = seen
     assert request["form"]["client_key"] == "ck" and "client_id" not in request["form"]
     assert request["user_agent"] == "python:app.ck:v1"
+
+
+def test_login_callback_port_differs_from_every_local_service_port() -> None:
+    from socialhub.config import Settings
+
+    settings = Settings()
+    # A running daemon or search server must never block `accounts connect`.
+    assert oauth.DEFAULT_PORT not in (settings.daemon.http_port, settings.search.port)

@@ -53,7 +53,7 @@ def connect(
         "(for headless machines).")] = False,
     port: Annotated[int, typer.Option(
         "--port", help="Loopback port of the redirect URI http://127.0.0.1:PORT/callback "
-        "(must match the app's registration; 0 picks a free one).")] = 8765,
+        "(must match the app's registration; 0 picks a free one).")] = 8767,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Seconds to wait for the browser's redirect.")] = 300.0,
     scopes: Annotated[str | None, typer.Option(

@@ -31,7 +31,7 @@ import httpx
 from socialhub.errors import AuthError, ConfigError, PlatformError
 from socialhub.platforms.base import AppCredentials, OAuthSpec
 
-DEFAULT_PORT = 8765
+DEFAULT_PORT = 8767  # not 8765: the daemon's HTTP API listens there
 CALLBACK_PATH = "/callback"
 DEFAULT_TIMEOUT_S = 300.0
 
