@@ -34,9 +34,6 @@ def main() -> int:
     parser.add_argument("--lead-s", type=float, default=3.0,
                         help="seconds between all daemons being ready and the due instant")
     parser.add_argument("--timeout-s", type=float, default=300.0)
-    parser.add_argument("--variant-index", action="store_true",
-                        help="add an index on deliveries.variant_id first (proposed schema "
-                             "change; refresh_post_status scans deliveries without it)")
     args = parser.parse_args()
 
     from socialhub.platforms.sandbox_server import SandboxServer
@@ -48,12 +45,6 @@ def main() -> int:
         "SOCIALHUB_DAEMON_POLL_INTERVAL_S": "1"})
     try:
         accounts = bench.connect_accounts(sandbox.url, args.accounts)
-        if args.variant_index:
-            from sqlalchemy import text
-
-            with bench.hub.transaction() as session:
-                session.execute(text("CREATE INDEX ix_bench_deliveries_variant_id "
-                                     "ON deliveries (variant_id)"))
         far = datetime.now(UTC) + timedelta(days=1)  # parked until the daemons are up
         t = time.monotonic()
         bench.insert_deliveries(accounts, args.posts, far)
@@ -83,7 +74,7 @@ def main() -> int:
               f"first_due_lateness_s={late[0] if late else float('nan'):.3f} "
               f"max_lateness_s={late[-1] if late else float('nan'):.3f} "
               f"all_within_60s={bool(late) and late[-1] <= 60} dead={counts['dead']} "
-              f"received={received} variant_index={args.variant_index}")
+              f"received={received}")
         print(f"published={counts['published']} duplicates={duplicates} lost={lost} "
               f"lateness_p50_s={percentile(late, 50):.3f} "
               f"lateness_p99_s={percentile(late, 99):.3f} "
