@@ -295,3 +295,20 @@ def retry_after_seconds(error: AdapterError, now: float | None = None) -> float 
         return None
     now_dt = datetime.fromtimestamp(now if now is not None else time.time(), tz=UTC)
     return max(0.0, (until - now_dt).total_seconds())
+
+
+def get_json(base_url: str, path: str, *, access_token: str | None, platform: str,
+             timeout_s: float = 30.0) -> Any:
+    """One authenticated GET on a fresh client, its JSON body returned.
+
+    For one-off calls outside an adapter's own client, such as reading who a
+    new token belongs to while connecting an account.
+
+    Raises:
+        AdapterError: a subclass from ``platforms.errors``, as ``raise_for_response`` maps it.
+    """
+    with make_client(base_url.rstrip("/"), timeout_s=timeout_s) as client:
+        response = send(client, "GET", path, platform=platform,
+                        headers={"Authorization": f"Bearer {access_token or ''}"})
+        raise_for_response(response, platform=platform)
+        return response.json()

@@ -49,7 +49,7 @@ from socialhub.platforms.errors import (
     RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.http import make_client, raise_for_response, send
+from socialhub.platforms.http import get_json, make_client, raise_for_response, send
 from socialhub.platforms.media_info import media_facts
 
 API_BASE = "https://api.linkedin.com"
@@ -163,11 +163,8 @@ class LinkedInAdapter(PlatformAdapter):
                        ) -> tuple[ConnectedProfile, Tokens]:
         """Read the member from ``GET /v2/userinfo`` (OpenID Connect): id, email, name."""
         tokens = tokens_from(token_response)
-        with make_client((base_url or API_BASE).rstrip("/"), timeout_s=timeout_s) as client:
-            response = send(client, "GET", "/v2/userinfo", platform=cls.name,
-                            headers={"Authorization": f"Bearer {tokens.access_token or ''}"})
-            raise_for_response(response, platform=cls.name)
-            info = response.json()
+        info = get_json(base_url or API_BASE, "/v2/userinfo", access_token=tokens.access_token,
+                        platform=cls.name, timeout_s=timeout_s)
         if not info.get("sub"):
             raise AuthRevokedError("linkedin: /v2/userinfo did not name the member "
                                    "(is the openid scope granted?)")

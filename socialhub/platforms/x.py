@@ -50,7 +50,7 @@ from socialhub.platforms.errors import (
     RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.http import make_client, parse_reset, raise_for_response, send
+from socialhub.platforms.http import get_json, make_client, parse_reset, raise_for_response, send
 from socialhub.platforms.media_info import human_size, media_facts
 
 API_BASE = "https://api.x.com"
@@ -125,11 +125,8 @@ class XAdapter(PlatformAdapter):
                        ) -> tuple[ConnectedProfile, Tokens]:
         """Read ``GET /2/users/me`` with the new token: @username, user id, display name."""
         tokens = tokens_from(token_response)
-        with make_client((base_url or API_BASE).rstrip("/"), timeout_s=timeout_s) as client:
-            response = send(client, "GET", "/2/users/me", platform=cls.name,
-                            headers={"Authorization": f"Bearer {tokens.access_token or ''}"})
-            raise_for_response(response, platform=cls.name)
-            data = response.json().get("data") or {}
+        data = get_json(base_url or API_BASE, "/2/users/me", access_token=tokens.access_token,
+                        platform=cls.name, timeout_s=timeout_s).get("data") or {}
         if not data.get("id"):
             raise AuthRevokedError("x: /2/users/me did not say who this token belongs to")
         profile = ConnectedProfile(handle=f"@{data.get('username') or data['id']}",
