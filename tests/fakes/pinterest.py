@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
 from tests.fakes.consent import Consent
+from tests.fakes.controls import GrantControls
 
 CLIENT_ID = "1234567"
 CLIENT_SECRET = "fake-pinterest-secret"
@@ -42,7 +43,7 @@ class Grant:
     expires_at: float
 
 
-class FakePinterest:
+class FakePinterest(GrantControls):
     """A local Pinterest: point an adapter at ``url`` (API and OAuth host)."""
 
     platform = "pinterest"
@@ -86,26 +87,6 @@ class FakePinterest:
         with self.lock:
             return [{**p, "text": p.get("description") or "", "reply_to": None}
                     for p in self.pins.values()]
-
-    def fail_next(self, status: int, *, after_create: bool = False) -> None:
-        self.fail_next_status, self.fail_after_create = status, after_create
-
-    def rate_limit_next(self, reset_in_s: int = 60) -> None:
-        self.rate_limit_reset_s = reset_in_s
-
-    def expire_access_tokens(self) -> None:
-        with self.lock:
-            for grant in self.access.values():
-                grant.expires_at = 0
-
-    def revoke(self) -> None:
-        with self.lock:
-            self.access.clear()
-            self.refresh_tokens.clear()
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     # -- helpers ----------------------------------------------------------------
     @staticmethod

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
 from tests.fakes.consent import Consent
+from tests.fakes.controls import GrantControls
 
 CLIENT_ID = "fake-reddit-client"
 CLIENT_SECRET = "fake-reddit-secret"
@@ -56,7 +57,7 @@ class Subreddit:
     banned: set[str] = field(default_factory=set)
 
 
-class FakeReddit:
+class FakeReddit(GrantControls):
     """A local Reddit: ``start()`` it, point an adapter at ``url`` (API and OAuth host)."""
 
     platform = "reddit"
@@ -104,26 +105,6 @@ class FakeReddit:
                      "base36": t["id"], "id": t["name"], "text": t["_text"],
                      "reply_to": t.get("parent_id")}
                     for t in self.things.values() if not t["_deleted"]]
-
-    def fail_next(self, status: int, *, after_create: bool = False) -> None:
-        self.fail_next_status, self.fail_after_create = status, after_create
-
-    def rate_limit_next(self, reset_in_s: int = 60) -> None:
-        self.rate_limit_reset_s = reset_in_s
-
-    def expire_access_tokens(self) -> None:
-        with self.lock:
-            for grant in self.access.values():
-                grant.expires_at = 0
-
-    def revoke(self) -> None:
-        with self.lock:
-            self.access.clear()
-            self.refresh_tokens.clear()
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     # -- helpers ----------------------------------------------------------------
     @staticmethod

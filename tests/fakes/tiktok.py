@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
 from tests.fakes.consent import Consent
+from tests.fakes.controls import StateControls
 from tests.fakes.youtube import make_mp4
 
 CLIENT_KEY = "awfakeclientkey"
@@ -41,8 +42,10 @@ def utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class FakeTikTok:
+class FakeTikTok(StateControls):
     """A local TikTok for one creator; implements ``tests.fakes.contract.FakePlatform``."""
+
+    ACCESS_PREFIX, REFRESH_PREFIX, SCOPES = "act.", "rft.", SCOPES
 
     platform = "tiktok"
 
@@ -107,37 +110,9 @@ class FakeTikTok:
                      "size": len(p["data"]), "media_type": p["media_type"]}
                     for p in self.publishes.values() if p["status"] == "PUBLISH_COMPLETE"]
 
-    def fail_next(self, status: int, *, after_create: bool = False) -> None:
-        with self.lock:
-            self.fail_next_status, self.fail_after_create = status, after_create
-
     def rate_limit_next(self, reset_in_s: int = 60) -> None:
         with self.lock:
             self.rate_limited_next = True
-
-    def expire_access_tokens(self) -> None:
-        with self.lock:
-            for state in self.access.values():
-                state["expired"] = True
-
-    def revoke(self) -> None:
-        with self.lock:
-            self.access.clear()
-            self.refresh_tokens.clear()
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._tmp.cleanup()
-
-    # -- more control ---------------------------------------------------------
-    def issue_tokens(self, scopes: tuple[str, ...] = SCOPES) -> tuple[str, str]:
-        """A new (access, refresh) pair for the creator with ``scopes``."""
-        with self.lock:
-            access, refresh = "act." + secrets.token_urlsafe(16), "rft." + secrets.token_urlsafe(16)
-            self.access[access] = {"expired": False, "scopes": scopes}
-            self.refresh_tokens.add(refresh)
-            return access, refresh
 
 
 def _ok(data: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
 from tests.fakes.consent import Consent
+from tests.fakes.controls import StateControls
 
 SCOPES = ("https://www.googleapis.com/auth/youtube.upload",
           "https://www.googleapis.com/auth/youtube.force-ssl")
@@ -58,8 +59,10 @@ def google_error(status: int, reason: str, message: str, domain: str = "youtube"
                       "errors": [{"message": message, "domain": domain, "reason": reason}]}}
 
 
-class FakeYouTube:
+class FakeYouTube(StateControls):
     """A local YouTube with one channel; implements ``tests.fakes.contract.FakePlatform``."""
+
+    ACCESS_PREFIX, REFRESH_PREFIX, SCOPES = "ya29.", "1//", SCOPES
 
     platform = "youtube"
 
@@ -115,38 +118,11 @@ class FakeYouTube:
                         for c in self.comments]
             return videos + comments
 
-    def fail_next(self, status: int, *, after_create: bool = False) -> None:
-        with self.lock:
-            self.fail_next_status, self.fail_after_create = status, after_create
-
     def rate_limit_next(self, reset_in_s: int = 60) -> None:
         with self.lock:
             self.rate_limited_next = reset_in_s
 
-    def expire_access_tokens(self) -> None:
-        with self.lock:
-            for state in self.access.values():
-                state["expired"] = True
-
-    def revoke(self) -> None:
-        with self.lock:
-            self.access.clear()
-            self.refresh_tokens.clear()
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._tmp.cleanup()
-
     # -- more control ---------------------------------------------------------
-    def issue_tokens(self, scopes: tuple[str, ...] = SCOPES) -> tuple[str, str]:
-        """A new (access, refresh) token pair for the channel with ``scopes``."""
-        with self.lock:
-            access, refresh = "ya29." + secrets.token_urlsafe(16), "1//" + secrets.token_urlsafe(16)
-            self.access[access] = {"expired": False, "scopes": scopes}
-            self.refresh_tokens.add(refresh)
-            return access, refresh
-
     def cut_next_put(self, keep_bytes: int) -> None:
         """The next data PUT stores ``keep_bytes`` bytes, then drops the connection unanswered."""
         with self.lock:
