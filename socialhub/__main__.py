@@ -1,6 +1,6 @@
 """Allow ``python -m socialhub``."""
 
-from socialhub.cli.main import main
+from socialhub.cli.entry import main
 
 if __name__ == "__main__":
     main()

@@ -58,6 +58,20 @@ class DaemonProcess:
         return self.log.read_text()
 
 
+def spawn_ready(spawn: Callable[..., DaemonProcess], tmp: Path, name: str) -> DaemonProcess:
+    """Start a daemon and return once it has told systemd ``READY=1``."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    path = tmp / f"{name}.notify"
+    listener.bind(str(path))
+    listener.settimeout(30)
+    try:
+        process = spawn(name, NOTIFY_SOCKET=str(path))
+        assert listener.recv(4096).decode().startswith("READY=1"), process.logs()
+    finally:
+        listener.close()
+    return process
+
+
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
     server = SandboxServer(latency_ms=20).start()
@@ -164,11 +178,14 @@ def test_killed_daemon_restarts_with_nothing_lost_and_nothing_duplicated(
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_two_daemons_on_one_postgres_share_the_work_without_duplicates(
-        hub: Hub, sandbox: SandboxServer, spawn: Callable[..., DaemonProcess]) -> None:
+        hub: Hub, sandbox: SandboxServer, spawn: Callable[..., DaemonProcess],
+        tmp_path: Path) -> None:
     connect_account(hub, sandbox.url, "one")
     connect_account(hub, sandbox.url, "two")
     sandbox.configure(latency_ms=40)
-    a, b = spawn("a"), spawn("b")
+    # Both must be up before the posts fall due, or a slow start leaves all
+    # the work to the first one (which is correct, but not what this checks).
+    a, b = spawn_ready(spawn, tmp_path, "a"), spawn_ready(spawn, tmp_path, "b")
     due = now() + timedelta(seconds=3)
     ids = [schedule(hub, f"s{i}", due, account=f"sandbox:@{'one' if i % 2 else 'two'}")
            for i in range(60)]

@@ -13,8 +13,29 @@ from socialhub.db.models import Base
 from tests.conftest import new_pg_database
 
 
-def test_history_has_a_single_head() -> None:
-    assert head_revision()
+def test_history_has_a_single_head_and_the_fast_reader_agrees_with_alembic() -> None:
+    from alembic.script import ScriptDirectory
+
+    from socialhub.db.migrate import alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [head_revision()]
+
+
+def test_a_branched_history_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.db import migrate
+    from socialhub.errors import DatabaseError
+
+    (tmp_path / "versions").mkdir()
+    for name, rev, down in [("a", "0001", "None"), ("b", "0002", "'0001'"),
+                            ("c", "0003", "'0001'")]:
+        (tmp_path / "versions" / f"{name}.py").write_text(
+            f"revision: str = '{rev}'\ndown_revision: str | None = {down}\n")
+    monkeypatch.setattr(migrate, "migrations_dir", lambda: tmp_path)
+    with pytest.raises(DatabaseError, match="2 heads"):
+        head_revision()
+    (tmp_path / "versions" / "d.py").write_text(
+        "revision = '0004'\ndown_revision = ('0002', '0003')\n")  # a merge joins them
+    assert head_revision() == "0004"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

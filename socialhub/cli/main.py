@@ -6,7 +6,6 @@ Nouns live one per module in this package and are registered in ``NOUNS``.
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import Annotated
 
 import typer
@@ -98,24 +97,6 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map socialhub errors to one stderr line and an exit code."""
-    from socialhub.errors import SocialhubError
-    from socialhub.security.redact import redact
+    from socialhub.cli.guard import run_guarded
 
-    try:
-        app(args=argv, prog_name="socialhub")
-    except SocialhubError as exc:
-        if state.debug:
-            import traceback
-
-            traceback.print_exc()
-        sys.stderr.write(f"error: {redact(str(exc))}\n")
-        sys.exit(int(exc.exit_code))
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(130)
-    except Exception as exc:  # a bug: keep the message short unless --debug
-        if state.debug:
-            raise
-        sys.stderr.write(f"error: unexpected {type(exc).__name__}: {redact(str(exc))} "
-                         "(run with --debug for the traceback)\n")
-        sys.exit(1)
+    run_guarded(lambda: app(args=argv, prog_name="socialhub"), debug=lambda: state.debug)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from socialhub.tui.first_month import FirstMonthHelper
 
 app = typer.Typer(help="Open the interactive calendar and drafts editor (Textual TUI).",
                   invoke_without_command=True, no_args_is_help=False)
@@ -19,11 +24,25 @@ def tui(ctx: typer.Context) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    # Deferred: Textual is heavy and only this command needs it.
     from socialhub.cli.common import state
-    from socialhub.config import load_config
+    from socialhub.tui.first_month import FirstMonthHelper
+
+    helper = FirstMonthHelper(state.config_path)  # before Textual loads: it works meanwhile
+    open_tui(state.config_path, helper)
+
+
+def open_tui(config_path: str | None, helper: FirstMonthHelper | None = None) -> None:
+    """Run the TUI until the person quits; raise what stopped it from working, if anything.
+
+    The config is loaded by the app (a helper process reads the first month
+    while Textual starts), and not through get_config(): that installs a
+    stderr log handler, whose lines would tear through the full-screen
+    display. In the TUI errors are notifications; one that stops it from
+    working (a bad config, an unusable database) closes it and is raised here.
+    """
     from socialhub.tui.app import SocialhubApp
 
-    # Not get_config(): that installs a stderr log handler, whose lines would
-    # tear through the full-screen display. In the TUI errors are notifications.
-    SocialhubApp(load_config(state.config_path)).run()
+    app = SocialhubApp(config_path=config_path, helper=helper)
+    app.run()
+    if app.fatal is not None:
+        raise app.fatal

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from socialhub.core.calendar_view import CalendarRange, View, view_range
 from socialhub.core.when import load_zone
 from socialhub.db.models import Account, Delivery, Post, Slot, Variant
 from socialhub.services.slots import slot_instants
 
-View = Literal["agenda", "week", "month"]
-
-
-@dataclass(frozen=True)
-class CalendarRange:
-    """A span of local days [start, end) for a view."""
-
-    start: date
-    end: date
-
-
-def view_range(view: View, anchor: date, days: int = 14) -> CalendarRange:
-    """The days a view shows around ``anchor``: a Monday-based week, a month, or N days."""
-    if view == "week":
-        start = anchor - timedelta(days=anchor.weekday())
-        return CalendarRange(start, start + timedelta(days=7))
-    if view == "month":
-        start = anchor.replace(day=1)
-        nxt = (start + timedelta(days=32)).replace(day=1)
-        return CalendarRange(start, nxt)
-    return CalendarRange(anchor, anchor + timedelta(days=days))
+__all__ = ["CalendarRange", "View", "calendar_entries", "view_range"]
 
 
 def calendar_entries(session: Session, org_id: int, rng: CalendarRange, zone: str, *,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from socialhub.config import Settings
+if TYPE_CHECKING:
+    from socialhub.config import Settings
 
 
 def now_utc() -> datetime:

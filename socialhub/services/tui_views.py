@@ -12,19 +12,27 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy.orm import Session
-
-from socialhub.core.when import When, load_zone, localize, parse_when
+from socialhub.core.calendar_view import (
+    CalendarData,
+    View,
+    calendar_span,
+    local_today,
+)
+from socialhub.core.when import When, localize, parse_when
 from socialhub.errors import ValidationError
-from socialhub.services.calendar import CalendarRange, View, calendar_entries, view_range
-from socialhub.services.hub import Hub
 
-# Only the calendar's needs are imported up front: the TUI's first paint is the
-# month, and the editor's, queue's and accounts' services (text rules with
-# their regex tables, AI voices, publishing) cost ~120 ms more to import. They
-# are imported inside the functions that use them.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from socialhub.services.hub import Hub
+
+# Nothing heavy is imported up front: the TUI paints its first month before
+# SQLAlchemy, the models, the text rules (regex tables), AI voices or
+# publishing are loaded. Services are imported inside the functions using them.
+
+__all__ = ["BADGES", "CalendarData", "View", "calendar_data", "calendar_span", "local_today"]
 
 #: Two-letter badges shown on the calendar, one per platform.
 BADGES = {"sandbox": "sb", "bluesky": "bs", "mastodon": "ma", "x": "x ", "linkedin": "li",
@@ -32,29 +40,11 @@ BADGES = {"sandbox": "sb", "bluesky": "bs", "mastodon": "ma", "x": "x ", "linked
           "pinterest": "pi", "youtube": "yt", "tiktok": "tt"}
 
 
-@dataclass(frozen=True)
-class CalendarData:
-    """The entries of one view, grouped by local day (posts first, then free slots)."""
-
-    view: View
-    start: date
-    end: date
-    days: dict[date, list[dict[str, Any]]]
-
-
-def calendar_span(view: View, anchor: date) -> CalendarRange:
-    """The days a TUI view fetches around ``anchor`` (a month grid shows whole weeks)."""
-    rng = view_range(view, anchor)
-    if view == "month":  # the grid shows whole weeks, so fetch the padding days too
-        start = rng.start - timedelta(days=rng.start.weekday())
-        end = rng.end + timedelta(days=(7 - rng.end.weekday()) % 7)
-        rng = CalendarRange(start, end)
-    return rng
-
-
 def calendar_data(session: Session, org_id: int, view: View, anchor: date,
                   zone: str) -> CalendarData:
     """Posts and free slots of the month or week around ``anchor``, by local day in ``zone``."""
+    from socialhub.services.calendar import calendar_entries
+
     rng = calendar_span(view, anchor)
     days: dict[date, list[dict[str, Any]]] = defaultdict(list)
     for entry in calendar_entries(session, org_id, rng, zone):
@@ -246,11 +236,6 @@ def check_text(text: str, platform: str) -> Check:
         return Check(counter, False, (*m.problems, str(exc)), (text,))
     note = f"over the limit: will be posted as a thread of {len(parts)}"
     return Check(counter, True, (note,), parts)
-
-
-def local_today(now: datetime, zone: str) -> date:
-    """Today's date in ``zone``."""
-    return now.astimezone(load_zone(zone)).date()
 
 
 class GenerationCancelled(Exception):

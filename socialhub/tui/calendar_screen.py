@@ -7,29 +7,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from sqlalchemy.orm import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, OptionList, Static
 
-from socialhub.services.calendar import View
-from socialhub.services.tui_views import (
-    CalendarData,
-    Move,
-    calendar_data,
-    calendar_span,
-    move_post,
-    undo_move,
-)
+from socialhub.core.calendar_view import CalendarData, View, calendar_span
+from socialhub.errors import SocialhubError
+from socialhub.services.tui_views import Move, calendar_data, move_post, undo_move
 from socialhub.tui.agenda_panel import AgendaPanel
 from socialhub.tui.background import run_service
 from socialhub.tui.confirm_modal import ConfirmModal
+from socialhub.tui.first_month import FirstMonth
 from socialhub.tui.month_grid import MonthGrid
 from socialhub.tui.week_view import WeekView
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from socialhub.tui.app import SocialhubApp
 
 #: A cached month or week older than this is shown at once and re-read behind it.
@@ -111,10 +107,6 @@ class CalendarScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.selected = self.hub_app.today()
-        for grid in self.query(MonthGrid):
-            grid.today = self.selected
-            grid.selected = self.selected
         self.query_one("#month", MonthGrid).focus()
         self.run_worker(self._take_first_month, thread=True, group="first-month",
                         exit_on_error=False)
@@ -123,11 +115,30 @@ class CalendarScreen(Screen[None]):
         """Wait for the month the app started reading at launch, then show it."""
         app = self.hub_app
         try:
-            data = app.first_month.result(timeout=60)
+            first = app.first_month.result(timeout=60)
+        except SocialhubError as exc:  # bad config, unusable database: nothing can work
+            app.call_from_thread(app.fail, exc)
+            return
         except Exception as exc:
             app.call_from_thread(app.report, exc)
+            app.call_from_thread(self._show_today)
             return
-        app.call_from_thread(self._loaded, data)
+        app.call_from_thread(self._show_first, first)
+
+    def _show_today(self) -> None:
+        """Select today (in the display zone) in both grids, and read that month."""
+        self._set_today(self.hub_app.today())
+        self.reload()
+
+    def _set_today(self, today: date) -> None:
+        self.selected = today
+        for grid in self.query(MonthGrid):
+            grid.today = today
+            grid.selected = today
+
+    def _show_first(self, first: FirstMonth) -> None:
+        self._set_today(first.today)
+        self._loaded(first.data)
 
     def on_screen_resume(self) -> None:
         if self.loaded is not None:  # back from the editor: anything may have changed
@@ -167,8 +178,8 @@ class CalendarScreen(Screen[None]):
         self.loaded = data
         self.grid.data = data
         self._show_selection()
-        if cache:
-            self._prefetch()
+        if cache:  # after this paint: a cold start loads the database layer here
+            self.call_after_refresh(self._prefetch)
 
     def _prefetch(self) -> None:
         """Read the previous and next month (or week) into the cache, after the paint."""

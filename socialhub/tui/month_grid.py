@@ -13,7 +13,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from socialhub.services.tui_views import BADGES, CalendarData
+from socialhub.core.calendar_view import CalendarData
+from socialhub.services.tui_views import BADGES
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

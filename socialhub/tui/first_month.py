@@ -1,0 +1,136 @@
+"""The month the calendar opens on, read by a helper process while Textual starts.
+
+A cold ``socialhub tui`` spends about as long importing and starting Textual
+as it does importing SQLAlchemy and the settings, opening the database and
+reading the month. In one process the two halves take turns on one
+interpreter lock; here a helper process (``python -m
+socialhub.tui.first_month``) does the second half through the same services
+the CLI uses, on another core, while the UI process does the first. The UI
+process loads the database layer itself only after the month is painted.
+
+The helper inherits the environment (``SOCIALHUB_…`` overrides, a frozen
+clock) and is given the ``--config`` path; its answer is pickled on stdout.
+If it cannot start or dies, the month is read in-process instead.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from socialhub.core.calendar_view import CalendarData
+from socialhub.errors import ExitCode, SocialhubError
+from socialhub.tui.helper_process import start_helper
+
+if TYPE_CHECKING:
+    from socialhub.services.hub import Hub
+
+
+@dataclass(frozen=True)
+class FirstMonth:
+    """What the first paint needs: the display zone, today there, and that month."""
+
+    zone: str
+    today: date
+    data: CalendarData
+
+
+@dataclass(frozen=True)
+class HelperError:
+    """A SocialhubError raised in the helper, carried back as plain text."""
+
+    message: str
+    hint: str | None
+    exit_code: int
+
+
+def read_first_month(hub: Hub) -> FirstMonth:
+    """Today's month in the display zone, read through the calendar service."""
+    from socialhub.services.clock import display_zone, now_utc
+    from socialhub.services.tui_views import calendar_data, local_today
+
+    zone = display_zone(hub.config.settings)
+    today = local_today(now_utc(), zone)
+    with hub.transaction() as session:
+        data = calendar_data(session, hub.org_id(session), "month", today, zone)
+    return FirstMonth(zone, today, data)
+
+
+class FirstMonthHelper:
+    """The helper process; ``result()`` collects its answer.
+
+    It is started here unless the caller ``started`` it already (with
+    ``helper_process.start_helper``, before importing this module).
+    """
+
+    def __init__(self, config_path: str | None, *,
+                 started: subprocess.Popen[bytes] | None = None) -> None:
+        self.config_path = config_path
+        self.proc = started if started is not None else start_helper(config_path)
+
+    def result(self, timeout: float = 60.0) -> FirstMonth | None:
+        """The helper's month; None when it could not run (read it in-process then).
+
+        Raises:
+            SocialhubError: the helper met a socialhub error (bad config, old schema…).
+        """
+        if self.proc is None:
+            return None
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+            return None
+        if self.proc.returncode != 0:
+            return None
+        try:
+            answer = pickle.loads(out)  # our own child's output, never outside input
+        except Exception:
+            return None
+        if isinstance(answer, HelperError):
+            error = SocialhubError(answer.message, hint=answer.hint)
+            error.exit_code = ExitCode(answer.exit_code)
+            raise error
+        return answer if isinstance(answer, FirstMonth) else None
+
+    def cancel(self) -> None:
+        """Stop the helper if it is still running (the app is closing)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+def main(argv: list[str]) -> int:
+    """The helper: read the month and pickle it (or the error) to stdout."""
+    from socialhub.config import load_config
+    from socialhub.services.hub import Hub
+
+    answer: FirstMonth | HelperError
+    try:
+        hub = Hub(load_config(argv[0] if argv else None))
+        try:
+            answer = read_first_month(hub)
+        finally:
+            hub.dispose()
+    except SocialhubError as exc:
+        answer = HelperError(exc.message, exc.hint, int(exc.exit_code))
+    sys.stdout.buffer.write(pickle.dumps(answer))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    # Run the importable copy of this module, so the pickle names its classes
+    # socialhub.tui.first_month.FirstMonth rather than __main__.FirstMonth.
+    from socialhub.tui import first_month
+
+    code = first_month.main(sys.argv[1:])
+    # The answer is written and the database closed: skip the interpreter's
+    # teardown (~0.1 s with SQLAlchemy loaded), which the UI would wait for.
+    os._exit(code)

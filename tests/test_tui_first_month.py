@@ -1,0 +1,162 @@
+"""The TUI's quick start: the first month read by a helper process, and `socialhub tui`'s
+own entry, which opens the TUI without loading the CLI framework.
+
+The helper is a real ``python -m socialhub.tui.first_month`` process with the
+test's isolated home; the error cases run ``socialhub tui`` in a real pseudo-terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from socialhub.cli.entry import plain_tui
+from socialhub.config import load_config
+from socialhub.errors import ExitCode, SocialhubError
+from socialhub.services.hub import Hub
+from socialhub.tui.app import SocialhubApp
+from socialhub.tui.calendar_screen import CalendarScreen
+from socialhub.tui.first_month import FirstMonthHelper, read_first_month
+from tests import tui_kit
+from tests.conftest import CLIResult
+from tests.tui_kit import settle
+
+seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
+tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+
+Run = Callable[..., CLIResult]
+#: Escape sequences (CSI, OSC, charset picks): what a terminal acts on rather than shows.
+ANSI = re.compile(r"\x1b(\[[0-9;?<>=$]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Z]|[=>])")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["tui"], (True, None)),
+    (["--config", "/etc/sh.yaml", "tui"], (True, "/etc/sh.yaml")),
+    (["-c", "sh.yaml", "tui"], (True, "sh.yaml")),
+    (["--config=sh.yaml", "tui"], (True, "sh.yaml")),
+    (["tui", "--help"], (False, None)),  # help is Typer's
+    (["--debug", "tui"], (False, None)),  # other global options too
+    (["--config=", "tui"], (False, None)),
+    (["posts", "tui"], (False, None)),
+    ([], (False, None)),
+])
+def test_only_a_plain_socialhub_tui_takes_the_quick_path(
+        args: list[str], expected: tuple[bool, str | None]) -> None:
+    assert plain_tui(args) == expected
+
+
+def test_the_helper_reads_todays_month_as_the_services_do(tui_cli: Run) -> None:
+    found = FirstMonthHelper(None).result(timeout=60)
+    assert found is not None, "the helper process failed"
+    assert found.zone == "Europe/Berlin" and found.today == date(2026, 11, 18)
+    friday = found.data.days[date(2026, 11, 20)]
+    assert {(e["post"], e["time"], e["account"]) for e in friday} == {
+        ("launch", "09:00", tui_kit.BS), ("launch", "09:00", tui_kit.MA)}
+    hub = Hub(load_config())
+    try:
+        assert read_first_month(hub) == found  # the same month, read in this process
+    finally:
+        hub.dispose()
+
+
+def test_the_helper_carries_a_socialhub_error_back_with_its_hint_and_exit_code(
+        tui_cli: Run) -> None:
+    assert tui_cli("db", "downgrade", "0001", "--yes").exit_code == 0
+    with pytest.raises(SocialhubError) as caught:
+        FirstMonthHelper(None).result(timeout=60)
+    assert "schema is at revision 0001" in str(caught.value)
+    assert "socialhub db upgrade" in str(caught.value)  # the hint, once
+    assert str(caught.value).count("socialhub db upgrade") == 1
+    assert caught.value.exit_code == ExitCode.DATABASE
+
+
+@pytest.mark.anyio
+async def test_the_month_is_read_in_process_when_the_helper_cannot_run(tui_cli: Run) -> None:
+    broken = FirstMonthHelper(None)
+    assert broken.proc is not None
+    broken.proc.kill()
+    broken.proc.communicate()
+    broken.proc = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    app = SocialhubApp(helper=broken, blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, CalendarScreen)
+        assert app.screen.selected == date(2026, 11, 18)
+        assert "09:00 bs We" in app.screen.grid.render().plain
+
+
+@pytest.mark.anyio
+async def test_a_config_the_tui_cannot_use_closes_it_with_the_error(
+        tui_cli: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "config.yaml"
+    bad.write_text("database: [not, a, mapping\n")
+    app = SocialhubApp(config_path=str(bad), blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        deadline = time.monotonic() + 30
+        while app.fatal is None and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+    assert app.fatal is not None and "not valid YAML" in str(app.fatal)
+    assert app.return_code == ExitCode.CONFIG
+
+
+def run_in_terminal(args: list[str], timeout: float = 30) -> tuple[int, str]:
+    """Run ``socialhub ARGS`` in a pseudo-terminal; its exit code and everything it wrote."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become socialhub
+        os.execv(sys.executable, [sys.executable, "-m", "socialhub", *args])
+    out = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    finished, status = os.waitpid(pid, os.WNOHANG)
+    if not finished:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise AssertionError(f"socialhub {' '.join(args)} did not exit: {out[-2000:]!r}")
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+def after_the_tui(out: str) -> str:
+    """What the terminal shows once the TUI has left its alternate screen."""
+    assert "\x1b[?1049l" in out, out  # the TUI did open, and closed cleanly
+    return ANSI.sub("", out.rsplit("\x1b[?1049l", 1)[1]).replace("\r", "").strip()
+
+
+def test_socialhub_tui_prints_why_it_cannot_start_and_exits_non_zero(
+        tui_cli: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "config.yaml"
+    bad.write_text("database: [not, a, mapping\n")
+    code, out = run_in_terminal(["--config", str(bad), "tui"])
+    assert code == ExitCode.CONFIG, out
+    assert after_the_tui(out) == f"error: {bad}:2:1: not valid YAML"
+    assert tui_cli("db", "downgrade", "0001", "--yes").exit_code == 0
+    code, out = run_in_terminal(["tui"])
+    assert code == ExitCode.DATABASE, out
+    assert after_the_tui(out).startswith("error: database schema is at revision 0001")
+    assert after_the_tui(out).endswith("(run `socialhub db upgrade` (a SQLite file is backed up "
+                                       "first))")
