@@ -160,6 +160,71 @@ def test_daemon_publishes_on_time_reports_health_and_drains_on_sigterm(
     assert duplicates(sandbox_posts(sandbox.url)) == 0
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_running_daemon_reads_credentials_made_after_keys_rotate(
+        sandbox: SandboxServer, spawn: Callable[..., DaemonProcess], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, db_home: str) -> None:
+    from tests.conftest import run_cli
+
+    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")  # a key file socialhub manages (and rotates)
+    hub = make_hub()
+    try:
+        connect_account(hub, sandbox.url, "before")
+        daemon = spawn_ready(spawn, tmp_path, "rotating")
+        first = schedule(hub, "first", now(), account="sandbox:@before")
+        assert wait_for(lambda: delivery(hub, first).status == "published", timeout=15)
+        rotated = run_cli("keys", "rotate", "--yes")
+        assert rotated.exit_code == 0, rotated.stderr
+        connect_account(hub, sandbox.url, "after")  # its tokens are under the new key
+        second = schedule(hub, "second", now(), account="sandbox:@after")
+        again = schedule(hub, "again", now(), account="sandbox:@before")
+        assert wait_for(lambda: published(hub, [second, again]), timeout=15), (
+            delivery(hub, second).last_error, daemon.logs()[-2000:])
+        assert daemon.stop() == 0
+    finally:
+        hub.dispose()
+
+
+def reconnect(hub: Hub, base_url: str, handle: str) -> None:
+    """What `accounts connect` does for a known account: the old tokens are revoked at
+    the platform and new ones are stored."""
+    from socialhub.platforms.sandbox import connect
+    from socialhub.security.keys import load_master_key
+    from socialhub.services import credentials
+    from socialhub.services.accounts import get_account
+
+    with hub.transaction() as session:
+        account = get_account(session, hub.org_id(session), f"sandbox:@{handle}")
+        old = credentials.load_tokens(session, account, load_master_key(hub.config))
+    assert old is not None
+    httpx.post(f"{base_url}/oauth/revoke", data={"token": old.access_token}, timeout=5)
+    _, tokens = connect(base_url, handle)
+    with hub.transaction() as session:
+        account = get_account(session, hub.org_id(session), f"sandbox:@{handle}")
+        credentials.store_tokens(session, account, credentials.Tokens(
+            access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+            expires_at=tokens.expires_at), load_master_key(hub.config))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_running_daemon_uses_an_account_reconnected_meanwhile(
+        hub: Hub, sandbox: SandboxServer, spawn: Callable[..., DaemonProcess],
+        tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    connect_account(hub, sandbox.url, "one")
+    daemon = spawn_ready(spawn, tmp_path, "reconnect")
+    first = schedule(hub, "first", now(), account="sandbox:@one")
+    assert wait_for(lambda: delivery(hub, first).status == "published", timeout=15)
+    reconnect(hub, sandbox.url, "one")  # the daemon's adapter still holds the revoked token
+    second = schedule(hub, "second", now(), account="sandbox:@one")
+    assert wait_for(lambda: delivery(hub, second).status == "published", timeout=15), (
+        delivery(hub, second).last_error, daemon.logs()[-2000:])
+    accounts = run_cli("accounts", "list", "--json").json()
+    assert isinstance(accounts, list) and accounts[0]["status"] == "active"  # not flagged
+    assert daemon.stop() == 0
+
+
 def test_killed_daemon_restarts_with_nothing_lost_and_nothing_duplicated(
         hub: Hub, sandbox: SandboxServer, spawn: Callable[..., DaemonProcess]) -> None:
     connect_account(hub, sandbox.url)

@@ -467,23 +467,35 @@ def send(ctx: SendContext, claim: Claim, started: Started | None = None) -> str:
                                              f"token refresh: {exc}")
                 return _settle(ctx, claim, started.attempt_id, classify(exc))
             refreshed = True
-            outcome = Outcome("auth_expired", str(exc), type(exc).__name__, exc.status)
             try:
                 ctx.tokens.refresh(claim.account_id, adapter, failed_token=failed_token)
             except Exception as refresh_exc:
                 return _settle(ctx, claim, started.attempt_id, classify(refresh_exc))
-            # The refused request created nothing, so sending again is safe.
-            attempt_id = started.attempt_id
-            with_db_retry(lambda a=attempt_id, o=outcome: _requeue(ctx, claim, a, o),  # type: ignore[misc]
-                          seconds=10)
+            _requeue_refused(ctx, claim, started.attempt_id, exc)
             started = None
             continue
         except AuthRevokedError as exc:
-            ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
-            return _settle(ctx, claim, started.attempt_id, classify(exc))
+            # Reconnected since this adapter was built? Then send again with the new tokens.
+            if refreshed or not ctx.tokens.adopt_stored(claim.account_id, adapter, failed_token):
+                ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
+                return _settle(ctx, claim, started.attempt_id, classify(exc))
+            refreshed = True
+            _requeue_refused(ctx, claim, started.attempt_id, exc)
+            started = None
+            continue
         except Exception as exc:
             return _settle(ctx, claim, started.attempt_id, classify(exc))
         return _settle(ctx, claim, started.attempt_id, Outcome("published", parts=result.parts))
+
+
+def _requeue_refused(ctx: SendContext, claim: Claim, attempt_id: int,
+                     exc: AuthExpiredError | AuthRevokedError) -> None:
+    """Close an attempt the platform refused for its token, to send again with new tokens.
+
+    The refused request created nothing, so sending again is safe.
+    """
+    outcome = Outcome("auth_expired", str(exc), type(exc).__name__, exc.status)
+    with_db_retry(lambda: _requeue(ctx, claim, attempt_id, outcome), seconds=10)
 
 
 def _requeue(ctx: SendContext, claim: Claim, attempt_id: int, outcome: Outcome) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Account, Credential
+from socialhub.errors import SecurityError
 from socialhub.platforms import base
 from socialhub.platforms.errors import AdapterError, AuthRevokedError, RetryLaterError
 from socialhub.services.clock import now_utc
@@ -72,12 +73,18 @@ class TokenManager:
         self._master: Any = None
 
     # -- keys and adapters ------------------------------------------------------------
-    def _load_keys(self) -> None:
-        if self._master is None:
+    def _load_keys(self, *, again: bool = False) -> None:
+        """Load the master key and keyring once; ``again`` re-reads them.
+
+        A running daemon re-reads them when a credential names a key it does
+        not hold and before it stores tokens, so ``socialhub keys rotate``
+        takes effect without a restart.
+        """
+        if self._master is None or again:
             from socialhub.security.keys import load_keyring, load_master_key
 
-            self._master = load_master_key(self.hub.config)
-            self._keys = load_keyring(self.hub.config)
+            master, keys = load_master_key(self.hub.config), load_keyring(self.hub.config)
+            self._master, self._keys = master, keys
 
     def _account_lock(self, account_id: int) -> threading.Lock:
         with self._guard:
@@ -87,7 +94,11 @@ class TokenManager:
         from socialhub.services.credentials import load_tokens
 
         self._load_keys()
-        stored = load_tokens(session, account, self._keys)
+        try:
+            stored = load_tokens(session, account, self._keys)
+        except SecurityError:  # made with a key newer than ours (keys rotate)? read them again
+            self._load_keys(again=True)
+            stored = load_tokens(session, account, self._keys)
         if stored is None:
             return None
         return base.Tokens(access_token=stored.access_token, refresh_token=stored.refresh_token,
@@ -98,7 +109,7 @@ class TokenManager:
     def _store_tokens(self, account_id: int, tokens: base.Tokens) -> None:
         from socialhub.services import credentials
 
-        self._load_keys()
+        self._load_keys(again=True)  # encrypt with today's master key, even after a rotation
         with self.tx() as session:
             account = session.get(Account, account_id)
             if account is None:
@@ -190,6 +201,8 @@ class TokenManager:
             RetryLaterError: a transient failure; nothing was changed.
         """
         if not adapter.capabilities.refresh:
+            if self.adopt_stored(account_id, adapter, failed_token):
+                return  # the account was reconnected meanwhile
             self.mark_needs_reauth(account_id, f"{adapter.name} access token no longer works")
             raise AuthRevokedError(f"{adapter.name}: the access token no longer works",
                                    hint="reconnect the account")
@@ -209,6 +222,16 @@ class TokenManager:
                 time.sleep(0.2)  # someone else holds the lock: wait for their result
                 if self._adopt_stored(account_id, adapter, failed_token):
                     return
+
+    def adopt_stored(self, account_id: int, adapter: base.PlatformAdapter,
+                     failed_token: str | None) -> bool:
+        """Use tokens stored since ``adapter`` was built (a reconnect, another daemon's refresh).
+
+        True when the stored tokens differ from the adapter's and from
+        ``failed_token`` (the one the platform just refused) and are usable.
+        """
+        with self._account_lock(account_id):
+            return self._adopt_stored(account_id, adapter, failed_token)
 
     def _adopt_stored(self, account_id: int, adapter: base.PlatformAdapter,
                       failed_token: str | None) -> bool:
