@@ -1,4 +1,5 @@
-"""`socialhub apply` wakes running daemons on PostgreSQL when it changes posts."""
+"""Changes to the schedule wake running daemons on PostgreSQL (NOTIFY), from `apply`,
+the TUI and the CLI alike."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import text
 
-from socialhub.services.publishing import NOTIFY_CHANNEL
+from socialhub.services.announce import NOTIFY_CHANNEL
 from tests.conftest import CLIResult, new_pg_database
 from tests.pgcluster import PostgresCluster
 
@@ -45,3 +47,34 @@ def test_apply_that_schedules_a_post_notifies_daemons(
         again = cli("apply", "-f", str(manifest))  # unchanged: nobody is woken
         assert again.exit_code == 0
         assert list(listener.notifies(timeout=0.5, stop_after=1)) == []
+
+
+def test_the_tui_editors_publish_now_and_a_queue_retry_notify_daemons(
+        cli: Callable[..., CLIResult], pg_cluster: PostgresCluster,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.config import load_config
+    from socialhub.services.clock import now_utc
+    from socialhub.services.hub import Hub
+    from socialhub.services.tui_views import Draft, save_draft
+
+    url = new_pg_database(pg_cluster)
+    monkeypatch.setenv("SOCIALHUB_DATABASE_URL", url)
+    assert cli("accounts", "add", "bluesky:@shop.example.com").exit_code == 0
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    hub = Hub(load_config())
+    try:
+        with psycopg.connect(dsn, autocommit=True) as listener:
+            listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            with hub.transaction() as session:  # the editor's "publish now" (ctrl+p)
+                save_draft(session, hub.org_id(session), Draft(
+                    body="now", targets={"bluesky:@shop.example.com": ""}, name="now"),
+                    existing=None, mode="publish", zone="UTC", now=now_utc())
+            assert len(list(listener.notifies(timeout=2, stop_after=1))) == 1
+            with hub.transaction() as session:
+                session.execute(text("UPDATE deliveries SET status = 'dead'"))
+            assert list(listener.notifies(timeout=0.3, stop_after=1)) == []
+            retried = cli("queue", "retry", "1")
+            assert retried.exit_code == 0, retried.stderr
+            assert len(list(listener.notifies(timeout=2, stop_after=1))) == 1
+    finally:
+        hub.dispose()

@@ -284,3 +284,29 @@ def test_taken_down_account_cannot_refresh(pds: Pds) -> None:  # noqa: F811
     with pytest.raises(AuthRevokedError) as caught:
         adapter.refresh()
     assert caught.value.code == "AccountTakedown"
+
+
+def test_connect_reads_the_app_password_the_account_manifest_points_at(
+        pds: Pds, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    account = pds.create_account()
+    manifest = tmp_path / "accounts.yaml"
+    manifest.write_text(
+        "apiVersion: socialhub/v1\nkind: Account\n"
+        f"metadata: {{name: \"bluesky:@{account.handle}\"}}\n"
+        f"spec:\n  base_url: {pds.url}\n"
+        "  credentials: {app_password: env:SHOP_BSKY_PASSWORD}\n")
+    assert cli("apply", "-f", str(manifest)).exit_code == 0
+    monkeypatch.delenv("SOCIALHUB_BLUESKY_APP_PASSWORD", raising=False)
+    args = ("accounts", "connect", "bluesky", "--handle", account.handle, "--base-url", pds.url)
+    missing = cli(*args)  # the reference names a variable that is not set: said, no prompt
+    assert missing.exit_code == 3
+    assert missing.stderr.strip() == (f"error: bluesky:@{account.handle} credentials."
+                                      "app_password refers to env:SHOP_BSKY_PASSWORD, which is "
+                                      "not set")
+    monkeypatch.setenv("SHOP_BSKY_PASSWORD", account.password)
+    connected = cli(*args, "--json")
+    assert connected.exit_code == 0, connected.stderr
+    summary = connected.json()
+    assert isinstance(summary, dict)
+    assert summary["external_id"] == account.did and not summary["created"]
+    assert account.password not in connected.stdout + connected.stderr

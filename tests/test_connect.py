@@ -420,3 +420,27 @@ def test_facebook_connect_publishes_as_the_page_named_by_handle(
         assert r.json()["external_id"] == second
     finally:
         fake.stop()
+
+
+def test_a_manifest_reference_reads_the_keyring_entry_it_names(
+        home: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.config import load_config
+    from socialhub.errors import ConfigError
+    from socialhub.security.references import resolve_reference
+
+    class Keyring:
+        def get_password(self, service: str, user: str) -> str | None:
+            return {("socialhub", "shop"): "pw-one", ("agency", "shop"): "pw-two"}.get(
+                (service, user))
+
+    config = load_config()
+    with pytest.raises(ConfigError, match="keyring is off"):  # security.use_keyring: false
+        resolve_reference(config, "keyring:shop", what="app_password")
+    monkeypatch.setattr("socialhub.security.keys.keyring_backend", lambda config: Keyring())
+    assert resolve_reference(config, "keyring:shop", what="app_password") == "pw-one"
+    assert resolve_reference(config, "keyring:agency/shop", what="app_password") == "pw-two"
+    with pytest.raises(ConfigError, match="keyring:other, which has no entry"):
+        resolve_reference(config, "keyring:other", what="app_password")
+    with pytest.raises(ConfigError, match="is not a reference") as caught:
+        resolve_reference(config, "hunter2", what="app_password")
+    assert "hunter2" not in str(caught.value)  # a pasted secret is never echoed

@@ -1,4 +1,5 @@
-"""Scheduling from the CLI announces itself: the `scheduled` webhook fires after commit."""
+"""Scheduling announces itself, from the CLI, `apply` and the TUI alike: the `scheduled`
+webhook fires after commit, once per post, and never for a rolled-back transaction."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,3 +51,75 @@ def test_scheduling_a_post_sends_the_scheduled_webhook(
     assert len(received) == 1
     assert received[0]["event"] == "scheduled"
     assert "hello" in json.dumps(received[0]["body"])
+
+
+MANIFEST = """apiVersion: socialhub/v1
+kind: Account
+metadata: {name: "bluesky:@shop.example.com"}
+spec: {}
+---
+apiVersion: socialhub/v1
+kind: Post
+metadata: {name: launch}
+spec:
+  body: We ship on Monday.
+  targets:
+    - account: "bluesky:@shop.example.com"
+      at: AT
+---
+apiVersion: socialhub/v1
+kind: Post
+metadata: {name: idea}
+spec:
+  body: Just a draft.
+  targets:
+    - account: "bluesky:@shop.example.com"
+"""
+
+
+@pytest.fixture
+def hooked(receiver: tuple[str, list[dict[str, Any]]],
+           monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    url, received = receiver
+    monkeypatch.setenv("SOCIALHUB_DAEMON_WEBHOOKS", f"[{{url: '{url}', events: [scheduled]}}]")
+    monkeypatch.setenv("SOCIALHUB_FAKE_NOW", "2026-11-22T12:00:00+00:00")
+    return received
+
+
+def test_apply_sends_the_scheduled_webhook_for_each_post_it_schedules(
+        cli: Callable[..., CLIResult], hooked: list[dict[str, Any]], tmp_path: Path) -> None:
+    manifest = tmp_path / "posts.yaml"
+    manifest.write_text(MANIFEST.replace("AT", "2026-12-01 09:00 Europe/Berlin"))
+    assert cli("apply", "-f", str(manifest)).exit_code == 0
+    assert [(h["event"], h["body"]["data"]["name"]) for h in hooked] == [("scheduled", "launch")]
+    assert cli("apply", "-f", str(manifest)).exit_code == 0  # unchanged: no news
+    assert len(hooked) == 1
+    manifest.write_text(MANIFEST.replace("AT", "2026-12-02 10:00 Europe/Berlin"))
+    assert cli("apply", "-f", str(manifest)).exit_code == 0  # rescheduled
+    assert len(hooked) == 2
+    assert hooked[1]["body"]["data"]["targets"][0]["at"] == "2026-12-02T10:00 Europe/Berlin"
+
+
+def test_the_tui_editor_announces_what_it_schedules_and_a_rollback_announces_nothing(
+        cli: Callable[..., CLIResult], hooked: list[dict[str, Any]]) -> None:
+    from socialhub.config import load_config
+    from socialhub.services.clock import now_utc
+    from socialhub.services.hub import Hub
+    from socialhub.services.tui_views import Draft, save_draft
+
+    assert cli("accounts", "add", "bluesky:@shop.example.com").exit_code == 0
+    hub = Hub(load_config())
+    try:
+        draft = Draft(body="From the editor", targets={"bluesky:@shop.example.com": ""},
+                      name="edited", at="2026-12-01 09:00")
+        with pytest.raises(RuntimeError), hub.transaction() as session:
+            save_draft(session, hub.org_id(session), draft, existing=None, mode="schedule",
+                       zone="Europe/Berlin", now=now_utc())
+            raise RuntimeError("something later in the same transaction failed")
+        assert hooked == []  # rolled back: nothing was scheduled, nobody is told
+        with hub.transaction() as session:  # as the TUI's editor saves (ctrl+t)
+            save_draft(session, hub.org_id(session), draft, existing=None, mode="schedule",
+                       zone="Europe/Berlin", now=now_utc())
+    finally:
+        hub.dispose()
+    assert [(h["event"], h["body"]["data"]["name"]) for h in hooked] == [("scheduled", "edited")]

@@ -2,8 +2,9 @@
 
 Joins the ``accounts`` noun through ``register(app)``. Client ids and secrets
 come from the config or the OS keyring and the Bluesky app password from a
-hidden prompt or ``$SOCIALHUB_BLUESKY_APP_PASSWORD``: none of them is ever an
-option, so none lands in the shell history.
+hidden prompt, ``$SOCIALHUB_BLUESKY_APP_PASSWORD`` or the reference an Account
+manifest gives (``credentials.app_password: env:VAR`` or ``keyring:NAME``):
+none of them is ever an option, so none lands in the shell history.
 """
 
 from __future__ import annotations
@@ -65,13 +66,14 @@ def connect(
 
     OAuth platforms open the browser at the login page and wait for the
     redirect on 127.0.0.1; the client id/secret come from the config
-    (platforms.<name>.client_id/client_secret) or the keyring. Bluesky asks
-    for an app password.
+    (platforms.<name>.client_id/client_secret) or the keyring. Bluesky takes
+    the app password from $SOCIALHUB_BLUESKY_APP_PASSWORD, else from the
+    account's manifest reference (credentials.app_password), else asks.
 
     Example: socialhub accounts connect mastodon --base-url https://mastodon.social
     """
     from socialhub.errors import ValidationError
-    from socialhub.services.connect import ConnectOptions, connect_account
+    from socialhub.services.connect import ConnectOptions, connect_account, stored_app_password
 
     name = platform.strip().lower()
     if timeout <= 0 or not 0 <= port <= 65535:
@@ -80,8 +82,9 @@ def connect(
     if name == "bluesky":
         if not handle:
             raise ValidationError("bluesky: pass --handle (e.g. --handle shop.example.com)")
-        password = os.environ.get(APP_PASSWORD_ENV) or typer.prompt(
-            f"App password for {handle.lstrip('@')}", hide_input=True, err=True)
+        password = (os.environ.get(APP_PASSWORD_ENV) or stored_app_password(get_hub(), handle)
+                    or typer.prompt(f"App password for {handle.lstrip('@')}", hide_input=True,
+                                    err=True))
     open_browser = None
     if not no_browser:
         import webbrowser

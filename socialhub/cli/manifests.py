@@ -67,10 +67,6 @@ def apply(
                                       dry_run=dry_run, issues=issues)
             if dry_run:
                 s.rollback()  # the organization row a first run creates, too
-            elif any(c.kind == "Post" and c.action != "unchanged" for c in changes):
-                from socialhub.services.publishing import notify_schedule_changed
-
-                notify_schedule_changed(s)  # running daemons re-read the queue on commit
     except ManifestError as exc:
         _print_issues(exc.issues)
         raise

@@ -51,14 +51,6 @@ def _parse_at(at: str | None) -> When | None:
     return parse_when(at, display_zone(get_config().settings))
 
 
-def _announce_schedule(session: Any, data: dict[str, Any]) -> None:
-    """Wake running daemons (PostgreSQL NOTIFY) and queue the ``scheduled`` webhook."""
-    from socialhub.services.publishing import emit_scheduled, notify_schedule_changed
-
-    notify_schedule_changed(session)
-    emit_scheduled(session, get_config().settings, data)
-
-
 def _render_post(data: dict[str, Any]) -> None:
     console = out()
     console.print(f"[bold]{data['name']}[/bold] (id {data['id']}) — {data['status']}")
@@ -123,8 +115,6 @@ def create(
         if when is not None or next_slot:
             schedule_post(s, org, post.name, at=when, next_slot=next_slot, now=now_utc())
         data = post_summary(s, post)
-        if when is not None or next_slot:
-            _announce_schedule(s, data)
     if json_:
         emit_json(data)
     else:
@@ -240,7 +230,6 @@ def schedule(
         post = schedule_post(s, hub.org_id(s), ref, at=when, next_slot=next_slot,
                              accounts=target, now=now_utc())
         data = post_summary(s, post)
-        _announce_schedule(s, data)
     if json_:
         emit_json(data)
     else:

@@ -26,14 +26,13 @@ def publish_now(
 
     from socialhub.services.clock import now_utc
     from socialhub.services.daemon_status import status_report
-    from socialhub.services.publishing import PublishingEngine, notify_schedule_changed
+    from socialhub.services.publishing import PublishingEngine
     from socialhub.services.queue import deliveries_done, list_queue, publish_now
 
     hub = get_hub()
     with hub.transaction() as session:
         org = hub.org_id(session)
-        ids = publish_now(session, org, ref, now=now_utc())
-        notify_schedule_changed(session)
+        ids = publish_now(session, org, ref, now=now_utc())  # wakes running daemons
         daemon_running = status_report(session, hub.config)["scheduler"] == "running"
 
     def done() -> bool:

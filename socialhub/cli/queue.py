@@ -78,13 +78,11 @@ def retry(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `qu
           json_: JsonOption = False) -> None:
     """Put a dead or waiting delivery back in line now, with a fresh retry budget."""
     from socialhub.services.clock import now_utc
-    from socialhub.services.publishing import notify_schedule_changed
     from socialhub.services.queue import retry_delivery
 
     hub = get_hub()
     with hub.transaction() as session:
         row = retry_delivery(session, hub.org_id(session), delivery_id, now=now_utc())
-        notify_schedule_changed(session)
     if json_:
         emit_json(row)
         return

@@ -1,7 +1,9 @@
-"""PostgreSQL LISTEN: a schedule made from the CLI wakes the daemon at once.
+"""PostgreSQL LISTEN: a schedule made from the CLI, the TUI or a script wakes the daemon at once.
 
-The CLI calls ``services.publishing.notify_schedule_changed`` in its
-transaction; PostgreSQL delivers the NOTIFY on commit. A dedicated autocommit
+Every service that puts a delivery in line (scheduling, publish now, retry,
+``apply``) calls ``services.announce.notify_schedule_changed`` in its
+transaction, whichever front end called it; PostgreSQL delivers the NOTIFY on
+commit. A dedicated autocommit
 connection waits for it here and calls ``on_notify``. If the connection
 drops it reconnects; the safety-net poll covers the gap.
 """
@@ -12,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from socialhub.services.publishing import NOTIFY_CHANNEL
+from socialhub.services.announce import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 

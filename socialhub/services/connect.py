@@ -87,6 +87,27 @@ def app_credentials(config: LoadedConfig, platform: str) -> AppCredentials:
     return AppCredentials(client_id=client_id, client_secret=secret)
 
 
+def stored_app_password(hub: Hub, handle: str) -> str | None:
+    """The Bluesky app password an Account manifest points at (``credentials.app_password``).
+
+    None when the account is unknown or names no such reference.
+
+    Raises:
+        ConfigError: the reference names a variable or keyring entry that is missing.
+    """
+    from socialhub.security.references import resolve_reference
+
+    with hub.transaction() as session:
+        settings = session.scalar(select(Account.settings).where(
+            Account.org_id == hub.org_id(session), Account.platform == "bluesky",
+            Account.handle == handle.lstrip("@")))
+    ref = ((settings or {}).get("credential_refs") or {}).get("app_password")
+    if not ref:
+        return None
+    return resolve_reference(hub.config, str(ref),
+                             what=f"bluesky:@{handle.lstrip('@')} credentials.app_password")
+
+
 def connect_account(hub: Hub, platform: str, options: ConnectOptions) -> dict[str, Any]:
     """Log in to ``platform`` and create or update the account; its summary (no secrets).
 

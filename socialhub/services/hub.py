@@ -19,6 +19,7 @@ from socialhub.config import LoadedConfig
 from socialhub.db.engine import make_engine, make_session_factory, transaction
 from socialhub.db.migrate import ensure_schema
 from socialhub.db.models import Membership, Organization, User
+from socialhub.services.announce import SETTINGS_KEY
 
 
 class Hub:
@@ -46,8 +47,13 @@ class Hub:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
+        """One transaction: committed when the block ends, rolled back on any error.
+
+        The session carries the settings (``session.info``) for services that
+        act on commit, such as the ``scheduled`` webhook.
+        """
         with transaction(self.sessions) as session:
+            session.info[SETTINGS_KEY] = self.config.settings
             yield session
 
     def org_id(self, session: Session) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -427,4 +428,27 @@ def apply_manifests(session: Session, org_id: int, manifests: Sequence[Manifest]
                 write()
         insert_new_posts(session, org_id, plan.new_posts, plan.campaigns, plan.voices)
         session.flush()
+        _announce_posts(session, org_id, [c.name for c in plan.changes
+                                          if c.kind == "Post" and c.action != "unchanged"])
     return plan.changes
+
+
+def _announce_posts(session: Session, org_id: int, names: list[str]) -> None:
+    """Wake daemons for created or changed posts; ``scheduled`` webhooks for the scheduled."""
+    from socialhub.services.announce import (
+        announce_schedule,
+        notify_schedule_changed,
+        wants_scheduled_webhook,
+    )
+    from socialhub.services.posts import get_post
+    from socialhub.services.scheduling import post_summary
+
+    if not names:
+        return
+    notify_schedule_changed(session)
+    if not wants_scheduled_webhook(session):
+        return
+    for name in names:
+        post = get_post(session, org_id, name)
+        if post.status == "scheduled":
+            announce_schedule(session, name, partial(post_summary, session, post))

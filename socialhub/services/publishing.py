@@ -23,9 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, text
-from sqlalchemy.orm import Session
-
 from socialhub.config import Settings
 from socialhub.services.clock import now_utc
 from socialhub.services.delivery_claim import (
@@ -50,7 +47,6 @@ from socialhub.services.webhooks import WebhookNotifier
 
 log = logging.getLogger(__name__)
 
-NOTIFY_CHANNEL = "socialhub_schedule"
 
 
 @dataclass(frozen=True)
@@ -79,29 +75,6 @@ class EngineSettings:
         }
         values.update(overrides)
         return cls(**values)
-
-
-def notify_schedule_changed(session: Session) -> None:
-    """Tell running daemons the schedule changed (PostgreSQL NOTIFY, sent on commit).
-
-    On SQLite this does nothing: daemons there see changes on their next
-    safety-net poll (``daemon.poll_interval_s``) or their next due instant.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-
-
-def emit_scheduled(session: Session, settings: Settings, data: dict[str, Any]) -> None:
-    """Send the ``scheduled`` webhook once the caller's transaction commits."""
-    notifier = WebhookNotifier(settings)
-    if not any("scheduled" in h.events for h in notifier.hooks):
-        return
-
-    def after_commit(_session: Session) -> None:
-        notifier.emit("scheduled", data)
-        notifier.close()
-
-    event.listen(session, "after_commit", after_commit, once=True)
 
 
 class PublishingEngine:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import Attempt, Delivery, Post, Variant
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
+from socialhub.services.announce import notify_schedule_changed
 from socialhub.services.audit import record_event
 from socialhub.services.posts import get_post
 from socialhub.services.scheduling import refresh_post_status, sync_delivery
@@ -110,6 +111,7 @@ def retry_delivery(session: Session, org_id: int, delivery_id: int, *, now: date
     refresh_post_status(session, d.variant.post)
     record_event(session, org_id, "retry", "Delivery", record_id=d.id,
                  name=d.variant.post.name)
+    notify_schedule_changed(session)
     row = delivery_row(d)
     if d.account.status != "active":
         row["hint"] = f"account {d.account.ref} is {d.account.status}: reconnect it first"
@@ -166,6 +168,7 @@ def publish_now(session: Session, org_id: int, ref: str, *, now: datetime) -> li
         raise ConflictError(f"post {post.name} has nothing left to publish")
     refresh_post_status(session, post)
     record_event(session, org_id, "publish_now", "Post", record_id=post.id, name=post.name)
+    notify_schedule_changed(session)
     return ids
 
 

@@ -19,6 +19,7 @@ from socialhub.core.when import When, require_future
 from socialhub.db.models import Delivery, Post, Variant
 from socialhub.errors import ConflictError, ValidationError
 from socialhub.services.accounts import get_account
+from socialhub.services.announce import announce_schedule
 from socialhub.services.audit import record_event
 from socialhub.services.posts import get_post
 from socialhub.services.slots import next_free_slot
@@ -126,6 +127,7 @@ def schedule_post(session: Session, org_id: int, ref: str, *, at: When | None = 
     refresh_post_status(session, post)
     record_event(session, org_id, "schedule", "Post", record_id=post.id, name=post.name,
                  change={v.account.ref: v.local_time for v in chosen})
+    announce_schedule(session, post.name, lambda: post_summary(session, post))
     return post
 
 
