@@ -143,6 +143,18 @@ def test_models_that_reject_temperature_are_not_sent_one(fake: FakeAnthropic) ->
     assert "temperature" not in fake.requests[0].body
 
 
+@pytest.mark.parametrize(("model", "takes"), [
+    ("claude-3-5-haiku-20241022", True), ("claude-sonnet-4-5", True),
+    ("claude-opus-4-6", True), ("claude-sonnet-4-6", True), ("claude-haiku-4-5", True),
+    ("claude-opus-4-1-20250805", True), ("claude-haiku-4-6", False),
+    ("claude-opus-4-7", False), ("claude-opus-4-8", False), ("claude-sonnet-5", False),
+    ("claude-fable-5", False), ("some-future-model", False)])
+def test_temperature_goes_only_to_models_that_take_it(model: str, takes: bool) -> None:
+    from socialhub.ai.anthropic_provider import accepts_temperature
+
+    assert accepts_temperature(model) is takes
+
+
 def test_a_spent_budget_refuses_before_any_request(fake: FakeAnthropic) -> None:
     with pytest.raises(BudgetError, match=r"budget of \$1.00 is spent \(\$1.2000 used"):
         provider(fake).generate("Idea.", targets("x"), None, variants=1,

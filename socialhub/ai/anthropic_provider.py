@@ -41,12 +41,15 @@ SUBMIT_TEXT_TOOL: dict[str, Any] = {
 }
 
 
+# Opus and Sonnet take sampling parameters up to 4.6, Haiku up to 4.5, Claude 3
+# all; Opus 4.7 and every later model answer HTTP 400 ("temperature is
+# deprecated for this model"). An unknown (newer) name is treated as refusing.
 _TEMPERATURE_MODELS_RE = re.compile(
-    r"^claude-(3[-.]|(opus|sonnet)-4(-[015])?(-\d{8})?$|haiku-4-5(-\d{8})?$)")
+    r"^claude-(3[-.]|(opus|sonnet)-4(-[0156])?(-\d{8})?$|haiku-4-5(-\d{8})?$)")
 
 
 def accepts_temperature(model: str) -> bool:
-    """Whether ``model`` still takes a ``temperature`` (models up to the 4.5 family)."""
+    """Whether ``model`` still takes a ``temperature`` (Opus/Sonnet ≤ 4.6, Haiku ≤ 4.5)."""
     return bool(_TEMPERATURE_MODELS_RE.match(model))
 
 
