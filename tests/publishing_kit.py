@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from socialhub.config import load_config
 from socialhub.core.when import When
 from socialhub.db.models import Account, Attempt, Delivery
-from socialhub.services.delivery_send import Policy
+from socialhub.services.delivery_outcome import Policy
 from socialhub.services.hub import Hub
 from socialhub.services.publishing import EngineSettings, PublishingEngine
 

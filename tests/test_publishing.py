@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from socialhub.db.models import Attempt, Post
 from socialhub.platforms.sandbox_server import SandboxServer
-from socialhub.services.delivery_send import Policy, backoff_delay
+from socialhub.services.delivery_outcome import Policy, backoff_delay
 from socialhub.services.hub import Hub
 from tests.publishing_kit import (
     connect_account,

@@ -18,7 +18,8 @@ from socialhub.platforms.errors import (
     OutcomeUnknownError,
     RateLimitedError,
 )
-from socialhub.platforms.tiktok import MB, TikTokAdapter, chunk_plan
+from socialhub.platforms.tiktok import TikTokAdapter
+from socialhub.platforms.tiktok_upload import MB, chunk_plan
 from tests.fakes.tiktok import FakeTikTok, _valid_plan, start_fake
 from tests.fakes.youtube import make_mp4
 

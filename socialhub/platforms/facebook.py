@@ -43,12 +43,16 @@ from socialhub.platforms.errors import (
 )
 from socialhub.platforms.meta_graph import (
     GraphApi,
-    MediaRules,
     create_post,
     match_recent,
+    parse_time,
+)
+from socialhub.platforms.meta_media import (
+    MediaRules,
     media_kind,
     media_problems,
-    parse_time,
+)
+from socialhub.platforms.meta_tokens import (
     token_call,
 )
 

@@ -12,8 +12,10 @@ network does (PLATFORMS.md §1b, §2.5–2.7):
   else ``X-App-Usage``), 100 a bad parameter, 1/2 a transient failure.
 * **Containers.** Threads and Instagram publish in two steps: create a
   container, poll its status until ``FINISHED`` (bounded), then publish it.
-* **Long-lived tokens.** A short-lived token is exchanged for a 60-day one,
-  which "refreshes" by exchanging itself — only once it is 24 h old.
+* **Long-lived tokens** (``meta_tokens``): a short-lived token is exchanged for
+  a 60-day one, which "refreshes" by exchanging itself — only once it is 24 h old.
+
+What each surface accepts as media is checked in ``meta_media``.
 
 Access tokens travel in the ``Authorization`` header on API calls (never in a
 URL that could reach a log); the token-exchange endpoints only take them as
@@ -33,7 +35,6 @@ from typing import Any
 
 import httpx
 
-from socialhub.platforms.base import PlatformAdapter, Tokens
 from socialhub.platforms.errors import (
     AuthExpiredError,
     AuthRevokedError,
@@ -54,8 +55,6 @@ TRANSIENT_CODES: frozenset[int] = frozenset({1, 2, 9007})
 QUOTA_SUBCODES: frozenset[int] = frozenset({2207042})
 #: X-App-Usage says how full the rolling hour is, not when it frees; wait this long.
 APP_USAGE_WAIT = timedelta(minutes=10)
-#: Meta's long-lived tokens can only be refreshed once they are this old.
-MIN_REFRESH_AGE = timedelta(hours=24)
 _PERMISSION_RE = re.compile(
     r"\b((?:pages|threads|instagram|publish|business|read|manage)_[a-z_]+)\b")
 
@@ -81,12 +80,12 @@ def graph_error(response: httpx.Response) -> GraphError | None:
     if not isinstance(err, dict):
         return None
     message = str(err.get("error_user_msg") or err.get("message") or "unknown error")
-    return GraphError(message=message, code=_int(err.get("code")) or 0,
-                      subcode=_int(err.get("error_subcode")), type=err.get("type"),
+    return GraphError(message=message, code=int_or_none(err.get("code")) or 0,
+                      subcode=int_or_none(err.get("error_subcode")), type=err.get("type"),
                       trace=err.get("fbtrace_id"))
 
 
-def _int(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -172,7 +171,7 @@ def raise_for_graph(response: httpx.Response, *, platform: str, refreshable: boo
         raise_for_response(response, platform=platform)
         return
     status = response.status_code
-    reason = _clip(err.message)
+    reason = clip_message(err.message)
     tag = f"code {err.code}" + (f"/{err.subcode}" if err.subcode else "")
     message = f"{platform}: {reason} ({tag})"
     kw: dict[str, Any] = {"status": status, "code": str(err.code)}
@@ -202,7 +201,7 @@ def raise_for_graph(response: httpx.Response, *, platform: str, refreshable: boo
     raise InvalidContentError(message, **kw)
 
 
-def _clip(text: str, limit: int = 300) -> str:
+def clip_message(text: str, limit: int = 300) -> str:
     text = redact(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -307,7 +306,7 @@ def wait_until_finished(api: GraphApi, container_id: str, how: ContainerStatus, 
         if status == "ERROR":
             raise InvalidContentError(
                 f"{api.platform}: the media could not be processed: "
-                f"{_clip(detail) or 'no reason given'}", code="ERROR")
+                f"{clip_message(detail) or 'no reason given'}", code="ERROR")
         if status == "EXPIRED":
             raise RetryLaterError(f"{api.platform}: container {container_id} expired before "
                                   "it was published")
@@ -394,85 +393,6 @@ def quota_spent_error(platform: str, what: str, quota: Quota,
         until=until, status=None, code="quota")
 
 
-# -- tokens -----------------------------------------------------------------------
-def tokens_from_answer(answer: dict[str, Any], *, scopes: list[str] | None = None,
-                       extra: dict[str, Any] | None = None,
-                       now: datetime | None = None) -> Tokens:
-    """Tokens from a token endpoint's JSON: ``expires_in`` → expires_at, ``issued_at`` kept.
-
-    Meta only lets a long-lived token be refreshed once it is 24 h old, so its
-    issue time is kept in ``extra["issued_at"]`` (ISO 8601, UTC).
-    """
-    now = now or datetime.now(UTC)
-    token = answer.get("access_token")
-    if not token:
-        raise AuthRevokedError("the token endpoint answered without an access token",
-                               hint="reconnect the account")
-    expires_in = _int(answer.get("expires_in"))
-    kept = dict(extra or {})
-    kept["issued_at"] = now.isoformat()
-    return Tokens(access_token=str(token),
-                  expires_at=now + timedelta(seconds=expires_in) if expires_in else None,
-                  scopes=list(scopes or []), extra=kept)
-
-
-def token_issued_at(tokens: Tokens) -> datetime | None:
-    """When the access token was issued (from ``extra``, else 60 days before expiry)."""
-    raw = tokens.extra.get("issued_at")
-    if isinstance(raw, str):
-        try:
-            parsed = datetime.fromisoformat(raw)
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    if tokens.expires_at is not None:
-        expires = tokens.expires_at if tokens.expires_at.tzinfo else \
-            tokens.expires_at.replace(tzinfo=UTC)
-        return expires - timedelta(days=60)
-    return None
-
-
-def too_young_to_refresh(tokens: Tokens, now: datetime | None = None) -> bool:
-    """True while a long-lived token is under 24 h old: refreshing it would be refused."""
-    issued = token_issued_at(tokens)
-    return issued is not None and (now or datetime.now(UTC)) - issued < MIN_REFRESH_AGE
-
-
-def token_call(platform: str, url: str, params: dict[str, Any], *, timeout_s: float,
-               method: str = "GET", what: str = "token exchange") -> dict[str, Any]:
-    """Call a token endpoint (exchange, refresh, code) and return its JSON.
-
-    Every token problem here means a person must reconnect: a refused
-    exchange or refresh is AuthRevokedError, never "expired".
-
-    Raises:
-        AuthRevokedError: Meta refused the token or the app credentials.
-        RetryLaterError: the endpoint could not be reached or failed (5xx); an
-            unknown outcome too (exchanging again is harmless).
-    """
-    with httpx.Client(timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
-                      follow_redirects=False) as client:
-        try:
-            if method == "GET":
-                response = send(client, "GET", url, platform=platform, params=params)
-            else:
-                response = send(client, "POST", url, platform=platform, data=params)
-        except OutcomeUnknownError as exc:
-            raise RetryLaterError(exc.message) from None
-    if response.status_code >= 400:
-        err = graph_error(response)
-        if (err is not None and response.status_code < 500 and err.code not in RATE_LIMIT_CODES
-                and err.code not in TRANSIENT_CODES):
-            raise AuthRevokedError(f"{platform}: {what} refused: {_clip(err.message)} "
-                                   f"(code {err.code})", status=response.status_code,
-                                   code=str(err.code), hint="reconnect the account")
-        raise_for_graph(response, platform=platform, refreshable=False)
-    data = response.json()
-    if not isinstance(data, dict):
-        raise RetryLaterError(f"{platform}: {what}: unexpected answer")
-    return data
-
-
 def match_recent(items: list[dict[str, Any]], *, text_field: str, text: str,
                  time_field: str, not_before: datetime | None,
                  parent: Callable[[dict[str, Any]], str | None] | None = None,
@@ -528,111 +448,3 @@ def insight_values(data: dict[str, Any]) -> dict[str, int]:
 def minutes(seconds: float) -> int:
     """Whole minutes, rounded up (Meta's usage headers speak in minutes)."""
     return max(1, math.ceil(seconds / 60))
-
-
-# -- media rules ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class MediaRules:
-    """What one Meta surface takes; a None bound is not checked."""
-
-    platform: str
-    image_mimes: tuple[str, ...]
-    video_mimes: tuple[str, ...]
-    image_max_bytes: int | None
-    video_max_bytes: int | None
-    video_min_s: float | None = None
-    video_max_s: float | None = None
-    min_aspect: float | None = None  # width / height, images
-    max_aspect: float | None = None
-    needs_url: bool = True  # Meta's crawler fetches the media from a public URL
-
-
-def media_kind(item: Any) -> str | None:
-    """``"image"``, ``"video"`` or None, from the item's mime, file or URL extension."""
-    from socialhub.platforms.media_info import mime_for
-
-    mime = item.mime or (mime_for(item.path) if item.path is not None else None) \
-        or (mime_for(httpx.URL(item.url).path) if item.url else None)
-    if not mime:
-        return None
-    return "image" if mime.startswith("image/") else "video" if mime.startswith("video/") \
-        else None
-
-
-def media_problems(item: Any, rules: MediaRules) -> list[str]:
-    """What to change about one MediaItem before ``rules.platform`` takes it.
-
-    Local files are measured with ``media_info.media_facts`` (size, image
-    dimensions, MP4/MOV duration); URL-only media are checked by extension only.
-    """
-    from socialhub.platforms.media_info import human_size, media_facts, mime_for
-
-    name = item.path.name if item.path is not None else str(item.url)
-    problems: list[str] = []
-    if rules.needs_url and not item.url:
-        problems.append(f"{name} is a local file; {rules.platform} fetches media from a "
-                        "public https URL: upload it and give its URL")
-    mime = item.mime or (mime_for(item.path) if item.path is not None else None) \
-        or (mime_for(httpx.URL(item.url).path) if item.url else None)
-    if mime not in (*rules.image_mimes, *rules.video_mimes):
-        problems.append(f"{name} is {mime or 'of an unknown type'}; {rules.platform} takes "
-                        f"{_kinds(rules)}")
-        return problems
-    if item.path is None:
-        return problems
-    try:
-        facts = media_facts(item.path)
-    except OSError:
-        if not item.url:
-            problems.append(f"media file {item.path} does not exist")
-        return problems
-    video = mime in rules.video_mimes
-    cap = rules.video_max_bytes if video else rules.image_max_bytes
-    if cap is not None and facts.size > cap:
-        problems.append(f"{name} is {human_size(facts.size)}; {rules.platform} takes "
-                        f"{'videos' if video else 'images'} up to {human_size(cap)}")
-    if video and facts.duration_s is not None:
-        if rules.video_max_s is not None and facts.duration_s > rules.video_max_s:
-            problems.append(f"{name} lasts {facts.duration_s:.0f} s; {rules.platform} takes "
-                            f"videos up to {rules.video_max_s:.0f} s")
-        if rules.video_min_s is not None and facts.duration_s < rules.video_min_s:
-            problems.append(f"{name} lasts {facts.duration_s:.1f} s; {rules.platform} needs "
-                            f"at least {rules.video_min_s:.0f} s")
-    ratio = facts.aspect_ratio
-    if not video and ratio is not None:
-        if rules.min_aspect is not None and ratio < rules.min_aspect - 0.005:
-            problems.append(f"{name} is {facts.width}×{facts.height}, taller than "
-                            f"{rules.platform} takes (aspect ratio ≥ {rules.min_aspect:.2f}): "
-                            "crop it")
-        if rules.max_aspect is not None and ratio > rules.max_aspect + 0.005:
-            problems.append(f"{name} is {facts.width}×{facts.height}, wider than "
-                            f"{rules.platform} takes (aspect ratio ≤ {rules.max_aspect:.2f}): "
-                            "crop it")
-    return problems
-
-
-def _kinds(rules: MediaRules) -> str:
-    short = {"jpeg": "JPEG", "png": "PNG", "gif": "GIF", "bmp": "BMP", "tiff": "TIFF",
-             "mp4": "MP4", "quicktime": "MOV"}
-    images = "/".join(short.get(m.split("/")[1], m) for m in rules.image_mimes)
-    videos = "/".join(short.get(m.split("/")[1], m) for m in rules.video_mimes)
-    return f"{images} images" + (f" or {videos} videos" if videos else "")
-
-
-def refresh_long_lived(adapter: PlatformAdapter, token_root: str, grant_type: str) -> Tokens:
-    """Refresh a Meta long-lived token by exchanging it (Threads, Instagram).
-
-    Meta refuses tokens younger than 24 h, so those are returned unchanged and
-    nothing is called. New tokens reach ``adapter.on_tokens`` before they are used.
-    """
-    if too_young_to_refresh(adapter.tokens):
-        return adapter.tokens
-    answer = token_call(adapter.name, f"{token_root}/refresh_access_token", {
-        "grant_type": grant_type, "access_token": adapter.tokens.access_token or ""},
-        timeout_s=adapter.timeout_s, what="token refresh")
-    extra = {k: v for k, v in adapter.tokens.extra.items() if k != "issued_at"}
-    tokens = tokens_from_answer(answer, scopes=list(adapter.tokens.scopes), extra=extra)
-    if adapter.on_tokens is not None:
-        adapter.on_tokens(tokens)
-    adapter.tokens = tokens
-    return tokens

@@ -40,21 +40,25 @@ from socialhub.platforms.errors import AuthRevokedError, InvalidContentError, Re
 from socialhub.platforms.meta_graph import (
     ContainerStatus,
     GraphApi,
-    MediaRules,
     Quota,
     create_container,
     insight_values,
     match_recent,
-    media_kind,
-    media_problems,
     parse_time,
     publish_container,
     quota_spent_error,
     read_quota,
+    wait_until_finished,
+)
+from socialhub.platforms.meta_media import (
+    MediaRules,
+    media_kind,
+    media_problems,
+)
+from socialhub.platforms.meta_tokens import (
     refresh_long_lived,
     token_call,
     tokens_from_answer,
-    wait_until_finished,
 )
 
 API_URL = "https://graph.threads.net/v1.0"

@@ -5,9 +5,11 @@ Facts it relies on (PLATFORMS.md §2.11): every post starts by reading
 switches) — TikTok's guidelines require it, and a privacy level it does not
 offer is refused. A video is initialised (``FILE_UPLOAD`` with the documented
 chunk plan, or ``PULL_FROM_URL``), its chunks are PUT with ``Content-Range``,
-and ``status/fetch`` is polled until ``PUBLISH_COMPLETE`` or ``FAILED``.
-Unaudited API clients may only post ``SELF_ONLY``. Every answer has the shape
-``{"data":{…},"error":{"code","message","log_id"}}``. Refresh tokens rotate:
+and ``status/fetch`` is polled until ``PUBLISH_COMPLETE`` or ``FAILED`` (all in
+``tiktok_upload``, which also checks the file). Unaudited API clients may only
+post ``SELF_ONLY``. Every answer has the shape
+``{"data":{…},"error":{"code","message","log_id"}}``, read by ``tiktok_api``.
+Refresh tokens rotate:
 the new pair is handed to ``on_tokens`` before anything else uses it.
 
 TikTok has no comments, threads, text-only posts or delete through this API.
@@ -15,13 +17,9 @@ TikTok has no comments, threads, text-only posts or delete through this API.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
-
-import httpx
 
 from socialhub.platforms.base import (
     AccountInfo,
@@ -40,87 +38,27 @@ from socialhub.platforms.base import (
     TokensCallback,
 )
 from socialhub.platforms.errors import (
-    AuthExpiredError,
     AuthRevokedError,
     InvalidContentError,
     OutcomeUnknownError,
     RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.http import make_client, parse_reset, raise_for_response, send
-from socialhub.platforms.media_info import human_size, media_facts
+from socialhub.platforms.http import make_client, send
+from socialhub.platforms.media_info import media_facts
+from socialhub.platforms.tiktok_api import answer_data
+from socialhub.platforms.tiktok_upload import (
+    DEFAULT_CHUNK,
+    chunk_plan,
+    upload_chunks,
+    video_problems,
+    wait_until_published,
+)
 
 API_BASE = "https://open.tiktokapis.com"
 AUTHORIZE_URL = "https://www.tiktok.com/v2/auth/authorize/"
 SCOPES = ("user.info.basic", "user.info.profile", "video.publish", "video.list")
-MB = 1024 * 1024
-MIN_CHUNK, MAX_CHUNK, MAX_LAST_CHUNK, MAX_CHUNKS = 5 * MB, 64 * MB, 128 * MB, 1000
-DEFAULT_CHUNK = 10 * MB
-MAX_VIDEO_SIZE = 4 * 1024 * MB
-MIN_DURATION_S, MAX_DURATION_S = 3, 600
 PHOTO_TITLE_LIMIT, PHOTO_DESCRIPTION_LIMIT, MAX_PHOTOS = 90, 4000, 35
-_RATE_CODES = ("rate_limit_exceeded", "spam_risk_too_many_posts",
-               "spam_risk_too_many_pending_share")
-_CHUNK_READ = MB
-
-
-def chunk_plan(size: int, preferred: int = DEFAULT_CHUNK) -> tuple[int, int]:
-    """``(chunk_size, total_chunk_count)`` for a ``FILE_UPLOAD`` of ``size`` bytes.
-
-    TikTok's rules: under 5 MB (or up to one full chunk) goes whole; otherwise
-    chunks of 5–64 MB, ``total_chunk_count = size // chunk_size`` and the last
-    chunk carries the remainder (at most 128 MB); at most 1000 chunks.
-    """
-    if size <= 0:
-        raise InvalidContentError("tiktok: the video file is empty")
-    preferred = max(MIN_CHUNK, min(MAX_CHUNK, preferred))
-    if size < MIN_CHUNK or size <= preferred:
-        return size, 1
-    chunk = preferred
-    while size // chunk > MAX_CHUNKS and chunk < MAX_CHUNK:
-        chunk = min(MAX_CHUNK, chunk * 2)
-    return chunk, size // chunk
-
-
-def _raise_tiktok(response: httpx.Response, *, scope: str) -> dict[str, Any]:
-    """The ``data`` of a good answer; TikTok's ``error.code`` mapped to our errors."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    error = body.get("error") if isinstance(body, dict) else None
-    code = str(error.get("code")) if isinstance(error, dict) else None
-    if response.status_code < 400 and code in (None, "ok"):
-        data = body.get("data") if isinstance(body, dict) else None
-        return data if isinstance(data, dict) else {}
-    message = str(error.get("message") or "") if isinstance(error, dict) else ""
-    status = response.status_code
-    text = f"tiktok: HTTP {status}: {code or 'error'}: {' '.join(message.split())[:200]}"
-    if code == "access_token_invalid":
-        raise AuthExpiredError(text, status=status, code=code, hint="refreshing the token")
-    if code == "scope_not_authorized":
-        raise AuthRevokedError(f"tiktok: the token lacks the scope {scope}", status=status,
-                               code=code, hint="reconnect: socialhub accounts connect tiktok")
-    if code == "spam_risk_user_banned_from_posting":
-        raise AuthRevokedError(text, status=status, code=code,
-                               hint="TikTok has blocked this account from posting")
-    if code in _RATE_CODES or status == 429:
-        until = parse_reset(response.headers) or datetime.now(UTC) + timedelta(
-            seconds=60 if code == "rate_limit_exceeded" else 3600)
-        raise RateLimitedError(text, until=until, status=status, code=code)
-    if code == "unaudited_client_can_only_post_to_private_accounts":
-        raise InvalidContentError(text, status=status, code=code,
-                                  hint="use privacy SELF_ONLY until TikTok audits the app")
-    if code == "url_ownership_unverified":
-        raise InvalidContentError(text, status=status, code=code,
-                                  hint="verify the media URL's domain in TikTok's portal")
-    if status >= 500 or code == "internal_error":
-        raise_for_response(response, platform="tiktok")
-        raise RetryLaterError(text, status=status, code=code)
-    raise_for_response(response, platform="tiktok")
-    raise InvalidContentError(text, status=status, code=code)
-
-
 class TikTokAdapter(PlatformAdapter):
     """Posts videos (and photo carousels) to one TikTok creator account."""
 
@@ -162,7 +100,7 @@ class TikTokAdapter(PlatformAdapter):
             response = send(client, "GET", "/v2/user/info/", platform=cls.name,
                             params={"fields": "open_id,display_name,username"},
                             headers={"Authorization": f"Bearer {tokens.access_token}"})
-            user = _raise_tiktok(response, scope="user.info.profile").get("user") or {}
+            user = answer_data(response, scope="user.info.profile").get("user") or {}
         open_id = str(user.get("open_id") or token_response.get("open_id") or "")
         handle = f"@{user['username']}" if user.get("username") else str(
             user.get("display_name") or open_id)
@@ -175,7 +113,7 @@ class TikTokAdapter(PlatformAdapter):
         headers = {"Authorization": f"Bearer {self.tokens.access_token or ''}",
                    "Content-Type": "application/json; charset=UTF-8"}
         response = send(self._client, method, path, platform=self.name, headers=headers, **kw)
-        return _raise_tiktok(response, scope=scope)
+        return answer_data(response, scope=scope)
 
     def creator_info(self) -> dict[str, Any]:
         """The creator's posting options now (privacy levels, longest video, switches)."""
@@ -233,7 +171,7 @@ class TikTokAdapter(PlatformAdapter):
         elif videos:
             if len(videos) > 1:
                 problems.append(f"{len(videos)} videos; TikTok takes one per post")
-            problems.extend(_video_problems(videos[0]))
+            problems.extend(video_problems(videos[0]))
         else:
             if len(photos) > MAX_PHOTOS:
                 problems.append(f"{len(photos)} photos; TikTok takes up to {MAX_PHOTOS}")
@@ -259,7 +197,8 @@ class TikTokAdapter(PlatformAdapter):
             publish_id = self._init_photos(request, creator, photos)
         else:
             publish_id = self._init_video(request, creator)
-        status = self._wait(publish_id)
+        status = wait_until_published(self._status, publish_id, poll_s=self.poll_s,
+                                      timeout_s=self.publish_timeout_s)
         post_ids = status.get("publicaly_available_post_id") or []  # sic: TikTok's spelling
         remote_id = str(post_ids[0]) if post_ids else publish_id
         handle = self.account.handle.lstrip("@")
@@ -302,46 +241,9 @@ class TikTokAdapter(PlatformAdapter):
         except OutcomeUnknownError as exc:
             raise RetryLaterError(exc.message) from None  # no bytes, no post
         publish_id = str(data["publish_id"])
-        self._upload_chunks(str(data["upload_url"]), publish_id, item.path, facts.size,
-                            chunk, count)
+        upload_chunks(self._client, str(data["upload_url"]), publish_id, item.path, facts.size,
+                      chunk, count, fetch_status=self._status)
         return publish_id
-
-    def _upload_chunks(self, upload_url: str, publish_id: str, path: Path, size: int,
-                       chunk: int, count: int) -> None:
-        """PUT each chunk in order; after a failure, resume from ``uploaded_bytes``."""
-        index, failures = 0, 0
-        while index < count:
-            start = index * chunk
-            end = size if index == count - 1 else start + chunk
-            headers = {"Content-Type": "video/mp4", "Content-Length": str(end - start),
-                       "Content-Range": f"bytes {start}-{end - 1}/{size}"}
-            # The upload URL carries its own token: the bearer never goes to it.
-            try:
-                response = send(self._client, "PUT", upload_url, platform=self.name,
-                                headers=headers, content=_read_range(path, start, end))
-                ok = response.status_code in (200, 201, 206)
-                if not ok and response.status_code < 500:
-                    _raise_tiktok(response, scope="video.publish")
-            except (OutcomeUnknownError, RetryLaterError):
-                ok = False
-            if ok:
-                index += 1
-                continue
-            failures += 1
-            if failures > 3:
-                raise RetryLaterError(f"tiktok: chunk {index + 1}/{count} failed 4 times")
-            try:
-                uploaded = int(self._status(publish_id).get("uploaded_bytes") or 0)
-            except RetryLaterError as exc:
-                if index < count - 1:
-                    raise  # the video is incomplete: nothing can be published yet
-                # The last chunk may have arrived, and then TikTok publishes on its own.
-                raise OutcomeUnknownError(
-                    f"tiktok: the last chunk's outcome is unknown: {exc.message}",
-                    hint="the post may exist; it will be looked up") from None
-            if uploaded >= size:
-                return
-            index = min(uploaded // chunk, count - 1)
 
     def _init_photos(self, request: PublishRequest, creator: dict[str, Any],
                      photos: list[MediaItem]) -> str:
@@ -359,29 +261,6 @@ class TikTokAdapter(PlatformAdapter):
     def _status(self, publish_id: str) -> dict[str, Any]:
         return self._call("POST", "/v2/post/publish/status/fetch/",
                           json={"publish_id": publish_id})
-
-    def _wait(self, publish_id: str) -> dict[str, Any]:
-        """Poll ``status/fetch`` (bounded) until the post is published or has failed."""
-        deadline = time.monotonic() + self.publish_timeout_s
-        pause = self.poll_s
-        while True:
-            try:
-                status = self._status(publish_id)
-            except RetryLaterError:
-                status = {}
-            state = status.get("status")
-            if state == "PUBLISH_COMPLETE":
-                return status
-            if state == "FAILED":
-                reason = status.get("fail_reason") or "unknown reason"
-                raise InvalidContentError(f"tiktok: the post failed: {reason}", code=str(reason))
-            if time.monotonic() + pause > deadline:
-                raise OutcomeUnknownError(
-                    f"tiktok: still {state or 'processing'} after "
-                    f"{self.publish_timeout_s:.0f} s (publish_id {publish_id})",
-                    hint="it may still appear; it will be looked up")
-            time.sleep(pause)
-            pause = min(pause * 2, 15.0)
 
     def find_by_idempotency_key(self, request: PublishRequest) -> list[PublishedPart] | None:
         """Find an unconfirmed post among the creator's recent public videos by caption.
@@ -499,33 +378,6 @@ def _facts(path: Path) -> Any:
         return media_facts(path)
     except OSError as exc:
         raise InvalidContentError(f"tiktok: cannot read {path}: {exc.strerror}") from None
-
-
-def _video_problems(item: MediaItem) -> list[str]:
-    if item.path is None:
-        return []  # PULL_FROM_URL: TikTok checks it (the domain must be verified)
-    try:
-        facts = media_facts(item.path)
-    except OSError:
-        return [f"video file {item.path} does not exist or cannot be read"]
-    name, problems = item.path.name, []
-    if facts.mime not in (None, "video/mp4", "video/quicktime", "video/webm"):
-        problems.append(f"{name} is {facts.mime}; TikTok takes MP4, MOV or WebM")
-    if facts.size > MAX_VIDEO_SIZE:
-        problems.append(f"{name} is {human_size(facts.size)}; TikTok takes up to 4 GB")
-    if facts.duration_s is not None and not MIN_DURATION_S <= facts.duration_s <= MAX_DURATION_S:
-        problems.append(f"{name} lasts {facts.duration_s:.1f} s; TikTok takes 3 s to 10 min "
-                        "(the creator's own limit is checked when posting)")
-    return problems
-
-
-def _read_range(path: Path, start: int, end: int) -> Iterator[bytes]:
-    with path.open("rb") as fh:
-        fh.seek(start)
-        left = end - start
-        while left > 0 and (block := fh.read(min(_CHUNK_READ, left))):
-            left -= len(block)
-            yield block
 
 
 def _as_datetime(value: Any) -> datetime | None:

@@ -4,7 +4,8 @@ Facts it relies on (PLATFORMS.md §1, §2.1): ``POST /2/tweets`` creates a post
 (``reply.in_reply_to_tweet_id`` chains a thread, ``media.media_ids`` takes
 1–4 ids); media go up through ``POST /2/media/upload`` — one multipart call
 for an image, INIT/APPEND/FINALIZE (+ ``STATUS`` polling) for video and GIF —
-and alt text through ``POST /2/media/metadata``. Text is counted by
+and alt text through ``POST /2/media/metadata`` (``x_media``, which also checks
+the files against X's media rules). Text is counted by
 twitter-text's weighted rule (``core.text.measure(…, "x")``).
 
 Access tokens last 2 h; ``offline.access`` yields a refresh token that is
@@ -12,7 +13,7 @@ single-use: each refresh returns a new one and the old one stops working, so
 the new pair is persisted through ``on_tokens`` before anything else happens.
 Rate limits come as ``x-rate-limit-*`` headers (reset = Unix seconds) with a
 429; errors are RFC 7807 problems (``type`` ``…/2/problems/usage-capped`` …),
-and a 200 may carry ``errors`` beside (or instead of) ``data``.
+mapped by ``x_api``, and a 200 may carry ``errors`` beside (or instead of) ``data``.
 
 X has no idempotency key, so an unconfirmed send is looked up among the
 user's recent posts (``GET /2/users/:id/tweets``) by text and reply chain.
@@ -20,8 +21,8 @@ user's recent posts (``GET /2/users/:id/tweets``) by text and reply chain.
 
 from __future__ import annotations
 
+import functools
 import html
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -32,7 +33,6 @@ from socialhub.platforms.base import (
     AppCredentials,
     Capabilities,
     ConnectedProfile,
-    MediaItem,
     Metrics,
     OAuthSpec,
     PartCallback,
@@ -47,21 +47,17 @@ from socialhub.platforms.errors import (
     AuthRevokedError,
     InvalidContentError,
     OutcomeUnknownError,
-    RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.http import get_json, make_client, parse_reset, raise_for_response, send
-from socialhub.platforms.media_info import human_size, media_facts
+from socialhub.platforms.http import get_json, make_client, raise_for_response, send
+from socialhub.platforms.x_api import raise_for_x, response_json
+from socialhub.platforms.x_media import upload_media, x_media_problems
 
 API_BASE = "https://api.x.com"
 AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
 SCOPES = ("tweet.read", "tweet.write", "users.read", "media.write", "offline.access")
-_PROBLEMS = "/2/problems/"
 _SCAN_LIMIT = 100  # max_results of GET /2/users/:id/tweets
 _TWEET_FIELDS = "created_at,referenced_tweets,entities,conversation_id"
-#: The scopes each kind of call needs, to name the missing one in a 403.
-_NEEDED = {"tweet": ("tweet.write", "tweet.read", "users.read"), "media": ("media.write",),
-           "read": ("tweet.read", "users.read")}
 
 
 def oauth_urls(base_url: str | None) -> tuple[str, str]:
@@ -179,34 +175,8 @@ class XAdapter(PlatformAdapter):
         headers.update(kw.pop("headers", {}))
         response = send(self._client, method, path, platform=self.name, headers=headers, **kw)
         if response.status_code >= 400:
-            self._raise(response, need)
+            raise_for_x(response, need=need, scopes=self.tokens.scopes)
         return response
-
-    def _raise(self, response: httpx.Response, need: str) -> None:
-        status = response.status_code
-        body = _json(response)
-        problem = str(body.get("type") or "") if isinstance(body, dict) else ""
-        detail = str(body.get("detail") or body.get("title") or "") if isinstance(
-            body, dict) else ""
-        if problem.endswith(_PROBLEMS + "usage-capped") or (
-                status == 429 and "usage" in detail.lower() and "cap" in detail.lower()):
-            period = str(body.get("period") or "") if isinstance(body, dict) else ""
-            until = parse_reset(response.headers) or _cap_reset(period)
-            raise RateLimitedError(f"x: usage cap exceeded ({period or 'plan'} cap): {detail}; "
-                                   "wait for it to reset or raise the X API plan",
-                                   until=until, status=status, code="usage-capped")
-        if status == 429:
-            raise RateLimitedError(f"x: rate limit exceeded: {detail or 'Too Many Requests'}",
-                                   until=_rate_reset(response.headers), status=429,
-                                   code=problem.rsplit("/", 1)[-1] or "88")
-        if status == 403 and _is_scope_problem(problem, detail):
-            missing = [s for s in _NEEDED[need] if s not in self.tokens.scopes] or list(
-                _NEEDED[need])
-            raise AuthRevokedError(f"x: HTTP 403: the token is not allowed to do this "
-                                   f"(needs scope {' '.join(missing)}): {detail}",
-                                   status=403, code=problem.rsplit("/", 1)[-1] or None,
-                                   hint="reconnect it: socialhub accounts connect x")
-        raise_for_response(response, platform=self.name)
 
     def _me(self) -> str:
         if self._user_id is None:
@@ -248,7 +218,7 @@ class XAdapter(PlatformAdapter):
             if request.options.get("reply_settings") and index == 0:
                 body["reply_settings"] = request.options["reply_settings"]
             response = self._call("POST", "/2/tweets", need="tweet", json=body)
-            data = (_json(response) or {}).get("data") or {}
+            data = (response_json(response) or {}).get("data") or {}
             if not data.get("id"):
                 # A 2xx with only ``errors``: X refused the post without an error status.
                 raise InvalidContentError(f"x: the post was not created: "
@@ -262,61 +232,12 @@ class XAdapter(PlatformAdapter):
     def _upload_all(self, request: PublishRequest) -> list[str]:
         # An upload whose answer was lost leaves at most an unused media id, never a post.
         try:
-            return [self._upload(item) for item in request.media]
+            call = functools.partial(self._call, need="media")
+            return [upload_media(call, item, chunk_bytes=self.chunk_bytes,
+                                 poll_s=self.media_poll_s, timeout_s=self.timeout_s)
+                    for item in request.media]
         except OutcomeUnknownError as exc:
             raise RetryLaterError(exc.message, status=exc.status) from None
-
-    def _upload(self, item: MediaItem) -> str:
-        """Upload one file: simple for images, chunked for video and GIF; then its alt text."""
-        if item.path is None:
-            raise InvalidContentError("x: media must be a local file, not a URL")
-        try:
-            facts = media_facts(item.path)
-            data = item.path.read_bytes()
-        except OSError as exc:
-            raise InvalidContentError(
-                f"x: cannot read media file {item.path}: {exc.strerror}") from None
-        mime = item.mime or facts.mime or "application/octet-stream"
-        if mime.startswith("image/") and mime != "image/gif":
-            response = self._call("POST", "/2/media/upload", need="media",
-                                  data={"media_category": "tweet_image", "media_type": mime},
-                                  files={"media": (item.path.name, data, mime)})
-            media_id = _media_id(response)
-        else:
-            media_id = self._upload_chunked(data, mime)
-        if item.alt_text:
-            self._call("POST", "/2/media/metadata", need="media", json={
-                "id": media_id, "metadata": {"alt_text": {"text": item.alt_text}}})
-        return media_id
-
-    def _upload_chunked(self, data: bytes, mime: str) -> str:
-        category = "tweet_gif" if mime == "image/gif" else "tweet_video"
-        media_id = _media_id(self._call("POST", "/2/media/upload", need="media", data={
-            "command": "INIT", "media_type": mime, "total_bytes": str(len(data)),
-            "media_category": category}))
-        for segment, start in enumerate(range(0, len(data), self.chunk_bytes)):
-            self._call("POST", "/2/media/upload", need="media",
-                       data={"command": "APPEND", "media_id": media_id,
-                             "segment_index": str(segment)},
-                       files={"media": ("chunk", data[start:start + self.chunk_bytes],
-                                        "application/octet-stream")})
-        response = self._call("POST", "/2/media/upload", need="media",
-                              data={"command": "FINALIZE", "media_id": media_id})
-        info = ((_json(response) or {}).get("data") or {}).get("processing_info")
-        deadline = time.monotonic() + max(self.timeout_s, 60.0)
-        while info and info.get("state") in ("pending", "in_progress"):
-            if time.monotonic() > deadline:
-                raise RetryLaterError(f"x: media {media_id} still processing")
-            time.sleep(max(self.media_poll_s, 0.0) * max(1, int(info.get("check_after_secs")
-                                                                 or 1)))
-            response = self._call("GET", "/2/media/upload", need="media",
-                                  params={"command": "STATUS", "media_id": media_id})
-            info = ((_json(response) or {}).get("data") or {}).get("processing_info")
-        if info and info.get("state") == "failed":
-            error = info.get("error") or {}
-            raise InvalidContentError(f"x: the media was refused while processing: "
-                                      f"{error.get('message') or error.get('name') or 'failed'}")
-        return media_id
 
     def _part(self, index: int, tweet_id: str, *, comment: bool) -> PublishedPart:
         handle = self.account.handle.lstrip("@") or "i"
@@ -372,7 +293,7 @@ class XAdapter(PlatformAdapter):
                 if exc.status == 404:
                     continue
                 raise
-            data = (_json(response) or {}).get("data")
+            data = (response_json(response) or {}).get("data")
             if not data:
                 continue
             m = data.get("public_metrics") or {}
@@ -388,114 +309,16 @@ class XAdapter(PlatformAdapter):
         self._client.close()
 
 
-#: X's media rules (PLATFORMS.md §1a): ≤4 images, or 1 GIF, or 1 video.
-IMAGE_MAX_BYTES = 5_000_000
-GIF_MAX_BYTES = 15_000_000
-VIDEO_MAX_BYTES = 512_000_000
-VIDEO_SECONDS = (0.5, 140.0)
-IMAGE_MAX_SIDE = 8192
-ALT_TEXT_MAX = 1000
-_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
-_VIDEO_TYPES = ("video/mp4", "video/quicktime")
-
-
-def x_media_problems(media: list[MediaItem]) -> list[str]:
-    """What X would refuse about these attachments, each saying what to change."""
-    problems: list[str] = []
-    kinds: list[str] = []
-    for item in media:
-        if item.path is None:
-            problems.append(f"{item.url}: X needs a local file; download it first")
-            continue
-        name = item.path.name
-        try:
-            facts = media_facts(item.path)
-        except OSError:
-            problems.append(f"media file {item.path} does not exist or cannot be read")
-            continue
-        mime = item.mime or facts.mime
-        if mime == "image/gif":
-            kinds.append("gif")
-            if facts.size > GIF_MAX_BYTES:
-                problems.append(f"{name} is {human_size(facts.size)}; X takes GIFs up to "
-                                f"{human_size(GIF_MAX_BYTES)}")
-        elif mime in _IMAGE_TYPES:
-            kinds.append("image")
-            if facts.size > IMAGE_MAX_BYTES:
-                problems.append(f"{name} is {human_size(facts.size)}; X takes images up to "
-                                f"{human_size(IMAGE_MAX_BYTES)}")
-            if facts.width and facts.height and max(facts.width, facts.height) > IMAGE_MAX_SIDE:
-                problems.append(f"{name} is {facts.width}x{facts.height}; X takes images up "
-                                f"to {IMAGE_MAX_SIDE}x{IMAGE_MAX_SIDE}: resize it")
-        elif mime in _VIDEO_TYPES:
-            kinds.append("video")
-            if facts.size > VIDEO_MAX_BYTES:
-                problems.append(f"{name} is {human_size(facts.size)}; X takes videos up to "
-                                f"{human_size(VIDEO_MAX_BYTES)}")
-            low, high = VIDEO_SECONDS
-            if facts.duration_s is not None and not low <= facts.duration_s <= high:
-                problems.append(f"{name} lasts {facts.duration_s:.1f} s; X takes videos of "
-                                f"{low}–{high:.0f} s: trim it")
-        else:
-            problems.append(f"{name} ({mime or 'unknown type'}) is not a type X takes: use "
-                            "JPEG, PNG, WebP, GIF or MP4")
-        if item.alt_text and len(item.alt_text) > ALT_TEXT_MAX:
-            problems.append(f"alt text of {name} is {len(item.alt_text)} characters; X takes "
-                            f"up to {ALT_TEXT_MAX}")
-    if len(media) > 4:
-        problems.append(f"{len(media)} media; X takes up to 4 images per post")
-    elif ("gif" in kinds or "video" in kinds) and len(media) > 1:
-        problems.append("a GIF or video must be the only attachment on X: post the others "
-                        "separately")
-    return problems
-
-
-def _media_id(response: httpx.Response) -> str:
-    data = (_json(response) or {}).get("data") or {}
-    media_id = data.get("id") or data.get("media_id_string")
-    if not media_id:
-        raise RetryLaterError("x: the media upload answered without a media id")
-    return str(media_id)
-
-
 def _texts(request: PublishRequest) -> list[str]:
     return list(request.parts) + ([request.first_comment] if request.first_comment else [])
 
 
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json() if response.content else None
-    except ValueError:
-        return None
-
-
 def _first_error(response: httpx.Response) -> str | None:
-    body = _json(response)
+    body = response_json(response)
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
         return str(errors[0].get("detail") or errors[0].get("message") or errors[0])
     return None
-
-
-def _is_scope_problem(problem: str, detail: str) -> bool:
-    lowered = detail.lower()
-    return (problem.endswith(("unsupported-authentication", "client-forbidden"))
-            or "scope" in lowered or "oauth2 user context" in lowered)
-
-
-def _rate_reset(headers: httpx.Headers) -> datetime | None:
-    # A spent 24-hour user cap outlasts the 15-minute window: wait for the later reset.
-    if headers.get("x-user-limit-24hour-remaining") == "0":
-        reset = parse_reset({"x-rate-limit-reset": headers.get("x-user-limit-24hour-reset", "")})
-        if reset is not None:
-            return reset
-    return parse_reset(headers)
-
-
-def _cap_reset(period: str) -> datetime:
-    # X does not say when a usage cap resets (it follows the billing cycle): check daily.
-    now = datetime.now(UTC)
-    return now + (timedelta(days=1) if period.lower() == "monthly" else timedelta(hours=1))
 
 
 def _replied_to(tweet: dict[str, Any]) -> str | None:

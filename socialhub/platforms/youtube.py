@@ -2,16 +2,14 @@
 
 Facts it relies on (PLATFORMS.md §2.10): a video goes up in two steps — a
 ``POST /upload/youtube/v3/videos?uploadType=resumable`` with the metadata opens
-an upload session (its ``Location``), then the bytes are PUT there. A PUT that
-breaks off is resumed: ``Content-Range: bytes */N`` asks how much arrived (308
-with ``Range``) and the rest follows; a session whose upload had in fact
-finished answers with the video. Creating the session creates nothing visible,
-so only the byte transfer can leave an unknown outcome.
+an upload session (its ``Location``), then the bytes are PUT there and resumed
+when they break off (``youtube_upload``, which also checks the file). Creating
+the session creates nothing visible, so only the byte transfer can leave an
+unknown outcome.
 
-Quota is per Google Cloud project and resets at midnight Pacific time: a 403
-``quotaExceeded`` / ``uploadLimitExceeded`` is a RateLimitedError until then,
-never an error to retry sooner. Google access tokens last about an hour;
-refresh tokens do not rotate, and ``invalid_grant`` means a person must
+Quota is per Google Cloud project and resets at midnight Pacific time
+(``youtube_api`` maps Google's error answers). Google access tokens last about
+an hour; refresh tokens do not rotate, and ``invalid_grant`` means a person must
 reconnect. There is no idempotency key, so an unconfirmed upload is looked up
 among the channel's recent uploads by title (and ``not_before``).
 """
@@ -19,11 +17,8 @@ among the channel's recent uploads by title (and ``not_before``).
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -43,55 +38,22 @@ from socialhub.platforms.base import (
     TokensCallback,
 )
 from socialhub.platforms.errors import (
-    AuthExpiredError,
     AuthRevokedError,
     InvalidContentError,
     OutcomeUnknownError,
-    RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.http import (
-    error_details,
-    make_client,
-    parse_reset,
-    raise_for_response,
-    send,
-)
-from socialhub.platforms.media_info import human_size, media_facts
+from socialhub.platforms.http import error_details, make_client, raise_for_response, send
+from socialhub.platforms.youtube_api import SCOPE_MANAGE, SCOPE_UPLOAD, raise_for_google
+from socialhub.platforms.youtube_upload import transfer_video, video_problems
 
 API_BASE = "https://www.googleapis.com"
 AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
 TOKEN_URL = "https://oauth2.googleapis.com/token"
-SCOPE_UPLOAD = "https://www.googleapis.com/auth/youtube.upload"
-SCOPE_MANAGE = "https://www.googleapis.com/auth/youtube.force-ssl"
 PRIVACY_VALUES = ("private", "unlisted", "public")
 TITLE_LIMIT = 100  # characters (YouTube counts code points here, unlike the description)
 TAGS_LIMIT = 500  # characters of all tags together
 COMMENT_LIMIT = 10_000
-MAX_DURATION_S = 12 * 3600  # verified accounts; unverified ones stop at 15 min (not checked)
-MAX_SIZE = 256 * 1024**3
-PACIFIC = ZoneInfo("America/Los_Angeles")
-_QUOTA_REASONS = ("quotaExceeded", "uploadLimitExceeded", "dailyLimitExceeded")
-_RATE_REASONS = ("rateLimitExceeded", "userRateLimitExceeded")
-_REASON_HINTS = {
-    "invalidTitle": "the title is empty, over 100 characters or contains < or >",
-    "invalidDescription": "the description is over 5000 bytes or contains < or >",
-    "invalidTags": "the tags are over 500 characters together",
-    "invalidCategoryId": "the category_id option is not a YouTube category",
-    "commentsDisabled": "comments are disabled on this video",
-    "videoNotFound": "the video does not exist",
-}
-_CHUNK = 1024 * 1024
-_MAX_RESUMES = 5
-_VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".avi", ".wmv", ".flv", ".webm", ".mkv",
-                     ".3gp", ".mpg", ".mpeg")
-
-
-def next_pacific_midnight(now: datetime | None = None) -> datetime:
-    """The next midnight in America/Los_Angeles (when YouTube quota resets), in UTC."""
-    local = (now or datetime.now(UTC)).astimezone(PACIFIC)
-    tomorrow = local.date() + timedelta(days=1)
-    return datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=PACIFIC).astimezone(UTC)
 
 
 def derive_title(request: PublishRequest) -> str:
@@ -119,40 +81,6 @@ def _tags(request: PublishRequest) -> list[str]:
     if isinstance(raw, str):
         raw = [t for t in raw.split(",")]
     return [str(t).strip() for t in raw if str(t).strip()]
-
-
-def _google_reason(response: httpx.Response) -> str | None:
-    try:
-        errors = response.json()["error"]["errors"]
-        return str(errors[0]["reason"])
-    except (ValueError, KeyError, IndexError, TypeError):
-        return None
-
-
-def _raise_google(response: httpx.Response, *, scope: str = SCOPE_MANAGE) -> None:
-    """YouTube's error body ``{"error":{"code","message","errors":[{"reason"}]}}`` → errors."""
-    status = response.status_code
-    if status < 400:
-        return
-    reason = _google_reason(response)
-    if reason in _QUOTA_REASONS:
-        raise RateLimitedError(
-            f"youtube: {reason}: the project's daily YouTube quota is spent; it resets at "
-            "midnight Pacific time", until=next_pacific_midnight(), status=status, code=reason)
-    if reason in _RATE_REASONS or status == 429:
-        until = parse_reset(response.headers) or datetime.now(UTC) + timedelta(seconds=60)
-        raise RateLimitedError(f"youtube: HTTP {status}: {reason or 'rate limited'}",
-                               until=until, status=status, code=reason)
-    if status == 401:
-        raise AuthExpiredError(f"youtube: HTTP 401: {reason or 'invalid credentials'}",
-                               status=status, code=reason, hint="refreshing the access token")
-    if reason in ("insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"):
-        raise AuthRevokedError(f"youtube: the token lacks the scope {scope}", status=status,
-                               code=reason, hint="reconnect: socialhub accounts connect youtube")
-    if reason in _REASON_HINTS and status < 500:
-        raise InvalidContentError(f"youtube: HTTP {status}: {reason}: {_REASON_HINTS[reason]}",
-                                  status=status, code=reason)
-    raise_for_response(response, platform="youtube")
 
 
 class YouTubeAdapter(PlatformAdapter):
@@ -193,7 +121,7 @@ class YouTubeAdapter(PlatformAdapter):
             response = send(client, "GET", "/youtube/v3/channels", platform=cls.name,
                             params={"part": "snippet", "mine": "true"},
                             headers={"Authorization": f"Bearer {tokens.access_token}"})
-            _raise_google(response)
+            raise_for_google(response)
             items = response.json().get("items") or []
         if not items:
             raise AuthRevokedError("youtube: this Google account has no YouTube channel",
@@ -214,7 +142,7 @@ class YouTubeAdapter(PlatformAdapter):
         headers = self._auth()
         headers.update(kw.pop("headers", {}))
         response = send(self._client, method, path, platform=self.name, headers=headers, **kw)
-        _raise_google(response, scope=scope)
+        raise_for_google(response, scope=scope)
         return response
 
     def _upload_headers(self, url: str) -> dict[str, str]:
@@ -256,7 +184,7 @@ class YouTubeAdapter(PlatformAdapter):
         elif len(videos) > 1:
             problems.append(f"{len(videos)} media; YouTube takes one video per upload")
         for item in videos[:1]:
-            problems.extend(_video_problems(item.path, item.url, item.mime))
+            problems.extend(video_problems(item.path, item.url, item.mime))
         title = derive_title(request)
         if not title:
             problems.append("the video needs a title: set the title option or a first line")
@@ -323,57 +251,8 @@ class YouTubeAdapter(PlatformAdapter):
         location = response.headers.get("Location")
         if not location:
             raise RetryLaterError("youtube: the upload session had no Location")
-        return self._transfer(location, item.path, size, mime)
-
-    def _transfer(self, location: str, path: Path, size: int, mime: str) -> dict[str, Any]:
-        """PUT the bytes from ``offset``; on a break, ask what arrived and send the rest."""
-        offset = 0
-        for _ in range(_MAX_RESUMES + 1):
-            headers = {**self._upload_headers(location), "Content-Type": mime,
-                       "Content-Length": str(size - offset)}
-            if offset:
-                headers["Content-Range"] = f"bytes {offset}-{size - 1}/{size}"
-            try:
-                response = send(self._client, "PUT", location, platform=self.name,
-                                headers=headers, content=_read_from(path, offset))
-            except OutcomeUnknownError:
-                response = None
-            if response is not None and response.status_code in (200, 201):
-                return dict(response.json())
-            if response is not None and response.status_code < 500:
-                _raise_google(response, scope=SCOPE_UPLOAD)
-            # Broken off or a 5xx: the upload may have finished or stopped part way.
-            state = self._upload_state(location, size)
-            if isinstance(state, dict):
-                return state
-            offset = state
-        raise OutcomeUnknownError(f"youtube: the upload broke off {_MAX_RESUMES + 1} times",
-                                  hint="the video may exist; it will be looked up")
-
-    def _upload_state(self, location: str, size: int) -> dict[str, Any] | int:
-        """The finished video, or the offset to resume from (``bytes */N`` → 308 ``Range``)."""
-        headers = {**self._upload_headers(location), "Content-Range": f"bytes */{size}",
-                   "Content-Length": "0"}
-        try:
-            response = send(self._client, "PUT", location, platform=self.name,
-                            headers=headers, content=b"")
-        except (OutcomeUnknownError, RetryLaterError) as exc:
-            raise OutcomeUnknownError(f"youtube: cannot ask how much of the upload arrived: "
-                                      f"{exc.message}",
-                                      hint="the video may exist; it will be looked up") from None
-        if response.status_code in (200, 201):
-            return dict(response.json())
-        if response.status_code == 308:
-            received = response.headers.get("Range", "")
-            return int(received.rsplit("-", 1)[1]) + 1 if "-" in received else 0
-        if response.status_code == 404:
-            raise RetryLaterError("youtube: the upload session expired; uploading again")
-        # Whatever else (a 5xx, a 401): the bytes may all have arrived, so the video
-        # may exist; only a look-up can tell, never a blind re-upload.
-        raise OutcomeUnknownError(f"youtube: asking how much of the upload arrived answered "
-                                  f"HTTP {response.status_code}",
-                                  status=response.status_code,
-                                  hint="the video may exist; it will be looked up")
+        return transfer_video(self._client, location, item.path, size, mime,
+                              auth=self._upload_headers(location))
 
     def _comment(self, video_id: str, text: str, index: int) -> PublishedPart:
         snippet: dict[str, Any] = {"videoId": video_id,
@@ -496,39 +375,11 @@ def tokens_from_response(body: dict[str, Any], previous: Tokens | None = None) -
         scopes=str(scope).split() if scope else list(previous.scopes if previous else []))
 
 
-def _video_problems(path: Path | None, url: str | None, mime: str | None) -> list[str]:
-    if path is None:
-        return [f"{url}: YouTube uploads need a local file, not a URL"]
-    if not path.is_file():
-        return [f"video file {path} does not exist"]
-    try:
-        facts = media_facts(path)
-    except OSError as exc:
-        return [f"cannot read video file {path}: {exc.strerror}"]
-    guessed = mime or facts.mime or ""
-    if not guessed.startswith("video/") and path.suffix.lower() not in _VIDEO_EXTENSIONS:
-        return [f"{path.name} is not a video; YouTube takes MP4, MOV, WebM, AVI and the like"]
-    problems = []
-    if facts.size > MAX_SIZE:
-        problems.append(f"{path.name} is {human_size(facts.size)}; YouTube takes up to 256 GB")
-    duration = facts.duration_s
-    if duration is not None and duration > MAX_DURATION_S:
-        problems.append(f"{path.name} lasts {duration / 3600:.1f} h; YouTube takes up to 12 h")
-    return problems
-
-
 def _comment_part(thread: dict[str, Any], video_id: str, index: int) -> PublishedPart:
     comment_id = thread["snippet"]["topLevelComment"].get("id") or thread["id"]
     return PublishedPart(index=index, remote_id=str(comment_id),
                          url=f"https://www.youtube.com/watch?v={video_id}&lc={comment_id}",
                          extra={"first_comment": True, "thread_id": thread.get("id")})
-
-
-def _read_from(path: Path, offset: int) -> Iterator[bytes]:
-    with path.open("rb") as fh:
-        fh.seek(offset)
-        while chunk := fh.read(_CHUNK):
-            yield chunk
 
 
 def _int(value: Any) -> int | None:

@@ -15,19 +15,17 @@ from socialhub.platforms.base import PublishedPart, PublishRequest
 from socialhub.platforms.errors import AuthRevokedError
 from socialhub.services.clock import now_utc
 from socialhub.services.delivery_claim import Claim
-from socialhub.services.delivery_send import (
+from socialhub.services.delivery_outcome import (
     Outcome,
     SendContext,
-    _adapter,
-    _media,
-    _part_dict,
-    _parts_from,
-    _release,
-    _settle,
     classify,
-    send,
+    media_items,
+    part_dict,
+    parts_from,
     with_db_retry,
 )
+from socialhub.services.delivery_records import settle
+from socialhub.services.delivery_send import claim_adapter, release, send
 
 
 def reconcile(ctx: SendContext, claim: Claim) -> str:
@@ -39,18 +37,18 @@ def reconcile(ctx: SendContext, claim: Claim) -> str:
     carries the same idempotency key). A platform with neither cannot be
     checked: the delivery is dead with a reason telling the person what to do.
     """
-    adapter = _adapter(ctx, claim)
+    adapter = claim_adapter(ctx, claim)
     if isinstance(adapter, Outcome):
         outcome = adapter if adapter.kind == "paused" else Outcome(
             "lookup_failed", adapter.message, adapter.error_class)
-        return _release(ctx, claim, outcome)
+        return release(ctx, claim, outcome)
     loaded = with_db_retry(lambda: _start_lookup(ctx, claim.delivery_id), seconds=10.0)
     if loaded is None:
         return "skipped"
     attempt_id, request = loaded
     caps = adapter.capabilities
     if not caps.lookup and not caps.idempotency:
-        return _settle(ctx, claim, attempt_id, Outcome(
+        return settle(ctx, claim, attempt_id, Outcome(
             "invalid", f"the outcome of the last send is unknown and {adapter.name} offers no way "
             "to check; look at the account, then `socialhub queue retry "
             f"{claim.delivery_id}` if the post is missing", "OutcomeUnknownError"))
@@ -60,17 +58,17 @@ def reconcile(ctx: SendContext, claim: Claim) -> str:
             found = adapter.find_by_idempotency_key(request) or []
         except AuthRevokedError as exc:
             ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
-            return _settle(ctx, claim, attempt_id, classify(exc))
+            return settle(ctx, claim, attempt_id, classify(exc))
         except Exception as exc:
             failed = classify(exc)
             # A look-up the platform can never answer (e.g. TikTok private posts) is
             # final, like invalid content; anything else is tried again later.
             if failed.kind not in ("paused", "invalid"):
                 failed.kind = "lookup_failed"
-            return _settle(ctx, claim, attempt_id, failed)
+            return settle(ctx, claim, attempt_id, failed)
     merged = {p.index: p for p in [*request.already_published, *found]}
     if len(merged) >= len(request.parts):
-        return _settle(ctx, claim, attempt_id,
+        return settle(ctx, claim, attempt_id,
                        Outcome("published", parts=[merged[i] for i in sorted(merged)]))
     with_db_retry(lambda: _resume(ctx, claim, attempt_id, list(merged.values())), seconds=10.0)
     return send(ctx, claim)
@@ -88,9 +86,10 @@ def _start_lookup(ctx: SendContext, delivery_id: int) -> tuple[int, PublishReque
         session.flush()
         variant = d.variant
         return attempt.id, PublishRequest(
-            idempotency_key=d.idempotency_key, parts=variant.parts, media=_media(variant.media),
-            first_comment=variant.first_comment, options=dict(variant.options or {}),
-            already_published=_parts_from(d.thread_progress))
+            idempotency_key=d.idempotency_key, parts=variant.parts,
+            media=media_items(variant.media), first_comment=variant.first_comment,
+            options=dict(variant.options or {}),
+            already_published=parts_from(d.thread_progress))
 
 
 def _resume(ctx: SendContext, claim: Claim, attempt_id: int, parts: list[PublishedPart]) -> None:
@@ -102,7 +101,7 @@ def _resume(ctx: SendContext, claim: Claim, attempt_id: int, parts: list[Publish
         d = session.get(Delivery, claim.delivery_id)
         if d is None:
             return
-        d.thread_progress = [_part_dict(p) for p in sorted(parts, key=lambda p: p.index)]
+        d.thread_progress = [part_dict(p) for p in sorted(parts, key=lambda p: p.index)]
         if parts:
             first = min(parts, key=lambda p: p.index)
             d.remote_id, d.remote_url = first.remote_id, first.url

@@ -34,13 +34,9 @@ from socialhub.services.delivery_claim import (
     next_due_at,
     release_leases,
 )
-from socialhub.services.delivery_send import (
-    Policy,
-    SendContext,
-    begin_attempts,
-    run_claim,
-    with_db_retry,
-)
+from socialhub.services.delivery_outcome import Policy, SendContext, with_db_retry
+from socialhub.services.delivery_records import begin_attempts
+from socialhub.services.delivery_send import run_claim
 from socialhub.services.hub import Hub
 from socialhub.services.tokens import TokenManager
 from socialhub.services.webhooks import WebhookNotifier
