@@ -262,3 +262,28 @@ async def test_r_rereads_after_a_change_the_cache_had_not_seen(run: Run) -> None
         await pilot.press("r")
         await settle(pilot)
         assert "15:00 bs" in grid_text(app)
+
+
+async def test_the_calendar_on_screen_follows_changes_made_elsewhere_without_a_key(
+        run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.tui import calendar_screen
+
+    monkeypatch.setattr(calendar_screen, "LIVE_REFRESH_MIN_S", 0.3)
+    app = SocialhubApp(blink=False, refresh_every=0.3)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("right", "right")  # Friday 20th, the launch post highlighted
+        assert app.screen.query_one(AgendaPanel).current_post == "launch"
+        moved = run("posts", "schedule", "launch", "--at", "2026-11-21 10:00")  # another user
+        assert moved.exit_code == 0, moved.stderr
+        for _ in range(40):  # no key pressed: the calendar re-reads by itself
+            await pilot.pause(0.1)
+            if "09:00 bs" not in grid_text(app):
+                break
+        assert "09:00 bs" not in grid_text(app) and "10:00 bs We" in grid_text(app)
+        shown = screen(app).loaded
+        assert shown is not None
+        assert [(e["post"], e["time"]) for e in shown.days[date(2026, 11, 21)]] == [
+            ("launch", "10:00"), ("launch", "10:00")]
+        assert app.screen.query_one(AgendaPanel).current_post is None  # gone from Friday
+        assert screen(app).selected == date(2026, 11, 20)  # the person's place is kept

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer, Header, OptionList, Static
 
 from socialhub.core.calendar_view import CalendarData, View, calendar_span
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 
 #: A cached month or week older than this is shown at once and re-read behind it.
 STALE_AFTER_S = 20.0
+#: While the calendar is shown, the view on screen is re-read this often (at least),
+#: so statuses follow the daemon (scheduled → published/failed) without a key press.
+LIVE_REFRESH_MIN_S = 10.0
 
 
 def shift_month(day: date, months: int) -> date:
@@ -89,6 +93,8 @@ class CalendarScreen(Screen[None]):
         self.last_move_back: date | None = None  # the day to show after an undo
         #: Loaded views by (view, first day), with the monotonic time they were read.
         self.cache: dict[tuple[View, date], tuple[float, CalendarData]] = {}
+        self.ticker: Timer | None = None
+        self.refreshing = False
 
     @property
     def hub_app(self) -> SocialhubApp:
@@ -143,6 +149,33 @@ class CalendarScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         if self.loaded is not None:  # back from the editor: anything may have changed
             self.reload(fresh=True)
+        every = self.hub_app.refresh_every
+        if every and self.ticker is None:
+            self.ticker = self.set_interval(max(LIVE_REFRESH_MIN_S, every), self._live_refresh)
+
+    def on_screen_suspend(self) -> None:
+        if self.ticker is not None:
+            self.ticker.stop()
+            self.ticker = None
+
+    def _live_refresh(self) -> None:
+        """Re-read the view on screen; repaint only if something changed (a post went out)."""
+        if self.refreshing or self.loaded is None or self.app.screen is not self:
+            return
+        self.refreshing = True
+
+        def read(data: CalendarData) -> None:
+            self.refreshing = False
+            if data == self.loaded:
+                self.cache[(data.view, data.start)] = (time.monotonic(), data)
+            else:
+                self._loaded(data)
+
+        def failed() -> None:
+            self.refreshing = False
+
+        run_service(self, calendar_data, self.view, self.selected, self.hub_app.zone,
+                    then=read, failed=failed)
 
     @property
     def grid(self) -> MonthGrid:
