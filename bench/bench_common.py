@@ -163,7 +163,7 @@ class Bench:
         with self.hub.transaction() as session:
             rows = session.execute(select(Delivery.due_at, Delivery.published_at).where(
                 Delivery.status == "published")).all()
-        return sorted((p - d).total_seconds() for d, p in rows)
+        return sorted((p - d).total_seconds() for d, p in rows if p is not None)
 
     def peak_rss_mb(self) -> list[float]:
         """Peak resident memory of each daemon still running (from /proc)."""

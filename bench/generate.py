@@ -93,7 +93,8 @@ def main() -> None:
                 "SOCIALHUB_AI_API_KEY": "test-key", "SOCIALHUB_AI_BASE_URL": fake.url,
                 "SOCIALHUB_AI_MODEL": "claude-haiku-4-5"})
             one_run(hub, "anthropic")
-            runs, provider_first = [], []
+            runs = []
+            provider_first: list[float] = []
             for _ in range(args.runs):
                 fake.first_line_at = None
                 start = time.perf_counter()

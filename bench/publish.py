@@ -94,7 +94,7 @@ def _move_due(bench: Bench, due: datetime) -> None:
     with bench.hub.transaction() as session:
         session.execute(update(Delivery).values(due_at=due, next_attempt_at=due))
     if bench.hub.engine.dialect.name == "postgresql":
-        from socialhub.services.publishing import notify_schedule_changed
+        from socialhub.services.announce import notify_schedule_changed
 
         with bench.hub.transaction() as session:
             notify_schedule_changed(session)

@@ -58,14 +58,15 @@ class DaemonProcess:
         return self.log.read_text()
 
 
-def spawn_ready(spawn: Callable[..., DaemonProcess], tmp: Path, name: str) -> DaemonProcess:
-    """Start a daemon and return once it has told systemd ``READY=1``."""
+def spawn_ready(spawn: Callable[..., DaemonProcess], tmp: Path, name: str,
+                **extra: str) -> DaemonProcess:
+    """Start a daemon (``extra``: environment) and return once it has told systemd ``READY=1``."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     path = tmp / f"{name}.notify"
     listener.bind(str(path))
     listener.settimeout(30)
     try:
-        process = spawn(name, NOTIFY_SOCKET=str(path))
+        process = spawn(name, NOTIFY_SOCKET=str(path), **extra)
         assert listener.recv(4096).decode().startswith("READY=1"), process.logs()
     finally:
         listener.close()
@@ -250,7 +251,10 @@ def test_two_daemons_on_one_postgres_share_the_work_without_duplicates(
     sandbox.configure(latency_ms=40)
     # Both must be up before the posts fall due, or a slow start leaves all
     # the work to the first one (which is correct, but not what this checks).
-    a, b = spawn_ready(spawn, tmp_path, "a"), spawn_ready(spawn, tmp_path, "b")
+    # Each daemon may send 2 at a time to the platform (its own cap), the two
+    # accounts 2 each across both daemons: together they fill the 4 slots.
+    a, b = (spawn_ready(spawn, tmp_path, name, SOCIALHUB_DAEMON_CONCURRENCY_PER_PLATFORM="2")
+            for name in "ab")
     due = now() + timedelta(seconds=3)
     ids = [schedule(hub, f"s{i}", due, account=f"sandbox:@{'one' if i % 2 else 'two'}")
            for i in range(60)]

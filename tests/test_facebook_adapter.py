@@ -20,7 +20,8 @@ from socialhub.platforms.errors import (
 )
 from socialhub.platforms.facebook import FacebookAdapter
 from tests.fakes.facebook import start_fake
-from tests.fakes.meta import CLIENT_ID, CLIENT_SECRET, FakeMeta
+from tests.fakes.meta import FakeMeta
+from tests.fakes.meta_model import CLIENT_ID, CLIENT_SECRET
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.platforms.mastodon import MastodonAdapter, plain_text
-from tests.fakes.mastodon import FakeMastodon, render_html, server_length
+from tests.fakes.mastodon import FakeMastodon
+from tests.fakes.mastodon_text import render_html, server_length
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -117,26 +118,46 @@ def test_thread_resumes_after_the_last_published_part(
     assert posts[1]["reply_to"] == first["id"]
 
 
-def test_two_engines_share_the_queue_without_duplicates(
-        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+def run_two_engines(hub: Hub, ids: list[int], *, per_account: int = 2,
+                    timeout: float = 30) -> None:
+    """Run two engines, each with its own hub (as two daemons), until ``ids`` are published."""
     import threading
 
-    ids = [schedule(hub, f"p{i}", now() - timedelta(seconds=1)) for i in range(24)]
     other = make_hub()
-    engines = [make_engine(hub), make_engine(other)]
-    threads = [threading.Thread(target=run, args=(e, h, ids)) for e, h in zip(
-        engines, [hub, other], strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    other.dispose()
+    try:
+        pairs = [(make_engine(h, per_account=per_account), h) for h in (hub, other)]
+        threads = [threading.Thread(target=run, args=(e, h, ids, ("published",), timeout))
+                   for e, h in pairs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout + 10)
+    finally:
+        other.dispose()
+
+
+def test_two_engines_share_the_queue_without_duplicates(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    ids = [schedule(hub, f"p{i}", now() - timedelta(seconds=1)) for i in range(24)]
+    run_two_engines(hub, ids)
     posts = sandbox_posts(sandbox.url)
     assert len(posts) == 24 and duplicates(posts) == 0
     assert all(delivery(hub, i).status == "published" for i in ids)
     with hub.transaction() as session:
         workers = set(session.scalars(select(Attempt.worker)))
     assert len(workers) == 2  # both took a share
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_concurrency_caps_hold_across_engines_sharing_a_database(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    sandbox.configure(latency_ms=250)  # every send takes a while: caps are what limit them
+    ids = [schedule(hub, f"c{i}", now() - timedelta(seconds=1)) for i in range(12)]
+    run_two_engines(hub, ids, per_account=2)
+    posts = sandbox_posts(sandbox.url)
+    assert len(posts) == 12 and duplicates(posts) == 0
+    stats = httpx.get(f"{sandbox.url}/_sandbox/posts", timeout=10).json()["stats"]
+    assert stats["max_in_flight_per_account"] == 2  # not 2 per engine
 
 
 

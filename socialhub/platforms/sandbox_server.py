@@ -156,19 +156,25 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404, {"error": "not_found", "message": f"no route {path}"})
 
     def _api(self, path: str, body: dict[str, Any], query: dict[str, str], size: int) -> None:
-        self._misbehave()
         world = self.server.world
         account, denied = world.authenticate(self.headers.get("Authorization"))
-        if denied is not None or account is None:
-            raise _HTTPError(*(denied or (401, None)))
-        allowed, headers = world.rate_check(account.id)
-        if not allowed:
-            with world.lock:
-                world.stats["rate_limited"] += 1
-            raise _HTTPError(429, {"error": "rate_limited", "message": "rate limit exceeded"},
-                             headers)
-        status, reply = self._route(account, path, body, query, size)
-        self._reply(status, reply, headers)
+        if account is not None:  # counted for the whole answer, latency included
+            world.begin_request(account.id)
+        try:
+            self._misbehave()
+            if denied is not None or account is None:
+                raise _HTTPError(*(denied or (401, None)))
+            allowed, headers = world.rate_check(account.id)
+            if not allowed:
+                with world.lock:
+                    world.stats["rate_limited"] += 1
+                raise _HTTPError(429, {"error": "rate_limited",
+                                       "message": "rate limit exceeded"}, headers)
+            status, reply = self._route(account, path, body, query, size)
+            self._reply(status, reply, headers)
+        finally:
+            if account is not None:
+                world.end_request(account.id)
 
     def _route(self, account: Account, path: str, body: dict[str, Any],
                query: dict[str, str], size: int) -> Reply:

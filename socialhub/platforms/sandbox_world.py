@@ -117,9 +117,23 @@ class World:
     windows: dict[int, tuple[float, int]] = field(default_factory=dict)
     stats: Counter[str] = field(default_factory=Counter)
     rng: random.Random = field(default_factory=random.Random)
+    #: API requests being answered now, per account (the most at once is in ``stats``).
+    in_flight: Counter[int] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self.rng.seed(self.options.seed)
+
+    def begin_request(self, account_id: int) -> None:
+        """Count an API request of ``account_id`` as in flight (``max_in_flight_per_account``)."""
+        with self.lock:
+            self.in_flight[account_id] += 1
+            self.stats["max_in_flight_per_account"] = max(
+                self.stats["max_in_flight_per_account"], self.in_flight[account_id])
+
+    def end_request(self, account_id: int) -> None:
+        """The request counted by ``begin_request`` was answered (or dropped)."""
+        with self.lock:
+            self.in_flight[account_id] -= 1
 
     # -- misbehaviour -------------------------------------------------------
     def roll(self, rate: float) -> bool:

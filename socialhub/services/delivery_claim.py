@@ -8,6 +8,11 @@ the engine opens every transaction with ``BEGIN IMMEDIATE`` (see
 re-reads each row's status inside the transaction, so a delivery canceled a
 moment earlier is never taken.
 
+The per-account concurrency cap holds across daemons: on PostgreSQL claims
+are serialised by an advisory lock and count what other daemons hold live
+leases on (``in_flight_elsewhere``). The per-platform cap is each daemon's
+own: it sizes a daemon's share of the work.
+
 A lease is ``lease_owner`` + ``lease_expires_at`` on the Delivery row. A
 crashed daemon's lease simply expires; what happens then depends on how far it
 got: a ``claimed`` delivery was never sent and is sent again, while a
@@ -19,11 +24,12 @@ from __future__ import annotations
 
 import os
 import socket
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -113,6 +119,31 @@ def claim_due_deliveries(
         delivery.lease_expires_at = until
         claims.append(Claim(delivery.id, delivery.account_id, platform, mode))
     return claims
+
+
+#: pg_advisory_xact_lock key that serialises claims across daemons ("sh-claim").
+CLAIM_LOCK_KEY = 0x73682D636C61696D
+
+
+def in_flight_elsewhere(session: Session, worker: str, now: datetime) -> Counter[int]:
+    """Per account, the sends and look-ups other daemons hold live leases on.
+
+    So ``daemon.concurrency_per_account`` holds across daemons. On PostgreSQL
+    this first takes a transaction-level advisory lock, so the claims of
+    several daemons run one after another (each a few milliseconds) and each
+    sees the others' committed claims; the lock ends with the caller's
+    transaction. On SQLite there is one daemon per database (its claims are
+    exclusive anyway) and nothing is counted.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return Counter()
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
+    rows = session.execute(
+        select(Delivery.account_id, func.count())
+        .where(Delivery.status.in_([*_LEASED, DeliveryStatus.UNCONFIRMED]),
+               Delivery.lease_owner != worker, Delivery.lease_expires_at > now)
+        .group_by(Delivery.account_id))
+    return Counter({account_id: count for account_id, count in rows})
 
 
 def next_due_at(session: Session, now: datetime) -> datetime | None:

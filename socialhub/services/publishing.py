@@ -3,11 +3,13 @@
 ``PublishingEngine`` is what the daemon (and ``socialhub demo``, and the
 benchmarks) drive. Each call to ``dispatch_due`` claims as many due deliveries
 as there is free capacity for — at most ``concurrency_per_platform`` sends in
-flight per platform and ``concurrency_per_account`` per account, in this
-process — and hands them to a thread pool, because adapters are synchronous.
+flight per platform in this process, and ``concurrency_per_account`` per
+account across every daemon on the database — and hands them to a thread
+pool, because adapters are synchronous.
 When a send finishes, ``on_done`` fires so the caller can dispatch again at
 once. Exactly-once rules live in ``delivery_claim`` (leases) and
-``delivery_send`` (attempt, parts, outcome); this module is the plumbing.
+``delivery_send``/``delivery_records`` (attempt, parts, outcome); this module
+is the plumbing.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from socialhub.services.delivery_claim import (
     Claim,
     claim_due_deliveries,
     expire_dead_local_leases,
+    in_flight_elsewhere,
     make_worker_id,
     next_due_at,
     release_leases,
@@ -126,13 +129,15 @@ class PublishingEngine:
         """How many more sends this process may start now."""
         return 0 if not self._accepting else self.settings.max_workers - self.in_flight
 
-    def _try_dispatch(self, pending: list[tuple[int, str]]) -> Callable[[int, str], bool]:
+    def _try_dispatch(self, pending: list[tuple[int, str]],
+                      elsewhere: Counter[int]) -> Callable[[int, str], bool]:
         s = self.settings
 
         def accept(account_id: int, platform: str) -> bool:
             with self._lock:
                 if (self._by_platform[platform] >= s.concurrency_per_platform
-                        or self._by_account[account_id] >= s.concurrency_per_account):
+                        or self._by_account[account_id] + elsewhere[account_id]
+                        >= s.concurrency_per_account):
                     return False
                 self._by_platform[platform] += 1
                 self._by_account[account_id] += 1
@@ -171,15 +176,19 @@ class PublishingEngine:
         pending: list[tuple[int, str]] = []
         try:
             s = self.settings
-            with self._lock:
-                full_platforms = [p for p, n in self._by_platform.items()
-                                  if n >= s.concurrency_per_platform]
-                full_accounts = [a for a, n in self._by_account.items()
-                                 if n >= s.concurrency_per_account]
             with self.ctx.tx() as session:
+                now = now_utc()
+                elsewhere = in_flight_elsewhere(session, self.worker, now)  # other daemons
+                with self._lock:
+                    full_platforms = [p for p, n in self._by_platform.items()
+                                      if n >= s.concurrency_per_platform]
+                    full_accounts = [a for a in {*self._by_account, *elsewhere}
+                                     if self._by_account[a] + elsewhere[a]
+                                     >= s.concurrency_per_account]
                 claims = claim_due_deliveries(
-                    session, self.worker, now_utc(), limit=free,
-                    lease_seconds=s.policy.lease_seconds, accept=self._try_dispatch(pending),
+                    session, self.worker, now, limit=free,
+                    lease_seconds=s.policy.lease_seconds,
+                    accept=self._try_dispatch(pending, elsewhere),
                     skip_platforms=full_platforms, skip_accounts=full_accounts)
                 batch = [c.delivery_id for c in claims
                          if c.mode == SEND and self._batchable(c.platform)]

@@ -1,6 +1,7 @@
 """A fake Facebook Graph API for Pages over real HTTP: ``start_fake()`` for the contract.
 
-The shared Graph machinery is in ``tests.fakes.meta``; this module adds the
+The shared Graph machinery is in ``tests.fakes.meta`` (state),
+``meta_http`` and ``meta_graph``; this module adds the
 Pages routes of PLATFORMS.md §2.7: ``GET /me/accounts`` (Page tokens from a
 user token), ``GET /me/permissions``, ``POST /{page}/feed`` (message, link,
 ``attached_media``), ``POST /{page}/photos`` (``url`` or a multipart
@@ -13,7 +14,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.fakes.meta import Container, Fail, FakeMeta, Tok, graph_time, listing, need, owned_post
+from tests.fakes.meta import FakeMeta
+from tests.fakes.meta_graph import Fail, graph_time, listing, need, owned_post
+from tests.fakes.meta_model import Container, Tok
 
 MESSAGE_LIMIT = 63_206
 

@@ -1,6 +1,7 @@
 """A fake Instagram Graph API (graph.instagram.com) over real HTTP: ``start_fake()``.
 
-The shared Graph machinery is in ``tests.fakes.meta``; this module adds the
+The shared Graph machinery is in ``tests.fakes.meta`` (state),
+``meta_http`` and ``meta_graph``; this module adds the
 Instagram routes of PLATFORMS.md §2.6: ``POST /{ig-user}/media`` (image,
 REELS, CAROUSEL containers; no text-only posts), ``POST /{ig-user}/media_publish``,
 ``GET /{ig-user}/content_publishing_limit`` and the ``media`` listing.
@@ -11,10 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.fakes.meta import (
+from tests.fakes.meta import FakeMeta
+from tests.fakes.meta_graph import (
     Fail,
-    FakeMeta,
-    Tok,
     check_quota,
     graph_time,
     listing,
@@ -23,6 +23,7 @@ from tests.fakes.meta import (
     publishing_limit,
     take_container,
 )
+from tests.fakes.meta_model import Tok
 
 CAPTION_LIMIT = 2200
 MAX_HASHTAGS = 30

@@ -25,7 +25,8 @@ from urllib.parse import unquote
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
 from tests.fakes.consent import Consent
-from tests.fakes.x import JsonFakeServer, PNG_1x1, Reply, Request
+from tests.fakes.plumbing import JsonFakeServer, Reply, Request
+from tests.fakes.x import PNG_1x1
 
 RESERVED = set("\\|{}@[]()<>#*_~")
 _MENTION = re.compile(r"@\[([^\[\]()\\]+)\]\((urn:li:(?:person|organization):[\w-]+)\)")

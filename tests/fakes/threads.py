@@ -1,7 +1,8 @@
 """A fake Threads API (graph.threads.net) over real HTTP: ``start_fake()`` for the contract.
 
 The shared Graph machinery (tokens, errors, containers, quotas) is in
-``tests.fakes.meta``; this module adds the Threads routes of PLATFORMS.md §2.5:
+``tests.fakes.meta`` (state),
+``meta_http`` and ``meta_graph``; this module adds the Threads routes of PLATFORMS.md §2.5:
 ``POST /{user}/threads`` (TEXT/IMAGE/VIDEO/CAROUSEL containers, ``reply_to_id``),
 ``POST /{user}/threads_publish``, ``GET /{user}/threads_publishing_limit``
 and the ``threads``/``replies`` listings.
@@ -11,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.meta import (
+from tests.fakes.meta import FakeMeta
+from tests.fakes.meta_graph import (
     Fail,
-    FakeMeta,
-    Tok,
     check_quota,
     graph_time,
     listing,
@@ -24,6 +24,7 @@ from tests.fakes.meta import (
     publishing_limit,
     take_container,
 )
+from tests.fakes.meta_model import Tok
 
 TEXT_LIMIT = 500
 MAX_CHILDREN = 20

@@ -1,0 +1,175 @@
+"""The Graph routes Threads, Instagram and Facebook share, and the helpers theirs use.
+
+``common_route`` serves ``/me``, container status, post fields, insights,
+comments and delete; ``need``, ``owned_post``, the container and quota helpers
+and ``listing`` are what ``tests/fakes/{threads,instagram,facebook}.py`` build
+their own routes from. A route raises ``Fail`` to answer with a Graph error.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tests.fakes.meta_model import Container, Post, Tok
+
+if TYPE_CHECKING:
+    from tests.fakes.meta import FakeMeta
+
+
+def graph_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+class Fail(Exception):
+    """A Graph error a route answers with."""
+
+    def __init__(self, message: str, code: int, *, subcode: int | None = None,
+                 status: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.code, self.subcode, self.status = message, code, subcode, status
+
+
+def need(fake: FakeMeta, tok: Tok, scope: str) -> None:
+    """Raise the platform's own permission error unless ``tok`` has ``scope``."""
+    if scope in tok.scopes:
+        return
+    if fake.platform == "facebook":
+        raise Fail("(#200) If posting to a page, requires both pages_read_engagement and "
+                   f"{scope} permission with page token", 200, status=403)
+    if fake.platform == "instagram":
+        raise Fail("(#10) Application does not have permission for this action", 10,
+                   status=403)
+    raise Fail(f"(#10) The user has not granted the {scope} permission", 10, status=403)
+
+
+def owned_post(fake: FakeMeta, post_id: str) -> Post:
+    post = fake.posts_by_id.get(post_id)
+    if post is None or post.deleted:
+        raise Fail(f"Unsupported get request. Object with ID '{post_id}' does not exist, "
+                   "cannot be loaded due to missing permissions, or does not support this "
+                   "operation.", 100, subcode=33)
+    return post
+
+
+# -- containers (Threads, Instagram) ---------------------------------------------------------
+def make_container(fake: FakeMeta, owner: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Create a container; media URLs containing "unreachable" end in ERROR."""
+    cid = fake.next_id()
+    url = str(params.get("image_url") or params.get("video_url") or "")
+    container = Container(cid, owner, dict(params), fake.container_polls)
+    if "unreachable" in url:
+        container.error = ("Media download has failed. The media URI doesn't meet our "
+                           "requirements.")
+    for child in str(params.get("children") or "").split(",") if params.get("children") else []:
+        if child not in fake.containers:
+            raise Fail("(#100) Invalid parameter: children", 100)
+    fake.containers[cid] = container
+    return {"id": cid}
+
+
+def container_fields(fake: FakeMeta, container: Container, fields: str) -> dict[str, Any]:
+    if container.status == "IN_PROGRESS":
+        if container.polls_left > 0:
+            container.polls_left -= 1
+        else:
+            container.status = "ERROR" if container.error else "FINISHED"
+    status = container.status
+    answer: dict[str, Any] = {"id": container.id}
+    if fake.platform == "instagram":
+        answer["status_code"] = status
+        if "status" in fields.split(","):
+            answer["status"] = (f"Error: {container.error}" if status == "ERROR"
+                                else status.title())
+    else:
+        answer["status"] = status
+        if status == "ERROR":
+            answer["error_message"] = container.error
+    return answer
+
+
+def take_container(fake: FakeMeta, owner: str, creation_id: str) -> Container:
+    container = fake.containers.get(creation_id)
+    if container is None or container.owner != owner:
+        raise Fail("(#100) Param creation_id must be a valid container id", 100)
+    if container.status == "PUBLISHED":
+        raise Fail("(#100) The media has already been published", 100)
+    if container.status != "FINISHED":
+        raise Fail("Media ID is not available" if container.status != "ERROR" else
+                   "The media could not be published", 9007, subcode=2207027)
+    return container
+
+
+def check_quota(fake: FakeMeta, owner: str, kind: str) -> None:
+    total = fake.reply_quota_total if kind == "reply" else fake.quota_total
+    if fake.quota_used(owner, kind) >= total:
+        raise Fail("The maximum number of posts that can be published per day has been "
+                   "reached", 9, subcode=2207042)
+
+
+def publishing_limit(fake: FakeMeta, owner: str, replies: bool) -> dict[str, Any]:
+    row: dict[str, Any] = {"quota_usage": fake.quota_used(owner, "post"),
+                           "config": {"quota_total": fake.quota_total,
+                                      "quota_duration": fake.quota_duration}}
+    if replies:
+        row["reply_quota_usage"] = fake.quota_used(owner, "reply")
+        row["reply_config"] = {"quota_total": fake.reply_quota_total,
+                               "quota_duration": fake.quota_duration}
+    return {"data": [row]}
+
+
+def listing(posts: list[Post], params: dict[str, Any], render: Any) -> dict[str, Any]:
+    """Newest first, ``since`` (Unix seconds) and ``limit`` applied, as Graph lists edges."""
+    since = params.get("since")
+    chosen = [p for p in posts if not p.deleted
+              and (since is None or p.created.timestamp() >= float(since))]
+    chosen.sort(key=lambda p: p.created, reverse=True)
+    return {"data": [render(p) for p in chosen[: int(params.get("limit") or 25)]]}
+
+
+def common_route(fake: FakeMeta, method: str, tok: Tok, segments: list[str],
+                 params: dict[str, Any]) -> Any:
+    """``/me``, container status, post fields, insights, comments, delete."""
+    if segments == ["me"] and method == "GET":
+        who = fake.pages.get(tok.owner) or fake.users.get(tok.owner) or {"id": tok.owner}
+        return {k: v for k, v in who.items() if k in ("id", "username", "name")}
+    object_id = segments[0]
+    if len(segments) == 1 and method == "GET":
+        if object_id in fake.containers:
+            return container_fields(fake, fake.containers[object_id],
+                                    str(params.get("fields") or "status"))
+        post = owned_post(fake, object_id)
+        return {"id": post.id, "permalink": fake.permalink(post),
+                "timestamp": graph_time(post.created), "text": post.text,
+                "caption": post.text, "message": post.text, **post.counters}
+    if len(segments) == 1 and method == "DELETE":
+        post = owned_post(fake, object_id)
+        if post.owner != tok.owner:
+            raise Fail("(#200) Permissions error", 200, status=403)
+        post.deleted = True
+        return {"success": True}
+    if segments[1:] == ["insights"] and method == "GET":
+        post = owned_post(fake, object_id)
+        names = str(params.get("metric") or "").split(",")
+        return {"data": [{"name": n, "period": "lifetime",
+                          "values": [{"value": post.counters.get(n, 0)}],
+                          "title": n.title(), "id": f"{post.id}/insights/{n}/lifetime"}
+                         for n in names if n]}
+    if segments[1:] == ["comments"]:
+        parent = owned_post(fake, object_id)
+        if method == "POST":
+            need(fake, tok, {"facebook": "pages_manage_engagement",
+                             "instagram": "instagram_business_manage_comments",
+                             "threads": "threads_manage_replies"}[fake.platform])
+            text = str(params.get("message") or "")
+            if not text:
+                raise Fail("(#100) The parameter message is required", 100)
+            post = fake.new_post(tok.owner, text, reply_to=parent.id, kind="comment")
+            return {"id": post.id}
+        comments = [p for p in fake.posts_by_id.values()
+                    if p.reply_to == parent.id and p.kind == "comment"]
+        return listing(comments, params, lambda p: {
+            "id": p.id, "text": p.text, "message": p.text,
+            "timestamp": graph_time(p.created), "created_time": graph_time(p.created),
+            "from": {"id": p.owner}})
+    raise Fail(f"Unknown path components: /{'/'.join(segments[1:])}", 2500)
