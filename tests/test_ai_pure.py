@@ -121,7 +121,7 @@ def test_offline_drafts_are_valid_for_every_platform(platform: str) -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(idea=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1,
+@given(idea=st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1,
                     max_size=600).filter(lambda s: s.strip()),
        platform=st.sampled_from(["x", "bluesky", "mastodon", "threads", "linkedin"]))
 def test_offline_output_is_always_valid(idea: str, platform: str) -> None:

@@ -26,7 +26,7 @@ def run(dbcli: Run, monkeypatch: pytest.MonkeyPatch) -> Run:
 def posts(run: Run) -> list[dict[str, Any]]:
     result = run("posts", "list", "--json")
     assert result.exit_code == 0, result.stderr
-    return result.json()  # type: ignore[return-value]
+    return result.json()
 
 
 def test_created_post_with_a_time_is_scheduled_in_that_zone(run: Run) -> None:

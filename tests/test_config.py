@@ -83,16 +83,16 @@ def test_config_show_masks_secrets(cli: Callable[..., CLIResult],
     assert r.exit_code == 0
     assert "planted" not in r.stdout and "hunter2" not in r.stdout
     data = r.json()
-    assert data["ai"]["api_key"] == "********"  # type: ignore[index]
-    assert data["database"]["url"] == "postgresql+psycopg://bob:********@127.0.0.1:1/db"  # type: ignore[index]
+    assert data["ai"]["api_key"] == "********"
+    assert data["database"]["url"] == "postgresql+psycopg://bob:********@127.0.0.1:1/db"
     human = cli("config", "show")
     assert "planted" not in human.stdout and "SOCIALHUB_AI_API_KEY" in human.stdout
 
 
 def test_config_path_lists_the_files(cli: Callable[..., CLIResult], home: Path) -> None:
     data = cli("config", "path", "--json").json()
-    assert data["data_dir"] == str(home / "data")  # type: ignore[index]
-    assert data["database_url"] == f"sqlite:///{home / 'data' / 'socialhub.sqlite'}"  # type: ignore[index]
+    assert data["data_dir"] == str(home / "data")
+    assert data["database_url"] == f"sqlite:///{home / 'data' / 'socialhub.sqlite'}"
 
 
 def test_missing_config_file_exits_with_config_code(cli: Callable[..., CLIResult]) -> None:

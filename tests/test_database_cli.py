@@ -76,7 +76,7 @@ def test_locked_sqlite_file_is_reported_and_nothing_changes(cli: Run, home: Path
         holder.close()
     assert r.exit_code == 7
     assert "locked" in r.stderr
-    assert [a["ref"] for a in cli("accounts", "list", "--json").json()] == [  # type: ignore[union-attr]
+    assert [a["ref"] for a in cli("accounts", "list", "--json").json()] == [
         "bluesky:@a.example.com"]
 
 
@@ -85,4 +85,4 @@ def test_postgres_database_is_created_on_first_use(cli: Run, pg_cluster: object,
     url = new_pg_database(pg_cluster, migrated=False)  # type: ignore[arg-type]
     monkeypatch.setenv("SOCIALHUB_DATABASE_URL", url)
     assert cli("accounts", "add", "bluesky:@a.example.com").exit_code == 0
-    assert cli("db", "current", "--json").json()["up_to_date"] is True  # type: ignore[index]
+    assert cli("db", "current", "--json").json()["up_to_date"] is True

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from socialhub.db.models import Attempt, Post
+from socialhub.platforms.sandbox import SandboxAdapter
 from socialhub.platforms.sandbox_server import SandboxServer
 from socialhub.services.delivery_outcome import Policy, backoff_delay
 from socialhub.services.hub import Hub
@@ -103,6 +104,7 @@ def test_thread_resumes_after_the_last_published_part(
     d = delivery(hub, d_id)
     tm_engine = make_engine(hub)
     adapter = tm_engine.tokens.adapter_for(account)
+    assert isinstance(adapter, SandboxAdapter)
     first = adapter._call("POST", "/api/posts", json={"text": "a"},
                           headers={"Idempotency-Key": part_key(d.idempotency_key, 0)}).json()
     with hub.transaction() as session:

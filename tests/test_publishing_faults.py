@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from socialhub.platforms.sandbox import SandboxAdapter
 from socialhub.platforms.sandbox_server import SandboxServer
 from socialhub.services.hub import Hub
 from tests.publishing_kit import (
@@ -182,6 +183,7 @@ def test_crashed_daemons_send_is_looked_up_not_resent(
     d_id = schedule(hub, "crashed", now() - timedelta(seconds=5))
     engine = make_engine(hub)
     adapter = engine.tokens.adapter_for(account)
+    assert isinstance(adapter, SandboxAdapter)
     key = delivery(hub, d_id).idempotency_key
     adapter._call("POST", "/api/posts", json={"text": "hello from crashed"},
                   headers={"Idempotency-Key": part_key(key, 0)})

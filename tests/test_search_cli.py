@@ -53,7 +53,7 @@ def test_add_show_remove_round_trip(cli: Run, tmp_path: Path) -> None:
     added = cli("docs", "add", "--title", "Voice", "--file", str(body), "--tag", "brand",
                 "--json")
     assert added.exit_code == 0, added.stderr
-    doc_id = str(added.json()["id"])  # type: ignore[index]
+    doc_id = str(added.json()["id"])
     shown: Any = cli("docs", "show", doc_id, "--json").json()
     assert shown["body"] == "Tone: warm, never shouty." and shown["tags"] == ["brand"]
     assert "Voice" in cli("docs", "show", doc_id).stdout
@@ -65,7 +65,7 @@ def test_add_show_remove_round_trip(cli: Run, tmp_path: Path) -> None:
 def test_add_from_body_and_stdin(cli: Run) -> None:
     assert cli("docs", "add", "--title", "A", "--body", "inline text").stdout.strip() == "1"
     assert cli("docs", "add", "--title", "B", "--file", "-", input="piped text").exit_code == 0
-    assert len(cli("docs", "search", "text", "--json").json()["results"]) == 2  # type: ignore
+    assert len(cli("docs", "search", "text", "--json").json()["results"]) == 2
 
 
 def test_usage_and_query_errors_are_one_line_with_exit_codes(cli: Run, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from socialhub.db.models import Account, Credential
+from socialhub.platforms.base import PlatformAdapter
 from socialhub.platforms.sandbox_server import SandboxServer
 from socialhub.services.hub import Hub
 from socialhub.services.tokens import TokenManager
@@ -87,9 +88,9 @@ def test_concurrent_refreshes_spend_the_rotated_refresh_token_once(
     adapters = [m.adapter_for(account) for m in managers]
     errors: list[BaseException] = []
 
-    def refresh(m: TokenManager, a: object) -> None:
+    def refresh(m: TokenManager, a: PlatformAdapter) -> None:
         try:
-            m.refresh(account, a, failed_token=a.tokens.access_token)  # type: ignore[attr-defined]
+            m.refresh(account, a, failed_token=a.tokens.access_token)
         except BaseException as exc:
             errors.append(exc)
 

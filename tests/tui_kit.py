@@ -64,7 +64,7 @@ def posts(cli: Callable[..., CLIResult]) -> dict[str, dict[str, Any]]:
     """``socialhub posts list --json`` by post name: what the CLI sees."""
     result = cli("posts", "list", "--json")
     assert result.exit_code == 0, result.stderr
-    data: list[dict[str, Any]] = result.json()  # type: ignore[assignment]
+    data: list[dict[str, Any]] = result.json()
     return {p["name"]: p for p in data}
 
 

@@ -162,7 +162,7 @@ class FakeAnthropic:
         data = prompt_data(body["messages"][0]["content"])
         idea = str(data.get("idea", "something"))
         first = re.split(r"(?<=[.!?])\s", idea)[0]
-        lines = []
+        lines: list[str] = []
         for n in range(1, int(data.get("variants", 1)) + 1):
             for target in data.get("targets", []):
                 text = f"{first} ({target['platform']} take {n})"
