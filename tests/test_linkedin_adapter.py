@@ -160,7 +160,7 @@ def test_validate_names_the_file_and_the_limit(adapter: LinkedInAdapter, tmp_pat
 
 def test_without_a_refresh_grant_an_expired_token_asks_to_reconnect(
         fake: FakeLinkedIn, adapter: LinkedInAdapter) -> None:
-    assert adapter.capabilities.refresh is False
+    assert adapter.account_capabilities().refresh is False
     assert LinkedInAdapter.capabilities.refresh is True  # the class default is untouched
     fake.expire_access_tokens()
     with pytest.raises(AuthExpiredError):
@@ -174,7 +174,7 @@ def test_where_granted_the_refresh_token_renews_access_and_keeps_its_window(
         fake: FakeLinkedIn) -> None:
     saved: list[Tokens] = []
     adapter, _ = make_adapter(fake, with_refresh=True, saved=saved)
-    assert adapter.capabilities.refresh is True
+    assert adapter.account_capabilities().refresh is True
     fake.expire_access_tokens()
     with pytest.raises(AuthExpiredError):
         adapter.publish(request("queued"), lambda p: None)

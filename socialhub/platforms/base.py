@@ -183,6 +183,15 @@ class PlatformAdapter(abc.ABC):
         self.timeout_s = timeout_s
         self.app = app or AppCredentials()
 
+    def account_capabilities(self) -> Capabilities:
+        """What this adapter can do for its account.
+
+        The platform's ``capabilities`` unless the account differs (LinkedIn can
+        refresh only with a refresh token); the engine decides refreshes,
+        look-ups and metrics by this.
+        """
+        return self.capabilities
+
     @classmethod
     def oauth_spec(cls, base_url: str | None = None) -> OAuthSpec | None:
         """The OAuth flow for this platform (None: it connects another way)."""

@@ -19,6 +19,7 @@ quotas reset at midnight UTC and come back as 429s without reset headers.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
@@ -135,10 +136,14 @@ class LinkedInAdapter(PlatformAdapter):
         version = str(account.settings.get("linkedin_version") or DEFAULT_VERSION)
         self._client = make_client(self._base_url, timeout_s=timeout_s, headers={
             "LinkedIn-Version": version, "X-Restli-Protocol-Version": "2.0.0"})
-        # Refresh is per account: only partner apps get refresh tokens. Set on the
-        # instance because the engine reads ``adapter.capabilities``.
-        self.__dict__["capabilities"] = Capabilities(
-            **{**type(self).capabilities.__dict__, "refresh": bool(tokens.refresh_token)})
+
+    def account_capabilities(self) -> Capabilities:
+        """The platform's capabilities, refreshing only with a refresh token.
+
+        LinkedIn grants refresh tokens to partner apps only; other accounts
+        reconnect every 60 days.
+        """
+        return replace(self.capabilities, refresh=bool(self.tokens.refresh_token))
 
     @property
     def author(self) -> str:

@@ -46,7 +46,7 @@ def reconcile(ctx: SendContext, claim: Claim) -> str:
     if loaded is None:
         return "skipped"
     attempt_id, request = loaded
-    caps = adapter.capabilities
+    caps = adapter.account_capabilities()
     if not caps.lookup and not caps.idempotency:
         return settle(ctx, claim, attempt_id, Outcome(
             "invalid", f"the outcome of the last send is unknown and {adapter.name} offers no way "

@@ -67,7 +67,7 @@ def collect_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | None = No
     for account_id, items in by_account.items():
         try:
             adapter = tokens.adapter_for(account_id)
-            if not adapter.capabilities.metrics:
+            if not adapter.account_capabilities().metrics:
                 continue
             tokens.ensure_fresh(account_id, adapter)
             for start in range(0, len(items), BATCH):

@@ -176,7 +176,7 @@ class TokenManager:
     def needs_refresh(self, adapter: base.PlatformAdapter) -> bool:
         """True when the adapter can refresh and its access token expires inside the window."""
         expires = adapter.tokens.expires_at
-        return (adapter.capabilities.refresh and expires is not None
+        return (adapter.account_capabilities().refresh and expires is not None
                 and expires - now_utc() <= self.refresh_window)
 
     def ensure_fresh(self, account_id: int, adapter: base.PlatformAdapter) -> None:
@@ -200,7 +200,7 @@ class TokenManager:
             AuthRevokedError: refresh impossible or refused (account marked needs_reauth).
             RetryLaterError: a transient failure; nothing was changed.
         """
-        if not adapter.capabilities.refresh:
+        if not adapter.account_capabilities().refresh:
             if self.adopt_stored(account_id, adapter, failed_token):
                 return  # the account was reconnected meanwhile
             self.mark_needs_reauth(account_id, f"{adapter.name} access token no longer works")
