@@ -20,7 +20,7 @@ from socialhub.platforms.errors import (
 )
 from socialhub.platforms.tiktok import TikTokAdapter
 from socialhub.platforms.tiktok_upload import MB, chunk_plan
-from tests.fakes.tiktok import FakeTikTok, _valid_plan, start_fake
+from tests.fakes.tiktok import FakeTikTok, start_fake, valid_chunk_plan
 from tests.fakes.youtube import make_mp4
 
 
@@ -99,7 +99,7 @@ def test_a_large_video_goes_up_in_chunks_per_the_documented_rules(
        st.integers(min_value=1 * MB, max_value=100 * MB))
 def test_every_chunk_plan_follows_tiktoks_rules(size: int, preferred: int) -> None:
     chunk, count = chunk_plan(size, preferred)
-    assert _valid_plan(size, chunk, count)
+    assert valid_chunk_plan(size, chunk, count)
 
 
 def test_a_privacy_level_the_creator_lacks_lists_the_allowed_ones(

@@ -21,13 +21,13 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
 from tests.fakes.consent import Consent
 from tests.fakes.controls import GrantControls
+from tests.fakes.plumbing import LoopbackServer, QuietHandler, form_fields, query_fields
 
 CLIENT_ID = "1234567"
 CLIENT_SECRET = "fake-pinterest-secret"
@@ -62,11 +62,9 @@ class FakePinterest(GrantControls):
         self.rate_limit_reset_s: int | None = None
         self._ids = itertools.count(1_000_000_000_000_001)
         self.consent = Consent(CLIENT_ID)  # Pinterest's code flow has no PKCE
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.fake = self  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
+        server = LoopbackServer(self, _Handler)
+        self._httpd, self.url = server.httpd, server.url  # GrantControls.stop shuts _httpd
+        server.start()
 
     # -- FakePlatform ------------------------------------------------------------
     def account(self) -> tuple[AccountInfo, Tokens, AppCredentials]:
@@ -137,42 +135,22 @@ _SCOPE_OF = [("POST", "/v5/pins", "pins:write"), ("DELETE", "/v5/pins", "pins:wr
              ("GET", "/v5/pins", "pins:read"), ("GET", "/v5/user_account", "user_accounts:read")]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
+class _Handler(QuietHandler):
     @property
     def fake(self) -> FakePinterest:
         return self.server.fake  # type: ignore[attr-defined]
 
-    def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None
-              ) -> None:
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
     def _error(self, status: int, code: int, message: str) -> None:
-        self._send(status, {"code": code, "message": message})
+        self.send_json(status, {"code": code, "message": message})
 
     def _dispatch(self) -> None:
         fake = self.fake
-        url = urlsplit(self.path)
-        path = url.path
-        params = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        body: dict[str, Any] = {}
-        if raw and (self.headers.get("Content-Type") or "").startswith("application/json"):
-            body = json.loads(raw)
-        elif raw:
-            body = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+        path = urlsplit(self.path).path
+        params = query_fields(self.path)
+        ctype, raw = self.read_body()
+        # Any body that is not JSON is read as a form (the token endpoint's).
+        body: dict[str, Any] = json.loads(raw) if raw and ctype.startswith(
+            "application/json") else form_fields(raw)
         with fake.lock:
             fake.requests.append({"method": self.command, "path": path, "params": params,
                                   "body": body})
@@ -183,8 +161,9 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             if fake.rate_limit_reset_s is not None:
                 reset, fake.rate_limit_reset_s = fake.rate_limit_reset_s, None
-                return self._send(429, {"code": 8, "message": "You have exceeded your rate "
-                                        "limit. Try again later."}, {"Retry-After": str(reset)})
+                return self.send_json(429, {"code": 8, "message": "You have exceeded your "
+                                            "rate limit. Try again later."},
+                                      headers={"Retry-After": str(reset)})
         auth = self.headers.get("Authorization") or ""
         grant = fake.access.get(auth.removeprefix("Bearer "))
         if grant is None or grant.expires_at < time.time():
@@ -198,8 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, fake.fail_next_status = fake.fail_next_status, None
             return self._error(status, status, "Internal server error.")
         if path == "/v5/user_account" and self.command == "GET":
-            return self._send(200, {"username": grant.user, "id": fake.users[grant.user],
-                                    "account_type": "BUSINESS", "business_name": "Ramen Co"})
+            return self.send_json(200, {"username": grant.user, "id": fake.users[grant.user],
+                                        "account_type": "BUSINESS", "business_name": "Ramen Co"})
         if path == "/v5/pins":
             if self.command == "POST":
                 return self._create(grant, body)
@@ -223,11 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
         wanted = {s for s in query.get("scope", "").split(",") if s in ALL_SCOPES}
         if wanted:
             fake.codes[code].scopes = wanted
-        self.send_response(302)
-        self.send_header("Location", fake.consent.approve(query, code))
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-        return None
+        return self.redirect(fake.consent.approve(query, code))
 
     def _token(self, form: dict[str, str]) -> None:
         fake = self.fake
@@ -240,12 +215,12 @@ class _Handler(BaseHTTPRequestHandler):
                 grant = fake.codes.pop(form.get("code", ""), None)
                 if grant is None or refused:
                     return self._error(400, 1, "Invalid authorization code.")
-                return self._send(200, fake.token_body(grant))
+                return self.send_json(200, fake.token_body(grant))
             if form.get("grant_type") == "refresh_token":
                 grant = fake.refresh_tokens.pop(form.get("refresh_token", ""), None)
                 if grant is None:
                     return self._error(400, 1, "Invalid refresh token.")
-                return self._send(200, fake.token_body(grant))  # rotated: the old one is gone
+                return self.send_json(200, fake.token_body(grant))  # rotated: the old one is gone
         return self._error(400, 1, "Unsupported grant type.")
 
     def _create(self, grant: Grant, body: dict[str, Any]) -> None:
@@ -283,7 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status, fake.fail_next_status, fake.fail_after_create = (
                     fake.fail_next_status, None, False)
                 return self._error(status, status, "Internal server error.")
-            return self._send(201, self._public(pin))
+            return self.send_json(201, self._public(pin))
 
     @staticmethod
     def _public(pin: dict[str, Any]) -> dict[str, Any]:
@@ -296,7 +271,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.fake.lock:
             mine = [self._public(p) for p in self.fake.pins.values() if p["owner"] == grant.user]
         mine.reverse()  # newest first
-        self._send(200, {"items": mine[:size], "bookmark": None})
+        self.send_json(200, {"items": mine[:size], "bookmark": None})
 
     def _pin(self, grant: Grant, pin_id: str, analytics: bool, params: dict[str, str]) -> None:
         with self.fake.lock:
@@ -305,15 +280,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._error(404, 50, "Pin not found.")
             if self.command == "DELETE":
                 del self.fake.pins[pin_id]
-                return self._send(204)
+                return self.send_json(204)
             if analytics:
                 if not {"start_date", "end_date", "metric_types"} <= set(params):
                     return self._error(400, 1, "Invalid request: missing parameters")
                 wanted = params["metric_types"].split(",")
                 summary = {k: v for k, v in pin["metrics"].items() if k in wanted}
-                return self._send(200, {"all": {"daily_metrics": [],
-                                                "summary_metrics": summary}})
-            return self._send(200, self._public(pin))
+                return self.send_json(200, {"all": {"daily_metrics": [],
+                                                    "summary_metrics": summary}})
+            return self.send_json(200, self._public(pin))
 
 
 def start_fake() -> FakePinterest:

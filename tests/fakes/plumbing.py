@@ -2,7 +2,9 @@
 
 ``LoopbackServer`` runs a ``ThreadingHTTPServer`` on a free 127.0.0.1 port and
 lets its handlers reach the fake as ``self.server.fake``; ``QuietHandler``
-speaks HTTP/1.1 keep-alive without an access log and reads request bodies;
+speaks HTTP/1.1 keep-alive without an access log, reads request bodies and
+answers with bytes, JSON, an empty body or a redirect; ``query_fields`` and
+``form_fields`` read a query string or form body (last value per key);
 ``parse_multipart`` splits a multipart/form-data body into fields and files.
 ``JsonFakeServer`` builds on them for fakes that answer each parsed
 ``Request`` with a ``Reply`` (the X and LinkedIn fakes).
@@ -45,6 +47,7 @@ class QuietHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+    json_type = "application/json"  # the Content-Type of ``send_json``; some APIs add a charset
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # tests read the fake's own request log; stderr stays clean
@@ -59,6 +62,24 @@ class QuietHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+    def send_json(self, status: int, body: Any = None, *,
+                  headers: Mapping[str, str] | None = None) -> None:
+        """Answer ``status`` with ``body`` as JSON of ``json_type`` (``None``: an empty body)."""
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_bytes(status, data, ctype=self.json_type, headers=headers)
+
+    def send_empty(self, status: int, *, headers: Mapping[str, str] | None = None) -> None:
+        """Answer ``status`` with ``headers``, no Content-Type and an empty body."""
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def redirect(self, location: str) -> None:
+        """A 302 to ``location`` (a consent page approving at once)."""
+        self.send_empty(302, headers={"Location": location})
 
     def read_body(self) -> tuple[str, bytes]:
         """The request's Content-Type and body (empty without a Content-Length)."""
@@ -89,6 +110,16 @@ class QuietHandler(BaseHTTPRequestHandler):
             fields, files = parse_multipart(ctype, raw)
             params.update(fields)
         return params, files
+
+
+def query_fields(path: str) -> dict[str, str]:
+    """The query string of a request ``path`` as a dict; a repeated key keeps its last value."""
+    return {k: v[-1] for k, v in parse_qs(urlsplit(path).query).items()}
+
+
+def form_fields(raw: bytes) -> dict[str, str]:
+    """A form-encoded body as a dict; a repeated key keeps its last value."""
+    return {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
 
 
 def parse_multipart(ctype: str, raw: bytes) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:

@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import base64
 import itertools
-import json
 import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
 from tests.fakes.consent import Consent
 from tests.fakes.controls import GrantControls
+from tests.fakes.plumbing import LoopbackServer, QuietHandler, form_fields, query_fields
 
 CLIENT_ID = "fake-reddit-client"
 CLIENT_SECRET = "fake-reddit-secret"
@@ -77,11 +76,9 @@ class FakeReddit(GrantControls):
         self.rate_limit_reset_s: int | None = None
         self._ids = itertools.count(36 ** 5)
         self.consent = Consent(CLIENT_ID)  # Reddit's code flow has no PKCE
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.fake = self  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
+        server = LoopbackServer(self, _Handler)
+        self._httpd, self.url = server.httpd, server.url  # GrantControls.stop shuts _httpd
+        server.start()
 
     # -- FakePlatform ------------------------------------------------------------
     def account(self) -> tuple[AccountInfo, Tokens, AppCredentials]:
@@ -146,38 +143,27 @@ _SCOPE_OF = [("/api/submit", "submit"), ("/api/comment", "submit"), ("/api/del",
 _UA_RE = re.compile(r"^[\w.-]+:[\w.-]+:v?[\w.-]+( \(by /u/[\w-]+\))?$")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+class _Handler(QuietHandler):
+    json_type = "application/json; charset=UTF-8"
 
     @property
     def fake(self) -> FakeReddit:
         return self.server.fake  # type: ignore[attr-defined]
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
+        """``body`` as JSON with the rate-limit headers every Reddit answer carries."""
         reset = self.fake.rate_limit_reset_s
-        self.send_header("X-Ratelimit-Used", "100" if status == 429 else "3")
-        self.send_header("X-Ratelimit-Remaining", "0.0" if status == 429 else "97.0")
-        self.send_header("X-Ratelimit-Reset", str(reset if status == 429 and reset else 412))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, body, headers={
+            "X-Ratelimit-Used": "100" if status == 429 else "3",
+            "X-Ratelimit-Remaining": "0.0" if status == 429 else "97.0",
+            "X-Ratelimit-Reset": str(reset if status == 429 and reset else 412),
+            **(headers or {})})
 
     def _dispatch(self) -> None:
         fake = self.fake
-        url = urlsplit(self.path)
-        path = url.path
-        params = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode() if length else ""
-        params.update({k: v[-1] for k, v in parse_qs(raw).items()})
+        path = urlsplit(self.path).path
+        params = query_fields(self.path)
+        params.update(form_fields(self.read_body()[1]))  # Reddit's API takes forms only
         agent = self.headers.get("User-Agent") or ""
         with fake.lock:
             fake.requests.append({"method": self.command, "path": path, "params": params,
@@ -229,11 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
             user = next(iter(fake.users), None) or "shop"
         wanted = tuple(s for s in query.get("scope", "").split() if s in ALL_SCOPES)
         code = fake.issue_code(user, wanted or ALL_SCOPES)
-        self.send_response(302)
-        self.send_header("Location", fake.consent.approve(query, code))
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-        return None
+        return self.redirect(fake.consent.approve(query, code))
 
     def _token(self, params: dict[str, str]) -> None:
         fake = self.fake

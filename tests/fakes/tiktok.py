@@ -20,14 +20,14 @@ import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
 from tests.fakes.consent import Consent
 from tests.fakes.controls import StateControls
+from tests.fakes.plumbing import LoopbackServer, QuietHandler, form_fields, query_fields
 from tests.fakes.youtube import make_mp4
 
 CLIENT_KEY = "awfakeclientkey"
@@ -77,11 +77,9 @@ class FakeTikTok(StateControls):
         self.consent = Consent(CLIENT_KEY, client_id_param="client_key", pkce=True,
                                encoding="hex")
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-tiktok-")
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.fake = self  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
+        server = LoopbackServer(self, _Handler)
+        self._httpd, self.url = server.httpd, server.url  # StateControls.stop shuts _httpd
+        server.start()
 
     # -- FakePlatform -------------------------------------------------------
     def account(self) -> tuple[AccountInfo, Tokens, AppCredentials]:
@@ -127,41 +125,29 @@ def _log_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d%H%M%S") + secrets.token_hex(6).upper()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
+class _Handler(QuietHandler):
     @property
     def fake(self) -> FakeTikTok:
         return self.server.fake  # type: ignore[attr-defined]
 
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+    def _send(self, status: int, body: Any) -> None:
+        """``body`` as JSON; ``None`` too: the chunk PUTs' 206 and 201 carry ``null``."""
+        self.send_bytes(status, json.dumps(body).encode())
 
     def _dispatch(self) -> None:
         fake = self.fake
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.read_body()[1]
         with fake.lock:
             fake.requests.append({"method": self.command, "path": url.path,
                                   "headers": dict(self.headers), "size": len(raw),
                                   "body": raw if len(raw) < 10_000 else b""})
         if url.path == "/v2/oauth/token/" and self.command == "POST":
-            return self._token({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
+            return self._token(form_fields(raw))
         if url.path == "/v2/auth/authorize/" and self.command == "GET":
-            return self._authorize({k: v[-1] for k, v in parse_qs(url.query).items()})
+            return self._authorize(query_fields(self.path))
         if url.path == "/upload/" and self.command == "PUT":
-            return self._chunk({k: v[-1] for k, v in parse_qs(url.query).items()}, raw)
+            return self._chunk(query_fields(self.path), raw)
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
         with fake.lock:
             state = fake.access.get(token)
@@ -212,11 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
         code = secrets.token_urlsafe(24)
         with fake.lock:
             fake.codes[code] = wanted or SCOPES
-        self.send_response(302)
-        self.send_header("Location", fake.consent.approve(query, code))
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-        return None
+        return self.redirect(fake.consent.approve(query, code))
 
     def _token(self, form: dict[str, str]) -> None:
         fake = self.fake
@@ -329,7 +311,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, _ok({"publish_id": publish["publish_id"]}))
             size, chunk, count = (int(source.get(k) or 0) for k in
                                   ("video_size", "chunk_size", "total_chunk_count"))
-            if not _valid_plan(size, chunk, count):
+            if not valid_chunk_plan(size, chunk, count):
                 return self._send(400, _err("invalid_params", "The chunk size or total chunk "
                                             "count is invalid."))
             publish = self._new_publish("VIDEO", info, source, "PROCESSING_UPLOAD")
@@ -435,7 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, _ok({"videos": videos}))
 
 
-def _valid_plan(size: int, chunk: int, count: int) -> bool:
+def valid_chunk_plan(size: int, chunk: int, count: int) -> bool:
     """TikTok's documented FILE_UPLOAD rules."""
     if size <= 0 or chunk <= 0 or not 1 <= count <= 1000:
         return False

@@ -21,14 +21,14 @@ import struct
 import tempfile
 import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
 from tests.fakes.consent import Consent
 from tests.fakes.controls import StateControls
+from tests.fakes.plumbing import LoopbackServer, QuietHandler, form_fields, query_fields
 
 SCOPES = ("https://www.googleapis.com/auth/youtube.upload",
           "https://www.googleapis.com/auth/youtube.force-ssl")
@@ -89,11 +89,9 @@ class FakeYouTube(StateControls):
         self.codes: dict[str, tuple[str, ...]] = {}  # authorization code → granted scopes
         self.consent = Consent(CLIENT_ID, pkce=True)  # Google: S256, base64url
         self._tmp = tempfile.TemporaryDirectory(prefix="fake-youtube-")
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        self._httpd.fake = self  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
+        server = LoopbackServer(self, _Handler)
+        self._httpd, self.url = server.httpd, server.url  # StateControls.stop shuts _httpd
+        server.start()
 
     # -- FakePlatform -------------------------------------------------------
     def account(self) -> tuple[AccountInfo, Tokens, AppCredentials]:
@@ -154,37 +152,23 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+class _Handler(QuietHandler):
+    json_type = "application/json; charset=UTF-8"
 
     @property
     def fake(self) -> FakeYouTube:
         return self.server.fake  # type: ignore[attr-defined]
 
-    def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
-        data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
     def _dispatch(self) -> None:
         fake = self.fake
         url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        query = query_fields(self.path)
+        raw = self.read_body()[1]
         with fake.lock:
             fake.requests.append({"method": self.command, "path": url.path, "query": query,
                                   "headers": dict(self.headers), "size": len(raw)})
         if url.path == "/token" and self.command == "POST":
-            return self._token({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
+            return self._token(form_fields(raw))
         if url.path == "/o/oauth2/v2/auth" and self.command == "GET":
             return self._authorize(query)
         token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
@@ -200,25 +184,25 @@ class _Handler(BaseHTTPRequestHandler):
         }
         handler = routes.get((self.command, url.path))
         if handler is None:
-            return self._send(404, google_error(404, "notFound", "Not Found", "global"))
+            return self.send_json(404, google_error(404, "notFound", "Not Found", "global"))
         # The session URL is its own credential: a resumed PUT needs no bearer.
         if (self.command, url.path) != ("PUT", "/upload/youtube/v3/videos"):
             with fake.lock:
                 state = fake.access.get(token)
                 if state is None or state["expired"]:
-                    return self._send(401, google_error(
+                    return self.send_json(401, google_error(
                         401, "authError", "Request had invalid authentication credentials. "
                         "Expected OAuth 2 access token, login cookie or other valid "
                         "authentication credential.", "global"))
                 scopes = state["scopes"]
                 if fake.rate_limited_next is not None:
                     reset, fake.rate_limited_next = fake.rate_limited_next, None
-                    return self._send(429, google_error(
+                    return self.send_json(429, google_error(
                         429, "rateLimitExceeded", "The request cannot be completed because "
-                        "you have exceeded your rate limit."), {"Retry-After": str(reset)})
+                        "you have exceeded your rate limit."), headers={"Retry-After": str(reset)})
             needed = SCOPES[1] if "commentThreads" in url.path else None
             if needed and needed not in scopes:
-                return self._send(403, google_error(
+                return self.send_json(403, google_error(
                     403, "insufficientPermissions", "Request had insufficient authentication "
                     "scopes.", "global"))
         return handler(query, raw)
@@ -231,36 +215,32 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         refused = fake.consent.refuse(query)
         if refused:
-            return self._send(400, {"error": "invalid_request", "error_description": refused})
+            return self.send_json(400, {"error": "invalid_request", "error_description": refused})
         wanted = tuple(s for s in query.get("scope", "").split() if s in SCOPES)
         code = "4/" + secrets.token_urlsafe(16)
         with fake.lock:
             fake.codes[code] = wanted or SCOPES
-        self.send_response(302)
-        self.send_header("Location", fake.consent.approve(query, code))
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-        return None
+        return self.redirect(fake.consent.approve(query, code))
 
     def _token(self, form: dict[str, str]) -> None:
         fake = self.fake
         if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
-            return self._send(401, {"error": "invalid_client",
-                                    "error_description": "The OAuth client was not found."})
+            return self.send_json(401, {"error": "invalid_client",
+                                        "error_description": "The OAuth client was not found."})
         if form.get("grant_type") == "authorization_code":
             return self._code_grant(form)
         if form.get("grant_type") != "refresh_token":
-            return self._send(400, {"error": "unsupported_grant_type"})
+            return self.send_json(400, {"error": "unsupported_grant_type"})
         with fake.lock:
             if form.get("refresh_token") not in fake.refresh_tokens:
-                return self._send(400, {"error": "invalid_grant",
-                                        "error_description": "Token has been expired or "
-                                                             "revoked."})
+                return self.send_json(400, {"error": "invalid_grant",
+                                            "error_description": "Token has been expired or "
+                                                                 "revoked."})
             access = "ya29." + secrets.token_urlsafe(16)
             fake.access[access] = {"expired": False, "scopes": SCOPES}
         # Google keeps the refresh token: the answer carries none.
-        return self._send(200, {"access_token": access, "expires_in": 3599,
-                                "scope": " ".join(SCOPES), "token_type": "Bearer"})
+        return self.send_json(200, {"access_token": access, "expires_in": 3599,
+                                    "scope": " ".join(SCOPES), "token_type": "Bearer"})
 
     def _code_grant(self, form: dict[str, str]) -> None:
         """Code → access + refresh token (``access_type=offline``), PKCE checked."""
@@ -270,77 +250,77 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             scopes = fake.codes.pop(code, None)
         if scopes is None or refused:
-            return self._send(400, {"error": "invalid_grant",
-                                    "error_description": refused or "Bad Request"})
+            return self.send_json(400, {"error": "invalid_grant",
+                                        "error_description": refused or "Bad Request"})
         access, refresh = fake.issue_tokens(scopes)
-        return self._send(200, {"access_token": access, "expires_in": 3599,
-                                "refresh_token": refresh, "scope": " ".join(scopes),
-                                "token_type": "Bearer"})
+        return self.send_json(200, {"access_token": access, "expires_in": 3599,
+                                    "refresh_token": refresh, "scope": " ".join(scopes),
+                                    "token_type": "Bearer"})
 
     # -- uploads ----------------------------------------------------------------
     def _open_session(self, query: dict[str, str], raw: bytes) -> None:
         fake = self.fake
         if query.get("uploadType") != "resumable":
-            return self._send(400, google_error(400, "invalidParameter", "uploadType"))
+            return self.send_json(400, google_error(400, "invalidParameter", "uploadType"))
         with fake.lock:
             if fake.quota_spent:
-                return self._send(403, google_error(
+                return self.send_json(403, google_error(
                     403, "quotaExceeded", 'The request cannot be completed because you have '
                     'exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
                     "youtube.quota"))
             if fake.upload_limit_reached:
-                return self._send(403, google_error(
+                return self.send_json(403, google_error(
                     403, "uploadLimitExceeded", "The user has exceeded the number of videos "
                     "they may upload."))
             if fake.fail_next_status is not None and not fake.fail_after_create:
                 status, fake.fail_next_status = fake.fail_next_status, None
-                return self._send(status, google_error(status, "backendError",
-                                                       "Backend Error", "global"))
+                return self.send_json(status, google_error(status, "backendError",
+                                                           "Backend Error", "global"))
         body = json.loads(raw or b"{}")
         snippet, privacy = body.get("snippet") or {}, body.get("status") or {}
         title = str(snippet.get("title") or "")
         description = str(snippet.get("description") or "")
         if not title or len(title) > 100 or "<" in title or ">" in title:
-            return self._send(400, google_error(400, "invalidTitle",
-                                                "The request metadata specifies an invalid "
-                                                "or empty video title."))
+            return self.send_json(400, google_error(400, "invalidTitle",
+                                                    "The request metadata specifies an invalid "
+                                                    "or empty video title."))
         if len(description.encode()) > 5000 or "<" in description or ">" in description:
-            return self._send(400, google_error(400, "invalidDescription",
-                                                "The request metadata specifies an invalid "
-                                                "video description."))
+            return self.send_json(400, google_error(400, "invalidDescription",
+                                                    "The request metadata specifies an invalid "
+                                                    "video description."))
         total = int(self.headers.get("X-Upload-Content-Length") or -1)
         upload_id = secrets.token_urlsafe(12)
         with fake.lock:
             fake.sessions[upload_id] = {"snippet": snippet, "status": privacy, "total": total,
                                         "data": b"", "video": None}
         location = f"{fake.url}/upload/youtube/v3/videos?uploadType=resumable&upload_id={upload_id}"
-        return self._send(200, None, {"Location": location})
+        return self.send_json(200, headers={"Location": location})
 
     def _put_bytes(self, query: dict[str, str], raw: bytes) -> None:
         fake = self.fake
         with fake.lock:
             session = fake.sessions.get(query.get("upload_id", ""))
             if session is None:
-                return self._send(404, google_error(404, "notFound", "Upload session not found",
-                                                    "global"))
+                return self.send_json(404, google_error(404, "notFound", "Upload session not found",
+                                                        "global"))
             total = session["total"]
             content_range = self.headers.get("Content-Range")
             if content_range and content_range.startswith("bytes */"):
                 if fake.outage_next:
                     fake.outage_next = False
-                    return self._send(503, google_error(503, "backendError", "Backend Error",
-                                                        "global"))
+                    return self.send_json(503, google_error(503, "backendError", "Backend Error",
+                                                            "global"))
                 if session["video"] is not None:
-                    return self._send(200, _public(session["video"]))
+                    return self.send_json(200, _public(session["video"]))
                 received = len(session["data"])
                 headers = {"Range": f"bytes=0-{received - 1}"} if received else {}
-                return self._send(308, None, headers)
+                return self.send_json(308, headers=headers)
             start = 0
             if content_range:
                 start = int(content_range.split()[1].split("-")[0])
             if start != len(session["data"]):
-                return self._send(400, google_error(400, "badContent", "Content-Range does not "
-                                                    "continue the upload", "global"))
+                return self.send_json(400, google_error(400, "badContent", "Content-Range does not "
+                                                        "continue the upload", "global"))
             if fake.cut_put_at is not None:
                 keep, fake.cut_put_at = fake.cut_put_at, None
                 session["data"] += raw[:keep]
@@ -349,15 +329,15 @@ class _Handler(BaseHTTPRequestHandler):
             session["data"] += raw
             if len(session["data"]) < total:
                 received = len(session["data"])
-                return self._send(308, None, {"Range": f"bytes=0-{received - 1}"})
+                return self.send_json(308, headers={"Range": f"bytes=0-{received - 1}"})
             video = fake._new_video(session["snippet"], session["status"], session["data"])
             session["video"] = video
             if fake.fail_next_status is not None and fake.fail_after_create:
                 status, fake.fail_next_status = fake.fail_next_status, None
                 fake.outage_next = fake.outage_after_create
-                return self._send(status, google_error(status, "backendError", "Backend Error",
-                                                       "global"))
-            return self._send(200, _public(video))
+                return self.send_json(status, google_error(status, "backendError", "Backend Error",
+                                                           "global"))
+            return self.send_json(200, _public(video))
 
     # -- reads and comments -------------------------------------------------------
     def _channels(self, query: dict[str, str], raw: bytes) -> None:
@@ -367,7 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
             item["snippet"] = {"title": "Fake Channel", "customUrl": "@fakechannel"}
         if "contentDetails" in query.get("part", ""):
             item["contentDetails"] = {"relatedPlaylists": {"uploads": "UU" + fake.channel_id[2:]}}
-        return self._send(200, {"kind": "youtube#channelListResponse", "items": [item]})
+        return self.send_json(200, {"kind": "youtube#channelListResponse", "items": [item]})
 
     def _playlist(self, query: dict[str, str], raw: bytes) -> None:
         fake = self.fake
@@ -380,7 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
                               "publishedAt": v["snippet"]["publishedAt"],
                               "resourceId": {"kind": "youtube#video", "videoId": v["id"]}}}
                  for v in videos[:limit]]
-        return self._send(200, {"kind": "youtube#playlistItemListResponse", "items": items})
+        return self.send_json(200, {"kind": "youtube#playlistItemListResponse", "items": items})
 
     def _comment(self, query: dict[str, str], raw: bytes) -> None:
         fake = self.fake
@@ -390,28 +370,28 @@ class _Handler(BaseHTTPRequestHandler):
         with fake.lock:
             video = fake.videos.get(str(video_id))
             if video is None or video["deleted"]:
-                return self._send(404, google_error(404, "videoNotFound", "The video identified "
-                                                    "by the videoId parameter could not be "
-                                                    "found."))
+                return self.send_json(404, google_error(404, "videoNotFound", "The video "
+                                                        "identified by the videoId parameter "
+                                                        "could not be found."))
             if not text:
-                return self._send(400, google_error(400, "commentTextRequired",
-                                                    "The comment must contain text."))
+                return self.send_json(400, google_error(400, "commentTextRequired",
+                                                        "The comment must contain text."))
             comment = {"id": f"Ugz{next(fake._ids):06d}", "video_id": video_id, "text": text}
             fake.comments.append(comment)
             video["statistics"]["commentCount"] = str(int(video["statistics"]["commentCount"])
                                                       + 1)
             if fake.fail_next_status is not None:
                 status, fake.fail_next_status = fake.fail_next_status, None
-                return self._send(status, google_error(status, "backendError", "Backend Error",
-                                                       "global"))
-            return self._send(200, _thread(comment))
+                return self.send_json(status, google_error(status, "backendError", "Backend Error",
+                                                           "global"))
+            return self.send_json(200, _thread(comment))
 
     def _comment_list(self, query: dict[str, str], raw: bytes) -> None:
         with self.fake.lock:
             items = [_thread(c) for c in self.fake.comments
                      if c["video_id"] == query.get("videoId")]
-        return self._send(200, {"kind": "youtube#commentThreadListResponse",
-                                "items": list(reversed(items))})
+        return self.send_json(200, {"kind": "youtube#commentThreadListResponse",
+                                    "items": list(reversed(items))})
 
     def _video_list(self, query: dict[str, str], raw: bytes) -> None:
         ids = [i for i in query.get("id", "").split(",") if i]
@@ -419,19 +399,16 @@ class _Handler(BaseHTTPRequestHandler):
             items = [{"kind": "youtube#video", "id": i,
                       "statistics": dict(self.fake.videos[i]["statistics"])}
                      for i in ids if i in self.fake.videos and not self.fake.videos[i]["deleted"]]
-        return self._send(200, {"kind": "youtube#videoListResponse", "items": items})
+        return self.send_json(200, {"kind": "youtube#videoListResponse", "items": items})
 
     def _delete(self, query: dict[str, str], raw: bytes) -> None:
         with self.fake.lock:
             video = self.fake.videos.get(query.get("id", ""))
             if video is None or video["deleted"]:
-                return self._send(404, google_error(404, "videoNotFound", "The video that you "
-                                                    "are trying to delete cannot be found."))
+                return self.send_json(404, google_error(404, "videoNotFound", "The video that you "
+                                                        "are trying to delete cannot be found."))
             video["deleted"] = True
-        self.send_response(204)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-        return None
+        return self.send_empty(204)
 
 
 def _public(video: dict[str, Any]) -> dict[str, Any]:
