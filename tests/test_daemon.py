@@ -23,6 +23,7 @@ from sqlalchemy import select
 from socialhub.db.models import Attempt
 from socialhub.platforms.sandbox_server import SandboxServer
 from socialhub.services.hub import Hub
+from tests import publishing_kit
 from tests.publishing_kit import (
     connect_account,
     delivery,
@@ -32,6 +33,8 @@ from tests.publishing_kit import (
     schedule,
     wait_for,
 )
+
+hub = publishing_kit.hub  # the shared fixture, visible to this module
 
 pytestmark = pytest.mark.slow
 
@@ -78,13 +81,6 @@ def sandbox() -> Iterator[SandboxServer]:
     server = SandboxServer(latency_ms=20).start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def hub(db_home: str) -> Iterator[Hub]:
-    h = make_hub()
-    yield h
-    h.dispose()
 
 
 @pytest.fixture

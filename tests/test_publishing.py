@@ -7,7 +7,6 @@ and nothing may arrive twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -23,6 +22,7 @@ from socialhub.platforms.sandbox import SandboxAdapter
 from socialhub.platforms.sandbox_server import SandboxServer
 from socialhub.services.delivery_outcome import Policy, backoff_delay
 from socialhub.services.hub import Hub
+from tests import publishing_kit
 from tests.publishing_kit import (
     connect_account,
     delivery,
@@ -36,27 +36,9 @@ from tests.publishing_kit import (
     schedule,
 )
 
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(latency_ms=5).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hub(db_home: str) -> Iterator[Hub]:
-    h = make_hub()
-    yield h
-    h.dispose()
-
-
-@pytest.fixture
-def account(hub: Hub, sandbox: SandboxServer) -> int:
-    return connect_account(hub, sandbox.url)
-
-
-
+sandbox = publishing_kit.sandbox  # the shared fixture, visible to this module
+hub = publishing_kit.hub  # the shared fixture, visible to this module
+account = publishing_kit.account  # the shared fixture, visible to this module
 
 def test_due_posts_and_threads_go_out_once_with_their_remote_urls(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:

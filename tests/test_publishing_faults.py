@@ -7,21 +7,19 @@ and nothing may arrive twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from socialhub.platforms.sandbox import SandboxAdapter
 from socialhub.platforms.sandbox_server import SandboxServer
 from socialhub.services.hub import Hub
+from tests import publishing_kit
 from tests.publishing_kit import (
     connect_account,
     delivery,
     make_engine,
-    make_hub,
     now,
     outcomes,
     run,
@@ -29,25 +27,9 @@ from tests.publishing_kit import (
     schedule,
 )
 
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(latency_ms=5).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hub(db_home: str) -> Iterator[Hub]:
-    h = make_hub()
-    yield h
-    h.dispose()
-
-
-@pytest.fixture
-def account(hub: Hub, sandbox: SandboxServer) -> int:
-    return connect_account(hub, sandbox.url)
-
+sandbox = publishing_kit.sandbox  # the shared fixture, visible to this module
+hub = publishing_kit.hub  # the shared fixture, visible to this module
+account = publishing_kit.account  # the shared fixture, visible to this module
 
 def test_server_errors_are_retried_with_backoff_then_published_once(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:

@@ -12,17 +12,13 @@ from socialhub.platforms.sandbox_server import SandboxServer
 from socialhub.services.delivery_outcome import Policy
 from socialhub.services.hub import Hub
 from socialhub.services.publishing import EngineSettings, PublishingEngine
+from tests import publishing_kit
 from tests.conftest import CLIResult
 from tests.publishing_kit import connect_account, delivery, make_hub, sandbox_posts, schedule
 
+sandbox = publishing_kit.sandbox  # the shared fixture, visible to this module
+
 CLI = Callable[..., CLIResult]
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(latency_ms=5).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

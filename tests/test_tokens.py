@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,27 +12,12 @@ from socialhub.platforms.base import PlatformAdapter
 from socialhub.platforms.sandbox_server import SandboxServer
 from socialhub.services.hub import Hub
 from socialhub.services.tokens import TokenManager
-from tests.publishing_kit import connect_account, make_hub
+from tests import publishing_kit
+from tests.publishing_kit import make_hub
 
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(latency_ms=5).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hub(db_home: str) -> Iterator[Hub]:
-    h = make_hub()
-    yield h
-    h.dispose()
-
-
-@pytest.fixture
-def account(hub: Hub, sandbox: SandboxServer) -> int:
-    return connect_account(hub, sandbox.url)
-
+sandbox = publishing_kit.sandbox  # the shared fixture, visible to this module
+hub = publishing_kit.hub  # the shared fixture, visible to this module
+account = publishing_kit.account  # the shared fixture, visible to this module
 
 def stored(hub: Hub, account_id: int) -> Credential:
     with hub.transaction() as session:
