@@ -28,8 +28,21 @@ if TYPE_CHECKING:
 #: The PostgreSQL channel daemons LISTEN on.
 NOTIFY_CHANNEL = "socialhub_schedule"
 SETTINGS_KEY = "socialhub.settings"
-_PENDING_KEY = "socialhub.scheduled_webhooks"
-_NOTIFIED_KEY = "socialhub.notified"
+_STATE_KEY = "socialhub.announced"
+
+
+def _announced(session: Session) -> dict[str, Any]:
+    """What this transaction has announced so far; forgotten when it commits or rolls back.
+
+    ``notified``: the NOTIFY was sent; ``webhooks``: the ``scheduled`` data by
+    post, sent after the commit.
+    """
+    state: dict[str, Any] | None = session.info.get(_STATE_KEY)
+    if state is None:
+        state = session.info[_STATE_KEY] = {"notified": False, "webhooks": {}}
+        event.listen(session, "after_commit", _send_webhooks, once=True)
+        event.listen(session, "after_rollback", _forget, once=True)
+    return state
 
 
 def notify_schedule_changed(session: Session) -> None:
@@ -37,14 +50,14 @@ def notify_schedule_changed(session: Session) -> None:
 
     On SQLite this does nothing: daemons there see changes on their next
     safety-net poll (``daemon.poll_interval_s``) or their next due instant.
+    Once per transaction is enough (a CSV import schedules thousands of posts).
     """
-    if session.info.get(_NOTIFIED_KEY) or session.get_bind().dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-    # Once per transaction is enough (a CSV import schedules thousands of posts).
-    session.info[_NOTIFIED_KEY] = True
-    for moment in ("after_commit", "after_rollback"):
-        event.listen(session, moment, _forget_notified, once=True)
+    state = _announced(session)
+    if not state["notified"]:
+        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        state["notified"] = True
 
 
 def wants_scheduled_webhook(session: Session) -> bool:
@@ -65,18 +78,14 @@ def announce_schedule(session: Session, post: str | None = None,
     notify_schedule_changed(session)
     if post is None or summary is None or not wants_scheduled_webhook(session):
         return
-    pending: dict[str, dict[str, Any]] | None = session.info.get(_PENDING_KEY)
-    if pending is None:
-        pending = session.info[_PENDING_KEY] = {}
-        event.listen(session, "after_commit", _send_pending, once=True)
-        event.listen(session, "after_rollback", _drop_pending, once=True)
-    pending[post] = summary()
+    _announced(session)["webhooks"][post] = summary()
 
 
-def _send_pending(session: Session) -> None:
+def _send_webhooks(session: Session) -> None:
     from socialhub.services.webhooks import WebhookNotifier
 
-    pending: dict[str, dict[str, Any]] = session.info.pop(_PENDING_KEY, {})
+    state: dict[str, Any] = session.info.pop(_STATE_KEY, {})
+    pending: dict[str, dict[str, Any]] = state.get("webhooks", {})
     settings: Settings | None = session.info.get(SETTINGS_KEY)
     if not pending or settings is None:
         return
@@ -88,9 +97,5 @@ def _send_pending(session: Session) -> None:
         notifier.close()
 
 
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
-
-
-def _forget_notified(session: Session) -> None:
-    session.info.pop(_NOTIFIED_KEY, None)
+def _forget(session: Session) -> None:
+    session.info.pop(_STATE_KEY, None)

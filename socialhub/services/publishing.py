@@ -47,7 +47,6 @@ from socialhub.services.webhooks import WebhookNotifier
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class EngineSettings:
     """Tunables of one engine; ``from_settings`` reads them from ``daemon.*``."""
