@@ -8,7 +8,7 @@ and that helper must not load Textual either.
 
 from __future__ import annotations
 
-__all__ = ["SocialhubApp", "run"]
+__all__ = ["SocialhubApp"]
 
 
 def __getattr__(name: str) -> object:

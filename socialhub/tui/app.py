@@ -170,8 +170,3 @@ class SocialhubApp(App[None]):
         self._first_reader.join(timeout=10)
         if self._hub is not None:
             self._hub.dispose()
-
-
-def run() -> None:
-    """Run the TUI in the current terminal until the user quits."""
-    SocialhubApp().run()

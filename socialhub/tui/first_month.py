@@ -70,7 +70,6 @@ class FirstMonthHelper:
 
     def __init__(self, config_path: str | None, *,
                  started: subprocess.Popen[bytes] | None = None) -> None:
-        self.config_path = config_path
         self.proc = started if started is not None else start_helper(config_path)
 
     def result(self, timeout: float = 60.0) -> FirstMonth | None:
