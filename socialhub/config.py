@@ -13,14 +13,13 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
+from socialhub.config_file import DEFAULT_ORGANIZATION, read_raw_config
 from socialhub.errors import ConfigError
 from socialhub.paths import Paths, resolve_paths
 
-ENV_PREFIX = "SOCIALHUB_"
 MASK = "********"
 
 
@@ -117,7 +116,7 @@ class PlatformsConfig(_Section):
 class Settings(_Section):
     """The whole configuration; see config.example.yaml for every key."""
 
-    organization: str = "default"
+    organization: str = DEFAULT_ORGANIZATION
     timezone: str | None = None
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     security: SecurityConfig = Field(default_factory=SecurityConfig)
@@ -167,36 +166,6 @@ def _leaf_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tu
     return out
 
 
-def env_var_for(path: tuple[str, ...]) -> str:
-    """Return the environment variable that overrides the key at ``path``."""
-    return ENV_PREFIX + "_".join(p.upper() for p in path)
-
-
-def _parse_env_value(raw: str) -> Any:
-    # YAML parsing turns "8", "true", "[a, b]" into the types the schema expects.
-    try:
-        return yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        return raw
-
-
-def find_config_file(explicit: str | Path | None, env: dict[str, str], paths: Paths) -> Path | None:
-    """Return the config file to read, or None when there is none."""
-    if explicit:
-        p = Path(explicit).expanduser()
-        if not p.is_file():
-            raise ConfigError(f"config file not found: {p}")
-        return p
-    env_file = env.get("SOCIALHUB_CONFIG")
-    if env_file:
-        p = Path(env_file).expanduser()
-        if not p.is_file():
-            raise ConfigError(f"config file not found: {p} (from $SOCIALHUB_CONFIG)")
-        return p
-    default = paths.default_config_file
-    return default if default.is_file() else None
-
-
 def load_config(
     explicit: str | Path | None = None, env: dict[str, str] | None = None
 ) -> LoadedConfig:
@@ -207,34 +176,7 @@ def load_config(
     """
     env = dict(os.environ) if env is None else env
     paths = resolve_paths(env)
-    file = find_config_file(explicit, env, paths)
-    data: dict[str, Any] = {}
-    if file is not None:
-        try:
-            loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else str(file)
-            raise ConfigError(f"{where}: not valid YAML") from None
-        except OSError as exc:
-            raise ConfigError(f"cannot read config file {file}: {exc.strerror}") from None
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{file}: the top level must be a mapping of keys")
-        data = loaded
-    overrides: list[str] = []
-    for path in _leaf_paths(Settings):
-        var = env_var_for(path)
-        if var in env:
-            node = data
-            for part in path[:-1]:
-                child = node.get(part)
-                if not isinstance(child, dict):
-                    child = node[part] = {}
-                node = child
-            node[path[-1]] = _parse_env_value(env[var])
-            overrides.append(var)
+    file, data, overrides = read_raw_config(explicit, env, paths, _leaf_paths(Settings))
     try:
         settings = Settings.model_validate(data)
     except PydanticValidationError as exc:

@@ -22,7 +22,7 @@ def test_history_has_a_single_head_and_the_fast_reader_agrees_with_alembic() -> 
 
 
 def test_a_branched_history_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from socialhub.db import migrate
+    from socialhub.db import revisions
     from socialhub.errors import DatabaseError
 
     (tmp_path / "versions").mkdir()
@@ -30,7 +30,7 @@ def test_a_branched_history_is_refused(tmp_path: Path, monkeypatch: pytest.Monke
                             ("c", "0003", "'0001'")]:
         (tmp_path / "versions" / f"{name}.py").write_text(
             f"revision: str = '{rev}'\ndown_revision: str | None = {down}\n")
-    monkeypatch.setattr(migrate, "migrations_dir", lambda: tmp_path)
+    monkeypatch.setattr(revisions, "migrations_dir", lambda: tmp_path)
     with pytest.raises(DatabaseError, match="2 heads"):
         head_revision()
     (tmp_path / "versions" / "d.py").write_text(

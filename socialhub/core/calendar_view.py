@@ -54,6 +54,14 @@ class CalendarData:
     end: date
     days: dict[date, list[dict[str, Any]]]
 
+    @classmethod
+    def of(cls, view: View, rng: CalendarRange, entries: list[dict[str, Any]]) -> CalendarData:
+        """The view over ``rng`` holding ``entries`` (in their order) under their local days."""
+        days: dict[date, list[dict[str, Any]]] = {}
+        for entry in entries:
+            days.setdefault(entry["date"], []).append(entry)
+        return cls(view, rng.start, rng.end, days)
+
 
 def local_today(now: datetime, zone: str) -> date:
     """The calendar day ``now`` falls on in ``zone``."""

@@ -5,7 +5,6 @@ Alembic is imported lazily: most commands only compare two revision strings.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,19 +14,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from socialhub.db.engine import describe_operational_error, sqlite_file
-from socialhub.errors import DatabaseError, SchemaMismatchError
+from socialhub.db.revisions import head_revision, migrations_dir
+from socialhub.errors import SchemaMismatchError
 
 if TYPE_CHECKING:
     from alembic.config import Config
-
-
-def migrations_dir() -> Path:
-    """The folder holding env.py and versions/, in a checkout or an installed wheel."""
-    package_dir = Path(__file__).resolve().parent.parent
-    for candidate in (package_dir / "_migrations", package_dir.parent / "migrations"):
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise DatabaseError("migration scripts are missing from this installation")
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -39,34 +30,6 @@ def alembic_config(engine: Engine | None = None) -> Config:
     if engine is not None:
         cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return cfg
-
-
-_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
-_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
-
-
-def head_revision() -> str:
-    """The newest revision this version of socialhub knows.
-
-    Read from the scripts' ``revision`` / ``down_revision`` lines rather than
-    through Alembic, whose import would cost every command ~0.2 s; a test
-    checks the answer against Alembic's own.
-    """
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in (migrations_dir() / "versions").glob("*.py"):
-        source = script.read_text(encoding="utf-8")
-        found = _REVISION.search(source)
-        if found is None:
-            continue
-        revisions.add(found.group(1))
-        down = _DOWN_REVISION.search(source)
-        if down is not None:
-            parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
-    heads = sorted(revisions - parents)
-    if len(heads) != 1:
-        raise DatabaseError(f"migration history has {len(heads)} heads; expected one")
-    return heads[0]
 
 
 def current_revision(engine: Engine) -> str | None:

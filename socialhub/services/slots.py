@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from socialhub.core.when import When, load_zone, localize
+from socialhub.core.slot_times import slot_instants
+from socialhub.core.when import When, load_zone
 from socialhub.db.models import Account, Post, Slot, Variant
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.accounts import get_account
@@ -96,26 +97,6 @@ def slot_summary(slot: Slot) -> dict[str, Any]:
     """Plain data for --json and tables."""
     return {"id": slot.id, "account": slot.account.ref, "weekday": WEEKDAYS[slot.weekday],
             "time": slot.time, "timezone": slot.timezone}
-
-
-def slot_instants(slots: list[Slot], start: datetime, end: datetime) -> list[When]:
-    """Occurrences of ``slots`` in (start, end], in order; ones a DST gap skips are dropped."""
-    out: list[When] = []
-    for slot in slots:
-        tz = load_zone(slot.timezone)
-        day = start.astimezone(tz).date() - timedelta(days=1)
-        last = end.astimezone(tz).date() + timedelta(days=1)
-        hh, mm = (int(x) for x in slot.time.split(":"))
-        while day <= last:
-            if day.weekday() == slot.weekday:
-                try:
-                    when = localize(datetime(day.year, day.month, day.day, hh, mm), slot.timezone)
-                except ValidationError:
-                    when = None  # a DST gap swallowed this occurrence
-                if when is not None and start < when.utc <= end:
-                    out.append(when)
-            day += timedelta(days=1)
-    return sorted(out, key=lambda w: w.utc)
 
 
 def next_free_slot(session: Session, account: Account, after: datetime,

@@ -8,7 +8,6 @@ see a change the moment the TUI commits it. Nothing here imports a UI.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -46,10 +45,7 @@ def calendar_data(session: Session, org_id: int, view: View, anchor: date,
     from socialhub.services.calendar import calendar_entries
 
     rng = calendar_span(view, anchor)
-    days: dict[date, list[dict[str, Any]]] = defaultdict(list)
-    for entry in calendar_entries(session, org_id, rng, zone):
-        days[entry["date"]].append(entry)
-    return CalendarData(view, rng.start, rng.end, dict(days))
+    return CalendarData.of(view, rng, calendar_entries(session, org_id, rng, zone))
 
 
 @dataclass(frozen=True)
