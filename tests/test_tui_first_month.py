@@ -8,6 +8,7 @@ test's isolated home; the error cases run ``socialhub tui`` in a real pseudo-ter
 from __future__ import annotations
 
 import os
+import pickle
 import pty
 import re
 import select
@@ -26,7 +27,7 @@ from socialhub.errors import ExitCode, SocialhubError
 from socialhub.services.hub import Hub
 from socialhub.tui.app import SocialhubApp
 from socialhub.tui.calendar_screen import CalendarScreen
-from socialhub.tui.first_month import FirstMonthHelper, read_first_month
+from socialhub.tui.first_month import FirstMonthHelper, quick_first_month, read_first_month
 from tests import tui_kit
 from tests.conftest import CLIResult
 from tests.tui_kit import settle
@@ -72,6 +73,50 @@ def test_the_helper_reads_todays_month_as_the_services_do(tui_cli: Run) -> None:
         assert read_first_month(hub) == found  # the same month, read in this process
     finally:
         hub.dispose()
+
+
+def test_the_month_is_read_without_sqlalchemy_or_the_settings_schema(
+        dbcli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIALHUB_FAKE_NOW", tui_kit.NOW)
+    monkeypatch.setenv("SOCIALHUB_TIMEZONE", tui_kit.ZONE)
+    tui_kit.seed(dbcli)  # on SQLite, then on a real PostgreSQL database
+    probe = ("import pickle, sys\n"
+             "from socialhub.tui.first_month import quick_first_month\n"
+             "month = quick_first_month(None)\n"
+             "loaded = sorted(m for m in ('sqlalchemy', 'pydantic') if m in sys.modules)\n"
+             "sys.stdout.buffer.write(pickle.dumps((month, loaded)))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, check=True)
+    month, loaded = pickle.loads(done.stdout)
+    assert loaded == []
+    assert month is not None and month.data.days[date(2026, 11, 20)]  # the launch post
+    hub = Hub(load_config())
+    try:
+        assert month == read_first_month(hub)  # what the full read answers
+    finally:
+        hub.dispose()
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("SOCIALHUB_ORGANIZATION", "5"),  # the schema refuses a number: the full read says so
+    ("SOCIALHUB_TIMEZONE", "Mars/Olympus_Mons"),
+    ("SOCIALHUB_ORGANIZATION", "nobody-yet"),  # created with its owner on first use
+    ("SOCIALHUB_DATABASE_URL", "postgresql+psycopg://me@127.0.0.1:9/none"),
+])
+def test_the_quick_read_leaves_what_it_cannot_vouch_for_to_the_full_read(
+        tui_cli: Run, monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
+    assert quick_first_month(None) is not None
+    monkeypatch.setenv(variable, value)
+    assert quick_first_month(None) is None
+
+
+def test_a_database_url_with_options_is_read_through_sqlalchemy_alike(
+        tui_cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    plain = quick_first_month(None)
+    assert plain is not None
+    url = os.environ["SOCIALHUB_DATABASE_URL"]
+    monkeypatch.setenv("SOCIALHUB_DATABASE_URL", f"{url}?timeout=5")
+    assert quick_first_month(None) is None
+    assert FirstMonthHelper(None).result(timeout=60) == plain
 
 
 def test_the_helper_carries_a_socialhub_error_back_with_its_hint_and_exit_code(
@@ -154,6 +199,13 @@ def test_socialhub_tui_prints_why_it_cannot_start_and_exits_non_zero(
     code, out = run_in_terminal(["--config", str(bad), "tui"])
     assert code == ExitCode.CONFIG, out
     assert after_the_tui(out) == f"error: {bad}:2:1: not valid YAML"
+    # A key only the settings schema refuses: the month is read (and painted) quickly,
+    # then opening the database with the whole config closes the TUI the same way.
+    bad.write_text("daemon:\n  bogus: 1\n")
+    assert quick_first_month(str(bad)) is not None
+    code, out = run_in_terminal(["--config", str(bad), "tui"])
+    assert code == ExitCode.CONFIG, out
+    assert after_the_tui(out) == f"error: {bad}: daemon.bogus: Extra inputs are not permitted"
     assert tui_cli("db", "downgrade", "0001", "--yes").exit_code == 0
     code, out = run_in_terminal(["tui"])
     assert code == ExitCode.DATABASE, out

@@ -109,6 +109,14 @@ class SocialhubApp(App[None]):
                 self._hub = Hub(self._config or load_config(self._config_path))
             return self._hub
 
+    def open_database(self) -> None:
+        """Load and check the whole config and open the database (its schema checked).
+
+        Raises:
+            SocialhubError: the config is invalid or the database cannot be used.
+        """
+        self.hub.engine  # noqa: B018 - opening it is the point
+
     @property
     def zone(self) -> str:
         """The zone times are shown and read in (config ``timezone``, else the machine's)."""

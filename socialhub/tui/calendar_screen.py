@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent import futures
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -114,22 +115,30 @@ class CalendarScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#month", MonthGrid).focus()
-        self.run_worker(self._take_first_month, thread=True, group="first-month",
-                        exit_on_error=False)
+        if self.hub_app.first_month.done():  # read before Textual was up: in the first frame
+            self._take_first_month()
+        else:
+            self.run_worker(self._await_first_month, thread=True, group="first-month",
+                            exit_on_error=False)
+
+    def _await_first_month(self) -> None:
+        """Wait (off the UI thread) for the month the app started reading at launch."""
+        futures.wait([self.hub_app.first_month], timeout=60)
+        self.app.call_from_thread(self._take_first_month)
 
     def _take_first_month(self) -> None:
-        """Wait for the month the app started reading at launch, then show it."""
+        """Show the month read at launch; an error that stops everything closes the TUI."""
         app = self.hub_app
         try:
-            first = app.first_month.result(timeout=60)
+            first = app.first_month.result(timeout=0)
         except SocialhubError as exc:  # bad config, unusable database: nothing can work
-            app.call_from_thread(app.fail, exc)
+            app.fail(exc)
             return
         except Exception as exc:
-            app.call_from_thread(app.report, exc)
-            app.call_from_thread(self._show_today)
+            app.report(exc)
+            self._show_today()
             return
-        app.call_from_thread(self._show_first, first)
+        self._show_first(first)
 
     def _show_today(self) -> None:
         """Select today (in the display zone) in both grids, and read that month."""
@@ -144,7 +153,29 @@ class CalendarScreen(Screen[None]):
 
     def _show_first(self, first: FirstMonth) -> None:
         self._set_today(first.today)
-        self._loaded(first.data)
+        self.cache[(first.data.view, first.data.start)] = (time.monotonic(), first.data)
+        self._loaded(first.data, cache=False)
+        self.call_after_refresh(self._open_database)
+
+    def _open_database(self) -> None:
+        """After the first paint: open the database as every service will, then prefetch.
+
+        The month may have been read without the full config check; a config or
+        database the services cannot use closes the TUI with its error, as at launch.
+        """
+        app = self.hub_app
+
+        def open_it() -> None:
+            try:
+                app.open_database()
+            except SocialhubError as exc:
+                app.call_from_thread(app.fail, exc)
+            except Exception as exc:
+                app.call_from_thread(app.report, exc)
+            else:
+                app.call_from_thread(self._prefetch)
+
+        self.run_worker(open_it, thread=True, group="open-database", exit_on_error=False)
 
     def on_screen_resume(self) -> None:
         if self.loaded is not None:  # back from the editor: anything may have changed

@@ -1,12 +1,16 @@
 """The month the calendar opens on, read by a helper process while Textual starts.
 
 A cold ``socialhub tui`` spends about as long importing and starting Textual
-as it does importing SQLAlchemy and the settings, opening the database and
-reading the month. In one process the two halves take turns on one
+as it would importing SQLAlchemy and the settings, opening the database and
+reading the month. In one process the two halves would take turns on one
 interpreter lock; here a helper process (``python -m
-socialhub.tui.first_month``) does the second half through the same services
-the CLI uses, on another core, while the UI process does the first. The UI
-process loads the database layer itself only after the month is painted.
+socialhub.tui.first_month``) reads the month on another core while the UI
+process starts Textual. The helper first tries the direct read
+(``quick_first_month``: the config's few keys it needs, the month through the
+database driver, no SQLAlchemy, no settings schema), which is done before
+Textual's first frame; when that read is unsure it reads through the hub and
+the calendar service as the CLI does. The UI process loads the database layer
+itself only after the month is painted.
 
 The helper inherits the environment (``SOCIALHUB_…`` overrides, a frozen
 clock) and is given the ``--config`` path; its answer is pickled on stdout.
@@ -105,23 +109,85 @@ class FirstMonthHelper:
             self.proc.communicate()
 
 
+#: The settings the SQLite read needs, out of the whole schema.
+QUICK_KEYS = (("database", "url"), ("organization",), ("timezone",))
+
+
+def quick_first_month(config_path: str | None) -> FirstMonth | None:
+    """The first month read without SQLAlchemy or the settings schema; None if unsure.
+
+    Reads the config's few keys it needs plainly and the month through the
+    database driver (``services.calendar_direct``); anything it cannot vouch
+    for (an unknown zone, a schema to create or upgrade, a value the schema
+    would refuse, a URL with options) is left to the full read, which
+    reports it. The rest of the config is checked by the app once the month
+    is on screen.
+    """
+    from socialhub.config_file import DEFAULT_ORGANIZATION, read_raw_config
+    from socialhub.core.calendar_view import local_today
+    from socialhub.paths import resolve_paths
+    from socialhub.services.calendar_direct import (
+        DirectDatabase,
+        direct_database,
+        read_calendar_direct,
+    )
+    from socialhub.services.clock import now_utc, system_zone
+
+    env = dict(os.environ)
+    paths = resolve_paths(env)
+    try:
+        _, data, _ = read_raw_config(config_path, env, paths, QUICK_KEYS)
+    except SocialhubError:
+        return None
+    section = data.get("database") or {}
+    if not isinstance(section, dict):
+        return None
+    url, timezone = section.get("url"), data.get("timezone")
+    organization = data.get("organization", DEFAULT_ORGANIZATION)
+    if not all(isinstance(v, str | None) for v in (url, organization, timezone)):
+        return None  # the settings schema would refuse it: the full read says why
+    database = (DirectDatabase(sqlite_file=paths.default_database) if url is None
+                else direct_database(url))
+    if database is None or organization is None:
+        return None
+    zone = timezone or system_zone()  # as services.clock.display_zone
+    try:
+        today = local_today(now_utc(), zone)
+    except SocialhubError:
+        return None  # an unknown zone: the full read says so
+    month = read_calendar_direct(database, organization, "month", today, zone)
+    return FirstMonth(zone, today, month) if month is not None else None
+
+
 def main(argv: list[str]) -> int:
-    """The helper: read the month and pickle it (or the error) to stdout."""
+    """The helper: read the month and pickle it (or the error) to stdout.
+
+    The quick read comes first; the full one (SQLAlchemy, the whole config)
+    when it is unsure.
+    """
+    config_path = argv[0] if argv else None
+    answer: FirstMonth | HelperError | None = quick_first_month(config_path)
+    if answer is None:
+        answer = full_first_month(config_path)
+    sys.stdout.buffer.write(pickle.dumps(answer))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def full_first_month(config_path: str | None) -> FirstMonth | HelperError:
+    """The first month read through the hub, as the app would; an error as plain text."""
     from socialhub.config import load_config
     from socialhub.services.hub import Hub
 
-    answer: FirstMonth | HelperError
     try:
-        hub = Hub(load_config(argv[0] if argv else None))
+        hub = Hub(load_config(config_path))
         try:
             answer = read_first_month(hub)
         finally:
             hub.dispose()
     except SocialhubError as exc:
-        answer = HelperError(exc.message, exc.hint, int(exc.exit_code))
-    sys.stdout.buffer.write(pickle.dumps(answer))
-    sys.stdout.buffer.flush()
-    return 0
+        return HelperError(exc.message, exc.hint, int(exc.exit_code))
+    return answer
 
 
 if __name__ == "__main__":
