@@ -227,6 +227,55 @@ async def test_a_post_dragged_to_another_day_moves_after_yes(run: Run) -> None:
             "2026-11-22T09:00 Europe/Berlin"}  # the whole post moves, every target
 
 
+async def test_a_post_dropped_on_a_free_slot_takes_its_day_and_time(run: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        grid = screen(app).grid
+        col_w = grid.size.width // 7
+        row_h = (grid.size.height - 1) // grid.weeks()
+        # Friday 20 Nov (4th row) to Tuesday 24 Nov's free 10:00 slot (5th row, 2nd line).
+        slot = grid._lines[date(2026, 11, 24)][1]
+        assert slot is not None and (slot["kind"], slot["time"]) == ("slot", "10:00")
+        await pilot.mouse_down(grid, offset=(4 * col_w + 2, 1 + 3 * row_h + 1))
+        await pilot.mouse_up(grid, offset=(1 * col_w + 2, 1 + 4 * row_h + 1))
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmModal"
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert "to a free slot" in question and "Tue 24 Nov 2026 10:00" in question
+        await pilot.press("y")
+        await settle(pilot)
+        assert screen(app).selected == date(2026, 11, 24)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-24T10:00 Europe/Berlin"}
+        await pilot.press("u")  # and back, as any move
+        await settle(pilot)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-20T09:00 Europe/Berlin"}
+
+
+async def test_a_post_dropped_on_a_slot_of_its_own_day_changes_only_the_time(run: Run) -> None:
+    assert run("slots", "add", tui_kit.MA, "--day", "fri", "--time", "17:30").exit_code == 0
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")  # the week view: Friday's cell lists 09:00 bs, ma, 17:30 free
+        await settle(pilot)
+        grid = screen(app).grid
+        col_w = grid.size.width // 7
+        lines = grid._lines[date(2026, 11, 20)]
+        slot_line = next(i for i, e in enumerate(lines) if e and e["kind"] == "slot")
+        post_line = next(i for i, e in enumerate(lines) if e and e["kind"] == "post")
+        await pilot.mouse_down(grid, offset=(4 * col_w + 2, 1 + post_line))
+        await pilot.mouse_up(grid, offset=(4 * col_w + 2, 1 + slot_line))
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmModal"
+        await pilot.press("y")
+        await settle(pilot)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-20T17:30 Europe/Berlin"}
+
+
 async def test_dragging_an_empty_place_only_selects_the_day(run: Run) -> None:
     app = SocialhubApp(blink=False)
     async with app.run_test(size=(120, 36)) as pilot:

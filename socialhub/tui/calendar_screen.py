@@ -48,13 +48,16 @@ def shift_month(day: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class Shift:
-    """A move as the person asked for it: whole days, or minutes of wall-clock time."""
+    """A move as the person asked for it: whole days, minutes of wall-clock time, or both."""
 
     days: int = 0
     minutes: int = 0
+    to_slot: bool = False  # dropped onto a free slot: its day and time
 
     def describe(self) -> str:
-        """'+1d', '-15m', '+1h' — for the confirmation."""
+        """'+1 day', '-15 min', '+1 h', 'to a free slot' — for the confirmation."""
+        if self.to_slot:
+            return "to a free slot"
         if self.days:
             return f"{self.days:+d} day{'s' if abs(self.days) > 1 else ''}"
         hours, rest = divmod(abs(self.minutes), 60)
@@ -289,7 +292,14 @@ class CalendarScreen(Screen[None]):
 
     def on_month_grid_post_dropped(self, event: MonthGrid.PostDropped) -> None:
         self.select_day(event.source)
-        self._ask_move(event.post, event.at, Shift(days=(event.target - event.source).days))
+        if event.slot_at is None:  # onto a day: the same time of day there
+            self._ask_move(event.post, event.at, Shift(days=(event.target - event.source).days))
+            return
+        # Onto a free slot: its day and time (wall-clock, as the keys move posts).
+        delta = (datetime.fromisoformat(event.slot_at).replace(tzinfo=None)
+                 - datetime.fromisoformat(event.at).replace(tzinfo=None))
+        self._ask_move(event.post, event.at,
+                       Shift(days=delta.days, minutes=delta.seconds // 60, to_slot=True))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_edit()

@@ -15,7 +15,7 @@ EXTRA = [
     ("arrows / h j k l", "move the selected day (calendar)"),
     ("shift+arrows", "move the highlighted post a day / a week, after a confirmation"),
     ("- + , .", "move it an hour / a quarter hour earlier or later (same confirmation, u undoes)"),
-    ("mouse drag", "drag a post from its day to another day (same confirmation)"),
+    ("mouse drag", "drag a post to another day, or onto a free slot for its time too"),
     ("ctrl+o (editor)", "command palette: search the docs, insert a link or a quote"),
     ("tab", "go to the agenda to pick another post of the day"),
     ("enter", "edit the highlighted agenda post"),

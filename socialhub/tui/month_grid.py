@@ -57,11 +57,16 @@ class MonthGrid(Widget, can_focus=True):
             self.day = day
 
     class PostDropped(Message):
-        """A post was dragged with the mouse from one day to another."""
+        """A post was dragged with the mouse to another day, or onto a free slot.
 
-        def __init__(self, post: str, at: str, source: date, target: date) -> None:
+        ``slot_at`` is the free slot's local time when it was dropped on one.
+        """
+
+        def __init__(self, post: str, at: str, source: date, target: date,
+                     slot_at: str | None = None) -> None:
             super().__init__()
             self.post, self.at, self.source, self.target = post, at, source, target
+            self.slot_at = slot_at
 
     data: reactive[CalendarData | None] = reactive(None)
     selected: reactive[date] = reactive(date(2000, 1, 1))
@@ -115,11 +120,9 @@ class MonthGrid(Widget, can_focus=True):
         self._dragging = None
         if spot is None:
             return
-        day, line = spot
-        lines = self._lines.get(day, [])
-        entry = lines[line] if 0 <= line < len(lines) else None
+        entry = self._entry_at(*spot)
         if entry is not None and entry["kind"] == "post":
-            self._dragging = (entry, day)
+            self._dragging = (entry, spot[0])
             self.capture_mouse()
 
     def on_mouse_up(self, event: events.MouseUp) -> None:
@@ -129,11 +132,19 @@ class MonthGrid(Widget, can_focus=True):
             return
         spot = self._at(event.x, event.y)
         entry, source = drag
-        if spot is None or spot[0] == source:
+        slot = self._entry_at(*spot) if spot is not None else None
+        slot_at = slot["at"] if slot is not None and slot["kind"] == "slot" else None
+        if spot is None or (spot[0] == source and slot_at is None):
             self.select(source)
             return
         self._dropped = True
-        self.post_message(self.PostDropped(entry["post"], entry["at"], source, spot[0]))
+        self.post_message(self.PostDropped(entry["post"], entry["at"], source, spot[0],
+                                           slot_at=slot_at))
+
+    def _entry_at(self, day: date, line: int) -> dict[str, Any] | None:
+        """The entry painted on ``line`` of ``day``'s cell, if any."""
+        lines = self._lines.get(day, [])
+        return lines[line] if 0 <= line < len(lines) else None
 
     def _row_height(self) -> int:
         return max(2, (self.size.height - 1) // self.weeks())
