@@ -53,6 +53,10 @@ def test_services_import_no_front_end() -> None:
                                     "socialhub.cli", "socialhub.tui", "socialhub.daemon")) == []
 
 
+def test_services_reach_the_database_through_the_persistence_layer() -> None:
+    assert _violations("services", ("sqlite3", "psycopg")) == []
+
+
 def test_front_ends_do_not_import_each_other() -> None:
     # The CLI launches the TUI and the daemon, so it may import them inside a command.
     assert _violations("cli", ("socialhub.daemon", "socialhub.tui"), top_level_only=True) == []

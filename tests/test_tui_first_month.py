@@ -177,7 +177,12 @@ def run_in_terminal(args: list[str], timeout: float = 30) -> tuple[int, str]:
             if not chunk:
                 break
             out += chunk
+    # The terminal reads as closed as the child starts exiting, a moment before it
+    # can be reaped: wait for it (up to the same deadline).
     finished, status = os.waitpid(pid, os.WNOHANG)
+    while not finished and time.monotonic() < deadline:
+        time.sleep(0.02)
+        finished, status = os.waitpid(pid, os.WNOHANG)
     if not finished:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
