@@ -45,7 +45,6 @@ from socialhub.platforms.meta_graph import (
     GraphApi,
     create_post,
     match_recent,
-    parse_time,
 )
 from socialhub.platforms.meta_media import (
     MediaRules,
@@ -55,6 +54,7 @@ from socialhub.platforms.meta_media import (
 from socialhub.platforms.meta_tokens import (
     token_call,
 )
+from socialhub.platforms.timestamps import parse_timestamp
 
 API_URL = "https://graph.facebook.com/v25.0"
 AUTHORIZE_URL = "https://www.facebook.com/v25.0/dialog/oauth"
@@ -274,7 +274,7 @@ class FacebookAdapter(PlatformAdapter):
 
         ``request.options["not_before"]`` keeps an older post with the same text out.
         """
-        not_before = parse_time(request.options.get("not_before"))
+        not_before = parse_timestamp(request.options.get("not_before"))
         items = self.api.get(f"/{self.page}/published_posts",
                              fields="id,message,created_time,permalink_url",
                              limit=_SCAN_LIMIT).get("data") or []

@@ -42,7 +42,6 @@ from socialhub.platforms.meta_graph import (
     create_post,
     insight_values,
     match_recent,
-    parse_time,
     publish_container,
     quota_spent_error,
     read_quota,
@@ -58,6 +57,7 @@ from socialhub.platforms.meta_tokens import (
     token_call,
     tokens_from_answer,
 )
+from socialhub.platforms.timestamps import parse_timestamp
 
 API_URL = "https://graph.instagram.com/v25.0"
 TOKEN_ROOT = "https://graph.instagram.com"
@@ -191,7 +191,7 @@ class InstagramAdapter(PlatformAdapter):
                                      limit=100).get("data") or []
             except RetryLaterError:
                 items = []
-            times = [t for t in (parse_time(i.get("timestamp")) for i in items) if t]
+            times = [t for t in (parse_timestamp(i.get("timestamp")) for i in items) if t]
             raise quota_spent_error(self.name, "publishing", quota,
                                     min(times) if times else None)
 
@@ -265,7 +265,7 @@ class InstagramAdapter(PlatformAdapter):
 
         ``request.options["not_before"]`` keeps an older post with the same caption out.
         """
-        not_before = parse_time(request.options.get("not_before"))
+        not_before = parse_timestamp(request.options.get("not_before"))
         items = self.api.get(f"/{self.user}/media", fields="id,caption,timestamp,permalink",
                              limit=_SCAN_LIMIT).get("data") or []
         caption = request.parts[0] if request.parts else ""

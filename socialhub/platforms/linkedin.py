@@ -52,6 +52,7 @@ from socialhub.platforms.errors import (
 )
 from socialhub.platforms.http import get_json, make_client, raise_for_response, send
 from socialhub.platforms.media_info import media_facts
+from socialhub.platforms.timestamps import parse_timestamp
 
 API_BASE = "https://api.linkedin.com"
 OAUTH_BASE = "https://www.linkedin.com"
@@ -351,7 +352,7 @@ class LinkedInAdapter(PlatformAdapter):
         answer = self._call("GET", "/rest/posts", params={
             "author": self.author, "q": "author", "count": _SCAN_COUNT,
             "sortBy": "CREATED"}).json()
-        not_before = _as_datetime(request.options.get("not_before"))
+        not_before = parse_timestamp(request.options.get("not_before"))
         wanted = " ".join(request.parts[0].split())
         for element in answer.get("elements") or []:  # newest first
             created = element.get("createdAt")
@@ -417,15 +418,3 @@ def _media_problems(media: list[MediaItem]) -> list[str]:
             problems.append(f"alt text of {name} is {len(item.alt_text)} characters; LinkedIn "
                             f"takes up to {ALT_TEXT_MAX}")
     return problems
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None

@@ -21,7 +21,6 @@ import mimetypes
 import re
 import threading
 import time
-from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -52,6 +51,7 @@ from socialhub.platforms.http import (
     raise_for_response,
     send,
 )
+from socialhub.platforms.timestamps import parse_timestamp
 
 DEFAULT_MAX_CHARACTERS = 500
 DEFAULT_MAX_MEDIA = 4
@@ -273,7 +273,7 @@ class MastodonAdapter(PlatformAdapter):
         params: dict[str, Any] = {"limit": _SCAN_LIMIT, "exclude_reblogs": "true"}
         statuses = self._call("GET", f"/api/v1/accounts/{self._my_id()}/statuses",
                               params=params).json()
-        not_before = _as_datetime(request.options.get("not_before"))
+        not_before = parse_timestamp(request.options.get("not_before"))
         found: list[PublishedPart] = []
         parent: str | None = None
         for index, text in enumerate(self._texts(request)):
@@ -282,7 +282,7 @@ class MastodonAdapter(PlatformAdapter):
                           if s.get("in_reply_to_id") == parent
                           and plain_text(s.get("content") or "") == wanted
                           and (not_before is None
-                               or (_as_datetime(s.get("created_at")) or not_before)
+                               or (parse_timestamp(s.get("created_at")) or not_before)
                                >= not_before)), None)
             if match is None:
                 break
@@ -318,14 +318,3 @@ class MastodonAdapter(PlatformAdapter):
     def close(self) -> None:
         """Close the HTTP connections."""
         self._client.close()
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None

@@ -44,6 +44,7 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.platforms.http import make_client, parse_reset, raise_for_response, send
+from socialhub.platforms.timestamps import parse_timestamp
 from socialhub.security.redact import redact
 
 RATE_LIMIT_CODES: frozenset[int] = frozenset({4, 17, 32, 613, *range(80001, 80015)})
@@ -405,27 +406,11 @@ def match_recent(items: list[dict[str, Any]], *, text_field: str, text: str,
             continue
         if parent is not None and parent(item) != parent_id:
             continue
-        when = parse_time(item.get(time_field))
+        when = parse_timestamp(item.get(time_field))
         if not_before is not None and when is not None and when < not_before:
             continue
         return item
     return None
-
-
-def parse_time(value: Any) -> datetime | None:
-    """A Graph timestamp (``2026-01-02T03:04:05+0000``), ISO string or datetime, as UTC."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.replace("Z", "+00:00")
-    if re.search(r"[+-]\d{4}$", text):
-        text = text[:-2] + ":" + text[-2:]
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def insight_values(data: dict[str, Any]) -> dict[str, int]:

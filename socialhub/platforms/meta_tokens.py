@@ -107,8 +107,6 @@ def token_call(platform: str, url: str, params: dict[str, Any], *, timeout_s: fl
     return data
 
 
-
-
 def refresh_long_lived(adapter: PlatformAdapter, token_root: str, grant_type: str) -> Tokens:
     """Refresh a Meta long-lived token by exchanging it (Threads, Instagram).
 

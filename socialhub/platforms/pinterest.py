@@ -54,6 +54,7 @@ from socialhub.platforms.errors import (
 )
 from socialhub.platforms.http import make_client, raise_for_response, send
 from socialhub.platforms.media_info import human_size, media_facts, mime_for
+from socialhub.platforms.timestamps import parse_timestamp
 
 API_URL = "https://api.pinterest.com"
 AUTHORIZE_URL = "https://www.pinterest.com/oauth/"
@@ -299,10 +300,10 @@ class PinterestAdapter(PlatformAdapter):
         board = self.board_id(request)
         text = _norm(request.parts[0] if request.parts else "")
         title = _norm(request.options.get("title"))
-        not_before = _as_datetime(request.options.get("not_before"))
+        not_before = parse_timestamp(request.options.get("not_before"))
         data = self._call("GET", "/v5/pins", params={"page_size": _SCAN_PAGE}).json()
         for pin in data.get("items") or []:  # newest first: an older twin is a past post
-            created = _as_datetime(pin.get("created_at"))
+            created = parse_timestamp(pin.get("created_at"))
             if (str(pin.get("board_id")) == board and _norm(pin.get("description")) == text
                     and _norm(pin.get("title")) == title
                     and (not_before is None or created is None
@@ -391,15 +392,3 @@ def _file_problems(item: MediaItem, name: str) -> list[str]:
 
 def _norm(value: Any) -> str:
     return " ".join(str(value or "").split())
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None

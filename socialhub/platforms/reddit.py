@@ -57,6 +57,7 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.platforms.http import make_client, raise_for_response, send
+from socialhub.platforms.timestamps import parse_timestamp
 
 API_URL = "https://oauth.reddit.com"
 WWW_URL = "https://www.reddit.com"
@@ -354,7 +355,7 @@ class RedditAdapter(PlatformAdapter):
         subreddit = (self.subreddit(request) or "").lower()
         title, body = self.title_and_body(request)
         url = self.link_url(request)
-        not_before = _as_datetime(request.options.get("not_before"))
+        not_before = parse_timestamp(request.options.get("not_before"))
         listing = self._listing(f"/user/{self.username}/submitted")
         match = next((s for s in listing  # newest first: an older twin is a past post
                       if str(s.get("subreddit", "")).lower() == subreddit
@@ -453,15 +454,3 @@ def _not_older(created_utc: Any, not_before: datetime | None) -> bool:
         return True
     return datetime.fromtimestamp(float(created_utc), tz=UTC) >= not_before.replace(
         microsecond=0) - timedelta(seconds=1)
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None

@@ -44,7 +44,6 @@ from socialhub.platforms.meta_graph import (
     create_container,
     insight_values,
     match_recent,
-    parse_time,
     publish_container,
     quota_spent_error,
     read_quota,
@@ -60,6 +59,7 @@ from socialhub.platforms.meta_tokens import (
     token_call,
     tokens_from_answer,
 )
+from socialhub.platforms.timestamps import parse_timestamp
 
 API_URL = "https://graph.threads.net/v1.0"
 TOKEN_ROOT = "https://graph.threads.net"
@@ -167,7 +167,7 @@ class ThreadsAdapter(PlatformAdapter):
                                  limit=100).get("data") or []
         except RetryLaterError:
             return None
-        times = [t for t in (parse_time(i.get("timestamp")) for i in items) if t is not None]
+        times = [t for t in (parse_timestamp(i.get("timestamp")) for i in items) if t is not None]
         return min(times) if times else None
 
     def _media_params(self, item: MediaItem, *, carousel_item: bool) -> dict[str, Any]:
@@ -273,7 +273,7 @@ class ThreadsAdapter(PlatformAdapter):
         its replies to the part before. ``request.options["not_before"]`` (the
         first attempt's start) keeps an older twin — a recurring post — out.
         """
-        not_before = parse_time(request.options.get("not_before"))
+        not_before = parse_timestamp(request.options.get("not_before"))
         fields = "id,text,timestamp,permalink,replied_to"
         found: list[PublishedPart] = []
         replies: list[dict[str, Any]] | None = None

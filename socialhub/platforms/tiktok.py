@@ -54,6 +54,7 @@ from socialhub.platforms.tiktok_upload import (
     video_problems,
     wait_until_published,
 )
+from socialhub.platforms.timestamps import parse_timestamp
 
 API_BASE = "https://open.tiktokapis.com"
 AUTHORIZE_URL = "https://www.tiktok.com/v2/auth/authorize/"
@@ -288,7 +289,7 @@ class TikTokAdapter(PlatformAdapter):
                           params={"fields": "id,title,create_time,share_url"},
                           json={"max_count": 20})
         caption = request.parts[0] if request.parts else ""
-        not_before = _as_datetime(request.options.get("not_before"))
+        not_before = parse_timestamp(request.options.get("not_before"))
         for video in data.get("videos") or []:
             created = datetime.fromtimestamp(int(video.get("create_time") or 0), tz=UTC)
             if video.get("title") == caption and (not_before is None or created >= not_before):
@@ -378,14 +379,3 @@ def _facts(path: Path) -> Any:
         return media_facts(path)
     except OSError as exc:
         raise InvalidContentError(f"tiktok: cannot read {path}: {exc.strerror}") from None
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None

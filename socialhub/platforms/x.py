@@ -50,6 +50,7 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.platforms.http import get_json, make_client, raise_for_response, send
+from socialhub.platforms.timestamps import parse_timestamp
 from socialhub.platforms.x_api import raise_for_x, response_json
 from socialhub.platforms.x_media import upload_media, x_media_problems
 
@@ -254,7 +255,7 @@ class XAdapter(PlatformAdapter):
         """
         params = {"max_results": _SCAN_LIMIT, "tweet.fields": _TWEET_FIELDS,
                   "exclude": "retweets"}
-        not_before = _as_datetime(request.options.get("not_before"))
+        not_before = parse_timestamp(request.options.get("not_before"))
         if not_before is not None:
             params["start_time"] = not_before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         tweets = self._call("GET", f"/2/users/{self._me()}/tweets",
@@ -266,7 +267,7 @@ class XAdapter(PlatformAdapter):
             match = next((t for t in tweets if _replied_to(t) == parent
                           and plain_text(t) == wanted
                           and (not_before is None
-                               or (_as_datetime(t.get("created_at")) or not_before)
+                               or (parse_timestamp(t.get("created_at")) or not_before)
                                >= not_before)), None)
             if match is None:
                 break
@@ -326,17 +327,3 @@ def _replied_to(tweet: dict[str, Any]) -> str | None:
         if ref.get("type") == "replied_to":
             return str(ref.get("id"))
     return None
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-

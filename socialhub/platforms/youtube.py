@@ -44,6 +44,7 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.platforms.http import error_details, make_client, raise_for_response, send
+from socialhub.platforms.timestamps import parse_timestamp
 from socialhub.platforms.youtube_api import SCOPE_MANAGE, SCOPE_UPLOAD, raise_for_google
 from socialhub.platforms.youtube_upload import transfer_video, video_problems
 
@@ -279,11 +280,11 @@ class YouTubeAdapter(PlatformAdapter):
         listing = self._call("GET", "/youtube/v3/playlistItems", params={
             "part": "snippet", "playlistId": uploads, "maxResults": 50}).json()
         title = derive_title(request)
-        not_before = _as_datetime(request.options.get("not_before"))
+        not_before = parse_timestamp(request.options.get("not_before"))
         match = None
         for entry in listing.get("items") or []:
             snippet = entry.get("snippet") or {}
-            published = _as_datetime(snippet.get("publishedAt"))
+            published = parse_timestamp(snippet.get("publishedAt"))
             if snippet.get("title") != title:
                 continue
             if not_before is not None and published is not None and published < not_before:
@@ -387,14 +388,3 @@ def _int(value: Any) -> int | None:
         return None if value is None else int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None
