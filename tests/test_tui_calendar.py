@@ -41,6 +41,13 @@ def grid_text(app: SocialhubApp) -> str:
     return screen(app).grid.render().plain
 
 
+def in_cell(grid: MonthGrid, col: int, row: int, line: int, x: int = 2) -> tuple[int, int]:
+    """The offset of ``line`` (0: the day's number) in the cell at ``col``, ``row`` (from 0)."""
+    col_w = grid.size.width // 7
+    row_h = (grid.size.height - 1) // grid.weeks()
+    return col * col_w + x, 1 + row * row_h + line
+
+
 async def test_month_opens_on_today_with_posts_in_the_users_zone_and_free_slots(run: Run
                                                                                  ) -> None:
     app = SocialhubApp(blink=False)
@@ -106,9 +113,7 @@ async def test_clicking_a_day_selects_it(run: Run) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         grid = screen(app).grid
-        col_w = grid.size.width // 7
-        row_h = (grid.size.height - 1) // grid.weeks()
-        await pilot.click(grid, offset=(4 * col_w + 1, 1 + 3 * row_h + 1))  # Fri, 4th row
+        await pilot.click(grid, offset=in_cell(grid, 4, 3, 1, x=1))  # Fri, 4th row
         assert screen(app).selected == date(2026, 11, 20)
 
 
@@ -213,11 +218,9 @@ async def test_a_post_dragged_to_another_day_moves_after_yes(run: Run) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         grid = screen(app).grid
-        col_w = grid.size.width // 7
-        row_h = (grid.size.height - 1) // grid.weeks()
         # Friday 20 Nov is in the 4th row; its first post is on the cell's second line.
-        await pilot.mouse_down(grid, offset=(4 * col_w + 2, 1 + 3 * row_h + 1))
-        await pilot.mouse_up(grid, offset=(6 * col_w + 2, 1 + 3 * row_h + 1))  # Sunday 22
+        await pilot.mouse_down(grid, offset=in_cell(grid, 4, 3, 1))
+        await pilot.mouse_up(grid, offset=in_cell(grid, 6, 3, 1))  # Sunday 22
         await pilot.pause()
         assert type(app.screen).__name__ == "ConfirmModal"
         await pilot.press("y")
@@ -232,13 +235,11 @@ async def test_a_post_dropped_on_a_free_slot_takes_its_day_and_time(run: Run) ->
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         grid = screen(app).grid
-        col_w = grid.size.width // 7
-        row_h = (grid.size.height - 1) // grid.weeks()
         # Friday 20 Nov (4th row) to Tuesday 24 Nov's free 10:00 slot (5th row, 2nd line).
         slot = grid._lines[date(2026, 11, 24)][1]
         assert slot is not None and (slot["kind"], slot["time"]) == ("slot", "10:00")
-        await pilot.mouse_down(grid, offset=(4 * col_w + 2, 1 + 3 * row_h + 1))
-        await pilot.mouse_up(grid, offset=(1 * col_w + 2, 1 + 4 * row_h + 1))
+        await pilot.mouse_down(grid, offset=in_cell(grid, 4, 3, 1))
+        await pilot.mouse_up(grid, offset=in_cell(grid, 1, 4, 1))
         await pilot.pause()
         assert type(app.screen).__name__ == "ConfirmModal"
         question = str(app.screen.query_one("#confirm-question").render())
@@ -262,12 +263,11 @@ async def test_a_post_dropped_on_a_slot_of_its_own_day_changes_only_the_time(run
         await pilot.press("w")  # the week view: Friday's cell lists 09:00 bs, ma, 17:30 free
         await settle(pilot)
         grid = screen(app).grid
-        col_w = grid.size.width // 7
         lines = grid._lines[date(2026, 11, 20)]
         slot_line = next(i for i, e in enumerate(lines) if e and e["kind"] == "slot")
         post_line = next(i for i, e in enumerate(lines) if e and e["kind"] == "post")
-        await pilot.mouse_down(grid, offset=(4 * col_w + 2, 1 + post_line))
-        await pilot.mouse_up(grid, offset=(4 * col_w + 2, 1 + slot_line))
+        await pilot.mouse_down(grid, offset=in_cell(grid, 4, 0, post_line))
+        await pilot.mouse_up(grid, offset=in_cell(grid, 4, 0, slot_line))
         await pilot.pause()
         assert type(app.screen).__name__ == "ConfirmModal"
         await pilot.press("y")
@@ -281,9 +281,7 @@ async def test_dragging_an_empty_place_only_selects_the_day(run: Run) -> None:
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         grid = screen(app).grid
-        col_w = grid.size.width // 7
-        row_h = (grid.size.height - 1) // grid.weeks()
-        await pilot.click(grid, offset=(5 * col_w + 2, 1 + 3 * row_h + 2))  # Sat 21, empty
+        await pilot.click(grid, offset=in_cell(grid, 5, 3, 2))  # Sat 21, empty
         await pilot.pause()
         assert isinstance(app.screen, CalendarScreen)
         assert screen(app).selected == date(2026, 11, 21)
