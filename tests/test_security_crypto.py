@@ -76,7 +76,8 @@ def test_any_flipped_bit_is_detected(data: st.DataObject) -> None:
 
 
 @pytest.mark.parametrize("blob", [b"", b"SH1", b"SH1\x0c", b"XX1" + b"\0" * 40,
-                                  encrypt(b"secret", KEY)[:-1][:30]])
+                                  encrypt(b"secret", KEY)[:-1][:30]],
+                         ids=["empty", "magic-only", "no-key-id", "wrong-magic", "truncated"])
 def test_malformed_blob_is_refused(blob: bytes) -> None:
     with pytest.raises(SecurityError, match="corrupted"):
         decrypt(blob, KEY)
