@@ -29,7 +29,8 @@ def test_voice_profiles_round_trip_through_the_cli(dbcli: CLI) -> None:
     assert r.json() == {"name": "shop", "default": True, "description": None,
                         "tone": ["warm", "direct"], "formality": 4, "emoji_use": None,
                         "phrases_use": ["Heads up"], "phrases_avoid": ["synergy"],
-                        "samples": 0, "trained": False}
+                        "samples": 0, "trained": False, "learned_tone": [],
+                        "learned_formality": None}
     r = dbcli("voices", "edit", "shop", "--formality", "6", "--avoid", "game-changer",
               "--no-use", "Heads up", "--json")
     assert r.exit_code == 0, r.stderr
@@ -108,3 +109,26 @@ def test_an_untrained_profile_says_how_to_train_it(cli: CLI) -> None:
     cli("voices", "add", "shop", "--tone", "warm")
     out = cli("voices", "show", "shop").stdout
     assert "Tone: warm." in out and "voices train" in out
+
+
+def test_list_and_show_right_after_training_show_the_learned_tone_and_formality(
+        cli: CLI, tmp_path: Path) -> None:
+    posts = tmp_path / "posts.txt"
+    posts.write_text("Привет, друзья! Мы выпустили новую версию!\nКак вам новый дизайн?\n"
+                     "Спасибо всем, кто помогал! Скоро расскажем больше.\n", encoding="utf-8")
+    r = cli("voices", "train", "ru", "--from", str(posts))
+    assert r.exit_code == 0, r.stderr
+    assert "(5 sentences)" in r.stdout  # was "0 sentences" with a Latin-only splitter
+    row = cli("voices", "list", "--json").json()[0]
+    assert row["tone"] == [] and row["formality"] is None  # nothing was declared
+    assert row["learned_tone"] == ["enthusiastic", "curious", "concise"]
+    assert row["learned_formality"] == 6.0
+    line = cli("voices", "list").stdout
+    assert "tone: ~enthusiastic, curious, concise" in line and "formality: ~6 " in line
+    shown = " ".join(cli("voices", "show", "ru").stdout.split())
+    assert "Learned tone: enthusiastic, curious, concise." in shown
+    assert "measured formality 6/10" in shown
+    # Declared traits win over learned ones in the list.
+    cli("voices", "edit", "ru", "--tone", "warm", "--formality", "3")
+    line = cli("voices", "list").stdout
+    assert "tone: warm" in line and "formality: 3 " in line and "~" not in line

@@ -32,8 +32,8 @@ def text_features(text: str) -> dict[str, float]:
         "sentence_mean": sum(lens) / n if lens else 0.0,
         "emoji_per_post": float(tf.emoji_count(text)),
         "hashtags_per_post": float(len(tf.hashtags(text))),
-        "question_rate": sum(s.rstrip("\"'’”)").endswith("?") for s in sents) / n,
-        "exclamation_rate": sum(s.rstrip("\"'’”)").endswith("!") for s in sents) / n,
+        "question_rate": sum(tf.ends_question(s) for s in sents) / n,
+        "exclamation_rate": sum(tf.ends_exclamation(s) for s in sents) / n,
         "contractions": len(tf.CONTRACTION_RE.findall(text)) * 100 / words,
         "grade": tf.reading_grade(text),
         "formality": tf.formality_score(text),
@@ -53,7 +53,8 @@ def _expected(voice: dict[str, Any]) -> dict[str, tuple[float, float]]:
         exp["exclamation_rate"] = (s["exclamation_rate"], 0.25)
         c = s["contractions_per_100_words"]
         exp["contractions"] = (c, max(2.0, c))
-        exp["grade"] = (s["reading_grade"], 3.0)
+        if s.get("reading_grade") is not None:  # None: learned from non-Latin text
+            exp["grade"] = (s["reading_grade"], 3.0)
         exp["formality"] = (s["formality"], 2.0)
     if voice.get("formality") is not None:
         exp["formality"] = (float(voice["formality"]), 2.0)

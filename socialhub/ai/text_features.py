@@ -2,17 +2,45 @@
 
 Shared by ``voice_stats`` (learning), ``scoring`` (judging) and ``offline``
 (writing), so the three measure a text the same way.
+
+Words and sentences are found in any script (Unicode letter, mark and number
+classes through ``regex``): Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari…
+are split at spaces and punctuation. Chinese and Japanese do not put spaces
+between words, so each Han or Kana character counts as one word (the unit
+CJK readability measures use); Korean spaces its words, so a run of Hangul is
+one word. Readability (Flesch) is an English formula: it is only measured when
+most words are in Latin script (see ``readability_measurable``).
 """
 
 from __future__ import annotations
 
 import re
 
+import regex
+
 from socialhub.core.text import find_hashtags, find_urls, graphemes
 from socialhub.core.text_entities import is_emoji_grapheme
 
-WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]*")
-_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"'’”)\]]*\s+|\n+")
+# One CJK ideograph or kana is a word; otherwise a run of letters, marks and
+# digits, joined inside by apostrophes or hyphens ("don't", "game-changer").
+# Han/Kana are excluded from the run so "東京に" gives three words.
+_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
+_WORD_PART = rf"[\p{{L}}\p{{M}}\p{{N}}--[{_CJK}]]"
+WORD_RE = regex.compile(
+    rf"[{_CJK}]|{_WORD_PART}+(?:['’\-]{_WORD_PART}+)*['’]?", regex.VERSION1)
+_LETTER_RE = regex.compile(r"\p{L}")
+_LATIN_RE = regex.compile(r"\p{Script=Latin}")
+# Sentence ends: Latin . ! ? …, full-width and CJK 。！？｡, Arabic ؟ and ۔, Greek
+# question mark (U+037E, or the ASCII ";" it normalizes to, after a Greek
+# letter only), Devanagari danda । ॥, Armenian ։, Ethiopic ።. Latin marks need
+# the space after them (3.5, e.g.); CJK marks are written without one.
+_SENTENCE_SPLIT_RE = regex.compile(
+    r"(?:(?<=[.!?…؟۔\u037e।॥։።])|(?<=\p{Greek};))[\"'’”)\]»]*\s+"
+    r"|(?<=[。！？｡])[\"'’”)\]」』]*\s*|\n+")
+QUESTION_MARKS = ("?", "？", "؟", "\u037e")
+EXCLAMATION_MARKS = ("!", "！")
+_GREEK_QUESTION_RE = regex.compile(r"\p{Greek};\Z")
+_CLOSERS = "\"'’”)»」』"
 _MENTION_RE = re.compile(r"(?<![\w@])@[\w.]+(?:@[\w.-]+)?")
 _VOWEL_GROUP_RE = re.compile(r"[aeiouy]+")
 
@@ -43,8 +71,35 @@ INFORMAL_MARKERS = frozenset(wordlist(
 
 
 def words(text: str) -> list[str]:
-    """The words of ``text`` (letters, apostrophes, hyphens), URLs, mentions and tags removed."""
-    return WORD_RE.findall(strip_entities(text))
+    """The words of ``text`` in any script; URLs, mentions and tags removed.
+
+    A word is a run of letters, marks and digits (with inner apostrophes or
+    hyphens) holding at least one letter, so "2026" is not a word; each Han,
+    Hiragana or Katakana character is a word of its own.
+    """
+    return [w for w in WORD_RE.findall(strip_entities(text)) if _LETTER_RE.search(w)]
+
+
+def ends_question(sentence: str) -> bool:
+    """True when ``sentence`` ends with a question mark of any script."""
+    bare = sentence.rstrip(_CLOSERS)
+    return bare.endswith(QUESTION_MARKS) or bool(_GREEK_QUESTION_RE.search(bare))
+
+
+def ends_exclamation(sentence: str) -> bool:
+    """True when ``sentence`` ends with an exclamation mark (ASCII or full-width)."""
+    return sentence.rstrip(_CLOSERS).endswith(EXCLAMATION_MARKS)
+
+
+def readability_measurable(text: str) -> bool:
+    """True when most words of ``text`` are Latin-script, where the Flesch formulas apply.
+
+    Flesch reading ease and grade count English syllables per word; for
+    Cyrillic, Greek, Arabic or CJK text they would measure nothing real, so
+    callers store "not measured" instead of a number.
+    """
+    ws = words(text)
+    return bool(ws) and sum(1 for w in ws if _LATIN_RE.search(w)) * 2 > len(ws)
 
 
 def strip_entities(text: str) -> str:
@@ -63,7 +118,12 @@ def strip_entities(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """Sentences of ``text``: split after ., !, ?, … and at line breaks; blanks dropped."""
+    """Sentences of ``text``, blanks dropped.
+
+    Split after ., !, ?, … followed by a space, after the CJK marks 。！？
+    (no space needed), after the Arabic, Greek, Devanagari, Armenian and
+    Ethiopic sentence marks, and at line breaks.
+    """
     return [s.strip() for s in _SENTENCE_SPLIT_RE.split(text) if s and s.strip()]
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from socialhub.ai import text_features as tf
 
-STATS_VERSION = 1
+# 2: words and sentences in every script; reading grade/ease None for non-Latin text.
+STATS_VERSION = 2
 
 # Words common in social posts. Those a person never writes are part of their
 # voice ("never says 'excited'"), so drafts using them lose voice fit.
@@ -66,7 +67,8 @@ def learn_statistics(samples: list[str]) -> dict[str, Any]:
     Returns:
         A JSON-ready dict: sentence length distribution (words), post length,
         emoji/hashtag/mention/link rates, question and exclamation rates,
-        reading grade and ease, formality markers and a 1–10 formality
+        reading grade and ease (None when most words are not Latin-script:
+        the Flesch formulas only hold there), formality markers and a 1–10 formality
         estimate, frequent phrases, top words, top hashtags and emoji, and
         reference words the person never uses. Empty input gives ``{}``.
     """
@@ -85,8 +87,8 @@ def learn_statistics(samples: list[str]) -> dict[str, Any]:
                 continue
             n_sentences += 1
             sent_lengths.append(float(n))
-            questions += sentence.rstrip("\"'’”)").endswith("?")
-            exclamations += sentence.rstrip("\"'’”)").endswith("!")
+            questions += tf.ends_question(sentence)
+            exclamations += tf.ends_exclamation(sentence)
         all_words.extend(w.lower() for w in tf.words(post))
         emoji.update(tf.emoji_list(post))
         tags.update(t.lower() for t in tf.hashtags(post))
@@ -95,8 +97,12 @@ def learn_statistics(samples: list[str]) -> dict[str, Any]:
     joined = "\n".join(posts)
     word_set = set(all_words)
     lowered = joined.lower()
+    measurable = tf.readability_measurable(joined)
+    # The reference words are English: "never says 'excited'" says nothing of a
+    # person who writes in Russian or Japanese.
     never = [w for w in REFERENCE_WORDS
-             if (w not in lowered if " " in w else w not in word_set)]
+             if (w not in lowered if " " in w else w not in word_set)] \
+        if measurable else []
     content_words = Counter(w for w in all_words if w not in tf.STOPWORDS and len(w) > 2)
     emoji_posts = sum(1 for p in posts if tf.emoji_count(p))
     return {
@@ -122,8 +128,8 @@ def learn_statistics(samples: list[str]) -> dict[str, Any]:
         "links_per_post": round(sum(len(tf.find_urls(p)) for p in posts) / n_posts, 3),
         "question_rate": round(questions / max(1, n_sentences), 3),
         "exclamation_rate": round(exclamations / max(1, n_sentences), 3),
-        "reading_grade": tf.reading_grade(joined),
-        "reading_ease": tf.reading_ease(joined),
+        "reading_grade": tf.reading_grade(joined) if measurable else None,
+        "reading_ease": tf.reading_ease(joined) if measurable else None,
         "contractions_per_100_words": round(
             len(tf.CONTRACTION_RE.findall(joined)) * 100 / n_words, 2),
         "formal_markers_per_100_words": round(
@@ -139,6 +145,45 @@ def learn_statistics(samples: list[str]) -> dict[str, Any]:
         "top_emoji": [e for e, _ in emoji.most_common(5)],
         "never_used": never,
     }
+
+
+def learned_tone(stats: dict[str, Any]) -> list[str]:
+    """Tone words that learned statistics support, most telling first (``[]`` untrained).
+
+    Each word stands for a measured fact, so it can be checked against the
+    numbers: casual/formal from the formality estimate, enthusiastic from the
+    exclamation rate, curious from the question rate, playful from emoji use,
+    concise/detailed from the mean sentence length.
+    """
+    if not stats:
+        return []
+    tone: list[str] = []
+    formality = stats.get("formality")
+    if formality is not None:
+        if formality <= 4:
+            tone.append("casual")
+        elif formality >= 7:
+            tone.append("formal")
+    if stats.get("exclamation_rate", 0) >= 0.25:
+        tone.append("enthusiastic")
+    if stats.get("question_rate", 0) >= 0.2:
+        tone.append("curious")
+    if stats.get("emoji_per_post", 0) >= 0.8:
+        tone.append("playful")
+    mean = (stats.get("sentence_words") or {}).get("mean", 0.0)
+    if 0 < mean <= 10:
+        tone.append("concise")
+    elif mean >= 20:
+        tone.append("detailed")
+    if not tone:
+        tone.append("neutral")
+    return tone
+
+
+def learned_formality(stats: dict[str, Any]) -> float | None:
+    """The 1–10 formality measured in training (None when untrained)."""
+    value = (stats or {}).get("formality")
+    return float(value) if value is not None else None
 
 
 def emoji_level(per_post: float) -> str:
@@ -198,10 +243,15 @@ def describe_voice(profile: dict[str, Any]) -> list[str]:
         f"Uses {s['emoji_per_post']:g} emoji and {s['hashtags_per_post']:g} hashtags per post; "
         f"asks questions {_rate_words(s['question_rate'])} and exclaims "
         f"{_rate_words(s['exclamation_rate'])}.")
+    if s.get("reading_grade") is not None and s.get("reading_ease") is not None:
+        reads = (f"Reads at school grade {s['reading_grade']:g} "
+                 f"(reading ease {s['reading_ease']:g})")
+    else:
+        reads = "Reading grade not measured (the Flesch formulas are for Latin-script text)"
     lines.append(
-        f"Reads at school grade {s['reading_grade']:g} (reading ease {s['reading_ease']:g}); "
-        f"{s['contractions_per_100_words']:g} contractions per 100 words; measured formality "
-        f"{s['formality']:g}/10.")
+        f"{reads}; {s['contractions_per_100_words']:g} contractions per 100 words; measured "
+        f"formality {s['formality']:g}/10.")
+    lines.append("Learned tone: " + ", ".join(learned_tone(s)) + ".")
     if s.get("frequent_phrases"):
         lines.append("Frequent phrases: " + ", ".join(f"“{p}”" for p in s["frequent_phrases"][:6])
                      + ".")

@@ -35,10 +35,23 @@ def _render_list(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         mark = "*" if r["default"] else " "
         trained = f"{r['samples']} samples" if r["trained"] else "not trained"
-        tone = ", ".join(r["tone"]) or "-"
-        formality = r["formality"] if r["formality"] is not None else "-"
-        console.print(f"{mark} {r['name']:<20} tone: {tone:<24} formality: {formality!s:<3} "
-                      f"{trained}")
+        console.print(f"{mark} {r['name']:<20} tone: {_tone(r):<24} "
+                      f"formality: {_formality(r):<5} {trained}", markup=False)
+
+
+def _tone(row: dict[str, Any]) -> str:
+    """Declared tone words, else the learned ones marked with ~, else -."""
+    if row["tone"]:
+        return ", ".join(row["tone"])
+    return "~" + ", ".join(row["learned_tone"]) if row["learned_tone"] else "-"
+
+
+def _formality(row: dict[str, Any]) -> str:
+    """Declared formality, else the learned one marked with ~, else -."""
+    if row["formality"] is not None:
+        return str(row["formality"])
+    learned = row["learned_formality"]
+    return f"~{learned:g}" if learned is not None else "-"
 
 
 @app.command("add")

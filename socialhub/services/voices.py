@@ -13,7 +13,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from socialhub.ai.base import VoiceBrief
-from socialhub.ai.voice_stats import describe_voice, learn_statistics
+from socialhub.ai.voice_stats import (
+    describe_voice,
+    learn_statistics,
+    learned_formality,
+    learned_tone,
+)
 from socialhub.db.models import VoiceProfile
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.audit import record_event
@@ -225,18 +230,25 @@ def train_voice(session: Session, org_id: int, name: str, samples: list[str], *,
 
 def voice_summary(voice: VoiceProfile, *, full: bool = False) -> dict[str, Any]:
     """Plain data for ``--json`` and tables; ``full`` adds statistics, samples and the
-    plain-words explanation."""
+    plain-words explanation.
+
+    ``tone`` and ``formality`` are what a person declared; ``learned_tone`` and
+    ``learned_formality`` are what training measured (``[]``/None untrained),
+    so a freshly trained profile has something to show for both.
+    """
+    stats = dict(voice.statistics or {})
     data: dict[str, Any] = {
         "name": voice.name, "default": bool(voice.is_default), "description": voice.description,
         "tone": list(voice.tone or []), "formality": voice.formality,
         "emoji_use": voice.emoji_use, "phrases_use": list(voice.phrases_use or []),
         "phrases_avoid": list(voice.phrases_avoid or []),
-        "samples": len(voice.samples or []), "trained": bool(voice.statistics),
+        "samples": len(voice.samples or []), "trained": bool(stats),
+        "learned_tone": learned_tone(stats), "learned_formality": learned_formality(stats),
     }
     if full:
-        data["statistics"] = dict(voice.statistics or {})
+        data["statistics"] = stats
         data["sample_posts"] = list(voice.samples or [])[:20]
-        data["explanation"] = describe_voice({**data, "statistics": voice.statistics or {}})
+        data["explanation"] = describe_voice({**data, "statistics": stats})
     return data
 
 
