@@ -141,3 +141,37 @@ def test_any_png_jpeg_or_gif_size_round_trips(w: int, h: int) -> None:
     assert image_dimensions(png_bytes(w, h)) == (w, h)
     assert image_dimensions(jpeg_bytes(w, h, exif_len=10)) == (w, h)
     assert image_dimensions(gif_bytes(w, h)) == (w, h)
+
+
+def bmp_bytes(width: int, height: int) -> bytes:
+    """A BMP file header and BITMAPINFOHEADER (bottom-up rows, 24 bits)."""
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, 0, 2835, 2835, 0, 0)
+    return b"BM" + struct.pack("<IHHI", 14 + len(info), 0, 0, 14 + len(info)) + info
+
+
+def tiff_bytes(width: int, height: int) -> bytes:
+    """A little-endian TIFF with an IFD holding ImageWidth and ImageLength."""
+    entries = [struct.pack("<HHII", 256, 4, 1, width), struct.pack("<HHII", 257, 4, 1, height)]
+    return b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 2) + b"".join(entries) + bytes(4)
+
+
+def test_bmp_and_tiff_dimensions_are_read_too(tmp_path: Path) -> None:
+    # Both were in the mime table but their sizes were never read (None), so an
+    # oversized BMP or TIFF passed every dimension check unseen.
+    for name, data, size in [("scan.bmp", bmp_bytes(4000, 3000), (4000, 3000)),
+                             ("scan.tiff", tiff_bytes(5000, 7000), (5000, 7000))]:
+        path = tmp_path / name
+        path.write_bytes(data)
+        facts = media_facts(path)
+        assert facts.is_image and (facts.width, facts.height) == size, name
+
+
+def test_reading_media_facts_does_not_load_the_image_library_at_import() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, socialhub.platforms.media_info; "
+            "print('imagesize' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"

@@ -1,11 +1,15 @@
 """Cheap facts about a media file, read from its header: size, type, dimensions, duration.
 
 Every adapter's ``validate()`` needs the same few facts to say "photo.png is
-6.1 MB; X takes images up to 5 MB" before anything is uploaded. They come from
-the first bytes of the file (PNG/JPEG/GIF/WebP dimensions) or from the MP4/MOV
-box tree (``mvhd`` duration, ``tkhd`` dimensions), so there is no Pillow or
-ffprobe dependency and a multi-gigabyte video is never read whole. Anything a
-header does not say is None: callers treat None as "not checked", never as 0.
+6.1 MB; X takes images up to 5 MB" before anything is uploaded. Image
+dimensions come from ``imagesize`` (pure Python, no dependencies, reads only
+headers: PNG, JPEG, GIF, WebP, HEIC, AVIF, TIFF, BMP…); Pillow would do it too
+but weighs 22 MB of C extensions for a number in a header. Video facts come
+from the MP4/MOV box tree (``mvhd`` movie duration, ``tkhd`` track size),
+walked here: mutagen, already a dependency, reports the *audio* track's length
+(not the movie's) and no dimensions, and ffprobe is a binary. A multi-gigabyte
+video is never read whole. Anything a header does not say is None: callers
+treat None as "not checked", never as 0.
 
 The API is stable and shared by every adapter: ``media_facts(path)`` →
 ``MediaFacts(size, mime, width, height, duration_s)``, plus ``human_size``.
@@ -13,6 +17,7 @@ The API is stable and shared by every adapter: ``media_facts(path)`` →
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import struct
 from dataclasses import dataclass
@@ -28,7 +33,9 @@ _MIME_BY_SUFFIX: dict[str, str] = {
     ".avi": "video/x-msvideo", ".mp3": "audio/mpeg", ".m4a": "audio/mp4",
     ".pdf": "application/pdf",
 }
-_HEADER_BYTES = 64 * 1024  # JPEG EXIF blocks can push the SOF marker well past 4 KiB
+# ISO-BMFF brands of still images: HEIC/HEIF/AVIF files start with ftyp like MP4.
+_IMAGE_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"avif",
+                           b"avis"})
 _MP4_CONTAINERS = frozenset({b"moov", b"trak"})
 
 
@@ -108,67 +115,53 @@ def media_facts(path: Path | str) -> MediaFacts:
     width = height = None
     duration = None
     with path.open("rb") as fh:
-        head = fh.read(_HEADER_BYTES)
-        dims = image_dimensions(head)
+        head = fh.read(16)
+        fh.seek(0)
+        dims = _image_size(fh) if not _is_mp4(mime, head) else None
         if dims is not None:
             width, height = dims
-        elif mime in ("video/mp4", "video/quicktime") or head[4:8] == b"ftyp":
+        elif _is_mp4(mime, head):
             duration, width, height = _mp4_facts(fh, size)
     return MediaFacts(size=size, mime=mime, width=width, height=height, duration_s=duration)
 
 
 def image_dimensions(head: bytes) -> tuple[int, int] | None:
-    """(width, height) from the first bytes of a PNG, GIF, JPEG or WebP; None otherwise."""
+    """(width, height) from the first bytes of an image; None when they do not say.
+
+    PNG, JPEG, GIF, WebP, HEIC/AVIF, TIFF, BMP and the other formats
+    ``imagesize`` reads from headers.
+    """
+    return _image_size(io.BytesIO(head))
+
+
+def _image_size(fh: BinaryIO) -> tuple[int, int] | None:
+    # Imported here, not at the top: it pulls in urllib and xml.etree (~15 ms),
+    # which only a media check needs, never `socialhub --help`.
+    import imagesize
+
     try:
-        if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
-            w, h = struct.unpack(">II", head[16:24])
-            return int(w), int(h)
-        if head[:6] in (b"GIF87a", b"GIF89a"):
-            w, h = struct.unpack("<HH", head[6:10])
-            return int(w), int(h)
-        if head.startswith(b"\xff\xd8"):
-            return _jpeg_dimensions(head)
-        if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-            return _webp_dimensions(head)
-    except struct.error:
+        head = fh.read(10)
+        if head[:6] in (b"GIF87a", b"GIF89a") and len(head) == 10:
+            # imagesize 2.0 unpacks GIF sizes as signed shorts (32768 px reads as
+            # -32768); the logical screen size is two little-endian uint16.
+            width, height = struct.unpack("<HH", head[6:10])
+            return (int(width), int(height)) if width and height else None
+        fh.seek(0)
+        width, height = imagesize.get(fh)
+    except (ValueError, struct.error, IndexError, OSError):
         return None
-    return None
+    finally:
+        fh.seek(0)
+    if width <= 0 or height <= 0:
+        return None
+    return int(width), int(height)
 
 
-def _jpeg_dimensions(head: bytes) -> tuple[int, int] | None:
-    pos = 2
-    while pos + 9 < len(head):
-        if head[pos] != 0xFF:
-            return None
-        marker = head[pos + 1]
-        if marker == 0xFF:  # fill byte before a marker
-            pos += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
-            pos += 2
-            continue
-        length = struct.unpack(">H", head[pos + 2:pos + 4])[0]
-        # SOF0..SOF15 carry the frame size; C4 (DHT), C8 (JPG), CC (DAC) do not.
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            h, w = struct.unpack(">HH", head[pos + 5:pos + 9])
-            return int(w), int(h)
-        pos += 2 + length
-    return None
-
-
-def _webp_dimensions(head: bytes) -> tuple[int, int] | None:
-    chunk = head[12:16]
-    if chunk == b"VP8 " and head[23:26] == b"\x9d\x01\x2a":
-        w, h = struct.unpack("<HH", head[26:30])
-        return int(w & 0x3FFF), int(h & 0x3FFF)
-    if chunk == b"VP8L" and head[20] == 0x2F:
-        bits = int.from_bytes(head[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    if chunk == b"VP8X":
-        w = int.from_bytes(head[24:27], "little") + 1
-        h = int.from_bytes(head[27:30], "little") + 1
-        return w, h
-    return None
+def _is_mp4(mime: str | None, head: bytes) -> bool:
+    """MP4/MOV by extension or by the ``ftyp`` box (HEIC/AVIF images have one too)."""
+    if head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS:
+        return False
+    return mime in ("video/mp4", "video/quicktime") or head[4:8] == b"ftyp"
 
 
 def _mp4_facts(fh: BinaryIO, size: int) -> tuple[float | None, int | None, int | None]:
