@@ -1,4 +1,4 @@
-"""Where socialhub keeps its files (XDG base directories).
+"""Where socialhub keeps its files (XDG base directories, via platformdirs).
 
 ``SOCIALHUB_HOME`` puts everything under one folder, which the tests, the
 demo and containers use to stay out of the user's real directories.
@@ -7,6 +7,9 @@ demo and containers use to stay out of the user's real directories.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,15 +45,57 @@ class Paths:
         return self.data_dir / "backups"
 
 
-def resolve_paths(env: dict[str, str] | None = None) -> Paths:
-    """Return the directories for this environment, honouring SOCIALHUB_HOME and XDG_*."""
-    env = dict(os.environ) if env is None else env
+def resolve_paths(env: Mapping[str, str] | None = None) -> Paths:
+    """Return the directories for ``env`` (default: this process's environment).
+
+    ``SOCIALHUB_HOME`` puts everything under one folder. Otherwise the
+    platform's user directories come from ``platformdirs``: on Linux the XDG
+    base directories (``$XDG_CONFIG_HOME``, ``$XDG_DATA_HOME``,
+    ``$XDG_STATE_HOME`` when set to absolute paths, else ``~/.config``,
+    ``~/.local/share`` and ``~/.local/state``), each with ``socialhub`` appended;
+    on macOS and Windows their native locations.
+    """
+    env = os.environ if env is None else env
     home = env.get("SOCIALHUB_HOME")
     if home:
         root = Path(home).expanduser()
         return Paths(root / "config", root / "data", root / "state")
-    user_home = Path(env.get("HOME") or Path.home())
-    config = Path(env.get("XDG_CONFIG_HOME") or user_home / ".config") / APP_NAME
-    data = Path(env.get("XDG_DATA_HOME") or user_home / ".local" / "share") / APP_NAME
-    state = Path(env.get("XDG_STATE_HOME") or user_home / ".local" / "state") / APP_NAME
-    return Paths(config, data, state)
+    with _process_environment(env):
+        import platformdirs  # deferred: only needed when SOCIALHUB_HOME is not set
+
+        dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
+        return Paths(dirs.user_config_path, dirs.user_data_path, dirs.user_state_path)
+
+
+#: The variables platformdirs reads to place user directories.
+_DIR_VARIABLES = ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
+_ENVIRON_LOCK = threading.Lock()
+
+
+@contextmanager
+def _process_environment(env: Mapping[str, str]) -> Iterator[None]:
+    """Let platformdirs, which reads ``os.environ``, see ``env``'s directory variables.
+
+    Nothing changes when ``env`` agrees with the process (every real run); a
+    different mapping (tests, a config loaded for another home) is applied for
+    the duration of the call, under a lock, and undone.
+    """
+    wanted = {k: env.get(k) for k in _DIR_VARIABLES}
+    if all(os.environ.get(k) == v for k, v in wanted.items()):
+        yield
+        return
+    with _ENVIRON_LOCK:
+        saved = {k: os.environ.get(k) for k in _DIR_VARIABLES}
+        try:
+            _apply(wanted)
+            yield
+        finally:
+            _apply(saved)
+
+
+def _apply(values: dict[str, str | None]) -> None:
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

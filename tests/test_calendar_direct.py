@@ -33,6 +33,7 @@ from socialhub.services.calendar_direct import (
     read_calendar_direct,
 )
 from socialhub.services.hub import Hub
+from socialhub.services.orgs import add_organization
 from socialhub.services.posts import TargetSpec, create_post
 from socialhub.services.scheduling import cancel_post, schedule_post
 from socialhub.services.slots import add_slot
@@ -98,6 +99,7 @@ def seed(hub: Hub) -> None:
     other = Hub(load_config(env={**os.environ, "SOCIALHUB_ORGANIZATION": "other"}))
     try:
         with other.transaction() as s:
+            add_organization(s, "other")  # only an explicit command creates a second org
             org = other.org_id(s)
             add_account(s, org, platform="mastodon", handle="me@social.example")
             create_post(s, org, body="not ours", name="theirs", targets=[

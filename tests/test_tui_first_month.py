@@ -99,7 +99,7 @@ def test_the_month_is_read_without_sqlalchemy_or_the_settings_schema(
 @pytest.mark.parametrize(("variable", "value"), [
     ("SOCIALHUB_ORGANIZATION", "5"),  # the schema refuses a number: the full read says so
     ("SOCIALHUB_TIMEZONE", "Mars/Olympus_Mons"),
-    ("SOCIALHUB_ORGANIZATION", "nobody-yet"),  # created with its owner on first use
+    ("SOCIALHUB_ORGANIZATION", "nobody-yet"),  # unknown: the full read names the known ones
     ("SOCIALHUB_DATABASE_URL", "postgresql+psycopg://me@127.0.0.1:9/none"),
 ])
 def test_the_quick_read_leaves_what_it_cannot_vouch_for_to_the_full_read(

@@ -77,3 +77,31 @@ def downgrade(
     do_downgrade(engine, revision)
     info(f"now at {current_revision(engine) or 'base'}")
     engine.dispose()
+
+
+@app.command("vacuum")
+def vacuum(
+    full: Annotated[bool, typer.Option(
+        "--full", help="PostgreSQL: VACUUM FULL (locks tables while it rewrites them).")] = False,
+    json_: JsonOption = False,
+) -> None:
+    """Give the space of deleted posts and rows back to the disk.
+
+    SQLite: rebuilds the file and turns on incremental auto-vacuum for a database
+    made before it existed (one-time conversion). PostgreSQL: VACUUM (ANALYZE).
+    """
+    from socialhub.db.vacuum import vacuum_database
+
+    engine = _engine()
+    try:
+        result = vacuum_database(engine, full=full)
+    finally:
+        engine.dispose()
+    if json_:
+        emit_json(result.as_dict())
+        return
+    mib = 1024 * 1024
+    info(f"{result.backend}: {result.bytes_before / mib:.1f} MiB → "
+         f"{result.bytes_after / mib:.1f} MiB (reclaimed {result.reclaimed / mib:.1f} MiB)")
+    if result.auto_vacuum_before not in (None, "incremental"):
+        info("auto-vacuum is now on: space of deleted rows is returned as you go")

@@ -15,6 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from socialhub.errors import ValidationError
 
+#: The widest offsets real zones use (Pacific/Kiritimati +14:00, Etc/GMT+12 -12:00);
+#: anything wider is a typo, so it is refused rather than silently shifting the day.
+MAX_OFFSET = timedelta(hours=14)
+
 _WHEN_RE = re.compile(
     r"^\s*(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{1,2}:\d{2}(?::\d{2})?)"
     r"(?P<offset>Z|[+-]\d{2}:?\d{2})?(?:\s+(?P<zone>[A-Za-z_+\-/0-9]+))?\s*$"
@@ -32,8 +36,8 @@ class When:
     @property
     def local_text(self) -> str:
         """The local time as stored and shown: ``YYYY-MM-DDTHH:MM[:SS]``."""
-        fmt = "%Y-%m-%dT%H:%M:%S" if self.local.second else "%Y-%m-%dT%H:%M"
-        return self.local.strftime(fmt)
+        # isoformat, not strftime: strftime drops the leading zeros of years before 1000.
+        return self.local.isoformat(timespec="seconds" if self.local.second else "minutes")
 
     def __str__(self) -> str:
         return f"{self.local_text} {self.zone}"
@@ -62,19 +66,23 @@ def localize(local: datetime, zone: str) -> When:
     tz = load_zone(zone)
     early = local.replace(tzinfo=tz, fold=0)
     late = local.replace(tzinfo=tz, fold=1)
-    if early.utcoffset() != late.utcoffset():
+    try:
+        utc = early.astimezone(UTC)
         # Round-trip through UTC: a skipped time does not come back as itself.
-        back = early.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+        back = utc.astimezone(tz).replace(tzinfo=None)
+    except OverflowError:
+        raise _out_of_range(f"{_minutes(local)} {zone}") from None
+    if early.utcoffset() != late.utcoffset():
         if back != local:
             raise ValidationError(
-                f"{local:%Y-%m-%d %H:%M} does not exist in {zone} (clocks spring forward "
+                f"{_minutes(local)} does not exist in {zone} (clocks spring forward "
                 "that night); pick another time"
             )
         raise ValidationError(
-            f"{local:%Y-%m-%d %H:%M} happens twice in {zone} (clocks fall back that night); "
+            f"{_minutes(local)} happens twice in {zone} (clocks fall back that night); "
             "pick another time or give a UTC offset"
         )
-    return When(local=local, zone=zone, utc=early.astimezone(UTC))
+    return When(local=local, zone=zone, utc=utc)
 
 
 def parse_when(text: str, default_zone: str) -> When:
@@ -97,16 +105,43 @@ def parse_when(text: str, default_zone: str) -> When:
     if m["offset"]:
         if m["zone"]:
             raise ValidationError(f"{text!r}: give a UTC offset or a zone name, not both")
-        off = m["offset"]
-        if off == "Z":
-            delta = timedelta(0)
-        else:
-            sign = -1 if off[0] == "-" else 1
-            digits = off[1:].replace(":", "")
-            delta = sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        utc = (local - delta).replace(tzinfo=UTC)
+        delta = parse_offset(m["offset"], text)
+        try:
+            utc = (local - delta).replace(tzinfo=UTC)
+        except OverflowError:
+            raise _out_of_range(text) from None
         return When(local=utc.replace(tzinfo=None), zone="UTC", utc=utc)
     return localize(local, m["zone"] or default_zone)
+
+
+def parse_offset(offset: str, text: str) -> timedelta:
+    """The UTC offset ``Z``, ``+HH:MM`` or ``+HHMM`` as a signed ``timedelta``.
+
+    Raises:
+        ValidationError: minutes of 60 or more, or an offset beyond ±14:00 (no real zone
+            uses one; ``+99:00`` would silently move the post by days).
+    """
+    if offset == "Z":
+        return timedelta(0)
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    delta = sign * timedelta(hours=hours, minutes=minutes)
+    if minutes >= 60 or abs(delta) > MAX_OFFSET:
+        raise ValidationError(
+            f"UTC offset {offset!r} in {text!r} is out of range: real zones use offsets "
+            "between -14:00 and +14:00 with minutes under 60"
+        )
+    return delta
+
+
+def _minutes(local: datetime) -> str:
+    return local.isoformat(sep=" ", timespec="minutes")
+
+
+def _out_of_range(text: str) -> ValidationError:
+    return ValidationError(f"{text!r} is too close to the ends of the calendar "
+                           "(years 1 and 9999) to place in UTC")
 
 
 def require_future(when: When, now: datetime, *, what: str = "time") -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from socialhub.errors import DatabaseError
+from socialhub.private_files import create_private_file
 
 
 def is_sqlite(url: str) -> bool:
@@ -35,6 +36,10 @@ def _set_sqlite_pragmas(busy_timeout_ms: int) -> Any:
         # instead of pysqlite's implicit ones, which defer locking.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
+        # Free pages can be handed back to the file system (see _reclaim_free_pages).
+        # Takes effect only on a database with no tables yet; `db vacuum` converts
+        # an older one.
+        cur.execute("PRAGMA auto_vacuum=INCREMENTAL")
         # WAL: readers never block the writer, so the daemon and CLI can overlap.
         cur.execute("PRAGMA journal_mode=WAL")
         # SQLite ignores foreign keys unless told otherwise, per connection.
@@ -43,9 +48,42 @@ def _set_sqlite_pragmas(busy_timeout_ms: int) -> Any:
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         # NORMAL is durable across application crashes in WAL mode, and much faster.
         cur.execute("PRAGMA synchronous=NORMAL")
+        # After a checkpoint, cut a WAL that one big write grew back to this size, so a
+        # removed 50 MB post does not leave a 50 MB -wal file behind a running daemon.
+        cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         cur.close()
 
     return on_connect
+
+
+#: Bytes a WAL file is truncated to after a checkpoint.
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
+#: Free pages (4 KiB each by default) tolerated before they are returned to the file system.
+RECLAIM_THRESHOLD_PAGES = 256
+
+
+def _reclaim_free_pages(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    """On return to the pool, give a large free list back to the file system.
+
+    Deleting a post (or pruning old rows) leaves its pages on SQLite's free
+    list; without this the file never shrinks. Checking is one header read;
+    the vacuum runs only past the threshold, never waits for a lock held by
+    another process (it simply tries again at the next check-in), and never
+    raises: reclaiming space must not fail the command that freed it.
+    """
+    try:
+        free = dbapi_conn.execute("PRAGMA freelist_count").fetchone()[0]
+        if free < RECLAIM_THRESHOLD_PAGES:
+            return
+        busy = dbapi_conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        dbapi_conn.execute("PRAGMA busy_timeout=0")
+        try:
+            # executescript steps the pragma to the end; execute() frees a single page.
+            dbapi_conn.executescript("PRAGMA incremental_vacuum;")
+        finally:
+            dbapi_conn.execute(f"PRAGMA busy_timeout={int(busy)}")
+    except sqlite3.Error:
+        pass
 
 
 def _begin_sqlite(conn: Any) -> None:
@@ -55,7 +93,10 @@ def _begin_sqlite(conn: Any) -> None:
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False) -> Engine:
-    """Create an engine for ``url``; a SQLite file's folder is created when missing.
+    """Create an engine for ``url``; a missing SQLite file is created 0600 (its folder 0700).
+
+    A new SQLite database uses incremental auto-vacuum, and its free pages are
+    returned to the file system when a connection goes back to the pool.
 
     Raises:
         DatabaseError: the URL is malformed or names an unknown driver.
@@ -68,10 +109,16 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False) ->
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_file(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                # 0600 before SQLite opens it: SQLite gives -wal/-shm the same mode.
+                create_private_file(path)
+            except OSError as exc:
+                raise DatabaseError(f"cannot create the SQLite database {path}: "
+                                    f"{exc.strerror}") from None
         engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
         event.listen(engine, "connect", _set_sqlite_pragmas(busy_timeout_ms))
         event.listen(engine, "begin", _begin_sqlite)
+        event.listen(engine, "checkin", _reclaim_free_pages)
         return engine
     try:
         return create_engine(url, echo=echo, pool_pre_ping=True)

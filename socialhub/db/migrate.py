@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from socialhub.db.engine import describe_operational_error, sqlite_file
 from socialhub.db.revisions import head_revision, migrations_dir
 from socialhub.errors import SchemaMismatchError
+from socialhub.private_files import create_private_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -55,9 +56,9 @@ def backup_sqlite(engine: Engine, backups_dir: Path | None = None) -> Path | Non
     if path is None or not path.exists():
         return None
     target_dir = backups_dir or path.parent / "backups"
-    target_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = target_dir / f"{path.stem}-{stamp}{path.suffix}"
+    create_private_file(target)  # a copy of the database is as private as the database
     import sqlite3
 
     # The backup API copies a consistent snapshot even with a WAL file beside it.

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from socialhub.errors import DatabaseError
+from socialhub.private_files import create_private_file
 
 #: How long a connection waits for another writer before giving up.
 DEFAULT_BUSY_TIMEOUT_MS = 5000
@@ -129,9 +130,10 @@ def connect(path: Path, schema: Schema, *,
             locked for longer than the busy timeout, or cannot be created.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # 0600 before SQLite opens it (its folder 0700): SQLite gives -wal/-shm that mode.
+        create_private_file(path)
     except OSError as exc:
-        raise DatabaseError(f"cannot create the directory for {path}: {exc.strerror}") from None
+        raise DatabaseError(f"cannot create {path}: {exc.strerror}") from None
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False,
                                timeout=busy_timeout_ms / 1000)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from socialhub.config import LoadedConfig, masked_settings
 from socialhub.db.models import Account
-from socialhub.errors import SocialhubError
+from socialhub.errors import NotFoundError, SocialhubError
 from socialhub.services.hub import Hub
 
 
@@ -31,9 +32,14 @@ def run_checks(hub: Hub) -> list[dict[str, Any]]:
     except SocialhubError as exc:
         checks.append(_check("database", "fail", f"{url}: {exc}"))
         return checks
+    checks.extend(file_mode_checks(cfg))
     checks.append(_key_check(cfg))
     with hub.transaction() as session:
-        org = hub.org_id(session)
+        try:
+            org = hub.org_id(session)
+        except NotFoundError as exc:
+            checks.append(_check("organization", "fail", str(exc)))
+            return checks
         bad = list(session.scalars(select(Account).where(Account.org_id == org,
                                                          Account.status != "active")))
         if bad:
@@ -73,3 +79,30 @@ def _daemon_checks(session: Any, cfg: LoadedConfig) -> list[dict[str, Any]]:
         return []
     fn = getattr(status, "doctor_checks", None)
     return list(fn(session, cfg)) if fn else []
+
+
+def file_mode_checks(cfg: LoadedConfig) -> list[dict[str, Any]]:
+    """``file modes``: a warning per data file or folder others may read, with the fix.
+
+    Covers the data folder, the SQLite database with its -wal/-shm files, the
+    docs and music sidecars, and the backups. Read only: a mode the user set is
+    reported, never changed.
+    """
+    from socialhub.db.engine import sqlite_file
+    from socialhub.private_files import loose_files, sqlite_family
+
+    paths: list[Path] = [cfg.paths.data_dir]
+    database = sqlite_file(cfg.database_url)
+    for db in (database, cfg.docs_path, cfg.music_path):
+        if db is not None:
+            paths.extend(sqlite_family(db))
+    backups = cfg.paths.backups_dir
+    if backups.is_dir():
+        paths.append(backups)
+        paths.extend(sorted(backups.iterdir()))
+    loose = loose_files(dict.fromkeys(paths))
+    if not loose:
+        return [_check("file modes", "ok", "data files are private (files 0600, folders 0700)")]
+    return [_check("file modes", "warn", str(f), path=str(f.path), mode=f"{f.mode:04o}",
+                   fix=f.fix) for f in loose]
+

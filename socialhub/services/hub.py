@@ -11,15 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from socialhub.config import LoadedConfig
 from socialhub.db.engine import make_engine, make_session_factory, transaction
 from socialhub.db.migrate import ensure_schema
-from socialhub.db.models import Membership, Organization, User
 from socialhub.services.announce import SETTINGS_KEY
+from socialhub.services.orgs import find_organization, resolve_organization
 
 
 class Hub:
@@ -57,20 +56,25 @@ class Hub:
             yield session
 
     def org_id(self, session: Session) -> int:
-        """The id of the configured organization, created (with an owner) on first use."""
+        """The id of the configured organization.
+
+        On a database with no organization at all the configured one is created
+        (with an owner), so a fresh install just works; otherwise an unknown name is
+        refused, never created.
+
+        Raises:
+            NotFoundError: the configured organization does not exist (the message
+                lists the known ones and how to create it).
+        """
         if self._org_id is not None:
             return self._org_id
         name = self.config.settings.organization
-        org = session.scalar(select(Organization).where(Organization.name == name))
-        if org is None:
-            org = Organization(name=name)
-            user = User(name="owner")
-            session.add_all([org, user])
-            session.flush()
-            session.add(Membership(org_id=org.id, user_id=user.id, role="owner"))
-            session.flush()
-        self._org_id = org.id
-        return org.id
+        found = find_organization(session, name)
+        if found is None:
+            # Not cached: the first-run row is only real once this transaction commits.
+            return resolve_organization(session, name)
+        self._org_id = found
+        return found
 
     def dispose(self) -> None:
         """Close pooled connections."""
