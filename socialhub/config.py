@@ -51,9 +51,16 @@ class WebhookConfig(_Section):
     secret: SecretStr | None = None
 
 
+#: Default cap on an HTTP request body (1 MiB); see docs/security.md.
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+
+
 class DaemonConfig(_Section):
     http_host: str = "127.0.0.1"
     http_port: int = Field(8765, ge=0, le=65535)
+    # A literal (best from $SOCIALHUB_DAEMON_HTTP_TOKEN) or a reference: env:VAR, keyring:NAME.
+    http_token: SecretStr | None = None
+    http_max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1 << 30)
     poll_interval_s: float = Field(5.0, gt=0)
     lease_seconds: int = Field(120, ge=5)
     max_attempts: int = Field(8, ge=1)
@@ -74,6 +81,7 @@ class SearchConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8766, ge=0, le=65535)
     token: SecretStr | None = None
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, le=1 << 30)
 
 
 class AIConfig(_Section):

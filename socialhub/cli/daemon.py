@@ -29,11 +29,16 @@ def run() -> None:
 @app.command("status")
 def status(json_: JsonOption = False) -> None:
     """Show the scheduler's heartbeat, each job's last run, the queue and failing accounts."""
+    from socialhub.errors import DatabaseError
     from socialhub.services.daemon_status import status_report
 
-    hub = get_hub()
-    with hub.transaction() as session:
-        report = status_report(session, hub.config)
+    try:
+        hub = get_hub()
+        with hub.transaction() as session:
+            report = status_report(session, hub.config)
+    except DatabaseError as exc:
+        _report_unreachable(exc, json_)
+        raise
     if json_:
         emit_json(report)
         return
@@ -41,6 +46,7 @@ def status(json_: JsonOption = False) -> None:
 
     console = out()
     console.print(f"scheduler: {report['scheduler']}")
+    console.print(f"database: {report['database']}")
     for d in report["daemons"]:
         seen = f"{d['last_seen']:%Y-%m-%d %H:%M:%S}" if d["last_seen"] else "never"
         http = f", HTTP {d['http']}" if d.get("http") else ""
@@ -61,3 +67,22 @@ def status(json_: JsonOption = False) -> None:
                       f"{o['status']}, {o['overdue_s']} s late")
     for a in report["accounts_needing_reauth"]:
         console.print(f"account {a['account']} is {a['status']}: {a['reason'] or '?'}")
+
+
+def _report_unreachable(exc: Exception, json_: bool) -> None:
+    """Say what can be known without the database: the daemon's own health answer."""
+    from socialhub.services.daemon_status import probe_daemon_health
+    from socialhub.services.db_watch import describe_cause
+
+    daemon = probe_daemon_health(get_config())
+    if json_:
+        emit_json({"database": f"unreachable: {describe_cause(exc)}", "daemon": daemon})
+        return
+    console = out()
+    console.print(f"database: unreachable ({describe_cause(exc)})", markup=False)
+    if daemon is None:
+        console.print("daemon: not answering on daemon.http_host:daemon.http_port")
+    else:
+        where = daemon["url"].removeprefix("http://")
+        console.print(f"daemon on {where}: {daemon.get('status')}; database "
+                      f"{daemon.get('database', 'not reported')}", markup=False)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, info, out, state
+from socialhub.search.bounds import MAX_LIMIT, MAX_OFFSET
 from socialhub.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -135,8 +136,10 @@ def remove(doc_id: Annotated[int, typer.Argument(metavar="ID", help="Document id
 @app.command("search")
 def search(
     query: Annotated[str, typer.Argument(help="Words to find; all must match.")],
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many results.")] = 10,
-    offset: Annotated[int, typer.Option("--offset", help="Skip this many results.")] = 0,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=MAX_LIMIT,
+                                       help="How many results.")] = 10,
+    offset: Annotated[int, typer.Option("--offset", min=0, max=MAX_OFFSET,
+                                        help="Skip this many results.")] = 0,
     raw: Annotated[bool, typer.Option("--raw", help='Use FTS5 syntax: "a phrase", '
                                       "NEAR(a b), prefix*, OR, NOT.")] = False,
     json_: JsonOption = False,

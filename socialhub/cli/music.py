@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, info, out, state
+from socialhub.search.bounds import MAX_LIMIT, MAX_OFFSET
 
 if TYPE_CHECKING:
     from socialhub.search.music_store import MusicStore, Track
@@ -60,8 +61,10 @@ def search(
     query: Annotated[list[str] | None, typer.Argument(
         help='Terms: words, field:value, artist:"two words", year:1990..1999, '
              "bpm:120..130, -genre:jazz, sort with year- or artist+.")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many tracks.")] = 50,
-    offset: Annotated[int, typer.Option("--offset", help="Skip this many tracks.")] = 0,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=MAX_LIMIT,
+                                       help="How many tracks.")] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0, max=MAX_OFFSET,
+                                        help="Skip this many tracks.")] = 0,
     json_: JsonOption = False,
 ) -> None:
     """Search tracks with a beets-like query (no query lists everything).

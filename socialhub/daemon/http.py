@@ -1,9 +1,12 @@
-"""The daemon's loopback HTTP server: ``/healthz``, ``/metrics`` and the search API.
+"""The daemon's HTTP server: ``/healthz``, ``/metrics`` and the search API.
 
 uvicorn runs in a background thread (it installs no signal handlers off the
 main thread, so SIGTERM stays ours). The local search API from
 ``socialhub.search.api`` is mounted when it is installed; the daemon's own
-``/healthz`` and ``/metrics`` take precedence over its routes.
+``/healthz`` and ``/metrics`` take precedence over its routes. Who may
+connect is decided before binding (``services.http_access``): off loopback
+only with ``daemon.http_token``, which then guards every route but a
+minimal ``/healthz``, the mounted search API included.
 """
 
 from __future__ import annotations
@@ -14,25 +17,41 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fastapi import Request  # resolved by name in the route signature below
+
 from socialhub.config import LoadedConfig
 from socialhub.errors import ConfigError
+from socialhub.services.http_access import HttpAccess
 
 log = logging.getLogger(__name__)
 
 Provider = Callable[[], dict[str, Any]]
 
 
-def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider) -> Any:
-    """The ASGI app: ``health()`` must return a dict with ``status`` ("ok" or not)."""
+def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
+                      access: HttpAccess) -> Any:
+    """The ASGI app: ``health()`` must return a dict with ``status`` ("ok" or not).
+
+    With ``access.token`` set, a caller without it gets only ``{"status"}``
+    from ``/healthz`` and a 401 everywhere else; bodies over
+    ``access.max_body_bytes`` are a 413.
+    """
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
 
+    from socialhub.search.guard import AUTHENTICATED, HttpGuard
+
     app = FastAPI(title="socialhub daemon", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(HttpGuard, token=access.token, max_body_bytes=access.max_body_bytes,
+                       limit_key="daemon.http_max_body_bytes")
 
     @app.get("/healthz")
-    def healthz() -> JSONResponse:
+    def healthz(request: Request) -> JSONResponse:
         data = health()
-        return JSONResponse(_plain(data), status_code=200 if data.get("status") == "ok" else 503)
+        code = 200 if data.get("status") == "ok" else 503
+        if not request.scope.get("state", {}).get(AUTHENTICATED, True):
+            data = {"status": data.get("status")}
+        return JSONResponse(_plain(data), status_code=code)
 
     @app.get("/metrics")
     def metrics_route() -> JSONResponse:
@@ -44,7 +63,13 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider)
         log.info("search API not installed; serving /healthz and /metrics only")
     else:
         try:
-            app.mount("/", create_app(config))
+            search = (create_app(config, max_body_bytes=access.max_body_bytes,
+                                 limit_key="daemon.http_max_body_bytes")
+                      if access.token is None else
+                      create_app(config, token=access.token,
+                                 max_body_bytes=access.max_body_bytes,
+                                 limit_key="daemon.http_max_body_bytes"))
+            app.mount("/", search)
         except Exception as exc:  # the daemon must publish even if search is broken
             log.warning("search API not mounted: %s", exc)
     return app

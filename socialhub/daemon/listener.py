@@ -17,6 +17,7 @@ from collections.abc import Callable
 from socialhub.services.announce import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
+RETRY_S = 2.0
 
 
 def _conninfo(sqlalchemy_url: str) -> str:
@@ -42,17 +43,23 @@ class ScheduleListener:
     def _run(self) -> None:
         import psycopg
 
+        lost = False  # log the loss once and the reconnection once, not every retry
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.conninfo, autocommit=True) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                    log.info("listening for schedule changes on PostgreSQL")
+                    log.info("schedule listener reconnected" if lost else
+                             "listening for schedule changes on PostgreSQL")
+                    lost = False
                     while not self._stop.is_set():
                         for _ in conn.notifies(timeout=1.0, stop_after=1):
                             self.on_notify()
             except Exception as exc:  # reconnect; the poll covers the gap
-                log.warning("schedule listener lost its connection: %s", type(exc).__name__)
-                self._stop.wait(2.0)
+                if not lost:
+                    log.warning("schedule listener lost its connection (%s); retrying every "
+                                "%.0f s, the poll covers the gap", type(exc).__name__, RETRY_S)
+                lost = True
+                self._stop.wait(RETRY_S)
 
     def stop(self) -> None:
         """Stop listening (returns within about a second)."""

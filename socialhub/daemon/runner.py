@@ -29,6 +29,8 @@ from socialhub.daemon import sdnotify
 from socialhub.daemon.http import HttpServer, create_daemon_app
 from socialhub.services import daemon_status
 from socialhub.services.clock import display_zone, now_utc
+from socialhub.services.db_watch import DatabaseWatch, describe_cause
+from socialhub.services.http_access import HttpAccess, daemon_access
 from socialhub.services.hub import Hub
 from socialhub.services.metrics import collect_metrics, digest
 from socialhub.services.publishing import EngineSettings, PublishingEngine
@@ -51,6 +53,8 @@ class Daemon:
         self.stop_event = threading.Event()
         self.started_at = now_utc()
         self.http_url: str | None = None
+        self.access: HttpAccess | None = None
+        self.db = DatabaseWatch(log)  # one line per outage, not one traceback per poll
         self.engine: PublishingEngine | None = None
         self.scheduler: Any = None
         self._lock = threading.Lock()
@@ -64,7 +68,13 @@ class Daemon:
 
     # -- lifecycle ------------------------------------------------------------------------
     def run(self) -> int:
-        """Run until SIGTERM/SIGINT; returns the exit code (0 after a clean drain)."""
+        """Run until SIGTERM/SIGINT; returns the exit code (0 after a clean drain).
+
+        Raises:
+            ConfigError: the HTTP address is reachable from the network and no
+                token guards it (checked before anything starts).
+        """
+        access = self.access = daemon_access(self.config)
         self._install_signals()
         # Dozens of I/O-bound send threads: a longer GIL switch interval means fewer
         # handoffs while a thread holds the database lock (measured: +35% sends/s).
@@ -73,8 +83,8 @@ class Daemon:
         engine = PublishingEngine(self.hub, self.engine_settings)
         self.engine = engine
         engine.on_done = self.wake
-        app = create_daemon_app(self.config, self.health, self.metrics)
-        http = HttpServer(app, self.opts.http_host, self.opts.http_port)
+        app = create_daemon_app(self.config, self.health, self.metrics, access)
+        http = HttpServer(app, access.host, access.port)
         self.http_url = http.start()
         engine.expire_dead_leases()
         engine.warm_up()
@@ -207,7 +217,8 @@ class Daemon:
                     self._again = False
         except Exception as exc:
             error = str(exc)
-            log.exception("publish job failed")
+            if not self.db.failed(exc):
+                log.exception("publish job failed")
         finally:
             with self._lock:
                 self._running = False
@@ -225,7 +236,8 @@ class Daemon:
         try:
             nxt = self.engine.next_wakeup()
         except Exception as exc:
-            log.warning("cannot read the next due time: %s", exc)
+            if not self.db.failed(exc):
+                log.warning("cannot read the next due time: %s", exc)
             nxt = None
         self._arm(min(nxt, latest) if nxt is not None else latest)
 
@@ -241,7 +253,8 @@ class Daemon:
                     finished=now_utc(), status="error" if error else "ok", error=error,
                     details={"claimed": claimed, "in_flight": self.engine.in_flight})
         except Exception as exc:
-            log.warning("cannot record the publish heartbeat: %s", exc)
+            if not self.db.failed(exc):
+                log.warning("cannot record the publish heartbeat: %s", exc)
 
     # -- other jobs --------------------------------------------------------------------------
     def _job(self, name: str, fn: Callable[[], dict[str, Any]]) -> Callable[[], None]:
@@ -254,7 +267,8 @@ class Daemon:
                 details = fn() or {}
             except Exception as exc:
                 error = str(exc)
-                log.exception("job %s failed", name)
+                if not self.db.failed(exc):
+                    log.exception("job %s failed", name)
             try:
                 with self.hub.transaction() as session:
                     daemon_status.record_job_run(
@@ -262,7 +276,8 @@ class Daemon:
                         finished=now_utc(), status="error" if error else "ok", error=error,
                         details=details)
             except Exception as exc:
-                log.warning("cannot record job %s: %s", name, exc)
+                if not self.db.failed(exc):
+                    log.warning("cannot record job %s: %s", name, exc)
         return run
 
     def _tick(self) -> None:
@@ -279,7 +294,10 @@ class Daemon:
                     "version": __version__, "started_at": self.started_at.isoformat(),
                     "in_flight": self.engine.in_flight})
         except Exception as exc:
-            log.warning("cannot record the heartbeat: %s", exc)
+            if not self.db.failed(exc):
+                log.warning("cannot record the heartbeat: %s", exc)
+        else:
+            self.db.ok()
 
     def _reconcile(self) -> dict[str, Any]:
         assert self.engine is not None
@@ -309,11 +327,17 @@ class Daemon:
 
     # -- HTTP providers ----------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
-        """``ok`` while the scheduler ticks; ``stale`` when it stopped ticking."""
+        """``ok`` while the scheduler ticks and the database answers.
+
+        ``stale`` when the scheduler stopped ticking, ``degraded`` while the
+        database is unreachable (``database`` then says since when and why).
+        """
         age = time.monotonic() - self._last_tick
         ok = (self.scheduler is not None and self.scheduler.running
               and age < self.opts.poll_interval_s * 3 + 1)
-        return {"status": "ok" if ok else "stale", "worker": self.engine and self.engine.worker,
+        status = "stale" if not ok else "ok" if self.db.reachable else "degraded"
+        return {"status": status, "database": self.db.state(),
+                "worker": self.engine and self.engine.worker,
                 "last_tick_s_ago": round(age, 3), "version": __version__,
                 "in_flight": self.engine.in_flight if self.engine else 0}
 
@@ -329,7 +353,7 @@ class Daemon:
             with self.hub.transaction() as session:
                 data["queue"] = daemon_status.queue_depth(session, now_utc())
         except Exception as exc:
-            data["queue_error"] = str(exc)
+            data["queue_error"] = describe_cause(exc)
         return data
 
 

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -34,8 +34,10 @@ from socialhub.errors import (
     SocialhubError,
     ValidationError,
 )
-from socialhub.search.docs_store import MAX_LIMIT, DocInput, DocsStore
+from socialhub.search.bounds import MAX_LIMIT, MAX_OFFSET
+from socialhub.search.docs_store import DocInput, DocsStore
 from socialhub.search.fts import QueryError, error_body
+from socialhub.search.guard import AUTHENTICATED, HttpGuard
 from socialhub.search.music_store import MusicStore
 
 log = logging.getLogger(__name__)
@@ -53,11 +55,17 @@ class ErrorOut(BaseModel):
     error: ErrorInfo
 
 
+#: Longest query string accepted (characters); longer is a 422.
+MAX_QUERY_CHARS = 1000
+#: Largest row id a path accepts: SQLite's INTEGER range.
+MAX_ID = 2**63 - 1
+
+
 class DocCreate(BaseModel):
     title: str = Field(min_length=1, max_length=1000)
     body: str
-    tags: list[str] = Field(default_factory=list)
-    source: str | None = None
+    tags: list[str] = Field(default_factory=list, max_length=100)
+    source: str | None = Field(None, max_length=4096)
 
 
 class DocOut(BaseModel):
@@ -135,6 +143,7 @@ class HealthOut(BaseModel):
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Malformed query"},
     401: {"model": ErrorOut, "description": "Missing or wrong bearer token"},
+    413: {"model": ErrorOut, "description": "The request body is over the size limit"},
     422: {"model": ErrorOut, "description": "A required field is missing or invalid"},
     503: {"model": ErrorOut, "description": "A sidecar is locked or corrupted"},
 }
@@ -142,8 +151,8 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No such record"}}
 
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 409: "conflict", 422: "invalid_request",
-                 503: "unavailable"}
+                 405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+                 422: "invalid_request", 503: "unavailable"}
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -230,15 +239,36 @@ def _require_token(
                                      headers={"WWW-Authenticate": "Bearer"})
 
 
-def create_app(config: LoadedConfig) -> FastAPI:
+_FROM_CONFIG: Any = object()
+
+
+def _config_token(config: LoadedConfig) -> str | None:
+    secret = config.settings.search.token
+    raw = secret.get_secret_value().strip() if secret is not None else ""
+    if raw.startswith(("env:", "keyring:")):
+        from socialhub.security.references import resolve_reference
+
+        raw = resolve_reference(config, raw, what="search.token")
+    return raw or None
+
+
+def create_app(config: LoadedConfig, *, token: str | None = _FROM_CONFIG,
+               max_body_bytes: int | None = None,
+               limit_key: str = "search.max_body_bytes") -> FastAPI:
     """Build the search API for ``config``'s sidecars and token.
 
-    The bearer token (``search.token``) is required on every route except
-    ``/healthz`` and the OpenAPI documents when it is set.
+    With a bearer token (``token``, else ``search.token``), every route
+    except ``/healthz`` needs it, the OpenAPI documents included; ``/healthz``
+    then tells a caller without it only whether the API is up. A request
+    body over ``max_body_bytes`` (default ``search.max_body_bytes``) is a 413.
+
+    Raises:
+        ConfigError: ``search.token`` is a reference that does not resolve.
     """
     stores = _Stores(config)
-    secret = config.settings.search.token
-    token = secret.get_secret_value().encode() if secret and secret.get_secret_value() else None
+    if token is _FROM_CONFIG:
+        token = _config_token(config)
+    limit = config.settings.search.max_body_bytes if max_body_bytes is None else max_body_bytes
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -252,22 +282,26 @@ def create_app(config: LoadedConfig) -> FastAPI:
                               "Errors always have the shape "
                               '`{"error": {"code", "message", "detail"}}`.')
     app.state.stores = stores
-    app.state.search_token = token
+    app.state.search_token = token.encode() if token else None
+    app.add_middleware(HttpGuard, token=token, max_body_bytes=limit, limit_key=limit_key)
     auth = [Depends(_require_token)]
     _install_error_handlers(app)
 
     @app.get("/healthz", response_model=HealthOut, responses=_ERRORS, tags=["health"])
-    def healthz() -> Response:
-        """Report that the API runs and both sidecars open."""
+    def healthz(request: Request) -> Response:
+        """Report that the API runs and both sidecars open (only "ok" without the token)."""
+        if not request.scope.get("state", {}).get(AUTHENTICATED, True):
+            return _json({"status": "ok"})
         return _json({"status": "ok", "version": __version__, "docs": stores.docs.count(),
                       "tracks": stores.music.count()})
 
     @app.get("/search", response_model=SearchOut, responses=_ERRORS, dependencies=auth,
              tags=["docs"])
     def search_docs(
-        q: Annotated[str, Query(description="Words to find (all must match)")],
+        q: Annotated[str, Query(description="Words to find (all must match)",
+                                max_length=MAX_QUERY_CHARS)],
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         mode: Annotated[Literal["plain", "raw"], Query(
             description="plain: words are literal; raw: FTS5 syntax (phrases, NEAR, prefix*)",
         )] = "plain",
@@ -284,13 +318,13 @@ def create_app(config: LoadedConfig) -> FastAPI:
 
     @app.get("/docs/{doc_id}", response_model=DocOut, responses={**_ERRORS, **_NOT_FOUND},
              dependencies=auth, tags=["docs"])
-    def get_doc(doc_id: int) -> Response:
+    def get_doc(doc_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
         """Return one document."""
         return _json(stores.docs.get(doc_id).to_dict())
 
     @app.delete("/docs/{doc_id}", status_code=204, responses={**_ERRORS, **_NOT_FOUND},
                 dependencies=auth, tags=["docs"])
-    def delete_doc(doc_id: int) -> Response:
+    def delete_doc(doc_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
         """Delete one document (and its index entries)."""
         stores.docs.remove(doc_id)
         return Response(status_code=204)
@@ -299,16 +333,17 @@ def create_app(config: LoadedConfig) -> FastAPI:
              dependencies=auth, tags=["music"])
     def search_music(
         q: Annotated[str, Query(description='beets-like: words, field:value, artist:"a b", '
-                                            "year:1990..1999, -genre:jazz, year-")] = "",
+                                            "year:1990..1999, -genre:jazz, year-",
+                                max_length=MAX_QUERY_CHARS)] = "",
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> Response:
         """Search the music library with the beets-like query language."""
         return _json(stores.music.search(q, limit=limit, offset=offset).to_dict())
 
     @app.get("/music/track/{track_id}", response_model=TrackOut,
              responses={**_ERRORS, **_NOT_FOUND}, dependencies=auth, tags=["music"])
-    def get_track(track_id: int) -> Response:
+    def get_track(track_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
         """Return one track's tags and stream facts."""
         return _json(stores.music.get(track_id).to_dict())
 

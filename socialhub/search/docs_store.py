@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from socialhub.errors import NotFoundError, ValidationError
+from socialhub.search.bounds import MAX_LIMIT, MAX_OFFSET
 from socialhub.search.fts import QueryMode, build_match, translate_query_error
 from socialhub.search.sidecar import (
     DEFAULT_BUSY_TIMEOUT_MS,
@@ -32,7 +33,6 @@ from socialhub.search.sidecar import (
 )
 
 TITLE_WEIGHT, BODY_WEIGHT, TAGS_WEIGHT = 10.0, 1.0, 5.0
-MAX_LIMIT = 200
 
 _TRIGGERS = """
 CREATE TRIGGER docs_ai AFTER INSERT ON docs BEGIN
@@ -296,8 +296,9 @@ class DocsStore:
 
         if not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}", detail={"limit": limit})
-        if offset < 0:
-            raise QueryError("offset must not be negative", detail={"offset": offset})
+        if not 0 <= offset <= MAX_OFFSET:
+            raise QueryError(f"offset must be between 0 and {MAX_OFFSET}",
+                             detail={"offset": offset})
         match = build_match(query, mode)
         mode_name = QueryMode(mode).value
         if not match:

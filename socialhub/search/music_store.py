@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from socialhub.errors import NotFoundError
-from socialhub.search.docs_store import MAX_LIMIT, now_utc
+from socialhub.search.bounds import MAX_LIMIT, MAX_OFFSET
+from socialhub.search.docs_store import now_utc
 from socialhub.search.fts import QueryError, translate_query_error
 from socialhub.search.music_query import compile_query, parse_query
 from socialhub.search.sidecar import (
@@ -168,8 +169,9 @@ class MusicStore:
         """
         if not 1 <= limit <= MAX_LIMIT:
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}", detail={"limit": limit})
-        if offset < 0:
-            raise QueryError("offset must not be negative", detail={"offset": offset})
+        if not 0 <= offset <= MAX_OFFSET:
+            raise QueryError(f"offset must be between 0 and {MAX_OFFSET}",
+                             detail={"offset": offset})
         compiled = compile_query(parse_query(query))
         sql = (f"SELECT {_SELECT} FROM tracks WHERE {compiled.where} "
                f"ORDER BY {compiled.order_by} LIMIT ? OFFSET ?")

@@ -76,7 +76,8 @@ def _stale_after(config: LoadedConfig) -> timedelta:
 def status_report(session: Session, config: LoadedConfig) -> dict[str, Any]:
     """Everything ``socialhub daemon status --json`` shows.
 
-    Keys: ``scheduler`` (running | stale | stopped | never_run), ``daemons``,
+    Keys: ``scheduler`` (running | stale | stopped | never_run), ``database``
+    ("ok": this report could read it), ``daemons``,
     ``jobs`` (last run of each), ``queue`` (depth by status, due now, oldest
     overdue) and ``accounts_needing_reauth``.
     """
@@ -106,7 +107,7 @@ def status_report(session: Session, config: LoadedConfig) -> dict[str, Any]:
         scheduler = "stopped"
     else:
         scheduler = "never_run"
-    return {"scheduler": scheduler, "now": now, "daemons": daemons,
+    return {"scheduler": scheduler, "database": "ok", "now": now, "daemons": daemons,
             "jobs": [{"name": k, **(v or {"last_status": "never_run"})} for k, v in jobs.items()],
             "queue": queue_depth(session, now),
             "accounts_needing_reauth": accounts_needing_reauth(session)}
@@ -175,3 +176,35 @@ def doctor_checks(session: Session, config: LoadedConfig) -> list[dict[str, Any]
     else:
         checks.append({"check": "stuck deliveries", "status": "ok", "detail": "none"})
     return checks
+
+
+def probe_daemon_health(config: LoadedConfig, *, timeout_s: float = 2.0
+                        ) -> dict[str, Any] | None:
+    """The daemon's own ``/healthz`` answer, for when the database cannot tell.
+
+    Asks ``daemon.http_host:daemon.http_port`` (loopback when the daemon binds
+    every address), with ``daemon.http_token`` when one is set. Returns None
+    when nothing answers there (no daemon, or port 0 in the configuration),
+    else the JSON it returned plus ``url``.
+    """
+    import httpx
+
+    from socialhub.services.http_access import resolve_token
+
+    opts = config.settings.daemon
+    if opts.http_port == 0:
+        return None
+    host = opts.http_host
+    if host in ("0.0.0.0", "::", "[::]", ""):
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    url = f"http://{host}:{opts.http_port}"
+    try:
+        token = resolve_token(config, opts.http_token, key="daemon.http_token")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = httpx.get(f"{url}/healthz", headers=headers, timeout=timeout_s)
+        data = response.json()
+    except Exception:  # no daemon there, or not one of ours: nothing to report
+        return None
+    return {**data, "url": url} if isinstance(data, dict) else None

@@ -1,0 +1,127 @@
+"""Who may reach the local HTTP APIs: the loopback rule and the bearer token.
+
+Both HTTP front ends (the daemon's server and ``socialhub search serve``) ask
+this module, before they bind, which token guards them; it refuses an
+address other machines can reach unless a token is configured. The token is
+registered with the log redactor the moment it is read, so it never reaches
+a log line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from pydantic import SecretStr
+
+from socialhub.config import LoadedConfig
+from socialhub.errors import ConfigError
+from socialhub.security.redact import register_secret
+
+#: A token shorter than this is refused off loopback (guessable over the network).
+MIN_TOKEN_LENGTH = 16
+_REFERENCE_SCHEMES = ("env:", "keyring:")
+
+
+@dataclass(frozen=True)
+class HttpAccess:
+    """What guards one HTTP server: its bind address, token and body size cap."""
+
+    host: str
+    port: int
+    token: str | None = field(repr=False)
+    max_body_bytes: int
+
+    @property
+    def loopback(self) -> bool:
+        """True when only this machine can connect."""
+        return is_loopback(self.host)
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback IP literals (127.0.0.0/8, ``::1``).
+
+    Any other name counts as reachable from the network: it may resolve to
+    any address, now or later.
+    """
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_token(config: LoadedConfig, value: SecretStr | None, *, key: str) -> str | None:
+    """The token configured at ``key``, with ``env:``/``keyring:`` references resolved.
+
+    An empty value means no token. The token is registered with the log redactor.
+
+    Raises:
+        ConfigError: a reference names a missing variable or keyring entry.
+    """
+    raw = value.get_secret_value().strip() if value is not None else ""
+    if not raw:
+        return None
+    if raw.startswith(_REFERENCE_SCHEMES):
+        from socialhub.security.references import resolve_reference
+
+        raw = resolve_reference(config, raw, what=key).strip()
+    register_secret(raw)
+    return raw or None
+
+
+def check_bind(host: str, token: str | None, *, host_key: str, token_key: str,
+               env_var: str) -> None:
+    """Refuse to serve a non-loopback address without a strong enough token.
+
+    Raises:
+        ConfigError: ``host`` is reachable from the network and no token (or a
+            token shorter than :data:`MIN_TOKEN_LENGTH`) is configured.
+    """
+    if is_loopback(host):
+        return
+    if token is None:
+        raise ConfigError(
+            f"refusing to serve HTTP on {host} without a token: anyone who can reach it "
+            f"could read and change your data",
+            hint=f"set {token_key} (env:VAR or keyring:NAME) or ${env_var}, "
+                 f"or set {host_key} to 127.0.0.1")
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise ConfigError(f"{token_key} is too short to serve HTTP on {host}",
+                          hint=f"use at least {MIN_TOKEN_LENGTH} random characters, "
+                               "e.g. `openssl rand -hex 24`")
+
+
+def daemon_access(config: LoadedConfig) -> HttpAccess:
+    """The daemon's HTTP access: ``daemon.http_*``, checked for a safe bind.
+
+    Raises:
+        ConfigError: see :func:`check_bind` and :func:`resolve_token`.
+    """
+    opts = config.settings.daemon
+    token = resolve_token(config, opts.http_token, key="daemon.http_token")
+    check_bind(opts.http_host, token, host_key="daemon.http_host",
+               token_key="daemon.http_token", env_var="SOCIALHUB_DAEMON_HTTP_TOKEN")
+    return HttpAccess(opts.http_host, opts.http_port, token, opts.http_max_body_bytes)
+
+
+def search_access(config: LoadedConfig, *, host: str | None = None, port: int | None = None,
+                  token: str | None = None) -> HttpAccess:
+    """``search serve``'s HTTP access: ``search.*``, overridden by command-line values.
+
+    Raises:
+        ConfigError: see :func:`check_bind` and :func:`resolve_token`.
+    """
+    opts = config.settings.search
+    bind_host = host or opts.host
+    if token is not None:
+        register_secret(token)
+        resolved: str | None = token or None
+    else:
+        resolved = resolve_token(config, opts.token, key="search.token")
+    check_bind(bind_host, resolved, host_key="search.host (--host)",
+               token_key="search.token", env_var="SOCIALHUB_SEARCH_TOKEN")
+    return HttpAccess(bind_host, opts.port if port is None else port, resolved,
+                      opts.max_body_bytes)
