@@ -65,17 +65,17 @@ def test_a_short_token_off_loopback_is_refused_without_echoing_it(tmp_path: Path
     assert "too short" in result.stderr and "short-tok" not in result.stderr
 
 
-def test_a_token_reference_is_resolved_and_loopback_needs_none(tmp_path: Path) -> None:
+def test_a_token_reference_is_resolved_and_loopback_needs_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = {"SOCIALHUB_HOME": str(tmp_path / "home"), "SOCIALHUB_DAEMON_HTTP_HOST": "0.0.0.0",
-           "SOCIALHUB_DAEMON_HTTP_TOKEN": "env:MY_DAEMON_TOKEN", "MY_DAEMON_TOKEN": TOKEN}
-    with pytest.raises(ConfigError, match="daemon.http_token refers to env:MY_DAEMON_TOKEN, "
-                                          "which is not set"):
-        daemon_access(load_config(env=env))  # references read the process environment
-    os.environ["MY_DAEMON_TOKEN"] = TOKEN
-    try:
-        access = daemon_access(load_config(env=env))
-    finally:
-        del os.environ["MY_DAEMON_TOKEN"]
+           "SOCIALHUB_DAEMON_HTTP_TOKEN": "env:MY_DAEMON_TOKEN"}
+    monkeypatch.delenv("MY_DAEMON_TOKEN", raising=False)
+    with pytest.raises(ConfigError) as missing:
+        daemon_access(load_config(env=env))
+    assert str(missing.value).startswith(
+        "daemon.http_token refers to env:MY_DAEMON_TOKEN, which is not set")
+    monkeypatch.setenv("MY_DAEMON_TOKEN", TOKEN)
+    access = daemon_access(load_config(env=env))
     assert access.token == TOKEN and TOKEN not in repr(access)
     local = daemon_access(load_config(env={"SOCIALHUB_HOME": str(tmp_path / "home")}))
     assert local.token is None and local.loopback
