@@ -21,7 +21,7 @@ def suggest(
         "platform).")] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Suggest hashtags from the text's keywords; no network, no API key.
+    """Suggest hashtags from the text's keywords; offline, no API key.
 
     Example: socialhub hashtags suggest "Handmade ceramics from our Berlin studio" -p instagram
     """

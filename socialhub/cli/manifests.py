@@ -46,7 +46,7 @@ def apply(
         "--dry-run", help="Validate and print the plan; write nothing.")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Create or update records from manifests; a second apply changes nothing.
+    """Create or update records from manifests; idempotent.
 
     Every document is checked first (syntax, fields, references, times, text
     length per platform). Any problem prints `file:line:column: message` to
@@ -100,7 +100,7 @@ def export(
         help="Only this kind (Account, VoiceProfile, Campaign, Slot, Post); repeatable.")] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Print (or write) every account, voice, campaign, slot and post as manifests.
+    """Write accounts, voices, campaigns, slots, posts as manifests.
 
     The output applies back to exactly the same state; secrets are never
     included (accounts carry only keyring:/env: references).
@@ -146,7 +146,7 @@ def lint(
         help="Manifest files or directories (searched recursively for *.yaml, *.yml).")],
     json_: JsonOption = False,
 ) -> None:
-    """Check manifests without a database: syntax, fields, times, zones, text length.
+    """Check manifests without a database: fields, times, text length.
 
     Prints one `file:line:column: message` line per problem on stdout and
     exits 1 when there is any, 0 when the files are clean. References to

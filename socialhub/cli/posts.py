@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out
+from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out, warn
 from socialhub.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -21,7 +21,8 @@ TargetOpt = Annotated[list[str] | None, typer.Option(
 TextOpt = Annotated[list[str] | None, typer.Option(
     "--text", help="Text for one target instead of the body: ACCOUNT=TEXT; repeatable.")]
 AtOpt = Annotated[str | None, typer.Option(
-    "--at", help="When: 'YYYY-MM-DD HH:MM [Zone/Name]' (zone defaults to config timezone).")]
+    "--at", metavar="TIME", help="When: 'YYYY-MM-DD HH:MM [Zone/Name]' or relative: 'tomorrow "
+    "09:00', 'next mon 9am', '+2h', 'in 3 days' (zone defaults to config timezone).")]
 SplitOpt = Annotated[bool, typer.Option(
     "--split", help="Split over-length text into a thread where the platform has threads.")]
 
@@ -46,9 +47,24 @@ def _parse_at(at: str | None) -> When | None:
     if at is None:
         return None
     from socialhub.core.when import parse_when
-    from socialhub.services.clock import display_zone
+    from socialhub.services.clock import display_zone, now_utc
 
-    return parse_when(at, display_zone(get_config().settings))
+    return parse_when(at, display_zone(get_config().settings), now=now_utc())
+
+
+def _report_schedule(data: dict[str, Any], warnings: list[str]) -> None:
+    # When each target goes out (local time, zone, how far away), then what blocks it.
+    from socialhub.core.when_relative import describe_when
+    from socialhub.services.clock import now_utc
+
+    now = now_utc()
+    for t in data["targets"]:
+        if t["scheduled_at"] is not None:
+            zone = t["at"].rsplit(" ", 1)[1]
+            info(f"  {t['account']} at {describe_when(t['scheduled_at'], now, zone)}")
+    for line in warnings:
+        warn(line)
+
 
 
 def _render_post(data: dict[str, Any]) -> None:
@@ -84,22 +100,25 @@ def create(
                                             "next free weekly slot.")] = False,
     name: Annotated[str | None, typer.Option("--name", help="A unique name (default: post-ID).")]
     = None,
-    campaign: Annotated[str | None, typer.Option("--campaign")] = None,
-    voice: Annotated[str | None, typer.Option("--voice")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Repeatable.")] = None,
+    campaign: Annotated[str | None, typer.Option(
+        "--campaign", metavar="NAME", help="Put the post in this campaign.")] = None,
+    voice: Annotated[str | None, typer.Option(
+        "--voice", metavar="NAME", help="The voice profile the post is written in.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", metavar="TAG", help="A tag for filtering; repeatable.")] = None,
     paid: Annotated[bool, typer.Option("--paid", help="A paid partnership (needs a "
                                        "disclosure).")] = False,
     split: SplitOpt = False,
     json_: JsonOption = False,
 ) -> None:
-    """Create a post; with --at or --next-slot it is scheduled at once.
+    """Create a post; --at or --next-slot schedules it at once.
 
     Example: socialhub posts create -b "We ship Monday" -t bluesky:@shop.example.com
-    --at "2026-12-01 09:00 Europe/Berlin"
+    --at "tomorrow 09:00 Europe/Berlin"
     """
     from socialhub.services.clock import now_utc
     from socialhub.services.posts import TargetSpec, create_post
-    from socialhub.services.scheduling import post_summary, schedule_post
+    from socialhub.services.scheduling import post_summary, schedule_post, unready_targets
 
     texts = _parse_texts(text)
     refs = list(dict.fromkeys([*(target or []), *texts]))
@@ -115,18 +134,22 @@ def create(
         if when is not None or next_slot:
             schedule_post(s, org, post.name, at=when, next_slot=next_slot, now=now_utc())
         data = post_summary(s, post)
+        warnings = unready_targets(post)
     if json_:
         emit_json(data)
     else:
         info(f"created post {data['name']} ({data['status']})")
+    _report_schedule(data, warnings)
 
 
 @app.command("list")
 def list_(
     status: Annotated[str | None, typer.Option("--status", help="draft, scheduled, published…")]
     = None,
-    campaign: Annotated[str | None, typer.Option("--campaign")] = None,
-    account: Annotated[str | None, typer.Option("--account", help="platform:@handle")] = None,
+    campaign: Annotated[str | None, typer.Option(
+        "--campaign", help="Only posts of this campaign.")] = None,
+    account: Annotated[str | None, typer.Option(
+        "--account", help="Only posts to this account (platform:@handle).")] = None,
     json_: JsonOption = False,
 ) -> None:
     """List posts, earliest scheduled first."""
@@ -158,7 +181,7 @@ def list_(
 @app.command("show")
 def show(ref: Annotated[str, typer.Argument(help="Post name or id.")],
          json_: JsonOption = False) -> None:
-    """Show a post with each target's text, time and delivery status."""
+    """Show a post: each target's text, time and delivery status."""
     from socialhub.services.posts import get_post
     from socialhub.services.scheduling import post_summary
 
@@ -178,15 +201,17 @@ def edit(
                                              "flows into variants without their own text.")]
     = None,
     text: TextOpt = None,
-    add_target: Annotated[list[str] | None, typer.Option("--add-target")] = None,
-    remove_target: Annotated[list[str] | None, typer.Option("--remove-target")] = None,
+    add_target: Annotated[list[str] | None, typer.Option(
+        "--add-target", help="Also post to this account; repeatable.")] = None,
+    remove_target: Annotated[list[str] | None, typer.Option(
+        "--remove-target", help="Stop posting to this account; repeatable.")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Rename the post.")] = None,
     campaign: Annotated[str | None, typer.Option("--campaign", help="'' removes it.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Replace the tags.")] = None,
     split: SplitOpt = False,
     json_: JsonOption = False,
 ) -> None:
-    """Edit a post's body, per-target text, targets, name, campaign or tags."""
+    """Edit body, per-target text, targets, name, campaign or tags."""
     from socialhub.services.posts import edit_post
     from socialhub.services.scheduling import post_summary, sync_delivery
 
@@ -215,12 +240,12 @@ def schedule(
         "--target", "-t", help="Only these targets (default: all).")] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Schedule a post (all targets, or some) at a time or in the next free slots.
+    """Schedule a post at a time or in each target's next free slot.
 
-    Example: socialhub posts schedule spring-launch --at "2026-12-01 09:00 Europe/Berlin"
+    Example: socialhub posts schedule spring-launch --at "next monday 09:00 Europe/Berlin"
     """
     from socialhub.services.clock import now_utc
-    from socialhub.services.scheduling import post_summary, schedule_post
+    from socialhub.services.scheduling import post_summary, schedule_post, unready_targets
 
     if at and next_slot:
         raise ValidationError("give --at or --next-slot, not both")
@@ -230,11 +255,12 @@ def schedule(
         post = schedule_post(s, hub.org_id(s), ref, at=when, next_slot=next_slot,
                              accounts=target, now=now_utc())
         data = post_summary(s, post)
+        warnings = unready_targets(post)
     if json_:
         emit_json(data)
     else:
-        for t in data["targets"]:
-            info(f"{data['name']} → {t['account']} at {t['at']}")
+        info(f"scheduled {data['name']}")
+    _report_schedule(data, warnings)
 
 
 @app.command("unschedule")

@@ -76,7 +76,7 @@ def show(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `que
 @app.command("retry")
 def retry(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `queue list`).")],
           json_: JsonOption = False) -> None:
-    """Put a dead or waiting delivery back in line now, with a fresh retry budget."""
+    """Put a dead or waiting delivery back in line now, retries reset."""
     from socialhub.services.clock import now_utc
     from socialhub.services.queue import retry_delivery
 
@@ -94,7 +94,7 @@ def retry(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `qu
 @app.command("cancel")
 def cancel(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `queue list`).")],
            json_: JsonOption = False) -> None:
-    """Cancel one delivery so it never goes out (other targets of the post stay)."""
+    """Cancel one delivery so it never goes out (other targets stay)."""
     from socialhub.services.queue import cancel_delivery
 
     hub = get_hub()

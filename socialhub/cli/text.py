@@ -11,7 +11,7 @@ from socialhub.cli.common import JsonOption, emit_json
 from socialhub.errors import ExitCode
 
 app = typer.Typer(
-    help="Measure text or split it into thread parts, as each platform counts it.",
+    help="Measure text or split it into a thread, as platforms count.",
     no_args_is_help=True,
 )
 

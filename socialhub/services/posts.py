@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from socialhub.core.when import When
@@ -213,17 +213,15 @@ def _refuse_if_sent(session: Session, variant: Variant) -> None:
         raise ConflictError(f"the {variant.account.ref} variant is already {sent}")
 
 
-def list_posts(session: Session, org_id: int, *, status: str | None = None,
-               campaign: str | None = None, account: str | None = None,
-               start: datetime | None = None, end: datetime | None = None) -> list[Post]:
-    """Posts matching every filter given, earliest scheduled first, drafts last."""
-    q = (select(Post).where(Post.org_id == org_id)
-         .options(selectinload(Post.variants).selectinload(Variant.account)))
+def _post_filters(session: Session, org_id: int, *, status: str | None,
+                  campaign: str | None, account: str | None, start: datetime | None,
+                  end: datetime | None) -> list[Any]:
+    where: list[Any] = [Post.org_id == org_id]
     if status:
-        q = q.where(Post.status == status)
+        where.append(Post.status == status)
     if campaign:
         c = find_campaign(session, org_id, campaign)
-        q = q.where(Post.campaign_id == (c.id if c else None))
+        where.append(Post.campaign_id == (c.id if c else None))
     if account or start or end:
         vq = select(Variant.post_id)
         if account:
@@ -232,15 +230,37 @@ def list_posts(session: Session, org_id: int, *, status: str | None = None,
             vq = vq.where(Variant.scheduled_at >= start)
         if end:
             vq = vq.where(Variant.scheduled_at < end)
-        q = q.where(Post.id.in_(vq))
-    posts = list(session.scalars(q))
-    far = datetime.max.replace(tzinfo=None)
+        where.append(Post.id.in_(vq))
+    return where
 
-    def key(p: Post) -> tuple[Any, ...]:
-        times = [v.scheduled_at.replace(tzinfo=None) for v in p.variants if v.scheduled_at]
-        return (min(times) if times else far, p.id)
 
-    return sorted(posts, key=key)
+def list_posts(session: Session, org_id: int, *, status: str | None = None,
+               campaign: str | None = None, account: str | None = None,
+               start: datetime | None = None, end: datetime | None = None,
+               limit: int | None = None, offset: int = 0) -> list[Post]:
+    """Posts matching every filter given, earliest scheduled first, drafts last.
+
+    ``limit`` and ``offset`` page in SQL (no limit: every match); the order is
+    stable (ties broken by id), so consecutive pages never overlap.
+    """
+    where = _post_filters(session, org_id, status=status, campaign=campaign, account=account,
+                          start=start, end=end)
+    first = (select(Variant.post_id, func.min(Variant.scheduled_at).label("first_at"))
+             .group_by(Variant.post_id).subquery())
+    q = (select(Post).outerjoin(first, first.c.post_id == Post.id).where(*where)
+         .options(selectinload(Post.variants).selectinload(Variant.account))
+         .order_by(case((first.c.first_at.is_(None), 1), else_=0), first.c.first_at, Post.id)
+         .offset(offset).limit(limit))
+    return list(session.scalars(q))
+
+
+def count_posts(session: Session, org_id: int, *, status: str | None = None,
+                campaign: str | None = None, account: str | None = None,
+                start: datetime | None = None, end: datetime | None = None) -> int:
+    """How many posts :func:`list_posts` would return with no limit."""
+    where = _post_filters(session, org_id, status=status, campaign=campaign, account=account,
+                          start=start, end=end)
+    return session.scalar(select(func.count(Post.id)).where(*where)) or 0
 
 
 def remove_post(session: Session, org_id: int, ref: str, *, force: bool = False) -> Post:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from socialhub.core.status import DeliveryStatus
@@ -47,13 +47,7 @@ def delivery_row(d: Delivery) -> dict[str, Any]:
             "parts_published": len(d.thread_progress or []), "parts": len(d.variant.parts)}
 
 
-def list_queue(session: Session, org_id: int, *, statuses: list[str] | None = None,
-               limit: int = 200) -> list[dict[str, Any]]:
-    """Deliveries in ``statuses`` (default: not finished well), soonest due first.
-
-    Raises:
-        ValidationError: an unknown status name.
-    """
+def _wanted(statuses: list[str] | None) -> list[str]:
     wanted = list(statuses or OPEN_STATUSES)
     if "all" in wanted:
         wanted = list(ALL_STATUSES)
@@ -61,13 +55,37 @@ def list_queue(session: Session, org_id: int, *, statuses: list[str] | None = No
     if unknown:
         raise ValidationError(f"unknown status {unknown[0]!r} (one of: {', '.join(ALL_STATUSES)}, "
                               "all)")
+    return wanted
+
+
+def list_queue(session: Session, org_id: int, *, statuses: list[str] | None = None,
+               limit: int | None = 200, offset: int = 0) -> list[dict[str, Any]]:
+    """Deliveries in ``statuses`` (default: not finished well), soonest due first.
+
+    ``limit`` and ``offset`` page in SQL (``limit=None``: every one), in a
+    stable order (ties broken by id).
+
+    Raises:
+        ValidationError: an unknown status name.
+    """
     rows = session.scalars(
         select(Delivery).join(Variant).join(Post)
         .options(selectinload(Delivery.variant).selectinload(Variant.post),
                  selectinload(Delivery.account))
-        .where(Post.org_id == org_id, Delivery.status.in_(wanted))
-        .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
+        .where(Post.org_id == org_id, Delivery.status.in_(_wanted(statuses)))
+        .order_by(Delivery.next_attempt_at, Delivery.id).offset(offset).limit(limit))
     return [delivery_row(d) for d in rows]
+
+
+def count_queue(session: Session, org_id: int, *, statuses: list[str] | None = None) -> int:
+    """How many deliveries :func:`list_queue` would return with no limit.
+
+    Raises:
+        ValidationError: an unknown status name.
+    """
+    return session.scalar(
+        select(func.count(Delivery.id)).join(Variant).join(Post)
+        .where(Post.org_id == org_id, Delivery.status.in_(_wanted(statuses)))) or 0
 
 
 def show_delivery(session: Session, org_id: int, delivery_id: int) -> dict[str, Any]:
