@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out, warn
+from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
 from socialhub.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -150,21 +151,35 @@ def list_(
         "--campaign", help="Only posts of this campaign.")] = None,
     account: Annotated[str | None, typer.Option(
         "--account", help="Only posts to this account (platform:@handle).")] = None,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
+    all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
-    """List posts, earliest scheduled first."""
-    from socialhub.services.posts import list_posts
+    """List posts, earliest scheduled first (drafts last), 50 at a time unless --limit/--all.
+
+    Example: socialhub posts list --status scheduled --limit 20 --offset 20
+    """
+    from socialhub.services.paging import Page
+    from socialhub.services.posts import count_posts, list_posts
     from socialhub.services.scheduling import post_summary
 
+    win = paging(limit, offset, all_)
     hub = get_hub()
     with hub.transaction() as s:
-        rows = [post_summary(s, p) for p in list_posts(s, hub.org_id(s), status=status,
-                                                       campaign=campaign, account=account)]
+        org = hub.org_id(s)
+        found = list_posts(s, org, status=status, campaign=campaign, account=account,
+                           limit=win.limit, offset=win.offset)
+        total = count_posts(s, org, status=status, campaign=campaign, account=account)
+        rows = [post_summary(s, p) for p in found]
+    page = Page(rows, total, win.offset)
     if json_:
         emit_json(rows)
+        note_more(page, "posts")
         return
     if not rows:
         info("no posts match")
+        note_more(page, "posts")
         return
     from rich.table import Table
 
@@ -176,6 +191,7 @@ def list_(
                       ", ".join(t["account"] for t in r["targets"]),
                       first[:40] + ("…" if len(first) > 40 else ""))
     out().print(table)
+    note_more(page, "posts")
 
 
 @app.command("show")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
 
 app = typer.Typer(help="List, inspect, retry and cancel deliveries.", no_args_is_help=True)
 
@@ -20,23 +21,33 @@ def list_(
     status: Annotated[list[str] | None, typer.Option(
         "--status", "-s", help="Only these statuses (repeatable; 'all' for every one). "
         "Default: everything not published or canceled.")] = None,
-    limit: Annotated[int, typer.Option(help="Show at most this many.")] = 200,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
+    all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
     """List deliveries, soonest first, with the reason for every failure.
 
+    Shows 50 at a time unless --limit N or --all (--json pages the same way).
+
     Example: socialhub queue list --status dead --status unconfirmed
     """
-    from socialhub.services.queue import list_queue
+    from socialhub.services.paging import Page
+    from socialhub.services.queue import count_queue, list_queue
 
+    win = paging(limit, offset, all_)
     hub = get_hub()
     with hub.transaction() as session:
-        rows = list_queue(session, hub.org_id(session), statuses=status, limit=limit)
+        org = hub.org_id(session)
+        rows = list_queue(session, org, statuses=status, limit=win.limit, offset=win.offset)
+        page = Page(rows, count_queue(session, org, statuses=status), win.offset)
     if json_:
         emit_json(rows)
+        note_more(page, "deliveries")
         return
     if not rows:
-        info("the queue is empty")
+        info("the queue is empty" if not page.total else "no deliveries on this page")
+        note_more(page, "deliveries")
         return
     from rich.table import Table
 
@@ -46,6 +57,7 @@ def list_(
         table.add_row(str(r["id"]), r["post"], r["account"], r["status"],
                       _when(r["next_attempt_at"]), str(r["attempts"]), reason)
     out().print(table)
+    note_more(page, "deliveries")
 
 
 @app.command("show")
