@@ -76,7 +76,7 @@ def show(
     ref: Annotated[str, typer.Argument(help="platform:@handle or id.")],
     json_: JsonOption = False,
 ) -> None:
-    """Show one account: status, token expiry, scopes and what it can do (never the tokens)."""
+    """Show one account: status, token expiry, scopes; never the tokens."""
     from socialhub.services.accounts import account_summary, get_account
     from socialhub.services.connect import connection_details
 

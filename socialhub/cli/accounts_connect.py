@@ -62,7 +62,7 @@ def connect(
         "space separated).")] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Connect an account (or reconnect it, keeping its posts and history).
+    """Connect an account, or reconnect it keeping posts and history.
 
     OAuth platforms open the browser at the login page and wait for the
     redirect on 127.0.0.1; the client id/secret come from the config

@@ -19,7 +19,7 @@ def usage(
     = None,
     json_: JsonOption = False,
 ) -> None:
-    """Show AI calls, tokens and cost per provider and model, and the budget left.
+    """Show AI calls, tokens and cost per provider and model; budget left.
 
     Example: socialhub ai usage --since 2026-01-01 --json
     """

@@ -21,8 +21,9 @@ STATUS_STYLE = {"draft": "dim", "scheduled": "cyan", "published": "green", "dead
 @app.callback(invoke_without_command=True)
 def calendar(
     view: Annotated[str, typer.Option("--view", "-v", help="agenda, week or month.")] = "agenda",
-    start: Annotated[str | None, typer.Option("--from", help="A day in the view (YYYY-MM-DD); "
-                                              "default today.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="A day in the view: YYYY-MM-DD, "
+                                              "today, tomorrow, mon, next fri, +7d; default "
+                                              "today.")] = None,
     days: Annotated[int, typer.Option("--days", help="Days in the agenda view.")] = 14,
     account: Annotated[str | None, typer.Option("--account", help="Only this account.")] = None,
     zone: Annotated[str | None, typer.Option("--zone", help="Show times in this zone.")] = None,
@@ -31,9 +32,10 @@ def calendar(
 ) -> None:
     """Show scheduled posts (and free slots) as an agenda, a week or a month.
 
-    Example: socialhub calendar --view week --from 2026-12-01
+    Example: socialhub calendar --view week --from "next monday"
     """
     from socialhub.core.when import load_zone
+    from socialhub.core.when_relative import parse_day
     from socialhub.services.accounts import get_account
     from socialhub.services.calendar import calendar_entries, view_range
     from socialhub.services.clock import display_zone, now_utc
@@ -42,10 +44,11 @@ def calendar(
         raise ValidationError(f"unknown view {view!r} (use agenda, week or month)")
     tz_name = zone or display_zone(get_config().settings)
     tz = load_zone(tz_name)
+    today = now_utc().astimezone(tz).date()
     try:
-        anchor = date.fromisoformat(start) if start else now_utc().astimezone(tz).date()
-    except ValueError:
-        raise ValidationError(f"--from {start!r} is not a date (use YYYY-MM-DD)") from None
+        anchor = parse_day(start, today) if start else today
+    except ValidationError as exc:
+        raise ValidationError(f"--from: {exc}") from None
     rng = view_range(view, anchor, days)  # type: ignore[arg-type]
     hub = get_hub()
     with hub.transaction() as s:
@@ -57,7 +60,6 @@ def calendar(
         emit_json({"view": view, "zone": tz_name, "from": rng.start, "to": rng.end,
                    "entries": entries})
         return
-    today = now_utc().astimezone(tz).date()
     if view == "agenda":
         _agenda(entries, rng.start, rng.end, today, tz_name)
     else:

@@ -14,7 +14,8 @@ app = typer.Typer(help="Add, list and show campaigns.", no_args_is_help=True)
 @app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="A short name: letters, digits, '.', '_', '-'.")],
-    description: Annotated[str | None, typer.Option("--description", "-d")] = None,
+    description: Annotated[str | None, typer.Option(
+        "--description", "-d", help="What the campaign is for, in a sentence.")] = None,
     status: Annotated[str, typer.Option(
         "--status", help="planned, active, paused, completed or archived.")] = "planned",
     starts: Annotated[str | None, typer.Option("--starts", help="YYYY-MM-DD")] = None,
@@ -72,7 +73,8 @@ def list_(json_: JsonOption = False) -> None:
 
 
 @app.command("show")
-def show(name: Annotated[str, typer.Argument()], json_: JsonOption = False) -> None:
+def show(name: Annotated[str, typer.Argument(help="The campaign's name.")],
+         json_: JsonOption = False) -> None:
     """Show a campaign and how many of its posts are in each state."""
     from socialhub.services.campaigns import campaign_summary, get_campaign
 

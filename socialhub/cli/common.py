@@ -108,3 +108,9 @@ def info(message: str) -> None:
     """A diagnostic line on stderr (suppressed by --quiet)."""
     if not state.quiet:
         err().print(message)
+
+
+def warn(message: str) -> None:
+    """A ``warning:`` line on stderr, shown even with --quiet: something needs the user."""
+    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.flush()

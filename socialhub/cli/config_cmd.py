@@ -12,7 +12,7 @@ app = typer.Typer(help="Show the effective configuration and file locations.",
 
 @app.command("show")
 def show(json_: JsonOption = False) -> None:
-    """Print the effective configuration, secrets masked (YAML, or JSON with --json)."""
+    """Print the effective configuration, secrets masked (YAML or --json)."""
     from socialhub.config import masked_settings
 
     cfg = get_config()

@@ -28,7 +28,7 @@ def run() -> None:
 
 @app.command("status")
 def status(json_: JsonOption = False) -> None:
-    """Show the scheduler's heartbeat, each job's last run, the queue and failing accounts."""
+    """Show heartbeat, last job runs, the queue and failing accounts."""
     from socialhub.errors import DatabaseError
     from socialhub.services.daemon_status import status_report
 

@@ -45,7 +45,7 @@ def upgrade(
 
 @app.command("current")
 def current(json_: JsonOption = False) -> None:
-    """Print the schema revision of the database and the one this version needs."""
+    """Print the schema revision and the one this version needs."""
     from socialhub.db.migrate import current_revision, head_revision
 
     engine = _engine()
@@ -64,7 +64,7 @@ def downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Downgrade the schema (may drop data; a SQLite file is backed up first)."""
+    """Downgrade the schema (may drop data; backs up SQLite first)."""
     from socialhub.db.migrate import backup_sqlite, current_revision
     from socialhub.db.migrate import downgrade as do_downgrade
 

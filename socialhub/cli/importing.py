@@ -19,7 +19,7 @@ def import_csv(
                                          "name, campaign, tags].", exists=True, dir_okay=False)],
     json_: JsonOption = False,
 ) -> None:
-    """Create one scheduled post per CSV row (rows without `at` fill free slots).
+    """Create one scheduled post per CSV row (no `at`: next free slot).
 
     All rows are checked first; one bad row and nothing is written.
 

@@ -11,7 +11,7 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out, state
 
 app = typer.Typer(
-    help="Show and rotate the master key that encrypts account credentials.",
+    help="Check and rotate the master key that encrypts credentials.",
     no_args_is_help=True,
 )
 
@@ -20,7 +20,7 @@ PROGRESS_THRESHOLD = 200  # below this a rotation is instant; no progress chatte
 
 @app.command("status")
 def status(json_output: JsonOption = False) -> None:
-    """Show where the master key comes from and how many credentials each key encrypts.
+    """Show where the master key comes from and what each key encrypts.
 
     Example: socialhub keys status --json
     """

@@ -12,6 +12,7 @@ import typer
 
 from socialhub import __version__
 from socialhub.cli.common import state
+from socialhub.cli.metavars import install as install_value_names
 
 app = typer.Typer(
     name="socialhub",
@@ -94,6 +95,7 @@ def root(
 
 
 _register()
+install_value_names()  # --help names each option's value, not its Python type
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -70,21 +70,23 @@ def generate(
     voice: Annotated[str | None, typer.Option(
         "--voice", help="Voice profile (default: the organization's default voice).")] = None,
     variants: VariantsOpt = 1,
-    campaign: Annotated[str | None, typer.Option("--campaign")] = None,
+    campaign: Annotated[str | None, typer.Option(
+        "--campaign", help="Put the draft in this campaign.")] = None,
     name: Annotated[str | None, typer.Option("--name", help="A unique post name.")] = None,
     provider: ProviderOpt = None,
     json_: JsonOption = False,
 ) -> None:
-    """Write an idea for several accounts at once and store it as one draft post.
+    """Write an idea for several accounts and store it as one draft.
 
     Each draft is valid for its platform: too long is re-asked, split into a
     thread, or trimmed at a sentence. Drafts print as soon as each is ready.
 
     Example: socialhub posts generate --idea "Spring sale starts Monday" --platforms bluesky,x
     """
+    from socialhub.cli.stdin import read_stdin_text
     from socialhub.services.generation import generate_post
 
-    text = sys.stdin.read() if idea == "-" else idea
+    text = read_stdin_text() if idea == "-" else idea
     data = generate_post(get_hub(), idea=text, targets=_split(targets),
                          platforms=_split(platforms), voice=voice, variants=variants,
                          campaign=campaign, provider=provider, name=name,
@@ -99,7 +101,7 @@ def adapt(
     provider: ProviderOpt = None,
     json_: JsonOption = False,
 ) -> None:
-    """Re-derive variants from the post's body, for new targets or the current ones.
+    """Re-derive variants from the body, for new or current targets.
 
     Example: socialhub posts adapt spring-sale --targets linkedin:@shop,threads:@shop
     """
@@ -120,7 +122,7 @@ def rewrite(
     provider: ProviderOpt = None,
     json_: JsonOption = False,
 ) -> None:
-    """Rewrite one target's variant by an instruction (the result is validated and stored).
+    """Rewrite one target's variant by an instruction (validated).
 
     Example: socialhub posts rewrite spring-sale --target x:@shop --instruction "shorter"
     """
@@ -138,7 +140,7 @@ def rewrite(
 
 
 def score(ref: RefArg, json_: JsonOption = False) -> None:
-    """Score each variant: platform validity, voice fit (0–100), readability, risks."""
+    """Score variants: validity, voice fit, readability, risks."""
     from socialhub.services.generation import score_post
 
     hub = get_hub()

@@ -26,6 +26,7 @@ def publish_now(
 
     from socialhub.services.clock import now_utc
     from socialhub.services.daemon_status import status_report
+    from socialhub.services.publish_result import unpublished_error
     from socialhub.services.publishing import PublishingEngine
     from socialhub.services.queue import deliveries_done, list_queue, publish_now
 
@@ -55,13 +56,16 @@ def publish_now(
     with hub.transaction() as session:
         rows = [r for r in list_queue(session, org, statuses=["all"], limit=10_000)
                 if r["id"] in ids]
+        failure = unpublished_error(session, org, ref, rows) if wait else None
     if json_:
         emit_json(rows)
-        return
-    for r in rows:
-        result = r["remote_url"] if r["status"] == "published" else (
-            r["waiting_for"] or r["last_error"] or "")
-        out().print(f"{r['account']}\t{r['status']}\t{result}")
+    else:
+        for r in rows:
+            result = r["remote_url"] if r["status"] == "published" else (
+                r["waiting_for"] or r["last_error"] or "")
+            out().print(f"{r['account']}\t{r['status']}\t{result}")
+    if failure is not None:
+        raise failure
 
 
 def register(app: typer.Typer) -> None:

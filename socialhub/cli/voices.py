@@ -9,7 +9,7 @@ import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 
-app = typer.Typer(help="Keep brand voices: declared traits plus statistics learned from posts.",
+app = typer.Typer(help="Brand voices: declared traits, statistics learned from posts.",
                   no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="The profile's name (lower-case, e.g. shop).")]
@@ -103,7 +103,7 @@ def list_(json_: JsonOption = False) -> None:
 
 @app.command("show")
 def show(name: NameArg, json_: JsonOption = False) -> None:
-    """Explain a voice profile in plain words (with --json: every statistic)."""
+    """Explain a voice profile in plain words (--json: every statistic)."""
     from socialhub.services.voices import get_voice, voice_summary
 
     hub = get_hub()
@@ -136,7 +136,7 @@ def edit(
         "--default/--no-default", help="Make it (or stop it being) the default voice.")] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Change a voice profile's declared characteristics (--tone replaces the tone list).
+    """Change a voice's declared traits (--tone replaces the list).
 
     Example: socialhub voices edit shop --formality 6 --avoid "game-changer" --default
     """
@@ -177,7 +177,7 @@ def train(
     = False,
     json_: JsonOption = False,
 ) -> None:
-    """Learn a voice from a person's own posts (creates the profile if needed).
+    """Learn a voice from a person's own posts (creating it if needed).
 
     Example: socialhub voices train shop --from my-posts.txt
     """

@@ -85,17 +85,26 @@ def localize(local: datetime, zone: str) -> When:
     return When(local=local, zone=zone, utc=utc)
 
 
-def parse_when(text: str, default_zone: str) -> When:
+def parse_when(text: str, default_zone: str, *, now: datetime | None = None) -> When:
     """Parse ``"2026-12-01 09:00 Europe/Berlin"`` (zone optional, or an offset/``Z``).
+
+    With ``now``, relative forms are read too (``tomorrow 09:00``, ``+2h``:
+    ``core.when_relative``); without it (manifests, which must mean the same
+    on every apply) only dates are.
 
     Raises:
         ValidationError: the text is not a date and time, or names a bad zone or time.
     """
     m = _WHEN_RE.match(text)
     if not m:
+        from socialhub.core.when_relative import EXAMPLES, parse_relative
+
+        relative = parse_relative(text, default_zone, now) if now is not None else None
+        if relative is not None:
+            return relative
+        also = f", or a relative time such as {EXAMPLES}" if now is not None else ""
         raise ValidationError(
-            f"cannot read time {text!r}: expected 'YYYY-MM-DD HH:MM [Zone/Name]', "
-            "e.g. '2026-12-01 09:00 Europe/Berlin'"
+            f"cannot read time {text!r}: expected 'YYYY-MM-DD HH:MM [Zone/Name]'{also}"
         )
     fmt = "%Y-%m-%d %H:%M:%S" if m["time"].count(":") == 2 else "%Y-%m-%d %H:%M"
     try:

@@ -132,3 +132,77 @@ def account_summary(account: Account) -> dict[str, Any]:
         "scopes": list(cred.scopes) if cred else [],
         "settings": dict(account.settings or {}),
     }
+
+
+#: Platforms that need a developer app (client id and secret) registered by the user
+#: before ``accounts connect`` can work; Bluesky, Mastodon and the sandbox do not.
+DEVELOPER_APP_PLATFORMS = ("x", "linkedin", "threads", "instagram", "facebook", "reddit",
+                           "pinterest", "youtube", "tiktok")
+
+
+def developer_app_doc(platform: str) -> str:
+    """The doc page that explains how to register ``platform``'s developer app."""
+    return f"docs/platforms/{platform}.md"
+
+
+def connect_command(account: Account) -> str:
+    """The exact command that connects (or reconnects) ``account``."""
+    cmd = f"socialhub accounts connect {account.platform}"
+    if account.platform == "bluesky":
+        return f"{cmd} --handle {account.handle}"
+    if account.platform == "mastodon":
+        return f"{cmd} --base-url {account.base_url or 'https://INSTANCE'}"
+    if account.platform == "sandbox":
+        return f"{cmd} --base-url {account.base_url or 'URL'} --handle {account.handle}"
+    if account.platform == "facebook":
+        return f"{cmd} --handle {account.handle}"
+    return cmd
+
+
+def publish_blocker(account: Account) -> str | None:
+    """Why ``account`` cannot publish right now (``not connected``, ``needs_reauth``,
+    ``disabled``), or None when it can."""
+    if account.status == "disabled":
+        return "disabled"
+    if account.credential is None:
+        return "not connected"
+    if account.status != "active":
+        return account.status
+    return None
+
+
+def connect_advice(account: Account) -> str:
+    """One clause telling a person how to make ``account`` publish again."""
+    if account.status == "disabled":
+        return "enable it again before anything goes out"
+    advice = f"connect it: `{connect_command(account)}`"
+    if account.platform in DEVELOPER_APP_PLATFORMS and account.credential is None:
+        advice += (f" (needs a {account.platform} developer app, see "
+                   f"{developer_app_doc(account.platform)})")
+    return advice
+
+
+def waiting_deliveries(session: Session, account_id: int) -> int:
+    """How many deliveries of ``account_id`` wait to go out (scheduled or retrying)."""
+    from sqlalchemy import func
+
+    return int(session.scalar(select(func.count(Delivery.id)).where(
+        Delivery.account_id == account_id,
+        Delivery.status.in_(["scheduled", "retry_scheduled", "claimed", "publishing",
+                             "unconfirmed"]))) or 0)
+
+
+def accounts_that_cannot_publish(session: Session, org_id: int) -> list[dict[str, Any]]:
+    """Every account of the organization that cannot publish, with the deliveries
+    waiting on it and how to fix it: ``{"ref", "problem", "waiting", "fix"}``."""
+    rows = []
+    for account in list_accounts(session, org_id):
+        problem = publish_blocker(account)
+        if problem is None:
+            continue
+        if account.status_reason and problem == "needs_reauth":
+            problem = f"needs_reauth ({account.status_reason})"
+        rows.append({"ref": account.ref, "problem": problem,
+                     "waiting": waiting_deliveries(session, account.id),
+                     "fix": connect_advice(account)})
+    return rows

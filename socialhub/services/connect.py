@@ -128,10 +128,12 @@ def connect_account(hub: Hub, platform: str, options: ConnectOptions) -> dict[st
     if platform not in KNOWN_PLATFORMS:
         raise ValidationError(f"unknown platform {platform!r} "
                               f"(known: {', '.join(KNOWN_PLATFORMS)})")
-    # Load the key before the login, so a missing key fails before the browser opens.
-    key, keys = load_master_key(hub.config), load_keyring(hub.config)
     section = getattr(hub.config.settings.platforms, platform, None)
     base_url = _clean_url(options.base_url or (section.base_url if section else None))
+    # Everything checkable here is checked before a key or record is created...
+    check_connect_locally(hub.config, platform, base_url, options)
+    # ...and the key is loaded before the login, so a bad key fails before the browser opens.
+    key, keys = load_master_key(hub.config), load_keyring(hub.config)
     if platform == "sandbox":
         profile, tokens = _connect_sandbox(base_url, options)
     elif platform == "bluesky":
@@ -150,6 +152,41 @@ def connect_account(hub: Hub, platform: str, options: ConnectOptions) -> dict[st
                                         and account.credential.refresh_token_enc is not None)
     log.info("%s account %s", "connected" if created else "reconnected", summary["ref"])
     return summary
+
+
+def check_connect_locally(config: LoadedConfig, platform: str, base_url: str | None,
+                          options: ConnectOptions) -> None:
+    """Refuse a connect that cannot work, before any key, record or browser: a missing
+    OAuth client id, instance URL, handle or app password.
+
+    Raises:
+        ConfigError: an OAuth platform without a client id (says which key to set and
+            which page explains the developer app).
+        ValidationError: a missing ``--base-url``, ``--handle`` or app password.
+    """
+    from socialhub.errors import ConfigError
+    from socialhub.services.accounts import DEVELOPER_APP_PLATFORMS, developer_app_doc
+
+    if platform == "mastodon" and not base_url:
+        raise ValidationError("mastodon: which instance? pass --base-url "
+                              "(e.g. --base-url https://mastodon.social)")
+    if platform == "sandbox" and not base_url:
+        raise ValidationError("sandbox: which sandbox? pass --base-url "
+                              "(see `socialhub sandbox serve`)")
+    if platform == "bluesky":
+        if not options.handle:
+            raise ValidationError("bluesky: pass --handle (e.g. --handle shop.example.com)")
+        if not options.app_password:
+            raise ValidationError("bluesky: no app password given",
+                                  hint="type it at the prompt or set "
+                                       "SOCIALHUB_BLUESKY_APP_PASSWORD")
+    if platform in DEVELOPER_APP_PLATFORMS and not app_credentials(config, platform).client_id:
+        raise ConfigError(
+            f"{platform}: no OAuth client id configured; {platform} needs a developer app "
+            f"(how to register one: {developer_app_doc(platform)})",
+            hint=f"set platforms.{platform}.client_id and client_secret in the config, or "
+                 f"SOCIALHUB_PLATFORMS_{platform.upper()}_CLIENT_ID and _CLIENT_SECRET; "
+                 "nothing was created")
 
 
 def save_connection(session: Session, org_id: int, platform: str, profile: ConnectedProfile,

@@ -6,10 +6,9 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from socialhub.config import LoadedConfig, masked_settings
-from socialhub.db.models import Account
 from socialhub.errors import NotFoundError, SocialhubError
 from socialhub.services.hub import Hub
 
@@ -40,14 +39,7 @@ def run_checks(hub: Hub) -> list[dict[str, Any]]:
         except NotFoundError as exc:
             checks.append(_check("organization", "fail", str(exc)))
             return checks
-        bad = list(session.scalars(select(Account).where(Account.org_id == org,
-                                                         Account.status != "active")))
-        if bad:
-            checks.append(_check("accounts", "warn", "; ".join(
-                f"{a.ref} is {a.status}" + (f" ({a.status_reason})" if a.status_reason else "")
-                for a in bad)))
-        else:
-            checks.append(_check("accounts", "ok", "no account needs attention"))
+        checks.append(account_check(session, org))
         checks.extend(_daemon_checks(session, cfg))
     return checks
 
@@ -59,17 +51,52 @@ def _key_check(cfg: LoadedConfig) -> dict[str, Any]:
         return _check("master key", "warn", "security module not installed")
     try:
         info = keys.describe_key_source(cfg)
+        created = ensure_master_key(cfg, info)
+        if created:
+            info = keys.describe_key_source(cfg)
     except SocialhubError as exc:
         return _check("master key", "fail", str(exc))
     if info.get("error"):
         return _check("master key", "fail", str(info["error"]))
     if not info.get("key_id"):
-        target = info.get("will_create_in") or "a 0600 key file"
-        return _check("master key", "warn", f"no key yet; the first credential creates one in "
-                      f"{target}")
+        return _check("master key", "fail", "no master key, and none could be created")
     where = info.get("path") or ""
     detail = f"{info.get('source')} (key id {info.get('key_id')}){' at ' + where if where else ''}"
+    if created:
+        detail = f"created on this first run: {detail}; back it up (docs/security.md)"
     return _check("master key", "ok", detail)
+
+
+def ensure_master_key(cfg: LoadedConfig, info: dict[str, Any]) -> bool:
+    """Create the master key when none exists yet (doctor's first run); True if it did.
+
+    ``info`` is ``describe_key_source``'s answer. A key that exists but cannot
+    be read is left alone: creating another would orphan what it encrypted.
+
+    Raises:
+        SecurityError: the key could not be created.
+    """
+    if info.get("key_id") or info.get("error"):
+        return False
+    from socialhub.security.keys import load_master_key
+
+    load_master_key(cfg, create=True)
+    return True
+
+
+def account_check(session: Session, org_id: int) -> dict[str, Any]:
+    """``accounts``: every account that cannot publish (not connected, needs_reauth,
+    disabled), the deliveries waiting on it and the command that fixes it."""
+    from socialhub.services.accounts import accounts_that_cannot_publish
+
+    stuck = accounts_that_cannot_publish(session, org_id)
+    if not stuck:
+        return _check("accounts", "ok", "every account can publish")
+    detail = "; ".join(
+        f"{row['ref']} is {row['problem']}, {row['waiting']} "
+        f"deliver{'y' if row['waiting'] == 1 else 'ies'} waiting ({row['fix']})"
+        for row in stuck)
+    return _check("accounts", "warn", detail, accounts=stuck)
 
 
 def _daemon_checks(session: Any, cfg: LoadedConfig) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from socialhub.core.status import PENDING_DELIVERY_STATES, DeliveryStatus
 from socialhub.core.when import When, require_future
 from socialhub.db.models import Delivery, Post, Variant
 from socialhub.errors import ConflictError, ValidationError
-from socialhub.services.accounts import get_account
+from socialhub.services.accounts import connect_advice, get_account, publish_blocker
 from socialhub.services.announce import announce_schedule
 from socialhub.services.audit import record_event
 from socialhub.services.posts import get_post
@@ -129,6 +129,21 @@ def schedule_post(session: Session, org_id: int, ref: str, *, at: When | None = 
                  change={v.account.ref: v.local_time for v in chosen})
     announce_schedule(session, post.name, lambda: post_summary(session, post))
     return post
+
+
+def unready_targets(post: Post) -> list[str]:
+    """One warning per target account of ``post`` that cannot publish yet, with the fix.
+
+    Scheduling ahead of connecting is legitimate, so this never refuses; the
+    front ends show the lines so nobody learns it from a failed send.
+    """
+    warnings = []
+    for variant in post.variants:
+        problem = publish_blocker(variant.account)
+        if problem is not None:
+            warnings.append(f"{variant.account.ref} is {problem}, so the post waits for it; "
+                            f"{connect_advice(variant.account)}")
+    return warnings
 
 
 def unschedule_post(session: Session, org_id: int, ref: str) -> Post:

@@ -141,8 +141,10 @@ class TokenManager:
                 raise AuthRevokedError(f"account {account_id} no longer exists")
             tokens = self._read_tokens(session, account)
             if tokens is None:
-                raise AuthRevokedError(f"{account.ref} has no stored credentials",
-                                       hint=f"connect it: socialhub accounts connect {account.ref}")
+                from socialhub.services.accounts import connect_command
+
+                raise AuthRevokedError(f"{account.ref} is not connected",
+                                       hint=f"connect it: {connect_command(account)}")
             cls = adapter_class(account.platform)
             app = getattr(self.hub.config.settings.platforms, account.platform, None)
             info = base.AccountInfo(account_id=account.id, platform=account.platform,
