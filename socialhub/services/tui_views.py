@@ -8,9 +8,9 @@ see a change the moment the TUI commits it. Nothing here imports a UI.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from socialhub.core.calendar_view import (
@@ -37,6 +37,72 @@ __all__ = ["BADGES", "CalendarData", "View", "calendar_data", "calendar_span", "
 BADGES = {"sandbox": "sb", "bluesky": "bs", "mastodon": "ma", "x": "x ", "linkedin": "li",
           "threads": "th", "instagram": "ig", "facebook": "fb", "reddit": "rd",
           "pinterest": "pi", "youtube": "yt", "tiktok": "tt"}
+
+
+def badge(platform: str) -> str:
+    """The two-letter calendar badge of a platform (``bs`` for bluesky)."""
+    return BADGES.get(platform, platform[:2]).strip()
+
+
+def handle_of(account: str) -> str:
+    """The ``@handle`` part of an account ref (``bluesky:@shop.example.com`` → ``@shop…``)."""
+    return account.split(":", 1)[-1]
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells, with an ellipsis when something was cut."""
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def legend(entries: Iterable[dict[str, Any]]) -> str:
+    """What each badge on screen stands for: ``bs @shop.example.com · ma @me@social.example``."""
+    seen = sorted({(badge(e["platform"]), handle_of(e["account"])) for e in entries})
+    return " · ".join(f"{code} {handle}" for code, handle in seen)
+
+
+def badge_key() -> str:
+    """Every platform badge and its network, for the help screen."""
+    return ", ".join(f"{code.strip()} {name}" for name, code in BADGES.items())
+
+
+def is_past(entry: dict[str, Any], now: datetime) -> bool:
+    """True when a calendar entry's time (local ISO with offset) is not after ``now``."""
+    return datetime.fromisoformat(entry["at"]) <= now
+
+
+def upcoming(entries: list[dict[str, Any]], now: datetime | None) -> list[dict[str, Any]]:
+    """The entries worth showing: every post, but a free slot only while it is ahead.
+
+    A slot whose time has passed cannot take a post any more, so it is not
+    offered as "free".
+    """
+    if now is None:
+        return entries
+    return [e for e in entries if e["kind"] != "slot" or not is_past(e, now)]
+
+
+def default_time(day: date | None, now: datetime, zone: str) -> str:
+    """The new-post form's time: 09:00 on ``day`` when still ahead, else the next round hour.
+
+    Never in the past: on today after 09:00, or on a day gone by, it is the
+    first full hour after ``now`` (in ``zone``). Returned as ``YYYY-MM-DD HH:MM``.
+    """
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    local_now = now.astimezone(tz)
+    if day is not None:
+        morning = datetime.combine(day, time(9, 0), tz)
+        if morning > local_now:
+            return f"{morning:%Y-%m-%d %H:%M}"
+    # Step in UTC so a DST change never yields a wall-clock hour that does not exist.
+    hour = local_now.replace(minute=0, second=0, microsecond=0)
+    nxt = (hour.astimezone(UTC) + timedelta(hours=1)).astimezone(tz)
+    while nxt.minute:  # zones with a half-hour offset: on to the next local full hour
+        nxt += timedelta(minutes=60 - nxt.minute)
+    return f"{nxt:%Y-%m-%d %H:%M}"
 
 
 def calendar_data(session: Session, org_id: int, view: View, anchor: date,

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from socialhub.core.when import load_zone
 from socialhub.services.tui_views import account_rows, voice_rows
 from socialhub.tui.background import run_service
+from socialhub.tui.footer import compact_footer
 
 if TYPE_CHECKING:
     from socialhub.tui.app import SocialhubApp
@@ -49,7 +50,7 @@ class AccountsScreen(Screen[None]):
         for label, width in (("voice", 20), ("default", 7), ("description", 44)):
             voices.add_column(label, width=width)
         yield voices
-        yield Footer()
+        yield compact_footer()
 
     def on_screen_resume(self) -> None:
         self.action_reload()

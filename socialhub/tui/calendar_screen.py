@@ -13,15 +13,23 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Footer, Header, OptionList, Static
+from textual.widgets import ContentSwitcher, Header, OptionList, Static
 
 from socialhub.core.calendar_view import CalendarData, View, calendar_span
 from socialhub.errors import SocialhubError
-from socialhub.services.tui_views import Move, calendar_data, move_post, undo_move
+from socialhub.services.tui_views import (
+    Move,
+    calendar_data,
+    legend,
+    move_post,
+    undo_move,
+    upcoming,
+)
 from socialhub.tui.agenda_panel import AgendaPanel
 from socialhub.tui.background import run_service
 from socialhub.tui.confirm_modal import ConfirmModal
 from socialhub.tui.first_month import FirstMonth
+from socialhub.tui.footer import compact_footer
 from socialhub.tui.month_grid import MonthGrid
 from socialhub.tui.week_view import WeekView
 
@@ -69,13 +77,14 @@ class CalendarScreen(Screen[None]):
     """Month and week views of what goes out when, with free weekly slots."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "today", "Today"),
-        Binding("left_square_bracket", "page(-1)", "Prev"),
-        Binding("right_square_bracket", "page(1)", "Next"),
-        Binding("m", "view('month')", "Month"),
-        Binding("w", "view('week')", "Week"),
+        # Shown in the footer: what fits at 80 columns. The rest is in the help (?).
         Binding("n", "new", "New"),
         Binding("e", "edit", "Edit"),
+        Binding("m", "view('month')", "Month"),
+        Binding("w", "view('week')", "Week"),
+        Binding("t", "today", "Today"),
+        Binding("left_square_bracket", "page(-1)", "Previous month/week", show=False),
+        Binding("right_square_bracket", "page(1)", "Next month/week", show=False),
         Binding("shift+left", "move(-1)", "Move -1d", show=False),
         Binding("shift+right", "move(1)", "Move +1d", show=False),
         Binding("shift+up", "move(-7)", "Move -1w", show=False),
@@ -84,7 +93,7 @@ class CalendarScreen(Screen[None]):
         Binding("plus,equals_sign", "move_time(60)", "Move +1h", show=False),
         Binding("less_than_sign,comma", "move_time(-15)", "Move -15m", show=False),
         Binding("greater_than_sign,full_stop", "move_time(15)", "Move +15m", show=False),
-        Binding("u", "undo", "Undo"),
+        Binding("u", "undo", "Undo the last move", show=False),
         Binding("r", "reload", "Refresh", show=False),
     ]
 
@@ -110,11 +119,12 @@ class CalendarScreen(Screen[None]):
         with Horizontal(id="calendar-body"):
             with Vertical(id="calendar-main"):
                 yield Static("", id="calendar-title")
+                yield Static("", id="calendar-legend")
                 with ContentSwitcher(initial="month", id="calendar-views"):
                     yield MonthGrid(id="month")
                     yield WeekView(id="week")
             yield AgendaPanel(id="agenda")
-        yield Footer()
+        yield compact_footer()
 
     def on_mount(self) -> None:
         self.query_one("#month", MonthGrid).focus()
@@ -153,6 +163,7 @@ class CalendarScreen(Screen[None]):
         for grid in self.query(MonthGrid):
             grid.today = today
             grid.selected = today
+            grid.now = self.hub_app.now()
 
     def _show_first(self, first: FirstMonth) -> None:
         self._set_today(first.today)
@@ -243,7 +254,10 @@ class CalendarScreen(Screen[None]):
         if data.view != self.view or not data.start <= self.selected < data.end:
             return  # a stale answer for a view the person already left
         self.loaded = data
+        self.grid.now = self.hub_app.now()  # slots that passed meanwhile stop being "free"
         self.grid.data = data
+        self.query_one("#calendar-legend", Static).update(
+            legend(e for day in data.days.values() for e in day) or "no posts or slots here")
         self._show_selection()
         if cache:  # after this paint: a cold start loads the database layer here
             self.call_after_refresh(self._prefetch)
@@ -269,7 +283,7 @@ class CalendarScreen(Screen[None]):
                  f"Week of {grid.first_day():%d %b %Y}")
         self.query_one("#calendar-title", Static).update(f"{title}  ·  {self.hub_app.zone}")
         entries = self.loaded.days.get(self.selected, []) if self.loaded else []
-        self.query_one(AgendaPanel).show(self.selected, entries)
+        self.query_one(AgendaPanel).show(self.selected, upcoming(entries, self.grid.now))
 
     def select_day(self, day: date) -> None:
         """Select ``day``, fetching another month or week when it lies outside the view."""
@@ -361,6 +375,10 @@ class CalendarScreen(Screen[None]):
         """Confirm, then move ``post`` (shown at local ``at``) by ``shift``."""
         old = datetime.fromisoformat(at)
         new = old + timedelta(days=shift.days, minutes=shift.minutes)
+        if new <= self.hub_app.now():  # refused before asking: the service would refuse too
+            self.notify(f"{new:%a %d %b %H:%M} is in the past: a post can only move to a future "
+                        "time", severity="warning")
+            return
         question = (f"Move {post} ({shift.describe()}) from {old:%a %d %b %H:%M} "
                     f"to {new:%a %d %b %Y %H:%M}?")
 

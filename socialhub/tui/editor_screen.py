@@ -15,7 +15,6 @@ from textual.screen import Screen
 from textual.widgets import (
     Button,
     Checkbox,
-    Footer,
     Header,
     Input,
     Label,
@@ -34,12 +33,14 @@ from socialhub.services.tui_views import (
     SaveMode,
     Suggestion,
     account_choices,
+    default_time,
     load_draft,
     save_draft,
     suggest_rewrite,
     suggest_variants,
 )
 from socialhub.tui.background import run_service
+from socialhub.tui.footer import compact_footer
 from socialhub.tui.target_tab import TargetTab
 
 if TYPE_CHECKING:
@@ -62,12 +63,15 @@ class EditorScreen(Screen[dict[str, Any] | None]):
     """Write a new post or edit one; dismisses with the saved post's summary (or None)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save('draft')", "Save draft"),
+        # Short names so the footer fits at 80 columns; the help (?) has the long ones.
+        Binding("ctrl+s", "save('draft')", "Draft", tooltip="Save as a draft"),
         Binding("ctrl+t", "save('schedule')", "Schedule"),
-        Binding("ctrl+p", "save('publish')", "Publish now"),
-        Binding("ctrl+g", "generate", "AI variants"),
-        Binding("ctrl+r", "rewrite", "AI rewrite"),
-        Binding("escape", "close", "Close/cancel"),
+        Binding("ctrl+p", "save('publish')", "Publish", tooltip="Publish now"),
+        Binding("ctrl+g", "generate", "AI", tooltip="AI variants for every target"),
+        Binding("ctrl+r", "rewrite", "Rewrite", tooltip="AI rewrite of this target's text"),
+        Binding("ctrl+o", "app.command_palette", "Docs", priority=True,
+                tooltip="Command palette: search the docs, insert a link or a quote"),
+        Binding("escape", "close", "Close", tooltip="Close, or cancel the AI run"),
     ]
 
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {_docs_commands}
@@ -102,7 +106,10 @@ class EditorScreen(Screen[dict[str, Any] | None]):
                 yield Label("Targets")
                 yield SelectionList[str](id="targets")
                 yield Label(f"When (YYYY-MM-DD HH:MM \\[Zone]), default {self.hub_app.zone}")
-                at = Input(value=f"{self.day:%Y-%m-%d} 09:00" if self.day else "",
+                # A new post starts at a time still ahead (never one already gone).
+                start = "" if self.ref else default_time(self.day, self.hub_app.now(),
+                                                          self.hub_app.zone)
+                at = Input(value=start,
                            placeholder=f"2026-12-01 09:00 {self.hub_app.zone}", id="at")
                 at.cursor_blink = blink
                 yield at
@@ -124,7 +131,7 @@ class EditorScreen(Screen[dict[str, Any] | None]):
             with TabbedContent(id="variants"):
                 yield TabPane("no target", Static("Pick a target account on the left."),
                               id="no-target")
-        yield Footer()
+        yield compact_footer()
 
     def on_mount(self) -> None:
         self.query_one("#ai-progress").display = False

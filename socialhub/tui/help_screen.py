@@ -11,12 +11,13 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from socialhub.services.tui_views import badge_key
+
 EXTRA = [
     ("arrows / h j k l", "move the selected day (calendar)"),
     ("shift+arrows", "move the highlighted post a day / a week, after a confirmation"),
     ("- + , .", "move it an hour / a quarter hour earlier or later (same confirmation, u undoes)"),
     ("mouse drag", "drag a post to another day, or onto a free slot for its time too"),
-    ("ctrl+o (editor)", "command palette: search the docs, insert a link or a quote"),
     ("tab", "go to the agenda to pick another post of the day"),
     ("enter", "edit the highlighted agenda post"),
 ]
@@ -43,7 +44,7 @@ class HelpScreen(ModalScreen[None]):
             seen.add(b.key)
             keys = " ".join(self.app.get_key_display(Binding(k.strip(), b.action))
                             for k in b.key.split(","))
-            table.add_row(keys, b.description)
+            table.add_row(keys, b.tooltip or b.description)
         if type(self.under).__name__ == "CalendarScreen":
             for key, text in EXTRA:
                 table.add_row(key, text)
@@ -51,6 +52,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(f"Keys: {type(self.under).__name__.removesuffix('Screen')}",
                          id="help-title")
             yield Static(table)
+            yield Static(f"Calendar badges: {badge_key()} (the line under the calendar's "
+                         "title names the accounts on screen)", id="help-badges")
 
     def action_close(self) -> None:
         """Close the help."""

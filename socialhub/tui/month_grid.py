@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from socialhub.core.calendar_view import CalendarData
-from socialhub.services.tui_views import BADGES
+from socialhub.services.tui_views import badge, upcoming
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -79,6 +79,8 @@ class MonthGrid(Widget, can_focus=True):
         self._dragging: tuple[dict[str, Any], date] | None = None
         self._styles: dict[str, Style] = {}
         self._dropped = False  # the click that ends a drag selects nothing
+        #: The current instant: free slots before it are not shown (None: show all).
+        self.now: datetime | None = None
 
     def first_day(self) -> date:
         """The Monday at the top-left of the grid."""
@@ -158,8 +160,7 @@ class MonthGrid(Widget, can_focus=True):
 
     def entry_label(self, entry: dict[str, Any], width: int) -> str:
         """One entry in a cell: time, platform badge, then as much text as fits."""
-        badge = BADGES.get(entry["platform"], entry["platform"][:2])
-        label = f"{entry['time']} {badge}"
+        label = f"{entry['time']} {badge(entry['platform'])}"
         if entry["kind"] == "slot":
             label += " free" if width >= len(label) + 5 else ""
         elif width > len(label) + 2:
@@ -183,7 +184,8 @@ class MonthGrid(Widget, can_focus=True):
             cells: list[list[tuple[str, Style]]] = []
             for col in range(7):
                 day = first + timedelta(days=row * 7 + col)
-                cells.append(self._cell(day, days.get(day, []), col_w - 1, row_h))
+                entries = upcoming(days.get(day, []), self.now)
+                cells.append(self._cell(day, entries, col_w - 1, row_h))
             for line in range(row_h):
                 for cell in cells:
                     text, style = cell[line]

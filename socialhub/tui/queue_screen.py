@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from socialhub.core.when import load_zone
 from socialhub.services.queue import cancel_delivery, retry_delivery
 from socialhub.services.tui_views import queue_rows
 from socialhub.tui.background import run_service
 from socialhub.tui.confirm_modal import ConfirmModal
+from socialhub.tui.footer import compact_footer
 
 if TYPE_CHECKING:
     from socialhub.tui.app import SocialhubApp
@@ -36,9 +37,9 @@ class QueueScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "retry", "Retry"),
         Binding("x", "cancel", "Cancel"),
-        Binding("o", "open", "Open URL"),
-        Binding("a", "toggle_all", "All/open"),
-        Binding("g", "reload", "Refresh"),
+        Binding("o", "open", "Open", tooltip="Open the published post's URL"),
+        Binding("a", "toggle_all", "All", tooltip="Show every delivery / only open ones"),
+        Binding("g", "reload", "Refresh", show=False),
     ]
 
     def __init__(self) -> None:
@@ -62,7 +63,7 @@ class QueueScreen(Screen[None]):
         for label, width in COLUMNS:
             table.add_column(label, width=width)
         yield table
-        yield Footer()
+        yield compact_footer()
 
     def on_screen_resume(self) -> None:
         self.action_reload()

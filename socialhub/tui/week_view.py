@@ -6,6 +6,7 @@ import textwrap
 from datetime import date, timedelta
 from typing import Any
 
+from socialhub.services.tui_views import badge, fit, handle_of
 from socialhub.tui.month_grid import MonthGrid
 
 
@@ -24,11 +25,19 @@ class WeekView(MonthGrid):
         return max(2, self.size.height - 1)
 
     def entry_lines(self, entry: dict[str, Any], width: int) -> list[str]:
-        """Time and badge, then up to two lines of the text, wrapped to the column."""
-        head = self.entry_label(entry, width) if entry["kind"] == "slot" else \
-            self.entry_label({**entry, "text": ""}, width).rstrip()
-        if entry["kind"] == "slot" or width < 4:
-            return [head]
+        """Time and badge, the account's handle, then up to two lines of text (or "free").
+
+        The handle is what a person recognises; the two-letter badge alone is not
+        (the legend under the title and the help spell the badges out).
+        """
+        head = f"{entry['time']} {badge(entry['platform'])}"
+        who = " " + fit(handle_of(entry["account"]), width - 1)
+        if width < 4:
+            return [head[:width]]
+        if entry["kind"] == "slot":
+            if width >= len(head) + 5:
+                return [head + " free", who]
+            return [head[:width], who, " free"]
         body = textwrap.wrap(" ".join(entry["text"].split()), width, max_lines=2,
                              placeholder="…") or [""]
-        return [head, *(" " + line[: width - 1] for line in body)]
+        return [head[:width], who, *(" " + line[: width - 1] for line in body)]
