@@ -228,3 +228,21 @@ def test_first_doctor_creates_the_master_key_as_the_readme_says(
     assert (home / "data" / "master.key").exists()
     second = next(c for c in run_cli("doctor", "--json").json() if c["check"] == "master key")
     assert second["status"] == "ok" and "created" not in second["detail"]
+
+
+def test_connect_with_the_redirect_port_taken_creates_no_key(
+        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from tests.conftest import run_cli
+
+    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
+    monkeypatch.setenv("SOCIALHUB_PLATFORMS_X_CLIENT_ID", "an-id")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = run_cli("accounts", "connect", "x", "--port", str(port))
+    assert r.exit_code == 3
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr
+    assert not (home / "data" / "master.key").exists()

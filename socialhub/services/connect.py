@@ -157,11 +157,11 @@ def connect_account(hub: Hub, platform: str, options: ConnectOptions) -> dict[st
 def check_connect_locally(config: LoadedConfig, platform: str, base_url: str | None,
                           options: ConnectOptions) -> None:
     """Refuse a connect that cannot work, before any key, record or browser: a missing
-    OAuth client id, instance URL, handle or app password.
+    OAuth client id, instance URL, handle or app password, or a taken redirect port.
 
     Raises:
         ConfigError: an OAuth platform without a client id (says which key to set and
-            which page explains the developer app).
+            which page explains the developer app), or the redirect port is taken.
         ValidationError: a missing ``--base-url``, ``--handle`` or app password.
     """
     from socialhub.errors import ConfigError
@@ -187,6 +187,9 @@ def check_connect_locally(config: LoadedConfig, platform: str, base_url: str | N
             hint=f"set platforms.{platform}.client_id and client_secret in the config, or "
                  f"SOCIALHUB_PLATFORMS_{platform.upper()}_CLIENT_ID and _CLIENT_SECRET; "
                  "nothing was created")
+    if (platform in (*DEVELOPER_APP_PLATFORMS, "mastodon") and not options.no_browser
+            and options.port):
+        oauth.LoopbackListener(options.port).close()  # the redirect port is free
 
 
 def save_connection(session: Session, org_id: int, platform: str, profile: ConnectedProfile,
