@@ -66,7 +66,10 @@ def connect(
 
     OAuth platforms open the browser at the login page and wait for the
     redirect on 127.0.0.1; the client id/secret come from the config
-    (platforms.<name>.client_id/client_secret) or the keyring. Bluesky takes
+    (platforms.<name>.client_id/client_secret) or the keyring. X, LinkedIn,
+    Threads, Instagram, Facebook, Reddit, Pinterest, YouTube and TikTok need a
+    developer app of your own first (docs/platforms.md); Mastodon registers
+    itself on the instance. Bluesky takes
     the app password from $SOCIALHUB_BLUESKY_APP_PASSWORD, else from the
     account's manifest reference (credentials.app_password), else asks.
 
