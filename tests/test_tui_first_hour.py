@@ -101,11 +101,11 @@ async def test_every_footer_fits_and_keeps_help_reachable(tui_cli: Run, size: tu
         await pilot.press(*keys)
         await settle(pilot)
         footer = app.screen.query_one(Footer)
-        keys = [k for k in footer.query(FooterKey) if k.display]
-        shown = [k for k in keys if not k.has_class("-command-palette")]
+        drawn = [k for k in footer.query(FooterKey) if k.display]
+        shown = [k for k in drawn if not k.has_class("-command-palette")]
         assert shown, "the footer shows no key"
         # Room: up to the right edge, or up to the palette key docked there (it covers keys).
-        room = min([size[0], *(k.region.x for k in keys if k.has_class("-command-palette"))])
+        room = min([size[0], *(k.region.x for k in drawn if k.has_class("-command-palette"))])
         right = max(k.region.right for k in shown)
         assert right <= room, f"the footer is cut: it needs {right} of {room} columns"
         labels = {k.description for k in shown}

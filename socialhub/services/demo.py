@@ -4,7 +4,8 @@ It starts a sandbox network in this process, uses a throwaway data folder
 (kept only when asked), creates the organization, a sandbox account with
 tokens and a handful of posts due a second or so apart (one of them a
 thread), then runs the real delivery engine until they are out. Nothing
-leaves the machine.
+leaves the machine. The sandbox stops when the demo returns, unless the
+caller's ``hold`` keeps it up (``socialhub demo --keep``: until Ctrl-C).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 from socialhub.config import load_config
 
 Progress = Callable[[str, dict[str, Any]], None]
+#: Called with the result while the sandbox still runs; the sandbox stops when it returns.
+Hold = Callable[["DemoResult"], None]
 
 TEXTS = [
     "Hello from socialhub! This post went out exactly on time.",
@@ -44,11 +47,13 @@ class DemoResult:
     home: Path | None = None
     elapsed_s: float = 0.0
     sandbox_posts: int = 0
+    #: The sandbox network's address; it answers only while ``hold`` runs.
+    sandbox_url: str = ""
 
 
 def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
              spacing_s: float = 1.0, latency_ms: float = 40.0, timeout_s: float = 60.0,
-             progress: Progress | None = None) -> DemoResult:
+             progress: Progress | None = None, hold: Hold | None = None) -> DemoResult:
     """Run the demo end to end and return what was published.
 
     Args:
@@ -60,6 +65,9 @@ def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
         timeout_s: give up waiting after this long.
         progress: ``progress(event, data)`` for live output (``scheduled``,
             ``published``, ``failed``, ``dead``, ``unconfirmed``).
+        hold: called with the result once everything is out, while the sandbox
+            still answers (and the data folder still exists); both are torn down
+            (the folder only without ``keep``) when it returns or raises.
     """
     import time
 
@@ -89,6 +97,12 @@ def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
         result.sandbox_posts = len(httpx.get(f"{server.url}/_sandbox/posts", timeout=5)
                                    .json()["posts"])
         result.elapsed_s = round(time.monotonic() - started, 2)
+        result.sandbox_url = server.url
+        if engine is not None:  # nothing more to send: only the sandbox stays up
+            engine.close()
+            engine = None
+        if hold is not None:
+            hold(result)
         return result
     finally:
         if engine is not None:
@@ -164,6 +178,7 @@ def _rows(hub: Any, ids: list[int]) -> list[dict[str, Any]]:
             late = _late(d.published_at, d.due_at)
             rows.append({"post": d.variant.post.name, "status": d.status, "due_at": d.due_at,
                          "published_at": d.published_at, "late_s": late,
+                         "account": d.account.ref, "remote_id": d.remote_id,
                          "parts": len(d.thread_progress or []), "url": d.remote_url,
                          "urls": [p.get("url") for p in d.thread_progress or []],
                          "error": d.last_error})
