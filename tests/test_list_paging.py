@@ -111,3 +111,22 @@ def test_the_posts_query_pages_in_sql(seeded: Hub) -> None:
     assert [p.name for p in posts] == [f"p{i:03d}" for i in range(2, 7)]
     main = next(s for s in seen if "FROM posts" in s)
     assert "LIMIT" in main.upper() and "OFFSET" in main.upper()
+
+
+def test_campaigns_list_pages_the_same_way(cli: CLI) -> None:
+    from socialhub.services.campaigns import add_campaign
+
+    hub = make_hub()
+    try:
+        with hub.transaction() as session:
+            org = hub.org_id(session)
+            for i in range(55):
+                add_campaign(session, org, f"c{i:02d}")
+    finally:
+        hub.dispose()
+    first = cli("campaigns", "list", "--json")
+    assert names(first) == [f"c{i:02d}" for i in range(50)]
+    assert "showing 50 of 55 campaigns — use --limit N" in first.stderr
+    assert len(names(cli("campaigns", "list", "--json", "--all"))) == 55
+    assert names(cli("campaigns", "list", "--json", "--limit", "3", "--offset", "52")) == \
+        ["c52", "c53", "c54"]

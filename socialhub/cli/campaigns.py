@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
 
 app = typer.Typer(help="Add, list and show campaigns.", no_args_is_help=True)
 
@@ -49,18 +50,27 @@ def add(
 
 
 @app.command("list")
-def list_(json_: JsonOption = False) -> None:
-    """List campaigns with dates and post counts."""
-    from socialhub.services.campaigns import campaign_summary, list_campaigns
+def list_(limit: LimitOption = None, offset: OffsetOption = 0, all_: AllOption = False,
+          json_: JsonOption = False) -> None:
+    """List campaigns with dates and post counts, 50 at a time unless --limit/--all."""
+    from socialhub.services.campaigns import campaign_summary, count_campaigns, list_campaigns
+    from socialhub.services.paging import Page
 
+    win = paging(limit, offset, all_)
     hub = get_hub()
     with hub.transaction() as s:
-        rows = [campaign_summary(s, c) for c in list_campaigns(s, hub.org_id(s))]
+        org = hub.org_id(s)
+        rows = [campaign_summary(s, c)
+                for c in list_campaigns(s, org, limit=win.limit, offset=win.offset)]
+        page = Page(rows, count_campaigns(s, org), win.offset)
     if json_:
         emit_json(rows)
+        note_more(page, "campaigns")
         return
     if not rows:
-        info("no campaigns yet: add one with `socialhub campaigns add NAME`")
+        info("no campaigns yet: add one with `socialhub campaigns add NAME`" if not page.total
+             else "no campaigns on this page")
+        note_more(page, "campaigns")
         return
     from rich.table import Table
 
@@ -70,6 +80,7 @@ def list_(json_: JsonOption = False) -> None:
         table.add_row(r["name"], r["status"], str(r["starts_on"] or "-"),
                       str(r["ends_on"] or "-"), budget, str(sum(r["posts"].values())))
     out().print(table)
+    note_more(page, "campaigns")
 
 
 @app.command("show")

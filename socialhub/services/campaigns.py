@@ -95,10 +95,18 @@ def get_campaign(session: Session, org_id: int, name: str) -> Campaign:
     return campaign
 
 
-def list_campaigns(session: Session, org_id: int) -> list[Campaign]:
-    """Every campaign, by start date then name."""
+def list_campaigns(session: Session, org_id: int, *, limit: int | None = None,
+                   offset: int = 0) -> list[Campaign]:
+    """Every campaign (or one page of them, in SQL), by start date then name."""
     return list(session.scalars(select(Campaign).where(Campaign.org_id == org_id)
-                                .order_by(Campaign.starts_on, Campaign.name)))
+                                .order_by(Campaign.starts_on, Campaign.name, Campaign.id)
+                                .offset(offset).limit(limit)))
+
+
+def count_campaigns(session: Session, org_id: int) -> int:
+    """How many campaigns the organization has."""
+    return session.scalar(select(func.count(Campaign.id))
+                          .where(Campaign.org_id == org_id)) or 0
 
 
 def campaign_summary(session: Session, campaign: Campaign) -> dict[str, Any]:
