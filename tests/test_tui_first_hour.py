@@ -126,6 +126,23 @@ async def test_a_post_cannot_be_moved_onto_a_past_day(tui_cli: Run) -> None:
         assert tui_kit.posts(tui_cli)["launch"]["targets"][0]["at"].startswith("2026-11-20")
 
 
+async def test_a_post_dropped_where_a_past_slot_was_is_refused_without_asking(
+        tui_cli: Run) -> None:
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        grid = calendar(app).grid
+        col_w, row_h = grid.size.width // 7, (grid.size.height - 1) // grid.weeks()
+        # Friday 20's post (4th row, 2nd line) onto Tuesday 17's 2nd line: its 10:00 slot
+        # has passed, so this is a drop onto a past day, not onto a free slot.
+        await pilot.mouse_down(grid, offset=(4 * col_w + 2, 1 + 3 * row_h + 1))
+        await pilot.mouse_up(grid, offset=(1 * col_w + 2, 1 + 3 * row_h + 1))
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+        assert any("Tue 17 Nov 09:00 is in the past" in n for n in notes(pilot))
+        assert tui_kit.posts(tui_cli)["launch"]["targets"][0]["at"].startswith("2026-11-20")
+
+
 @pytest.mark.parametrize(("day", "expected"), [
     (date(2026, 11, 18), "2026-11-18 12:00"),  # today, 09:00 has passed: the next full hour
     (date(2026, 11, 16), "2026-11-18 12:00"),  # a past day: the next full hour from now
