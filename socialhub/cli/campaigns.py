@@ -52,7 +52,10 @@ def add(
 @app.command("list")
 def list_(limit: LimitOption = None, offset: OffsetOption = 0, all_: AllOption = False,
           json_: JsonOption = False) -> None:
-    """List campaigns with dates and post counts, 50 at a time unless --limit/--all."""
+    """List campaigns with their dates and post counts.
+
+    Shows 50 at a time unless --limit N or --all.
+    """
     from socialhub.services.campaigns import campaign_summary, count_campaigns, list_campaigns
     from socialhub.services.paging import Page
 
