@@ -6,12 +6,15 @@ and renders each command's help in an 80-column terminal, the default size.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
+import typer
 import typer.main
+from typer.testing import CliRunner
 
 from socialhub.cli.main import app
 
@@ -107,3 +110,22 @@ def test_noun_help_names_only_commands_it_has(path: str) -> None:
     missing = [verb for verb in _leading_verbs(summary) if verb not in cmd.commands]
     assert missing == [], f"`{path} --help` says {summary!r}"
 
+
+
+
+class Colour(enum.StrEnum):
+    RED = "red"
+    BLUE = "blue"
+
+
+def _paint(colour: Annotated[Colour, typer.Option(help="Which colour.")] = Colour.RED,
+           coats: Annotated[int, typer.Option(help="How many coats.")] = 1) -> None:
+    """Paint."""
+
+
+def test_a_choice_option_shows_its_choices_not_a_type() -> None:
+    demo = typer.Typer(rich_markup_mode=None)  # as socialhub's own app
+    demo.command()(_paint)
+    text = CliRunner().invoke(demo, ["--help"], terminal_width=WIDTH).output
+    assert "--colour [red|blue]" in text and "--coats N" in text
+    assert not TYPE_METAVAR.search(text)

@@ -52,7 +52,9 @@ ARGUMENTS: dict[str, dict[str, str]] = {
 
 
 def _fallback(name: str, python_type: str) -> str:
-    # python_type is Typer's label: <int>, <list[str]>, <path>, <int range>, <float>…
+    # python_type is Typer's label: <int>, <list[str]>, <path>, <int range>, <a|b|c>…
+    if "|" in python_type:
+        return "[" + python_type.strip("<>").removeprefix("list[").rstrip("]") + "]"
     if "int" in python_type:
         return "N"
     if "float" in python_type:
