@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
 from socialhub.config_file import DEFAULT_ORGANIZATION, read_raw_config
+from socialhub.core.limits import MANIFEST_FILE_BYTES, MANIFEST_TOTAL_BYTES
 from socialhub.errors import ConfigError
 from socialhub.paths import Paths, resolve_paths
 
@@ -121,6 +122,19 @@ class PlatformsConfig(_Section):
     tiktok: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
 
 
+class LimitsConfig(_Section):
+    """Input size limits (docs/security.md); the defaults live in core/limits.py."""
+
+    manifest_file_bytes: int = Field(MANIFEST_FILE_BYTES, ge=1024, le=1 << 30)
+    manifest_total_bytes: int = Field(MANIFEST_TOTAL_BYTES, ge=1024, le=1 << 34)
+
+
+class MediaConfig(_Section):
+    """Where media files named by manifests may live, besides the manifest's own folder."""
+
+    root: str | None = None
+
+
 class Settings(_Section):
     """The whole configuration; see config.example.yaml for every key."""
 
@@ -133,6 +147,8 @@ class Settings(_Section):
     search: SearchConfig = Field(default_factory=SearchConfig)
     ai: AIConfig = Field(default_factory=AIConfig)
     platforms: PlatformsConfig = Field(default_factory=PlatformsConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    media: MediaConfig = Field(default_factory=MediaConfig)
 
 
 class LoadedConfig(BaseModel):

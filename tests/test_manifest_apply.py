@@ -92,7 +92,7 @@ def test_first_apply_creates_and_second_apply_changes_nothing(
     assert first.exit_code == 0, first.stderr
     assert set(actions(first).values()) == {"created"}
     assert len(actions(first)) == 6
-    second = dbcli("apply", "-f", str(files))
+    second = dbcli("apply", "-f", str(files), "-v")
     assert second.exit_code == 0, second.stderr
     assert second.stdout.count(" unchanged") == 6
     assert "nothing to change" in second.stderr
@@ -109,7 +109,7 @@ def test_post_with_times_is_scheduled_with_one_delivery_per_target(
 
 def test_dry_run_prints_the_plan_and_writes_nothing(dbcli: Cli, db_home: str,
                                                     tmp_path: Path) -> None:
-    result = dbcli("apply", "-f", str(write(tmp_path / "m")), "--dry-run")
+    result = dbcli("apply", "-f", str(write(tmp_path / "m")), "--dry-run", "--verbose")
     assert result.exit_code == 0, result.stderr
     assert "post/spring-launch created (dry run)" in result.stdout
     assert counts(db_home) == (0, 0, 0, 0)
@@ -125,7 +125,7 @@ def test_changed_time_moves_the_delivery(dbcli: Cli, db_home: str, tmp_path: Pat
     live = rows(db_home, select(Delivery.due_at).where(Delivery.status == "scheduled"))
     assert sorted(r[0].replace(tzinfo=None).isoformat() for r in live) == [
         "2030-03-01T09:00:00", "2030-03-02T10:30:00"]
-    assert dbcli("apply", "-f", str(files)).stdout.count("unchanged") == 6
+    assert dbcli("apply", "-f", str(files), "-v").stdout.count("unchanged") == 6
 
 
 def test_time_left_out_unschedules_the_target(dbcli: Cli, db_home: str, tmp_path: Path) -> None:
@@ -146,7 +146,7 @@ def test_target_left_out_of_the_manifest_is_removed(dbcli: Cli, db_home: str,
     assert dbcli("apply", "-f", str(files)).exit_code == 0
     text = (files / "posts.yaml").read_text()
     (files / "posts.yaml").write_text(text.split("    - account: mastodon")[0])
-    result = dbcli("apply", "-f", str(files))
+    result = dbcli("apply", "-f", str(files), "-v")
     assert result.exit_code == 0, result.stderr
     assert "post/spring-launch changed (targets[mastodon:@shop@social.example] removed)" \
         in result.stdout
@@ -163,7 +163,7 @@ def test_removing_a_target_that_went_out_is_refused(dbcli: Cli, db_home: str,
     engine.dispose()
     text = (files / "posts.yaml").read_text()
     (files / "posts.yaml").write_text(text.split("    - account: mastodon")[0])
-    result = dbcli("apply", "-f", str(files))
+    result = dbcli("apply", "-f", str(files), "-v")
     assert result.exit_code == 6
     assert f"{files / 'posts.yaml'}:11:5: target mastodon:@shop@social.example was removed " \
         "from the manifest but is already published" in result.stderr

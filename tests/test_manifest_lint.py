@@ -93,7 +93,7 @@ def test_lint_names_file_line_and_column(cli: Callable[..., CLIResult], tmp_path
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     result = cli("lint", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # VALIDATION, as apply exits for the same files
     assert len(lines(result)) == 1, result.stdout
     assert lines(result)[0].startswith(f"{path}:{where}: ")
     assert message in lines(result)[0]
@@ -104,7 +104,7 @@ def test_lint_reports_every_problem_in_every_file(cli: Callable[..., CLIResult],
     for i, case in enumerate(sorted(BAD_CASES)):
         (tmp_path / f"{i}.yaml").write_text(BAD_CASES[case][0])
     result = cli("lint", str(tmp_path), "--json")
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # VALIDATION, as apply exits for the same files
     data: Any = result.json()
     assert data["ok"] is False
     assert len(data["issues"]) == len(BAD_CASES)
@@ -117,7 +117,7 @@ def test_credentials_hold_references_and_a_secret_is_never_echoed(
                     "metadata: {name: 'bluesky:@shop.example.com'}\n"
                     "spec:\n  credentials:\n    app_password: hunter2-very-secret\n")
     result = cli("lint", str(path))
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # VALIDATION, as apply exits for the same files
     assert f"{path}:6:19: " in result.stdout
     assert "keyring:NAME or env:VAR" in result.stdout
     assert "hunter2" not in result.stdout + result.stderr
@@ -128,7 +128,7 @@ def test_the_same_record_twice_is_an_error(cli: Callable[..., CLIResult],
     doc = "apiVersion: socialhub/v1\nkind: Campaign\nmetadata: {name: spring}\n"
     (tmp_path / "a.yaml").write_text(doc + "---\n" + doc)
     result = cli("lint", str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # VALIDATION, as apply exits for the same files
     assert "Campaign spring is defined twice" in result.stdout
 
 

@@ -87,6 +87,21 @@ spec:
 """
 
 
+#: The smallest PNG: a 1x1 image (its bytes, not its name, make it a PNG).
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+@pytest.fixture
+def launch_image(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The image the manifests attach, next to them; media.root lets exports elsewhere use it."""
+    image = tmp_path / "img" / "launch.png"
+    image.parent.mkdir()
+    image.write_bytes(PNG)
+    monkeypatch.setenv("SOCIALHUB_MEDIA_ROOT", str(tmp_path))
+    return image
+
+
 @pytest.fixture
 def fresh_url(db_home: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A second empty, migrated database of the same kind as ``db_home``."""
@@ -108,7 +123,8 @@ def actions(result: CLIResult) -> list[str]:
 
 
 def test_export_applies_to_a_fresh_database_and_exports_identically(
-        dbcli: Cli, fresh_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        dbcli: Cli, fresh_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        launch_image: Path) -> None:
     (tmp_path / "in.yaml").write_text(MANIFESTS)
     assert dbcli("apply", "-f", str(tmp_path / "in.yaml")).exit_code == 0
     # Records made from the command line export too.
@@ -133,7 +149,8 @@ def test_export_applies_to_a_fresh_database_and_exports_identically(
     assert set(actions(dbcli("apply", "-f", str(first), "--json"))) == {"unchanged"}
 
 
-def test_apply_export_apply_changes_nothing(dbcli: Cli, tmp_path: Path) -> None:
+def test_apply_export_apply_changes_nothing(dbcli: Cli, tmp_path: Path,
+                                           launch_image: Path) -> None:
     (tmp_path / "in.yaml").write_text(MANIFESTS)
     assert dbcli("apply", "-f", str(tmp_path / "in.yaml")).exit_code == 0
     exported = dbcli("export")
@@ -148,7 +165,8 @@ def test_apply_export_apply_changes_nothing(dbcli: Cli, tmp_path: Path) -> None:
         "unchanged"}
 
 
-def test_export_of_one_kind_and_as_json(dbcli: Cli, tmp_path: Path) -> None:
+def test_export_of_one_kind_and_as_json(dbcli: Cli, tmp_path: Path,
+                                        launch_image: Path) -> None:
     (tmp_path / "in.yaml").write_text(MANIFESTS)
     assert dbcli("apply", "-f", str(tmp_path / "in.yaml")).exit_code == 0
     only = dbcli("export", "--kind", "campaigns", "--json")

@@ -70,10 +70,10 @@ def add(
     if (body is None) == (file is None):
         raise ValidationError("give exactly one of --body or --file")
     if file is not None:
-        import sys
+        from socialhub.cli.stdin import read_stdin_text
 
         try:
-            text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+            text = read_stdin_text() if str(file) == "-" else file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ValidationError(f"cannot read {file} as UTF-8 text: {exc}") from None
     else:

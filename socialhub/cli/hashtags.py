@@ -25,12 +25,12 @@ def suggest(
 
     Example: socialhub hashtags suggest "Handmade ceramics from our Berlin studio" -p instagram
     """
-    import sys
 
     from socialhub.ai.hashtags import suggest_hashtags
+    from socialhub.cli.stdin import read_stdin_text
     from socialhub.core.text import rules_for
 
-    body = sys.stdin.read() if text == "-" else text
+    body = read_stdin_text() if text == "-" else text
     rules = rules_for(platform)
     tags = suggest_hashtags(body, rules.platform, count=count)
     if json_:

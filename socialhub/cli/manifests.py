@@ -7,15 +7,21 @@ registers them like any noun. The reference is docs/manifests.md.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, get_hub, info
+from socialhub.cli.common import JsonOption, emit_json, err, get_config, get_hub, info, state
+from socialhub.errors import ExitCode
 
 if TYPE_CHECKING:
-    from socialhub.core.manifests import Issue
+    from rich.progress import TaskID
+
+    from socialhub.core.manifests import Issue, Progress
+    from socialhub.services.manifests import Change
 
 # No subcommands: the callback's docstring is the help, and no COMMAND in the usage line.
 apply_app = typer.Typer(subcommand_metavar="", rich_markup_mode=None)
@@ -25,10 +31,15 @@ lint_app = typer.Typer(subcommand_metavar="", rich_markup_mode=None,
 
 
 def _sources(paths: list[Path]) -> list[tuple[str, str]]:
+    from socialhub.cli.stdin import read_stdin_bytes
     from socialhub.services.manifests import read_sources
 
-    stdin = [("<stdin>", sys.stdin.read())] if any(str(p) == "-" for p in paths) else []
-    return stdin + read_sources(p for p in paths if str(p) != "-")
+    limits = get_config().settings.limits
+    stdin = (read_stdin_bytes(limits.manifest_file_bytes)
+             if any(str(p) == "-" for p in paths) else None)
+    return read_sources((p for p in paths if str(p) != "-"), stdin=stdin,
+                        file_limit=limits.manifest_file_bytes,
+                        total_limit=limits.manifest_total_bytes)
 
 
 def _print_issues(issues: list[Issue]) -> None:
@@ -44,44 +55,49 @@ def apply(
         "repeatable; '-' reads stdin.")],
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Validate and print the plan; write nothing.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List every record and what happened to it, not only the "
+        "counts per kind.")] = False,
     json_: JsonOption = False,
 ) -> None:
     """Create or update records from manifests; idempotent.
 
     Every document is checked first (syntax, fields, references, times, text
-    length per platform). Any problem prints `file:line:column: message` to
-    stderr, exits 4 (6 when only a target that already went out is in the way)
-    and writes nothing.
+    length per platform, media files). Any problem prints
+    `file:line:column: message` to stderr, exits 4 (6 when only a target that
+    already went out is in the way) and writes nothing. Prints how many
+    records of each kind were created, changed or unchanged (every record
+    with --verbose; --json always lists every record). On a terminal a
+    progress bar shows on stderr while a long apply runs.
 
     Example: socialhub apply -f manifests/ --dry-run
     """
     from socialhub.core.manifests import parse_manifests
     from socialhub.services.clock import now_utc
     from socialhub.services.manifests import ManifestError, apply_manifests
+    from socialhub.services.media_check import policy_from_settings
 
-    manifests, issues = parse_manifests(_sources(files))
-    hub = get_hub()
+    policy = policy_from_settings(get_config().settings.media.root)
+    sources = _sources(files)
     try:
-        with hub.transaction() as s:
-            changes = apply_manifests(s, hub.org_id(s), manifests, now=now_utc(),
-                                      dry_run=dry_run, issues=issues)
-            if dry_run:
-                s.rollback()  # the organization row a first run creates, too
-    except ManifestError as exc:
+        with _progress_bar() as progress:
+            manifests, issues = parse_manifests(sources, progress=progress)
+            hub = get_hub()
+            with hub.transaction() as s:
+                changes = apply_manifests(s, hub.org_id(s), manifests, now=now_utc(),
+                                          dry_run=dry_run, issues=issues, media=policy,
+                                          progress=progress)
+                if dry_run:
+                    s.rollback()  # the organization row a first run creates, too
+    except ManifestError as exc:  # printed once the progress bar is gone
         _print_issues(exc.issues)
         raise
-    counts = {a: sum(1 for c in changes if c.action == a)
-              for a in ("created", "changed", "unchanged")}
+    counts = {a: sum(1 for c in changes if c.action == a) for a in _ACTIONS}
     if json_:
         emit_json({"dry_run": dry_run, "summary": counts,
                    "changes": [c.as_dict() for c in changes]})
     else:
-        suffix = " (dry run)" if dry_run else ""
-        lines = []
-        for c in changes:
-            detail = f" ({', '.join(c.fields)})" if c.fields and c.action == "changed" else ""
-            lines.append(f"{c.label} {c.action}{detail}{suffix}\n")
-        sys.stdout.write("".join(lines))
+        sys.stdout.write(_render_changes(changes, verbose=verbose, dry_run=dry_run))
     summary = ", ".join(f"{n} {a}" for a, n in counts.items())
     if not counts["created"] and not counts["changed"]:
         info(f"nothing to change: {summary}")
@@ -89,6 +105,54 @@ def apply(
         info(f"{summary}{' — dry run, nothing written' if dry_run else ''}")
 
 
+_ACTIONS = ("created", "changed", "unchanged")
+
+
+def _render_changes(changes: list[Change], *, verbose: bool, dry_run: bool) -> str:
+    """One line per record with ``verbose``, else one line per kind with its counts."""
+    suffix = " (dry run)" if dry_run else ""
+    if verbose:
+        lines = []
+        for c in changes:
+            detail = f" ({', '.join(c.fields)})" if c.fields and c.action == "changed" else ""
+            lines.append(f"{c.label} {c.action}{detail}{suffix}\n")
+        return "".join(lines)
+    per_kind: dict[str, dict[str, int]] = {}
+    for c in changes:
+        per_kind.setdefault(c.kind, dict.fromkeys(_ACTIONS, 0))[c.action] += 1
+    width = max((len(k) for k in per_kind), default=0)
+    return "".join(
+        f"{kind.lower():<{width}}  "
+        + ", ".join(f"{n} {a}" for a, n in counts.items() if n) + f"{suffix}\n"
+        for kind, counts in per_kind.items())
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Progress | None]:
+    """A Rich progress bar on stderr while a long apply runs; None when stderr is no terminal.
+
+    In CI (not a TTY), with --quiet, or for a few documents, nothing is drawn.
+    """
+    if state.quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    labels = {"checking": "checking manifests", "planning": "planning posts",
+              "writing": "writing"}
+    with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+             TimeElapsedColumn(), console=err(), transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                for other in tasks.values():
+                    bar.update(other, visible=False)
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield report
 @export_app.callback(invoke_without_command=True)
 def export(
     output: Annotated[Path | None, typer.Option(
@@ -143,15 +207,17 @@ def export(
 def lint(
     paths: Annotated[list[Path], typer.Argument(
         metavar="PATH",
-        help="Manifest files or directories (searched recursively for *.yaml, *.yml).")],
+        help="Manifest files or directories (searched recursively for *.yaml, *.yml); "
+        "'-' reads stdin.")],
     json_: JsonOption = False,
 ) -> None:
     """Check manifests without a database: fields, times, text length.
 
     Prints one `file:line:column: message` line per problem on stdout and
-    exits 1 when there is any, 0 when the files are clean. References to
-    records and times in the past are checked by `apply`, which sees the
-    database.
+    exits 4 (invalid input, as `apply` does) when there is any, 0 when the
+    files are clean. References to records, media files and times in the
+    past are checked by `apply`, which sees the database and the files.
+    '-' reads stdin.
 
     Example: socialhub lint manifests/
     """
@@ -170,5 +236,5 @@ def lint(
         sys.stdout.write("".join(f"{i}\n" for i in issues))
     if issues:
         info(f"{len(issues)} problem{'s' if len(issues) != 1 else ''} found")
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.VALIDATION)
     info(f"ok: {len(manifests)} document{'s' if len(manifests) != 1 else ''}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -30,7 +29,9 @@ SplitOpt = Annotated[bool, typer.Option(
 
 def _read_body(body: str | None) -> str | None:
     if body == "-":
-        return sys.stdin.read()
+        from socialhub.cli.stdin import read_stdin_text
+
+        return read_stdin_text()
     return body
 
 

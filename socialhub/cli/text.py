@@ -34,7 +34,9 @@ TextArgument = Annotated[str, typer.Argument(help="The text, or - to read it fro
 def _read(text: str) -> str:
     if text != "-":
         return text
-    data = sys.stdin.read()
+    from socialhub.cli.stdin import read_stdin_text
+
+    data = read_stdin_text()
     # `echo … |` and heredocs add one final newline the author did not type.
     if data.endswith("\r\n"):
         return data[:-2]

@@ -10,7 +10,7 @@ The reference for every kind and field is docs/manifests.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -21,6 +21,8 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from socialhub.core.limits import TEXT_CHARS
+from socialhub.core.media_policy import path_shape_problem, url_problem
 from socialhub.core.text import PLATFORMS, measure, rules_for
 from socialhub.core.when import When, load_zone, parse_when
 from socialhub.core.yaml_locate import LocatedDocument, Path, YamlSyntaxError, load_located
@@ -220,12 +222,51 @@ class SlotManifest(_Strict):
     spec: SlotSpec
 
 
+Text = Annotated[str, Field(max_length=TEXT_CHARS)]
+
+
+class MediaSpec(_Strict):
+    """One attachment: a file (relative to the manifest's folder) or a URL, with alt text."""
+
+    path: str | None = None
+    url: str | None = None
+    alt: str | None = Field(default=None, max_length=TEXT_CHARS)
+    alt_text: str | None = Field(default=None, max_length=TEXT_CHARS)
+    mime: str | None = None  # accepted from exports; the file's bytes decide the type
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str | None) -> str | None:
+        problem = path_shape_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        problem = url_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @pydantic.model_validator(mode="after")
+    def _one_source(self) -> MediaSpec:
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give a media item either path or url")
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        """The item as written, without the fields left out."""
+        return self.model_dump(exclude_none=True)
+
+
 class Target(_Strict):
     account: AccountRef
-    text: str | None = None
-    thread: list[str] | None = None
-    media: list[dict[str, Any]] = []
-    first_comment: str | None = None
+    text: Text | None = None
+    thread: list[Text] | None = None
+    media: list[MediaSpec] = []
+    first_comment: Text | None = None
     options: dict[str, Any] = {}
     at: str | None = None
 
@@ -247,7 +288,7 @@ class PostMetadata(_Strict):
 
 
 class PostSpec(_Strict):
-    body: str = ""
+    body: Text = ""
     voice: str | None = None
     tags: list[str] = []
     paid: bool = False
@@ -356,17 +397,30 @@ def _semantic_issues(m: Manifest) -> list[Issue]:
     return issues
 
 
-def parse_manifests(sources: Iterable[tuple[str, str]]) -> tuple[list[Manifest], list[Issue]]:
+#: ``progress(stage, done, total)``: how far a long parse or apply has got.
+Progress = Callable[[str, int, int], None]
+
+
+def parse_manifests(sources: Iterable[tuple[str, str]], *,
+                    progress: Progress | None = None) -> tuple[list[Manifest], list[Issue]]:
     """Parse and validate ``(file name, text)`` pairs; every problem becomes an ``Issue``.
 
     Returns the valid manifests (invalid documents are left out) and the issues,
-    including the same record being defined twice in the set.
+    including the same record being defined twice in the set. ``progress`` is
+    told ``("checking", characters read, characters in all sources)``.
     """
     manifests: list[Manifest] = []
     issues: list[Issue] = []
+    sources = list(sources)
+    total, before = sum(len(text) for _file, text in sources), 0
     for file, text in sources:
+        on_document = None
+        if progress is not None:
+            def on_document(index: int, before: int = before) -> None:
+                progress("checking", before + index, total)
+        before += len(text)
         try:
-            docs = load_located(text)
+            docs = load_located(text, on_document=on_document)
         except YamlSyntaxError as exc:
             issues.append(Issue(file, exc.position.line, exc.position.column, exc.message))
             continue
@@ -446,6 +500,6 @@ def dump_documents(documents: Iterable[Mapping[str, Any]]) -> str:
                          allow_unicode=True, explicit_start=True, width=4096)
 
 
-__all__ = ["API_VERSION", "KINDS", "AnyManifest", "Issue", "Manifest",
+__all__ = ["API_VERSION", "KINDS", "AnyManifest", "Issue", "Manifest", "MediaSpec", "Progress",
            "canonical_ref", "check_text_lengths", "dump_documents", "parse_at",
            "parse_manifests"]

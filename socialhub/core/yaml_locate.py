@@ -8,10 +8,20 @@ a position for every path such as ``("spec", "targets", 0, "at")``.
 Scalars are built by our own rules, not YAML 1.1's: timestamps and
 sexagesimal numbers (``9:30`` would be 570) stay the strings people wrote,
 and a key given twice in one mapping is an error instead of silently winning.
+
+Hostile input is bounded: an alias is built again each time it is used (the
+data must be plain trees for validation), so each document's expanded size
+is measured first, in time linear in its text. A file stops at
+``MAX_ALIAS_VALUES`` values made only by aliases ("billion laughs": nine
+nested levels of ten aliases in 300 bytes would be a billion) and at
+``MAX_NODES`` values in all; nesting stops at ``MAX_DEPTH`` (which also ends
+a self-referencing alias). The limits are far above any real manifest;
+docs/security.md lists them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -26,6 +36,15 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x 
 _SCALARS = SafeConstructor()
 _TAG = "tag:yaml.org,2002:"
 _STR, _TIMESTAMP = _TAG + "str", _TAG + "timestamp"
+_SEQ, _MAP = _TAG + "seq", _TAG + "map"
+
+#: Most values (mappings, lists, scalars, with aliases counted each time they are used)
+#: one file may build. A 10,000-post manifest builds about 300,000.
+MAX_NODES = 2_000_000
+#: Most values one file may build through aliases beyond the values it spells out.
+MAX_ALIAS_VALUES = 100_000
+#: Deepest nesting of mappings and lists; a manifest needs about 6.
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -98,12 +117,59 @@ def _key_matches(key_node: ScalarNode, step: str | int) -> bool:
 
 
 class YamlSyntaxError(Exception):
-    """The text is not well-formed YAML; ``position`` says where the parser stopped."""
+    """The text is not well-formed YAML (or passes a limit); ``position`` says where."""
 
     def __init__(self, message: str, position: Position) -> None:
         super().__init__(message)
         self.message = message
         self.position = position
+
+
+class _Budget:
+    """What one file may still build; ``measure`` refuses a document before it is built.
+
+    The size of a node is counted once per node object (memoised), so an alias
+    bomb is measured in the time its few hundred bytes take to read.
+    """
+
+    def __init__(self, max_nodes: int, max_depth: int, max_alias_values: int) -> None:
+        self.left, self.max_nodes, self.max_depth = max_nodes, max_nodes, max_depth
+        self.aliases_left = self.max_alias_values = max_alias_values
+
+    def measure(self, root: Node) -> None:
+        """Charge ``root``'s expanded size to the file, or raise ``YamlSyntaxError``."""
+        sizes: dict[int, int] = {}
+        expanded = self._size(root, 0, sizes, set())
+        self.left -= expanded
+        self.aliases_left -= expanded - len(sizes)  # values that exist only through aliases
+        if self.aliases_left < 0:
+            raise YamlSyntaxError(
+                f"the YAML's aliases expand to more than {self.max_alias_values:,} values; "
+                "refusing it", _pos(root))
+        if self.left < 0:
+            raise YamlSyntaxError(
+                f"the YAML expands to more than {self.max_nodes:,} values; refusing it",
+                _pos(root))
+
+    def _size(self, node: Node, depth: int, sizes: dict[int, int], open_: set[int]) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > self.max_depth or id(node) in open_:
+            raise YamlSyntaxError(f"the YAML nests deeper than {self.max_depth} levels "
+                                  "(or an alias refers to itself); refusing it", _pos(node))
+        size = 1
+        if isinstance(node, SequenceNode | MappingNode):
+            open_.add(id(node))
+            children = (node.value if isinstance(node, SequenceNode)
+                        else [n for pair in node.value for n in pair])
+            for child in children:
+                size += self._size(child, depth + 1, sizes, open_)
+                if size > self.left:  # stop early: the answer is already "too big"
+                    break
+            open_.discard(id(node))
+        sizes[id(node)] = size
+        return size
 
 
 def _pos(node: Node) -> Position:
@@ -121,14 +187,17 @@ def _scalar(node: ScalarNode, doc: LocatedDocument | None) -> Any:
     kind = tag[len(_TAG):]
     if kind == "null":
         return None
-    if kind == "bool":
-        return _SCALARS.construct_yaml_bool(node)
-    if kind in ("int", "float"):
-        if ":" in node.value:  # YAML 1.1 base-60: keep "9:30" as written
+    if kind in ("bool", "int", "float"):
+        if kind != "bool" and ":" in node.value:  # YAML 1.1 base-60: keep "9:30" as written
             return node.value
-        if kind == "int":
-            return _SCALARS.construct_yaml_int(node)
-        return _SCALARS.construct_yaml_float(node)
+        construct = {"bool": _SCALARS.construct_yaml_bool, "int": _SCALARS.construct_yaml_int,
+                     "float": _SCALARS.construct_yaml_float}[kind]
+        try:
+            return construct(node)
+        except (ValueError, KeyError, yaml.YAMLError):  # only an explicit !!int tag gets here
+            if doc is not None:
+                doc.problems.append((_pos(node), f"{node.value!r} is not a valid !!{kind}"))
+            return node.value
     if doc is not None:
         doc.problems.append((_pos(node), f"unsupported YAML type !!{kind}"))
     return node.value
@@ -137,6 +206,10 @@ def _scalar(node: ScalarNode, doc: LocatedDocument | None) -> Any:
 def _build(node: Node, doc: LocatedDocument) -> Any:
     if isinstance(node, ScalarNode):
         return _scalar(node, doc)
+    if node.tag not in (_SEQ, _MAP):  # !!python/object/apply:…, !!set, !!omap, !custom
+        doc.problems.append((_pos(node), f"unsupported YAML tag {node.tag!r}"
+                             if not node.tag.startswith(_TAG)
+                             else f"unsupported YAML type !!{node.tag[len(_TAG):]}"))
     if isinstance(node, SequenceNode):
         return [_build(item, doc) for item in node.value]
     if isinstance(node, MappingNode):
@@ -157,18 +230,29 @@ def _build(node: Node, doc: LocatedDocument) -> Any:
     return None  # pragma: no cover - the composer makes only the three node kinds
 
 
-def load_located(text: str) -> list[LocatedDocument]:
+def load_located(text: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH,
+                 max_alias_values: int = MAX_ALIAS_VALUES,
+                 on_document: Callable[[int], None] | None = None) -> list[LocatedDocument]:
     """Parse every document in ``text``, skipping empty ones.
 
+    At most ``max_nodes`` values are built for the whole text (an alias counts
+    each time it is used), at most ``max_alias_values`` of them only through
+    aliases, and nothing nests deeper than ``max_depth``.
+    ``on_document`` is told how many characters are read after each document.
+
     Raises:
-        YamlSyntaxError: the text is not well-formed YAML.
+        YamlSyntaxError: the text is not well-formed YAML, or passes a limit.
     """
     docs: list[LocatedDocument] = []
+    budget = _Budget(max_nodes, max_depth, max_alias_values)
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=_Loader)):
             if node is None or (isinstance(node, ScalarNode) and node.tag == _TAG + "null"
                                 and node.value in ("", "~", "null")):
                 continue
+            if on_document is not None:
+                on_document(node.end_mark.index)
+            budget.measure(node)
             doc = LocatedDocument(data=None, source=text, index=index)
             doc.data = _build(node, doc)
             docs.append(doc)

@@ -23,6 +23,7 @@ from socialhub.services.clock import now_utc
 from socialhub.services.delivery_claim import RECONCILE, Claim
 from socialhub.services.delivery_outcome import Outcome, SendContext, classify, with_db_retry
 from socialhub.services.delivery_records import Started, save_part, settle, start_attempt
+from socialhub.services.media_check import check_before_send, policy_from_settings
 
 
 def run_claim(ctx: SendContext, claim: Claim, started: Started | None = None) -> str:
@@ -72,6 +73,10 @@ def send(ctx: SendContext, claim: Claim, started: Started | None = None) -> str:
                            Outcome("published", parts=list(request.already_published)))
         failed_token = adapter.tokens.access_token
         try:
+            # Defence in depth: media was checked at apply time; refuse for good, unread,
+            # a file that has since become unsafe (or a record that skipped that check).
+            check_before_send(request.media,
+                              policy_from_settings(ctx.hub.config.settings.media.root))
             result = adapter.publish(
                 request, lambda part: save_part(ctx, claim.delivery_id, part))
         except AuthExpiredError as exc:

@@ -22,7 +22,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from socialhub.core.manifests import KINDS, Issue, Manifest
+from socialhub.core.limits import (
+    MANIFEST_FILE_BYTES,
+    MANIFEST_TOTAL_BYTES,
+    check_size,
+    decode_utf8,
+)
+from socialhub.core.manifests import KINDS, Issue, Manifest, MediaSpec, Progress
+from socialhub.core.media_policy import MediaPolicy
 from socialhub.db.models import (
     Account,
     Campaign,
@@ -43,6 +50,7 @@ from socialhub.services.manifest_posts import (
     same_text,
     variant_state,
 )
+from socialhub.services.media_check import resolve_manifest_media
 from socialhub.services.scheduling import refresh_post_status, sync_delivery
 from socialhub.services.variants import check_variant_text
 
@@ -83,14 +91,21 @@ class ManifestError(ValidationError):
         self.exit_code = exit_code
 
 
-def read_sources(paths: Iterable[Path]) -> list[tuple[str, str]]:
-    """The (name, text) of every ``.yaml``/``.yml`` file named or found under a directory.
+def read_sources(paths: Iterable[Path], *, stdin: bytes | None = None,
+                 file_limit: int = MANIFEST_FILE_BYTES,
+                 total_limit: int = MANIFEST_TOTAL_BYTES) -> list[tuple[str, str]]:
+    """The (name, text) of ``stdin`` (as ``<stdin>``) and every ``.yaml``/``.yml`` file
+    named or found under a directory.
+
+    Sizes are checked before anything is parsed: each file (and stdin) against
+    ``file_limit``, all of them together against ``total_limit``.
 
     Raises:
-        ValidationError: a path does not exist or a file is not UTF-8 text.
+        ValidationError: a path does not exist, a file is too big or not UTF-8 text.
     """
+    named = list(paths)
     files: list[Path] = []
-    for path in paths:
+    for path in named:
         if path.is_dir():
             files += sorted(p for p in path.rglob("*")
                             if p.suffix in (".yaml", ".yml") and p.is_file())
@@ -99,11 +114,21 @@ def read_sources(paths: Iterable[Path]) -> list[tuple[str, str]]:
         else:
             raise ValidationError(f"{path}: no such file or directory")
     out: list[tuple[str, str]] = []
+    total = 0
+    if stdin is not None:
+        check_size("stdin", len(stdin), file_limit)
+        total += len(stdin)
+        out.append(("<stdin>", decode_utf8(stdin, "stdin")))
     for f in files:
-        try:
-            out.append((str(f), f.read_text(encoding="utf-8")))
-        except UnicodeDecodeError:
-            raise ValidationError(f"{f}: not UTF-8 text") from None
+        size = f.stat().st_size
+        check_size(str(f), size, file_limit)
+        total += size
+        check_size(", ".join(str(p) for p in named), total, total_limit,
+                   what="manifests together")
+        with f.open("rb") as fh:  # read at most the limit, should the file grow meanwhile
+            data = fh.read(file_limit + 1)
+        check_size(str(f), len(data), file_limit)
+        out.append((str(f), decode_utf8(data, str(f))))
     return out
 
 
@@ -115,13 +140,15 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 class _Planner:
     """Plans changes for a set of manifests; ``writes`` holds the deferred database work."""
 
-    def __init__(self, session: Session, org_id: int, now: datetime) -> None:
-        self.s, self.org_id, self.now = session, org_id, now
+    def __init__(self, session: Session, org_id: int, now: datetime,
+                 media: MediaPolicy) -> None:
+        self.s, self.org_id, self.now, self.media = session, org_id, now, media
         self.changes: list[Change] = []
         self.issues: list[Issue] = []
         self.writes: list[Callable[[], None]] = []
         self.conflicts = 0
         self.new_posts: list[tuple[Manifest, Targets]] = []
+        self.tick: Callable[[], None] = lambda: None
         self.accounts = {a.ref: a for a in session.scalars(
             select(Account).where(Account.org_id == org_id))}
         self.voices = {v.name: v for v in session.scalars(
@@ -262,6 +289,7 @@ class _Planner:
                 live[vid] = status
         for m in manifests:
             self.post(m, existing.get(m.name), live)
+            self.tick()
 
     def _target_states(self, m: Manifest, current: dict[str, Variant]
                        ) -> tuple[Targets, bool]:
@@ -292,10 +320,29 @@ class _Planner:
                 ok = False
                 text, thread = "", []
             when = t.when()
+            media = self._media(m, i, t.media)
+            ok = ok and media is not None
             states[t.account] = (i, account, TargetState(
-                text, thread, list(t.media), t.first_comment, dict(t.options),
+                text, thread, media or [], t.first_comment, dict(t.options),
                 (when.local_text, when.zone) if when else None, when))
         return states, ok
+
+    def _media(self, m: Manifest, i: int, items: list[MediaSpec]) -> list[dict[str, Any]] | None:
+        """Target ``i``'s media as stored, each file confined and sniffed; None on a problem."""
+        base = Path.cwd() if m.file == "<stdin>" else Path(m.file).parent
+        out: list[dict[str, Any]] | None = []
+        for j, item in enumerate(items):
+            try:
+                resolved = resolve_manifest_media(item.as_dict(), base, self.media)
+            except ValidationError as exc:
+                self.issues.append(m.issue(("spec", "targets", i, "media", j,
+                                            "url" if item.url is not None else "path"),
+                                           exc.message))
+                out = None
+                continue
+            if out is not None:
+                out.append(resolved)
+        return out
 
     def post(self, m: Manifest, post: Post | None, live: dict[int, str]) -> None:
         meta, spec = m.model.metadata, m.model.spec
@@ -390,22 +437,29 @@ def _unknown(what: str, name: str) -> str:
 
 
 def apply_manifests(session: Session, org_id: int, manifests: Sequence[Manifest], *,
-                    now: datetime, dry_run: bool = False,
-                    issues: Sequence[Issue] = ()) -> list[Change]:
+                    now: datetime, dry_run: bool = False, issues: Sequence[Issue] = (),
+                    media: MediaPolicy | None = None,
+                    progress: Progress | None = None) -> list[Change]:
     """Plan ``manifests`` against the database and, unless ``dry_run``, write the plan.
 
     ``issues`` found earlier (syntax, schema) are reported together with the
     database checks, so one run lists every problem. Records not named in the
     manifests are left alone; a post's targets are exactly those listed.
+    Media files are checked against ``media`` (default: each manifest's own
+    folder only). ``progress`` is told ``("planning", posts planned, posts)``
+    and then ``("writing", 0, 1)``.
 
     Raises:
         ManifestError: any problem at all; nothing was written.
     """
-    plan = _Planner(session, org_id, now)
+    plan = _Planner(session, org_id, now, media or MediaPolicy())
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
     for m in manifests:
         by_kind[m.kind].append(m)
+    if progress is not None:
+        planned, n_posts = iter(range(1, len(by_kind["Post"]) + 1)), len(by_kind["Post"])
+        plan.tick = lambda: progress("planning", next(planned), n_posts)
     for m in by_kind["Account"]:
         plan.account(m)
     voice_names = {m.name for m in by_kind["VoiceProfile"]}
@@ -423,6 +477,8 @@ def apply_manifests(session: Session, org_id: int, manifests: Sequence[Manifest]
         raise ManifestError(plan.issues, exit_code=ExitCode.CONFLICT if only_conflicts
                             else ExitCode.VALIDATION)
     if not dry_run:
+        if progress is not None:
+            progress("writing", 0, 1)
         with session.no_autoflush:
             for write in plan.writes:
                 write()

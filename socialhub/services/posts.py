@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from socialhub.core.limits import check_text_size
 from socialhub.core.when import When
 from socialhub.db.models import Campaign, Delivery, Post, Variant, VoiceProfile
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
@@ -125,6 +126,7 @@ def create_post(session: Session, org_id: int, *, body: str, targets: list[Targe
         ConflictError: a post with that name exists.
         NotFoundError: an unknown account, campaign or voice.
     """
+    check_text_size(body, "the post body")
     if not body.strip() and not any(t.text or t.thread for t in targets):
         raise ValidationError("a post needs a body (--body) or a text per target")
     accounts = [t.account for t in targets]
@@ -177,6 +179,7 @@ def edit_post(session: Session, org_id: int, ref: str, *, body: str | None = Non
         post.tags = list(tags)
         change["tags"] = tags
     if body is not None and body != post.body:
+        check_text_size(body, "the post body")
         for v in post.variants:
             if v.text == post.body and not v.thread:
                 v.text, v.thread = check_variant_text(v.account, body, None, split=split)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from socialhub.core.limits import check_text_size
 from socialhub.core.text import Measure, measure, rules_for, split_thread
 from socialhub.db.models import Account
 from socialhub.errors import ValidationError
@@ -21,6 +22,9 @@ def check_variant_text(account: Account, text: str, thread: list[str] | None, *,
         ValidationError: a part is over the limit (the message gives the measured
             length and the limit) and splitting was not asked for or is impossible.
     """
+    for i, part in enumerate([text, *(thread or [])]):  # before measuring megabytes
+        check_text_size(part, f"thread part {i} for {account.ref}" if i else
+                        f"text for {account.ref}")
     limit = platform_limit(account)
     parts = [p for p in (thread or []) if p.strip()]
     if parts:
