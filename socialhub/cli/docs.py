@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, info, out, state
-from socialhub.search.bounds import MAX_LIMIT, MAX_OFFSET
 from socialhub.errors import ValidationError
+from socialhub.search.bounds import MAX_LIMIT, MAX_OFFSET
 
 if TYPE_CHECKING:
     from socialhub.search.docs_store import Doc, DocsStore

@@ -68,7 +68,6 @@ def _report_schedule(data: dict[str, Any], warnings: list[str]) -> None:
         warn(line)
 
 
-
 def _render_post(data: dict[str, Any]) -> None:
     console = out()
     console.print(f"[bold]{data['name']}[/bold] (id {data['id']}) — {data['status']}")
@@ -157,7 +156,7 @@ def list_(
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
-    """List posts, earliest scheduled first (drafts last), 50 at a time unless --limit/--all.
+    """List posts, soonest first; 50 at a time unless --limit/--all.
 
     Example: socialhub posts list --status scheduled --limit 20 --offset 20
     """
