@@ -84,7 +84,10 @@ def test_posts_and_queue_list_page_alike_with_a_closing_line(seeded: Hub, dbcli:
     assert dbcli("queue", "list", "--all").stderr == ""  # nothing left out: no note
 
 
-@pytest.mark.parametrize("args", [("--limit", "0"), ("--offset", "-1")], ids=["limit0", "neg"])
+@pytest.mark.parametrize("args", [("--limit", "0"), ("--offset", "-1"),
+                                  ("--offset", "9223372036854775808"),
+                                  ("--limit", "9223372036854775808")],
+                         ids=["limit0", "neg", "offset-overflow", "limit-overflow"])
 @pytest.mark.parametrize("noun", ["posts", "queue"])
 def test_a_bad_limit_or_offset_is_one_line_and_exit_4(cli: CLI, noun: str,
                                                       args: tuple[str, str]) -> None:

@@ -15,6 +15,9 @@ T = TypeVar("T")
 
 #: How many rows a list command shows when not told otherwise (tables and --json alike).
 DEFAULT_LIMIT = 50
+#: The largest --limit or --offset accepted: far above any real list, and inside the
+#: 64-bit integers both databases take (a larger one would be a driver overflow).
+MAX_ROWS = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -29,12 +32,15 @@ def window(limit: int | None, offset: int = 0, *, every: bool = False) -> Window
     """The rows a list command asked for; ``every`` (``--all``) lifts the limit.
 
     Raises:
-        ValidationError: a limit below 1 or a negative offset.
+        ValidationError: a limit below 1, a negative offset, or either past MAX_ROWS.
     """
     if limit is not None and limit < 1:
         raise ValidationError(f"--limit must be 1 or more (got {limit}); use --all for every row")
     if offset < 0:
         raise ValidationError(f"--offset must be 0 or more (got {offset})")
+    for name, value in (("--limit", limit), ("--offset", offset)):
+        if value is not None and value > MAX_ROWS:
+            raise ValidationError(f"{name} must be at most {MAX_ROWS:,} (got {value})")
     return Window(None if every else (DEFAULT_LIMIT if limit is None else limit), offset)
 
 
