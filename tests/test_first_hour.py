@@ -164,6 +164,31 @@ def test_scheduling_to_an_unconnected_account_warns_with_the_command_and_still_c
     assert again.stderr.count("warning: ") == 2 and again.json()["name"] == "launch"
 
 
+def test_apply_warns_about_accounts_that_cannot_publish_with_the_waiting_count(
+        run: Run, tmp_path: Path) -> None:
+    manifest = tmp_path / "posts.yaml"
+    docs = []
+    for name in ("one", "two"):
+        docs.append(f"""apiVersion: socialhub/v1
+kind: Post
+metadata: {{name: {name}}}
+spec:
+  body: "We ship"
+  targets:
+    - account: bluesky:@shop.example.com
+      at: 2027-01-11T09:00:00 Europe/Berlin
+""")
+    manifest.write_text("---\n".join(docs))
+    r = run("apply", "-f", str(manifest))
+    assert r.exit_code == 0, r.stderr
+    assert [line for line in r.stderr.splitlines() if line.startswith("warning: ")] == [
+        "warning: bluesky:@shop.example.com is not connected, so 2 deliveries wait for it; "
+        "connect it: `socialhub accounts connect bluesky --handle shop.example.com`"]
+    assert len(_posts(run)) == 2
+    dry = run("apply", "-f", str(manifest), "--dry-run")
+    assert dry.exit_code == 0 and "2 deliveries wait" in dry.stderr
+
+
 def test_an_oauth_account_warning_points_at_the_developer_app_page(run: Run) -> None:
     assert run("accounts", "add", "x:@shop").exit_code == 0
     r = run("posts", "create", "-b", "hi", "-t", "x:@shop", "--at", "+2h")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, err, get_config, get_hub, info, state
+from socialhub.cli.common import JsonOption, emit_json, err, get_config, get_hub, info, state, warn
 from socialhub.errors import ExitCode
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ def apply(
     from socialhub.services.clock import now_utc
     from socialhub.services.manifests import ManifestError, apply_manifests
     from socialhub.services.media_check import policy_from_settings
+    from socialhub.services.scheduling import waiting_on_unready_accounts
 
     policy = policy_from_settings(get_config().settings.media.root)
     sources = _sources(files)
@@ -87,6 +88,7 @@ def apply(
                 changes = apply_manifests(s, hub.org_id(s), manifests, now=now_utc(),
                                           dry_run=dry_run, issues=issues, media=policy,
                                           progress=progress)
+                blocked = waiting_on_unready_accounts(s, hub.org_id(s))
                 if dry_run:
                     s.rollback()  # the organization row a first run creates, too
     except ManifestError as exc:  # printed once the progress bar is gone
@@ -103,6 +105,8 @@ def apply(
         info(f"nothing to change: {summary}")
     else:
         info(f"{summary}{' — dry run, nothing written' if dry_run else ''}")
+    for line in blocked:
+        warn(line)
 
 
 _ACTIONS = ("created", "changed", "unchanged")

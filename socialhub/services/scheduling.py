@@ -146,6 +146,16 @@ def unready_targets(post: Post) -> list[str]:
     return warnings
 
 
+def waiting_on_unready_accounts(session: Session, org_id: int) -> list[str]:
+    """One warning per account of the organization that cannot publish while
+    deliveries wait on it, with the count and the fix (what ``apply`` reports)."""
+    from socialhub.services.accounts import accounts_that_cannot_publish
+
+    return [f"{row['ref']} is {row['problem']}, so {row['waiting']} "
+            f"deliver{'y waits' if row['waiting'] == 1 else 'ies wait'} for it; {row['fix']}"
+            for row in accounts_that_cannot_publish(session, org_id) if row["waiting"]]
+
+
 def unschedule_post(session: Session, org_id: int, ref: str) -> Post:
     """Take a post off the calendar (back to draft); nothing already sent is touched.
 
