@@ -33,6 +33,7 @@ from typing import Any
 
 from socialhub.config import LoadedConfig
 from socialhub.errors import SecurityError
+from socialhub.private_files import make_private_dirs
 
 log = logging.getLogger(__name__)
 
@@ -146,18 +147,6 @@ def read_key_file(path: Path, source: str, *, check_mode: bool = True) -> Master
     return MasterKey.from_bytes(parse_key_material(raw, str(path)), source, str(path))
 
 
-def _make_private_dirs(directory: Path) -> None:
-    missing = []
-    for parent in [directory, *directory.parents]:
-        if parent.exists():
-            break
-        missing.append(parent)
-    for d in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            d.mkdir(mode=0o700)
-            os.chmod(d, 0o700)  # mkdir's mode is filtered by the umask
-
-
 def write_secret_file(path: Path, data: bytes, *, overwrite: bool) -> None:
     """Write ``data`` to ``path`` atomically with mode 0600 (parents made 0700).
 
@@ -168,7 +157,7 @@ def write_secret_file(path: Path, data: bytes, *, overwrite: bool) -> None:
         FileExistsError: ``overwrite`` is false and the file exists.
         SecurityError: the file cannot be written.
     """
-    _make_private_dirs(path.parent)
+    make_private_dirs(path.parent)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
