@@ -8,7 +8,7 @@ import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, info, out
 
-app = typer.Typer(help="Upgrade, inspect or downgrade the database schema.",
+app = typer.Typer(help="Upgrade, inspect, downgrade or vacuum the database.",
                   no_args_is_help=True)
 
 
