@@ -189,6 +189,18 @@ spec:
     assert dry.exit_code == 0 and "2 deliveries wait" in dry.stderr
 
 
+def test_queue_list_says_a_never_connected_account_is_not_connected(run: Run) -> None:
+    assert run("posts", "create", "-b", "hi", "-t", "bluesky:@shop.example.com",
+               "--at", "tomorrow 09:00").exit_code == 0
+    rows = run("queue", "list", "--json").json()
+    assert [r["waiting_for"] for r in rows] == [
+        "account bluesky:@shop.example.com is not connected"]
+    retried = run("queue", "retry", str(rows[0]["id"]))
+    hint = " ".join(retried.stderr.split())  # Rich wraps long lines
+    assert "account bluesky:@shop.example.com is not connected; connect it: " \
+        "`socialhub accounts connect bluesky --handle shop.example.com`" in hint
+
+
 def test_an_oauth_account_warning_points_at_the_developer_app_page(run: Run) -> None:
     assert run("accounts", "add", "x:@shop").exit_code == 0
     r = run("posts", "create", "-b", "hi", "-t", "x:@shop", "--at", "+2h")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import Attempt, Delivery, Post, Variant
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
+from socialhub.services.accounts import connect_advice, publish_blocker
 from socialhub.services.announce import notify_schedule_changed
 from socialhub.services.audit import record_event
 from socialhub.services.posts import get_post
@@ -37,13 +38,14 @@ def _get(session: Session, org_id: int, delivery_id: int) -> Delivery:
 
 def delivery_row(d: Delivery) -> dict[str, Any]:
     """Plain data for one delivery (tables, --json)."""
-    waiting = d.account.status != "active" and d.status in OPEN_STATUSES[:5]
+    blocker = publish_blocker(d.account)
+    waiting = blocker is not None and d.status in OPEN_STATUSES[:5]
     return {"id": d.id, "post": d.variant.post.name, "account": d.account.ref,
             "status": d.status, "due_at": d.due_at, "next_attempt_at": d.next_attempt_at,
             "attempts": d.attempts, "remote_id": d.remote_id, "remote_url": d.remote_url,
             "published_at": d.published_at, "last_error": d.last_error,
             "error_class": d.last_error_class,
-            "waiting_for": f"account {d.account.ref} is {d.account.status}" if waiting else None,
+            "waiting_for": f"account {d.account.ref} is {blocker}" if waiting else None,
             "parts_published": len(d.thread_progress or []), "parts": len(d.variant.parts)}
 
 
@@ -131,8 +133,9 @@ def retry_delivery(session: Session, org_id: int, delivery_id: int, *, now: date
                  name=d.variant.post.name)
     notify_schedule_changed(session)
     row = delivery_row(d)
-    if d.account.status != "active":
-        row["hint"] = f"account {d.account.ref} is {d.account.status}: reconnect it first"
+    blocker = publish_blocker(d.account)
+    if blocker is not None:
+        row["hint"] = f"account {d.account.ref} is {blocker}; {connect_advice(d.account)}"
     return row
 
 
