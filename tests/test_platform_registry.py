@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 import importlib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -25,6 +27,7 @@ from socialhub.platforms.registry import (
 )
 from socialhub.platforms.spec import ConnectKind, PlatformSpec
 
+V = TypeVar("V")
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORMS_DIR = ROOT / "socialhub" / "platforms"
 SHARED_SUBPACKAGES = {"meta"}  # shared Graph code, not a network: no spec of its own
@@ -54,7 +57,7 @@ def _first(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(n for n in names if n in ORDER)
 
 
-def _old(mapping: dict[str, object]) -> dict[str, object]:
+def _old(mapping: Mapping[str, V]) -> dict[str, V]:
     return {k: v for k, v in mapping.items() if k in ORDER}
 
 
