@@ -58,7 +58,7 @@ class Bench:
 
     def connect_accounts(self, sandbox_url: str, count: int) -> list[int]:
         """``count`` sandbox accounts with stored tokens."""
-        from socialhub.platforms.sandbox import connect
+        from socialhub.platforms.sandbox.adapter import connect
         from socialhub.security.keys import load_master_key
         from socialhub.services import credentials
         from socialhub.services.accounts import add_account

@@ -35,7 +35,7 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    from socialhub.platforms.sandbox_server import SandboxServer
+    from socialhub.sandbox_network.server import SandboxServer
 
     sandbox = SandboxServer(latency_ms=args.latency_ms, hang_s=3.0, seed=args.seed).start()
     bench = Bench(args.database_url, extra_env={

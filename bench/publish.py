@@ -36,7 +36,7 @@ def main() -> int:
     parser.add_argument("--timeout-s", type=float, default=300.0)
     args = parser.parse_args()
 
-    from socialhub.platforms.sandbox_server import SandboxServer
+    from socialhub.sandbox_network.server import SandboxServer
 
     sandbox = SandboxServer(latency_ms=args.latency_ms).start()
     bench = Bench(args.database_url, extra_env={

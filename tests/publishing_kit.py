@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from socialhub.config import load_config
 from socialhub.core.when import When
 from socialhub.db.models import Account, Attempt, Delivery
-from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.delivery_outcome import Policy
 from socialhub.services.hub import Hub
 from socialhub.services.publishing import EngineSettings, PublishingEngine
@@ -51,7 +51,7 @@ def account(hub: Hub, sandbox: SandboxServer) -> int:
 
 def connect_account(hub: Hub, base_url: str, handle: str = "demo") -> int:
     """Create a sandbox account on the server and in the database, with stored tokens."""
-    from socialhub.platforms.sandbox import connect
+    from socialhub.platforms.sandbox.adapter import connect
     from socialhub.security.keys import load_master_key
     from socialhub.services import credentials
     from socialhub.services.accounts import add_account

@@ -49,7 +49,7 @@ def _discover() -> list[Any]:
                 raise  # the fake exists but is broken: that is a failure
             continue
         marks = [] if name in supported_platforms() else [
-            pytest.mark.skip(reason=f"socialhub/platforms/{name}.py is not written yet")]
+            pytest.mark.skip(reason=f"socialhub/platforms/{name}/ is not written yet")]
         params.append(pytest.param(module.start_fake, id=name, marks=marks))
     return params
 

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 
 from socialhub.platforms.base import AccountInfo, PublishRequest, Tokens
-from socialhub.platforms.bluesky import BlueskyAdapter, record_key
+from socialhub.platforms.bluesky.adapter import BlueskyAdapter, record_key
 from socialhub.platforms.errors import (
     AuthExpiredError,
     InvalidContentError,

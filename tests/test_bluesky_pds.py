@@ -29,7 +29,7 @@ from socialhub.platforms.base import (
     PublishRequest,
     Tokens,
 )
-from socialhub.platforms.bluesky import BlueskyAdapter, connect, record_key
+from socialhub.platforms.bluesky.adapter import BlueskyAdapter, connect, record_key
 from socialhub.platforms.errors import AuthExpiredError, AuthRevokedError, InvalidContentError
 from tests.pds_fixture import Pds, PdsAccount, pds  # noqa: F401  (the fixture)
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from socialhub.platforms.base import AccountInfo, MediaItem, PublishRequest, Tokens
-from socialhub.platforms.bluesky import BlueskyAdapter, jwt_expiry, record_key
+from socialhub.platforms.bluesky.adapter import BlueskyAdapter, jwt_expiry, record_key
 
 # The atproto TID syntax (packages/syntax/src/tid.ts), which the PDS enforces
 # for app.bsky.feed.post record keys.

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from socialhub.platforms.base import Tokens
-from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.sandbox_network.server import SandboxServer
 from tests.fakes.mastodon import FakeMastodon
 
 
@@ -210,7 +210,7 @@ def test_unknown_platform_names_the_known_ones(cli: CLI) -> None:
 
 
 def test_oauth_platform_without_client_id_names_the_setting(cli: CLI) -> None:
-    pytest.importorskip("socialhub.platforms.x")
+    pytest.importorskip("socialhub.platforms.x.adapter")
     r = cli("accounts", "connect", "x", "--port", "0")
     assert r.exit_code == 3 and "platforms.x.client_id" in r.stderr
 
@@ -283,7 +283,7 @@ def _x_browser(fake: Any) -> Callable[[str], bool]:
 
 def test_x_reconnect_without_offline_access_keeps_the_refresh_token(
         cli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("socialhub.platforms.x")
+    pytest.importorskip("socialhub.platforms.x.adapter")
     fakes = pytest.importorskip("tests.fakes.x")
     fake = fakes.start_fake()
     try:
@@ -317,7 +317,7 @@ def test_every_oauth_platform_connects_against_its_fake(
 
     module = pytest.importorskip(f"tests.fakes.{platform}")
     if platform not in supported_platforms():
-        pytest.skip(f"socialhub/platforms/{platform}.py is not written yet")
+        pytest.skip(f"socialhub/platforms/{platform}/ is not written yet")
     fake = module.start_fake()
     try:
         _, _, app = fake.account()
@@ -377,7 +377,7 @@ def test_a_fake_refuses_a_verifier_that_does_not_match_its_challenge(
 
 def test_reddit_token_request_carries_the_unique_user_agent() -> None:
     from socialhub.platforms import oauth
-    from socialhub.platforms.reddit import RedditAdapter
+    from socialhub.platforms.reddit.adapter import RedditAdapter
     from tests.fakes.reddit import start_fake
 
     fake = start_fake()

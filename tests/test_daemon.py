@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from socialhub.db.models import Attempt
-from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
 from tests import publishing_kit
 from tests.publishing_kit import (
@@ -186,7 +186,7 @@ def test_a_running_daemon_reads_credentials_made_after_keys_rotate(
 def reconnect(hub: Hub, base_url: str, handle: str) -> None:
     """What `accounts connect` does for a known account: the old tokens are revoked at
     the platform and new ones are stored."""
-    from socialhub.platforms.sandbox import connect
+    from socialhub.platforms.sandbox.adapter import connect
     from socialhub.security.keys import load_master_key
     from socialhub.services import credentials
     from socialhub.services.accounts import get_account

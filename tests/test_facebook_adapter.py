@@ -18,7 +18,7 @@ from socialhub.platforms.errors import (
     OutcomeUnknownError,
     RateLimitedError,
 )
-from socialhub.platforms.facebook import FacebookAdapter
+from socialhub.platforms.facebook.adapter import FacebookAdapter
 from tests.fakes.facebook import start_fake
 from tests.fakes.meta import FakeMeta
 from tests.fakes.meta_model import CLIENT_ID, CLIENT_SECRET

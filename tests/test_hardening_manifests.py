@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from socialhub.db.models import Delivery, Variant
-from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.sandbox_network.server import SandboxServer
 from tests import publishing_kit
 from tests.conftest import CLIResult
 from tests.publishing_kit import (

@@ -24,7 +24,7 @@ from socialhub.platforms.errors import (
     OutcomeUnknownError,
     RateLimitedError,
 )
-from socialhub.platforms.instagram import InstagramAdapter
+from socialhub.platforms.instagram.adapter import InstagramAdapter
 from tests.fakes.instagram import start_fake
 from tests.fakes.meta import FakeMeta
 

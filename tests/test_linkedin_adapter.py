@@ -20,7 +20,7 @@ from socialhub.platforms.errors import (
     RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.linkedin import LinkedInAdapter, escape_little, unescape_little
+from socialhub.platforms.linkedin.adapter import LinkedInAdapter, escape_little, unescape_little
 from tests.fakes.linkedin import FakeLinkedIn, render_little, start_fake
 from tests.fakes.x import PNG_1x1
 

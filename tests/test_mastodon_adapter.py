@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from socialhub.platforms import mastodon as mastodon_module
 from socialhub.platforms.base import (
     AccountInfo,
     MediaItem,
@@ -22,7 +21,8 @@ from socialhub.platforms.errors import (
     RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.mastodon import MastodonAdapter, plain_text
+from socialhub.platforms.mastodon import adapter as mastodon_module
+from socialhub.platforms.mastodon.adapter import MastodonAdapter, plain_text
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.mastodon_text import render_html, server_length
 

@@ -19,7 +19,7 @@ from socialhub.platforms.errors import (
     RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.pinterest import PinterestAdapter
+from socialhub.platforms.pinterest.adapter import PinterestAdapter
 from tests.fakes.pinterest import FakePinterest, start_fake
 
 IMAGE = MediaItem(url="https://img.example/ramen.jpg", alt_text="A bowl of ramen")

@@ -28,7 +28,7 @@ from socialhub.platforms.http import (
     send,
 )
 from socialhub.platforms.registry import adapter_class, supported_platforms
-from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.sandbox_network.server import SandboxServer
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 

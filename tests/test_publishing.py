@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from socialhub.db.models import Attempt, Post
-from socialhub.platforms.sandbox import SandboxAdapter
-from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.platforms.sandbox.adapter import SandboxAdapter
+from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.delivery_outcome import Policy, backoff_delay
 from socialhub.services.hub import Hub
 from tests import publishing_kit
@@ -80,7 +80,7 @@ def test_canceled_post_never_goes_out_even_after_it_was_claimed(
 
 def test_thread_resumes_after_the_last_published_part(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
-    from socialhub.platforms.sandbox import part_key
+    from socialhub.platforms.sandbox.adapter import part_key
 
     d_id = schedule(hub, "resume", now() - timedelta(seconds=1), thread=["a", "b", "c"])
     d = delivery(hub, d_id)

@@ -12,8 +12,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select
 
-from socialhub.platforms.sandbox import SandboxAdapter
-from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.platforms.sandbox.adapter import SandboxAdapter
+from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
 from tests import publishing_kit
 from tests.publishing_kit import (
@@ -160,7 +160,7 @@ def test_token_expired_mid_queue_is_refreshed_once_and_the_post_goes_out(
 def test_crashed_daemons_send_is_looked_up_not_resent(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
     from socialhub.db.models import Delivery
-    from socialhub.platforms.sandbox import part_key
+    from socialhub.platforms.sandbox.adapter import part_key
 
     d_id = schedule(hub, "crashed", now() - timedelta(seconds=5))
     engine = make_engine(hub)

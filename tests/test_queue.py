@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.delivery_outcome import Policy
 from socialhub.services.hub import Hub
 from socialhub.services.publishing import EngineSettings, PublishingEngine

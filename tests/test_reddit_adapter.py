@@ -16,7 +16,7 @@ from socialhub.platforms.errors import (
     RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.reddit import RedditAdapter, wait_from_message
+from socialhub.platforms.reddit.adapter import RedditAdapter, wait_from_message
 from tests.fakes.reddit import FakeReddit, Subreddit, start_fake
 
 

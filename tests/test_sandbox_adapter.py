@@ -24,8 +24,8 @@ from socialhub.platforms.errors import (
     RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.sandbox import SandboxAdapter, connect
-from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.platforms.sandbox.adapter import SandboxAdapter, connect
+from socialhub.sandbox_network.server import SandboxServer
 
 
 class FakeClock:

@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from socialhub.platforms.http import parse_reset
-from socialhub.platforms.sandbox_server import SandboxServer
-from socialhub.platforms.sandbox_world import World
+from socialhub.sandbox_network.server import SandboxServer
+from socialhub.sandbox_network.world import World
 
 
 class FakeClock:

@@ -18,8 +18,8 @@ from socialhub.platforms.errors import (
     RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.meta_graph import raise_for_graph, usage_reset
-from socialhub.platforms.threads import ThreadsAdapter
+from socialhub.platforms.meta.graph import raise_for_graph, usage_reset
+from socialhub.platforms.threads.adapter import ThreadsAdapter
 from tests.fakes.meta import FakeMeta
 from tests.fakes.threads import start_fake
 

@@ -18,8 +18,8 @@ from socialhub.platforms.errors import (
     OutcomeUnknownError,
     RateLimitedError,
 )
-from socialhub.platforms.tiktok import TikTokAdapter
-from socialhub.platforms.tiktok_upload import MB, chunk_plan
+from socialhub.platforms.tiktok.adapter import TikTokAdapter
+from socialhub.platforms.tiktok.upload import MB, chunk_plan
 from tests.fakes.tiktok import FakeTikTok, start_fake, valid_chunk_plan
 from tests.fakes.youtube import make_mp4
 

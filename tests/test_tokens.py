@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from socialhub.db.models import Account, Credential
 from socialhub.platforms.base import PlatformAdapter
-from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
 from socialhub.services.tokens import TokenManager
 from tests import publishing_kit

@@ -17,7 +17,7 @@ from socialhub.platforms.errors import (
     RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.x import XAdapter, plain_text
+from socialhub.platforms.x.adapter import XAdapter, plain_text
 from tests.fakes.x import FakeX, PNG_1x1, start_fake
 
 

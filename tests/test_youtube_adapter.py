@@ -17,8 +17,8 @@ from socialhub.platforms.errors import (
     OutcomeUnknownError,
     RateLimitedError,
 )
-from socialhub.platforms.youtube import YouTubeAdapter, derive_title
-from socialhub.platforms.youtube_api import SCOPE_UPLOAD, next_pacific_midnight
+from socialhub.platforms.youtube.adapter import YouTubeAdapter, derive_title
+from socialhub.platforms.youtube.api import SCOPE_UPLOAD, next_pacific_midnight
 from tests.fakes.youtube import FakeYouTube, make_mp4, start_fake
 
 

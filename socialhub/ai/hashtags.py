@@ -12,12 +12,6 @@ from collections import Counter
 from socialhub.ai import text_features as tf
 from socialhub.core.text import rules_for
 
-# Recommended hashtag counts per platform (custom, not a hard rule).
-RECOMMENDED: dict[str, int] = {
-    "sandbox": 3, "bluesky": 2, "mastodon": 3, "x": 2, "linkedin": 3, "threads": 1,
-    "instagram": 10, "facebook": 2, "reddit": 0, "pinterest": 5, "youtube": 3, "tiktok": 4,
-}
-
 # Calendar words and plain adjectives make poor hashtags, however prominent in the text.
 _NOT_TAGS = frozenset(tf.wordlist(
     "monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight week "
@@ -30,7 +24,7 @@ _CAMEL_SPLIT_RE = re.compile(r"[^0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
 def recommended_count(platform: str) -> int:
     """How many hashtags a post on ``platform`` should carry at most (by custom)."""
     rules = rules_for(platform)
-    count = RECOMMENDED.get(rules.platform, 3)
+    count = rules.hashtag_budget  # each network's custom, declared with its text rules
     return min(count, rules.max_hashtags) if rules.max_hashtags is not None else count
 
 

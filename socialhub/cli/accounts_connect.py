@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out, state
+from socialhub.services.platform_names import platforms_sentence
 
 APP_PASSWORD_ENV = "SOCIALHUB_BLUESKY_APP_PASSWORD"
 
@@ -40,9 +41,8 @@ def _scopes(value: str | None) -> list[str] | None:
 
 
 def connect(
-    platform: Annotated[str, typer.Argument(help="sandbox, bluesky, mastodon, x, linkedin, "
-                                            "threads, instagram, facebook, reddit, pinterest, "
-                                            "youtube or tiktok.")],
+    platform: Annotated[str, typer.Argument(
+        help=f"{platforms_sentence(' or ')}.")],
     base_url: Annotated[str | None, typer.Option(
         "--base-url", help="Mastodon instance, Bluesky PDS, sandbox URL, or another API "
         "base (a local fake).")] = None,

@@ -41,7 +41,7 @@ def serve(
     """
     import sys
 
-    from socialhub.platforms.sandbox_server import SandboxServer
+    from socialhub.sandbox_network.server import SandboxServer
 
     def log(line: str) -> None:
         sys.stderr.write(line + "\n")

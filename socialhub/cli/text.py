@@ -9,18 +9,16 @@ import typer
 
 from socialhub.cli.common import JsonOption, emit_json
 from socialhub.errors import ExitCode
+from socialhub.services.platform_names import platforms_sentence
 
 app = typer.Typer(
     help="Measure text or split it into a thread, as platforms count.",
     no_args_is_help=True,
 )
 
-# Kept literal so `--help` need not import the text rules; a test checks it
-# against socialhub.core.text.PLATFORMS.
-PLATFORM_HELP = (
-    "Platform: sandbox, bluesky, mastodon, x, linkedin, threads, instagram, "
-    "facebook, reddit, pinterest, youtube, tiktok."
-)
+# From the platform registry (its declaration modules only, so `--help` need not
+# import the text rules); a test checks it against socialhub.core.text.PLATFORMS.
+PLATFORM_HELP = f"Platform: {platforms_sentence()}."
 
 PlatformOption = Annotated[str, typer.Option("--platform", "-p", help=PLATFORM_HELP)]
 LimitOption = Annotated[

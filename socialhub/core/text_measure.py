@@ -30,18 +30,6 @@ from socialhub.core.text_entities import (
 )
 from socialhub.errors import ValidationError
 
-PLATFORMS: tuple[str, ...] = (
-    "sandbox", "bluesky", "mastodon", "x", "linkedin", "threads",
-    "instagram", "facebook", "reddit", "pinterest", "youtube", "tiktok",
-)
-
-DISPLAY_NAMES: dict[str, str] = {
-    "sandbox": "Sandbox", "bluesky": "Bluesky", "mastodon": "Mastodon", "x": "X",
-    "linkedin": "LinkedIn", "threads": "Threads", "instagram": "Instagram",
-    "facebook": "Facebook", "reddit": "Reddit", "pinterest": "Pinterest",
-    "youtube": "YouTube", "tiktok": "TikTok",
-}
-
 # Limits of secondary fields, for callers that validate them with ``limit=``.
 REDDIT_TITLE_LIMIT = 300
 PINTEREST_TITLE_LIMIT = 100
@@ -82,25 +70,52 @@ class PlatformRules:
     max_media: int | None
     requires_media: bool
     byte_limit: int | None
+    #: The network's name as people write it ("LinkedIn").
+    display_name: str = ""
+    #: How many hashtags a post should carry by custom (not a hard cap; see ``max_hashtags``).
+    hashtag_budget: int = 3
 
 
+# The text half of each network's declaration. Core is pure and must not import
+# ``platforms/``, so a network's ``PlatformSpec`` reads its row here by name.
+# Fields: platform, limit, unit (how length is counted, a key of _COUNTERS),
+# supports_threads, max_hashtags, max_links, max_media, requires_media, byte_limit.
 _RULES: dict[str, PlatformRules] = {
     r.platform: r
     for r in (
-        PlatformRules("sandbox", 500, "graphemes", True, None, None, 4, False, None),
-        PlatformRules("bluesky", 300, "graphemes+bytes", True, None, None, 4, False, 3000),
-        PlatformRules("mastodon", 500, "graphemes", True, None, None, 4, False, None),
-        PlatformRules("x", 280, "weighted", True, None, None, 4, False, None),
-        PlatformRules("linkedin", 3000, "utf16", False, None, None, None, False, None),
-        PlatformRules("threads", 500, "utf8-emoji", True, None, 5, 20, False, None),
-        PlatformRules("instagram", 2200, "chars", False, 30, None, 10, True, None),
-        PlatformRules("facebook", 63206, "chars", False, None, None, None, False, None),
-        PlatformRules("reddit", 40000, "chars", False, None, None, None, False, None),
-        PlatformRules("pinterest", 800, "chars", False, None, None, None, True, None),
-        PlatformRules("youtube", 5000, "bytes", False, None, None, 1, True, None),
-        PlatformRules("tiktok", 2200, "utf16", False, None, None, 35, True, None),
+        PlatformRules("sandbox", 500, "graphemes", True, None, None, 4, False, None,
+                      display_name="Sandbox", hashtag_budget=3),
+        PlatformRules("bluesky", 300, "graphemes+bytes", True, None, None, 4, False, 3000,
+                      display_name="Bluesky", hashtag_budget=2),
+        PlatformRules("mastodon", 500, "graphemes", True, None, None, 4, False, None,
+                      display_name="Mastodon", hashtag_budget=3),
+        PlatformRules("x", 280, "weighted", True, None, None, 4, False, None,
+                      display_name="X", hashtag_budget=2),
+        PlatformRules("linkedin", 3000, "utf16", False, None, None, None, False, None,
+                      display_name="LinkedIn", hashtag_budget=3),
+        PlatformRules("threads", 500, "utf8-emoji", True, None, 5, 20, False, None,
+                      display_name="Threads", hashtag_budget=1),
+        PlatformRules("instagram", 2200, "chars", False, 30, None, 10, True, None,
+                      display_name="Instagram", hashtag_budget=10),
+        PlatformRules("facebook", 63206, "chars", False, None, None, None, False, None,
+                      display_name="Facebook", hashtag_budget=2),
+        PlatformRules("reddit", 40000, "chars", False, None, None, None, False, None,
+                      display_name="Reddit", hashtag_budget=0),
+        PlatformRules("pinterest", 800, "chars", False, None, None, None, True, None,
+                      display_name="Pinterest", hashtag_budget=5),
+        PlatformRules("youtube", 5000, "bytes", False, None, None, 1, True, None,
+                      display_name="YouTube", hashtag_budget=3),
+        PlatformRules("tiktok", 2200, "utf16", False, None, None, 35, True, None,
+                      display_name="TikTok", hashtag_budget=4),
     )
 }
+
+#: Every platform whose text socialhub can measure, in the registry's order
+#: (``platforms/registry.py``; a test keeps the two the same).
+PLATFORMS: tuple[str, ...] = tuple(_RULES)
+
+#: Each platform's name as people write it.
+DISPLAY_NAMES: dict[str, str] = {name: r.display_name for name, r in _RULES.items()}
 
 _UNIT_WORDS: dict[str, str] = {
     "weighted": "weighted characters",

@@ -9,12 +9,11 @@ from sqlalchemy.orm import Session
 
 from socialhub.db.models import Account, Delivery
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
+from socialhub.platforms.registry import platform_names, spec_for, specs
 from socialhub.services.audit import record_event
 
-KNOWN_PLATFORMS = (
-    "sandbox", "bluesky", "mastodon", "x", "linkedin", "threads", "instagram", "facebook",
-    "reddit", "pinterest", "youtube", "tiktok",
-)
+#: Every network socialhub knows, in the registry's order (``platforms/registry.py``).
+KNOWN_PLATFORMS: tuple[str, ...] = platform_names()
 
 
 def parse_account_ref(ref: str) -> tuple[str, str]:
@@ -136,13 +135,13 @@ def account_summary(account: Account) -> dict[str, Any]:
 
 #: Platforms that need a developer app (client id and secret) registered by the user
 #: before ``accounts connect`` can work; Bluesky, Mastodon and the sandbox do not.
-DEVELOPER_APP_PLATFORMS = ("x", "linkedin", "threads", "instagram", "facebook", "reddit",
-                           "pinterest", "youtube", "tiktok")
+DEVELOPER_APP_PLATFORMS: tuple[str, ...] = tuple(
+    spec.name for spec in specs() if spec.needs_developer_app)
 
 
 def developer_app_doc(platform: str) -> str:
     """The doc page that explains how to register ``platform``'s developer app."""
-    return f"docs/platforms/{platform}.md"
+    return spec_for(platform).docs_page
 
 
 def connect_command(account: Account) -> str:

@@ -276,7 +276,7 @@ def _clean_url(url: str | None) -> str | None:
 
 def _connect_sandbox(base_url: str | None,
                      options: ConnectOptions) -> tuple[ConnectedProfile, Tokens]:
-    from socialhub.platforms import sandbox
+    from socialhub.platforms.sandbox import adapter as sandbox
 
     if not base_url:
         raise ValidationError("sandbox: which sandbox? pass --base-url "
@@ -288,7 +288,7 @@ def _connect_sandbox(base_url: str | None,
 
 def _connect_bluesky(base_url: str | None,
                      options: ConnectOptions) -> tuple[ConnectedProfile, Tokens]:
-    from socialhub.platforms import bluesky
+    from socialhub.platforms.bluesky import adapter as bluesky
 
     if not options.handle:
         raise ValidationError("bluesky: pass --handle (e.g. --handle shop.example.com)")
@@ -337,7 +337,7 @@ def _run(spec: OAuthSpec, app: AppCredentials, platform: str, options: ConnectOp
 
 def mastodon_spec(instance: str) -> OAuthSpec:
     """The OAuth flow on one Mastodon instance (PKCE S256 from 4.3; client secret in the body)."""
-    from socialhub.platforms.mastodon import MastodonAdapter
+    from socialhub.platforms.mastodon.adapter import MastodonAdapter
 
     spec = MastodonAdapter.oauth_spec(instance)
     return spec or OAuthSpec(authorize_url=f"{instance}/oauth/authorize",
@@ -420,7 +420,7 @@ def _cached_mastodon_app(hub: Hub, instance: str, redirect_uri: str) -> AppCrede
 
 def _mastodon_profile(spec: OAuthSpec, flow: oauth.FlowResult, instance: str,
                       timeout_s: float) -> tuple[ConnectedProfile, Tokens]:
-    from socialhub.platforms.mastodon import MastodonAdapter
+    from socialhub.platforms.mastodon.adapter import MastodonAdapter
 
     try:
         return MastodonAdapter.finish_connect(flow.token_response, app=AppCredentials(),

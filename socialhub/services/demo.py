@@ -71,7 +71,7 @@ def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
     """
     import time
 
-    from socialhub.platforms.sandbox_server import SandboxServer
+    from socialhub.sandbox_network.server import SandboxServer
     from socialhub.services.hub import Hub
     from socialhub.services.publishing import EngineSettings, PublishingEngine
 
@@ -119,7 +119,7 @@ def _prepare(hub: Any, url: str, posts: int, first_due_s: float, spacing_s: floa
 
     from socialhub.core.when import When
     from socialhub.db.models import Delivery
-    from socialhub.platforms.sandbox import connect
+    from socialhub.platforms.sandbox.adapter import connect
     from socialhub.security.keys import load_master_key
     from socialhub.services import credentials
     from socialhub.services.accounts import add_account

@@ -21,6 +21,7 @@ from socialhub.core.calendar_view import (
 )
 from socialhub.core.when import When, localize, parse_when
 from socialhub.errors import ValidationError
+from socialhub.platforms.registry import specs
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -34,9 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["BADGES", "CalendarData", "View", "calendar_data", "calendar_span", "local_today"]
 
 #: Two-letter badges shown on the calendar, one per platform.
-BADGES = {"sandbox": "sb", "bluesky": "bs", "mastodon": "ma", "x": "x ", "linkedin": "li",
-          "threads": "th", "instagram": "ig", "facebook": "fb", "reddit": "rd",
-          "pinterest": "pi", "youtube": "yt", "tiktok": "tt"}
+BADGES: dict[str, str] = {spec.name: spec.badge for spec in specs()}
 
 
 def badge(platform: str) -> str:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from socialhub.platforms.base import AccountInfo, AppCredentials, MediaItem, Tokens
-from socialhub.platforms.sandbox import connect
-from socialhub.platforms.sandbox_server import SandboxServer
+from socialhub.platforms.sandbox.adapter import connect
+from socialhub.sandbox_network.server import SandboxServer
 from tests.fakes.mastodon import tiny_png
 
 

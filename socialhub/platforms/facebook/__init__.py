@@ -1,0 +1,5 @@
+"""Facebook Pages: the Graph API (shared Graph code in ``platforms.meta``).
+
+Same inner shape as every network: ``spec.py`` (the declaration the registry
+lists), ``adapter.py`` (the ``PlatformAdapter``), and helper modules of its own.
+"""
