@@ -309,6 +309,10 @@ def _after_commit(session: Session) -> None:
     box: _Outbox | None = session.info.get(OUTBOX_KEY)
     if box is None or not box.pending:
         return
+    if session.get_nested_transaction() is not None:
+        # SQLAlchemy fires after_commit for a released savepoint too; the outer
+        # transaction may still roll back.
+        return
     events = [ev for _t, ev in box.pending.values()]
     box.pending.clear()
     BUS.deliver(events, Scope(bind=session.get_bind(), settings=box.settings))
