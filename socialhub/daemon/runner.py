@@ -322,7 +322,7 @@ class Daemon:
         log.info("daily digest: %d published, %d dead, %d unconfirmed",
                  len(report["published"]), len(report["dead"]), report["unconfirmed"],
                  extra={"event": "digest"})
-        self.engine.notifier.emit("digest", report)
+        self.engine.announce("digest", report)
         return {"published": len(report["published"]), "dead": len(report["dead"])}
 
     # -- HTTP providers ----------------------------------------------------------------------

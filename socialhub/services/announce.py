@@ -1,68 +1,50 @@
 """Telling the world the schedule changed: running daemons, and ``scheduled`` webhooks.
 
 Every service that puts a delivery in line (scheduling, publish now, retry,
-``apply``, CSV import) calls :func:`announce_schedule` inside its
-transaction, so the CLI, the TUI and scripts all announce alike:
+``apply``, CSV import) calls :func:`announce_schedule` or
+:func:`notify_schedule_changed` inside its transaction, so the CLI, the TUI
+and scripts all announce alike. Both publish ``schedule.changed`` on the event
+bus (``services/events.py``); its after-commit subscribers
+(``services/event_subscribers.py``) do the rest:
 
-* on PostgreSQL a ``NOTIFY`` is sent on commit, waking every listening
-  daemon at once (SQLite daemons see the change on their next poll or due
-  instant);
+* on PostgreSQL a ``NOTIFY`` is sent once the transaction commits, waking
+  every listening daemon at once (SQLite daemons see the change on their next
+  poll or due instant);
 * for a post that was scheduled or rescheduled, the ``scheduled`` webhook
   fires after the commit — once per post and transaction, with the post as
-  it was committed — to every hook that wants it. The hooks come from the
-  settings the session was opened with (``Hub.transaction`` puts them in
-  ``session.info``); a session without settings sends no webhooks.
+  it was last announced — to every hook that wants it. A rolled-back
+  transaction announces nothing; a session opened without settings (not
+  through ``Hub.transaction``) sends no webhooks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-if TYPE_CHECKING:
-    from socialhub.config import Settings
+from socialhub.services.events import Event, publish, settings_of
 
 #: The PostgreSQL channel daemons LISTEN on.
 NOTIFY_CHANNEL = "socialhub_schedule"
-SETTINGS_KEY = "socialhub.settings"
-_STATE_KEY = "socialhub.announced"
-
-
-def _announced(session: Session) -> dict[str, Any]:
-    """What this transaction has announced so far; forgotten when it commits or rolls back.
-
-    ``notified``: the NOTIFY was sent; ``webhooks``: the ``scheduled`` data by
-    post, sent after the commit.
-    """
-    state: dict[str, Any] | None = session.info.get(_STATE_KEY)
-    if state is None:
-        state = session.info[_STATE_KEY] = {"notified": False, "webhooks": {}}
-        event.listen(session, "after_commit", _send_webhooks, once=True)
-        event.listen(session, "after_rollback", _forget, once=True)
-    return state
+#: The event both functions publish.
+SCHEDULE_CHANGED = "schedule.changed"
 
 
 def notify_schedule_changed(session: Session) -> None:
-    """Tell running daemons the schedule changed (PostgreSQL NOTIFY, sent on commit).
+    """Tell running daemons the schedule changed (PostgreSQL NOTIFY, sent after commit).
 
-    On SQLite this does nothing: daemons there see changes on their next
+    On SQLite nobody listens: daemons there see changes on their next
     safety-net poll (``daemon.poll_interval_s``) or their next due instant.
     Once per transaction is enough (a CSV import schedules thousands of posts).
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    state = _announced(session)
-    if not state["notified"]:
-        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-        state["notified"] = True
+    publish(session, Event(SCHEDULE_CHANGED), key=SCHEDULE_CHANGED)
 
 
 def wants_scheduled_webhook(session: Session) -> bool:
     """Whether a committed schedule change in ``session`` would send any webhook."""
-    settings: Settings | None = session.info.get(SETTINGS_KEY)
+    settings = settings_of(session)
     return settings is not None and any("scheduled" in h.events
                                         for h in settings.daemon.webhooks)
 
@@ -78,24 +60,5 @@ def announce_schedule(session: Session, post: str | None = None,
     notify_schedule_changed(session)
     if post is None or summary is None or not wants_scheduled_webhook(session):
         return
-    _announced(session)["webhooks"][post] = summary()
-
-
-def _send_webhooks(session: Session) -> None:
-    from socialhub.services.webhooks import WebhookNotifier
-
-    state: dict[str, Any] = session.info.pop(_STATE_KEY, {})
-    pending: dict[str, dict[str, Any]] = state.get("webhooks", {})
-    settings: Settings | None = session.info.get(SETTINGS_KEY)
-    if not pending or settings is None:
-        return
-    notifier = WebhookNotifier(settings)
-    try:
-        for data in pending.values():
-            notifier.emit("scheduled", data)
-    finally:
-        notifier.close()
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(_STATE_KEY, None)
+    publish(session, Event(SCHEDULE_CHANGED, subject=post, data=summary()),
+            key=(SCHEDULE_CHANGED, post))

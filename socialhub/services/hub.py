@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from socialhub.config import LoadedConfig
 from socialhub.db.engine import make_engine, make_session_factory, transaction
 from socialhub.db.migrate import ensure_schema
-from socialhub.services.announce import SETTINGS_KEY
+from socialhub.services.events import use_settings
 from socialhub.services.orgs import find_organization, resolve_organization
 
 
@@ -48,11 +48,12 @@ class Hub:
     def transaction(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
 
-        The session carries the settings (``session.info``) for services that
-        act on commit, such as the ``scheduled`` webhook.
+        Events published in it are delivered with this hub's settings
+        (``services/events.py``), so the after-commit webhook subscribers know
+        the configured hooks.
         """
         with transaction(self.sessions) as session:
-            session.info[SETTINGS_KEY] = self.config.settings
+            use_settings(session, self.config.settings)
             yield session
 
     def org_id(self, session: Session) -> int:

@@ -40,11 +40,13 @@ from socialhub.services.delivery_claim import (
 from socialhub.services.delivery_outcome import Policy, SendContext, with_db_retry
 from socialhub.services.delivery_records import begin_attempts
 from socialhub.services.delivery_send import run_claim
+from socialhub.services.events import Event, publish_committed
 from socialhub.services.hub import Hub
 from socialhub.services.tokens import TokenManager
-from socialhub.services.webhooks import WebhookNotifier
+from socialhub.services.webhooks import HOOK_TO_BUS, WebhookNotifier
 
 log = logging.getLogger(__name__)
+_DELIVERY_EVENTS = ("published", "failed", "dead", "unconfirmed")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class PublishingEngine:
         self.tokens = TokenManager(
             hub, worker=self.worker, timeout_s=self.settings.request_timeout_s,
             refresh_window=timedelta(minutes=self.settings.refresh_window_minutes),
-            notify=self.notifier.emit)
+            notify=self.announce)
         sqlite = hub.engine.dialect.name == "sqlite"
         self.ctx = SendContext(hub=hub, worker=self.worker, policy=self.settings.policy,
                                tokens=self.tokens, emit=self._emit,
@@ -108,9 +110,21 @@ class PublishingEngine:
         self._idle.set()
 
     # -- events -------------------------------------------------------------------------
+    def announce(self, event_name: str, data: dict[str, Any]) -> None:
+        """Hand a committed fact to the event bus's after-commit subscribers (webhooks).
+
+        ``event_name`` is the webhook name (``published``, ``needs_reauth``,
+        ``digest``…); the bus event is ``webhooks.HOOK_TO_BUS[event_name]``.
+        Webhooks go through this engine's sender, so ``close()`` flushes them.
+        """
+        subject = data.get("delivery_id") if event_name in _DELIVERY_EVENTS else data.get("account")
+        publish_committed(Event(HOOK_TO_BUS[event_name], subject=subject, data=data),
+                          settings=self.hub.config.settings, bind=self.hub.engine,
+                          resources={"webhooks": self.notifier})
+
     def _emit(self, event_name: str, data: dict[str, Any]) -> None:
         self.stats[event_name] += 1
-        self.notifier.emit(event_name, data)
+        self.announce(event_name, data)
         if self.on_event is not None:
             try:
                 self.on_event(event_name, data)

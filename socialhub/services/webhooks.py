@@ -24,6 +24,16 @@ from socialhub.config import Settings, WebhookConfig
 log = logging.getLogger(__name__)
 
 EVENTS = ("scheduled", "published", "failed", "dead", "unconfirmed", "needs_reauth", "digest")
+#: The bus event (``services/events.py``) behind each webhook event. ``schedule.changed``
+#: becomes ``scheduled`` only when it names a post (its subject).
+BUS_EVENTS = {
+    "schedule.changed": "scheduled", "delivery.published": "published",
+    "delivery.failed": "failed", "delivery.dead": "dead",
+    "delivery.unconfirmed": "unconfirmed", "account.needs_reauth": "needs_reauth",
+    "daemon.digest": "digest",
+}
+#: The webhook event name → its bus event.
+HOOK_TO_BUS = {hook: bus for bus, hook in BUS_EVENTS.items()}
 SIGNATURE_HEADER = "X-Socialhub-Signature"
 EVENT_HEADER = "X-Socialhub-Event"
 TIMEOUT_S = 5.0
