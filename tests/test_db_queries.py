@@ -1,4 +1,6 @@
-"""The calendar read through the database driver alone (the TUI's quick first paint)
+"""The queries of db/queries on both databases.
+
+The calendar read through the database driver alone (the TUI's quick first paint)
 answers exactly what the SQLAlchemy calendar service answers, or declines.
 
 One database (SQLite, then a real PostgreSQL one) is seeded through the
@@ -26,12 +28,12 @@ from socialhub.config import load_config
 from socialhub.core.calendar_view import View
 from socialhub.core.when import localize
 from socialhub.db.models import Delivery, Post, Variant
-from socialhub.services.accounts import add_account
-from socialhub.services.calendar_direct import (
+from socialhub.db.queries.calendar import (
     DirectDatabase,
     direct_database,
     read_calendar_direct,
 )
+from socialhub.services.accounts import add_account
 from socialhub.services.hub import Hub
 from socialhub.services.orgs import add_organization
 from socialhub.services.posts import TargetSpec, create_post
