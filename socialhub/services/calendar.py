@@ -1,30 +1,18 @@
-"""The calendar: what goes out when, in the viewer's zone, plus empty slots.
-
-Its rows come from ``db.queries.calendar``. The TUI's quick first paint uses
-``read_calendar_direct`` from here (the driver-only read): this module must
-import no SQLAlchemy at run time (``Session`` is for type checking only).
-"""
+"""The calendar: what goes out when, in the viewer's zone, plus empty slots."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from socialhub.core.calendar_entries import build_entries
 from socialhub.core.calendar_view import CalendarRange, View, view_range
 from socialhub.core.when import load_zone
-from socialhub.db.queries.calendar import (
-    DirectDatabase,
-    calendar_rows,
-    direct_database,
-    read_calendar_direct,
-)
+from socialhub.db.queries.calendar import calendar_rows
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-__all__ = ["CalendarRange", "DirectDatabase", "View", "calendar_entries", "direct_database",
-           "read_calendar_direct", "view_range"]
+__all__ = ["CalendarRange", "View", "calendar_entries", "view_range"]
 
 
 def calendar_entries(session: Session, org_id: int, rng: CalendarRange, zone: str, *,
