@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from socialhub.db.models import Account, Delivery
+from socialhub.db.models import Account
+from socialhub.db.queries import accounts as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.platforms.registry import platform_names, spec_for, specs
 from socialhub.services.audit import record_event
@@ -51,10 +52,7 @@ def get_account(session: Session, org_id: int, ref: str) -> Account:
             raise NotFoundError(f"no account with id {ref}")
         return account
     platform, handle = parse_account_ref(ref)
-    account = session.scalar(
-        select(Account).where(Account.org_id == org_id, Account.platform == platform,
-                              Account.handle == handle)
-    )
+    account = queries.account_by_handle(session, org_id, platform, handle)
     if account is None:
         raise NotFoundError(f"unknown account {platform}:@{handle}",
                             hint="see `socialhub accounts list`")
@@ -79,8 +77,7 @@ def add_account(session: Session, org_id: int, *, platform: str, handle: str,
         ConflictError: the account exists already.
     """
     platform, handle = parse_account_ref(f"{platform}:{handle}")
-    exists = session.scalar(select(Account.id).where(
-        Account.org_id == org_id, Account.platform == platform, Account.handle == handle))
+    exists = queries.account_id_by_handle(session, org_id, platform, handle)
     if exists is not None:
         raise ConflictError(f"account {platform}:@{handle} already exists")
     account = Account(org_id=org_id, platform=platform, handle=handle, display_name=display_name,
@@ -99,11 +96,7 @@ def remove_account(session: Session, org_id: int, ref: str, *, force: bool = Fal
         ConflictError: deliveries are still pending and ``force`` is false.
     """
     account = get_account(session, org_id, ref)
-    pending = session.scalar(select(Delivery.id).where(
-        Delivery.account_id == account.id,
-        Delivery.status.in_(["scheduled", "retry_scheduled", "claimed", "publishing",
-                             "unconfirmed"]),
-    ).limit(1))
+    pending = queries.a_waiting_delivery(session, account.id)
     if pending is not None and not force:
         raise ConflictError(f"account {account.ref} has posts waiting to go out",
                             hint="cancel them first or pass --force")
@@ -183,12 +176,7 @@ def connect_advice(account: Account) -> str:
 
 def waiting_deliveries(session: Session, account_id: int) -> int:
     """How many deliveries of ``account_id`` wait to go out (scheduled or retrying)."""
-    from sqlalchemy import func
-
-    return int(session.scalar(select(func.count(Delivery.id)).where(
-        Delivery.account_id == account_id,
-        Delivery.status.in_(["scheduled", "retry_scheduled", "claimed", "publishing",
-                             "unconfirmed"]))) or 0)
+    return queries.count_waiting(session, account_id)
 
 
 def accounts_that_cannot_publish(session: Session, org_id: int) -> list[dict[str, Any]]:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from socialhub.core.status import CampaignStatus
-from socialhub.db.models import Campaign, Post
+from socialhub.db.models import Campaign
+from socialhub.db.queries import campaigns as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.audit import record_event
 from socialhub.services.posts import check_name
@@ -71,7 +72,7 @@ def add_campaign(session: Session, org_id: int, name: str, *, description: str |
     """
     check_name(name)
     check_campaign_fields(status, starts_on, ends_on)
-    if session.scalar(select(Campaign.id).where(Campaign.org_id == org_id, Campaign.name == name)):
+    if queries.campaign_id_named(session, org_id, name):
         raise ConflictError(f"a campaign named {name!r} exists already")
     campaign = Campaign(org_id=org_id, name=name, description=description, status=status,
                         starts_on=starts_on, ends_on=ends_on, budget=budget,
@@ -111,9 +112,7 @@ def count_campaigns(session: Session, org_id: int) -> int:
 
 def campaign_summary(session: Session, campaign: Campaign) -> dict[str, Any]:
     """Plain data for --json and tables, with post counts by status."""
-    counts = {status: n for status, n in session.execute(
-        select(Post.status, func.count()).where(Post.campaign_id == campaign.id)
-        .group_by(Post.status))}
+    counts = queries.post_counts_by_status(session, campaign.id)
     return {
         "id": campaign.id, "name": campaign.name, "description": campaign.description,
         "status": campaign.status, "starts_on": campaign.starts_on, "ends_on": campaign.ends_on,

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Account, Credential
+from socialhub.db.queries import credentials as queries
 from socialhub.db.types import utcnow
 from socialhub.errors import ConflictError, ValidationError
 from socialhub.platforms.base import Tokens
@@ -74,7 +74,7 @@ def _account_id(session: Session, account: Account) -> int:
 
 
 def _credential_for(session: Session, account_id: int) -> Credential | None:
-    return session.scalar(select(Credential).where(Credential.account_id == account_id))
+    return queries.credential_of(session, account_id)
 
 
 def store_tokens(session: Session, account: Account, tokens: Tokens, key: MasterKey, *,
@@ -161,13 +161,11 @@ def rotate_keys(session: Session, keys: Mapping[str, MasterKey], new_key: Master
         SecurityError: some credential cannot be decrypted with ``keys``.
     """
     readers = {**keys, new_key.key_id: new_key}
-    ids = list(session.scalars(select(Credential.id).order_by(Credential.id)))
+    ids = queries.credential_ids(session)
     done = 0
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
-        rows = session.scalars(
-            select(Credential).where(Credential.id.in_(chunk)).with_for_update()
-        ).all()
+        rows = queries.lock_credentials(session, chunk)
         for credential in rows:
             for name in _FIELDS:
                 column = f"{name}_enc"
@@ -187,8 +185,7 @@ def rotate_keys(session: Session, keys: Mapping[str, MasterKey], new_key: Master
 
 def credential_counts_by_key(session: Session) -> dict[str, int]:
     """How many credentials each key id encrypts."""
-    rows = session.execute(select(Credential.key_id, func.count()).group_by(Credential.key_id))
-    return {key_id: int(n) for key_id, n in rows}
+    return queries.counts_by_key(session)
 
 
 def credential_summary(credential: Credential) -> dict[str, Any]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from socialhub.config import LoadedConfig
-from socialhub.db.models import Account, Delivery, JobRun, Post, Variant
+from socialhub.db.models import JobRun
+from socialhub.db.queries import status as queries
 from socialhub.services.clock import now_utc
 
 DAEMON_PREFIX = "daemon:"
@@ -85,7 +86,7 @@ def status_report(session: Session, config: LoadedConfig) -> dict[str, Any]:
     stale = _stale_after(config)
     daemons = []
     jobs: dict[str, Any] = {name: None for name in JOBS}
-    for row in session.scalars(select(JobRun).order_by(JobRun.name)):
+    for row in queries.job_runs(session):
         info: dict[str, Any] = {
                 "name": row.name, "owner": row.owner, "last_started_at": row.last_started_at,
                 "last_finished_at": row.last_finished_at, "last_status": row.last_status,
@@ -115,15 +116,9 @@ def status_report(session: Session, config: LoadedConfig) -> dict[str, Any]:
 
 def queue_depth(session: Session, now: datetime) -> dict[str, Any]:
     """Pending deliveries by status, how many are due now, and the oldest overdue one."""
-    by_status = {s: int(n) for s, n in session.execute(
-        select(Delivery.status, func.count(Delivery.id)).where(Delivery.status.in_(PENDING))
-        .group_by(Delivery.status))}
-    due = (select(Delivery.id, Delivery.due_at, Delivery.status, Post.name)
-           .join(Variant, Variant.id == Delivery.variant_id).join(Post, Post.id == Variant.post_id)
-           .where(Delivery.status.in_(PENDING), Delivery.next_attempt_at <= now))
-    oldest = session.execute(due.order_by(Delivery.due_at).limit(1)).first()
-    due_now = session.scalar(select(func.count(Delivery.id)).where(
-        Delivery.status.in_(PENDING), Delivery.next_attempt_at <= now)) or 0
+    by_status = queries.count_by_status(session, PENDING)
+    oldest = queries.oldest_due(session, PENDING, now)
+    due_now = queries.count_due_in(session, PENDING, now)
     return {"depth": sum(by_status.values()), "by_status": by_status, "due_now": int(due_now),
             "oldest_overdue": None if oldest is None else {
                 "delivery_id": oldest.id, "post": oldest.name, "status": oldest.status,
@@ -134,8 +129,7 @@ def queue_depth(session: Session, now: datetime) -> dict[str, Any]:
 def accounts_needing_reauth(session: Session) -> list[dict[str, Any]]:
     """Accounts whose deliveries wait for a person to reconnect them."""
     return [{"account": a.ref, "status": a.status, "reason": a.status_reason}
-            for a in session.scalars(select(Account).where(Account.status != "active")
-                                     .order_by(Account.platform, Account.handle))]
+            for a in queries.inactive_accounts(session)]
 
 
 def doctor_checks(session: Session, config: LoadedConfig) -> list[dict[str, Any]]:

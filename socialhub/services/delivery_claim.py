@@ -29,17 +29,18 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from socialhub.core.status import DeliveryStatus
-from socialhub.db.models import Account, Delivery
+from socialhub.db.queries import delivery as queries
+from socialhub.db.queries.delivery import CLAIM_LOCK_KEY
+
+__all__ = ["CLAIM_LOCK_KEY", "RECONCILE", "SEND", "Claim", "claim_due_deliveries", "count_due",
+           "expire_dead_local_leases", "in_flight_elsewhere", "make_worker_id", "next_due_at",
+           "release_leases"]
 
 SEND = "send"
 RECONCILE = "reconcile"
-_FRESH = (DeliveryStatus.SCHEDULED, DeliveryStatus.RETRY_SCHEDULED)
-_LEASED = (DeliveryStatus.CLAIMED, DeliveryStatus.PUBLISHING)
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,6 @@ class Claim:
 def make_worker_id() -> str:
     """A lease owner name unique to this process: ``host:pid:random``."""
     return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
-
-
-def _due_condition(now: datetime) -> ColumnElement[bool]:
-    no_lease = or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at <= now)
-    return or_(
-        and_(Delivery.status.in_([*_FRESH, DeliveryStatus.UNCONFIRMED]),
-             Delivery.next_attempt_at <= now, no_lease),
-        and_(Delivery.status.in_(_LEASED), Delivery.lease_expires_at <= now),
-    )
 
 
 def claim_due_deliveries(
@@ -90,19 +82,12 @@ def claim_due_deliveries(
     """
     if limit <= 0:
         return []
-    q = (select(Delivery, Account.platform).join(Account, Account.id == Delivery.account_id)
-         .where(_due_condition(now), Account.status == "active")
-         .order_by(Delivery.next_attempt_at, Delivery.id)
-         .limit(limit * 2 if accept else limit))
-    if skip_platforms:
-        q = q.where(Account.platform.not_in(list(skip_platforms)))
-    if skip_accounts:
-        q = q.where(Delivery.account_id.not_in(list(skip_accounts)))
-    if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True, of=Delivery)
+    candidates = queries.due_candidates(session, now, limit=limit * 2 if accept else limit,
+                                        skip_platforms=skip_platforms,
+                                        skip_accounts=skip_accounts)
     claims: list[Claim] = []
     until = now + timedelta(seconds=lease_seconds)
-    for delivery, platform in session.execute(q).all():
+    for delivery, platform in candidates:
         if len(claims) >= limit:
             break
         if accept is not None and not accept(delivery.account_id, platform):
@@ -121,10 +106,6 @@ def claim_due_deliveries(
     return claims
 
 
-#: pg_advisory_xact_lock key that serialises claims across daemons ("sh-claim").
-CLAIM_LOCK_KEY = 0x73682D636C61696D
-
-
 def in_flight_elsewhere(session: Session, worker: str, now: datetime) -> Counter[int]:
     """Per account, the sends and look-ups other daemons hold live leases on.
 
@@ -135,36 +116,24 @@ def in_flight_elsewhere(session: Session, worker: str, now: datetime) -> Counter
     transaction. On SQLite there is one daemon per database (its claims are
     exclusive anyway) and nothing is counted.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    if not queries.is_postgres(session):
         return Counter()
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
-    rows = session.execute(
-        select(Delivery.account_id, func.count())
-        .where(Delivery.status.in_([*_LEASED, DeliveryStatus.UNCONFIRMED]),
-               Delivery.lease_owner != worker, Delivery.lease_expires_at > now)
-        .group_by(Delivery.account_id))
+    queries.lock_claims(session)
+    rows = queries.leases_held_elsewhere(session, worker, now)
     return Counter({account_id: count for account_id, count in rows})
 
 
 def next_due_at(session: Session, now: datetime) -> datetime | None:
     """The earliest future instant a claim could find work (a due time or a lease expiry)."""
-    due = session.scalar(
-        select(func.min(Delivery.next_attempt_at)).join(Account, Account.id == Delivery.account_id)
-        .where(Delivery.status.in_([*_FRESH, DeliveryStatus.UNCONFIRMED]),
-               Account.status == "active", Delivery.next_attempt_at > now))
-    lease = session.scalar(
-        select(func.min(Delivery.lease_expires_at))
-        .where(Delivery.status.in_([*_LEASED, DeliveryStatus.UNCONFIRMED]),
-               Delivery.lease_expires_at > now))
+    due = queries.next_due_time(session, now)
+    lease = queries.next_lease_expiry(session, now)
     candidates = [t for t in (due, lease) if t is not None]
     return min(candidates) if candidates else None
 
 
 def count_due(session: Session, now: datetime) -> int:
     """How many deliveries a claim could take right now (for the queue-depth gauge)."""
-    return int(session.scalar(
-        select(func.count(Delivery.id)).join(Account, Account.id == Delivery.account_id)
-        .where(_due_condition(now), Account.status == "active")) or 0)
+    return queries.count_due(session, now)
 
 
 def release_leases(session: Session, worker: str, now: datetime) -> int:
@@ -175,20 +144,8 @@ def release_leases(session: Session, worker: str, now: datetime) -> int:
     reconciles it at once.
     """
     changed = 0
-    result = session.execute(
-        update(Delivery).where(Delivery.lease_owner == worker,
-                               Delivery.status == DeliveryStatus.CLAIMED)
-        .values(status=case((Delivery.attempts > 0, DeliveryStatus.RETRY_SCHEDULED.value),
-                             else_=DeliveryStatus.SCHEDULED.value),
-                lease_owner=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False))
-    changed += int(getattr(result, "rowcount", 0) or 0)
-    result = session.execute(
-        update(Delivery).where(Delivery.lease_owner == worker,
-                               Delivery.status.in_([DeliveryStatus.PUBLISHING,
-                                                    DeliveryStatus.UNCONFIRMED]))
-        .values(lease_expires_at=now).execution_options(synchronize_session=False))
-    changed += int(getattr(result, "rowcount", 0) or 0)
+    changed += queries.unclaim(session, worker)
+    changed += queries.end_sending_leases(session, worker, now)
     return changed
 
 
@@ -200,17 +157,11 @@ def expire_dead_local_leases(session: Session, now: datetime, *, own_worker: str
     that no longer exists are touched; other hosts' leases expire on their own.
     """
     host = socket.gethostname()
-    owners = session.scalars(
-        select(Delivery.lease_owner).distinct()
-        .where(Delivery.lease_owner.like(f"{host}:%"), Delivery.lease_owner != own_worker,
-               Delivery.lease_expires_at > now)).all()
+    owners = queries.live_lease_owners(session, f"{host}:%", other_than=own_worker, now=now)
     dead = [o for o in owners if o and not _pid_alive(o)]
     if not dead:
         return 0
-    result = session.execute(
-        update(Delivery).where(Delivery.lease_owner.in_(dead))
-        .values(lease_expires_at=now).execution_options(synchronize_session=False))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return queries.end_leases_of(session, dead, now)
 
 
 def _pid_alive(owner: str) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from socialhub.ai import select_provider
@@ -30,6 +30,8 @@ from socialhub.ai.offline import OfflineProvider, compose
 from socialhub.ai.scoring import score_variant
 from socialhub.core.text import measure, rules_for
 from socialhub.db.models import Account, AIUsage, Post, VoiceProfile
+from socialhub.db.queries.ai_usage import usage_by_model
+from socialhub.db.queries.posts import post_id_named
 from socialhub.errors import AuthError, BudgetError, ConflictError, ValidationError
 from socialhub.services.accounts import get_account, list_accounts
 from socialhub.services.hub import Hub
@@ -288,7 +290,7 @@ def generate_post(hub: Hub, *, idea: str, targets: list[str] | None = None,
         find_campaign(session, org_id, campaign)
         if name is not None:
             check_name(name)
-            if session.scalar(select(Post.id).where(Post.org_id == org_id, Post.name == name)):
+            if post_id_named(session, org_id, name):
                 raise ConflictError(f"a post named {name!r} exists already")
         profile = _voice(session, org_id, voice)
         job = Job(org_id, [target_for(a) for a in accounts], voice_brief(profile),
@@ -407,16 +409,10 @@ def usage_report(session: Session, org_id: int, *, since: datetime | None = None
                  budget_usd: float | None = None) -> dict[str, Any]:
     """AI calls since ``since`` (default: this month), totals and per provider/model."""
     start = since or month_start()
-    q = (select(AIUsage.provider, AIUsage.model, func.count(), func.sum(AIUsage.input_tokens),
-                func.sum(AIUsage.output_tokens), func.sum(AIUsage.cost_usd),
-                func.avg(AIUsage.latency_ms),
-                func.sum(case((AIUsage.ok.is_(False), 1), else_=0)))
-         .where(AIUsage.org_id == org_id, AIUsage.at >= start)
-         .group_by(AIUsage.provider, AIUsage.model).order_by(AIUsage.provider, AIUsage.model))
     rows = [{"provider": p, "model": m, "calls": int(n), "input_tokens": int(i or 0),
              "output_tokens": int(o or 0), "cost_usd": round(float(c or 0), 6),
              "avg_latency_ms": round(float(lat or 0)), "failed": int(f or 0)}
-            for p, m, n, i, o, c, lat, f in session.execute(q)]
+            for p, m, n, i, o, c, lat, f in usage_by_model(session, org_id, start)]
     spent = month_spend(session, org_id)
     return {
         "since": start, "calls": sum(r["calls"] for r in rows),

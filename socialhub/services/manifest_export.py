@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from socialhub.core.manifests import API_VERSION, KINDS, WEEKDAYS
 from socialhub.db.models import Account, Campaign, Post, Slot, Variant, VoiceProfile
+from socialhub.db.queries import manifests as queries
 from socialhub.errors import ValidationError
 
 #: File written for each kind by ``socialhub export -o DIR``.
@@ -118,25 +118,16 @@ def export_manifests(session: Session, org_id: int,
     wanted = kinds if kinds else set(KINDS)
     out: dict[str, list[dict[str, Any]]] = {}
     if "Account" in wanted:
-        out["Account"] = [account_manifest(a) for a in session.scalars(
-            select(Account).where(Account.org_id == org_id)
-            .order_by(Account.platform, Account.handle))]
+        out["Account"] = [account_manifest(a)
+                          for a in queries.accounts_in_order(session, org_id)]
     if "VoiceProfile" in wanted:
-        out["VoiceProfile"] = [voice_manifest(v) for v in session.scalars(
-            select(VoiceProfile).where(VoiceProfile.org_id == org_id)
-            .order_by(VoiceProfile.name))]
+        out["VoiceProfile"] = [voice_manifest(v)
+                               for v in queries.voices_in_order(session, org_id)]
     if "Campaign" in wanted:
-        out["Campaign"] = [campaign_manifest(c) for c in session.scalars(
-            select(Campaign).where(Campaign.org_id == org_id).order_by(Campaign.name))]
+        out["Campaign"] = [campaign_manifest(c)
+                           for c in queries.campaigns_in_order(session, org_id)]
     if "Slot" in wanted:
-        out["Slot"] = [slot_manifest(s) for s in session.scalars(
-            select(Slot).join(Account).where(Account.org_id == org_id)
-            .options(selectinload(Slot.account))
-            .order_by(Account.platform, Account.handle, Slot.weekday, Slot.time))]
+        out["Slot"] = [slot_manifest(s) for s in queries.slots_in_order(session, org_id)]
     if "Post" in wanted:
-        out["Post"] = [post_manifest(p) for p in session.scalars(
-            select(Post).where(Post.org_id == org_id, Post.status != "canceled")
-            .options(selectinload(Post.variants).selectinload(Variant.account),
-                     selectinload(Post.campaign), selectinload(Post.voice))
-            .order_by(Post.name))]
+        out["Post"] = [post_manifest(p) for p in queries.live_posts_in_order(session, org_id)]
     return {k: v for k, v in out.items() if v}

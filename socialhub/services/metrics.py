@@ -14,10 +14,10 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from socialhub.db.models import Account, Delivery, MetricSnapshot, Post, Variant
+from socialhub.db.models import MetricSnapshot
+from socialhub.db.queries import metrics as queries
 from socialhub.services.clock import now_utc
 from socialhub.services.hub import Hub
 from socialhub.services.tokens import TokenManager
@@ -34,16 +34,7 @@ BATCH = 25
 def due_for_metrics(session: Session, now: datetime, *, limit: int = 500
                     ) -> list[tuple[int, int, str]]:
     """(delivery id, account id, remote id) of published deliveries whose capture is due."""
-    last = (select(MetricSnapshot.delivery_id, func.max(MetricSnapshot.captured_at).label("at"))
-            .group_by(MetricSnapshot.delivery_id).subquery())
-    rows = session.execute(
-        select(Delivery.id, Delivery.account_id, Delivery.remote_id, Delivery.published_at,
-               last.c.at)
-        .join(Account, Account.id == Delivery.account_id)
-        .outerjoin(last, last.c.delivery_id == Delivery.id)
-        .where(Delivery.status == "published", Delivery.remote_id.is_not(None),
-               Delivery.published_at >= now - MAX_AGE, Account.status == "active")
-        .order_by(Delivery.published_at.desc()).limit(limit * 4))
+    rows = queries.published_with_last_capture(session, now - MAX_AGE, limit=limit * 4)
     due = []
     for d_id, account_id, remote_id, published_at, last_at in rows:
         every = HOURLY if now - published_at < YOUNG else DAILY
@@ -94,20 +85,10 @@ def digest(session: Session, *, now: datetime | None = None,
     """What happened in the last ``window``: published, dead, unconfirmed, waiting, top posts."""
     now = now or now_utc()
     since = now - window
-    published = session.execute(
-        select(Delivery.id, Post.name, Account.platform, Account.handle, Delivery.remote_url)
-        .join(Variant, Variant.id == Delivery.variant_id).join(Post, Post.id == Variant.post_id)
-        .join(Account, Account.id == Delivery.account_id)
-        .where(Delivery.status == "published", Delivery.published_at >= since)).all()
-    dead = session.execute(
-        select(Delivery.id, Post.name, Delivery.last_error)
-        .join(Variant, Variant.id == Delivery.variant_id).join(Post, Post.id == Variant.post_id)
-        .where(Delivery.status == "dead", Delivery.updated_at >= since)).all()
-    unconfirmed = session.scalar(select(func.count(Delivery.id))
-                                 .where(Delivery.status == "unconfirmed")) or 0
-    upcoming = session.scalar(select(func.count(Delivery.id)).where(
-        Delivery.status.in_(["scheduled", "retry_scheduled"]),
-        Delivery.due_at < now + window)) or 0
+    published = queries.published_since(session, since)
+    dead = queries.dead_since(session, since)
+    unconfirmed = queries.count_unconfirmed(session)
+    upcoming = queries.count_due_before(session, now + window)
     return {
         "since": since, "until": now,
         "published": [{"delivery_id": r.id, "post": r.name, "account": f"{r.platform}:@{r.handle}",

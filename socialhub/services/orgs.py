@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Membership, Organization, User
+from socialhub.db.queries import orgs as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 
 #: The column is VARCHAR(200).
@@ -52,7 +53,7 @@ def add_organization(session: Session, name: str, *, owner: str = "owner") -> Or
         ConflictError: an organization with that name exists already.
     """
     check_org_name(name)
-    if session.scalar(select(Organization.id).where(Organization.name == name)) is not None:
+    if queries.organization_id_named(session, name) is not None:
         raise ConflictError(f"organization {name!r} exists already")
     org = Organization(name=name)
     user = User(name=owner)
@@ -94,7 +95,7 @@ def resolve_organization(session: Session, name: str) -> int:
     found = find_organization(session, name)
     if found is not None:
         return found
-    known = list(session.scalars(select(Organization.name).order_by(Organization.name)))
+    known = queries.organization_names(session)
     if not known:
         check_org_name(name)
         try:
@@ -102,7 +103,7 @@ def resolve_organization(session: Session, name: str) -> int:
             with session.begin_nested():
                 return add_organization(session, name).id
         except (IntegrityError, ConflictError):
-            found = session.scalar(select(Organization.id).where(Organization.name == name))
+            found = queries.organization_id_named(session, name)
             if found is None:
                 raise
             return found

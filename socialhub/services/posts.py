@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from socialhub.core.limits import check_text_size
 from socialhub.core.when import When
-from socialhub.db.models import Campaign, Delivery, Post, Variant, VoiceProfile
+from socialhub.db.models import Campaign, Post, Variant, VoiceProfile
+from socialhub.db.queries import posts as queries
+from socialhub.db.queries.campaigns import campaign_named
+from socialhub.db.queries.voices import voice_named
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.accounts import get_account
 from socialhub.services.audit import record_event
@@ -72,8 +75,7 @@ def find_campaign(session: Session, org_id: int, name: str | None) -> Campaign |
     """
     if not name:
         return None
-    campaign = session.scalar(select(Campaign).where(Campaign.org_id == org_id,
-                                                     Campaign.name == name))
+    campaign = campaign_named(session, org_id, name)
     if campaign is None:
         raise NotFoundError(f"no campaign named {name!r} (see `socialhub campaigns list`)")
     return campaign
@@ -87,8 +89,7 @@ def find_voice(session: Session, org_id: int, name: str | None) -> VoiceProfile 
     """
     if not name:
         return None
-    voice = session.scalar(select(VoiceProfile).where(VoiceProfile.org_id == org_id,
-                                                      VoiceProfile.name == name))
+    voice = voice_named(session, org_id, name)
     if voice is None:
         raise NotFoundError(f"no voice profile named {name!r} (see `socialhub voices list`)")
     return voice
@@ -135,7 +136,7 @@ def create_post(session: Session, org_id: int, *, body: str, targets: list[Targe
         raise ValidationError(f"target {sorted(dupes)[0]} is given twice")
     if name is not None:
         check_name(name)
-        if session.scalar(select(Post.id).where(Post.org_id == org_id, Post.name == name)):
+        if queries.post_id_named(session, org_id, name):
             raise ConflictError(f"a post named {name!r} exists already")
     post = Post(org_id=org_id, name=name or "", body=body, tags=list(tags or []), paid=paid,
                 status="draft")
@@ -168,7 +169,7 @@ def edit_post(session: Session, org_id: int, ref: str, *, body: str | None = Non
     change: dict[str, Any] = {}
     if name is not None and name != post.name:
         check_name(name)
-        if session.scalar(select(Post.id).where(Post.org_id == org_id, Post.name == name)):
+        if queries.post_id_named(session, org_id, name):
             raise ConflictError(f"a post named {name!r} exists already")
         change["name"] = [post.name, name]
         post.name = name
@@ -209,9 +210,7 @@ def edit_post(session: Session, org_id: int, ref: str, *, body: str | None = Non
 
 
 def _refuse_if_sent(session: Session, variant: Variant) -> None:
-    sent = session.scalar(select(Delivery.status).where(
-        Delivery.variant_id == variant.id,
-        Delivery.status.in_(["published", "publishing", "unconfirmed"])).limit(1))
+    sent = queries.sent_status(session, variant.id)
     if sent:
         raise ConflictError(f"the {variant.account.ref} variant is already {sent}")
 
@@ -219,22 +218,11 @@ def _refuse_if_sent(session: Session, variant: Variant) -> None:
 def _post_filters(session: Session, org_id: int, *, status: str | None,
                   campaign: str | None, account: str | None, start: datetime | None,
                   end: datetime | None) -> list[Any]:
-    where: list[Any] = [Post.org_id == org_id]
-    if status:
-        where.append(Post.status == status)
-    if campaign:
-        c = find_campaign(session, org_id, campaign)
-        where.append(Post.campaign_id == (c.id if c else None))
-    if account or start or end:
-        vq = select(Variant.post_id)
-        if account:
-            vq = vq.where(Variant.account_id == get_account(session, org_id, account).id)
-        if start:
-            vq = vq.where(Variant.scheduled_at >= start)
-        if end:
-            vq = vq.where(Variant.scheduled_at < end)
-        where.append(Post.id.in_(vq))
-    return where
+    c = find_campaign(session, org_id, campaign) if campaign else None
+    account_id = get_account(session, org_id, account).id if account else None
+    return queries.post_conditions(org_id, status=status,
+                                   campaign_id=c.id if c else None, account_id=account_id,
+                                   start=start, end=end)
 
 
 def list_posts(session: Session, org_id: int, *, status: str | None = None,
@@ -248,13 +236,7 @@ def list_posts(session: Session, org_id: int, *, status: str | None = None,
     """
     where = _post_filters(session, org_id, status=status, campaign=campaign, account=account,
                           start=start, end=end)
-    first = (select(Variant.post_id, func.min(Variant.scheduled_at).label("first_at"))
-             .group_by(Variant.post_id).subquery())
-    q = (select(Post).outerjoin(first, first.c.post_id == Post.id).where(*where)
-         .options(selectinload(Post.variants).selectinload(Variant.account))
-         .order_by(case((first.c.first_at.is_(None), 1), else_=0), first.c.first_at, Post.id)
-         .offset(offset).limit(limit))
-    return list(session.scalars(q))
+    return queries.list_posts(session, where, offset=offset, limit=limit)
 
 
 def count_posts(session: Session, org_id: int, *, status: str | None = None,
@@ -263,7 +245,7 @@ def count_posts(session: Session, org_id: int, *, status: str | None = None,
     """How many posts :func:`list_posts` would return with no limit."""
     where = _post_filters(session, org_id, status=status, campaign=campaign, account=account,
                           start=start, end=end)
-    return session.scalar(select(func.count(Post.id)).where(*where)) or 0
+    return queries.count_posts(session, where)
 
 
 def remove_post(session: Session, org_id: int, ref: str, *, force: bool = False) -> Post:

@@ -256,9 +256,7 @@ class PublishingEngine:
         many sends start at once; doing them early keeps the first posts on time.
         Returns how many adapters were built.
         """
-        from sqlalchemy import select
-
-        from socialhub.db.models import Account, Credential
+        from socialhub.db.queries.credentials import active_accounts_with_credentials
 
         barrier = threading.Barrier(self.settings.max_workers + 1)
         for _ in range(self.settings.max_workers):
@@ -266,9 +264,7 @@ class PublishingEngine:
         with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait(5.0)  # every thread is up (and idle again right after)
         with self.ctx.tx() as session:
-            ids = list(session.scalars(
-                select(Account.id).join(Credential, Credential.account_id == Account.id)
-                .where(Account.status == "active").limit(max_accounts)))
+            ids = active_accounts_with_credentials(session, max_accounts)
         built = 0
         for account_id in ids:
             try:

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import Attempt, Delivery, Post, Variant
+from socialhub.db.queries import queue as queries
+from socialhub.db.queries.delivery import latest_live_delivery
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.accounts import connect_advice, publish_blocker
 from socialhub.services.announce import notify_schedule_changed
@@ -29,8 +31,7 @@ MANUAL_RETRY = "manual_retry"
 
 
 def _get(session: Session, org_id: int, delivery_id: int) -> Delivery:
-    d = session.scalar(select(Delivery).join(Variant).join(Post).where(
-        Delivery.id == delivery_id, Post.org_id == org_id))
+    d = queries.delivery_in_org(session, org_id, delivery_id)
     if d is None:
         raise NotFoundError(f"no delivery with id {delivery_id} (see `socialhub queue list`)")
     return d
@@ -97,8 +98,7 @@ def show_delivery(session: Session, org_id: int, delivery_id: int) -> dict[str, 
         NotFoundError: no such delivery in this organization.
     """
     d = _get(session, org_id, delivery_id)
-    attempts = session.scalars(select(Attempt).where(Attempt.delivery_id == d.id)
-                               .order_by(Attempt.id))
+    attempts = queries.attempts_of(session, d.id)
     return {**delivery_row(d), "idempotency_key": d.idempotency_key,
             "lease_owner": d.lease_owner, "lease_expires_at": d.lease_expires_at,
             "thread_progress": list(d.thread_progress or []),
@@ -169,9 +169,7 @@ def publish_now(session: Session, org_id: int, ref: str, *, now: datetime) -> li
         raise ConflictError(f"post {post.name} was canceled")
     ids: list[int] = []
     for variant in post.variants:
-        live = session.scalar(select(Delivery).where(
-            Delivery.variant_id == variant.id, Delivery.status.not_in(["canceled", "dead"]))
-            .order_by(Delivery.id.desc()).limit(1))
+        live = latest_live_delivery(session, variant.id)
         if live is not None and live.status in ("published", "publishing", "claimed",
                                                 "unconfirmed"):
             if live.status != "published":
@@ -195,7 +193,7 @@ def publish_now(session: Session, org_id: int, ref: str, *, now: datetime) -> li
 
 def deliveries_done(session: Session, ids: list[int]) -> bool:
     """True when none of ``ids`` can still change on its own (published, dead, canceled, paused)."""
-    for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids))):
+    for d in queries.deliveries_by_id(session, ids):
         if d.status in ("published", "dead", "canceled"):
             continue
         if d.account.status != "active":

@@ -11,12 +11,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialhub.core.status import PENDING_DELIVERY_STATES, DeliveryStatus
 from socialhub.core.when import When, require_future
 from socialhub.db.models import Delivery, Post, Variant
+from socialhub.db.queries import delivery as queries
 from socialhub.errors import ConflictError, ValidationError
 from socialhub.services.accounts import connect_advice, get_account, publish_blocker
 from socialhub.services.announce import announce_schedule
@@ -33,9 +33,7 @@ def new_idempotency_key() -> str:
 
 
 def _live_delivery(session: Session, variant: Variant) -> Delivery | None:
-    return session.scalar(select(Delivery).where(
-        Delivery.variant_id == variant.id, Delivery.status.not_in(["canceled", "dead"]))
-        .order_by(Delivery.id.desc()).limit(1))
+    return queries.latest_live_delivery(session, variant.id)
 
 
 def sync_delivery(session: Session, variant: Variant) -> Delivery | None:
@@ -71,8 +69,7 @@ def refresh_post_status(session: Session, post: Post) -> str:
     if post.status == "canceled":
         return post.status
     session.flush()
-    statuses = [d.status for d in session.scalars(select(Delivery).join(Variant).where(
-        Variant.post_id == post.id, Delivery.status != "canceled"))]
+    statuses = queries.post_delivery_statuses(session, post.id)
     if not statuses:
         new = "draft" if post.status in ("scheduled", "draft") else post.status
     elif all(s == "published" for s in statuses):
@@ -180,8 +177,7 @@ def cancel_post(session: Session, org_id: int, ref: str) -> Post:
     post = get_post(session, org_id, ref)
     if post.status == "published":
         raise ConflictError(f"post {post.name} is already published everywhere")
-    for delivery in session.scalars(select(Delivery).join(Variant).where(
-            Variant.post_id == post.id, Delivery.status.in_(list(PENDING_DELIVERY_STATES)))):
+    for delivery in queries.post_deliveries_in(session, post.id, PENDING_DELIVERY_STATES):
         delivery.status = DeliveryStatus.CANCELED
     post.status = "canceled"
     record_event(session, org_id, "cancel", "Post", record_id=post.id, name=post.name)
@@ -192,8 +188,7 @@ def post_summary(session: Session, post: Post, *, with_deliveries: bool = True) 
     """Plain data for --json, tables and the TUI."""
     deliveries: dict[int, Delivery] = {}
     if with_deliveries and post.variants:
-        for d in session.scalars(select(Delivery).where(
-                Delivery.variant_id.in_([v.id for v in post.variants])).order_by(Delivery.id)):
+        for d in queries.deliveries_of_variants(session, [v.id for v in post.variants]):
             deliveries[d.variant_id] = d
     targets = []
     for v in post.variants:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from socialhub.core.slot_times import slot_instants
 from socialhub.core.when import When, load_zone
-from socialhub.db.models import Account, Post, Slot, Variant
+from socialhub.db.models import Account, Slot
+from socialhub.db.queries import slots as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.accounts import get_account
 from socialhub.services.audit import record_event
@@ -59,8 +60,7 @@ def add_slot(session: Session, org_id: int, account_ref: str, *, weekday: str | 
     day = weekday if isinstance(weekday, int) else parse_weekday(weekday)
     clock = parse_clock(time)
     load_zone(zone)
-    exists = session.scalar(select(Slot.id).where(
-        Slot.account_id == account.id, Slot.weekday == day, Slot.time == clock))
+    exists = queries.slot_id_at(session, account.id, day, clock)
     if exists is not None:
         raise ConflictError(f"{account.ref} already has a slot on {WEEKDAYS[day]} at {clock}")
     slot = Slot(account_id=account.id, weekday=day, time=clock, timezone=zone)
@@ -106,15 +106,12 @@ def next_free_slot(session: Session, account: Account, after: datetime,
     Raises:
         ValidationError: the account has no slots, or every slot is taken for ``weeks`` weeks.
     """
-    slots = list(session.scalars(select(Slot).where(Slot.account_id == account.id)))
+    slots = queries.slots_of(session, account.id)
     if not slots:
         raise ValidationError(f"{account.ref} has no posting slots",
                               hint=f"add one with `socialhub slots add {account.ref} --day mon "
                               "--time 09:00`")
-    occupied = set(session.scalars(
-        select(Variant.scheduled_at).join(Post).where(
-            Variant.account_id == account.id, Variant.scheduled_at.is_not(None),
-            Post.status != "canceled")))
+    occupied = queries.occupied_times(session, account.id)
     occupied |= taken or set()
     for when in slot_instants(slots, after, after + timedelta(weeks=weeks)):
         if when.utc not in occupied:

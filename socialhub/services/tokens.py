@@ -29,10 +29,11 @@ from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from socialhub.db.models import Account, Credential
+from socialhub.db.models import Account
+from socialhub.db.queries import credentials as queries
 from socialhub.errors import SecurityError
 from socialhub.platforms import base
 from socialhub.platforms.errors import AdapterError, AuthRevokedError, RetryLaterError
@@ -279,7 +280,7 @@ class TokenManager:
                         failed_token: str | None) -> bool:
         now = now_utc()
         with self.tx() as session:
-            cred = session.scalar(select(Credential).where(Credential.account_id == account_id))
+            cred = queries.credential_of(session, account_id)
             if cred is None:
                 raise AuthRevokedError(f"account {account_id} has no stored credentials")
             if (cred.refresh_owner not in (None, self.worker) and cred.refresh_lease_until
@@ -293,12 +294,7 @@ class TokenManager:
                 self._call_refresh(account_id, adapter)
         finally:
             with self.tx() as session:
-                session.execute(update(Credential).where(
-                    Credential.account_id == account_id, Credential.refresh_owner == self.worker)
-                    .values(refresh_owner=None, refresh_lease_until=None))
-                session.execute(update(Credential).where(
-                    Credential.account_id == account_id,
-                    Credential.status == "refresh_pending").values(status="valid"))
+                queries.end_refresh_lease(session, account_id, self.worker)
         return True
 
     def mark_needs_reauth(self, account_id: int, reason: str) -> None:
@@ -321,10 +317,7 @@ class TokenManager:
         """Proactively refresh every active account whose token expires inside the window."""
         limit = now_utc() + self.refresh_window
         with self.tx() as session:
-            ids = list(session.scalars(
-                select(Credential.account_id).join(Account, Account.id == Credential.account_id)
-                .where(Account.status == "active", Credential.expires_at.is_not(None),
-                       Credential.expires_at <= limit, Credential.refresh_token_enc.is_not(None))))
+            ids = queries.expiring_refreshable(session, limit)
         counts = {"refreshed": 0, "failed": 0, "skipped": 0}
         for account_id in ids:
             try:

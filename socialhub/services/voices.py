@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialhub.ai.base import VoiceBrief
@@ -20,6 +20,7 @@ from socialhub.ai.voice_stats import (
     learned_tone,
 )
 from socialhub.db.models import VoiceProfile
+from socialhub.db.queries import voices as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.audit import record_event
 from socialhub.services.posts import check_name
@@ -74,9 +75,7 @@ def list_voices(session: Session, org_id: int) -> list[VoiceProfile]:
 
 
 def _make_default(session: Session, org_id: int, voice: VoiceProfile) -> None:
-    session.execute(update(VoiceProfile).where(VoiceProfile.org_id == org_id,
-                                               VoiceProfile.id != voice.id)
-                    .values(is_default=False))
+    queries.clear_defaults_except(session, org_id, voice.id)
     voice.is_default = True
 
 
@@ -93,8 +92,7 @@ def add_voice(session: Session, org_id: int, name: str, *, description: str | No
     """
     check_name(name)
     _check_fields(formality, emoji_use)
-    if session.scalar(select(VoiceProfile.id).where(VoiceProfile.org_id == org_id,
-                                                    VoiceProfile.name == name)):
+    if queries.voice_id_named(session, org_id, name):
         raise ConflictError(f"a voice profile named {name!r} exists already",
                             hint="change it with `socialhub voices edit`")
     clean_samples = [s.strip() for s in samples or [] if s.strip()][:MAX_SAMPLES]
@@ -128,8 +126,7 @@ def edit_voice(session: Session, org_id: int, name: str, *, rename: str | None =
     change: dict[str, Any] = {}
     if rename and rename != voice.name:
         check_name(rename)
-        if session.scalar(select(VoiceProfile.id).where(VoiceProfile.org_id == org_id,
-                                                        VoiceProfile.name == rename)):
+        if queries.voice_id_named(session, org_id, rename):
             raise ConflictError(f"a voice profile named {rename!r} exists already")
         change["name"] = [voice.name, rename]
         voice.name = rename

@@ -117,7 +117,7 @@ def quick_first_month(config_path: str | None) -> FirstMonth | None:
     """The first month read without SQLAlchemy or the settings schema; None if unsure.
 
     Reads the config's few keys it needs plainly and the month through the
-    database driver (``services.calendar_direct``); anything it cannot vouch
+    database driver (``db.queries.calendar``); anything it cannot vouch
     for (an unknown zone, a schema to create or upgrade, a value the schema
     would refuse, a URL with options) is left to the full read, which
     reports it. The rest of the config is checked by the app once the month
@@ -125,12 +125,12 @@ def quick_first_month(config_path: str | None) -> FirstMonth | None:
     """
     from socialhub.config_file import DEFAULT_ORGANIZATION, read_raw_config
     from socialhub.core.calendar_view import local_today
-    from socialhub.paths import resolve_paths
-    from socialhub.services.calendar_direct import (
+    from socialhub.db.queries.calendar import (
         DirectDatabase,
         direct_database,
         read_calendar_direct,
     )
+    from socialhub.paths import resolve_paths
     from socialhub.services.clock import now_utc, system_zone
 
     env = dict(os.environ)

@@ -1,4 +1,6 @@
-"""The calendar read through the database driver alone (the TUI's quick first paint)
+"""The queries of db/queries on both databases.
+
+The calendar read through the database driver alone (the TUI's quick first paint)
 answers exactly what the SQLAlchemy calendar service answers, or declines.
 
 One database (SQLite, then a real PostgreSQL one) is seeded through the
@@ -16,22 +18,29 @@ import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from socialhub.config import load_config
 from socialhub.core.calendar_view import View
 from socialhub.core.when import localize
-from socialhub.db.models import Delivery, Post, Variant
-from socialhub.services.accounts import add_account
-from socialhub.services.calendar_direct import (
+from socialhub.db.models import Account, Attempt, Delivery, Post, Variant
+from socialhub.db.queries import delivery as delivery_queries
+from socialhub.db.queries import posts as post_queries
+from socialhub.db.queries import queue as queue_queries
+from socialhub.db.queries.calendar import (
     DirectDatabase,
+    calendar_rows,
+    calendar_rows_direct,
     direct_database,
     read_calendar_direct,
 )
+from socialhub.services.accounts import add_account
+from socialhub.services.delivery_claim import claim_due_deliveries
 from socialhub.services.hub import Hub
 from socialhub.services.orgs import add_organization
 from socialhub.services.posts import TargetSpec, create_post
@@ -213,3 +222,153 @@ def test_a_postgresql_server_that_does_not_answer_is_left_to_the_service(
 ])
 def test_only_plain_urls_are_read_directly(url: str, expected: DirectDatabase | None) -> None:
     assert direct_database(url) == expected
+
+
+# --- the calendar's two reads, row for row -------------------------------------------------
+
+def test_the_sqlalchemy_and_driver_calendar_rows_are_the_same_rows(seeded: Seeded) -> None:
+    start, end = datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 5, 1, tzinfo=UTC)
+    quick = calendar_rows_direct(seeded.database, "default", start, end)
+    assert quick is not None
+    with seeded.hub.transaction() as s:
+        full = calendar_rows(s, seeded.hub.org_id(s), start, end)
+    assert sorted(quick[0]) == sorted(full[0]) and len(full[0]) > 40
+    assert sorted(quick[1]) == sorted(full[1]) and len(full[1]) == 3
+    assert all(t.at.tzinfo is UTC for t in quick[0])
+
+
+# --- the claim's queries: due rows, leases, and giving them back ----------------------------
+
+FAR = datetime(2028, 1, 1, tzinfo=UTC)  # every seeded delivery is due by then
+
+
+def _expected_due(session: Session, at: datetime) -> list[int]:
+    """The due deliveries worked out in Python from every row (what due_condition says)."""
+    rows = session.execute(select(Delivery, Account.status).join(
+        Account, Account.id == Delivery.account_id)).all()
+    naive = at.replace(tzinfo=None)
+
+    def before(t: datetime | None) -> bool:
+        return t is not None and t.replace(tzinfo=None) <= naive
+
+    due = [d for d, status in rows if status == "active" and (
+        (d.status in ("scheduled", "retry_scheduled", "unconfirmed")
+         and before(d.next_attempt_at)
+         and (d.lease_expires_at is None or before(d.lease_expires_at)))
+        or (d.status in ("claimed", "publishing") and before(d.lease_expires_at)))]
+    due.sort(key=lambda d: (d.next_attempt_at.replace(tzinfo=None), d.id))
+    return [d.id for d in due]
+
+
+def test_due_candidates_follow_the_due_rule_oldest_first_and_skip_what_they_are_told(
+        seeded: Seeded) -> None:
+    with seeded.hub.transaction() as s:
+        expected = _expected_due(s, FAR)
+        assert len(expected) > 20
+        got = delivery_queries.due_candidates(s, FAR, limit=1000)
+        assert [d.id for d, _ in got] == expected
+        assert delivery_queries.count_due(s, FAR) == len(expected)
+        assert [d.id for d, _ in delivery_queries.due_candidates(s, FAR, limit=5)] == expected[:5]
+        no_x = delivery_queries.due_candidates(s, FAR, limit=1000, skip_platforms=["x"])
+        assert no_x and all(platform != "x" for _, platform in no_x)
+        first_account = got[0][0].account_id
+        others = delivery_queries.due_candidates(s, FAR, limit=1000,
+                                                 skip_accounts=[first_account])
+        assert others and all(d.account_id != first_account for d, _ in others)
+        assert delivery_queries.due_candidates(s, NOW - timedelta(days=1), limit=10) == []
+        # Nothing is due before the first scheduled time; that time is the next due one.
+        first_due = min(d.next_attempt_at for d, _ in got if d.status == "scheduled")
+        assert delivery_queries.next_due_time(s, NOW) == first_due
+
+
+def test_leases_are_counted_for_other_owners_and_given_back(seeded: Seeded) -> None:
+    until = FAR + timedelta(minutes=5)
+    with seeded.hub.transaction() as s:
+        claims = claim_due_deliveries(s, "host:1:aa", FAR, limit=4, lease_seconds=300)
+        assert len(claims) == 4
+    with seeded.hub.transaction() as s:
+        held = dict(delivery_queries.leases_held_elsewhere(s, "host:2:bb", FAR))
+        assert sum(held.values()) == 4
+        assert delivery_queries.leases_held_elsewhere(s, "host:1:aa", FAR) == []
+        expiry = delivery_queries.next_lease_expiry(s, FAR)
+        assert expiry is not None and expiry.replace(tzinfo=None) == until.replace(tzinfo=None)
+        assert delivery_queries.live_lease_owners(s, "host:%", other_than="x", now=FAR) == [
+            "host:1:aa"]
+        assert delivery_queries.live_lease_owners(s, "host:%", other_than="host:1:aa",
+                                                  now=FAR) == []
+        sending = s.get(Delivery, claims[0].delivery_id)
+        assert sending is not None
+        sending.status = "publishing"
+    with seeded.hub.transaction() as s:
+        assert delivery_queries.unclaim(s, "host:1:aa") == 3
+        assert delivery_queries.end_sending_leases(s, "host:1:aa", FAR) == 1
+    with seeded.hub.transaction() as s:
+        rows = [s.get(Delivery, c.delivery_id) for c in claims]
+        assert [d.status for d in rows if d] == ["publishing", "scheduled", "scheduled",
+                                                 "scheduled"]
+        assert [d.lease_owner for d in rows if d][1:] == [None, None, None]
+        assert delivery_queries.end_leases_of(s, ["host:1:aa"], FAR) == 1
+        assert delivery_queries.leases_held_elsewhere(s, "host:2:bb", FAR) == []
+
+
+def test_a_second_claim_skips_the_rows_a_first_one_holds_on_postgresql(
+        seeded: Seeded) -> None:
+    with seeded.hub.transaction() as s:
+        if not delivery_queries.is_postgres(s):
+            pytest.skip("SQLite claims are exclusive (BEGIN IMMEDIATE); no row locks")
+    first = seeded.hub.sessions()
+    second = seeded.hub.sessions()
+    try:
+        held = [d.id for d, _ in delivery_queries.due_candidates(first, FAR, limit=3)]
+        rest = [d.id for d, _ in delivery_queries.due_candidates(second, FAR, limit=1000)]
+        assert len(held) == 3 and not set(held) & set(rest)
+        with seeded.hub.transaction() as s:
+            assert rest == _expected_due(s, FAR)[3:]
+    finally:
+        first.rollback()
+        second.rollback()
+        first.close()
+        second.close()
+
+
+# --- the queue's and posts' reads ------------------------------------------------------------
+
+def test_queue_reads_stay_inside_the_organization(seeded: Seeded) -> None:
+    with seeded.hub.transaction() as s:
+        org = seeded.hub.org_id(s)
+        ours = s.scalars(select(Delivery).join(Variant).join(Post).where(
+            Post.org_id == org).order_by(Delivery.id)).all()
+        theirs = s.scalar(select(Delivery).join(Variant).join(Post).where(Post.org_id != org))
+        assert theirs is not None and ours
+        assert queue_queries.delivery_in_org(s, org, ours[0].id) is ours[0]
+        assert queue_queries.delivery_in_org(s, org, theirs.id) is None
+        assert sorted(d.id for d in queue_queries.deliveries_by_id(
+            s, [ours[0].id, theirs.id, 10**9])) == sorted([ours[0].id, theirs.id])
+        s.add_all([Attempt(delivery_id=ours[0].id, worker=w, started_at=NOW, outcome="x")
+                   for w in ("b", "a")])
+        s.flush()
+        assert [a.worker for a in queue_queries.attempts_of(s, ours[0].id)] == ["b", "a"]
+        retried = delivery_queries.latest_live_delivery(s, ours[1].variant_id)
+        assert retried is not None and retried.idempotency_key == "retried-1"
+
+
+def test_post_lists_are_ordered_by_first_time_with_drafts_last_and_counted_alike(
+        seeded: Seeded) -> None:
+    with seeded.hub.transaction() as s:
+        org = seeded.hub.org_id(s)
+        where = post_queries.post_conditions(org, status=None, campaign_id=None,
+                                             account_id=None, start=None, end=None)
+        posts = post_queries.list_posts(s, where)
+        assert posts[-1].name == "undated" and "theirs" not in {p.name for p in posts}
+        assert post_queries.count_posts(s, where) == len(posts)
+        firsts = [min(v.scheduled_at for v in p.variants if v.scheduled_at is not None)
+                  for p in posts[:-1]]
+        assert firsts == sorted(firsts)
+        assert [p.name for p in post_queries.list_posts(s, where, offset=3, limit=4)] == [
+            p.name for p in posts[3:7]]
+        scheduled = post_queries.post_conditions(org, status="scheduled", campaign_id=None,
+                                                 account_id=None, start=None,
+                                                 end=datetime(2026, 12, 1, tzinfo=UTC))
+        assert {p.status for p in post_queries.list_posts(s, scheduled)} == {"scheduled"}
+        assert post_queries.post_id_named(s, org, "midnight") is not None
+        assert post_queries.post_id_named(s, org, "theirs") is None

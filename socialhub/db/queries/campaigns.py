@@ -1,0 +1,27 @@
+"""Reading campaigns: lookups by name and post counts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from socialhub.db.models import Campaign, Post
+
+
+def campaign_named(session: Session, org_id: int, name: str) -> Campaign | None:
+    """The organization's campaign called ``name``, or None."""
+    return session.scalar(select(Campaign).where(Campaign.org_id == org_id,
+                                                 Campaign.name == name))
+
+
+def campaign_id_named(session: Session, org_id: int, name: str) -> int | None:
+    """The id of the organization's campaign called ``name``, or None."""
+    return session.scalar(select(Campaign.id).where(Campaign.org_id == org_id,
+                                                    Campaign.name == name))
+
+
+def post_counts_by_status(session: Session, campaign_id: int) -> dict[str, int]:
+    """How many of the campaign's posts are in each status (statuses with none left out)."""
+    return {status: n for status, n in session.execute(
+        select(Post.status, func.count()).where(Post.campaign_id == campaign_id)
+        .group_by(Post.status))}

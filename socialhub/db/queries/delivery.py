@@ -1,0 +1,170 @@
+"""Deliveries: the publishing hot path's SQL (due deliveries, leases, claims across
+daemons) and the reads of a post's or a target's deliveries.
+
+``services.delivery_claim`` decides what to take and writes the claims; the
+statements it runs live here. On PostgreSQL the candidates are read with
+``SELECT … FOR UPDATE SKIP LOCKED`` (several daemons on one database each get
+different rows) and claims are serialised by a transaction-level advisory
+lock; SQLite's ``BEGIN IMMEDIATE`` (``db/engine.py``) makes a claim exclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select, text, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from socialhub.core.status import DeliveryStatus
+from socialhub.db.models import Account, Delivery, Variant
+
+FRESH = (DeliveryStatus.SCHEDULED, DeliveryStatus.RETRY_SCHEDULED)
+LEASED = (DeliveryStatus.CLAIMED, DeliveryStatus.PUBLISHING)
+
+#: pg_advisory_xact_lock key that serialises claims across daemons ("sh-claim").
+CLAIM_LOCK_KEY = 0x73682D636C61696D
+
+
+def is_postgres(session: Session) -> bool:
+    """Whether ``session`` talks to PostgreSQL (row locks and advisory locks exist)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def due_condition(now: datetime) -> ColumnElement[bool]:
+    """A delivery a claim may take at ``now``: fresh or unconfirmed and due with no live
+    lease, or claimed/publishing with an expired lease."""
+    no_lease = or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at <= now)
+    return or_(
+        and_(Delivery.status.in_([*FRESH, DeliveryStatus.UNCONFIRMED]),
+             Delivery.next_attempt_at <= now, no_lease),
+        and_(Delivery.status.in_(LEASED), Delivery.lease_expires_at <= now),
+    )
+
+
+def due_candidates(session: Session, now: datetime, *, limit: int,
+                   skip_platforms: Collection[str] = (), skip_accounts: Collection[int] = (),
+                   ) -> list[tuple[Delivery, str]]:
+    """Up to ``limit`` due deliveries of active accounts with their platform, oldest due first
+    (ties by id), leaving out the platforms and accounts given; on PostgreSQL the rows are
+    locked ``FOR UPDATE SKIP LOCKED`` (rows another claim holds are passed over)."""
+    q = (select(Delivery, Account.platform).join(Account, Account.id == Delivery.account_id)
+         .where(due_condition(now), Account.status == "active")
+         .order_by(Delivery.next_attempt_at, Delivery.id)
+         .limit(limit))
+    if skip_platforms:
+        q = q.where(Account.platform.not_in(list(skip_platforms)))
+    if skip_accounts:
+        q = q.where(Delivery.account_id.not_in(list(skip_accounts)))
+    if is_postgres(session):
+        q = q.with_for_update(skip_locked=True, of=Delivery)
+    return [(delivery, platform) for delivery, platform in session.execute(q).all()]
+
+
+def lock_claims(session: Session) -> None:
+    """Take the PostgreSQL advisory lock that serialises claims (it ends with the transaction)."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
+
+
+def leases_held_elsewhere(session: Session, worker: str, now: datetime) -> list[tuple[int, int]]:
+    """``(account_id, count)`` of claimed, publishing and unconfirmed deliveries whose live
+    lease (expiring after ``now``) another owner than ``worker`` holds."""
+    rows = session.execute(
+        select(Delivery.account_id, func.count())
+        .where(Delivery.status.in_([*LEASED, DeliveryStatus.UNCONFIRMED]),
+               Delivery.lease_owner != worker, Delivery.lease_expires_at > now)
+        .group_by(Delivery.account_id))
+    return [(account_id, count) for account_id, count in rows]
+
+
+def next_due_time(session: Session, now: datetime) -> datetime | None:
+    """The earliest next attempt after ``now`` of a fresh or unconfirmed delivery of an
+    active account, or None."""
+    return session.scalar(
+        select(func.min(Delivery.next_attempt_at)).join(Account, Account.id == Delivery.account_id)
+        .where(Delivery.status.in_([*FRESH, DeliveryStatus.UNCONFIRMED]),
+               Account.status == "active", Delivery.next_attempt_at > now))
+
+
+def next_lease_expiry(session: Session, now: datetime) -> datetime | None:
+    """The earliest lease expiry after ``now`` of a leased or unconfirmed delivery, or None."""
+    return session.scalar(
+        select(func.min(Delivery.lease_expires_at))
+        .where(Delivery.status.in_([*LEASED, DeliveryStatus.UNCONFIRMED]),
+               Delivery.lease_expires_at > now))
+
+
+def count_due(session: Session, now: datetime) -> int:
+    """How many deliveries of active accounts are due at ``now`` (``due_condition``)."""
+    return int(session.scalar(
+        select(func.count(Delivery.id)).join(Account, Account.id == Delivery.account_id)
+        .where(due_condition(now), Account.status == "active")) or 0)
+
+
+def unclaim(session: Session, worker: str) -> int:
+    """Put ``worker``'s claimed (unsent) deliveries back as scheduled, or retry_scheduled
+    if they were tried before, without a lease; returns how many rows changed."""
+    result = session.execute(
+        update(Delivery).where(Delivery.lease_owner == worker,
+                               Delivery.status == DeliveryStatus.CLAIMED)
+        .values(status=case((Delivery.attempts > 0, DeliveryStatus.RETRY_SCHEDULED.value),
+                             else_=DeliveryStatus.SCHEDULED.value),
+                lease_owner=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def end_sending_leases(session: Session, worker: str, now: datetime) -> int:
+    """End at ``now`` the leases ``worker`` holds on publishing and unconfirmed deliveries;
+    returns how many rows changed."""
+    result = session.execute(
+        update(Delivery).where(Delivery.lease_owner == worker,
+                               Delivery.status.in_([DeliveryStatus.PUBLISHING,
+                                                    DeliveryStatus.UNCONFIRMED]))
+        .values(lease_expires_at=now).execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def live_lease_owners(session: Session, like: str, *, other_than: str,
+                      now: datetime) -> list[str | None]:
+    """The distinct lease owners matching the SQL pattern ``like``, except ``other_than``,
+    with a lease still live after ``now``."""
+    return list(session.scalars(
+        select(Delivery.lease_owner).distinct()
+        .where(Delivery.lease_owner.like(like), Delivery.lease_owner != other_than,
+               Delivery.lease_expires_at > now)).all())
+
+
+def end_leases_of(session: Session, owners: list[str], now: datetime) -> int:
+    """End at ``now`` every lease the given owners hold; returns how many rows changed."""
+    result = session.execute(
+        update(Delivery).where(Delivery.lease_owner.in_(owners))
+        .values(lease_expires_at=now).execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def latest_live_delivery(session: Session, variant_id: int) -> Delivery | None:
+    """The newest delivery of the target that is neither canceled nor dead, or None."""
+    return session.scalar(select(Delivery).where(
+        Delivery.variant_id == variant_id, Delivery.status.not_in(["canceled", "dead"]))
+        .order_by(Delivery.id.desc()).limit(1))
+
+
+def post_delivery_statuses(session: Session, post_id: int) -> list[str]:
+    """The status of each of the post's deliveries that is not canceled."""
+    return [d.status for d in session.scalars(select(Delivery).join(Variant).where(
+        Variant.post_id == post_id, Delivery.status != "canceled"))]
+
+
+def post_deliveries_in(session: Session, post_id: int, statuses: Collection[str]
+                       ) -> list[Delivery]:
+    """The post's deliveries in one of ``statuses``."""
+    return list(session.scalars(select(Delivery).join(Variant).where(
+        Variant.post_id == post_id, Delivery.status.in_(list(statuses)))))
+
+
+def deliveries_of_variants(session: Session, variant_ids: list[int]) -> list[Delivery]:
+    """Every delivery of these targets, oldest first (by id)."""
+    return list(session.scalars(select(Delivery).where(
+        Delivery.variant_id.in_(variant_ids)).order_by(Delivery.id)))
