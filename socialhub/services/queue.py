@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from socialhub.core.status import DeliveryStatus
-from socialhub.db.models import Attempt, Delivery, Post, Variant
+from socialhub.db.models import Account, Attempt, Delivery, Post, Variant
 from socialhub.db.queries import queue as queries
 from socialhub.db.queries.delivery import latest_live_delivery
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
@@ -74,7 +74,7 @@ def list_queue(session: Session, org_id: int, *, statuses: list[str] | None = No
     rows = session.scalars(
         select(Delivery).join(Variant).join(Post)
         .options(selectinload(Delivery.variant).selectinload(Variant.post),
-                 selectinload(Delivery.account))
+                 selectinload(Delivery.account).selectinload(Account.credential))
         .where(Post.org_id == org_id, Delivery.status.in_(_wanted(statuses)))
         .order_by(Delivery.next_attempt_at, Delivery.id).offset(offset).limit(limit))
     return [delivery_row(d) for d in rows]
