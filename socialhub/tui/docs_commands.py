@@ -18,7 +18,7 @@ from textual.command import Hit, Hits, Provider
 from socialhub.services.tui_views import DocQuote, doc_quotes
 
 if TYPE_CHECKING:
-    from socialhub.tui.app import SocialhubApp
+    from socialhub.tui.host import HubApp
 
 
 class DocsCommands(Provider):
@@ -29,7 +29,7 @@ class DocsCommands(Provider):
     async def startup(self) -> None:
         from socialhub.services.search import open_docs
 
-        app = cast("SocialhubApp", self.app)
+        app = cast("HubApp", self.app)
         try:
             self.store = await asyncio.to_thread(open_docs, app.hub.config)
         except Exception as exc:  # a broken sidecar must not break the palette
@@ -44,7 +44,7 @@ class DocsCommands(Provider):
         """Search the docs as the person types; two commands per document found."""
         if self.store is None or len(query.strip()) < 2:
             return
-        app = cast("SocialhubApp", self.app)
+        app = cast("HubApp", self.app)
         try:
             found = await asyncio.to_thread(doc_quotes, self.store, query)
         except Exception as exc:
