@@ -34,6 +34,8 @@ def load_commands(module_name: str) -> ModuleType:
     """
     try:
         return importlib.import_module(module_name)
+    except CommandRegistrationError:
+        raise  # a module it registers failed: that one is named, not this one
     except Exception as exc:
         raise CommandRegistrationError(module_name, exc) from exc
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from textual.command import Hit, Hits, Provider
 
@@ -19,6 +19,14 @@ from socialhub.services.tui_views import DocQuote, doc_quotes
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
+
+
+@runtime_checkable
+class BodyEditor(Protocol):
+    """A screen that takes text into the post body it edits (the editor screen)."""
+
+    def insert_into_body(self, text: str) -> None:
+        """Insert ``text`` at the cursor of the body."""
 
 
 class DocsCommands(Provider):
@@ -59,10 +67,8 @@ class DocsCommands(Provider):
                       partial(self._insert, doc, "quote"), help=f"“{doc.quote[:70]}”")
 
     def _insert(self, doc: DocQuote, how: str) -> None:
-        from socialhub.tui.editor_screen import EditorScreen
-
         screen = self.screen
-        if not isinstance(screen, EditorScreen):
+        if not isinstance(screen, BodyEditor):
             self.app.notify("open a post in the editor to insert from the docs",
                             severity="warning")
             return
