@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+from socialhub.cli.registry import graft
 
 app = typer.Typer(help="Add, list, show and remove social accounts.", no_args_is_help=True)
 
@@ -108,6 +109,5 @@ def remove(
     info(f"removed account {name}")
 
 
-from socialhub.cli import accounts_connect  # noqa: E402 - `accounts connect` lives there
-
-accounts_connect.register(app)
+# `accounts connect` lives in its own module.
+graft(app, ("socialhub.cli.accounts_connect",))

@@ -34,11 +34,10 @@ def calendar(
 
     Example: socialhub calendar --view week --from "next monday"
     """
-    from socialhub.core.when import load_zone
-    from socialhub.core.when_relative import parse_day
     from socialhub.services.accounts import get_account
     from socialhub.services.calendar import calendar_entries, view_range
     from socialhub.services.clock import display_zone, now_utc
+    from socialhub.services.when import load_zone, parse_day
 
     if view not in ("agenda", "week", "month"):
         raise ValidationError(f"unknown view {view!r} (use agenda, week or month)")

@@ -31,8 +31,8 @@ def demo(
     """
     from datetime import UTC
 
-    from socialhub.logs import configure_logging
     from socialhub.services.demo import DemoResult, run_demo
+    from socialhub.services.logging_setup import configure_logging
 
     configure_logging("WARNING")
     console = err()

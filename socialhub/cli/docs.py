@@ -9,10 +9,10 @@ import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, info, out, state
 from socialhub.errors import ValidationError
-from socialhub.search.bounds import MAX_LIMIT, MAX_OFFSET
+from socialhub.services.search_limits import MAX_LIMIT, MAX_OFFSET
 
 if TYPE_CHECKING:
-    from socialhub.search.docs_store import Doc, DocsStore
+    from socialhub.services.search_types import Doc, DocsStore
 
 app = typer.Typer(help="Search and manage the docs library (Markdown, text, HTML).",
                   no_args_is_help=True)
@@ -39,8 +39,8 @@ def import_docs(
 
     Example: socialhub docs import ~/notes
     """
-    from socialhub.search.progress import ImportProgress
     from socialhub.services.search import import_docs as run_import
+    from socialhub.services.search_types import ImportProgress
 
     with ImportProgress("docs import", quiet=state.quiet) as progress:
         summary = run_import(get_config(), directory, progress=progress, warn=progress.warn)
@@ -65,7 +65,7 @@ def add(
 
     Example: socialhub docs add --title "Tone of voice" --file tone.md --tag brand
     """
-    from socialhub.search.docs_store import DocInput
+    from socialhub.services.search_types import DocInput
 
     if (body is None) == (file is None):
         raise ValidationError("give exactly one of --body or --file")

@@ -26,9 +26,9 @@ def suggest(
     Example: socialhub hashtags suggest "Handmade ceramics from our Berlin studio" -p instagram
     """
 
-    from socialhub.ai.hashtags import suggest_hashtags
     from socialhub.cli.stdin import read_stdin_text
-    from socialhub.core.text import rules_for
+    from socialhub.services.hashtags import suggest_hashtags
+    from socialhub.services.text_rules import rules_for
 
     body = read_stdin_text() if text == "-" else text
     rules = rules_for(platform)

@@ -24,8 +24,8 @@ def status(json_output: JsonOption = False) -> None:
 
     Example: socialhub keys status --json
     """
-    from socialhub.security.keys import describe_key_source
     from socialhub.services.credentials import credential_counts_by_key
+    from socialhub.services.key_source import describe_key_source
 
     config = get_config()
     described = describe_key_source(config)

@@ -1,11 +1,11 @@
 """The ``socialhub`` command: global options, noun registration, error mapping.
 
-Nouns live one per module in this package and are registered in ``NOUNS``.
+Nouns live one per module in this package and are registered in ``NOUNS``
+through ``cli.registry`` (a module that fails to import stops the CLI, naming it).
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Annotated
 
 import typer
@@ -13,6 +13,7 @@ import typer
 from socialhub import __version__
 from socialhub.cli.common import state
 from socialhub.cli.metavars import install as install_value_names
+from socialhub.cli.registry import add_nouns
 
 app = typer.Typer(
     name="socialhub",
@@ -56,18 +57,6 @@ NOUNS: list[tuple[str, str, str]] = [
 ]
 
 
-def _register() -> None:
-    for module_name, attr, name in NOUNS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # a noun still being built; absent from this install
-            raise
-        sub = getattr(module, attr)
-        app.add_typer(sub, name=name)
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"socialhub {__version__}")
@@ -94,7 +83,7 @@ def root(
     state.quiet = quiet
 
 
-_register()
+add_nouns(app, NOUNS)
 install_value_names()  # --help names each option's value, not its Python type
 
 

@@ -20,7 +20,7 @@ from socialhub.errors import ExitCode
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
-    from socialhub.core.manifests import Issue, Progress
+    from socialhub.services.manifest_documents import Issue, Progress
     from socialhub.services.manifests import Change
 
 # No subcommands: the callback's docstring is the help, and no COMMAND in the usage line.
@@ -72,8 +72,8 @@ def apply(
 
     Example: socialhub apply -f manifests/ --dry-run
     """
-    from socialhub.core.manifests import parse_manifests
     from socialhub.services.clock import now_utc
+    from socialhub.services.manifest_documents import parse_manifests
     from socialhub.services.manifests import ManifestError, apply_manifests
     from socialhub.services.media_check import policy_from_settings
     from socialhub.services.scheduling import waiting_on_unready_accounts
@@ -175,7 +175,7 @@ def export(
 
     Example: socialhub export -o manifests/ && socialhub apply -f manifests/
     """
-    from socialhub.core.manifests import KINDS, dump_documents
+    from socialhub.services.manifest_documents import KINDS, dump_documents
     from socialhub.services.manifest_export import FILE_NAMES, export_manifests, parse_kind
 
     kinds = {parse_kind(k) for k in kind} if kind else None
@@ -225,7 +225,7 @@ def lint(
 
     Example: socialhub lint manifests/
     """
-    from socialhub.core.manifests import check_text_lengths, parse_manifests
+    from socialhub.services.manifest_documents import check_text_lengths, parse_manifests
 
     manifests, issues = parse_manifests(_sources(paths))
     limits = {m.name: m.model.spec.settings.get("max_characters")

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, info, out, state
-from socialhub.search.bounds import MAX_LIMIT, MAX_OFFSET
+from socialhub.services.search_limits import MAX_LIMIT, MAX_OFFSET
 
 if TYPE_CHECKING:
-    from socialhub.search.music_store import MusicStore, Track
+    from socialhub.services.search_types import MusicStore, Track
 
 app = typer.Typer(help="Search the music library built from your audio files' tags.",
                   no_args_is_help=True)
@@ -43,8 +43,8 @@ def import_music(
 
     Example: socialhub music import ~/Music
     """
-    from socialhub.search.progress import ImportProgress
     from socialhub.services.search import import_tracks
+    from socialhub.services.search_types import ImportProgress
 
     with ImportProgress("music import", quiet=state.quiet) as progress:
         summary = import_tracks(get_config(), directory, progress=progress, warn=progress.warn)

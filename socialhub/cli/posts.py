@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out, warn
 from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
+from socialhub.cli.registry import graft
 from socialhub.errors import ValidationError
 
 if TYPE_CHECKING:
-    from socialhub.core.when import When
+    from socialhub.services.when import When
 
 app = typer.Typer(help="Create, edit, schedule and inspect posts.", no_args_is_help=True)
 
@@ -48,16 +48,16 @@ def _parse_texts(items: list[str] | None) -> dict[str, str]:
 def _parse_at(at: str | None) -> When | None:
     if at is None:
         return None
-    from socialhub.core.when import parse_when
     from socialhub.services.clock import display_zone, now_utc
+    from socialhub.services.when import parse_when
 
     return parse_when(at, display_zone(get_config().settings), now=now_utc())
 
 
 def _report_schedule(data: dict[str, Any], warnings: list[str]) -> None:
     # When each target goes out (local time, zone, how far away), then what blocks it.
-    from socialhub.core.when_relative import describe_when
     from socialhub.services.clock import now_utc
+    from socialhub.services.when import describe_when
 
     now = now_utc()
     for t in data["targets"]:
@@ -319,16 +319,5 @@ def remove(
     info(f"removed {name}")
 
 
-def _extend() -> None:
-    # Commands owned by other modules (AI generation, publish-now) join this noun.
-    for module_name in ("socialhub.cli.posts_ai", "socialhub.cli.posts_publish"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(app)
-
-
-_extend()
+# Commands owned by other modules (AI generation, publish-now) join this noun.
+graft(app, ("socialhub.cli.posts_ai", "socialhub.cli.posts_publish"))

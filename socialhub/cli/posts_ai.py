@@ -13,7 +13,7 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info
 
 if TYPE_CHECKING:
-    from socialhub.ai.base import Draft
+    from socialhub.services.drafts import Draft
 
 ProviderOpt = Annotated[str | None, typer.Option(
     "--provider", help="offline or anthropic (default: ai.provider in the config).")]
@@ -132,7 +132,7 @@ def rewrite(
                            provider=provider, notify=_notify)
     if not json_:
         for v in data["variants"]:
-            from socialhub.ai.base import Draft
+            from socialhub.services.drafts import Draft
 
             _print_draft(Draft(target=v["target"], n=1, text=v["text"], thread=v["thread"],
                                notes=v["notes"]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from socialhub.core.limits import check_size, decode_utf8
+from socialhub.services.input_limits import check_size, decode_utf8
 
 
 def read_stdin_bytes(limit: int | None = None) -> bytes:

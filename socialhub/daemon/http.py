@@ -39,7 +39,7 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
 
-    from socialhub.search.guard import AUTHENTICATED, HttpGuard
+    from socialhub.services.http_guard import AUTHENTICATED, HttpGuard
 
     app = FastAPI(title="socialhub daemon", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(HttpGuard, token=access.token, max_body_bytes=access.max_body_bytes,
@@ -58,7 +58,7 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
         return JSONResponse(_plain(metrics()))
 
     try:
-        from socialhub.search.api import create_app
+        from socialhub.services.search_api import create_app
     except ImportError:
         log.info("search API not installed; serving /healthz and /metrics only")
     else:

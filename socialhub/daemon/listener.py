@@ -21,10 +21,9 @@ RETRY_S = 2.0
 
 
 def _conninfo(sqlalchemy_url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from socialhub.services.schedule_listen import listen_conninfo
 
-    url = make_url(sqlalchemy_url).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
+    return listen_conninfo(sqlalchemy_url)
 
 
 class ScheduleListener:

@@ -1,5 +1,7 @@
 """``socialhub daemon run``: the scheduler loop, its jobs, and a clean shutdown.
 
+The bodies of the jobs besides publishing are in ``jobs.py``.
+
 APScheduler (3.11, ``BackgroundScheduler``) runs with an in-memory job store
 only: the database tables are the source of truth and APScheduler's docs
 forbid sharing a persistent job store between schedulers. The publish job is
@@ -25,14 +27,13 @@ from typing import Any
 
 from socialhub import __version__
 from socialhub.config import LoadedConfig
-from socialhub.daemon import sdnotify
+from socialhub.daemon import jobs, sdnotify
 from socialhub.daemon.http import HttpServer, create_daemon_app
 from socialhub.services import daemon_status
 from socialhub.services.clock import display_zone, now_utc
 from socialhub.services.db_watch import DatabaseWatch, describe_cause
 from socialhub.services.http_access import HttpAccess, daemon_access
 from socialhub.services.hub import Hub
-from socialhub.services.metrics import collect_metrics, digest
 from socialhub.services.publishing import EngineSettings, PublishingEngine
 
 log = logging.getLogger("socialhub.daemon")
@@ -299,31 +300,21 @@ class Daemon:
         else:
             self.db.ok()
 
-    def _reconcile(self) -> dict[str, Any]:
+    def _started_engine(self) -> PublishingEngine:
         assert self.engine is not None
-        taken = self.engine.expire_dead_leases()
-        with self.hub.transaction() as session:
-            daemon_status.forget_old_daemons(session)
-        self.wake()  # unconfirmed deliveries are claimed for lookup by the publish job
-        return {"leases_taken_over": taken}
+        return self.engine
+
+    def _reconcile(self) -> dict[str, Any]:
+        return jobs.reconcile(self.hub, self._started_engine(), self.wake)
 
     def _refresh_tokens(self) -> dict[str, Any]:
-        assert self.engine is not None
-        return dict(self.engine.tokens.refresh_expiring())
+        return jobs.refresh_tokens(self._started_engine())
 
     def _collect_metrics(self) -> dict[str, Any]:
-        assert self.engine is not None
-        return dict(collect_metrics(self.hub, self.engine.tokens))
+        return jobs.collect(self.hub, self._started_engine())
 
     def _digest(self) -> dict[str, Any]:
-        assert self.engine is not None
-        with self.hub.transaction() as session:
-            report = digest(session)
-        log.info("daily digest: %d published, %d dead, %d unconfirmed",
-                 len(report["published"]), len(report["dead"]), report["unconfirmed"],
-                 extra={"event": "digest"})
-        self.engine.announce("digest", report)
-        return {"published": len(report["published"]), "dead": len(report["dead"])}
+        return jobs.send_digest(self.hub, self._started_engine())
 
     # -- HTTP providers ----------------------------------------------------------------------
     def health(self) -> dict[str, Any]:

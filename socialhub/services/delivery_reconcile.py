@@ -24,8 +24,8 @@ from socialhub.services.delivery_outcome import (
     parts_from,
     with_db_retry,
 )
+from socialhub.services.delivery_publish import claim_adapter, release, send
 from socialhub.services.delivery_records import settle
-from socialhub.services.delivery_send import claim_adapter, release, send
 
 
 def reconcile(ctx: SendContext, claim: Claim) -> str:

@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
-from sqlalchemy.orm import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
-from socialhub.core.when import load_zone
+from socialhub.services.session import Session
 from socialhub.services.tui_views import account_rows, voice_rows
+from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.footer import compact_footer
 
 if TYPE_CHECKING:
-    from socialhub.tui.app import SocialhubApp
+    from socialhub.tui.host import HubApp
 
 
 def _accounts_and_voices(session: Session, org_id: int
@@ -31,9 +31,9 @@ class AccountsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("g", "reload", "Refresh")]
 
     @property
-    def hub_app(self) -> SocialhubApp:
+    def hub_app(self) -> HubApp:
         """The running app, typed."""
-        return cast("SocialhubApp", self.app)
+        return cast("HubApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

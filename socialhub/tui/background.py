@@ -9,7 +9,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker
 
 if TYPE_CHECKING:
-    from socialhub.tui.app import SocialhubApp
+    from socialhub.tui.host import HubApp
 
 T = TypeVar("T")
 
@@ -22,7 +22,7 @@ def run_service(node: DOMNode, fn: Callable[..., T], *args: Any,
     ``then(result)`` runs on the UI thread after the transaction commits; any
     error rolls the transaction back and becomes a notification (and ``failed()``).
     """
-    app = cast("SocialhubApp", node.app)
+    app = cast("HubApp", node.app)
 
     def job() -> None:
         try:

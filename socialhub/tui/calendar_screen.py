@@ -15,8 +15,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Header, OptionList, Static
 
-from socialhub.core.calendar_view import CalendarData, View, calendar_span
 from socialhub.errors import SocialhubError
+from socialhub.services.calendar_model import CalendarData, View, calendar_span
 from socialhub.services.tui_views import (
     Move,
     calendar_data,
@@ -34,9 +34,8 @@ from socialhub.tui.month_grid import MonthGrid
 from socialhub.tui.week_view import WeekView
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from socialhub.tui.app import SocialhubApp
+    from socialhub.services.session import Session
+    from socialhub.tui.host import HubApp
 
 #: A cached month or week older than this is shown at once and re-read behind it.
 STALE_AFTER_S = 20.0
@@ -110,9 +109,9 @@ class CalendarScreen(Screen[None]):
         self.refreshing = False
 
     @property
-    def hub_app(self) -> SocialhubApp:
+    def hub_app(self) -> HubApp:
         """The running app, typed."""
-        return cast("SocialhubApp", self.app)
+        return cast("HubApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

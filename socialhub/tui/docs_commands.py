@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from textual.command import Hit, Hits, Provider
 
 from socialhub.services.tui_views import DocQuote, doc_quotes
 
 if TYPE_CHECKING:
-    from socialhub.tui.app import SocialhubApp
+    from socialhub.tui.host import HubApp
+
+
+@runtime_checkable
+class BodyEditor(Protocol):
+    """A screen that takes text into the post body it edits (the editor screen)."""
+
+    def insert_into_body(self, text: str) -> None:
+        """Insert ``text`` at the cursor of the body."""
 
 
 class DocsCommands(Provider):
@@ -29,7 +37,7 @@ class DocsCommands(Provider):
     async def startup(self) -> None:
         from socialhub.services.search import open_docs
 
-        app = cast("SocialhubApp", self.app)
+        app = cast("HubApp", self.app)
         try:
             self.store = await asyncio.to_thread(open_docs, app.hub.config)
         except Exception as exc:  # a broken sidecar must not break the palette
@@ -44,7 +52,7 @@ class DocsCommands(Provider):
         """Search the docs as the person types; two commands per document found."""
         if self.store is None or len(query.strip()) < 2:
             return
-        app = cast("SocialhubApp", self.app)
+        app = cast("HubApp", self.app)
         try:
             found = await asyncio.to_thread(doc_quotes, self.store, query)
         except Exception as exc:
@@ -59,10 +67,8 @@ class DocsCommands(Provider):
                       partial(self._insert, doc, "quote"), help=f"“{doc.quote[:70]}”")
 
     def _insert(self, doc: DocQuote, how: str) -> None:
-        from socialhub.tui.editor_screen import EditorScreen
-
         screen = self.screen
-        if not isinstance(screen, EditorScreen):
+        if not isinstance(screen, BodyEditor):
             self.app.notify("open a post in the editor to insert from the docs",
                             severity="warning")
             return

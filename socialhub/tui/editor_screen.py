@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy.orm import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -27,6 +26,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, get_current_worker
 
+from socialhub.services.session import Session
 from socialhub.services.tui_views import (
     Draft,
     GenerationCancelled,
@@ -44,7 +44,7 @@ from socialhub.tui.footer import compact_footer
 from socialhub.tui.target_tab import TargetTab
 
 if TYPE_CHECKING:
-    from socialhub.tui.app import SocialhubApp
+    from socialhub.tui.host import HubApp
 
 
 def _editor_data(session: Session, org_id: int,
@@ -87,9 +87,9 @@ class EditorScreen(Screen[dict[str, Any] | None]):
         self.ai_worker: Worker[None] | None = None
 
     @property
-    def hub_app(self) -> SocialhubApp:
+    def hub_app(self) -> HubApp:
         """The running app, typed."""
-        return cast("SocialhubApp", self.app)
+        return cast("HubApp", self.app)
 
     def compose(self) -> ComposeResult:
         blink = self.hub_app.blink

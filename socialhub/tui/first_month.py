@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from socialhub.core.calendar_view import CalendarData
 from socialhub.errors import ExitCode, SocialhubError
+from socialhub.services.calendar_model import CalendarData
 from socialhub.tui.helper_process import start_helper
 
 if TYPE_CHECKING:
@@ -109,54 +109,16 @@ class FirstMonthHelper:
             self.proc.communicate()
 
 
-#: The settings the SQLite read needs, out of the whole schema.
-QUICK_KEYS = (("database", "url"), ("organization",), ("timezone",))
-
-
 def quick_first_month(config_path: str | None) -> FirstMonth | None:
     """The first month read without SQLAlchemy or the settings schema; None if unsure.
 
-    Reads the config's few keys it needs plainly and the month through the
-    database driver (``db.queries.calendar``); anything it cannot vouch
-    for (an unknown zone, a schema to create or upgrade, a value the schema
-    would refuse, a URL with options) is left to the full read, which
-    reports it. The rest of the config is checked by the app once the month
-    is on screen.
+    See ``services.first_month.quick_month``: the rest of the config is
+    checked by the app once the month is on screen.
     """
-    from socialhub.config_file import DEFAULT_ORGANIZATION, read_raw_config
-    from socialhub.core.calendar_view import local_today
-    from socialhub.db.queries.calendar import (
-        DirectDatabase,
-        direct_database,
-        read_calendar_direct,
-    )
-    from socialhub.paths import resolve_paths
-    from socialhub.services.clock import now_utc, system_zone
+    from socialhub.services.first_month import quick_month
 
-    env = dict(os.environ)
-    paths = resolve_paths(env)
-    try:
-        _, data, _ = read_raw_config(config_path, env, paths, QUICK_KEYS)
-    except SocialhubError:
-        return None
-    section = data.get("database") or {}
-    if not isinstance(section, dict):
-        return None
-    url, timezone = section.get("url"), data.get("timezone")
-    organization = data.get("organization", DEFAULT_ORGANIZATION)
-    if not all(isinstance(v, str | None) for v in (url, organization, timezone)):
-        return None  # the settings schema would refuse it: the full read says why
-    database = (DirectDatabase(sqlite_file=paths.default_database) if url is None
-                else direct_database(url))
-    if database is None or organization is None:
-        return None
-    zone = timezone or system_zone()  # as services.clock.display_zone
-    try:
-        today = local_today(now_utc(), zone)
-    except SocialhubError:
-        return None  # an unknown zone: the full read says so
-    month = read_calendar_direct(database, organization, "month", today, zone)
-    return FirstMonth(zone, today, month) if month is not None else None
+    found = quick_month(config_path)
+    return FirstMonth(*found) if found is not None else None
 
 
 def main(argv: list[str]) -> int:

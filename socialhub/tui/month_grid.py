@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from socialhub.core.calendar_view import CalendarData
+from socialhub.services.calendar_model import CalendarData
 from socialhub.services.tui_views import badge, upcoming
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -12,15 +12,15 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Static
 
-from socialhub.core.when import load_zone
 from socialhub.services.queue import cancel_delivery, retry_delivery
 from socialhub.services.tui_views import queue_rows
+from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.confirm_modal import ConfirmModal
 from socialhub.tui.footer import compact_footer
 
 if TYPE_CHECKING:
-    from socialhub.tui.app import SocialhubApp
+    from socialhub.tui.host import HubApp
 
 COLOURS = {"published": "green3", "dead": "red1", "unconfirmed": "orange1",
            "retry_scheduled": "orange1", "canceled": "grey50", "publishing": "magenta",
@@ -50,9 +50,9 @@ class QueueScreen(Screen[None]):
         self.reading = False  # a read is under way: the timer skips a beat rather than pile up
 
     @property
-    def hub_app(self) -> SocialhubApp:
+    def hub_app(self) -> HubApp:
         """The running app, typed."""
-        return cast("SocialhubApp", self.app)
+        return cast("HubApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static, TextArea
 
-from socialhub.core.text import DISPLAY_NAMES
+from socialhub.services.text_rules import DISPLAY_NAMES
 from socialhub.services.tui_views import check_text
 
 
