@@ -183,3 +183,31 @@ def cli(home: Path) -> Callable[..., CLIResult]:
 def dbcli(db_home: str) -> Callable[..., CLIResult]:
     """Run the CLI in-process against both databases (parametrised)."""
     return run_cli
+
+
+@pytest.fixture
+def db_hub(db_home: str) -> Iterator[Any]:
+    """A ``Hub`` on the fresh database of ``db_home`` (SQLite and PostgreSQL)."""
+    from socialhub.config import load_config
+    from socialhub.services.hub import Hub
+
+    hub = Hub(load_config())
+    yield hub
+    hub.dispose()
+
+
+@pytest.fixture
+def ctx(db_hub: Any) -> Iterator[Any]:
+    """A ``Ctx`` (channel ``cli``, the local owner) in one open transaction, committed after
+    the test, on SQLite and on PostgreSQL; ``db_hub`` opens more with ``db_hub.context(...)``."""
+    with db_hub.context("cli") as opened:
+        yield opened
+
+
+def ctx_as(ctx: Any, role: str) -> Any:
+    """A copy of ``ctx`` whose actor has ``role`` (the same session and organization)."""
+    from dataclasses import replace
+
+    from socialhub.core.policy import Role
+
+    return replace(ctx, actor=replace(ctx.actor, role=Role(role)))
