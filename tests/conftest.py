@@ -211,3 +211,14 @@ def ctx_as(ctx: Any, role: str) -> Any:
     from socialhub.core.policy import Role
 
     return replace(ctx, actor=replace(ctx.actor, role=Role(role)))
+
+
+def make_ctx(session: Any, org_id: int, *, role: str = "owner", channel: str = "cli") -> Any:
+    """A ``Ctx`` on a session a test opened itself (default settings, the local actor)."""
+    from socialhub.config import Settings
+    from socialhub.core.policy import Role
+    from socialhub.services.context import Actor, Ctx, local_actor
+
+    actor = Actor(name=local_actor().name, role=Role(role))
+    return Ctx(session=session, org_id=org_id, actor=actor, channel=channel,  # type: ignore[arg-type]
+               settings=Settings())

@@ -91,3 +91,47 @@ def test_a_use_case_keeps_its_name_doc_and_permission() -> None:
     assert _add.__name__ == "_add" and "tiny" in (_add.__doc__ or "")
     assert permission_of(_add) is Permission.CAMPAIGNS_WRITE
     assert permission_of(_count) is None
+
+
+def test_a_viewer_may_read_but_not_add_a_campaign(db_hub: Any) -> None:
+    from socialhub.services.campaigns import add_campaign, list_campaigns
+
+    with db_hub.context("cli") as ctx:
+        with pytest.raises(PermissionDeniedError):
+            add_campaign(ctx_as(ctx, "viewer"), "spring")
+        assert list_campaigns(ctx_as(ctx, "viewer")) == []
+    assert _count(db_hub) == 0
+
+
+def test_a_reviewer_may_not_write_a_post_nor_an_editor_schedule_it(db_hub: Any) -> None:
+    from socialhub.services.posts import TargetSpec, create_post
+    from socialhub.services.scheduling import schedule_post
+
+    with db_hub.context("cli") as ctx:
+        with pytest.raises(PermissionDeniedError):
+            create_post(ctx_as(ctx, "reviewer"), body="hi", name="p",
+                        targets=[TargetSpec(account="sandbox:@demo")])
+        with pytest.raises(PermissionDeniedError):
+            schedule_post(ctx_as(ctx, "editor"), "p", now=ctx.now())
+
+
+def test_every_ctx_service_function_declares_a_permission() -> None:
+    import importlib
+    import inspect
+    import pkgutil
+
+    import socialhub.services as services
+
+    undeclared = []
+    for info in pkgutil.iter_modules(services.__path__):
+        module = importlib.import_module(f"socialhub.services.{info.name}")
+        for name, fn in vars(module).items():
+            if not inspect.isfunction(fn) or fn.__module__ != module.__name__:
+                continue
+            params = list(inspect.signature(fn).parameters.values())
+            takes_ctx = bool(params) and params[0].name == "ctx" \
+                and params[0].annotation in ("Ctx", Ctx)  # the publishing engine has its own
+            if takes_ctx and not name.startswith("_") \
+                    and permission_of(fn) is None and module.__name__ != Ctx.__module__:
+                undeclared.append(f"{module.__name__}.{name}")
+    assert undeclared == []

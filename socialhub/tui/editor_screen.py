@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy.orm import Session
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -27,6 +26,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, get_current_worker
 
+from socialhub.services.context import Ctx
 from socialhub.services.tui_views import (
     Draft,
     GenerationCancelled,
@@ -47,10 +47,10 @@ if TYPE_CHECKING:
     from socialhub.tui.app import SocialhubApp
 
 
-def _editor_data(session: Session, org_id: int,
+def _editor_data(ctx: Ctx,
                  ref: str | None) -> tuple[list[tuple[str, str]], Draft | None, str]:
-    draft, status = load_draft(session, org_id, ref) if ref else (None, "new")
-    return account_choices(session, org_id), draft, status
+    draft, status = load_draft(ctx, ref) if ref else (None, "new")
+    return account_choices(ctx), draft, status
 
 
 def _docs_commands() -> type[Provider]:
