@@ -61,8 +61,8 @@ def run_apply(directory: Path) -> tuple[float, float, dict[str, int]]:
     hub.engine  # noqa: B018 - open and migrate the database outside the timed part
     start, cpu = time.perf_counter(), time.process_time()
     manifests, issues = parse_manifests(read_sources([directory]))
-    with hub.transaction() as s:
-        changes = apply_manifests(s, hub.org_id(s), manifests, now=now_utc(), issues=issues)
+    with hub.context("cli") as ctx:
+        changes = apply_manifests(ctx, manifests, now=now_utc(), issues=issues)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     counts: dict[str, int] = {}
     for c in changes:

@@ -65,11 +65,11 @@ class Bench:
 
         key = load_master_key(self.hub.config)
         ids = []
-        with self.hub.transaction() as session:
-            org = self.hub.org_id(session)
+        with self.hub.context("cli") as ctx:
+            session = ctx.session
             for i in range(count):
                 external_id, tokens = connect(sandbox_url, f"bench{i}")
-                account = add_account(session, org, platform="sandbox", handle=f"bench{i}",
+                account = add_account(ctx, platform="sandbox", handle=f"bench{i}",
                                       external_id=external_id, base_url=sandbox_url)
                 credentials.store_tokens(session, account, credentials.Tokens(
                     access_token=tokens.access_token, refresh_token=tokens.refresh_token,

@@ -45,11 +45,10 @@ def make_hub(home: Path, extra: dict[str, str]) -> Hub:
     env = {"SOCIALHUB_HOME": str(home), "SOCIALHUB_MASTER_KEY": TEST_KEY,
            "SOCIALHUB_SECURITY_USE_KEYRING": "false", **extra}
     hub = Hub(load_config(env=env))
-    with hub.transaction() as s:
-        org = hub.org_id(s)
+    with hub.context("cli") as ctx:
         for ref in TARGETS:
             platform, handle = ref.split(":", 1)
-            add_account(s, org, platform=platform, handle=handle)
+            add_account(ctx, platform=platform, handle=handle)
     return hub
 
 

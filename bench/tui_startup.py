@@ -55,15 +55,14 @@ def seed(posts: int) -> None:
 
     hub = Hub(load_config())
     now = datetime.fromisoformat("2026-11-30T12:00:00+00:00")
-    with hub.transaction() as session:
-        org = hub.org_id(session)
-        add_account(session, org, platform="mastodon", handle="me@social.example")
+    with hub.context("cli") as ctx:
+        add_account(ctx, platform="mastodon", handle="me@social.example")
         for i in range(posts):
             at = localize(datetime(2026, 12, 1, 8) + timedelta(minutes=(i * 21) % (30 * 24 * 60)),
                           "UTC")
-            post = create_post(session, org, body=f"Post number {i}", name=f"p{i}",
+            post = create_post(ctx, body=f"Post number {i}", name=f"p{i}",
                                targets=[TargetSpec(account="mastodon:@me@social.example")])
-            schedule_post(session, org, post.name, at=at, now=now)
+            schedule_post(ctx, post.name, at=at, now=now)
     hub.dispose()
 
 

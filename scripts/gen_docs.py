@@ -46,6 +46,7 @@ def render() -> str:
         ExitCode.AUTH: "credentials missing, expired or revoked",
         ExitCode.SECURITY: "master key missing or wrong",
         ExitCode.BUDGET: "AI budget spent or provider refused",
+        ExitCode.PERMISSION: "your role does not allow this action; nothing was done",
     }
     codes = "\n".join(f"| {int(c)} | {meaning[c]} |" for c in ExitCode)
     parts = [HEADER.format(codes=codes)]

@@ -25,6 +25,7 @@ class ExitCode(enum.IntEnum):
     AUTH = 9  # credentials missing, expired or revoked
     SECURITY = 10  # master key missing or wrong
     BUDGET = 11  # AI budget spent or provider refused
+    PERMISSION = 12  # the actor's role does not allow the action; nothing was done
 
 
 class SocialhubError(Exception):
@@ -85,6 +86,12 @@ class BudgetError(SocialhubError):
     """An AI call was refused: budget spent, or the provider is unusable."""
 
     exit_code = ExitCode.BUDGET
+
+
+class PermissionDeniedError(SocialhubError):
+    """The acting person's role does not allow the use case; nothing was read or changed."""
+
+    exit_code = ExitCode.PERMISSION
 
 
 class PlatformError(SocialhubError):

@@ -42,6 +42,14 @@ class CLIResult:
         return json.loads(self.stdout)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _default_event_subscribers() -> None:
+    """The audit trail, NOTIFY and webhooks listen, as a ``Hub`` arranges in the product."""
+    from socialhub.services.event_subscribers import install_default_subscribers
+
+    install_default_subscribers()
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PostgresCluster]:
     bin_dir = find_pg_bin()
@@ -183,3 +191,42 @@ def cli(home: Path) -> Callable[..., CLIResult]:
 def dbcli(db_home: str) -> Callable[..., CLIResult]:
     """Run the CLI in-process against both databases (parametrised)."""
     return run_cli
+
+
+@pytest.fixture
+def db_hub(db_home: str) -> Iterator[Any]:
+    """A ``Hub`` on the fresh database of ``db_home`` (SQLite and PostgreSQL)."""
+    from socialhub.config import load_config
+    from socialhub.services.hub import Hub
+
+    hub = Hub(load_config())
+    yield hub
+    hub.dispose()
+
+
+@pytest.fixture
+def ctx(db_hub: Any) -> Iterator[Any]:
+    """A ``Ctx`` (channel ``cli``, the local owner) in one open transaction, committed after
+    the test, on SQLite and on PostgreSQL; ``db_hub`` opens more with ``db_hub.context(...)``."""
+    with db_hub.context("cli") as opened:
+        yield opened
+
+
+def ctx_as(ctx: Any, role: str) -> Any:
+    """A copy of ``ctx`` whose actor has ``role`` (the same session and organization)."""
+    from dataclasses import replace
+
+    from socialhub.core.policy import Role
+
+    return replace(ctx, actor=replace(ctx.actor, role=Role(role)))
+
+
+def make_ctx(session: Any, org_id: int, *, role: str = "owner", channel: str = "cli") -> Any:
+    """A ``Ctx`` on a session a test opened itself (default settings, the local actor)."""
+    from socialhub.config import Settings
+    from socialhub.core.policy import Role
+    from socialhub.services.context import Actor, Ctx, local_actor
+
+    actor = Actor(name=local_actor().name, role=Role(role))
+    return Ctx(session=session, org_id=org_id, actor=actor, channel=channel,  # type: ignore[arg-type]
+               settings=Settings())

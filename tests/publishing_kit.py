@@ -58,10 +58,10 @@ def connect_account(hub: Hub, base_url: str, handle: str = "demo") -> int:
 
     external_id, tokens = connect(base_url, handle)
     key = load_master_key(hub.config)
-    with hub.transaction() as session:
-        account = add_account(session, hub.org_id(session), platform="sandbox", handle=handle,
+    with hub.context("cli") as ctx:
+        account = add_account(ctx, platform="sandbox", handle=handle,
                               external_id=external_id, base_url=base_url)
-        credentials.store_tokens(session, account, credentials.Tokens(
+        credentials.store_tokens(ctx.session, account, credentials.Tokens(
             access_token=tokens.access_token, refresh_token=tokens.refresh_token,
             expires_at=tokens.expires_at), key)
         return account.id
@@ -80,12 +80,11 @@ def schedule(hub: Hub, name: str, due: datetime, *, text: str | None = None,
 
     now = datetime.now(UTC)
     at = due if due > now + timedelta(seconds=1) else now + timedelta(hours=1)
-    with hub.transaction() as session:
-        org = hub.org_id(session)
-        create_post(session, org, name=name, body=text or f"hello from {name}",
+    with hub.context("cli") as ctx:
+        create_post(ctx, name=name, body=text or f"hello from {name}",
                     targets=[TargetSpec(account=account, text=text, thread=thread)])
-        post = schedule_post(session, org, name, at=when(at), now=now)
-        delivery = session.scalar(select(Delivery).where(
+        post = schedule_post(ctx, name, at=when(at), now=now)
+        delivery = ctx.session.scalar(select(Delivery).where(
             Delivery.variant_id == post.variants[0].id))
         assert delivery is not None
         if at != due:

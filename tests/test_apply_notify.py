@@ -65,8 +65,8 @@ def test_the_tui_editors_publish_now_and_a_queue_retry_notify_daemons(
     try:
         with psycopg.connect(dsn, autocommit=True) as listener:
             listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            with hub.transaction() as session:  # the editor's "publish now" (ctrl+p)
-                save_draft(session, hub.org_id(session), Draft(
+            with hub.context("tui") as ctx:  # the editor's "publish now" (ctrl+p)
+                save_draft(ctx, Draft(
                     body="now", targets={"bluesky:@shop.example.com": ""}, name="now"),
                     existing=None, mode="publish", zone="UTC", now=now_utc())
             assert len(list(listener.notifies(timeout=2, stop_after=1))) == 1

@@ -67,14 +67,13 @@ class Seeded:
 
 def seed(hub: Hub) -> None:
     rng = random.Random(7)
-    with hub.transaction() as s:
-        org = hub.org_id(s)
+    with hub.context("cli") as ctx:
         for platform, handle in (("mastodon", "me@social.example"),
                                  ("bluesky", "shop.example.com"), ("x", "brand")):
-            add_account(s, org, platform=platform, handle=handle)
-        add_slot(s, org, MA, weekday="tue", time="10:00", zone="Europe/Berlin")
-        add_slot(s, org, BS, weekday="sun", time="02:30", zone="Europe/Berlin")  # DST gap
-        add_slot(s, org, X, weekday="fri", time="09:00", zone="America/New_York")
+            add_account(ctx, platform=platform, handle=handle)
+        add_slot(ctx, MA, weekday="tue", time="10:00", zone="Europe/Berlin")
+        add_slot(ctx, BS, weekday="sun", time="02:30", zone="Europe/Berlin")  # DST gap
+        add_slot(ctx, X, weekday="fri", time="09:00", zone="America/New_York")
         timed: list[tuple[str, datetime, str]] = [
             ("midnight", datetime(2026, 12, 1, 0, 0), "Europe/Berlin"),
             ("just-before", datetime(2026, 11, 30, 23, 59), "Europe/Berlin"),
@@ -89,31 +88,31 @@ def seed(hub: Hub) -> None:
             at = localize(local, zone)
             account = MA if name == "on-a-slot" else rng.choice((MA, BS, X))
             thread = ["one", "two", "three"] if account == BS and rng.random() < 0.5 else None
-            create_post(s, org, body=f"{name} body  with\nspaces", name=name,
+            create_post(ctx, body=f"{name} body  with\nspaces", name=name,
                         targets=[TargetSpec(account=account, thread=thread, at=at)])
             if not name.endswith("7"):  # p7, p17…: drafts that have a time
-                schedule_post(s, org, name, now=NOW)
-        create_post(s, org, body="no time yet", name="undated", targets=[TargetSpec(account=MA)])
-        cancel_post(s, org, "p3")
-        deliveries = list(s.scalars(select(Delivery).order_by(Delivery.id)))
+                schedule_post(ctx, name, now=NOW)
+        create_post(ctx, body="no time yet", name="undated", targets=[TargetSpec(account=MA)])
+        cancel_post(ctx, "p3")
+        deliveries = list(ctx.session.scalars(select(Delivery).order_by(Delivery.id)))
         for delivery, status in zip(deliveries[::5], ["published", "failed", "dead",
                                                       "unconfirmed", "retry_scheduled",
                                                       "publishing", "published"], strict=False):
             delivery.status = status
         retried = deliveries[1]  # a dead first try, then a newer delivery that went out
         retried.status = "dead"
-        s.add(Delivery(variant_id=retried.variant_id, account_id=retried.account_id,
-                       due_at=retried.due_at, next_attempt_at=retried.due_at,
-                       status="published", idempotency_key="retried-1"))
+        ctx.session.add(Delivery(variant_id=retried.variant_id, account_id=retried.account_id,
+                                 due_at=retried.due_at, next_attempt_at=retried.due_at,
+                                 status="published", idempotency_key="retried-1"))
     other = Hub(load_config(env={**os.environ, "SOCIALHUB_ORGANIZATION": "other"}))
     try:
         with other.transaction() as s:
             add_organization(s, "other")  # only an explicit command creates a second org
-            org = other.org_id(s)
-            add_account(s, org, platform="mastodon", handle="me@social.example")
-            create_post(s, org, body="not ours", name="theirs", targets=[
-                TargetSpec(account=MA, at=localize(datetime(2026, 11, 3, 12), "UTC"))])
-            schedule_post(s, org, "theirs", now=NOW)
+            with other.context("cli", session=s) as ctx:
+                add_account(ctx, platform="mastodon", handle="me@social.example")
+                create_post(ctx, body="not ours", name="theirs", targets=[
+                    TargetSpec(account=MA, at=localize(datetime(2026, 11, 3, 12), "UTC"))])
+                schedule_post(ctx, "theirs", now=NOW)
     finally:
         other.dispose()
 
@@ -129,8 +128,8 @@ def seeded(db_home: str) -> Iterator[Seeded]:
 
 
 def service_answer(hub: Hub, view: View, anchor: date, zone: str) -> object:
-    with hub.transaction() as s:
-        return calendar_data(s, hub.org_id(s), view, anchor, zone)
+    with hub.context("cli") as ctx:
+        return calendar_data(ctx, view, anchor, zone)
 
 
 def test_both_readers_answer_alike_for_months_and_weeks_seen_from_any_zone(

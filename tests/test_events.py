@@ -229,7 +229,7 @@ def test_installing_the_default_subscribers_twice_changes_nothing() -> None:
     install_default_subscribers(bus)
     once = bus.subscriptions("schedule.changed", AFTER_COMMIT)
     install_default_subscribers(bus)
-    install_default_subscribers()  # the process's bus, already installed by publish
+    install_default_subscribers()  # the process's bus, already installed by conftest
     assert bus.subscriptions("schedule.changed", AFTER_COMMIT) == once
     assert len(once) == 2  # NOTIFY and the webhook
     assert len(BUS.subscriptions("post.created", IN_TRANSACTION)) == 1  # the audit trail

@@ -29,16 +29,15 @@ def seed(hub: Hub) -> None:
     from socialhub.services.scheduling import schedule_post
 
     now = datetime.now(UTC)
-    with hub.transaction() as session:
-        org = hub.org_id(session)
-        add_account(session, org, platform="bluesky", handle="shop.example.com")
+    with hub.context("cli") as ctx:
+        add_account(ctx, platform="bluesky", handle="shop.example.com")
         for i in reversed(range(SCHEDULED)):
             name = f"p{i:03d}"
-            create_post(session, org, name=name, body=f"post {i}",
+            create_post(ctx, name=name, body=f"post {i}",
                         targets=[TargetSpec(account=ACCOUNT)])
-            schedule_post(session, org, name, at=when(now + timedelta(days=1, hours=i)), now=now)
+            schedule_post(ctx, name, at=when(now + timedelta(days=1, hours=i)), now=now)
         for i in range(DRAFTS):
-            create_post(session, org, name=f"d{i:03d}", body=f"draft {i}",
+            create_post(ctx, name=f"d{i:03d}", body=f"draft {i}",
                         targets=[TargetSpec(account=ACCOUNT)])
 
 
@@ -107,8 +106,8 @@ def test_the_posts_query_pages_in_sql(seeded: Hub) -> None:
 
     event.listen(seeded.engine, "before_cursor_execute", log)
     try:
-        with seeded.transaction() as session:
-            posts = list_posts(session, seeded.org_id(session), limit=5, offset=2)
+        with seeded.context("cli") as ctx:
+            posts = list_posts(ctx, limit=5, offset=2)
     finally:
         event.remove(seeded.engine, "before_cursor_execute", log)
     assert [p.name for p in posts] == [f"p{i:03d}" for i in range(2, 7)]
@@ -121,10 +120,9 @@ def test_campaigns_list_pages_the_same_way(cli: CLI) -> None:
 
     hub = make_hub()
     try:
-        with hub.transaction() as session:
-            org = hub.org_id(session)
+        with hub.context("cli") as ctx:
             for i in range(55):
-                add_campaign(session, org, f"c{i:02d}")
+                add_campaign(ctx, f"c{i:02d}")
     finally:
         hub.dispose()
     first = cli("campaigns", "list", "--json")

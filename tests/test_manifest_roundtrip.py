@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import CLIResult, new_pg_database
+from tests.conftest import CLIResult, make_ctx, new_pg_database
 
 Cli = Callable[..., CLIResult]
 
@@ -250,17 +250,18 @@ def test_exported_manifests_parse_back_to_the_applied_state(
     factory, org_id = property_db
     now = datetime(2026, 1, 1, tzinfo=UTC)
     session = factory()
+    ctx = make_ctx(session, org_id)
     try:
         manifests, issues = parse_manifests([("gen.yaml", dump_documents(docs))])
         assert issues == []
-        apply_manifests(session, org_id, manifests, now=now)
-        exported = export_manifests(session, org_id)
+        apply_manifests(ctx, manifests, now=now)
+        exported = export_manifests(ctx)
         text = dump_documents(d for kind in exported.values() for d in kind)
         again, issues = parse_manifests([("export.yaml", text)])
         assert issues == []
-        changes = apply_manifests(session, org_id, again, now=now, dry_run=True)
+        changes = apply_manifests(ctx, again, now=now, dry_run=True)
         assert {c.action for c in changes} == {"unchanged"}
-        assert export_manifests(session, org_id) == exported
+        assert export_manifests(ctx) == exported
     finally:
         session.rollback()
         session.close()

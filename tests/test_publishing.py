@@ -70,8 +70,8 @@ def test_canceled_post_never_goes_out_even_after_it_was_claimed(
     with hub.transaction() as session:
         claims = claim_due_deliveries(session, engine.worker, now(), limit=5, lease_seconds=30)
     assert [c.delivery_id for c in claims] == [d_id]
-    with hub.transaction() as session:
-        cancel_post(session, hub.org_id(session), "oops")
+    with hub.context("cli") as ctx:
+        cancel_post(ctx, "oops")
     assert run_claim(engine.ctx, claims[0]) == "skipped"
     engine.close()
     assert delivery(hub, d_id).status == "canceled"

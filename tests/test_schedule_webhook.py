@@ -112,13 +112,13 @@ def test_the_tui_editor_announces_what_it_schedules_and_a_rollback_announces_not
     try:
         draft = Draft(body="From the editor", targets={"bluesky:@shop.example.com": ""},
                       name="edited", at="2026-12-01 09:00")
-        with pytest.raises(RuntimeError), hub.transaction() as session:
-            save_draft(session, hub.org_id(session), draft, existing=None, mode="schedule",
+        with pytest.raises(RuntimeError), hub.context("tui") as ctx:
+            save_draft(ctx, draft, existing=None, mode="schedule",
                        zone="Europe/Berlin", now=now_utc())
             raise RuntimeError("something later in the same transaction failed")
         assert hooked == []  # rolled back: nothing was scheduled, nobody is told
-        with hub.transaction() as session:  # as the TUI's editor saves (ctrl+t)
-            save_draft(session, hub.org_id(session), draft, existing=None, mode="schedule",
+        with hub.context("tui") as ctx:  # as the TUI's editor saves (ctrl+t)
+            save_draft(ctx, draft, existing=None, mode="schedule",
                        zone="Europe/Berlin", now=now_utc())
     finally:
         hub.dispose()

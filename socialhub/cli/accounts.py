@@ -33,9 +33,9 @@ def add(
 
     platform, handle = parse_account_ref(ref)
     hub = get_hub()
-    with hub.transaction() as s:
+    with hub.context("cli") as ctx:
         settings = {"max_characters": max_characters} if max_characters else {}
-        account = add_account(s, hub.org_id(s), platform=platform, handle=handle,
+        account = add_account(ctx, platform=platform, handle=handle,
                               display_name=display_name, base_url=base_url,
                               external_id=external_id, settings=settings)
         data = account_summary(account)
@@ -54,8 +54,8 @@ def list_(
     from socialhub.services.accounts import account_summary, list_accounts
 
     hub = get_hub()
-    with hub.transaction() as s:
-        rows = [account_summary(a) for a in list_accounts(s, hub.org_id(s), platform)]
+    with hub.context("cli") as ctx:
+        rows = [account_summary(a) for a in list_accounts(ctx.session, ctx.org_id, platform)]
     if json_:
         emit_json(rows)
         return
@@ -82,8 +82,8 @@ def show(
     from socialhub.services.connect import connection_details
 
     hub = get_hub()
-    with hub.transaction() as s:
-        account = get_account(s, hub.org_id(s), ref)
+    with hub.context("cli") as ctx:
+        account = get_account(ctx.session, ctx.org_id, ref)
         data = {**account_summary(account), **connection_details(account)}
     if json_:
         emit_json(data)
@@ -103,8 +103,8 @@ def remove(
     from socialhub.services.accounts import remove_account
 
     hub = get_hub()
-    with hub.transaction() as s:
-        account = remove_account(s, hub.org_id(s), ref, force=force)
+    with hub.context("cli") as ctx:
+        account = remove_account(ctx, ref, force=force)
         name = account.ref
     info(f"removed account {name}")
 

@@ -36,8 +36,8 @@ def usage(
         start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
     budget = get_config().settings.ai.monthly_budget_usd
     hub = get_hub()
-    with hub.transaction() as s:
-        data = usage_report(s, hub.org_id(s), since=start, budget_usd=budget)
+    with hub.context("cli") as ctx:
+        data = usage_report(ctx, since=start, budget_usd=budget)
     if json_:
         emit_json(data)
         return

@@ -50,10 +50,9 @@ def calendar(
         raise ValidationError(f"--from: {exc}") from None
     rng = view_range(view, anchor, days)  # type: ignore[arg-type]
     hub = get_hub()
-    with hub.transaction() as s:
-        org = hub.org_id(s)
-        account_id = get_account(s, org, account).id if account else None
-        entries = calendar_entries(s, org, rng, tz_name, account_id=account_id,
+    with hub.context("cli") as ctx:
+        account_id = get_account(ctx.session, ctx.org_id, account).id if account else None
+        entries = calendar_entries(ctx, rng, tz_name, account_id=account_id,
                                    include_slots=slots)
     if json_:
         emit_json({"view": view, "zone": tz_name, "from": rng.start, "to": rng.end,

@@ -37,12 +37,12 @@ def add(
     )
 
     hub = get_hub()
-    with hub.transaction() as s:
-        c = add_campaign(s, hub.org_id(s), name, description=description, status=status,
+    with hub.context("cli") as ctx:
+        c = add_campaign(ctx, name, description=description, status=status,
                          starts_on=parse_date(starts, "--starts"),
                          ends_on=parse_date(ends, "--ends"), budget=parse_budget(budget),
                          currency=currency)
-        data = campaign_summary(s, c)
+        data = campaign_summary(ctx.session, c)
     if json_:
         emit_json(data)
     else:
@@ -61,11 +61,10 @@ def list_(limit: LimitOption = None, offset: OffsetOption = 0, all_: AllOption =
 
     win = paging(limit, offset, all_)
     hub = get_hub()
-    with hub.transaction() as s:
-        org = hub.org_id(s)
-        rows = [campaign_summary(s, c)
-                for c in list_campaigns(s, org, limit=win.limit, offset=win.offset)]
-        page = Page(rows, count_campaigns(s, org), win.offset)
+    with hub.context("cli") as ctx:
+        rows = [campaign_summary(ctx.session, c)
+                for c in list_campaigns(ctx, limit=win.limit, offset=win.offset)]
+        page = Page(rows, count_campaigns(ctx), win.offset)
     if json_:
         emit_json(rows)
         note_more(page, "campaigns")
@@ -93,8 +92,8 @@ def show(name: Annotated[str, typer.Argument(help="The campaign's name.")],
     from socialhub.services.campaigns import campaign_summary, get_campaign
 
     hub = get_hub()
-    with hub.transaction() as s:
-        data = campaign_summary(s, get_campaign(s, hub.org_id(s), name))
+    with hub.context("cli") as ctx:
+        data = campaign_summary(ctx.session, get_campaign(ctx, name))
     if json_:
         emit_json(data)
         return

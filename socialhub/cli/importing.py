@@ -35,8 +35,8 @@ def import_csv(
                 sys.stderr.write("\n")
 
     hub = get_hub()
-    with hub.transaction() as s:
-        report = import_posts_csv(s, hub.org_id(s), file,
+    with hub.context("cli") as ctx:
+        report = import_posts_csv(ctx, file,
                                   default_zone=display_zone(get_config().settings),
                                   now=now_utc(), progress=progress)
     if json_:

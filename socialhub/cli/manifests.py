@@ -84,13 +84,13 @@ def apply(
         with _progress_bar() as progress:
             manifests, issues = parse_manifests(sources, progress=progress)
             hub = get_hub()
-            with hub.transaction() as s:
-                changes = apply_manifests(s, hub.org_id(s), manifests, now=now_utc(),
+            with hub.context("cli") as ctx:
+                changes = apply_manifests(ctx, manifests, now=now_utc(),
                                           dry_run=dry_run, issues=issues, media=policy,
                                           progress=progress)
-                blocked = waiting_on_unready_accounts(s, hub.org_id(s))
+                blocked = waiting_on_unready_accounts(ctx)
                 if dry_run:
-                    s.rollback()  # the organization row a first run creates, too
+                    ctx.session.rollback()  # the organization row a first run creates, too
     except ManifestError as exc:  # printed once the progress bar is gone
         _print_issues(exc.issues)
         raise
@@ -180,8 +180,8 @@ def export(
 
     kinds = {parse_kind(k) for k in kind} if kind else None
     hub = get_hub()
-    with hub.transaction() as s:
-        docs = export_manifests(s, hub.org_id(s), kinds)
+    with hub.context("cli") as ctx:
+        docs = export_manifests(ctx, kinds)
     ordered = [k for k in KINDS if k in docs]
     if output is None:
         if json_:

@@ -127,14 +127,13 @@ def create(
         raise ValidationError("a post needs at least one --target platform:@handle")
     when = _parse_at(at)
     hub = get_hub()
-    with hub.transaction() as s:
-        org = hub.org_id(s)
+    with hub.context("cli") as ctx:
         specs = [TargetSpec(account=r, text=texts.get(r)) for r in refs]
-        post = create_post(s, org, body=_read_body(body) or "", targets=specs, name=name,
+        post = create_post(ctx, body=_read_body(body) or "", targets=specs, name=name,
                            campaign=campaign, voice=voice, tags=tag, paid=paid, split=split)
         if when is not None or next_slot:
-            schedule_post(s, org, post.name, at=when, next_slot=next_slot, now=now_utc())
-        data = post_summary(s, post)
+            schedule_post(ctx, post.name, at=when, next_slot=next_slot, now=now_utc())
+        data = post_summary(ctx.session, post)
         warnings = unready_targets(post)
     if json_:
         emit_json(data)
@@ -166,12 +165,11 @@ def list_(
 
     win = paging(limit, offset, all_)
     hub = get_hub()
-    with hub.transaction() as s:
-        org = hub.org_id(s)
-        found = list_posts(s, org, status=status, campaign=campaign, account=account,
+    with hub.context("cli") as ctx:
+        found = list_posts(ctx, status=status, campaign=campaign, account=account,
                            limit=win.limit, offset=win.offset)
-        total = count_posts(s, org, status=status, campaign=campaign, account=account)
-        rows = [post_summary(s, p) for p in found]
+        total = count_posts(ctx, status=status, campaign=campaign, account=account)
+        rows = [post_summary(ctx.session, p) for p in found]
     page = Page(rows, total, win.offset)
     if json_:
         emit_json(rows)
@@ -202,8 +200,8 @@ def show(ref: Annotated[str, typer.Argument(help="Post name or id.")],
     from socialhub.services.scheduling import post_summary
 
     hub = get_hub()
-    with hub.transaction() as s:
-        data = post_summary(s, get_post(s, hub.org_id(s), ref))
+    with hub.context("cli") as ctx:
+        data = post_summary(ctx.session, get_post(ctx.session, ctx.org_id, ref))
     if json_:
         emit_json(data)
     else:
@@ -232,14 +230,14 @@ def edit(
     from socialhub.services.scheduling import post_summary, sync_delivery
 
     hub = get_hub()
-    with hub.transaction() as s:
-        post = edit_post(s, hub.org_id(s), ref, body=_read_body(body), name=name,
+    with hub.context("cli") as ctx:
+        post = edit_post(ctx, ref, body=_read_body(body), name=name,
                          campaign=campaign, tags=tag, texts=_parse_texts(text),
                          add_targets=add_target, remove_targets=remove_target, split=split)
         for v in post.variants:
             if v.scheduled_at is not None:
-                sync_delivery(s, v)
-        data = post_summary(s, post)
+                sync_delivery(ctx.session, v)
+        data = post_summary(ctx.session, post)
     if json_:
         emit_json(data)
     else:
@@ -267,10 +265,10 @@ def schedule(
         raise ValidationError("give --at or --next-slot, not both")
     when = _parse_at(at)
     hub = get_hub()
-    with hub.transaction() as s:
-        post = schedule_post(s, hub.org_id(s), ref, at=when, next_slot=next_slot,
+    with hub.context("cli") as ctx:
+        post = schedule_post(ctx, ref, at=when, next_slot=next_slot,
                              accounts=target, now=now_utc())
-        data = post_summary(s, post)
+        data = post_summary(ctx.session, post)
         warnings = unready_targets(post)
     if json_:
         emit_json(data)
@@ -285,8 +283,8 @@ def unschedule(ref: Annotated[str, typer.Argument(help="Post name or id.")]) -> 
     from socialhub.services.scheduling import unschedule_post
 
     hub = get_hub()
-    with hub.transaction() as s:
-        post = unschedule_post(s, hub.org_id(s), ref)
+    with hub.context("cli") as ctx:
+        post = unschedule_post(ctx, ref)
         name = post.name
     info(f"unscheduled {name}")
 
@@ -297,8 +295,8 @@ def cancel(ref: Annotated[str, typer.Argument(help="Post name or id.")]) -> None
     from socialhub.services.scheduling import cancel_post
 
     hub = get_hub()
-    with hub.transaction() as s:
-        post = cancel_post(s, hub.org_id(s), ref)
+    with hub.context("cli") as ctx:
+        post = cancel_post(ctx, ref)
         name = post.name
     info(f"canceled {name}")
 
@@ -313,8 +311,8 @@ def remove(
     from socialhub.services.posts import remove_post
 
     hub = get_hub()
-    with hub.transaction() as s:
-        post = remove_post(s, hub.org_id(s), ref, force=force)
+    with hub.context("cli") as ctx:
+        post = remove_post(ctx, ref, force=force)
         name = post.name
     info(f"removed {name}")
 

@@ -144,8 +144,8 @@ def score(ref: RefArg, json_: JsonOption = False) -> None:
     from socialhub.services.generation import score_post
 
     hub = get_hub()
-    with hub.transaction() as s:
-        data = score_post(s, hub.org_id(s), ref)
+    with hub.context("cli") as ctx:
+        data = score_post(ctx, ref)
     if json_:
         emit_json(data)
         return

@@ -31,10 +31,9 @@ def publish_now(
     from socialhub.services.queue import deliveries_done, list_queue, publish_now
 
     hub = get_hub()
-    with hub.transaction() as session:
-        org = hub.org_id(session)
-        ids = publish_now(session, org, ref, now=now_utc())  # wakes running daemons
-        daemon_running = status_report(session, hub.config)["scheduler"] == "running"
+    with hub.context("cli") as ctx:
+        ids = publish_now(ctx, ref, now=now_utc())  # wakes running daemons
+        daemon_running = status_report(ctx.session, hub.config)["scheduler"] == "running"
 
     def done() -> bool:
         with hub.transaction() as session:
@@ -53,10 +52,10 @@ def publish_now(
                 engine.run_until(done, timeout_s=timeout)
             finally:
                 engine.close()
-    with hub.transaction() as session:
-        rows = [r for r in list_queue(session, org, statuses=["all"], limit=10_000)
+    with hub.context("cli") as ctx:
+        rows = [r for r in list_queue(ctx, statuses=["all"], limit=10_000)
                 if r["id"] in ids]
-        failure = unpublished_error(session, org, ref, rows) if wait else None
+        failure = unpublished_error(ctx.session, ctx.org_id, ref, rows) if wait else None
     if json_:
         emit_json(rows)
     else:

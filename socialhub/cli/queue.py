@@ -37,10 +37,9 @@ def list_(
 
     win = paging(limit, offset, all_)
     hub = get_hub()
-    with hub.transaction() as session:
-        org = hub.org_id(session)
-        rows = list_queue(session, org, statuses=status, limit=win.limit, offset=win.offset)
-        page = Page(rows, count_queue(session, org, statuses=status), win.offset)
+    with hub.context("cli") as ctx:
+        rows = list_queue(ctx, statuses=status, limit=win.limit, offset=win.offset)
+        page = Page(rows, count_queue(ctx, statuses=status), win.offset)
     if json_:
         emit_json(rows)
         note_more(page, "deliveries")
@@ -67,8 +66,8 @@ def show(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `que
     from socialhub.services.queue import show_delivery
 
     hub = get_hub()
-    with hub.transaction() as session:
-        data = show_delivery(session, hub.org_id(session), delivery_id)
+    with hub.context("cli") as ctx:
+        data = show_delivery(ctx, delivery_id)
     if json_:
         emit_json(data)
         return
@@ -93,8 +92,8 @@ def retry(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `qu
     from socialhub.services.queue import retry_delivery
 
     hub = get_hub()
-    with hub.transaction() as session:
-        row = retry_delivery(session, hub.org_id(session), delivery_id, now=now_utc())
+    with hub.context("cli") as ctx:
+        row = retry_delivery(ctx, delivery_id, now=now_utc())
     if json_:
         emit_json(row)
         return
@@ -110,8 +109,8 @@ def cancel(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `q
     from socialhub.services.queue import cancel_delivery
 
     hub = get_hub()
-    with hub.transaction() as session:
-        row = cancel_delivery(session, hub.org_id(session), delivery_id)
+    with hub.context("cli") as ctx:
+        row = cancel_delivery(ctx, delivery_id)
     if json_:
         emit_json(row)
         return

@@ -30,8 +30,8 @@ def add(
 
     tz = zone or display_zone(get_config().settings)
     hub = get_hub()
-    with hub.transaction() as s:
-        rows = [slot_summary(add_slot(s, hub.org_id(s), account, weekday=d, time=t, zone=tz))
+    with hub.context("cli") as ctx:
+        rows = [slot_summary(add_slot(ctx, account, weekday=d, time=t, zone=tz))
                 for d in day for t in time]
     if json_:
         emit_json(rows)
@@ -50,8 +50,8 @@ def list_(
     from socialhub.services.slots import list_slots, slot_summary
 
     hub = get_hub()
-    with hub.transaction() as s:
-        rows = [slot_summary(x) for x in list_slots(s, hub.org_id(s), account)]
+    with hub.context("cli") as ctx:
+        rows = [slot_summary(x) for x in list_slots(ctx, account)]
     if json_:
         emit_json(rows)
         return
@@ -72,6 +72,6 @@ def remove(slot_id: Annotated[int, typer.Argument(help="Slot id (see `slots list
     from socialhub.services.slots import remove_slot
 
     hub = get_hub()
-    with hub.transaction() as s:
-        remove_slot(s, hub.org_id(s), slot_id)
+    with hub.context("cli") as ctx:
+        remove_slot(ctx, slot_id)
     info(f"removed slot {slot_id}")

@@ -76,8 +76,8 @@ def add(
     from socialhub.services.voices import add_voice, voice_summary
 
     hub = get_hub()
-    with hub.transaction() as s:
-        voice = add_voice(s, hub.org_id(s), name, description=description, tone=tone,
+    with hub.context("cli") as ctx:
+        voice = add_voice(ctx, name, description=description, tone=tone,
                           formality=formality, emoji_use=emoji, phrases_use=use,
                           phrases_avoid=avoid, samples=sample, default=default)
         data = voice_summary(voice)
@@ -93,8 +93,8 @@ def list_(json_: JsonOption = False) -> None:
     from socialhub.services.voices import list_voices, voice_summary
 
     hub = get_hub()
-    with hub.transaction() as s:
-        rows = [voice_summary(v) for v in list_voices(s, hub.org_id(s))]
+    with hub.context("cli") as ctx:
+        rows = [voice_summary(v) for v in list_voices(ctx)]
     if json_:
         emit_json(rows)
     else:
@@ -107,8 +107,8 @@ def show(name: NameArg, json_: JsonOption = False) -> None:
     from socialhub.services.voices import get_voice, voice_summary
 
     hub = get_hub()
-    with hub.transaction() as s:
-        data = voice_summary(get_voice(s, hub.org_id(s), name), full=True)
+    with hub.context("cli") as ctx:
+        data = voice_summary(get_voice(ctx.session, ctx.org_id, name), full=True)
     if json_:
         emit_json(data)
         return
@@ -143,8 +143,8 @@ def edit(
     from socialhub.services.voices import edit_voice, voice_summary
 
     hub = get_hub()
-    with hub.transaction() as s:
-        voice = edit_voice(s, hub.org_id(s), name, rename=rename, description=description,
+    with hub.context("cli") as ctx:
+        voice = edit_voice(ctx, name, rename=rename, description=description,
                            tone=tone, formality=formality, emoji_use=emoji, add_use=use,
                            add_avoid=avoid, drop_use=no_use, drop_avoid=no_avoid,
                            default=default)
@@ -161,8 +161,8 @@ def remove(name: NameArg) -> None:
     from socialhub.services.voices import remove_voice
 
     hub = get_hub()
-    with hub.transaction() as s:
-        remove_voice(s, hub.org_id(s), name)
+    with hub.context("cli") as ctx:
+        remove_voice(ctx, name)
     info(f"removed voice {name}")
 
 
@@ -185,8 +185,8 @@ def train(
 
     samples = read_samples(from_)
     hub = get_hub()
-    with hub.transaction() as s:
-        voice, created = train_voice(s, hub.org_id(s), name, samples, append=append)
+    with hub.context("cli") as ctx:
+        voice, created = train_voice(ctx, name, samples, append=append)
         data = voice_summary(voice, full=True)
     if json_:
         emit_json(data)

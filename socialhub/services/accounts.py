@@ -7,11 +7,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from socialhub.core.policy import Permission
 from socialhub.db.models import Account
 from socialhub.db.queries import accounts as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.platforms.registry import platform_names, spec_for, specs
 from socialhub.services.audit import record_event
+from socialhub.services.context import Ctx, use_case
 
 #: Every network socialhub knows, in the registry's order (``platforms/registry.py``).
 KNOWN_PLATFORMS: tuple[str, ...] = platform_names()
@@ -67,7 +69,8 @@ def list_accounts(session: Session, org_id: int, platform: str | None = None) ->
     return list(session.scalars(q.order_by(Account.platform, Account.handle)))
 
 
-def add_account(session: Session, org_id: int, *, platform: str, handle: str,
+@use_case(Permission.ACCOUNTS_MANAGE)
+def add_account(ctx: Ctx, *, platform: str, handle: str,
                 display_name: str | None = None, external_id: str | None = None,
                 base_url: str | None = None, settings: dict[str, Any] | None = None) -> Account:
     """Create an account record (credentials are attached separately).
@@ -76,6 +79,7 @@ def add_account(session: Session, org_id: int, *, platform: str, handle: str,
         ValidationError: unknown platform or empty handle.
         ConflictError: the account exists already.
     """
+    session, org_id = ctx.session, ctx.org_id
     platform, handle = parse_account_ref(f"{platform}:{handle}")
     exists = queries.account_id_by_handle(session, org_id, platform, handle)
     if exists is not None:
@@ -89,12 +93,14 @@ def add_account(session: Session, org_id: int, *, platform: str, handle: str,
     return account
 
 
-def remove_account(session: Session, org_id: int, ref: str, *, force: bool = False) -> Account:
+@use_case(Permission.ACCOUNTS_MANAGE)
+def remove_account(ctx: Ctx, ref: str, *, force: bool = False) -> Account:
     """Delete an account with its credentials, variants and deliveries.
 
     Raises:
         ConflictError: deliveries are still pending and ``force`` is false.
     """
+    session, org_id = ctx.session, ctx.org_id
     account = get_account(session, org_id, ref)
     pending = queries.a_waiting_delivery(session, account.id)
     if pending is not None and not force:

@@ -5,20 +5,22 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from socialhub.core.calendar_entries import build_entries
 from socialhub.core.calendar_view import CalendarRange, View, view_range
+from socialhub.core.policy import Permission
 from socialhub.core.when import load_zone
 from socialhub.db.queries.calendar import calendar_rows
+from socialhub.services.context import Ctx, use_case
 
 __all__ = ["CalendarRange", "View", "calendar_entries", "view_range"]
 
 
-def calendar_entries(session: Session, org_id: int, rng: CalendarRange, zone: str, *,
+@use_case(Permission.POSTS_READ)
+def calendar_entries(ctx: Ctx, rng: CalendarRange, zone: str, *,
                      account_id: int | None = None, include_slots: bool = True
                      ) -> list[dict[str, Any]]:
     """Scheduled targets and free slots in the range, ordered by time, times in ``zone``."""
+    session, org_id = ctx.session, ctx.org_id
     tz = load_zone(zone)
     start = datetime.combine(rng.start, time(), tz)
     end = datetime.combine(rng.end, time(), tz)

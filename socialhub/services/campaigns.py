@@ -9,11 +9,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from socialhub.core.policy import Permission
 from socialhub.core.status import CampaignStatus
 from socialhub.db.models import Campaign
 from socialhub.db.queries import campaigns as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.audit import record_event
+from socialhub.services.context import Ctx, use_case
 from socialhub.services.posts import check_name
 
 
@@ -61,7 +63,8 @@ def check_campaign_fields(status: str | None, starts_on: date | None, ends_on: d
         raise ValidationError(f"campaign ends ({ends_on}) before it starts ({starts_on})")
 
 
-def add_campaign(session: Session, org_id: int, name: str, *, description: str | None = None,
+@use_case(Permission.CAMPAIGNS_WRITE)
+def add_campaign(ctx: Ctx, name: str, *, description: str | None = None,
                  status: str = "planned", starts_on: date | None = None,
                  ends_on: date | None = None, budget: Decimal | None = None,
                  currency: str | None = None) -> Campaign:
@@ -70,6 +73,7 @@ def add_campaign(session: Session, org_id: int, name: str, *, description: str |
     Raises:
         ConflictError: the name is taken.
     """
+    session, org_id = ctx.session, ctx.org_id
     check_name(name)
     check_campaign_fields(status, starts_on, ends_on)
     if queries.campaign_id_named(session, org_id, name):
@@ -83,12 +87,14 @@ def add_campaign(session: Session, org_id: int, name: str, *, description: str |
     return campaign
 
 
-def get_campaign(session: Session, org_id: int, name: str) -> Campaign:
+@use_case(Permission.CAMPAIGNS_READ)
+def get_campaign(ctx: Ctx, name: str) -> Campaign:
     """The campaign called ``name``.
 
     Raises:
         NotFoundError: no such campaign.
     """
+    session, org_id = ctx.session, ctx.org_id
     campaign = session.scalar(select(Campaign).where(Campaign.org_id == org_id,
                                                      Campaign.name == name))
     if campaign is None:
@@ -96,16 +102,20 @@ def get_campaign(session: Session, org_id: int, name: str) -> Campaign:
     return campaign
 
 
-def list_campaigns(session: Session, org_id: int, *, limit: int | None = None,
+@use_case(Permission.CAMPAIGNS_READ)
+def list_campaigns(ctx: Ctx, *, limit: int | None = None,
                    offset: int = 0) -> list[Campaign]:
     """Every campaign (or one page of them, in SQL), by start date then name."""
+    session, org_id = ctx.session, ctx.org_id
     return list(session.scalars(select(Campaign).where(Campaign.org_id == org_id)
                                 .order_by(Campaign.starts_on, Campaign.name, Campaign.id)
                                 .offset(offset).limit(limit)))
 
 
-def count_campaigns(session: Session, org_id: int) -> int:
+@use_case(Permission.CAMPAIGNS_READ)
+def count_campaigns(ctx: Ctx) -> int:
     """How many campaigns the organization has."""
+    session, org_id = ctx.session, ctx.org_id
     return session.scalar(select(func.count(Campaign.id))
                           .where(Campaign.org_id == org_id)) or 0
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
+from socialhub.core.policy import Permission
 from socialhub.core.when import parse_when, require_future
 from socialhub.errors import SocialhubError, ValidationError
+from socialhub.services.context import Ctx, use_case
 from socialhub.services.posts import TargetSpec, create_post
 from socialhub.services.scheduling import schedule_post
 
@@ -38,7 +38,8 @@ class ImportReport:
     names: list[str]
 
 
-def import_posts_csv(session: Session, org_id: int, path: Path, *, default_zone: str,
+@use_case(Permission.POSTS_WRITE)
+def import_posts_csv(ctx: Ctx, path: Path, *, default_zone: str,
                      now: datetime, progress: Callable[[int, int], None] | None = None
                      ) -> ImportReport:
     """Create and schedule one post per row of ``path``.
@@ -67,7 +68,7 @@ def import_posts_csv(session: Session, org_id: int, path: Path, *, default_zone:
     for done, (line, raw) in enumerate(body_rows, 1):
         row = dict(zip(header, raw + [""] * (len(header) - len(raw)), strict=False))
         try:
-            _import_row(session, org_id, row, default_zone, now, report)
+            _import_row(ctx, row, default_zone, now, report)
         except SocialhubError as exc:
             raise ValidationError(f"{path}:{line}: {exc}") from None
         if progress:
@@ -75,7 +76,7 @@ def import_posts_csv(session: Session, org_id: int, path: Path, *, default_zone:
     return report
 
 
-def _import_row(session: Session, org_id: int, row: dict[str, str], default_zone: str,
+def _import_row(ctx: Ctx, row: dict[str, str], default_zone: str,
                 now: datetime, report: ImportReport) -> None:
     refs = [r for r in _SPLIT.split(row["accounts"].strip()) if r]
     if not refs:
@@ -86,11 +87,11 @@ def _import_row(session: Session, org_id: int, row: dict[str, str], default_zone
         when = parse_when(row["at"].strip(), zone)
         require_future(when, now)
     tags = [t for t in _SPLIT.split(row.get("tags", "").strip()) if t]
-    post = create_post(session, org_id, body=row["body"],
+    post = create_post(ctx, body=row["body"],
                        targets=[TargetSpec(account=r) for r in refs],
                        name=row.get("name", "").strip() or None,
                        campaign=row.get("campaign", "").strip() or None, tags=tags)
-    schedule_post(session, org_id, post.name, at=when, next_slot=when is None, now=now)
+    schedule_post(ctx, post.name, at=when, next_slot=when is None, now=now)
     report.created += 1
     report.names.append(post.name)
     if when is None:

@@ -131,9 +131,9 @@ def _prepare(hub: Any, url: str, posts: int, first_due_s: float, spacing_s: floa
     key = load_master_key(hub.config)
     now = now_utc()
     ids: list[int] = []
-    with hub.transaction() as session:
-        org = hub.org_id(session)
-        account = add_account(session, org, platform="sandbox", handle="demo",
+    with hub.context("cli") as ctx:
+        session = ctx.session
+        account = add_account(ctx, platform="sandbox", handle="demo",
                               display_name="Demo account", external_id=external_id,
                               base_url=url)
         credentials.store_tokens(session, account, credentials.Tokens(
@@ -143,10 +143,10 @@ def _prepare(hub: Any, url: str, posts: int, first_due_s: float, spacing_s: floa
             due = now + timedelta(seconds=first_due_s + i * spacing_s)
             is_thread = i == 1
             name = f"demo-{i + 1}"
-            create_post(session, org, name=name, body=TEXTS[i], targets=[TargetSpec(
+            create_post(ctx, name=name, body=TEXTS[i], targets=[TargetSpec(
                 account="sandbox:@demo", thread=THREAD if is_thread else None)])
             when = When(local=due.replace(tzinfo=None), zone="UTC", utc=due)
-            post = schedule_post(session, org, name, at=when, now=now)
+            post = schedule_post(ctx, name, at=when, now=now)
             delivery = session.scalar(select(Delivery).where(
                 Delivery.variant_id == post.variants[0].id))
             assert delivery is not None

@@ -1,10 +1,12 @@
 """Who listens to the event bus by default: the audit trail, NOTIFY and webhooks.
 
 :func:`install_default_subscribers` registers them on the process's bus
-(``services/events.py``). It is idempotent, and ``events.publish`` calls it
-before the first event of the process, so the CLI, the TUI, the daemon and
-tests with their own engines all get the same subscribers without wiring
-anything. Workflow rules and the inbox will register here too.
+(``services/events.py``). It is idempotent. The composition root calls it:
+``Hub`` (which the CLI, the TUI and the daemon all build) and the test suite's
+``conftest.py``; ``events.publish`` refuses to run before it, so a forgotten
+wiring fails loudly instead of silently dropping audit rows. (``events`` does
+not import this module: the subscribers import the services that publish.)
+Workflow rules and the inbox will register here too.
 
 =====================  ==============  ====================================================
 subscriber             phase           events
@@ -70,3 +72,4 @@ def install_default_subscribers(bus: EventBus = BUS) -> None:
     bus.subscribe(SCHEDULE_CHANGED, notify_daemons)
     for name in BUS_EVENTS:
         bus.subscribe(name, send_webhook)
+    bus.defaults_installed = True

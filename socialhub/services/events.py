@@ -163,6 +163,9 @@ class EventBus:
     def __init__(self) -> None:
         self._subs: list[Subscription] = []
         self._lock = threading.Lock()
+        #: Set by ``event_subscribers.install_default_subscribers``; publishing on the
+        #: process's bus before that is a wiring mistake and raises.
+        self.defaults_installed = False
 
     def subscribe(self, pattern: str, handler: Handler, *,
                   phase: Phase = AFTER_COMMIT) -> Subscription:
@@ -212,9 +215,6 @@ class EventBus:
 
 #: The process's bus. ``publish`` installs the default subscribers on first use.
 BUS = EventBus()
-_defaults_installed = False
-
-
 def subscribe(pattern: str, handler: Handler, *, phase: Phase = AFTER_COMMIT) -> Subscription:
     """Subscribe ``handler`` on the process's bus (see :meth:`EventBus.subscribe`)."""
     return BUS.subscribe(pattern, handler, phase=phase)
@@ -226,13 +226,10 @@ def unsubscribe(sub: Subscription) -> None:
 
 
 def _ensure_defaults() -> None:
-    global _defaults_installed
-    if not _defaults_installed:
-        # Deferred: the subscribers import the services that publish.
-        from socialhub.services.event_subscribers import install_default_subscribers
-
-        install_default_subscribers()
-        _defaults_installed = True
+    if not BUS.defaults_installed:
+        raise RuntimeError(
+            "the event bus has no default subscribers: build a Hub (services/hub.py) or call "
+            "services.event_subscribers.install_default_subscribers() before publishing")
 
 
 @dataclass

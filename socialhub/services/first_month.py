@@ -29,12 +29,12 @@ def quick_month(config_path: str | None) -> tuple[str, date, CalendarData] | Non
     """
     from socialhub.config_file import DEFAULT_ORGANIZATION, read_raw_config
     from socialhub.core.calendar_view import local_today
-    from socialhub.paths import resolve_paths
     from socialhub.db.queries.calendar import (
         DirectDatabase,
         direct_database,
         read_calendar_direct,
     )
+    from socialhub.paths import resolve_paths
     from socialhub.services.clock import now_utc, system_zone
 
     env = dict(os.environ)

@@ -28,12 +28,14 @@ from socialhub.ai.fitting import fit_text, join_thread
 from socialhub.ai.hashtags import recommended_count
 from socialhub.ai.offline import OfflineProvider, compose
 from socialhub.ai.scoring import score_variant
+from socialhub.core.policy import Permission
 from socialhub.core.text import measure, rules_for
 from socialhub.db.models import Account, AIUsage, Post, VoiceProfile
 from socialhub.db.queries.ai_usage import usage_by_model
 from socialhub.db.queries.posts import post_id_named
 from socialhub.errors import AuthError, BudgetError, ConflictError, ValidationError
 from socialhub.services.accounts import get_account, list_accounts
+from socialhub.services.context import Ctx, use_case
 from socialhub.services.hub import Hub
 from socialhub.services.posts import (
     TargetSpec,
@@ -304,8 +306,9 @@ def generate_post(hub: Hub, *, idea: str, targets: list[str] | None = None,
         specs = [_spec(d, [a for a in drafts if a.target == d.target and a.n > 1],
                        runner.provider.name, runner.provider.model)
                  for d in drafts if d.n == 1]
-        post = create_post(session, org_id, body=idea.strip(), targets=specs, name=name,
-                           campaign=campaign, voice=job.voice_name, tags=tags, paid=paid)
+        with hub.context("cli", session=session) as ctx:
+            post = create_post(ctx, body=idea.strip(), targets=specs, name=name,
+                               campaign=campaign, voice=job.voice_name, tags=tags, paid=paid)
         return _result(post, drafts, job, runner)
 
 
@@ -385,8 +388,10 @@ def rewrite_variant(hub: Hub, ref: str, *, target: str, instruction: str,
         return _result(post, [draft], job, runner)
 
 
-def score_post(session: Session, org_id: int, ref: str) -> dict[str, Any]:
+@use_case(Permission.AI_GENERATE)
+def score_post(ctx: Ctx, ref: str) -> dict[str, Any]:
     """Score every variant of a post (and its stored alternatives). No provider is called."""
+    session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
     profile = post.voice or default_voice(session, org_id)
     voice = voice_brief(profile)
@@ -405,9 +410,11 @@ def score_post(session: Session, org_id: int, ref: str) -> dict[str, Any]:
             "paid": post.paid, "variants": rows}
 
 
-def usage_report(session: Session, org_id: int, *, since: datetime | None = None,
+@use_case(Permission.AI_USAGE_READ)
+def usage_report(ctx: Ctx, *, since: datetime | None = None,
                  budget_usd: float | None = None) -> dict[str, Any]:
     """AI calls since ``since`` (default: this month), totals and per provider/model."""
+    session, org_id = ctx.session, ctx.org_id
     start = since or month_start()
     rows = [{"provider": p, "model": m, "calls": int(n), "input_tokens": int(i or 0),
              "output_tokens": int(o or 0), "cost_usd": round(float(c or 0), 6),

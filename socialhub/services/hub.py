@@ -1,8 +1,9 @@
 """The one object front ends hold: configuration, database, and the current org.
 
-Front ends build a ``Hub`` from the loaded config and pass sessions from
-``hub.transaction()`` to service functions. Opening the database checks the
-schema revision (and creates a fresh database on first use).
+Front ends build a ``Hub`` from the loaded config, open a ``Ctx`` with
+``hub.context(channel)`` and pass it to use cases (``services.context``); the
+few session-level helpers still take a session from ``hub.transaction()``.
+Opening the database checks the schema revision (and creates a fresh database on first use).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from socialhub.config import LoadedConfig
 from socialhub.db.engine import make_engine, make_session_factory, transaction
 from socialhub.db.migrate import ensure_schema
+from socialhub.services.context import Channel, Ctx, local_actor
+from socialhub.services.event_subscribers import install_default_subscribers
 from socialhub.services.events import use_settings
 from socialhub.services.orgs import find_organization, resolve_organization
 
@@ -28,6 +31,7 @@ class Hub:
         self.config = config
         self._check_schema = check_schema
         self._org_id: int | None = None
+        install_default_subscribers()  # the audit trail, NOTIFY and webhooks listen from here
 
     @cached_property
     def engine(self) -> Engine:
@@ -55,6 +59,28 @@ class Hub:
         with transaction(self.sessions) as session:
             use_settings(session, self.config.settings)
             yield session
+
+    @contextmanager
+    def context(self, channel: Channel, *, session: Session | None = None) -> Iterator[Ctx]:
+        """A ``Ctx`` for one use case call (or several) through ``channel``.
+
+        Without ``session`` a new transaction is opened: committed when the block
+        ends, rolled back on any error. With ``session`` the caller's transaction is
+        joined and left for the caller to end. The organization is resolved as
+        ``org_id`` does (created on first run); the actor is the local OS user as owner.
+
+        Raises:
+            NotFoundError: the configured organization does not exist.
+        """
+        if session is not None:
+            yield self._ctx(session, channel)
+            return
+        with self.transaction() as opened:
+            yield self._ctx(opened, channel)
+
+    def _ctx(self, session: Session, channel: Channel) -> Ctx:
+        return Ctx(session=session, org_id=self.org_id(session), actor=local_actor(),
+                   channel=channel, settings=self.config.settings)
 
     def org_id(self, session: Session) -> int:
         """The id of the configured organization.

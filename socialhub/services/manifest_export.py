@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from socialhub.core.manifests import API_VERSION, KINDS, WEEKDAYS
+from socialhub.core.policy import Permission
 from socialhub.db.models import Account, Campaign, Post, Slot, Variant, VoiceProfile
 from socialhub.db.queries import manifests as queries
 from socialhub.errors import ValidationError
+from socialhub.services.context import Ctx, use_case
 
 #: File written for each kind by ``socialhub export -o DIR``.
 FILE_NAMES = {"Account": "accounts.yaml", "VoiceProfile": "voices.yaml",
@@ -109,12 +109,14 @@ def post_manifest(p: Post) -> dict[str, Any]:
     return _doc("Post", metadata, spec)
 
 
-def export_manifests(session: Session, org_id: int,
+@use_case(Permission.MANIFESTS_EXPORT)
+def export_manifests(ctx: Ctx,
                      kinds: set[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every authored record of the organization as manifests, grouped by kind.
 
     Canceled posts are left out: applying them again would bring them back.
     """
+    session, org_id = ctx.session, ctx.org_id
     wanted = kinds if kinds else set(KINDS)
     out: dict[str, list[dict[str, Any]]] = {}
     if "Account" in wanted:

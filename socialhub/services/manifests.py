@@ -30,6 +30,7 @@ from socialhub.core.limits import (
 )
 from socialhub.core.manifests import KINDS, Issue, Manifest, MediaSpec, Progress
 from socialhub.core.media_policy import MediaPolicy
+from socialhub.core.policy import Permission
 from socialhub.db.models import (
     Account,
     Campaign,
@@ -41,6 +42,7 @@ from socialhub.db.models import (
 )
 from socialhub.errors import ExitCode, ValidationError
 from socialhub.services.audit import record_event
+from socialhub.services.context import Ctx, use_case
 from socialhub.services.manifest_posts import (
     Targets,
     TargetState,
@@ -436,7 +438,8 @@ def _unknown(what: str, name: str) -> str:
     return f"unknown {what} {name!r} (not in the database or in these manifests)"
 
 
-def apply_manifests(session: Session, org_id: int, manifests: Sequence[Manifest], *,
+@use_case(Permission.MANIFESTS_APPLY)
+def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
                     now: datetime, dry_run: bool = False, issues: Sequence[Issue] = (),
                     media: MediaPolicy | None = None,
                     progress: Progress | None = None) -> list[Change]:
@@ -452,6 +455,7 @@ def apply_manifests(session: Session, org_id: int, manifests: Sequence[Manifest]
     Raises:
         ManifestError: any problem at all; nothing was written.
     """
+    session, org_id = ctx.session, ctx.org_id
     plan = _Planner(session, org_id, now, media or MediaPolicy())
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}

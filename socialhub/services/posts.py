@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from socialhub.core.limits import check_text_size
+from socialhub.core.policy import Permission
 from socialhub.core.when import When
 from socialhub.db.models import Campaign, Post, Variant, VoiceProfile
 from socialhub.db.queries import posts as queries
@@ -22,6 +23,7 @@ from socialhub.db.queries.voices import voice_named
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.accounts import get_account
 from socialhub.services.audit import record_event
+from socialhub.services.context import Ctx, use_case
 from socialhub.services.variants import check_variant_text
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,199}$")
@@ -117,7 +119,8 @@ def set_target(session: Session, org_id: int, post: Post, spec: TargetSpec, *,
     return variant
 
 
-def create_post(session: Session, org_id: int, *, body: str, targets: list[TargetSpec],
+@use_case(Permission.POSTS_WRITE)
+def create_post(ctx: Ctx, *, body: str, targets: list[TargetSpec],
                 name: str | None = None, campaign: str | None = None, voice: str | None = None,
                 tags: list[str] | None = None, paid: bool = False, split: bool = False) -> Post:
     """Create a draft post with one variant per target (each validated for its platform).
@@ -127,6 +130,7 @@ def create_post(session: Session, org_id: int, *, body: str, targets: list[Targe
         ConflictError: a post with that name exists.
         NotFoundError: an unknown account, campaign or voice.
     """
+    session, org_id = ctx.session, ctx.org_id
     check_text_size(body, "the post body")
     if not body.strip() and not any(t.text or t.thread for t in targets):
         raise ValidationError("a post needs a body (--body) or a text per target")
@@ -152,7 +156,8 @@ def create_post(session: Session, org_id: int, *, body: str, targets: list[Targe
     return post
 
 
-def edit_post(session: Session, org_id: int, ref: str, *, body: str | None = None,
+@use_case(Permission.POSTS_WRITE)
+def edit_post(ctx: Ctx, ref: str, *, body: str | None = None,
               name: str | None = None, campaign: str | None = None, tags: list[str] | None = None,
               texts: dict[str, str] | None = None, add_targets: list[str] | None = None,
               remove_targets: list[str] | None = None, split: bool = False) -> Post:
@@ -163,6 +168,7 @@ def edit_post(session: Session, org_id: int, ref: str, *, body: str | None = Non
     Raises:
         ConflictError: the post has already gone out to a target being changed.
     """
+    session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
     if post.status in ("published", "publishing", "canceled"):
         raise ConflictError(f"post {post.name} is {post.status} and can no longer be edited")
@@ -225,7 +231,8 @@ def _post_filters(session: Session, org_id: int, *, status: str | None,
                                    start=start, end=end)
 
 
-def list_posts(session: Session, org_id: int, *, status: str | None = None,
+@use_case(Permission.POSTS_READ)
+def list_posts(ctx: Ctx, *, status: str | None = None,
                campaign: str | None = None, account: str | None = None,
                start: datetime | None = None, end: datetime | None = None,
                limit: int | None = None, offset: int = 0) -> list[Post]:
@@ -234,26 +241,31 @@ def list_posts(session: Session, org_id: int, *, status: str | None = None,
     ``limit`` and ``offset`` page in SQL (no limit: every match); the order is
     stable (ties broken by id), so consecutive pages never overlap.
     """
+    session, org_id = ctx.session, ctx.org_id
     where = _post_filters(session, org_id, status=status, campaign=campaign, account=account,
                           start=start, end=end)
     return queries.list_posts(session, where, offset=offset, limit=limit)
 
 
-def count_posts(session: Session, org_id: int, *, status: str | None = None,
+@use_case(Permission.POSTS_READ)
+def count_posts(ctx: Ctx, *, status: str | None = None,
                 campaign: str | None = None, account: str | None = None,
                 start: datetime | None = None, end: datetime | None = None) -> int:
     """How many posts :func:`list_posts` would return with no limit."""
+    session, org_id = ctx.session, ctx.org_id
     where = _post_filters(session, org_id, status=status, campaign=campaign, account=account,
                           start=start, end=end)
     return queries.count_posts(session, where)
 
 
-def remove_post(session: Session, org_id: int, ref: str, *, force: bool = False) -> Post:
+@use_case(Permission.POSTS_WRITE)
+def remove_post(ctx: Ctx, ref: str, *, force: bool = False) -> Post:
     """Delete a post and its variants and deliveries.
 
     Raises:
         ConflictError: part of it went out or is going out, and ``force`` is false.
     """
+    session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
     if not force:
         for v in post.variants:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from socialhub.core.policy import Permission
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import Account, Attempt, Delivery, Post, Variant
 from socialhub.db.queries import queue as queries
@@ -21,6 +22,7 @@ from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.accounts import connect_advice, publish_blocker
 from socialhub.services.announce import notify_schedule_changed
 from socialhub.services.audit import record_event
+from socialhub.services.context import Ctx, use_case
 from socialhub.services.posts import get_post
 from socialhub.services.scheduling import refresh_post_status, sync_delivery
 
@@ -61,7 +63,8 @@ def _wanted(statuses: list[str] | None) -> list[str]:
     return wanted
 
 
-def list_queue(session: Session, org_id: int, *, statuses: list[str] | None = None,
+@use_case(Permission.QUEUE_READ)
+def list_queue(ctx: Ctx, *, statuses: list[str] | None = None,
                limit: int | None = 200, offset: int = 0) -> list[dict[str, Any]]:
     """Deliveries in ``statuses`` (default: not finished well), soonest due first.
 
@@ -71,6 +74,7 @@ def list_queue(session: Session, org_id: int, *, statuses: list[str] | None = No
     Raises:
         ValidationError: an unknown status name.
     """
+    session, org_id = ctx.session, ctx.org_id
     rows = session.scalars(
         select(Delivery).join(Variant).join(Post)
         .options(selectinload(Delivery.variant).selectinload(Variant.post),
@@ -80,23 +84,27 @@ def list_queue(session: Session, org_id: int, *, statuses: list[str] | None = No
     return [delivery_row(d) for d in rows]
 
 
-def count_queue(session: Session, org_id: int, *, statuses: list[str] | None = None) -> int:
+@use_case(Permission.QUEUE_READ)
+def count_queue(ctx: Ctx, *, statuses: list[str] | None = None) -> int:
     """How many deliveries :func:`list_queue` would return with no limit.
 
     Raises:
         ValidationError: an unknown status name.
     """
+    session, org_id = ctx.session, ctx.org_id
     return session.scalar(
         select(func.count(Delivery.id)).join(Variant).join(Post)
         .where(Post.org_id == org_id, Delivery.status.in_(_wanted(statuses)))) or 0
 
 
-def show_delivery(session: Session, org_id: int, delivery_id: int) -> dict[str, Any]:
+@use_case(Permission.QUEUE_READ)
+def show_delivery(ctx: Ctx, delivery_id: int) -> dict[str, Any]:
     """One delivery with its parts and every attempt.
 
     Raises:
         NotFoundError: no such delivery in this organization.
     """
+    session, org_id = ctx.session, ctx.org_id
     d = _get(session, org_id, delivery_id)
     attempts = queries.attempts_of(session, d.id)
     return {**delivery_row(d), "idempotency_key": d.idempotency_key,
@@ -108,7 +116,8 @@ def show_delivery(session: Session, org_id: int, delivery_id: int) -> dict[str, 
                              "error_message": a.error_message} for a in attempts]}
 
 
-def retry_delivery(session: Session, org_id: int, delivery_id: int, *, now: datetime,
+@use_case(Permission.QUEUE_MANAGE)
+def retry_delivery(ctx: Ctx, delivery_id: int, *, now: datetime,
                    actor: str = "cli") -> dict[str, Any]:
     """Put a dead, waiting or unconfirmed delivery back in line now, with a fresh retry budget.
 
@@ -119,6 +128,7 @@ def retry_delivery(session: Session, org_id: int, delivery_id: int, *, now: date
     Raises:
         ConflictError: the delivery is published, canceled or being sent right now.
     """
+    session, org_id = ctx.session, ctx.org_id
     d = _get(session, org_id, delivery_id)
     if d.status in ("published", "canceled", "publishing", "claimed"):
         raise ConflictError(f"delivery {d.id} is {d.status}; nothing to retry")
@@ -139,12 +149,14 @@ def retry_delivery(session: Session, org_id: int, delivery_id: int, *, now: date
     return row
 
 
-def cancel_delivery(session: Session, org_id: int, delivery_id: int) -> dict[str, Any]:
+@use_case(Permission.QUEUE_MANAGE)
+def cancel_delivery(ctx: Ctx, delivery_id: int) -> dict[str, Any]:
     """Cancel one delivery; the daemon re-checks inside its claim, so it never goes out.
 
     Raises:
         ConflictError: it is being sent right now, or already finished.
     """
+    session, org_id = ctx.session, ctx.org_id
     d = _get(session, org_id, delivery_id)
     if d.status == DeliveryStatus.PUBLISHING:
         raise ConflictError(f"delivery {d.id} is being sent right now; cancel it after it ends "
@@ -158,12 +170,14 @@ def cancel_delivery(session: Session, org_id: int, delivery_id: int) -> dict[str
     return delivery_row(d)
 
 
-def publish_now(session: Session, org_id: int, ref: str, *, now: datetime) -> list[int]:
+@use_case(Permission.POSTS_PUBLISH)
+def publish_now(ctx: Ctx, ref: str, *, now: datetime) -> list[int]:
     """Make every unsent target of a post due now; returns the delivery ids to watch.
 
     Raises:
         ConflictError: the post was canceled or has nothing left to send.
     """
+    session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
     if post.status == "canceled":
         raise ConflictError(f"post {post.name} was canceled")

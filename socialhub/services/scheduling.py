@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from socialhub.core.policy import Permission
 from socialhub.core.status import PENDING_DELIVERY_STATES, DeliveryStatus
 from socialhub.core.when import When, require_future
 from socialhub.db.models import Delivery, Post, Variant
@@ -21,6 +22,7 @@ from socialhub.errors import ConflictError, ValidationError
 from socialhub.services.accounts import connect_advice, get_account, publish_blocker
 from socialhub.services.announce import announce_schedule
 from socialhub.services.audit import record_event
+from socialhub.services.context import Ctx, use_case
 from socialhub.services.posts import get_post
 from socialhub.services.slots import next_free_slot
 
@@ -86,7 +88,8 @@ def refresh_post_status(session: Session, post: Post) -> str:
     return new
 
 
-def schedule_post(session: Session, org_id: int, ref: str, *, at: When | None = None,
+@use_case(Permission.POSTS_PUBLISH)
+def schedule_post(ctx: Ctx, ref: str, *, at: When | None = None,
                   next_slot: bool = False, accounts: list[str] | None = None,
                   now: datetime) -> Post:
     """Give every target (or the named ones) a time, and queue their deliveries.
@@ -97,6 +100,7 @@ def schedule_post(session: Session, org_id: int, ref: str, *, at: When | None = 
         ValidationError: a time in the past, a target without a time, or no free slot.
         ConflictError: the post was canceled, or a target already went out.
     """
+    session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
     if post.status == "canceled":
         raise ConflictError(f"post {post.name} was canceled")
@@ -143,22 +147,26 @@ def unready_targets(post: Post) -> list[str]:
     return warnings
 
 
-def waiting_on_unready_accounts(session: Session, org_id: int) -> list[str]:
+@use_case(Permission.POSTS_READ)
+def waiting_on_unready_accounts(ctx: Ctx) -> list[str]:
     """One warning per account of the organization that cannot publish while
     deliveries wait on it, with the count and the fix (what ``apply`` reports)."""
     from socialhub.services.accounts import accounts_that_cannot_publish
 
+    session, org_id = ctx.session, ctx.org_id
     return [f"{row['ref']} is {row['problem']}, so {row['waiting']} "
             f"deliver{'y waits' if row['waiting'] == 1 else 'ies wait'} for it; {row['fix']}"
             for row in accounts_that_cannot_publish(session, org_id) if row["waiting"]]
 
 
-def unschedule_post(session: Session, org_id: int, ref: str) -> Post:
+@use_case(Permission.POSTS_PUBLISH)
+def unschedule_post(ctx: Ctx, ref: str) -> Post:
     """Take a post off the calendar (back to draft); nothing already sent is touched.
 
     Raises:
         ConflictError: a target is being published right now or already went out.
     """
+    session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
     for variant in post.variants:
         live = _live_delivery(session, variant)
@@ -172,8 +180,10 @@ def unschedule_post(session: Session, org_id: int, ref: str) -> Post:
     return post
 
 
-def cancel_post(session: Session, org_id: int, ref: str) -> Post:
+@use_case(Permission.POSTS_PUBLISH)
+def cancel_post(ctx: Ctx, ref: str) -> Post:
     """Cancel a post: its pending deliveries never go out; what went out stays out."""
+    session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
     if post.status == "published":
         raise ConflictError(f"post {post.name} is already published everywhere")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from socialhub.core.policy import Permission
 from socialhub.core.slot_times import slot_instants
 from socialhub.core.when import When, load_zone
 from socialhub.db.models import Account, Slot
@@ -15,6 +16,7 @@ from socialhub.db.queries import slots as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.accounts import get_account
 from socialhub.services.audit import record_event
+from socialhub.services.context import Ctx, use_case
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -49,13 +51,15 @@ def parse_clock(text: str) -> str:
     return f"{h:02d}:{m:02d}"
 
 
-def add_slot(session: Session, org_id: int, account_ref: str, *, weekday: str | int,
+@use_case(Permission.SLOTS_WRITE)
+def add_slot(ctx: Ctx, account_ref: str, *, weekday: str | int,
              time: str, zone: str) -> Slot:
     """Add a weekly slot for an account.
 
     Raises:
         ConflictError: the account already has that slot.
     """
+    session, org_id = ctx.session, ctx.org_id
     account = get_account(session, org_id, account_ref)
     day = weekday if isinstance(weekday, int) else parse_weekday(weekday)
     clock = parse_clock(time)
@@ -71,8 +75,10 @@ def add_slot(session: Session, org_id: int, account_ref: str, *, weekday: str | 
     return slot
 
 
-def list_slots(session: Session, org_id: int, account_ref: str | None = None) -> list[Slot]:
+@use_case(Permission.SLOTS_READ)
+def list_slots(ctx: Ctx, account_ref: str | None = None) -> list[Slot]:
     """Slots of every account (or one), by account, weekday and time."""
+    session, org_id = ctx.session, ctx.org_id
     q = select(Slot).join(Account).where(Account.org_id == org_id)
     if account_ref:
         q = q.where(Slot.account_id == get_account(session, org_id, account_ref).id)
@@ -80,12 +86,14 @@ def list_slots(session: Session, org_id: int, account_ref: str | None = None) ->
                                            Slot.time)))
 
 
-def remove_slot(session: Session, org_id: int, slot_id: int) -> None:
+@use_case(Permission.SLOTS_WRITE)
+def remove_slot(ctx: Ctx, slot_id: int) -> None:
     """Delete one slot by id.
 
     Raises:
         NotFoundError: no such slot.
     """
+    session, org_id = ctx.session, ctx.org_id
     slot = session.get(Slot, slot_id)
     if slot is None or slot.account.org_id != org_id:
         raise NotFoundError(f"no slot with id {slot_id}")

@@ -19,13 +19,13 @@ from socialhub.core.calendar_view import (
     calendar_span,
     local_today,
 )
+from socialhub.core.policy import Permission
 from socialhub.core.when import When, localize, parse_when
 from socialhub.errors import ValidationError
 from socialhub.platforms.registry import specs
+from socialhub.services.context import Ctx, use_case
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from socialhub.services.hub import Hub
 
 # Nothing heavy is imported up front: the TUI paints its first month before
@@ -104,13 +104,14 @@ def default_time(day: date | None, now: datetime, zone: str) -> str:
     return f"{nxt:%Y-%m-%d %H:%M}"
 
 
-def calendar_data(session: Session, org_id: int, view: View, anchor: date,
+@use_case(Permission.POSTS_READ)
+def calendar_data(ctx: Ctx, view: View, anchor: date,
                   zone: str) -> CalendarData:
     """Posts and free slots of the month or week around ``anchor``, by local day in ``zone``."""
     from socialhub.services.calendar import calendar_entries
 
     rng = calendar_span(view, anchor)
-    return CalendarData.of(view, rng, calendar_entries(session, org_id, rng, zone))
+    return CalendarData.of(view, rng, calendar_entries(ctx, rng, zone))
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ class Move:
     minutes: int = 0
 
 
-def move_post(session: Session, org_id: int, ref: str, days: int, *, now: datetime,
+@use_case(Permission.POSTS_PUBLISH)
+def move_post(ctx: Ctx, ref: str, days: int, *, now: datetime,
               minutes: int = 0) -> Move:
     """Shift every scheduled target of a post by ``days`` and ``minutes`` of local time.
 
@@ -137,6 +139,7 @@ def move_post(session: Session, org_id: int, ref: str, days: int, *, now: dateti
     from socialhub.services.posts import get_post
     from socialhub.services.scheduling import schedule_post
 
+    session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
     previous: dict[str, str] = {}
     for v in post.variants:
@@ -145,13 +148,14 @@ def move_post(session: Session, org_id: int, ref: str, days: int, *, now: dateti
         old = datetime.fromisoformat(v.local_time)
         previous[v.account.ref] = f"{v.local_time} {v.timezone}"
         when = localize(old + timedelta(days=days, minutes=minutes), v.timezone)
-        schedule_post(session, org_id, post.name, at=when, accounts=[v.account.ref], now=now)
+        schedule_post(ctx, post.name, at=when, accounts=[v.account.ref], now=now)
     if not previous:
         raise ValidationError(f"post {post.name} is not on the calendar; schedule it first")
     return Move(post.name, days, previous, minutes)
 
 
-def undo_move(session: Session, org_id: int, move: Move, *, now: datetime) -> None:
+@use_case(Permission.POSTS_PUBLISH)
+def undo_move(ctx: Ctx, move: Move, *, now: datetime) -> None:
     """Put each target of a moved post back at the time it had before ``move``.
 
     Raises:
@@ -160,21 +164,25 @@ def undo_move(session: Session, org_id: int, move: Move, *, now: datetime) -> No
     from socialhub.services.scheduling import schedule_post
 
     for account, text in move.previous.items():
-        schedule_post(session, org_id, move.post, at=parse_when(text, "UTC"),
+        schedule_post(ctx, move.post, at=parse_when(text, "UTC"),
                       accounts=[account], now=now)
 
 
-def account_choices(session: Session, org_id: int) -> list[tuple[str, str]]:
+@use_case(Permission.ACCOUNTS_READ)
+def account_choices(ctx: Ctx) -> list[tuple[str, str]]:
     """(ref, platform) of every account, for the editor's target picker."""
     from socialhub.services.accounts import list_accounts
 
+    session, org_id = ctx.session, ctx.org_id
     return [(a.ref, a.platform) for a in list_accounts(session, org_id)]
 
 
-def account_rows(session: Session, org_id: int) -> list[dict[str, Any]]:
+@use_case(Permission.ACCOUNTS_READ)
+def account_rows(ctx: Ctx) -> list[dict[str, Any]]:
     """Accounts with token status and expiry (never secrets)."""
     from socialhub.services.accounts import account_summary, list_accounts
 
+    session, org_id = ctx.session, ctx.org_id
     rows = []
     for a in list_accounts(session, org_id):
         row = account_summary(a)
@@ -183,19 +191,21 @@ def account_rows(session: Session, org_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-def voice_rows(session: Session, org_id: int) -> list[dict[str, Any]]:
+@use_case(Permission.VOICES_READ)
+def voice_rows(ctx: Ctx) -> list[dict[str, Any]]:
     """Voice profiles: name, default flag, description."""
     from socialhub.services.voices import list_voices
 
     return [{"name": v.name, "default": v.is_default, "description": v.description or ""}
-            for v in list_voices(session, org_id)]
+            for v in list_voices(ctx)]
 
 
-def queue_rows(session: Session, org_id: int, *, show_all: bool = False) -> list[dict[str, Any]]:
+@use_case(Permission.QUEUE_READ)
+def queue_rows(ctx: Ctx, *, show_all: bool = False) -> list[dict[str, Any]]:
     """Deliveries for the queue screen: open ones, or every one with ``show_all``."""
     from socialhub.services.queue import list_queue
 
-    return list_queue(session, org_id, statuses=["all"] if show_all else None)
+    return list_queue(ctx, statuses=["all"] if show_all else None)
 
 
 SaveMode = Literal["draft", "schedule", "publish"]
@@ -212,11 +222,13 @@ class Draft:
     next_slot: bool = False
 
 
-def load_draft(session: Session, org_id: int, ref: str) -> tuple[Draft, str]:
+@use_case(Permission.POSTS_READ)
+def load_draft(ctx: Ctx, ref: str) -> tuple[Draft, str]:
     """The editable form of an existing post, and its status."""
     from socialhub.services.posts import get_post
     from socialhub.services.scheduling import post_summary
 
+    session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
     data = post_summary(session, post, with_deliveries=False)
     targets: dict[str, str] = {}
@@ -227,7 +239,8 @@ def load_draft(session: Session, org_id: int, ref: str) -> tuple[Draft, str]:
     return Draft(post.body, targets, post.name, at), post.status
 
 
-def save_draft(session: Session, org_id: int, draft: Draft, *, existing: str | None,
+@use_case(Permission.POSTS_WRITE)
+def save_draft(ctx: Ctx, draft: Draft, *, existing: str | None,
                mode: SaveMode, zone: str, now: datetime) -> dict[str, Any]:
     """Create or update a post from the editor; then schedule it or make it due now.
 
@@ -241,21 +254,22 @@ def save_draft(session: Session, org_id: int, draft: Draft, *, existing: str | N
     from socialhub.services.queue import publish_now
     from socialhub.services.scheduling import post_summary, schedule_post
 
+    session, org_id = ctx.session, ctx.org_id
     if not draft.targets:
         raise ValidationError("pick at least one target account")
     texts = {ref: text or draft.body for ref, text in draft.targets.items()}
     if existing is None:
-        post = create_post(session, org_id, body=draft.body, name=draft.name or None, split=True,
+        post = create_post(ctx, body=draft.body, name=draft.name or None, split=True,
                            targets=[TargetSpec(account=r, text=t) for r, t in texts.items()])
     else:
         post = get_post(session, org_id, existing)
         current = {v.account.ref for v in post.variants}
-        post = edit_post(session, org_id, existing, body=draft.body, texts=texts, split=True,
+        post = edit_post(ctx, existing, body=draft.body, texts=texts, split=True,
                          name=draft.name or None,
                          add_targets=sorted(set(texts) - current),
                          remove_targets=sorted(current - set(texts)))
     if mode == "publish":
-        publish_now(session, org_id, post.name, now=now)
+        publish_now(ctx, post.name, now=now)
     elif mode == "schedule":
         when: When | None = None
         if not draft.next_slot:
@@ -263,7 +277,7 @@ def save_draft(session: Session, org_id: int, draft: Draft, *, existing: str | N
                 raise ValidationError("give a time (YYYY-MM-DD HH:MM [Zone]) or pick next free "
                                       "slot")
             when = parse_when(draft.at, zone)
-        post = schedule_post(session, org_id, post.name, at=when, next_slot=draft.next_slot,
+        post = schedule_post(ctx, post.name, at=when, next_slot=draft.next_slot,
                              now=now)
     return post_summary(session, post)
 

@@ -19,10 +19,12 @@ from socialhub.ai.voice_stats import (
     learned_formality,
     learned_tone,
 )
+from socialhub.core.policy import Permission
 from socialhub.db.models import VoiceProfile
 from socialhub.db.queries import voices as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.audit import record_event
+from socialhub.services.context import Ctx, use_case
 from socialhub.services.posts import check_name
 
 EMOJI_LEVELS = ("none", "low", "medium", "high")
@@ -68,8 +70,10 @@ def default_voice(session: Session, org_id: int) -> VoiceProfile | None:
                                                      VoiceProfile.is_default.is_(True)))
 
 
-def list_voices(session: Session, org_id: int) -> list[VoiceProfile]:
+@use_case(Permission.VOICES_READ)
+def list_voices(ctx: Ctx) -> list[VoiceProfile]:
     """Every profile of the organization, by name."""
+    session, org_id = ctx.session, ctx.org_id
     return list(session.scalars(select(VoiceProfile).where(VoiceProfile.org_id == org_id)
                                 .order_by(VoiceProfile.name)))
 
@@ -79,7 +83,8 @@ def _make_default(session: Session, org_id: int, voice: VoiceProfile) -> None:
     voice.is_default = True
 
 
-def add_voice(session: Session, org_id: int, name: str, *, description: str | None = None,
+@use_case(Permission.VOICES_WRITE)
+def add_voice(ctx: Ctx, name: str, *, description: str | None = None,
               tone: list[str] | None = None, formality: int | None = None,
               emoji_use: str | None = None, phrases_use: list[str] | None = None,
               phrases_avoid: list[str] | None = None, samples: list[str] | None = None,
@@ -90,6 +95,7 @@ def add_voice(session: Session, org_id: int, name: str, *, description: str | No
         ValidationError: bad name, formality outside 1–10, unknown emoji level.
         ConflictError: a profile with that name exists.
     """
+    session, org_id = ctx.session, ctx.org_id
     check_name(name)
     _check_fields(formality, emoji_use)
     if queries.voice_id_named(session, org_id, name):
@@ -110,7 +116,8 @@ def add_voice(session: Session, org_id: int, name: str, *, description: str | No
     return voice
 
 
-def edit_voice(session: Session, org_id: int, name: str, *, rename: str | None = None,
+@use_case(Permission.VOICES_WRITE)
+def edit_voice(ctx: Ctx, name: str, *, rename: str | None = None,
                description: str | None = None, tone: list[str] | None = None,
                formality: int | None = None, emoji_use: str | None = None,
                add_use: list[str] | None = None, add_avoid: list[str] | None = None,
@@ -121,6 +128,7 @@ def edit_voice(session: Session, org_id: int, name: str, *, rename: str | None =
     Raises:
         ValidationError: bad values; ConflictError: the new name is taken.
     """
+    session, org_id = ctx.session, ctx.org_id
     voice = get_voice(session, org_id, name)
     _check_fields(formality, emoji_use)
     change: dict[str, Any] = {}
@@ -156,8 +164,10 @@ def edit_voice(session: Session, org_id: int, name: str, *, rename: str | None =
     return voice
 
 
-def remove_voice(session: Session, org_id: int, name: str) -> VoiceProfile:
+@use_case(Permission.VOICES_WRITE)
+def remove_voice(ctx: Ctx, name: str) -> VoiceProfile:
     """Delete a profile (posts that used it keep their text and lose the link)."""
+    session, org_id = ctx.session, ctx.org_id
     voice = get_voice(session, org_id, name)
     record_event(session, org_id, "delete", "VoiceProfile", record_id=voice.id, name=name)
     session.delete(voice)
@@ -197,7 +207,8 @@ def read_samples(path: Path) -> list[str]:
     return posts
 
 
-def train_voice(session: Session, org_id: int, name: str, samples: list[str], *,
+@use_case(Permission.VOICES_WRITE)
+def train_voice(ctx: Ctx, name: str, samples: list[str], *,
                 append: bool = False) -> tuple[VoiceProfile, bool]:
     """Learn statistics from ``samples``; create the profile when it does not exist.
 
@@ -207,6 +218,7 @@ def train_voice(session: Session, org_id: int, name: str, samples: list[str], *,
     Raises:
         ValidationError: no non-blank samples.
     """
+    session, org_id = ctx.session, ctx.org_id
     samples = [s.strip() for s in samples if s and s.strip()]
     if not samples:
         raise ValidationError(f"voice {name!r} needs sample posts to learn from")
@@ -214,7 +226,7 @@ def train_voice(session: Session, org_id: int, name: str, samples: list[str], *,
     try:
         voice = get_voice(session, org_id, name)
     except NotFoundError:
-        voice = add_voice(session, org_id, name)
+        voice = add_voice(ctx, name)
         created = True
     all_samples = (list(voice.samples) + samples if append else samples)[-MAX_SAMPLES:]
     voice.samples = all_samples

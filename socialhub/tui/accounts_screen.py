@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
-from socialhub.services.session import Session
+from socialhub.services.context import Ctx
 from socialhub.services.tui_views import account_rows, voice_rows
 from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
@@ -20,9 +20,8 @@ if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
 
 
-def _accounts_and_voices(session: Session, org_id: int
-                         ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    return account_rows(session, org_id), voice_rows(session, org_id)
+def _accounts_and_voices(ctx: Ctx) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return account_rows(ctx), voice_rows(ctx)
 
 
 class AccountsScreen(Screen[None]):

@@ -17,7 +17,7 @@ T = TypeVar("T")
 def run_service(node: DOMNode, fn: Callable[..., T], *args: Any,
                 then: Callable[[T], object] | None = None,
                 failed: Callable[[], object] | None = None, **kwargs: Any) -> Worker[None]:
-    """Call ``fn(session, org_id, *args, **kwargs)`` in a thread worker owned by ``node``.
+    """Call the use case ``fn(ctx, *args, **kwargs)`` in a thread worker owned by ``node``.
 
     ``then(result)`` runs on the UI thread after the transaction commits; any
     error rolls the transaction back and becomes a notification (and ``failed()``).

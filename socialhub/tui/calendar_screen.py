@@ -34,7 +34,7 @@ from socialhub.tui.month_grid import MonthGrid
 from socialhub.tui.week_view import WeekView
 
 if TYPE_CHECKING:
-    from socialhub.services.session import Session
+    from socialhub.services.context import Ctx
     from socialhub.tui.host import HubApp
 
 #: A cached month or week older than this is shown at once and re-read behind it.
@@ -413,6 +413,6 @@ class CalendarScreen(Screen[None]):
         run_service(self, undo_move, move, now=self.hub_app.now(), then=undone)
 
 
-def _neighbours(session: Session, org_id: int, view: View, anchors: list[date],
+def _neighbours(ctx: Ctx, view: View, anchors: list[date],
                 zone: str) -> list[CalendarData]:
-    return [calendar_data(session, org_id, view, a, zone) for a in anchors]
+    return [calendar_data(ctx, view, a, zone) for a in anchors]

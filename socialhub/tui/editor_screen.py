@@ -26,7 +26,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, get_current_worker
 
-from socialhub.services.session import Session
+from socialhub.services.context import Ctx
 from socialhub.services.tui_views import (
     Draft,
     GenerationCancelled,
@@ -47,10 +47,10 @@ if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
 
 
-def _editor_data(session: Session, org_id: int,
+def _editor_data(ctx: Ctx,
                  ref: str | None) -> tuple[list[tuple[str, str]], Draft | None, str]:
-    draft, status = load_draft(session, org_id, ref) if ref else (None, "new")
-    return account_choices(session, org_id), draft, status
+    draft, status = load_draft(ctx, ref) if ref else (None, "new")
+    return account_choices(ctx), draft, status
 
 
 def _docs_commands() -> type[Provider]:

@@ -60,8 +60,8 @@ def read_first_month(hub: Hub) -> FirstMonth:
 
     zone = display_zone(hub.config.settings)
     today = local_today(now_utc(), zone)
-    with hub.transaction() as session:
-        data = calendar_data(session, hub.org_id(session), "month", today, zone)
+    with hub.context("tui") as ctx:
+        data = calendar_data(ctx, "month", today, zone)
     return FirstMonth(zone, today, data)
 
 

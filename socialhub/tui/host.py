@@ -113,9 +113,9 @@ class HubApp(App[None]):
         return local_today(self.now(), self.zone)
 
     def call_service(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn(session, org_id, …)`` in one transaction. Call it from a thread worker."""
-        with self.hub.transaction() as session:
-            return fn(session, self.hub.org_id(session), *args, **kwargs)
+        """Run the use case ``fn(ctx, …)`` in one ``tui`` context. Call it from a thread worker."""
+        with self.hub.context("tui") as ctx:
+            return fn(ctx, *args, **kwargs)
 
     def fail(self, exc: SocialhubError) -> None:
         """Close the TUI because it cannot work; ``socialhub tui`` then prints ``exc``."""

@@ -1,0 +1,106 @@
+"""The context every use case runs in: who acts, for which organization, through what.
+
+A front end opens a ``Ctx`` with ``hub.context(channel)`` and passes it as the
+first argument of a use case. A use case is a service function whose first
+parameter is ``ctx`` and that is decorated with ``@use_case(Permission.X)``:
+the decorator refuses, before anything touches the database, when the actor's
+role does not allow ``X`` (``core.policy``).
+
+For now every actor is the owner, named by the OS user (what the audit log has
+always recorded), so nothing changes for people; roles arrive with teams.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, TypeVar, get_args
+
+from sqlalchemy.orm import Session
+
+from socialhub.core.policy import Permission, Role, allows
+from socialhub.errors import PermissionDeniedError
+from socialhub.services.audit import current_actor
+from socialhub.services.clock import now_utc
+
+if TYPE_CHECKING:
+    from socialhub.config import Settings
+
+#: The front end a use case was called through.
+Channel = Literal["cli", "tui", "daemon", "api", "mcp"]
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person or process acting: a name for the audit log, a role, a user id if known."""
+
+    name: str
+    role: Role
+    user_id: int | None = None
+
+
+def local_actor() -> Actor:
+    """The actor on this machine: the OS user, as owner (the only role there is today)."""
+    return Actor(name=current_actor(), role=Role.OWNER)
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """One use case call: the open transaction, the organization, the actor and the channel."""
+
+    session: Session
+    org_id: int
+    actor: Actor
+    channel: Channel
+    settings: Settings
+    clock: Callable[[], datetime] = field(default=now_utc)
+
+    def now(self) -> datetime:
+        """The current instant (UTC) from this context's clock."""
+        return self.clock()
+
+    def allows(self, permission: Permission) -> bool:
+        """Whether this context's actor may perform ``permission``."""
+        return allows(self.actor.role, permission)
+
+
+def check(ctx: Ctx, permission: Permission) -> None:
+    """Refuse unless ``ctx``'s actor holds ``permission``.
+
+    Raises:
+        PermissionDeniedError: the actor's role does not allow it.
+    """
+    if not ctx.allows(permission):
+        raise PermissionDeniedError(
+            f"{ctx.actor.name} ({ctx.actor.role.value}) may not {permission.value}",
+            hint="ask an owner or admin of the organization")
+
+
+def use_case(permission: Permission) -> Callable[[Callable[Concatenate[Ctx, P], R]],
+                                                 Callable[Concatenate[Ctx, P], R]]:
+    """Declare a service function a use case needing ``permission``.
+
+    The function's first parameter must be the ``Ctx``; the permission is checked
+    before the body runs, so a refused call reads and writes nothing. The
+    permission is kept on the function as ``__permission__``.
+    """
+    def decorate(fn: Callable[Concatenate[Ctx, P], R]) -> Callable[Concatenate[Ctx, P], R]:
+        @functools.wraps(fn)
+        def run(ctx: Ctx, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            check(ctx, permission)
+            return fn(ctx, *args, **kwargs)
+        run.__permission__ = permission  # type: ignore[attr-defined]
+        return run
+    return decorate
+
+
+def permission_of(fn: Callable[..., object]) -> Permission | None:
+    """The permission a use case declared, or None for a plain function."""
+    found = getattr(fn, "__permission__", None)
+    return found if isinstance(found, Permission) else None

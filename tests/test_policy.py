@@ -1,0 +1,64 @@
+"""The role → permission matrix of core.policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from socialhub.core.policy import MATRIX, Permission, Role, allows, permissions_of
+
+
+def test_owner_may_do_everything() -> None:
+    assert all(allows(Role.OWNER, p) for p in Permission)
+
+
+def test_admin_may_do_everything_but_manage_the_organization_itself() -> None:
+    assert permissions_of(Role.ADMIN) == frozenset(Permission) - {Permission.ORG_MANAGE}
+
+
+def test_viewer_only_reads() -> None:
+    assert permissions_of(Role.VIEWER) == {
+        Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
+        Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
+        Permission.MANIFESTS_EXPORT}
+
+
+@pytest.mark.parametrize(("role", "permission", "expected"), [
+    (Role.EDITOR, Permission.POSTS_WRITE, True),
+    (Role.EDITOR, Permission.POSTS_PUBLISH, False),
+    (Role.EDITOR, Permission.ACCOUNTS_MANAGE, False),
+    (Role.EDITOR, Permission.MANIFESTS_APPLY, True),
+    (Role.REVIEWER, Permission.POSTS_PUBLISH, True),
+    (Role.REVIEWER, Permission.POSTS_WRITE, False),
+    (Role.REVIEWER, Permission.QUEUE_MANAGE, True),
+    (Role.VIEWER, Permission.POSTS_WRITE, False),
+    (Role.VIEWER, Permission.POSTS_READ, True),
+    (Role.VIEWER, Permission.AUDIT_READ, False),
+    (Role.ADMIN, Permission.MEMBERS_MANAGE, True),
+])
+def test_matrix_rows(role: Role, permission: Permission, expected: bool) -> None:
+    assert allows(role, permission) is expected
+
+
+def test_every_role_has_a_row_and_roles_nest() -> None:
+    assert set(MATRIX) == set(Role)
+    assert permissions_of(Role.VIEWER) < permissions_of(Role.EDITOR) < permissions_of(Role.ADMIN)
+    assert permissions_of(Role.VIEWER) < permissions_of(Role.REVIEWER) < permissions_of(Role.ADMIN)
+    assert permissions_of(Role.ADMIN) < permissions_of(Role.OWNER)
+
+
+def test_an_unknown_role_may_do_nothing() -> None:
+    assert not allows("intern", Permission.POSTS_READ)
+    assert permissions_of("intern") == frozenset()
+    assert allows("owner", Permission.ORG_MANAGE)
+
+
+def test_policy_imports_only_the_standard_library() -> None:
+    import ast
+    from pathlib import Path
+
+    import socialhub.core.policy as policy
+
+    tree = ast.parse(Path(policy.__file__).read_text())
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert modules <= {"__future__", "enum"}
