@@ -54,7 +54,7 @@ def run_apply(directory: Path) -> tuple[float, float, dict[str, int]]:
     from socialhub.cli.common import get_hub, reset_state
     from socialhub.core.manifests import parse_manifests
     from socialhub.services.clock import now_utc
-    from socialhub.services.manifests import apply_manifests, read_sources
+    from socialhub.services.manifests.apply import apply_manifests, read_sources
 
     reset_state()
     hub = get_hub()

@@ -60,8 +60,7 @@ class Bench:
         """``count`` sandbox accounts with stored tokens."""
         from socialhub.platforms.sandbox.adapter import connect
         from socialhub.security.keys import load_master_key
-        from socialhub.services import credentials
-        from socialhub.services.accounts import add_account
+        from socialhub.services.accounts.accounts import add_account, credentials
 
         key = load_master_key(self.hub.config)
         ids = []

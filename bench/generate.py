@@ -1,6 +1,6 @@
 """Benchmark: time to first variant and to all variants for 5 targets, offline and remote.
 
-Runs the real service path (``services.generation.generate_post``: database
+Runs the real service path (``services.ai.generation.generate_post``: database
 read, provider, validation/repair, one write transaction) on a throwaway
 SQLite home. "Remote" is the real ``anthropic`` SDK against the local
 Messages-API server from the test suite, with configurable latency.
@@ -27,8 +27,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from socialhub.config import load_config
-from socialhub.services.accounts import add_account
-from socialhub.services.generation import generate_post
+from socialhub.services.accounts.accounts import add_account
+from socialhub.services.ai.generation import generate_post
 from socialhub.services.hub import Hub
 from tests.fakes.anthropic_server import FakeAnthropic
 

@@ -48,10 +48,10 @@ def seed(posts: int) -> None:
     """2,000 (``posts``) scheduled posts in December 2026 on one Mastodon account."""
     from socialhub.config import load_config
     from socialhub.core.when import localize
-    from socialhub.services.accounts import add_account
+    from socialhub.services.accounts.accounts import add_account
+    from socialhub.services.authoring.posts import TargetSpec, create_post
+    from socialhub.services.authoring.scheduling import schedule_post
     from socialhub.services.hub import Hub
-    from socialhub.services.posts import TargetSpec, create_post
-    from socialhub.services.scheduling import schedule_post
 
     hub = Hub(load_config())
     now = datetime.fromisoformat("2026-11-30T12:00:00+00:00")

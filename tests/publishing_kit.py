@@ -16,9 +16,9 @@ from socialhub.config import load_config
 from socialhub.core.when import When
 from socialhub.db.models import Account, Attempt, Delivery
 from socialhub.sandbox_network.server import SandboxServer
-from socialhub.services.delivery_outcome import Policy
 from socialhub.services.hub import Hub
-from socialhub.services.publishing import EngineSettings, PublishingEngine
+from socialhub.services.publishing.delivery_outcome import Policy
+from socialhub.services.publishing.engine import EngineSettings, PublishingEngine
 
 
 def make_hub() -> Hub:
@@ -53,8 +53,8 @@ def connect_account(hub: Hub, base_url: str, handle: str = "demo") -> int:
     """Create a sandbox account on the server and in the database, with stored tokens."""
     from socialhub.platforms.sandbox.adapter import connect
     from socialhub.security.keys import load_master_key
-    from socialhub.services import credentials
-    from socialhub.services.accounts import add_account
+    from socialhub.services.accounts import credentials
+    from socialhub.services.accounts.accounts import add_account
 
     external_id, tokens = connect(base_url, handle)
     key = load_master_key(hub.config)
@@ -75,8 +75,8 @@ def when(at: datetime) -> When:
 def schedule(hub: Hub, name: str, due: datetime, *, text: str | None = None,
              thread: list[str] | None = None, account: str = "sandbox:@demo") -> int:
     """Create and schedule a post (``due`` may be in the past); returns its delivery id."""
-    from socialhub.services.posts import TargetSpec, create_post
-    from socialhub.services.scheduling import schedule_post
+    from socialhub.services.authoring.posts import TargetSpec, create_post
+    from socialhub.services.authoring.scheduling import schedule_post
 
     now = datetime.now(UTC)
     at = due if due > now + timedelta(seconds=1) else now + timedelta(hours=1)

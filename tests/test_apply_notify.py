@@ -53,9 +53,9 @@ def test_the_tui_editors_publish_now_and_a_queue_retry_notify_daemons(
         cli: Callable[..., CLIResult], pg_cluster: PostgresCluster,
         monkeypatch: pytest.MonkeyPatch) -> None:
     from socialhub.config import load_config
+    from socialhub.services.authoring.editor import Draft, save_draft
     from socialhub.services.clock import now_utc
     from socialhub.services.hub import Hub
-    from socialhub.services.tui_views import Draft, save_draft
 
     url = new_pg_database(pg_cluster)
     monkeypatch.setenv("SOCIALHUB_DATABASE_URL", url)

@@ -218,7 +218,7 @@ def test_oauth_platform_without_client_id_names_the_setting(cli: CLI) -> None:
 def test_client_credentials_come_from_config_then_keyring(home: Any,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from socialhub.config import load_config
-    from socialhub.services import connect
+    from socialhub.services.accounts import connect
 
     class Keyring:
         def get_password(self, service: str, user: str) -> str | None:
@@ -239,8 +239,8 @@ def test_reconnect_without_refresh_token_keeps_the_valid_one(home: Any) -> None:
     from socialhub.config import load_config
     from socialhub.platforms.base import ConnectedProfile
     from socialhub.security.keys import load_keyring, load_master_key
-    from socialhub.services.connect import save_connection
-    from socialhub.services.credentials import load_tokens
+    from socialhub.services.accounts.connect import save_connection
+    from socialhub.services.accounts.credentials import load_tokens
     from socialhub.services.hub import Hub
 
     config = load_config(None)

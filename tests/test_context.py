@@ -94,7 +94,7 @@ def test_a_use_case_keeps_its_name_doc_and_permission() -> None:
 
 
 def test_a_viewer_may_read_but_not_add_a_campaign(db_hub: Any) -> None:
-    from socialhub.services.campaigns import add_campaign, list_campaigns
+    from socialhub.services.authoring.campaigns import add_campaign, list_campaigns
 
     with db_hub.context("cli") as ctx:
         with pytest.raises(PermissionDeniedError):
@@ -104,8 +104,8 @@ def test_a_viewer_may_read_but_not_add_a_campaign(db_hub: Any) -> None:
 
 
 def test_a_reviewer_may_not_write_a_post_nor_an_editor_schedule_it(db_hub: Any) -> None:
-    from socialhub.services.posts import TargetSpec, create_post
-    from socialhub.services.scheduling import schedule_post
+    from socialhub.services.authoring.posts import TargetSpec, create_post
+    from socialhub.services.authoring.scheduling import schedule_post
 
     with db_hub.context("cli") as ctx:
         with pytest.raises(PermissionDeniedError):
@@ -123,8 +123,10 @@ def test_every_ctx_service_function_declares_a_permission() -> None:
     import socialhub.services as services
 
     undeclared = []
-    for info in pkgutil.iter_modules(services.__path__):
-        module = importlib.import_module(f"socialhub.services.{info.name}")
+    checked = 0
+    for info in pkgutil.walk_packages(services.__path__, "socialhub.services."):
+        module = importlib.import_module(info.name)
+        checked += 1
         for name, fn in vars(module).items():
             if not inspect.isfunction(fn) or fn.__module__ != module.__name__:
                 continue
@@ -134,4 +136,5 @@ def test_every_ctx_service_function_declares_a_permission() -> None:
             if takes_ctx and not name.startswith("_") \
                     and permission_of(fn) is None and module.__name__ != Ctx.__module__:
                 undeclared.append(f"{module.__name__}.{name}")
+    assert checked > 50  # the sub-packages' modules were walked too
     assert undeclared == []

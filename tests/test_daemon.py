@@ -188,8 +188,8 @@ def reconnect(hub: Hub, base_url: str, handle: str) -> None:
     the platform and new ones are stored."""
     from socialhub.platforms.sandbox.adapter import connect
     from socialhub.security.keys import load_master_key
-    from socialhub.services import credentials
-    from socialhub.services.accounts import get_account
+    from socialhub.services.accounts import credentials
+    from socialhub.services.accounts.accounts import get_account
 
     with hub.transaction() as session:
         account = get_account(session, hub.org_id(session), f"sandbox:@{handle}")

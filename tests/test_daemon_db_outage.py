@@ -132,7 +132,7 @@ def test_reminders_slow_down_and_passwords_never_show(caplog: pytest.LogCaptureF
 
     from sqlalchemy.exc import OperationalError
 
-    from socialhub.services.db_watch import DatabaseWatch
+    from socialhub.services.ops.db_watch import DatabaseWatch
 
     clock = [0.0]
     watch = DatabaseWatch(logging.getLogger("outage-test"), monotonic=lambda: clock[0])

@@ -39,14 +39,14 @@ from socialhub.db.queries.calendar import (
     direct_database,
     read_calendar_direct,
 )
-from socialhub.services.accounts import add_account
-from socialhub.services.delivery_claim import claim_due_deliveries
+from socialhub.services.accounts.accounts import add_account
+from socialhub.services.authoring.board import calendar_data
+from socialhub.services.authoring.posts import TargetSpec, create_post
+from socialhub.services.authoring.scheduling import cancel_post, schedule_post
+from socialhub.services.authoring.slots import add_slot
 from socialhub.services.hub import Hub
 from socialhub.services.orgs import add_organization
-from socialhub.services.posts import TargetSpec, create_post
-from socialhub.services.scheduling import cancel_post, schedule_post
-from socialhub.services.slots import add_slot
-from socialhub.services.tui_views import calendar_data
+from socialhub.services.publishing.delivery_claim import claim_due_deliveries
 
 NOW = datetime.fromisoformat("2026-10-01T00:00:00+00:00")
 MA, BS, X = "mastodon:@me@social.example", "bluesky:@shop.example.com", "x:@brand"

@@ -23,7 +23,7 @@ from schemathesis.checks import not_a_server_error
 from socialhub.config import load_config
 from socialhub.daemon.http import create_daemon_app
 from socialhub.search.api import create_app
-from socialhub.services.http_access import HttpAccess
+from socialhub.services.ops.http_access import HttpAccess
 
 TOKEN = "fuzz-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -23,7 +23,7 @@ from socialhub.config import load_config
 from socialhub.daemon.http import create_daemon_app
 from socialhub.errors import ConfigError
 from socialhub.search.api import create_app
-from socialhub.services.http_access import daemon_access, is_loopback
+from socialhub.services.ops.http_access import daemon_access, is_loopback
 from tests.conftest import CLIResult
 
 TOKEN = "hardening-token-5f1e0c2b9a7d4e36"
@@ -86,7 +86,7 @@ def test_a_token_reference_is_resolved_and_loopback_needs_none(
 
 def _daemon_client(tmp_path: Path, token: str | None, max_body: int = 1_048_576
                    ) -> TestClient:
-    from socialhub.services.http_access import HttpAccess
+    from socialhub.services.ops.http_access import HttpAccess
 
     config = load_config(env={"SOCIALHUB_HOME": str(tmp_path / "home")})
     access = HttpAccess("0.0.0.0" if token else "127.0.0.1", 0, token, max_body)

@@ -24,9 +24,9 @@ SCHEDULED, DRAFTS = 60, 15
 
 def seed(hub: Hub) -> None:
     """60 scheduled posts (newest created first, so id order ≠ time order) and 15 drafts."""
-    from socialhub.services.accounts import add_account
-    from socialhub.services.posts import TargetSpec, create_post
-    from socialhub.services.scheduling import schedule_post
+    from socialhub.services.accounts.accounts import add_account
+    from socialhub.services.authoring.posts import TargetSpec, create_post
+    from socialhub.services.authoring.scheduling import schedule_post
 
     now = datetime.now(UTC)
     with hub.context("cli") as ctx:
@@ -97,7 +97,7 @@ def test_a_bad_limit_or_offset_is_one_line_and_exit_4(cli: CLI, noun: str,
 
 
 def test_the_posts_query_pages_in_sql(seeded: Hub) -> None:
-    from socialhub.services.posts import list_posts
+    from socialhub.services.authoring.posts import list_posts
 
     seen: list[str] = []
 
@@ -116,7 +116,7 @@ def test_the_posts_query_pages_in_sql(seeded: Hub) -> None:
 
 
 def test_campaigns_list_pages_the_same_way(cli: CLI) -> None:
-    from socialhub.services.campaigns import add_campaign
+    from socialhub.services.authoring.campaigns import add_campaign
 
     hub = make_hub()
     try:

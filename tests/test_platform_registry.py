@@ -117,8 +117,8 @@ def test_text_rules_cover_exactly_the_registered_networks() -> None:
 
 def test_hand_lists_equal_what_the_registry_derives() -> None:
     from socialhub.ai.hashtags import recommended_count
-    from socialhub.services.accounts import DEVELOPER_APP_PLATFORMS, KNOWN_PLATFORMS
-    from socialhub.services.tui_views import BADGES as VIEW_BADGES
+    from socialhub.services.accounts.accounts import DEVELOPER_APP_PLATFORMS, KNOWN_PLATFORMS
+    from socialhub.services.authoring.board import BADGES as VIEW_BADGES
 
     assert platform_names() == KNOWN_PLATFORMS and _first(KNOWN_PLATFORMS) == ORDER
     assert {s.name: s.badge for s in SPECS} == VIEW_BADGES and _old(VIEW_BADGES) == BADGES

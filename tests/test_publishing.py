@@ -20,8 +20,8 @@ from sqlalchemy import select
 from socialhub.db.models import Attempt, Post
 from socialhub.platforms.sandbox.adapter import SandboxAdapter
 from socialhub.sandbox_network.server import SandboxServer
-from socialhub.services.delivery_outcome import Policy, backoff_delay
 from socialhub.services.hub import Hub
+from socialhub.services.publishing.delivery_outcome import Policy, backoff_delay
 from tests import publishing_kit
 from tests.publishing_kit import (
     connect_account,
@@ -61,9 +61,9 @@ def test_due_posts_and_threads_go_out_once_with_their_remote_urls(
 
 def test_canceled_post_never_goes_out_even_after_it_was_claimed(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
-    from socialhub.services.delivery_claim import claim_due_deliveries
-    from socialhub.services.delivery_send import run_claim
-    from socialhub.services.scheduling import cancel_post
+    from socialhub.services.authoring.scheduling import cancel_post
+    from socialhub.services.publishing.delivery_claim import claim_due_deliveries
+    from socialhub.services.publishing.delivery_send import run_claim
 
     d_id = schedule(hub, "oops", now() - timedelta(seconds=1))
     engine = make_engine(hub)

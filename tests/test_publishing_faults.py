@@ -110,7 +110,7 @@ def test_rate_limit_waits_until_reset_without_spending_the_budget(
 
 def test_revoked_token_pauses_the_account_without_burning_attempts(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
-    from socialhub.services.tokens import TokenManager
+    from socialhub.services.accounts.tokens import TokenManager
 
     tm = TokenManager(hub, worker="t")
     httpx.post(f"{sandbox.url}/oauth/revoke",

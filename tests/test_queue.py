@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from socialhub.sandbox_network.server import SandboxServer
-from socialhub.services.delivery_outcome import Policy
 from socialhub.services.hub import Hub
-from socialhub.services.publishing import EngineSettings, PublishingEngine
+from socialhub.services.publishing.delivery_outcome import Policy
+from socialhub.services.publishing.engine import EngineSettings, PublishingEngine
 from tests import publishing_kit
 from tests.conftest import CLIResult
 from tests.publishing_kit import connect_account, delivery, make_hub, sandbox_posts, schedule

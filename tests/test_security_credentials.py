@@ -15,7 +15,7 @@ from socialhub.errors import SecurityError
 from socialhub.security.crypto import decrypt, key_id_of
 from socialhub.security.keys import MasterKey, generate_master_key, load_master_key
 from socialhub.security.redact import clear_registered_secrets, redact
-from socialhub.services.credentials import (
+from socialhub.services.accounts.credentials import (
     Tokens,
     credential_counts_by_key,
     credential_summary,

@@ -23,7 +23,12 @@ from socialhub.security.keys import (
     retired_dir,
 )
 from socialhub.security.redact import clear_registered_secrets
-from socialhub.services.credentials import Tokens, load_tokens, rotate_master_key, store_tokens
+from socialhub.services.accounts.credentials import (
+    Tokens,
+    load_tokens,
+    rotate_master_key,
+    store_tokens,
+)
 from socialhub.services.hub import Hub
 from tests.conftest import TEST_MASTER_KEY, CLIResult
 from tests.test_security_keys import MemoryKeyring

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from socialhub.db.models import Account, Credential
 from socialhub.platforms.base import PlatformAdapter
 from socialhub.sandbox_network.server import SandboxServer
+from socialhub.services.accounts.tokens import TokenManager
 from socialhub.services.hub import Hub
-from socialhub.services.tokens import TokenManager
 from tests import publishing_kit
 from tests.publishing_kit import make_hub
 

@@ -162,7 +162,7 @@ async def test_a_new_post_starts_at_a_time_still_ahead(tui_cli: Run, day: date,
 
 
 def test_the_default_time_is_never_past_across_zones_and_dst() -> None:
-    from socialhub.services.tui_views import default_time
+    from socialhub.services.authoring.board import default_time
 
     now = datetime(2026, 3, 29, 0, 40, tzinfo=UTC)  # Berlin springs forward at 01:00 UTC
     assert default_time(None, now, "Europe/Berlin") == "2026-03-29 03:00"  # 02:xx never was

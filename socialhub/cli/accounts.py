@@ -29,7 +29,7 @@ def add(
 
     Example: socialhub accounts add mastodon:@me@social.example --base-url https://social.example
     """
-    from socialhub.services.accounts import account_summary, add_account, parse_account_ref
+    from socialhub.services.accounts.accounts import account_summary, add_account, parse_account_ref
 
     platform, handle = parse_account_ref(ref)
     hub = get_hub()
@@ -51,7 +51,7 @@ def list_(
     json_: JsonOption = False,
 ) -> None:
     """List accounts with their status."""
-    from socialhub.services.accounts import account_summary, list_accounts
+    from socialhub.services.accounts.accounts import account_summary, list_accounts
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -78,8 +78,8 @@ def show(
     json_: JsonOption = False,
 ) -> None:
     """Show one account: status, token expiry, scopes; never the tokens."""
-    from socialhub.services.accounts import account_summary, get_account
-    from socialhub.services.connect import connection_details
+    from socialhub.services.accounts.accounts import account_summary, get_account
+    from socialhub.services.accounts.connect import connection_details
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -100,7 +100,7 @@ def remove(
                                         "out (they are dropped).")] = False,
 ) -> None:
     """Remove an account with its credentials, variants and queue."""
-    from socialhub.services.accounts import remove_account
+    from socialhub.services.accounts.accounts import remove_account
 
     hub = get_hub()
     with hub.context("cli") as ctx:

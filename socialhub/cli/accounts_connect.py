@@ -76,7 +76,11 @@ def connect(
     Example: socialhub accounts connect mastodon --base-url https://mastodon.social
     """
     from socialhub.errors import ValidationError
-    from socialhub.services.connect import ConnectOptions, connect_account, stored_app_password
+    from socialhub.services.accounts.connect import (
+        ConnectOptions,
+        connect_account,
+        stored_app_password,
+    )
 
     name = platform.strip().lower()
     if timeout <= 0 or not 0 <= port <= 65535:

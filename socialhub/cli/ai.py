@@ -25,7 +25,7 @@ def usage(
     """
     from datetime import UTC, datetime
 
-    from socialhub.services.generation import usage_report
+    from socialhub.services.ai.generation import usage_report
 
     start = None
     if since:

@@ -34,8 +34,8 @@ def calendar(
 
     Example: socialhub calendar --view week --from "next monday"
     """
-    from socialhub.services.accounts import get_account
-    from socialhub.services.calendar import calendar_entries, view_range
+    from socialhub.services.accounts.accounts import get_account
+    from socialhub.services.authoring.calendar import calendar_entries, view_range
     from socialhub.services.clock import display_zone, now_utc
     from socialhub.services.when import load_zone, parse_day
 

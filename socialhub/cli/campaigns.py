@@ -29,7 +29,7 @@ def add(
 
     Example: socialhub campaigns add spring --starts 2026-03-01 --ends 2026-04-30 --budget 900
     """
-    from socialhub.services.campaigns import (
+    from socialhub.services.authoring.campaigns import (
         add_campaign,
         campaign_summary,
         parse_budget,
@@ -56,7 +56,11 @@ def list_(limit: LimitOption = None, offset: OffsetOption = 0, all_: AllOption =
 
     Shows 50 at a time unless --limit N or --all.
     """
-    from socialhub.services.campaigns import campaign_summary, count_campaigns, list_campaigns
+    from socialhub.services.authoring.campaigns import (
+        campaign_summary,
+        count_campaigns,
+        list_campaigns,
+    )
     from socialhub.services.paging import Page
 
     win = paging(limit, offset, all_)
@@ -89,7 +93,7 @@ def list_(limit: LimitOption = None, offset: OffsetOption = 0, all_: AllOption =
 def show(name: Annotated[str, typer.Argument(help="The campaign's name.")],
          json_: JsonOption = False) -> None:
     """Show a campaign and how many of its posts are in each state."""
-    from socialhub.services.campaigns import campaign_summary, get_campaign
+    from socialhub.services.authoring.campaigns import campaign_summary, get_campaign
 
     hub = get_hub()
     with hub.context("cli") as ctx:

@@ -45,7 +45,7 @@ def get_config() -> LoadedConfig:
 
 
 def _install_logging(config: LoadedConfig) -> None:
-    from socialhub.services.logging_setup import configure_logging
+    from socialhub.services.ops.logging_setup import configure_logging
 
     configure_logging(config.settings.logging.level, config.settings.logging.format)
 

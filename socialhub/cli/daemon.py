@@ -30,7 +30,7 @@ def run() -> None:
 def status(json_: JsonOption = False) -> None:
     """Show heartbeat, last job runs, the queue and failing accounts."""
     from socialhub.errors import DatabaseError
-    from socialhub.services.daemon_status import status_report
+    from socialhub.services.ops.daemon_status import status_report
 
     try:
         hub = get_hub()
@@ -71,8 +71,8 @@ def status(json_: JsonOption = False) -> None:
 
 def _report_unreachable(exc: Exception, json_: bool) -> None:
     """Say what can be known without the database: the daemon's own health answer."""
-    from socialhub.services.daemon_status import probe_daemon_health
-    from socialhub.services.db_watch import describe_cause
+    from socialhub.services.ops.daemon_status import probe_daemon_health
+    from socialhub.services.ops.db_watch import describe_cause
 
     daemon = probe_daemon_health(get_config())
     if json_:

@@ -13,7 +13,7 @@ app = typer.Typer(help="Upgrade, inspect, downgrade or vacuum the database.",
 
 
 def _engine():  # type: ignore[no-untyped-def]
-    from socialhub.services.database import make_engine
+    from socialhub.services.ops.database import make_engine
 
     cfg = get_config()
     return make_engine(cfg.database_url, busy_timeout_ms=cfg.settings.database.busy_timeout_ms)
@@ -26,8 +26,8 @@ def upgrade(
     = False,
 ) -> None:
     """Upgrade the schema (a SQLite file is copied to backups/ first)."""
-    from socialhub.services.database import current_revision
-    from socialhub.services.database import upgrade as do_upgrade
+    from socialhub.services.ops.database import current_revision
+    from socialhub.services.ops.database import upgrade as do_upgrade
 
     engine = _engine()
     before = current_revision(engine)
@@ -46,7 +46,7 @@ def upgrade(
 @app.command("current")
 def current(json_: JsonOption = False) -> None:
     """Print the schema revision and the one this version needs."""
-    from socialhub.services.database import current_revision, head_revision
+    from socialhub.services.ops.database import current_revision, head_revision
 
     engine = _engine()
     now, head = current_revision(engine), head_revision()
@@ -65,8 +65,8 @@ def downgrade(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Downgrade the schema (may drop data; backs up SQLite first)."""
-    from socialhub.services.database import backup_sqlite, current_revision
-    from socialhub.services.database import downgrade as do_downgrade
+    from socialhub.services.ops.database import backup_sqlite, current_revision
+    from socialhub.services.ops.database import downgrade as do_downgrade
 
     if not yes and not typer.confirm(f"Downgrade the database to {revision}? Data may be lost"):
         raise typer.Exit(1)
@@ -90,7 +90,7 @@ def vacuum(
     SQLite: rebuilds the file and turns on incremental auto-vacuum for a database
     made before it existed (one-time conversion). PostgreSQL: VACUUM (ANALYZE).
     """
-    from socialhub.services.database import vacuum_database
+    from socialhub.services.ops.database import vacuum_database
 
     engine = _engine()
     try:

@@ -31,8 +31,8 @@ def demo(
     """
     from datetime import UTC
 
-    from socialhub.services.demo import DemoResult, run_demo
-    from socialhub.services.logging_setup import configure_logging
+    from socialhub.services.ops.demo import DemoResult, run_demo
+    from socialhub.services.ops.logging_setup import configure_logging
 
     configure_logging("WARNING")
     console = err()

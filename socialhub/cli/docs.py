@@ -9,10 +9,10 @@ import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, info, out, state
 from socialhub.errors import ValidationError
-from socialhub.services.search_limits import MAX_LIMIT, MAX_OFFSET
+from socialhub.services.search.limits import MAX_LIMIT, MAX_OFFSET
 
 if TYPE_CHECKING:
-    from socialhub.services.search_types import Doc, DocsStore
+    from socialhub.services.search.types import Doc, DocsStore
 
 app = typer.Typer(help="Search and manage the docs library (Markdown, text, HTML).",
                   no_args_is_help=True)
@@ -21,7 +21,7 @@ MARK_START, MARK_END = "\x02", "\x03"  # never in text we index; turned into sty
 
 
 def _store() -> DocsStore:
-    from socialhub.services.search import open_docs
+    from socialhub.services.search.stores import open_docs
 
     return open_docs(get_config())
 
@@ -39,8 +39,8 @@ def import_docs(
 
     Example: socialhub docs import ~/notes
     """
-    from socialhub.services.search import import_docs as run_import
-    from socialhub.services.search_types import ImportProgress
+    from socialhub.services.search.stores import import_docs as run_import
+    from socialhub.services.search.types import ImportProgress
 
     with ImportProgress("docs import", quiet=state.quiet) as progress:
         summary = run_import(get_config(), directory, progress=progress, warn=progress.warn)
@@ -65,7 +65,7 @@ def add(
 
     Example: socialhub docs add --title "Tone of voice" --file tone.md --tag brand
     """
-    from socialhub.services.search_types import DocInput
+    from socialhub.services.search.types import DocInput
 
     if (body is None) == (file is None):
         raise ValidationError("give exactly one of --body or --file")

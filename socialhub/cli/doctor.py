@@ -18,7 +18,7 @@ def doctor(json_: JsonOption = False) -> None:
 
     A first run on a fresh machine creates the database and the master key.
     """
-    from socialhub.services.doctor import run_checks
+    from socialhub.services.ops.doctor import run_checks
 
     checks = run_checks(get_hub())
     if json_:

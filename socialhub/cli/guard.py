@@ -13,7 +13,7 @@ def run_guarded(call: Callable[[], object], *, debug: Callable[[], bool] | bool)
     options) shows tracebacks instead. Secrets are redacted from messages.
     """
     from socialhub.errors import SocialhubError
-    from socialhub.services.redaction import redact
+    from socialhub.services.ops.redaction import redact
 
     def debugging() -> bool:
         return debug() if callable(debug) else debug

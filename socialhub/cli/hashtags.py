@@ -27,8 +27,8 @@ def suggest(
     """
 
     from socialhub.cli.stdin import read_stdin_text
-    from socialhub.services.hashtags import suggest_hashtags
-    from socialhub.services.text_rules import rules_for
+    from socialhub.services.ai.hashtags import suggest_hashtags
+    from socialhub.services.authoring.text_rules import rules_for
 
     body = read_stdin_text() if text == "-" else text
     rules = rules_for(platform)

@@ -25,8 +25,8 @@ def import_csv(
 
     Example: socialhub import csv week.csv
     """
+    from socialhub.services.authoring.csv_import import import_posts_csv
     from socialhub.services.clock import display_zone, now_utc
-    from socialhub.services.csv_import import import_posts_csv
 
     def progress(done: int, total: int) -> None:
         if total >= 200 and (done % 200 == 0 or done == total) and sys.stderr.isatty():

@@ -24,8 +24,8 @@ def status(json_output: JsonOption = False) -> None:
 
     Example: socialhub keys status --json
     """
-    from socialhub.services.credentials import credential_counts_by_key
-    from socialhub.services.key_source import describe_key_source
+    from socialhub.services.accounts.credentials import credential_counts_by_key
+    from socialhub.services.accounts.key_source import describe_key_source
 
     config = get_config()
     described = describe_key_source(config)
@@ -102,7 +102,7 @@ def rotate(
 
     Example: socialhub keys rotate --yes
     """
-    from socialhub.services.credentials import rotate_master_key
+    from socialhub.services.accounts.credentials import rotate_master_key
 
     if not yes and not typer.confirm("Re-encrypt every credential under a new master key?",
                                      err=True):

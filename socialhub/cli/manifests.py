@@ -20,8 +20,8 @@ from socialhub.errors import ExitCode
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
-    from socialhub.services.manifest_documents import Issue, Progress
-    from socialhub.services.manifests import Change
+    from socialhub.services.manifests.apply import Change
+    from socialhub.services.manifests.documents import Issue, Progress
 
 # No subcommands: the callback's docstring is the help, and no COMMAND in the usage line.
 apply_app = typer.Typer(subcommand_metavar="", rich_markup_mode=None)
@@ -32,7 +32,7 @@ lint_app = typer.Typer(subcommand_metavar="", rich_markup_mode=None,
 
 def _sources(paths: list[Path]) -> list[tuple[str, str]]:
     from socialhub.cli.stdin import read_stdin_bytes
-    from socialhub.services.manifests import read_sources
+    from socialhub.services.manifests.apply import read_sources
 
     limits = get_config().settings.limits
     stdin = (read_stdin_bytes(limits.manifest_file_bytes)
@@ -72,11 +72,11 @@ def apply(
 
     Example: socialhub apply -f manifests/ --dry-run
     """
+    from socialhub.services.authoring.media_check import policy_from_settings
+    from socialhub.services.authoring.scheduling import waiting_on_unready_accounts
     from socialhub.services.clock import now_utc
-    from socialhub.services.manifest_documents import parse_manifests
-    from socialhub.services.manifests import ManifestError, apply_manifests
-    from socialhub.services.media_check import policy_from_settings
-    from socialhub.services.scheduling import waiting_on_unready_accounts
+    from socialhub.services.manifests.apply import ManifestError, apply_manifests
+    from socialhub.services.manifests.documents import parse_manifests
 
     policy = policy_from_settings(get_config().settings.media.root)
     sources = _sources(files)
@@ -175,8 +175,8 @@ def export(
 
     Example: socialhub export -o manifests/ && socialhub apply -f manifests/
     """
-    from socialhub.services.manifest_documents import KINDS, dump_documents
-    from socialhub.services.manifest_export import FILE_NAMES, export_manifests, parse_kind
+    from socialhub.services.manifests.documents import KINDS, dump_documents
+    from socialhub.services.manifests.export import FILE_NAMES, export_manifests, parse_kind
 
     kinds = {parse_kind(k) for k in kind} if kind else None
     hub = get_hub()
@@ -225,7 +225,7 @@ def lint(
 
     Example: socialhub lint manifests/
     """
-    from socialhub.services.manifest_documents import check_text_lengths, parse_manifests
+    from socialhub.services.manifests.documents import check_text_lengths, parse_manifests
 
     manifests, issues = parse_manifests(_sources(paths))
     limits = {m.name: m.model.spec.settings.get("max_characters")

@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, info, out, state
-from socialhub.services.search_limits import MAX_LIMIT, MAX_OFFSET
+from socialhub.services.search.limits import MAX_LIMIT, MAX_OFFSET
 
 if TYPE_CHECKING:
-    from socialhub.services.search_types import MusicStore, Track
+    from socialhub.services.search.types import MusicStore, Track
 
 app = typer.Typer(help="Search the music library built from your audio files' tags.",
                   no_args_is_help=True)
 
 
 def _store() -> MusicStore:
-    from socialhub.services.search import open_music
+    from socialhub.services.search.stores import open_music
 
     return open_music(get_config())
 
@@ -43,8 +43,8 @@ def import_music(
 
     Example: socialhub music import ~/Music
     """
-    from socialhub.services.search import import_tracks
-    from socialhub.services.search_types import ImportProgress
+    from socialhub.services.search.stores import import_tracks
+    from socialhub.services.search.types import ImportProgress
 
     with ImportProgress("music import", quiet=state.quiet) as progress:
         summary = import_tracks(get_config(), directory, progress=progress, warn=progress.warn)

@@ -117,9 +117,9 @@ def create(
     Example: socialhub posts create -b "We ship Monday" -t bluesky:@shop.example.com
     --at "tomorrow 09:00 Europe/Berlin"
     """
+    from socialhub.services.authoring.posts import TargetSpec, create_post
+    from socialhub.services.authoring.scheduling import post_summary, schedule_post, unready_targets
     from socialhub.services.clock import now_utc
-    from socialhub.services.posts import TargetSpec, create_post
-    from socialhub.services.scheduling import post_summary, schedule_post, unready_targets
 
     texts = _parse_texts(text)
     refs = list(dict.fromkeys([*(target or []), *texts]))
@@ -159,9 +159,9 @@ def list_(
 
     Example: socialhub posts list --status scheduled --limit 20 --offset 20
     """
+    from socialhub.services.authoring.posts import count_posts, list_posts
+    from socialhub.services.authoring.scheduling import post_summary
     from socialhub.services.paging import Page
-    from socialhub.services.posts import count_posts, list_posts
-    from socialhub.services.scheduling import post_summary
 
     win = paging(limit, offset, all_)
     hub = get_hub()
@@ -196,8 +196,8 @@ def list_(
 def show(ref: Annotated[str, typer.Argument(help="Post name or id.")],
          json_: JsonOption = False) -> None:
     """Show a post: each target's text, time and delivery status."""
-    from socialhub.services.posts import get_post
-    from socialhub.services.scheduling import post_summary
+    from socialhub.services.authoring.posts import get_post
+    from socialhub.services.authoring.scheduling import post_summary
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -226,8 +226,8 @@ def edit(
     json_: JsonOption = False,
 ) -> None:
     """Edit body, per-target text, targets, name, campaign or tags."""
-    from socialhub.services.posts import edit_post
-    from socialhub.services.scheduling import post_summary, sync_delivery
+    from socialhub.services.authoring.posts import edit_post
+    from socialhub.services.authoring.scheduling import post_summary, sync_delivery
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -258,8 +258,8 @@ def schedule(
 
     Example: socialhub posts schedule spring-launch --at "next monday 09:00 Europe/Berlin"
     """
+    from socialhub.services.authoring.scheduling import post_summary, schedule_post, unready_targets
     from socialhub.services.clock import now_utc
-    from socialhub.services.scheduling import post_summary, schedule_post, unready_targets
 
     if at and next_slot:
         raise ValidationError("give --at or --next-slot, not both")
@@ -280,7 +280,7 @@ def schedule(
 @app.command("unschedule")
 def unschedule(ref: Annotated[str, typer.Argument(help="Post name or id.")]) -> None:
     """Take a post off the calendar; it becomes a draft again."""
-    from socialhub.services.scheduling import unschedule_post
+    from socialhub.services.authoring.scheduling import unschedule_post
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -292,7 +292,7 @@ def unschedule(ref: Annotated[str, typer.Argument(help="Post name or id.")]) -> 
 @app.command("cancel")
 def cancel(ref: Annotated[str, typer.Argument(help="Post name or id.")]) -> None:
     """Cancel a post: nothing more of it goes out."""
-    from socialhub.services.scheduling import cancel_post
+    from socialhub.services.authoring.scheduling import cancel_post
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -308,7 +308,7 @@ def remove(
     = False,
 ) -> None:
     """Delete a post with its variants and queue entries."""
-    from socialhub.services.posts import remove_post
+    from socialhub.services.authoring.posts import remove_post
 
     hub = get_hub()
     with hub.context("cli") as ctx:

@@ -13,7 +13,7 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info
 
 if TYPE_CHECKING:
-    from socialhub.services.drafts import Draft
+    from socialhub.services.ai.drafts import Draft
 
 ProviderOpt = Annotated[str | None, typer.Option(
     "--provider", help="offline or anthropic (default: ai.provider in the config).")]
@@ -84,7 +84,7 @@ def generate(
     Example: socialhub posts generate --idea "Spring sale starts Monday" --platforms bluesky,x
     """
     from socialhub.cli.stdin import read_stdin_text
-    from socialhub.services.generation import generate_post
+    from socialhub.services.ai.generation import generate_post
 
     text = read_stdin_text() if idea == "-" else idea
     data = generate_post(get_hub(), idea=text, targets=_split(targets),
@@ -105,7 +105,7 @@ def adapt(
 
     Example: socialhub posts adapt spring-sale --targets linkedin:@shop,threads:@shop
     """
-    from socialhub.services.generation import adapt_post
+    from socialhub.services.ai.generation import adapt_post
 
     data = adapt_post(get_hub(), ref, targets=_split(targets), variants=variants,
                       provider=provider, on_draft=None if json_ else _print_draft,
@@ -126,13 +126,13 @@ def rewrite(
 
     Example: socialhub posts rewrite spring-sale --target x:@shop --instruction "shorter"
     """
-    from socialhub.services.generation import rewrite_variant
+    from socialhub.services.ai.generation import rewrite_variant
 
     data = rewrite_variant(get_hub(), ref, target=target, instruction=instruction,
                            provider=provider, notify=_notify)
     if not json_:
         for v in data["variants"]:
-            from socialhub.services.drafts import Draft
+            from socialhub.services.ai.drafts import Draft
 
             _print_draft(Draft(target=v["target"], n=1, text=v["text"], thread=v["thread"],
                                notes=v["notes"]))
@@ -141,7 +141,7 @@ def rewrite(
 
 def score(ref: RefArg, json_: JsonOption = False) -> None:
     """Score variants: validity, voice fit, readability, risks."""
-    from socialhub.services.generation import score_post
+    from socialhub.services.ai.generation import score_post
 
     hub = get_hub()
     with hub.context("cli") as ctx:

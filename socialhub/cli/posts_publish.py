@@ -24,11 +24,12 @@ def publish_now(
     """
     import time
 
+    from socialhub.services.authoring.scheduling import publish_now
     from socialhub.services.clock import now_utc
-    from socialhub.services.daemon_status import status_report
-    from socialhub.services.publish_result import unpublished_error
-    from socialhub.services.publishing import PublishingEngine
-    from socialhub.services.queue import deliveries_done, list_queue, publish_now
+    from socialhub.services.ops.daemon_status import status_report
+    from socialhub.services.publishing.engine import PublishingEngine
+    from socialhub.services.publishing.publish_result import unpublished_error
+    from socialhub.services.publishing.queue import deliveries_done, list_queue
 
     hub = get_hub()
     with hub.context("cli") as ctx:

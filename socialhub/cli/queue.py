@@ -33,7 +33,7 @@ def list_(
     Example: socialhub queue list --status dead --status unconfirmed
     """
     from socialhub.services.paging import Page
-    from socialhub.services.queue import count_queue, list_queue
+    from socialhub.services.publishing.queue import count_queue, list_queue
 
     win = paging(limit, offset, all_)
     hub = get_hub()
@@ -63,7 +63,7 @@ def list_(
 def show(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `queue list`).")],
          json_: JsonOption = False) -> None:
     """Show one delivery: status, parts published, and every attempt."""
-    from socialhub.services.queue import show_delivery
+    from socialhub.services.publishing.queue import show_delivery
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -89,7 +89,7 @@ def retry(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `qu
           json_: JsonOption = False) -> None:
     """Put a dead or waiting delivery back in line now, retries reset."""
     from socialhub.services.clock import now_utc
-    from socialhub.services.queue import retry_delivery
+    from socialhub.services.publishing.queue import retry_delivery
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -106,7 +106,7 @@ def retry(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `qu
 def cancel(delivery_id: Annotated[int, typer.Argument(help="Delivery id (from `queue list`).")],
            json_: JsonOption = False) -> None:
     """Cancel one delivery so it never goes out (other targets stay)."""
-    from socialhub.services.queue import cancel_delivery
+    from socialhub.services.publishing.queue import cancel_delivery
 
     hub = get_hub()
     with hub.context("cli") as ctx:

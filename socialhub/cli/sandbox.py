@@ -41,7 +41,7 @@ def serve(
     """
     import sys
 
-    from socialhub.services.sandbox_network import SandboxServer
+    from socialhub.services.ops.sandbox_network import SandboxServer
 
     def log(line: str) -> None:
         sys.stderr.write(line + "\n")

@@ -33,8 +33,8 @@ def serve(
     """
     import uvicorn
 
-    from socialhub.services.http_access import search_access
-    from socialhub.services.search_api import create_app
+    from socialhub.services.ops.http_access import search_access
+    from socialhub.services.search.api import create_app
 
     config = get_config()
     access = search_access(config, host=host, port=port, token=token)

@@ -25,8 +25,8 @@ def add(
 
     Example: socialhub slots add bluesky:@shop.example.com -d mon -d wed --time 09:00
     """
+    from socialhub.services.authoring.slots import add_slot, slot_summary
     from socialhub.services.clock import display_zone
-    from socialhub.services.slots import add_slot, slot_summary
 
     tz = zone or display_zone(get_config().settings)
     hub = get_hub()
@@ -47,7 +47,7 @@ def list_(
     json_: JsonOption = False,
 ) -> None:
     """List weekly slots."""
-    from socialhub.services.slots import list_slots, slot_summary
+    from socialhub.services.authoring.slots import list_slots, slot_summary
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -69,7 +69,7 @@ def list_(
 @app.command("remove")
 def remove(slot_id: Annotated[int, typer.Argument(help="Slot id (see `slots list`).")]) -> None:
     """Remove a slot."""
-    from socialhub.services.slots import remove_slot
+    from socialhub.services.authoring.slots import remove_slot
 
     hub = get_hub()
     with hub.context("cli") as ctx:

@@ -57,7 +57,7 @@ def measure_cmd(
 
     Example: socialhub text measure --platform bluesky --json "Hello 👋"
     """
-    from socialhub.services.text_rules import measure, rules_for
+    from socialhub.services.authoring.text_rules import measure, rules_for
 
     rules_for(platform)  # an unknown platform fails before stdin is read
     result = measure(_read(text), platform, limit=limit, max_hashtags=max_hashtags)
@@ -97,7 +97,7 @@ def split_cmd(
 
     Example: socialhub text split --platform x --number - < essay.txt
     """
-    from socialhub.services.text_rules import measure, rules_for, split_thread
+    from socialhub.services.authoring.text_rules import measure, rules_for, split_thread
 
     rules_for(platform)
     parts = split_thread(_read(text), platform, limit=limit, number=number)

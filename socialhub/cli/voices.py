@@ -73,7 +73,7 @@ def add(
 
     Example: socialhub voices add shop --tone warm,direct --formality 4 --avoid "synergy" --default
     """
-    from socialhub.services.voices import add_voice, voice_summary
+    from socialhub.services.ai.voices import add_voice, voice_summary
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -90,7 +90,7 @@ def add(
 @app.command("list")
 def list_(json_: JsonOption = False) -> None:
     """List voice profiles; the default is marked with *."""
-    from socialhub.services.voices import list_voices, voice_summary
+    from socialhub.services.ai.voices import list_voices, voice_summary
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -104,7 +104,7 @@ def list_(json_: JsonOption = False) -> None:
 @app.command("show")
 def show(name: NameArg, json_: JsonOption = False) -> None:
     """Explain a voice profile in plain words (--json: every statistic)."""
-    from socialhub.services.voices import get_voice, voice_summary
+    from socialhub.services.ai.voices import get_voice, voice_summary
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -140,7 +140,7 @@ def edit(
 
     Example: socialhub voices edit shop --formality 6 --avoid "game-changer" --default
     """
-    from socialhub.services.voices import edit_voice, voice_summary
+    from socialhub.services.ai.voices import edit_voice, voice_summary
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -158,7 +158,7 @@ def edit(
 @app.command("remove")
 def remove(name: NameArg) -> None:
     """Remove a voice profile (posts written with it keep their text)."""
-    from socialhub.services.voices import remove_voice
+    from socialhub.services.ai.voices import remove_voice
 
     hub = get_hub()
     with hub.context("cli") as ctx:
@@ -181,7 +181,7 @@ def train(
 
     Example: socialhub voices train shop --from my-posts.txt
     """
-    from socialhub.services.voices import read_samples, train_voice, voice_summary
+    from socialhub.services.ai.voices import read_samples, train_voice, voice_summary
 
     samples = read_samples(from_)
     hub = get_hub()

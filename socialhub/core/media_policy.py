@@ -4,7 +4,7 @@ A manifest can come from anyone who can open a pull request against a
 calendar repository, and the daemon uploads what it names, so a media path
 is confined: relative to the manifest's folder (or inside the configured
 ``media.root``), never through ``..``, and the file must *be* an image or a
-video the platforms accept, judged by its bytes. ``services.media_check``
+video the platforms accept, judged by its bytes. ``services.authoring.media_check``
 applies these rules to real files at apply time and again before a send.
 """
 

@@ -4,7 +4,7 @@ uvicorn runs in a background thread (it installs no signal handlers off the
 main thread, so SIGTERM stays ours). The local search API from
 ``socialhub.search.api`` is mounted when it is installed; the daemon's own
 ``/healthz`` and ``/metrics`` take precedence over its routes. Who may
-connect is decided before binding (``services.http_access``): off loopback
+connect is decided before binding (``services.ops.http_access``): off loopback
 only with ``daemon.http_token``, which then guards every route but a
 minimal ``/healthz``, the mounted search API included.
 """
@@ -21,7 +21,7 @@ from fastapi import Request  # resolved by name in the route signature below
 
 from socialhub.config import LoadedConfig
 from socialhub.errors import ConfigError
-from socialhub.services.http_access import HttpAccess
+from socialhub.services.ops.http_access import HttpAccess
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse
 
-    from socialhub.services.http_guard import AUTHENTICATED, HttpGuard
+    from socialhub.services.ops.http_guard import AUTHENTICATED, HttpGuard
 
     app = FastAPI(title="socialhub daemon", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(HttpGuard, token=access.token, max_body_bytes=access.max_body_bytes,
@@ -58,7 +58,7 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
         return JSONResponse(_plain(metrics()))
 
     try:
-        from socialhub.services.search_api import create_app
+        from socialhub.services.search.api import create_app
     except ImportError:
         log.info("search API not installed; serving /healthz and /metrics only")
     else:

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from socialhub.services import daemon_status
 from socialhub.services.hub import Hub
-from socialhub.services.metrics import collect_metrics, digest
-from socialhub.services.publishing import PublishingEngine
+from socialhub.services.ops import daemon_status
+from socialhub.services.ops.metrics import collect_metrics, digest
+from socialhub.services.publishing.engine import PublishingEngine
 
 log = logging.getLogger("socialhub.daemon")
 

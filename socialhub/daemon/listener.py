@@ -21,7 +21,7 @@ RETRY_S = 2.0
 
 
 def _conninfo(sqlalchemy_url: str) -> str:
-    from socialhub.services.schedule_listen import listen_conninfo
+    from socialhub.services.publishing.schedule_listen import listen_conninfo
 
     return listen_conninfo(sqlalchemy_url)
 

@@ -29,12 +29,12 @@ from socialhub import __version__
 from socialhub.config import LoadedConfig
 from socialhub.daemon import jobs, sdnotify
 from socialhub.daemon.http import HttpServer, create_daemon_app
-from socialhub.services import daemon_status
 from socialhub.services.clock import display_zone, now_utc
-from socialhub.services.db_watch import DatabaseWatch, describe_cause
-from socialhub.services.http_access import HttpAccess, daemon_access
 from socialhub.services.hub import Hub
-from socialhub.services.publishing import EngineSettings, PublishingEngine
+from socialhub.services.ops import daemon_status
+from socialhub.services.ops.db_watch import DatabaseWatch, describe_cause
+from socialhub.services.ops.http_access import HttpAccess, daemon_access
+from socialhub.services.publishing.engine import EngineSettings, PublishingEngine
 
 log = logging.getLogger("socialhub.daemon")
 

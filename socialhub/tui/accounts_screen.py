@@ -10,8 +10,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
+from socialhub.services.accounts.overview import account_rows
+from socialhub.services.ai.voice_rows import voice_rows
 from socialhub.services.context import Ctx
-from socialhub.services.tui_views import account_rows, voice_rows
 from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.footer import compact_footer

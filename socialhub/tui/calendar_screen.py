@@ -16,8 +16,7 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Header, OptionList, Static
 
 from socialhub.errors import SocialhubError
-from socialhub.services.calendar_model import CalendarData, View, calendar_span
-from socialhub.services.tui_views import (
+from socialhub.services.authoring.board import (
     Move,
     calendar_data,
     legend,
@@ -25,6 +24,7 @@ from socialhub.services.tui_views import (
     undo_move,
     upcoming,
 )
+from socialhub.services.authoring.calendar_model import CalendarData, View, calendar_span
 from socialhub.tui.agenda_panel import AgendaPanel
 from socialhub.tui.background import run_service
 from socialhub.tui.confirm_modal import ConfirmModal

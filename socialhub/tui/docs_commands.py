@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from textual.command import Hit, Hits, Provider
 
-from socialhub.services.tui_views import DocQuote, doc_quotes
+from socialhub.services.search.quotes import DocQuote, doc_quotes
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
@@ -35,7 +35,7 @@ class DocsCommands(Provider):
     store: Any = None
 
     async def startup(self) -> None:
-        from socialhub.services.search import open_docs
+        from socialhub.services.search.stores import open_docs
 
         app = cast("HubApp", self.app)
         try:

@@ -26,19 +26,21 @@ from textual.widgets import (
 )
 from textual.worker import Worker, get_current_worker
 
-from socialhub.services.context import Ctx
-from socialhub.services.tui_views import (
-    Draft,
+from socialhub.services.ai.suggestions import (
     GenerationCancelled,
-    SaveMode,
     Suggestion,
-    account_choices,
-    default_time,
-    load_draft,
-    save_draft,
     suggest_rewrite,
     suggest_variants,
 )
+from socialhub.services.authoring.board import default_time
+from socialhub.services.authoring.editor import (
+    Draft,
+    SaveMode,
+    account_choices,
+    load_draft,
+    save_draft,
+)
+from socialhub.services.context import Ctx
 from socialhub.tui.background import run_service
 from socialhub.tui.footer import compact_footer
 from socialhub.tui.target_tab import TargetTab

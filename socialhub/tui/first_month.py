@@ -28,7 +28,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from socialhub.errors import ExitCode, SocialhubError
-from socialhub.services.calendar_model import CalendarData
+from socialhub.services.authoring.calendar_model import CalendarData
 from socialhub.tui.helper_process import start_helper
 
 if TYPE_CHECKING:
@@ -55,8 +55,8 @@ class HelperError:
 
 def read_first_month(hub: Hub) -> FirstMonth:
     """Today's month in the display zone, read through the calendar service."""
+    from socialhub.services.authoring.board import calendar_data, local_today
     from socialhub.services.clock import display_zone, now_utc
-    from socialhub.services.tui_views import calendar_data, local_today
 
     zone = display_zone(hub.config.settings)
     today = local_today(now_utc(), zone)
@@ -112,10 +112,10 @@ class FirstMonthHelper:
 def quick_first_month(config_path: str | None) -> FirstMonth | None:
     """The first month read without SQLAlchemy or the settings schema; None if unsure.
 
-    See ``services.first_month.quick_month``: the rest of the config is
+    See ``services.authoring.first_month.quick_month``: the rest of the config is
     checked by the app once the month is on screen.
     """
-    from socialhub.services.first_month import quick_month
+    from socialhub.services.authoring.first_month import quick_month
 
     found = quick_month(config_path)
     return FirstMonth(*found) if found is not None else None

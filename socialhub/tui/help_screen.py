@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from socialhub.services.tui_views import badge_key
+from socialhub.services.authoring.board import badge_key
 
 EXTRA = [
     ("arrows / h j k l", "move the selected day (calendar)"),

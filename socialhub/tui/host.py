@@ -108,7 +108,7 @@ class HubApp(App[None]):
 
     def today(self) -> date:
         """Today in the display zone."""
-        from socialhub.services.calendar_model import local_today
+        from socialhub.services.authoring.calendar_model import local_today
 
         return local_today(self.now(), self.zone)
 

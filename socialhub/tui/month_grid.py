@@ -13,8 +13,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from socialhub.services.calendar_model import CalendarData
-from socialhub.services.tui_views import badge, upcoming
+from socialhub.services.authoring.board import badge, upcoming
+from socialhub.services.authoring.calendar_model import CalendarData
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

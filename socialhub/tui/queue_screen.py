@@ -12,8 +12,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Static
 
-from socialhub.services.queue import cancel_delivery, retry_delivery
-from socialhub.services.tui_views import queue_rows
+from socialhub.services.publishing.queue import cancel_delivery, retry_delivery
+from socialhub.services.publishing.queue_rows import queue_rows
 from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.confirm_modal import ConfirmModal

@@ -7,8 +7,8 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static, TextArea
 
-from socialhub.services.text_rules import DISPLAY_NAMES
-from socialhub.services.tui_views import check_text
+from socialhub.services.authoring.editor import check_text
+from socialhub.services.authoring.text_rules import DISPLAY_NAMES
 
 
 class TargetTab(VerticalScroll):

@@ -6,7 +6,7 @@ import textwrap
 from datetime import date, timedelta
 from typing import Any
 
-from socialhub.services.tui_views import badge, fit, handle_of
+from socialhub.services.authoring.board import badge, fit, handle_of
 from socialhub.tui.month_grid import MonthGrid
 
 

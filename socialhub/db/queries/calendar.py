@@ -1,6 +1,6 @@
 """The calendar's rows, written twice side by side: through SQLAlchemy and through the driver.
 
-``calendar_rows`` is the read ``services.calendar`` uses; ``calendar_rows_direct``
+``calendar_rows`` is the read ``services.authoring.calendar`` uses; ``calendar_rows_direct``
 runs the same two queries through ``db.direct`` (``sqlite3`` or ``psycopg``,
 no SQLAlchemy) for the TUI's first paint, and ``read_calendar_direct`` turns
 them into the month or week it shows. Change one query, change the other:
@@ -101,7 +101,7 @@ def _target(row: tuple[Any, ...], at: datetime, thread: list[Any] | None) -> Tar
 
 def read_calendar_direct(database: DirectDatabase, organization: str, view: View,
                          anchor: date, zone: str) -> CalendarData | None:
-    """What ``services.tui_views.calendar_data`` answers for this view, or None if unsure.
+    """What ``services.authoring.board.calendar_data`` answers for this view, or None if unsure.
 
     ``organization`` is the configured org's name.
     """

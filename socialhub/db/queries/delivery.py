@@ -1,7 +1,7 @@
 """Deliveries: the publishing hot path's SQL (due deliveries, leases, claims across
 daemons) and the reads of a post's or a target's deliveries.
 
-``services.delivery_claim`` decides what to take and writes the claims; the
+``services.publishing.delivery_claim`` decides what to take and writes the claims; the
 statements it runs live here. On PostgreSQL the candidates are read with
 ``SELECT … FOR UPDATE SKIP LOCKED`` (several daemons on one database each get
 different rows) and claims are serialised by a transaction-level advisory

@@ -1,0 +1,1 @@
+"""Accounts: adding and removing them, connecting, credentials, tokens, the key."""

@@ -1,0 +1,1 @@
+"""AI drafting: generation, voices, hashtags."""

@@ -1,0 +1,1 @@
+"""Writing posts: their texts per network, schedules, slots, campaigns, the calendar."""

@@ -1,0 +1,276 @@
+"""Posts and their per-account variants: create, edit, find, list, remove.
+
+Scheduling (times, slots, deliveries) lives in ``services.authoring.scheduling``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from socialhub.core.limits import check_text_size
+from socialhub.core.policy import Permission
+from socialhub.core.when import When
+from socialhub.db.models import Campaign, Post, Variant, VoiceProfile
+from socialhub.db.queries import posts as queries
+from socialhub.db.queries.campaigns import campaign_named
+from socialhub.db.queries.voices import voice_named
+from socialhub.errors import ConflictError, NotFoundError, ValidationError
+from socialhub.services.accounts.accounts import get_account
+from socialhub.services.audit import record_event
+from socialhub.services.authoring.variants import check_variant_text
+from socialhub.services.context import Ctx, use_case
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,199}$")
+
+
+@dataclass
+class TargetSpec:
+    """One target of a post: the account, its own text (else the body), and when."""
+
+    account: str
+    text: str | None = None
+    thread: list[str] | None = None
+    media: list[dict[str, Any]] = field(default_factory=list)
+    first_comment: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    at: When | None = None
+
+
+def check_name(name: str) -> str:
+    """A record name: lower-case letters, digits, ``.``, ``_``, ``-``.
+
+    Raises:
+        ValidationError: the name has other characters.
+    """
+    if not _NAME_RE.match(name):
+        raise ValidationError(f"name {name!r} must be lower-case letters, digits, '.', '_' or '-'")
+    return name
+
+
+def get_post(session: Session, org_id: int, ref: str | int) -> Post:
+    """The post named ``ref`` (its name, or its numeric id).
+
+    Raises:
+        NotFoundError: no such post.
+    """
+    q = select(Post).options(selectinload(Post.variants).selectinload(Variant.account))
+    text = str(ref)
+    post = session.scalar(q.where(Post.org_id == org_id, Post.name == text))
+    if post is None and text.isdigit():
+        post = session.scalar(q.where(Post.org_id == org_id, Post.id == int(text)))
+    if post is None:
+        raise NotFoundError(f"no post named {text!r} (see `socialhub posts list`)")
+    return post
+
+
+def find_campaign(session: Session, org_id: int, name: str | None) -> Campaign | None:
+    """The campaign called ``name`` (None passes through).
+
+    Raises:
+        NotFoundError: no such campaign.
+    """
+    if not name:
+        return None
+    campaign = campaign_named(session, org_id, name)
+    if campaign is None:
+        raise NotFoundError(f"no campaign named {name!r} (see `socialhub campaigns list`)")
+    return campaign
+
+
+def find_voice(session: Session, org_id: int, name: str | None) -> VoiceProfile | None:
+    """The voice profile called ``name`` (None passes through).
+
+    Raises:
+        NotFoundError: no such voice profile.
+    """
+    if not name:
+        return None
+    voice = voice_named(session, org_id, name)
+    if voice is None:
+        raise NotFoundError(f"no voice profile named {name!r} (see `socialhub voices list`)")
+    return voice
+
+
+def set_target(session: Session, org_id: int, post: Post, spec: TargetSpec, *,
+               split: bool = False) -> Variant:
+    """Create or replace the variant of ``post`` for ``spec.account`` (text validated)."""
+    account = get_account(session, org_id, spec.account)
+    text, thread = check_variant_text(account, spec.text if spec.text is not None else post.body,
+                                      spec.thread, split=split)
+    variant = next((v for v in post.variants if v.account_id == account.id), None)
+    if variant is None:
+        variant = Variant(account_id=account.id, account=account)
+        post.variants.append(variant)
+    variant.text = text
+    variant.thread = thread
+    variant.media = list(spec.media)
+    variant.first_comment = spec.first_comment
+    variant.options = dict(spec.options)
+    if spec.at is not None:
+        variant.scheduled_at = spec.at.utc
+        variant.local_time = spec.at.local_text
+        variant.timezone = spec.at.zone
+    return variant
+
+
+@use_case(Permission.POSTS_WRITE)
+def create_post(ctx: Ctx, *, body: str, targets: list[TargetSpec],
+                name: str | None = None, campaign: str | None = None, voice: str | None = None,
+                tags: list[str] | None = None, paid: bool = False, split: bool = False) -> Post:
+    """Create a draft post with one variant per target (each validated for its platform).
+
+    Raises:
+        ValidationError: empty post, bad name, duplicate target, or over-length text.
+        ConflictError: a post with that name exists.
+        NotFoundError: an unknown account, campaign or voice.
+    """
+    session, org_id = ctx.session, ctx.org_id
+    check_text_size(body, "the post body")
+    if not body.strip() and not any(t.text or t.thread for t in targets):
+        raise ValidationError("a post needs a body (--body) or a text per target")
+    accounts = [t.account for t in targets]
+    dupes = {a for a in accounts if accounts.count(a) > 1}
+    if dupes:
+        raise ValidationError(f"target {sorted(dupes)[0]} is given twice")
+    if name is not None:
+        check_name(name)
+        if queries.post_id_named(session, org_id, name):
+            raise ConflictError(f"a post named {name!r} exists already")
+    post = Post(org_id=org_id, name=name or "", body=body, tags=list(tags or []), paid=paid,
+                status="draft")
+    post.campaign = find_campaign(session, org_id, campaign)
+    post.voice = find_voice(session, org_id, voice)
+    session.add(post)
+    for spec in targets:
+        set_target(session, org_id, post, spec, split=split)
+    session.flush()
+    if not name:
+        post.name = f"post-{post.id}"
+    record_event(session, org_id, "create", "Post", record_id=post.id, name=post.name)
+    return post
+
+
+@use_case(Permission.POSTS_WRITE)
+def edit_post(ctx: Ctx, ref: str, *, body: str | None = None,
+              name: str | None = None, campaign: str | None = None, tags: list[str] | None = None,
+              texts: dict[str, str] | None = None, add_targets: list[str] | None = None,
+              remove_targets: list[str] | None = None, split: bool = False) -> Post:
+    """Change a post's body, name, campaign, tags or targets; variants are re-validated.
+
+    A changed body flows into every variant that had no text of its own.
+
+    Raises:
+        ConflictError: the post has already gone out to a target being changed.
+    """
+    session, org_id = ctx.session, ctx.org_id
+    post = get_post(session, org_id, ref)
+    if post.status in ("published", "publishing", "canceled"):
+        raise ConflictError(f"post {post.name} is {post.status} and can no longer be edited")
+    change: dict[str, Any] = {}
+    if name is not None and name != post.name:
+        check_name(name)
+        if queries.post_id_named(session, org_id, name):
+            raise ConflictError(f"a post named {name!r} exists already")
+        change["name"] = [post.name, name]
+        post.name = name
+    if campaign is not None:
+        post.campaign = find_campaign(session, org_id, campaign) if campaign else None
+        change["campaign"] = campaign
+    if tags is not None:
+        post.tags = list(tags)
+        change["tags"] = tags
+    if body is not None and body != post.body:
+        check_text_size(body, "the post body")
+        for v in post.variants:
+            if v.text == post.body and not v.thread:
+                v.text, v.thread = check_variant_text(v.account, body, None, split=split)
+        change["body"] = True
+        post.body = body
+    for ref_ in remove_targets or []:
+        account = get_account(session, org_id, ref_)
+        variant = next((v for v in post.variants if v.account_id == account.id), None)
+        if variant is None:
+            raise NotFoundError(f"post {post.name} has no target {account.ref}")
+        _refuse_if_sent(session, variant)
+        post.variants.remove(variant)
+    for ref_ in add_targets or []:
+        set_target(session, org_id, post, TargetSpec(account=ref_), split=split)
+    for ref_, text in (texts or {}).items():
+        account = get_account(session, org_id, ref_)
+        variant = next((v for v in post.variants if v.account_id == account.id), None)
+        if variant is None:
+            raise NotFoundError(f"post {post.name} has no target {account.ref}",
+                                hint="add it with --add-target")
+        _refuse_if_sent(session, variant)
+        variant.text, variant.thread = check_variant_text(account, text, None, split=split)
+    session.flush()
+    record_event(session, org_id, "update", "Post", record_id=post.id, name=post.name,
+                 change=change)
+    return post
+
+
+def _refuse_if_sent(session: Session, variant: Variant) -> None:
+    sent = queries.sent_status(session, variant.id)
+    if sent:
+        raise ConflictError(f"the {variant.account.ref} variant is already {sent}")
+
+
+def _post_filters(session: Session, org_id: int, *, status: str | None,
+                  campaign: str | None, account: str | None, start: datetime | None,
+                  end: datetime | None) -> list[Any]:
+    c = find_campaign(session, org_id, campaign) if campaign else None
+    account_id = get_account(session, org_id, account).id if account else None
+    return queries.post_conditions(org_id, status=status,
+                                   campaign_id=c.id if c else None, account_id=account_id,
+                                   start=start, end=end)
+
+
+@use_case(Permission.POSTS_READ)
+def list_posts(ctx: Ctx, *, status: str | None = None,
+               campaign: str | None = None, account: str | None = None,
+               start: datetime | None = None, end: datetime | None = None,
+               limit: int | None = None, offset: int = 0) -> list[Post]:
+    """Posts matching every filter given, earliest scheduled first, drafts last.
+
+    ``limit`` and ``offset`` page in SQL (no limit: every match); the order is
+    stable (ties broken by id), so consecutive pages never overlap.
+    """
+    session, org_id = ctx.session, ctx.org_id
+    where = _post_filters(session, org_id, status=status, campaign=campaign, account=account,
+                          start=start, end=end)
+    return queries.list_posts(session, where, offset=offset, limit=limit)
+
+
+@use_case(Permission.POSTS_READ)
+def count_posts(ctx: Ctx, *, status: str | None = None,
+                campaign: str | None = None, account: str | None = None,
+                start: datetime | None = None, end: datetime | None = None) -> int:
+    """How many posts :func:`list_posts` would return with no limit."""
+    session, org_id = ctx.session, ctx.org_id
+    where = _post_filters(session, org_id, status=status, campaign=campaign, account=account,
+                          start=start, end=end)
+    return queries.count_posts(session, where)
+
+
+@use_case(Permission.POSTS_WRITE)
+def remove_post(ctx: Ctx, ref: str, *, force: bool = False) -> Post:
+    """Delete a post and its variants and deliveries.
+
+    Raises:
+        ConflictError: part of it went out or is going out, and ``force`` is false.
+    """
+    session, org_id = ctx.session, ctx.org_id
+    post = get_post(session, org_id, ref)
+    if not force:
+        for v in post.variants:
+            _refuse_if_sent(session, v)
+    record_event(session, org_id, "delete", "Post", record_id=post.id, name=post.name)
+    session.delete(post)
+    session.flush()
+    return post

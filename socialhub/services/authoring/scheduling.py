@@ -1,0 +1,263 @@
+"""Putting posts on the calendar: times, slots, and the deliveries the daemon sends.
+
+Each scheduled variant has exactly one live delivery. Rescheduling moves it;
+unscheduling or canceling marks it canceled, and the daemon re-checks the
+status inside its claim, so a canceled post never goes out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from socialhub.core.policy import Permission
+from socialhub.core.status import PENDING_DELIVERY_STATES, DeliveryStatus
+from socialhub.core.when import When, require_future
+from socialhub.db.models import Delivery, Post, Variant
+from socialhub.db.queries import delivery as queries
+from socialhub.errors import ConflictError, ValidationError
+from socialhub.services.accounts.accounts import connect_advice, get_account, publish_blocker
+from socialhub.services.announce import announce_schedule, notify_schedule_changed
+from socialhub.services.audit import record_event
+from socialhub.services.authoring.posts import get_post
+from socialhub.services.authoring.slots import next_free_slot
+from socialhub.services.context import Ctx, use_case
+
+_IN_FLIGHT = ("claimed", "publishing", "unconfirmed")
+
+
+def new_idempotency_key() -> str:
+    """A unique key for one delivery; platforms use it to refuse duplicates."""
+    return f"sh-{uuid.uuid4().hex}"
+
+
+def _live_delivery(session: Session, variant: Variant) -> Delivery | None:
+    return queries.latest_live_delivery(session, variant.id)
+
+
+def sync_delivery(session: Session, variant: Variant) -> Delivery | None:
+    """Make the variant's delivery match its schedule (create, move, or cancel it).
+
+    Raises:
+        ConflictError: the variant is being published or has been published.
+    """
+    live = _live_delivery(session, variant)
+    if live is not None and live.status in (*_IN_FLIGHT, "published"):
+        if variant.scheduled_at is not None and live.due_at == variant.scheduled_at:
+            return live
+        raise ConflictError(f"the {variant.account.ref} variant is already {live.status}")
+    if variant.scheduled_at is None:
+        if live is not None:
+            live.status = DeliveryStatus.CANCELED
+        return None
+    if live is None:
+        live = Delivery(variant_id=variant.id, account_id=variant.account_id,
+                        due_at=variant.scheduled_at, next_attempt_at=variant.scheduled_at,
+                        status=DeliveryStatus.SCHEDULED, idempotency_key=new_idempotency_key())
+        session.add(live)
+    elif live.due_at != variant.scheduled_at or live.status != DeliveryStatus.SCHEDULED:
+        live.due_at = variant.scheduled_at
+        live.next_attempt_at = variant.scheduled_at
+        live.status = DeliveryStatus.SCHEDULED
+        live.last_error = None
+    return live
+
+
+def refresh_post_status(session: Session, post: Post) -> str:
+    """Derive the post's status from its deliveries and store it; returns the new status."""
+    if post.status == "canceled":
+        return post.status
+    session.flush()
+    statuses = queries.post_delivery_statuses(session, post.id)
+    if not statuses:
+        new = "draft" if post.status in ("scheduled", "draft") else post.status
+    elif all(s == "published" for s in statuses):
+        new = "published"
+    elif any(s in ("publishing", "claimed", "unconfirmed") for s in statuses):
+        new = "publishing"
+    elif any(s in PENDING_DELIVERY_STATES for s in statuses):
+        new = "scheduled"
+    elif any(s == "published" for s in statuses):
+        new = "partially_published"
+    else:
+        new = "failed"
+    post.status = new
+    return new
+
+
+@use_case(Permission.POSTS_PUBLISH)
+def schedule_post(ctx: Ctx, ref: str, *, at: When | None = None,
+                  next_slot: bool = False, accounts: list[str] | None = None,
+                  now: datetime) -> Post:
+    """Give every target (or the named ones) a time, and queue their deliveries.
+
+    With neither ``at`` nor ``next_slot``, targets keep the times they have.
+
+    Raises:
+        ValidationError: a time in the past, a target without a time, or no free slot.
+        ConflictError: the post was canceled, or a target already went out.
+    """
+    session, org_id = ctx.session, ctx.org_id
+    post = get_post(session, org_id, ref)
+    if post.status == "canceled":
+        raise ConflictError(f"post {post.name} was canceled")
+    if not post.variants:
+        raise ValidationError(f"post {post.name} has no targets (add one with `posts edit "
+                              f"{post.name} --add-target platform:@handle`)")
+    chosen = post.variants
+    if accounts:
+        ids = {get_account(session, org_id, a).id for a in accounts}
+        chosen = [v for v in post.variants if v.account_id in ids]
+        missing = ids - {v.account_id for v in chosen}
+        if missing:
+            raise ValidationError(f"post {post.name} does not target account id {min(missing)}")
+    for variant in chosen:
+        when = at
+        if next_slot:
+            when = next_free_slot(session, variant.account, now)
+        if when is not None:
+            require_future(when, now, what=f"time for {variant.account.ref}")
+            variant.scheduled_at, variant.local_time, variant.timezone = (
+                when.utc, when.local_text, when.zone)
+        elif variant.scheduled_at is None:
+            raise ValidationError(f"no time for {variant.account.ref}: give --at or --next-slot")
+        sync_delivery(session, variant)
+    refresh_post_status(session, post)
+    record_event(session, org_id, "schedule", "Post", record_id=post.id, name=post.name,
+                 change={v.account.ref: v.local_time for v in chosen})
+    announce_schedule(session, post.name, lambda: post_summary(session, post))
+    return post
+
+
+def unready_targets(post: Post) -> list[str]:
+    """One warning per target account of ``post`` that cannot publish yet, with the fix.
+
+    Scheduling ahead of connecting is legitimate, so this never refuses; the
+    front ends show the lines so nobody learns it from a failed send.
+    """
+    warnings = []
+    for variant in post.variants:
+        problem = publish_blocker(variant.account)
+        if problem is not None:
+            warnings.append(f"{variant.account.ref} is {problem}, so the post waits for it; "
+                            f"{connect_advice(variant.account)}")
+    return warnings
+
+
+@use_case(Permission.POSTS_READ)
+def waiting_on_unready_accounts(ctx: Ctx) -> list[str]:
+    """One warning per account of the organization that cannot publish while
+    deliveries wait on it, with the count and the fix (what ``apply`` reports)."""
+    from socialhub.services.accounts.accounts import accounts_that_cannot_publish
+
+    session, org_id = ctx.session, ctx.org_id
+    return [f"{row['ref']} is {row['problem']}, so {row['waiting']} "
+            f"deliver{'y waits' if row['waiting'] == 1 else 'ies wait'} for it; {row['fix']}"
+            for row in accounts_that_cannot_publish(session, org_id) if row["waiting"]]
+
+
+@use_case(Permission.POSTS_PUBLISH)
+def unschedule_post(ctx: Ctx, ref: str) -> Post:
+    """Take a post off the calendar (back to draft); nothing already sent is touched.
+
+    Raises:
+        ConflictError: a target is being published right now or already went out.
+    """
+    session, org_id = ctx.session, ctx.org_id
+    post = get_post(session, org_id, ref)
+    for variant in post.variants:
+        live = _live_delivery(session, variant)
+        if live is not None and live.status in (*_IN_FLIGHT, "published"):
+            raise ConflictError(f"the {variant.account.ref} variant is already {live.status}")
+    for variant in post.variants:
+        variant.scheduled_at = variant.local_time = variant.timezone = None
+        sync_delivery(session, variant)
+    refresh_post_status(session, post)
+    record_event(session, org_id, "unschedule", "Post", record_id=post.id, name=post.name)
+    return post
+
+
+@use_case(Permission.POSTS_PUBLISH)
+def cancel_post(ctx: Ctx, ref: str) -> Post:
+    """Cancel a post: its pending deliveries never go out; what went out stays out."""
+    session, org_id = ctx.session, ctx.org_id
+    post = get_post(session, org_id, ref)
+    if post.status == "published":
+        raise ConflictError(f"post {post.name} is already published everywhere")
+    for delivery in queries.post_deliveries_in(session, post.id, PENDING_DELIVERY_STATES):
+        delivery.status = DeliveryStatus.CANCELED
+    post.status = "canceled"
+    record_event(session, org_id, "cancel", "Post", record_id=post.id, name=post.name)
+    return post
+
+
+def post_summary(session: Session, post: Post, *, with_deliveries: bool = True) -> dict[str, Any]:
+    """Plain data for --json, tables and the TUI."""
+    deliveries: dict[int, Delivery] = {}
+    if with_deliveries and post.variants:
+        for d in queries.deliveries_of_variants(session, [v.id for v in post.variants]):
+            deliveries[d.variant_id] = d
+    targets = []
+    for v in post.variants:
+        live = deliveries.get(v.id)
+        targets.append({
+            "account": v.account.ref,
+            "platform": v.account.platform,
+            "text": v.text,
+            "thread": list(v.thread or []),
+            "media": list(v.media or []),
+            "first_comment": v.first_comment,
+            "options": dict(v.options or {}),
+            "at": f"{v.local_time} {v.timezone}" if v.local_time else None,
+            "scheduled_at": v.scheduled_at,
+            "delivery": None if live is None else {
+                "id": live.id, "status": live.status, "attempts": live.attempts,
+                "next_attempt_at": live.next_attempt_at, "remote_id": live.remote_id,
+                "remote_url": live.remote_url, "last_error": live.last_error,
+            },
+        })
+    return {
+        "id": post.id, "name": post.name, "status": post.status, "body": post.body,
+        "campaign": post.campaign.name if post.campaign else None,
+        "voice": post.voice.name if post.voice else None,
+        "tags": list(post.tags or []), "paid": post.paid, "targets": targets,
+        "created_at": post.created_at, "updated_at": post.updated_at,
+    }
+
+
+@use_case(Permission.POSTS_PUBLISH)
+def publish_now(ctx: Ctx, ref: str, *, now: datetime) -> list[int]:
+    """Make every unsent target of a post due now; returns the delivery ids to watch.
+
+    Raises:
+        ConflictError: the post was canceled or has nothing left to send.
+    """
+    session, org_id = ctx.session, ctx.org_id
+    post = get_post(session, org_id, ref)
+    if post.status == "canceled":
+        raise ConflictError(f"post {post.name} was canceled")
+    ids: list[int] = []
+    for variant in post.variants:
+        live = queries.latest_live_delivery(session, variant.id)
+        if live is not None and live.status in ("published", "publishing", "claimed",
+                                                "unconfirmed"):
+            if live.status != "published":
+                ids.append(live.id)
+            continue
+        variant.scheduled_at = now
+        variant.local_time = now.strftime("%Y-%m-%dT%H:%M:%S")
+        variant.timezone = "UTC"
+        delivery = sync_delivery(session, variant)
+        if delivery is not None:
+            delivery.due_at = delivery.next_attempt_at = now
+            session.flush()
+            ids.append(delivery.id)
+    if not ids:
+        raise ConflictError(f"post {post.name} has nothing left to publish")
+    refresh_post_status(session, post)
+    record_event(session, org_id, "publish_now", "Post", record_id=post.id, name=post.name)
+    notify_schedule_changed(session)
+    return ids

@@ -1,0 +1,1 @@
+"""YAML manifests: reading, applying, exporting."""

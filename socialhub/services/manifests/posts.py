@@ -1,0 +1,138 @@
+"""Posts in manifests: a target's comparable state, and creating new posts in bulk.
+
+Split from ``services.manifests.apply`` (the planner). A target's state is what
+``set_target`` and ``sync_delivery`` would store for it; new posts go in with
+a few bulk INSERTs rather than the unit of work, which made a 10,000-post
+apply take most of a minute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from socialhub.core.manifests import Manifest
+from socialhub.core.when import When
+from socialhub.db.models import (
+    Account,
+    AuditEvent,
+    Campaign,
+    Delivery,
+    Post,
+    Variant,
+    VoiceProfile,
+)
+from socialhub.services.audit import current_actor
+from socialhub.services.authoring.scheduling import new_idempotency_key
+
+
+@dataclass
+class TargetState:
+    """A target's stored state, comparable between a manifest and the database."""
+
+    text: str
+    thread: list[Any]
+    media: list[Any]
+    first_comment: str | None
+    options: dict[str, Any]
+    at: tuple[str, str] | None  # (local time, zone) as stored
+    when: When | None = field(default=None, compare=False)
+
+
+#: Per account ref: the target's index in the manifest, its account, its desired state.
+Targets = dict[str, tuple[int, Account, TargetState]]
+
+
+def variant_state(v: Variant) -> TargetState:
+    """The state a stored variant is in."""
+    at = (v.local_time, v.timezone or "") if v.local_time else None
+    return TargetState(v.text, list(v.thread or []), list(v.media or []), v.first_comment,
+                       dict(v.options or {}), at)
+
+
+def same_text(variant: Variant, text: str, thread: list[str] | None) -> bool:
+    """True when ``text``/``thread`` is what the variant already holds (so it passed the checks)."""
+    parts = [p for p in (thread or []) if p.strip()]
+    if parts:
+        stored = list(variant.thread or []) or [variant.text]
+        return parts == stored and variant.text == parts[0]
+    return variant.text == text and not variant.thread
+
+
+def fill_variant(variant: Variant, st: TargetState) -> None:
+    """Give ``variant`` the desired state (text, extras, schedule); the caller syncs delivery."""
+    variant.text, variant.thread, variant.media = st.text, list(st.thread), list(st.media)
+    variant.first_comment, variant.options = st.first_comment, dict(st.options)
+    when = st.when
+    variant.scheduled_at = when.utc if when else None
+    variant.local_time = when.local_text if when else None
+    variant.timezone = when.zone if when else None
+
+
+def new_variant(account: Account, st: TargetState) -> Variant:
+    """A new variant for ``account`` in the desired state."""
+    variant = Variant(account=account)
+    fill_variant(variant, st)
+    return variant
+
+
+def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manifest, Targets]],
+                     campaigns: dict[str, Campaign], voices: dict[str, VoiceProfile]) -> None:
+    """Insert new posts with their variants, deliveries and audit events in four statements.
+
+    The rows are those create_post/set_target/sync_delivery would make: a post
+    with any timed target is ``scheduled`` with one ``scheduled`` delivery per
+    timed target; otherwise it is a ``draft``.
+    """
+    if not new_posts:
+        return
+    session.flush()  # accounts, voices and campaigns made by this apply get their ids
+    post_rows, targets = [], []
+    for m, states in new_posts:
+        meta, spec = m.model.metadata, m.model.spec
+        campaign = campaigns.get(meta.campaign or "")
+        voice = voices.get(spec.voice or "")
+        scheduled = any(st.when is not None for _i, _a, st in states.values())
+        post_rows.append({
+            "org_id": org_id, "name": m.name, "body": spec.body, "tags": list(spec.tags),
+            "paid": spec.paid, "status": "scheduled" if scheduled else "draft",
+            "campaign_id": campaign.id if campaign else None,
+            "voice_id": voice.id if voice else None})
+        targets.append(states)
+    post_ids = _insert(session, Post, post_rows)
+    variant_rows, variant_targets = [], []
+    for post_id, states in zip(post_ids, targets, strict=True):
+        for _i, account, st in states.values():
+            variant_rows.append({
+                "post_id": post_id, "account_id": account.id, "text": st.text,
+                "thread": list(st.thread), "media": list(st.media),
+                "first_comment": st.first_comment, "options": dict(st.options),
+                "scheduled_at": st.when.utc if st.when else None,
+                "local_time": st.when.local_text if st.when else None,
+                "timezone": st.when.zone if st.when else None})
+            variant_targets.append((account, st))
+    variant_ids = _insert(session, Variant, variant_rows)
+    delivery_rows = [
+        {"variant_id": vid, "account_id": account.id, "due_at": st.when.utc,
+         "next_attempt_at": st.when.utc, "status": "scheduled",
+         "idempotency_key": new_idempotency_key()}
+        for vid, (account, st) in zip(variant_ids, variant_targets, strict=True)
+        if st.when is not None]
+    if delivery_rows:
+        session.execute(insert(Delivery), delivery_rows)
+    actor = current_actor()
+    session.execute(insert(AuditEvent), [
+        {"org_id": org_id, "actor": actor, "action": "create", "record_kind": "Post",
+         "record_id": pid, "record_name": row["name"], "change": {"via": "apply"}}
+        for pid, row in zip(post_ids, post_rows, strict=True)])
+
+
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    result = session.execute(insert(model).returning(model.id, sort_by_parameter_order=True),
+                             rows)
+    return [int(r[0]) for r in result]

@@ -1,0 +1,1 @@
+"""Running socialhub: doctor, demo, metrics, daemon status, logging, the database."""

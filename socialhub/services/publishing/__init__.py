@@ -1,0 +1,1 @@
+"""Publishing: the engine, the delivery cycle (claim, send, reconcile), the queue."""

@@ -1,0 +1,108 @@
+"""Reconciling a delivery whose last send has an unknown outcome (``unconfirmed``).
+
+The post may or may not exist on the platform. It is looked up by the
+delivery's idempotency key; what is found is recorded, and only what is
+missing is sent again — never a blind resend.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from socialhub.core.status import DeliveryStatus
+from socialhub.db.models import Attempt, Delivery
+from socialhub.platforms.base import PublishedPart, PublishRequest
+from socialhub.platforms.errors import AuthRevokedError
+from socialhub.services.clock import now_utc
+from socialhub.services.publishing.delivery_claim import Claim
+from socialhub.services.publishing.delivery_outcome import (
+    Outcome,
+    SendContext,
+    classify,
+    media_items,
+    part_dict,
+    parts_from,
+    with_db_retry,
+)
+from socialhub.services.publishing.delivery_publish import claim_adapter, release, send
+from socialhub.services.publishing.delivery_records import settle
+
+
+def reconcile(ctx: SendContext, claim: Claim) -> str:
+    """Find out whether an unconfirmed send went out; finish it without duplicating anything.
+
+    Found every part → published. Found none or some → the rest is sent again,
+    which is safe because the lookup just showed those parts do not exist (or,
+    for a platform without look-up that dedupes keys itself, because the resend
+    carries the same idempotency key). A platform with neither cannot be
+    checked: the delivery is dead with a reason telling the person what to do.
+    """
+    adapter = claim_adapter(ctx, claim)
+    if isinstance(adapter, Outcome):
+        outcome = adapter if adapter.kind == "paused" else Outcome(
+            "lookup_failed", adapter.message, adapter.error_class)
+        return release(ctx, claim, outcome)
+    loaded = with_db_retry(lambda: _start_lookup(ctx, claim.delivery_id), seconds=10.0)
+    if loaded is None:
+        return "skipped"
+    attempt_id, request = loaded
+    caps = adapter.account_capabilities()
+    if not caps.lookup and not caps.idempotency:
+        return settle(ctx, claim, attempt_id, Outcome(
+            "invalid", f"the outcome of the last send is unknown and {adapter.name} offers no way "
+            "to check; look at the account, then `socialhub queue retry "
+            f"{claim.delivery_id}` if the post is missing", "OutcomeUnknownError"))
+    found: list[PublishedPart] = []
+    if caps.lookup:
+        try:
+            found = adapter.find_by_idempotency_key(request) or []
+        except AuthRevokedError as exc:
+            ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
+            return settle(ctx, claim, attempt_id, classify(exc))
+        except Exception as exc:
+            failed = classify(exc)
+            # A look-up the platform can never answer (e.g. TikTok private posts) is
+            # final, like invalid content; anything else is tried again later.
+            if failed.kind not in ("paused", "invalid"):
+                failed.kind = "lookup_failed"
+            return settle(ctx, claim, attempt_id, failed)
+    merged = {p.index: p for p in [*request.already_published, *found]}
+    if len(merged) >= len(request.parts):
+        return settle(ctx, claim, attempt_id,
+                       Outcome("published", parts=[merged[i] for i in sorted(merged)]))
+    with_db_retry(lambda: _resume(ctx, claim, attempt_id, list(merged.values())), seconds=10.0)
+    return send(ctx, claim)
+
+
+def _start_lookup(ctx: SendContext, delivery_id: int) -> tuple[int, PublishRequest] | None:
+    now = now_utc()
+    with ctx.tx() as session:
+        d = session.get(Delivery, delivery_id)
+        if d is None or d.lease_owner != ctx.worker or d.status != DeliveryStatus.UNCONFIRMED:
+            return None
+        d.lease_expires_at = now + timedelta(seconds=ctx.policy.lease_seconds)
+        attempt = Attempt(delivery_id=d.id, worker=ctx.worker, started_at=now, outcome="lookup")
+        session.add(attempt)
+        session.flush()
+        variant = d.variant
+        return attempt.id, PublishRequest(
+            idempotency_key=d.idempotency_key, parts=variant.parts,
+            media=media_items(variant.media), first_comment=variant.first_comment,
+            options=dict(variant.options or {}),
+            already_published=parts_from(d.thread_progress))
+
+
+def _resume(ctx: SendContext, claim: Claim, attempt_id: int, parts: list[PublishedPart]) -> None:
+    """Record what the lookup found and hand the delivery back for sending the rest."""
+    with ctx.tx() as session:
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is not None:
+            attempt.ended_at, attempt.outcome = now_utc(), "not_found" if not parts else "partial"
+        d = session.get(Delivery, claim.delivery_id)
+        if d is None:
+            return
+        d.thread_progress = [part_dict(p) for p in sorted(parts, key=lambda p: p.index)]
+        if parts:
+            first = min(parts, key=lambda p: p.index)
+            d.remote_id, d.remote_url = first.remote_id, first.url
+        d.status = DeliveryStatus.CLAIMED

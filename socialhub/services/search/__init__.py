@@ -1,0 +1,1 @@
+"""The docs and music search stores: importing and querying them."""
