@@ -16,10 +16,10 @@ import importlib.util
 from typing import TYPE_CHECKING
 
 from socialhub.errors import ValidationError
-from socialhub.platforms.spec import PlatformSpec
 
 if TYPE_CHECKING:
     from socialhub.platforms.base import PlatformAdapter
+    from socialhub.platforms.spec import PlatformSpec
 
 # One entry per network, in the order lists show them. Add a line here when a
 # platform sub-package lands.
@@ -42,6 +42,8 @@ _NETWORKS: tuple[str, ...] = (
 @functools.cache
 def specs() -> tuple[PlatformSpec, ...]:
     """Every registered network's spec, in registry order (the order lists show)."""
+    from socialhub.platforms.spec import PlatformSpec
+
     loaded: list[PlatformSpec] = []
     for name in _NETWORKS:
         spec = importlib.import_module(f"socialhub.platforms.{name}.spec").SPEC
@@ -53,8 +55,12 @@ def specs() -> tuple[PlatformSpec, ...]:
 
 
 def platform_names() -> tuple[str, ...]:
-    """The registered network names, in registry order."""
-    return tuple(spec.name for spec in specs())
+    """The registered network names, in registry order.
+
+    Read from the registry's lines, without importing any spec (``--help`` lists
+    them); ``specs()`` checks that each sub-package's spec carries its name.
+    """
+    return _NETWORKS
 
 
 def spec_for(platform: str) -> PlatformSpec:
