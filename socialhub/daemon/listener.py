@@ -1,9 +1,9 @@
 """PostgreSQL LISTEN: a schedule made from the CLI, the TUI or a script wakes the daemon at once.
 
 Every service that puts a delivery in line (scheduling, publish now, retry,
-``apply``) calls ``services.announce.notify_schedule_changed`` in its
-transaction, whichever front end called it; PostgreSQL delivers the NOTIFY on
-commit. A dedicated autocommit
+``apply``) publishes ``schedule.changed`` on the event bus in its transaction,
+whichever front end called it; once the transaction commits, the bus's
+subscriber sends one NOTIFY (``services/event_subscribers.py``). A dedicated autocommit
 connection waits for it here and calls ``on_notify``. If the connection
 drops it reconnects; the safety-net poll covers the gap.
 """

@@ -2,8 +2,8 @@
 
 How an adapter's exception becomes an Outcome is ``classify`` (the table in
 ``platforms/errors.py``); ``backoff_delay`` spaces retries out. Shared by
-``delivery_records`` (which commits outcomes), ``delivery_send`` and
-``delivery_reconcile``.
+``delivery_records`` (which commits outcomes), ``delivery_publish`` (the send)
+and ``delivery_reconcile``.
 """
 
 from __future__ import annotations

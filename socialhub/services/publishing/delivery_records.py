@@ -1,6 +1,6 @@
 """Recording a send, one short transaction per step: attempt, each part, the outcome.
 
-These steps are what make a send exactly-once (see ``delivery_send``): the
+These steps are what make a send exactly-once (see ``delivery_publish``): the
 Attempt is committed before the platform is called, each part's remote id
 the moment it is known, and the outcome last, with the post's status
 derived again.
