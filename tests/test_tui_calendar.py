@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from socialhub.tui.agenda_panel import AgendaPanel
 from socialhub.tui.app import SocialhubApp
-from socialhub.tui.calendar_screen import CalendarScreen
-from socialhub.tui.month_grid import MonthGrid
+from socialhub.tui.screens.calendar_screen import CalendarScreen
+from socialhub.tui.widgets.agenda_panel import AgendaPanel
+from socialhub.tui.widgets.month_grid import MonthGrid
 from tests import tui_kit
 from tests.conftest import CLIResult
 from tests.tui_kit import notes, posts, settle
@@ -313,7 +313,7 @@ async def test_r_rereads_after_a_change_the_cache_had_not_seen(run: Run) -> None
 
 async def test_the_calendar_on_screen_follows_changes_made_elsewhere_without_a_key(
         run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    from socialhub.tui import calendar_screen
+    from socialhub.tui.screens import calendar_screen
 
     monkeypatch.setattr(calendar_screen, "LIVE_REFRESH_MIN_S", 0.3)
     app = SocialhubApp(blink=False, refresh_every=0.3)

@@ -10,9 +10,9 @@ import pytest
 from textual.widgets import Checkbox, Input, SelectionList, Static, TextArea
 
 from socialhub.tui.app import SocialhubApp
-from socialhub.tui.calendar_screen import CalendarScreen
-from socialhub.tui.editor_screen import EditorScreen
-from socialhub.tui.target_tab import TargetTab
+from socialhub.tui.screens.calendar_screen import CalendarScreen
+from socialhub.tui.screens.editor_screen import EditorScreen
+from socialhub.tui.widgets.target_tab import TargetTab
 from tests import tui_kit
 from tests.conftest import CLIResult
 from tests.tui_kit import notes, posts, settle

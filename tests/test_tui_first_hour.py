@@ -15,9 +15,9 @@ from textual.widgets import Footer, Input, OptionList
 from textual.widgets._footer import FooterKey
 
 from socialhub.tui.app import SocialhubApp
-from socialhub.tui.calendar_screen import CalendarScreen
-from socialhub.tui.confirm_modal import ConfirmModal
-from socialhub.tui.editor_screen import EditorScreen
+from socialhub.tui.screens.calendar_screen import CalendarScreen
+from socialhub.tui.screens.confirm_modal import ConfirmModal
+from socialhub.tui.screens.editor_screen import EditorScreen
 from tests import tui_kit
 from tests.conftest import CLIResult
 from tests.tui_kit import notes, settle

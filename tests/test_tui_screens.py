@@ -12,11 +12,11 @@ from textual.widgets import DataTable
 from socialhub.config import load_config
 from socialhub.db.models import Account
 from socialhub.services.hub import Hub
-from socialhub.tui.accounts_screen import AccountsScreen
 from socialhub.tui.app import SocialhubApp
-from socialhub.tui.calendar_screen import CalendarScreen
-from socialhub.tui.help_screen import HelpScreen
-from socialhub.tui.queue_screen import QueueScreen
+from socialhub.tui.screens.accounts_screen import AccountsScreen
+from socialhub.tui.screens.calendar_screen import CalendarScreen
+from socialhub.tui.screens.help_screen import HelpScreen
+from socialhub.tui.screens.queue_screen import QueueScreen
 from tests import tui_kit
 from tests.conftest import CLIResult
 from tests.tui_kit import notes, posts, settle
