@@ -17,20 +17,11 @@ from socialhub.tui.screens.accounts_screen import AccountsScreen
 from socialhub.tui.screens.calendar_screen import CalendarScreen
 from socialhub.tui.screens.help_screen import HelpScreen
 from socialhub.tui.screens.queue_screen import QueueScreen
-from tests import tui_kit
 from tests.conftest import CLIResult
-from tests.tui_kit import notes, posts, settle
-
-seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
-tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+from tests.tui.tui_kit import notes, posts, settle
 
 Run = Callable[..., CLIResult]
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 def cells(table: DataTable[object]) -> list[list[str]]:

@@ -18,21 +18,13 @@ from socialhub.tui.app import SocialhubApp
 from socialhub.tui.screens.calendar_screen import CalendarScreen
 from socialhub.tui.screens.confirm_modal import ConfirmModal
 from socialhub.tui.screens.editor_screen import EditorScreen
-from tests import tui_kit
 from tests.conftest import CLIResult
-from tests.tui_kit import notes, settle
-
-seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
-tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+from tests.tui import tui_kit
+from tests.tui.tui_kit import notes, settle
 
 Run = Callable[..., CLIResult]
 pytestmark = pytest.mark.anyio
 SIZES = [(120, 36), (80, 24)]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 def calendar(app: SocialhubApp) -> CalendarScreen:

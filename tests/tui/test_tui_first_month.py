@@ -28,21 +28,13 @@ from socialhub.services.hub import Hub
 from socialhub.tui.app import SocialhubApp
 from socialhub.tui.screens.calendar_screen import CalendarScreen
 from socialhub.tui.startup.first_month import FirstMonthHelper, quick_first_month, read_first_month
-from tests import tui_kit
 from tests.conftest import CLIResult
-from tests.tui_kit import settle
-
-seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
-tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+from tests.tui import tui_kit
+from tests.tui.tui_kit import settle
 
 Run = Callable[..., CLIResult]
 #: Escape sequences (CSI, OSC, charset picks): what a terminal acts on rather than shows.
 ANSI = re.compile(r"\x1b(\[[0-9;?<>=$]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Z]|[=>])")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.mark.parametrize(("args", "expected"), [

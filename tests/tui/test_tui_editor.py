@@ -13,20 +13,11 @@ from socialhub.tui.app import SocialhubApp
 from socialhub.tui.screens.calendar_screen import CalendarScreen
 from socialhub.tui.screens.editor_screen import EditorScreen
 from socialhub.tui.widgets.target_tab import TargetTab
-from tests import tui_kit
 from tests.conftest import CLIResult
-from tests.tui_kit import notes, posts, settle
-
-seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
-tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+from tests.tui.tui_kit import notes, posts, settle
 
 Run = Callable[..., CLIResult]
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 async def open_editor(pilot: object, key: str = "n") -> EditorScreen:
