@@ -1,20 +1,25 @@
-"""Fixtures of the TUI tests: a seeded home with a frozen clock.
+"""Fixtures of the TUI tests: a seeded home with a frozen clock, and the app under Pilot.
 
 ``tui_cli`` is the isolated home (a copy of one seeded database, the clock at
-``tui_kit.NOW`` in ``tui_kit.ZONE``).
+``tui_kit.NOW`` in ``tui_kit.ZONE``); ``app`` and ``pilot`` are the TUI opened
+on it at 120×36 with its first month painted. A test that needs another size,
+other app options, a change made before the app starts, or a look at the
+database after the app has closed builds its ``SocialhubApp`` itself.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
+from socialhub.tui.app import SocialhubApp
 from tests.conftest import TEST_MASTER_KEY, CLIResult, run_cli
-from tests.tui.tui_kit import NOW, ZONE, seed
+from tests.tui.tui_kit import NOW, ZONE, seed, settle
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +56,17 @@ def tui_cli(cli: Callable[..., CLIResult], home: Path, seeded_db: Path, tmp_path
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def app(tui_cli: Callable[..., CLIResult]) -> SocialhubApp:
+    """The TUI on the seeded home, without cursor blink (not started: see ``pilot``)."""
+    return SocialhubApp(blink=False)
+
+
+@pytest.fixture
+async def pilot(app: SocialhubApp, anyio_backend: str) -> AsyncIterator[Pilot[None]]:
+    """``app`` running at 120×36, its first month painted and every worker done."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        yield pilot

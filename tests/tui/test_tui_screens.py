@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from rich.text import Text
 from sqlalchemy import update
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from socialhub.config import load_config
@@ -77,15 +78,12 @@ async def test_queue_follows_changes_by_itself_while_it_is_shown(tui_cli: Run) -
         assert isinstance(queue, QueueScreen) and queue.ticker is None  # stops when hidden
 
 
-async def test_r_puts_the_selected_delivery_back_in_line_now(tui_cli: Run) -> None:
-    app = SocialhubApp(blink=False)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("Q")
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
-        assert "delivery 1: retrying (scheduled)" in notes(pilot)
+async def test_r_puts_the_selected_delivery_back_in_line_now(pilot: Pilot[None]) -> None:
+    await pilot.press("Q")
+    await settle(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+    assert "delivery 1: retrying (scheduled)" in notes(pilot)
 
 
 async def test_accounts_highlight_the_one_that_needs_reauth(tui_cli: Run) -> None:
@@ -112,16 +110,14 @@ async def test_accounts_highlight_the_one_that_needs_reauth(tui_cli: Run) -> Non
         assert isinstance(app.screen, CalendarScreen)
 
 
-async def test_question_mark_lists_the_keys_of_the_screen_below(tui_cli: Run) -> None:
-    app = SocialhubApp(blink=False)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        text = app.screen.export_screenshot() if hasattr(app.screen, "export_screenshot") \
-            else app.export_screenshot()
-        for words in ("Today", "Move -1d", "Undo", "shift+arrows", "Quit"):
-            assert words in text.replace("&#160;", " ")
-        await pilot.press("escape")
-        assert isinstance(app.screen, CalendarScreen)
+async def test_question_mark_lists_the_keys_of_the_screen_below(
+        app: SocialhubApp, pilot: Pilot[None]) -> None:
+    await pilot.press("question_mark")
+    await pilot.pause()
+    assert isinstance(app.screen, HelpScreen)
+    text = app.screen.export_screenshot() if hasattr(app.screen, "export_screenshot") \
+        else app.export_screenshot()
+    for words in ("Today", "Move -1d", "Undo", "shift+arrows", "Quit"):
+        assert words in text.replace("&#160;", " ")
+    await pilot.press("escape")
+    assert isinstance(app.screen, CalendarScreen)
