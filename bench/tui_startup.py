@@ -111,7 +111,7 @@ async def one_run(*, pages: bool = True) -> list[float]:
     """[first paint, next, back, next again] in seconds; first paint only with pages=False."""
     from socialhub.config import load_config
     from socialhub.tui.app import SocialhubApp
-    from socialhub.tui.calendar_screen import CalendarScreen
+    from socialhub.tui.screens.calendar_screen import CalendarScreen
 
     start = time.perf_counter()
     app = SocialhubApp(load_config(), blink=False)  # in-process read: imports are warm

@@ -38,13 +38,13 @@ def main(argv: list[str] | None = None) -> None:
 
         cli_main(args)
         return
-    from socialhub.tui.helper_process import start_helper
+    from socialhub.tui.startup.helper_process import start_helper
 
     started = start_helper(config_path)  # first of all: it reads while the UI loads
 
     def open_it() -> None:
         from socialhub.cli.tui_cmd import open_tui
-        from socialhub.tui.first_month import FirstMonthHelper
+        from socialhub.tui.startup.first_month import FirstMonthHelper
 
         open_tui(config_path, FirstMonthHelper(config_path, started=started))
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from socialhub.tui.first_month import FirstMonthHelper
+    from socialhub.tui.startup.first_month import FirstMonthHelper
 
 app = typer.Typer(help="Open the interactive calendar and drafts editor (Textual TUI).",
                   invoke_without_command=True, no_args_is_help=False)
@@ -25,7 +25,7 @@ def tui(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from socialhub.cli.common import state
-    from socialhub.tui.first_month import FirstMonthHelper
+    from socialhub.tui.startup.first_month import FirstMonthHelper
 
     helper = FirstMonthHelper(state.config_path)  # before Textual loads: it works meanwhile
     open_tui(state.config_path, helper)

@@ -12,13 +12,13 @@ from socialhub.tui.host import HubApp
 
 
 def _queue_screen() -> Screen[None]:
-    from socialhub.tui.queue_screen import QueueScreen
+    from socialhub.tui.screens.queue_screen import QueueScreen
 
     return QueueScreen()
 
 
 def _accounts_screen() -> Screen[None]:
-    from socialhub.tui.accounts_screen import AccountsScreen
+    from socialhub.tui.screens.accounts_screen import AccountsScreen
 
     return AccountsScreen()
 
@@ -43,7 +43,7 @@ class SocialhubApp(HubApp):
     ]
 
     def on_mount(self) -> None:
-        from socialhub.tui.calendar_screen import CalendarScreen
+        from socialhub.tui.screens.calendar_screen import CalendarScreen
 
         self.install_screen(CalendarScreen(), "calendar")
         self.push_screen("calendar")
@@ -55,7 +55,7 @@ class SocialhubApp(HubApp):
 
     def action_help(self) -> None:
         """Show every key binding of the current screen."""
-        from socialhub.tui.help_screen import HelpScreen
+        from socialhub.tui.screens.help_screen import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))

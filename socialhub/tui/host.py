@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual.app import App
 
 from socialhub.errors import SocialhubError
-from socialhub.tui.first_month import FirstMonth, FirstMonthHelper, read_first_month
+from socialhub.tui.startup.first_month import FirstMonth, FirstMonthHelper, read_first_month
 
 if TYPE_CHECKING:
     from socialhub.config import LoadedConfig
     from socialhub.services.hub import Hub
 
 # The database layer (SQLAlchemy, the models, the settings' pydantic schema) is
-# imported only once the first month is on screen: see first_month.py.
+# imported only once the first month is on screen: see startup/first_month.py.
 
 T = TypeVar("T")
 

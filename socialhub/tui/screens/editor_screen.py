@@ -42,8 +42,8 @@ from socialhub.services.authoring.editor import (
 )
 from socialhub.services.context import Ctx
 from socialhub.tui.background import run_service
-from socialhub.tui.footer import compact_footer
-from socialhub.tui.target_tab import TargetTab
+from socialhub.tui.widgets.footer import compact_footer
+from socialhub.tui.widgets.target_tab import TargetTab
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
@@ -56,7 +56,7 @@ def _editor_data(ctx: Ctx,
 
 
 def _docs_commands() -> type[Provider]:
-    from socialhub.tui.docs_commands import DocsCommands
+    from socialhub.tui.widgets.docs_commands import DocsCommands
 
     return DocsCommands
 

@@ -25,13 +25,13 @@ from socialhub.services.authoring.board import (
     upcoming,
 )
 from socialhub.services.authoring.calendar_model import CalendarData, View, calendar_span
-from socialhub.tui.agenda_panel import AgendaPanel
 from socialhub.tui.background import run_service
-from socialhub.tui.confirm_modal import ConfirmModal
-from socialhub.tui.first_month import FirstMonth
-from socialhub.tui.footer import compact_footer
-from socialhub.tui.month_grid import MonthGrid
-from socialhub.tui.week_view import WeekView
+from socialhub.tui.screens.confirm_modal import ConfirmModal
+from socialhub.tui.startup.first_month import FirstMonth
+from socialhub.tui.widgets.agenda_panel import AgendaPanel
+from socialhub.tui.widgets.footer import compact_footer
+from socialhub.tui.widgets.month_grid import MonthGrid
+from socialhub.tui.widgets.week_view import WeekView
 
 if TYPE_CHECKING:
     from socialhub.services.context import Ctx
@@ -340,13 +340,13 @@ class CalendarScreen(Screen[None]):
 
     def action_new(self) -> None:
         """Open the editor on a new post."""
-        from socialhub.tui.editor_screen import EditorScreen
+        from socialhub.tui.screens.editor_screen import EditorScreen
 
         self.app.push_screen(EditorScreen(None, day=self.selected))
 
     def action_edit(self) -> None:
         """Open the editor on the highlighted post."""
-        from socialhub.tui.editor_screen import EditorScreen
+        from socialhub.tui.screens.editor_screen import EditorScreen
 
         post = self.query_one(AgendaPanel).current_post
         if post is None:

@@ -16,8 +16,8 @@ from socialhub.services.publishing.queue import cancel_delivery, retry_delivery
 from socialhub.services.publishing.queue_rows import queue_rows
 from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
-from socialhub.tui.confirm_modal import ConfirmModal
-from socialhub.tui.footer import compact_footer
+from socialhub.tui.screens.confirm_modal import ConfirmModal
+from socialhub.tui.widgets.footer import compact_footer
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp

@@ -15,7 +15,7 @@ from socialhub.services.ai.voice_rows import voice_rows
 from socialhub.services.context import Ctx
 from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
-from socialhub.tui.footer import compact_footer
+from socialhub.tui.widgets.footer import compact_footer
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from socialhub.services.authoring.board import badge, fit, handle_of
-from socialhub.tui.month_grid import MonthGrid
+from socialhub.tui.widgets.month_grid import MonthGrid
 
 
 class WeekView(MonthGrid):

@@ -4,8 +4,8 @@ A cold ``socialhub tui`` spends about as long importing and starting Textual
 as it would importing SQLAlchemy and the settings, opening the database and
 reading the month. In one process the two halves would take turns on one
 interpreter lock; here a helper process (``python -m
-socialhub.tui.first_month``) reads the month on another core while the UI
-process starts Textual. The helper first tries the direct read
+socialhub.tui.startup.first_month``) reads the month on another core while
+the UI process starts Textual. The helper first tries the direct read
 (``quick_first_month``: the config's few keys it needs, the month through the
 database driver, no SQLAlchemy, no settings schema), which is done before
 Textual's first frame; when that read is unsure it reads through the hub and
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from socialhub.errors import ExitCode, SocialhubError
 from socialhub.services.authoring.calendar_model import CalendarData
-from socialhub.tui.helper_process import start_helper
+from socialhub.tui.startup.helper_process import start_helper
 
 if TYPE_CHECKING:
     from socialhub.services.hub import Hub
@@ -154,8 +154,8 @@ def full_first_month(config_path: str | None) -> FirstMonth | HelperError:
 
 if __name__ == "__main__":
     # Run the importable copy of this module, so the pickle names its classes
-    # socialhub.tui.first_month.FirstMonth rather than __main__.FirstMonth.
-    from socialhub.tui import first_month
+    # socialhub.tui.startup.first_month.FirstMonth rather than __main__.FirstMonth.
+    from socialhub.tui.startup import first_month
 
     code = first_month.main(sys.argv[1:])
     # The answer is written and the database closed: skip the interpreter's

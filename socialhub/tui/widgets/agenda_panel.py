@@ -12,7 +12,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from socialhub.services.authoring.board import BADGES
-from socialhub.tui.month_grid import status_class
+from socialhub.tui.widgets.month_grid import status_class
 
 STATUS_COLOURS = {"draft": "grey62", "scheduled": "dodger_blue1", "published": "green3",
                   "failed": "red1", "unconfirmed": "orange1", "free": "grey50"}

@@ -2,7 +2,7 @@
 
 Frozen clock (SOCIALHUB_FAKE_NOW), fixed zone, a copy of one seeded database,
 no cursor blink. Update after an intended change with
-``pytest tests/test_tui_snapshots.py --snapshot-update``.
+``pytest tests/tui/test_tui_snapshots.py --snapshot-update``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import SelectionList, TextArea
 
 from socialhub.tui.app import SocialhubApp
-from tests import tui_kit
-from tests.tui_kit import settle
-
-seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
-tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+from tests.tui.tui_kit import settle
 
 
 async def _editor(pilot: Pilot[Any]) -> None:

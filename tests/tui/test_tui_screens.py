@@ -7,30 +7,22 @@ from collections.abc import Callable
 import pytest
 from rich.text import Text
 from sqlalchemy import update
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from socialhub.config import load_config
 from socialhub.db.models import Account
 from socialhub.services.hub import Hub
-from socialhub.tui.accounts_screen import AccountsScreen
 from socialhub.tui.app import SocialhubApp
-from socialhub.tui.calendar_screen import CalendarScreen
-from socialhub.tui.help_screen import HelpScreen
-from socialhub.tui.queue_screen import QueueScreen
-from tests import tui_kit
+from socialhub.tui.screens.accounts_screen import AccountsScreen
+from socialhub.tui.screens.calendar_screen import CalendarScreen
+from socialhub.tui.screens.help_screen import HelpScreen
+from socialhub.tui.screens.queue_screen import QueueScreen
 from tests.conftest import CLIResult
-from tests.tui_kit import notes, posts, settle
-
-seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
-tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+from tests.tui.tui_kit import notes, posts, settle
 
 Run = Callable[..., CLIResult]
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 def cells(table: DataTable[object]) -> list[list[str]]:
@@ -86,15 +78,12 @@ async def test_queue_follows_changes_by_itself_while_it_is_shown(tui_cli: Run) -
         assert isinstance(queue, QueueScreen) and queue.ticker is None  # stops when hidden
 
 
-async def test_r_puts_the_selected_delivery_back_in_line_now(tui_cli: Run) -> None:
-    app = SocialhubApp(blink=False)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("Q")
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
-        assert "delivery 1: retrying (scheduled)" in notes(pilot)
+async def test_r_puts_the_selected_delivery_back_in_line_now(pilot: Pilot[None]) -> None:
+    await pilot.press("Q")
+    await settle(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+    assert "delivery 1: retrying (scheduled)" in notes(pilot)
 
 
 async def test_accounts_highlight_the_one_that_needs_reauth(tui_cli: Run) -> None:
@@ -121,16 +110,14 @@ async def test_accounts_highlight_the_one_that_needs_reauth(tui_cli: Run) -> Non
         assert isinstance(app.screen, CalendarScreen)
 
 
-async def test_question_mark_lists_the_keys_of_the_screen_below(tui_cli: Run) -> None:
-    app = SocialhubApp(blink=False)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        text = app.screen.export_screenshot() if hasattr(app.screen, "export_screenshot") \
-            else app.export_screenshot()
-        for words in ("Today", "Move -1d", "Undo", "shift+arrows", "Quit"):
-            assert words in text.replace("&#160;", " ")
-        await pilot.press("escape")
-        assert isinstance(app.screen, CalendarScreen)
+async def test_question_mark_lists_the_keys_of_the_screen_below(
+        app: SocialhubApp, pilot: Pilot[None]) -> None:
+    await pilot.press("question_mark")
+    await pilot.pause()
+    assert isinstance(app.screen, HelpScreen)
+    text = app.screen.export_screenshot() if hasattr(app.screen, "export_screenshot") \
+        else app.export_screenshot()
+    for words in ("Today", "Move -1d", "Undo", "shift+arrows", "Quit"):
+        assert words in text.replace("&#160;", " ")
+    await pilot.press("escape")
+    assert isinstance(app.screen, CalendarScreen)

@@ -1,17 +1,13 @@
-"""Shared pieces of the TUI tests: a seeded, frozen-clock home and helpers."""
+"""Shared pieces of the TUI tests: the seeded home's data and helpers (fixtures: conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 
-from tests.conftest import TEST_MASTER_KEY, CLIResult, run_cli
+from tests.conftest import CLIResult
 
 NOW = "2026-11-18T10:00:00+00:00"  # a Wednesday; the calendar opens on it
 ZONE = "Europe/Berlin"
@@ -27,37 +23,6 @@ def seed(cli: Callable[..., CLIResult]) -> None:
                   "--at", "2026-11-20 09:00", "--name", "launch")):
         result = cli(*args)
         assert result.exit_code == 0, result.stderr
-
-
-@pytest.fixture(scope="session")
-def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file seeded once per session; tests get a copy (seeding costs ~2 s)."""
-    root = tmp_path_factory.mktemp("tui-seed")
-    db = root / "seed.sqlite"
-    with pytest.MonkeyPatch.context() as mp:
-        for key in [k for k in os.environ if k.startswith("SOCIALHUB_")]:
-            mp.delenv(key)
-        mp.setenv("SOCIALHUB_HOME", str(root / "home"))
-        mp.setenv("SOCIALHUB_MASTER_KEY", TEST_MASTER_KEY)
-        mp.setenv("SOCIALHUB_SECURITY_USE_KEYRING", "false")
-        mp.setenv("SOCIALHUB_DATABASE_URL", f"sqlite:///{db}")
-        mp.setenv("SOCIALHUB_FAKE_NOW", NOW)
-        mp.setenv("SOCIALHUB_TIMEZONE", ZONE)
-        mp.setenv("TZ", "UTC")
-        seed(run_cli)
-    return db
-
-
-@pytest.fixture
-def tui_cli(cli: Callable[..., CLIResult], home: Path, seeded_db: Path, tmp_path: Path,
-            monkeypatch: pytest.MonkeyPatch) -> Callable[..., CLIResult]:
-    """An isolated home with a copy of the seeded database, the clock frozen at ``NOW``."""
-    db = tmp_path / "tui.sqlite"
-    shutil.copyfile(seeded_db, db)
-    monkeypatch.setenv("SOCIALHUB_DATABASE_URL", f"sqlite:///{db}")
-    monkeypatch.setenv("SOCIALHUB_FAKE_NOW", NOW)
-    monkeypatch.setenv("SOCIALHUB_TIMEZONE", ZONE)
-    return cli
 
 
 def posts(cli: Callable[..., CLIResult]) -> dict[str, dict[str, Any]]:

@@ -1,7 +1,7 @@
 """The TUI's quick start: the first month read by a helper process, and `socialhub tui`'s
 own entry, which opens the TUI without loading the CLI framework.
 
-The helper is a real ``python -m socialhub.tui.first_month`` process with the
+The helper is a real ``python -m socialhub.tui.startup.first_month`` process with the
 test's isolated home; the error cases run ``socialhub tui`` in a real pseudo-terminal.
 """
 
@@ -26,23 +26,15 @@ from socialhub.config import load_config
 from socialhub.errors import ExitCode, SocialhubError
 from socialhub.services.hub import Hub
 from socialhub.tui.app import SocialhubApp
-from socialhub.tui.calendar_screen import CalendarScreen
-from socialhub.tui.first_month import FirstMonthHelper, quick_first_month, read_first_month
-from tests import tui_kit
+from socialhub.tui.screens.calendar_screen import CalendarScreen
+from socialhub.tui.startup.first_month import FirstMonthHelper, quick_first_month, read_first_month
 from tests.conftest import CLIResult
-from tests.tui_kit import settle
-
-seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
-tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+from tests.tui import tui_kit
+from tests.tui.tui_kit import settle
 
 Run = Callable[..., CLIResult]
 #: Escape sequences (CSI, OSC, charset picks): what a terminal acts on rather than shows.
 ANSI = re.compile(r"\x1b(\[[0-9;?<>=$]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Z]|[=>])")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -81,7 +73,7 @@ def test_the_month_is_read_without_sqlalchemy_or_the_settings_schema(
     monkeypatch.setenv("SOCIALHUB_TIMEZONE", tui_kit.ZONE)
     tui_kit.seed(dbcli)  # on SQLite, then on a real PostgreSQL database
     probe = ("import pickle, sys\n"
-             "from socialhub.tui.first_month import quick_first_month\n"
+             "from socialhub.tui.startup.first_month import quick_first_month\n"
              "month = quick_first_month(None)\n"
              "loaded = sorted(m for m in ('sqlalchemy', 'pydantic') if m in sys.modules)\n"
              "sys.stdout.buffer.write(pickle.dumps((month, loaded)))\n")

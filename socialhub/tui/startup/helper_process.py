@@ -12,8 +12,8 @@ import sys
 
 
 def start_helper(config_path: str | None) -> subprocess.Popen[bytes] | None:
-    """Start ``python -m socialhub.tui.first_month [CONFIG]``; None when it cannot start."""
-    command = [sys.executable, "-m", "socialhub.tui.first_month"]
+    """Start ``python -m socialhub.tui.startup.first_month [CONFIG]``; None if it cannot."""
+    command = [sys.executable, "-m", "socialhub.tui.startup.first_month"]
     try:
         return subprocess.Popen([*command, *([config_path] if config_path else [])],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -17,15 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from tests import tui_kit
 from tests.conftest import CLIResult
-from tests.tui_kit import posts
-
-seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
-tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+from tests.tui.tui_kit import posts
 
 Run = Callable[..., CLIResult]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
 

@@ -7,26 +7,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, SelectionList, Static, TextArea
 
 from socialhub.tui.app import SocialhubApp
-from socialhub.tui.calendar_screen import CalendarScreen
-from socialhub.tui.editor_screen import EditorScreen
-from socialhub.tui.target_tab import TargetTab
-from tests import tui_kit
+from socialhub.tui.screens.calendar_screen import CalendarScreen
+from socialhub.tui.screens.editor_screen import EditorScreen
+from socialhub.tui.widgets.target_tab import TargetTab
 from tests.conftest import CLIResult
-from tests.tui_kit import notes, posts, settle
-
-seeded_db = tui_kit.seeded_db  # the shared fixture, visible to this module
-tui_cli = tui_kit.tui_cli  # the shared fixture, visible to this module
+from tests.tui.tui_kit import notes, posts, settle
 
 Run = Callable[..., CLIResult]
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 async def open_editor(pilot: object, key: str = "n") -> EditorScreen:
@@ -66,23 +58,21 @@ async def test_new_post_typed_by_keys_is_saved_as_a_draft_the_cli_sees(tui_cli: 
 
 
 async def test_counter_follows_each_platforms_rule_and_preview_numbers_thread_parts(
-        tui_cli: Run) -> None:
-    app = SocialhubApp(blink=False)
-    async with app.run_test(size=(120, 36)) as pilot:
-        editor = await open_editor(pilot)
-        await pick(pilot, editor, 0, 1)
-        tabs = {t.ref: t for t in editor.query(TargetTab)}
-        editor.query_one("#body", TextArea).text = "word " * 70
-        await settle(pilot)
-        bluesky, mastodon = tabs["bluesky:@shop.example.com"], tabs["mastodon:@me@social.example"]
-        assert tab_text(bluesky, "counter").startswith("350/300 graphemes")
-        assert "thread of 2" in tab_text(bluesky, "problems")
-        assert "[1/2]" in tab_text(bluesky, "preview") and "[2/2]" in tab_text(bluesky, "preview")
-        assert tab_text(mastodon, "counter").startswith("350/500 graphemes  ok")
-        bluesky.query_one(TextArea).text = "short own text"
-        await settle(pilot)
-        assert tab_text(bluesky, "counter").startswith("14/300")
-        assert tab_text(bluesky, "preview") == "short own text"
+        pilot: Pilot[None]) -> None:
+    editor = await open_editor(pilot)
+    await pick(pilot, editor, 0, 1)
+    tabs = {t.ref: t for t in editor.query(TargetTab)}
+    editor.query_one("#body", TextArea).text = "word " * 70
+    await settle(pilot)
+    bluesky, mastodon = tabs["bluesky:@shop.example.com"], tabs["mastodon:@me@social.example"]
+    assert tab_text(bluesky, "counter").startswith("350/300 graphemes")
+    assert "thread of 2" in tab_text(bluesky, "problems")
+    assert "[1/2]" in tab_text(bluesky, "preview") and "[2/2]" in tab_text(bluesky, "preview")
+    assert tab_text(mastodon, "counter").startswith("350/500 graphemes  ok")
+    bluesky.query_one(TextArea).text = "short own text"
+    await settle(pilot)
+    assert tab_text(bluesky, "counter").startswith("14/300")
+    assert tab_text(bluesky, "preview") == "short own text"
 
 
 async def test_empty_text_shows_a_validation_message_and_save_is_refused(tui_cli: Run) -> None:
@@ -193,19 +183,17 @@ async def test_ctrl_g_writes_each_targets_text_with_the_offline_engine(tui_cli: 
     assert set(posts(tui_cli)) == {"launch"}  # nothing stored until the person saves
 
 
-async def test_rewrite_shorter_replaces_the_shown_tabs_text(tui_cli: Run) -> None:
-    app = SocialhubApp(blink=False)
-    async with app.run_test(size=(120, 36)) as pilot:
-        editor = await open_editor(pilot)
-        await pick(pilot, editor, 1)
-        long = "We ship on Monday. The boxes are packed. Tell your friends. See you there."
-        editor.query_one("#body", TextArea).text = long
-        editor.query_one("#instruction", Input).value = "shorter"
-        await pilot.press("ctrl+r")
-        await settle(pilot)
-        (tab,) = editor.query(TargetTab)
-        assert tab.own_text and len(tab.own_text) < len(long)
-        assert tab.own_text.startswith("We ship on Monday.")
+async def test_rewrite_shorter_replaces_the_shown_tabs_text(pilot: Pilot[None]) -> None:
+    editor = await open_editor(pilot)
+    await pick(pilot, editor, 1)
+    long = "We ship on Monday. The boxes are packed. Tell your friends. See you there."
+    editor.query_one("#body", TextArea).text = long
+    editor.query_one("#instruction", Input).value = "shorter"
+    await pilot.press("ctrl+r")
+    await settle(pilot)
+    (tab,) = editor.query(TargetTab)
+    assert tab.own_text and len(tab.own_text) < len(long)
+    assert tab.own_text.startswith("We ship on Monday.")
 
 
 async def test_ai_without_a_target_or_instruction_is_a_notification(tui_cli: Run) -> None:

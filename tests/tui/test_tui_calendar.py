@@ -1,0 +1,291 @@
+"""The calendar screen driven by keys with Pilot: views, navigation, moves and undo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from textual.pilot import Pilot
+
+from socialhub.tui.app import SocialhubApp
+from socialhub.tui.screens.calendar_screen import CalendarScreen
+from socialhub.tui.widgets.agenda_panel import AgendaPanel
+from socialhub.tui.widgets.month_grid import MonthGrid
+from tests.conftest import CLIResult
+from tests.tui import tui_kit
+from tests.tui.tui_kit import notes, posts, settle
+
+Run = Callable[..., CLIResult]
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def run(tui_cli: Run) -> Run:
+    return tui_cli
+
+
+def screen(app: SocialhubApp) -> CalendarScreen:
+    assert isinstance(app.screen, CalendarScreen)
+    return app.screen
+
+
+def grid_text(app: SocialhubApp) -> str:
+    return screen(app).grid.render().plain
+
+
+def in_cell(grid: MonthGrid, col: int, row: int, line: int, x: int = 2) -> tuple[int, int]:
+    """The offset of ``line`` (0: the day's number) in the cell at ``col``, ``row`` (from 0)."""
+    col_w = grid.size.width // 7
+    row_h = (grid.size.height - 1) // grid.weeks()
+    return col * col_w + x, 1 + row * row_h + line
+
+
+async def test_month_opens_on_today_with_posts_in_the_users_zone_and_free_slots(
+        app: SocialhubApp, pilot: Pilot[None]) -> None:
+    cal = screen(app)
+    assert cal.selected == date(2026, 11, 18)
+    assert "18*" in grid_text(app)
+    assert "09:00 bs We" in grid_text(app)  # 08:00 UTC shown as 09:00 Berlin
+    assert "09:00 ma" in grid_text(app)
+    assert "10:00 bs" in grid_text(app)  # the Tuesday slot, dimmed
+    assert "November 2026" in str(app.screen.query_one("#calendar-title").render())
+
+
+async def test_arrows_and_hjkl_move_the_day_and_t_comes_back_to_today(
+        app: SocialhubApp, pilot: Pilot[None]) -> None:
+    await pilot.press("right", "l", "down", "j", "k", "h", "up")
+    assert screen(app).selected == date(2026, 11, 18 + 1 + 1 + 7 + 7 - 7 - 1 - 7)
+    await pilot.press("right")
+    assert screen(app).selected == date(2026, 11, 20)
+    assert app.screen.query_one(AgendaPanel).current_post == "launch"
+    await pilot.press("t")
+    assert screen(app).selected == date(2026, 11, 18)
+
+
+async def test_brackets_page_months_and_load_the_new_month(
+        app: SocialhubApp, pilot: Pilot[None]) -> None:
+    await pilot.press("right_square_bracket")
+    await settle(pilot)
+    assert screen(app).selected == date(2026, 12, 18)
+    assert "December 2026" in str(app.screen.query_one("#calendar-title").render())
+    assert "We ship" not in grid_text(app)
+    await pilot.press("left_square_bracket", "left_square_bracket")
+    await settle(pilot)
+    assert screen(app).selected == date(2026, 10, 18)
+
+
+async def test_w_shows_the_week_and_m_the_month(app: SocialhubApp, pilot: Pilot[None]) -> None:
+    await pilot.press("w")
+    await settle(pilot)
+    cal = screen(app)
+    assert cal.view == "week" and cal.grid.id == "week"
+    assert "Week of 16 Nov 2026" in str(app.screen.query_one("#calendar-title").render())
+    assert "09:00 bs" in grid_text(app)
+    assert " We ship on" in grid_text(app) and " Monday" in grid_text(app)
+    await pilot.press("right_square_bracket")
+    await settle(pilot)
+    assert cal.selected == date(2026, 11, 25) and "We ship" not in grid_text(app)
+    await pilot.press("m")
+    await settle(pilot)
+    assert cal.view == "month" and isinstance(cal.grid, MonthGrid)
+
+
+async def test_clicking_a_day_selects_it(app: SocialhubApp, pilot: Pilot[None]) -> None:
+    grid = screen(app).grid
+    await pilot.click(grid, offset=in_cell(grid, 4, 3, 1, x=1))  # Fri, 4th row
+    assert screen(app).selected == date(2026, 11, 20)
+
+
+async def test_shift_right_moves_the_post_after_yes_and_u_puts_it_back(
+        run: Run, app: SocialhubApp, pilot: Pilot[None]) -> None:
+    await pilot.press("right", "right", "shift+right")
+    await pilot.pause()
+    assert type(app.screen).__name__ == "ConfirmModal"
+    await pilot.press("y")
+    await settle(pilot)
+    assert screen(app).selected == date(2026, 11, 21)
+    assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+        "2026-11-21T09:00 Europe/Berlin"}
+    assert any("press u to undo" in n for n in notes(pilot))
+    await pilot.press("u")
+    await settle(pilot)
+    assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+        "2026-11-20T09:00 Europe/Berlin"}
+    assert screen(app).selected == date(2026, 11, 20)
+
+
+async def test_answering_no_leaves_the_post_where_it_was(
+        run: Run, app: SocialhubApp, pilot: Pilot[None]) -> None:
+    await pilot.press("right", "right", "shift+down", "n")
+    await settle(pilot)
+    assert isinstance(app.screen, CalendarScreen)
+    assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+        "2026-11-20T09:00 Europe/Berlin"}
+
+
+async def test_moving_into_the_past_is_a_notification_not_a_crash(
+        run: Run, app: SocialhubApp, pilot: Pilot[None]) -> None:
+    await pilot.press("right", "right", "shift+up", "y")
+    await settle(pilot)
+    assert any("in the past" in n for n in notes(pilot))
+    assert app.is_running and isinstance(app.screen, CalendarScreen)
+    assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+        "2026-11-20T09:00 Europe/Berlin"}
+
+
+async def test_moving_on_an_empty_day_says_there_is_nothing_to_move(pilot: Pilot[None]) -> None:
+    await pilot.press("shift+right", "u")
+    await pilot.pause()
+    assert notes(pilot) == ["no post on this day to move", "nothing to undo"]
+
+
+async def test_a_change_made_by_the_cli_shows_after_refresh(
+        run: Run, app: SocialhubApp, pilot: Pilot[None]) -> None:
+    assert run("posts", "create", "-b", "Second post", "-t", "bluesky:@shop.example.com",
+               "--at", "2026-11-18 15:00", "--name", "second").exit_code == 0
+    await pilot.press("r")
+    await settle(pilot)
+    assert app.screen.query_one(AgendaPanel).current_post == "second"
+
+
+async def test_plus_moves_the_post_an_hour_later_after_yes_and_u_puts_it_back(
+        run: Run, app: SocialhubApp, pilot: Pilot[None]) -> None:
+    await pilot.press("right", "right", "plus")
+    await pilot.pause()
+    assert type(app.screen).__name__ == "ConfirmModal"
+    assert "Fri 20 Nov 2026 10:00" in str(app.screen.query_one("#confirm-question").render())
+    await pilot.press("y")
+    await settle(pilot)
+    assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+        "2026-11-20T10:00 Europe/Berlin"}
+    assert "10:00 bs" in grid_text(app)
+    await pilot.press("u")
+    await settle(pilot)
+    assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+        "2026-11-20T09:00 Europe/Berlin"}
+
+
+async def test_comma_moves_a_quarter_hour_earlier_and_no_leaves_it(
+        run: Run, pilot: Pilot[None]) -> None:
+    await pilot.press("right", "right", "full_stop", "n")
+    await settle(pilot)
+    assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+        "2026-11-20T09:00 Europe/Berlin"}
+    await pilot.press("comma", "y")
+    await settle(pilot)
+    assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+        "2026-11-20T08:45 Europe/Berlin"}
+
+
+async def test_a_post_dragged_to_another_day_moves_after_yes(
+        run: Run, app: SocialhubApp, pilot: Pilot[None]) -> None:
+    grid = screen(app).grid
+    # Friday 20 Nov is in the 4th row; its first post is on the cell's second line.
+    await pilot.mouse_down(grid, offset=in_cell(grid, 4, 3, 1))
+    await pilot.mouse_up(grid, offset=in_cell(grid, 6, 3, 1))  # Sunday 22
+    await pilot.pause()
+    assert type(app.screen).__name__ == "ConfirmModal"
+    await pilot.press("y")
+    await settle(pilot)
+    assert screen(app).selected == date(2026, 11, 22)
+    assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+        "2026-11-22T09:00 Europe/Berlin"}  # the whole post moves, every target
+
+
+async def test_a_post_dropped_on_a_free_slot_takes_its_day_and_time(
+        run: Run, app: SocialhubApp, pilot: Pilot[None]) -> None:
+    grid = screen(app).grid
+    # Friday 20 Nov (4th row) to Tuesday 24 Nov's free 10:00 slot (5th row, 2nd line).
+    slot = grid._lines[date(2026, 11, 24)][1]
+    assert slot is not None and (slot["kind"], slot["time"]) == ("slot", "10:00")
+    await pilot.mouse_down(grid, offset=in_cell(grid, 4, 3, 1))
+    await pilot.mouse_up(grid, offset=in_cell(grid, 1, 4, 1))
+    await pilot.pause()
+    assert type(app.screen).__name__ == "ConfirmModal"
+    question = str(app.screen.query_one("#confirm-question").render())
+    assert "to a free slot" in question and "Tue 24 Nov 2026 10:00" in question
+    await pilot.press("y")
+    await settle(pilot)
+    assert screen(app).selected == date(2026, 11, 24)
+    assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+        "2026-11-24T10:00 Europe/Berlin"}
+    await pilot.press("u")  # and back, as any move
+    await settle(pilot)
+    assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+        "2026-11-20T09:00 Europe/Berlin"}
+
+
+async def test_a_post_dropped_on_a_slot_of_its_own_day_changes_only_the_time(run: Run) -> None:
+    assert run("slots", "add", tui_kit.MA, "--day", "fri", "--time", "17:30").exit_code == 0
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")  # the week view: Friday's cell lists 09:00 bs, ma, 17:30 free
+        await settle(pilot)
+        grid = screen(app).grid
+        lines = grid._lines[date(2026, 11, 20)]
+        slot_line = next(i for i, e in enumerate(lines) if e and e["kind"] == "slot")
+        post_line = next(i for i, e in enumerate(lines) if e and e["kind"] == "post")
+        await pilot.mouse_down(grid, offset=in_cell(grid, 4, 0, post_line))
+        await pilot.mouse_up(grid, offset=in_cell(grid, 4, 0, slot_line))
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmModal"
+        await pilot.press("y")
+        await settle(pilot)
+        assert {t["at"] for t in posts(run)["launch"]["targets"]} == {
+            "2026-11-20T17:30 Europe/Berlin"}
+
+
+async def test_dragging_an_empty_place_only_selects_the_day(
+        app: SocialhubApp, pilot: Pilot[None]) -> None:
+    grid = screen(app).grid
+    await pilot.click(grid, offset=in_cell(grid, 5, 3, 2))  # Sat 21, empty
+    await pilot.pause()
+    assert isinstance(app.screen, CalendarScreen)
+    assert screen(app).selected == date(2026, 11, 21)
+
+
+async def test_the_next_month_is_prefetched_and_shown_without_a_read(
+        app: SocialhubApp, pilot: Pilot[None]) -> None:
+    cal = screen(app)
+    assert (cal.view, date(2026, 11, 30)) in cal.cache  # December's grid starts Mon 30 Nov
+    await pilot.press("right_square_bracket")
+    assert cal.loaded is not None and cal.loaded.start == date(2026, 11, 30)
+    assert not [w for w in app.workers if w.group == "calendar_data"]
+
+
+async def test_r_rereads_after_a_change_the_cache_had_not_seen(
+        run: Run, app: SocialhubApp, pilot: Pilot[None]) -> None:
+    assert run("posts", "create", "-b", "December news", "-t", "bluesky:@shop.example.com",
+               "--at", "2026-12-02 15:00", "--name", "december").exit_code == 0
+    await pilot.press("right_square_bracket")
+    await settle(pilot)
+    await pilot.press("r")
+    await settle(pilot)
+    assert "15:00 bs" in grid_text(app)
+
+
+async def test_the_calendar_on_screen_follows_changes_made_elsewhere_without_a_key(
+        run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.tui.screens import calendar_screen
+
+    monkeypatch.setattr(calendar_screen, "LIVE_REFRESH_MIN_S", 0.3)
+    app = SocialhubApp(blink=False, refresh_every=0.3)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("right", "right")  # Friday 20th, the launch post highlighted
+        assert app.screen.query_one(AgendaPanel).current_post == "launch"
+        moved = run("posts", "schedule", "launch", "--at", "2026-11-21 10:00")  # another user
+        assert moved.exit_code == 0, moved.stderr
+        for _ in range(40):  # no key pressed: the calendar re-reads by itself
+            await pilot.pause(0.1)
+            if "09:00 bs" not in grid_text(app):
+                break
+        assert "09:00 bs" not in grid_text(app) and "10:00 bs We" in grid_text(app)
+        shown = screen(app).loaded
+        assert shown is not None
+        assert [(e["post"], e["time"]) for e in shown.days[date(2026, 11, 21)]] == [
+            ("launch", "10:00"), ("launch", "10:00")]
+        assert app.screen.query_one(AgendaPanel).current_post is None  # gone from Friday
+        assert screen(app).selected == date(2026, 11, 20)  # the person's place is kept
