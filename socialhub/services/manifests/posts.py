@@ -114,6 +114,12 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
         for vid, (account, st) in zip(variant_ids, variant_targets, strict=True)
         if st.when is not None]
     queries.insert_deliveries(session, delivery_rows)
+    # The rows audit.write_audit_row would write for record_event(…, "create", "Post"),
+    # written in one INSERT instead of through the event bus, so no ``post.created``
+    # event is published for these posts (nothing subscribes to it but the trail today).
+    # Through the bus, 10,000 new posts cost about 1.2 s more (an ORM AuditEvent per
+    # event plus the dispatch), on an apply of about 8.5 s; it needs a batched
+    # in-transaction delivery first.
     actor = current_actor()
     queries.insert_audit_rows(session, [
         {"org_id": org_id, "actor": actor, "action": "create", "record_kind": "Post",
