@@ -14,7 +14,6 @@ import shlex
 import unicodedata
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,20 +65,13 @@ def add_organization(session: Session, name: str, *, owner: str = "owner") -> Or
 
 def list_organizations(session: Session) -> list[dict[str, Any]]:
     """Every organization by name: ``{"name", "members", "created_at"}`` (read only)."""
-    members = (select(Membership.org_id, func.count().label("n"))
-               .group_by(Membership.org_id).subquery())
-    rows = session.execute(
-        select(Organization.name, func.coalesce(members.c.n, 0), Organization.created_at)
-        .outerjoin(members, members.c.org_id == Organization.id)
-        .order_by(Organization.name)
-    )
-    return [{"name": name, "members": int(n), "created_at": created}
-            for name, n, created in rows]
+    return [{"name": name, "members": n, "created_at": created}
+            for name, n, created in queries.organizations_with_member_counts(session)]
 
 
 def find_organization(session: Session, name: str) -> int | None:
     """The id of the organization ``name``, or None (read only)."""
-    return session.scalar(select(Organization.id).where(Organization.name == name))
+    return queries.organization_id_named(session, name)
 
 
 def resolve_organization(session: Session, name: str) -> int:

@@ -1,6 +1,9 @@
-"""Reading accounts: lookups by platform and handle, and the deliveries waiting on one."""
+"""Reading accounts: the organization's list, lookups by platform and handle (or platform
+id, or instance), an account's settings, and the deliveries waiting on one."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,6 +21,40 @@ def account_by_handle(session: Session, org_id: int, platform: str,
         select(Account).where(Account.org_id == org_id, Account.platform == platform,
                               Account.handle == handle)
     )
+
+
+def accounts_of(session: Session, org_id: int, platform: str | None = None) -> list[Account]:
+    """The organization's accounts (on ``platform`` only, if given), by platform then handle."""
+    q = select(Account).where(Account.org_id == org_id)
+    if platform:
+        q = q.where(Account.platform == platform)
+    return list(session.scalars(q.order_by(Account.platform, Account.handle)))
+
+
+def account_by_external_id(session: Session, org_id: int, platform: str,
+                           external_id: str) -> Account | None:
+    """The organization's account on ``platform`` whose platform id is ``external_id``, or
+    None."""
+    return session.scalar(select(Account).where(
+        Account.org_id == org_id, Account.platform == platform,
+        Account.external_id == external_id))
+
+
+def accounts_on_instance(session: Session, org_id: int, platform: str,
+                         base_url: str) -> list[Account]:
+    """The organization's accounts on ``platform`` at the server ``base_url`` (in no set
+    order)."""
+    return list(session.scalars(select(Account).where(
+        Account.org_id == org_id, Account.platform == platform,
+        Account.base_url == base_url)))
+
+
+def account_settings(session: Session, org_id: int, platform: str,
+                     handle: str) -> dict[str, Any] | None:
+    """The settings of the organization's account on ``platform`` called ``handle``; None
+    when there is no such account (or its settings are NULL)."""
+    return session.scalar(select(Account.settings).where(
+        Account.org_id == org_id, Account.platform == platform, Account.handle == handle))
 
 
 def account_id_by_handle(session: Session, org_id: int, platform: str,

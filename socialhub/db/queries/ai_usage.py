@@ -1,4 +1,4 @@
-"""Reading the AI usage log: spend and calls per provider and model since an instant."""
+"""Reading the AI usage log: spend since an instant, and calls per provider and model."""
 
 from __future__ import annotations
 
@@ -22,3 +22,10 @@ def usage_by_model(session: Session, org_id: int, since: datetime) -> list[tuple
          .where(AIUsage.org_id == org_id, AIUsage.at >= since)
          .group_by(AIUsage.provider, AIUsage.model).order_by(AIUsage.provider, AIUsage.model))
     return [tuple(row) for row in session.execute(q)]
+
+
+def spend_since(session: Session, org_id: int, since: datetime) -> float:
+    """US dollars the organization's AI calls at or after ``since`` cost (0.0 for none)."""
+    total = session.scalar(select(func.coalesce(func.sum(AIUsage.cost_usd), 0.0)).where(
+        AIUsage.org_id == org_id, AIUsage.at >= since))
+    return float(total or 0.0)

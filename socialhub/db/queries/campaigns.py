@@ -1,4 +1,5 @@
-"""Reading campaigns: lookups by name and post counts."""
+"""Reading campaigns: the organization's list (paged) and its count, lookups by name, and
+post counts."""
 
 from __future__ import annotations
 
@@ -25,3 +26,19 @@ def post_counts_by_status(session: Session, campaign_id: int) -> dict[str, int]:
     return {status: n for status, n in session.execute(
         select(Post.status, func.count()).where(Post.campaign_id == campaign_id)
         .group_by(Post.status))}
+
+
+def campaigns_of(session: Session, org_id: int, *, offset: int = 0,
+                 limit: int | None = None) -> list[Campaign]:
+    """The organization's campaigns by start date (those without one first on SQLite, last
+    on PostgreSQL: each database's own NULL order), then name, then id; from ``offset`` on
+    and at most ``limit`` (None: all)."""
+    return list(session.scalars(select(Campaign).where(Campaign.org_id == org_id)
+                                .order_by(Campaign.starts_on, Campaign.name, Campaign.id)
+                                .offset(offset).limit(limit)))
+
+
+def count_campaigns(session: Session, org_id: int) -> int:
+    """How many campaigns the organization has."""
+    return session.scalar(select(func.count(Campaign.id))
+                          .where(Campaign.org_id == org_id)) or 0

@@ -1,11 +1,12 @@
 """Reading and locking stored credentials: by account, in id order for key rotation,
-the ones about to expire, and the refresh lease's release."""
+the ones about to expire, the refresh lock (PostgreSQL) and the refresh lease's release."""
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Account, Credential
@@ -42,6 +43,14 @@ def expiring_refreshable(session: Session, until: datetime) -> list[int]:
         select(Credential.account_id).join(Account, Account.id == Credential.account_id)
         .where(Account.status == "active", Credential.expires_at.is_not(None),
                Credential.expires_at <= until, Credential.refresh_token_enc.is_not(None))))
+
+
+def try_lock_refresh(session: Session, account_id: int) -> bool:
+    """Take the PostgreSQL advisory lock on refreshing the account's tokens if no other
+    transaction holds it (``pg_try_advisory_xact_lock``: it ends with the transaction);
+    whether it was taken. PostgreSQL only."""
+    key = zlib.crc32(f"socialhub-refresh:{account_id}".encode())
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}))
 
 
 def end_refresh_lease(session: Session, account_id: int, worker: str) -> None:

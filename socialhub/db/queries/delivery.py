@@ -168,3 +168,16 @@ def deliveries_of_variants(session: Session, variant_ids: list[int]) -> list[Del
     """Every delivery of these targets, oldest first (by id)."""
     return list(session.scalars(select(Delivery).where(
         Delivery.variant_id.in_(variant_ids)).order_by(Delivery.id)))
+
+
+def count_unfinished(session: Session, ids: Collection[int],
+                     finished: Collection[str]) -> int:
+    """How many of the deliveries ``ids`` are in none of the ``finished`` statuses."""
+    return int(session.scalar(select(func.count(Delivery.id)).where(
+        Delivery.id.in_(list(ids)), Delivery.status.not_in(list(finished)))) or 0)
+
+
+def deliveries_due_first(session: Session, ids: Collection[int]) -> list[Delivery]:
+    """The deliveries ``ids`` that exist, soonest due first."""
+    return list(session.scalars(select(Delivery).where(Delivery.id.in_(list(ids)))
+                                .order_by(Delivery.due_at)))

@@ -1,11 +1,29 @@
-"""Reading an organization's authored records in the order a manifest export lists them."""
+"""Manifests: an organization's authored records in the order an export lists them, what
+an apply plans against (posts by name, their targets' live deliveries), and the bulk
+INSERTs that write an apply's new posts.
+
+An apply of thousands of new posts writes them with a few multi-row INSERTs rather than
+the unit of work (``services.manifests.posts`` builds the rows).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from socialhub.db.models import Account, Campaign, Post, Slot, Variant, VoiceProfile
+from socialhub.db.models import (
+    Account,
+    AuditEvent,
+    Campaign,
+    Delivery,
+    Post,
+    Slot,
+    Variant,
+    VoiceProfile,
+)
 
 
 def accounts_in_order(session: Session, org_id: int) -> list[Account]:
@@ -44,3 +62,52 @@ def live_posts_in_order(session: Session, org_id: int) -> list[Post]:
         .options(selectinload(Post.variants).selectinload(Variant.account),
                  selectinload(Post.campaign), selectinload(Post.voice))
         .order_by(Post.name)))
+
+
+def posts_named(session: Session, org_id: int, names: Collection[str]) -> list[Post]:
+    """The organization's posts called one of ``names`` (in no set order), with their
+    variants loaded."""
+    return list(session.scalars(
+        select(Post).where(Post.org_id == org_id, Post.name.in_(list(names)))
+        .options(selectinload(Post.variants))))
+
+
+def latest_live_statuses(session: Session, variant_ids: Collection[int]) -> dict[int, str]:
+    """For each of these targets that has one, the status of its newest (highest id)
+    delivery that is neither canceled nor dead."""
+    return {variant_id: status for variant_id, status in session.execute(
+        select(Delivery.variant_id, Delivery.status)
+        .where(Delivery.variant_id.in_(list(variant_ids)),
+               Delivery.status.not_in(["canceled", "dead"]))
+        .order_by(Delivery.id))}
+
+
+def insert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert these posts (one multi-row INSERT); their ids, in the order of ``rows``."""
+    return _insert_returning_ids(session, Post, rows)
+
+
+def insert_variants(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert these targets (one multi-row INSERT); their ids, in the order of ``rows``."""
+    return _insert_returning_ids(session, Variant, rows)
+
+
+def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert these deliveries (one multi-row INSERT; none if ``rows`` is empty)."""
+    if rows:
+        session.execute(insert(Delivery), list(rows))
+
+
+def insert_audit_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert these audit rows (one multi-row INSERT; none if ``rows`` is empty)."""
+    if rows:
+        session.execute(insert(AuditEvent), list(rows))
+
+
+def _insert_returning_ids(session: Session, model: Any,
+                          rows: Sequence[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    result = session.execute(insert(model).returning(model.id, sort_by_parameter_order=True),
+                             list(rows))
+    return [int(r[0]) for r in result]

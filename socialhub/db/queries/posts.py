@@ -1,4 +1,5 @@
-"""Reading posts: lookups by name, the filtered list (paged) and its count, sent checks."""
+"""Reading posts: lookups by name or id, the filtered list (paged) and its count, sent
+checks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,22 @@ from socialhub.db.models import Delivery, Post, Variant
 
 #: Delivery statuses that mean a target has gone out or may have.
 SENT_STATUSES = ("published", "publishing", "unconfirmed")
+
+
+def post_named(session: Session, org_id: int, name: str) -> Post | None:
+    """The organization's post called ``name``, with its variants and their accounts
+    loaded; or None."""
+    return session.scalar(select(Post).options(
+        selectinload(Post.variants).selectinload(Variant.account))
+        .where(Post.org_id == org_id, Post.name == name))
+
+
+def post_by_id(session: Session, org_id: int, post_id: int) -> Post | None:
+    """The post ``post_id`` if the organization has it, with its variants and their
+    accounts loaded; or None."""
+    return session.scalar(select(Post).options(
+        selectinload(Post.variants).selectinload(Variant.account))
+        .where(Post.org_id == org_id, Post.id == post_id))
 
 
 def post_id_named(session: Session, org_id: int, name: str) -> int | None:

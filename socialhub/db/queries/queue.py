@@ -1,12 +1,35 @@
-"""Reading the delivery queue: one delivery in an organization, its attempts, and
-deliveries by id (a target's deliveries are in ``db.queries.delivery``)."""
+"""Reading the delivery queue: the organization's deliveries in some statuses (paged) and
+their count, one delivery in an organization, its attempts, and deliveries by id (a
+target's deliveries are in ``db.queries.delivery``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from collections.abc import Collection
 
-from socialhub.db.models import Attempt, Delivery, Post, Variant
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from socialhub.db.models import Account, Attempt, Delivery, Post, Variant
+
+
+def deliveries_in(session: Session, org_id: int, statuses: Collection[str], *,
+                  offset: int = 0, limit: int | None = None) -> list[Delivery]:
+    """The organization's deliveries in one of ``statuses``, soonest next attempt first
+    (ties by id), from ``offset`` on and at most ``limit`` (None: all); each with its
+    target and post, and its account and the account's credential, loaded."""
+    return list(session.scalars(
+        select(Delivery).join(Variant).join(Post)
+        .options(selectinload(Delivery.variant).selectinload(Variant.post),
+                 selectinload(Delivery.account).selectinload(Account.credential))
+        .where(Post.org_id == org_id, Delivery.status.in_(list(statuses)))
+        .order_by(Delivery.next_attempt_at, Delivery.id).offset(offset).limit(limit)))
+
+
+def count_deliveries_in(session: Session, org_id: int, statuses: Collection[str]) -> int:
+    """How many of the organization's deliveries are in one of ``statuses``."""
+    return session.scalar(
+        select(func.count(Delivery.id)).join(Variant).join(Post)
+        .where(Post.org_id == org_id, Delivery.status.in_(list(statuses)))) or 0
 
 
 def delivery_in_org(session: Session, org_id: int, delivery_id: int) -> Delivery | None:

@@ -1,5 +1,6 @@
 """Reading what the daemon status report and doctor show: job runs, the pending queue's
-depth, and accounts that are not active."""
+depth, and accounts that are not active; and the daemon's heartbeat writes (a job run's
+row upserted every scheduler tick, old daemons' rows dropped)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Account, Delivery, JobRun, Post, Variant
@@ -16,6 +17,30 @@ from socialhub.db.models import Account, Delivery, JobRun, Post, Variant
 def job_runs(session: Session) -> list[JobRun]:
     """Every job-run row (daemon heartbeats and jobs), by name."""
     return list(session.scalars(select(JobRun).order_by(JobRun.name)))
+
+
+def upsert_job_run(session: Session, values: dict[str, Any]) -> None:
+    """Insert the job-run row ``values`` (which names it), or overwrite every other column
+    given of the row with that name (one statement: ``INSERT … ON CONFLICT DO UPDATE``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(JobRun).values(**values)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(JobRun).values(**values)  # type: ignore[assignment]
+    update = {k: v for k, v in values.items() if k != "name"}
+    session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=update))
+
+
+def delete_job_runs_finished_before(session: Session, name_prefix: str,
+                                    before: datetime) -> None:
+    """Delete the job-run rows whose name starts with ``name_prefix`` (a SQL ``LIKE``
+    pattern's start: ``%`` and ``_`` in it are wildcards) that last finished before
+    ``before``."""
+    session.execute(delete(JobRun).where(JobRun.name.like(name_prefix + "%"),
+                                         JobRun.last_finished_at < before))
 
 
 def count_by_status(session: Session, statuses: Collection[str]) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Reading voice profiles by name, and the one-default-per-organization write."""
+"""Reading voice profiles (by name, the default, the organization's list), and the
+one-default-per-organization write."""
 
 from __future__ import annotations
 
@@ -18,6 +19,18 @@ def voice_id_named(session: Session, org_id: int, name: str) -> int | None:
     """The id of the organization's voice profile called ``name``, or None."""
     return session.scalar(select(VoiceProfile.id).where(VoiceProfile.org_id == org_id,
                                                         VoiceProfile.name == name))
+
+
+def default_voice(session: Session, org_id: int) -> VoiceProfile | None:
+    """The organization's profile marked as default, or None."""
+    return session.scalar(select(VoiceProfile).where(VoiceProfile.org_id == org_id,
+                                                     VoiceProfile.is_default.is_(True)))
+
+
+def voices_of(session: Session, org_id: int) -> list[VoiceProfile]:
+    """Every profile of the organization, by name."""
+    return list(session.scalars(select(VoiceProfile).where(VoiceProfile.org_id == org_id)
+                                .order_by(VoiceProfile.name)))
 
 
 def clear_defaults_except(session: Session, org_id: int, voice_id: int) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialhub.core.policy import Permission
@@ -63,10 +62,7 @@ def get_account(session: Session, org_id: int, ref: str) -> Account:
 
 def list_accounts(session: Session, org_id: int, platform: str | None = None) -> list[Account]:
     """Every account of the organization, by platform then handle."""
-    q = select(Account).where(Account.org_id == org_id)
-    if platform:
-        q = q.where(Account.platform == platform)
-    return list(session.scalars(q.order_by(Account.platform, Account.handle)))
+    return queries.accounts_of(session, org_id, platform)
 
 
 @use_case(Permission.ACCOUNTS_MANAGE)

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Account
+from socialhub.db.queries import accounts as queries
 from socialhub.errors import ConflictError, ValidationError
 from socialhub.platforms import oauth
 from socialhub.platforms.base import AppCredentials, ConnectedProfile, OAuthSpec, Tokens
@@ -98,9 +98,8 @@ def stored_app_password(hub: Hub, handle: str) -> str | None:
     from socialhub.security.references import resolve_reference
 
     with hub.transaction() as session:
-        settings = session.scalar(select(Account.settings).where(
-            Account.org_id == hub.org_id(session), Account.platform == "bluesky",
-            Account.handle == handle.lstrip("@")))
+        settings = queries.account_settings(session, hub.org_id(session), "bluesky",
+                                            handle.lstrip("@"))
     ref = ((settings or {}).get("credential_refs") or {}).get("app_password")
     if not ref:
         return None
@@ -211,11 +210,9 @@ def save_connection(session: Session, org_id: int, platform: str, profile: Conne
         raise ValidationError(f"{platform}: the platform returned no handle for this login")
     account = None
     if profile.external_id:
-        account = session.scalar(select(Account).where(
-            Account.org_id == org_id, Account.platform == platform,
-            Account.external_id == profile.external_id))
-    by_handle = session.scalar(select(Account).where(
-        Account.org_id == org_id, Account.platform == platform, Account.handle == handle))
+        account = queries.account_by_external_id(session, org_id, platform,
+                                                 profile.external_id)
+    by_handle = queries.account_by_handle(session, org_id, platform, handle)
     if account is None:
         account = by_handle
     elif by_handle is not None and by_handle.id != account.id:
@@ -406,9 +403,8 @@ def _cached_mastodon_app(hub: Hub, instance: str, redirect_uri: str) -> AppCrede
 
     keys = load_keyring(hub.config)
     with hub.transaction() as session:
-        accounts = session.scalars(select(Account).where(
-            Account.org_id == hub.org_id(session), Account.platform == "mastodon",
-            Account.base_url == instance))
+        accounts = queries.accounts_on_instance(session, hub.org_id(session), "mastodon",
+                                                instance)
         for account in accounts:
             stored = load_tokens(session, account, keys)
             extra = stored.extra if stored is not None else {}

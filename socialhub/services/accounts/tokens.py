@@ -23,13 +23,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import zlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Account
@@ -266,10 +264,8 @@ class TokenManager:
     def _refresh_pg(self, account_id: int, adapter: base.PlatformAdapter,
                     failed_token: str | None) -> bool:
         # The advisory lock lives as long as this transaction, which spans the refresh call.
-        lock_key = zlib.crc32(f"socialhub-refresh:{account_id}".encode())
         with self.tx() as session:
-            got = session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock_key})
-            if not got:
+            if not queries.try_lock_refresh(session, account_id):
                 return False
             if self._adopt_stored(account_id, adapter, failed_token):
                 return True

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from socialhub.ai import select_provider
@@ -31,7 +30,7 @@ from socialhub.ai.scoring import score_variant
 from socialhub.core.policy import Permission
 from socialhub.core.text import measure, rules_for
 from socialhub.db.models import Account, AIUsage, Post, VoiceProfile
-from socialhub.db.queries.ai_usage import usage_by_model
+from socialhub.db.queries.ai_usage import spend_since, usage_by_model
 from socialhub.db.queries.posts import post_id_named
 from socialhub.errors import AuthError, BudgetError, ConflictError, ValidationError
 from socialhub.services.accounts.accounts import get_account, list_accounts
@@ -72,9 +71,7 @@ def month_start(now: datetime | None = None) -> datetime:
 
 def month_spend(session: Session, org_id: int, now: datetime | None = None) -> float:
     """US dollars spent on AI calls by the organization this calendar month (UTC)."""
-    total = session.scalar(select(func.coalesce(func.sum(AIUsage.cost_usd), 0.0)).where(
-        AIUsage.org_id == org_id, AIUsage.at >= month_start(now)))
-    return float(total or 0.0)
+    return spend_since(session, org_id, month_start(now))
 
 
 def target_for(account: Account) -> Target:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialhub.ai.base import VoiceBrief
@@ -57,8 +56,7 @@ def get_voice(session: Session, org_id: int, name: str) -> VoiceProfile:
     Raises:
         NotFoundError: no such profile.
     """
-    voice = session.scalar(select(VoiceProfile).where(VoiceProfile.org_id == org_id,
-                                                      VoiceProfile.name == name))
+    voice = queries.voice_named(session, org_id, name)
     if voice is None:
         raise NotFoundError(f"no voice profile named {name!r} (see `socialhub voices list`)")
     return voice
@@ -66,16 +64,13 @@ def get_voice(session: Session, org_id: int, name: str) -> VoiceProfile:
 
 def default_voice(session: Session, org_id: int) -> VoiceProfile | None:
     """The organization's default profile, if one is set."""
-    return session.scalar(select(VoiceProfile).where(VoiceProfile.org_id == org_id,
-                                                     VoiceProfile.is_default.is_(True)))
+    return queries.default_voice(session, org_id)
 
 
 @use_case(Permission.VOICES_READ)
 def list_voices(ctx: Ctx) -> list[VoiceProfile]:
     """Every profile of the organization, by name."""
-    session, org_id = ctx.session, ctx.org_id
-    return list(session.scalars(select(VoiceProfile).where(VoiceProfile.org_id == org_id)
-                                .order_by(VoiceProfile.name)))
+    return queries.voices_of(ctx.session, ctx.org_id)
 
 
 def _make_default(session: Session, org_id: int, voice: VoiceProfile) -> None:

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from socialhub.core.policy import Permission
@@ -94,9 +93,7 @@ def get_campaign(ctx: Ctx, name: str) -> Campaign:
     Raises:
         NotFoundError: no such campaign.
     """
-    session, org_id = ctx.session, ctx.org_id
-    campaign = session.scalar(select(Campaign).where(Campaign.org_id == org_id,
-                                                     Campaign.name == name))
+    campaign = queries.campaign_named(ctx.session, ctx.org_id, name)
     if campaign is None:
         raise NotFoundError(f"no campaign named {name!r} (see `socialhub campaigns list`)")
     return campaign
@@ -106,18 +103,13 @@ def get_campaign(ctx: Ctx, name: str) -> Campaign:
 def list_campaigns(ctx: Ctx, *, limit: int | None = None,
                    offset: int = 0) -> list[Campaign]:
     """Every campaign (or one page of them, in SQL), by start date then name."""
-    session, org_id = ctx.session, ctx.org_id
-    return list(session.scalars(select(Campaign).where(Campaign.org_id == org_id)
-                                .order_by(Campaign.starts_on, Campaign.name, Campaign.id)
-                                .offset(offset).limit(limit)))
+    return queries.campaigns_of(ctx.session, ctx.org_id, offset=offset, limit=limit)
 
 
 @use_case(Permission.CAMPAIGNS_READ)
 def count_campaigns(ctx: Ctx) -> int:
     """How many campaigns the organization has."""
-    session, org_id = ctx.session, ctx.org_id
-    return session.scalar(select(func.count(Campaign.id))
-                          .where(Campaign.org_id == org_id)) or 0
+    return queries.count_campaigns(ctx.session, ctx.org_id)
 
 
 def campaign_summary(session: Session, campaign: Campaign) -> dict[str, Any]:

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from socialhub.core.limits import check_text_size
 from socialhub.core.policy import Permission
@@ -59,11 +58,10 @@ def get_post(session: Session, org_id: int, ref: str | int) -> Post:
     Raises:
         NotFoundError: no such post.
     """
-    q = select(Post).options(selectinload(Post.variants).selectinload(Variant.account))
     text = str(ref)
-    post = session.scalar(q.where(Post.org_id == org_id, Post.name == text))
+    post = queries.post_named(session, org_id, text)
     if post is None and text.isdigit():
-        post = session.scalar(q.where(Post.org_id == org_id, Post.id == int(text)))
+        post = queries.post_by_id(session, org_id, int(text))
     if post is None:
         raise NotFoundError(f"no post named {text!r} (see `socialhub posts list`)")
     return post

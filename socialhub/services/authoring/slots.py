@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialhub.core.policy import Permission
@@ -79,11 +78,8 @@ def add_slot(ctx: Ctx, account_ref: str, *, weekday: str | int,
 def list_slots(ctx: Ctx, account_ref: str | None = None) -> list[Slot]:
     """Slots of every account (or one), by account, weekday and time."""
     session, org_id = ctx.session, ctx.org_id
-    q = select(Slot).join(Account).where(Account.org_id == org_id)
-    if account_ref:
-        q = q.where(Slot.account_id == get_account(session, org_id, account_ref).id)
-    return list(session.scalars(q.order_by(Account.platform, Account.handle, Slot.weekday,
-                                           Slot.time)))
+    account_id = get_account(session, org_id, account_ref).id if account_ref else None
+    return queries.org_slots(session, org_id, account_id)
 
 
 @use_case(Permission.SLOTS_WRITE)

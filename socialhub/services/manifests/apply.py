@@ -19,8 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from socialhub.core.limits import (
     MANIFEST_FILE_BYTES,
@@ -31,15 +30,9 @@ from socialhub.core.limits import (
 from socialhub.core.manifests import KINDS, Issue, Manifest, MediaSpec, Progress
 from socialhub.core.media_policy import MediaPolicy
 from socialhub.core.policy import Permission
-from socialhub.db.models import (
-    Account,
-    Campaign,
-    Delivery,
-    Post,
-    Slot,
-    Variant,
-    VoiceProfile,
-)
+from socialhub.db.models import Account, Campaign, Post, Slot, Variant, VoiceProfile
+from socialhub.db.queries import manifests as queries
+from socialhub.db.queries.slots import slots_of_accounts
 from socialhub.errors import ExitCode, ValidationError
 from socialhub.services.audit import record_event
 from socialhub.services.authoring.media_check import resolve_manifest_media
@@ -151,12 +144,9 @@ class _Planner:
         self.conflicts = 0
         self.new_posts: list[tuple[Manifest, Targets]] = []
         self.tick: Callable[[], None] = lambda: None
-        self.accounts = {a.ref: a for a in session.scalars(
-            select(Account).where(Account.org_id == org_id))}
-        self.voices = {v.name: v for v in session.scalars(
-            select(VoiceProfile).where(VoiceProfile.org_id == org_id))}
-        self.campaigns = {c.name: c for c in session.scalars(
-            select(Campaign).where(Campaign.org_id == org_id))}
+        self.accounts = {a.ref: a for a in queries.accounts_in_order(session, org_id)}
+        self.voices = {v.name: v for v in queries.voices_in_order(session, org_id)}
+        self.campaigns = {c.name: c for c in queries.campaigns_in_order(session, org_id)}
 
     def _change(self, m: Manifest, action: str, fields: list[str] | None = None) -> None:
         self.changes.append(Change(m.kind, m.name, action, fields or [], m.file))
@@ -249,7 +239,7 @@ class _Planner:
     def slots(self, manifests: list[Manifest]) -> None:
         ids = [a.id for a in self.accounts.values() if a.id is not None]
         existing = {(s.account_id, s.weekday, s.time): s for chunk in _chunks(ids)
-                    for s in self.s.scalars(select(Slot).where(Slot.account_id.in_(chunk)))}
+                    for s in slots_of_accounts(self.s, chunk)}
         for m in manifests:
             spec = m.model.spec
             account = self.accounts.get(spec.account)
@@ -276,19 +266,12 @@ class _Planner:
         names = [m.name for m in manifests]
         existing: dict[str, Post] = {}
         for chunk in _chunks(names):
-            for p in self.s.scalars(select(Post).where(Post.org_id == self.org_id,
-                                                       Post.name.in_(chunk))
-                                    .options(selectinload(Post.variants))):
+            for p in queries.posts_named(self.s, self.org_id, chunk):
                 existing[p.name] = p
         variant_ids = [v.id for p in existing.values() for v in p.variants]
         live: dict[int, str] = {}
         for chunk in _chunks(variant_ids):
-            for vid, status in self.s.execute(
-                    select(Delivery.variant_id, Delivery.status)
-                    .where(Delivery.variant_id.in_(chunk),
-                           Delivery.status.not_in(["canceled", "dead"]))
-                    .order_by(Delivery.id)):
-                live[vid] = status
+            live.update(queries.latest_live_statuses(self.s, chunk))
         for m in manifests:
             self.post(m, existing.get(m.name), live)
             self.tick()

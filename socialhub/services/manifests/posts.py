@@ -11,20 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from socialhub.core.manifests import Manifest
 from socialhub.core.when import When
-from socialhub.db.models import (
-    Account,
-    AuditEvent,
-    Campaign,
-    Delivery,
-    Post,
-    Variant,
-    VoiceProfile,
-)
+from socialhub.db.models import Account, Campaign, Variant, VoiceProfile
+from socialhub.db.queries import manifests as queries
 from socialhub.services.audit import current_actor
 from socialhub.services.authoring.scheduling import new_idempotency_key
 
@@ -102,7 +94,7 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
             "campaign_id": campaign.id if campaign else None,
             "voice_id": voice.id if voice else None})
         targets.append(states)
-    post_ids = _insert(session, Post, post_rows)
+    post_ids = queries.insert_posts(session, post_rows)
     variant_rows, variant_targets = [], []
     for post_id, states in zip(post_ids, targets, strict=True):
         for _i, account, st in states.values():
@@ -114,25 +106,22 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
                 "local_time": st.when.local_text if st.when else None,
                 "timezone": st.when.zone if st.when else None})
             variant_targets.append((account, st))
-    variant_ids = _insert(session, Variant, variant_rows)
+    variant_ids = queries.insert_variants(session, variant_rows)
     delivery_rows = [
         {"variant_id": vid, "account_id": account.id, "due_at": st.when.utc,
          "next_attempt_at": st.when.utc, "status": "scheduled",
          "idempotency_key": new_idempotency_key()}
         for vid, (account, st) in zip(variant_ids, variant_targets, strict=True)
         if st.when is not None]
-    if delivery_rows:
-        session.execute(insert(Delivery), delivery_rows)
+    queries.insert_deliveries(session, delivery_rows)
+    # The rows audit.write_audit_row would write for record_event(…, "create", "Post"),
+    # written in one INSERT instead of through the event bus, so no ``post.created``
+    # event is published for these posts (nothing subscribes to it but the trail today).
+    # Through the bus, 10,000 new posts cost about 1.2 s more (an ORM AuditEvent per
+    # event plus the dispatch), on an apply of about 8.5 s; it needs a batched
+    # in-transaction delivery first.
     actor = current_actor()
-    session.execute(insert(AuditEvent), [
+    queries.insert_audit_rows(session, [
         {"org_id": org_id, "actor": actor, "action": "create", "record_kind": "Post",
          "record_id": pid, "record_name": row["name"], "change": {"via": "apply"}}
         for pid, row in zip(post_ids, post_rows, strict=True)])
-
-
-def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    if not rows:
-        return []
-    result = session.execute(insert(model).returning(model.id, sort_by_parameter_order=True),
-                             rows)
-    return [int(r[0]) for r in result]

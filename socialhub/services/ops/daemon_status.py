@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from socialhub.config import LoadedConfig
@@ -27,27 +26,13 @@ PENDING = ("scheduled", "retry_scheduled", "claimed", "publishing", "unconfirmed
 STUCK_AFTER = timedelta(minutes=5)
 
 
-def _upsert(session: Session, values: dict[str, Any]) -> None:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        stmt = pg_insert(JobRun).values(**values)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        stmt = sqlite_insert(JobRun).values(**values)  # type: ignore[assignment]
-    update = {k: v for k, v in values.items() if k != "name"}
-    session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=update))
-
-
 def record_job_run(session: Session, name: str, *, owner: str, started: datetime,
                    finished: datetime | None, status: str, error: str | None = None,
                    details: dict[str, Any] | None = None) -> None:
     """Write (insert or update) the heartbeat row of job ``name``."""
-    _upsert(session, {"name": name, "owner": owner, "last_started_at": started,
-                      "last_finished_at": finished, "last_status": status,
-                      "last_error": error, "details": details or {}})
+    queries.upsert_job_run(session, {
+        "name": name, "owner": owner, "last_started_at": started, "last_finished_at": finished,
+        "last_status": status, "last_error": error, "details": details or {}})
 
 
 def beat(session: Session, worker: str, details: dict[str, Any]) -> None:
@@ -66,8 +51,7 @@ def daemon_stopped(session: Session, worker: str) -> None:
 
 def forget_old_daemons(session: Session, older_than: timedelta = timedelta(days=1)) -> None:
     """Drop heartbeat rows of daemons silent for longer than ``older_than``."""
-    session.execute(delete(JobRun).where(JobRun.name.like(DAEMON_PREFIX + "%"),
-                                         JobRun.last_finished_at < now_utc() - older_than))
+    queries.delete_job_runs_finished_before(session, DAEMON_PREFIX, now_utc() - older_than)
 
 
 def _stale_after(config: LoadedConfig) -> timedelta:

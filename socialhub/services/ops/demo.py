@@ -115,10 +115,8 @@ def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
 
 def _prepare(hub: Any, url: str, posts: int, first_due_s: float, spacing_s: float,
              emit: Progress) -> list[int]:
-    from sqlalchemy import select
-
     from socialhub.core.when import When
-    from socialhub.db.models import Delivery
+    from socialhub.db.queries.delivery import deliveries_of_variants
     from socialhub.platforms.sandbox.adapter import connect
     from socialhub.security.keys import load_master_key
     from socialhub.services.accounts import credentials
@@ -147,34 +145,27 @@ def _prepare(hub: Any, url: str, posts: int, first_due_s: float, spacing_s: floa
                 account="sandbox:@demo", thread=THREAD if is_thread else None)])
             when = When(local=due.replace(tzinfo=None), zone="UTC", utc=due)
             post = schedule_post(ctx, name, at=when, now=now)
-            delivery = session.scalar(select(Delivery).where(
-                Delivery.variant_id == post.variants[0].id))
-            assert delivery is not None
-            ids.append(delivery.id)
+            deliveries = deliveries_of_variants(session, [post.variants[0].id])
+            assert deliveries  # the one a schedule made
+            ids.append(deliveries[0].id)
             emit("scheduled", {"post": name, "due_at": due, "parts": 3 if is_thread else 1})
     return ids
 
 
 def _all_final(hub: Any, ids: list[int]) -> bool:
-    from sqlalchemy import func, select
-
-    from socialhub.db.models import Delivery
+    from socialhub.db.queries.delivery import count_unfinished
 
     with hub.transaction() as session:
-        left = session.scalar(select(func.count(Delivery.id)).where(
-            Delivery.id.in_(ids), Delivery.status.not_in(["published", "dead", "canceled"])))
+        left = count_unfinished(session, ids, ["published", "dead", "canceled"])
     return not left
 
 
 def _rows(hub: Any, ids: list[int]) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
-    from socialhub.db.models import Delivery
+    from socialhub.db.queries.delivery import deliveries_due_first
 
     rows = []
     with hub.transaction() as session:
-        for d in session.scalars(select(Delivery).where(Delivery.id.in_(ids))
-                                 .order_by(Delivery.due_at)):
+        for d in deliveries_due_first(session, ids):
             late = _late(d.published_at, d.due_at)
             rows.append({"post": d.variant.post.name, "status": d.status, "due_at": d.due_at,
                          "published_at": d.published_at, "late_s": late,

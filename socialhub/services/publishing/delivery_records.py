@@ -12,13 +12,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from socialhub.core.status import DeliveryStatus
-from socialhub.db.models import Account, Attempt, Delivery, Post, Variant
+from socialhub.db.models import Post
+from socialhub.db.queries import delivery_records as queries
 from socialhub.platforms.base import PublishedPart, PublishRequest
 from socialhub.services.authoring.scheduling import refresh_post_status
 from socialhub.services.clock import now_utc
@@ -37,7 +37,8 @@ from socialhub.services.publishing.delivery_outcome import (
 log = logging.getLogger(__name__)
 
 # The hot path uses Core statements on one joined row instead of ORM objects with lazy
-# relationships: fewer queries, and a shorter hold on SQLite's single write lock.
+# relationships: fewer queries, and a shorter hold on SQLite's single write lock. The
+# statements are built once, in ``db.queries.delivery_records``.
 @dataclass
 class Started:
     attempt_id: int
@@ -46,36 +47,17 @@ class Started:
     summary: dict[str, Any]
 
 
-_D, _A, _P = (cast(Table, m.__table__) for m in (Delivery, Attempt, Post))
-# Statements built once: building SQLAlchemy constructs per call costs more than running them.
-_SELECT = (select(
-    _D.c.id, _D.c.status, _D.c.lease_owner, _D.c.attempts, _D.c.thread_progress,
-    _D.c.idempotency_key, _D.c.remote_id, _D.c.remote_url, _D.c.last_error,
-    _D.c.last_error_class, _D.c.next_attempt_at, _D.c.due_at, _D.c.published_at,
-    _P.c.id.label("post_id"), _P.c.name.label("post_name"), _P.c.status.label("post_status"),
-    Account.platform, Account.handle, Variant.text, Variant.thread, Variant.media,
-    Variant.first_comment, Variant.options)
-    .select_from(_D.join(Variant.__table__, Variant.id == _D.c.variant_id)
-                 .join(_P, _P.c.id == Variant.post_id)
-                 .join(Account.__table__, Account.id == _D.c.account_id)))
-_LOAD = _SELECT.where(_D.c.id == bindparam("did"))
-_UPDATE_D = _D.update().where(_D.c.id == bindparam("did"))
-_INSERT_A = _A.insert().returning(_A.c.id)
-_UPDATE_A = _A.update().where(_A.c.id == bindparam("aid"))
-_POST_PUBLISHING = (_P.update().where(_P.c.id == bindparam("pid"), _P.c.status != "canceled")
-                    .values(status="publishing"))
-_PROGRESS = select(_D.c.thread_progress, _D.c.lease_owner).where(_D.c.id == bindparam("did"))
 _WRITABLE = ("status", "next_attempt_at", "thread_progress", "remote_id", "remote_url",
              "published_at", "last_error", "last_error_class", "lease_owner", "lease_expires_at")
 
 
 def _load(session: Any, delivery_id: int) -> SimpleNamespace | None:
-    row = session.connection().execute(_LOAD, {"did": delivery_id}).mappings().one_or_none()
+    row = queries.send_row(session, delivery_id)
     return None if row is None else SimpleNamespace(**row)
 
 
 def _write(session: Any, d: SimpleNamespace, **values: Any) -> None:
-    session.connection().execute(_UPDATE_D, {"did": d.id, **values})
+    queries.update_delivery(session, d.id, values)
 
 
 def _request(d: SimpleNamespace) -> PublishRequest:
@@ -107,17 +89,12 @@ def start_attempt(ctx: SendContext, delivery_id: int) -> Started | None:
         d.status, d.attempts = DeliveryStatus.PUBLISHING, d.attempts + 1
         _write(session, d, status=d.status, attempts=d.attempts,
                lease_expires_at=now + timedelta(seconds=ctx.policy.lease_seconds))
-        conn = session.connection()
-        attempt_id = conn.execute(_INSERT_A, {
+        attempt_id = queries.insert_attempt(session, {
             "delivery_id": d.id, "worker": ctx.worker, "started_at": now,
-            "outcome": "sending"}).scalar_one()
+            "outcome": "sending"})
         # What refresh_post_status would derive while a delivery is being sent.
-        conn.execute(_POST_PUBLISHING, {"pid": d.post_id})
+        queries.mark_post_publishing(session, d.post_id)
         return Started(attempt_id, _request(d), d.post_id, _summary(d))
-
-
-_LOAD_MANY = _SELECT.where(_D.c.id.in_(bindparam("ids", expanding=True)))
-_INSERT_A_MANY = _A.insert().returning(_A.c.id, _A.c.delivery_id, sort_by_parameter_order=True)
 
 
 def begin_attempts(session: Session, ctx: SendContext, ids: list[int]) -> dict[int, Started]:
@@ -132,26 +109,24 @@ def begin_attempts(session: Session, ctx: SendContext, ids: list[int]) -> dict[i
         return {}
     session.flush()  # the claim's ORM changes first, so these statements win
     now = now_utc()
-    conn = session.connection()
-    rows = [SimpleNamespace(**r) for r in conn.execute(_LOAD_MANY, {"ids": ids}).mappings()]
+    rows = [SimpleNamespace(**r) for r in queries.send_rows(session, ids)]
     mine = [r for r in rows if r.lease_owner == ctx.worker and r.status == DeliveryStatus.CLAIMED]
     canceled = [r for r in mine if r.post_status == "canceled"]
     live = [r for r in mine if r.post_status != "canceled"]
     if canceled:
-        conn.execute(_UPDATE_D, [{"did": r.id, "status": DeliveryStatus.CANCELED,
-                                  "lease_owner": None, "lease_expires_at": None}
-                                 for r in canceled])
+        queries.update_deliveries(session, [
+            {"did": r.id, "status": DeliveryStatus.CANCELED, "lease_owner": None,
+             "lease_expires_at": None} for r in canceled])
     if not live:
         return {}
     until = now + timedelta(seconds=ctx.policy.lease_seconds)
-    conn.execute(_UPDATE_D, [{"did": r.id, "status": DeliveryStatus.PUBLISHING,
-                              "attempts": r.attempts + 1, "lease_expires_at": until}
-                             for r in live])
-    attempt_ids = {row.delivery_id: row.id for row in conn.execute(_INSERT_A_MANY, [
+    queries.update_deliveries(session, [
+        {"did": r.id, "status": DeliveryStatus.PUBLISHING, "attempts": r.attempts + 1,
+         "lease_expires_at": until} for r in live])
+    attempt_ids = queries.insert_attempts(session, [
         {"delivery_id": r.id, "worker": ctx.worker, "started_at": now, "outcome": "sending"}
-        for r in live])}
-    conn.execute(_P.update().where(_P.c.id.in_({r.post_id for r in live}),
-                                   _P.c.status != "canceled").values(status="publishing"))
+        for r in live])
+    queries.mark_posts_publishing(session, {r.post_id for r in live})
     started = {}
     for r in live:
         r.status, r.attempts = DeliveryStatus.PUBLISHING, r.attempts + 1
@@ -163,8 +138,7 @@ def save_part(ctx: SendContext, delivery_id: int, part: PublishedPart) -> None:
     """Commit one published part at once (and renew the lease: the send is alive)."""
     def step() -> None:
         with ctx.tx() as session:
-            conn = session.connection()
-            row = conn.execute(_PROGRESS, {"did": delivery_id}).one_or_none()
+            row = queries.thread_progress(session, delivery_id)
             if row is None:
                 return
             progress = [p for p in row.thread_progress or [] if int(p["index"]) != part.index]
@@ -175,7 +149,7 @@ def save_part(ctx: SendContext, delivery_id: int, part: PublishedPart) -> None:
             if row.lease_owner == ctx.worker:
                 values["lease_expires_at"] = now_utc() + timedelta(
                     seconds=ctx.policy.lease_seconds)
-            conn.execute(_UPDATE_D, {"did": delivery_id, **values})
+            queries.update_delivery(session, delivery_id, values)
     with_db_retry(step, seconds=10.0)
 
 
@@ -185,8 +159,8 @@ def finish_attempt(ctx: SendContext, delivery_id: int, attempt_id: int | None,
     now = now_utc()
     with ctx.tx() as session:
         if attempt_id is not None:
-            session.connection().execute(_UPDATE_A, {
-                "aid": attempt_id, "ended_at": now, "outcome": outcome.kind,
+            queries.update_attempt(session, attempt_id, {
+                "ended_at": now, "outcome": outcome.kind,
                 "http_status": outcome.http_status, "error_class": outcome.error_class,
                 "error_message": outcome.message})
         d = _load(session, delivery_id)
@@ -249,11 +223,8 @@ def _apply(ctx: SendContext, session: Any, d: Any, outcome: Outcome, now: dateti
 
 def count_failures(session: Any, delivery_id: int) -> int:
     """Attempts that spent the retry budget since the last manual retry (which resets it)."""
-    reset = session.scalar(select(func.max(Attempt.id)).where(
-        Attempt.delivery_id == delivery_id, Attempt.outcome == "manual_retry")) or 0
-    return int(session.scalar(select(func.count(Attempt.id)).where(
-        Attempt.delivery_id == delivery_id, Attempt.id > reset,
-        Attempt.outcome.in_(BUDGET_OUTCOMES))) or 0)
+    return queries.count_attempts_since_last(session, delivery_id, outcomes=BUDGET_OUTCOMES,
+                                             reset_by="manual_retry")
 
 
 _EVENTS = {DeliveryStatus.PUBLISHED: "published", DeliveryStatus.DEAD: "dead",

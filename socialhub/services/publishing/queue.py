@@ -10,12 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from socialhub.core.policy import Permission
 from socialhub.core.status import DeliveryStatus
-from socialhub.db.models import Account, Attempt, Delivery, Post, Variant
+from socialhub.db.models import Attempt, Delivery
 from socialhub.db.queries import queue as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.accounts.accounts import connect_advice, publish_blocker
@@ -72,13 +71,8 @@ def list_queue(ctx: Ctx, *, statuses: list[str] | None = None,
     Raises:
         ValidationError: an unknown status name.
     """
-    session, org_id = ctx.session, ctx.org_id
-    rows = session.scalars(
-        select(Delivery).join(Variant).join(Post)
-        .options(selectinload(Delivery.variant).selectinload(Variant.post),
-                 selectinload(Delivery.account).selectinload(Account.credential))
-        .where(Post.org_id == org_id, Delivery.status.in_(_wanted(statuses)))
-        .order_by(Delivery.next_attempt_at, Delivery.id).offset(offset).limit(limit))
+    rows = queries.deliveries_in(ctx.session, ctx.org_id, _wanted(statuses), offset=offset,
+                                 limit=limit)
     return [delivery_row(d) for d in rows]
 
 
@@ -89,10 +83,7 @@ def count_queue(ctx: Ctx, *, statuses: list[str] | None = None) -> int:
     Raises:
         ValidationError: an unknown status name.
     """
-    session, org_id = ctx.session, ctx.org_id
-    return session.scalar(
-        select(func.count(Delivery.id)).join(Variant).join(Post)
-        .where(Post.org_id == org_id, Delivery.status.in_(_wanted(statuses)))) or 0
+    return queries.count_deliveries_in(ctx.session, ctx.org_id, _wanted(statuses))
 
 
 @use_case(Permission.QUEUE_READ)

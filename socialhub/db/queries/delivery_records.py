@@ -1,0 +1,112 @@
+"""Recording a send: the publishing hot path's statements on one delivery and its attempts.
+
+``services.publishing.delivery_records`` decides what a send writes (the
+status, the lease, the outcome); the statements it runs live here. They are
+Core statements on one joined row rather than ORM objects with lazy
+relationships (fewer queries, a shorter hold on SQLite's write lock), and they
+are built once, when this module is imported: building SQLAlchemy constructs
+per call costs more than running them. Each function runs one statement on the
+session's connection, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy.engine import Row, RowMapping
+from sqlalchemy.orm import Session
+
+from socialhub.db.models import Account, Attempt, Delivery, Post, Variant
+
+_D, _A, _P = (cast(Table, m.__table__) for m in (Delivery, Attempt, Post))
+_SELECT = (select(
+    _D.c.id, _D.c.status, _D.c.lease_owner, _D.c.attempts, _D.c.thread_progress,
+    _D.c.idempotency_key, _D.c.remote_id, _D.c.remote_url, _D.c.last_error,
+    _D.c.last_error_class, _D.c.next_attempt_at, _D.c.due_at, _D.c.published_at,
+    _P.c.id.label("post_id"), _P.c.name.label("post_name"), _P.c.status.label("post_status"),
+    Account.platform, Account.handle, Variant.text, Variant.thread, Variant.media,
+    Variant.first_comment, Variant.options)
+    .select_from(_D.join(Variant.__table__, Variant.id == _D.c.variant_id)
+                 .join(_P, _P.c.id == Variant.post_id)
+                 .join(Account.__table__, Account.id == _D.c.account_id)))
+_LOAD = _SELECT.where(_D.c.id == bindparam("did"))
+_LOAD_MANY = _SELECT.where(_D.c.id.in_(bindparam("ids", expanding=True)))
+_UPDATE_D = _D.update().where(_D.c.id == bindparam("did"))
+_INSERT_A = _A.insert().returning(_A.c.id)
+_INSERT_A_MANY = _A.insert().returning(_A.c.id, _A.c.delivery_id, sort_by_parameter_order=True)
+_UPDATE_A = _A.update().where(_A.c.id == bindparam("aid"))
+_POST_PUBLISHING = (_P.update().where(_P.c.id == bindparam("pid"), _P.c.status != "canceled")
+                    .values(status="publishing"))
+_POSTS_PUBLISHING = (_P.update().where(_P.c.id.in_(bindparam("pids", expanding=True)),
+                                       _P.c.status != "canceled").values(status="publishing"))
+_PROGRESS = select(_D.c.thread_progress, _D.c.lease_owner).where(_D.c.id == bindparam("did"))
+
+
+def send_row(session: Session, delivery_id: int) -> RowMapping | None:
+    """The delivery ``delivery_id`` as one row, or None: its own columns (status, lease
+    owner, attempts, thread progress, idempotency key, remote id and URL, last error and
+    its class, next attempt, due and published times), its post's ``post_id``,
+    ``post_name`` and ``post_status``, its account's ``platform`` and ``handle``, and its
+    target's ``text``, ``thread``, ``media``, ``first_comment`` and ``options``."""
+    return session.connection().execute(_LOAD, {"did": delivery_id}).mappings().one_or_none()
+
+
+def send_rows(session: Session, ids: Collection[int]) -> list[RowMapping]:
+    """``send_row`` of each of the deliveries ``ids`` that exists (in no set order)."""
+    return list(session.connection().execute(_LOAD_MANY, {"ids": list(ids)}).mappings())
+
+
+def update_delivery(session: Session, delivery_id: int, values: dict[str, Any]) -> None:
+    """Set the columns named in ``values`` on the delivery ``delivery_id``."""
+    session.connection().execute(_UPDATE_D, {"did": delivery_id, **values})
+
+
+def update_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """One UPDATE per row, sent together: each row names its delivery as ``did`` and
+    sets the same columns as the others."""
+    session.connection().execute(_UPDATE_D, list(rows))
+
+
+def insert_attempt(session: Session, values: dict[str, Any]) -> int:
+    """Insert one attempt with these columns; its id."""
+    return int(session.connection().execute(_INSERT_A, values).scalar_one())
+
+
+def insert_attempts(session: Session, rows: Sequence[dict[str, Any]]) -> dict[int, int]:
+    """Insert these attempts (one statement); each one's id by its ``delivery_id``."""
+    return {row.delivery_id: row.id
+            for row in session.connection().execute(_INSERT_A_MANY, list(rows))}
+
+
+def update_attempt(session: Session, attempt_id: int, values: dict[str, Any]) -> None:
+    """Set the columns named in ``values`` on the attempt ``attempt_id``."""
+    session.connection().execute(_UPDATE_A, {"aid": attempt_id, **values})
+
+
+def mark_post_publishing(session: Session, post_id: int) -> None:
+    """Set the post's status to ``publishing`` unless it is canceled."""
+    session.connection().execute(_POST_PUBLISHING, {"pid": post_id})
+
+
+def mark_posts_publishing(session: Session, post_ids: Iterable[int]) -> None:
+    """Set each of these posts' status to ``publishing`` unless it is canceled (one
+    statement)."""
+    session.connection().execute(_POSTS_PUBLISHING, {"pids": list(post_ids)})
+
+
+def thread_progress(session: Session, delivery_id: int) -> Row[Any, Any] | None:
+    """The row ``(thread_progress, lease_owner)`` of the delivery, or None if it is gone."""
+    return session.connection().execute(_PROGRESS, {"did": delivery_id}).one_or_none()
+
+
+def count_attempts_since_last(session: Session, delivery_id: int, *,
+                              outcomes: Collection[str], reset_by: str) -> int:
+    """How many of the delivery's attempts ended with one of ``outcomes`` after (by id)
+    its last attempt whose outcome is ``reset_by``; all of them if it has none."""
+    reset = session.scalar(select(func.max(Attempt.id)).where(
+        Attempt.delivery_id == delivery_id, Attempt.outcome == reset_by)) or 0
+    return int(session.scalar(select(func.count(Attempt.id)).where(
+        Attempt.delivery_id == delivery_id, Attempt.id > reset,
+        Attempt.outcome.in_(list(outcomes)))) or 0)
