@@ -9,9 +9,9 @@ from rich.text import Text
 from sqlalchemy import update
 from textual.widgets import DataTable
 
-from socialhub.config import load_config
 from socialhub.db.models import Account
 from socialhub.services.hub import Hub
+from socialhub.services.settings import load_config
 from socialhub.tui.accounts_screen import AccountsScreen
 from socialhub.tui.app import SocialhubApp
 from socialhub.tui.calendar_screen import CalendarScreen
