@@ -134,6 +134,23 @@ def test_text_rules_cover_exactly_the_registered_networks() -> None:
     assert _old(DISPLAY_NAMES) == DISPLAY and _first(tuple(DISPLAY_NAMES)) == ORDER
 
 
+def test_platform_rules_are_a_frozen_keyword_only_value() -> None:
+    def make(**changes: Any) -> PlatformRules:
+        values: dict[str, Any] = {"platform": "x", "display_name": "X", "limit": 280,
+                                  "unit": "weighted", **changes}
+        return PlatformRules(**values)
+
+    rules = make()
+    assert rules == make() and hash(rules) == hash(make()) and rules != make(limit=281)
+    assert (rules.supports_threads, rules.max_media, rules.hashtag_budget, rules.refuses) == (
+        False, None, 3, None)
+    assert repr(rules).startswith("PlatformRules(platform='x', display_name='X', limit=280")
+    with pytest.raises(AttributeError):
+        rules.limit = 1
+    with pytest.raises(TypeError):
+        PlatformRules("x", "X", 280, "weighted")  # type: ignore[call-arg]
+
+
 def test_every_rule_names_an_algorithm_core_has() -> None:
     from socialhub.core import text_measure
 
