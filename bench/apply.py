@@ -52,9 +52,9 @@ def run_apply(directory: Path) -> tuple[float, float, dict[str, int]]:
     and the count of each action.
     """
     from socialhub.cli.common import get_hub, reset_state
-    from socialhub.core.manifests import parse_manifests
     from socialhub.services.clock import now_utc
     from socialhub.services.manifests.apply import apply_manifests, read_sources
+    from socialhub.services.manifests.documents import parse_manifests
 
     reset_state()
     hub = get_hub()

@@ -50,8 +50,8 @@ class Bench:
             "SOCIALHUB_LOGGING_FORMAT": "json", "SOCIALHUB_DAEMON_METRICS_ENABLED": "false",
             **extra_env})
         os.environ.update(self.env)
-        from socialhub.config import load_config
         from socialhub.services.hub import Hub
+        from socialhub.services.settings import load_config
 
         self.hub = Hub(load_config())
         self.daemons: list[subprocess.Popen[bytes]] = []

@@ -26,10 +26,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from socialhub.config import load_config
 from socialhub.services.accounts.accounts import add_account
 from socialhub.services.ai.generation import generate_post
 from socialhub.services.hub import Hub
+from socialhub.services.settings import load_config
 from tests.fakes.anthropic_server import FakeAnthropic
 
 TARGETS = ["x:@shop", "bluesky:@shop.example.com", "mastodon:@shop@social.example",

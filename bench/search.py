@@ -223,7 +223,7 @@ def main() -> None:
     api_port, ds_port = free_port(), free_port()
     # The same app and uvicorn settings as `socialhub search serve`, started without the
     # CLI so the figure does not depend on every other command module importing cleanly.
-    launcher = ("import sys, uvicorn; from socialhub.config import load_config; "
+    launcher = ("import sys, uvicorn; from socialhub.services.settings import load_config; "
                 "from socialhub.search.api import create_app; "
                 "uvicorn.run(create_app(load_config()), host='127.0.0.1', "
                 "port=int(sys.argv[1]), log_level='warning', access_log=False)")

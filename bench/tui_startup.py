@@ -46,12 +46,12 @@ OPEN_ON = "2026-12-01T00:00:00+00:00"  # so the first paint is the full month
 
 def seed(posts: int) -> None:
     """2,000 (``posts``) scheduled posts in December 2026 on one Mastodon account."""
-    from socialhub.config import load_config
     from socialhub.core.when import localize
     from socialhub.services.accounts.accounts import add_account
     from socialhub.services.authoring.posts import TargetSpec, create_post
     from socialhub.services.authoring.scheduling import schedule_post
     from socialhub.services.hub import Hub
+    from socialhub.services.settings import load_config
 
     hub = Hub(load_config())
     now = datetime.fromisoformat("2026-11-30T12:00:00+00:00")
@@ -109,7 +109,7 @@ class Frames:
 
 async def one_run(*, pages: bool = True) -> list[float]:
     """[first paint, next, back, next again] in seconds; first paint only with pages=False."""
-    from socialhub.config import load_config
+    from socialhub.services.settings import load_config
     from socialhub.tui.app import SocialhubApp
     from socialhub.tui.screens.calendar_screen import CalendarScreen
 

@@ -1,16 +1,29 @@
-"""Write docs/cli.md, the CLI reference, from the commands' own --help.
+"""Write docs/cli.md, the CLI reference, from the commands' own --help, and the lists of
+networks in the docs from the platform registry.
 
-Run `python scripts/gen_docs.py`; tests/test_generated.py fails when the file drifts.
+Run `python scripts/gen_docs.py`; tests/test_generated.py fails when a file drifts.
+
+A list of networks in a doc sits between ``<!-- registry:NAME -->`` and
+``<!-- /registry -->`` (in YAML, between ``# registry:NAME`` and ``# /registry``
+lines); NAME is a key of ``registry_blocks()``. Adding a platform to
+``platforms/registry.py`` and running this script updates every such list.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "cli.md"
+#: The files with lists of networks written from the registry.
+REGISTRY_FILES = ("README.md", "config.example.yaml", "docs/manifests.md", "docs/platforms.md",
+                  "docs/text-rules.md")
+_MARKDOWN_BLOCK = re.compile(r"(<!-- registry:([\w-]+) -->)(.*?)(<!-- /registry -->)", re.DOTALL)
+_YAML_BLOCK = re.compile(r"(^[ \t]*# registry:([\w-]+)\n)(.*?)(^[ \t]*# /registry$)",
+                         re.DOTALL | re.MULTILINE)
 
 HEADER = """# CLI reference
 
@@ -68,12 +81,87 @@ def render() -> str:
     return "\n".join(parts)
 
 
+def _sentence(names: list[str], last_joiner: str) -> str:
+    return ", ".join(names[:-1]) + last_joiner + names[-1] if len(names) > 1 else "".join(names)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _rules_table() -> str:
+    from socialhub.platforms.registry import specs
+
+    rows = ["| Platform | Limit | Unit | Byte cap | Threads | Max media | Needs media "
+            "| Hashtag cap | Link cap | Hashtags by custom | Special |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for spec in specs():
+        r = spec.text_rules
+        special = ", ".join(f"`{k}: {v}`" for k, v in (("counter", r.counter),
+                                                      ("refuses", r.refuses)) if v) or "–"
+        rows.append(f"| `{r.platform}` | {r.limit} | `{r.unit}` | {_cell(r.byte_limit)} "
+                    f"| {_cell(r.supports_threads)} | {_cell(r.max_media)} "
+                    f"| {_cell(r.requires_media)} | {_cell(r.max_hashtags)} "
+                    f"| {_cell(r.max_links)} | {r.hashtag_budget} | {special} |")
+    return "\n" + "\n".join(rows) + "\n"
+
+
+def _config_sections() -> str:
+    import yaml
+
+    from socialhub.platforms.registry import config_sections
+
+    lines = []
+    for name, model in config_sections().items():
+        defaults = model().model_dump(mode="json")
+        lines.append("  " + yaml.safe_dump({name: defaults}, default_flow_style=None,
+                                           sort_keys=False, width=4096).strip() + "\n")
+    return "".join(lines)
+
+
+def registry_blocks() -> dict[str, str]:
+    """The generated lists of networks, by block name, from the platform registry."""
+    from socialhub.platforms.registry import specs
+
+    names = [s.name for s in specs()]
+    developer_apps = [s.display_name for s in specs() if s.needs_developer_app]
+    return {
+        "names": ", ".join(names),
+        "developer-apps": ", ".join(developer_apps),
+        "developer-apps-and": _sentence(developer_apps, " and "),
+        "text-rules-table": _rules_table(),
+        "config-sections": _config_sections(),
+    }
+
+
+def fill_registry_blocks(text: str, blocks: dict[str, str]) -> str:
+    """``text`` with every registry block's content replaced by ``blocks[name]``.
+
+    Raises:
+        KeyError: a block names no list ``blocks`` knows.
+    """
+    text = _MARKDOWN_BLOCK.sub(lambda m: m[1] + blocks[m[2]] + m[4], text)
+    return _YAML_BLOCK.sub(lambda m: m[1] + blocks[m[2]] + m[4], text)
+
+
 def main() -> int:
-    """Write the file, or with --check exit 1 when it is out of date."""
-    text = render()
+    """Write the files, or with --check exit 1 when one is out of date."""
+    wanted = {TARGET: render()}
+    blocks = registry_blocks()
+    for name in REGISTRY_FILES:
+        path = ROOT / name
+        wanted[path] = fill_registry_blocks(path.read_text(encoding="utf-8"), blocks)
+    stale = [path for path, text in wanted.items() if path.read_text(encoding="utf-8") != text]
     if "--check" in sys.argv:
-        return 0 if TARGET.read_text() == text else 1
-    TARGET.write_text(text)
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is stale", file=sys.stderr)
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(wanted[path], encoding="utf-8")
     return 0
 
 

@@ -5,15 +5,23 @@ config dir. Every key can be overridden by an environment variable made of
 ``SOCIALHUB_`` and the key's path in upper case joined by ``_``
 (``database.url`` → ``SOCIALHUB_DATABASE_URL``,
 ``platforms.x.client_id`` → ``SOCIALHUB_PLATFORMS_X_CLIENT_ID``).
+
+The ``platforms`` section has one sub-section per network, and config sits below
+``platforms/``: it cannot list the networks. ``load_config`` takes them from its
+caller (each network's name and the model of its section) and validates with
+``settings_model(platforms)``; ``socialhub.services.settings.load_config``
+passes the platform registry's.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model
 from pydantic import ValidationError as PydanticValidationError
 
 from socialhub.config_file import DEFAULT_ORGANIZATION, read_raw_config
@@ -98,6 +106,12 @@ class AIConfig(_Section):
 
 
 class PlatformAppConfig(_Section):
+    """One network's ``platforms.<name>`` section: its app credentials and API base.
+
+    A network whose section needs more keys names a subclass as its spec's
+    ``config_model``.
+    """
+
     # Meta and Pinterest app ids are numbers; keep them as the strings OAuth sends.
     model_config = ConfigDict(extra="forbid", validate_assignment=True,
                               coerce_numbers_to_str=True)
@@ -108,18 +122,25 @@ class PlatformAppConfig(_Section):
 
 
 class PlatformsConfig(_Section):
-    sandbox: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
-    bluesky: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
-    mastodon: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
-    x: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
-    linkedin: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
-    threads: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
-    instagram: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
-    facebook: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
-    reddit: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
-    pinterest: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
-    youtube: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
-    tiktok: PlatformAppConfig = Field(default_factory=PlatformAppConfig)
+    """The ``platforms`` section: one ``PlatformAppConfig`` per network, as attributes.
+
+    This base has no networks (config cannot list them); ``settings_model`` adds one
+    field per network its caller names, so ``settings.platforms.x`` is X's section.
+    """
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> PlatformAppConfig: ...
+
+    def section(self, platform: str) -> PlatformAppConfig | None:
+        """The section of ``platform``, or None when the settings have none for it."""
+        if platform not in type(self).model_fields:
+            return None
+        found: PlatformAppConfig = getattr(self, platform)
+        return found
+
+
+#: What ``load_config`` is told of the networks: each name, and the model of its section.
+PlatformSections = Mapping[str, type[PlatformAppConfig]]
 
 
 class LimitsConfig(_Section):
@@ -136,7 +157,11 @@ class MediaConfig(_Section):
 
 
 class Settings(_Section):
-    """The whole configuration; see config.example.yaml for every key."""
+    """The whole configuration; see config.example.yaml for every key.
+
+    ``Settings()`` has no network sections; ``settings_model`` gives the schema
+    with them, which ``load_config`` validates with.
+    """
 
     organization: str = DEFAULT_ORGANIZATION
     timezone: str | None = None
@@ -190,19 +215,47 @@ def _leaf_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tu
     return out
 
 
+@functools.cache
+def _settings_model(sections: tuple[tuple[str, type[PlatformAppConfig]], ...]) -> type[Settings]:
+    fields: dict[str, Any] = {name: (model, Field(default_factory=model))
+                              for name, model in sections}
+    platforms = create_model("PlatformsConfig", __base__=PlatformsConfig,
+                             __module__=__name__, **fields)
+    return create_model("Settings", __base__=Settings, __module__=__name__,
+                        platforms=(platforms, Field(default_factory=platforms)))
+
+
+def settings_model(platforms: PlatformSections) -> type[Settings]:
+    """The settings schema with a ``platforms.<name>`` section per network in ``platforms``.
+
+    The sections come in the order given; the same networks give the same class.
+    """
+    return _settings_model(tuple(platforms.items()))
+
+
 def load_config(
-    explicit: str | Path | None = None, env: dict[str, str] | None = None
+    explicit: str | Path | None = None, env: dict[str, str] | None = None, *,
+    platforms: PlatformSections,
 ) -> LoadedConfig:
     """Load and validate the effective configuration.
 
+    Args:
+        explicit: The ``--config`` file, if given.
+        env: The environment (default: ``os.environ``).
+        platforms: Each network's name and the model of its ``platforms.<name>``
+            section (``platforms.registry.config_sections()``; the app loads through
+            ``services.settings.load_config``, which passes them).
+
     Raises:
-        ConfigError: the file is unreadable, not YAML, or has unknown or invalid keys.
+        ConfigError: the file is unreadable, not YAML, or has unknown or invalid keys
+            (a network not in ``platforms`` is an unknown key).
     """
     env = dict(os.environ) if env is None else env
     paths = resolve_paths(env)
-    file, data, overrides = read_raw_config(explicit, env, paths, _leaf_paths(Settings))
+    model = settings_model(platforms)
+    file, data, overrides = read_raw_config(explicit, env, paths, _leaf_paths(model))
     try:
-        settings = Settings.model_validate(data)
+        settings = model.model_validate(data)
     except PydanticValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])

@@ -196,8 +196,8 @@ def dbcli(db_home: str) -> Callable[..., CLIResult]:
 @pytest.fixture
 def db_hub(db_home: str) -> Iterator[Any]:
     """A ``Hub`` on the fresh database of ``db_home`` (SQLite and PostgreSQL)."""
-    from socialhub.config import load_config
     from socialhub.services.hub import Hub
+    from socialhub.services.settings import load_config
 
     hub = Hub(load_config())
     yield hub

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from socialhub.config import load_config
 from socialhub.core.when import When
 from socialhub.db.models import Account, Attempt, Delivery
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
 from socialhub.services.publishing.delivery_outcome import Policy
 from socialhub.services.publishing.engine import EngineSettings, PublishingEngine
+from socialhub.services.settings import load_config
 
 
 def make_hub() -> Hub:

@@ -214,7 +214,7 @@ def test_server_error_after_create_is_reconciled_without_duplicate(h: Harness) -
 
 
 def test_text_over_the_limit_is_reported_by_validate(h: Harness) -> None:
-    from socialhub.core.text import rules_for
+    from socialhub.platforms.registry import rules_for
 
     limit = rules_for(h.fake.platform).limit
     fine = h.request(_text("fits"))

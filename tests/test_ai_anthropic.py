@@ -12,8 +12,8 @@ from socialhub.ai.anthropic_provider import AnthropicProvider
 from socialhub.ai.base import Draft, ProviderError, Target, UsageLog
 from socialhub.ai.hashtags import recommended_count
 from socialhub.config import AIConfig
-from socialhub.core.text import rules_for
 from socialhub.errors import AuthError, BudgetError, ConfigError
+from socialhub.services.authoring.text_rules import rules_for
 from tests.fakes.anthropic_server import FakeAnthropic, prompt_data
 
 MODEL = "claude-haiku-4-5"
@@ -35,8 +35,7 @@ def targets(*platforms: str) -> list[Target]:
     out = []
     for p in platforms:
         r = rules_for(p)
-        out.append(Target(f"{p}:@shop", p, r.limit, r.unit, r.supports_threads,
-                          recommended_count(p)))
+        out.append(Target(f"{p}:@shop", r, r.limit, recommended_count(r)))
     return out
 
 

@@ -16,7 +16,7 @@ from socialhub.ai.pricing import cost_usd
 from socialhub.ai.scoring import score_variant, voice_fit
 from socialhub.ai.templating import TASKS, as_data, render
 from socialhub.ai.voice_stats import describe_voice, learn_statistics
-from socialhub.core.text import PLATFORMS, measure, rules_for
+from socialhub.services.authoring.text_rules import PLATFORMS, measure, rules_for
 
 SAMPLES = [
     "We shipped the new dashboard today! It's faster and cleaner 🚀 #buildinpublic",
@@ -34,8 +34,7 @@ LONG_IDEA = ("Our spring collection launches Monday at the Berlin Store. Handmad
 
 def target(platform: str) -> Target:
     rules = rules_for(platform)
-    return Target(f"{platform}:@me", platform, rules.limit, rules.unit, rules.supports_threads,
-                  recommended_count(platform))
+    return Target(f"{platform}:@me", rules, rules.limit, recommended_count(rules))
 
 
 def test_learned_statistics_measure_what_the_person_writes() -> None:
@@ -74,21 +73,22 @@ def test_a_profile_is_explained_in_plain_words() -> None:
 
 
 def test_hashtags_come_from_keywords_and_respect_the_platform() -> None:
-    tags = suggest_hashtags(LONG_IDEA, "instagram")
+    tags = suggest_hashtags(LONG_IDEA, rules_for("instagram"))
     assert "#BerlinStore" in tags
     assert "#Monday" not in tags
-    assert len(suggest_hashtags(LONG_IDEA, "x")) <= 2
-    assert suggest_hashtags(LONG_IDEA, "reddit") == []
+    assert len(suggest_hashtags(LONG_IDEA, rules_for("x"))) <= 2
+    assert suggest_hashtags(LONG_IDEA, rules_for("reddit")) == []
     assert to_hashtag("open source tools") == "#OpenSourceTools"
-    assert "#BerlinStore" not in suggest_hashtags(LONG_IDEA + " #BerlinStore", "instagram")
+    assert "#BerlinStore" not in suggest_hashtags(LONG_IDEA + " #BerlinStore",
+                                                  rules_for("instagram"))
 
 
 def test_a_thread_platform_gets_a_valid_thread_and_others_a_sentence_trim() -> None:
     text = " ".join([LONG_IDEA] * 3)
-    first, thread, how = fit_text(text, "x")
+    first, thread, how = fit_text(text, rules_for("x"))
     assert how == "split" and len(thread) > 1 and first == thread[0]
     assert all(measure(p, "x").valid for p in thread)
-    trimmed, thread, how = fit_text(text * 20, "linkedin")
+    trimmed, thread, how = fit_text(text * 20, rules_for("linkedin"))
     assert how == "trimmed" and thread == []
     assert measure(trimmed, "linkedin").valid
     assert trimmed.endswith(".")  # cut at a sentence boundary
@@ -96,7 +96,7 @@ def test_a_thread_platform_gets_a_valid_thread_and_others_a_sentence_trim() -> N
 
 def test_trim_drops_trailing_hashtags_before_sentences() -> None:
     text = "A" * 270 + ". #One #Two #Three"
-    assert trim_to_fit(text, "x") == "A" * 270 + ". #One"
+    assert trim_to_fit(text, rules_for("x")) == "A" * 270 + ". #One"
 
 
 def test_joining_a_thread_drops_its_counters() -> None:
@@ -162,14 +162,14 @@ def test_voice_fit_rewards_the_voice_and_punishes_avoided_phrases() -> None:
 def test_score_reports_validity_readability_and_risks() -> None:
     text = ("Big sale " + " ".join(f"#tag{i}" for i in range(6))
             + " https://a.com/1 https://b.com/2 https://c.com/3")
-    result = score_variant([text], "x", voice={"phrases_avoid": ["sale"]}, paid=True)
+    result = score_variant([text], rules_for("x"), voice={"phrases_avoid": ["sale"]}, paid=True)
     codes = {r["code"] for r in result["risks"]}
     assert {"banned_phrase", "missing_disclosure", "too_many_hashtags", "too_many_links"} <= codes
     assert result["valid"] and result["parts"][0]["limit"] == 280
-    over = score_variant(["x" * 300], "x")
+    over = score_variant(["x" * 300], rules_for("x"))
     assert not over["valid"] and over["risks"][0]["code"] == "invalid"
     assert not any(r["code"] == "missing_disclosure"
-                   for r in score_variant(["Paid partnership with Acme #ad"], "x",
+                   for r in score_variant(["Paid partnership with Acme #ad"], rules_for("x"),
                                           paid=True)["risks"])
 
 

@@ -52,10 +52,10 @@ def test_apply_that_schedules_a_post_notifies_daemons(
 def test_the_tui_editors_publish_now_and_a_queue_retry_notify_daemons(
         cli: Callable[..., CLIResult], pg_cluster: PostgresCluster,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from socialhub.config import load_config
     from socialhub.services.authoring.editor import Draft, save_draft
     from socialhub.services.clock import now_utc
     from socialhub.services.hub import Hub
+    from socialhub.services.settings import load_config
 
     url = new_pg_database(pg_cluster)
     monkeypatch.setenv("SOCIALHUB_DATABASE_URL", url)

@@ -217,8 +217,8 @@ def test_oauth_platform_without_client_id_names_the_setting(cli: CLI) -> None:
 
 def test_client_credentials_come_from_config_then_keyring(home: Any,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from socialhub.config import load_config
     from socialhub.services.accounts import connect
+    from socialhub.services.settings import load_config
 
     class Keyring:
         def get_password(self, service: str, user: str) -> str | None:
@@ -236,12 +236,12 @@ def test_client_credentials_come_from_config_then_keyring(home: Any,
 
 
 def test_reconnect_without_refresh_token_keeps_the_valid_one(home: Any) -> None:
-    from socialhub.config import load_config
     from socialhub.platforms.base import ConnectedProfile
     from socialhub.security.keys import load_keyring, load_master_key
     from socialhub.services.accounts.connect import save_connection
     from socialhub.services.accounts.credentials import load_tokens
     from socialhub.services.hub import Hub
+    from socialhub.services.settings import load_config
 
     config = load_config(None)
     hub = Hub(config)
@@ -424,9 +424,9 @@ def test_facebook_connect_publishes_as_the_page_named_by_handle(
 
 def test_a_manifest_reference_reads_the_keyring_entry_it_names(
         home: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from socialhub.config import load_config
     from socialhub.errors import ConfigError
     from socialhub.security.references import resolve_reference
+    from socialhub.services.settings import load_config
 
     class Keyring:
         def get_password(self, service: str, user: str) -> str | None:

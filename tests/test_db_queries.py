@@ -29,7 +29,6 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
-from socialhub.config import load_config
 from socialhub.core.calendar_view import View
 from socialhub.core.when import localize
 from socialhub.db.models import (
@@ -62,6 +61,7 @@ from socialhub.services.authoring.slots import add_slot
 from socialhub.services.hub import Hub
 from socialhub.services.orgs import add_organization
 from socialhub.services.publishing.delivery_claim import claim_due_deliveries
+from socialhub.services.settings import load_config
 
 NOW = datetime.fromisoformat("2026-10-01T00:00:00+00:00")
 MA, BS, X = "mastodon:@me@social.example", "bluesky:@shop.example.com", "x:@brand"

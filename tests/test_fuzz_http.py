@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from socialhub.config import load_config
 from socialhub.daemon.http import create_daemon_app
 from socialhub.search.api import create_app
 from socialhub.services.ops.http_access import HttpAccess
+from socialhub.services.settings import load_config
 
 TOKEN = "fuzz-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from socialhub.core.limits import MANIFEST_FILE_BYTES, check_size, decode_utf8
-from socialhub.core.manifests import check_text_lengths, parse_manifests
 from socialhub.errors import SocialhubError
+from socialhub.services.manifests.documents import check_text_lengths, parse_manifests
 
 VALID = """\
 apiVersion: socialhub/v1

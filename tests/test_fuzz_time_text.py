@@ -36,10 +36,14 @@ from socialhub.core.text_entities import (
     utf8_len,
     utf16_len,
 )
-from socialhub.core.text_measure import PLATFORMS, character_problems, measure
-from socialhub.core.text_split import split_thread
 from socialhub.core.when import MAX_OFFSET, When, parse_when
 from socialhub.errors import SocialhubError, ValidationError
+from socialhub.services.authoring.text_rules import (
+    PLATFORMS,
+    character_problems,
+    measure,
+    split_thread,
+)
 
 # Deadlines are generous (a loaded CI box) but finite: a pathological input must not hang.
 BOUNDED = settings(max_examples=150, deadline=timedelta(seconds=5),

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from socialhub.core.text import measure
+from socialhub.services.authoring.text_rules import measure
 from tests.conftest import CLIResult
 from tests.fakes.anthropic_server import FakeAnthropic
 

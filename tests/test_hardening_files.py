@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from socialhub.config import load_config
 from socialhub.db.engine import make_engine
 from socialhub.db.models import Post
 from socialhub.paths import resolve_paths
 from socialhub.services.hub import Hub
+from socialhub.services.settings import load_config
 from tests.conftest import CLIResult
 
 Run = Callable[..., CLIResult]

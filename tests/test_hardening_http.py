@@ -19,11 +19,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from socialhub.config import load_config
 from socialhub.daemon.http import create_daemon_app
 from socialhub.errors import ConfigError
 from socialhub.search.api import create_app
 from socialhub.services.ops.http_access import daemon_access, is_loopback
+from socialhub.services.settings import load_config
 from tests.conftest import CLIResult
 
 TOKEN = "hardening-token-5f1e0c2b9a7d4e36"

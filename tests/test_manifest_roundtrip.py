@@ -243,8 +243,8 @@ def property_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @given(docs=manifest_sets())
 def test_exported_manifests_parse_back_to_the_applied_state(
         property_db: Any, docs: list[dict[str, Any]]) -> None:
-    from socialhub.core.manifests import dump_documents, parse_manifests
     from socialhub.services.manifests.apply import apply_manifests
+    from socialhub.services.manifests.documents import dump_documents, parse_manifests
     from socialhub.services.manifests.export import export_manifests
 
     factory, org_id = property_db

@@ -102,10 +102,10 @@ def test_apply_sends_the_scheduled_webhook_for_each_post_it_schedules(
 
 def test_the_tui_editor_announces_what_it_schedules_and_a_rollback_announces_nothing(
         cli: Callable[..., CLIResult], hooked: list[dict[str, Any]]) -> None:
-    from socialhub.config import load_config
     from socialhub.services.authoring.editor import Draft, save_draft
     from socialhub.services.clock import now_utc
     from socialhub.services.hub import Hub
+    from socialhub.services.settings import load_config
 
     assert cli("accounts", "add", "bluesky:@shop.example.com").exit_code == 0
     hub = Hub(load_config())

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from socialhub.config import load_config
 from socialhub.search.api import create_app
+from socialhub.services.settings import load_config
 from tests.test_music_files import write_audio
 
 TOKEN = "test-search-token-not-a-secret"

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from socialhub.config import load_config
 from socialhub.search.api import create_app
 from socialhub.search.docs_store import DocInput, DocsStore
 from socialhub.search.fts import QueryError, build_match, escape_fts
+from socialhub.services.settings import load_config
 
 # Text that leans on FTS5's own syntax, mixed with anything else.
 SYNTAX = st.sampled_from(['"', "'", "*", "^", ":", "-", "+", "(", ")", "{", "}", "NEAR",

@@ -8,7 +8,7 @@ from tests.conftest import _CLI_OUTPUTS, PLANTED_TOKEN, CLIResult
 
 
 def test_planted_secret_is_in_the_config_but_never_printed(cli: Callable[..., CLIResult]) -> None:
-    from socialhub.config import load_config
+    from socialhub.services.settings import load_config
 
     assert load_config().settings.platforms.x.client_secret.get_secret_value() == PLANTED_TOKEN  # type: ignore[union-attr]
     for args in (("config", "show"), ("config", "show", "--json"), ("doctor", "--json"),

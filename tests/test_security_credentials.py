@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from socialhub.config import load_config
 from socialhub.db.models import Account, Credential
 from socialhub.db.types import utcnow
 from socialhub.errors import SecurityError
@@ -24,6 +23,7 @@ from socialhub.services.accounts.credentials import (
     store_tokens,
 )
 from socialhub.services.hub import Hub
+from socialhub.services.settings import load_config
 
 ACCESS = "access-token-planted-0001"
 REFRESH = "refresh-token-planted-0002"

@@ -14,7 +14,6 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from keyring.errors import PasswordDeleteError
 
-from socialhub.config import load_config
 from socialhub.errors import SecurityError
 from socialhub.security import keys as keystore
 from socialhub.security.keys import (
@@ -24,6 +23,7 @@ from socialhub.security.keys import (
     load_keyring,
     load_master_key,
 )
+from socialhub.services.settings import load_config
 from tests.conftest import TEST_MASTER_KEY
 
 

@@ -11,7 +11,6 @@ import keyring
 import pytest
 from sqlalchemy import select
 
-from socialhub.config import load_config
 from socialhub.db.models import Account, Credential
 from socialhub.errors import ExitCode
 from socialhub.security.crypto import decrypt
@@ -30,6 +29,7 @@ from socialhub.services.accounts.credentials import (
     store_tokens,
 )
 from socialhub.services.hub import Hub
+from socialhub.services.settings import load_config
 from tests.conftest import TEST_MASTER_KEY, CLIResult
 from tests.test_security_keys import MemoryKeyring
 

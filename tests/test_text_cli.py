@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from socialhub.core.text import PLATFORMS, measure
 from socialhub.errors import ExitCode
+from socialhub.services.authoring.text_rules import PLATFORMS, measure
 from tests.conftest import CLIResult
 
 CLI = Callable[..., CLIResult]

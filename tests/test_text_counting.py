@@ -7,16 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socialhub.core.text import (
-    PLATFORMS,
     REDDIT_TITLE_LIMIT,
     bluesky_facets,
     find_hashtags,
     mastodon_length,
-    measure,
-    rules_for,
     threads_length,
 )
 from socialhub.errors import ValidationError
+from socialhub.services.authoring.text_rules import PLATFORMS, measure, rules_for
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👧"  # one grapheme, 7 code points, 25 UTF-8 bytes
 FAMILY_BOY = "👨\u200d👩\u200d👧\u200d👦"

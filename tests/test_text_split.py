@@ -8,15 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from socialhub.core.text import (
-    PLATFORMS,
-    find_urls,
-    graphemes,
-    measure,
-    rules_for,
-    split_thread,
-)
+from socialhub.core.text import find_urls, graphemes
 from socialhub.errors import ValidationError
+from socialhub.services.authoring.text_rules import PLATFORMS, measure, rules_for, split_thread
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👧"
 COUNTER_RE = re.compile(r" (\d+)/(\d+)$")

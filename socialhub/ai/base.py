@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from socialhub.core.platform_rules import PlatformRules
 from socialhub.errors import BudgetError
 
 
@@ -50,14 +51,35 @@ class VoiceBrief:
 
 @dataclass(frozen=True)
 class Target:
-    """One account to write for, with the rules its platform counts by."""
+    """One account to write for, with the rules its platform counts by.
+
+    Attributes:
+        ref: The account (``platform:@handle``).
+        rules: Its platform's text rules (the caller looks them up by name).
+        limit: The length limit in force (an account's own, e.g. an instance's, or the
+            platform's default).
+        hashtags: How many hashtags a draft should carry at most.
+    """
 
     ref: str
-    platform: str
+    rules: PlatformRules
     limit: int
-    unit: str
-    supports_threads: bool
     hashtags: int
+
+    @property
+    def platform(self) -> str:
+        """The platform's lowercase name."""
+        return self.rules.platform
+
+    @property
+    def unit(self) -> str:
+        """What length is counted in on the platform."""
+        return self.rules.unit
+
+    @property
+    def supports_threads(self) -> bool:
+        """Whether a draft may become a thread."""
+        return self.rules.supports_threads
 
 
 @dataclass

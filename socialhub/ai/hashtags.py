@@ -1,7 +1,9 @@
 """Hashtags from keywords: pure and deterministic, sized to each platform's custom.
 
 The count follows what each network rewards (one topic tag on Threads, two on X,
-many on Instagram), never above the platform's hard cap from ``core.text``.
+many on Instagram), never above the platform's hard cap: both come with the
+platform's ``PlatformRules``, which the caller passes (declared in each network's
+``platforms/<name>/spec.py``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 from collections import Counter
 
 from socialhub.ai import text_features as tf
-from socialhub.core.text import rules_for
+from socialhub.core.platform_rules import PlatformRules
 
 # Calendar words and plain adjectives make poor hashtags, however prominent in the text.
 _NOT_TAGS = frozenset(tf.wordlist(
@@ -21,9 +23,8 @@ _NOT_TAGS = frozenset(tf.wordlist(
 _CAMEL_SPLIT_RE = re.compile(r"[^0-9A-Za-zÀ-ÖØ-öø-ÿ]+")
 
 
-def recommended_count(platform: str) -> int:
-    """How many hashtags a post on ``platform`` should carry at most (by custom)."""
-    rules = rules_for(platform)
+def recommended_count(rules: PlatformRules) -> int:
+    """How many hashtags a post on the platform of ``rules`` should carry at most (by custom)."""
     count = rules.hashtag_budget  # each network's custom, declared with its text rules
     return min(count, rules.max_hashtags) if rules.max_hashtags is not None else count
 
@@ -77,13 +78,13 @@ def keywords(text: str, limit: int = 10) -> list[str]:
     return out
 
 
-def suggest_hashtags(text: str, platform: str, *, count: int | None = None,
+def suggest_hashtags(text: str, rules: PlatformRules, *, count: int | None = None,
                      favourites: list[str] | None = None) -> list[str]:
-    """Suggest hashtags for ``text`` on ``platform``.
+    """Suggest hashtags for ``text`` on the platform of ``rules``.
 
     Args:
         text: The post or idea.
-        platform: A platform name from ``core.text.PLATFORMS``.
+        rules: The platform's text rules (its hashtag custom and cap).
         count: How many at most (default: the platform's recommended count).
         favourites: Hashtags the voice uses often; those matching the text's
             keywords come first.
@@ -91,8 +92,8 @@ def suggest_hashtags(text: str, platform: str, *, count: int | None = None,
     Returns:
         Distinct hashtags (with ``#``), none already present in ``text``.
     """
-    n = recommended_count(platform) if count is None else count
-    cap = rules_for(platform).max_hashtags
+    n = recommended_count(rules) if count is None else count
+    cap = rules.max_hashtags
     if cap is not None:
         n = min(n, cap)
     if n <= 0:

@@ -160,13 +160,13 @@ def compose(idea: str, target: Target, voice: VoiceBrief | None, n: int = 1) -> 
     text = apply_voice(body, voice, n=n)
     favourites = list((voice.statistics or {}).get("top_hashtags", [])) if voice else []
     count = _hashtag_count(target, voice)
-    pool = suggest_hashtags(idea, target.platform, count=count + 2, favourites=favourites)
+    pool = suggest_hashtags(idea, target.rules, count=count + 2, favourites=favourites)
     shift = (n - 1) % len(pool) if pool else 0
     tags = (pool[shift:] + pool[:shift])[:count]
     if tags:
         sep = "\n\n" if target.limit >= 1000 else " "
         text = f"{text}{sep}{' '.join(tags)}"
-    final, thread, how = fit_text(text, target.platform, limit=target.limit,
+    final, thread, how = fit_text(text, target.rules, limit=target.limit,
                                   allow_thread=target.supports_threads)
     notes = [f"{how} to fit {target.platform}"] if how else []
     return Draft(target=target.ref, n=n, text=final, thread=thread, provider="offline",
@@ -212,7 +212,7 @@ def rewrite_offline(text: str, target: Target, voice: VoiceBrief | None,
         elif action == "no_tags":
             text = " ".join(w for w in text.split(" ") if not w.startswith("#")).strip()
         elif action == "tags":
-            text = " ".join([text, *suggest_hashtags(text, target.platform)])
+            text = " ".join([text, *suggest_hashtags(text, target.rules)])
         elif action == "question" and not text.rstrip().endswith("?"):
             text += " What do you think?"
         elif action == "excited":
@@ -221,7 +221,7 @@ def rewrite_offline(text: str, target: Target, voice: VoiceBrief | None,
         "the offline engine did not understand the instruction; the voice was applied instead"]
     if not done:
         text = apply_voice(text, voice)
-    final, thread, how = fit_text(text, target.platform, limit=target.limit,
+    final, thread, how = fit_text(text, target.rules, limit=target.limit,
                                   allow_thread=target.supports_threads)
     return Draft(target=target.ref, n=1, text=final, thread=thread, provider="offline",
                  notes=notes + ([f"{how} to fit {target.platform}"] if how else []))
@@ -262,4 +262,4 @@ class OfflineProvider(Provider):
     def shorten(self, text: str, target: Target, voice: VoiceBrief | None, length: int, *,
                 usage: UsageLog) -> str:
         """Trim at a sentence boundary."""
-        return trim_to_fit(text, target.platform, target.limit)
+        return trim_to_fit(text, target.rules, target.limit)

@@ -14,7 +14,7 @@ from typing import Any
 from socialhub.ai import text_features as tf
 from socialhub.ai.hashtags import recommended_count
 from socialhub.ai.voice_stats import EMOJI_PER_POST
-from socialhub.core.text import count_links, measure, rules_for
+from socialhub.core.text import PlatformRules, count_links, measure
 
 DISCLOSURE_RE = re.compile(
     r"(#ad\b|#advert|#sponsored|#paid\b|#partner|#anzeige|#werbung|#publicidad|#pub\b"
@@ -88,7 +88,7 @@ def voice_fit(text: str, voice: dict[str, Any] | None) -> int | None:
     return max(0, min(100, round(fit)))
 
 
-def risk_flags(text: str, platform: str, *, voice: dict[str, Any] | None = None,
+def risk_flags(text: str, rules: PlatformRules, *, voice: dict[str, Any] | None = None,
                paid: bool = False) -> list[dict[str, str]]:
     """Risks a reviewer should see: banned phrases, missing paid disclosure, tag/link excess."""
     flags: list[dict[str, str]] = []
@@ -100,9 +100,9 @@ def risk_flags(text: str, platform: str, *, voice: dict[str, Any] | None = None,
     if paid and not DISCLOSURE_RE.search(text):
         flags.append({"code": "missing_disclosure",
                       "message": "paid post without a disclosure such as #ad or “sponsored”"})
-    rules = rules_for(platform)
+    platform = rules.platform
     n_tags = len(tf.hashtags(text))
-    soft = recommended_count(platform)
+    soft = recommended_count(rules)
     if rules.max_hashtags is not None and n_tags > rules.max_hashtags:
         flags.append({"code": "too_many_hashtags",
                       "message": f"{n_tags} hashtags; {platform} allows {rules.max_hashtags}"})
@@ -119,18 +119,18 @@ def risk_flags(text: str, platform: str, *, voice: dict[str, Any] | None = None,
     return flags
 
 
-def score_variant(parts: list[str], platform: str, *, limit: int | None = None,
+def score_variant(parts: list[str], rules: PlatformRules, *, limit: int | None = None,
                   voice: dict[str, Any] | None = None, paid: bool = False) -> dict[str, Any]:
-    """Score one variant (its text, or its thread parts) for ``platform``.
+    """Score one variant (its text, or its thread parts) for the platform of ``rules``.
 
     Returns:
         ``{"valid", "parts": [{"length", "limit", "unit", "valid", "problems"}],
         "voice_fit", "readability": {"reading_ease", "grade"}, "risks": [...]}``.
     """
-    measures = [measure(p, platform, limit=limit) for p in parts] or [
-        measure("", platform, limit=limit)]
+    measures = [measure(p, rules, limit=limit) for p in parts] or [
+        measure("", rules, limit=limit)]
     whole = "\n\n".join(parts)
-    risks = risk_flags(whole, platform, voice=voice, paid=paid)
+    risks = risk_flags(whole, rules, voice=voice, paid=paid)
     for i, m in enumerate(measures, 1):
         if not m.valid:
             where = f"part {i}: " if len(measures) > 1 else ""

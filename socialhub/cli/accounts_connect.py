@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out, state
-from socialhub.services.platform_names import platforms_sentence
+from socialhub.services.platform_names import developer_app_sentence, platforms_sentence
 
 APP_PASSWORD_ENV = "SOCIALHUB_BLUESKY_APP_PASSWORD"
 
@@ -66,8 +66,8 @@ def connect(
 
     OAuth platforms open the browser at the login page and wait for the
     redirect on 127.0.0.1; the client id/secret come from the config
-    (platforms.<name>.client_id/client_secret) or the keyring. X, LinkedIn,
-    Threads, Instagram, Facebook, Reddit, Pinterest, YouTube and TikTok need a
+    (platforms.<name>.client_id/client_secret) or the keyring.
+    {developer_app_networks} need a
     developer app of your own first (docs/platforms.md); Mastodon registers
     itself on the instance. Bluesky takes
     the app password from $SOCIALHUB_BLUESKY_APP_PASSWORD, else from the
@@ -114,6 +114,10 @@ def connect(
         console.print(f"{'refresh token':>16}: "
                       f"{'yes' if summary['has_refresh_token'] else 'no'}")
         console.print(f"{'scopes':>16}: {' '.join(summary['scopes']) or '-'}")
+
+
+# The networks that need a developer app, from the platform registry.
+connect.__doc__ = (connect.__doc__ or "").format(developer_app_networks=developer_app_sentence())
 
 
 def register(app: typer.Typer) -> None:

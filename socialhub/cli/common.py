@@ -37,7 +37,7 @@ JsonOption = Annotated[bool, typer.Option("--json",
 def get_config() -> LoadedConfig:
     """The effective configuration (loaded once per process)."""
     if state._config is None:
-        from socialhub.config import load_config
+        from socialhub.services.settings import load_config
 
         state._config = load_config(state.config_path)
         _install_logging(state._config)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, out
+from socialhub.services.platform_names import platforms_sentence
 
 app = typer.Typer(help="Suggest hashtags for a text.", no_args_is_help=True)
 
@@ -14,8 +15,8 @@ app = typer.Typer(help="Suggest hashtags for a text.", no_args_is_help=True)
 @app.command("suggest")
 def suggest(
     text: Annotated[str, typer.Argument(help="The post or idea ('-' reads stdin).")],
-    platform: Annotated[str, typer.Option("--platform", "-p", help="bluesky, x, mastodon, "
-                                          "linkedin, instagram, threads, …")],
+    platform: Annotated[str, typer.Option("--platform", "-p",
+                                          help=f"Platform: {platforms_sentence()}.")],
     count: Annotated[int | None, typer.Option(
         "--count", min=0, max=30, help="How many at most (default: what works on the "
         "platform).")] = None,

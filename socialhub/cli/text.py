@@ -17,7 +17,7 @@ app = typer.Typer(
 )
 
 # From the platform registry (its declaration modules only, so `--help` need not
-# import the text rules); a test checks it against socialhub.core.text.PLATFORMS.
+# import the text counters).
 PLATFORM_HELP = f"Platform: {platforms_sentence()}."
 
 PlatformOption = Annotated[str, typer.Option("--platform", "-p", help=PLATFORM_HELP)]

@@ -5,6 +5,10 @@ list of ``Issue`` (``file:line:column: message``), and turns plain records
 back into YAML. ``socialhub lint`` runs only this; ``socialhub apply`` runs
 this first and then the checks that need the database (services/manifests).
 The reference for every kind and field is docs/manifests.md.
+
+The networks are not listed here (core must not import ``platforms/``): the
+caller passes them as a ``Platforms`` mapping, name → ``PlatformRules`` in the
+registry's order (``services.manifests.documents`` passes the registry's).
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from typing import Annotated, Any, Literal
 
 import pydantic
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from socialhub.core.limits import TEXT_CHARS
 from socialhub.core.media_policy import path_shape_problem, url_problem
-from socialhub.core.text import PLATFORMS, measure, rules_for
+from socialhub.core.platform_rules import PlatformRules
+from socialhub.core.text import measure
 from socialhub.core.when import When, load_zone, parse_when
 from socialhub.core.yaml_locate import LocatedDocument, Path, YamlSyntaxError, load_located
 from socialhub.errors import ValidationError
@@ -39,6 +44,9 @@ _ZONE_GIVEN_RE = re.compile(r"(?:\s[A-Za-z][A-Za-z_+\-/0-9]*|Z|[+-]\d{2}:?\d{2})
 _CREDENTIAL_REF_RE = re.compile(r"^(keyring|env):\S+$")
 _SECRETISH_RE = re.compile(r"token|secret|password", re.IGNORECASE)
 
+#: The networks a manifest may name: name → text rules, in the order messages list them.
+Platforms = Mapping[str, PlatformRules]
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -53,20 +61,20 @@ class Issue:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
 
 
-def canonical_ref(ref: str) -> str:
+def canonical_ref(ref: str, platforms: Platforms) -> str:
     """``Bluesky:shop.example.com`` → ``bluesky:@shop.example.com``.
 
     Raises:
-        ValueError: not ``platform:@handle`` with a known platform.
+        ValueError: not ``platform:@handle`` with a platform in ``platforms``.
     """
     if not isinstance(ref, str) or ":" not in ref:
         raise ValueError(f"account reference {ref!r} must look like platform:@handle, "
                          "e.g. bluesky:@shop.example.com")
     platform, handle = ref.split(":", 1)
     platform, handle = platform.strip().lower(), handle.strip().lstrip("@")
-    if platform not in PLATFORMS:
+    if platform not in platforms:
         raise ValueError(f"unknown platform {platform!r} in {ref!r} "
-                         f"(known: {', '.join(PLATFORMS)})")
+                         f"(known: {', '.join(platforms)})")
     if not handle or any(c.isspace() for c in handle):
         raise ValueError(f"account reference {ref!r} has no valid handle")
     return f"{platform}:@{handle}"
@@ -93,6 +101,20 @@ def _name(value: str) -> str:
     return value
 
 
+def _platforms(info: ValidationInfo) -> Platforms:
+    context = info.context
+    if not isinstance(context, dict) or "platforms" not in context:
+        # A programming error, not a manifest problem: pydantic lets it through.
+        raise TypeError("manifests are validated with the known platforms in the context: "
+                        "parse_manifests(sources, platforms=...)")
+    found: Platforms = context["platforms"]
+    return found
+
+
+def _account_ref(value: str, info: ValidationInfo) -> str:
+    return canonical_ref(value, _platforms(info))
+
+
 def _credential_ref(value: str) -> str:
     if not _CREDENTIAL_REF_RE.match(value):
         # Never echo the value: it may be the very secret that must not be here.
@@ -102,7 +124,7 @@ def _credential_ref(value: str) -> str:
 
 Name = Annotated[str, pydantic.AfterValidator(_name)]
 CredentialRef = Annotated[str, pydantic.AfterValidator(_credential_ref)]
-AccountRef = Annotated[str, pydantic.AfterValidator(canonical_ref)]
+AccountRef = Annotated[str, pydantic.AfterValidator(_account_ref)]
 
 
 class _Strict(BaseModel):
@@ -348,7 +370,8 @@ def _message(err: Mapping[str, Any]) -> str:
     return f"{field}: {msg}" if field else msg
 
 
-def _validate(doc: LocatedDocument, file: str) -> tuple[Manifest | None, list[Issue]]:
+def _validate(doc: LocatedDocument, file: str,
+              platforms: Platforms) -> tuple[Manifest | None, list[Issue]]:
     def at(path: Path, message: str, *, key: bool = False) -> Issue:
         pos = doc.position(path, key=key)
         return Issue(file, pos.line, pos.column, message)
@@ -364,7 +387,7 @@ def _validate(doc: LocatedDocument, file: str) -> tuple[Manifest | None, list[Is
                f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
         return None, [*issues, at(("kind",), msg)]
     try:
-        model = MODELS[kind].model_validate(data)
+        model = MODELS[kind].model_validate(data, context={"platforms": platforms})
     except pydantic.ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
@@ -401,13 +424,14 @@ def _semantic_issues(m: Manifest) -> list[Issue]:
 Progress = Callable[[str, int, int], None]
 
 
-def parse_manifests(sources: Iterable[tuple[str, str]], *,
+def parse_manifests(sources: Iterable[tuple[str, str]], *, platforms: Platforms,
                     progress: Progress | None = None) -> tuple[list[Manifest], list[Issue]]:
     """Parse and validate ``(file name, text)`` pairs; every problem becomes an ``Issue``.
 
     Returns the valid manifests (invalid documents are left out) and the issues,
-    including the same record being defined twice in the set. ``progress`` is
-    told ``("checking", characters read, characters in all sources)``.
+    including the same record being defined twice in the set. ``platforms`` are
+    the networks an account reference may name; ``progress`` is told
+    ``("checking", characters read, characters in all sources)``.
     """
     manifests: list[Manifest] = []
     issues: list[Issue] = []
@@ -425,7 +449,7 @@ def parse_manifests(sources: Iterable[tuple[str, str]], *,
             issues.append(Issue(file, exc.position.line, exc.position.column, exc.message))
             continue
         for doc in docs:
-            manifest, found = _validate(doc, file)
+            manifest, found = _validate(doc, file, platforms)
             issues += found
             if manifest is not None:
                 manifests.append(manifest)
@@ -448,9 +472,11 @@ def parse_manifests(sources: Iterable[tuple[str, str]], *,
 
 
 def check_text_lengths(manifests: Iterable[Manifest],
-                       limits: Mapping[str, int | None] | None = None) -> list[Issue]:
+                       limits: Mapping[str, int | None] | None = None, *,
+                       platforms: Platforms) -> list[Issue]:
     """Measure every target text as its platform counts it (``limits``: per account ref).
 
+    ``platforms`` gives each network's rules (the manifests were parsed with the same).
     For ``lint``: the database-backed apply checks texts against the real accounts.
     """
     issues: list[Issue] = []
@@ -459,14 +485,15 @@ def check_text_lengths(manifests: Iterable[Manifest],
             continue
         for i, t in enumerate(m.model.spec.targets):
             platform = t.account.split(":", 1)[0]
+            rules = platforms[platform]
             limit = (limits or {}).get(t.account)
             parts = t.thread or [t.text if t.text is not None else m.model.spec.body]
-            if len(parts) > 1 and not rules_for(platform).supports_threads:
+            if len(parts) > 1 and not rules.supports_threads:
                 issues.append(m.issue(("spec", "targets", i, "thread"),
                                       f"{platform} has no threads; give {t.account} one text"))
             for j, part in enumerate(parts):
-                result = measure(part, platform, limit=limit)
-                if result.valid or (not part.strip() and rules_for(platform).requires_media):
+                result = measure(part, rules, limit=limit)
+                if result.valid or (not part.strip() and rules.requires_media):
                     continue
                 path: Path = (("spec", "targets", i, "thread", j) if t.thread else
                               ("spec", "targets", i, "text") if t.text is not None

@@ -1,8 +1,13 @@
-"""Each platform's text rules, and ``measure``: the length as that platform counts it.
+"""``measure``: the length of a text as a platform counts it, and whether it may be posted.
 
-The limits and counting rules come from ``PLATFORMS.md`` (public docs, official
-specs and SDK sources); ``docs/text-rules.md`` lists them with their sources.
-``measure`` is total: any string gives a ``Measure``, never an exception.
+Each network's rules (limit, unit, caps) are a ``PlatformRules`` value declared in
+its own ``platforms/<name>/spec.py``; the functions here take that value (the
+registry in ``platforms/registry.py`` looks it up by name). What lives here is
+the algorithms the values name: the counters (``unit`` / ``counter``) and the
+refused-character checks (``refuses``). The limits and counting rules come from
+``PLATFORMS.md`` (public docs, official specs and SDK sources);
+``docs/text-rules.md`` lists them with their sources. ``measure`` is total: any
+string gives a ``Measure``, never an exception.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 import regex
 
+from socialhub.core.platform_rules import PlatformRules
 from socialhub.core.text_entities import (
     count_links,
     count_unique_links,
@@ -28,7 +34,6 @@ from socialhub.core.text_entities import (
     utf8_len,
     utf16_len,
 )
-from socialhub.errors import ValidationError
 
 # Limits of secondary fields, for callers that validate them with ``limit=``.
 REDDIT_TITLE_LIMIT = 300
@@ -57,66 +62,6 @@ _MASTODON_MENTION_RE = regex.compile(
 )
 
 
-@dataclass(frozen=True)
-class PlatformRules:
-    """One platform's text and post-shape rules (defaults; runtime values may override)."""
-
-    platform: str
-    limit: int
-    unit: str
-    supports_threads: bool
-    max_hashtags: int | None
-    max_links: int | None
-    max_media: int | None
-    requires_media: bool
-    byte_limit: int | None
-    #: The network's name as people write it ("LinkedIn").
-    display_name: str = ""
-    #: How many hashtags a post should carry by custom (not a hard cap; see ``max_hashtags``).
-    hashtag_budget: int = 3
-
-
-# The text half of each network's declaration. Core is pure and must not import
-# ``platforms/``, so a network's ``PlatformSpec`` reads its row here by name.
-# Fields: platform, limit, unit (how length is counted, a key of _COUNTERS),
-# supports_threads, max_hashtags, max_links, max_media, requires_media, byte_limit.
-_RULES: dict[str, PlatformRules] = {
-    r.platform: r
-    for r in (
-        PlatformRules("sandbox", 500, "graphemes", True, None, None, 4, False, None,
-                      display_name="Sandbox", hashtag_budget=3),
-        PlatformRules("bluesky", 300, "graphemes+bytes", True, None, None, 4, False, 3000,
-                      display_name="Bluesky", hashtag_budget=2),
-        PlatformRules("mastodon", 500, "graphemes", True, None, None, 4, False, None,
-                      display_name="Mastodon", hashtag_budget=3),
-        PlatformRules("x", 280, "weighted", True, None, None, 4, False, None,
-                      display_name="X", hashtag_budget=2),
-        PlatformRules("linkedin", 3000, "utf16", False, None, None, None, False, None,
-                      display_name="LinkedIn", hashtag_budget=3),
-        PlatformRules("threads", 500, "utf8-emoji", True, None, 5, 20, False, None,
-                      display_name="Threads", hashtag_budget=1),
-        PlatformRules("instagram", 2200, "chars", False, 30, None, 10, True, None,
-                      display_name="Instagram", hashtag_budget=10),
-        PlatformRules("facebook", 63206, "chars", False, None, None, None, False, None,
-                      display_name="Facebook", hashtag_budget=2),
-        PlatformRules("reddit", 40000, "chars", False, None, None, None, False, None,
-                      display_name="Reddit", hashtag_budget=0),
-        PlatformRules("pinterest", 800, "chars", False, None, None, None, True, None,
-                      display_name="Pinterest", hashtag_budget=5),
-        PlatformRules("youtube", 5000, "bytes", False, None, None, 1, True, None,
-                      display_name="YouTube", hashtag_budget=3),
-        PlatformRules("tiktok", 2200, "utf16", False, None, None, 35, True, None,
-                      display_name="TikTok", hashtag_budget=4),
-    )
-}
-
-#: Every platform whose text socialhub can measure, in the registry's order
-#: (``platforms/registry.py``; a test keeps the two the same).
-PLATFORMS: tuple[str, ...] = tuple(_RULES)
-
-#: Each platform's name as people write it.
-DISPLAY_NAMES: dict[str, str] = {name: r.display_name for name, r in _RULES.items()}
-
 _UNIT_WORDS: dict[str, str] = {
     "weighted": "weighted characters",
     "graphemes": "graphemes",
@@ -139,20 +84,6 @@ class Measure:
     unit: str
     problems: tuple[str, ...] = ()
     details: dict[str, int] = field(default_factory=dict)
-
-
-def rules_for(platform: str) -> PlatformRules:
-    """Return the default rules of ``platform`` (its lowercase name).
-
-    Raises:
-        ValidationError: the platform is unknown; the message names the known ones.
-    """
-    rules = _RULES.get(platform.lower() if isinstance(platform, str) else platform)
-    if rules is None:
-        raise ValidationError(
-            f"unknown platform {platform!r}; known platforms: {', '.join(PLATFORMS)}"
-        )
-    return rules
 
 
 def x_weighted_length(text: str) -> int:
@@ -203,6 +134,7 @@ def threads_length(text: str) -> int:
     )
 
 
+#: How length is counted, by ``PlatformRules.unit`` (or ``.counter`` when it is set).
 _COUNTERS: dict[str, Callable[[str], int]] = {
     "weighted": x_weighted_length,
     "graphemes": grapheme_count,
@@ -213,16 +145,57 @@ _COUNTERS: dict[str, Callable[[str], int]] = {
     "bytes": utf8_len,
 }
 
+#: Counters that count a content warning (``spoiler_text``) with the text.
+_WARNING_COUNTERS: dict[str, Callable[[str, str], int]] = {
+    "mastodon": mastodon_length,
+}
+
+
+def _x_refused(text: str, display_name: str) -> list[str]:
+    normalized = unicodedata.normalize("NFC", encodable(text))
+    return [f"contains U+{ord(ch):04X}, which {display_name} refuses"
+            for ch in X_INVALID_CHARS if ch in normalized]
+
+
+def _brackets_refused(text: str, display_name: str) -> list[str]:
+    brackets = sorted({ch for ch in text if ch in "<>"})
+    if not brackets:
+        return []
+    return [f"contains {' and '.join(brackets)}, which {display_name} refuses"]
+
+
+#: Characters a network refuses whatever the length, by ``PlatformRules.refuses``.
+_REFUSED: dict[str, Callable[[str, str], list[str]]] = {
+    "twitter-text": _x_refused,  # twitter-text's invalidCharsGroup, after NFC
+    "angle-brackets": _brackets_refused,
+}
+
+#: The units ``PlatformRules.unit`` may name.
+UNITS: tuple[str, ...] = tuple(_COUNTERS)
+#: The counters ``PlatformRules.counter`` may name (the units, and the special ones).
+COUNTERS: tuple[str, ...] = (*_COUNTERS, *_WARNING_COUNTERS)
+#: The checks ``PlatformRules.refuses`` may name.
+REFUSED_CHARACTER_CHECKS: tuple[str, ...] = tuple(_REFUSED)
+
+
+def count_length(text: str, rules: PlatformRules, spoiler_text: str = "") -> int:
+    """The length of ``text`` as the network of ``rules`` counts it, in ``rules.unit``."""
+    counter = rules.counter or rules.unit
+    with_warning = _WARNING_COUNTERS.get(counter)
+    if with_warning is not None:
+        return with_warning(text, spoiler_text)
+    return _COUNTERS[counter](text)
+
 
 def measure(
     text: str,
-    platform: str,
+    rules: PlatformRules,
     *,
     limit: int | None = None,
     max_hashtags: int | None = None,
     spoiler_text: str = "",
 ) -> Measure:
-    """Measure ``text`` as ``platform`` counts it and say whether it may be posted.
+    """Measure ``text`` as the network of ``rules`` counts it and say whether it may be posted.
 
     ``valid`` means ``0 < length <= limit`` and no other rule is broken (byte
     cap, hashtag or link cap, forbidden characters). Empty text is invalid and
@@ -231,23 +204,17 @@ def measure(
     Args:
         text: The post text (for Reddit the self-text body; for YouTube the
             description; for Pinterest the description).
-        platform: A name from ``PLATFORMS``.
+        rules: The network's rules (``platforms.registry.rules_for(name)``).
         limit: Overrides the default limit (e.g. a Mastodon instance's
             ``max_characters``, or ``REDDIT_TITLE_LIMIT`` for a title).
         max_hashtags: Overrides the hashtag cap (Instagram: 30 by default).
-        spoiler_text: Mastodon's content warning, which counts too.
-
-    Raises:
-        ValidationError: only for an unknown platform.
+        spoiler_text: A content warning, which counts too where the network's
+            counter says so (Mastodon).
     """
-    rules = rules_for(platform)
-    name = DISPLAY_NAMES[rules.platform]
+    name = rules.display_name
     limit = rules.limit if limit is None else limit
     unit_word = _UNIT_WORDS[rules.unit]
-    if rules.platform == "mastodon":
-        length = mastodon_length(text, spoiler_text)
-    else:
-        length = _COUNTERS[rules.unit](text)
+    length = count_length(text, rules, spoiler_text)
 
     problems: list[str] = []
     hashtags = len(find_hashtags(text))
@@ -274,29 +241,23 @@ def measure(
         if unique > rules.max_links:
             ok = False
             problems.append(f"{unique} links, {name} allows {rules.max_links}")
-    forbidden = character_problems(text, rules.platform)
+    forbidden = character_problems(text, rules)
     if forbidden:
         ok = False
         problems.extend(forbidden)
     return Measure(rules.platform, length, limit, ok, rules.unit, tuple(problems), details)
 
 
-def character_problems(text: str, platform: str) -> list[str]:
+def character_problems(text: str, rules: PlatformRules) -> list[str]:
     """Problems with single characters that no amount of splitting can fix.
 
-    Lone surrogates everywhere; U+FFFE/U+FEFF/U+FFFF on X; ``<``/``>`` on YouTube.
+    Lone surrogates everywhere; then the network's own check (``rules.refuses``):
+    U+FFFE/U+FEFF/U+FFFF on X, ``<``/``>`` on YouTube.
     """
     problems: list[str] = []
     surrogates = lone_surrogates(text)
     if surrogates:
         problems.append(f"contains a lone surrogate U+{ord(surrogates[0]):04X}, not valid Unicode")
-    if platform == "x":
-        normalized = unicodedata.normalize("NFC", encodable(text))
-        for ch in X_INVALID_CHARS:
-            if ch in normalized:
-                problems.append(f"contains U+{ord(ch):04X}, which X refuses")
-    if platform == "youtube":
-        brackets = sorted({ch for ch in text if ch in "<>"})
-        if brackets:
-            problems.append(f"contains {' and '.join(brackets)}, which YouTube refuses")
+    if rules.refuses is not None:
+        problems.extend(_REFUSED[rules.refuses](text, rules.display_name))
     return problems

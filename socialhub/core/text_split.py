@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 import regex
 
+from socialhub.core.platform_rules import PlatformRules
 from socialhub.core.text_entities import GRAPHEME_RE
-from socialhub.core.text_measure import DISPLAY_NAMES, character_problems, measure, rules_for
+from socialhub.core.text_measure import character_problems, measure
 from socialhub.errors import ValidationError
 
 # A cut at a paragraph or sentence end is taken when the part keeps at least
@@ -58,9 +59,9 @@ def _boundary_kinds(text: str, tokens: list[tuple[int, int]]) -> list[int]:
 
 
 def split_thread(
-    text: str, platform: str, *, limit: int | None = None, number: bool = False
+    text: str, rules: PlatformRules, *, limit: int | None = None, number: bool = False
 ) -> list[str]:
-    """Split ``text`` into parts that are each valid on ``platform``.
+    """Split ``text`` into parts that are each valid on the network of ``rules``.
 
     Cuts prefer a paragraph break, then a sentence end, then any word
     boundary, and never fall inside a word, URL, @mention, #hashtag or
@@ -68,7 +69,7 @@ def split_thread(
 
     Args:
         text: The text to split.
-        platform: A name from ``PLATFORMS``.
+        rules: The network's rules (``platforms.registry.rules_for(name)``).
         limit: Overrides the platform's default limit.
         number: Append " 1/3"-style counters; parts still fit with them.
 
@@ -76,14 +77,13 @@ def split_thread(
         The parts, in order.
 
     Raises:
-        ValidationError: unknown platform; a character the platform refuses;
-            or a single unbreakable token that cannot fit in one part.
+        ValidationError: a character the platform refuses, or a single
+            unbreakable token that cannot fit in one part.
     """
-    rules = rules_for(platform)
-    refused = character_problems(text, rules.platform)
+    refused = character_problems(text, rules)
     if refused:
         raise ValidationError(
-            f"cannot split for {DISPLAY_NAMES[rules.platform]}: text {'; '.join(refused)}"
+            f"cannot split for {rules.display_name}: text {'; '.join(refused)}"
         )
     tokens = _tokens(text)
     if not tokens:
@@ -91,13 +91,13 @@ def split_thread(
     kinds = _boundary_kinds(text, tokens)
 
     def fits(candidate: str) -> bool:
-        return measure(candidate, rules.platform, limit=limit).valid
+        return measure(candidate, rules, limit=limit).valid
 
     if not number:
-        return _pack(text, tokens, kinds, fits, lambda _i: "", rules.platform, limit)
-    total = len(_pack(text, tokens, kinds, fits, lambda _i: "", rules.platform, limit))
+        return _pack(text, tokens, kinds, fits, lambda _i: "", rules, limit)
+    total = len(_pack(text, tokens, kinds, fits, lambda _i: "", rules, limit))
     while True:
-        parts = _pack(text, tokens, kinds, fits, _counter(total), rules.platform, limit)
+        parts = _pack(text, tokens, kinds, fits, _counter(total), rules, limit)
         if len(parts) <= total:
             break
         # Longer counters took room: more parts. The count only grows and is
@@ -120,7 +120,7 @@ def _pack(
     kinds: list[int],
     fits: Callable[[str], bool],
     suffix: Callable[[int], str],
-    platform: str,
+    rules: PlatformRules,
     limit: int | None,
 ) -> list[str]:
     parts: list[str] = []
@@ -134,7 +134,7 @@ def _pack(
 
         longest = _longest_fit(start, n, lambda e: fits(candidate(e)), hint)
         if longest == start:
-            _refuse(text[tokens[start][0]:tokens[start][1]], tail, platform, limit)
+            _refuse(text[tokens[start][0]:tokens[start][1]], tail, rules, limit)
         end = _preferred_cut(text, tokens, kinds, start, longest, lambda e: fits(candidate(e)))
         parts.append(candidate(end))
         hint = longest - start
@@ -192,10 +192,10 @@ def _preferred_cut(
     return end
 
 
-def _refuse(token: str, tail: str, platform: str, limit: int | None) -> None:
-    name = DISPLAY_NAMES[platform]
+def _refuse(token: str, tail: str, rules: PlatformRules, limit: int | None) -> None:
+    name = rules.display_name
     preview = token if len(token) <= 40 else token[:37] + "…"
-    alone = measure(token, platform, limit=limit)
+    alone = measure(token, rules, limit=limit)
     if alone.valid:
         raise ValidationError(
             f"cannot split for {name}: {preview!r} does not fit in one part with the "

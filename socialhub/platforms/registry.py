@@ -6,6 +6,14 @@ key and the database value (STYLE.md). Registering a network is one entry in
 the specs imports only those small declaration modules; adapters (httpx and
 friends) load on first use, so ``socialhub --help`` and every command that never
 publishes stay fast.
+
+The layers below ``platforms/`` cannot import it, so they are handed what they
+need from here: core's counters take a network's ``PlatformRules``
+(``rules_for``), core's manifest checks the name → rules mapping
+(``platform_rules``), and ``config.load_config`` the config model of each
+network's section (``config_sections``). Front ends reach it through services
+(``services.authoring.text_rules``, ``services.settings``,
+``services.platform_names``).
 """
 
 from __future__ import annotations
@@ -13,13 +21,16 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from socialhub.errors import ValidationError
 
 if TYPE_CHECKING:
+    from socialhub.config import PlatformAppConfig
     from socialhub.platforms.base import PlatformAdapter
-    from socialhub.platforms.spec import PlatformSpec
+    from socialhub.platforms.spec import PlatformRules, PlatformSpec
 
 # One entry per network, in the order lists show them. Add a line here when a
 # platform sub-package lands.
@@ -42,7 +53,7 @@ _NETWORKS: tuple[str, ...] = (
 @functools.cache
 def specs() -> tuple[PlatformSpec, ...]:
     """Every registered network's spec, in registry order (the order lists show)."""
-    from socialhub.platforms.spec import PlatformSpec
+    from socialhub.platforms.spec import PlatformRules, PlatformSpec
 
     loaded: list[PlatformSpec] = []
     for name in _NETWORKS:
@@ -50,6 +61,9 @@ def specs() -> tuple[PlatformSpec, ...]:
         if not isinstance(spec, PlatformSpec) or spec.name != name:
             raise TypeError(f"socialhub.platforms.{name}.spec.SPEC must be the PlatformSpec "
                             f"named {name!r}")
+        if not isinstance(spec.text_rules, PlatformRules) or spec.text_rules.platform != name:
+            raise TypeError(f"socialhub.platforms.{name}.spec.SPEC.text_rules must be the "
+                            f"PlatformRules of platform {name!r}")
         loaded.append(spec)
     return tuple(loaded)
 
@@ -69,12 +83,52 @@ def spec_for(platform: str) -> PlatformSpec:
     Raises:
         ValidationError: the platform is not registered; the message names the known ones.
     """
-    name = platform.lower()
+    name = platform.lower() if isinstance(platform, str) else platform
     for spec in specs():
         if spec.name == name:
             return spec
     raise ValidationError(f"unknown platform {platform!r}; known platforms: "
                           f"{', '.join(platform_names())}")
+
+
+def rules_for(platform: str) -> PlatformRules:
+    """The default text rules of ``platform`` (case-insensitive), declared in its spec.
+
+    Raises:
+        ValidationError: the platform is not registered; the message names the known ones.
+    """
+    return spec_for(platform).text_rules
+
+
+@functools.cache
+def platform_rules() -> Mapping[str, PlatformRules]:
+    """Every network's text rules by name, in registry order (read-only)."""
+    return MappingProxyType({spec.name: spec.text_rules for spec in specs()})
+
+
+def display_names() -> dict[str, str]:
+    """Each network's name as people write it, by lowercase name, in registry order."""
+    return {spec.name: spec.display_name for spec in specs()}
+
+
+def config_sections() -> dict[str, type[PlatformAppConfig]]:
+    """The model of each network's ``platforms.<name>`` config section, in registry order.
+
+    Imports the models (pydantic): call it when loading the settings, not at start-up.
+
+    Raises:
+        TypeError: a spec names a model that is not a ``PlatformAppConfig``.
+    """
+    from socialhub.config import PlatformAppConfig
+
+    sections: dict[str, type[PlatformAppConfig]] = {}
+    for spec in specs():
+        model = spec.config_model_class()
+        if not (isinstance(model, type) and issubclass(model, PlatformAppConfig)):
+            raise TypeError(f"{spec.name}: config_model {spec.config_model!r} must be "
+                            "socialhub.config.PlatformAppConfig or a subclass of it")
+        sections[spec.name] = model
+    return sections
 
 
 def _available(spec: PlatformSpec) -> bool:

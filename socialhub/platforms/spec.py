@@ -2,18 +2,18 @@
 
 One spec per network lives in that network's sub-package (``platforms/x/spec.py``)
 and one line in ``platforms/registry.py`` registers it. Every list of platforms in
-the code — known platforms, badges, developer-app platforms, config sections,
-help strings — derives from the registry.
+the code — known platforms, badges, display names, text rules, hashtag customs,
+developer-app platforms, config sections, help strings — derives from the registry.
 
 A spec is plain data: importing it must stay as cheap as ``socialhub --help``
-needs (no httpx, no pydantic, no text-counting libraries). The pieces that live
-in heavier modules are named by import path and resolved on first use:
+needs (no httpx, no pydantic, no text-counting libraries). Its text rules are a
+``PlatformRules`` value (``core.platform_rules``, standard library only) that
+core's counters take as an argument. The pieces that live in heavier modules are
+named by import path and resolved on first use:
 
 * the adapter class (``"socialhub.platforms.x.adapter:XAdapter"``);
-* the config model (``"socialhub.config:PlatformAppConfig"``, the type of the
-  ``platforms.<name>`` section of the settings);
-* the text rules, which the pure ``core.text_measure`` owns (core must not import
-  ``platforms/``), looked up by name.
+* the config model (``"socialhub.config:PlatformAppConfig"`` or a subclass of it,
+  the type of the ``platforms.<name>`` section of the settings).
 """
 
 from __future__ import annotations
@@ -23,9 +23,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from socialhub.core.platform_rules import PlatformRules
+
 if TYPE_CHECKING:
-    from socialhub.core.text_measure import PlatformRules
     from socialhub.platforms.base import PlatformAdapter
+
+__all__ = ["ConnectKind", "PlatformRules", "PlatformSpec"]
 
 
 class ConnectKind(StrEnum):
@@ -57,8 +60,12 @@ class PlatformSpec:
         adapter: ``"module:Class"`` of the adapter, imported only when asked.
         docs_page: The page that explains the network (developer app, limits, gaps),
             relative to the repository root.
+        text_rules: The default text rules: limit, how length is counted, caps,
+            display name and hashtag custom (``platform`` is ``name``).
         config_model: ``"module:Class"`` of the pydantic model of the
-            ``platforms.<name>`` config section.
+            ``platforms.<name>`` config section: ``socialhub.config.PlatformAppConfig``
+            or a subclass of it (the connect flow and token refresh read its
+            ``client_id``, ``client_secret`` and ``base_url``).
     """
 
     name: str
@@ -66,18 +73,12 @@ class PlatformSpec:
     connect: ConnectKind
     adapter: str
     docs_page: str
+    text_rules: PlatformRules
     config_model: str = "socialhub.config:PlatformAppConfig"
 
     @property
-    def text_rules(self) -> PlatformRules:
-        """The default text rules (limit, how length is counted, caps), from ``core.text``."""
-        from socialhub.core.text_measure import rules_for
-
-        return rules_for(self.name)
-
-    @property
     def display_name(self) -> str:
-        """The network's name as people write it (``"LinkedIn"``)."""
+        """The network's name as people write it (``"LinkedIn"``), from its text rules."""
         return self.text_rules.display_name
 
     @property

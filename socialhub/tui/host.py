@@ -77,8 +77,8 @@ class HubApp(App[None]):
         """The services' entry point, built (and the database layer imported) on first use."""
         with self._hub_lock:
             if self._hub is None:
-                from socialhub.config import load_config
                 from socialhub.services.hub import Hub
+                from socialhub.services.settings import load_config
 
                 self._hub = Hub(self._config or load_config(self._config_path))
             return self._hub

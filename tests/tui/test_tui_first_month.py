@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from socialhub.cli.entry import plain_tui
-from socialhub.config import load_config
 from socialhub.errors import ExitCode, SocialhubError
 from socialhub.services.hub import Hub
+from socialhub.services.settings import load_config
 from socialhub.tui.app import SocialhubApp
 from socialhub.tui.screens.calendar_screen import CalendarScreen
 from socialhub.tui.startup.first_month import FirstMonthHelper, quick_first_month, read_first_month

@@ -10,9 +10,9 @@ from sqlalchemy import update
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from socialhub.config import load_config
 from socialhub.db.models import Account
 from socialhub.services.hub import Hub
+from socialhub.services.settings import load_config
 from socialhub.tui.app import SocialhubApp
 from socialhub.tui.screens.accounts_screen import AccountsScreen
 from socialhub.tui.screens.calendar_screen import CalendarScreen

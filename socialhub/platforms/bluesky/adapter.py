@@ -41,6 +41,7 @@ from socialhub.platforms.base import (
     Tokens,
     TokensCallback,
 )
+from socialhub.platforms.bluesky.spec import SPEC
 from socialhub.platforms.errors import (
     AuthRevokedError,
     InvalidContentError,
@@ -300,7 +301,7 @@ class BlueskyAdapter(PlatformAdapter):
             what = "first comment" if index >= len(request.parts) else f"part {index + 1}"
             if index == 0 and request.media and not text.strip():
                 continue  # the images carry the post
-            problems.extend(f"{what}: {p}" for p in measure(text, "bluesky").problems)
+            problems.extend(f"{what}: {p}" for p in measure(text, SPEC.text_rules).problems)
         return problems + _media_problems(request.media)
 
     def publish(self, request: PublishRequest, on_part: PartCallback) -> PublishResult:

@@ -1,6 +1,6 @@
 """Bluesky's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="bluesky",
@@ -8,4 +8,9 @@ SPEC = PlatformSpec(
     connect=ConnectKind.APP_PASSWORD,
     adapter="socialhub.platforms.bluesky.adapter:BlueskyAdapter",
     docs_page="docs/platforms-bluesky.md",
+    # 300 graphemes and 3000 UTF-8 bytes (app.bsky.feed.post lexicon)
+    text_rules=PlatformRules(
+        platform="bluesky", display_name="Bluesky", limit=300, unit="graphemes+bytes",
+        supports_threads=True, max_media=4, byte_limit=3000, hashtag_budget=2,
+    ),
 )

@@ -41,6 +41,7 @@ from socialhub.platforms.errors import (
     OutcomeUnknownError,
     RetryLaterError,
 )
+from socialhub.platforms.facebook.spec import SPEC
 from socialhub.platforms.meta.graph import (
     GraphApi,
     create_post,
@@ -231,7 +232,7 @@ class FacebookAdapter(PlatformAdapter):
             if what == "post" and not text.strip() and (request.media
                                                          or request.options.get("link")):
                 continue
-            problems.extend(f"{what}: {p}" for p in measure(text, self.name).problems)
+            problems.extend(f"{what}: {p}" for p in measure(text, SPEC.text_rules).problems)
         if len(request.media) > MAX_PHOTOS:
             problems.append(f"{len(request.media)} photos; socialhub attaches at most "
                             f"{MAX_PHOTOS} to a Page post: remove "

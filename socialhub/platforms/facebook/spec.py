@@ -1,6 +1,6 @@
 """Facebook's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="facebook",
@@ -8,4 +8,7 @@ SPEC = PlatformSpec(
     connect=ConnectKind.OAUTH_APP,
     adapter="socialhub.platforms.facebook.adapter:FacebookAdapter",
     docs_page="docs/platforms/facebook.md",
+    text_rules=PlatformRules(
+        platform="facebook", display_name="Facebook", limit=63206, unit="chars", hashtag_budget=2,
+    ),
 )

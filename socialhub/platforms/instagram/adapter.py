@@ -35,6 +35,7 @@ from socialhub.platforms.base import (
     TokensCallback,
 )
 from socialhub.platforms.errors import InvalidContentError, RetryLaterError
+from socialhub.platforms.instagram.spec import SPEC
 from socialhub.platforms.meta.graph import (
     ContainerStatus,
     GraphApi,
@@ -219,7 +220,7 @@ class InstagramAdapter(PlatformAdapter):
         for what, text in texts:
             if what == "caption" and not text.strip():
                 continue  # a caption is optional
-            result = measure(text, self.name, max_hashtags=int(cap) if cap else None)
+            result = measure(text, SPEC.text_rules, max_hashtags=int(cap) if cap else None)
             problems.extend(f"{what}: {p}" for p in result.problems)
         if len(request.media) > MAX_CAROUSEL:
             problems.append(f"{len(request.media)} media; an Instagram carousel takes at most "

@@ -51,6 +51,7 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.platforms.http import get_json, make_client, raise_for_response, send
+from socialhub.platforms.linkedin.spec import SPEC
 from socialhub.platforms.media_info import media_facts
 from socialhub.platforms.timestamps import parse_timestamp
 
@@ -267,7 +268,8 @@ class LinkedInAdapter(PlatformAdapter):
         if not request.parts:
             problems.append("nothing to publish: no parts")
         elif request.parts[0].strip() or not request.media:
-            problems.extend(f"post: {p}" for p in measure(request.parts[0], "linkedin").problems)
+            problems.extend(f"post: {p}"
+                            for p in measure(request.parts[0], SPEC.text_rules).problems)
         if request.first_comment and len(request.first_comment) > COMMENT_LIMIT:
             problems.append(f"first comment is {len(request.first_comment)} characters; "
                             f"LinkedIn takes up to {COMMENT_LIMIT}")

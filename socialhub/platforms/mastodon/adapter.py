@@ -51,6 +51,7 @@ from socialhub.platforms.http import (
     raise_for_response,
     send,
 )
+from socialhub.platforms.mastodon.spec import SPEC
 from socialhub.platforms.timestamps import parse_timestamp
 
 DEFAULT_MAX_CHARACTERS = 500
@@ -218,7 +219,7 @@ class MastodonAdapter(PlatformAdapter):
             what = "first comment" if index >= len(request.parts) else f"part {index + 1}"
             if index == 0 and request.media and not text.strip():
                 continue  # media carries the post
-            result = measure(text, "mastodon", limit=limits["max_characters"],
+            result = measure(text, SPEC.text_rules, limit=limits["max_characters"],
                              spoiler_text=spoiler)
             problems.extend(f"{what}: {problem}" for problem in result.problems)
         if len(request.media) > limits["max_media_attachments"]:

@@ -1,6 +1,6 @@
 """Mastodon's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="mastodon",
@@ -8,4 +8,9 @@ SPEC = PlatformSpec(
     connect=ConnectKind.OAUTH_INSTANCE,
     adapter="socialhub.platforms.mastodon.adapter:MastodonAdapter",
     docs_page="docs/platforms-sandbox-mastodon.md",
+    # the server's StatusLengthValidator; an instance may publish another limit
+    text_rules=PlatformRules(
+        platform="mastodon", display_name="Mastodon", limit=500, unit="graphemes",
+        counter="mastodon", supports_threads=True, max_media=4, hashtag_budget=3,
+    ),
 )

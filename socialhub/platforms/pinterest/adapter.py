@@ -54,6 +54,7 @@ from socialhub.platforms.errors import (
 )
 from socialhub.platforms.http import make_client, raise_for_response, send
 from socialhub.platforms.media_info import human_size, media_facts, mime_for
+from socialhub.platforms.pinterest.spec import SPEC
 from socialhub.platforms.timestamps import parse_timestamp
 
 API_URL = "https://api.pinterest.com"
@@ -248,11 +249,11 @@ class PinterestAdapter(PlatformAdapter):
                             "the post option board_id=…")
         text = request.parts[0] if request.parts else ""
         if text.strip():
-            problems.extend(f"description: {p}" for p in measure(text, "pinterest").problems)
+            problems.extend(f"description: {p}" for p in measure(text, SPEC.text_rules).problems)
         title = str(request.options.get("title") or "")
         if title:
             problems.extend(f"title: {p}" for p in
-                            measure(title, "pinterest", limit=PINTEREST_TITLE_LIMIT).problems)
+                            measure(title, SPEC.text_rules, limit=PINTEREST_TITLE_LIMIT).problems)
         link = str(request.options.get("link") or "")
         if link and (len(link) > LINK_LIMIT or not link.startswith(("http://", "https://"))):
             problems.append(f"link must be an http(s) URL of at most {LINK_LIMIT} characters")

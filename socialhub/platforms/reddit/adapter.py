@@ -57,6 +57,7 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.platforms.http import make_client, raise_for_response, send
+from socialhub.platforms.reddit.spec import SPEC
 from socialhub.platforms.timestamps import parse_timestamp
 
 API_URL = "https://oauth.reddit.com"
@@ -272,7 +273,7 @@ class RedditAdapter(PlatformAdapter):
             problems.append(f"title: {len(title)} characters, over the {REDDIT_TITLE_LIMIT} "
                             "limit: shorten the first line or set title=…")
         if body:
-            problems.extend(f"body: {p}" for p in measure(body, "reddit").problems)
+            problems.extend(f"body: {p}" for p in measure(body, SPEC.text_rules).problems)
         url = self.link_url(request)
         if url and body:
             problems.append("a reddit link post has no body text: move the text after the "
@@ -285,7 +286,7 @@ class RedditAdapter(PlatformAdapter):
             problems.append("a reddit link post takes one URL: keep one media URL")
         for index, text in enumerate(self._comment_texts(request), start=1):
             what = "first comment" if index >= len(request.parts) else f"part {index + 1}"
-            result = measure(text, "reddit", limit=COMMENT_LIMIT)
+            result = measure(text, SPEC.text_rules, limit=COMMENT_LIMIT)
             problems.extend(f"{what} (a comment): {p}" for p in result.problems)
         return problems
 

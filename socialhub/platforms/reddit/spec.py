@@ -1,6 +1,6 @@
 """Reddit's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="reddit",
@@ -8,4 +8,8 @@ SPEC = PlatformSpec(
     connect=ConnectKind.OAUTH_APP,
     adapter="socialhub.platforms.reddit.adapter:RedditAdapter",
     docs_page="docs/platforms/reddit.md",
+    # the self-text body; titles: REDDIT_TITLE_LIMIT
+    text_rules=PlatformRules(
+        platform="reddit", display_name="Reddit", limit=40000, unit="chars", hashtag_budget=0,
+    ),
 )

@@ -1,6 +1,6 @@
 """Sandbox's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="sandbox",
@@ -8,4 +8,8 @@ SPEC = PlatformSpec(
     connect=ConnectKind.LOCAL_TOKEN,
     adapter="socialhub.platforms.sandbox.adapter:SandboxAdapter",
     docs_page="docs/platforms-sandbox-mastodon.md",
+    text_rules=PlatformRules(
+        platform="sandbox", display_name="Sandbox", limit=500, unit="graphemes",
+        supports_threads=True, max_media=4, hashtag_budget=3,
+    ),
 )

@@ -59,6 +59,7 @@ from socialhub.platforms.meta.tokens import (
     token_call,
     tokens_from_answer,
 )
+from socialhub.platforms.threads.spec import SPEC
 from socialhub.platforms.timestamps import parse_timestamp
 
 API_URL = "https://graph.threads.net/v1.0"
@@ -214,7 +215,7 @@ class ThreadsAdapter(PlatformAdapter):
             what = "first comment" if index >= len(request.parts) else f"part {index + 1}"
             if index == 0 and request.media and not text.strip():
                 continue  # the media carries the post
-            problems.extend(f"{what}: {p}" for p in measure(text, self.name).problems)
+            problems.extend(f"{what}: {p}" for p in measure(text, SPEC.text_rules).problems)
         if len(request.media) > MAX_CAROUSEL:
             problems.append(f"{len(request.media)} media; a Threads carousel takes at most "
                             f"{MAX_CAROUSEL}: remove {len(request.media) - MAX_CAROUSEL}")

@@ -1,6 +1,6 @@
 """Threads's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="threads",
@@ -8,4 +8,9 @@ SPEC = PlatformSpec(
     connect=ConnectKind.OAUTH_APP,
     adapter="socialhub.platforms.threads.adapter:ThreadsAdapter",
     docs_page="docs/platforms/threads.md",
+    # emoji count their UTF-8 bytes; at most 5 distinct links
+    text_rules=PlatformRules(
+        platform="threads", display_name="Threads", limit=500, unit="utf8-emoji",
+        supports_threads=True, max_links=5, max_media=20, hashtag_budget=1,
+    ),
 )

@@ -47,6 +47,7 @@ from socialhub.platforms.errors import (
 from socialhub.platforms.http import make_client, send
 from socialhub.platforms.media_info import media_facts
 from socialhub.platforms.tiktok.api import answer_data
+from socialhub.platforms.tiktok.spec import SPEC
 from socialhub.platforms.tiktok.upload import (
     DEFAULT_CHUNK,
     chunk_plan,
@@ -181,10 +182,11 @@ class TikTokAdapter(PlatformAdapter):
             title = str(request.options.get("title") or "")
             if title:
                 problems.extend(f"photo title: {p}" for p in measure(
-                    title, "tiktok", limit=PHOTO_TITLE_LIMIT).problems)
+                    title, SPEC.text_rules, limit=PHOTO_TITLE_LIMIT).problems)
         if text:
             limit = PHOTO_DESCRIPTION_LIMIT if photos and not videos else None
-            problems.extend(f"caption: {p}" for p in measure(text, "tiktok", limit=limit).problems)
+            problems.extend(f"caption: {p}"
+                            for p in measure(text, SPEC.text_rules, limit=limit).problems)
         return problems
 
     def publish(self, request: PublishRequest, on_part: PartCallback) -> PublishResult:

@@ -6,7 +6,7 @@ Facts it relies on (PLATFORMS.md §1, §2.1): ``POST /2/tweets`` creates a post
 for an image, INIT/APPEND/FINALIZE (+ ``STATUS`` polling) for video and GIF —
 and alt text through ``POST /2/media/metadata`` (``media``, which also checks
 the files against X's media rules). Text is counted by
-twitter-text's weighted rule (``core.text.measure(…, "x")``).
+twitter-text's weighted rule (``core.text.measure(…, SPEC.text_rules)``).
 
 Access tokens last 2 h; ``offline.access`` yields a refresh token that is
 single-use: each refresh returns a new one and the old one stops working, so
@@ -53,6 +53,7 @@ from socialhub.platforms.http import get_json, make_client, raise_for_response, 
 from socialhub.platforms.timestamps import parse_timestamp
 from socialhub.platforms.x.api import raise_for_x, response_json
 from socialhub.platforms.x.media import upload_media, x_media_problems
+from socialhub.platforms.x.spec import SPEC
 
 API_BASE = "https://api.x.com"
 AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
@@ -197,7 +198,7 @@ class XAdapter(PlatformAdapter):
             what = "first comment" if index >= len(request.parts) else f"part {index + 1}"
             if index == 0 and request.media and not text.strip():
                 continue  # media carries the post
-            problems.extend(f"{what}: {p}" for p in measure(text, "x").problems)
+            problems.extend(f"{what}: {p}" for p in measure(text, SPEC.text_rules).problems)
         problems.extend(x_media_problems(request.media))
         return problems
 

@@ -1,6 +1,6 @@
 """X's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="x",
@@ -8,4 +8,9 @@ SPEC = PlatformSpec(
     connect=ConnectKind.OAUTH_APP,
     adapter="socialhub.platforms.x.adapter:XAdapter",
     docs_page="docs/platforms/x.md",
+    # twitter-text config v3; U+FFFE, U+FEFF, U+FFFF refused
+    text_rules=PlatformRules(
+        platform="x", display_name="X", limit=280, unit="weighted", supports_threads=True,
+        max_media=4, hashtag_budget=2, refuses="twitter-text",
+    ),
 )

@@ -46,6 +46,7 @@ from socialhub.platforms.errors import (
 from socialhub.platforms.http import error_details, make_client, raise_for_response, send
 from socialhub.platforms.timestamps import parse_timestamp
 from socialhub.platforms.youtube.api import SCOPE_MANAGE, SCOPE_UPLOAD, raise_for_google
+from socialhub.platforms.youtube.spec import SPEC
 from socialhub.platforms.youtube.upload import transfer_video, video_problems
 
 API_BASE = "https://www.googleapis.com"
@@ -191,11 +192,11 @@ class YouTubeAdapter(PlatformAdapter):
             problems.append("the video needs a title: set the title option or a first line")
         elif len(title) > TITLE_LIMIT:
             problems.append(f"title is {len(title)} characters; YouTube allows {TITLE_LIMIT}")
-        problems.extend(f"title {p}" for p in character_problems(title, "youtube"))
+        problems.extend(f"title {p}" for p in character_problems(title, SPEC.text_rules))
         description = _description(request)
         if description:
             problems.extend(f"description: {p}"
-                            for p in measure(description, "youtube").problems)
+                            for p in measure(description, SPEC.text_rules).problems)
         tags = _tags(request)
         tag_chars = sum(len(t) + (2 if " " in t else 0) for t in tags) + max(len(tags) - 1, 0)
         if tag_chars > TAGS_LIMIT:

@@ -1,6 +1,6 @@
 """YouTube's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="youtube",
@@ -8,4 +8,9 @@ SPEC = PlatformSpec(
     connect=ConnectKind.OAUTH_APP,
     adapter="socialhub.platforms.youtube.adapter:YouTubeAdapter",
     docs_page="docs/platforms/youtube.md",
+    # UTF-8 bytes of the description; < and > refused
+    text_rules=PlatformRules(
+        platform="youtube", display_name="YouTube", limit=5000, unit="bytes", max_media=1,
+        requires_media=True, hashtag_budget=3, refuses="angle-brackets",
+    ),
 )

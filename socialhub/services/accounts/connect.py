@@ -68,7 +68,7 @@ def app_credentials(config: LoadedConfig, platform: str) -> AppCredentials:
     The keyring entries are service ``socialhub``, users ``<platform>-client-id``
     and ``<platform>-client-secret``. Nothing comes from the command line.
     """
-    section = getattr(config.settings.platforms, platform, None)
+    section = config.settings.platforms.section(platform)
     client_id = section.client_id if section is not None else None
     secret = (section.client_secret.get_secret_value()
               if section is not None and section.client_secret else None)
@@ -127,7 +127,7 @@ def connect_account(hub: Hub, platform: str, options: ConnectOptions) -> dict[st
     if platform not in KNOWN_PLATFORMS:
         raise ValidationError(f"unknown platform {platform!r} "
                               f"(known: {', '.join(KNOWN_PLATFORMS)})")
-    section = getattr(hub.config.settings.platforms, platform, None)
+    section = hub.config.settings.platforms.section(platform)
     base_url = _clean_url(options.base_url or (section.base_url if section else None))
     # Everything checkable here is checked before a key or record is created...
     check_connect_locally(hub.config, platform, base_url, options)

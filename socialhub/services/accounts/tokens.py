@@ -145,7 +145,7 @@ class TokenManager:
                 raise AuthRevokedError(f"{account.ref} is not connected",
                                        hint=f"connect it: {connect_command(account)}")
             cls = adapter_class(account.platform)
-            app = getattr(self.hub.config.settings.platforms, account.platform, None)
+            app = self.hub.config.settings.platforms.section(account.platform)
             info = base.AccountInfo(account_id=account.id, platform=account.platform,
                                     handle=account.handle, external_id=account.external_id,
                                     base_url=account.base_url or (app.base_url if app else None),

@@ -28,7 +28,6 @@ from socialhub.ai.hashtags import recommended_count
 from socialhub.ai.offline import OfflineProvider, compose
 from socialhub.ai.scoring import score_variant
 from socialhub.core.policy import Permission
-from socialhub.core.text import measure, rules_for
 from socialhub.db.models import Account, AIUsage, Post, VoiceProfile
 from socialhub.db.queries.ai_usage import spend_since, usage_by_model
 from socialhub.db.queries.posts import post_id_named
@@ -43,6 +42,7 @@ from socialhub.services.authoring.posts import (
     get_post,
     set_target,
 )
+from socialhub.services.authoring.text_rules import measure, rules_for
 from socialhub.services.authoring.variants import platform_limit
 from socialhub.services.context import Ctx, use_case
 from socialhub.services.hub import Hub
@@ -77,10 +77,8 @@ def month_spend(session: Session, org_id: int, now: datetime | None = None) -> f
 def target_for(account: Account) -> Target:
     """The provider's view of an account: its platform's counter and limit."""
     rules = rules_for(account.platform)
-    return Target(ref=account.ref, platform=account.platform,
-                  limit=platform_limit(account) or rules.limit, unit=rules.unit,
-                  supports_threads=rules.supports_threads,
-                  hashtags=recommended_count(account.platform))
+    return Target(ref=account.ref, rules=rules, limit=platform_limit(account) or rules.limit,
+                  hashtags=recommended_count(rules))
 
 
 def _accounts(session: Session, org_id: int, targets: list[str] | None,
@@ -169,7 +167,7 @@ class GenerationRunner:
                 draft.notes.append(f"re-asked for a text within {m.limit} {m.unit}")
             except ProviderError as exc:
                 draft.notes.append(f"could not re-ask ({exc.message})")
-        final, thread, how = fit_text(text, target.platform, limit=target.limit,
+        final, thread, how = fit_text(text, target.rules, limit=target.limit,
                                       allow_thread=target.supports_threads)
         if how:
             draft.notes.append(f"{'split into a thread' if how == 'split' else how} "
@@ -399,7 +397,7 @@ def score_post(ctx: Ctx, ref: str) -> dict[str, Any]:
             (int(a.get("n", i + 2)), list(a.get("thread") or [a.get("text", "")]))
             for i, a in enumerate((v.options or {}).get("alternatives", []))]
         for n, parts in candidates:
-            score = score_variant(parts, v.account.platform, limit=limit,
+            score = score_variant(parts, rules_for(v.account.platform), limit=limit,
                                   voice=voice.as_dict() if voice else None, paid=post.paid)
             rows.append({"target": v.account.ref, "platform": v.account.platform, "n": n,
                          "stored": n == 1, "text": "\n\n".join(parts), **score})

@@ -118,8 +118,8 @@ class Check:
 
 def check_text(text: str, platform: str) -> Check:
     """Measure ``text`` as ``platform`` counts it; split it into a thread when that fixes it."""
-    from socialhub.core.text import measure, rules_for, split_thread
     from socialhub.errors import SocialhubError
+    from socialhub.services.authoring.text_rules import measure, rules_for, split_thread
 
     m = measure(text, platform)
     counter = f"{m.length}/{m.limit} {_UNITS.get(m.unit, m.unit)}"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from socialhub.core.limits import check_text_size
-from socialhub.core.text import Measure, measure, rules_for, split_thread
 from socialhub.db.models import Account
 from socialhub.errors import ValidationError
+from socialhub.services.authoring.text_rules import Measure, measure, rules_for, split_thread
 
 
 def platform_limit(account: Account) -> int | None:

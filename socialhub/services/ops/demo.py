@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from socialhub.config import load_config
+from socialhub.services.settings import load_config
 
 Progress = Callable[[str, dict[str, Any]], None]
 #: Called with the result while the sandbox still runs; the sandbox stops when it returns.

@@ -138,8 +138,8 @@ def main(argv: list[str]) -> int:
 
 def full_first_month(config_path: str | None) -> FirstMonth | HelperError:
     """The first month read through the hub, as the app would; an error as plain text."""
-    from socialhub.config import load_config
     from socialhub.services.hub import Hub
+    from socialhub.services.settings import load_config
 
     try:
         hub = Hub(load_config(config_path))
