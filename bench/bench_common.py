@@ -60,7 +60,8 @@ class Bench:
         """``count`` sandbox accounts with stored tokens."""
         from socialhub.platforms.sandbox.adapter import connect
         from socialhub.security.keys import load_master_key
-        from socialhub.services.accounts.accounts import add_account, credentials
+        from socialhub.services.accounts import credentials
+        from socialhub.services.accounts.accounts import add_account
 
         key = load_master_key(self.hub.config)
         ids = []
