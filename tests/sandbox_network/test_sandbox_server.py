@@ -248,7 +248,7 @@ def test_sandbox_serve_runs_in_the_foreground_and_prints_its_url(
     proc = subprocess.Popen(
         [sys.executable, "-m", "socialhub", "sandbox", "serve", "--port", "0", "--seed", "3",
          "--latency-ms", "1"], stderr=subprocess.PIPE, text=True, env=env,
-        cwd=Path(__file__).resolve().parents[1])
+        cwd=Path(__file__).resolve().parents[2])
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()

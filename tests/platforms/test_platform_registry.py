@@ -28,7 +28,7 @@ from socialhub.platforms.registry import (
 from socialhub.platforms.spec import ConnectKind, PlatformSpec
 
 V = TypeVar("V")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PLATFORMS_DIR = ROOT / "socialhub" / "platforms"
 SHARED_SUBPACKAGES = {"meta"}  # shared Graph code, not a network: no spec of its own
 

@@ -202,7 +202,7 @@ def test_written_manifests_read_back_equal(docs: list[dict[str, Any]]) -> None:
 
 # -- docs/manifests.md stays true to the schemas --------------------------------------------
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "manifests.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "manifests.md"
 
 
 def test_reference_documents_every_field_of_every_kind() -> None:

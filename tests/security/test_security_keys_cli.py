@@ -31,7 +31,7 @@ from socialhub.services.accounts.credentials import (
 )
 from socialhub.services.hub import Hub
 from tests.conftest import TEST_MASTER_KEY, CLIResult
-from tests.test_security_keys import MemoryKeyring
+from tests.security.test_security_keys import MemoryKeyring
 
 PLANTED = "planted-token-must-never-show-4242"
 CLI = Callable[..., CLIResult]

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from socialhub.config import load_config
 from socialhub.search.api import create_app
-from tests.test_music_files import write_audio
+from tests.search.test_music_files import write_audio
 
 TOKEN = "test-search-token-not-a-secret"
 

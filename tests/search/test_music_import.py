@@ -14,7 +14,7 @@ import pytest
 from socialhub.search.music_import import import_music, read_track
 from socialhub.search.music_store import MusicStore
 from tests.conftest import CLIResult
-from tests.test_music_files import write_audio
+from tests.search.test_music_files import write_audio
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from socialhub.config import Settings, _leaf_paths, load_config
 from socialhub.errors import ConfigError
 from tests.conftest import CLIResult
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _yaml_paths(data: object, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:

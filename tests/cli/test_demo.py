@@ -16,7 +16,7 @@ import httpx
 
 from tests.conftest import CLIResult
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_demo_publishes_every_post_on_time_and_lists_the_urls(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-UNITS = Path(__file__).resolve().parent.parent / "systemd"
+UNITS = Path(__file__).resolve().parents[2] / "systemd"
 
 
 @pytest.mark.parametrize("name", ["socialhub.service", "socialhub-user.service"])
