@@ -239,11 +239,10 @@ def test_publish_now_to_an_unconnected_account_exits_9_saying_why(run: Run) -> N
 # -- 5. connect checks what it can before creating anything --------------------------------
 
 
-def test_connect_x_without_a_client_id_creates_no_key_and_no_record(
-        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("no_env_key")
+def test_connect_x_without_a_client_id_creates_no_key_and_no_record(home: Path) -> None:
     from tests.conftest import run_cli
 
-    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
     r = run_cli("accounts", "connect", "x", "--no-browser")
     assert r.exit_code == 3
     assert "platforms.x.client_id" in r.stderr and "SOCIALHUB_PLATFORMS_X_CLIENT_ID" in r.stderr
@@ -253,11 +252,10 @@ def test_connect_x_without_a_client_id_creates_no_key_and_no_record(
     assert listed.exit_code == 0 and listed.json() == []
 
 
-def test_first_doctor_creates_the_master_key_as_the_readme_says(
-        home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("no_env_key")
+def test_first_doctor_creates_the_master_key_as_the_readme_says(home: Path) -> None:
     from tests.conftest import run_cli
 
-    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
     first = run_cli("doctor", "--json")
     assert first.exit_code == 0, first.stderr
     key = next(c for c in first.json() if c["check"] == "master key")
@@ -267,13 +265,13 @@ def test_first_doctor_creates_the_master_key_as_the_readme_says(
     assert second["status"] == "ok" and "created" not in second["detail"]
 
 
+@pytest.mark.usefixtures("no_env_key")
 def test_connect_with_the_redirect_port_taken_creates_no_key(
         home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
     from tests.conftest import run_cli
 
-    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
     monkeypatch.setenv("SOCIALHUB_PLATFORMS_X_CLIENT_ID", "an-id")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

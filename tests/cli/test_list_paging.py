@@ -6,7 +6,7 @@ checked through the real CLI, and one test proves the limit reaches the SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,11 +42,9 @@ def seed(hub: Hub) -> None:
 
 
 @pytest.fixture
-def seeded(dbcli: CLI) -> Iterator[Hub]:
-    hub = make_hub()
+def seeded(dbcli: CLI, hub: Hub) -> Hub:
     seed(hub)
-    yield hub
-    hub.dispose()
+    return hub
 
 
 def names(result: CLIResult, key: str = "name") -> list[Any]:

@@ -23,7 +23,6 @@ from sqlalchemy import select
 from socialhub.db.models import Attempt
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
-from tests import publishing_kit
 from tests.publishing_kit import (
     connect_account,
     delivery,
@@ -33,8 +32,6 @@ from tests.publishing_kit import (
     schedule,
     wait_for,
 )
-
-hub = publishing_kit.hub  # the shared fixture, visible to this module
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -118,13 +117,11 @@ def seed(hub: Hub) -> None:
 
 
 @pytest.fixture
-def seeded(db_home: str) -> Iterator[Seeded]:
-    hub = Hub(load_config())
+def seeded(hub: Hub, db_home: str) -> Seeded:
     seed(hub)
     database = direct_database(db_home)
     assert database is not None
-    yield Seeded(hub, database)
-    hub.dispose()
+    return Seeded(hub, database)
 
 
 def service_answer(hub: Hub, view: View, anchor: date, zone: str) -> object:

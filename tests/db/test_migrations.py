@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from socialhub.db.engine import make_engine
 from socialhub.db.migrate import current_revision, downgrade, head_revision, upgrade
@@ -45,33 +46,35 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return new_pg_database(request.getfixturevalue("pg_cluster"), migrated=False)
 
 
-def test_upgrade_from_empty_creates_every_model_table(empty_url: str) -> None:
+@pytest.fixture
+def empty_engine(empty_url: str) -> Iterator[Engine]:
+    """An engine on the empty database, disposed after the test."""
     engine = make_engine(empty_url)
-    upgrade(engine, backup=False)
-    assert current_revision(engine) == head_revision()
-    tables = set(inspect(engine).get_table_names())
-    assert set(Base.metadata.tables) <= tables
+    yield engine
     engine.dispose()
 
 
-def test_models_match_migrations(empty_url: str) -> None:
+def test_upgrade_from_empty_creates_every_model_table(empty_engine: Engine) -> None:
+    upgrade(empty_engine, backup=False)
+    assert current_revision(empty_engine) == head_revision()
+    tables = set(inspect(empty_engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+
+
+def test_models_match_migrations(empty_engine: Engine) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    engine = make_engine(empty_url)
-    upgrade(engine, backup=False)
-    with engine.connect() as conn:
+    upgrade(empty_engine, backup=False)
+    with empty_engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(ctx, Base.metadata)
-    engine.dispose()
     assert diff == []
 
 
-def test_downgrade_to_base_removes_tables_and_upgrade_restores(empty_url: str) -> None:
-    engine = make_engine(empty_url)
-    upgrade(engine, backup=False)
-    downgrade(engine, "base")
-    assert not (set(inspect(engine).get_table_names()) & set(Base.metadata.tables))
-    upgrade(engine, backup=False)
-    assert current_revision(engine) == head_revision()
-    engine.dispose()
+def test_downgrade_to_base_removes_tables_and_upgrade_restores(empty_engine: Engine) -> None:
+    upgrade(empty_engine, backup=False)
+    downgrade(empty_engine, "base")
+    assert not (set(inspect(empty_engine).get_table_names()) & set(Base.metadata.tables))
+    upgrade(empty_engine, backup=False)
+    assert current_revision(empty_engine) == head_revision()

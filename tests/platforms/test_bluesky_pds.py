@@ -31,7 +31,7 @@ from socialhub.platforms.base import (
 )
 from socialhub.platforms.bluesky.adapter import BlueskyAdapter, connect, record_key
 from socialhub.platforms.errors import AuthExpiredError, AuthRevokedError, InvalidContentError
-from tests.pds_fixture import Pds, PdsAccount, pds  # noqa: F401  (the fixture)
+from tests.pds_fixture import Pds, PdsAccount
 
 pytestmark = pytest.mark.pds
 
@@ -45,7 +45,7 @@ def make_adapter(server: Pds, account: PdsAccount,
 
 
 @pytest.fixture(scope="module")
-def alice(pds: Pds) -> Iterator[BlueskyAdapter]:  # noqa: F811
+def alice(pds: Pds) -> Iterator[BlueskyAdapter]:
     """One logged-in session for the module (logging in costs the PDS a password hash)."""
     adapter = make_adapter(pds, pds.accounts["alice"])
     yield adapter
@@ -97,12 +97,12 @@ def expired_copy(server: Pds, access_jwt: str) -> str:
     return f"{header}.{body}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}"
 
 
-def test_pds_start_time_is_reported(pds: Pds) -> None:  # noqa: F811
+def test_pds_start_time_is_reported(pds: Pds) -> None:
     print(f"PDS startup: {pds.startup_s:.2f} s (script says {pds.info['startupMs']} ms)")
     assert pds.url.startswith("http://127.0.0.1:")
 
 
-def test_login_stores_session_tokens_with_expiry_from_the_jwt(pds: Pds) -> None:  # noqa: F811
+def test_login_stores_session_tokens_with_expiry_from_the_jwt(pds: Pds) -> None:
     account = pds.accounts["alice"]
     did, tokens = connect(pds.url, account.handle, account.password)
     now = datetime.now(UTC)
@@ -114,14 +114,14 @@ def test_login_stores_session_tokens_with_expiry_from_the_jwt(pds: Pds) -> None:
     assert tokens.refresh_expires_at > now + timedelta(days=30)
 
 
-def test_wrong_password_is_auth_revoked_and_never_echoed(pds: Pds) -> None:  # noqa: F811
+def test_wrong_password_is_auth_revoked_and_never_echoed(pds: Pds) -> None:
     with pytest.raises(AuthRevokedError) as caught:
         connect(pds.url, "alice.test", "wrong-password-1234")
     assert caught.value.status == 401
     assert "wrong-password-1234" not in str(caught.value)
 
 
-def test_post_facets_point_at_the_right_utf8_bytes(pds: Pds, alice: BlueskyAdapter) -> None:  # noqa: F811
+def test_post_facets_point_at_the_right_utf8_bytes(pds: Pds, alice: BlueskyAdapter) -> None:
     text = ("Grüße 👨‍👩‍👧 from @bob.test and @nobody.test: "
             "see https://example.com/ünï?q=1. #Launch2026 ✨")
     parts: list[PublishedPart] = []
@@ -142,7 +142,7 @@ def test_post_facets_point_at_the_right_utf8_bytes(pds: Pds, alice: BlueskyAdapt
     }  # @nobody.test does not resolve, so it stays plain text
 
 
-def test_thread_replies_to_its_root_and_previous_part(pds: Pds, alice: BlueskyAdapter) -> None:  # noqa: F811
+def test_thread_replies_to_its_root_and_previous_part(pds: Pds, alice: BlueskyAdapter) -> None:
     seen: list[PublishedPart] = []
     result = alice.publish(PublishRequest(idempotency_key=key(),
                                           parts=["one/3", "two/3", "three/3"]), seen.append)
@@ -155,7 +155,7 @@ def test_thread_replies_to_its_root_and_previous_part(pds: Pds, alice: BlueskyAd
         "uri": result.parts[1].remote_id, "cid": result.parts[1].extra["cid"]}}
 
 
-def test_thread_resumes_after_the_last_published_part(pds: Pds, alice: BlueskyAdapter) -> None:  # noqa: F811
+def test_thread_resumes_after_the_last_published_part(pds: Pds, alice: BlueskyAdapter) -> None:
     delivery = key()
     head = alice.publish(PublishRequest(idempotency_key=delivery, parts=["resume 1"]),
                          lambda part: None).parts[0]
@@ -170,7 +170,7 @@ def test_thread_resumes_after_the_last_published_part(pds: Pds, alice: BlueskyAd
     assert len(posts_with_text(pds, alice.did, "resume 1")) == 1
 
 
-def test_image_goes_out_with_its_alt_text(pds: Pds, alice: BlueskyAdapter,  # noqa: F811
+def test_image_goes_out_with_its_alt_text(pds: Pds, alice: BlueskyAdapter,
                                           tmp_path: Path) -> None:
     image = tmp_path / "chart.png"
     image.write_bytes(png_bytes())
@@ -198,7 +198,7 @@ def test_image_without_alt_text_is_refused_naming_the_file(alice: BlueskyAdapter
     assert alice.find_by_idempotency_key(request) is None
 
 
-def test_repeated_publish_with_the_same_key_makes_no_duplicate(pds: Pds,  # noqa: F811
+def test_repeated_publish_with_the_same_key_makes_no_duplicate(pds: Pds,
                                                                alice: BlueskyAdapter) -> None:
     text = f"exactly once {uuid.uuid4().hex[:8]}"
     request = PublishRequest(idempotency_key=key(), parts=[text, text + " (2)"])
@@ -238,7 +238,7 @@ def test_metrics_without_an_appview_exist_but_hold_no_counts(alice: BlueskyAdapt
     assert metrics.raw["source"] == "pds"
 
 
-def test_refresh_rotates_the_refresh_token_and_hands_it_over_first(pds: Pds) -> None:  # noqa: F811
+def test_refresh_rotates_the_refresh_token_and_hands_it_over_first(pds: Pds) -> None:
     account = pds.create_account()
     handed: list[Tokens] = []
     adapter = make_adapter(pds, account, on_tokens=handed.append)
@@ -261,7 +261,7 @@ def test_refresh_rotates_the_refresh_token_and_hands_it_over_first(pds: Pds) -> 
     assert len(handed) == 1
 
 
-def test_expired_access_token_is_auth_expired_and_a_refresh_fixes_it(pds: Pds) -> None:  # noqa: F811
+def test_expired_access_token_is_auth_expired_and_a_refresh_fixes_it(pds: Pds) -> None:
     adapter = make_adapter(pds, pds.create_account())
     adapter.tokens.access_token = expired_copy(pds, adapter.tokens.access_token or "")
     request = PublishRequest(idempotency_key=key(), parts=["late but fine"])
@@ -272,7 +272,7 @@ def test_expired_access_token_is_auth_expired_and_a_refresh_fixes_it(pds: Pds) -
     assert adapter.publish(request, lambda part: None).remote_id
 
 
-def test_taken_down_account_cannot_refresh(pds: Pds) -> None:  # noqa: F811
+def test_taken_down_account_cannot_refresh(pds: Pds) -> None:
     account = pds.create_account()
     adapter = make_adapter(pds, account)
     response = httpx.post(
@@ -287,7 +287,7 @@ def test_taken_down_account_cannot_refresh(pds: Pds) -> None:  # noqa: F811
 
 
 def test_connect_reads_the_app_password_the_account_manifest_points_at(
-        pds: Pds, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        pds: Pds, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     account = pds.create_account()
     manifest = tmp_path / "accounts.yaml"
     manifest.write_text(

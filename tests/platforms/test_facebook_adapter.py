@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,24 +18,9 @@ from socialhub.platforms.errors import (
     RateLimitedError,
 )
 from socialhub.platforms.facebook.adapter import FacebookAdapter
-from tests.fakes.facebook import start_fake
+from tests.fakes.facebook import start_fake as start_fake  # the `fake` fixture's (conftest.py)
 from tests.fakes.meta import FakeMeta
 from tests.fakes.meta_model import CLIENT_ID, CLIENT_SECRET
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeMeta]:
-    server = start_fake()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def adapter(fake: FakeMeta) -> Iterator[FacebookAdapter]:
-    info, tokens, app = fake.account()
-    adapter = FacebookAdapter(info, tokens, app=app, timeout_s=5)
-    yield adapter
-    adapter.close()
 
 
 def test_a_text_post_with_a_link_goes_to_the_page_feed(fake: FakeMeta,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,15 +24,8 @@ from socialhub.platforms.errors import (
     RateLimitedError,
 )
 from socialhub.platforms.instagram.adapter import InstagramAdapter
-from tests.fakes.instagram import start_fake
+from tests.fakes.instagram import start_fake as start_fake  # the `fake` fixture's (conftest.py)
 from tests.fakes.meta import FakeMeta
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeMeta]:
-    server = start_fake()
-    yield server
-    server.stop()
 
 
 def _adapter(fake: FakeMeta, stored: list[Tokens] | None = None,
@@ -47,11 +39,7 @@ def _adapter(fake: FakeMeta, stored: list[Tokens] | None = None,
     return adapter
 
 
-@pytest.fixture
-def adapter(fake: FakeMeta) -> Iterator[InstagramAdapter]:
-    adapter = _adapter(fake)
-    yield adapter
-    adapter.close()
+adapter_for = _adapter  # what the `adapter` fixture builds (tests/platforms/conftest.py)
 
 
 def _photo(fake: FakeMeta, name: str = "photo", alt: str | None = "A bicycle") -> MediaItem:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,15 +20,9 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.platforms.linkedin.adapter import LinkedInAdapter, escape_little, unescape_little
-from tests.fakes.linkedin import FakeLinkedIn, render_little, start_fake
+from tests.fakes.linkedin import FakeLinkedIn, render_little
+from tests.fakes.linkedin import start_fake as start_fake  # the `fake` fixture's (conftest.py)
 from tests.fakes.x import PNG_1x1
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeLinkedIn]:
-    server = start_fake()
-    yield server
-    server.stop()
 
 
 def make_adapter(fake: FakeLinkedIn, *, settings: dict[str, Any] | None = None,
@@ -45,11 +38,9 @@ def make_adapter(fake: FakeLinkedIn, *, settings: dict[str, Any] | None = None,
     return adapter, member.id
 
 
-@pytest.fixture
-def adapter(fake: FakeLinkedIn) -> Iterator[LinkedInAdapter]:
-    adapter, _ = make_adapter(fake)
-    yield adapter
-    adapter.close()
+def adapter_for(fake: FakeLinkedIn) -> LinkedInAdapter:
+    """The ``adapter`` fixture's adapter: a new member with the default scopes."""
+    return make_adapter(fake)[0]
 
 
 def request(*parts: str, **kw: Any) -> PublishRequest:

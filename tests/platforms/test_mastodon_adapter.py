@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,13 +26,6 @@ from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.mastodon_text import render_html, server_length
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeMastodon]:
-    instance = FakeMastodon().start()
-    yield instance
-    instance.stop()
-
-
 def _adapter(fake: FakeMastodon, *, external_id: bool = True) -> MastodonAdapter:
     mastodon_module._instance_cache.clear()  # every test reads its own instance's limits
     account_id, token = fake.add_account("shop")
@@ -45,11 +37,12 @@ def _adapter(fake: FakeMastodon, *, external_id: bool = True) -> MastodonAdapter
     return adapter
 
 
-@pytest.fixture
-def adapter(fake: FakeMastodon) -> Iterator[MastodonAdapter]:
-    adapter = _adapter(fake)
-    yield adapter
-    adapter.close()
+def start_fake() -> FakeMastodon:
+    """The fake instance the ``fake`` fixture starts (tests/platforms/conftest.py)."""
+    return FakeMastodon().start()
+
+
+adapter_for = _adapter  # what the `adapter` fixture builds (tests/platforms/conftest.py)
 
 
 def _posts(fake: FakeMastodon) -> list[dict[str, object]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,25 +19,11 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.platforms.pinterest.adapter import PinterestAdapter
-from tests.fakes.pinterest import FakePinterest, start_fake
+from tests.fakes.pinterest import FakePinterest
+from tests.fakes.pinterest import start_fake as start_fake  # the `fake` fixture's (conftest.py)
 
 IMAGE = MediaItem(url="https://img.example/ramen.jpg", alt_text="A bowl of ramen")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def fake() -> Iterator[FakePinterest]:
-    server = start_fake()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def adapter(fake: FakePinterest) -> Iterator[PinterestAdapter]:
-    info, tokens, app = fake.account()
-    adapter = PinterestAdapter(info, tokens, app=app, timeout_s=5)
-    yield adapter
-    adapter.close()
 
 
 def test_an_image_url_pin_carries_board_title_description_link_and_alt_text(

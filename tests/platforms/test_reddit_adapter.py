@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,22 +16,8 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.platforms.reddit.adapter import RedditAdapter, wait_from_message
-from tests.fakes.reddit import FakeReddit, Subreddit, start_fake
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeReddit]:
-    server = start_fake()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def adapter(fake: FakeReddit) -> Iterator[RedditAdapter]:
-    info, tokens, app = fake.account()
-    adapter = RedditAdapter(info, tokens, app=app, timeout_s=5)
-    yield adapter
-    adapter.close()
+from tests.fakes.reddit import FakeReddit, Subreddit
+from tests.fakes.reddit import start_fake as start_fake  # the `fake` fixture's (conftest.py)
 
 
 def _writes(fake: FakeReddit, path: str) -> list[dict[str, object]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,14 +20,7 @@ from socialhub.platforms.errors import (
 from socialhub.platforms.meta.graph import raise_for_graph, usage_reset
 from socialhub.platforms.threads.adapter import ThreadsAdapter
 from tests.fakes.meta import FakeMeta
-from tests.fakes.threads import start_fake
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeMeta]:
-    server = start_fake()
-    yield server
-    server.stop()
+from tests.fakes.threads import start_fake as start_fake  # the `fake` fixture's (conftest.py)
 
 
 def _adapter(fake: FakeMeta, stored: list[Tokens] | None = None) -> ThreadsAdapter:
@@ -39,11 +31,7 @@ def _adapter(fake: FakeMeta, stored: list[Tokens] | None = None) -> ThreadsAdapt
     return adapter
 
 
-@pytest.fixture
-def adapter(fake: FakeMeta) -> Iterator[ThreadsAdapter]:
-    adapter = _adapter(fake)
-    yield adapter
-    adapter.close()
+adapter_for = _adapter  # what the `adapter` fixture builds (tests/platforms/conftest.py)
 
 
 def _calls(fake: FakeMeta) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,24 +19,17 @@ from socialhub.platforms.errors import (
 )
 from socialhub.platforms.tiktok.adapter import TikTokAdapter
 from socialhub.platforms.tiktok.upload import MB, chunk_plan
-from tests.fakes.tiktok import FakeTikTok, start_fake, valid_chunk_plan
+from tests.fakes.tiktok import FakeTikTok, valid_chunk_plan
+from tests.fakes.tiktok import start_fake as start_fake  # the `fake` fixture's (conftest.py)
 from tests.fakes.youtube import make_mp4
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeTikTok]:
-    server = start_fake()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def adapter(fake: FakeTikTok) -> Iterator[TikTokAdapter]:
+def adapter_for(fake: FakeTikTok) -> TikTokAdapter:
+    """The ``adapter`` fixture's adapter: the fake's account, quick status polls."""
     info, tokens, app = fake.account()
     adapter = TikTokAdapter(info, tokens, app=app, timeout_s=5)
     adapter.poll_s = 0.01
-    yield adapter
-    adapter.close()
+    return adapter
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,14 +17,8 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.platforms.x.adapter import XAdapter, plain_text
-from tests.fakes.x import FakeX, PNG_1x1, start_fake
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeX]:
-    server = start_fake()
-    yield server
-    server.stop()
+from tests.fakes.x import FakeX, PNG_1x1
+from tests.fakes.x import start_fake as start_fake  # the `fake` fixture's (conftest.py)
 
 
 def make_adapter(fake: FakeX, *, scopes: list[str] | None = None,
@@ -40,11 +33,7 @@ def make_adapter(fake: FakeX, *, scopes: list[str] | None = None,
     return adapter
 
 
-@pytest.fixture
-def adapter(fake: FakeX) -> Iterator[XAdapter]:
-    adapter = make_adapter(fake)
-    yield adapter
-    adapter.close()
+adapter_for = make_adapter  # what the `adapter` fixture builds (tests/platforms/conftest.py)
 
 
 def request(*parts: str, **kw: object) -> PublishRequest:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,22 +18,8 @@ from socialhub.platforms.errors import (
 )
 from socialhub.platforms.youtube.adapter import YouTubeAdapter, derive_title
 from socialhub.platforms.youtube.api import SCOPE_UPLOAD, next_pacific_midnight
-from tests.fakes.youtube import FakeYouTube, make_mp4, start_fake
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeYouTube]:
-    server = start_fake()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def adapter(fake: FakeYouTube) -> Iterator[YouTubeAdapter]:
-    info, tokens, app = fake.account()
-    adapter = YouTubeAdapter(info, tokens, app=app, timeout_s=5)
-    yield adapter
-    adapter.close()
+from tests.fakes.youtube import FakeYouTube, make_mp4
+from tests.fakes.youtube import start_fake as start_fake  # the `fake` fixture's (conftest.py)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,6 @@ from socialhub.search import docs_import
 from socialhub.search.docs_import import import_directory, parse_document
 from socialhub.search.docs_store import DocInput, DocsStore
 from socialhub.search.sidecar import Schema, connect
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[DocsStore]:
-    s = DocsStore(tmp_path / "docs.sqlite")
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -60,13 +60,6 @@ def test_the_earliest_heading_is_the_title_whatever_its_style() -> None:
     assert parse_document("text\n\nLate\n=====\n", ".md", "f").title == "Late"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[DocsStore]:
-    s = DocsStore(tmp_path / "docs.sqlite")
-    yield s
-    s.close()
-
-
 def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     reads: list[str] = []
     real = docs_import._read

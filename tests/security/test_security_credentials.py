@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text, update
 
-from socialhub.config import load_config
 from socialhub.db.models import Account, Credential
 from socialhub.db.types import utcnow
 from socialhub.errors import SecurityError
@@ -29,12 +27,7 @@ ACCESS = "access-token-planted-0001"
 REFRESH = "refresh-token-planted-0002"
 
 
-@pytest.fixture
-def hub(db_home: str) -> Iterator[Hub]:
-    h = Hub(load_config())
-    yield h
-    h.dispose()
-    clear_registered_secrets()
+pytestmark = pytest.mark.usefixtures("fresh_secret_registry")
 
 
 @pytest.fixture

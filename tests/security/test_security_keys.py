@@ -5,14 +5,11 @@ from __future__ import annotations
 import base64
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
 
 from socialhub.config import load_config
 from socialhub.errors import SecurityError
@@ -25,43 +22,7 @@ from socialhub.security.keys import (
     load_master_key,
 )
 from tests.conftest import TEST_MASTER_KEY
-
-
-class MemoryKeyring(KeyringBackend):
-    """A working keyring backend that keeps entries in memory (no D-Bus in CI)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
-
-
-@pytest.fixture
-def no_env_key(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The isolated home without the test key in the environment."""
-    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
-    return home
-
-
-@pytest.fixture
-def memory_keyring(no_env_key: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    monkeypatch.setenv("SOCIALHUB_SECURITY_USE_KEYRING", "true")
-    yield backend
-    keyring.set_keyring(previous)
+from tests.security.conftest import MemoryKeyring
 
 
 def _key(n: int) -> bytes:

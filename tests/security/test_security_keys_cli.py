@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import base64
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import keyring
 import pytest
 from sqlalchemy import select
 
@@ -22,7 +21,6 @@ from socialhub.security.keys import (
     load_master_key,
     retired_dir,
 )
-from socialhub.security.redact import clear_registered_secrets
 from socialhub.services.accounts.credentials import (
     Tokens,
     load_tokens,
@@ -31,16 +29,13 @@ from socialhub.services.accounts.credentials import (
 )
 from socialhub.services.hub import Hub
 from tests.conftest import TEST_MASTER_KEY, CLIResult
-from tests.security.test_security_keys import MemoryKeyring
+from tests.security.conftest import MemoryKeyring
 
 PLANTED = "planted-token-must-never-show-4242"
 CLI = Callable[..., CLIResult]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_registry() -> Iterator[None]:
-    yield
-    clear_registered_secrets()
+pytestmark = pytest.mark.usefixtures("fresh_secret_registry")
 
 
 def _seed(n: int, key: MasterKey | None = None, prefix: str = "user") -> list[int]:
@@ -108,9 +103,8 @@ def test_status_counts_credentials_per_key(dbcli: CLI) -> None:
 
 
 def test_rotate_with_a_key_file_replaces_it_and_retires_the_old(
-    dbcli: CLI, monkeypatch: pytest.MonkeyPatch
+    dbcli: CLI, no_env_key: Path
 ) -> None:
-    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
     ids = _seed(4)
     config = load_config()
     old = load_master_key(config)
@@ -185,10 +179,7 @@ def test_rotate_from_systemd_credentials_says_so(
     assert "systemd credential socialhub-master-key" in result.stderr
 
 
-def test_failed_rotation_keeps_the_old_key_in_force(
-    dbcli: CLI, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
+def test_failed_rotation_keeps_the_old_key_in_force(dbcli: CLI, no_env_key: Path) -> None:
     _seed(2)
     _seed(1, key=generate_master_key("lost"), prefix="lost")  # a credential nobody can read
     config = load_config()
@@ -201,10 +192,7 @@ def test_failed_rotation_keeps_the_old_key_in_force(
     assert set(load_keyring(config)) == {old.key_id}
 
 
-def test_rotate_shows_progress_for_many_credentials(
-    dbcli: CLI, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
+def test_rotate_shows_progress_for_many_credentials(dbcli: CLI, no_env_key: Path) -> None:
     _seed(250)
     result = dbcli("keys", "rotate", "--yes")
     assert result.exit_code == 0, result.stderr
@@ -215,8 +203,7 @@ def test_rotate_shows_progress_for_many_credentials(
     _assert_no_secret(result)
 
 
-def test_rotate_asks_before_changing_anything(dbcli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
+def test_rotate_asks_before_changing_anything(dbcli: CLI, no_env_key: Path) -> None:
     _seed(1)
     old = load_master_key(load_config())
     result = dbcli("keys", "rotate", input="n\n")
@@ -224,8 +211,7 @@ def test_rotate_asks_before_changing_anything(dbcli: CLI, monkeypatch: pytest.Mo
     assert load_master_key(load_config()) == old
 
 
-def test_open_key_file_fails_status_with_the_fix(cli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
+def test_open_key_file_fails_status_with_the_fix(cli: CLI, no_env_key: Path) -> None:
     path = load_config().paths.key_file
     path.parent.mkdir(parents=True)
     path.write_text(base64.b64encode(bytes(32)).decode())
@@ -235,27 +221,17 @@ def test_open_key_file_fails_status_with_the_fix(cli: CLI, monkeypatch: pytest.M
     assert f"chmod 600 {path}" in result.stderr
 
 
-def test_rotation_in_the_keyring_keeps_the_old_key_there(
-    home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
-    monkeypatch.setenv("SOCIALHUB_SECURITY_USE_KEYRING", "true")
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        _seed(2)
-        config = load_config()
-        old = load_master_key(config)
-        assert old.source == "keyring"
-        hub = Hub(config)
-        result = rotate_master_key(hub)
-        hub.dispose()
-        new = load_master_key(config)
-        assert (result.count, new.key_id, new.source) == (2, result.new_key_id, "keyring")
-        assert set(load_keyring(config)) == {old.key_id, new.key_id}
-        assert not retired_dir(config).exists()
-        assert backend.entries[("socialhub", "retired-key-ids")] == old.key_id
-        assert _all_tokens({new.key_id: new}) == [f"{PLANTED}-0", f"{PLANTED}-1"]
-    finally:
-        keyring.set_keyring(previous)
+def test_rotation_in_the_keyring_keeps_the_old_key_there(memory_keyring: MemoryKeyring) -> None:
+    _seed(2)
+    config = load_config()
+    old = load_master_key(config)
+    assert old.source == "keyring"
+    hub = Hub(config)
+    result = rotate_master_key(hub)
+    hub.dispose()
+    new = load_master_key(config)
+    assert (result.count, new.key_id, new.source) == (2, result.new_key_id, "keyring")
+    assert set(load_keyring(config)) == {old.key_id, new.key_id}
+    assert not retired_dir(config).exists()
+    assert memory_keyring.entries[("socialhub", "retired-key-ids")] == old.key_id
+    assert _all_tokens({new.key_id: new}) == [f"{PLANTED}-0", f"{PLANTED}-1"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -23,11 +22,7 @@ from socialhub.security.redact import (
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkaWQ6cGxjOmFiYyJ9.c2lnbmF0dXJlLXZhbHVl"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_registry() -> Iterator[None]:
-    clear_registered_secrets()
-    yield
-    clear_registered_secrets()
+pytestmark = pytest.mark.usefixtures("fresh_secret_registry")
 
 
 @pytest.mark.parametrize(

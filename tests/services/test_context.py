@@ -29,35 +29,35 @@ def _count(hub: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(Campaign)) or 0)
 
 
-def test_context_commits_on_success(db_hub: Any) -> None:
-    with db_hub.context("cli") as ctx:
+def test_context_commits_on_success(hub: Any) -> None:
+    with hub.context("cli") as ctx:
         _add(ctx, "spring")
-    assert _count(db_hub) == 1
+    assert _count(hub) == 1
 
 
-def test_context_rolls_back_on_error(db_hub: Any) -> None:
-    with pytest.raises(RuntimeError), db_hub.context("cli") as ctx:
+def test_context_rolls_back_on_error(hub: Any) -> None:
+    with pytest.raises(RuntimeError), hub.context("cli") as ctx:
         _add(ctx, "spring")
         raise RuntimeError("boom")
-    assert _count(db_hub) == 0
+    assert _count(hub) == 0
 
 
-def test_context_joins_a_transaction_it_is_given(db_hub: Any) -> None:
-    with pytest.raises(RuntimeError), db_hub.transaction() as session:
-        with db_hub.context("daemon", session=session) as ctx:
+def test_context_joins_a_transaction_it_is_given(hub: Any) -> None:
+    with pytest.raises(RuntimeError), hub.transaction() as session:
+        with hub.context("daemon", session=session) as ctx:
             assert ctx.session is session
             _add(ctx, "spring")
         raise RuntimeError("the outer transaction decides")
-    assert _count(db_hub) == 0
+    assert _count(hub) == 0
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
-def test_context_carries_channel_organization_and_owner(db_hub: Any, channel: Any) -> None:
-    with db_hub.context(channel) as ctx:
+def test_context_carries_channel_organization_and_owner(hub: Any, channel: Any) -> None:
+    with hub.context(channel) as ctx:
         assert ctx.channel == channel
-        assert ctx.org_id == db_hub.org_id(ctx.session)
+        assert ctx.org_id == hub.org_id(ctx.session)
         assert ctx.actor.role is Role.OWNER and ctx.actor.name == current_actor()
-        assert ctx.settings is db_hub.config.settings
+        assert ctx.settings is hub.config.settings
         assert ctx.now().tzinfo is not None
 
 
@@ -93,21 +93,21 @@ def test_a_use_case_keeps_its_name_doc_and_permission() -> None:
     assert permission_of(_count) is None
 
 
-def test_a_viewer_may_read_but_not_add_a_campaign(db_hub: Any) -> None:
+def test_a_viewer_may_read_but_not_add_a_campaign(hub: Any) -> None:
     from socialhub.services.authoring.campaigns import add_campaign, list_campaigns
 
-    with db_hub.context("cli") as ctx:
+    with hub.context("cli") as ctx:
         with pytest.raises(PermissionDeniedError):
             add_campaign(ctx_as(ctx, "viewer"), "spring")
         assert list_campaigns(ctx_as(ctx, "viewer")) == []
-    assert _count(db_hub) == 0
+    assert _count(hub) == 0
 
 
-def test_a_reviewer_may_not_write_a_post_nor_an_editor_schedule_it(db_hub: Any) -> None:
+def test_a_reviewer_may_not_write_a_post_nor_an_editor_schedule_it(hub: Any) -> None:
     from socialhub.services.authoring.posts import TargetSpec, create_post
     from socialhub.services.authoring.scheduling import schedule_post
 
-    with db_hub.context("cli") as ctx:
+    with hub.context("cli") as ctx:
         with pytest.raises(PermissionDeniedError):
             create_post(ctx_as(ctx, "reviewer"), body="hi", name="p",
                         targets=[TargetSpec(account="sandbox:@demo")])

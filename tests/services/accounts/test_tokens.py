@@ -12,12 +12,8 @@ from socialhub.platforms.base import PlatformAdapter
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.accounts.tokens import TokenManager
 from socialhub.services.hub import Hub
-from tests import publishing_kit
 from tests.publishing_kit import make_hub
 
-sandbox = publishing_kit.sandbox  # the shared fixture, visible to this module
-hub = publishing_kit.hub  # the shared fixture, visible to this module
-account = publishing_kit.account  # the shared fixture, visible to this module
 
 def stored(hub: Hub, account_id: int) -> Credential:
     with hub.transaction() as session:

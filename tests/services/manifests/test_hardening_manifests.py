@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from socialhub.db.models import Delivery, Variant
 from socialhub.sandbox_network.server import SandboxServer
-from tests import publishing_kit
 from tests.conftest import CLIResult
 from tests.publishing_kit import (
     connect_account,
@@ -35,8 +34,6 @@ from tests.publishing_kit import (
     sandbox_posts,
     schedule,
 )
-
-sandbox = publishing_kit.sandbox  # the shared fixture, visible to this module
 
 Cli = Callable[..., CLIResult]
 

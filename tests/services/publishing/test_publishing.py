@@ -22,7 +22,7 @@ from socialhub.platforms.sandbox.adapter import SandboxAdapter
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
 from socialhub.services.publishing.delivery_outcome import Policy, backoff_delay
-from tests import publishing_kit
+from socialhub.services.publishing.engine import PublishingEngine
 from tests.publishing_kit import (
     connect_account,
     delivery,
@@ -36,16 +36,13 @@ from tests.publishing_kit import (
     schedule,
 )
 
-sandbox = publishing_kit.sandbox  # the shared fixture, visible to this module
-hub = publishing_kit.hub  # the shared fixture, visible to this module
-account = publishing_kit.account  # the shared fixture, visible to this module
 
 def test_due_posts_and_threads_go_out_once_with_their_remote_urls(
-        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+        hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
     single = schedule(hub, "single", now() - timedelta(seconds=1))
     thread = schedule(hub, "thread", now(), thread=["one", "two", "three"])
     later = schedule(hub, "later", now() + timedelta(hours=2))
-    assert run(make_engine(hub), hub, [single, thread])
+    assert run(engine, hub, [single, thread])
     d = delivery(hub, thread)
     assert [p["index"] for p in d.thread_progress] == [0, 1, 2]
     assert d.remote_url and d.remote_url.startswith(sandbox.url)
@@ -60,13 +57,12 @@ def test_due_posts_and_threads_go_out_once_with_their_remote_urls(
 
 
 def test_canceled_post_never_goes_out_even_after_it_was_claimed(
-        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+        hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
     from socialhub.services.authoring.scheduling import cancel_post
     from socialhub.services.publishing.delivery_claim import claim_due_deliveries
     from socialhub.services.publishing.delivery_send import run_claim
 
     d_id = schedule(hub, "oops", now() - timedelta(seconds=1))
-    engine = make_engine(hub)
     with hub.transaction() as session:
         claims = claim_due_deliveries(session, engine.worker, now(), limit=5, lease_seconds=30)
     assert [c.delivery_id for c in claims] == [d_id]
@@ -79,13 +75,12 @@ def test_canceled_post_never_goes_out_even_after_it_was_claimed(
 
 
 def test_thread_resumes_after_the_last_published_part(
-        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+        hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
     from socialhub.platforms.sandbox.adapter import part_key
 
     d_id = schedule(hub, "resume", now() - timedelta(seconds=1), thread=["a", "b", "c"])
     d = delivery(hub, d_id)
-    tm_engine = make_engine(hub)
-    adapter = tm_engine.tokens.adapter_for(account)
+    adapter = engine.tokens.adapter_for(account)
     assert isinstance(adapter, SandboxAdapter)
     first = adapter._call("POST", "/api/posts", json={"text": "a"},
                           headers={"Idempotency-Key": part_key(d.idempotency_key, 0)}).json()
@@ -96,7 +91,7 @@ def test_thread_resumes_after_the_last_published_part(
         assert row is not None
         row.thread_progress = [{"index": 0, "remote_id": first["id"], "url": first["url"],
                                 "extra": {}}]
-    assert run(tm_engine, hub, [d_id])
+    assert run(engine, hub, [d_id])
     posts = sandbox_posts(sandbox.url)
     assert [p["text"] for p in posts] == ["a", "b", "c"]
     assert posts[1]["reply_to"] == first["id"]

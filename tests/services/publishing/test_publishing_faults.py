@@ -15,7 +15,7 @@ from sqlalchemy import select
 from socialhub.platforms.sandbox.adapter import SandboxAdapter
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
-from tests import publishing_kit
+from socialhub.services.publishing.engine import PublishingEngine
 from tests.publishing_kit import (
     connect_account,
     delivery,
@@ -27,9 +27,6 @@ from tests.publishing_kit import (
     schedule,
 )
 
-sandbox = publishing_kit.sandbox  # the shared fixture, visible to this module
-hub = publishing_kit.hub  # the shared fixture, visible to this module
-account = publishing_kit.account  # the shared fixture, visible to this module
 
 def test_server_errors_are_retried_with_backoff_then_published_once(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
@@ -68,10 +65,10 @@ def test_retry_budget_spent_ends_dead_with_a_reason(
 
 
 def test_invalid_content_is_dead_at_once_without_retries(
-        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+        hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
     sandbox.configure(max_chars=5)
     d_id = schedule(hub, "too-long", now() - timedelta(seconds=1), text="far too long for it")
-    assert run(make_engine(hub), hub, [d_id], ("dead",))
+    assert run(engine, hub, [d_id], ("dead",))
     d = delivery(hub, d_id)
     assert d.attempts == 1
     assert "longer than 5 characters" in (d.last_error or "")
@@ -134,7 +131,7 @@ def test_revoked_token_pauses_the_account_without_burning_attempts(
 
 
 def test_token_expired_mid_queue_is_refreshed_once_and_the_post_goes_out(
-        hub: Hub, db_home: str) -> None:
+        hub: Hub, db_home: str, engine: PublishingEngine) -> None:
     from socialhub.db.models import Credential
 
     with SandboxServer(token_ttl=1) as server:
@@ -148,7 +145,7 @@ def test_token_expired_mid_queue_is_refreshed_once_and_the_post_goes_out(
 
         time.sleep(1.2)
         d_id = schedule(hub, "expired", now() - timedelta(seconds=1))
-        assert run(make_engine(hub), hub, [d_id])
+        assert run(engine, hub, [d_id])
         assert outcomes(hub, d_id) == ["auth_expired", "published"]
         assert len(sandbox_posts(server.url)) == 1
         with hub.transaction() as session:
@@ -158,12 +155,11 @@ def test_token_expired_mid_queue_is_refreshed_once_and_the_post_goes_out(
 
 
 def test_crashed_daemons_send_is_looked_up_not_resent(
-        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+        hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
     from socialhub.db.models import Delivery
     from socialhub.platforms.sandbox.adapter import part_key
 
     d_id = schedule(hub, "crashed", now() - timedelta(seconds=5))
-    engine = make_engine(hub)
     adapter = engine.tokens.adapter_for(account)
     assert isinstance(adapter, SandboxAdapter)
     key = delivery(hub, d_id).idempotency_key

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,21 +12,10 @@ from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
 from socialhub.services.publishing.delivery_outcome import Policy
 from socialhub.services.publishing.engine import EngineSettings, PublishingEngine
-from tests import publishing_kit
 from tests.conftest import CLIResult
-from tests.publishing_kit import connect_account, delivery, make_hub, sandbox_posts, schedule
-
-sandbox = publishing_kit.sandbox  # the shared fixture, visible to this module
+from tests.publishing_kit import delivery, sandbox_posts, schedule
 
 CLI = Callable[..., CLIResult]
-
-
-@pytest.fixture
-def hub(db_home: str, sandbox: SandboxServer) -> Iterator[Hub]:
-    h = make_hub()
-    connect_account(h, sandbox.url)
-    yield h
-    h.dispose()
 
 
 def publish_all(hub: Hub, ids: list[int]) -> None:
@@ -44,7 +33,8 @@ def rows(result: CLIResult) -> list[dict[str, Any]]:
 
 
 def test_queue_lists_failures_with_their_reason_and_retry_sends_again(
-        hub: Hub, sandbox: SandboxServer, dbcli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
+        hub: Hub, sandbox: SandboxServer, account: int, dbcli: CLI,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
     sandbox.configure(max_chars=10)
     dead = schedule(hub, "too-long", datetime.now(UTC) - timedelta(seconds=1),
@@ -74,7 +64,7 @@ def test_queue_lists_failures_with_their_reason_and_retry_sends_again(
 
 
 def test_cancel_stops_one_delivery_and_refuses_finished_ones(
-        hub: Hub, sandbox: SandboxServer, dbcli: CLI) -> None:
+        hub: Hub, sandbox: SandboxServer, account: int, dbcli: CLI) -> None:
     d_id = schedule(hub, "never", datetime.now(UTC) - timedelta(seconds=1))
     assert dbcli("queue", "cancel", str(d_id)).exit_code == 0
     publish_all(hub, [])
@@ -89,7 +79,7 @@ def test_cancel_stops_one_delivery_and_refuses_finished_ones(
 
 
 def test_publish_now_without_a_daemon_sends_it_from_the_cli(
-        hub: Hub, sandbox: SandboxServer, dbcli: CLI) -> None:
+        hub: Hub, sandbox: SandboxServer, account: int, dbcli: CLI) -> None:
     schedule(hub, "urgent", datetime.now(UTC) + timedelta(days=2))
     result = dbcli("posts", "publish-now", "urgent", "--json")
     out = rows(result)
