@@ -1,9 +1,15 @@
-"""Shared fixtures: an isolated home, an in-process CLI, and both databases.
+"""Fixtures every kind of test uses: an isolated home, an in-process CLI, both
+databases (and a hub on them), and the local Bluesky reference PDS.
 
 Every database test runs twice, on SQLite and on a real PostgreSQL cluster
 started from the machine's binaries. Without the binaries the PostgreSQL half
 skips loudly, unless SOCIALHUB_REQUIRE_POSTGRES=1 (set by .ci/run), which turns
 the skip into a failure.
+
+Fixtures of one kind live next to their tests: ``platforms/conftest.py`` (a
+platform's fake and its adapter), ``services/conftest.py`` (the sandbox and an
+account on it), ``services/publishing/conftest.py`` (the publishing engine),
+``security/conftest.py`` (key sources), ``search/conftest.py`` (a docs store).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from tests.pds_fixture import pds  # noqa: F401  (the session's PDS, for every test)
 from tests.pgcluster import PostgresCluster, find_pg_bin
 
 # A fixed master key for tests; never a real secret.
@@ -135,6 +142,14 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def no_env_key(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The isolated home without the test key in the environment: the master key comes
+    from a file (created on first use), the keyring or systemd, as on a real machine."""
+    monkeypatch.delenv("SOCIALHUB_MASTER_KEY")
+    return home
+
+
+@pytest.fixture
 def db_home(home: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """An isolated home whose database (SQLite or PostgreSQL) is fresh and migrated."""
     monkeypatch.setenv("SOCIALHUB_DATABASE_URL", database_url)
@@ -194,7 +209,7 @@ def dbcli(db_home: str) -> Callable[..., CLIResult]:
 
 
 @pytest.fixture
-def db_hub(db_home: str) -> Iterator[Any]:
+def hub(db_home: str) -> Iterator[Any]:
     """A ``Hub`` on the fresh database of ``db_home`` (SQLite and PostgreSQL)."""
     from socialhub.services.hub import Hub
     from socialhub.services.settings import load_config
@@ -205,10 +220,10 @@ def db_hub(db_home: str) -> Iterator[Any]:
 
 
 @pytest.fixture
-def ctx(db_hub: Any) -> Iterator[Any]:
+def ctx(hub: Any) -> Iterator[Any]:
     """A ``Ctx`` (channel ``cli``, the local owner) in one open transaction, committed after
-    the test, on SQLite and on PostgreSQL; ``db_hub`` opens more with ``db_hub.context(...)``."""
-    with db_hub.context("cli") as opened:
+    the test, on SQLite and on PostgreSQL; ``hub`` opens more with ``hub.context(...)``."""
+    with hub.context("cli") as opened:
         yield opened
 
 

@@ -9,7 +9,7 @@ only to explain a failed start. Without Node 22 or the npm packages the
 tests that use it SKIP LOUDLY, unless ``SOCIALHUB_REQUIRE_PDS=1`` (CI), which
 turns the skip into a failure.
 
-Use it from a test module with ``from tests.pds_fixture import pds  # noqa: F401``.
+The root ``tests/conftest.py`` makes it visible to every test: name ``pds`` as an argument.
 """
 
 from __future__ import annotations

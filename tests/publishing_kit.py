@@ -1,20 +1,23 @@
-"""Helpers shared by the publishing, daemon, queue and demo tests: real sandbox, real database."""
+"""Helpers shared by the publishing, daemon, queue and demo tests: real sandbox, real database.
+
+The fixtures built on them live in conftest.py files: ``hub`` (tests/conftest.py),
+``sandbox`` and ``account`` (tests/services/conftest.py), ``engine``
+(tests/services/publishing/conftest.py).
+"""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 
 from socialhub.core.when import When
 from socialhub.db.models import Account, Attempt, Delivery
-from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
 from socialhub.services.publishing.delivery_outcome import Policy
 from socialhub.services.publishing.engine import EngineSettings, PublishingEngine
@@ -24,29 +27,6 @@ from socialhub.services.settings import load_config
 def make_hub() -> Hub:
     """A hub for the environment the ``home``/``db_home`` fixtures set up."""
     return Hub(load_config())
-
-
-# Fixtures: a test module makes one visible by naming it (``hub = publishing_kit.hub``).
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    """A sandbox network on loopback answering after 5 ms."""
-    server = SandboxServer(latency_ms=5).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def hub(db_home: str) -> Iterator[Hub]:
-    """A hub on the test's database (SQLite or PostgreSQL)."""
-    h = make_hub()
-    yield h
-    h.dispose()
-
-
-@pytest.fixture
-def account(hub: Hub, sandbox: SandboxServer) -> int:
-    """The id of sandbox:@demo, connected with stored tokens."""
-    return connect_account(hub, sandbox.url)
 
 
 def connect_account(hub: Hub, base_url: str, handle: str = "demo") -> int:

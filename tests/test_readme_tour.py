@@ -29,7 +29,7 @@ BIN = Path(sys.executable).parent
 #: Tour commands not run here, and why. Everything else runs.
 SKIPPED = {
     "accounts connect x": "needs a browser, the network and an X developer app (without one "
-                          "it fails early and cleanly: tests/test_first_hour.py)",
+                          "it fails early and cleanly: tests/cli/test_first_hour.py)",
     "tui": "needs a terminal; the TUI has its own Pilot and snapshot tests",
 }
 #: Long-running commands: started, checked to come up (systemd READY=1), then stopped.

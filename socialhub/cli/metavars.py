@@ -8,7 +8,7 @@ PLATFORM:@HANDLE``) from one table, so each command module need not repeat it
 and a new option gets a sensible name by default; an explicit ``metavar=`` in a
 module always wins. It hooks Typer's help rendering (``install()``) because
 the annotations are re-evaluated on every build (PEP 563), so metavars set on
-them would not stick. ``tests/test_help_text.py`` keeps the result honest.
+them would not stick. ``tests/cli/test_help_text.py`` keeps the result honest.
 """
 
 from __future__ import annotations

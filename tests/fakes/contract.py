@@ -4,7 +4,7 @@ Each ``tests/fakes/<platform>.py`` exposes ``start_fake() -> FakePlatform``: a r
 HTTP server on 127.0.0.1 that follows the platform's published contract (status
 codes, headers, error bodies, rate-limit signals, two-step flows). The adapter is
 pointed at it through ``AccountInfo.base_url`` (and ``oauth_spec(base_url)``).
-``tests/test_adapter_contract.py`` runs every registered fake through the same
+``tests/platforms/test_adapter_contract.py`` runs every registered fake through the same
 scenarios, so a new adapter gets the whole suite by adding its fake to ``FAKES``.
 """
 
@@ -53,7 +53,7 @@ class FakePlatform(Protocol):
 class ContractOptions(Protocol):
     """Optional for a fake: the publish options the shared scenarios should send.
 
-    ``tests/test_adapter_contract.py`` calls ``contract_options()`` when a fake has it
+    ``tests/platforms/test_adapter_contract.py`` calls ``contract_options()`` when a fake has it
     (``{}`` otherwise) and puts the result in every ``PublishRequest.options``. Use it
     only where a platform's default options would make a scenario untestable for a
     documented reason — e.g. TikTok lists only public videos, so the look-up

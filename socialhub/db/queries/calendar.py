@@ -4,7 +4,7 @@
 runs the same two queries through ``db.direct`` (``sqlite3`` or ``psycopg``,
 no SQLAlchemy) for the TUI's first paint, and ``read_calendar_direct`` turns
 them into the month or week it shows. Change one query, change the other:
-``tests/test_db_queries.py`` holds them to the same answers on SQLite and
+``tests/db/test_db_queries.py`` holds them to the same answers on SQLite and
 PostgreSQL. SQLAlchemy and the models are imported inside ``calendar_rows`` only,
 so importing this module stays quick.
 """

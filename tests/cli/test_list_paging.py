@@ -1,0 +1,131 @@
+"""List commands page alike: a default of 50, --limit/--offset/--all, a note on stderr.
+
+The posts are made quickly through the service layer; the paging itself is
+checked through the real CLI, and one test proves the limit reaches the SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from socialhub.services.hub import Hub
+from tests.conftest import CLIResult
+from tests.publishing_kit import make_hub, when
+
+CLI = Callable[..., CLIResult]
+ACCOUNT = "bluesky:@shop.example.com"
+SCHEDULED, DRAFTS = 60, 15
+
+
+def seed(hub: Hub) -> None:
+    """60 scheduled posts (newest created first, so id order ≠ time order) and 15 drafts."""
+    from socialhub.services.accounts.accounts import add_account
+    from socialhub.services.authoring.posts import TargetSpec, create_post
+    from socialhub.services.authoring.scheduling import schedule_post
+
+    now = datetime.now(UTC)
+    with hub.context("cli") as ctx:
+        add_account(ctx, platform="bluesky", handle="shop.example.com")
+        for i in reversed(range(SCHEDULED)):
+            name = f"p{i:03d}"
+            create_post(ctx, name=name, body=f"post {i}",
+                        targets=[TargetSpec(account=ACCOUNT)])
+            schedule_post(ctx, name, at=when(now + timedelta(days=1, hours=i)), now=now)
+        for i in range(DRAFTS):
+            create_post(ctx, name=f"d{i:03d}", body=f"draft {i}",
+                        targets=[TargetSpec(account=ACCOUNT)])
+
+
+@pytest.fixture
+def seeded(dbcli: CLI, hub: Hub) -> Hub:
+    seed(hub)
+    return hub
+
+
+def names(result: CLIResult, key: str = "name") -> list[Any]:
+    assert result.exit_code == 0, result.stderr
+    return [row[key] for row in result.json()]
+
+
+def test_posts_and_queue_list_page_alike_with_a_closing_line(seeded: Hub, dbcli: CLI) -> None:
+    total = SCHEDULED + DRAFTS
+    every = names(dbcli("posts", "list", "--all", "--json"))
+    # Earliest scheduled first, drafts last: the order the SQL gives, page after page.
+    assert every == [f"p{i:03d}" for i in range(SCHEDULED)] + [f"d{i:03d}" for i in range(DRAFTS)]
+    first = dbcli("posts", "list", "--json")
+    assert names(first) == every[:50]
+    assert first.stderr.strip() == (f"showing 50 of {total} posts — use --limit N, --offset N "
+                                    "or --all")
+    table = dbcli("posts", "list")
+    assert table.exit_code == 0
+    assert "p049" in table.stdout and "p050" not in table.stdout
+    assert f"showing 50 of {total} posts" in table.stderr
+    pages = [names(dbcli("posts", "list", "--json", "--limit", "20", "--offset", str(o)))
+             for o in range(0, total, 20)]
+    assert [n for page in pages for n in page] == every  # no row twice, none missed
+    middle = dbcli("posts", "list", "--json", "--limit", "10", "--offset", "55")
+    assert f"showing 56–65 of {total} posts" in middle.stderr
+
+    queue = dbcli("queue", "list", "--json")
+    assert len(names(queue, "id")) == 50
+    assert f"showing 50 of {SCHEDULED} deliveries" in queue.stderr
+    all_ids = names(dbcli("queue", "list", "--json", "--all"), "id")
+    assert len(all_ids) == SCHEDULED
+    assert names(dbcli("queue", "list", "--json", "--limit", "7", "--offset", "3"),
+                 "id") == all_ids[3:10]
+    assert dbcli("queue", "list", "--all").stderr == ""  # nothing left out: no note
+
+
+@pytest.mark.parametrize("args", [("--limit", "0"), ("--offset", "-1"),
+                                  ("--offset", "9223372036854775808"),
+                                  ("--limit", "9223372036854775808")],
+                         ids=["limit0", "neg", "offset-overflow", "limit-overflow"])
+@pytest.mark.parametrize("noun", ["posts", "queue"])
+def test_a_bad_limit_or_offset_is_one_line_and_exit_4(cli: CLI, noun: str,
+                                                      args: tuple[str, str]) -> None:
+    result = cli(noun, "list", *args)
+    assert result.exit_code == 4
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert args[0] in result.stderr
+
+
+def test_the_posts_query_pages_in_sql(seeded: Hub) -> None:
+    from socialhub.services.authoring.posts import list_posts
+
+    seen: list[str] = []
+
+    def log(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(seeded.engine, "before_cursor_execute", log)
+    try:
+        with seeded.context("cli") as ctx:
+            posts = list_posts(ctx, limit=5, offset=2)
+    finally:
+        event.remove(seeded.engine, "before_cursor_execute", log)
+    assert [p.name for p in posts] == [f"p{i:03d}" for i in range(2, 7)]
+    main = next(s for s in seen if "FROM posts" in s)
+    assert "LIMIT" in main.upper() and "OFFSET" in main.upper()
+
+
+def test_campaigns_list_pages_the_same_way(cli: CLI) -> None:
+    from socialhub.services.authoring.campaigns import add_campaign
+
+    hub = make_hub()
+    try:
+        with hub.context("cli") as ctx:
+            for i in range(55):
+                add_campaign(ctx, f"c{i:02d}")
+    finally:
+        hub.dispose()
+    first = cli("campaigns", "list", "--json")
+    assert names(first) == [f"c{i:02d}" for i in range(50)]
+    assert "showing 50 of 55 campaigns — use --limit N" in first.stderr
+    assert len(names(cli("campaigns", "list", "--json", "--all"))) == 55
+    assert names(cli("campaigns", "list", "--json", "--limit", "3", "--offset", "52")) == \
+        ["c52", "c53", "c54"]

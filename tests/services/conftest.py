@@ -1,0 +1,30 @@
+"""Fixtures of the use-case tests: the sandbox network and an account connected to it.
+
+``hub`` (a Hub on the test's database, SQLite and PostgreSQL) comes from the root
+``tests/conftest.py``; the helpers these build on are in ``tests/publishing_kit.py``.
+A module that needs a sandbox with other settings defines its own ``sandbox``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from socialhub.sandbox_network.server import SandboxServer
+from socialhub.services.hub import Hub
+from tests.publishing_kit import connect_account
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    """A sandbox network on loopback answering after 5 ms."""
+    server = SandboxServer(latency_ms=5).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def account(hub: Hub, sandbox: SandboxServer) -> int:
+    """The id of sandbox:@demo, connected with stored tokens."""
+    return connect_account(hub, sandbox.url)

@@ -1,0 +1,198 @@
+"""The delivery engine through real HTTP to the sandbox, on SQLite and PostgreSQL.
+
+Each test drives a real PublishingEngine against a real SandboxServer and a
+real database, then counts what the sandbox received: nothing may be lost
+and nothing may arrive twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from socialhub.db.models import Attempt, Post
+from socialhub.platforms.sandbox.adapter import SandboxAdapter
+from socialhub.sandbox_network.server import SandboxServer
+from socialhub.services.hub import Hub
+from socialhub.services.publishing.delivery_outcome import Policy, backoff_delay
+from socialhub.services.publishing.engine import PublishingEngine
+from tests.publishing_kit import (
+    connect_account,
+    delivery,
+    duplicates,
+    make_engine,
+    make_hub,
+    now,
+    outcomes,
+    run,
+    sandbox_posts,
+    schedule,
+)
+
+
+def test_due_posts_and_threads_go_out_once_with_their_remote_urls(
+        hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
+    single = schedule(hub, "single", now() - timedelta(seconds=1))
+    thread = schedule(hub, "thread", now(), thread=["one", "two", "three"])
+    later = schedule(hub, "later", now() + timedelta(hours=2))
+    assert run(engine, hub, [single, thread])
+    d = delivery(hub, thread)
+    assert [p["index"] for p in d.thread_progress] == [0, 1, 2]
+    assert d.remote_url and d.remote_url.startswith(sandbox.url)
+    posts = sandbox_posts(sandbox.url)
+    assert len(posts) == 4 and duplicates(posts) == 0
+    by_text = {p["text"]: p for p in posts}
+    assert by_text["two"]["reply_to"] == by_text["one"]["id"]
+    assert delivery(hub, later).status == "scheduled"
+    with hub.transaction() as session:
+        assert session.scalar(select(Post.status).where(Post.name == "thread")) == "published"
+    assert outcomes(hub, single) == ["published"]
+
+
+def test_canceled_post_never_goes_out_even_after_it_was_claimed(
+        hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
+    from socialhub.services.authoring.scheduling import cancel_post
+    from socialhub.services.publishing.delivery_claim import claim_due_deliveries
+    from socialhub.services.publishing.delivery_send import run_claim
+
+    d_id = schedule(hub, "oops", now() - timedelta(seconds=1))
+    with hub.transaction() as session:
+        claims = claim_due_deliveries(session, engine.worker, now(), limit=5, lease_seconds=30)
+    assert [c.delivery_id for c in claims] == [d_id]
+    with hub.context("cli") as ctx:
+        cancel_post(ctx, "oops")
+    assert run_claim(engine.ctx, claims[0]) == "skipped"
+    engine.close()
+    assert delivery(hub, d_id).status == "canceled"
+    assert sandbox_posts(sandbox.url) == []
+
+
+def test_thread_resumes_after_the_last_published_part(
+        hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
+    from socialhub.platforms.sandbox.adapter import part_key
+
+    d_id = schedule(hub, "resume", now() - timedelta(seconds=1), thread=["a", "b", "c"])
+    d = delivery(hub, d_id)
+    adapter = engine.tokens.adapter_for(account)
+    assert isinstance(adapter, SandboxAdapter)
+    first = adapter._call("POST", "/api/posts", json={"text": "a"},
+                          headers={"Idempotency-Key": part_key(d.idempotency_key, 0)}).json()
+    with hub.transaction() as session:
+        from socialhub.db.models import Delivery
+
+        row = session.get(Delivery, d_id)
+        assert row is not None
+        row.thread_progress = [{"index": 0, "remote_id": first["id"], "url": first["url"],
+                                "extra": {}}]
+    assert run(engine, hub, [d_id])
+    posts = sandbox_posts(sandbox.url)
+    assert [p["text"] for p in posts] == ["a", "b", "c"]
+    assert posts[1]["reply_to"] == first["id"]
+
+
+def run_two_engines(hub: Hub, ids: list[int], *, per_account: int = 2,
+                    timeout: float = 30) -> None:
+    """Run two engines, each with its own hub (as two daemons), until ``ids`` are published."""
+    import threading
+
+    other = make_hub()
+    try:
+        pairs = [(make_engine(h, per_account=per_account), h) for h in (hub, other)]
+        threads = [threading.Thread(target=run, args=(e, h, ids, ("published",), timeout))
+                   for e, h in pairs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout + 10)
+    finally:
+        other.dispose()
+
+
+def test_two_engines_share_the_queue_without_duplicates(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    ids = [schedule(hub, f"p{i}", now() - timedelta(seconds=1)) for i in range(24)]
+    run_two_engines(hub, ids)
+    posts = sandbox_posts(sandbox.url)
+    assert len(posts) == 24 and duplicates(posts) == 0
+    assert all(delivery(hub, i).status == "published" for i in ids)
+    with hub.transaction() as session:
+        workers = set(session.scalars(select(Attempt.worker)))
+    assert len(workers) == 2  # both took a share
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_concurrency_caps_hold_across_engines_sharing_a_database(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    sandbox.configure(latency_ms=250)  # every send takes a while: caps are what limit them
+    ids = [schedule(hub, f"c{i}", now() - timedelta(seconds=1)) for i in range(12)]
+    run_two_engines(hub, ids, per_account=2)
+    posts = sandbox_posts(sandbox.url)
+    assert len(posts) == 12 and duplicates(posts) == 0
+    stats = httpx.get(f"{sandbox.url}/_sandbox/posts", timeout=10).json()["stats"]
+    assert stats["max_in_flight_per_account"] == 2  # not 2 per engine
+
+
+
+
+@given(failures=st.integers(min_value=1, max_value=40),
+       base=st.floats(min_value=0.01, max_value=60), cap=st.floats(min_value=1, max_value=3600))
+def test_backoff_grows_exponentially_with_jitter_and_never_passes_the_cap(
+        failures: int, base: float, cap: float) -> None:
+    import random
+
+    policy = Policy(backoff_base_s=base, backoff_max_s=cap)
+    step = min(cap, base * 2 ** (failures - 1))
+    delay = backoff_delay(failures, policy, random.Random(failures))
+    assert step / 2 <= delay <= step <= cap
+
+
+class _Hooks(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((dict(self.headers), body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_webhooks_announce_published_and_dead_deliveries_signed_with_hmac(
+        db_home: str, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import hmac
+    import json
+    import threading
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hooks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    monkeypatch.setenv("SOCIALHUB_DAEMON_WEBHOOKS",
+                       f"[{{url: '{url}', secret: s3cret, events: [published, dead]}}]")
+    hub = make_hub()
+    connect_account(hub, sandbox.url)
+    ok = schedule(hub, "fine", now() - timedelta(seconds=2))
+    sandbox.configure(max_chars=20)
+    bad = schedule(hub, "bad", now() - timedelta(seconds=1), text="x" * 30)
+    engine = make_engine(hub)
+    run(engine, hub, [ok, bad], ("published", "dead"))
+    server.shutdown()
+    hub.dispose()
+    events = {}
+    for headers, body in _Hooks.received:
+        expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+        assert headers["X-Socialhub-Signature"] == expected
+        payload = json.loads(body)
+        events[payload["event"]] = payload["data"]
+    assert events["published"]["post"] == "fine"
+    assert events["published"]["remote_url"].startswith(sandbox.url)
+    assert "longer than 20" in events["dead"]["last_error"]
