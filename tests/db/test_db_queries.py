@@ -466,15 +466,15 @@ def _populate(s: Session, org_id: int, tag: str) -> dict[str, int]:
 
 
 @pytest.fixture
-def world(db_hub: Hub) -> World:
-    with db_hub.transaction() as s:
-        org = db_hub.org_id(s)
+def world(hub: Hub) -> World:
+    with hub.transaction() as s:
+        org = hub.org_id(s)
         other = add_organization(s, "other").id
         s.add(Organization(name="empty"))  # no members at all
         s.flush()
         _populate(s, other, "theirs")  # first: the other organization's ids come lower
         ids = _populate(s, org, "ours")
-    return World(db_hub, org, other, ids)
+    return World(hub, org, other, ids)
 
 
 def test_account_reads_stay_inside_the_organization_and_keep_their_order(
@@ -616,7 +616,7 @@ def test_organizations_ai_spend_and_a_demos_deliveries(world: World) -> None:
 
 
 def test_job_runs_are_upserted_by_name_and_old_daemons_dropped_by_prefix(
-        db_hub: Hub) -> None:
+        hub: Hub) -> None:
     from socialhub.db.models import JobRun
     from socialhub.db.queries import status as q
 
@@ -625,12 +625,12 @@ def test_job_runs_are_upserted_by_name_and_old_daemons_dropped_by_prefix(
                 "last_finished_at": finished, "last_status": status, "last_error": None,
                 "details": {"n": 1}}
 
-    with db_hub.transaction() as s:
+    with hub.transaction() as s:
         q.upsert_job_run(s, row("daemon:old", T0, "running"))
         q.upsert_job_run(s, row("daemon:new", T0 + timedelta(days=2), "running"))
         q.upsert_job_run(s, row("publish", T0, "ok"))
         q.upsert_job_run(s, row("publish", T0 + timedelta(hours=1), "error"))
-    with db_hub.transaction() as s:
+    with hub.transaction() as s:
         runs = {r.name: r for r in q.job_runs(s)}
         assert list(runs) == ["daemon:new", "daemon:old", "publish"]
         assert runs["publish"].last_status == "error"  # the second write won
@@ -638,7 +638,7 @@ def test_job_runs_are_upserted_by_name_and_old_daemons_dropped_by_prefix(
         assert finished is not None
         assert finished.replace(tzinfo=None) == (T0 + timedelta(hours=1)).replace(tzinfo=None)
         q.delete_job_runs_finished_before(s, "daemon:", T0 + timedelta(days=1))
-    with db_hub.transaction() as s:
+    with hub.transaction() as s:
         assert [r.name for r in s.scalars(select(JobRun).order_by(JobRun.name))] == [
             "daemon:new", "publish"]  # an old job run that is no daemon's stays
 
@@ -746,13 +746,13 @@ def test_apply_reads_the_newest_live_delivery_and_inserts_rows_in_order(
 
 
 def test_only_one_transaction_at_a_time_holds_an_accounts_refresh_lock_on_postgresql(
-        db_hub: Hub) -> None:
+        hub: Hub) -> None:
     from socialhub.db.queries import credentials as q
 
-    with db_hub.transaction() as s:
+    with hub.transaction() as s:
         if not delivery_queries.is_postgres(s):
             pytest.skip("SQLite refreshes claim a row lease instead of an advisory lock")
-    first, second = db_hub.sessions(), db_hub.sessions()
+    first, second = hub.sessions(), hub.sessions()
     try:
         assert q.try_lock_refresh(first, 1) is True
         assert q.try_lock_refresh(second, 1) is False

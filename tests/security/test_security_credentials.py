@@ -22,7 +22,6 @@ from socialhub.services.accounts.credentials import (
     store_tokens,
 )
 from socialhub.services.hub import Hub
-from socialhub.services.settings import load_config
 
 ACCESS = "access-token-planted-0001"
 REFRESH = "refresh-token-planted-0002"
