@@ -20,6 +20,18 @@ def test_help_loads_no_heavy_library() -> None:
     assert out == "[]"
 
 
+def test_help_reads_the_platform_names_without_loading_a_spec() -> None:
+    # The names come from the registry's lines; a network's spec (and the text
+    # rules it carries) loads only when a command needs it, e.g. `accounts connect
+    # --help`, which names the networks that need a developer app.
+    code = ("import sys\nfrom socialhub.cli.main import app\n"
+            "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('socialhub.platforms.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip().splitlines()[-1]
+    assert out == "['socialhub.platforms.registry']"
+
+
 def _imports(path: Path, *, top_level_only: bool = False) -> set[str]:
     tree = ast.parse(path.read_text())
     names: set[str] = set()

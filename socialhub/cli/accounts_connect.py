@@ -14,6 +14,7 @@ import sys
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out, state
 from socialhub.services.platform_names import developer_app_sentence, platforms_sentence
@@ -116,10 +117,28 @@ def connect(
         console.print(f"{'scopes':>16}: {' '.join(summary['scopes']) or '-'}")
 
 
-# The networks that need a developer app, from the platform registry.
-connect.__doc__ = (connect.__doc__ or "").format(developer_app_networks=developer_app_sentence())
+class _DeveloperAppsHelp(TyperCommand):
+    """``accounts connect``, whose help names the networks that need a developer app.
+
+    The names come from the platform registry when the help is read, not when
+    the module is imported, so ``socialhub --help`` loads no platform spec.
+    """
+
+    _help_template: str | None = None
+
+    @property
+    def help(self) -> str | None:
+        """The docstring with the registry's developer-app networks filled in."""
+        template = self._help_template
+        if template is None:
+            return None
+        return template.replace("{developer_app_networks}", developer_app_sentence())
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help_template = value
 
 
 def register(app: typer.Typer) -> None:
     """Add ``connect`` to the ``accounts`` sub-app."""
-    app.command("connect")(connect)
+    app.command("connect", cls=_DeveloperAppsHelp)(connect)
