@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
+from socialhub.core.zoned import When, load_zone, localize
 from socialhub.errors import ValidationError
-
-if TYPE_CHECKING:
-    from socialhub.core.when import When
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _UNITS = {"m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes",
@@ -163,8 +160,6 @@ def parse_relative(text: str, default_zone: str, now: datetime) -> When | None:
     Raises:
         ValidationError: a relative form with a bad unit, count, time of day or zone.
     """
-    from socialhub.core.when import When, load_zone, localize
-
     expr, zone_name = split_zone(text)
     zone = zone_name or default_zone
     tz = load_zone(zone)
