@@ -76,6 +76,8 @@ class FakeAnthropic:
         self.requests: list[Received] = []
         self.faults: deque[Fault] = deque()
         self.first_line_at: float | None = None
+        #: Streamed answers sent to the end (``message_stop`` written), in order.
+        self.streams_finished = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -303,3 +305,5 @@ class _Handler(BaseHTTPRequestHandler):
         self._event("message_stop", {"type": "message_stop"})
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+        with fake._lock:
+            fake.streams_finished += 1
