@@ -7,26 +7,19 @@ which characters are refused (``refuses``), in ``core.text_measure`` — and its
 functions take a ``PlatformRules`` value, never a platform name: core must not
 import ``platforms/``.
 
-Standard library only: ``socialhub --help`` reads every spec, so this module
-must stay as cheap to import as they are.
+Standard library only, like the specs that import it.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-#: The fields, in order (what ``repr``, ``==`` and ``hash`` look at).
-_FIELDS = ("platform", "display_name", "limit", "unit", "supports_threads", "max_hashtags",
-           "max_links", "max_media", "requires_media", "byte_limit", "hashtag_budget",
-           "counter", "refuses")
+from dataclasses import dataclass
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PlatformRules:
     """One platform's text and post-shape rules (defaults; runtime values may override).
 
-    A frozen value, built with keywords only. (Written out rather than a
-    ``@dataclass``: every ``socialhub --help`` builds this class, and the
-    dataclass machinery costs more to import than the rest of the specs.)
+    A frozen value, built with keywords only.
 
     Attributes:
         platform: The network's lowercase name (its registry key).
@@ -51,52 +44,16 @@ class PlatformRules:
             ``"angle-brackets"``: ``<`` and ``>``).
     """
 
-    __slots__ = _FIELDS
-
     platform: str
     display_name: str
     limit: int
     unit: str
-    supports_threads: bool
-    max_hashtags: int | None
-    max_links: int | None
-    max_media: int | None
-    requires_media: bool
-    byte_limit: int | None
-    hashtag_budget: int
-    counter: str | None
-    refuses: str | None
-
-    def __init__(self, *, platform: str, display_name: str, limit: int, unit: str,
-                 supports_threads: bool = False, max_hashtags: int | None = None,
-                 max_links: int | None = None, max_media: int | None = None,
-                 requires_media: bool = False, byte_limit: int | None = None,
-                 hashtag_budget: int = 3, counter: str | None = None,
-                 refuses: str | None = None) -> None:
-        values = (platform, display_name, limit, unit, supports_threads, max_hashtags,
-                  max_links, max_media, requires_media, byte_limit, hashtag_budget, counter,
-                  refuses)
-        for name, value in zip(_FIELDS, values, strict=True):
-            object.__setattr__(self, name, value)
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in _FIELDS)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"PlatformRules is frozen: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"PlatformRules is frozen: cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        assert isinstance(other, PlatformRules)
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELDS)
-        return f"PlatformRules({inner})"
+    supports_threads: bool = False
+    max_hashtags: int | None = None
+    max_links: int | None = None
+    max_media: int | None = None
+    requires_media: bool = False
+    byte_limit: int | None = None
+    hashtag_budget: int = 3
+    counter: str | None = None
+    refuses: str | None = None

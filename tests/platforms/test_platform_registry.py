@@ -146,7 +146,7 @@ def test_platform_rules_are_a_frozen_keyword_only_value() -> None:
         False, None, 3, None)
     assert repr(rules).startswith("PlatformRules(platform='x', display_name='X', limit=280")
     with pytest.raises(AttributeError):
-        rules.limit = 1
+        rules.limit = 1  # type: ignore[misc]
     with pytest.raises(TypeError):
         PlatformRules("x", "X", 280, "weighted")  # type: ignore[call-arg]
 
