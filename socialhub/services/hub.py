@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from socialhub.config import LoadedConfig
 from socialhub.db.engine import make_engine, make_session_factory, transaction
 from socialhub.db.migrate import ensure_schema
+from socialhub.db.queries.orgs import organization_id_named
 from socialhub.services.context import Channel, Ctx, local_actor
 from socialhub.services.event_subscribers import install_default_subscribers
 from socialhub.services.events import use_settings
-from socialhub.services.orgs import find_organization, resolve_organization
+from socialhub.services.orgs import resolve_organization
 
 
 class Hub:
@@ -96,7 +97,7 @@ class Hub:
         if self._org_id is not None:
             return self._org_id
         name = self.config.settings.organization
-        found = find_organization(session, name)
+        found = organization_id_named(session, name)
         if found is None:
             # Not cached: the first-run row is only real once this transaction commits.
             return resolve_organization(session, name)

@@ -69,11 +69,6 @@ def list_organizations(session: Session) -> list[dict[str, Any]]:
             for name, n, created in queries.organizations_with_member_counts(session)]
 
 
-def find_organization(session: Session, name: str) -> int | None:
-    """The id of the organization ``name``, or None (read only)."""
-    return queries.organization_id_named(session, name)
-
-
 def resolve_organization(session: Session, name: str) -> int:
     """The id of the organization ``name``; on a database with none at all, create it.
 
@@ -84,7 +79,7 @@ def resolve_organization(session: Session, name: str) -> int:
         NotFoundError: ``name`` does not exist while other organizations do; the
             message lists the known ones and the command that creates ``name``.
     """
-    found = find_organization(session, name)
+    found = queries.organization_id_named(session, name)
     if found is not None:
         return found
     known = queries.organization_names(session)

@@ -36,9 +36,6 @@ from socialhub.services.publishing.delivery_outcome import (
 
 log = logging.getLogger(__name__)
 
-# The hot path uses Core statements on one joined row instead of ORM objects with lazy
-# relationships: fewer queries, and a shorter hold on SQLite's single write lock. The
-# statements are built once, in ``db.queries.delivery_records``.
 @dataclass
 class Started:
     attempt_id: int
@@ -51,6 +48,9 @@ _WRITABLE = ("status", "next_attempt_at", "thread_progress", "remote_id", "remot
              "published_at", "last_error", "last_error_class", "lease_owner", "lease_expires_at")
 
 
+# The hot path uses Core statements on one joined row instead of ORM objects with lazy
+# relationships: fewer queries, and a shorter hold on SQLite's single write lock. The
+# statements are built once, in ``db.queries.delivery_records``.
 def _load(session: Any, delivery_id: int) -> SimpleNamespace | None:
     row = queries.send_row(session, delivery_id)
     return None if row is None else SimpleNamespace(**row)
