@@ -56,6 +56,8 @@ class Organization(TimestampMixin, Base):
     __tablename__ = "organizations"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    #: Organization settings, e.g. ``{"approvals": "required"}`` (teams).
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class User(TimestampMixin, Base):
@@ -63,6 +65,9 @@ class User(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    #: Who the person is to the system: the local OS user name on SQLite, the
+    #: database login role on PostgreSQL. None for rows made before teams.
+    login: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
 class Membership(TimestampMixin, Base):
@@ -145,6 +150,8 @@ class Campaign(TimestampMixin, Base):
     ends_on: Mapped[Any | None] = mapped_column(Date)
     budget: Mapped[Any | None] = mapped_column(Numeric(12, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
+    #: ``off`` or ``required``; None follows the organization's setting.
+    approvals: Mapped[str | None] = mapped_column(String(20))
 
 
 class Post(TimestampMixin, Base):
@@ -163,6 +170,11 @@ class Post(TimestampMixin, Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     paid: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(32), default="draft")
+    #: The approval in force (teams): who approved, when, and a digest of the
+    #: content approved — an edit changes the content, so the approval lapses.
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None] = mapped_column()
+    approved_digest: Mapped[str | None] = mapped_column(String(64))
     variants: Mapped[list[Variant]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="Variant.id"
     )
@@ -300,6 +312,22 @@ class Media(TimestampMixin, Base):
     height: Mapped[int | None] = mapped_column(Integer)
     duration_s: Mapped[float | None] = mapped_column(Float)
     alt_text: Mapped[str | None] = mapped_column(Text)
+
+
+class PostComment(Base):
+    """One entry in a post's review thread: a comment, a submission, an approval
+    or a request for changes (``kind``)."""
+
+    __tablename__ = "post_comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30), default="comment")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):
