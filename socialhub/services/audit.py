@@ -36,6 +36,22 @@ def current_actor() -> str:
         return "unknown"
 
 
+#: Where a session remembers who acts and through which channel (``session.info``).
+ACTING_KEY = "socialhub.acting"
+
+
+def bind_acting(session: Session, actor: str, channel: str) -> None:
+    """Remember on ``session`` who acts and through which channel, so every change
+    recorded in it names them (``hub.context`` calls this for each ``Ctx``)."""
+    session.info[ACTING_KEY] = (actor, channel)
+
+
+def acting(session: Session) -> tuple[str | None, str | None]:
+    """The actor and channel bound to ``session`` by :func:`bind_acting`, or Nones."""
+    found = session.info.get(ACTING_KEY)
+    return (found[0], found[1]) if found else (None, None)
+
+
 def event_name(kind: str, action: str) -> str:
     """The bus event for ``action`` on a record of ``kind``: ``("VoiceProfile", "train")``
     gives ``voice_profile.trained``."""
@@ -52,11 +68,12 @@ def record_event(session: Session, org_id: int | None, action: str, kind: str, *
     in its data and the record's name as its subject; the audit row is written
     before this returns, and commits or rolls back with the caller's change.
     """
+    bound_actor, channel = acting(session)
     publish(session, Event(
         name=event_name(kind, action), org_id=org_id, subject=name,
         data={"record_kind": kind, "action": action, "record_id": record_id,
               "change": dict(change or {})},
-        actor=actor or current_actor()))
+        actor=actor or bound_actor or current_actor(), channel=channel))
 
 
 def is_record_change(event: Event) -> bool:

@@ -19,6 +19,7 @@ from socialhub.config import LoadedConfig
 from socialhub.db.engine import make_engine, make_session_factory, transaction
 from socialhub.db.migrate import ensure_schema
 from socialhub.db.queries.orgs import organization_id_named
+from socialhub.services.audit import bind_acting
 from socialhub.services.context import Channel, Ctx, local_actor
 from socialhub.services.event_subscribers import install_default_subscribers
 from socialhub.services.events import use_settings
@@ -80,7 +81,9 @@ class Hub:
             yield self._ctx(opened, channel)
 
     def _ctx(self, session: Session, channel: Channel) -> Ctx:
-        return Ctx(session=session, org_id=self.org_id(session), actor=local_actor(),
+        actor = local_actor()
+        bind_acting(session, actor.name, channel)
+        return Ctx(session=session, org_id=self.org_id(session), actor=actor,
                    channel=channel, settings=self.config.settings)
 
     def org_id(self, session: Session) -> int:
