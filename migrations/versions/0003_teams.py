@@ -29,6 +29,7 @@ def upgrade() -> None:
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.add_column(sa.Column('approvals', sa.String(length=20), nullable=True))
     with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('created_by', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('approved_by', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('approved_at', socialhub.db.types.UTCDateTime(),
                                       nullable=True))
@@ -66,6 +67,7 @@ def downgrade() -> None:
         batch_op.drop_column('approved_digest')
         batch_op.drop_column('approved_at')
         batch_op.drop_column('approved_by')
+        batch_op.drop_column('created_by')
     with op.batch_alter_table('campaigns', schema=None) as batch_op:
         batch_op.drop_column('approvals')
     with op.batch_alter_table('organizations', schema=None) as batch_op:

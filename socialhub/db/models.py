@@ -170,6 +170,8 @@ class Post(TimestampMixin, Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     paid: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(32), default="draft")
+    #: The login of the person who created the post (None before teams).
+    created_by: Mapped[str | None] = mapped_column(String(200))
     #: The approval in force (teams): who approved, when, and a digest of the
     #: content approved — an edit changes the content, so the approval lapses.
     approved_by: Mapped[str | None] = mapped_column(String(200))
