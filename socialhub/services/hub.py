@@ -19,6 +19,7 @@ from socialhub.config import LoadedConfig
 from socialhub.db.engine import make_engine, make_session_factory, transaction
 from socialhub.db.migrate import ensure_schema
 from socialhub.db.queries.orgs import organization_id_named
+from socialhub.db.tenancy import select_organization
 from socialhub.services.audit import bind_acting
 from socialhub.services.context import Channel, Ctx, local_actor
 from socialhub.services.event_subscribers import install_default_subscribers
@@ -83,7 +84,11 @@ class Hub:
     def _ctx(self, session: Session, channel: Channel) -> Ctx:
         actor = local_actor()
         bind_acting(session, actor.name, channel)
-        return Ctx(session=session, org_id=self.org_id(session), actor=actor,
+        org_id = self.org_id(session)
+        # Row-level security (PostgreSQL): the rest of this transaction sees only this
+        # organization's rows, whatever else the login is a member of.
+        select_organization(session, org_id)
+        return Ctx(session=session, org_id=org_id, actor=actor,
                    channel=channel, settings=self.config.settings)
 
     def org_id(self, session: Session) -> int:

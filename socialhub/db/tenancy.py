@@ -1,0 +1,256 @@
+"""Tenancy in the database: which tables belong to an organization, and their policies.
+
+On PostgreSQL every organization-owned table has ``FORCE ROW LEVEL SECURITY``
+and the policies below (migration 0005; see docs/security.md). A row is
+visible to a login that is a member of the row's organization — narrowed to
+one organization when the transaction selected it with
+:func:`select_organization` — and writable when the member's role reaches the
+table's minimum for that kind of write. Members of ``socialhub_daemon`` pass
+every policy of the content tables (the daemon works across organizations) but
+only read ``organizations``, ``memberships`` and ``users``.
+
+A later migration that adds an organization-owned table calls
+:func:`protect_table` with an :class:`OrgOwned` for it (and
+:func:`unprotect_table` in its downgrade); ``tests/db/test_tenancy.py`` fails
+while any table with an ``org_id`` column lacks FORCE RLS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+
+class _Executes(Protocol):
+    def execute(self, sqltext: str) -> object: ...
+
+
+class _Scalar(Protocol):
+    def __call__(self, sqltext: str) -> object: ...
+
+
+@dataclass(frozen=True)
+class OrgOwned:
+    """One organization-owned table and who may write it.
+
+    Attributes:
+        table: the table name.
+        org: SQL giving a row's organization id (columns qualified by the table name).
+        insert, update, delete: the least role that may do that (``None``: no member may).
+        daemon: ``"all"`` when the daemon may read and write, ``"read"`` for reading only.
+    """
+
+    table: str
+    org: str
+    insert: str | None = "editor"
+    update: str | None = "editor"
+    delete: str | None = "editor"
+    daemon: str = "all"
+
+
+def _via_account(table: str) -> str:
+    return f"(SELECT a.org_id FROM accounts a WHERE a.id = {table}.account_id)"
+
+
+def _via_post(table: str) -> str:
+    return f"(SELECT p.org_id FROM posts p WHERE p.id = {table}.post_id)"
+
+
+def _via_delivery(table: str) -> str:
+    return (f"(SELECT a.org_id FROM deliveries d JOIN accounts a ON a.id = d.account_id "
+            f"WHERE d.id = {table}.delivery_id)")
+
+
+#: Every organization-owned table of the schema at 0005. ``users`` (a person may
+#: belong to several organizations) has its own policies; ``job_runs`` (the
+#: daemons' heartbeats) and ``alembic_version`` belong to the installation.
+ORG_OWNED: tuple[OrgOwned, ...] = (
+    OrgOwned("organizations", "organizations.id", insert=None, update="admin",
+             delete="owner", daemon="read"),
+    OrgOwned("memberships", "memberships.org_id", insert="admin", update="admin",
+             delete="admin", daemon="read"),
+    OrgOwned("accounts", "accounts.org_id", insert="admin", update="reviewer",
+             delete="admin"),
+    OrgOwned("credentials", _via_account("credentials"), insert="admin", update="reviewer",
+             delete="admin"),
+    OrgOwned("voice_profiles", "voice_profiles.org_id"),
+    OrgOwned("campaigns", "campaigns.org_id"),
+    OrgOwned("posts", "posts.org_id", update="reviewer"),
+    OrgOwned("variants", _via_post("variants"), update="reviewer"),
+    OrgOwned("deliveries", _via_account("deliveries"), insert="reviewer", update="reviewer",
+             delete="reviewer"),
+    OrgOwned("attempts", _via_delivery("attempts"), insert="reviewer", update="reviewer"),
+    OrgOwned("metric_snapshots", _via_delivery("metric_snapshots"), insert="reviewer",
+             update="reviewer"),
+    OrgOwned("slots", _via_account("slots")),
+    OrgOwned("recurrences", _via_post("recurrences")),
+    OrgOwned("media", "media.org_id"),
+    OrgOwned("post_comments", "post_comments.org_id", insert="reviewer", update="admin",
+             delete="admin"),
+    OrgOwned("audit_events", "audit_events.org_id", insert="reviewer", update=None,
+             delete=None),
+    OrgOwned("ai_usage", "ai_usage.org_id"),
+)
+
+#: The columns a reviewer may change (the guard trigger refuses any other).
+REVIEWER_COLUMNS = {
+    "posts": ("status", "approved_by", "approved_at", "approved_digest", "updated_at"),
+    "variants": ("scheduled_at", "local_time", "timezone", "updated_at"),
+}
+
+
+def _member(spec: OrgOwned, least: str) -> str:
+    return f"({spec.org}) IN (SELECT socialhub_acting_orgs('{least}'))"
+
+
+def _extra(spec: OrgOwned, command: str) -> str:
+    """What a table allows beyond membership, per command."""
+    if spec.table == "organizations" and command == "select":
+        # A new organization is visible (so INSERT … RETURNING works) until its
+        # first member joins; after that only to its members.
+        return " OR NOT socialhub_org_has_members(organizations.id)"
+    if spec.table == "memberships" and command == "insert":
+        # The creator of a new organization makes themself its owner (the
+        # guard trigger checks the rest: no other member yet, their own row).
+        return (" OR (NOT socialhub_org_has_members(memberships.org_id)"
+                " AND memberships.user_id = socialhub_acting_user_id())")
+    if spec.table == "audit_events" and command in ("select", "insert"):
+        return " OR audit_events.org_id IS NULL"  # installation-wide events
+    return ""
+
+
+def policy_sql(spec: OrgOwned) -> list[str]:
+    """The ``ENABLE``/``FORCE`` and ``CREATE POLICY`` statements for ``spec``."""
+    t = spec.table
+    stmts = [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
+             f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
+             f"CREATE POLICY {t}_member_select ON {t} FOR SELECT "
+             f"USING ({_member(spec, 'viewer')}{_extra(spec, 'select')})"]
+    if spec.table == "organizations":
+        # Anyone may start an organization; they become its first owner.
+        stmts.append(f"CREATE POLICY {t}_member_insert ON {t} FOR INSERT WITH CHECK (true)")
+    elif spec.insert:
+        stmts.append(f"CREATE POLICY {t}_member_insert ON {t} FOR INSERT "
+                     f"WITH CHECK ({_member(spec, spec.insert)}{_extra(spec, 'insert')})")
+    if spec.update:
+        cond = _member(spec, spec.update)
+        stmts.append(f"CREATE POLICY {t}_member_update ON {t} FOR UPDATE "
+                     f"USING ({cond}) WITH CHECK ({cond})")
+    if spec.delete:
+        stmts.append(f"CREATE POLICY {t}_member_delete ON {t} FOR DELETE "
+                     f"USING ({_member(spec, spec.delete)})")
+    command = "ALL" if spec.daemon == "all" else "SELECT"
+    check = " WITH CHECK (socialhub_acting_as_daemon())" if spec.daemon == "all" else ""
+    stmts.append(f"CREATE POLICY {t}_daemon ON {t} FOR {command} "
+                 f"USING (socialhub_acting_as_daemon()){check}")
+    return stmts
+
+
+def policy_names(spec: OrgOwned) -> list[str]:
+    """The names of the policies :func:`policy_sql` creates for ``spec``."""
+    names = ["member_select", "member_insert" if (spec.insert or spec.table == "organizations")
+             else "", "member_update" if spec.update else "",
+             "member_delete" if spec.delete else "", "daemon"]
+    return [f"{spec.table}_{n}" for n in names if n]
+
+
+def protect_table(conn: _Executes, spec: OrgOwned) -> None:
+    """Give ``spec.table`` FORCE RLS and the member and daemon policies (PostgreSQL only).
+
+    For migrations: ``protect_table(op, OrgOwned("new_table", "new_table.org_id"))``.
+    """
+    for stmt in policy_sql(spec):
+        conn.execute(stmt)
+
+
+def unprotect_table(conn: _Executes, spec: OrgOwned) -> None:
+    """Drop ``spec.table``'s policies and turn row-level security off again."""
+    for name in policy_names(spec):
+        conn.execute(f"DROP POLICY IF EXISTS {name} ON {spec.table}")
+    conn.execute(f"ALTER TABLE {spec.table} NO FORCE ROW LEVEL SECURITY")
+    conn.execute(f"ALTER TABLE {spec.table} DISABLE ROW LEVEL SECURITY")
+
+
+#: The policies of ``users``: a person sees themself and the people they share an
+#: organization with; owners and admins manage the people of their organizations.
+USERS_POLICIES = (
+    "ALTER TABLE users ENABLE ROW LEVEL SECURITY",
+    "ALTER TABLE users FORCE ROW LEVEL SECURITY",
+    "CREATE POLICY users_member_select ON users FOR SELECT "
+    "USING (socialhub_user_access(users.id) IS NOT NULL)",
+    "CREATE POLICY users_member_insert ON users FOR INSERT "
+    "WITH CHECK (users.login = session_user OR socialhub_is_manager())",
+    "CREATE POLICY users_member_update ON users FOR UPDATE "
+    "USING (socialhub_user_access(users.id) IN ('self', 'manage')) "
+    "WITH CHECK (socialhub_user_access(users.id) IN ('self', 'manage'))",
+    "CREATE POLICY users_member_delete ON users FOR DELETE "
+    "USING (socialhub_user_access(users.id) = 'manage')",
+    "CREATE POLICY users_daemon ON users FOR SELECT USING (socialhub_acting_as_daemon())",
+)
+USERS_POLICY_NAMES = ("users_member_select", "users_member_insert", "users_member_update",
+                      "users_member_delete", "users_daemon")
+
+
+def select_organization(session: Session, org_id: int) -> None:
+    """Narrow the rest of this transaction to organization ``org_id`` (PostgreSQL).
+
+    ``set_config(…, true)`` is ``SET LOCAL``: it ends with the transaction, so a
+    pooled connection (or a pooler in transaction mode) never carries it into
+    someone else's work. The policies then show only that organization's rows,
+    even to a member of several. A no-op on SQLite.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT set_config('socialhub.org_id', :org, true)"),
+                    {"org": str(int(org_id))})
+
+
+def install_tenancy(conn: _Executes, scalar: _Scalar) -> None:
+    """Install the functions, guard triggers and policies of migration 0005 (PostgreSQL).
+
+    Args:
+        conn: runs one statement (Alembic's ``op``, or a connection wrapper).
+        scalar: returns the first column of a query's first row.
+
+    Raises:
+        DatabaseError: the migrating role neither is a superuser nor has BYPASSRLS,
+            so the membership look-ups in the policies would recurse.
+    """
+    from socialhub.db.tenancy_sql import function_sql, trigger_sql
+    from socialhub.errors import DatabaseError
+
+    if not scalar("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"):
+        who = scalar("SELECT current_user")
+        raise DatabaseError(
+            f"role {who} may not install row-level security: it must be a superuser or have "
+            "BYPASSRLS (the functions the policies call run as the schema owner)",
+            hint="migrate as socialhub_migrate (made by `socialhub db roles --apply`), "
+                 f"or as a superuser: ALTER ROLE {who} BYPASSRLS")
+    schema = str(scalar("SELECT quote_ident(current_schema())"))
+    for stmt in function_sql(schema):
+        conn.execute(stmt)
+    for stmt in trigger_sql(dict(REVIEWER_COLUMNS)):
+        conn.execute(stmt)
+    for spec in ORG_OWNED:
+        protect_table(conn, spec)
+    for stmt in USERS_POLICIES:
+        conn.execute(stmt)
+
+
+def uninstall_tenancy(conn: _Executes) -> None:
+    """Undo :func:`install_tenancy`: policies, triggers and functions, in that order."""
+    from socialhub.db.tenancy_sql import FUNCTIONS, TRIGGERS
+
+    for name in USERS_POLICY_NAMES:
+        conn.execute(f"DROP POLICY IF EXISTS {name} ON users")
+    conn.execute("ALTER TABLE users NO FORCE ROW LEVEL SECURITY")
+    conn.execute("ALTER TABLE users DISABLE ROW LEVEL SECURITY")
+    for spec in reversed(ORG_OWNED):
+        unprotect_table(conn, spec)
+    for trigger, table, _function in TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+    for signature in reversed(FUNCTIONS):
+        conn.execute(f"DROP FUNCTION IF EXISTS {signature}")

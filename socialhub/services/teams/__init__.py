@@ -1,0 +1,1 @@
+"""Teams: members, roles, approvals, and their isolation in the database."""

@@ -1,0 +1,261 @@
+"""Row-level security on PostgreSQL: the database itself keeps organizations apart.
+
+Every test connects as a real login role (a member of ``socialhub_app``, not a
+superuser) over a raw SQL connection, the way a member with ``psql`` would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError, ProgrammingError
+
+from socialhub.db.models import Base
+from socialhub.db.tenancy import ORG_OWNED
+from tests.conftest import new_pg_database
+from tests.pgcluster import PostgresCluster
+from tests.tenancy_kit import Tenants, connect_as, make_tenants
+
+pytestmark = pytest.mark.postgres
+
+#: Tables that belong to the installation, not to one organization (docs/security.md).
+INSTALLATION_TABLES = {"job_runs", "users"}
+#: A harmless column to "update" in each table, to see whether the row is reachable.
+TOUCH = {"organizations": "name", "accounts": "handle", "credentials": "key_id",
+         "voice_profiles": "name", "campaigns": "name", "posts": "body", "variants": "text",
+         "deliveries": "status", "attempts": "worker", "metric_snapshots": "likes",
+         "slots": "time", "recurrences": "frequency", "media": "path",
+         "post_comments": "body", "audit_events": "actor", "ai_usage": "task"}
+
+
+@pytest.fixture
+def tenants(pg_cluster: PostgresCluster) -> Tenants:
+    return make_tenants(new_pg_database(pg_cluster))
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PostgresCluster) -> Iterator[str]:
+    yield new_pg_database(pg_cluster)
+
+
+def test_every_table_with_an_org_id_column_has_forced_row_level_security(pg_url: str) -> None:
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        loose = conn.execute(text(
+            "SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+            "WHERE a.attname = 'org_id' AND c.relkind = 'r' "
+            "AND c.relnamespace = current_schema()::regnamespace "
+            "AND NOT (c.relrowsecurity AND c.relforcerowsecurity)")).scalars().all()
+        forced = set(conn.execute(text(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relforcerowsecurity "
+            "AND relnamespace = current_schema()::regnamespace")).scalars())
+    engine.dispose()
+    assert loose == [], f"tables with org_id but no FORCE ROW LEVEL SECURITY: {loose}"
+    assert {spec.table for spec in ORG_OWNED} | {"users"} <= forced
+
+
+def test_every_model_table_is_either_organization_owned_or_named_installation_wide() -> None:
+    owned = {spec.table for spec in ORG_OWNED}
+    unclassified = set(Base.metadata.tables) - owned - INSTALLATION_TABLES
+    assert not unclassified, (
+        f"{sorted(unclassified)}: add an OrgOwned entry (db/tenancy.py) and call "
+        "protect_table in the migration that creates the table")
+
+
+def test_a_member_reads_only_their_organizations_rows_in_every_table(tenants: Tenants) -> None:
+    with connect_as(tenants.url, tenants.logins["editor_a"]) as conn:
+        for table in TOUCH:
+            seen = set(conn.execute(text(f"SELECT id FROM {table}")).scalars())
+            assert tenants.ids["a"][table] in seen, table
+            assert tenants.ids["b"][table] not in seen, f"{table}: org b's row is visible"
+        orgs = set(conn.execute(text("SELECT id FROM memberships")).scalars())
+        assert orgs and conn.execute(text(
+            "SELECT count(*) FROM memberships WHERE org_id = :b"),
+            {"b": tenants.org["b"]}).scalar() == 0
+
+
+@pytest.mark.parametrize("table", sorted(TOUCH))
+def test_a_member_cannot_update_or_delete_another_organizations_rows(
+        tenants: Tenants, table: str) -> None:
+    row = tenants.ids["b"][table]
+    column = TOUCH[table]
+    with connect_as(tenants.url, tenants.logins["owner_a"]) as conn:
+        updated = conn.execute(text(f"UPDATE {table} SET {column} = {column} WHERE id = :id"),
+                               {"id": row})
+        assert updated.rowcount == 0
+        deleted = conn.execute(text(f"DELETE FROM {table} WHERE id = :id"), {"id": row})
+        assert deleted.rowcount == 0
+    with connect_as(tenants.url, tenants.logins["owner_b"]) as conn:  # still there
+        assert conn.execute(text(f"SELECT count(*) FROM {table} WHERE id = :id"),
+                            {"id": row}).scalar() == 1
+
+
+INSERTS = {
+    "posts": ("INSERT INTO posts (org_id, name, body, tags, paid, status, created_at, "
+              "updated_at) VALUES (:org, 'sneaky', '', '[]', false, 'draft', now(), now())"),
+    "variants": ("INSERT INTO variants (post_id, account_id, text, thread, media, options, "
+                 "created_at, updated_at) VALUES (:post, :account, 'x', '[]', '[]', '{}', "
+                 "now(), now())"),
+    "deliveries": ("INSERT INTO deliveries (variant_id, account_id, due_at, next_attempt_at, "
+                   "status, attempts, idempotency_key, thread_progress, created_at, updated_at) "
+                   "VALUES (:variant, :account, now(), now(), 'scheduled', 0, 'sneaky', '[]', "
+                   "now(), now())"),
+    "attempts": "INSERT INTO attempts (delivery_id, started_at) VALUES (:delivery, now())",
+    "credentials": ("INSERT INTO credentials (account_id, key_id, scopes, status, created_at, "
+                    "updated_at) VALUES (:account, 'k', '[]', 'valid', now(), now())"),
+    "audit_events": ("INSERT INTO audit_events (org_id, at, actor, action, record_kind, change) "
+                     "VALUES (:org, now(), 'me', 'create', 'Post', '{}')"),
+    "post_comments": ("INSERT INTO post_comments (org_id, post_id, author, kind, body, "
+                      "created_at) VALUES (:org, :post, 'me', 'comment', 'x', now())"),
+}
+
+
+@pytest.mark.parametrize("table", sorted(INSERTS))
+def test_a_member_cannot_insert_rows_into_another_organization(
+        tenants: Tenants, table: str) -> None:
+    b = tenants.ids["b"]
+    params = {"org": tenants.org["b"], "post": b["posts"], "account": b["accounts"],
+              "variant": b["variants"], "delivery": b["deliveries"]}
+    with connect_as(tenants.url, tenants.logins["owner_a"]) as conn, \
+            pytest.raises(ProgrammingError, match="row-level security"):
+        conn.execute(text(INSERTS[table]), params)
+
+
+def test_a_viewer_can_read_but_not_write(tenants: Tenants) -> None:
+    a = tenants.ids["a"]
+    with connect_as(tenants.url, tenants.logins["viewer_a"]) as conn:
+        assert conn.execute(text("SELECT body FROM posts WHERE id = :id"),
+                            {"id": a["posts"]}).scalar() == "hello from a"
+        assert conn.execute(text("UPDATE posts SET body = 'defaced' WHERE id = :id"),
+                            {"id": a["posts"]}).rowcount == 0
+        assert conn.execute(text("DELETE FROM campaigns WHERE id = :id"),
+                            {"id": a["campaigns"]}).rowcount == 0
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            conn.execute(text(INSERTS["posts"]), {"org": tenants.org["a"]})
+
+
+def test_an_editor_writes_their_own_organization(tenants: Tenants) -> None:
+    a = tenants.ids["a"]
+    with connect_as(tenants.url, tenants.logins["editor_a"]) as conn:
+        assert conn.execute(text("UPDATE posts SET body = 'edited' WHERE id = :id"),
+                            {"id": a["posts"]}).rowcount == 1
+        conn.execute(text(INSERTS["posts"]), {"org": tenants.org["a"]})
+
+
+def test_a_reviewer_approves_but_cannot_rewrite_a_post(tenants: Tenants) -> None:
+    a = tenants.ids["a"]
+    with connect_as(tenants.url, tenants.logins["reviewer_a"]) as conn:
+        assert conn.execute(text(
+            "UPDATE posts SET status = 'approved', approved_by = 'r', approved_at = now() "
+            "WHERE id = :id"), {"id": a["posts"]}).rowcount == 1
+        with pytest.raises(ProgrammingError, match="reviewer may only approve"):
+            conn.execute(text("UPDATE posts SET body = 'rewritten' WHERE id = :id"),
+                         {"id": a["posts"]})
+    with connect_as(tenants.url, tenants.logins["reviewer_a"]) as conn:
+        conn.execute(text(INSERTS["post_comments"]),
+                     {"org": tenants.org["a"], "post": a["posts"]})
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            conn.execute(text(INSERTS["posts"]), {"org": tenants.org["a"]})
+
+
+def _my_membership(conn: object, org: int) -> int:
+    return int(conn.execute(text(  # type: ignore[attr-defined]
+        "SELECT m.id FROM memberships m JOIN users u ON u.id = m.user_id "
+        "WHERE u.login = current_user AND m.org_id = :org"), {"org": org}).scalar())
+
+
+def test_an_editor_cannot_make_themself_owner_by_editing_memberships(tenants: Tenants) -> None:
+    with connect_as(tenants.url, tenants.logins["editor_a"]) as conn:
+        mine = _my_membership(conn, tenants.org["a"])
+        assert conn.execute(text("UPDATE memberships SET role = 'owner' WHERE id = :id"),
+                            {"id": mine}).rowcount == 0
+        with pytest.raises(ProgrammingError, match="row-level security|above their own"):
+            conn.execute(text(
+                "INSERT INTO memberships (org_id, user_id, role, created_at, updated_at) "
+                "SELECT :org, id, 'owner', now(), now() FROM users WHERE login = current_user"),
+                {"org": tenants.org["b"]})
+    with connect_as(tenants.url, tenants.logins["owner_a"]) as conn:
+        assert conn.execute(text("SELECT role FROM memberships WHERE id = :id"),
+                            {"id": mine}).scalar() == "editor"
+
+
+def test_an_admin_cannot_grant_above_their_own_role_nor_touch_an_owner(
+        tenants: Tenants) -> None:
+    org = tenants.org["a"]
+    with connect_as(tenants.url, tenants.logins["admin_a"]) as conn:
+        mine = _my_membership(conn, org)
+        with pytest.raises(ProgrammingError, match="above their own"):
+            conn.execute(text("UPDATE memberships SET role = 'owner' WHERE id = :id"),
+                         {"id": mine})
+    with connect_as(tenants.url, tenants.logins["admin_a"]) as conn:
+        with pytest.raises(ProgrammingError, match="above yours"):
+            conn.execute(text(
+                "UPDATE memberships SET role = 'viewer' WHERE org_id = :org AND role = 'owner'"),
+                {"org": org})
+    with connect_as(tenants.url, tenants.logins["admin_a"]) as conn:  # within their rank: fine
+        assert conn.execute(text(
+            "UPDATE memberships SET role = 'reviewer' WHERE org_id = :org AND role = 'viewer'"),
+            {"org": org}).rowcount == 1
+
+
+def test_the_last_owner_cannot_leave_or_step_down(tenants: Tenants) -> None:
+    with connect_as(tenants.url, tenants.logins["owner_a"]) as conn:
+        mine = _my_membership(conn, tenants.org["a"])
+        with pytest.raises(DBAPIError, match="last owner"):
+            conn.execute(text("UPDATE memberships SET role = 'admin' WHERE id = :id"),
+                         {"id": mine})
+    with connect_as(tenants.url, tenants.logins["owner_a"]) as conn, \
+            pytest.raises(DBAPIError, match="last owner"):
+        conn.execute(text("DELETE FROM memberships WHERE id = :id"), {"id": mine})
+
+
+def test_selecting_another_organization_shows_nothing(tenants: Tenants) -> None:
+    with connect_as(tenants.url, tenants.logins["editor_a"]) as conn:
+        conn.execute(text("SELECT set_config('socialhub.org_id', :b, true)"),
+                     {"b": str(tenants.org["b"])})
+        for table in TOUCH:
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
+
+
+def test_a_member_of_two_organizations_sees_only_the_selected_one(tenants: Tenants) -> None:
+    with connect_as(tenants.url, tenants.logins["both"]) as conn:
+        assert set(conn.execute(text("SELECT org_id FROM posts")).scalars()) == set(
+            tenants.org.values())
+        conn.execute(text("SELECT set_config('socialhub.org_id', :a, true)"),
+                     {"a": str(tenants.org["a"])})
+        assert set(conn.execute(text("SELECT org_id FROM posts")).scalars()) == {
+            tenants.org["a"]}
+        with pytest.raises(ProgrammingError, match="row-level security"):
+            conn.execute(text(INSERTS["posts"]), {"org": tenants.org["b"]})
+
+
+def test_the_daemon_role_reads_and_writes_deliveries_of_every_organization(
+        tenants: Tenants) -> None:
+    from tests.tenancy_kit import create_login
+
+    login = tenants.logins["owner_a"].replace("owner_a", "daemon")
+    create_login(tenants.url, login, group="socialhub_daemon")
+    with connect_as(tenants.url, login) as conn:
+        assert conn.execute(text("UPDATE deliveries SET status = status")).rowcount == 2
+        assert conn.execute(text("SELECT count(DISTINCT org_id) FROM posts")).scalar() == 2
+        # … but it cannot change who belongs where.
+        assert conn.execute(text("UPDATE memberships SET role = role")).rowcount == 0
+
+
+def test_the_app_role_is_not_the_owner_and_cannot_change_the_schema(tenants: Tenants) -> None:
+    engine = create_engine(tenants.url)
+    owners = set(inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        table_owners = set(conn.execute(text(
+            "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema()")).scalars())
+        app = conn.execute(text(
+            "SELECT rolbypassrls, rolsuper, rolcanlogin FROM pg_roles "
+            "WHERE rolname = 'socialhub_app'")).one()
+    engine.dispose()
+    assert owners and table_owners == {"socialhub_migrate"}
+    assert tuple(app) == (False, False, False)
+    with connect_as(tenants.url, tenants.logins["owner_a"]) as conn, \
+            pytest.raises(ProgrammingError, match="must be owner|permission denied"):
+        conn.execute(text("ALTER TABLE posts DISABLE ROW LEVEL SECURITY"))
