@@ -69,6 +69,7 @@ class Tenants:
 
     url: str
     org: dict[str, int] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
     ids: dict[str, dict[str, int]] = field(default_factory=dict)
     logins: dict[str, str] = field(default_factory=dict)
 
@@ -94,6 +95,7 @@ def make_tenants(url: str) -> Tenants:
         for org in ("a", "b"):
             tenants.ids[org] = _seed_org(session, org, suffix)
             tenants.org[org] = tenants.ids[org]["organizations"]
+            tenants.names[org] = f"org-{org}-{suffix}"
         session.flush()
         for name, org, role in MEMBERS:
             session.add(m.Membership(org_id=tenants.org[org], user_id=users[name].id, role=role))

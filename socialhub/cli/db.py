@@ -8,7 +8,7 @@ import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, info, out
 
-app = typer.Typer(help="Upgrade, inspect, downgrade or vacuum the database.",
+app = typer.Typer(help="Upgrade, inspect, downgrade or vacuum the database; set up its roles.",
                   no_args_is_help=True)
 
 
@@ -105,3 +105,40 @@ def vacuum(
          f"{result.bytes_after / mib:.1f} MiB (reclaimed {result.reclaimed / mib:.1f} MiB)")
     if result.auto_vacuum_before not in (None, "incremental"):
         info("auto-vacuum is now on: space of deleted rows is returned as you go")
+
+
+@app.command("roles")
+def roles(
+    apply: Annotated[bool, typer.Option(
+        "--apply", help="Create the roles and grants (needs a superuser database.url).")]
+    = False,
+    json_: JsonOption = False,
+) -> None:
+    """Show (or, with --apply, create) the PostgreSQL roles a team needs.
+
+    socialhub_migrate owns the schema and runs `db upgrade`; socialhub_app is the
+    group of every member's login (no DDL, not the owner, no BYPASSRLS);
+    socialhub_ro reads only; socialhub_daemon is the group of the daemon's login.
+    Without --apply, prints the SQL it would run; --apply runs it, idempotently,
+    and hands existing tables to socialhub_migrate. PostgreSQL only.
+
+    Example: SOCIALHUB_DATABASE_URL=postgresql+psycopg://postgres@db/socialhub socialhub db roles --apply
+    """
+    from socialhub.services.teams.database_roles import database_roles
+
+    report = database_roles(get_config(), apply=apply)
+    if json_:
+        emit_json(report.as_dict())
+        return
+    console = out()
+    for role in report.roles:
+        state = "exists" if role["exists"] else "missing"
+        console.print(f"{role['name']:<18} {state:<8} {role['purpose']}", highlight=False,
+                      markup=False)
+    if report.applied:
+        info(f"applied {len(report.statements)} statements (idempotent: safe to run again)")
+        return
+    console.print("", highlight=False)
+    for stmt in report.statements:
+        console.print(f"{stmt};", highlight=False, markup=False)
+    info("nothing changed; run again with --apply (as a superuser) to create them")
