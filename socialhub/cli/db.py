@@ -122,7 +122,8 @@ def roles(
     Without --apply, prints the SQL it would run; --apply runs it, idempotently,
     and hands existing tables to socialhub_migrate. PostgreSQL only.
 
-    Example: SOCIALHUB_DATABASE_URL=postgresql+psycopg://postgres@db/socialhub socialhub db roles --apply
+    Example (as a superuser, once per database):
+    SOCIALHUB_DATABASE_URL=postgresql+psycopg://postgres@db/socialhub socialhub db roles --apply
     """
     from socialhub.services.teams.database_roles import database_roles
 
