@@ -100,6 +100,20 @@ def spawn(tmp_path: Path, db_home: str) -> Iterator[Callable[..., DaemonProcess]
             process.proc.wait()
 
 
+@pytest.fixture
+def daemon_login(db_home: str) -> str:
+    """A database URL for a login in ``socialhub_daemon`` (a member of ``socialhub_app``:
+    no superuser, no BYPASSRLS), after ``db roles --apply`` on the PostgreSQL database."""
+    import uuid
+
+    from tests.tenancy_kit import apply_roles, create_login, url_as
+
+    apply_roles(db_home)
+    login = f"daemon_{uuid.uuid4().hex[:8]}"
+    create_login(db_home, login, group="socialhub_daemon")
+    return url_as(db_home, login)
+
+
 def published(hub: Hub, ids: list[int]) -> bool:
     return all(delivery(hub, i).status == "published" for i in ids)
 
@@ -237,9 +251,35 @@ def test_killed_daemon_restarts_with_nothing_lost_and_nothing_duplicated(
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_daemon_login_under_row_level_security_publishes_every_organization_on_time(
+        hub: Hub, sandbox: SandboxServer, spawn: Callable[..., DaemonProcess],
+        tmp_path: Path, daemon_login: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import run_cli
+
+    connect_account(hub, sandbox.url, "one")
+    assert run_cli("orgs", "add", "other").exit_code == 0
+    monkeypatch.setenv("SOCIALHUB_ORGANIZATION", "other")
+    other = make_hub()
+    connect_account(other, sandbox.url, "two")
+    monkeypatch.delenv("SOCIALHUB_ORGANIZATION")
+    daemon = spawn_ready(spawn, tmp_path, "rls", SOCIALHUB_DATABASE_URL=daemon_login)
+    due = now() + timedelta(seconds=2)
+    ids = [schedule(hub, "mine", due, account="sandbox:@one"),
+           schedule(other, "theirs", due, account="sandbox:@two")]
+    assert wait_for(lambda: published(hub, ids), timeout=15), daemon.logs()[-2000:]
+    late = [(d.published_at - d.due_at).total_seconds()
+            for d in (delivery(hub, i) for i in ids) if d.published_at is not None]
+    assert len(late) == 2 and max(late) < 1.0, late
+    assert sorted(p["account"] for p in sandbox_posts(sandbox.url)) == ["one", "two"]
+    assert daemon.stop() == 0
+    assert '"level": "ERROR"' not in daemon.logs() and "Traceback" not in daemon.logs()
+    other.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_two_daemons_on_one_postgres_share_the_work_without_duplicates(
         hub: Hub, sandbox: SandboxServer, spawn: Callable[..., DaemonProcess],
-        tmp_path: Path) -> None:
+        tmp_path: Path, daemon_login: str) -> None:
     connect_account(hub, sandbox.url, "one")
     connect_account(hub, sandbox.url, "two")
     sandbox.configure(latency_ms=40)
@@ -247,7 +287,9 @@ def test_two_daemons_on_one_postgres_share_the_work_without_duplicates(
     # the work to the first one (which is correct, but not what this checks).
     # Each daemon may send 2 at a time to the platform (its own cap), the two
     # accounts 2 each across both daemons: together they fill the 4 slots.
-    a, b = (spawn_ready(spawn, tmp_path, name, SOCIALHUB_DAEMON_CONCURRENCY_PER_PLATFORM="2")
+    # Both run as a daemon login under row-level security, as in production.
+    a, b = (spawn_ready(spawn, tmp_path, name, SOCIALHUB_DAEMON_CONCURRENCY_PER_PLATFORM="2",
+                        SOCIALHUB_DATABASE_URL=daemon_login)
             for name in "ab")
     due = now() + timedelta(seconds=3)
     ids = [schedule(hub, f"s{i}", due, account=f"sandbox:@{'one' if i % 2 else 'two'}")
