@@ -259,3 +259,44 @@ def test_the_app_role_is_not_the_owner_and_cannot_change_the_schema(tenants: Ten
     with connect_as(tenants.url, tenants.logins["owner_a"]) as conn, \
             pytest.raises(ProgrammingError, match=r"must be owner|permission denied"):
         conn.execute(text("ALTER TABLE posts DISABLE ROW LEVEL SECURITY"))
+
+
+def test_an_owner_removes_their_organization_with_everything_in_it(tenants: Tenants) -> None:
+    with connect_as(tenants.url, tenants.logins["owner_b"]) as conn:
+        assert conn.execute(text("DELETE FROM organizations WHERE id = :b"),
+                            {"b": tenants.org["b"]}).rowcount == 1
+        assert conn.execute(text("SELECT count(*) FROM posts")).scalar() == 0
+    with connect_as(tenants.url, tenants.logins["admin_a"]) as conn:  # an admin may not
+        assert conn.execute(text("DELETE FROM organizations WHERE id = :a"),
+                            {"a": tenants.org["a"]}).rowcount == 0
+
+
+def test_a_member_starts_a_new_organization_and_becomes_its_only_owner(
+        tenants: Tenants) -> None:
+    with connect_as(tenants.url, tenants.logins["viewer_a"]) as conn:
+        org = conn.execute(text(
+            "INSERT INTO organizations (name, settings, created_at, updated_at) "
+            "VALUES ('fresh', '{}', now(), now()) RETURNING id")).scalar()
+        conn.execute(text(
+            "INSERT INTO memberships (org_id, user_id, role, created_at, updated_at) "
+            "SELECT :org, id, 'owner', now(), now() FROM users WHERE login = current_user"),
+            {"org": org})
+        assert conn.execute(text(INSERTS["posts"]), {"org": org}).rowcount == 1
+        assert conn.execute(text("SELECT role FROM memberships WHERE org_id = :org"),
+                            {"org": org}).scalars().all() == ["owner"]
+
+
+def test_nobody_joins_an_existing_organization_by_inserting_themself(tenants: Tenants) -> None:
+    with connect_as(tenants.url, tenants.logins["viewer_a"]) as conn, \
+            pytest.raises(ProgrammingError, match=r"row-level security|above their own"):
+        conn.execute(text(
+            "INSERT INTO memberships (org_id, user_id, role, created_at, updated_at) "
+            "SELECT :org, id, 'viewer', now(), now() FROM users WHERE login = current_user"),
+            {"org": tenants.org["b"]})
+
+
+def test_a_person_cannot_take_over_anothers_login(tenants: Tenants) -> None:
+    with connect_as(tenants.url, tenants.logins["admin_a"]) as conn, \
+            pytest.raises(ProgrammingError, match="login cannot be changed"):
+        conn.execute(text("UPDATE users SET login = 'someone_else' WHERE login = :l"),
+                     {"l": tenants.logins["editor_a"]})
