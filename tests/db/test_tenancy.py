@@ -300,3 +300,44 @@ def test_a_person_cannot_take_over_anothers_login(tenants: Tenants) -> None:
             pytest.raises(ProgrammingError, match="login cannot be changed"):
         conn.execute(text("UPDATE users SET login = 'someone_else' WHERE login = :l"),
                      {"l": tenants.logins["editor_a"]})
+
+
+def test_the_selected_organization_ends_with_its_transaction_on_a_pooled_connection(
+        tenants: Tenants) -> None:
+    from sqlalchemy.orm import Session
+    from sqlalchemy.pool import QueuePool
+
+    from socialhub.db.tenancy import select_organization
+    from tests.tenancy_kit import url_as
+
+    engine = create_engine(url_as(tenants.url, tenants.logins["both"]), poolclass=QueuePool,
+                           pool_size=1, max_overflow=0)
+    try:
+        with Session(engine) as session, session.begin():
+            select_organization(session, tenants.org["a"])
+            pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+            assert set(session.execute(text("SELECT org_id FROM posts")).scalars()) == {
+                tenants.org["a"]}
+        with Session(engine) as session, session.begin():
+            assert session.execute(text("SELECT pg_backend_pid()")).scalar() == pid
+            assert set(session.execute(text("SELECT org_id FROM posts")).scalars()) == set(
+                tenants.org.values())
+    finally:
+        engine.dispose()
+
+
+def test_downgrading_past_0005_removes_every_policy_function_and_trigger(pg_url: str) -> None:
+    from socialhub.db.migrate import downgrade, upgrade
+
+    engine = create_engine(pg_url)
+    downgrade(engine, "0003")
+    with engine.connect() as conn:
+        left = conn.execute(text(
+            "SELECT (SELECT count(*) FROM pg_policies WHERE schemaname = current_schema()) + "
+            "(SELECT count(*) FROM pg_proc WHERE proname LIKE 'socialhub\\_%') + "
+            "(SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'socialhub\\_%') + "
+            "(SELECT count(*) FROM pg_class WHERE relrowsecurity "
+            " AND relnamespace = current_schema()::regnamespace)")).scalar()
+    assert left == 0
+    upgrade(engine, backup=False)
+    engine.dispose()
