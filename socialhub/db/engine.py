@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from socialhub.errors import DatabaseError
+from socialhub.errors import DatabaseError, PermissionDeniedError
 from socialhub.private_files import create_private_file
 
 
@@ -141,11 +141,33 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     except OperationalError as exc:
         session.rollback()
         raise describe_operational_error(exc) from None
+    except DBAPIError as exc:
+        session.rollback()
+        refused = describe_refusal(exc)
+        if refused is None:
+            raise
+        raise refused from None
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def describe_refusal(exc: DBAPIError) -> PermissionDeniedError | None:
+    """One line for PostgreSQL's "insufficient privilege" (SQLSTATE 42501), else None.
+
+    Row-level security and the membership guards (migration 0005) refuse with it
+    when a member's login may not read or write a row; the line names the table
+    or the rule, never a value.
+    """
+    if getattr(exc.orig, "sqlstate", None) != "42501":
+        return None
+    text = str(exc.orig).strip()
+    first = text.splitlines()[0] if text else "permission denied"
+    return PermissionDeniedError(f"the database refused: {first}",
+                                 hint="your role in this organization does not allow it; "
+                                      "ask an owner or admin")
 
 
 def describe_operational_error(exc: OperationalError) -> DatabaseError:

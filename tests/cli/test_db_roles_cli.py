@@ -109,3 +109,18 @@ def test_the_cli_run_as_a_member_of_one_organization_cannot_see_another(
     assert theirs.exit_code == 5
     assert tenants.names["b"] + "' does not exist" in theirs.stderr
     assert "post-b" not in theirs.stdout + theirs.stderr
+
+
+@pytest.mark.postgres
+def test_a_viewers_write_through_the_cli_is_refused_in_one_line_and_nothing_changes(
+        home: Path, pg_cluster: PostgresCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    tenants = make_tenants(new_pg_database(pg_cluster))
+    monkeypatch.setenv("SOCIALHUB_DATABASE_URL", url_as(tenants.url, tenants.logins["viewer_a"]))
+    monkeypatch.setenv("SOCIALHUB_ORGANIZATION", tenants.names["a"])
+    result = run_cli("posts", "create", "-b", "defaced", "--name", "graffiti",
+                     "-t", "sandbox:@a-acct")
+    assert result.exit_code == 12, result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2  # the line, and its hint
+    assert "refused" in result.stderr or "may not" in result.stderr
+    names = [p["name"] for p in run_cli("posts", "list", "--json").json()]
+    assert names == ["post-a"]
