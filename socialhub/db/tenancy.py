@@ -64,10 +64,12 @@ def _via_delivery(table: str) -> str:
             f"WHERE d.id = {table}.delivery_id)")
 
 
-#: Every organization-owned table of the schema at 0005. ``users`` (a person may
-#: belong to several organizations) has its own policies; ``job_runs`` (the
-#: daemons' heartbeats) and ``alembic_version`` belong to the installation.
-ORG_OWNED: tuple[OrgOwned, ...] = (
+#: The organization-owned tables as migration 0005 protects them — frozen, like
+#: the migration: a later table or policy change is a new migration (which adds
+#: its entry to ``ORG_OWNED``). ``users`` (a person may belong to several
+#: organizations) has its own policies; ``job_runs`` (the daemons' heartbeats)
+#: and ``alembic_version`` belong to the installation.
+TABLES_AT_0005: tuple[OrgOwned, ...] = (
     OrgOwned("organizations", "organizations.id", insert=None, update="admin",
              delete="owner", daemon="read"),
     OrgOwned("memberships", "memberships.org_id", insert="admin", update="admin",
@@ -94,6 +96,10 @@ ORG_OWNED: tuple[OrgOwned, ...] = (
              delete=None),
     OrgOwned("ai_usage", "ai_usage.org_id"),
 )
+
+#: Every organization-owned table of the current schema: 0005's, plus those later
+#: migrations protect (append them here).
+ORG_OWNED: tuple[OrgOwned, ...] = TABLES_AT_0005
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {
@@ -234,7 +240,7 @@ def install_tenancy(conn: _Executes, scalar: _Scalar) -> None:
         conn.execute(stmt)
     for stmt in trigger_sql(dict(REVIEWER_COLUMNS)):
         conn.execute(stmt)
-    for spec in ORG_OWNED:
+    for spec in TABLES_AT_0005:
         protect_table(conn, spec)
     for stmt in USERS_POLICIES:
         conn.execute(stmt)
@@ -248,7 +254,7 @@ def uninstall_tenancy(conn: _Executes) -> None:
         conn.execute(f"DROP POLICY IF EXISTS {name} ON users")
     conn.execute("ALTER TABLE users NO FORCE ROW LEVEL SECURITY")
     conn.execute("ALTER TABLE users DISABLE ROW LEVEL SECURITY")
-    for spec in reversed(ORG_OWNED):
+    for spec in reversed(TABLES_AT_0005):
         unprotect_table(conn, spec)
     for trigger, table, _function in TRIGGERS:
         conn.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")

@@ -12,6 +12,10 @@ member cannot change it (``SET ROLE`` changes ``current_user`` only, and
 ran the migration, which must bypass row-level security (a superuser, or
 ``socialhub_migrate`` with ``BYPASSRLS``); otherwise a policy on ``memberships``
 would recurse into itself. Each has a fixed ``search_path``.
+
+Migration 0005 runs this SQL as it is here: change it only together with a new
+migration that replaces the functions (``CREATE OR REPLACE``) on databases
+already past 0005.
 """
 
 from __future__ import annotations
