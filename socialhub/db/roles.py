@@ -79,6 +79,8 @@ def role_statements(conn: Connection) -> list[str]:
         if role.member_of:
             stmts.append(f"GRANT {role.member_of} TO {role.name}")
     stmts += [
+        # PostgreSQL 16 asks for ADMIN OPTION to grant a role; members add needs it.
+        f"GRANT {APP} TO {MIGRATE} WITH ADMIN OPTION",
         f"GRANT CONNECT ON DATABASE {database} TO {MIGRATE}, {APP}, {RO}",
         f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {MIGRATE}",
         f"GRANT USAGE ON SCHEMA {schema} TO {APP}, {RO}",

@@ -341,3 +341,25 @@ def test_downgrading_past_0005_removes_every_policy_function_and_trigger(pg_url:
     assert left == 0
     upgrade(engine, backup=False)
     engine.dispose()
+
+
+def test_a_read_only_dashboard_login_reads_its_organization_only_and_writes_nothing(
+        tenants: Tenants) -> None:
+    from tests.tenancy_kit import create_login
+
+    login = tenants.logins["owner_a"].replace("owner_a", "grafana")
+    create_login(tenants.url, login, group="socialhub_ro")
+    engine = create_engine(tenants.url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (name, login, created_at, updated_at) "
+                          "VALUES ('dashboard', :l, now(), now())"), {"l": login})
+        conn.execute(text(
+            "INSERT INTO memberships (org_id, user_id, role, created_at, updated_at) "
+            "SELECT :org, id, 'viewer', now(), now() FROM users WHERE login = :l"),
+            {"org": tenants.org["a"], "l": login})
+    engine.dispose()
+    with connect_as(tenants.url, login) as conn:
+        assert set(conn.execute(text("SELECT org_id FROM posts")).scalars()) == {
+            tenants.org["a"]}
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            conn.execute(text("UPDATE posts SET body = body"))
