@@ -41,6 +41,10 @@ class OrgOwned:
         org: SQL giving a row's organization id (columns qualified by the table name).
         insert, update, delete: the least role that may do that (``None``: no member may).
         daemon: ``"all"`` when the daemon may read and write, ``"read"`` for reading only.
+        same_org: SQL that must hold for a member's insert or update: every other
+            parent the row points to belongs to the row's organization. Foreign keys
+            bypass RLS, so without it a member could point their delivery at another
+            organization's variant and have the daemon publish its text.
     """
 
     table: str
@@ -49,6 +53,7 @@ class OrgOwned:
     update: str | None = "editor"
     delete: str | None = "editor"
     daemon: str = "all"
+    same_org: str | None = None
 
 
 def _via_account(table: str) -> str:
@@ -57,6 +62,12 @@ def _via_account(table: str) -> str:
 
 def _via_post(table: str) -> str:
     return f"(SELECT p.org_id FROM posts p WHERE p.id = {table}.post_id)"
+
+
+def _in_org(table: str, column: str, parent: str, org: str) -> str:
+    """``table.column`` is NULL or names a row of ``parent`` in organization ``org``."""
+    return (f"({table}.{column} IS NULL OR EXISTS (SELECT 1 FROM {parent} x "
+            f"WHERE x.id = {table}.{column} AND x.org_id = {org}))")
 
 
 def _via_delivery(table: str) -> str:
@@ -80,10 +91,15 @@ TABLES_AT_0005: tuple[OrgOwned, ...] = (
              delete="admin"),
     OrgOwned("voice_profiles", "voice_profiles.org_id"),
     OrgOwned("campaigns", "campaigns.org_id"),
-    OrgOwned("posts", "posts.org_id", update="reviewer"),
-    OrgOwned("variants", _via_post("variants"), update="reviewer"),
+    OrgOwned("posts", "posts.org_id", update="reviewer",
+             same_org=(_in_org("posts", "voice_id", "voice_profiles", "posts.org_id") + " AND "
+                       + _in_org("posts", "campaign_id", "campaigns", "posts.org_id"))),
+    OrgOwned("variants", _via_post("variants"), update="reviewer",
+             same_org=f"{_via_post('variants')} = {_via_account('variants')}"),
     OrgOwned("deliveries", _via_account("deliveries"), insert="reviewer", update="reviewer",
-             delete="reviewer"),
+             delete="reviewer",
+             same_org=("(SELECT p.org_id FROM variants v JOIN posts p ON p.id = v.post_id "
+                       f"WHERE v.id = deliveries.variant_id) = {_via_account('deliveries')}")),
     OrgOwned("attempts", _via_delivery("attempts"), insert="reviewer", update="reviewer"),
     OrgOwned("metric_snapshots", _via_delivery("metric_snapshots"), insert="reviewer",
              update="reviewer"),
@@ -91,7 +107,7 @@ TABLES_AT_0005: tuple[OrgOwned, ...] = (
     OrgOwned("recurrences", _via_post("recurrences")),
     OrgOwned("media", "media.org_id"),
     OrgOwned("post_comments", "post_comments.org_id", insert="reviewer", update="admin",
-             delete="admin"),
+             delete="admin", same_org=f"{_via_post('post_comments')} = post_comments.org_id"),
     OrgOwned("audit_events", "audit_events.org_id", insert="reviewer", update=None,
              delete=None),
     OrgOwned("ai_usage", "ai_usage.org_id"),
@@ -128,6 +144,10 @@ def _extra(spec: OrgOwned, command: str) -> str:
     return ""
 
 
+def _and(spec: OrgOwned) -> str:
+    return f" AND ({spec.same_org})" if spec.same_org else ""
+
+
 def policy_sql(spec: OrgOwned) -> list[str]:
     """The ``ENABLE``/``FORCE`` and ``CREATE POLICY`` statements for ``spec``."""
     t = spec.table
@@ -139,12 +159,12 @@ def policy_sql(spec: OrgOwned) -> list[str]:
         # Anyone may start an organization; they become its first owner.
         stmts.append(f"CREATE POLICY {t}_member_insert ON {t} FOR INSERT WITH CHECK (true)")
     elif spec.insert:
-        stmts.append(f"CREATE POLICY {t}_member_insert ON {t} FOR INSERT "
-                     f"WITH CHECK ({_member(spec, spec.insert)}{_extra(spec, 'insert')})")
+        check = f"({_member(spec, spec.insert)}{_extra(spec, 'insert')}){_and(spec)}"
+        stmts.append(f"CREATE POLICY {t}_member_insert ON {t} FOR INSERT WITH CHECK ({check})")
     if spec.update:
         cond = _member(spec, spec.update)
         stmts.append(f"CREATE POLICY {t}_member_update ON {t} FOR UPDATE "
-                     f"USING ({cond}) WITH CHECK ({cond})")
+                     f"USING ({cond}) WITH CHECK ({cond}{_and(spec)})")
     if spec.delete:
         stmts.append(f"CREATE POLICY {t}_member_delete ON {t} FOR DELETE "
                      f"USING ({_member(spec, spec.delete)})")

@@ -363,3 +363,33 @@ def test_a_read_only_dashboard_login_reads_its_organization_only_and_writes_noth
             tenants.org["a"]}
         with pytest.raises(ProgrammingError, match="permission denied"):
             conn.execute(text("UPDATE posts SET body = body"))
+
+
+CROSSED = {
+    "a delivery on my account of their variant": (
+        "INSERT INTO deliveries (variant_id, account_id, due_at, next_attempt_at, status, "
+        "attempts, idempotency_key, thread_progress, created_at, updated_at) VALUES "
+        "(:their_variant, :my_account, now(), now(), 'scheduled', 0, 'crossed', '[]', now(), "
+        "now())"),
+    "a variant of my post for their account": (
+        "INSERT INTO variants (post_id, account_id, text, thread, media, options, created_at, "
+        "updated_at) VALUES (:my_post, :their_account, 'x', '[]', '[]', '{}', now(), now())"),
+    "my post in their campaign": (
+        "UPDATE posts SET campaign_id = :their_campaign WHERE id = :my_post"),
+    "a comment of mine on their post": (
+        "INSERT INTO post_comments (org_id, post_id, author, kind, body, created_at) "
+        "VALUES (:my_org, :their_post, 'me', 'comment', 'x', now())"),
+}
+
+
+@pytest.mark.parametrize("what", sorted(CROSSED))
+def test_a_row_of_mine_cannot_point_at_another_organizations_rows(
+        tenants: Tenants, what: str) -> None:
+    a, b = tenants.ids["a"], tenants.ids["b"]
+    params = {"their_variant": b["variants"], "my_account": a["accounts"],
+              "my_post": a["posts"], "their_account": b["accounts"],
+              "their_campaign": b["campaigns"], "my_org": tenants.org["a"],
+              "their_post": b["posts"]}
+    with connect_as(tenants.url, tenants.logins["owner_a"]) as conn, \
+            pytest.raises(ProgrammingError, match="row-level security"):
+        conn.execute(text(CROSSED[what]), params)
