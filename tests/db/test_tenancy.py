@@ -393,3 +393,27 @@ def test_a_row_of_mine_cannot_point_at_another_organizations_rows(
     with connect_as(tenants.url, tenants.logins["owner_a"]) as conn, \
             pytest.raises(ProgrammingError, match="row-level security"):
         conn.execute(text(CROSSED[what]), params)
+
+
+def test_migrating_as_a_role_that_cannot_bypass_rls_is_refused_with_the_fix(
+        pg_cluster: PostgresCluster) -> None:
+    import uuid
+
+    from socialhub.db.migrate import upgrade
+    from socialhub.errors import DatabaseError
+    from tests.tenancy_kit import url_as
+
+    url = new_pg_database(pg_cluster, migrated=False)
+    login = f"plain_owner_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{login}" LOGIN'))
+        conn.execute(text(f'GRANT CREATE, USAGE ON SCHEMA public TO "{login}"'))
+    engine = create_engine(url_as(url, login))
+    with pytest.raises(DatabaseError, match="BYPASSRLS") as refused:
+        upgrade(engine, backup=False)
+    assert "socialhub db roles --apply" in (refused.value.hint or "")
+    engine.dispose()
+    with admin.connect() as conn:  # all or nothing: the earlier revisions rolled back too
+        assert conn.execute(text("SELECT to_regclass('posts')")).scalar() is None
+    admin.dispose()
