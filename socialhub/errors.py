@@ -26,6 +26,7 @@ class ExitCode(enum.IntEnum):
     SECURITY = 10  # master key missing or wrong
     BUDGET = 11  # AI budget spent or provider refused
     PERMISSION = 12  # the actor's role does not allow the action; nothing was done
+    CHANGES = 13  # `socialhub diff`: the plan has changes pending (not an error)
 
 
 class SocialhubError(Exception):

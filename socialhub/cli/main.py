@@ -37,6 +37,8 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.manifests", "apply_app", "apply"),
     ("socialhub.cli.manifests", "export_app", "export"),
     ("socialhub.cli.manifests", "lint_app", "lint"),
+    ("socialhub.cli.manifests_review", "diff_app", "diff"),
+    ("socialhub.cli.manifests_review", "preview_app", "preview"),
     ("socialhub.cli.importing", "app", "import"),
     ("socialhub.cli.text", "app", "text"),
     ("socialhub.cli.orgs", "app", "orgs"),

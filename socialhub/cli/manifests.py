@@ -58,6 +58,13 @@ def apply(
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="List every record and what happened to it, not only the "
         "counts per kind.")] = False,
+    prune: Annotated[bool, typer.Option(
+        "--prune", help="Also end what this directory owns but no longer lists: unpublished "
+        "posts are canceled, slots removed; published posts are kept (a warning).")] = False,
+    source: Annotated[str | None, typer.Option(
+        "--source", metavar="KEY", help="Name of the directory that owns these records "
+        "(default: the directory's absolute path). Use a fixed key in CI, where the "
+        "checkout's path changes.")] = None,
     json_: JsonOption = False,
 ) -> None:
     """Create or update records from manifests; idempotent.
@@ -70,16 +77,21 @@ def apply(
     with --verbose; --json always lists every record). On a terminal a
     progress bar shows on stderr while a long apply runs.
 
-    Example: socialhub apply -f manifests/ --dry-run
+    Posts and slots applied from one directory are labelled as owned by it
+    (--source names it); with --prune, those it owns and no longer lists are
+    canceled or removed. `socialhub diff` shows the same plan without writing.
+
+    Example: socialhub apply -f manifests/ --prune --source calendar
     """
     from socialhub.services.authoring.media_check import policy_from_settings
     from socialhub.services.authoring.scheduling import waiting_on_unready_accounts
     from socialhub.services.clock import now_utc
-    from socialhub.services.manifests.apply import ManifestError, apply_manifests
+    from socialhub.services.manifests.apply import ManifestError, apply_manifests, owner_for
     from socialhub.services.manifests.documents import parse_manifests
 
     policy = policy_from_settings(get_config().settings.media.root)
     sources = _sources(files)
+    owner = owner_for(files, source)
     try:
         with _progress_bar() as progress:
             manifests, issues = parse_manifests(sources, progress=progress)
@@ -87,7 +99,7 @@ def apply(
             with hub.context("cli") as ctx:
                 changes = apply_manifests(ctx, manifests, now=now_utc(),
                                           dry_run=dry_run, issues=issues, media=policy,
-                                          progress=progress)
+                                          owner=owner, prune=prune, progress=progress)
                 blocked = waiting_on_unready_accounts(ctx)
                 if dry_run:
                     ctx.session.rollback()  # the organization row a first run creates, too
@@ -100,8 +112,11 @@ def apply(
                    "changes": [c.as_dict() for c in changes]})
     else:
         sys.stdout.write(_render_changes(changes, verbose=verbose, dry_run=dry_run))
-    summary = ", ".join(f"{n} {a}" for a, n in counts.items())
-    if not counts["created"] and not counts["changed"]:
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n or a in _ALWAYS)
+    for c in changes:
+        if c.warning:
+            warn(c.warning)
+    if not any(c.action in _WRITING for c in changes):
         info(f"nothing to change: {summary}")
     else:
         info(f"{summary}{' — dry run, nothing written' if dry_run else ''}")
@@ -109,7 +124,9 @@ def apply(
         warn(line)
 
 
-_ACTIONS = ("created", "changed", "unchanged")
+_ACTIONS = ("created", "changed", "rescheduled", "canceled", "removed", "kept", "unchanged")
+_WRITING = ("created", "changed", "rescheduled", "canceled", "removed")
+_ALWAYS = ("created", "changed", "unchanged")  # counted even when 0
 
 
 def _render_changes(changes: list[Change], *, verbose: bool, dry_run: bool) -> str:
@@ -118,7 +135,8 @@ def _render_changes(changes: list[Change], *, verbose: bool, dry_run: bool) -> s
     if verbose:
         lines = []
         for c in changes:
-            detail = f" ({', '.join(c.fields)})" if c.fields and c.action == "changed" else ""
+            detail = (f" ({', '.join(c.fields)})"
+                      if c.fields and c.action in ("changed", "rescheduled") else "")
             lines.append(f"{c.label} {c.action}{detail}{suffix}\n")
         return "".join(lines)
     per_kind: dict[str, dict[str, int]] = {}

@@ -163,6 +163,11 @@ class Post(TimestampMixin, Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     paid: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(32), default="draft")
+    # The manifest directory (or repository) that owns the post: ``apply --prune`` cancels
+    # only what its own directory no longer lists. ``source_commit``: the git commit that
+    # last applied it, when it came from a repository.
+    source: Mapped[str | None] = mapped_column(String(500), index=True)
+    source_commit: Mapped[str | None] = mapped_column(String(64))
     variants: Mapped[list[Variant]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="Variant.id"
     )
@@ -270,6 +275,8 @@ class Slot(TimestampMixin, Base):
     weekday: Mapped[int] = mapped_column(Integer)
     time: Mapped[str] = mapped_column(String(5))
     timezone: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(500), index=True)  # as Post.source
+    source_commit: Mapped[str | None] = mapped_column(String(64))
     account: Mapped[Account] = relationship()
 
 
@@ -328,6 +335,23 @@ class JobRun(Base):
     last_status: Mapped[str | None] = mapped_column(String(20))
     last_error: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class GitSync(Base):
+    """The last commit a repository's manifests were synced from, per organization.
+
+    The row is locked while a sync applies, so two daemons never apply one commit twice.
+    """
+
+    __tablename__ = "git_syncs"
+    __table_args__ = (UniqueConstraint("org_id", "source"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(500))
+    commit: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="never")
+    error: Mapped[str | None] = mapped_column(Text)
+    synced_at: Mapped[datetime | None] = mapped_column()
 
 
 class AIUsage(Base):

@@ -72,6 +72,21 @@ def posts_named(session: Session, org_id: int, names: Collection[str]) -> list[P
         .options(selectinload(Post.variants))))
 
 
+def owned_posts(session: Session, org_id: int, source: str) -> list[Post]:
+    """The organization's posts owned by ``source`` that are not canceled, by name."""
+    return list(session.scalars(
+        select(Post).where(Post.org_id == org_id, Post.source == source,
+                           Post.status != "canceled").order_by(Post.name)))
+
+
+def owned_slots(session: Session, org_id: int, source: str) -> list[Slot]:
+    """The organization's slots owned by ``source`` (accounts loaded), in export order."""
+    return list(session.scalars(
+        select(Slot).join(Account).where(Account.org_id == org_id, Slot.source == source)
+        .options(selectinload(Slot.account))
+        .order_by(Account.platform, Account.handle, Slot.weekday, Slot.time)))
+
+
 def latest_live_statuses(session: Session, variant_ids: Collection[int]) -> dict[int, str]:
     """For each of these targets that has one, the status of its newest (highest id)
     delivery that is neither canceled nor dead."""

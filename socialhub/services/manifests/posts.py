@@ -8,7 +8,9 @@ apply take most of a minute.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,6 +21,8 @@ from socialhub.db.models import Account, Campaign, Variant, VoiceProfile
 from socialhub.db.queries import manifests as queries
 from socialhub.services.audit import current_actor
 from socialhub.services.authoring.scheduling import new_idempotency_key
+from socialhub.services.authoring.text_rules import measure
+from socialhub.services.authoring.variants import platform_limit
 
 
 @dataclass
@@ -54,6 +58,47 @@ def same_text(variant: Variant, text: str, thread: list[str] | None) -> bool:
     return variant.text == text and not variant.thread
 
 
+def plain(value: Any) -> Any:
+    """``value`` as JSON can hold it (dates and decimals as text), for a plan's details."""
+    if isinstance(value, date | Decimal):
+        return str(value)
+    return value
+
+
+def lengths(account: Account, parts: list[str]) -> list[dict[str, Any]]:
+    """Each part as ``account``'s platform counts it: ``{part, length, limit, unit, valid}``."""
+    out = []
+    for n, part in enumerate(parts, 1):
+        m = measure(part, account.platform, limit=platform_limit(account))
+        out.append({"platform": account.platform, "part": n, "length": m.length,
+                    "limit": m.limit, "unit": m.unit, "valid": m.valid})
+    return out
+
+
+def target_changes(ref: str, account: Account, old: TargetState | None,
+                   new: TargetState) -> list[dict[str, Any]]:
+    """One ``{field, old, new}`` per field of target ``ref`` that differs (every field
+    given, for a new target); a changed text or thread carries its counted ``lengths``."""
+    out: list[dict[str, Any]] = []
+    for f in fields(TargetState):
+        if f.name == "when":
+            continue
+        was = getattr(old, f.name) if old is not None else None
+        now = getattr(new, f.name)
+        if (old is None and now in (None, "", [], {})) or was == now:
+            continue
+        if f.name == "at":
+            was = " ".join(was) if was else None
+            now = " ".join(now) if now else None
+        entry: dict[str, Any] = {"field": f"targets[{ref}].{f.name}", "old": was, "new": now}
+        if f.name == "text" and not new.thread:
+            entry["lengths"] = lengths(account, [new.text])
+        elif f.name == "thread" and new.thread:
+            entry["lengths"] = lengths(account, [str(p) for p in new.thread])
+        out.append(entry)
+    return out
+
+
 def fill_variant(variant: Variant, st: TargetState) -> None:
     """Give ``variant`` the desired state (text, extras, schedule); the caller syncs delivery."""
     variant.text, variant.thread, variant.media = st.text, list(st.thread), list(st.media)
@@ -72,8 +117,12 @@ def new_variant(account: Account, st: TargetState) -> Variant:
 
 
 def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manifest, Targets]],
-                     campaigns: dict[str, Campaign], voices: dict[str, VoiceProfile]) -> None:
+                     campaigns: dict[str, Campaign], voices: dict[str, VoiceProfile], *,
+                     source: str | None = None, commit: str | None = None) -> None:
     """Insert new posts with their variants, deliveries and audit events in four statements.
+
+    Each post is labelled with ``source`` and ``commit`` (the directory that owns it
+    and the git commit it came from); the commit is also in its audit row.
 
     The rows are those create_post/set_target/sync_delivery would make: a post
     with any timed target is ``scheduled`` with one ``scheduled`` delivery per
@@ -91,6 +140,7 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
         post_rows.append({
             "org_id": org_id, "name": m.name, "body": spec.body, "tags": list(spec.tags),
             "paid": spec.paid, "status": "scheduled" if scheduled else "draft",
+            "source": source, "source_commit": commit,
             "campaign_id": campaign.id if campaign else None,
             "voice_id": voice.id if voice else None})
         targets.append(states)
@@ -121,7 +171,8 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
     # event plus the dispatch), on an apply of about 8.5 s; it needs a batched
     # in-transaction delivery first.
     actor = current_actor()
+    change: dict[str, Any] = {"via": "apply", **({"commit": commit} if commit else {})}
     queries.insert_audit_rows(session, [
         {"org_id": org_id, "actor": actor, "action": "create", "record_kind": "Post",
-         "record_id": pid, "record_name": row["name"], "change": {"via": "apply"}}
+         "record_id": pid, "record_name": row["name"], "change": change}
         for pid, row in zip(post_ids, post_rows, strict=True)])
