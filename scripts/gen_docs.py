@@ -61,6 +61,7 @@ def render() -> str:
         ExitCode.BUDGET: "AI budget spent or provider refused",
         ExitCode.PERMISSION: "your role does not allow this action; nothing was done",
         ExitCode.CHANGES: "`diff` only: applying would change something (not an error)",
+        ExitCode.GIT: "a git repository cannot be fetched, verified or pushed to",
     }
     codes = "\n".join(f"| {int(c)} | {meaning[c]} |" for c in ExitCode)
     parts = [HEADER.format(codes=codes)]

@@ -39,6 +39,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.manifests", "lint_app", "lint"),
     ("socialhub.cli.manifests_review", "diff_app", "diff"),
     ("socialhub.cli.manifests_review", "preview_app", "preview"),
+    ("socialhub.cli.sync", "app", "sync"),
     ("socialhub.cli.importing", "app", "import"),
     ("socialhub.cli.text", "app", "text"),
     ("socialhub.cli.orgs", "app", "orgs"),
