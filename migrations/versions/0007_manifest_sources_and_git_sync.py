@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column('status', sa.String(length=20), nullable=False),
         sa.Column('error', sa.Text(), nullable=True),
         sa.Column('synced_at', socialhub.db.types.UTCDateTime(), nullable=True),
+        sa.Column('registry_commit', sa.String(length=64), nullable=True),
+        sa.Column('registry_error', sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(['org_id'], ['organizations.id'],
                                 name=op.f('fk_git_syncs_org_id_organizations'),
                                 ondelete='CASCADE'),

@@ -80,6 +80,8 @@ def apply(
     Posts and slots applied from one directory are labelled as owned by it
     (--source names it); with --prune, those it owns and no longer lists are
     canceled or removed. `socialhub diff` shows the same plan without writing.
+    A publication registry (published.yaml) in the directory lists what went
+    out: those targets are recorded as published and never sent again.
 
     Example: socialhub apply -f manifests/ --prune --source calendar
     """
@@ -90,8 +92,11 @@ def apply(
     from socialhub.services.manifests.documents import parse_manifests
 
     policy = policy_from_settings(get_config().settings.media.root)
+    from socialhub.services.manifests.registry import read_registries
+
     sources = _sources(files)
     owner = owner_for(files, source)
+    published = read_registries(p for p in files if str(p) != "-")
     try:
         with _progress_bar() as progress:
             manifests, issues = parse_manifests(sources, progress=progress)
@@ -99,7 +104,8 @@ def apply(
             with hub.context("cli") as ctx:
                 changes = apply_manifests(ctx, manifests, now=now_utc(),
                                           dry_run=dry_run, issues=issues, media=policy,
-                                          owner=owner, prune=prune, progress=progress)
+                                          owner=owner, prune=prune, published=published,
+                                          progress=progress)
                 blocked = waiting_on_unready_accounts(ctx)
                 if dry_run:
                     ctx.session.rollback()  # the organization row a first run creates, too
@@ -189,17 +195,26 @@ def export(
     """Write accounts, voices, campaigns, slots, posts as manifests.
 
     The output applies back to exactly the same state; secrets are never
-    included (accounts carry only keyring:/env: references).
+    included (accounts carry only keyring:/env: references). With -o, what
+    was published goes to published.yaml (remote ids and URLs), so applying
+    the directory to a new database never publishes it again.
 
     Example: socialhub export -o manifests/ && socialhub apply -f manifests/
     """
     from socialhub.services.manifests.documents import KINDS, dump_documents
-    from socialhub.services.manifests.export import FILE_NAMES, export_manifests, parse_kind
+    from socialhub.services.manifests.export import (
+        FILE_NAMES,
+        export_manifests,
+        export_registry,
+        parse_kind,
+    )
+    from socialhub.services.manifests.registry import REGISTRY_FILE, dump_registry
 
     kinds = {parse_kind(k) for k in kind} if kind else None
     hub = get_hub()
     with hub.context("cli") as ctx:
         docs = export_manifests(ctx, kinds)
+        registry = export_registry(ctx) if output is not None else {}
     ordered = [k for k in KINDS if k in docs]
     if output is None:
         if json_:
@@ -219,6 +234,12 @@ def export(
         count = len(docs.get(k, []))
         written.append({"path": str(path), "kind": k, "count": count})
         info(f"wrote {path} ({count} {k})")
+    if registry:  # what went out, so applying this directory never sends it again
+        path = output / REGISTRY_FILE
+        path.write_text(dump_registry(registry), encoding="utf-8")
+        count = sum(len(t) for t in registry.values())
+        written.append({"path": str(path), "kind": "PublicationRegistry", "count": count})
+        info(f"wrote {path} ({count} published targets)")
     if json_:
         emit_json({"files": written})
     elif not written:

@@ -49,20 +49,23 @@ def _plan(files: list[Path], source: str | None, prune: bool,
     from socialhub.services.manifests.apply import ManifestError, owner_for, plan_manifests
     from socialhub.services.manifests.documents import parse_manifests
     from socialhub.services.manifests.preview import preview_manifests
+    from socialhub.services.manifests.registry import read_registries
 
     policy = policy_from_settings(get_config().settings.media.root)
     sources = _sources(files)
     owner = owner_for(files, source)
     manifests, issues = parse_manifests(sources)
+    published = read_registries(p for p in files if str(p) != "-")
     try:
         with get_hub().context("cli") as ctx:
             if what == "diff":
                 result: Any = plan_manifests(ctx, manifests, now=now_utc(), issues=issues,
-                                             media=policy, owner=owner, prune=prune)
+                                             media=policy, owner=owner, prune=prune,
+                                             published=published)
             else:
                 result = preview_manifests(ctx, manifests, now=now_utc(), issues=issues,
                                            media=policy, owner=owner, prune=prune,
-                                           changed_only=changed_only)
+                                           published=published, changed_only=changed_only)
             ctx.session.rollback()  # read-only: not even the organization row of a first run
     except ManifestError as exc:
         _print_issues(exc.issues)

@@ -23,7 +23,7 @@ def run(
         "--verbose", "-v", help="List every record and what happened to it.")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Fetch sync.git's branch and apply its manifests with prune, once.
+    """Fetch sync.git's branch and apply its manifests with prune, once; then write back.
 
     The commit is fetched into a cache under the data directory, its
     signature checked when sync.git.require_signed is true, and the folder
@@ -34,13 +34,21 @@ def run(
     changed, the problem is printed and a `sync.failed` event raised (once
     per problem), and the exit code is 14 (git) or 4 (manifests).
 
+    Then what the repository's posts published (remote ids and URLs) is
+    merged into published.yaml on sync.git.registry_branch, committed as
+    sync.git.author and pushed (never forced; retried when the branch moved).
+
     Example: socialhub sync git run -v
     """
     from socialhub.services.gitsync.sync import sync_git
+    from socialhub.services.gitsync.writeback import write_back
 
     result = sync_git(get_hub(), channel="cli")
+    back = write_back(get_hub(), channel="cli")
     if json_:
-        emit_json(result.as_dict())
+        emit_json({**result.as_dict(), "registry": {
+            "status": back.status, "commit": back.commit, "added": back.added,
+            "error": back.error}})
     else:
         for c in result.changes:
             if verbose or c.action != "unchanged":
@@ -52,14 +60,21 @@ def run(
         if c.warning:
             warn(c.warning)
     short = (result.commit or "")[:12]
+    if back.status == "written":
+        info(f"wrote {back.added} published target{'s' if back.added != 1 else ''} to the "
+             f"registry ({(back.commit or '')[:12]})")
     if result.status == "failed":
         sys.stderr.write(f"error: {result.error}\n")
         raise typer.Exit(ExitCode.VALIDATION if result.issues else ExitCode.GIT)
     if result.status == "up_to_date":
         info(f"{result.source} is up to date at {short}")
-        return
-    written = sum(1 for c in result.changes if c.action != "unchanged")
-    info(f"applied {result.source} at {short}: {written} change{'s' if written != 1 else ''}")
+    if result.status == "applied":
+        written = sum(1 for c in result.changes if c.action != "unchanged")
+        info(f"applied {result.source} at {short}: "
+             f"{written} change{'s' if written != 1 else ''}")
+    if back.status == "failed":
+        sys.stderr.write(f"error: writing the registry back: {back.error}\n")
+        raise typer.Exit(ExitCode.GIT)
 
 
 @git_app.command("status")

@@ -352,6 +352,10 @@ class GitSync(Base):
     status: Mapped[str] = mapped_column(String(20), default="never")
     error: Mapped[str | None] = mapped_column(Text)
     synced_at: Mapped[datetime | None] = mapped_column()
+    # The publication registry written back (``published.yaml``): its last commit,
+    # and the error that stops it (alerted once).
+    registry_commit: Mapped[str | None] = mapped_column(String(64))
+    registry_error: Mapped[str | None] = mapped_column(Text)
 
 
 class AIUsage(Base):

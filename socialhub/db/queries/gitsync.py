@@ -1,5 +1,4 @@
-"""Git sync: the per-repository sync state, locked while a sync applies, and what a
-repository's posts published (for the publication registry).
+"""Git sync: the per-repository sync state, locked while a sync applies.
 
 Two daemons syncing one repository serialise on the state row's lock: on
 PostgreSQL a transaction-level advisory lock keyed by the source; on SQLite
@@ -10,12 +9,11 @@ exclusive. The second one then sees the commit already applied.
 from __future__ import annotations
 
 import zlib
-from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from socialhub.db.models import Account, Delivery, GitSync, Post, Variant
+from socialhub.db.models import GitSync
 
 
 def lock_sync(session: Session, source: str) -> None:
@@ -42,18 +40,3 @@ def sync_states(session: Session, org_id: int) -> list[GitSync]:
     """Every repository the organization syncs from, by source."""
     return list(session.scalars(select(GitSync).where(GitSync.org_id == org_id)
                                 .order_by(GitSync.source)))
-
-
-def published_targets(session: Session, org_id: int, source: str) -> list[dict[str, Any]]:
-    """Every published delivery of the posts ``source`` owns: post name, account ref
-    parts, remote id and URL, when it went out; by post name and account."""
-    rows = session.execute(
-        select(Post.name, Account.platform, Account.handle, Delivery.remote_id,
-               Delivery.remote_url, Delivery.updated_at)
-        .join(Variant, Variant.post_id == Post.id)
-        .join(Delivery, Delivery.variant_id == Variant.id)
-        .join(Account, Account.id == Variant.account_id)
-        .where(Post.org_id == org_id, Post.source == source, Delivery.status == "published")
-        .order_by(Post.name, Account.platform, Account.handle, Delivery.id))
-    return [{"post": r[0], "account": f"{r[1]}:@{r[2]}", "remote_id": r[3],
-             "remote_url": r[4], "published_at": r[5]} for r in rows]

@@ -97,6 +97,26 @@ def latest_live_statuses(session: Session, variant_ids: Collection[int]) -> dict
         .order_by(Delivery.id))}
 
 
+def published_targets(session: Session, org_id: int,
+                      source: str | None = None) -> list[dict[str, Any]]:
+    """Every published delivery of the organization's posts (those ``source`` owns, when
+    given): post name, account ref, remote id and URL, when it went out; by post name
+    and account."""
+    query = (
+        select(Post.name, Account.platform, Account.handle, Delivery.remote_id,
+               Delivery.remote_url, Delivery.updated_at)
+        .join(Variant, Variant.post_id == Post.id)
+        .join(Delivery, Delivery.variant_id == Variant.id)
+        .join(Account, Account.id == Variant.account_id)
+        .where(Post.org_id == org_id, Delivery.status == "published")
+        .order_by(Post.name, Account.platform, Account.handle, Delivery.id))
+    if source is not None:
+        query = query.where(Post.source == source)
+    rows = session.execute(query)
+    return [{"post": r[0], "account": f"{r[1]}:@{r[2]}", "remote_id": r[3],
+             "remote_url": r[4], "published_at": r[5]} for r in rows]
+
+
 def insert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert these posts (one multi-row INSERT); their ids, in the order of ``rows``."""
     return _insert_returning_ids(session, Post, rows)

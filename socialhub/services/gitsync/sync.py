@@ -33,7 +33,7 @@ from typing import Any
 from socialhub.config import GitSyncConfig
 from socialhub.core.policy import Permission
 from socialhub.db.queries import gitsync as queries
-from socialhub.errors import ConfigError, GitError, SocialhubError
+from socialhub.errors import ConfigError, SocialhubError
 from socialhub.security.references import resolve_reference
 from socialhub.services.clock import now_utc
 from socialhub.services.context import Channel, Ctx, use_case
@@ -48,6 +48,13 @@ from socialhub.services.manifests.apply import (
     read_sources,
 )
 from socialhub.services.manifests.documents import check_text_lengths, parse_manifests
+from socialhub.services.manifests.registry import (
+    REGISTRY_FILE,
+    Registry,
+    load_registry,
+    merge_registries,
+    read_registries,
+)
 
 log = logging.getLogger("socialhub.gitsync")
 
@@ -112,6 +119,28 @@ def repository(hub: Hub, cfg: GitSyncConfig) -> Repository:
     return Repository(cache_dir(hub, cfg) / "repo.git", cfg.url, token=token)
 
 
+def registry_path(cfg: GitSyncConfig) -> str:
+    """Where ``published.yaml`` lives in the repository: in the synced folder."""
+    folder = cfg.path.strip("/")
+    return REGISTRY_FILE if folder in ("", ".") else f"{folder}/{REGISTRY_FILE}"
+
+
+def remote_registry(repo: Repository, cfg: GitSyncConfig) -> tuple[str | None, Registry]:
+    """The registry branch's commit (None if it does not exist yet) and its registry.
+
+    Raises:
+        GitError: the remote cannot be reached.
+        ValidationError: the file there is not a publication registry.
+    """
+    head = repo.fetch_optional(cfg.registry_branch)
+    if head is None:
+        return None, {}
+    path = registry_path(cfg)
+    data = repo.show(head, path)
+    return head, load_registry(data.decode("utf-8") if data else "",
+                               f"{cfg.registry_branch}:{path}")
+
+
 @contextmanager
 def machine_lock(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder/lock`` (waits): one sync per repository on
@@ -146,14 +175,15 @@ def sync_git(hub: Hub, *, channel: Channel = "cli", now: datetime | None = None
             commit = repo.fetch(cfg.branch)
             if cfg.require_signed:
                 repo.verify(commit)
+            _, published = remote_registry(repo, cfg)
             staging = folder / "staging"
             repo.extract(commit, cfg.path, staging)
-        except GitError as exc:
+        except SocialhubError as exc:  # git, or a registry that is not one
             return _failed(hub, channel, source, commit, exc.message)
         try:
             with hub.context(channel) as ctx:
                 return apply_commit(ctx, source=source, commit=commit, folder=folder,
-                                    path=cfg.path, now=now or now_utc(),
+                                    path=cfg.path, now=now or now_utc(), published=published,
                                     file_limit=hub.config.settings.limits.manifest_file_bytes,
                                     total_limit=hub.config.settings.limits.manifest_total_bytes)
         except ManifestError as exc:
@@ -173,14 +203,16 @@ def _relative(text: str, folder: Path) -> str:
 
 @use_case(Permission.MANIFESTS_APPLY)
 def apply_commit(ctx: Ctx, *, source: str, commit: str, folder: Path, path: str,
-                 now: datetime, file_limit: int, total_limit: int) -> SyncResult:
+                 now: datetime, file_limit: int, total_limit: int,
+                 published: Registry | None = None) -> SyncResult:
     """Apply the manifests of ``commit`` (written to ``folder/staging``) with prune,
     unless it is the commit last applied; in the caller's one transaction.
 
     The staged tree becomes ``folder/tree`` (media paths point there); if
     anything fails the previous tree is put back and the transaction rolls
     back. Every record written is labelled with ``source`` and ``commit``, and
-    the audit events name the commit.
+    the audit events name the commit. What ``published`` (the registry branch's
+    ``published.yaml``) or a ``published.yaml`` in the tree lists is never sent again.
 
     Raises:
         ManifestError: the manifests do not lint or apply; nothing was written.
@@ -203,8 +235,9 @@ def apply_commit(ctx: Ctx, *, source: str, commit: str, folder: Path, path: str,
         limits = {m.name: m.model.spec.settings.get("max_characters")
                   for m in manifests if m.kind == "Account"}
         issues += check_text_lengths(manifests, {k: int(v) for k, v in limits.items() if v})
+        registry = merge_registries(published or {}, read_registries([root]))
         changes = apply_manifests(ctx, manifests, now=now, issues=issues,
-                                  owner=Owner(source, commit), prune=True)
+                                  owner=Owner(source, commit), prune=True, published=registry)
     except BaseException:
         shutil.rmtree(tree, ignore_errors=True)
         if previous.exists():

@@ -31,14 +31,26 @@ from socialhub.core.manifests import KINDS, WEEKDAYS, Issue, Manifest, MediaSpec
 from socialhub.core.media_policy import MediaPolicy
 from socialhub.core.policy import Permission
 from socialhub.core.status import PENDING_DELIVERY_STATES, DeliveryStatus
-from socialhub.db.models import Account, Campaign, Post, Slot, Variant, VoiceProfile
+from socialhub.db.models import (
+    Account,
+    Campaign,
+    Delivery,
+    Post,
+    Slot,
+    Variant,
+    VoiceProfile,
+)
 from socialhub.db.queries import delivery as delivery_queries
 from socialhub.db.queries import manifests as queries
 from socialhub.db.queries.slots import slots_of_accounts
 from socialhub.errors import ExitCode, ValidationError
 from socialhub.services.audit import record_event
 from socialhub.services.authoring.media_check import resolve_manifest_media
-from socialhub.services.authoring.scheduling import refresh_post_status, sync_delivery
+from socialhub.services.authoring.scheduling import (
+    new_idempotency_key,
+    refresh_post_status,
+    sync_delivery,
+)
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Ctx, use_case
 from socialhub.services.manifests.posts import (
@@ -52,6 +64,7 @@ from socialhub.services.manifests.posts import (
     target_changes,
     variant_state,
 )
+from socialhub.services.manifests.registry import REGISTRY_FILE, Registry
 
 _SENT = ("claimed", "publishing", "unconfirmed", "published")
 _CHUNK = 500
@@ -129,7 +142,8 @@ def read_sources(paths: Iterable[Path], *, stdin: bytes | None = None,
     """The (name, text) of ``stdin`` (as ``<stdin>``) and every ``.yaml``/``.yml`` file
     named or found under a directory.
 
-    Sizes are checked before anything is parsed: each file (and stdin) against
+    Publication registries (``published.yaml``) are not manifests and are left
+    out. Sizes are checked before anything is parsed: each file (and stdin) against
     ``file_limit``, all of them together against ``total_limit``.
 
     Raises:
@@ -140,9 +154,11 @@ def read_sources(paths: Iterable[Path], *, stdin: bytes | None = None,
     for path in named:
         if path.is_dir():
             files += sorted(p for p in path.rglob("*")
-                            if p.suffix in (".yaml", ".yml") and p.is_file())
+                            if p.suffix in (".yaml", ".yml") and p.is_file()
+                            and p.name != REGISTRY_FILE)
         elif path.is_file():
-            files.append(path)
+            if path.name != REGISTRY_FILE:
+                files.append(path)
         else:
             raise ValidationError(f"{path}: no such file or directory")
     out: list[tuple[str, str]] = []
@@ -188,9 +204,11 @@ class _Planner:
     """Plans changes for a set of manifests; ``writes`` holds the deferred database work."""
 
     def __init__(self, session: Session, org_id: int, now: datetime,
-                 media: MediaPolicy, owner: Owner | None = None) -> None:
+                 media: MediaPolicy, owner: Owner | None = None,
+                 published: Registry | None = None) -> None:
         self.s, self.org_id, self.now, self.media = session, org_id, now, media
         self.owner = owner
+        self.published: Registry = published or {}
         self.changes: list[Change] = []
         self.issues: list[Issue] = []
         self.writes: list[Callable[[], None]] = []
@@ -422,6 +440,15 @@ class _Planner:
         states, ok = self._target_states(m, current)
         fields: list[str] = []
         details: list[dict[str, Any]] = []
+        out = self.published.get(m.name, {})
+        marks: list[tuple[Variant, dict[str, Any]]] = []  # out per the registry only
+        for ref, stored in current.items():
+            if ref in out and live.get(stored.id) not in _SENT:
+                marks.append((stored, out[ref]))
+                fields.append(f"targets[{ref}] published")
+                details.append({"field": f"targets[{ref}].delivery",
+                                "old": live.get(stored.id), "new": "published (registry)"})
+                live[stored.id] = "published"  # it is out: it may not change nor go again
         if post is not None:
             for f, old, new in (
                     ("body", post.body, spec.body), ("tags", list(post.tags or []), spec.tags),
@@ -447,7 +474,8 @@ class _Planner:
                                f"the {ref} target is already {live[variant.id]}; it can no "
                                "longer change")
             if state.when is not None and (old_state is None or old_state.at
-                                           != state.at) and state.when.utc <= self.now:
+                                           != state.at) and state.when.utc <= self.now \
+                    and ref not in out:  # what went out went out in the past
                 self.issues.append(m.issue(("spec", "targets", i, "at"),
                                            f"time {state.when} is in the past"))
         for ref, variant in current.items():
@@ -458,6 +486,7 @@ class _Planner:
                 if live.get(variant.id) in _SENT:
                     self._conflict(m, ("spec", "targets"), f"target {ref} was removed from the "
                                    f"manifest but is already {live[variant.id]}")
+        moved_only = moved_only and not marks
         if post is not None and self._owned_elsewhere(post):
             fields.append("source")
             details.append({"field": "source", "old": post.source,
@@ -470,7 +499,9 @@ class _Planner:
             self.new_posts.append((m, states))
             self._change(m, "created", details=[
                 d for ref, (_i, account, st) in states.items()
-                for d in target_changes(ref, account, None, st)])
+                for d in [*target_changes(ref, account, None, st),
+                          *([{"field": f"targets[{ref}].delivery", "old": None,
+                              "new": "published (registry)"}] if ref in out else [])]])
             return
         if not fields:
             self._change(m, "unchanged")
@@ -478,7 +509,12 @@ class _Planner:
         if post.status == "canceled":
             self._conflict(m, ("metadata", "name"), f"post {post.name} was canceled; "
                            "it can no longer change")
-        self.writes.append(lambda: self._update_post(m, post, states, current, fields))
+        if marks:
+            self.writes.append(partial(self._mark_published, post, marks))
+        if any(not f.endswith(" published") for f in fields):
+            self.writes.append(lambda: self._update_post(m, post, states, current, fields))
+        elif marks:
+            self.writes.append(lambda: self._record_marks(m, post, fields))
         self._change(m, "rescheduled" if moved_only else "changed", fields, details)
 
     # -- prune ----------------------------------------------------------------------------
@@ -530,6 +566,27 @@ class _Planner:
         record_event(self.s, self.org_id, "delete", "Slot", record_id=slot_id, name=name,
                      change=self._via(pruned=True))
 
+    def _mark_published(self, post: Post, marks: list[tuple[Variant, dict[str, Any]]]) -> None:
+        """Record targets the registry says are out as published, with their remote ids,
+        so nothing sends them again."""
+        for variant, entry in marks:
+            live = delivery_queries.latest_live_delivery(self.s, variant.id)
+            if live is None:
+                live = Delivery(variant_id=variant.id, account_id=variant.account_id,
+                                due_at=variant.scheduled_at or self.now,
+                                next_attempt_at=variant.scheduled_at or self.now,
+                                idempotency_key=new_idempotency_key())
+                self.s.add(live)
+            live.status = DeliveryStatus.PUBLISHED
+            live.remote_id, live.remote_url = entry.get("remote_id"), entry.get("url")
+        self.s.flush()
+        refresh_post_status(self.s, post)
+
+    def _record_marks(self, m: Manifest, post: Post, fields: list[str]) -> None:
+        self._label(post)
+        record_event(self.s, self.org_id, "update", "Post", record_id=post.id, name=post.name,
+                     change=self._via(fields=fields, registry=True))
+
     def _conflict(self, m: Manifest, path: tuple[Any, ...], message: str) -> None:
         self.conflicts += 1
         self.issues.append(m.issue(path, message))
@@ -575,23 +632,25 @@ def _unknown(what: str, name: str) -> str:
 
 def plan_with_targets(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
                       issues: Sequence[Issue] = (), media: MediaPolicy | None = None,
-                      owner: Owner | None = None, prune: bool = False
+                      owner: Owner | None = None, prune: bool = False,
+                      published: Registry | None = None
                       ) -> tuple[list[Change], dict[str, tuple[Manifest, Targets]]]:
     """The plan and each planned post's desired targets; for ``preview`` (the caller is
     a use case that checked permission). Reads only."""
     plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
-                 prune=prune, progress=None)
+                 prune=prune, progress=None, published=published)
     return plan.changes, plan.targets
 
 
 def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
           issues: Sequence[Issue], media: MediaPolicy | None, owner: Owner | None,
-          prune: bool, progress: Progress | None) -> _Planner:
+          prune: bool, progress: Progress | None,
+          published: Registry | None = None) -> _Planner:
     """Plan without writing: the one path ``plan_manifests`` and ``apply_manifests`` share."""
     if prune and owner is None:
         raise ValidationError("--prune needs to know which directory owns the records: "
                               "apply one directory, or name it with --source")
-    plan = _Planner(ctx.session, ctx.org_id, now, media or MediaPolicy(), owner)
+    plan = _Planner(ctx.session, ctx.org_id, now, media or MediaPolicy(), owner, published)
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
     for m in manifests:
@@ -623,7 +682,8 @@ def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
 @use_case(Permission.MANIFESTS_EXPORT)
 def plan_manifests(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
                    issues: Sequence[Issue] = (), media: MediaPolicy | None = None,
-                   owner: Owner | None = None, prune: bool = False) -> list[Change]:
+                   owner: Owner | None = None, prune: bool = False,
+                   published: Registry | None = None) -> list[Change]:
     """What ``apply_manifests`` with the same arguments would do, record by record and
     field by field; reads only, writes nothing (``socialhub diff``).
 
@@ -632,14 +692,15 @@ def plan_manifests(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
         ValidationError: ``prune`` without an ``owner``.
     """
     return _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
-                 prune=prune, progress=None).changes
+                 prune=prune, progress=None, published=published).changes
 
 
 @use_case(Permission.MANIFESTS_APPLY)
 def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
                     now: datetime, dry_run: bool = False, issues: Sequence[Issue] = (),
                     media: MediaPolicy | None = None, owner: Owner | None = None,
-                    prune: bool = False, progress: Progress | None = None) -> list[Change]:
+                    prune: bool = False, published: Registry | None = None,
+                    progress: Progress | None = None) -> list[Change]:
     """Plan ``manifests`` against the database and, unless ``dry_run``, write the plan.
 
     ``issues`` found earlier (syntax, schema) are reported together with the
@@ -648,7 +709,9 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
     ``owner`` owns and the manifests no longer list are canceled or removed
     (published posts are kept, with a warning). A post's targets are exactly
     those listed. With an ``owner`` every post and slot written is labelled with
-    its source and commit. Media files are checked against ``media`` (default:
+    its source and commit. A target that ``published`` (the publication registry,
+    ``published.yaml``) says is out is recorded as published, never scheduled
+    again. Media files are checked against ``media`` (default:
     each manifest's own folder only). ``progress`` is told ``("planning", posts
     planned, posts)`` and then ``("writing", 0, 1)``.
 
@@ -658,7 +721,7 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
     """
     session, org_id = ctx.session, ctx.org_id
     plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
-                 prune=prune, progress=progress)
+                 prune=prune, progress=progress, published=published)
     if not dry_run:
         if progress is not None:
             progress("writing", 0, 1)
@@ -667,7 +730,8 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
                 write()
         insert_new_posts(session, org_id, plan.new_posts, plan.campaigns, plan.voices,
                          source=owner.source if owner else None,
-                         commit=owner.commit if owner else None)
+                         commit=owner.commit if owner else None,
+                         published=plan.published, now=now)
         session.flush()
         written = [c.name for c in plan.changes
                    if c.kind == "Post" and c.action in ("created", "changed", "rescheduled")]

@@ -9,7 +9,7 @@ apply take most of a minute.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from socialhub.services.audit import current_actor
 from socialhub.services.authoring.scheduling import new_idempotency_key
 from socialhub.services.authoring.text_rules import measure
 from socialhub.services.authoring.variants import platform_limit
+from socialhub.services.manifests.registry import Registry
 
 
 @dataclass
@@ -118,11 +119,14 @@ def new_variant(account: Account, st: TargetState) -> Variant:
 
 def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manifest, Targets]],
                      campaigns: dict[str, Campaign], voices: dict[str, VoiceProfile], *,
-                     source: str | None = None, commit: str | None = None) -> None:
+                     source: str | None = None, commit: str | None = None,
+                     published: Registry | None = None, now: datetime | None = None) -> None:
     """Insert new posts with their variants, deliveries and audit events in four statements.
 
     Each post is labelled with ``source`` and ``commit`` (the directory that owns it
-    and the git commit it came from); the commit is also in its audit row.
+    and the git commit it came from); the commit is also in its audit row. A
+    target the ``published`` registry lists gets a ``published`` delivery with its
+    remote id and URL (due at its time, else ``now``), never a scheduled one.
 
     The rows are those create_post/set_target/sync_delivery would make: a post
     with any timed target is ``scheduled`` with one ``scheduled`` delivery per
@@ -136,18 +140,26 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
         meta, spec = m.model.metadata, m.model.spec
         campaign = campaigns.get(meta.campaign or "")
         voice = voices.get(spec.voice or "")
-        scheduled = any(st.when is not None for _i, _a, st in states.values())
+        out = (published or {}).get(m.name, {})
+        pending = any(st.when is not None and ref not in out
+                      for ref, (_i, _a, st) in states.items())
+        sent = [ref for ref in states if ref in out]
+        status = ("scheduled" if pending else
+                  "published" if sent and len(sent) == len(states) else
+                  "partially_published" if sent else "draft")
         post_rows.append({
             "org_id": org_id, "name": m.name, "body": spec.body, "tags": list(spec.tags),
-            "paid": spec.paid, "status": "scheduled" if scheduled else "draft",
+            "paid": spec.paid, "status": status,
             "source": source, "source_commit": commit,
             "campaign_id": campaign.id if campaign else None,
             "voice_id": voice.id if voice else None})
-        targets.append(states)
+        targets.append((m.name, states))
     post_ids = queries.insert_posts(session, post_rows)
-    variant_rows, variant_targets = [], []
-    for post_id, states in zip(post_ids, targets, strict=True):
-        for _i, account, st in states.values():
+    variant_rows: list[dict[str, Any]] = []
+    variant_targets: list[tuple[Account, TargetState, dict[str, Any] | None]] = []
+    for post_id, (name, states) in zip(post_ids, targets, strict=True):
+        out = (published or {}).get(name, {})
+        for ref, (_i, account, st) in states.items():
             variant_rows.append({
                 "post_id": post_id, "account_id": account.id, "text": st.text,
                 "thread": list(st.thread), "media": list(st.media),
@@ -155,14 +167,22 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
                 "scheduled_at": st.when.utc if st.when else None,
                 "local_time": st.when.local_text if st.when else None,
                 "timezone": st.when.zone if st.when else None})
-            variant_targets.append((account, st))
+            variant_targets.append((account, st, out.get(ref)))
     variant_ids = queries.insert_variants(session, variant_rows)
-    delivery_rows = [
-        {"variant_id": vid, "account_id": account.id, "due_at": st.when.utc,
-         "next_attempt_at": st.when.utc, "status": "scheduled",
-         "idempotency_key": new_idempotency_key()}
-        for vid, (account, st) in zip(variant_ids, variant_targets, strict=True)
-        if st.when is not None]
+    delivery_rows = []
+    for vid, (account, st, entry) in zip(variant_ids, variant_targets, strict=True):
+        due = st.when.utc if st.when is not None else now
+        if entry is not None and due is not None:
+            delivery_rows.append({
+                "variant_id": vid, "account_id": account.id, "due_at": due,
+                "next_attempt_at": due, "status": "published",
+                "remote_id": entry.get("remote_id"), "remote_url": entry.get("url"),
+                "idempotency_key": new_idempotency_key()})
+        elif st.when is not None:
+            delivery_rows.append({
+                "variant_id": vid, "account_id": account.id, "due_at": due,
+                "next_attempt_at": due, "status": "scheduled", "remote_id": None,
+                "remote_url": None, "idempotency_key": new_idempotency_key()})
     queries.insert_deliveries(session, delivery_rows)
     # The rows audit.write_audit_row would write for record_event(…, "create", "Post"),
     # written in one INSERT instead of through the event bus, so no ``post.created``

@@ -24,6 +24,7 @@ from socialhub.services.authoring.text_rules import DISPLAY_NAMES
 from socialhub.services.context import Ctx, use_case
 from socialhub.services.manifests.apply import Owner, plan_with_targets
 from socialhub.services.manifests.posts import TargetState, lengths
+from socialhub.services.manifests.registry import Registry
 
 Format = Literal["markdown", "html"]
 FORMATS: tuple[str, ...] = ("markdown", "html")
@@ -33,6 +34,7 @@ FORMATS: tuple[str, ...] = ("markdown", "html")
 def preview_manifests(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
                       issues: Sequence[Issue] = (), media: MediaPolicy | None = None,
                       owner: Owner | None = None, prune: bool = False,
+                      published: Registry | None = None,
                       changed_only: bool = False) -> dict[str, Any]:
     """Every post of the plan as its platforms would show it, and what the plan cancels.
 
@@ -44,7 +46,7 @@ def preview_manifests(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
         ManifestError: the manifests have problems (as ``apply`` would report them).
     """
     changes, targets = plan_with_targets(ctx, manifests, now=now, issues=issues, media=media,
-                                         owner=owner, prune=prune)
+                                         owner=owner, prune=prune, published=published)
     by_name = {c.name: c for c in changes if c.kind == "Post"}
     posts = []
     for name, (m, states) in sorted(targets.items()):

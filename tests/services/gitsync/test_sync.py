@@ -209,7 +209,8 @@ def test_the_daemon_job_applies_once_and_wakes_the_publisher(
     commit = synced.commit(FIRST)
     woken: list[bool] = []
     assert jobs.git_sync(hub, lambda: woken.append(True)) == {
-        "status": "applied", "commit": commit, "error": None, "changes": 7}
+        "status": "applied", "commit": commit, "error": None, "changes": 7,
+        "registry": "up_to_date", "registry_commit": None, "registry_error": None}
     assert jobs.git_sync(hub, lambda: woken.append(True))["status"] == "up_to_date"
     assert woken == [True]
     assert {p.source_commit for p in rows(db_home, Post.__table__.select())} == {commit}
