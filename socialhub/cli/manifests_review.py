@@ -82,9 +82,9 @@ def diff(
         "--verbose", "-v", help="Also list the records that stay unchanged.")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Show what `apply` would create, change, reschedule, cancel or leave alone.
+    """Show what `apply` would change; write nothing.
 
-    The plan is computed by the same code as `apply`, against the database,
+    What apply would create, change, reschedule, cancel or leave alone. The plan is computed by the same code as `apply`, against the database,
     and nothing is written. Each record is listed with the fields that change
     (old → new); a changed text shows its length as each platform counts it,
     against the limit. Marks: + create, ~ change, > reschedule (only times

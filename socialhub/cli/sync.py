@@ -10,8 +10,8 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, warn
 from socialhub.errors import ExitCode
 
-app = typer.Typer(help="Sync the calendar from a git repository (config sync.git); the "
-                  "daemon does it every sync.git.interval seconds.", no_args_is_help=True)
+app = typer.Typer(help="Apply the calendar from a git repository (config sync.git).",
+                  no_args_is_help=True)
 git_app = typer.Typer(help="The repository in sync.git: apply it once, or show its state.",
                       no_args_is_help=True)
 app.add_typer(git_app, name="git")
@@ -23,7 +23,7 @@ def run(
         "--verbose", "-v", help="List every record and what happened to it.")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Fetch sync.git's branch and apply its manifests with prune, once; then write back.
+    """Fetch sync.git's branch and apply it with prune, once.
 
     The commit is fetched into a cache under the data directory, its
     signature checked when sync.git.require_signed is true, and the folder
@@ -79,7 +79,7 @@ def run(
 
 @git_app.command("status")
 def status(json_: JsonOption = False) -> None:
-    """Show each synced repository: the commit last applied, and the last error.
+    """Show each synced repository's last commit and error.
 
     Example: socialhub sync git status
     """

@@ -630,13 +630,13 @@ def _unknown(what: str, name: str) -> str:
     return f"unknown {what} {name!r} (not in the database or in these manifests)"
 
 
+@use_case(Permission.MANIFESTS_EXPORT)
 def plan_with_targets(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
                       issues: Sequence[Issue] = (), media: MediaPolicy | None = None,
                       owner: Owner | None = None, prune: bool = False,
                       published: Registry | None = None
                       ) -> tuple[list[Change], dict[str, tuple[Manifest, Targets]]]:
-    """The plan and each planned post's desired targets; for ``preview`` (the caller is
-    a use case that checked permission). Reads only."""
+    """The plan and each planned post's desired targets, for ``preview``. Reads only."""
     plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
                  prune=prune, progress=None, published=published)
     return plan.changes, plan.targets
@@ -741,6 +741,7 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
     return plan.changes
 
 
+@use_case(Permission.MANIFESTS_APPLY)
 def hold_for_approval(ctx: Ctx, post_names: Sequence[str]) -> None:
     """HOOK(approvals): the posts an apply just created or changed, before anyone is told.
 
