@@ -84,8 +84,9 @@ def diff(
 ) -> None:
     """Show what `apply` would change; write nothing.
 
-    What apply would create, change, reschedule, cancel or leave alone. The plan is computed by the same code as `apply`, against the database,
-    and nothing is written. Each record is listed with the fields that change
+    What apply would create, change, reschedule, cancel or leave alone,
+    computed by the same code as `apply`, against the database; nothing is
+    written. Each record is listed with the fields that change
     (old → new); a changed text shows its length as each platform counts it,
     against the limit. Marks: + create, ~ change, > reschedule (only times
     move), - cancel or remove (with --prune), ! kept (a pruned post that was
