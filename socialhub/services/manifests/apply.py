@@ -209,6 +209,10 @@ class _Planner:
         self.s, self.org_id, self.now, self.media = session, org_id, now, media
         self.owner = owner
         self.published: Registry = published or {}
+        #: Whether changed texts carry their counted lengths: diff shows them; apply skips
+        #: measuring every text twice (checking already measured it), which would add
+        #: seconds to an apply of thousands of new posts.
+        self.measured = False
         self.changes: list[Change] = []
         self.issues: list[Issue] = []
         self.writes: list[Callable[[], None]] = []
@@ -465,7 +469,8 @@ class _Planner:
             if old_state == state:
                 continue
             fields.append(f"targets[{ref}]")
-            target_details = target_changes(ref, account, old_state, state)
+            target_details = target_changes(ref, account, old_state, state,
+                                            measured=self.measured)
             details += target_details
             moved_only = moved_only and old_state is not None and all(
                 d["field"].endswith(".at") for d in target_details)
@@ -499,7 +504,7 @@ class _Planner:
             self.new_posts.append((m, states))
             self._change(m, "created", details=[
                 d for ref, (_i, account, st) in states.items()
-                for d in [*target_changes(ref, account, None, st),
+                for d in [*target_changes(ref, account, None, st, measured=self.measured),
                           *([{"field": f"targets[{ref}].delivery", "old": None,
                               "new": "published (registry)"}] if ref in out else [])]])
             return
@@ -645,12 +650,13 @@ def plan_with_targets(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
 def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
           issues: Sequence[Issue], media: MediaPolicy | None, owner: Owner | None,
           prune: bool, progress: Progress | None,
-          published: Registry | None = None) -> _Planner:
+          published: Registry | None = None, measured: bool = False) -> _Planner:
     """Plan without writing: the one path ``plan_manifests`` and ``apply_manifests`` share."""
     if prune and owner is None:
         raise ValidationError("--prune needs to know which directory owns the records: "
                               "apply one directory, or name it with --source")
     plan = _Planner(ctx.session, ctx.org_id, now, media or MediaPolicy(), owner, published)
+    plan.measured = measured
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
     for m in manifests:
@@ -685,14 +691,16 @@ def plan_manifests(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
                    owner: Owner | None = None, prune: bool = False,
                    published: Registry | None = None) -> list[Change]:
     """What ``apply_manifests`` with the same arguments would do, record by record and
-    field by field; reads only, writes nothing (``socialhub diff``).
+    field by field; reads only, writes nothing (``socialhub diff``). The same
+    actions and fields as apply; a changed text's details also carry its lengths
+    as each platform counts them.
 
     Raises:
         ManifestError: any problem at all (the apply would refuse the same way).
         ValidationError: ``prune`` without an ``owner``.
     """
     return _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
-                 prune=prune, progress=None, published=published).changes
+                 prune=prune, progress=None, published=published, measured=True).changes
 
 
 @use_case(Permission.MANIFESTS_APPLY)

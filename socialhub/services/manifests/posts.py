@@ -77,9 +77,10 @@ def lengths(account: Account, parts: list[str]) -> list[dict[str, Any]]:
 
 
 def target_changes(ref: str, account: Account, old: TargetState | None,
-                   new: TargetState) -> list[dict[str, Any]]:
+                   new: TargetState, *, measured: bool = True) -> list[dict[str, Any]]:
     """One ``{field, old, new}`` per field of target ``ref`` that differs (every field
-    given, for a new target); a changed text or thread carries its counted ``lengths``."""
+    given, for a new target); with ``measured`` a changed text or thread carries its
+    counted ``lengths`` (a few hundred microseconds to milliseconds per text)."""
     out: list[dict[str, Any]] = []
     for f in fields(TargetState):
         if f.name == "when":
@@ -92,7 +93,9 @@ def target_changes(ref: str, account: Account, old: TargetState | None,
             was = " ".join(was) if was else None
             now = " ".join(now) if now else None
         entry: dict[str, Any] = {"field": f"targets[{ref}].{f.name}", "old": was, "new": now}
-        if f.name == "text" and not new.thread:
+        if not measured:
+            pass
+        elif f.name == "text" and not new.thread:
             entry["lengths"] = lengths(account, [new.text])
         elif f.name == "thread" and new.thread:
             entry["lengths"] = lengths(account, [str(p) for p in new.thread])
