@@ -510,6 +510,10 @@ class _Planner:
             return
         if not fields:
             self._change(m, "unchanged")
+            if post.status == "canceled":
+                self.changes[-1].warning = (
+                    f"post {post.name} is in the manifests but was canceled; it stays "
+                    "canceled (give it a new name to schedule it again)")
             return
         if post.status == "canceled":
             self._conflict(m, ("metadata", "name"), f"post {post.name} was canceled; "

@@ -193,3 +193,17 @@ def test_preview_renders_each_target_for_review(dbcli: Cli, db_home: str,
     assert "&lt;b&gt;One&lt;/b&gt; more thing" in html and "<b>One</b>" not in html
     bad = dbcli("preview", "-f", str(files), "--format", "pdf")
     assert bad.exit_code == ExitCode.VALIDATION
+
+
+def test_a_pruned_post_put_back_unchanged_says_it_stays_canceled(
+        dbcli: Cli, db_home: str, tmp_path: Path) -> None:
+    files = write(tmp_path / "cal")
+    (files / "extra.yaml").write_text(EXTRA)
+    assert dbcli("apply", "-f", str(files)).exit_code == 0
+    (files / "extra.yaml").unlink()
+    assert dbcli("apply", "-f", str(files), "--prune").exit_code == 0
+    (files / "extra.yaml").write_text(EXTRA)  # a revert of the deletion
+    result = dbcli("diff", "-f", str(files), "--prune")
+    assert result.exit_code == 0
+    assert "post extra is in the manifests but was canceled; it stays canceled" in result.stderr
+    assert post_status(db_home, "extra") == ("canceled", ["canceled"])
