@@ -60,6 +60,8 @@ def render() -> str:
         ExitCode.SECURITY: "master key missing or wrong",
         ExitCode.BUDGET: "AI budget spent or provider refused",
         ExitCode.PERMISSION: "your role does not allow this action; nothing was done",
+        ExitCode.CHANGES: "`diff` only: applying would change something (not an error)",
+        ExitCode.GIT: "a git repository cannot be fetched, verified or pushed to",
     }
     codes = "\n".join(f"| {int(c)} | {meaning[c]} |" for c in ExitCode)
     parts = [HEADER.format(codes=codes)]

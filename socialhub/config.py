@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from socialhub.config_file import DEFAULT_ORGANIZATION, read_raw_config
@@ -156,6 +156,50 @@ class MediaConfig(_Section):
     root: str | None = None
 
 
+class GitSyncConfig(_Section):
+    """``sync.git``: the repository the daemon (and ``socialhub sync git run``) applies."""
+
+    url: str
+    branch: str = "main"
+    path: str = "."
+    interval: int = Field(300, ge=10)
+    require_signed: bool = False
+    credentials: str | None = None
+    source: str | None = None
+    registry_branch: str = "socialhub-published"
+    author: str = "socialhub <socialhub@localhost>"
+
+    @field_validator("url")
+    @classmethod
+    def _no_password_in_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        if "://" in value and urlsplit(value).password:
+            raise ValueError("the URL holds a password; give the token by reference in "
+                             "sync.git.credentials (env:VAR or keyring:NAME)")
+        return value
+
+    @field_validator("credentials")
+    @classmethod
+    def _reference(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("env:", "keyring:")):
+            raise ValueError("must be a reference (env:VAR or keyring:NAME), never the "
+                             "token itself")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith("/") or ".." in parts:
+            raise ValueError("must be a folder inside the repository (relative, no '..')")
+        return value
+
+
+class SyncConfig(_Section):
+    git: GitSyncConfig | None = None
+
+
 class Settings(_Section):
     """The whole configuration; see config.example.yaml for every key.
 
@@ -174,6 +218,7 @@ class Settings(_Section):
     platforms: PlatformsConfig = Field(default_factory=PlatformsConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     media: MediaConfig = Field(default_factory=MediaConfig)
+    sync: SyncConfig = Field(default_factory=SyncConfig)
 
 
 class LoadedConfig(BaseModel):

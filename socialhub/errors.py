@@ -26,6 +26,8 @@ class ExitCode(enum.IntEnum):
     SECURITY = 10  # master key missing or wrong
     BUDGET = 11  # AI budget spent or provider refused
     PERMISSION = 12  # the actor's role does not allow the action; nothing was done
+    CHANGES = 13  # `socialhub diff`: the plan has changes pending (not an error)
+    GIT = 14  # a git repository cannot be fetched, verified or pushed to
 
 
 class SocialhubError(Exception):
@@ -92,6 +94,12 @@ class PermissionDeniedError(SocialhubError):
     """The acting person's role does not allow the use case; nothing was read or changed."""
 
     exit_code = ExitCode.PERMISSION
+
+
+class GitError(SocialhubError):
+    """A git repository cannot be fetched, verified, read or pushed to."""
+
+    exit_code = ExitCode.GIT
 
 
 class PlatformError(SocialhubError):

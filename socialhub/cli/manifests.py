@@ -58,6 +58,13 @@ def apply(
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="List every record and what happened to it, not only the "
         "counts per kind.")] = False,
+    prune: Annotated[bool, typer.Option(
+        "--prune", help="Also end what this directory owns but no longer lists: unpublished "
+        "posts are canceled, slots removed; published posts are kept (a warning).")] = False,
+    source: Annotated[str | None, typer.Option(
+        "--source", metavar="KEY", help="Name of the directory that owns these records "
+        "(default: the directory's absolute path). Use a fixed key in CI, where the "
+        "checkout's path changes.")] = None,
     json_: JsonOption = False,
 ) -> None:
     """Create or update records from manifests; idempotent.
@@ -70,16 +77,26 @@ def apply(
     with --verbose; --json always lists every record). On a terminal a
     progress bar shows on stderr while a long apply runs.
 
-    Example: socialhub apply -f manifests/ --dry-run
+    Posts and slots applied from one directory are labelled as owned by it
+    (--source names it); with --prune, those it owns and no longer lists are
+    canceled or removed. `socialhub diff` shows the same plan without writing.
+    A publication registry (published.yaml) in the directory lists what went
+    out: those targets are recorded as published and never sent again.
+
+    Example: socialhub apply -f manifests/ --prune --source calendar
     """
     from socialhub.services.authoring.media_check import policy_from_settings
     from socialhub.services.authoring.scheduling import waiting_on_unready_accounts
     from socialhub.services.clock import now_utc
-    from socialhub.services.manifests.apply import ManifestError, apply_manifests
+    from socialhub.services.manifests.apply import ManifestError, apply_manifests, owner_for
     from socialhub.services.manifests.documents import parse_manifests
 
     policy = policy_from_settings(get_config().settings.media.root)
+    from socialhub.services.manifests.registry import read_registries
+
     sources = _sources(files)
+    owner = owner_for(files, source)
+    published = read_registries(p for p in files if str(p) != "-")
     try:
         with _progress_bar() as progress:
             manifests, issues = parse_manifests(sources, progress=progress)
@@ -87,6 +104,7 @@ def apply(
             with hub.context("cli") as ctx:
                 changes = apply_manifests(ctx, manifests, now=now_utc(),
                                           dry_run=dry_run, issues=issues, media=policy,
+                                          owner=owner, prune=prune, published=published,
                                           progress=progress)
                 blocked = waiting_on_unready_accounts(ctx)
                 if dry_run:
@@ -100,8 +118,11 @@ def apply(
                    "changes": [c.as_dict() for c in changes]})
     else:
         sys.stdout.write(_render_changes(changes, verbose=verbose, dry_run=dry_run))
-    summary = ", ".join(f"{n} {a}" for a, n in counts.items())
-    if not counts["created"] and not counts["changed"]:
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n or a in _ALWAYS)
+    for c in changes:
+        if c.warning:
+            warn(c.warning)
+    if not any(c.action in _WRITING for c in changes):
         info(f"nothing to change: {summary}")
     else:
         info(f"{summary}{' — dry run, nothing written' if dry_run else ''}")
@@ -109,7 +130,9 @@ def apply(
         warn(line)
 
 
-_ACTIONS = ("created", "changed", "unchanged")
+_ACTIONS = ("created", "changed", "rescheduled", "canceled", "removed", "kept", "unchanged")
+_WRITING = ("created", "changed", "rescheduled", "canceled", "removed")
+_ALWAYS = ("created", "changed", "unchanged")  # counted even when 0
 
 
 def _render_changes(changes: list[Change], *, verbose: bool, dry_run: bool) -> str:
@@ -118,7 +141,8 @@ def _render_changes(changes: list[Change], *, verbose: bool, dry_run: bool) -> s
     if verbose:
         lines = []
         for c in changes:
-            detail = f" ({', '.join(c.fields)})" if c.fields and c.action == "changed" else ""
+            detail = (f" ({', '.join(c.fields)})"
+                      if c.fields and c.action in ("changed", "rescheduled") else "")
             lines.append(f"{c.label} {c.action}{detail}{suffix}\n")
         return "".join(lines)
     per_kind: dict[str, dict[str, int]] = {}
@@ -171,17 +195,26 @@ def export(
     """Write accounts, voices, campaigns, slots, posts as manifests.
 
     The output applies back to exactly the same state; secrets are never
-    included (accounts carry only keyring:/env: references).
+    included (accounts carry only keyring:/env: references). With -o, what
+    was published goes to published.yaml (remote ids and URLs), so applying
+    the directory to a new database never publishes it again.
 
     Example: socialhub export -o manifests/ && socialhub apply -f manifests/
     """
     from socialhub.services.manifests.documents import KINDS, dump_documents
-    from socialhub.services.manifests.export import FILE_NAMES, export_manifests, parse_kind
+    from socialhub.services.manifests.export import (
+        FILE_NAMES,
+        export_manifests,
+        export_registry,
+        parse_kind,
+    )
+    from socialhub.services.manifests.registry import REGISTRY_FILE, dump_registry
 
     kinds = {parse_kind(k) for k in kind} if kind else None
     hub = get_hub()
     with hub.context("cli") as ctx:
         docs = export_manifests(ctx, kinds)
+        registry = export_registry(ctx) if output is not None else {}
     ordered = [k for k in KINDS if k in docs]
     if output is None:
         if json_:
@@ -201,6 +234,12 @@ def export(
         count = len(docs.get(k, []))
         written.append({"path": str(path), "kind": k, "count": count})
         info(f"wrote {path} ({count} {k})")
+    if registry:  # what went out, so applying this directory never sends it again
+        path = output / REGISTRY_FILE
+        path.write_text(dump_registry(registry), encoding="utf-8")
+        count = sum(len(t) for t in registry.values())
+        written.append({"path": str(path), "kind": "PublicationRegistry", "count": count})
+        info(f"wrote {path} ({count} published targets)")
     if json_:
         emit_json({"files": written})
     elif not written:

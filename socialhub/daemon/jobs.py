@@ -10,6 +10,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from socialhub.services.gitsync.sync import sync_git
+from socialhub.services.gitsync.writeback import write_back
 from socialhub.services.hub import Hub
 from socialhub.services.ops import daemon_status
 from socialhub.services.ops.metrics import collect_metrics, digest
@@ -49,3 +51,23 @@ def send_digest(hub: Hub, engine: PublishingEngine) -> dict[str, Any]:
              extra={"event": "digest"})
     engine.announce("digest", report)
     return {"published": len(report["published"]), "dead": len(report["dead"])}
+
+
+def git_sync(hub: Hub, wake: Callable[[], None]) -> dict[str, Any]:
+    """Fetch the ``sync.git`` repository and apply its newest commit with prune, then
+    write back the publication registry of what its posts published.
+
+    Safe to run in several daemons at once: a commit is applied once (see
+    ``services.gitsync.sync``). A failure is alerted by the sync itself (a
+    ``sync.failed`` event and a log line, once per problem, not a traceback per
+    run) and is in the details recorded with the run; the publish job is woken
+    when something was applied.
+    """
+    result = sync_git(hub, channel="daemon")
+    if result.status == "applied":
+        wake()
+    back = write_back(hub, channel="daemon")
+    return {"status": result.status, "commit": result.commit, "error": result.error,
+            "changes": sum(1 for c in result.changes if c.action != "unchanged"),
+            "registry": back.status, "registry_commit": back.commit,
+            "registry_error": back.error}

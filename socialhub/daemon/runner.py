@@ -150,6 +150,10 @@ class Daemon:
         if self.opts.metrics_enabled:
             sched.add_job(self._job("collect_metrics", self._collect_metrics), "interval",
                           minutes=5, id="collect_metrics")
+        git = self.config.settings.sync.git
+        if git is not None:
+            sched.add_job(self._job("git_sync", self._git_sync), "interval",
+                          seconds=git.interval, id="git_sync", next_run_time=datetime.now(UTC))
         sched.add_job(self._job("digest", self._digest),
                       CronTrigger(hour=self.opts.digest_hour, minute=0,
                                   timezone=display_zone(self.config.settings)), id="digest")
@@ -315,6 +319,9 @@ class Daemon:
 
     def _digest(self) -> dict[str, Any]:
         return jobs.send_digest(self.hub, self._started_engine())
+
+    def _git_sync(self) -> dict[str, Any]:
+        return jobs.git_sync(self.hub, self.wake)
 
     # -- HTTP providers ----------------------------------------------------------------------
     def health(self) -> dict[str, Any]:

@@ -177,6 +177,11 @@ class Post(TimestampMixin, Base):
     approved_by: Mapped[str | None] = mapped_column(String(200))
     approved_at: Mapped[datetime | None] = mapped_column()
     approved_digest: Mapped[str | None] = mapped_column(String(64))
+    # The manifest directory (or repository) that owns the post: ``apply --prune`` cancels
+    # only what its own directory no longer lists. ``source_commit``: the git commit that
+    # last applied it, when it came from a repository.
+    source: Mapped[str | None] = mapped_column(String(500), index=True)
+    source_commit: Mapped[str | None] = mapped_column(String(64))
     variants: Mapped[list[Variant]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="Variant.id"
     )
@@ -284,6 +289,8 @@ class Slot(TimestampMixin, Base):
     weekday: Mapped[int] = mapped_column(Integer)
     time: Mapped[str] = mapped_column(String(5))
     timezone: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(500), index=True)  # as Post.source
+    source_commit: Mapped[str | None] = mapped_column(String(64))
     account: Mapped[Account] = relationship()
 
 
@@ -358,6 +365,27 @@ class JobRun(Base):
     last_status: Mapped[str | None] = mapped_column(String(20))
     last_error: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class GitSync(Base):
+    """The last commit a repository's manifests were synced from, per organization.
+
+    The row is locked while a sync applies, so two daemons never apply one commit twice.
+    """
+
+    __tablename__ = "git_syncs"
+    __table_args__ = (UniqueConstraint("org_id", "source"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(500))
+    commit: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="never")
+    error: Mapped[str | None] = mapped_column(Text)
+    synced_at: Mapped[datetime | None] = mapped_column()
+    # The publication registry written back (``published.yaml``): its last commit,
+    # and the error that stops it (alerted once).
+    registry_commit: Mapped[str | None] = mapped_column(String(64))
+    registry_error: Mapped[str | None] = mapped_column(Text)
 
 
 class AIUsage(Base):

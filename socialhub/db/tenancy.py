@@ -113,9 +113,12 @@ TABLES_AT_0005: tuple[OrgOwned, ...] = (
     OrgOwned("ai_usage", "ai_usage.org_id"),
 )
 
+#: Migration 0007: the state of each repository an organization syncs from.
+GIT_SYNCS = OrgOwned("git_syncs", "git_syncs.org_id")
+
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
-ORG_OWNED: tuple[OrgOwned, ...] = TABLES_AT_0005
+ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, GIT_SYNCS)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

@@ -72,6 +72,21 @@ def posts_named(session: Session, org_id: int, names: Collection[str]) -> list[P
         .options(selectinload(Post.variants))))
 
 
+def owned_posts(session: Session, org_id: int, source: str) -> list[Post]:
+    """The organization's posts owned by ``source`` that are not canceled, by name."""
+    return list(session.scalars(
+        select(Post).where(Post.org_id == org_id, Post.source == source,
+                           Post.status != "canceled").order_by(Post.name)))
+
+
+def owned_slots(session: Session, org_id: int, source: str) -> list[Slot]:
+    """The organization's slots owned by ``source`` (accounts loaded), in export order."""
+    return list(session.scalars(
+        select(Slot).join(Account).where(Account.org_id == org_id, Slot.source == source)
+        .options(selectinload(Slot.account))
+        .order_by(Account.platform, Account.handle, Slot.weekday, Slot.time)))
+
+
 def latest_live_statuses(session: Session, variant_ids: Collection[int]) -> dict[int, str]:
     """For each of these targets that has one, the status of its newest (highest id)
     delivery that is neither canceled nor dead."""
@@ -80,6 +95,26 @@ def latest_live_statuses(session: Session, variant_ids: Collection[int]) -> dict
         .where(Delivery.variant_id.in_(list(variant_ids)),
                Delivery.status.not_in(["canceled", "dead"]))
         .order_by(Delivery.id))}
+
+
+def published_targets(session: Session, org_id: int,
+                      source: str | None = None) -> list[dict[str, Any]]:
+    """Every published delivery of the organization's posts (those ``source`` owns, when
+    given): post name, account ref, remote id and URL, when it went out; by post name
+    and account."""
+    query = (
+        select(Post.name, Account.platform, Account.handle, Delivery.remote_id,
+               Delivery.remote_url, Delivery.updated_at)
+        .join(Variant, Variant.post_id == Post.id)
+        .join(Delivery, Delivery.variant_id == Variant.id)
+        .join(Account, Account.id == Variant.account_id)
+        .where(Post.org_id == org_id, Delivery.status == "published")
+        .order_by(Post.name, Account.platform, Account.handle, Delivery.id))
+    if source is not None:
+        query = query.where(Post.source == source)
+    rows = session.execute(query)
+    return [{"post": r[0], "account": f"{r[1]}:@{r[2]}", "remote_id": r[3],
+             "remote_url": r[4], "published_at": r[5]} for r in rows]
 
 
 def insert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:

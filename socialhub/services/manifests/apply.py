@@ -27,16 +27,30 @@ from socialhub.core.limits import (
     check_size,
     decode_utf8,
 )
-from socialhub.core.manifests import KINDS, Issue, Manifest, MediaSpec, Progress
+from socialhub.core.manifests import KINDS, WEEKDAYS, Issue, Manifest, MediaSpec, Progress
 from socialhub.core.media_policy import MediaPolicy
 from socialhub.core.policy import Permission
-from socialhub.db.models import Account, Campaign, Post, Slot, Variant, VoiceProfile
+from socialhub.core.status import PENDING_DELIVERY_STATES, DeliveryStatus
+from socialhub.db.models import (
+    Account,
+    Campaign,
+    Delivery,
+    Post,
+    Slot,
+    Variant,
+    VoiceProfile,
+)
+from socialhub.db.queries import delivery as delivery_queries
 from socialhub.db.queries import manifests as queries
 from socialhub.db.queries.slots import slots_of_accounts
 from socialhub.errors import ExitCode, ValidationError
 from socialhub.services.audit import record_event
 from socialhub.services.authoring.media_check import resolve_manifest_media
-from socialhub.services.authoring.scheduling import refresh_post_status, sync_delivery
+from socialhub.services.authoring.scheduling import (
+    new_idempotency_key,
+    refresh_post_status,
+    sync_delivery,
+)
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Ctx, use_case
 from socialhub.services.manifests.posts import (
@@ -45,23 +59,55 @@ from socialhub.services.manifests.posts import (
     fill_variant,
     insert_new_posts,
     new_variant,
+    plain,
     same_text,
+    target_changes,
     variant_state,
 )
+from socialhub.services.manifests.registry import REGISTRY_FILE, Registry
 
 _SENT = ("claimed", "publishing", "unconfirmed", "published")
 _CHUNK = 500
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Who an apply labels the records it writes with.
+
+    ``source`` names the directory or repository (``apply --prune`` cancels only
+    what this source owns and no longer lists); ``commit`` is the git commit the
+    manifests came from, recorded on every record the apply touched and in the
+    audit trail.
+    """
+
+    source: str
+    commit: str | None = None
+
+
+#: Every action a plan can hold, in the order summaries list them.
+ACTIONS = ("created", "changed", "rescheduled", "canceled", "removed", "kept", "unchanged")
+#: The actions that write something (``kept`` is a pruned post already published: a warning).
+WRITING_ACTIONS = frozenset({"created", "changed", "rescheduled", "canceled", "removed"})
+
+
 @dataclass
 class Change:
-    """What applying one document does (or did): ``created``, ``changed`` or ``unchanged``."""
+    """What applying one document does (or did).
+
+    ``action`` is one of ``ACTIONS``: ``created``, ``changed``, ``rescheduled`` (only
+    times moved), ``canceled`` (a pruned post), ``removed`` (a pruned slot), ``kept``
+    (a pruned post that already went out: left alone, with ``warning``) or ``unchanged``.
+    ``details`` has one entry per changed field: ``{"field", "old", "new"}``, and for a
+    changed text ``"lengths"``: each part as the platform counts it against its limit.
+    """
 
     kind: str
     name: str
     action: str
     fields: list[str] = field(default_factory=list)
     where: str = ""
+    details: list[dict[str, Any]] = field(default_factory=list)
+    warning: str | None = None
 
     @property
     def label(self) -> str:
@@ -70,8 +116,12 @@ class Change:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for --json."""
-        return {"kind": self.kind, "name": self.name, "action": self.action,
-                "fields": self.fields, "source": self.where}
+        out: dict[str, Any] = {"kind": self.kind, "name": self.name, "action": self.action,
+                               "fields": self.fields, "source": self.where,
+                               "details": self.details}
+        if self.warning:
+            out["warning"] = self.warning
+        return out
 
 
 class ManifestError(ValidationError):
@@ -92,7 +142,8 @@ def read_sources(paths: Iterable[Path], *, stdin: bytes | None = None,
     """The (name, text) of ``stdin`` (as ``<stdin>``) and every ``.yaml``/``.yml`` file
     named or found under a directory.
 
-    Sizes are checked before anything is parsed: each file (and stdin) against
+    Publication registries (``published.yaml``) are not manifests and are left
+    out. Sizes are checked before anything is parsed: each file (and stdin) against
     ``file_limit``, all of them together against ``total_limit``.
 
     Raises:
@@ -103,9 +154,11 @@ def read_sources(paths: Iterable[Path], *, stdin: bytes | None = None,
     for path in named:
         if path.is_dir():
             files += sorted(p for p in path.rglob("*")
-                            if p.suffix in (".yaml", ".yml") and p.is_file())
+                            if p.suffix in (".yaml", ".yml") and p.is_file()
+                            and p.name != REGISTRY_FILE)
         elif path.is_file():
-            files.append(path)
+            if path.name != REGISTRY_FILE:
+                files.append(path)
         else:
             raise ValidationError(f"{path}: no such file or directory")
     out: list[tuple[str, str]] = []
@@ -127,6 +180,21 @@ def read_sources(paths: Iterable[Path], *, stdin: bytes | None = None,
     return out
 
 
+def owner_for(paths: Sequence[Path], source: str | None = None,
+              commit: str | None = None) -> Owner | None:
+    """Who owns what is applied from ``paths``: ``source`` when given, else the one
+    directory applied (its absolute path); None for files, stdin or several paths
+    without ``source`` (nothing is labelled then, and nothing can be pruned)."""
+    if source is not None:
+        if not source.strip():
+            raise ValidationError("--source must not be empty")
+        return Owner(source.strip(), commit)
+    named = [p for p in paths if str(p) != "-"]
+    if len(paths) == 1 and len(named) == 1 and named[0].is_dir():
+        return Owner(str(named[0].resolve()), commit)
+    return None
+
+
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), _CHUNK):
         yield items[i:i + _CHUNK]
@@ -136,20 +204,46 @@ class _Planner:
     """Plans changes for a set of manifests; ``writes`` holds the deferred database work."""
 
     def __init__(self, session: Session, org_id: int, now: datetime,
-                 media: MediaPolicy) -> None:
+                 media: MediaPolicy, owner: Owner | None = None,
+                 published: Registry | None = None) -> None:
         self.s, self.org_id, self.now, self.media = session, org_id, now, media
+        self.owner = owner
+        self.published: Registry = published or {}
+        #: Whether changed texts carry their counted lengths: diff shows them; apply skips
+        #: measuring every text twice (checking already measured it), which would add
+        #: seconds to an apply of thousands of new posts.
+        self.measured = False
         self.changes: list[Change] = []
         self.issues: list[Issue] = []
         self.writes: list[Callable[[], None]] = []
         self.conflicts = 0
         self.new_posts: list[tuple[Manifest, Targets]] = []
+        #: Every valid post's desired targets, by name (what ``preview`` renders).
+        self.targets: dict[str, tuple[Manifest, Targets]] = {}
         self.tick: Callable[[], None] = lambda: None
         self.accounts = {a.ref: a for a in queries.accounts_in_order(session, org_id)}
         self.voices = {v.name: v for v in queries.voices_in_order(session, org_id)}
         self.campaigns = {c.name: c for c in queries.campaigns_in_order(session, org_id)}
 
-    def _change(self, m: Manifest, action: str, fields: list[str] | None = None) -> None:
-        self.changes.append(Change(m.kind, m.name, action, fields or [], m.file))
+    def _change(self, m: Manifest, action: str, fields: list[str] | None = None,
+                details: list[dict[str, Any]] | None = None) -> None:
+        self.changes.append(Change(m.kind, m.name, action, fields or [], m.file, details or []))
+
+    def _via(self, **more: Any) -> dict[str, Any]:
+        """The ``change`` data of an audit event: ``via: apply``, and the commit from git."""
+        out: dict[str, Any] = {"via": "apply", **more}
+        if self.owner is not None and self.owner.commit:
+            out["commit"] = self.owner.commit
+        return out
+
+    def _label(self, row: Post | Slot) -> None:
+        """Mark ``row`` as owned by the applied directory, at the applied commit."""
+        if self.owner is not None:
+            row.source, row.source_commit = self.owner.source, self.owner.commit
+
+    def _owned_elsewhere(self, row: Post | Slot) -> bool:
+        """Whether applying would move ``row`` to this directory from none or another."""
+        return self.owner is not None and row.source != self.owner.source
 
     # -- accounts -------------------------------------------------------------------------
     def account(self, m: Manifest) -> None:
@@ -175,26 +269,34 @@ class _Planner:
                 self.s.add(account)
                 self.s.flush()
                 record_event(self.s, self.org_id, "create", "Account", record_id=account.id,
-                             name=ref, change={"via": "apply"})
+                             name=ref, change=self._via())
             self.writes.append(create)
             self._change(m, "created")
             return
         self._update(m, existing, desired, "Account")
 
     def _update(self, m: Manifest, row: Any, desired: dict[str, Any], kind: str,
-                labels: dict[str, str] | None = None) -> None:
+                labels: dict[str, str] | None = None, *, owned: bool = False) -> None:
         diff = [f for f, v in desired.items() if getattr(row, f) != v]
-        if not diff:
+        label = (labels or {}).get
+        details = [{"field": label(f, f), "old": plain(getattr(row, f)),
+                    "new": plain(desired[f])} for f in diff]
+        relabel = owned and self.owner is not None and self._owned_elsewhere(row)
+        if relabel and self.owner is not None:
+            details.append({"field": "source", "old": row.source, "new": self.owner.source})
+        if not diff and not relabel:
             self._change(m, "unchanged")
             return
 
         def update() -> None:
             for f in diff:
                 setattr(row, f, desired[f])
+            if owned:
+                self._label(row)
             record_event(self.s, self.org_id, "update", kind, record_id=row.id, name=m.name,
-                         change={"via": "apply", "fields": diff})
+                         change=self._via(fields=diff))
         self.writes.append(update)
-        self._change(m, "changed", [(labels or {}).get(f, f) for f in diff])
+        self._change(m, "changed", [d["field"] for d in details], details)
 
     # -- voices and campaigns -------------------------------------------------------------
     def voice(self, m: Manifest, names_in_set: set[str]) -> None:
@@ -231,7 +333,7 @@ class _Planner:
             self.s.add(row)
             self.s.flush()
             record_event(self.s, self.org_id, "create", model.__name__, record_id=row.id,
-                         name=m.name, change={"via": "apply"})
+                         name=m.name, change=self._via())
         self.writes.append(create)
         self._change(m, "created")
 
@@ -249,15 +351,17 @@ class _Planner:
             day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun").index(spec.day)
             slot = existing.get((account.id, day, spec.time)) if account.id else None
             if slot is not None:
-                self._update(m, slot, {"timezone": spec.zone}, "Slot", {"timezone": "zone"})
+                self._update(m, slot, {"timezone": spec.zone}, "Slot", {"timezone": "zone"},
+                             owned=True)
                 continue
             new = Slot(weekday=day, time=spec.time, timezone=spec.zone)
+            self._label(new)
 
             def create(new: Slot = new, account: Account = account, name: str = m.name) -> None:
                 new.account = account
                 self.s.add(new)
                 record_event(self.s, self.org_id, "create", "Slot", name=name,
-                             change={"via": "apply"})
+                             change=self._via())
             self.writes.append(create)
             self._change(m, "created")
 
@@ -339,45 +443,158 @@ class _Planner:
         current = {v.account.ref: v for v in post.variants} if post else {}
         states, ok = self._target_states(m, current)
         fields: list[str] = []
+        details: list[dict[str, Any]] = []
+        out = self.published.get(m.name, {})
+        marks: list[tuple[Variant, dict[str, Any]]] = []  # out per the registry only
+        for ref, stored in current.items():
+            if ref in out and live.get(stored.id) not in _SENT:
+                marks.append((stored, out[ref]))
+                fields.append(f"targets[{ref}] published")
+                details.append({"field": f"targets[{ref}].delivery",
+                                "old": live.get(stored.id), "new": "published (registry)"})
+                live[stored.id] = "published"  # it is out: it may not change nor go again
         if post is not None:
-            fields = [f for f, old, new in (
-                ("body", post.body, spec.body), ("tags", list(post.tags or []), spec.tags),
-                ("paid", post.paid, spec.paid), ("voice", post.voice.name if post.voice else None,
-                                                 spec.voice),
-                ("campaign", post.campaign.name if post.campaign else None, meta.campaign))
-                if old != new]
-        for ref, (i, _account, state) in states.items():
+            for f, old, new in (
+                    ("body", post.body, spec.body), ("tags", list(post.tags or []), spec.tags),
+                    ("paid", post.paid, spec.paid),
+                    ("voice", post.voice.name if post.voice else None, spec.voice),
+                    ("campaign", post.campaign.name if post.campaign else None, meta.campaign)):
+                if old != new:
+                    fields.append(f)
+                    details.append({"field": f, "old": old, "new": new})
+        moved_only = True  # every changed target only moved in time
+        for ref, (i, account, state) in states.items():
             variant = current.get(ref)
-            if variant is not None and variant_state(variant) == state:
+            old_state = variant_state(variant) if variant is not None else None
+            if old_state == state:
                 continue
             fields.append(f"targets[{ref}]")
+            target_details = target_changes(ref, account, old_state, state,
+                                            measured=self.measured)
+            details += target_details
+            moved_only = moved_only and old_state is not None and all(
+                d["field"].endswith(".at") for d in target_details)
             if variant is not None and live.get(variant.id) in _SENT:
                 self._conflict(m, ("spec", "targets", i),
                                f"the {ref} target is already {live[variant.id]}; it can no "
                                "longer change")
-            if state.when is not None and (variant is None or variant_state(variant).at
-                                           != state.at) and state.when.utc <= self.now:
+            if state.when is not None and (old_state is None or old_state.at
+                                           != state.at) and state.when.utc <= self.now \
+                    and ref not in out:  # what went out went out in the past
                 self.issues.append(m.issue(("spec", "targets", i, "at"),
                                            f"time {state.when} is in the past"))
         for ref, variant in current.items():
             if ref not in states:
                 fields.append(f"targets[{ref}] removed")
+                details.append({"field": f"targets[{ref}]", "old": "present", "new": None})
+                moved_only = False
                 if live.get(variant.id) in _SENT:
                     self._conflict(m, ("spec", "targets"), f"target {ref} was removed from the "
                                    f"manifest but is already {live[variant.id]}")
+        moved_only = moved_only and not marks
+        if post is not None and self._owned_elsewhere(post):
+            fields.append("source")
+            details.append({"field": "source", "old": post.source,
+                            "new": self.owner.source if self.owner else None})
+            moved_only = False
         if not ok:
             return
+        self.targets[m.name] = (m, states)
         if post is None:
             self.new_posts.append((m, states))
-            self._change(m, "created")
-        elif not fields:
+            self._change(m, "created", details=[
+                d for ref, (_i, account, st) in states.items()
+                for d in [*target_changes(ref, account, None, st, measured=self.measured),
+                          *([{"field": f"targets[{ref}].delivery", "old": None,
+                              "new": "published (registry)"}] if ref in out else [])]])
+            return
+        if not fields:
             self._change(m, "unchanged")
-        else:
             if post.status == "canceled":
-                self._conflict(m, ("metadata", "name"), f"post {post.name} was canceled; "
-                               "it can no longer change")
+                self.changes[-1].warning = (
+                    f"post {post.name} is in the manifests but was canceled; it stays "
+                    "canceled (give it a new name to schedule it again)")
+            return
+        if post.status == "canceled":
+            self._conflict(m, ("metadata", "name"), f"post {post.name} was canceled; "
+                           "it can no longer change")
+        if marks:
+            self.writes.append(partial(self._mark_published, post, marks))
+        if any(not f.endswith(" published") for f in fields):
             self.writes.append(lambda: self._update_post(m, post, states, current, fields))
-            self._change(m, "changed", fields)
+        elif marks:
+            self.writes.append(lambda: self._record_marks(m, post, fields))
+        self._change(m, "rescheduled" if moved_only else "changed", fields, details)
+
+    # -- prune ----------------------------------------------------------------------------
+    def prune(self, by_kind: dict[str, list[Manifest]]) -> None:
+        """Plan the end of every post and slot the directory owns but no longer lists.
+
+        Posts not yet published everywhere are canceled (their pending deliveries with
+        them); a post already published is kept, with a warning: a prune never deletes
+        anything remotely. Slots are removed. Records owned by another directory, or by
+        none, are never touched.
+        """
+        if self.owner is None:
+            return
+        source = self.owner.source
+        listed = {m.name for m in by_kind["Post"]}
+        for post in queries.owned_posts(self.s, self.org_id, source):
+            if post.name in listed:
+                continue
+            if post.status == "published":
+                self.changes.append(Change(
+                    "Post", post.name, "kept", [], "(database)",
+                    warning=f"post {post.name} is no longer in {source} but was already "
+                    "published; it stays published (a prune never deletes remotely)"))
+                continue
+            self.writes.append(partial(self._cancel_post, post))
+            self.changes.append(Change("Post", post.name, "canceled", [], "(database)",
+                                       [{"field": "status", "old": post.status,
+                                         "new": "canceled"}]))
+        listed = {m.name for m in by_kind["Slot"]}
+        for slot in queries.owned_slots(self.s, self.org_id, source):
+            name = f"{slot.account.ref}/{WEEKDAYS[slot.weekday]}/{slot.time}"
+            if name in listed:
+                continue
+            self.writes.append(partial(self._remove_slot, slot, name))
+            self.changes.append(Change("Slot", name, "removed", [], "(database)"))
+
+    def _cancel_post(self, post: Post) -> None:
+        for delivery in delivery_queries.post_deliveries_in(self.s, post.id,
+                                                            PENDING_DELIVERY_STATES):
+            delivery.status = DeliveryStatus.CANCELED
+        post.status = "canceled"
+        self._label(post)
+        record_event(self.s, self.org_id, "cancel", "Post", record_id=post.id, name=post.name,
+                     change=self._via(pruned=True))
+
+    def _remove_slot(self, slot: Slot, name: str) -> None:
+        slot_id = slot.id
+        self.s.delete(slot)
+        record_event(self.s, self.org_id, "delete", "Slot", record_id=slot_id, name=name,
+                     change=self._via(pruned=True))
+
+    def _mark_published(self, post: Post, marks: list[tuple[Variant, dict[str, Any]]]) -> None:
+        """Record targets the registry says are out as published, with their remote ids,
+        so nothing sends them again."""
+        for variant, entry in marks:
+            live = delivery_queries.latest_live_delivery(self.s, variant.id)
+            if live is None:
+                live = Delivery(variant_id=variant.id, account_id=variant.account_id,
+                                due_at=variant.scheduled_at or self.now,
+                                next_attempt_at=variant.scheduled_at or self.now,
+                                idempotency_key=new_idempotency_key())
+                self.s.add(live)
+            live.status = DeliveryStatus.PUBLISHED
+            live.remote_id, live.remote_url = entry.get("remote_id"), entry.get("url")
+        self.s.flush()
+        refresh_post_status(self.s, post)
+
+    def _record_marks(self, m: Manifest, post: Post, fields: list[str]) -> None:
+        self._label(post)
+        record_event(self.s, self.org_id, "update", "Post", record_id=post.id, name=post.name,
+                     change=self._via(fields=fields, registry=True))
 
     def _conflict(self, m: Manifest, path: tuple[Any, ...], message: str) -> None:
         self.conflicts += 1
@@ -407,8 +624,9 @@ class _Planner:
         for variant in touched:
             sync_delivery(self.s, variant)
         refresh_post_status(self.s, post)
+        self._label(post)
         record_event(self.s, self.org_id, "update", "Post", record_id=post.id, name=post.name,
-                     change={"via": "apply", "fields": fields})
+                     change=self._via(fields=fields))
 
 
 def _unset_default(voice: VoiceProfile) -> Callable[[], None]:
@@ -421,25 +639,28 @@ def _unknown(what: str, name: str) -> str:
     return f"unknown {what} {name!r} (not in the database or in these manifests)"
 
 
-@use_case(Permission.MANIFESTS_APPLY)
-def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
-                    now: datetime, dry_run: bool = False, issues: Sequence[Issue] = (),
-                    media: MediaPolicy | None = None,
-                    progress: Progress | None = None) -> list[Change]:
-    """Plan ``manifests`` against the database and, unless ``dry_run``, write the plan.
+@use_case(Permission.MANIFESTS_EXPORT)
+def plan_with_targets(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
+                      issues: Sequence[Issue] = (), media: MediaPolicy | None = None,
+                      owner: Owner | None = None, prune: bool = False,
+                      published: Registry | None = None
+                      ) -> tuple[list[Change], dict[str, tuple[Manifest, Targets]]]:
+    """The plan and each planned post's desired targets, for ``preview``. Reads only."""
+    plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
+                 prune=prune, progress=None, published=published)
+    return plan.changes, plan.targets
 
-    ``issues`` found earlier (syntax, schema) are reported together with the
-    database checks, so one run lists every problem. Records not named in the
-    manifests are left alone; a post's targets are exactly those listed.
-    Media files are checked against ``media`` (default: each manifest's own
-    folder only). ``progress`` is told ``("planning", posts planned, posts)``
-    and then ``("writing", 0, 1)``.
 
-    Raises:
-        ManifestError: any problem at all; nothing was written.
-    """
-    session, org_id = ctx.session, ctx.org_id
-    plan = _Planner(session, org_id, now, media or MediaPolicy())
+def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
+          issues: Sequence[Issue], media: MediaPolicy | None, owner: Owner | None,
+          prune: bool, progress: Progress | None,
+          published: Registry | None = None, measured: bool = False) -> _Planner:
+    """Plan without writing: the one path ``plan_manifests`` and ``apply_manifests`` share."""
+    if prune and owner is None:
+        raise ValidationError("--prune needs to know which directory owns the records: "
+                              "apply one directory, or name it with --source")
+    plan = _Planner(ctx.session, ctx.org_id, now, media or MediaPolicy(), owner, published)
+    plan.measured = measured
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
     for m in manifests:
@@ -456,6 +677,8 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
         plan.campaign(m)
     plan.slots(by_kind["Slot"])
     plan.posts(by_kind["Post"])
+    if prune:
+        plan.prune(by_kind)
     if plan.issues:
         plan.issues.sort(key=lambda i: (i.file, i.line, i.column))
         # Only conflicts (a target already sent, a canceled post): the input is fine, the
@@ -463,17 +686,83 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
         only_conflicts = plan.conflicts == len(plan.issues)
         raise ManifestError(plan.issues, exit_code=ExitCode.CONFLICT if only_conflicts
                             else ExitCode.VALIDATION)
+    return plan
+
+
+@use_case(Permission.MANIFESTS_EXPORT)
+def plan_manifests(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
+                   issues: Sequence[Issue] = (), media: MediaPolicy | None = None,
+                   owner: Owner | None = None, prune: bool = False,
+                   published: Registry | None = None) -> list[Change]:
+    """What ``apply_manifests`` with the same arguments would do, record by record and
+    field by field; reads only, writes nothing (``socialhub diff``). The same
+    actions and fields as apply; a changed text's details also carry its lengths
+    as each platform counts them.
+
+    Raises:
+        ManifestError: any problem at all (the apply would refuse the same way).
+        ValidationError: ``prune`` without an ``owner``.
+    """
+    return _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
+                 prune=prune, progress=None, published=published, measured=True).changes
+
+
+@use_case(Permission.MANIFESTS_APPLY)
+def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
+                    now: datetime, dry_run: bool = False, issues: Sequence[Issue] = (),
+                    media: MediaPolicy | None = None, owner: Owner | None = None,
+                    prune: bool = False, published: Registry | None = None,
+                    progress: Progress | None = None) -> list[Change]:
+    """Plan ``manifests`` against the database and, unless ``dry_run``, write the plan.
+
+    ``issues`` found earlier (syntax, schema) are reported together with the
+    database checks, so one run lists every problem. Records not named in the
+    manifests are left alone, unless ``prune``: then the posts and slots that
+    ``owner`` owns and the manifests no longer list are canceled or removed
+    (published posts are kept, with a warning). A post's targets are exactly
+    those listed. With an ``owner`` every post and slot written is labelled with
+    its source and commit. A target that ``published`` (the publication registry,
+    ``published.yaml``) says is out is recorded as published, never scheduled
+    again. Media files are checked against ``media`` (default:
+    each manifest's own folder only). ``progress`` is told ``("planning", posts
+    planned, posts)`` and then ``("writing", 0, 1)``.
+
+    Raises:
+        ManifestError: any problem at all; nothing was written.
+        ValidationError: ``prune`` without an ``owner``.
+    """
+    session, org_id = ctx.session, ctx.org_id
+    plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
+                 prune=prune, progress=progress, published=published)
     if not dry_run:
         if progress is not None:
             progress("writing", 0, 1)
         with session.no_autoflush:
             for write in plan.writes:
                 write()
-        insert_new_posts(session, org_id, plan.new_posts, plan.campaigns, plan.voices)
+        insert_new_posts(session, org_id, plan.new_posts, plan.campaigns, plan.voices,
+                         source=owner.source if owner else None,
+                         commit=owner.commit if owner else None,
+                         published=plan.published, now=now)
         session.flush()
-        _announce_posts(session, org_id, [c.name for c in plan.changes
-                                          if c.kind == "Post" and c.action != "unchanged"])
+        written = [c.name for c in plan.changes
+                   if c.kind == "Post" and c.action in ("created", "changed", "rescheduled")]
+        hold_for_approval(ctx, written)
+        _announce_posts(session, org_id, [c.name for c in plan.changes if c.kind == "Post"
+                                          and c.action in WRITING_ACTIONS])
     return plan.changes
+
+
+@use_case(Permission.MANIFESTS_APPLY)
+def hold_for_approval(ctx: Ctx, post_names: Sequence[str]) -> None:
+    """HOOK(approvals): the posts an apply just created or changed, before anyone is told.
+
+    Approvals (the teams issue) are not in this branch. When they land, this is
+    where a post that needs approval has its new deliveries held until it is
+    approved (and a git sync's posts with them). Today it does nothing: every
+    applied post is scheduled as its manifest says.
+    """
+    del ctx, post_names
 
 
 def _announce_posts(session: Session, org_id: int, names: list[str]) -> None:

@@ -15,8 +15,10 @@ from socialhub.core.manifests import API_VERSION, KINDS, WEEKDAYS
 from socialhub.core.policy import Permission
 from socialhub.db.models import Account, Campaign, Post, Slot, Variant, VoiceProfile
 from socialhub.db.queries import manifests as queries
+from socialhub.db.queries.manifests import published_targets
 from socialhub.errors import ValidationError
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.manifests.registry import Registry
 
 #: File written for each kind by ``socialhub export -o DIR``.
 FILE_NAMES = {"Account": "accounts.yaml", "VoiceProfile": "voices.yaml",
@@ -133,3 +135,16 @@ def export_manifests(ctx: Ctx,
     if "Post" in wanted:
         out["Post"] = [post_manifest(p) for p in queries.live_posts_in_order(session, org_id)]
     return {k: v for k, v in out.items() if v}
+
+
+@use_case(Permission.MANIFESTS_EXPORT)
+def export_registry(ctx: Ctx, source: str | None = None) -> Registry:
+    """The publication registry of the organization (of the posts ``source`` owns, when
+    given): every published target with its remote id, URL and time."""
+    registry: Registry = {}
+    for row in published_targets(ctx.session, ctx.org_id, source):
+        at = row["published_at"]
+        registry.setdefault(row["post"], {})[row["account"]] = {
+            "remote_id": row["remote_id"], "url": row["remote_url"],
+            "at": at.isoformat() if at is not None else None}
+    return registry

@@ -8,7 +8,9 @@ apply take most of a minute.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,6 +21,9 @@ from socialhub.db.models import Account, Campaign, Variant, VoiceProfile
 from socialhub.db.queries import manifests as queries
 from socialhub.services.audit import current_actor
 from socialhub.services.authoring.scheduling import new_idempotency_key
+from socialhub.services.authoring.text_rules import measure
+from socialhub.services.authoring.variants import platform_limit
+from socialhub.services.manifests.registry import Registry
 
 
 @dataclass
@@ -54,6 +59,50 @@ def same_text(variant: Variant, text: str, thread: list[str] | None) -> bool:
     return variant.text == text and not variant.thread
 
 
+def plain(value: Any) -> Any:
+    """``value`` as JSON can hold it (dates and decimals as text), for a plan's details."""
+    if isinstance(value, date | Decimal):
+        return str(value)
+    return value
+
+
+def lengths(account: Account, parts: list[str]) -> list[dict[str, Any]]:
+    """Each part as ``account``'s platform counts it: ``{part, length, limit, unit, valid}``."""
+    out = []
+    for n, part in enumerate(parts, 1):
+        m = measure(part, account.platform, limit=platform_limit(account))
+        out.append({"platform": account.platform, "part": n, "length": m.length,
+                    "limit": m.limit, "unit": m.unit, "valid": m.valid})
+    return out
+
+
+def target_changes(ref: str, account: Account, old: TargetState | None,
+                   new: TargetState, *, measured: bool = True) -> list[dict[str, Any]]:
+    """One ``{field, old, new}`` per field of target ``ref`` that differs (every field
+    given, for a new target); with ``measured`` a changed text or thread carries its
+    counted ``lengths`` (a few hundred microseconds to milliseconds per text)."""
+    out: list[dict[str, Any]] = []
+    for f in fields(TargetState):
+        if f.name == "when":
+            continue
+        was = getattr(old, f.name) if old is not None else None
+        now = getattr(new, f.name)
+        if (old is None and now in (None, "", [], {})) or was == now:
+            continue
+        if f.name == "at":
+            was = " ".join(was) if was else None
+            now = " ".join(now) if now else None
+        entry: dict[str, Any] = {"field": f"targets[{ref}].{f.name}", "old": was, "new": now}
+        if not measured:
+            pass
+        elif f.name == "text" and not new.thread:
+            entry["lengths"] = lengths(account, [new.text])
+        elif f.name == "thread" and new.thread:
+            entry["lengths"] = lengths(account, [str(p) for p in new.thread])
+        out.append(entry)
+    return out
+
+
 def fill_variant(variant: Variant, st: TargetState) -> None:
     """Give ``variant`` the desired state (text, extras, schedule); the caller syncs delivery."""
     variant.text, variant.thread, variant.media = st.text, list(st.thread), list(st.media)
@@ -72,8 +121,15 @@ def new_variant(account: Account, st: TargetState) -> Variant:
 
 
 def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manifest, Targets]],
-                     campaigns: dict[str, Campaign], voices: dict[str, VoiceProfile]) -> None:
+                     campaigns: dict[str, Campaign], voices: dict[str, VoiceProfile], *,
+                     source: str | None = None, commit: str | None = None,
+                     published: Registry | None = None, now: datetime | None = None) -> None:
     """Insert new posts with their variants, deliveries and audit events in four statements.
+
+    Each post is labelled with ``source`` and ``commit`` (the directory that owns it
+    and the git commit it came from); the commit is also in its audit row. A
+    target the ``published`` registry lists gets a ``published`` delivery with its
+    remote id and URL (due at its time, else ``now``), never a scheduled one.
 
     The rows are those create_post/set_target/sync_delivery would make: a post
     with any timed target is ``scheduled`` with one ``scheduled`` delivery per
@@ -87,17 +143,26 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
         meta, spec = m.model.metadata, m.model.spec
         campaign = campaigns.get(meta.campaign or "")
         voice = voices.get(spec.voice or "")
-        scheduled = any(st.when is not None for _i, _a, st in states.values())
+        out = (published or {}).get(m.name, {})
+        pending = any(st.when is not None and ref not in out
+                      for ref, (_i, _a, st) in states.items())
+        sent = [ref for ref in states if ref in out]
+        status = ("scheduled" if pending else
+                  "published" if sent and len(sent) == len(states) else
+                  "partially_published" if sent else "draft")
         post_rows.append({
             "org_id": org_id, "name": m.name, "body": spec.body, "tags": list(spec.tags),
-            "paid": spec.paid, "status": "scheduled" if scheduled else "draft",
+            "paid": spec.paid, "status": status,
+            "source": source, "source_commit": commit,
             "campaign_id": campaign.id if campaign else None,
             "voice_id": voice.id if voice else None})
-        targets.append(states)
+        targets.append((m.name, states))
     post_ids = queries.insert_posts(session, post_rows)
-    variant_rows, variant_targets = [], []
-    for post_id, states in zip(post_ids, targets, strict=True):
-        for _i, account, st in states.values():
+    variant_rows: list[dict[str, Any]] = []
+    variant_targets: list[tuple[Account, TargetState, dict[str, Any] | None]] = []
+    for post_id, (name, states) in zip(post_ids, targets, strict=True):
+        out = (published or {}).get(name, {})
+        for ref, (_i, account, st) in states.items():
             variant_rows.append({
                 "post_id": post_id, "account_id": account.id, "text": st.text,
                 "thread": list(st.thread), "media": list(st.media),
@@ -105,14 +170,22 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
                 "scheduled_at": st.when.utc if st.when else None,
                 "local_time": st.when.local_text if st.when else None,
                 "timezone": st.when.zone if st.when else None})
-            variant_targets.append((account, st))
+            variant_targets.append((account, st, out.get(ref)))
     variant_ids = queries.insert_variants(session, variant_rows)
-    delivery_rows = [
-        {"variant_id": vid, "account_id": account.id, "due_at": st.when.utc,
-         "next_attempt_at": st.when.utc, "status": "scheduled",
-         "idempotency_key": new_idempotency_key()}
-        for vid, (account, st) in zip(variant_ids, variant_targets, strict=True)
-        if st.when is not None]
+    delivery_rows = []
+    for vid, (account, st, entry) in zip(variant_ids, variant_targets, strict=True):
+        due = st.when.utc if st.when is not None else now
+        if entry is not None and due is not None:
+            delivery_rows.append({
+                "variant_id": vid, "account_id": account.id, "due_at": due,
+                "next_attempt_at": due, "status": "published",
+                "remote_id": entry.get("remote_id"), "remote_url": entry.get("url"),
+                "idempotency_key": new_idempotency_key()})
+        elif st.when is not None:
+            delivery_rows.append({
+                "variant_id": vid, "account_id": account.id, "due_at": due,
+                "next_attempt_at": due, "status": "scheduled", "remote_id": None,
+                "remote_url": None, "idempotency_key": new_idempotency_key()})
     queries.insert_deliveries(session, delivery_rows)
     # The rows audit.write_audit_row would write for record_event(…, "create", "Post"),
     # written in one INSERT instead of through the event bus, so no ``post.created``
@@ -121,7 +194,8 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
     # event plus the dispatch), on an apply of about 8.5 s; it needs a batched
     # in-transaction delivery first.
     actor = current_actor()
+    change: dict[str, Any] = {"via": "apply", **({"commit": commit} if commit else {})}
     queries.insert_audit_rows(session, [
         {"org_id": org_id, "actor": actor, "action": "create", "record_kind": "Post",
-         "record_id": pid, "record_name": row["name"], "change": {"via": "apply"}}
+         "record_id": pid, "record_name": row["name"], "change": change}
         for pid, row in zip(post_ids, post_rows, strict=True)])

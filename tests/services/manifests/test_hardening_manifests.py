@@ -285,7 +285,8 @@ def test_bulk_apply_prints_counts_per_kind_and_every_record_only_when_verbose(
     assert again.stdout.count("\n") == 151
     assert "post/p7 changed (body, targets[sandbox:@demo])\n" in again.stdout
     assert cli("apply", "-f", str(folder), "--json").json()["summary"] == {
-        "created": 0, "changed": 0, "unchanged": 151}
+        "created": 0, "changed": 0, "rescheduled": 0, "canceled": 0, "removed": 0, "kept": 0,
+        "unchanged": 151}
 
 
 def run_on_a_terminal(args: list[str]) -> tuple[int, str, str]:

@@ -121,7 +121,7 @@ def test_changed_time_moves_the_delivery(dbcli: Cli, db_home: str, tmp_path: Pat
     write(files, bluesky_at="2030-03-02 11:30 Europe/Berlin")
     result = dbcli("apply", "-f", str(files), "--json")
     assert result.exit_code == 0, result.stderr
-    assert actions(result)["Post/spring-launch"] == "changed"
+    assert actions(result)["Post/spring-launch"] == "rescheduled"
     live = rows(db_home, select(Delivery.due_at).where(Delivery.status == "scheduled"))
     assert sorted(r[0].replace(tzinfo=None).isoformat() for r in live) == [
         "2030-03-01T09:00:00", "2030-03-02T10:30:00"]
