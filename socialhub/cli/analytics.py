@@ -45,7 +45,7 @@ ZoneOpt = Annotated[str | None, typer.Option(
     "--zone", help="IANA zone days are read in (default: the display zone).")]
 
 TOTAL_COLUMNS = ["key", "posts", *METRICS, "engagement_rate"]
-POST_COLUMNS = ["published_at", "account", "post", "campaign", "url", *METRICS,
+POST_COLUMNS = ["published_at", "account", "post", "text", "campaign", "url", *METRICS,
                 "engagement_rate", "captured_at"]
 
 
@@ -167,7 +167,7 @@ def accounts(since: Since = None, until: Until = None, platform: PlatformOpt = N
             t.add_row(r["account"], count(r["posts"]), count(r["likes"]),
                       count(r["impressions"]), rate(r["engagement_rate"]),
                       count(r["followers"]), "—" if delta is None else f"{delta:+,}",
-                      sparkline(r["followers_series"]))
+                      sparkline(r["followers_series"], from_zero=False))
         out().print(t)
 
     emit(fmt, data, data["accounts"],

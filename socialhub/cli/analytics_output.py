@@ -91,8 +91,9 @@ def posts_table(title: str, rows: Sequence[dict[str, Any]], formula: str,
     from rich.table import Table
 
     table = Table(title=title, caption=formula)
-    for col in ("published (UTC)", "account", "post"):
+    for col in ("published (UTC)", "account"):
         table.add_column(col)
+    table.add_column("post", max_width=40, overflow="ellipsis", no_wrap=True)
     for m in ("impressions", "likes", "replies", "reposts", "clicks"):
         table.add_column(m, justify="right")
     table.add_column("engagement", justify="right")
@@ -100,7 +101,8 @@ def posts_table(title: str, rows: Sequence[dict[str, Any]], formula: str,
     table.add_column(highlight or "engagement")
     largest = max((r.get(key) or 0 for r in rows), default=0)
     for r in rows:
-        table.add_row(f"{r['published_at']:%Y-%m-%d %H:%M}", r["account"], r["post"],
+        table.add_row(f"{r['published_at']:%Y-%m-%d %H:%M}", r["account"],
+                      " ".join((r["text"] or r["post"]).split()),
                       *(count(r.get(m)) for m in ("impressions", "likes", "replies",
                                                    "reposts", "clicks")),
                       rate(r.get("engagement_rate")), bar(r.get(key), largest, 12))
@@ -133,7 +135,8 @@ def overview_tables(data: dict[str, Any]) -> None:
         for f in data["followers"]:
             delta = f["followers_delta"]
             followers.add_row(f["account"], count(f["last_followers"]),
-                              "—" if delta is None else f"{delta:+,}", sparkline(f["series"]))
+                              "—" if delta is None else f"{delta:+,}",
+                              sparkline(f["series"], from_zero=False))
         out().print(followers)
 
 

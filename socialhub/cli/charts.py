@@ -15,13 +15,16 @@ _EIGHTHS = " ▏▎▍▌▋▊▉█"
 ABSENT = "—"
 
 
-def sparkline(values: Sequence[float | None]) -> str:
-    """One character per value, from ▁ (the smallest) to █ (the largest); a space
-    where a value is absent; all ▁ when every present value is equal."""
+def sparkline(values: Sequence[float | None], *, from_zero: bool = True) -> str:
+    """One character per value, from ▁ to █ (the largest); a space where a value is
+    absent. The scale starts at 0 (``from_zero``, for counts and rates) or at the
+    smallest value (for levels such as followers); all ▁ when nothing varies."""
     present = [v for v in values if v is not None]
     if not present:
         return " " * len(values)
     low, high = min(present), max(present)
+    if from_zero:
+        low = min(low, 0)
     span = high - low
     out = []
     for v in values:

@@ -199,13 +199,15 @@ def rollup(session: Session, scope: Scope, period: Period, by: Grouping | None =
 def post_rows(session: Session, scope: Scope, *, rank_by: RankBy | None = None,
               limit: int | None = None) -> list[dict[str, Any]]:
     """One row per published delivery in scope with its newest metrics: ``delivery_id``,
-    ``post``, ``account``, ``platform``, ``campaign`` (None outside one), ``tags``,
-    ``published_at``, ``url``, ``captured_at`` (None: never measured), each metric
-    (None where absent), ``engagement_rate``. Newest first, or ranked by ``rank_by``
-    (highest first, absent last, then newest); at most ``limit`` rows."""
+    ``post`` (its name), ``text`` (this network's text), ``account``, ``platform``,
+    ``campaign`` (None outside one), ``tags``, ``published_at``, ``url``, ``captured_at``
+    (None: never measured), each metric (None where absent), ``engagement_rate``.
+    Newest first, or ranked by ``rank_by`` (highest first, absent last, then newest);
+    at most ``limit`` rows."""
     rate = engagement_rate_column().label("engagement_rate")
     query = _scoped(select(
-        Delivery.id, Post.name, Account.platform, Account.handle, Campaign.name.label("campaign"),
+        Delivery.id, Post.name, Variant.text, Account.platform, Account.handle,
+        Campaign.name.label("campaign"),
         Post.tags, Delivery.published_at, Delivery.remote_url, MetricLatest.captured_at,
         *(getattr(MetricLatest, m) for m in METRICS), rate), scope)
     if rank_by is not None:
@@ -214,7 +216,8 @@ def post_rows(session: Session, scope: Scope, *, rank_by: RankBy | None = None,
     query = query.order_by(Delivery.published_at.desc(), Delivery.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    return [{"delivery_id": row.id, "post": row.name, "account": f"{row.platform}:@{row.handle}",
+    return [{"delivery_id": row.id, "post": row.name, "text": row.text,
+             "account": f"{row.platform}:@{row.handle}",
              "platform": row.platform, "campaign": row.campaign, "tags": list(row.tags or []),
              "published_at": row.published_at, "url": row.remote_url,
              "captured_at": row.captured_at,
