@@ -74,19 +74,43 @@ class Scope:
     campaign_id: int | None = None
 
 
-class period_start(FunctionElement[str]):
-    """``YYYY-MM-DD`` of the UTC day, ISO week (its Monday) or month a timestamp is in."""
+class _PeriodStart(FunctionElement[str]):
+    """``YYYY-MM-DD`` of the UTC day, ISO week (its Monday) or month a timestamp is in.
+
+    One subclass per period, so the period is part of the statement cache key (an
+    attribute would not be, and a cached "day" statement would answer for "week")."""
 
     type = String()
     inherit_cache = True
-
-    def __init__(self, column: Any, period: Period) -> None:
-        self.period = period
-        super().__init__(column)
+    period: Period = "day"
 
 
-@compiles(period_start, "sqlite")
-def _period_sqlite(element: period_start, compiler: SQLCompiler, **kw: Any) -> str:
+class _DayStart(_PeriodStart):
+    inherit_cache = True
+    period: Period = "day"
+
+
+class _WeekStart(_PeriodStart):
+    inherit_cache = True
+    period: Period = "week"
+
+
+class _MonthStart(_PeriodStart):
+    inherit_cache = True
+    period: Period = "month"
+
+
+_PERIOD_STARTS: dict[str, type[_PeriodStart]] = {
+    "day": _DayStart, "week": _WeekStart, "month": _MonthStart}
+
+
+def period_start(column: Any, period: Period) -> _PeriodStart:
+    """The SQL expression of ``column``'s period start (see ``_PeriodStart``)."""
+    return _PERIOD_STARTS[period](column)
+
+
+@compiles(_PeriodStart, "sqlite")
+def _period_sqlite(element: _PeriodStart, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(next(iter(element.clauses)), **kw)
     if element.period == "day":
         return f"strftime('%Y-%m-%d', {column})"
@@ -95,8 +119,8 @@ def _period_sqlite(element: period_start, compiler: SQLCompiler, **kw: Any) -> s
     return f"strftime('%Y-%m-01', {column})"
 
 
-@compiles(period_start, "postgresql")
-def _period_postgresql(element: period_start, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(_PeriodStart, "postgresql")
+def _period_postgresql(element: _PeriodStart, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(next(iter(element.clauses)), **kw)
     return f"to_char(date_trunc('{element.period}', {column}), 'YYYY-MM-DD')"
 
