@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from socialhub.db.queries import analytics as queries
-from socialhub.db.queries.metrics import record_account_snapshot, record_capture
 from socialhub.services.accounts.accounts import add_account
+from socialhub.services.analytics.captures import record_account_snapshot, record_capture
 from socialhub.services.analytics.importing import import_history
 
 HEADER = "account,published_at,text,url,impressions,likes,replies,reposts,quotes,clicks,saves"

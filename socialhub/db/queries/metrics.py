@@ -1,11 +1,11 @@
 """What metric capture and the digest need: published deliveries due for a capture,
-storing a capture (snapshot + latest), account snapshots, ingest lag, and what went
-out, died or waits in a window."""
+accounts due for their daily counts, ingest lag, and what went out, died or waits in a
+window."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
@@ -16,7 +16,6 @@ from socialhub.db.models import (
     AccountSnapshot,
     Delivery,
     MetricLatest,
-    MetricSnapshot,
     Post,
     Variant,
 )
@@ -46,25 +45,6 @@ def due_for_capture(
             for d_id, account_id, platform, remote_id in rows]
 
 
-def record_capture(session: Session, delivery_id: int, captured_at: datetime,
-                   values: dict[str, int | None], raw: dict[str, Any], *,
-                   source: str = "platform") -> None:
-    """Store one capture: a new snapshot row, and the delivery's latest metrics
-    replaced by it (``values`` maps metric names to counts, None where absent)."""
-    session.add(MetricSnapshot(delivery_id=delivery_id, captured_at=captured_at, raw=raw,
-                               **values))
-    latest = session.get(MetricLatest, delivery_id)
-    if latest is None:
-        session.add(MetricLatest(delivery_id=delivery_id, source=source,
-                                 first_captured_at=captured_at, captured_at=captured_at,
-                                 snapshots=1, **values))
-        return
-    latest.captured_at, latest.snapshots, latest.source = (
-        captured_at, latest.snapshots + 1, source)
-    for name, value in values.items():
-        setattr(latest, name, value)
-
-
 def accounts_due_for_profile(session: Session, day: date) -> list[tuple[int, str]]:
     """``(account id, platform)`` of active accounts with no account snapshot on ``day``."""
     done = select(AccountSnapshot.account_id).where(AccountSnapshot.captured_on == day)
@@ -73,20 +53,12 @@ def accounts_due_for_profile(session: Session, day: date) -> list[tuple[int, str
         .where(Account.status == "active", Account.id.not_in(done)).order_by(Account.id))]
 
 
-def record_account_snapshot(session: Session, account_id: int, captured_at: datetime,
-                            counts: dict[str, int | None], raw: dict[str, Any]) -> None:
-    """Store an account's counts for ``captured_at``'s UTC day (replacing that day's)."""
-    day = captured_at.astimezone(UTC).date()
-    row = session.execute(select(AccountSnapshot).where(
+def account_snapshot_on(session: Session, account_id: int, day: date
+                        ) -> AccountSnapshot | None:
+    """The account's snapshot of ``day`` (UTC), if one was stored."""
+    return session.execute(select(AccountSnapshot).where(
         AccountSnapshot.account_id == account_id,
         AccountSnapshot.captured_on == day)).scalar_one_or_none()
-    if row is None:
-        session.add(AccountSnapshot(account_id=account_id, captured_on=day,
-                                    captured_at=captured_at, raw=raw, **counts))
-        return
-    row.captured_at, row.raw = captured_at, raw
-    for name, value in counts.items():
-        setattr(row, name, value)
 
 
 def ingest_lags(session: Session, since: datetime) -> list[float]:

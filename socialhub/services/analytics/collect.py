@@ -22,6 +22,7 @@ from typing import Any
 from socialhub.db.queries import metrics as queries
 from socialhub.platforms.base import PlatformAdapter
 from socialhub.services.accounts.tokens import TokenManager
+from socialhub.services.analytics.captures import record_account_snapshot, record_capture
 from socialhub.services.clock import now_utc
 from socialhub.services.hub import Hub
 
@@ -96,7 +97,7 @@ def _capture(hub: Hub, adapter: PlatformAdapter, chunk: list[tuple[int, str]],
                 continue
             data = asdict(m)
             raw = data.pop("raw") or {}
-            queries.record_capture(session, d_id, now, {k: data.get(k) for k in POST_METRICS},
+            record_capture(session, d_id, now, {k: data.get(k) for k in POST_METRICS},
                                    raw)
             stored += 1
     return stored
@@ -126,6 +127,6 @@ def collect_account_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | N
         counts: dict[str, Any] = asdict(found)
         raw = counts.pop("raw") or {}
         with hub.transaction() as session:
-            queries.record_account_snapshot(session, account_id, now, counts, raw)
+            record_account_snapshot(session, account_id, now, counts, raw)
         stored += 1
     return stored

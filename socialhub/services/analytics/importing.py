@@ -16,9 +16,9 @@ from pathlib import Path
 
 from socialhub.core.policy import Permission
 from socialhub.db.queries import analytics_import as queries
-from socialhub.db.queries.metrics import record_capture
 from socialhub.errors import SocialhubError, ValidationError
 from socialhub.services.accounts.accounts import list_accounts, parse_account_ref
+from socialhub.services.analytics.captures import record_capture
 from socialhub.services.analytics.history_file import (
     IMPORTED_METRICS,
     HistoryRow,
