@@ -3,7 +3,7 @@
 ``metric_latest`` holds each delivery's newest capture (filled from the existing
 snapshots here, newest by id per delivery); ``account_snapshots`` holds an
 account's followers, following and posts per UTC day; deliveries get an index
-on ``published_at``.
+on ``(status, published_at)``.
 
 Revision ID: 0006
 Revises: 0002
@@ -55,7 +55,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('delivery_id', name=op.f('pk_metric_latest'))
     )
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.create_index('ix_deliveries_published', ['published_at'], unique=False)
+        batch_op.create_index('ix_deliveries_published', ['status', 'published_at'], unique=False)
     op.execute(
         "INSERT INTO metric_latest (delivery_id, source, first_captured_at, captured_at,"
         " snapshots, impressions, likes, replies, reposts, quotes, clicks, saves, video_views)"

@@ -199,9 +199,9 @@ class Delivery(TimestampMixin, Base):
     """One variant due on one account at one instant; the unit the daemon publishes."""
 
     __tablename__ = "deliveries"
-    # ix_deliveries_published: analytics reads deliveries by when they went out.
+    # ix_deliveries_published: analytics reads published deliveries by when they went out.
     __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),
-                      Index("ix_deliveries_published", "published_at"))
+                      Index("ix_deliveries_published", "status", "published_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     # Indexed: every finished send re-derives its post's status through variant_id,
     # and pausing an account's queue goes through account_id.

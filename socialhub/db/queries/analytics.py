@@ -149,15 +149,18 @@ def _aggregates() -> list[ColumnElement[Any]]:
     return columns
 
 
-def _scoped(query: Select[Any], scope: Scope) -> Select[Any]:
+def _scoped(query: Select[Any], scope: Scope, *, posts: bool = False) -> Select[Any]:
+    # Deliveries are found through ix_deliveries_published (status, published_at); the
+    # post, variant and campaign are joined only when asked for (or filtered on).
     query = (query.select_from(Delivery)
              .join(Account, Account.id == Delivery.account_id)
-             .join(Variant, Variant.id == Delivery.variant_id)
-             .join(Post, Post.id == Variant.post_id)
-             .outerjoin(Campaign, Campaign.id == Post.campaign_id)
              .outerjoin(MetricLatest, MetricLatest.delivery_id == Delivery.id)
              .where(Account.org_id == scope.org_id, Delivery.status == "published",
                     Delivery.published_at.is_not(None)))
+    if posts or scope.campaign_id is not None:
+        query = (query.join(Variant, Variant.id == Delivery.variant_id)
+                 .join(Post, Post.id == Variant.post_id)
+                 .outerjoin(Campaign, Campaign.id == Post.campaign_id))
     if scope.since is not None:
         query = query.where(Delivery.published_at >= scope.since)
     if scope.until is not None:
@@ -177,10 +180,33 @@ def _totals(row: Any) -> dict[str, Any]:
         measured = int(getattr(row, f"{m}_n") or 0)
         data[m] = int(getattr(row, m)) if measured else None
         data[f"{m}_measured"] = measured
-    impressions, interactions = row.rated_impressions, row.rated_interactions
-    data["engagement_rate"] = (float(interactions) / float(impressions)
-                               if impressions and interactions is not None else None)
+    data["interactions_rated"] = int(row.rated_interactions or 0)
+    data["impressions_rated"] = int(row.rated_impressions or 0)
+    return _with_rate(data)
+
+
+def _with_rate(data: dict[str, Any]) -> dict[str, Any]:
+    impressions = data["impressions_rated"]
+    data["engagement_rate"] = data["interactions_rated"] / impressions if impressions else None
     return data
+
+
+def combine_totals(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The ``totals`` of several groups' totals (e.g. a day's networks), with the same
+    absent rules: a metric no group has stays None."""
+    data: dict[str, Any] = {"posts": 0, "interactions_rated": 0, "impressions_rated": 0,
+                            **{f"{m}_measured": 0 for m in METRICS}}
+    sums: dict[str, int] = dict.fromkeys(METRICS, 0)
+    for row in rows:
+        data["posts"] += row["posts"]
+        data["interactions_rated"] += row["interactions_rated"]
+        data["impressions_rated"] += row["impressions_rated"]
+        for m in METRICS:
+            data[f"{m}_measured"] += row[f"{m}_measured"]
+            sums[m] += row[m] or 0
+    for m in METRICS:
+        data[m] = sums[m] if data[f"{m}_measured"] else None
+    return _with_rate(data)
 
 
 def _group_key(by: Grouping) -> ColumnElement[Any]:
@@ -193,8 +219,9 @@ def _group_key(by: Grouping) -> ColumnElement[Any]:
 
 def totals(session: Session, scope: Scope) -> dict[str, Any]:
     """Posts published in scope and their metrics summed: ``posts``, each metric (None
-    when no post has it), ``<metric>_measured`` (how many posts have it) and
-    ``engagement_rate`` (None without impressions)."""
+    when no post has it), ``<metric>_measured`` (how many posts have it),
+    ``engagement_rate`` (None without impressions) and the two sums it is made of,
+    ``interactions_rated`` and ``impressions_rated`` (posts with impressions only)."""
     return _totals(session.execute(_scoped(select(*_aggregates()), scope)).one())
 
 
@@ -202,7 +229,8 @@ def totals_by(session: Session, scope: Scope, by: Grouping) -> list[dict[str, An
     """``totals`` per network, account (``platform:@handle``) or campaign (``""`` for
     posts outside any campaign), as ``{"key": …, **totals}``, sorted by key."""
     key = _group_key(by).label("key")
-    rows = session.execute(_scoped(select(key, *_aggregates()), scope)
+    rows = session.execute(_scoped(select(key, *_aggregates()), scope,
+                                   posts=by == "campaign")
                            .group_by(key).order_by(key))
     return [{"key": row.key, **_totals(row)} for row in rows]
 
@@ -214,7 +242,8 @@ def rollup(session: Session, scope: Scope, period: Period, by: Grouping | None =
     with nothing published are left out."""
     bucket = period_start(Delivery.published_at, period).label("period")
     key = (_group_key(by) if by else literal("")).label("key")
-    rows = session.execute(_scoped(select(bucket, key, *_aggregates()), scope)
+    rows = session.execute(_scoped(select(bucket, key, *_aggregates()), scope,
+                                   posts=by == "campaign")
                            .group_by(bucket, key).order_by(bucket, key))
     return [{"period": row.period, **({"key": row.key} if by else {}), **_totals(row)}
             for row in rows]
@@ -229,18 +258,27 @@ def post_rows(session: Session, scope: Scope, *, rank_by: RankBy | None = None,
     Newest first, or ranked by ``rank_by`` (highest first, absent last, then newest);
     at most ``limit`` rows."""
     rate = engagement_rate_column().label("engagement_rate")
-    query = _scoped(select(
+    ids: list[int] | None = None
+    if rank_by is not None and limit is not None:
+        # Rank on deliveries and their metrics alone, then read the few posts: joining
+        # every post's text before sorting costs more than the sort.
+        ids = list(session.scalars(_ranked(_scoped(select(Delivery.id), scope), rank_by)
+                                   .limit(limit)))
+        if not ids:
+            return []
+    query = select(
         Delivery.id, Post.name, Variant.text, Account.platform, Account.handle,
         Campaign.name.label("campaign"),
         Post.tags, Delivery.published_at, Delivery.remote_url, MetricLatest.captured_at,
-        *(getattr(MetricLatest, m) for m in METRICS), rate), scope)
-    if rank_by is not None:
-        column = rate if rank_by == "engagement" else getattr(MetricLatest, rank_by)
-        query = query.order_by(case((column.is_(None), 1), else_=0), column.desc())
-    query = query.order_by(Delivery.published_at.desc(), Delivery.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
-    return [{"delivery_id": row.id, "post": row.name, "text": row.text,
+        *(getattr(MetricLatest, m) for m in METRICS), rate)
+    if ids is not None:
+        query = _scoped(query, Scope(org_id=scope.org_id), posts=True).where(
+            Delivery.id.in_(ids))
+    else:
+        query = _scoped(query, scope, posts=True)
+        query = (_ranked(query, rank_by) if rank_by is not None else query.order_by(
+            Delivery.published_at.desc(), Delivery.id.desc())).limit(limit)
+    rows = [{"delivery_id": row.id, "post": row.name, "text": row.text,
              "account": f"{row.platform}:@{row.handle}",
              "platform": row.platform, "campaign": row.campaign, "tags": list(row.tags or []),
              "published_at": row.published_at, "url": row.remote_url,
@@ -249,6 +287,17 @@ def post_rows(session: Session, scope: Scope, *, rank_by: RankBy | None = None,
              "engagement_rate": (float(row.engagement_rate)
                                  if row.engagement_rate is not None else None)}
             for row in session.execute(query)]
+    if ids is not None:
+        order = {d_id: i for i, d_id in enumerate(ids)}
+        rows.sort(key=lambda r: order[r["delivery_id"]])
+    return rows
+
+
+def _ranked(query: Select[Any], rank_by: RankBy) -> Select[Any]:
+    column = (engagement_rate_column() if rank_by == "engagement"
+              else getattr(MetricLatest, rank_by))
+    return query.order_by(case((column.is_(None), 1), else_=0), column.desc(),
+                          Delivery.published_at.desc(), Delivery.id.desc())
 
 
 def totals_by_tag(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -269,10 +318,9 @@ def fold_rows(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         data[m] = sum(present) if present else None
         data[f"{m}_measured"] = len(present)
     rated = [r for r in rows if r["impressions"]]
-    impressions = sum(r["impressions"] for r in rated)
-    data["engagement_rate"] = (sum(r[m] or 0 for r in rated for m in INTERACTIONS)
-                               / impressions if impressions else None)
-    return data
+    data["impressions_rated"] = sum(r["impressions"] for r in rated)
+    data["interactions_rated"] = sum(r[m] or 0 for r in rated for m in INTERACTIONS)
+    return _with_rate(data)
 
 
 def follower_counts(session: Session, scope: Scope) -> list[dict[str, Any]]:

@@ -58,9 +58,18 @@ def overview(ctx: Ctx, filters: Filters) -> dict[str, Any]:
     """
     window = resolve(ctx, filters)
     session, scope = ctx.session, window.scope
-    daily = queries.rollup(session, scope, "day")
-    return {**_head(window), "totals": queries.totals(session, scope),
-            "by_platform": queries.totals_by(session, scope, "platform"),
+    # One read per (day, network), folded three ways: cheaper than three queries.
+    cells = queries.rollup(session, scope, "day", "platform")
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    by_platform: dict[str, list[dict[str, Any]]] = {}
+    for cell in cells:
+        by_day.setdefault(cell["period"], []).append(cell)
+        by_platform.setdefault(cell["key"], []).append(cell)
+    daily = [{"period": day, **queries.combine_totals(rows)}
+             for day, rows in sorted(by_day.items())]
+    return {**_head(window), "totals": queries.combine_totals(cells),
+            "by_platform": [{"key": key, **queries.combine_totals(rows)}
+                            for key, rows in sorted(by_platform.items())],
             "daily": daily_series(daily, window.since.date(), window.until.date()),
             "followers": queries.follower_counts(session, scope)}
 
