@@ -15,6 +15,7 @@ from socialhub.services.analytics.collect import collect_metrics
 from socialhub.services.hub import Hub
 from socialhub.services.ops.daemon_status import ingest_lag
 from socialhub.services.publishing.engine import PublishingEngine
+from tests.conftest import run_cli
 from tests.publishing_kit import now, run, schedule
 
 
@@ -106,3 +107,6 @@ def test_ingest_lag_measures_published_to_first_capture(
         after = ingest_lag(session, t0)
     assert after["count"] == 1 and after["waiting"] == 0
     assert 89 <= after["p50_s"] <= 120
+    shown = run_cli("daemon", "status")  # what a person reads
+    assert "metrics ingest lag (published → first capture, last 7 days): p50" in shown.stdout
+    assert run_cli("daemon", "status", "--json").json()["metrics_ingest_lag"]["count"] == 1
