@@ -293,6 +293,25 @@ def post_rows(session: Session, scope: Scope, *, rank_by: RankBy | None = None,
     return rows
 
 
+def post_metrics(session: Session, scope: Scope, *, tags: bool = False
+                 ) -> list[dict[str, Any]]:
+    """The lean form of ``post_rows`` for folds over many posts (best times, tag
+    totals): ``published_at``, ``tags`` (only with ``tags``, else empty), each metric
+    and ``engagement_rate``, in no particular order."""
+    rate = engagement_rate_column().label("engagement_rate")
+    columns: list[Any] = [Delivery.published_at, *(getattr(MetricLatest, m) for m in METRICS),
+                          rate]
+    if tags:
+        columns.append(Post.tags)
+    query = _scoped(select(*columns), scope, posts=tags)
+    return [{"published_at": row.published_at,
+             "tags": list(row.tags or []) if tags else [],
+             **{m: getattr(row, m) for m in METRICS},
+             "engagement_rate": (float(row.engagement_rate)
+                                 if row.engagement_rate is not None else None)}
+            for row in session.execute(query)]
+
+
 def _ranked(query: Select[Any], rank_by: RankBy) -> Select[Any]:
     column = (engagement_rate_column() if rank_by == "engagement"
               else getattr(MetricLatest, rank_by))
@@ -301,8 +320,9 @@ def _ranked(query: Select[Any], rank_by: RankBy) -> Select[Any]:
 
 
 def totals_by_tag(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Fold ``post_rows`` into totals per tag (a post with two tags counts in both;
-    tags live in a JSON list, so this fold is in Python, not SQL), sorted by tag."""
+    """Fold ``post_rows`` (or ``post_metrics(tags=True)``) into totals per tag (a post
+    with two tags counts in both; tags live in a JSON list, so this fold is in Python,
+    not SQL), sorted by tag."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         for tag in row["tags"]:

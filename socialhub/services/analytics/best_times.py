@@ -50,7 +50,7 @@ def best_times(ctx: Ctx, filters: Filters, *, min_posts: int = DEFAULT_MIN_POSTS
     window = resolve(ctx, filters)
     zone = load_zone(window.zone)
     posts_in: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
-    for row in queries.post_rows(ctx.session, window.scope):
+    for row in queries.post_metrics(ctx.session, window.scope):
         local = row["published_at"].astimezone(zone)
         posts_in[(local.weekday(), local.hour)].append(row)
     cells: list[dict[str, Any]] = []

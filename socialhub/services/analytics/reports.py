@@ -128,7 +128,7 @@ def rollups(session: Any, window: Window, by: CompareBy, period: Period | None
     """Rows of totals per ``by`` key (and ``period``) for ``window``; tags are folded
     from the post rows since they live in a JSON list."""
     if by == "tag":
-        rows = queries.post_rows(session, window.scope)
+        rows = queries.post_metrics(session, window.scope, tags=True)
         if period is None:
             return queries.totals_by_tag(rows)
         per: dict[str, list[dict[str, Any]]] = {}
