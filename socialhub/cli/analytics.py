@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from socialhub.services.analytics.filters import Filters
 
 app = typer.Typer(
+    short_help="What your posts earned, best times, gaps.",
     help="What your posts earned: overview, posts, top, compare, accounts, best times, "
          "gaps, and importing past posts. Absent metrics (a network that does not give "
          "them) show as —, never 0. Engagement rate = (likes + replies + reposts + quotes "
@@ -66,7 +67,7 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
 def overview(since: Since = None, until: Until = None, platform: PlatformOpt = None,
              account: AccountOpt = None, campaign: CampaignOpt = None, zone: ZoneOpt = None,
              json_: JsonOption = False, csv_: CsvOption = False) -> None:
-    """Show totals, a per-day trend, each network and followers for the window.
+    """Show totals, a daily trend, each network, followers.
 
     --csv prints the per-day rows.
 
@@ -86,7 +87,7 @@ def posts(since: Since = None, until: Until = None, platform: PlatformOpt = None
           account: AccountOpt = None, campaign: CampaignOpt = None, zone: ZoneOpt = None,
           limit: Annotated[int, typer.Option("--limit", help="At most this many posts.")] = 50,
           json_: JsonOption = False, csv_: CsvOption = False) -> None:
-    """List published posts with their newest metrics, newest first."""
+    """List published posts with their newest metrics."""
     from socialhub.services.analytics.reports import posts as run
 
     fmt = output_format(json_, csv_)
@@ -103,7 +104,9 @@ def top(by: Annotated[str, typer.Option(
         since: Since = None, until: Until = None, platform: PlatformOpt = None,
         account: AccountOpt = None, campaign: CampaignOpt = None, zone: ZoneOpt = None,
         json_: JsonOption = False, csv_: CsvOption = False) -> None:
-    """Rank the window's posts; posts without that metric come last.
+    """Rank posts by a metric or the engagement rate.
+
+    Posts without that metric come last.
 
     Example: socialhub analytics top --by likes --limit 5 --since 90d
     """
@@ -126,7 +129,7 @@ def compare(by: Annotated[str, typer.Option(
             since: Since = None, until: Until = None, platform: PlatformOpt = None,
             account: AccountOpt = None, campaign: CampaignOpt = None, zone: ZoneOpt = None,
             json_: JsonOption = False, csv_: CsvOption = False) -> None:
-    """Compare totals side by side per network, account, campaign or tag.
+    """Compare networks, accounts, campaigns or tags.
 
     Example: socialhub analytics compare --by campaign --period week
     """
@@ -147,7 +150,7 @@ def compare(by: Annotated[str, typer.Option(
 def accounts(since: Since = None, until: Until = None, platform: PlatformOpt = None,
              account: AccountOpt = None, campaign: CampaignOpt = None, zone: ZoneOpt = None,
              json_: JsonOption = False, csv_: CsvOption = False) -> None:
-    """Show each account's results and followers (with their change) in the window."""
+    """Show each account's results and followers."""
     from rich.table import Table
 
     from socialhub.cli.charts import count, rate, sparkline
@@ -184,7 +187,9 @@ def best_times(since: Annotated[str | None, typer.Option(
                min_posts: Annotated[int, typer.Option(
                    "--min-posts", help="Posts a cell needs to count as a best time.")] = 3,
                json_: JsonOption = False, csv_: CsvOption = False) -> None:
-    """Show a weekday × hour grid of how posts did, with each cell's sample size.
+    """Show when your posts did best (weekday × hour).
+
+    Each cell shows its sample size.
 
     Learned from your own published (and imported) posts. Turn it into posting
     slots with `socialhub slots suggest ACCOUNT`.
@@ -209,7 +214,7 @@ def gaps(since: Annotated[str | None, typer.Option(
              "--until", help="Last day (default: 13 days after today).")] = None,
          platform: PlatformOpt = None, account: AccountOpt = None, zone: ZoneOpt = None,
          json_: JsonOption = False, csv_: CsvOption = False) -> None:
-    """List the days and networks with nothing planned.
+    """List days and networks with nothing planned.
 
     Example: socialhub analytics gaps --until +4w
     """
@@ -227,7 +232,9 @@ def import_(file: Annotated[Path, typer.Argument(
                      "likes,replies,reposts,quotes,clicks,saves, or the same rows as .json.",
                 metavar="FILE")],
             json_: JsonOption = False) -> None:
-    """Import past posts with their metrics (for best times, top and trends).
+    """Import past posts with their metrics.
+
+    For best times, top and trends from day one.
 
     `account` is an existing platform:@handle, `published_at` ISO 8601 with an
     offset, an empty metric cell means the network did not give it. Re-importing

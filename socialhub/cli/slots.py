@@ -92,7 +92,9 @@ def suggest(
                                         "account does not have yet.")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Suggest weekly slots at the account's best hours, from its own history.
+    """Suggest slots at the account's best hours.
+
+    Learned from its own published and imported posts.
 
     Reads `socialhub analytics best-times`; --apply adds them.
 

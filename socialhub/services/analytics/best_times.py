@@ -11,6 +11,7 @@ many networks give no impressions; a cell needs ``min_posts`` posts to be sugges
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from socialhub.core.policy import Permission
@@ -46,7 +47,7 @@ def best_times(ctx: Ctx, filters: Filters, *, min_posts: int = DEFAULT_MIN_POSTS
     if min_posts < 1:
         raise ValidationError("--min-posts must be at least 1")
     if filters.since is None:
-        filters = Filters(**{**filters.__dict__, "since": DEFAULT_SINCE})
+        filters = replace(filters, since=DEFAULT_SINCE)
     window = resolve(ctx, filters)
     zone = load_zone(window.zone)
     posts_in: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)

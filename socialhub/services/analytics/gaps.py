@@ -11,6 +11,7 @@ today and the 13 days after it.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -32,8 +33,8 @@ def planning_gaps(ctx: Ctx, filters: Filters) -> dict[str, Any]:
         ``planned`` {network: count}, ``empty`` [networks]) and ``gaps`` (``day``,
         ``weekday``, ``platform``), oldest first.
     """
-    filters = Filters(**{**filters.__dict__, "since": filters.since or "today",
-                         "until": filters.until or "+13d"})
+    filters = replace(filters, since=filters.since or "today",
+                      until=filters.until or "+13d")
     window = resolve(ctx, filters)
     zone = load_zone(window.zone)
     platform = window.scope.platform
