@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Delivery, MetricLatest, MetricSnapshot, Post, Variant
@@ -33,7 +33,7 @@ def existing_imports(session: Session, keys: Sequence[str], metrics: Sequence[st
         for row in session.execute(
                 select(Delivery.idempotency_key, Delivery.id, *columns)
                 .outerjoin(MetricLatest, MetricLatest.delivery_id == Delivery.id)
-                .where(Delivery.idempotency_key.in_(chunk))):
+                .where(_among(Delivery.idempotency_key, chunk))):
             found[row[0][len(KEY_PREFIX):]] = (row[1], dict(zip(metrics, row[2:], strict=True)))
     return found
 
@@ -55,13 +55,13 @@ def _insert_chunk(session: Session, org_id: int, rows: Sequence[dict[str, Any]],
         {"org_id": org_id, "name": r["name"], "body": r["text"], "status": "published",
          "created_at": now, "updated_at": now} for r in rows])
     post_id = dict(session.execute(select(posts.c.name, posts.c.id).where(
-        posts.c.org_id == org_id, posts.c.name.in_([r["name"] for r in rows]))).all())
+        posts.c.org_id == org_id, _among(posts.c.name, [r["name"] for r in rows]))).all())
     bulk_insert(session, variants, [
         {"post_id": post_id[r["name"]], "account_id": r["account_id"], "text": r["text"],
          "scheduled_at": r["published_at"], "timezone": "UTC", "created_at": now,
          "updated_at": now} for r in rows])
     variant_id = dict(session.execute(select(variants.c.post_id, variants.c.id).where(
-        variants.c.post_id.in_(list(post_id.values())))).all())
+        _among(variants.c.post_id, list(post_id.values())))).all())
     bulk_insert(session, deliveries, [
         {"variant_id": variant_id[post_id[r["name"]]], "account_id": r["account_id"],
          "due_at": r["published_at"], "next_attempt_at": r["published_at"],
@@ -69,8 +69,8 @@ def _insert_chunk(session: Session, org_id: int, rows: Sequence[dict[str, Any]],
          "remote_url": r["url"], "published_at": r["published_at"], "created_at": now,
          "updated_at": now} for r in rows])
     delivery_id = dict(session.execute(select(deliveries.c.idempotency_key, deliveries.c.id)
-                                       .where(deliveries.c.idempotency_key.in_(
-                                           [KEY_PREFIX + r["key"] for r in rows]))).all())
+                                       .where(_among(deliveries.c.idempotency_key,
+                                              [KEY_PREFIX + r["key"] for r in rows]))).all())
     ids = [delivery_id[KEY_PREFIX + r["key"]] for r in rows]
     bulk_insert(session, _table(MetricSnapshot), [
         {"delivery_id": d, "captured_at": now, "raw": _IMPORT_RAW, **r["metrics"]}
@@ -82,6 +82,18 @@ def _insert_chunk(session: Session, org_id: int, rows: Sequence[dict[str, Any]],
 
 
 _IMPORT_RAW = {"source": "import"}
+
+
+def _among(column: Any, values: Sequence[Any]) -> Any:
+    """``column IN (values)`` with the values written into the statement.
+
+    A bound list lets psycopg prepare the statement after five runs, and PostgreSQL's
+    generic plan for ``IN ($1 … $500)`` compared every row with every key (a fresh
+    import of 20,000 rows ran at 323 rows/s, re-importing it at 298); written inline,
+    each look-up is planned with its values and takes the unique index.
+    """
+    return column.in_(bindparam(f"among_{column.key}", list(values), expanding=True,
+                                literal_execute=True))
 
 
 def _table(model: Any) -> Table:
