@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from socialhub.core.policy import Permission
 from socialhub.core.when import load_zone
 from socialhub.core.when_relative import parse_day
 from socialhub.db.queries.analytics import Scope
@@ -20,7 +21,7 @@ from socialhub.db.queries.campaigns import campaign_id_named
 from socialhub.errors import NotFoundError, ValidationError
 from socialhub.services.accounts.accounts import get_account
 from socialhub.services.clock import display_zone
-from socialhub.services.context import Ctx
+from socialhub.services.context import Ctx, use_case
 from socialhub.services.platform_names import known_platforms
 
 DEFAULT_DAYS = 30
@@ -66,6 +67,7 @@ def _day(text: str, today: date, what: str) -> date:
                               ) from None
 
 
+@use_case(Permission.ANALYTICS_READ)
 def resolve(ctx: Ctx, filters: Filters) -> Window:
     """The ``Scope`` the filters describe, in the organization of ``ctx``.
 
