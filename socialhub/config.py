@@ -200,6 +200,17 @@ class SyncConfig(_Section):
     git: GitSyncConfig | None = None
 
 
+class AnalyticsConfig(_Section):
+    """How metrics are collected (see docs/analytics.md, "Collection schedule")."""
+
+    # A post is measured hourly while younger than this many days, daily after.
+    hourly_days: int = Field(7, ge=0, le=365)
+    # ...and no more once it is this many days old.
+    max_age_days: int = Field(90, ge=1, le=3650)
+    # At most this many API requests per network in one collection run.
+    requests_per_run: int = Field(200, ge=1, le=100_000)
+
+
 class Settings(_Section):
     """The whole configuration; see config.example.yaml for every key.
 
@@ -219,6 +230,7 @@ class Settings(_Section):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     media: MediaConfig = Field(default_factory=MediaConfig)
     sync: SyncConfig = Field(default_factory=SyncConfig)
+    analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
 
 
 class LoadedConfig(BaseModel):

@@ -1,7 +1,7 @@
 """manifest sources (posts/slots owned by a directory) and git sync state
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-06 04:10:00
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from socialhub.db.tenancy import GIT_SYNCS, protect_table, unprotect_table
 
 
 revision: str = '0007'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

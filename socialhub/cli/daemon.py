@@ -67,6 +67,15 @@ def status(json_: JsonOption = False) -> None:
                       f"{o['status']}, {o['overdue_s']} s late")
     for a in report["accounts_needing_reauth"]:
         console.print(f"account {a['account']} is {a['status']}: {a['reason'] or '?'}")
+    lag = report["metrics_ingest_lag"]
+    if lag["count"]:
+        console.print(f"metrics ingest lag (published → first capture, last "
+                      f"{lag['window_days']} days): p50 {lag['p50_s']} s, p95 {lag['p95_s']} s, "
+                      f"max {lag['max_s']} s over {lag['count']} posts; "
+                      f"{lag['waiting']} waiting")
+    else:
+        console.print(f"metrics ingest lag: — (no post captured in the last "
+                      f"{lag['window_days']} days; {lag['waiting']} waiting)")
 
 
 def _report_unreachable(exc: Exception, json_: bool) -> None:

@@ -103,6 +103,8 @@ def next_steps(result: Any, *, keep: bool) -> list[str]:
             f"  export SOCIALHUB_HOME={result.home} SOCIALHUB_SECURITY_USE_KEYRING=false",
             "  socialhub posts list",
             "  socialhub calendar",
+            f"  socialhub analytics overview   (with {result.history_posts} past posts "
+            "imported; also: analytics best-times, analytics top)",
             "  socialhub tui",
             "press Ctrl-C to stop the sandbox."]
 

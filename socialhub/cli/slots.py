@@ -75,3 +75,53 @@ def remove(slot_id: Annotated[int, typer.Argument(help="Slot id (see `slots list
     with hub.context("cli") as ctx:
         remove_slot(ctx, slot_id)
     info(f"removed slot {slot_id}")
+
+
+@app.command("suggest")
+def suggest(
+    account: Annotated[str, typer.Argument(help="platform:@handle")],
+    count: Annotated[int, typer.Option("--count", help="How many slots (1-7, one per "
+                                       "weekday).")] = 3,
+    zone: Annotated[str | None, typer.Option("--zone", help="IANA zone (default: config "
+                                             "timezone).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First day of history to "
+                                              "learn from (default: 26w).")] = None,
+    min_posts: Annotated[int, typer.Option("--min-posts", help="Posts an hour needs to "
+                                           "count.")] = 3,
+    apply: Annotated[bool, typer.Option("--apply", help="Add the suggested slots the "
+                                        "account does not have yet.")] = False,
+    json_: JsonOption = False,
+) -> None:
+    """Suggest slots at the account's best hours.
+
+    Learned from its own published and imported posts.
+
+    Reads `socialhub analytics best-times`; --apply adds them.
+
+    Example: socialhub slots suggest bluesky:@shop.example.com --count 3 --apply
+    """
+    from socialhub.services.analytics.best_times import suggest_slots
+
+    hub = get_hub()
+    with hub.context("cli") as ctx:
+        data = suggest_slots(ctx, account, count=count, zone=zone, since=since,
+                             min_posts=min_posts, apply=apply)
+    if json_:
+        emit_json(data)
+        return
+    rows = data["suggestions"]
+    if not rows:
+        info(f"not enough history for {account}: each hour needs {data['min_posts']} "
+             "published posts (import past posts with `socialhub analytics import`)")
+        return
+    from rich.table import Table
+
+    table = Table("day", "time", "zone", "posts", "mean interactions", "slot",
+                  title=f"Suggested slots for {account}")
+    for r in rows:
+        state = "added" if r["added"] else "exists" if r["exists"] else "suggested"
+        table.add_row(r["day"], r["time"], data["zone"], str(r["posts"]),
+                      f"{r['mean_interactions']:,.1f}", state)
+    out().print(table)
+    if not apply and any(not r["exists"] for r in rows):
+        info("add them with --apply")

@@ -43,13 +43,15 @@ class Permission(enum.StrEnum):
     SETTINGS_MANAGE = "settings.manage"
     MEMBERS_MANAGE = "members.manage"
     AUDIT_READ = "audit.read"
+    ANALYTICS_READ = "analytics.read"  # overview, posts, top, best times, gaps
+    ANALYTICS_IMPORT = "analytics.import"  # load past posts and their metrics
     ORG_MANAGE = "org.manage"  # rename or remove the organization itself
 
 
 _READS = frozenset({
     Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
     Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
-    Permission.MANIFESTS_EXPORT,
+    Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ,
 })
 
 #: The one matrix: what each role may do. The owner may do everything.
@@ -59,6 +61,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.EDITOR: _READS | {
         Permission.POSTS_WRITE, Permission.CAMPAIGNS_WRITE, Permission.VOICES_WRITE,
         Permission.SLOTS_WRITE, Permission.MANIFESTS_APPLY, Permission.AI_GENERATE,
+        Permission.ANALYTICS_IMPORT,
     },
     Role.REVIEWER: _READS | {
         Permission.POSTS_PUBLISH, Permission.QUEUE_MANAGE, Permission.AI_USAGE_READ,

@@ -1,4 +1,5 @@
-"""The daemon's HTTP server: ``/healthz``, ``/metrics`` and the search API.
+"""The daemon's HTTP server: ``/healthz``, ``/metrics`` (Prometheus), ``/metrics.json``
+and the search API.
 
 uvicorn runs in a background thread (it installs no signal handlers off the
 main thread, so SIGTERM stays ours). The local search API from
@@ -29,17 +30,22 @@ Provider = Callable[[], dict[str, Any]]
 
 
 def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
-                      access: HttpAccess) -> Any:
+                      access: HttpAccess, prometheus: Callable[[], bytes] | None = None
+                      ) -> Any:
     """The ASGI app: ``health()`` must return a dict with ``status`` ("ok" or not).
+
+    ``/metrics`` serves ``prometheus()`` (the Prometheus text format) when given,
+    else the JSON of ``metrics()``, which ``/metrics.json`` always serves.
 
     With ``access.token`` set, a caller without it gets only ``{"status"}``
     from ``/healthz`` and a 401 everywhere else; bodies over
     ``access.max_body_bytes`` are a 413.
     """
     from fastapi import FastAPI
-    from fastapi.responses import JSONResponse
+    from fastapi.responses import JSONResponse, Response
 
     from socialhub.services.ops.http_guard import AUTHENTICATED, HttpGuard
+    from socialhub.services.ops.prometheus import CONTENT_TYPE
 
     app = FastAPI(title="socialhub daemon", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(HttpGuard, token=access.token, max_body_bytes=access.max_body_bytes,
@@ -53,9 +59,15 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
             data = {"status": data.get("status")}
         return JSONResponse(_plain(data), status_code=code)
 
-    @app.get("/metrics")
-    def metrics_route() -> JSONResponse:
+    @app.get("/metrics.json")
+    def metrics_json_route() -> JSONResponse:
         return JSONResponse(_plain(metrics()))
+
+    @app.get("/metrics")
+    def metrics_route() -> Response:
+        if prometheus is None:
+            return JSONResponse(_plain(metrics()))
+        return Response(prometheus(), media_type=CONTENT_TYPE)
 
     try:
         from socialhub.services.search.api import create_app

@@ -10,11 +10,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from socialhub.services.analytics.collect import collect_metrics
 from socialhub.services.gitsync.sync import sync_git
 from socialhub.services.gitsync.writeback import write_back
 from socialhub.services.hub import Hub
 from socialhub.services.ops import daemon_status
-from socialhub.services.ops.metrics import collect_metrics, digest
+from socialhub.services.ops.metrics import digest
 from socialhub.services.publishing.engine import PublishingEngine
 
 log = logging.getLogger("socialhub.daemon")

@@ -34,6 +34,7 @@ from socialhub.services.hub import Hub
 from socialhub.services.ops import daemon_status
 from socialhub.services.ops.db_watch import DatabaseWatch, describe_cause
 from socialhub.services.ops.http_access import HttpAccess, daemon_access
+from socialhub.services.ops.prometheus import DaemonMetrics
 from socialhub.services.publishing.engine import EngineSettings, PublishingEngine
 
 log = logging.getLogger("socialhub.daemon")
@@ -57,6 +58,7 @@ class Daemon:
         self.access: HttpAccess | None = None
         self.db = DatabaseWatch(log)  # one line per outage, not one traceback per poll
         self.engine: PublishingEngine | None = None
+        self.prometheus: DaemonMetrics | None = None
         self.scheduler: Any = None
         self._lock = threading.Lock()
         self._running = False
@@ -84,7 +86,12 @@ class Daemon:
         engine = PublishingEngine(self.hub, self.engine_settings)
         self.engine = engine
         engine.on_done = self.wake
-        app = create_daemon_app(self.config, self.health, self.metrics, access)
+        self.prometheus = DaemonMetrics(
+            self.hub, attempts=lambda: dict(engine.stats),
+            refreshes=lambda: dict(engine.tokens.refresh_counts))
+        engine.on_event = self.prometheus.observe_event
+        app = create_daemon_app(self.config, self.health, self.metrics, access,
+                                self.prometheus.render)
         http = HttpServer(app, access.host, access.port)
         self.http_url = http.start()
         engine.expire_dead_leases()
@@ -247,6 +254,8 @@ class Daemon:
         self._arm(min(nxt, latest) if nxt is not None else latest)
 
     def _publish_beat(self, started: datetime, error: str | None, claimed: int) -> None:
+        if self.prometheus is not None:
+            self.prometheus.job_ran("publish", "error" if error else "ok", now_utc())
         if error is None and time.monotonic() - self._last_publish_beat < PUBLISH_HEARTBEAT_S:
             return
         self._last_publish_beat = time.monotonic()
@@ -274,11 +283,14 @@ class Daemon:
                 error = str(exc)
                 if not self.db.failed(exc):
                     log.exception("job %s failed", name)
+            finished = now_utc()
+            if self.prometheus is not None:
+                self.prometheus.job_ran(name, "error" if error else "ok", finished)
             try:
                 with self.hub.transaction() as session:
                     daemon_status.record_job_run(
                         session, name, owner=self.engine.worker, started=started,
-                        finished=now_utc(), status="error" if error else "ok", error=error,
+                        finished=finished, status="error" if error else "ok", error=error,
                         details=details)
             except Exception as exc:
                 if not self.db.failed(exc):

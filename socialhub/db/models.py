@@ -218,7 +218,9 @@ class Delivery(TimestampMixin, Base):
     """One variant due on one account at one instant; the unit the daemon publishes."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+    # ix_deliveries_published: analytics reads published deliveries by when they went out.
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),
+                      Index("ix_deliveries_published", "status", "published_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     # Indexed: every finished send re-derives its post's status through variant_id,
     # and pausing an account's queue goes through account_id.
@@ -276,6 +278,47 @@ class MetricSnapshot(Base):
     saves: Mapped[int | None] = mapped_column(BigInteger)
     video_views: Mapped[int | None] = mapped_column(BigInteger)
     followers_delta: Mapped[int | None] = mapped_column(BigInteger)
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class MetricLatest(Base):
+    """A delivery's newest metrics, kept beside its snapshots so reads never pick
+    among them (analytics reads this; ``metric_snapshots`` keeps the history).
+
+    A column is NULL where the platform does not give that metric (absent, not 0).
+    ``source`` is ``platform`` for captures and ``import`` for imported history.
+    """
+
+    __tablename__ = "metric_latest"
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), default="platform")
+    first_captured_at: Mapped[datetime] = mapped_column()
+    captured_at: Mapped[datetime] = mapped_column()
+    snapshots: Mapped[int] = mapped_column(Integer, default=1)
+    impressions: Mapped[int | None] = mapped_column(BigInteger)
+    likes: Mapped[int | None] = mapped_column(BigInteger)
+    replies: Mapped[int | None] = mapped_column(BigInteger)
+    reposts: Mapped[int | None] = mapped_column(BigInteger)
+    quotes: Mapped[int | None] = mapped_column(BigInteger)
+    clicks: Mapped[int | None] = mapped_column(BigInteger)
+    saves: Mapped[int | None] = mapped_column(BigInteger)
+    video_views: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AccountSnapshot(Base):
+    """An account's own counts on one UTC day (the last capture of that day wins);
+    NULL where the platform does not give the count."""
+
+    __tablename__ = "account_snapshots"
+    __table_args__ = (UniqueConstraint("account_id", "captured_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    captured_on: Mapped[Any] = mapped_column(Date)
+    captured_at: Mapped[datetime] = mapped_column()
+    followers: Mapped[int | None] = mapped_column(BigInteger)
+    following: Mapped[int | None] = mapped_column(BigInteger)
+    posts: Mapped[int | None] = mapped_column(BigInteger)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

@@ -113,12 +113,19 @@ TABLES_AT_0005: tuple[OrgOwned, ...] = (
     OrgOwned("ai_usage", "ai_usage.org_id"),
 )
 
+#: Migration 0006: each account's daily counts and each delivery's newest metrics.
+ACCOUNT_SNAPSHOTS = OrgOwned("account_snapshots", _via_account("account_snapshots"),
+                             insert="reviewer", update="reviewer")
+METRIC_LATEST = OrgOwned("metric_latest", _via_delivery("metric_latest"), insert="reviewer",
+                         update="reviewer")
+
 #: Migration 0007: the state of each repository an organization syncs from.
 GIT_SYNCS = OrgOwned("git_syncs", "git_syncs.org_id")
 
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
-ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, GIT_SYNCS)
+ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, ACCOUNT_SNAPSHOTS, METRIC_LATEST,
+                                    GIT_SYNCS)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

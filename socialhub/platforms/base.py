@@ -162,6 +162,16 @@ class Metrics:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class AccountMetrics:
+    """An account's own counts at one moment; None where the platform does not say."""
+
+    followers: int | None = None
+    following: int | None = None
+    posts: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
 #: Called with each part the moment the platform confirms it.
 PartCallback = Callable[[PublishedPart], None]
 #: Called with new tokens the moment a refresh succeeds (rotated refresh tokens!).
@@ -235,6 +245,11 @@ class PlatformAdapter(abc.ABC):
     def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
         """Current metrics for each remote id (missing ids: deleted or not visible)."""
         return {}
+
+    def fetch_account_metrics(self) -> AccountMetrics | None:
+        """The account's follower, following and post counts, or None where the
+        platform's API gives none of them (the default: see docs/analytics.md)."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook; most adapters hold nothing
         """Release network resources."""

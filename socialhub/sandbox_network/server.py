@@ -7,7 +7,8 @@ It serves the demo, the benchmarks and the chaos tests. Routes:
 | ``POST /oauth/token``                   | client_credentials (+``handle``): account+tokens; |
 |                                         | refresh_token: new pair, the old refresh dies    |
 | ``POST /oauth/revoke``                  | revoke every token of that account               |
-| ``GET  /api/me``                        | the authenticated account                        |
+| ``GET  /api/me``                        | the authenticated account, with followers,       |
+|                                         | following and posts counts                       |
 | ``POST /api/media``                     | JSON ``{data (base64), mime, alt}`` → media id    |
 | ``POST /api/posts``                     | JSON ``{text, reply_to?, media_ids?, alt?}``;     |
 |                                         | ``Idempotency-Key`` replays the original (200)   |
@@ -181,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
         world = self.server.world
         method = self.command
         if path == "/api/me" and method == "GET":
-            return 200, {"id": str(account.id), "handle": account.handle}
+            return 200, world.profile(account)
         if path == "/api/media" and method == "POST":
             return world.add_media(account, body, _media_size(body, size))
         if path == "/api/posts" and method == "POST":

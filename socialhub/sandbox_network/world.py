@@ -329,22 +329,61 @@ class World:
             return [] if post is None or post.deleted else [self.post_json(post)]
 
     def metrics(self, post: Post) -> dict[str, Any]:
-        """Counts that grow with the post's age, the same for the same seed and age."""
+        """Counts that grow with the post's age, the same for the same seed and age.
+
+        A post's reach depends on when it went out (UTC hour of day and
+        weekday, see ``audience_factor``), so a history shows good and bad
+        times to post.
+        """
         age = max(0.0, self.clock() - post.created_at)
-        digest = hashlib.sha256(f"{self.options.seed}:{post.id}".encode()).digest()
-        reach = 5 + digest[0] % 20  # impressions grow like reach * sqrt(age)
-        impressions = math.floor(reach * math.sqrt(age))
-        return {"id": str(post.id), "age_s": round(age, 3), "impressions": impressions,
-                "likes": impressions * (5 + digest[1] % 10) // 100,
-                "reposts": impressions * (1 + digest[2] % 4) // 100,
-                "replies": impressions * (1 + digest[3] % 3) // 100,
-                "quotes": impressions * (digest[4] % 2) // 100}
+        return {"id": str(post.id), "age_s": round(age, 3),
+                **engagement(self.options.seed, post.id, post.created_at, age)}
+
+    def profile(self, account: Account) -> dict[str, Any]:
+        """The account with its counts: posts alive, follows, and followers that grow
+        with the likes its posts earned (deterministic for a seed and clock)."""
+        with self.lock:
+            live = [p for p in self.posts.values()
+                    if p.account_id == account.id and not p.deleted]
+        digest = hashlib.sha256(f"{self.options.seed}:@{account.handle}".encode()).digest()
+        likes = sum(self.metrics(p)["likes"] for p in live)
+        return {"id": str(account.id), "handle": account.handle,
+                "followers": 100 + int.from_bytes(digest[:2], "big") % 900 + likes // 5,
+                "following": 20 + digest[2] % 180, "posts": len(live)}
 
     def dump(self) -> dict[str, Any]:
         """Everything received, for tests and benchmarks (``GET /_sandbox/posts``)."""
         with self.lock:
             return {"posts": [self.post_json(p) for p in self.posts.values()],
                     "stats": dict(self.stats)}
+
+
+#: Audience awake by UTC hour: a morning and an evening peak, quiet nights.
+_HOURLY = (0.2, 0.15, 0.1, 0.1, 0.15, 0.3, 0.5, 0.8, 1.1, 1.3, 1.2, 1.0,
+           1.1, 1.0, 0.9, 0.9, 1.0, 1.2, 1.5, 1.7, 1.5, 1.1, 0.7, 0.4)
+#: Audience by weekday (Monday first): midweek best, the weekend quieter.
+_WEEKDAY = (1.0, 1.2, 1.25, 1.15, 0.95, 0.6, 0.55)
+
+
+def audience_factor(created_at: float) -> float:
+    """How many people a post reaches for going out at ``created_at`` (epoch seconds),
+    relative to an average moment: hour of day times weekday, in UTC."""
+    tm = time.gmtime(created_at)
+    return _HOURLY[tm.tm_hour] * _WEEKDAY[tm.tm_wday]
+
+
+def engagement(seed: int, post_id: int | str, created_at: float, age: float
+               ) -> dict[str, int]:
+    """Impressions, likes, reposts, replies and quotes of a post ``age`` seconds old:
+    a pure function of the seed, the post, when it went out and its age."""
+    digest = hashlib.sha256(f"{seed}:{post_id}".encode()).digest()
+    reach = (5 + digest[0] % 20) * audience_factor(created_at)  # grows like sqrt(age)
+    impressions = math.floor(reach * math.sqrt(age))
+    return {"impressions": impressions,
+            "likes": impressions * (5 + digest[1] % 10) // 100,
+            "reposts": impressions * (1 + digest[2] % 4) // 100,
+            "replies": impressions * (1 + digest[3] % 3) // 100,
+            "quotes": impressions * (digest[4] % 2) // 100}
 
 
 def _int(value: Any) -> int:

@@ -25,6 +25,7 @@ PAST_TENSE = {
     "create": "created", "update": "updated", "delete": "deleted", "schedule": "scheduled",
     "unschedule": "unscheduled", "cancel": "canceled", "retry": "retried",
     "publish_now": "publish_requested", "reconnect": "reconnected", "train": "trained",
+    "import": "imported",
 }
 
 

@@ -19,7 +19,7 @@ def test_viewer_only_reads() -> None:
     assert permissions_of(Role.VIEWER) == {
         Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
         Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
-        Permission.MANIFESTS_EXPORT}
+        Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ}
 
 
 @pytest.mark.parametrize(("role", "permission", "expected"), [
@@ -34,6 +34,9 @@ def test_viewer_only_reads() -> None:
     (Role.VIEWER, Permission.POSTS_READ, True),
     (Role.VIEWER, Permission.AUDIT_READ, False),
     (Role.ADMIN, Permission.MEMBERS_MANAGE, True),
+    (Role.VIEWER, Permission.ANALYTICS_READ, True),
+    (Role.VIEWER, Permission.ANALYTICS_IMPORT, False),
+    (Role.EDITOR, Permission.ANALYTICS_IMPORT, True),
 ])
 def test_matrix_rows(role: Role, permission: Permission, expected: bool) -> None:
     assert allows(role, permission) is expected

@@ -149,7 +149,17 @@ def test_daemon_publishes_on_time_reports_health_and_drains_on_sigterm(
     http = status["daemons"][0]["http"]
     health = httpx.get(f"{http}/healthz", timeout=5)
     assert health.status_code == 200 and health.json()["status"] == "ok"
-    assert httpx.get(f"{http}/metrics", timeout=5).json()["counters"]["published"] == 5
+    assert httpx.get(f"{http}/metrics.json", timeout=5).json()["counters"]["published"] == 5
+    scraped = _scrape(f"{http}/metrics")
+    assert scraped[("socialhub_attempts_total", (("outcome", "published"),))] == 5
+    assert scraped[("socialhub_publish_lateness_seconds_count", ())] == 5
+    assert scraped[("socialhub_publish_lateness_seconds_bucket", (("le", "+Inf"),))] == 5
+    assert scraped[("socialhub_deliveries", (("status", "published"),))] == 5
+    assert scraped[("socialhub_queue_depth", ())] == 0
+    assert scraped[("socialhub_metrics_waiting_posts", ())] == 5  # not measured yet
+    assert scraped[("socialhub_job_last_run_ok", (("job", "publish"),))] == 1
+    assert scraped[("socialhub_job_last_run_timestamp_seconds", (("job", "publish"),))] > 0
+    assert ("socialhub_token_refreshes_total", (("result", "ok"),)) in scraped
 
     sandbox.configure(latency_ms=1500)  # a send is in flight when SIGTERM arrives
     slow = schedule(hub, "slow", now() - timedelta(seconds=1))
@@ -303,3 +313,15 @@ def test_two_daemons_on_one_postgres_share_the_work_without_duplicates(
         workers = set(session.scalars(select(Attempt.worker)))
     assert len(workers) == 2
     assert a.stop() == 0 and b.stop() == 0
+
+
+def _scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """A Prometheus scrape of ``url``, parsed: (sample name, sorted labels) → value."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = httpx.get(url, timeout=5)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(response.text)
+            for sample in family.samples}

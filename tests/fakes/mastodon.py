@@ -31,6 +31,8 @@ class FakeAccount:
     id: str
     username: str
     tokens: set[str] = field(default_factory=set)
+    followers: int = 0
+    following: int = 0
 
 
 class FakeMastodon:

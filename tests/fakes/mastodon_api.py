@@ -178,8 +178,12 @@ class MastodonHandler(QuietHandler):
                                   "image_size_limit": 16_777_216}}}
 
     def _verify(self, account: FakeAccount, *_: Any) -> None:
+        with self.fake.lock:
+            statuses = sum(1 for s in self.fake.statuses.values()
+                           if s["account_id"] == account.id and not s["deleted"])
         self._send(200, {"id": account.id, "username": account.username,
-                         "acct": account.username})
+                         "acct": account.username, "followers_count": account.followers,
+                         "following_count": account.following, "statuses_count": statuses})
 
     def _create(self, account: FakeAccount, params: dict[str, Any], *_: Any) -> None:
         fake = self.fake

@@ -162,3 +162,17 @@ def test_metrics_come_from_the_appview_when_there_is_one(fake: FakeXrpc) -> None
     got = metrics[uri]
     assert (got.likes, got.reposts, got.replies, got.quotes, got.saves, got.impressions) == (
         7, 2, 1, 0, 3, None)
+
+
+def test_account_metrics_come_from_the_appview_profile(fake: FakeXrpc) -> None:
+    fake.routes["app.bsky.actor.getProfile"] = lambda: (200, {}, {
+        "did": DID, "followersCount": 120, "followsCount": 30, "postsCount": 12})
+    counts = adapter_for(fake).fetch_account_metrics()
+    assert (counts.followers, counts.following, counts.posts) == (120, 30, 12)
+
+
+def test_account_metrics_without_an_appview_are_absent_not_zero(fake: FakeXrpc) -> None:
+    fake.routes["app.bsky.actor.getProfile"] = lambda: (501, {}, {"error": "NotImplemented"})
+    counts = adapter_for(fake).fetch_account_metrics()
+    assert (counts.followers, counts.following, counts.posts) == (None, None, None)
+    assert counts.raw["source"] == "pds"

@@ -212,3 +212,12 @@ def test_metrics_and_delete(fake: FakeMastodon, adapter: MastodonAdapter) -> Non
 def test_plain_text_undoes_mastodons_html_rendering() -> None:
     text = "Read https://example.com/" + "x" * 40 + " now\nsecond line & <tag>\n\nnew para"
     assert plain_text(render_html(text)) == " ".join(text.split())
+
+
+def test_account_metrics_come_from_verify_credentials(
+        fake: FakeMastodon, adapter: MastodonAdapter) -> None:
+    adapter.publish(PublishRequest("d13", ["one"]), lambda p: None)
+    for account in fake.accounts.values():
+        account.followers, account.following = 42, 7
+    counts = adapter.fetch_account_metrics()
+    assert (counts.followers, counts.following, counts.posts) == (42, 7, 1)

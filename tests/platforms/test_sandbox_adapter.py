@@ -215,3 +215,15 @@ def test_capabilities_promise_what_the_adapter_does() -> None:
     caps = SandboxAdapter.capabilities
     assert caps.threads and caps.media and caps.alt_text and caps.first_comment
     assert caps.delete and caps.metrics and caps.refresh and caps.idempotency and caps.lookup
+
+
+def test_account_counts_report_followers_and_live_posts(adapter: SandboxAdapter,
+                                                        clock: FakeClock) -> None:
+    before = adapter.fetch_account_metrics()
+    assert before.posts == 0 and before.followers is not None and before.followers >= 100
+    adapter.publish(PublishRequest("d14", ["grow"]), lambda p: None)
+    clock.now += 500
+    after = adapter.fetch_account_metrics()
+    assert after.posts == 1 and after.followers is not None
+    assert after.followers >= before.followers
+    assert after == adapter.fetch_account_metrics()  # the same clock, the same counts

@@ -286,3 +286,20 @@ def test_any_retry_after_delay_is_read_back_exactly(seconds: int) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     assert parse_reset({"Retry-After": str(seconds)}, now=now) == now + timedelta(
         seconds=seconds)
+
+
+def test_posts_reach_more_people_at_busy_hours_and_midweek() -> None:
+    from datetime import UTC, datetime
+
+    from socialhub.sandbox_network.world import engagement
+
+    def at(day: int, hour: int) -> float:
+        return datetime(2027, 3, day, hour, tzinfo=UTC).timestamp()  # 2027-03-03 is a Wednesday
+
+    day = 86_400.0
+    wednesday_evening = sum(engagement(1, i, at(3, 19), day)["impressions"] for i in range(50))
+    wednesday_night = sum(engagement(1, i, at(3, 3), day)["impressions"] for i in range(50))
+    sunday_evening = sum(engagement(1, i, at(7, 19), day)["impressions"] for i in range(50))
+    assert wednesday_evening > 5 * wednesday_night
+    assert wednesday_evening > 1.5 * sunday_evening
+    assert engagement(1, 7, at(3, 19), day) == engagement(1, 7, at(3, 19), day)

@@ -1,4 +1,5 @@
-"""Fixtures of the use-case tests: the sandbox network and an account connected to it.
+"""Fixtures of the use-case tests: the sandbox network, an account connected to it, and
+the delivery ``engine`` that publishes to it (publishing and analytics use it).
 
 ``hub`` (a Hub on the test's database, SQLite and PostgreSQL) comes from the root
 ``tests/conftest.py``; the helpers these build on are in ``tests/publishing_kit.py``.
@@ -13,7 +14,8 @@ import pytest
 
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
-from tests.publishing_kit import connect_account
+from socialhub.services.publishing.engine import PublishingEngine
+from tests.publishing_kit import connect_account, make_engine
 
 
 @pytest.fixture
@@ -28,3 +30,12 @@ def sandbox() -> Iterator[SandboxServer]:
 def account(hub: Hub, sandbox: SandboxServer) -> int:
     """The id of sandbox:@demo, connected with stored tokens."""
     return connect_account(hub, sandbox.url)
+
+
+@pytest.fixture
+def engine(hub: Hub) -> Iterator[PublishingEngine]:
+    """A PublishingEngine on ``hub`` with the kit's short leases and backoff; closed after
+    the test (``publishing_kit.run`` closes it too, which is harmless)."""
+    built = make_engine(hub)
+    yield built
+    built.close()

@@ -29,6 +29,7 @@ import httpx
 
 from socialhub.platforms.base import (
     AccountInfo,
+    AccountMetrics,
     AppCredentials,
     Capabilities,
     MediaItem,
@@ -149,6 +150,7 @@ class BlueskyAdapter(PlatformAdapter):
     """
 
     name: ClassVar[str] = "bluesky"
+    metrics_ids_per_request: ClassVar[int] = _GET_POSTS_BATCH
     capabilities: ClassVar[Capabilities] = Capabilities(
         threads=True, media=True, alt_text=True, first_comment=True, delete=True,
         metrics=True, refresh=True, idempotency=True, lookup=True)
@@ -371,6 +373,23 @@ class BlueskyAdapter(PlatformAdapter):
         self._did = str(tokens.extra["did"])
         return tokens
 
+    def fetch_account_metrics(self) -> AccountMetrics:
+        """Followers, follows and posts from the AppView (``app.bsky.actor.getProfile``).
+
+        A PDS without an AppView behind it cannot count followers: the counts
+        are then all None (``raw["source"] == "pds"``), never 0.
+        """
+        if self._has_appview is not False:
+            response = self._send("GET", "app.bsky.actor.getProfile",
+                                  params={"actor": self.did})
+            if response.status_code not in _NO_APPVIEW_STATUSES:
+                raise_for_response(response, platform=self.name, expired_codes=_EXPIRED,
+                                   revoked_codes=_REVOKED)
+                self._has_appview = True
+                return _account_metrics(response.json())
+            self._has_appview = False
+        return AccountMetrics(raw={"did": self.did, "source": "pds"})
+
     def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
         """Likes, reposts, replies, quotes from the AppView (``app.bsky.feed.getPosts``).
 
@@ -446,6 +465,14 @@ def _media_problems(media: list[MediaItem]) -> list[str]:
         if size > MAX_IMAGE_BYTES:
             problems.append(f"{name}: {size} bytes, over Bluesky's {MAX_IMAGE_BYTES} byte limit")
     return problems
+
+
+def _account_metrics(profile: dict[str, Any]) -> AccountMetrics:
+    keys = ("followersCount", "followsCount", "postsCount")
+    return AccountMetrics(followers=profile.get("followersCount"),
+                          following=profile.get("followsCount"),
+                          posts=profile.get("postsCount"),
+                          raw={"did": profile.get("did"), **{k: profile.get(k) for k in keys}})
 
 
 def _metrics(post: dict[str, Any]) -> Metrics:

@@ -27,6 +27,7 @@ import httpx
 
 from socialhub.platforms.base import (
     AccountInfo,
+    AccountMetrics,
     AppCredentials,
     Capabilities,
     MediaItem,
@@ -315,6 +316,15 @@ class MastodonAdapter(PlatformAdapter):
                 raw={k: status.get(k) for k in ("id", "replies_count", "reblogs_count",
                                                 "favourites_count", "quotes_count")})
         return result
+
+    def fetch_account_metrics(self) -> AccountMetrics:
+        """Followers, following and statuses from ``accounts/verify_credentials``."""
+        data = self._call("GET", "/api/v1/accounts/verify_credentials").json()
+        keys = ("followers_count", "following_count", "statuses_count")
+        return AccountMetrics(followers=data.get("followers_count"),
+                              following=data.get("following_count"),
+                              posts=data.get("statuses_count"),
+                              raw={k: data.get(k) for k in keys})
 
     def close(self) -> None:
         """Close the HTTP connections."""

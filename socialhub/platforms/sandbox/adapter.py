@@ -20,6 +20,7 @@ import httpx
 
 from socialhub.platforms.base import (
     AccountInfo,
+    AccountMetrics,
     AppCredentials,
     Capabilities,
     MediaItem,
@@ -226,6 +227,13 @@ class SandboxAdapter(PlatformAdapter):
                 impressions=data["impressions"], likes=data["likes"], replies=data["replies"],
                 reposts=data["reposts"], quotes=data["quotes"], raw=data)
         return result
+
+    def fetch_account_metrics(self) -> AccountMetrics:
+        """Followers, following and posts from ``GET /api/me``."""
+        data = self._call("GET", "/api/me").json()
+        return AccountMetrics(followers=data.get("followers"), following=data.get("following"),
+                              posts=data.get("posts"),
+                              raw={k: data.get(k) for k in ("followers", "following", "posts")})
 
     def close(self) -> None:
         """Close the HTTP connections."""

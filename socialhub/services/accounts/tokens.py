@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
@@ -70,6 +71,8 @@ class TokenManager:
         self._guard = threading.Lock()
         self._keys: Any = None
         self._master: Any = None
+        #: Token refreshes by result (``ok``, ``failed``) since this manager started.
+        self.refresh_counts: Counter[str] = Counter()
 
     # -- keys and adapters ------------------------------------------------------------
     def _load_keys(self, *, again: bool = False) -> None:
@@ -196,11 +199,21 @@ class TokenManager:
 
         ``failed_token`` is the access token the platform just refused: when the
         stored token differs, another daemon already refreshed and we use its result.
+        Each call counts in ``refresh_counts`` (``ok`` or ``failed``).
 
         Raises:
             AuthRevokedError: refresh impossible or refused (account marked needs_reauth).
             RetryLaterError: a transient failure; nothing was changed.
         """
+        try:
+            self._refresh(account_id, adapter, failed_token)
+        except Exception:
+            self.refresh_counts["failed"] += 1
+            raise
+        self.refresh_counts["ok"] += 1
+
+    def _refresh(self, account_id: int, adapter: base.PlatformAdapter,
+                 failed_token: str | None) -> None:
         if not adapter.account_capabilities().refresh:
             if self.adopt_stored(account_id, adapter, failed_token):
                 return  # the account was reconnected meanwhile

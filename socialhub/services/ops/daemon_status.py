@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from socialhub.config import LoadedConfig
 from socialhub.db.models import JobRun
+from socialhub.db.queries import metrics as metric_queries
 from socialhub.db.queries import status as queries
 from socialhub.services.clock import now_utc
 
@@ -64,7 +65,7 @@ def status_report(session: Session, config: LoadedConfig) -> dict[str, Any]:
     Keys: ``scheduler`` (running | stale | stopped | never_run), ``database``
     ("ok": this report could read it), ``daemons``,
     ``jobs`` (last run of each), ``queue`` (depth by status, due now, oldest
-    overdue) and ``accounts_needing_reauth``.
+    overdue), ``accounts_needing_reauth`` and ``metrics_ingest_lag`` (``ingest_lag``).
     """
     now = now_utc()
     stale = _stale_after(config)
@@ -95,7 +96,24 @@ def status_report(session: Session, config: LoadedConfig) -> dict[str, Any]:
     return {"scheduler": scheduler, "database": "ok", "now": now, "daemons": daemons,
             "jobs": [{"name": k, **(v or {"last_status": "never_run"})} for k, v in jobs.items()],
             "queue": queue_depth(session, now),
-            "accounts_needing_reauth": accounts_needing_reauth(session)}
+            "accounts_needing_reauth": accounts_needing_reauth(session),
+            "metrics_ingest_lag": ingest_lag(session, now)}
+
+
+def ingest_lag(session: Session, now: datetime, window: timedelta = timedelta(days=7)
+               ) -> dict[str, Any]:
+    """Metrics ingest lag (published → first capture) over posts published in the last
+    ``window``: ``count`` measured, ``p50_s``/``p95_s``/``max_s`` (None when nothing
+    was measured) and ``waiting`` (published, not captured yet)."""
+    lags = sorted(metric_queries.ingest_lags(session, now - window))
+    waiting = metric_queries.uncaptured_since(session, now - window)
+
+    def pct(q: float) -> float | None:
+        return round(lags[min(len(lags) - 1, int(q * len(lags)))], 1) if lags else None
+
+    return {"window_days": window.days, "count": len(lags), "p50_s": pct(0.5),
+            "p95_s": pct(0.95), "max_s": round(lags[-1], 1) if lags else None,
+            "waiting": waiting}
 
 
 def queue_depth(session: Session, now: datetime) -> dict[str, Any]:

@@ -49,6 +49,8 @@ class DemoResult:
     sandbox_posts: int = 0
     #: The sandbox network's address; it answers only while ``hold`` runs.
     sandbox_url: str = ""
+    #: Past posts imported for analytics (``keep`` only).
+    history_posts: int = 0
 
 
 def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
@@ -58,7 +60,9 @@ def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
 
     Args:
         posts: how many posts (1–8); the second one is a three-part thread.
-        keep: keep the demo's data folder (its path is in the result).
+        keep: keep the demo's data folder (its path is in the result), with the
+            posts' first metrics, the account's followers and eight weeks of made-up
+            history (``demo_history``) for ``socialhub analytics``.
         first_due_s: seconds from now until the first post is due.
         spacing_s: seconds between due times.
         latency_ms: the sandbox's simulated network latency.
@@ -92,6 +96,14 @@ def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
         engine.on_event = emit
         engine.run_until(lambda: _all_final(hub, ids), timeout_s=timeout_s, poll_s=0.1)
         result = DemoResult(rows=_rows(hub, ids), home=home if keep else None)
+        if keep:  # something for `socialhub analytics` to show afterwards
+            from socialhub.services.analytics.collect import collect_metrics
+            from socialhub.services.clock import now_utc
+            from socialhub.services.ops.demo_history import seed_history
+
+            collect_metrics(hub, engine.tokens)
+            result.history_posts = seed_history(hub, home, "sandbox:@demo",
+                                                now_utc()).imported
         import httpx
 
         result.sandbox_posts = len(httpx.get(f"{server.url}/_sandbox/posts", timeout=5)

@@ -98,7 +98,8 @@ def _daemon_client(tmp_path: Path, token: str | None, max_body: int = 1_048_576
 
 def test_with_a_token_every_daemon_route_but_a_minimal_health_needs_it(tmp_path: Path) -> None:
     with _daemon_client(tmp_path, TOKEN) as c:
-        for method, path in [("GET", "/metrics"), ("GET", "/search?q=x"), ("GET", "/docs/1"),
+        for method, path in [("GET", "/metrics"), ("GET", "/metrics.json"),
+                             ("GET", "/search?q=x"), ("GET", "/docs/1"),
                              ("DELETE", "/docs/1"), ("POST", "/docs"),
                              ("GET", "/music/search"), ("GET", "/openapi.json"),
                              ("GET", "/swagger")]:

@@ -1,0 +1,137 @@
+"""``analytics import``: past posts with their metrics, so best times work from day one.
+
+Every row is checked before anything is written, and everything is written in the
+caller's one transaction: one bad row and nothing is imported. A row already
+imported (same account and URL, or same account, instant and text) changes nothing
+when its numbers are the same, and records a new snapshot when they moved, so
+re-importing a file changes nothing and re-importing a newer export updates it.
+Imported posts are published deliveries like any other: best times, top and the
+rollups count them; the daemon never fetches metrics for them (they have no remote id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from socialhub.core.policy import Permission
+from socialhub.db.queries import analytics_import as queries
+from socialhub.errors import SocialhubError, ValidationError
+from socialhub.services.accounts.accounts import list_accounts, parse_account_ref
+from socialhub.services.analytics.captures import record_capture
+from socialhub.services.analytics.history_file import (
+    IMPORTED_METRICS,
+    HistoryRow,
+    parse_row,
+    read_rows,
+)
+from socialhub.services.audit import record_event
+from socialhub.services.context import Ctx, use_case
+
+#: Files above this size are refused before reading (about 1.5 million rows).
+MAX_FILE_BYTES = 256 * 1024 * 1024
+#: How many row errors a refused import lists at most.
+MAX_ERRORS = 50
+
+
+class HistoryImportError(ValidationError):
+    """The file has bad rows; nothing was imported. ``errors`` lists each
+    ``file:line: what is wrong`` (the message is the first of them)."""
+
+    def __init__(self, errors: list[str]) -> None:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(errors[0] + more, hint="nothing was imported")
+        self.errors = errors[:MAX_ERRORS]
+
+
+@dataclass
+class ImportSummary:
+    """What an import did: ``rows`` read, ``imported`` new posts, ``updated`` posts with
+    moved numbers (a new snapshot), ``unchanged`` posts already there."""
+
+    file: str
+    rows: int = 0
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    accounts: list[str] = field(default_factory=list)
+
+
+@use_case(Permission.ANALYTICS_IMPORT)
+def import_history(ctx: Ctx, path: Path) -> ImportSummary:
+    """Import the posts and metrics of a history file (CSV or JSON, see
+    ``history_file``) into the organization of ``ctx``.
+
+    Raises:
+        ValidationError: the file cannot be read or is too big.
+        HistoryImportError: some rows are bad (each named by ``file:line``).
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ValidationError(f"{path}: {size} bytes is more than {MAX_FILE_BYTES}",
+                                  hint="split the file")
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"cannot read {path}: {exc}") from None
+    raw, errors = read_rows(path, text)
+    accounts = {a.ref: a.id for a in list_accounts(ctx.session, ctx.org_id)}
+    parsed: list[tuple[HistoryRow, int]] = []
+    first_seen: dict[str, str] = {}
+    for where, row in raw:
+        found, problems = parse_row(where, row)
+        if found is not None:
+            account_id = _account_id(found, accounts, problems)
+            if account_id is not None:
+                if found.key in first_seen:
+                    problems.append(f"{where}: the same post as {first_seen[found.key]}")
+                else:
+                    first_seen[found.key] = where
+                    parsed.append((found, account_id))
+        errors += problems
+    if errors:
+        raise HistoryImportError(errors)
+    if not parsed:
+        raise ValidationError(f"{path}: no rows to import")
+    return _write(ctx, path, parsed)
+
+
+def _account_id(row: HistoryRow, accounts: dict[str, int], problems: list[str]) -> int | None:
+    try:
+        platform, handle = parse_account_ref(row.account)
+    except SocialhubError as exc:
+        problems.append(f"{row.where}: {exc.message}")
+        return None
+    ref = f"{platform}:@{handle}"
+    if ref not in accounts:
+        problems.append(f"{row.where}: unknown account {ref} (add it with "
+                        "`socialhub accounts add`)")
+        return None
+    return accounts[ref]
+
+
+def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]]) -> ImportSummary:
+    now = ctx.now()
+    summary = ImportSummary(file=str(path), rows=len(parsed))
+    existing = queries.existing_imports(ctx.session, [r.key for r, _ in parsed],
+                                        IMPORTED_METRICS)
+    new = []
+    for row, account_id in parsed:
+        known = existing.get(row.key)
+        if known is None:
+            new.append({"key": row.key, "name": f"import-{row.key[:16]}",
+                        "account_id": account_id, "text": row.text, "url": row.url,
+                        "published_at": row.published_at, "metrics": row.metrics})
+        elif known[1] == row.metrics:
+            summary.unchanged += 1
+        else:
+            record_capture(ctx.session, known[0], now, dict(row.metrics),
+                           {"source": "import"}, source="import")
+            summary.updated += 1
+    summary.imported = queries.insert_imported(ctx.session, ctx.org_id, new, now)
+    summary.accounts = sorted({row.account for row, _ in parsed})
+    if summary.imported or summary.updated:
+        record_event(ctx.session, ctx.org_id, "import", "AnalyticsHistory", name=path.name,
+                     change={"rows": summary.rows, "imported": summary.imported,
+                             "updated": summary.updated})
+    return summary

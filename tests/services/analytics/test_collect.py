@@ -1,0 +1,112 @@
+"""Metric collection against the real sandbox: schedule, budget, absent vs 0, accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from socialhub.db.models import AccountSnapshot, MetricLatest, MetricSnapshot
+from socialhub.sandbox_network.server import SandboxServer
+from socialhub.services.accounts.tokens import TokenManager
+from socialhub.services.analytics.collect import collect_metrics
+from socialhub.services.hub import Hub
+from socialhub.services.ops.daemon_status import ingest_lag
+from socialhub.services.publishing.engine import PublishingEngine
+from tests.conftest import run_cli
+from tests.publishing_kit import now, run, schedule
+
+
+@pytest.fixture
+def tokens(hub: Hub) -> Iterator[TokenManager]:
+    """A token manager for collection, closed after the test."""
+    manager = TokenManager(hub, worker="collector")
+    yield manager
+    manager.close()
+
+
+def _published(hub: Hub, engine: PublishingEngine, n: int) -> list[int]:
+    ids = [schedule(hub, f"p{i}", now() - timedelta(seconds=1)) for i in range(n)]
+    assert run(engine, hub, ids)
+    return ids
+
+
+def _count(hub: Hub, model: type) -> int:
+    with hub.transaction() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_posts_are_captured_hourly_and_latest_is_kept_beside_history(
+        hub: Hub, account: int, engine: PublishingEngine, tokens: TokenManager) -> None:
+    ids = _published(hub, engine, 2)
+    t0 = now()
+    assert collect_metrics(hub, tokens, now=t0)["captured"] == 2
+    assert collect_metrics(hub, tokens, now=t0 + timedelta(minutes=30))["captured"] == 0
+    assert collect_metrics(hub, tokens, now=t0 + timedelta(hours=1))["captured"] == 2
+    assert _count(hub, MetricSnapshot) == 4
+    with hub.transaction() as session:
+        latest = session.get(MetricLatest, ids[0])
+        assert latest is not None
+        assert latest.snapshots == 2 and latest.captured_at == t0 + timedelta(hours=1)
+        assert latest.first_captured_at == t0
+        # The sandbox gives no clicks or saves: absent, never 0.
+        assert latest.clicks is None and latest.saves is None
+        assert latest.likes is not None
+
+
+def test_posts_older_than_the_configured_age_are_not_captured(
+        hub: Hub, account: int, engine: PublishingEngine, tokens: TokenManager) -> None:
+    _published(hub, engine, 1)
+    hub.config.settings.analytics.max_age_days = 1
+    assert collect_metrics(hub, tokens, now=now() + timedelta(days=2))["captured"] == 0
+
+
+def test_old_posts_are_captured_daily(
+        hub: Hub, account: int, engine: PublishingEngine, tokens: TokenManager) -> None:
+    _published(hub, engine, 1)
+    later = now() + timedelta(days=8)
+    assert collect_metrics(hub, tokens, now=later)["captured"] == 1
+    assert collect_metrics(hub, tokens, now=later + timedelta(hours=2))["captured"] == 0
+    assert collect_metrics(hub, tokens, now=later + timedelta(days=1))["captured"] == 1
+
+
+def test_a_run_spends_at_most_the_request_budget_per_network(
+        hub: Hub, account: int, engine: PublishingEngine, tokens: TokenManager) -> None:
+    _published(hub, engine, 3)
+    hub.config.settings.analytics.requests_per_run = 2
+    t0 = now()
+    first = collect_metrics(hub, tokens, now=t0)
+    assert (first["captured"], first["deferred"]) == (2, 1)
+    # The one left waiting goes first next time.
+    second = collect_metrics(hub, tokens, now=t0 + timedelta(minutes=5))
+    assert (second["captured"], second["deferred"]) == (1, 0)
+
+
+def test_account_followers_are_captured_once_a_day(
+        hub: Hub, account: int, sandbox: SandboxServer, tokens: TokenManager) -> None:
+    t0 = now()
+    assert collect_metrics(hub, tokens, now=t0)["profiles"] == 1
+    assert collect_metrics(hub, tokens, now=t0 + timedelta(minutes=5))["profiles"] == 0
+    with hub.transaction() as session:
+        snap = session.scalars(select(AccountSnapshot)).one()
+        assert snap.followers is not None and snap.followers >= 100
+        assert snap.posts == 0 and snap.captured_on == t0.date()
+
+
+def test_ingest_lag_measures_published_to_first_capture(
+        hub: Hub, account: int, engine: PublishingEngine, tokens: TokenManager) -> None:
+    _published(hub, engine, 1)
+    t0 = now()
+    with hub.transaction() as session:
+        before = ingest_lag(session, t0)
+    assert before["count"] == 0 and before["waiting"] == 1 and before["p50_s"] is None
+    collect_metrics(hub, tokens, now=t0 + timedelta(seconds=90))
+    with hub.transaction() as session:
+        after = ingest_lag(session, t0)
+    assert after["count"] == 1 and after["waiting"] == 0
+    assert 89 <= after["p50_s"] <= 120
+    shown = run_cli("daemon", "status")  # what a person reads
+    assert "metrics ingest lag (published → first capture, last 7 days): p50" in shown.stdout
+    assert run_cli("daemon", "status", "--json").json()["metrics_ingest_lag"]["count"] == 1
