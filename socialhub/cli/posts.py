@@ -244,6 +244,12 @@ def edit(
         info(f"updated post {data['name']}")
 
 
+#: Owners and admins only; recorded as ``post.approval_bypassed``.
+BypassOpt = Annotated[bool, typer.Option(
+    "--bypass-approval", help="Owners and admins: go ahead without the approval that "
+    "approvals: required asks for (recorded).")]
+
+
 @app.command("schedule")
 def schedule(
     ref: Annotated[str, typer.Argument(help="Post name or id.")],
@@ -252,9 +258,12 @@ def schedule(
                                             "weekly slot.")] = False,
     target: Annotated[list[str] | None, typer.Option(
         "--target", "-t", help="Only these targets (default: all).")] = None,
+    bypass_approval: BypassOpt = False,
     json_: JsonOption = False,
 ) -> None:
     """Schedule a post at a time or in each target's next free slot.
+
+    When approvals are required the post must be approved first (`posts submit`).
 
     Example: socialhub posts schedule spring-launch --at "next monday 09:00 Europe/Berlin"
     """
@@ -267,7 +276,7 @@ def schedule(
     hub = get_hub()
     with hub.context("cli") as ctx:
         post = schedule_post(ctx, ref, at=when, next_slot=next_slot,
-                             accounts=target, now=now_utc())
+                             accounts=target, now=now_utc(), bypass_approval=bypass_approval)
         data = post_summary(ctx.session, post)
         warnings = unready_targets(post)
     if json_:
@@ -318,4 +327,4 @@ def remove(
 
 
 # Commands owned by other modules (AI generation, publish-now) join this noun.
-graft(app, ("socialhub.cli.posts_ai", "socialhub.cli.posts_publish"))
+graft(app, ("socialhub.cli.posts_ai", "socialhub.cli.posts_publish", "socialhub.cli.posts_review"))

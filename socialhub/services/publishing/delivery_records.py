@@ -154,7 +154,7 @@ def approval_blocker(session: Session, d: SimpleNamespace) -> str | None:
     required = approvals_required(d.org_settings, d.campaign_approvals)
     if d.approved_digest is None and not required:
         return None
-    digest = content_digest(queries.post_content(session, d.post_id))
+    digest = content_digest(dict(row) for row in queries.post_content(session, d.post_id))
     return send_blocker(required, d.approved_digest, digest, d.post_name)
 
 

@@ -93,13 +93,13 @@ def _claim_first_owner(session: Session, org_id: int, login: str,
         session.flush()
         return Actor(name=login, role=Role.OWNER, user_id=user.id)
     if user_id is None:
-        user = session.get(User, placeholder.user_id)
-        assert user is not None  # the membership's foreign key
-        user.login = login
-        if user.name in ("", "owner"):
-            user.name = login
+        seat = session.get(User, placeholder.user_id)
+        assert seat is not None  # the membership's foreign key
+        seat.login = login
+        if seat.name in ("", "owner"):
+            seat.name = login
         session.flush()
-        return Actor(name=login, role=Role.OWNER, user_id=user.id)
+        return Actor(name=login, role=Role.OWNER, user_id=seat.id)
     # The login is a user already (an owner elsewhere): the placeholder's seat is theirs.
     old = placeholder.user_id
     placeholder.user_id = user_id

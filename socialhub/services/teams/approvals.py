@@ -119,5 +119,6 @@ def lapse_approval(session: Session, post: Post, by: Actor, at: datetime) -> boo
         return False
     clear_approval(post)
     post.status = PostStatus.PENDING_APPROVAL
-    add_thread_entry(session, post, by, "submitted", "edited after approval: back to review")
+    add_thread_entry(session, post, by, "submitted", "edited after approval: back to review",
+                     at)
     return True
