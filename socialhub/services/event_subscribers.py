@@ -14,7 +14,8 @@ subscriber             phase           events
 audit trail            in transaction  every record change (``audit.record_event``)
 daemon wake-up         after commit    ``schedule.changed`` (PostgreSQL NOTIFY, once a commit)
 webhooks               after commit    ``schedule.changed`` naming a post, ``delivery.*``,
-                                       ``account.needs_reauth``, ``daemon.digest``
+                                       ``account.needs_reauth``, ``daemon.digest``,
+                                       ``post.submitted|approved|changes_requested|commented``
 =====================  ==============  ====================================================
 """
 
