@@ -109,3 +109,16 @@ def test_postgresql_members_wait_for_database_logins(ctx: Any) -> None:
         pytest.skip("PostgreSQL only")
     with pytest.raises(ValidationError, match="db roles"):
         add_member(ctx, "alice", "editor")
+
+
+def test_docs_teams_shows_the_matrix_of_the_code() -> None:
+    from pathlib import Path
+
+    rows = roles_matrix()
+    permissions = sorted({p for row in rows for p in row["permissions"]})
+    table = ["| permission | " + " | ".join(r["role"] for r in rows) + " |",
+             "|---|" + "---|" * len(rows)]
+    table += ["| `" + p + "` | " + " | ".join(
+        "yes" if p in r["permissions"] else "–" for r in rows) + " |" for p in permissions]
+    doc = (Path(__file__).parents[3] / "docs" / "teams.md").read_text(encoding="utf-8")
+    assert "\n".join(table) in doc, "regenerate the table with `socialhub members roles --json`"
