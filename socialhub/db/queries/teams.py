@@ -133,3 +133,16 @@ def organization_settings(session: Session, org_id: int) -> dict[str, Any]:
     """The organization's settings (empty when it has none)."""
     found = session.scalar(select(Organization.settings).where(Organization.id == org_id))
     return dict(found or {})
+
+
+def last_submitted(session: Session, org_id: int, post_ids: list[int]) -> dict[int, Any]:
+    """When each of the posts was last submitted for review (posts never submitted are
+    left out)."""
+    if not post_ids:
+        return {}
+    rows = session.execute(select(PostComment.post_id, func.max(PostComment.created_at))
+                           .where(PostComment.org_id == org_id,
+                                  PostComment.post_id.in_(post_ids),
+                                  PostComment.kind == "submitted")
+                           .group_by(PostComment.post_id))
+    return {post_id: at for post_id, at in rows}

@@ -167,13 +167,14 @@ def review_summary(session: Session, post: Post) -> dict[str, Any]:
 
 @use_case(Permission.POSTS_READ)
 def approvals_queue(ctx: Ctx) -> list[dict[str, Any]]:
-    """The posts waiting for a review, oldest first, each with its text and targets."""
-    rows = []
-    for post in queries.posts_in_review(ctx.session, ctx.org_id, IN_REVIEW):
-        rows.append({**review_summary(ctx.session, post), "body": post.body,
-                     "targets": [v.account.ref for v in post.variants],
-                     "updated_at": post.updated_at})
-    return rows
+    """The posts waiting for a review, longest waiting first, each with its text, targets
+    and when it was (last) submitted."""
+    posts = queries.posts_in_review(ctx.session, ctx.org_id, IN_REVIEW)
+    since = queries.last_submitted(ctx.session, ctx.org_id, [p.id for p in posts])
+    rows = [{**review_summary(ctx.session, post), "body": post.body,
+             "targets": [v.account.ref for v in post.variants],
+             "submitted_at": since.get(post.id) or post.updated_at} for post in posts]
+    return sorted(rows, key=lambda r: (r["submitted_at"], r["name"]))
 
 
 @use_case(Permission.POSTS_READ)
