@@ -23,11 +23,11 @@ def add(
 
     Example: socialhub orgs add shop && socialhub orgs use shop
     """
-    from socialhub.services.teams.organizations import create_organization
+    from socialhub.services.teams.organizations import start_organization
 
     hub = get_hub()
-    with hub.context("cli") as ctx:
-        create_organization(ctx, name)
+    with hub.transaction() as session:
+        start_organization(session, name)
     if json_:
         emit_json({"name": name, "created": True})
     else:
@@ -36,21 +36,28 @@ def add(
 
 @app.command("list")
 def list_(json_: JsonOption = False) -> None:
-    """List the organizations you belong to, with your role; the current one is marked."""
-    from socialhub.services.teams.organizations import my_organizations
+    """List organizations with your role in each; the current one is marked."""
+    from socialhub.services.teams.organizations import organizations_for_login
 
     hub = get_hub()
     current = hub.config.settings.organization
-    with hub.context("cli") as ctx:
-        rows = [{**row, "current": row["name"] == current} for row in my_organizations(ctx)]
+    with hub.transaction() as session:
+        rows = [{**row, "current": row["name"] == current}
+                for row in organizations_for_login(session)]
     if json_:
         emit_json(rows)
+        return
+    if not rows:
+        info("no organizations yet; the first command creates the configured one "
+             f"({current})")
         return
     console = out()
     for row in rows:
         mark = "*" if row["current"] else " "
-        console.print(f"{mark} {row['name']}  {row['role']}  ({row['members']} member"
-                      f"{'' if row['members'] == 1 else 's'})", highlight=False, markup=False)
+        role = f"  {row['role']}" if row["role"] else ""
+        console.print(f"{mark} {row['name']}  ({row['members']} member"
+                      f"{'' if row['members'] == 1 else 's'}){role}", highlight=False,
+                      markup=False)
 
 
 @app.command("use")

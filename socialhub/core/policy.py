@@ -56,7 +56,7 @@ class Permission(enum.StrEnum):
     MEMBERS_READ = "members.read"
     MEMBERS_MANAGE = "members.manage"  # add, remove members, change their roles
     AUDIT_READ = "audit.read"
-    ORG_READ = "org.read"  # see the organizations one belongs to, create a new one
+    ORG_READ = "org.read"  # see the organization's settings
     ORG_MANAGE = "org.manage"  # rename or remove the organization itself
     DELIVERIES_SEND = "deliveries.send"  # send what is scheduled and approved (the daemon)
     METRICS_COLLECT = "metrics.collect"  # fetch post metrics from the platforms (the daemon)

@@ -87,20 +87,6 @@ def user_membership_count(session: Session, user_id: int) -> int:
                               .where(Membership.user_id == user_id)) or 0)
 
 
-def organizations_of(session: Session, login: str) -> list[tuple[str, str, int]]:
-    """``(organization name, role, members)`` of each organization ``login`` belongs
-    to, by name."""
-    counts = (select(Membership.org_id, func.count().label("n"))
-              .group_by(Membership.org_id).subquery())
-    rows = session.execute(
-        select(Organization.name, Membership.role, counts.c.n)
-        .join(Membership, Membership.org_id == Organization.id)
-        .join(User, User.id == Membership.user_id)
-        .join(counts, counts.c.org_id == Organization.id)
-        .where(User.login == login).order_by(Organization.name))
-    return [(name, role, int(n)) for name, role, n in rows]
-
-
 def organization(session: Session, org_id: int) -> Organization | None:
     """The organization ``org_id``, or None."""
     return session.get(Organization, org_id)
@@ -146,3 +132,22 @@ def last_submitted(session: Session, org_id: int, post_ids: list[int]) -> dict[i
                                   PostComment.kind == "submitted")
                            .group_by(PostComment.post_id))
     return {post_id: at for post_id, at in rows}
+
+
+def database_login(session: Session) -> str:
+    """The database's own login (``current_user``; PostgreSQL)."""
+    return str(session.scalar(select(func.current_user())))
+
+
+def roles_of(session: Session, login: str) -> dict[int, str]:
+    """The role of ``login`` in each organization it belongs to, by organization id."""
+    rows = session.execute(select(Membership.org_id, Membership.role)
+                           .join(User, User.id == Membership.user_id)
+                           .where(User.login == login))
+    return {org_id: role for org_id, role in rows}
+
+
+def organization_ids_by_name(session: Session) -> dict[str, int]:
+    """Every organization's id by its name."""
+    return {name: org_id for org_id, name in session.execute(
+        select(Organization.id, Organization.name))}

@@ -39,6 +39,7 @@ from socialhub.services.authoring.media_check import resolve_manifest_media
 from socialhub.services.authoring.scheduling import refresh_post_status, sync_delivery
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.manifests.people import plan_member, plan_organization
 from socialhub.services.manifests.posts import (
     Targets,
     TargetState,
@@ -132,7 +133,7 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[i:i + _CHUNK]
 
 
-class _Planner:
+class Planner:
     """Plans changes for a set of manifests; ``writes`` holds the deferred database work."""
 
     def __init__(self, session: Session, org_id: int, now: datetime,
@@ -148,7 +149,8 @@ class _Planner:
         self.voices = {v.name: v for v in queries.voices_in_order(session, org_id)}
         self.campaigns = {c.name: c for c in queries.campaigns_in_order(session, org_id)}
 
-    def _change(self, m: Manifest, action: str, fields: list[str] | None = None) -> None:
+    def change(self, m: Manifest, action: str, fields: list[str] | None = None) -> None:
+        """Note what applying ``m`` does (``created``, ``changed`` with fields, ``unchanged``)."""
         self.changes.append(Change(m.kind, m.name, action, fields or [], m.file))
 
     # -- accounts -------------------------------------------------------------------------
@@ -177,7 +179,7 @@ class _Planner:
                 record_event(self.s, self.org_id, "create", "Account", record_id=account.id,
                              name=ref, change={"via": "apply"})
             self.writes.append(create)
-            self._change(m, "created")
+            self.change(m, "created")
             return
         self._update(m, existing, desired, "Account")
 
@@ -185,7 +187,7 @@ class _Planner:
                 labels: dict[str, str] | None = None) -> None:
         diff = [f for f, v in desired.items() if getattr(row, f) != v]
         if not diff:
-            self._change(m, "unchanged")
+            self.change(m, "unchanged")
             return
 
         def update() -> None:
@@ -194,7 +196,7 @@ class _Planner:
             record_event(self.s, self.org_id, "update", kind, record_id=row.id, name=m.name,
                          change={"via": "apply", "fields": diff})
         self.writes.append(update)
-        self._change(m, "changed", [(labels or {}).get(f, f) for f in diff])
+        self.change(m, "changed", [(labels or {}).get(f, f) for f in diff])
 
     # -- voices and campaigns -------------------------------------------------------------
     def voice(self, m: Manifest, names_in_set: set[str]) -> None:
@@ -215,7 +217,8 @@ class _Planner:
         spec = m.model.spec
         desired = {"description": spec.description, "status": spec.status,
                    "starts_on": spec.starts_on, "ends_on": spec.ends_on, "budget": spec.budget,
-                   "currency": spec.currency.upper() if spec.currency else None}
+                   "currency": spec.currency.upper() if spec.currency else None,
+                   "approvals": spec.approvals}
         self._create_or_update(m, Campaign, self.campaigns, desired)
 
     def _create_or_update(self, m: Manifest, model: Any, rows: dict[str, Any],
@@ -233,7 +236,7 @@ class _Planner:
             record_event(self.s, self.org_id, "create", model.__name__, record_id=row.id,
                          name=m.name, change={"via": "apply"})
         self.writes.append(create)
-        self._change(m, "created")
+        self.change(m, "created")
 
     # -- slots ----------------------------------------------------------------------------
     def slots(self, manifests: list[Manifest]) -> None:
@@ -259,7 +262,7 @@ class _Planner:
                 record_event(self.s, self.org_id, "create", "Slot", name=name,
                              change={"via": "apply"})
             self.writes.append(create)
-            self._change(m, "created")
+            self.change(m, "created")
 
     # -- posts ----------------------------------------------------------------------------
     def posts(self, manifests: list[Manifest]) -> None:
@@ -369,15 +372,15 @@ class _Planner:
             return
         if post is None:
             self.new_posts.append((m, states))
-            self._change(m, "created")
+            self.change(m, "created")
         elif not fields:
-            self._change(m, "unchanged")
+            self.change(m, "unchanged")
         else:
             if post.status == "canceled":
                 self._conflict(m, ("metadata", "name"), f"post {post.name} was canceled; "
                                "it can no longer change")
             self.writes.append(lambda: self._update_post(m, post, states, current, fields))
-            self._change(m, "changed", fields)
+            self.change(m, "changed", fields)
 
     def _conflict(self, m: Manifest, path: tuple[Any, ...], message: str) -> None:
         self.conflicts += 1
@@ -439,11 +442,15 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
         ManifestError: any problem at all; nothing was written.
     """
     session, org_id = ctx.session, ctx.org_id
-    plan = _Planner(session, org_id, now, media or MediaPolicy())
+    plan = Planner(session, org_id, now, media or MediaPolicy())
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
     for m in manifests:
         by_kind[m.kind].append(m)
+    for m in by_kind["Organization"]:
+        plan_organization(plan, ctx, m)
+    for m in by_kind["Member"]:
+        plan_member(plan, ctx, m)
     if progress is not None:
         planned, n_posts = iter(range(1, len(by_kind["Post"]) + 1)), len(by_kind["Post"])
         plan.tick = lambda: progress("planning", next(planned), n_posts)

@@ -56,6 +56,17 @@ def local_login(session: Session) -> str | None:
     return override or current_actor()
 
 
+def acting_login(session: Session) -> str:
+    """The acting login itself (the OS user, ``SOCIALHUB_LOGIN`` on SQLite, or the
+    database login on PostgreSQL).
+
+    Raises:
+        ConfigError: ``SOCIALHUB_LOGIN`` is set on PostgreSQL.
+    """
+    login = local_login(session)
+    return login if login is not None else queries.database_login(session)
+
+
 def resolve_actor(session: Session, org_id: int, org_name: str) -> Actor:
     """The member acting in ``org_id``: their login, role and user id.
 

@@ -8,35 +8,48 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from socialhub.core.approvals import APPROVAL_MODES
 from socialhub.core.policy import Permission
 from socialhub.db.models import Organization
 from socialhub.db.queries import teams as queries
 from socialhub.errors import ValidationError
-from socialhub.services.audit import record_event
+from socialhub.services.audit import bind_acting, record_event
 from socialhub.services.context import Ctx, use_case
-from socialhub.services.orgs import add_organization
+from socialhub.services.orgs import add_organization, list_organizations
+from socialhub.services.teams.acting import acting_login
 
 
-@use_case(Permission.ORG_READ)
-def my_organizations(ctx: Ctx) -> list[dict[str, Any]]:
-    """The organizations the acting login belongs to: ``{"name", "role", "members"}``."""
-    return [{"name": name, "role": role, "members": n}
-            for name, role, n in queries.organizations_of(ctx.session, ctx.actor.name)]
+def organizations_for_login(session: Session) -> list[dict[str, Any]]:
+    """Every organization by name with its member count and the acting login's role in it
+    (None where they are not a member): ``{"name", "members", "created_at", "role"}``.
+
+    Read only, and outside any organization: it works before the configured one
+    exists, and for someone who belongs to none yet.
+    """
+    login = acting_login(session)
+    roles = queries.roles_of(session, login)
+    ids = queries.organization_ids_by_name(session)
+    return [{**row, "role": roles.get(ids[row["name"]])} for row in list_organizations(session)]
 
 
-@use_case(Permission.ORG_MANAGE)
-def create_organization(ctx: Ctx, name: str) -> dict[str, Any]:
-    """Create the organization ``name`` with the acting login as its owner.
+def start_organization(session: Session, name: str) -> dict[str, Any]:
+    """Create the organization ``name`` with the acting login as its owner (recorded).
+
+    Anyone may start an organization: they become its owner. It needs no
+    organization of its own, so it runs on a plain session.
 
     Raises:
         ValidationError: the name cannot name an organization.
         ConflictError: it exists already.
     """
-    org = add_organization(ctx.session, name, owner=ctx.actor.name, login=ctx.actor.name)
-    record_event(ctx.session, org.id, "create", "Organization", record_id=org.id, name=name,
-                 change={"owner": ctx.actor.name})
-    return {"name": org.name, "settings": dict(org.settings or {})}
+    login = acting_login(session)
+    org = add_organization(session, name, owner=login, login=login)
+    bind_acting(session, login, "cli")
+    record_event(session, org.id, "create", "Organization", record_id=org.id, name=name,
+                 change={"owner": login})
+    return {"name": org.name, "owner": login}
 
 
 @use_case(Permission.ORG_READ)

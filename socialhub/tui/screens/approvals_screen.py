@@ -125,4 +125,4 @@ class ApprovalsScreen(Screen[None]):
 
     def action_back(self) -> None:
         """Back to the calendar."""
-        self.hub_app.action_show("calendar")
+        self.app.switch_screen("calendar")
