@@ -85,7 +85,7 @@ def test_the_daemon_is_a_system_actor_that_never_approves(hub: Any) -> None:
 
     with hub.context("daemon") as ctx:
         assert (ctx.actor.name, ctx.actor.role) == ("daemon", Role.DAEMON)
-        with pytest.raises(PermissionDeniedError, match="posts.approve"):
+        with pytest.raises(PermissionDeniedError, match=r"posts\.approve"):
             approve_post(ctx, "anything")
 
 
