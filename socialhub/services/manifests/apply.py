@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from socialhub.core.approvals import approval_valid, approvals_required, content_digest
 from socialhub.core.limits import (
     MANIFEST_FILE_BYTES,
     MANIFEST_TOTAL_BYTES,
@@ -32,13 +33,14 @@ from socialhub.core.media_policy import MediaPolicy
 from socialhub.core.policy import Permission
 from socialhub.db.models import Account, Campaign, Post, Slot, Variant, VoiceProfile
 from socialhub.db.queries import manifests as queries
+from socialhub.db.queries import teams as teams_queries
 from socialhub.db.queries.slots import slots_of_accounts
 from socialhub.errors import ExitCode, ValidationError
 from socialhub.services.audit import record_event
 from socialhub.services.authoring.media_check import resolve_manifest_media
 from socialhub.services.authoring.scheduling import refresh_post_status, sync_delivery
 from socialhub.services.authoring.variants import check_variant_text
-from socialhub.services.context import Ctx, use_case
+from socialhub.services.context import Actor, Ctx, use_case
 from socialhub.services.manifests.people import plan_member, plan_organization
 from socialhub.services.manifests.posts import (
     Targets,
@@ -49,6 +51,7 @@ from socialhub.services.manifests.posts import (
     same_text,
     variant_state,
 )
+from socialhub.services.teams.approvals import lapse_approval
 
 _SENT = ("claimed", "publishing", "unconfirmed", "published")
 _CHUNK = 500
@@ -137,8 +140,10 @@ class Planner:
     """Plans changes for a set of manifests; ``writes`` holds the deferred database work."""
 
     def __init__(self, session: Session, org_id: int, now: datetime,
-                 media: MediaPolicy) -> None:
+                 media: MediaPolicy, actor: Actor | None = None) -> None:
         self.s, self.org_id, self.now, self.media = session, org_id, now, media
+        self.actor = actor
+        self.org_settings = teams_queries.organization_settings(session, org_id)
         self.changes: list[Change] = []
         self.issues: list[Issue] = []
         self.writes: list[Callable[[], None]] = []
@@ -370,6 +375,7 @@ class Planner:
                                    f"manifest but is already {live[variant.id]}")
         if not ok:
             return
+        self._approval_gate(m, post, states)
         if post is None:
             self.new_posts.append((m, states))
             self.change(m, "created")
@@ -381,6 +387,25 @@ class Planner:
                                "it can no longer change")
             self.writes.append(lambda: self._update_post(m, post, states, current, fields))
             self.change(m, "changed", fields)
+
+    def _approval_gate(self, m: Manifest, post: Post | None, states: Targets) -> None:
+        """With approvals required, a post goes on the calendar only with an approval of
+        exactly the content this manifest gives it (the rule of `posts schedule`)."""
+        campaign = self.campaigns.get(m.model.metadata.campaign or "")
+        if not approvals_required(self.org_settings, campaign.approvals if campaign else None):
+            return
+        timed = [i for i, _account, st in states.values() if st.when is not None]
+        if not timed:
+            return
+        digest = content_digest(
+            {"account_id": account.id, "text": st.text, "thread": st.thread, "media": st.media,
+             "first_comment": st.first_comment, "options": st.options}
+            for _i, account, st in states.values())
+        if post is not None and approval_valid(post.approved_digest, digest):
+            return
+        self.issues.append(m.issue(("spec", "targets", timed[0], "at"), (
+            f"post {m.name} needs approval (approvals: required); apply it without times, "
+            f"submit it with `socialhub posts submit {m.name}`, and schedule it once approved")))
 
     def _conflict(self, m: Manifest, path: tuple[Any, ...], message: str) -> None:
         self.conflicts += 1
@@ -407,6 +432,8 @@ class Planner:
                 fill_variant(old, st)
                 touched.append(old)
         self.s.flush()
+        if self.actor is not None:
+            lapse_approval(self.s, post, self.actor, self.now)  # changed content: back to review
         for variant in touched:
             sync_delivery(self.s, variant)
         refresh_post_status(self.s, post)
@@ -442,7 +469,7 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
         ManifestError: any problem at all; nothing was written.
     """
     session, org_id = ctx.session, ctx.org_id
-    plan = Planner(session, org_id, now, media or MediaPolicy())
+    plan = Planner(session, org_id, now, media or MediaPolicy(), ctx.actor)
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
     for m in manifests:

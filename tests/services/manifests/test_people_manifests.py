@@ -120,3 +120,31 @@ def test_campaign_approvals_round_trip(dbcli: Cli, tmp_path: Path) -> None:
     assert exported["spec"] == {"approvals": "required"}
     again = dbcli("apply", "-f", str(tmp_path / "c.yaml"), "--json")
     assert changes(again) == [("Campaign", "spring", "unchanged")]
+
+
+def test_apply_cannot_schedule_an_unapproved_post_when_approvals_are_required(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cli("accounts", "add", "bluesky:@shop.example.com").exit_code == 0
+    assert cli("members", "add", "ed", "--role", "editor").exit_code == 0
+    assert cli("members", "add", "rita", "--role", "reviewer").exit_code == 0
+    assert cli("orgs", "set", "default", "--approvals", "required").exit_code == 0
+    post = ("apiVersion: socialhub/v1\nkind: Post\nmetadata: {name: launch}\n"
+            "spec: {body: hello, targets: [{account: 'bluesky:@shop.example.com'%s}]}\n")
+    (tmp_path / "timed.yaml").write_text(post % ", at: '2099-01-01 09:00 UTC'")
+    (tmp_path / "draft.yaml").write_text(post % "")
+    monkeypatch.setenv("SOCIALHUB_LOGIN", "ed")
+    r = cli("apply", "-f", str(tmp_path / "timed.yaml"))
+    assert r.exit_code == 4 and "post launch needs approval (approvals: required)" in r.stderr
+    assert cli("posts", "list", "--json").json() == []
+    assert cli("apply", "-f", str(tmp_path / "draft.yaml")).exit_code == 0
+    assert cli("posts", "submit", "launch").exit_code == 0
+    monkeypatch.setenv("SOCIALHUB_LOGIN", "rita")
+    assert cli("posts", "approve", "launch").exit_code == 0
+    monkeypatch.setenv("SOCIALHUB_LOGIN", "ed")
+    r = cli("apply", "-f", str(tmp_path / "timed.yaml"))  # the approved content, now timed
+    assert r.exit_code == 0, r.stderr
+    assert cli("posts", "show", "launch", "--json").json()["status"] == "scheduled"
+    (tmp_path / "edited.yaml").write_text(
+        (post % ", at: '2099-01-01 09:00 UTC'").replace("body: hello", "body: changed"))
+    r = cli("apply", "-f", str(tmp_path / "edited.yaml"))
+    assert r.exit_code == 4 and "needs approval" in r.stderr
