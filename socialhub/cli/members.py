@@ -8,8 +8,8 @@ import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 
-app = typer.Typer(help="Add, list and remove the members of an organization; change roles; "
-                  "print what each role may do.", no_args_is_help=True)
+app = typer.Typer(help="Add, list and remove members; change and print roles.",
+                  no_args_is_help=True)
 
 OrgOption = Annotated[str | None, typer.Option(
     "--org", help="The organization (default: the current one, see `socialhub orgs use`).")]
@@ -27,7 +27,7 @@ def add(
         "(none for peer, trust or certificate set-ups).")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Make LOGIN a member with ROLE; nobody grants a role above their own.
+    """Make LOGIN a member with ROLE (never above your own role).
 
     Example: socialhub members add alice --role editor --org shop
     """
@@ -90,7 +90,7 @@ def remove(
     login: Annotated[str, typer.Argument(help="The member.")],
     org: OrgOption = None,
 ) -> None:
-    """Take a member out of the organization; the last owner cannot be removed."""
+    """Take a member out of the organization (never the last owner)."""
     from socialhub.services.teams.members import remove_member
 
     hub = get_hub()

@@ -19,7 +19,9 @@ def add(
                                         "in the config refers to it.")],
     json_: JsonOption = False,
 ) -> None:
-    """Create an organization with you as its owner (only this command does).
+    """Create an organization, with you as its owner.
+
+    Only this command creates one.
 
     Example: socialhub orgs add shop && socialhub orgs use shop
     """
@@ -36,7 +38,7 @@ def add(
 
 @app.command("list")
 def list_(json_: JsonOption = False) -> None:
-    """List organizations with your role in each; the current one is marked."""
+    """List organizations and your role; the current one is marked."""
     from socialhub.services.teams.organizations import organizations_for_login
 
     hub = get_hub()
@@ -65,7 +67,9 @@ def use(
     name: Annotated[str, typer.Argument(help="An organization you are a member of.")],
     json_: JsonOption = False,
 ) -> None:
-    """Make NAME the current organization (saved as `organization:` in your config file).
+    """Make NAME your current organization (saved in your config).
+
+    It is written as `organization: NAME` in your config file.
 
     Example: socialhub orgs use shop
     """

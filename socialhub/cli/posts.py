@@ -155,7 +155,7 @@ def list_(
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
-    """List posts, soonest first; 50 at a time unless --limit/--all.
+    """List posts, soonest first; 50 at a time (--limit, --all).
 
     Example: socialhub posts list --status scheduled --limit 20 --offset 20
     """
@@ -195,7 +195,7 @@ def list_(
 @app.command("show")
 def show(ref: Annotated[str, typer.Argument(help="Post name or id.")],
          json_: JsonOption = False) -> None:
-    """Show a post: each target's text, time and delivery status."""
+    """Show a post: each target's text, time and delivery."""
     from socialhub.services.authoring.posts import get_post
     from socialhub.services.authoring.scheduling import post_summary
 
@@ -225,7 +225,7 @@ def edit(
     split: SplitOpt = False,
     json_: JsonOption = False,
 ) -> None:
-    """Edit body, per-target text, targets, name, campaign or tags."""
+    """Edit body, target texts, targets, name, campaign or tags."""
     from socialhub.services.authoring.posts import edit_post
     from socialhub.services.authoring.scheduling import post_summary, sync_delivery
 
@@ -261,7 +261,7 @@ def schedule(
     bypass_approval: BypassOpt = False,
     json_: JsonOption = False,
 ) -> None:
-    """Schedule a post at a time or in each target's next free slot.
+    """Schedule a post at a time or in each target's next slot.
 
     When approvals are required the post must be approved first (`posts submit`).
 

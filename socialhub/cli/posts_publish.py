@@ -19,7 +19,7 @@ def publish_now(
         "approvals: required asks for (recorded).")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Publish a post now, to every target that has not had it yet.
+    """Publish a post now to every target that has not had it.
 
     A running daemon sends it; without one, this command sends it itself.
 

@@ -22,7 +22,7 @@ def _report(data: dict[str, Any], json_: bool, verb: str) -> None:
 
 
 def submit(ref: RefArg, comment: CommentOpt = None, json_: JsonOption = False) -> None:
-    """Ask a reviewer to approve a post; it joins the approvals queue.
+    """Ask a reviewer to approve a post (the approvals queue).
 
     Example: socialhub posts submit spring-launch -m "ready for Friday"
     """
@@ -34,7 +34,9 @@ def submit(ref: RefArg, comment: CommentOpt = None, json_: JsonOption = False) -
 
 
 def approve(ref: RefArg, comment: CommentOpt = None, json_: JsonOption = False) -> None:
-    """Approve a post's current content (never your own); an edit sends it back.
+    """Approve a post's content as it is (never your own post).
+
+    An edit later sends it back to review.
 
     Example: socialhub posts approve spring-launch -m "lovely"
     """
@@ -66,7 +68,9 @@ def comments(
     add: Annotated[str | None, typer.Option("--add", help="Add this comment first.")] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Show a post's review thread (submissions, approvals, requests, comments).
+    """Show a post's review thread, or add a comment to it.
+
+    The thread lists submissions, approvals, requests for changes and comments.
 
     Example: socialhub posts comments spring-launch --add "can we move it to 10:00?"
     """
