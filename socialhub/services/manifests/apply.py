@@ -503,7 +503,8 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
         with session.no_autoflush:
             for write in plan.writes:
                 write()
-        insert_new_posts(session, org_id, plan.new_posts, plan.campaigns, plan.voices)
+        insert_new_posts(session, org_id, plan.new_posts, plan.campaigns, plan.voices,
+                         ctx.actor.name)
         session.flush()
         _announce_posts(session, org_id, [c.name for c in plan.changes
                                           if c.kind == "Post" and c.action != "unchanged"])

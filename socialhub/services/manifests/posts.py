@@ -72,12 +72,14 @@ def new_variant(account: Account, st: TargetState) -> Variant:
 
 
 def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manifest, Targets]],
-                     campaigns: dict[str, Campaign], voices: dict[str, VoiceProfile]) -> None:
+                     campaigns: dict[str, Campaign], voices: dict[str, VoiceProfile],
+                     created_by: str | None = None) -> None:
     """Insert new posts with their variants, deliveries and audit events in four statements.
 
     The rows are those create_post/set_target/sync_delivery would make: a post
     with any timed target is ``scheduled`` with one ``scheduled`` delivery per
-    timed target; otherwise it is a ``draft``.
+    timed target; otherwise it is a ``draft``. ``created_by`` is the login that
+    applied them (nobody approves their own post).
     """
     if not new_posts:
         return
@@ -92,7 +94,7 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
             "org_id": org_id, "name": m.name, "body": spec.body, "tags": list(spec.tags),
             "paid": spec.paid, "status": "scheduled" if scheduled else "draft",
             "campaign_id": campaign.id if campaign else None,
-            "voice_id": voice.id if voice else None})
+            "voice_id": voice.id if voice else None, "created_by": created_by})
         targets.append(states)
     post_ids = queries.insert_posts(session, post_rows)
     variant_rows, variant_targets = [], []

@@ -137,6 +137,7 @@ def test_apply_cannot_schedule_an_unapproved_post_when_approvals_are_required(
     assert r.exit_code == 4 and "post launch needs approval (approvals: required)" in r.stderr
     assert cli("posts", "list", "--json").json() == []
     assert cli("apply", "-f", str(tmp_path / "draft.yaml")).exit_code == 0
+    assert cli("posts", "comments", "launch", "--json").json()["created_by"] == "ed"
     assert cli("posts", "submit", "launch").exit_code == 0
     monkeypatch.setenv("SOCIALHUB_LOGIN", "rita")
     assert cli("posts", "approve", "launch").exit_code == 0
