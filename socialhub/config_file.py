@@ -108,3 +108,31 @@ def read_raw_config(explicit: str | Path | None, env: dict[str, str], paths: Pat
     file = find_config_file(explicit, env, paths)
     data = read_config_file(file) if file is not None else {}
     return file, data, apply_env_overrides(data, keys, env)
+
+
+_TOP_LEVEL_KEY = r"^{key}:[^\n]*$"
+
+
+def set_top_level_value(file: Path, key: str, value: str) -> None:
+    """Set the top-level scalar ``key: value`` in the YAML config ``file``, keeping the
+    rest of the file (comments, order) as it is; the file is created when missing.
+
+    Raises:
+        ConfigError: the file cannot be read or written, or is not a YAML mapping.
+    """
+    import re
+
+    text = file.read_text(encoding="utf-8") if file.is_file() else ""
+    if text.strip():
+        read_config_file(file)  # refuse to touch a file that is not a YAML mapping
+    line = f"{key}: {yaml.safe_dump(value, default_style=None).splitlines()[0]}"
+    pattern = re.compile(_TOP_LEVEL_KEY.format(key=re.escape(key)), re.MULTILINE)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: line, text, count=1)
+    else:
+        text = (text if not text or text.endswith("\n") else text + "\n") + line + "\n"
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write config file {file}: {exc.strerror}") from None

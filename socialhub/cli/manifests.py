@@ -189,19 +189,22 @@ def export(
         file_okay=False)] = None,
     kind: Annotated[list[str] | None, typer.Option(
         "--kind", "-k", metavar="KIND",
-        help="Only this kind (Account, VoiceProfile, Campaign, Slot, Post); repeatable.")] = None,
+        help="Only this kind (Account, VoiceProfile, Campaign, Slot, Post; Organization and "
+        "Member only when named); repeatable.")] = None,
     json_: JsonOption = False,
 ) -> None:
     """Write accounts, voices, campaigns, slots, posts as manifests.
 
     The output applies back to exactly the same state; secrets are never
-    included (accounts carry only keyring:/env: references). With -o, what
-    was published goes to published.yaml (remote ids and URLs), so applying
-    the directory to a new database never publishes it again.
+    included (accounts carry only keyring:/env: references). The organization's
+    settings and its members are written only when asked for:
+    `--kind organization --kind members`. With -o, what was published goes to
+    published.yaml (remote ids and URLs), so applying the directory to a new
+    database never publishes it again.
 
     Example: socialhub export -o manifests/ && socialhub apply -f manifests/
     """
-    from socialhub.services.manifests.documents import KINDS, dump_documents
+    from socialhub.services.manifests.documents import DEFAULT_EXPORT_KINDS, KINDS, dump_documents
     from socialhub.services.manifests.export import (
         FILE_NAMES,
         export_manifests,
@@ -224,7 +227,7 @@ def export(
         return
     output.mkdir(parents=True, exist_ok=True)
     written = []
-    for k in [k for k in KINDS if kinds is None or k in kinds]:
+    for k in [k for k in KINDS if (k in kinds if kinds else k in DEFAULT_EXPORT_KINDS)]:
         path = output / FILE_NAMES[k]
         if k not in docs and not path.exists():
             continue

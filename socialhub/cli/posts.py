@@ -155,7 +155,7 @@ def list_(
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
-    """List posts, soonest first; 50 at a time unless --limit/--all.
+    """List posts, soonest first; 50 at a time (--limit, --all).
 
     Example: socialhub posts list --status scheduled --limit 20 --offset 20
     """
@@ -195,7 +195,7 @@ def list_(
 @app.command("show")
 def show(ref: Annotated[str, typer.Argument(help="Post name or id.")],
          json_: JsonOption = False) -> None:
-    """Show a post: each target's text, time and delivery status."""
+    """Show a post: each target's text, time and delivery."""
     from socialhub.services.authoring.posts import get_post
     from socialhub.services.authoring.scheduling import post_summary
 
@@ -225,7 +225,7 @@ def edit(
     split: SplitOpt = False,
     json_: JsonOption = False,
 ) -> None:
-    """Edit body, per-target text, targets, name, campaign or tags."""
+    """Edit body, target texts, targets, name, campaign or tags."""
     from socialhub.services.authoring.posts import edit_post
     from socialhub.services.authoring.scheduling import post_summary, sync_delivery
 
@@ -244,6 +244,12 @@ def edit(
         info(f"updated post {data['name']}")
 
 
+#: Owners and admins only; recorded as ``post.approval_bypassed``.
+BypassOpt = Annotated[bool, typer.Option(
+    "--bypass-approval", help="Owners and admins: go ahead without the approval that "
+    "approvals: required asks for (recorded).")]
+
+
 @app.command("schedule")
 def schedule(
     ref: Annotated[str, typer.Argument(help="Post name or id.")],
@@ -252,9 +258,12 @@ def schedule(
                                             "weekly slot.")] = False,
     target: Annotated[list[str] | None, typer.Option(
         "--target", "-t", help="Only these targets (default: all).")] = None,
+    bypass_approval: BypassOpt = False,
     json_: JsonOption = False,
 ) -> None:
-    """Schedule a post at a time or in each target's next free slot.
+    """Schedule a post at a time or in each target's next slot.
+
+    When approvals are required the post must be approved first (`posts submit`).
 
     Example: socialhub posts schedule spring-launch --at "next monday 09:00 Europe/Berlin"
     """
@@ -267,7 +276,7 @@ def schedule(
     hub = get_hub()
     with hub.context("cli") as ctx:
         post = schedule_post(ctx, ref, at=when, next_slot=next_slot,
-                             accounts=target, now=now_utc())
+                             accounts=target, now=now_utc(), bypass_approval=bypass_approval)
         data = post_summary(ctx.session, post)
         warnings = unready_targets(post)
     if json_:
@@ -318,4 +327,4 @@ def remove(
 
 
 # Commands owned by other modules (AI generation, publish-now) join this noun.
-graft(app, ("socialhub.cli.posts_ai", "socialhub.cli.posts_publish"))
+graft(app, ("socialhub.cli.posts_ai", "socialhub.cli.posts_publish", "socialhub.cli.posts_review"))

@@ -76,7 +76,7 @@ def generate(
     provider: ProviderOpt = None,
     json_: JsonOption = False,
 ) -> None:
-    """Write an idea for several accounts and store it as one draft.
+    """Write an idea for several accounts as one draft post.
 
     Each draft is valid for its platform: too long is re-asked, split into a
     thread, or trimmed at a sentence. Drafts print as soon as each is ready.
@@ -101,7 +101,7 @@ def adapt(
     provider: ProviderOpt = None,
     json_: JsonOption = False,
 ) -> None:
-    """Re-derive variants from the body, for new or current targets.
+    """Re-derive variants from the body for the targets.
 
     Example: socialhub posts adapt spring-sale --targets linkedin:@shop,threads:@shop
     """
@@ -122,7 +122,7 @@ def rewrite(
     provider: ProviderOpt = None,
     json_: JsonOption = False,
 ) -> None:
-    """Rewrite one target's variant by an instruction (validated).
+    """Rewrite one target's variant by an instruction.
 
     Example: socialhub posts rewrite spring-sale --target x:@shop --instruction "shorter"
     """

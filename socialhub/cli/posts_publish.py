@@ -14,9 +14,12 @@ def publish_now(
     wait: Annotated[bool, typer.Option(
         "--wait/--no-wait", help="Wait for the result (default), or only queue it.")] = True,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the result.")] = 60.0,
+    bypass_approval: Annotated[bool, typer.Option(
+        "--bypass-approval", help="Owners and admins: go ahead without the approval that "
+        "approvals: required asks for (recorded).")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Publish a post now, to every target that has not had it yet.
+    """Publish a post now to every target that has not had it.
 
     A running daemon sends it; without one, this command sends it itself.
 
@@ -33,7 +36,8 @@ def publish_now(
 
     hub = get_hub()
     with hub.context("cli") as ctx:
-        ids = publish_now(ctx, ref, now=now_utc())  # wakes running daemons
+        ids = publish_now(ctx, ref, now=now_utc(),  # wakes running daemons
+                          bypass_approval=bypass_approval)
         daemon_running = status_report(ctx.session, hub.config)["scheduler"] == "running"
 
     def done() -> bool:

@@ -13,6 +13,9 @@ from typing import Any, NamedTuple
 
 from socialhub.core.slot_times import slot_instants
 
+#: Post statuses of the review of a post (teams), shown instead of the delivery's.
+_IN_REVIEW = ("pending_approval", "changes_requested")
+
 
 class TargetRow(NamedTuple):
     """One scheduled target of a post that is not canceled (``at`` is aware UTC)."""
@@ -56,7 +59,9 @@ def build_entries(targets: Iterable[TargetRow], slots: Iterable[SlotRow], start:
             "kind": "post", "post": row.post, "post_id": row.post_id,
             "account": f"{row.platform}:@{row.handle}", "platform": row.platform,
             "at": local.isoformat(), "date": local.date(), "time": local.strftime("%H:%M"),
-            "status": row.delivery_status or row.post_status, "text": row.text,
+            # A post waiting for a review says so even with its delivery in line.
+            "status": row.post_status if row.post_status in _IN_REVIEW
+            else (row.delivery_status or row.post_status), "text": row.text,
             "thread_parts": len(row.thread or []) or 1,
         })
     for slot in slots:

@@ -35,7 +35,12 @@ from socialhub.errors import ValidationError
 
 API_VERSION = "socialhub/v1"
 #: Kinds in the order they are applied: each may refer only to kinds before it.
-KINDS = ("Account", "VoiceProfile", "Campaign", "Slot", "Post")
+KINDS = ("Organization", "Member", "Account", "VoiceProfile", "Campaign", "Slot", "Post")
+#: The kinds about people and settings: exported only when asked for (``--kind``), so a
+#: shared export never carries who may do what into another database unasked.
+PEOPLE_KINDS = ("Organization", "Member")
+#: The roles a ``Member`` manifest may give (``core.policy.MEMBER_ROLES``).
+MEMBER_ROLE_NAMES = ("owner", "admin", "editor", "reviewer", "viewer")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,199}$")
@@ -185,6 +190,36 @@ class VoiceProfileManifest(_Strict):
     spec: VoiceSpec = VoiceSpec()
 
 
+class OrganizationSettings(_Strict):
+    approvals: Literal["off", "required"] = "off"
+
+
+class OrganizationSpec(_Strict):
+    settings: OrganizationSettings = OrganizationSettings()
+
+
+class OrganizationManifest(_Strict):
+    apiVersion: Literal["socialhub/v1"]
+    kind: Literal["Organization"]
+    metadata: Metadata
+    spec: OrganizationSpec = OrganizationSpec()
+
+
+class MemberSpec(_Strict):
+    role: Literal["owner", "admin", "editor", "reviewer", "viewer"]
+
+
+class MemberMetadata(_Strict):
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\s]+$")  # the login
+
+
+class MemberManifest(_Strict):
+    apiVersion: Literal["socialhub/v1"]
+    kind: Literal["Member"]
+    metadata: MemberMetadata
+    spec: MemberSpec
+
+
 class CampaignSpec(_Strict):
     description: str | None = None
     status: Literal["planned", "active", "paused", "completed", "archived"] = "planned"
@@ -192,6 +227,7 @@ class CampaignSpec(_Strict):
     ends_on: date | None = None
     budget: Decimal | None = Field(default=None, ge=0, decimal_places=2, max_digits=12)
     currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
+    approvals: Literal["off", "required"] | None = None  # None: the organization's
 
 
 class CampaignManifest(_Strict):
@@ -324,9 +360,10 @@ class PostManifest(_Strict):
     spec: PostSpec = PostSpec()
 
 
-AnyManifest = (AccountManifest | VoiceProfileManifest | CampaignManifest | SlotManifest
-               | PostManifest)
+AnyManifest = (OrganizationManifest | MemberManifest | AccountManifest | VoiceProfileManifest
+               | CampaignManifest | SlotManifest | PostManifest)
 MODELS: dict[str, type[BaseModel]] = {
+    "Organization": OrganizationManifest, "Member": MemberManifest,
     "Account": AccountManifest, "VoiceProfile": VoiceProfileManifest,
     "Campaign": CampaignManifest, "Slot": SlotManifest, "Post": PostManifest,
 }
@@ -527,6 +564,6 @@ def dump_documents(documents: Iterable[Mapping[str, Any]]) -> str:
                          allow_unicode=True, explicit_start=True, width=4096)
 
 
-__all__ = ["API_VERSION", "KINDS", "AnyManifest", "Issue", "Manifest", "MediaSpec", "Progress",
-           "canonical_ref", "check_text_lengths", "dump_documents", "parse_at",
-           "parse_manifests"]
+__all__ = ["API_VERSION", "KINDS", "PEOPLE_KINDS", "AnyManifest", "Issue", "Manifest",
+           "MediaSpec", "Progress", "canonical_ref", "check_text_lengths", "dump_documents",
+           "parse_at", "parse_manifests"]

@@ -11,21 +11,33 @@ import enum
 
 
 class Role(enum.StrEnum):
-    """A person's role in one organization, from most to least trusted."""
+    """A person's role in one organization, from most to least trusted.
+
+    ``daemon`` is the system actor of the publishing daemon: never granted to a
+    person (``MEMBER_ROLES`` lists the ones that are).
+    """
 
     OWNER = "owner"
     ADMIN = "admin"
     EDITOR = "editor"
     REVIEWER = "reviewer"
     VIEWER = "viewer"
+    DAEMON = "daemon"
+
+
+#: The roles a member may hold, most trusted first.
+MEMBER_ROLES: tuple[Role, ...] = (Role.OWNER, Role.ADMIN, Role.EDITOR, Role.REVIEWER,
+                                  Role.VIEWER)
 
 
 class Permission(enum.StrEnum):
     """One kind of action a use case performs; each use case declares exactly one."""
 
     POSTS_READ = "posts.read"
-    POSTS_WRITE = "posts.write"  # create, edit, remove drafts and their targets
+    POSTS_WRITE = "posts.write"  # create, edit, remove drafts and their targets; submit them
     POSTS_PUBLISH = "posts.publish"  # schedule, unschedule, cancel, publish now
+    POSTS_APPROVE = "posts.approve"  # approve or request changes (never one's own post)
+    POSTS_COMMENT = "posts.comment"  # add to a post's review thread
     ACCOUNTS_READ = "accounts.read"
     ACCOUNTS_MANAGE = "accounts.manage"  # add, remove, connect accounts
     QUEUE_READ = "queue.read"
@@ -40,34 +52,54 @@ class Permission(enum.StrEnum):
     MANIFESTS_APPLY = "manifests.apply"
     AI_GENERATE = "ai.generate"  # paid or offline generation and scoring
     AI_USAGE_READ = "ai.usage.read"
-    SETTINGS_MANAGE = "settings.manage"
-    MEMBERS_MANAGE = "members.manage"
+    SETTINGS_MANAGE = "settings.manage"  # organization settings (approvals)
+    MEMBERS_READ = "members.read"
+    MEMBERS_MANAGE = "members.manage"  # add, remove members, change their roles
     AUDIT_READ = "audit.read"
     ANALYTICS_READ = "analytics.read"  # overview, posts, top, best times, gaps
     ANALYTICS_IMPORT = "analytics.import"  # load past posts and their metrics
+    ORG_READ = "org.read"  # see the organization's settings
     ORG_MANAGE = "org.manage"  # rename or remove the organization itself
+    DELIVERIES_SEND = "deliveries.send"  # send what is scheduled and approved (the daemon)
+    METRICS_COLLECT = "metrics.collect"  # fetch post metrics from the platforms (the daemon)
+    TOKENS_REFRESH = "tokens.refresh"  # refresh the accounts' access tokens (the daemon)
 
 
 _READS = frozenset({
     Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
     Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
-    Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ,
+    Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ, Permission.MEMBERS_READ,
+    Permission.ORG_READ,
 })
+
+#: What only the daemon does: people publish by scheduling, the daemon sends.
+_SYSTEM = frozenset({Permission.DELIVERIES_SEND, Permission.METRICS_COLLECT,
+                     Permission.TOKENS_REFRESH})
 
 #: The one matrix: what each role may do. The owner may do everything.
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.ADMIN: frozenset(Permission) - {Permission.ORG_MANAGE},
+    # Editors write and put posts on the calendar; when approvals are required the
+    # scheduling use cases also want a valid approval (services.teams.approvals).
     Role.EDITOR: _READS | {
-        Permission.POSTS_WRITE, Permission.CAMPAIGNS_WRITE, Permission.VOICES_WRITE,
+        Permission.POSTS_WRITE, Permission.POSTS_PUBLISH, Permission.POSTS_COMMENT,
+        Permission.QUEUE_MANAGE, Permission.CAMPAIGNS_WRITE, Permission.VOICES_WRITE,
         Permission.SLOTS_WRITE, Permission.MANIFESTS_APPLY, Permission.AI_GENERATE,
-        Permission.ANALYTICS_IMPORT,
+        Permission.ANALYTICS_IMPORT, Permission.AI_USAGE_READ,
     },
+    # Reviewers judge posts; they neither write nor schedule them.
     Role.REVIEWER: _READS | {
-        Permission.POSTS_PUBLISH, Permission.QUEUE_MANAGE, Permission.AI_USAGE_READ,
+        Permission.POSTS_APPROVE, Permission.POSTS_COMMENT, Permission.AI_USAGE_READ,
     },
     Role.VIEWER: _READS,
+    Role.DAEMON: _SYSTEM | {Permission.POSTS_READ, Permission.ACCOUNTS_READ,
+                            Permission.QUEUE_READ},
 }
+
+#: How far each member role reaches: nobody grants a role ranked above their own.
+RANK: dict[Role, int] = {Role.OWNER: 4, Role.ADMIN: 3, Role.EDITOR: 2, Role.REVIEWER: 2,
+                         Role.VIEWER: 1, Role.DAEMON: 0}
 
 
 def allows(role: Role | str, permission: Permission) -> bool:
@@ -85,3 +117,14 @@ def permissions_of(role: Role | str) -> frozenset[Permission]:
         return MATRIX[Role(role)]
     except ValueError:
         return frozenset()
+
+
+def may_grant(granter: Role | str, role: Role | str) -> bool:
+    """Whether a member with role ``granter`` may give (or take away) ``role``: only
+    roles ranked no higher than their own, and only with ``members.manage``."""
+    try:
+        mine, theirs = Role(granter), Role(role)
+    except ValueError:
+        return False
+    return (allows(mine, Permission.MEMBERS_MANAGE) and theirs in MEMBER_ROLES
+            and RANK[theirs] <= RANK[mine])

@@ -26,6 +26,10 @@ PAST_TENSE = {
     "unschedule": "unscheduled", "cancel": "canceled", "retry": "retried",
     "publish_now": "publish_requested", "reconnect": "reconnected", "train": "trained",
     "import": "imported",
+    # teams: members and the review of posts
+    "add": "added", "remove": "removed", "change_role": "role_changed",
+    "submit": "submitted", "approve": "approved", "request_changes": "changes_requested",
+    "comment": "commented", "bypass_approval": "approval_bypassed",
 }
 
 

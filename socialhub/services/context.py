@@ -6,8 +6,9 @@ parameter is ``ctx`` and that is decorated with ``@use_case(Permission.X)``:
 the decorator refuses, before anything touches the database, when the actor's
 role does not allow ``X`` (``core.policy``).
 
-For now every actor is the owner, named by the OS user (what the audit log has
-always recorded), so nothing changes for people; roles arrive with teams.
+Who the actor is comes from ``services.teams.acting``: the member with the
+acting login (the OS user on SQLite, the database login on PostgreSQL) and
+their role in the organization; the daemon is the system actor ``daemon``.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ class Actor:
 
 
 def local_actor() -> Actor:
-    """The actor on this machine: the OS user, as owner (the only role there is today)."""
+    """The OS user as owner, without a membership look-up (tests and tools that build a
+    ``Ctx`` by hand; ``hub.context`` resolves the real member)."""
     return Actor(name=current_actor(), role=Role.OWNER)
 
 

@@ -15,7 +15,8 @@ audit trail            in transaction  every record change (``audit.record_event
 daemon wake-up         after commit    ``schedule.changed`` (PostgreSQL NOTIFY, once a commit)
 webhooks               after commit    ``schedule.changed`` naming a post, ``delivery.*``,
                                        ``account.needs_reauth``, ``daemon.digest``,
-                                       ``sync.failed``
+                                       ``sync.failed``,
+                                       ``post.submitted|approved|changes_requested|commented``
 =====================  ==============  ====================================================
 """
 

@@ -21,10 +21,11 @@ from socialhub.db.migrate import ensure_schema
 from socialhub.db.queries.orgs import organization_id_named
 from socialhub.db.tenancy import select_organization
 from socialhub.services.audit import bind_acting
-from socialhub.services.context import Channel, Ctx, local_actor
+from socialhub.services.context import Channel, Ctx
 from socialhub.services.event_subscribers import install_default_subscribers
 from socialhub.services.events import use_settings
 from socialhub.services.orgs import resolve_organization
+from socialhub.services.teams.acting import daemon_actor, resolve_actor
 
 
 class Hub:
@@ -64,30 +65,39 @@ class Hub:
             yield session
 
     @contextmanager
-    def context(self, channel: Channel, *, session: Session | None = None) -> Iterator[Ctx]:
+    def context(self, channel: Channel, *, session: Session | None = None,
+                organization: str | None = None) -> Iterator[Ctx]:
         """A ``Ctx`` for one use case call (or several) through ``channel``.
 
         Without ``session`` a new transaction is opened: committed when the block
         ends, rolled back on any error. With ``session`` the caller's transaction is
-        joined and left for the caller to end. The organization is resolved as
-        ``org_id`` does (created on first run); the actor is the local OS user as owner.
+        joined and left for the caller to end. The organization is the configured one
+        (created on first run, as ``org_id`` does) unless ``organization`` names
+        another. The actor is the member acting (``services.teams.acting``): the
+        local OS user on SQLite, the database login on PostgreSQL; the daemon
+        channel acts as the system actor ``daemon``.
 
         Raises:
-            NotFoundError: the configured organization does not exist.
+            NotFoundError: the organization does not exist.
+            PermissionDeniedError: the acting login is not a member of it.
         """
         if session is not None:
-            yield self._ctx(session, channel)
+            yield self._ctx(session, channel, organization)
             return
         with self.transaction() as opened:
-            yield self._ctx(opened, channel)
+            yield self._ctx(opened, channel, organization)
 
-    def _ctx(self, session: Session, channel: Channel) -> Ctx:
-        actor = local_actor()
-        bind_acting(session, actor.name, channel)
-        org_id = self.org_id(session)
+    def _ctx(self, session: Session, channel: Channel, organization: str | None = None) -> Ctx:
+        if organization is None or organization == self.config.settings.organization:
+            name, org_id = self.config.settings.organization, self.org_id(session)
+        else:
+            name, org_id = organization, resolve_organization(session, organization)
         # Row-level security (PostgreSQL): the rest of this transaction sees only this
-        # organization's rows, whatever else the login is a member of.
+        # organization's rows, whatever else the login is a member of — the actor's
+        # membership included, so select it first.
         select_organization(session, org_id)
+        actor = daemon_actor() if channel == "daemon" else resolve_actor(session, org_id, name)
+        bind_acting(session, actor.name, channel)
         return Ctx(session=session, org_id=org_id, actor=actor,
                    channel=channel, settings=self.config.settings)
 

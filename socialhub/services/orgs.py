@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from socialhub.db.models import Membership, Organization, User
 from socialhub.db.queries import orgs as queries
+from socialhub.db.queries.teams import user_with_login
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 
 #: The column is VARCHAR(200).
@@ -44,8 +45,12 @@ def check_org_name(name: str) -> str:
     return name
 
 
-def add_organization(session: Session, name: str, *, owner: str = "owner") -> Organization:
+def add_organization(session: Session, name: str, *, owner: str = "owner",
+                     login: str | None = None) -> Organization:
     """Create the organization ``name`` with one member, ``owner``, in the owner role.
+
+    With ``login`` the owner is the user with that login (created when missing);
+    without, a placeholder user the first login claims (``services.teams.acting``).
 
     Raises:
         ValidationError: the name cannot name an organization.
@@ -54,8 +59,10 @@ def add_organization(session: Session, name: str, *, owner: str = "owner") -> Or
     check_org_name(name)
     if queries.organization_id_named(session, name) is not None:
         raise ConflictError(f"organization {name!r} exists already")
-    org = Organization(name=name)
-    user = User(name=owner)
+    org = Organization(name=name, settings={})
+    user = None if login is None else user_with_login(session, login)
+    if user is None:
+        user = User(name=owner, login=login)
     session.add_all([org, user])
     session.flush()
     session.add(Membership(org_id=org.id, user_id=user.id, role="owner"))

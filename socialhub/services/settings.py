@@ -31,3 +31,18 @@ def load_config(explicit: str | Path | None = None,
             (``platforms.<name>`` of a network that is not registered is unknown).
     """
     return _load_config(explicit, env, platforms=config_sections())
+
+
+def save_organization(config: LoadedConfig, name: str) -> Path:
+    """Make ``name`` the current organization: ``organization: NAME`` in the config file
+    in force (the default one when there is none), the rest of the file kept as it was.
+    Returns the file written.
+
+    Raises:
+        ConfigError: the file cannot be read or written, or is not a YAML mapping.
+    """
+    from socialhub.config_file import set_top_level_value
+
+    file = config.file or config.paths.default_config_file
+    set_top_level_value(file, "organization", name)
+    return file

@@ -1,4 +1,5 @@
-"""Webhooks: tell other systems about delivery events (config ``daemon.webhooks``).
+"""Webhooks: tell other systems about delivery and review events (config
+``daemon.webhooks``).
 
 Each hook is ``{url, events, secret}``. An event is POSTed as JSON; with a
 secret the body is signed with HMAC-SHA256 and the hex digest sent as
@@ -24,7 +25,7 @@ from socialhub.config import Settings, WebhookConfig
 log = logging.getLogger(__name__)
 
 EVENTS = ("scheduled", "published", "failed", "dead", "unconfirmed", "needs_reauth", "digest",
-          "sync_failed")
+          "sync_failed", "submitted", "approved", "changes_requested", "commented")
 #: The bus event (``services/events.py``) behind each webhook event. ``schedule.changed``
 #: becomes ``scheduled`` only when it names a post (its subject).
 BUS_EVENTS = {
@@ -32,6 +33,9 @@ BUS_EVENTS = {
     "delivery.failed": "failed", "delivery.dead": "dead",
     "delivery.unconfirmed": "unconfirmed", "account.needs_reauth": "needs_reauth",
     "daemon.digest": "digest", "sync.failed": "sync_failed",
+    # the review of posts (teams)
+    "post.submitted": "submitted", "post.approved": "approved",
+    "post.changes_requested": "changes_requested", "post.commented": "commented",
 }
 #: The webhook event name → its bus event.
 HOOK_TO_BUS = {hook: bus for bus, hook in BUS_EVENTS.items()}

@@ -17,6 +17,12 @@ def _queue_screen() -> Screen[None]:
     return QueueScreen()
 
 
+def _approvals_screen() -> Screen[None]:
+    from socialhub.tui.screens.approvals_screen import ApprovalsScreen
+
+    return ApprovalsScreen()
+
+
 def _accounts_screen() -> Screen[None]:
     from socialhub.tui.screens.accounts_screen import AccountsScreen
 
@@ -33,7 +39,8 @@ class SocialhubApp(HubApp):
     # The queue and accounts screens (and their services) are imported and built
     # the first time they are shown: the first paint is the calendar's.
     SCREENS: ClassVar[dict[str, Callable[[], Screen[Any]]]] = {
-        "queue": _queue_screen, "accounts": _accounts_screen}
+        "queue": _queue_screen, "accounts": _accounts_screen,
+        "approvals": _approvals_screen}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("c", "show('calendar')", "Calendar"),
@@ -49,7 +56,7 @@ class SocialhubApp(HubApp):
         self.push_screen("calendar")
 
     def action_show(self, name: str) -> None:
-        """Switch to the calendar, queue or accounts screen."""
+        """Switch to the calendar, queue, accounts or approvals screen."""
         if self.screen is not self.get_screen(name) and not self.screen.is_modal:
             self.switch_screen(name)
 

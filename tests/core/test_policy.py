@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from socialhub.core.policy import MATRIX, Permission, Role, allows, permissions_of
+from socialhub.core.policy import (
+    MATRIX,
+    MEMBER_ROLES,
+    Permission,
+    Role,
+    allows,
+    may_grant,
+    permissions_of,
+)
 
 
 def test_owner_may_do_everything() -> None:
@@ -19,34 +27,57 @@ def test_viewer_only_reads() -> None:
     assert permissions_of(Role.VIEWER) == {
         Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
         Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
-        Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ}
+        Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ, Permission.MEMBERS_READ,
+        Permission.ORG_READ}
 
 
 @pytest.mark.parametrize(("role", "permission", "expected"), [
     (Role.EDITOR, Permission.POSTS_WRITE, True),
-    (Role.EDITOR, Permission.POSTS_PUBLISH, False),
+    (Role.EDITOR, Permission.POSTS_PUBLISH, True),
+    (Role.EDITOR, Permission.POSTS_APPROVE, False),
     (Role.EDITOR, Permission.ACCOUNTS_MANAGE, False),
     (Role.EDITOR, Permission.MANIFESTS_APPLY, True),
-    (Role.REVIEWER, Permission.POSTS_PUBLISH, True),
+    (Role.REVIEWER, Permission.POSTS_APPROVE, True),
+    (Role.REVIEWER, Permission.POSTS_COMMENT, True),
+    (Role.REVIEWER, Permission.POSTS_PUBLISH, False),
     (Role.REVIEWER, Permission.POSTS_WRITE, False),
-    (Role.REVIEWER, Permission.QUEUE_MANAGE, True),
     (Role.VIEWER, Permission.POSTS_WRITE, False),
+    (Role.VIEWER, Permission.POSTS_COMMENT, False),
     (Role.VIEWER, Permission.POSTS_READ, True),
     (Role.VIEWER, Permission.AUDIT_READ, False),
     (Role.ADMIN, Permission.MEMBERS_MANAGE, True),
     (Role.VIEWER, Permission.ANALYTICS_READ, True),
     (Role.VIEWER, Permission.ANALYTICS_IMPORT, False),
     (Role.EDITOR, Permission.ANALYTICS_IMPORT, True),
+    (Role.DAEMON, Permission.DELIVERIES_SEND, True),
+    (Role.DAEMON, Permission.POSTS_APPROVE, False),
+    (Role.DAEMON, Permission.POSTS_WRITE, False),
 ])
 def test_matrix_rows(role: Role, permission: Permission, expected: bool) -> None:
     assert allows(role, permission) is expected
 
 
-def test_every_role_has_a_row_and_roles_nest() -> None:
+def test_every_role_has_a_row_and_member_roles_nest() -> None:
     assert set(MATRIX) == set(Role)
     assert permissions_of(Role.VIEWER) < permissions_of(Role.EDITOR) < permissions_of(Role.ADMIN)
     assert permissions_of(Role.VIEWER) < permissions_of(Role.REVIEWER) < permissions_of(Role.ADMIN)
     assert permissions_of(Role.ADMIN) < permissions_of(Role.OWNER)
+
+
+def test_the_daemon_only_sends_collects_and_refreshes() -> None:
+    assert Role.DAEMON not in MEMBER_ROLES
+    assert permissions_of(Role.DAEMON) == {
+        Permission.DELIVERIES_SEND, Permission.METRICS_COLLECT, Permission.TOKENS_REFRESH,
+        Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ}
+
+
+@pytest.mark.parametrize(("granter", "role", "expected"), [
+    (Role.OWNER, Role.OWNER, True), (Role.ADMIN, Role.OWNER, False),
+    (Role.ADMIN, Role.ADMIN, True), (Role.ADMIN, Role.EDITOR, True),
+    (Role.EDITOR, Role.VIEWER, False), (Role.OWNER, Role.DAEMON, False),
+])
+def test_nobody_grants_a_role_above_their_own(granter: Role, role: Role, expected: bool) -> None:
+    assert may_grant(granter, role) is expected
 
 
 def test_an_unknown_role_may_do_nothing() -> None:

@@ -79,10 +79,10 @@ def test_orgs_list_marks_the_configured_organization(
     assert dbcli("orgs", "add", "shop").exit_code == 0
     monkeypatch.setenv("SOCIALHUB_ORGANIZATION", "shop")
     rows = dbcli("orgs", "list", "--json").json()
-    assert [(r["name"], r["members"], r["current"]) for r in rows] == [
-        ("acme", 1, False), ("shop", 1, True)]
+    assert [(r["name"], r["members"], r["current"], r["role"]) for r in rows] == [
+        ("acme", 1, False, "owner"), ("shop", 1, True, "owner")]  # whoever added them owns them
     plain = dbcli("orgs", "list")
-    assert plain.stdout.splitlines() == ["  acme  (1 member)", "* shop  (1 member)"]
+    assert plain.stdout.splitlines() == ["  acme  (1 member)  owner", "* shop  (1 member)  owner"]
 
 
 @pytest.mark.parametrize(("name", "code", "message"), [

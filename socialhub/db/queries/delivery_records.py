@@ -18,18 +18,23 @@ from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.engine import Row, RowMapping
 from sqlalchemy.orm import Session
 
-from socialhub.db.models import Account, Attempt, Delivery, Post, Variant
+from socialhub.db.models import Account, Attempt, Campaign, Delivery, Organization, Post, Variant
 
 _D, _A, _P = (cast(Table, m.__table__) for m in (Delivery, Attempt, Post))
+_O, _C, _V = (cast(Table, m.__table__) for m in (Organization, Campaign, Variant))
 _SELECT = (select(
     _D.c.id, _D.c.status, _D.c.lease_owner, _D.c.attempts, _D.c.thread_progress,
     _D.c.idempotency_key, _D.c.remote_id, _D.c.remote_url, _D.c.last_error,
     _D.c.last_error_class, _D.c.next_attempt_at, _D.c.due_at, _D.c.published_at,
     _P.c.id.label("post_id"), _P.c.name.label("post_name"), _P.c.status.label("post_status"),
+    _P.c.approved_digest, _O.c.settings.label("org_settings"),
+    _C.c.approvals.label("campaign_approvals"),
     Account.platform, Account.handle, Variant.text, Variant.thread, Variant.media,
     Variant.first_comment, Variant.options)
     .select_from(_D.join(Variant.__table__, Variant.id == _D.c.variant_id)
                  .join(_P, _P.c.id == Variant.post_id)
+                 .join(_O, _O.c.id == _P.c.org_id)
+                 .outerjoin(_C, _C.c.id == _P.c.campaign_id)
                  .join(Account.__table__, Account.id == _D.c.account_id)))
 _LOAD = _SELECT.where(_D.c.id == bindparam("did"))
 _LOAD_MANY = _SELECT.where(_D.c.id.in_(bindparam("ids", expanding=True)))
@@ -41,6 +46,8 @@ _POST_PUBLISHING = (_P.update().where(_P.c.id == bindparam("pid"), _P.c.status !
                     .values(status="publishing"))
 _POSTS_PUBLISHING = (_P.update().where(_P.c.id.in_(bindparam("pids", expanding=True)),
                                        _P.c.status != "canceled").values(status="publishing"))
+_CONTENT = (select(_V.c.account_id, _V.c.text, _V.c.thread, _V.c.media, _V.c.first_comment,
+                   _V.c.options).where(_V.c.post_id == bindparam("pid")))
 _PROGRESS = select(_D.c.thread_progress, _D.c.lease_owner).where(_D.c.id == bindparam("did"))
 
 
@@ -48,9 +55,17 @@ def send_row(session: Session, delivery_id: int) -> RowMapping | None:
     """The delivery ``delivery_id`` as one row, or None: its own columns (status, lease
     owner, attempts, thread progress, idempotency key, remote id and URL, last error and
     its class, next attempt, due and published times), its post's ``post_id``,
-    ``post_name`` and ``post_status``, its account's ``platform`` and ``handle``, and its
-    target's ``text``, ``thread``, ``media``, ``first_comment`` and ``options``."""
+    ``post_name``, ``post_status`` and ``approved_digest``, its organization's
+    ``org_settings`` and its campaign's ``campaign_approvals``, its account's
+    ``platform`` and ``handle``, and its target's ``text``, ``thread``, ``media``,
+    ``first_comment`` and ``options``."""
     return session.connection().execute(_LOAD, {"did": delivery_id}).mappings().one_or_none()
+
+
+def post_content(session: Session, post_id: int) -> list[RowMapping]:
+    """What the post ``post_id`` publishes: each target's ``account_id``, ``text``,
+    ``thread``, ``media``, ``first_comment`` and ``options`` (for its content digest)."""
+    return list(session.connection().execute(_CONTENT, {"pid": post_id}).mappings())
 
 
 def send_rows(session: Session, ids: Collection[int]) -> list[RowMapping]:

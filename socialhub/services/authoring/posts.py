@@ -24,6 +24,7 @@ from socialhub.services.accounts.accounts import get_account
 from socialhub.services.audit import record_event
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.teams.approvals import lapse_approval
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,199}$")
 
@@ -141,7 +142,7 @@ def create_post(ctx: Ctx, *, body: str, targets: list[TargetSpec],
         if queries.post_id_named(session, org_id, name):
             raise ConflictError(f"a post named {name!r} exists already")
     post = Post(org_id=org_id, name=name or "", body=body, tags=list(tags or []), paid=paid,
-                status="draft")
+                status="draft", created_by=ctx.actor.name)
     post.campaign = find_campaign(session, org_id, campaign)
     post.voice = find_voice(session, org_id, voice)
     session.add(post)
@@ -161,7 +162,8 @@ def edit_post(ctx: Ctx, ref: str, *, body: str | None = None,
               remove_targets: list[str] | None = None, split: bool = False) -> Post:
     """Change a post's body, name, campaign, tags or targets; variants are re-validated.
 
-    A changed body flows into every variant that had no text of its own.
+    A changed body flows into every variant that had no text of its own. A change to
+    approved content sends the post back to review (the approval lapses).
 
     Raises:
         ConflictError: the post has already gone out to a target being changed.
@@ -208,6 +210,8 @@ def edit_post(ctx: Ctx, ref: str, *, body: str | None = None,
         _refuse_if_sent(session, variant)
         variant.text, variant.thread = check_variant_text(account, text, None, split=split)
     session.flush()
+    if lapse_approval(session, post, ctx.actor, ctx.now()):
+        change["approval"] = "lapsed"
     record_event(session, org_id, "update", "Post", record_id=post.id, name=post.name,
                  change=change)
     return post

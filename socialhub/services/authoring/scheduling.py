@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from socialhub.core.policy import Permission
-from socialhub.core.status import PENDING_DELIVERY_STATES, DeliveryStatus
+from socialhub.core.status import PENDING_DELIVERY_STATES, DeliveryStatus, PostStatus
 from socialhub.core.when import When, require_future
 from socialhub.db.models import Delivery, Post, Variant
 from socialhub.db.queries import delivery as queries
@@ -25,6 +25,7 @@ from socialhub.services.audit import record_event
 from socialhub.services.authoring.posts import get_post
 from socialhub.services.authoring.slots import next_free_slot
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.teams.approvals import is_approved, require_approval
 
 _IN_FLIGHT = ("claimed", "publishing", "unconfirmed")
 
@@ -73,7 +74,10 @@ def refresh_post_status(session: Session, post: Post) -> str:
     session.flush()
     statuses = queries.post_delivery_statuses(session, post.id)
     if not statuses:
-        new = "draft" if post.status in ("scheduled", "draft") else post.status
+        new = post.status
+        if post.status in ("scheduled", "draft"):
+            # Off the calendar again: an approval still in force keeps the post approved.
+            new = "approved" if post.approved_digest and is_approved(post) else "draft"
     elif all(s == "published" for s in statuses):
         new = "published"
     elif any(s in ("publishing", "claimed", "unconfirmed") for s in statuses):
@@ -84,6 +88,9 @@ def refresh_post_status(session: Session, post: Post) -> str:
         new = "partially_published"
     else:
         new = "failed"
+    if new == "scheduled" and post.status in (PostStatus.PENDING_APPROVAL,
+                                              PostStatus.CHANGES_REQUESTED):
+        new = post.status  # waiting for a review: the daemon holds it until approved
     post.status = new
     return new
 
@@ -91,19 +98,24 @@ def refresh_post_status(session: Session, post: Post) -> str:
 @use_case(Permission.POSTS_PUBLISH)
 def schedule_post(ctx: Ctx, ref: str, *, at: When | None = None,
                   next_slot: bool = False, accounts: list[str] | None = None,
-                  now: datetime) -> Post:
+                  now: datetime, bypass_approval: bool = False) -> Post:
     """Give every target (or the named ones) a time, and queue their deliveries.
 
-    With neither ``at`` nor ``next_slot``, targets keep the times they have.
+    With neither ``at`` nor ``next_slot``, targets keep the times they have. When
+    approvals are required the post needs a valid approval, unless an owner or
+    admin passes ``bypass_approval`` (recorded).
 
     Raises:
         ValidationError: a time in the past, a target without a time, or no free slot.
-        ConflictError: the post was canceled, or a target already went out.
+        ConflictError: the post was canceled, a target already went out, or it needs
+            an approval.
+        PermissionDeniedError: a bypass by someone who is not an owner or admin.
     """
     session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
     if post.status == "canceled":
         raise ConflictError(f"post {post.name} was canceled")
+    require_approval(session, post, ctx.actor, ctx.now(), bypass=bypass_approval)
     if not post.variants:
         raise ValidationError(f"post {post.name} has no targets (add one with `posts edit "
                               f"{post.name} --add-target platform:@handle`)")
@@ -229,16 +241,22 @@ def post_summary(session: Session, post: Post, *, with_deliveries: bool = True) 
 
 
 @use_case(Permission.POSTS_PUBLISH)
-def publish_now(ctx: Ctx, ref: str, *, now: datetime) -> list[int]:
+def publish_now(ctx: Ctx, ref: str, *, now: datetime,
+                bypass_approval: bool = False) -> list[int]:
     """Make every unsent target of a post due now; returns the delivery ids to watch.
 
+    The approval gate is the one of :func:`schedule_post`.
+
     Raises:
-        ConflictError: the post was canceled or has nothing left to send.
+        ConflictError: the post was canceled, has nothing left to send, or needs an
+            approval.
+        PermissionDeniedError: a bypass by someone who is not an owner or admin.
     """
     session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
     if post.status == "canceled":
         raise ConflictError(f"post {post.name} was canceled")
+    require_approval(session, post, ctx.actor, ctx.now(), bypass=bypass_approval)
     ids: list[int] = []
     for variant in post.variants:
         live = queries.latest_live_delivery(session, variant.id)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from socialhub.core.approvals import approval_valid, approvals_required, content_digest
 from socialhub.core.limits import (
     MANIFEST_FILE_BYTES,
     MANIFEST_TOTAL_BYTES,
@@ -42,6 +43,7 @@ from socialhub.db.models import (
 )
 from socialhub.db.queries import delivery as delivery_queries
 from socialhub.db.queries import manifests as queries
+from socialhub.db.queries import teams as teams_queries
 from socialhub.db.queries.slots import slots_of_accounts
 from socialhub.errors import ExitCode, ValidationError
 from socialhub.services.audit import record_event
@@ -52,7 +54,8 @@ from socialhub.services.authoring.scheduling import (
     sync_delivery,
 )
 from socialhub.services.authoring.variants import check_variant_text
-from socialhub.services.context import Ctx, use_case
+from socialhub.services.context import Actor, Ctx, use_case
+from socialhub.services.manifests.people import plan_member, plan_organization
 from socialhub.services.manifests.posts import (
     Targets,
     TargetState,
@@ -65,6 +68,7 @@ from socialhub.services.manifests.posts import (
     variant_state,
 )
 from socialhub.services.manifests.registry import REGISTRY_FILE, Registry
+from socialhub.services.teams.approvals import lapse_approval
 
 _SENT = ("claimed", "publishing", "unconfirmed", "published")
 _CHUNK = 500
@@ -205,9 +209,11 @@ class _Planner:
 
     def __init__(self, session: Session, org_id: int, now: datetime,
                  media: MediaPolicy, owner: Owner | None = None,
-                 published: Registry | None = None) -> None:
+                 published: Registry | None = None, actor: Actor | None = None) -> None:
         self.s, self.org_id, self.now, self.media = session, org_id, now, media
         self.owner = owner
+        self.actor = actor
+        self.org_settings = teams_queries.organization_settings(session, org_id)
         self.published: Registry = published or {}
         #: Whether changed texts carry their counted lengths: diff shows them; apply skips
         #: measuring every text twice (checking already measured it), which would add
@@ -228,6 +234,10 @@ class _Planner:
     def _change(self, m: Manifest, action: str, fields: list[str] | None = None,
                 details: list[dict[str, Any]] | None = None) -> None:
         self.changes.append(Change(m.kind, m.name, action, fields or [], m.file, details or []))
+
+    def change(self, m: Manifest, action: str, fields: list[str] | None = None) -> None:
+        """Note what applying ``m`` does (``created``, ``changed`` with fields, ``unchanged``)."""
+        self._change(m, action, fields)
 
     def _via(self, **more: Any) -> dict[str, Any]:
         """The ``change`` data of an audit event: ``via: apply``, and the commit from git."""
@@ -317,7 +327,8 @@ class _Planner:
         spec = m.model.spec
         desired = {"description": spec.description, "status": spec.status,
                    "starts_on": spec.starts_on, "ends_on": spec.ends_on, "budget": spec.budget,
-                   "currency": spec.currency.upper() if spec.currency else None}
+                   "currency": spec.currency.upper() if spec.currency else None,
+                   "approvals": spec.approvals}
         self._create_or_update(m, Campaign, self.campaigns, desired)
 
     def _create_or_update(self, m: Manifest, model: Any, rows: dict[str, Any],
@@ -500,6 +511,7 @@ class _Planner:
         if not ok:
             return
         self.targets[m.name] = (m, states)
+        self._approval_gate(m, post, states)
         if post is None:
             self.new_posts.append((m, states))
             self._change(m, "created", details=[
@@ -596,6 +608,25 @@ class _Planner:
         record_event(self.s, self.org_id, "update", "Post", record_id=post.id, name=post.name,
                      change=self._via(fields=fields, registry=True))
 
+    def _approval_gate(self, m: Manifest, post: Post | None, states: Targets) -> None:
+        """With approvals required, a post goes on the calendar only with an approval of
+        exactly the content this manifest gives it (the rule of `posts schedule`)."""
+        campaign = self.campaigns.get(m.model.metadata.campaign or "")
+        if not approvals_required(self.org_settings, campaign.approvals if campaign else None):
+            return
+        timed = [i for i, _account, st in states.values() if st.when is not None]
+        if not timed:
+            return
+        digest = content_digest(
+            {"account_id": account.id, "text": st.text, "thread": st.thread, "media": st.media,
+             "first_comment": st.first_comment, "options": st.options}
+            for _i, account, st in states.values())
+        if post is not None and approval_valid(post.approved_digest, digest):
+            return
+        self.issues.append(m.issue(("spec", "targets", timed[0], "at"), (
+            f"post {m.name} needs approval (approvals: required); apply it without times, "
+            f"submit it with `socialhub posts submit {m.name}`, and schedule it once approved")))
+
     def _conflict(self, m: Manifest, path: tuple[Any, ...], message: str) -> None:
         self.conflicts += 1
         self.issues.append(m.issue(path, message))
@@ -621,6 +652,8 @@ class _Planner:
                 fill_variant(old, st)
                 touched.append(old)
         self.s.flush()
+        if self.actor is not None:
+            lapse_approval(self.s, post, self.actor, self.now)  # changed content: back to review
         for variant in touched:
             sync_delivery(self.s, variant)
         refresh_post_status(self.s, post)
@@ -659,12 +692,17 @@ def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
     if prune and owner is None:
         raise ValidationError("--prune needs to know which directory owns the records: "
                               "apply one directory, or name it with --source")
-    plan = _Planner(ctx.session, ctx.org_id, now, media or MediaPolicy(), owner, published)
+    plan = _Planner(ctx.session, ctx.org_id, now, media or MediaPolicy(), owner, published,
+                    ctx.actor)
     plan.measured = measured
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
     for m in manifests:
         by_kind[m.kind].append(m)
+    for m in by_kind["Organization"]:
+        plan_organization(plan, ctx, m)
+    for m in by_kind["Member"]:
+        plan_member(plan, ctx, m)
     if progress is not None:
         planned, n_posts = iter(range(1, len(by_kind["Post"]) + 1)), len(by_kind["Post"])
         plan.tick = lambda: progress("planning", next(planned), n_posts)
@@ -743,26 +781,11 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
         insert_new_posts(session, org_id, plan.new_posts, plan.campaigns, plan.voices,
                          source=owner.source if owner else None,
                          commit=owner.commit if owner else None,
-                         published=plan.published, now=now)
+                         published=plan.published, now=now, created_by=ctx.actor.name)
         session.flush()
-        written = [c.name for c in plan.changes
-                   if c.kind == "Post" and c.action in ("created", "changed", "rescheduled")]
-        hold_for_approval(ctx, written)
         _announce_posts(session, org_id, [c.name for c in plan.changes if c.kind == "Post"
                                           and c.action in WRITING_ACTIONS])
     return plan.changes
-
-
-@use_case(Permission.MANIFESTS_APPLY)
-def hold_for_approval(ctx: Ctx, post_names: Sequence[str]) -> None:
-    """HOOK(approvals): the posts an apply just created or changed, before anyone is told.
-
-    Approvals (the teams issue) are not in this branch. When they land, this is
-    where a post that needs approval has its new deliveries held until it is
-    approved (and a git sync's posts with them). Today it does nothing: every
-    applied post is scheduled as its manifest says.
-    """
-    del ctx, post_names
 
 
 def _announce_posts(session: Session, org_id: int, names: list[str]) -> None:

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from socialhub.core import manifests as core
-from socialhub.core.manifests import KINDS, Issue, Manifest, Progress, dump_documents
+from socialhub.core.manifests import KINDS, PEOPLE_KINDS, Issue, Manifest, Progress, dump_documents
 from socialhub.platforms.registry import platform_rules
 
-__all__ = ["KINDS", "Issue", "Progress", "check_text_lengths", "dump_documents",
-           "parse_manifests"]
+__all__ = ["DEFAULT_EXPORT_KINDS", "KINDS", "Issue", "Progress", "check_text_lengths",
+           "dump_documents", "parse_manifests"]
+
+#: What ``export`` writes without ``--kind``: every kind but the people and settings ones.
+DEFAULT_EXPORT_KINDS = tuple(k for k in KINDS if k not in PEOPLE_KINDS)
 
 
 def parse_manifests(sources: Iterable[tuple[str, str]], *, progress: Progress | None = None

@@ -11,22 +11,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from socialhub.core.manifests import API_VERSION, KINDS, WEEKDAYS
+from socialhub.core.manifests import API_VERSION, KINDS, PEOPLE_KINDS, WEEKDAYS
 from socialhub.core.policy import Permission
-from socialhub.db.models import Account, Campaign, Post, Slot, Variant, VoiceProfile
+from socialhub.db.models import Account, Campaign, Organization, Post, Slot, Variant, VoiceProfile
 from socialhub.db.queries import manifests as queries
+from socialhub.db.queries import teams as teams_queries
 from socialhub.db.queries.manifests import published_targets
 from socialhub.errors import ValidationError
 from socialhub.services.context import Ctx, use_case
 from socialhub.services.manifests.registry import Registry
 
 #: File written for each kind by ``socialhub export -o DIR``.
-FILE_NAMES = {"Account": "accounts.yaml", "VoiceProfile": "voices.yaml",
+FILE_NAMES = {"Organization": "organization.yaml", "Member": "members.yaml",
+              "Account": "accounts.yaml", "VoiceProfile": "voices.yaml",
               "Campaign": "campaigns.yaml", "Slot": "slots.yaml", "Post": "posts.yaml"}
 _ALIASES = {"account": "Account", "accounts": "Account", "voice": "VoiceProfile",
             "voices": "VoiceProfile", "voiceprofile": "VoiceProfile",
             "voiceprofiles": "VoiceProfile", "campaign": "Campaign", "campaigns": "Campaign",
-            "slot": "Slot", "slots": "Slot", "post": "Post", "posts": "Post"}
+            "slot": "Slot", "slots": "Slot", "post": "Post", "posts": "Post",
+            "organization": "Organization", "organizations": "Organization",
+            "org": "Organization", "member": "Member", "members": "Member"}
 
 
 def parse_kind(text: str) -> str:
@@ -75,7 +79,8 @@ def campaign_manifest(c: Campaign) -> dict[str, Any]:
     spec = _present(description=c.description,
                     status=None if c.status == "planned" else c.status,
                     starts_on=c.starts_on, ends_on=c.ends_on,
-                    budget=None if c.budget is None else f"{c.budget:.2f}", currency=c.currency)
+                    budget=None if c.budget is None else f"{c.budget:.2f}", currency=c.currency,
+                    approvals=c.approvals)
     return _doc("Campaign", {"name": c.name}, spec)
 
 
@@ -111,16 +116,36 @@ def post_manifest(p: Post) -> dict[str, Any]:
     return _doc("Post", metadata, spec)
 
 
+def organization_manifest(org: Organization) -> dict[str, Any]:
+    """An Organization manifest: its name and settings (approvals when not ``off``)."""
+    approvals = dict(org.settings or {}).get("approvals", "off")
+    spec = {"settings": {"approvals": approvals}} if approvals != "off" else {}
+    return _doc("Organization", {"name": org.name}, spec)
+
+
+def member_manifest(login: str, role: str) -> dict[str, Any]:
+    """A Member manifest: the login and its role (never a password)."""
+    return _doc("Member", {"name": login}, {"role": role})
+
+
 @use_case(Permission.MANIFESTS_EXPORT)
 def export_manifests(ctx: Ctx,
                      kinds: set[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Every authored record of the organization as manifests, grouped by kind.
 
-    Canceled posts are left out: applying them again would bring them back.
+    Canceled posts are left out: applying them again would bring them back. Without
+    ``kinds`` the organization and its members are left out too (``PEOPLE_KINDS``);
+    members who never acted (no login) are never exported.
     """
     session, org_id = ctx.session, ctx.org_id
-    wanted = kinds if kinds else set(KINDS)
+    wanted = kinds if kinds else set(KINDS) - set(PEOPLE_KINDS)
     out: dict[str, list[dict[str, Any]]] = {}
+    if "Organization" in wanted:
+        org = teams_queries.organization(session, org_id)
+        out["Organization"] = [] if org is None else [organization_manifest(org)]
+    if "Member" in wanted:
+        out["Member"] = [member_manifest(u.login, m.role)
+                         for m, u in teams_queries.memberships(session, org_id) if u.login]
     if "Account" in wanted:
         out["Account"] = [account_manifest(a)
                           for a in queries.accounts_in_order(session, org_id)]

@@ -123,7 +123,8 @@ def new_variant(account: Account, st: TargetState) -> Variant:
 def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manifest, Targets]],
                      campaigns: dict[str, Campaign], voices: dict[str, VoiceProfile], *,
                      source: str | None = None, commit: str | None = None,
-                     published: Registry | None = None, now: datetime | None = None) -> None:
+                     published: Registry | None = None, now: datetime | None = None,
+                     created_by: str | None = None) -> None:
     """Insert new posts with their variants, deliveries and audit events in four statements.
 
     Each post is labelled with ``source`` and ``commit`` (the directory that owns it
@@ -155,7 +156,7 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
             "paid": spec.paid, "status": status,
             "source": source, "source_commit": commit,
             "campaign_id": campaign.id if campaign else None,
-            "voice_id": voice.id if voice else None})
+            "voice_id": voice.id if voice else None, "created_by": created_by})
         targets.append((m.name, states))
     post_ids = queries.insert_posts(session, post_rows)
     variant_rows: list[dict[str, Any]] = []

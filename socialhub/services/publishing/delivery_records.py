@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from socialhub.core.approvals import approvals_required, content_digest, send_blocker
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import Post
 from socialhub.db.queries import delivery_records as queries
@@ -86,6 +87,10 @@ def start_attempt(ctx: SendContext, delivery_id: int) -> Started | None:
             _write(session, d, status=DeliveryStatus.CANCELED, lease_owner=None,
                    lease_expires_at=None)
             return None
+        blocker = approval_blocker(session, d)
+        if blocker is not None:
+            _write(session, d, **_held(blocker))
+            return None
         d.status, d.attempts = DeliveryStatus.PUBLISHING, d.attempts + 1
         _write(session, d, status=d.status, attempts=d.attempts,
                lease_expires_at=now + timedelta(seconds=ctx.policy.lease_seconds))
@@ -112,11 +117,16 @@ def begin_attempts(session: Session, ctx: SendContext, ids: list[int]) -> dict[i
     rows = [SimpleNamespace(**r) for r in queries.send_rows(session, ids)]
     mine = [r for r in rows if r.lease_owner == ctx.worker and r.status == DeliveryStatus.CLAIMED]
     canceled = [r for r in mine if r.post_status == "canceled"]
-    live = [r for r in mine if r.post_status != "canceled"]
+    blockers = {r.id: approval_blocker(session, r) for r in mine
+                if r.post_status != "canceled"}
+    held = [r for r in mine if blockers.get(r.id) is not None]
+    live = [r for r in mine if r.post_status != "canceled" and blockers.get(r.id) is None]
     if canceled:
         queries.update_deliveries(session, [
             {"did": r.id, "status": DeliveryStatus.CANCELED, "lease_owner": None,
              "lease_expires_at": None} for r in canceled])
+    for r in held:
+        queries.update_delivery(session, r.id, _held(str(blockers[r.id])))
     if not live:
         return {}
     until = now + timedelta(seconds=ctx.policy.lease_seconds)
@@ -132,6 +142,27 @@ def begin_attempts(session: Session, ctx: SendContext, ids: list[int]) -> dict[i
         r.status, r.attempts = DeliveryStatus.PUBLISHING, r.attempts + 1
         started[r.id] = Started(attempt_ids[r.id], _request(r), r.post_id, _summary(r))
     return started
+
+
+def approval_blocker(session: Session, d: SimpleNamespace) -> str | None:
+    """Why this delivery's post must not go out for want of an approval, or None.
+
+    Checked when the send starts, against the post's content as it is then: a post
+    changed after its approval, or unapproved while approvals are required, never
+    goes out. Costs one more query only for posts that carry or need an approval.
+    """
+    required = approvals_required(d.org_settings, d.campaign_approvals)
+    if d.approved_digest is None and not required:
+        return None
+    digest = content_digest(dict(row) for row in queries.post_content(session, d.post_id))
+    return send_blocker(required, d.approved_digest, digest, d.post_name)
+
+
+def _held(reason: str) -> dict[str, Any]:
+    """The columns of a delivery ended for want of an approval (shown by `queue list`)."""
+    return {"status": DeliveryStatus.DEAD, "last_error": reason,
+            "last_error_class": "ApprovalRequiredError", "lease_owner": None,
+            "lease_expires_at": None}
 
 
 def save_part(ctx: SendContext, delivery_id: int, part: PublishedPart) -> None:

@@ -82,6 +82,8 @@ class CalendarScreen(Screen[None]):
         Binding("m", "view('month')", "Month"),
         Binding("w", "view('week')", "Week"),
         Binding("t", "today", "Today"),
+        Binding("a", "approvals", "Approvals", show=False,
+                tooltip="Posts waiting for a review"),
         Binding("left_square_bracket", "page(-1)", "Previous month/week", show=False),
         Binding("right_square_bracket", "page(1)", "Next month/week", show=False),
         Binding("shift+left", "move(-1)", "Move -1d", show=False),
@@ -343,6 +345,10 @@ class CalendarScreen(Screen[None]):
         from socialhub.tui.screens.editor_screen import EditorScreen
 
         self.app.push_screen(EditorScreen(None, day=self.selected))
+
+    def action_approvals(self) -> None:
+        """Show the approvals queue (posts waiting for a review)."""
+        self.app.switch_screen("approvals")
 
     def action_edit(self) -> None:
         """Open the editor on the highlighted post."""

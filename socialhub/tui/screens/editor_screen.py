@@ -40,6 +40,7 @@ from socialhub.services.authoring.editor import (
     load_draft,
     save_draft,
 )
+from socialhub.services.authoring.review import approval_states
 from socialhub.services.context import Ctx
 from socialhub.tui.background import run_service
 from socialhub.tui.widgets.footer import compact_footer
@@ -52,6 +53,10 @@ if TYPE_CHECKING:
 def _editor_data(ctx: Ctx,
                  ref: str | None) -> tuple[list[tuple[str, str]], Draft | None, str]:
     draft, status = load_draft(ctx, ref) if ref else (None, "new")
+    if ref:
+        approval = approval_states(ctx, [ref]).get(ref, "not_required")
+        if approval != "not_required" and approval != status:
+            status = f"{status}, approval: {approval}"
     return account_choices(ctx), draft, status
 
 
