@@ -124,6 +124,26 @@ def _redact_value(value: Any) -> Any:
     return value
 
 
+#: Field names whose values are secret whatever they look like (audit rows, exports).
+SECRET_FIELD = re.compile(
+    r"token|secret|passw|credential|api_?key|private_?key|session_?key|passphrase|"
+    r"code_?verifier|authorization|cookie|_enc$", re.I)
+
+
+def redact_fields(value: Any) -> Any:
+    """``value`` with every entry under a secret field name (``SECRET_FIELD``: tokens,
+    passwords, credentials, keys…) replaced by the mask, at any depth, and every other
+    string passed through :func:`redact`. A new object; ``value`` is left alone."""
+    if isinstance(value, dict):
+        return {k: MASK if isinstance(k, str) and SECRET_FIELD.search(k) and v is not None
+                else redact_fields(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_fields(v) for v in value]
+    if isinstance(value, str):
+        return redact(value)
+    return value
+
+
 _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message", "asctime", "taskName"}
 

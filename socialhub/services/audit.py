@@ -6,6 +6,12 @@ Services call :func:`record_event`, which publishes the change on the event bus
 an in-transaction subscriber (:func:`write_audit_row`): the row is written in
 the publisher's transaction, so it commits or rolls back with the change it
 records and no crash between two transactions can lose it.
+
+Every row is linked into its organization's hash chain by
+``db/queries/audit.append_audit_rows`` (see ``core/audit_chain.py``), and its
+``change`` — ``{field: {"before": x, "after": y}}`` for the fields that changed,
+built with :func:`changes` — passes through ``security.redact.redact_fields``
+first, so no token, password or credential is ever written to the trail.
 """
 
 from __future__ import annotations
@@ -14,9 +20,12 @@ import getpass
 import re
 from typing import Any
 
+from collections.abc import Iterable, Mapping
+
 from sqlalchemy.orm import Session
 
-from socialhub.db.models import AuditEvent
+from socialhub.db.queries.audit import append_audit_rows
+from socialhub.security.redact import redact_fields
 from socialhub.services.events import Event, Scope, publish
 
 #: Audit actions and the past tense their event names use; an action not listed
@@ -81,8 +90,38 @@ def is_record_change(event: Event) -> bool:
     return "record_kind" in event.data and "action" in event.data
 
 
+def changes(before: Mapping[str, Any], after: Mapping[str, Any],
+            fields: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The audit ``change`` between two snapshots of a record:
+    ``{field: {"before": old, "after": new}}`` for each field (of ``fields``, else of
+    either snapshot) whose value differs. A field missing from a snapshot is None."""
+    names = list(fields) if fields is not None else sorted({*before, *after})
+    return {n: {"before": before.get(n), "after": after.get(n)}
+            for n in names if before.get(n) != after.get(n)}
+
+
+def created(after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The audit ``change`` of a new record: each given field from None to its value."""
+    return {n: {"before": None, "after": v} for n, v in after.items() if v is not None}
+
+
+def audit_row(*, org_id: int | None, actor: str, channel: str | None, action: str,
+              kind: str, record_id: int | None, name: str | None,
+              change: Mapping[str, Any] | None) -> dict[str, Any]:
+    """One audit row as ``append_audit_rows`` takes it, its change redacted."""
+    return {"org_id": org_id, "actor": actor, "channel": channel, "action": action,
+            "record_kind": kind, "record_id": record_id, "record_name": name,
+            "change": redact_fields(dict(change or {}))}
+
+
+def write_audit_rows(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+    """Append rows built by :func:`audit_row` to the trail in one go (an apply's new
+    posts); each is chained like a row written for an event."""
+    append_audit_rows(session, list(rows))
+
+
 def write_audit_row(event: Event, scope: Scope) -> None:
-    """The audit trail's subscriber (in-transaction): one row per record change.
+    """The audit trail's subscriber (in-transaction): one chained row per record change.
 
     Other events are ignored. Runs in the publisher's session, so the row
     commits or rolls back with the change.
@@ -90,8 +129,8 @@ def write_audit_row(event: Event, scope: Scope) -> None:
     if not is_record_change(event) or scope.session is None:
         return
     data = event.data
-    scope.session.add(AuditEvent(
-        org_id=event.org_id, actor=event.actor or current_actor(), action=data["action"],
-        record_kind=data["record_kind"], record_id=data.get("record_id"),
-        record_name=None if event.subject is None else str(event.subject),
-        change=dict(data.get("change") or {})))
+    append_audit_rows(scope.session, [audit_row(
+        org_id=event.org_id, actor=event.actor or current_actor(), channel=event.channel,
+        action=data["action"], kind=data["record_kind"], record_id=data.get("record_id"),
+        name=None if event.subject is None else str(event.subject),
+        change=data.get("change"))])
