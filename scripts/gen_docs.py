@@ -60,6 +60,7 @@ def render() -> str:
         ExitCode.SECURITY: "master key missing or wrong",
         ExitCode.BUDGET: "AI budget spent or provider refused",
         ExitCode.PERMISSION: "your role does not allow this action; nothing was done",
+        ExitCode.TAMPERED: "`audit verify` found an edited, deleted or reordered audit row",
     }
     codes = "\n".join(f"| {int(c)} | {meaning[c]} |" for c in ExitCode)
     parts = [HEADER.format(codes=codes)]

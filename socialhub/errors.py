@@ -26,6 +26,7 @@ class ExitCode(enum.IntEnum):
     SECURITY = 10  # master key missing or wrong
     BUDGET = 11  # AI budget spent or provider refused
     PERMISSION = 12  # the actor's role does not allow the action; nothing was done
+    TAMPERED = 13  # `audit verify` found an edited, deleted or reordered audit row
 
 
 class SocialhubError(Exception):
@@ -92,6 +93,12 @@ class PermissionDeniedError(SocialhubError):
     """The acting person's role does not allow the use case; nothing was read or changed."""
 
     exit_code = ExitCode.PERMISSION
+
+
+class AuditTamperedError(SocialhubError):
+    """The audit trail's hash chain is broken: a row was edited, deleted or reordered."""
+
+    exit_code = ExitCode.TAMPERED
 
 
 class PlatformError(SocialhubError):

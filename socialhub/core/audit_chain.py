@@ -130,6 +130,6 @@ def check_chain(org_id: int | None, rows: Iterable[Mapping[str, Any]]) -> ChainC
             what = ("the first row of the chain is missing" if expected == genesis_hash(org_id)
                     else "the row before it is missing")
             return ChainCheck(org_id, count, expected, Break(
-                row["id"], at, "deleted", f"{what} (deleted)"))
+                row["id"], at, "deleted", what))
         expected = row["hash"]
     return ChainCheck(org_id, count, expected, None)

@@ -74,10 +74,9 @@ def append_audit_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(insert(AuditEvent), chains[org_id])
 
 
-def chain_ids(session: Session, org_ids: Sequence[int | None]) -> list[int | None]:
-    """Which of ``org_ids`` (None: the org-less chain) have audit rows, in that order."""
-    present = set(session.scalars(select(AuditEvent.org_id).distinct()))
-    return [o for o in org_ids if o in present]
+def has_chain(session: Session, org_id: int | None) -> bool:
+    """Whether the chain of ``org_id`` (None: rows of no organization) has any row."""
+    return session.scalar(select(AuditEvent.id).where(_chain(org_id)).limit(1)) is not None
 
 
 def chain_rows(session: Session, org_id: int | None) -> Iterator[dict[str, Any]]:
