@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from socialhub.core.when import parse_when
-from socialhub.core.zoned import load_zone
+from socialhub.core.zoned import load_zone, localize
 
 _UNITS = {"m": "minutes", "min": "minutes", "minute": "minutes", "minutes": "minutes",
           "h": "hours", "hour": "hours", "hours": "hours", "d": "days", "day": "days",
@@ -26,7 +26,8 @@ EXAMPLES = "'-7d', '2 hours ago', 'yesterday', '2026-12-01' or '2026-12-01 09:00
 
 def parse_past(text: str, zone: str, *, now: datetime) -> datetime:
     """The UTC instant ``text`` names: ``-30m``/``-2h``/``-7d``/``-1w`` and ``N units ago``
-    count back from ``now``; ``today``/``yesterday`` and a bare date mean midnight in
+    count back from ``now``; an ISO-8601 timestamp (``2026-12-06T09:30:00.25+00:00``) is
+    that instant; ``today``/``yesterday`` and a bare date mean midnight in
     ``zone``; anything else is read by ``parse_when`` (dates with times, zones,
     relative times).
 
@@ -39,6 +40,14 @@ def parse_past(text: str, zone: str, *, now: datetime) -> datetime:
         unit = _UNITS.get((back["u1"] or back["u2"]).lower())
         if unit is not None:
             return now.astimezone(UTC) - timedelta(**{unit: n})
+    if "T" in text.strip():  # ISO-8601, as ``audit list --json`` prints ``at``
+        try:
+            stamp = datetime.fromisoformat(text.strip())
+        except ValueError:
+            stamp = None
+        if stamp is not None:
+            return stamp.astimezone(UTC) if stamp.tzinfo else localize(
+                stamp, zone).utc
     word = text.strip().lower()
     if word in ("today", "yesterday"):
         day = now.astimezone(load_zone(zone)).date() - timedelta(days=word == "yesterday")
