@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import getpass
 import re
-from typing import Any
-
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from socialhub.core.audit_chain import json_ready
 from socialhub.db.queries.audit import append_audit_rows
 from socialhub.security.redact import redact_fields
 from socialhub.services.events import Event, Scope, publish
@@ -98,6 +98,17 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any],
     names = list(fields) if fields is not None else sorted({*before, *after})
     return {n: {"before": before.get(n), "after": after.get(n)}
             for n in names if before.get(n) != after.get(n)}
+
+
+def snapshot(record: object, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of ``fields`` on ``record`` as the trail stores them (dates as ISO
+    text, decimals as strings), to compare before and after a change."""
+    return {f: json_ready(getattr(record, f)) for f in fields}
+
+
+def deleted(before: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The audit ``change`` of a removed record: each field it had, from its value to None."""
+    return {n: {"before": v, "after": None} for n, v in before.items() if v is not None}
 
 
 def created(after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -192,7 +193,7 @@ def test_filter_keeps_records_with_a_broken_format_string() -> None:
 def test_fields_named_like_secrets_are_masked_at_any_depth() -> None:
     from socialhub.security.redact import MASK, redact_fields
 
-    change = {"access_token": {"before": "a" * 20, "after": "b" * 20},
+    change: dict[str, Any] = {"access_token": {"before": "a" * 20, "after": "b" * 20},
               "config": {"after": {"client_secret": "s3cr3t", "Password": "pw",
                                    "refresh_token_enc": "x", "handle": "@me"}},
               "list": [{"api_key": "k"}], "none_token": None, "body": "hello"}

@@ -45,6 +45,7 @@ def record_filter(text: str) -> tuple[str, str | None]:
     return kind, (name or None)
 
 
+@use_case(Permission.AUDIT_READ)
 def audit_filter(ctx: Ctx, *, since: str | None = None, until: str | None = None,
                  actor: str | None = None, record: str | None = None,
                  channel: str | None = None) -> AuditFilter:

@@ -34,9 +34,12 @@ from socialhub.db.models import Account, Campaign, Post, Slot, Variant, VoicePro
 from socialhub.db.queries import manifests as queries
 from socialhub.db.queries.slots import slots_of_accounts
 from socialhub.errors import ExitCode, ValidationError
-from socialhub.services.audit import record_event
+from socialhub.services.accounts.accounts import ACCOUNT_FIELDS
+from socialhub.services.audit import changes, created, record_event, snapshot
 from socialhub.services.authoring.media_check import resolve_manifest_media
+from socialhub.services.authoring.post_audit import post_state
 from socialhub.services.authoring.scheduling import refresh_post_status, sync_delivery
+from socialhub.services.authoring.slots import slot_state
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Ctx, use_case
 from socialhub.services.manifests.posts import (
@@ -175,7 +178,7 @@ class _Planner:
                 self.s.add(account)
                 self.s.flush()
                 record_event(self.s, self.org_id, "create", "Account", record_id=account.id,
-                             name=ref, change={"via": "apply"})
+                             name=ref, change=created(snapshot(account, ACCOUNT_FIELDS)))
             self.writes.append(create)
             self._change(m, "created")
             return
@@ -189,10 +192,11 @@ class _Planner:
             return
 
         def update() -> None:
+            before = _audit_view(row, diff)
             for f in diff:
                 setattr(row, f, desired[f])
             record_event(self.s, self.org_id, "update", kind, record_id=row.id, name=m.name,
-                         change={"via": "apply", "fields": diff})
+                         change=changes(before, _audit_view(row, diff)))
         self.writes.append(update)
         self._change(m, "changed", [(labels or {}).get(f, f) for f in diff])
 
@@ -231,7 +235,7 @@ class _Planner:
             self.s.add(row)
             self.s.flush()
             record_event(self.s, self.org_id, "create", model.__name__, record_id=row.id,
-                         name=m.name, change={"via": "apply"})
+                         name=m.name, change=created(_audit_view(row, ["name", *desired])))
         self.writes.append(create)
         self._change(m, "created")
 
@@ -256,8 +260,9 @@ class _Planner:
             def create(new: Slot = new, account: Account = account, name: str = m.name) -> None:
                 new.account = account
                 self.s.add(new)
-                record_event(self.s, self.org_id, "create", "Slot", name=name,
-                             change={"via": "apply"})
+                self.s.flush()
+                record_event(self.s, self.org_id, "create", "Slot", record_id=new.id, name=name,
+                             change=created(slot_state(new)))
             self.writes.append(create)
             self._change(m, "created")
 
@@ -387,6 +392,7 @@ class _Planner:
                      states: Targets,
                      current: dict[str, Variant], fields: list[str]) -> None:
         meta, spec = m.model.metadata, m.model.spec
+        before = post_state(post)
         post.body, post.tags, post.paid = spec.body, list(spec.tags), spec.paid
         post.campaign = self.campaigns.get(meta.campaign or "")
         post.voice = self.voices.get(spec.voice or "")
@@ -408,7 +414,15 @@ class _Planner:
             sync_delivery(self.s, variant)
         refresh_post_status(self.s, post)
         record_event(self.s, self.org_id, "update", "Post", record_id=post.id, name=post.name,
-                     change={"via": "apply", "fields": fields})
+                     change=changes(before, post_state(post)))
+
+
+def _audit_view(row: Any, fields: list[str]) -> dict[str, Any]:
+    """The audit trail's view of ``fields`` on ``row``: a voice's samples as a count."""
+    view = snapshot(row, [f for f in fields if f != "samples"])
+    if "samples" in fields:
+        view["samples"] = len(row.samples or [])
+    return view
 
 
 def _unset_default(voice: VoiceProfile) -> Callable[[], None]:

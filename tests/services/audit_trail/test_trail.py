@@ -54,7 +54,7 @@ def test_time_range_and_paging(hub: Any) -> None:
 
 def test_a_viewer_may_not_read_the_trail_and_bad_filters_are_refused(hub: Any) -> None:
     with hub.context("cli") as ctx:
-        with pytest.raises(PermissionDeniedError, match="audit.read"):
+        with pytest.raises(PermissionDeniedError, match=r"audit\.read"):
             list_audit(ctx_as(ctx, "viewer"), AuditFilter(), limit=5)
         for bad in ({"channel": "fax"}, {"record": ":x"}, {"since": "soonish"},
                     {"since": "2026-12-06", "until": "2026-12-01"}):
