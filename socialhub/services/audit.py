@@ -74,14 +74,15 @@ def record_event(session: Session, org_id: int | None, action: str, kind: str, *
     """Publish a change to a record; its audit row joins the caller's transaction.
 
     The event carries ``record_kind``, ``action``, ``record_id`` and ``change``
-    in its data and the record's name as its subject; the audit row is written
-    before this returns, and commits or rolls back with the caller's change.
+    (secret fields already masked) in its data and the record's name as its
+    subject; the audit row is written before this returns, and commits or rolls
+    back with the caller's change.
     """
     bound_actor, channel = acting(session)
     publish(session, Event(
         name=event_name(kind, action), org_id=org_id, subject=name,
         data={"record_kind": kind, "action": action, "record_id": record_id,
-              "change": dict(change or {})},
+              "change": redact_fields(dict(change or {}))},
         actor=actor or bound_actor or current_actor(), channel=channel))
 
 

@@ -179,3 +179,22 @@ def test_two_concurrent_writers_never_fork_a_chain(hub: Any, raw: Engine) -> Non
     assert errors == []
     report = _verify(hub)
     assert report.intact and report.chains[0].rows == 31
+
+
+def test_a_row_hashes_the_same_after_a_round_trip_through_either_database(hub: Any) -> None:
+    from datetime import UTC, datetime
+
+    from socialhub.core.audit_chain import genesis_hash, row_hash
+    from socialhub.db.queries.audit import chain_rows
+
+    row = {"org_id": None, "at": datetime(2026, 12, 6, 9, 30, 1, 5, tzinfo=UTC),
+           "actor": "zoë", "channel": "api", "action": "update", "record_kind": "Post",
+           "record_id": 2**30, "record_name": "naïve ✓",
+           "change": {"score": {"before": 0.1, "after": 1e-7}, "tags": {"after": ["ü", None]},
+                      "n": {"before": -3, "after": True}}}
+    expected = row_hash(row, genesis_hash(None))
+    with hub.transaction() as s:
+        append_audit_rows(s, [dict(row)])
+    with hub.transaction() as s:
+        (stored,) = list(chain_rows(s, None))
+    assert stored["hash"] == expected == row_hash(stored, stored["prev_hash"])
