@@ -12,8 +12,8 @@ from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
 from socialhub.errors import AuditTamperedError, ExitCode, ValidationError
 
-app = typer.Typer(help="Read the audit trail (who changed what, when, through which "
-                  "channel) and verify its hash chain.", no_args_is_help=True)
+app = typer.Typer(help="List the audit trail's changes and verify its hash chain.",
+                  no_args_is_help=True)
 
 CSV_COLUMNS = ("id", "at", "actor", "channel", "action", "record_kind", "record_id",
                "record_name", "change", "hash")
@@ -54,7 +54,7 @@ def list_(
         "--csv", help="Print CSV (a header, then one row per change; change as JSON).")]
     = False,
 ) -> None:
-    """List changes to the organization's records, newest first; 50 unless --limit/--all.
+    """List changes to records, newest first; 50 unless --limit/--all.
 
     Each row: when, who, through which channel, what was done to which record, and
     the fields that changed (before → after). Secrets never appear.
@@ -96,7 +96,7 @@ def list_(
 
 @app.command("verify")
 def verify(json_: JsonOption = False) -> None:
-    """Check the audit trail's hash chain; exit 13 naming the first broken row.
+    """Check the hash chain; exit 13 naming the first broken row.
 
     Each organization's rows form a chain: every row's hash covers its fields and
     the hash of the row before it. An edited, deleted or reordered row breaks the

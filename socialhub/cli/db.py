@@ -9,7 +9,7 @@ import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, info, out
 
-app = typer.Typer(help="Upgrade, inspect, downgrade, vacuum, back up or restore the database.",
+app = typer.Typer(help="Upgrade, inspect, vacuum, back up or restore the database.",
                   no_args_is_help=True)
 
 
@@ -123,7 +123,7 @@ def backup(
     = False,
     json_: JsonOption = False,
 ) -> None:
-    """Back up the whole database to one file (0600), and check the copy.
+    """Back up the database to one private file and check the copy.
 
     SQLite: the online backup API (safe while the daemon runs), then PRAGMA
     integrity_check and each table's row count compared. PostgreSQL: pg_dump
@@ -151,7 +151,7 @@ def restore(
         "--force", help="Replace a database that already has rows (they are lost).")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Replace the database with a backup, after checking the backup whole.
+    """Replace the database with a backup, after checking the backup.
 
     A damaged, truncated or foreign file is refused before anything is touched. A
     database with rows is refused unless --force. Stop the daemon first: it would

@@ -55,6 +55,28 @@ def json_ready(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+#: Longer texts are kept in an audit row as their start and a digest (see :func:`clip_texts`).
+TEXT_KEPT_CHARS = 1000
+TEXT_START_CHARS = 200
+
+
+def clip_texts(value: Any) -> Any:
+    """``value`` with every string longer than :data:`TEXT_KEPT_CHARS` replaced by its
+    first :data:`TEXT_START_CHARS` characters, its length and the start of its SHA-256:
+    an audit row says a long text changed and which text it was, without keeping a
+    second copy of it forever (the trail is append-only)."""
+    if isinstance(value, str):
+        if len(value) <= TEXT_KEPT_CHARS:
+            return value
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return f"{value[:TEXT_START_CHARS]}… [{len(value):,} chars, sha256:{digest}]"
+    if isinstance(value, dict):
+        return {k: clip_texts(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clip_texts(v) for v in value]
+    return value
+
+
 def canonical(row: Mapping[str, Any], prev_hash: str) -> bytes:
     """The bytes a row's hash covers: its :data:`HASHED_FIELDS` and ``prev_hash``."""
     doc = {name: row.get(name) for name in HASHED_FIELDS}

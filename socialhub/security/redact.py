@@ -10,6 +10,7 @@ whatever text surrounds it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -132,15 +133,31 @@ SECRET_FIELD = re.compile(
 
 def redact_fields(value: Any) -> Any:
     """``value`` with every entry under a secret field name (``SECRET_FIELD``: tokens,
-    passwords, credentials, keys…) replaced by the mask, at any depth, and every other
-    string passed through :func:`redact`. A new object; ``value`` is left alone."""
+    passwords, credentials, keys…) replaced by the mask, at any depth, and every
+    registered secret (:func:`register_secret`) masked inside other strings. A new
+    object; ``value`` is left alone.
+
+    Free text is not run through the secret-*shape* patterns of :func:`redact`: records
+    hold people's own words (a post may say ``password: …``), and an apply of
+    thousands of posts cannot afford a dozen regular expressions per field."""
+    registered = _registered_pattern()
+    return _mask_fields(value, registered)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_secret_field(name: str) -> bool:
+    # Field names repeat endlessly (before, after, body): decide each once.
+    return SECRET_FIELD.search(name) is not None
+
+
+def _mask_fields(value: Any, registered: re.Pattern[str] | None) -> Any:
     if isinstance(value, dict):
-        return {k: MASK if isinstance(k, str) and SECRET_FIELD.search(k) and v is not None
-                else redact_fields(v) for k, v in value.items()}
+        return {k: MASK if v is not None and isinstance(k, str) and _is_secret_field(k)
+                else _mask_fields(v, registered) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [redact_fields(v) for v in value]
-    if isinstance(value, str):
-        return redact(value)
+        return [_mask_fields(v, registered) for v in value]
+    if isinstance(value, str) and registered is not None and registered.search(value):
+        return registered.sub(MASK, value)
     return value
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from socialhub.core.audit_chain import json_ready
+from socialhub.core.audit_chain import clip_texts, json_ready
 from socialhub.db.queries.audit import append_audit_rows
 from socialhub.security.redact import redact_fields
 from socialhub.services.events import Event, Scope, publish
@@ -74,7 +74,7 @@ def record_event(session: Session, org_id: int | None, action: str, kind: str, *
     """Publish a change to a record; its audit row joins the caller's transaction.
 
     The event carries ``record_kind``, ``action``, ``record_id`` and ``change``
-    (secret fields already masked) in its data and the record's name as its
+    (secret fields masked, long texts clipped) in its data and the record's name as its
     subject; the audit row is written before this returns, and commits or rolls
     back with the caller's change.
     """
@@ -82,7 +82,7 @@ def record_event(session: Session, org_id: int | None, action: str, kind: str, *
     publish(session, Event(
         name=event_name(kind, action), org_id=org_id, subject=name,
         data={"record_kind": kind, "action": action, "record_id": record_id,
-              "change": redact_fields(dict(change or {}))},
+              "change": clip_texts(redact_fields(dict(change or {})))},
         actor=actor or bound_actor or current_actor(), channel=channel))
 
 
@@ -123,7 +123,7 @@ def audit_row(*, org_id: int | None, actor: str, channel: str | None, action: st
     """One audit row as ``append_audit_rows`` takes it, its change redacted."""
     return {"org_id": org_id, "actor": actor, "channel": channel, "action": action,
             "record_kind": kind, "record_id": record_id, "record_name": name,
-            "change": redact_fields(dict(change or {}))}
+            "change": clip_texts(redact_fields(dict(change or {})))}
 
 
 def write_audit_rows(session: Session, rows: Iterable[dict[str, Any]]) -> None:

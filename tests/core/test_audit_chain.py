@@ -78,3 +78,14 @@ def test_a_forged_row_with_a_made_up_hash_is_caught() -> None:
     forged = {**rows[1], "id": 99, "actor": "mallory", "hash": "f" * 64}
     broken = check_chain(1, [*rows, forged]).broken
     assert broken is not None and (broken.row_id, broken.problem) == (99, "edited")
+
+
+def test_long_texts_are_kept_as_their_start_and_a_digest() -> None:
+    from socialhub.core.audit_chain import TEXT_KEPT_CHARS, clip_texts
+
+    short, long = "x" * TEXT_KEPT_CHARS, "y" * 5_000_000
+    clipped = clip_texts({"body": {"before": short, "after": long}, "n": 3})
+    assert clipped["body"]["before"] == short and clipped["n"] == 3
+    kept = clipped["body"]["after"]
+    assert kept.startswith("y" * 200 + "… [5,000,000 chars, sha256:") and len(kept) < 300
+    assert clip_texts({"body": {"after": "y" * 5_000_000}}) == {"body": {"after": kept}}

@@ -203,4 +203,6 @@ def test_fields_named_like_secrets_are_masked_at_any_depth() -> None:
                                          "refresh_token_enc": MASK, "handle": "@me"}
     assert masked["list"] == [{"api_key": MASK}]
     assert masked["none_token"] is None and masked["body"] == "hello"
+    register_secret("registered-secret-value")
+    assert redact_fields({"note": "a registered-secret-value b"}) == {"note": f"a {MASK} b"}
     assert change["access_token"]["before"] == "a" * 20  # the input is left alone

@@ -71,15 +71,18 @@ def test_past_times_count_back_from_now() -> None:
 
 
 def test_secrets_never_reach_an_audit_row(hub: Any) -> None:
+    from socialhub.security.redact import register_secret
+
+    register_secret("known-token-abcdefghijklmnop")  # as the credentials service does
     with hub.context("cli") as ctx:
         record_event(ctx.session, ctx.org_id, "update", "Account", name="bluesky:@me", change={
             "access_token": {"before": "old-token-123456", "after": "new-token-654321"},
             "options": {"before": None, "after": {"app_password": "hunter2hunter2",
-                                                  "note": "Bearer abcdefghijklmnop"}},
+                                                  "note": "see known-token-abcdefghijklmnop"}},
             "display_name": {"before": "Me", "after": "Me!"}})
     change = _list(hub)[0]["change"]
     text = repr(change)
-    for secret in ("old-token", "new-token", "hunter2", "abcdefghijklmnop"):
+    for secret in ("old-token", "new-token", "hunter2", "known-token"):
         assert secret not in text
     assert change["access_token"] == "[REDACTED]"
     assert change["display_name"] == {"before": "Me", "after": "Me!"}
