@@ -60,21 +60,15 @@ TEXT_KEPT_CHARS = 1000
 TEXT_START_CHARS = 200
 
 
-def clip_texts(value: Any) -> Any:
-    """``value`` with every string longer than :data:`TEXT_KEPT_CHARS` replaced by its
-    first :data:`TEXT_START_CHARS` characters, its length and the start of its SHA-256:
-    an audit row says a long text changed and which text it was, without keeping a
+def clip_text(value: str) -> str:
+    """``value``, or when it is longer than :data:`TEXT_KEPT_CHARS` its first
+    :data:`TEXT_START_CHARS` characters, its length and the start of its SHA-256: an
+    audit row says a long text changed and which text it was, without keeping a
     second copy of it forever (the trail is append-only)."""
-    if isinstance(value, str):
-        if len(value) <= TEXT_KEPT_CHARS:
-            return value
-        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        return f"{value[:TEXT_START_CHARS]}… [{len(value):,} chars, sha256:{digest}]"
-    if isinstance(value, dict):
-        return {k: clip_texts(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clip_texts(v) for v in value]
-    return value
+    if len(value) <= TEXT_KEPT_CHARS:
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{value[:TEXT_START_CHARS]}… [{len(value):,} chars, sha256:{digest}]"
 
 
 def canonical(row: Mapping[str, Any], prev_hash: str) -> bytes:

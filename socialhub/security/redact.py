@@ -14,6 +14,7 @@ import functools
 import logging
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 MASK = "[REDACTED]"
@@ -131,17 +132,17 @@ SECRET_FIELD = re.compile(
     r"code_?verifier|authorization|cookie|_enc$", re.I)
 
 
-def redact_fields(value: Any) -> Any:
+def redact_fields(value: Any, *, text: Callable[[str], str] | None = None) -> Any:
     """``value`` with every entry under a secret field name (``SECRET_FIELD``: tokens,
     passwords, credentials, keys…) replaced by the mask, at any depth, and every
-    registered secret (:func:`register_secret`) masked inside other strings. A new
-    object; ``value`` is left alone.
+    registered secret (:func:`register_secret`) masked inside other strings; then
+    ``text``, if given, applied to each string left (in the same walk). A new object;
+    ``value`` is left alone.
 
     Free text is not run through the secret-*shape* patterns of :func:`redact`: records
     hold people's own words (a post may say ``password: …``), and an apply of
     thousands of posts cannot afford a dozen regular expressions per field."""
-    registered = _registered_pattern()
-    return _mask_fields(value, registered)
+    return _mask_fields(value, _registered_pattern(), text)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -150,14 +151,17 @@ def _is_secret_field(name: str) -> bool:
     return SECRET_FIELD.search(name) is not None
 
 
-def _mask_fields(value: Any, registered: re.Pattern[str] | None) -> Any:
+def _mask_fields(value: Any, registered: re.Pattern[str] | None,
+                 text: Callable[[str], str] | None) -> Any:
+    if isinstance(value, str):
+        if registered is not None and registered.search(value):
+            value = registered.sub(MASK, value)
+        return value if text is None else text(value)
     if isinstance(value, dict):
         return {k: MASK if v is not None and isinstance(k, str) and _is_secret_field(k)
-                else _mask_fields(v, registered) for k, v in value.items()}
+                else _mask_fields(v, registered, text) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_mask_fields(v, registered) for v in value]
-    if isinstance(value, str) and registered is not None and registered.search(value):
-        return registered.sub(MASK, value)
+        return [_mask_fields(v, registered, text) for v in value]
     return value
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from socialhub.core.audit_chain import clip_texts, json_ready
+from socialhub.core.audit_chain import clip_text, json_ready
 from socialhub.db.queries.audit import append_audit_rows
 from socialhub.security.redact import redact_fields
 from socialhub.services.events import Event, Scope, publish
@@ -82,7 +82,7 @@ def record_event(session: Session, org_id: int | None, action: str, kind: str, *
     publish(session, Event(
         name=event_name(kind, action), org_id=org_id, subject=name,
         data={"record_kind": kind, "action": action, "record_id": record_id,
-              "change": clip_texts(redact_fields(dict(change or {})))},
+              "change": clean_change(json_ready(dict(change or {})))},
         actor=actor or bound_actor or current_actor(), channel=channel))
 
 
@@ -117,13 +117,22 @@ def created(after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {n: {"before": None, "after": v} for n, v in after.items() if v is not None}
 
 
+def clean_change(change: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A ``change`` as the trail stores it: secret fields masked, long texts clipped
+    (``core.audit_chain.clip_text``). Its values must be JSON values already (what
+    :func:`snapshot` gives; :func:`record_event` makes any change so)."""
+    cleaned: dict[str, Any] = redact_fields(dict(change or {}), text=clip_text)
+    return cleaned
+
+
 def audit_row(*, org_id: int | None, actor: str, channel: str | None, action: str,
               kind: str, record_id: int | None, name: str | None,
               change: Mapping[str, Any] | None) -> dict[str, Any]:
-    """One audit row as ``append_audit_rows`` takes it, its change redacted."""
+    """One audit row as ``append_audit_rows`` takes it, its change cleaned
+    (:func:`clean_change`; its values JSON values already)."""
     return {"org_id": org_id, "actor": actor, "channel": channel, "action": action,
             "record_kind": kind, "record_id": record_id, "record_name": name,
-            "change": clip_texts(redact_fields(dict(change or {})))}
+            "change": clean_change(change)}
 
 
 def write_audit_rows(session: Session, rows: Iterable[dict[str, Any]]) -> None:

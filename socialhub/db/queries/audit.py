@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from socialhub.core.audit_chain import genesis_hash, json_ready, link
+from socialhub.core.audit_chain import genesis_hash, link
 from socialhub.db.models import AuditEvent
 from socialhub.db.types import utcnow
 
@@ -56,15 +56,18 @@ def append_audit_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
     Each row has ``org_id``, ``at``, ``actor``, ``channel``, ``action``,
     ``record_kind``, ``record_id``, ``record_name`` and ``change``; ``prev_hash``
-    and ``hash`` are computed here (``change`` is stored in its JSON form, the
-    form it is hashed in). One multi-row INSERT per chain; nothing if ``rows`` is
-    empty. Takes each chain's append lock first (held until the transaction ends).
+    and ``hash`` are computed here. ``change`` must hold JSON values only (strings,
+    numbers, booleans, None, lists, dicts with string keys: ``audit.record_event``
+    and ``core.audit_chain.json_ready`` make them so), so the row reads back as it
+    was hashed; anything else fails the INSERT. One multi-row INSERT per chain;
+    nothing if ``rows`` is empty. Takes each chain's append lock first (held until
+    the transaction ends).
     """
     if not rows:
         return
     chains: dict[int | None, list[dict[str, Any]]] = {}
     for row in rows:
-        ready = {**_BLANK, **row, "change": json_ready(row.get("change") or {})}
+        ready = {**_BLANK, **row, "change": row.get("change") or {}}
         if ready["at"] is None:
             ready["at"] = utcnow()
         chains.setdefault(row.get("org_id"), []).append(ready)
