@@ -62,6 +62,7 @@ def render() -> str:
         ExitCode.PERMISSION: "your role does not allow this action; nothing was done",
         ExitCode.CHANGES: "`diff` only: applying would change something (not an error)",
         ExitCode.GIT: "a git repository cannot be fetched, verified or pushed to",
+        ExitCode.TAMPERED: "`audit verify` found an edited, deleted or reordered audit row",
     }
     codes = "\n".join(f"| {int(c)} | {meaning[c]} |" for c in ExitCode)
     parts = [HEADER.format(codes=codes)]

@@ -40,6 +40,9 @@ class DatabaseConfig(_Section):
     url: str | None = None
     busy_timeout_ms: int = Field(5000, ge=0)
     echo: bool = False
+    #: Folder of pg_dump/pg_restore for `db backup|restore` (None: PATH, then
+    #: /usr/lib/postgresql/*/bin, newest first).
+    pg_bin: str | None = None
 
 
 class SecurityConfig(_Section):

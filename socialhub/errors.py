@@ -28,6 +28,7 @@ class ExitCode(enum.IntEnum):
     PERMISSION = 12  # the actor's role does not allow the action; nothing was done
     CHANGES = 13  # `socialhub diff`: the plan has changes pending (not an error)
     GIT = 14  # a git repository cannot be fetched, verified or pushed to
+    TAMPERED = 15  # `audit verify` found an edited, deleted or reordered audit row
 
 
 class SocialhubError(Exception):
@@ -100,6 +101,12 @@ class GitError(SocialhubError):
     """A git repository cannot be fetched, verified, read or pushed to."""
 
     exit_code = ExitCode.GIT
+
+
+class AuditTamperedError(SocialhubError):
+    """The audit trail's hash chain is broken: a row was edited, deleted or reordered."""
+
+    exit_code = ExitCode.TAMPERED
 
 
 class PlatformError(SocialhubError):

@@ -1,7 +1,7 @@
 """row-level security: organization-owned tables isolated per member on PostgreSQL
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-06 04:30:00
 
 PostgreSQL only (nothing happens on SQLite): FORCE ROW LEVEL SECURITY and
@@ -17,7 +17,7 @@ from alembic import op
 from socialhub.db.tenancy import install_tenancy, uninstall_tenancy
 
 revision: str = '0005'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

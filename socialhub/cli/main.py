@@ -44,6 +44,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.text", "app", "text"),
     ("socialhub.cli.orgs", "app", "orgs"),
     ("socialhub.cli.members", "app", "members"),
+    ("socialhub.cli.audit", "app", "audit"),
     ("socialhub.cli.db", "app", "db"),
     ("socialhub.cli.config_cmd", "app", "config"),
     ("socialhub.cli.keys", "app", "keys"),

@@ -383,11 +383,20 @@ class PostComment(Base):
 
 
 class AuditEvent(Base):
+    """One change to one record: who, through which channel, what, when, before/after.
+
+    Append-only and chained per organization (``core/audit_chain.py``): ``hash``
+    covers the row's fields and ``prev_hash``, the hash of the row before it in
+    the same organization's chain. ``prev_hash`` is unique, so a chain cannot
+    fork. On PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE (migration
+    0004); write rows only through ``db/queries/audit.append_audit_rows``.
+    """
+
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_chain", "org_id", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
+        ForeignKey("organizations.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(50))
@@ -395,6 +404,10 @@ class AuditEvent(Base):
     record_id: Mapped[int | None] = mapped_column(Integer)
     record_name: Mapped[str | None] = mapped_column(String(300))
     change: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The front end the change came through: cli, tui, daemon, api, mcp (None: unknown).
+    channel: Mapped[str | None] = mapped_column(String(20))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class JobRun(Base):

@@ -10,9 +10,11 @@ whatever text surrounds it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 MASK = "[REDACTED]"
@@ -121,6 +123,45 @@ def _redact_value(value: Any) -> Any:
         return {k: _redact_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return type(value)(_redact_value(v) for v in value)
+    return value
+
+
+#: Field names whose values are secret whatever they look like (audit rows, exports).
+SECRET_FIELD = re.compile(
+    r"token|secret|passw|credential|api_?key|private_?key|session_?key|passphrase|"
+    r"code_?verifier|authorization|cookie|_enc$", re.I)
+
+
+def redact_fields(value: Any, *, text: Callable[[str], str] | None = None) -> Any:
+    """``value`` with every entry under a secret field name (``SECRET_FIELD``: tokens,
+    passwords, credentials, keys…) replaced by the mask, at any depth, and every
+    registered secret (:func:`register_secret`) masked inside other strings; then
+    ``text``, if given, applied to each string left (in the same walk). A new object;
+    ``value`` is left alone.
+
+    Free text is not run through the secret-*shape* patterns of :func:`redact`: records
+    hold people's own words (a post may say ``password: …``), and an apply of
+    thousands of posts cannot afford a dozen regular expressions per field."""
+    return _mask_fields(value, _registered_pattern(), text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_secret_field(name: str) -> bool:
+    # Field names repeat endlessly (before, after, body): decide each once.
+    return SECRET_FIELD.search(name) is not None
+
+
+def _mask_fields(value: Any, registered: re.Pattern[str] | None,
+                 text: Callable[[str], str] | None) -> Any:
+    if isinstance(value, str):
+        if registered is not None and registered.search(value):
+            value = registered.sub(MASK, value)
+        return value if text is None else text(value)
+    if isinstance(value, dict):
+        return {k: MASK if v is not None and isinstance(k, str) and _is_secret_field(k)
+                else _mask_fields(v, registered, text) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask_fields(v, registered, text) for v in value]
     return value
 
 

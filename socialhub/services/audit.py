@@ -6,17 +6,26 @@ Services call :func:`record_event`, which publishes the change on the event bus
 an in-transaction subscriber (:func:`write_audit_row`): the row is written in
 the publisher's transaction, so it commits or rolls back with the change it
 records and no crash between two transactions can lose it.
+
+Every row is linked into its organization's hash chain by
+``db/queries/audit.append_audit_rows`` (see ``core/audit_chain.py``), and its
+``change`` — ``{field: {"before": x, "after": y}}`` for the fields that changed,
+built with :func:`changes` — passes through ``security.redact.redact_fields``
+first, so no token, password or credential is ever written to the trail.
 """
 
 from __future__ import annotations
 
 import getpass
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from socialhub.db.models import AuditEvent
+from socialhub.core.audit_chain import clip_text, json_ready
+from socialhub.db.queries.audit import append_audit_rows
+from socialhub.security.redact import redact_fields
 from socialhub.services.events import Event, Scope, publish
 
 #: Audit actions and the past tense their event names use; an action not listed
@@ -70,14 +79,15 @@ def record_event(session: Session, org_id: int | None, action: str, kind: str, *
     """Publish a change to a record; its audit row joins the caller's transaction.
 
     The event carries ``record_kind``, ``action``, ``record_id`` and ``change``
-    in its data and the record's name as its subject; the audit row is written
-    before this returns, and commits or rolls back with the caller's change.
+    (secret fields masked, long texts clipped) in its data and the record's name as its
+    subject; the audit row is written before this returns, and commits or rolls
+    back with the caller's change.
     """
     bound_actor, channel = acting(session)
     publish(session, Event(
         name=event_name(kind, action), org_id=org_id, subject=name,
         data={"record_kind": kind, "action": action, "record_id": record_id,
-              "change": dict(change or {})},
+              "change": clean_change(json_ready(dict(change or {})))},
         actor=actor or bound_actor or current_actor(), channel=channel))
 
 
@@ -86,8 +96,58 @@ def is_record_change(event: Event) -> bool:
     return "record_kind" in event.data and "action" in event.data
 
 
+def changes(before: Mapping[str, Any], after: Mapping[str, Any],
+            fields: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The audit ``change`` between two snapshots of a record:
+    ``{field: {"before": old, "after": new}}`` for each field (of ``fields``, else of
+    either snapshot) whose value differs. A field missing from a snapshot is None."""
+    names = list(fields) if fields is not None else sorted({*before, *after})
+    return {n: {"before": before.get(n), "after": after.get(n)}
+            for n in names if before.get(n) != after.get(n)}
+
+
+def snapshot(record: object, fields: Iterable[str]) -> dict[str, Any]:
+    """The values of ``fields`` on ``record`` as the trail stores them (dates as ISO
+    text, decimals as strings), to compare before and after a change."""
+    return {f: json_ready(getattr(record, f)) for f in fields}
+
+
+def deleted(before: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The audit ``change`` of a removed record: each field it had, from its value to None."""
+    return {n: {"before": v, "after": None} for n, v in before.items() if v is not None}
+
+
+def created(after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The audit ``change`` of a new record: each given field from None to its value."""
+    return {n: {"before": None, "after": v} for n, v in after.items() if v is not None}
+
+
+def clean_change(change: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A ``change`` as the trail stores it: secret fields masked, long texts clipped
+    (``core.audit_chain.clip_text``). Its values must be JSON values already (what
+    :func:`snapshot` gives; :func:`record_event` makes any change so)."""
+    cleaned: dict[str, Any] = redact_fields(dict(change or {}), text=clip_text)
+    return cleaned
+
+
+def audit_row(*, org_id: int | None, actor: str, channel: str | None, action: str,
+              kind: str, record_id: int | None, name: str | None,
+              change: Mapping[str, Any] | None) -> dict[str, Any]:
+    """One audit row as ``append_audit_rows`` takes it, its change cleaned
+    (:func:`clean_change`; its values JSON values already)."""
+    return {"org_id": org_id, "actor": actor, "channel": channel, "action": action,
+            "record_kind": kind, "record_id": record_id, "record_name": name,
+            "change": clean_change(change)}
+
+
+def write_audit_rows(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+    """Append rows built by :func:`audit_row` to the trail in one go (an apply's new
+    posts); each is chained like a row written for an event."""
+    append_audit_rows(session, list(rows))
+
+
 def write_audit_row(event: Event, scope: Scope) -> None:
-    """The audit trail's subscriber (in-transaction): one row per record change.
+    """The audit trail's subscriber (in-transaction): one chained row per record change.
 
     Other events are ignored. Runs in the publisher's session, so the row
     commits or rolls back with the change.
@@ -95,8 +155,8 @@ def write_audit_row(event: Event, scope: Scope) -> None:
     if not is_record_change(event) or scope.session is None:
         return
     data = event.data
-    scope.session.add(AuditEvent(
-        org_id=event.org_id, actor=event.actor or current_actor(), action=data["action"],
-        record_kind=data["record_kind"], record_id=data.get("record_id"),
-        record_name=None if event.subject is None else str(event.subject),
-        change=dict(data.get("change") or {})))
+    append_audit_rows(scope.session, [audit_row(
+        org_id=event.org_id, actor=event.actor or current_actor(), channel=event.channel,
+        action=data["action"], kind=data["record_kind"], record_id=data.get("record_id"),
+        name=None if event.subject is None else str(event.subject),
+        change=data.get("change"))])

@@ -78,3 +78,30 @@ def test_downgrade_to_base_removes_tables_and_upgrade_restores(empty_engine: Eng
     assert not (set(inspect(empty_engine).get_table_names()) & set(Base.metadata.tables))
     upgrade(empty_engine, backup=False)
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_upgrade_to_0004_chains_the_audit_rows_already_there(empty_engine: Engine) -> None:
+    from sqlalchemy import text
+
+    from socialhub.core.audit_chain import check_chain
+    from socialhub.db.engine import make_session_factory, transaction
+    from socialhub.db.queries.audit import chain_rows
+
+    upgrade(empty_engine, "0003", backup=False)
+    with empty_engine.begin() as conn:
+        for name in ("a", "b"):
+            conn.execute(text("INSERT INTO organizations (name, settings, created_at, updated_at)"
+                              " VALUES (:n, '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+                         {"n": name})
+        for i, org in enumerate([1, 2, 1, None, 1]):
+            conn.execute(text(
+                "INSERT INTO audit_events (org_id, at, actor, action, record_kind, change) "
+                "VALUES (:o, :at, 'root', 'create', 'Post', :c)"),
+                {"o": org, "at": f"2026-01-0{i + 1} 10:00:00.25", "c": f'{{"n": {i}}}'})
+    upgrade(empty_engine, backup=False)
+    with transaction(make_session_factory(empty_engine)) as s:
+        counts = {org: check_chain(org, chain_rows(s, org)) for org in (1, 2, None)}
+    assert {org: (c.rows, c.broken) for org, c in counts.items()} == {
+        1: (3, None), 2: (1, None), None: (1, None)}
+    downgrade(empty_engine, "0003")
+    assert "hash" not in {c["name"] for c in inspect(empty_engine).get_columns("audit_events")}

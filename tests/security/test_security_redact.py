@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -187,3 +188,21 @@ def test_filter_keeps_records_with_a_broken_format_string() -> None:
     logger.info("two %s %s", "planted-secret-value-999")
     assert "planted-secret-value-999" not in stream.getvalue()
     assert "two" in stream.getvalue()
+
+
+def test_fields_named_like_secrets_are_masked_at_any_depth() -> None:
+    from socialhub.security.redact import MASK, redact_fields
+
+    change: dict[str, Any] = {"access_token": {"before": "a" * 20, "after": "b" * 20},
+              "config": {"after": {"client_secret": "s3cr3t", "Password": "pw",
+                                   "refresh_token_enc": "x", "handle": "@me"}},
+              "list": [{"api_key": "k"}], "none_token": None, "body": "hello"}
+    masked = redact_fields(change)
+    assert masked["access_token"] == MASK
+    assert masked["config"]["after"] == {"client_secret": MASK, "Password": MASK,
+                                         "refresh_token_enc": MASK, "handle": "@me"}
+    assert masked["list"] == [{"api_key": MASK}]
+    assert masked["none_token"] is None and masked["body"] == "hello"
+    register_secret("registered-secret-value")
+    assert redact_fields({"note": "a registered-secret-value b"}) == {"note": f"a {MASK} b"}
+    assert change["access_token"]["before"] == "a" * 20  # the input is left alone

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from socialhub.db.models import (
     Account,
-    AuditEvent,
     Campaign,
     Delivery,
     Post,
@@ -131,12 +130,6 @@ def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert these deliveries (one multi-row INSERT; none if ``rows`` is empty)."""
     if rows:
         session.execute(insert(Delivery), list(rows))
-
-
-def insert_audit_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert these audit rows (one multi-row INSERT; none if ``rows`` is empty)."""
-    if rows:
-        session.execute(insert(AuditEvent), list(rows))
 
 
 def _insert_returning_ids(session: Session, model: Any,

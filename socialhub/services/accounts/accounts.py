@@ -11,11 +11,17 @@ from socialhub.db.models import Account
 from socialhub.db.queries import accounts as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.platforms.registry import platform_names, spec_for, specs
-from socialhub.services.audit import record_event
+from socialhub.services.audit import created, deleted, record_event, snapshot
 from socialhub.services.context import Ctx, use_case
 
 #: Every network socialhub knows, in the registry's order (``platforms/registry.py``).
 KNOWN_PLATFORMS: tuple[str, ...] = platform_names()
+
+
+#: The fields of an account the audit trail records (settings pass through redaction;
+#: tokens live in credentials and are never read here).
+ACCOUNT_FIELDS = ("platform", "handle", "display_name", "external_id", "base_url", "status",
+                  "settings")
 
 
 def parse_account_ref(ref: str) -> tuple[str, str]:
@@ -85,7 +91,8 @@ def add_account(ctx: Ctx, *, platform: str, handle: str,
                       status="active")
     session.add(account)
     session.flush()
-    record_event(session, org_id, "create", "Account", record_id=account.id, name=account.ref)
+    record_event(session, org_id, "create", "Account", record_id=account.id, name=account.ref,
+                 change=created(snapshot(account, ACCOUNT_FIELDS)))
     return account
 
 
@@ -102,7 +109,8 @@ def remove_account(ctx: Ctx, ref: str, *, force: bool = False) -> Account:
     if pending is not None and not force:
         raise ConflictError(f"account {account.ref} has posts waiting to go out",
                             hint="cancel them first or pass --force")
-    record_event(session, org_id, "delete", "Account", record_id=account.id, name=account.ref)
+    record_event(session, org_id, "delete", "Account", record_id=account.id, name=account.ref,
+                 change=deleted(snapshot(account, ACCOUNT_FIELDS)))
     session.delete(account)
     session.flush()
     return account

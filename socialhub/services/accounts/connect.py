@@ -30,8 +30,8 @@ from socialhub.db.queries import accounts as queries
 from socialhub.errors import ConflictError, ValidationError
 from socialhub.platforms import oauth
 from socialhub.platforms.base import AppCredentials, ConnectedProfile, OAuthSpec, Tokens
-from socialhub.services.accounts.accounts import KNOWN_PLATFORMS, account_summary
-from socialhub.services.audit import record_event
+from socialhub.services.accounts.accounts import ACCOUNT_FIELDS, KNOWN_PLATFORMS, account_summary
+from socialhub.services.audit import changes, record_event, snapshot
 
 if TYPE_CHECKING:
     from socialhub.config import LoadedConfig
@@ -219,6 +219,7 @@ def save_connection(session: Session, org_id: int, platform: str, profile: Conne
         raise ConflictError(f"{platform}:@{handle} is already another account (id "
                             f"{by_handle.id})", hint="remove one of them first")
     created = account is None
+    before = {} if account is None else {**snapshot(account, ACCOUNT_FIELDS), "scopes": None}
     if account is None:
         account = Account(org_id=org_id, platform=platform, handle=handle, settings={})
         session.add(account)
@@ -234,7 +235,8 @@ def save_connection(session: Session, org_id: int, platform: str, profile: Conne
     store_tokens(session, account, tokens, key, keys=keys)
     record_event(session, org_id, "create" if created else "reconnect", "Account",
                  record_id=account.id, name=account.ref,
-                 change={"scopes": list(tokens.scopes)})
+                 change=changes(before, {**snapshot(account, ACCOUNT_FIELDS),
+                                         "scopes": sorted(tokens.scopes)}))
     session.flush()
     return account, created
 

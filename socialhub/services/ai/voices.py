@@ -22,7 +22,7 @@ from socialhub.core.policy import Permission
 from socialhub.db.models import VoiceProfile
 from socialhub.db.queries import voices as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
-from socialhub.services.audit import record_event
+from socialhub.services.audit import changes, created, deleted, record_event, snapshot
 from socialhub.services.authoring.posts import check_name
 from socialhub.services.context import Ctx, use_case
 
@@ -67,6 +67,17 @@ def default_voice(session: Session, org_id: int) -> VoiceProfile | None:
     return queries.default_voice(session, org_id)
 
 
+#: The fields of a voice profile the audit trail records (with the number of samples).
+VOICE_FIELDS = ("name", "description", "tone", "formality", "emoji_use", "phrases_use",
+                "phrases_avoid", "is_default")
+
+
+def voice_state(voice: VoiceProfile) -> dict[str, Any]:
+    """A voice profile as the audit trail compares it: its declared fields and how many
+    sample posts it learned from (not the samples themselves)."""
+    return {**snapshot(voice, VOICE_FIELDS), "samples": len(voice.samples or [])}
+
+
 @use_case(Permission.VOICES_READ)
 def list_voices(ctx: Ctx) -> list[VoiceProfile]:
     """Every profile of the organization, by name."""
@@ -107,7 +118,8 @@ def add_voice(ctx: Ctx, name: str, *, description: str | None = None,
     session.flush()
     if default:
         _make_default(session, org_id, voice)
-    record_event(session, org_id, "create", "VoiceProfile", record_id=voice.id, name=name)
+    record_event(session, org_id, "create", "VoiceProfile", record_id=voice.id, name=name,
+                 change=created(voice_state(voice)))
     return voice
 
 
@@ -126,25 +138,20 @@ def edit_voice(ctx: Ctx, name: str, *, rename: str | None = None,
     session, org_id = ctx.session, ctx.org_id
     voice = get_voice(session, org_id, name)
     _check_fields(formality, emoji_use)
-    change: dict[str, Any] = {}
+    before = voice_state(voice)
     if rename and rename != voice.name:
         check_name(rename)
         if queries.voice_id_named(session, org_id, rename):
             raise ConflictError(f"a voice profile named {rename!r} exists already")
-        change["name"] = [voice.name, rename]
         voice.name = rename
     if description is not None:
         voice.description = description or None
-        change["description"] = True
     if tone is not None:
         voice.tone = _clean_list(tone, commas=True)
-        change["tone"] = voice.tone
     if formality is not None:
         voice.formality = formality
-        change["formality"] = formality
     if emoji_use is not None:
         voice.emoji_use = emoji_use
-        change["emoji_use"] = emoji_use
     use = [p for p in voice.phrases_use if p not in _clean_list(drop_use)]
     avoid = [p for p in voice.phrases_avoid if p not in _clean_list(drop_avoid)]
     voice.phrases_use = _clean_list(use + list(add_use or []))
@@ -155,7 +162,7 @@ def edit_voice(ctx: Ctx, name: str, *, rename: str | None = None,
         voice.is_default = False
     session.flush()
     record_event(session, org_id, "update", "VoiceProfile", record_id=voice.id,
-                 name=voice.name, change=change)
+                 name=voice.name, change=changes(before, voice_state(voice)))
     return voice
 
 
@@ -164,7 +171,8 @@ def remove_voice(ctx: Ctx, name: str) -> VoiceProfile:
     """Delete a profile (posts that used it keep their text and lose the link)."""
     session, org_id = ctx.session, ctx.org_id
     voice = get_voice(session, org_id, name)
-    record_event(session, org_id, "delete", "VoiceProfile", record_id=voice.id, name=name)
+    record_event(session, org_id, "delete", "VoiceProfile", record_id=voice.id, name=name,
+                 change=deleted(voice_state(voice)))
     session.delete(voice)
     session.flush()
     return voice
@@ -223,12 +231,13 @@ def train_voice(ctx: Ctx, name: str, samples: list[str], *,
     except NotFoundError:
         voice = add_voice(ctx, name)
         created = True
+    before = voice_state(voice)
     all_samples = (list(voice.samples) + samples if append else samples)[-MAX_SAMPLES:]
     voice.samples = all_samples
     voice.statistics = learn_statistics(all_samples)
     session.flush()
     record_event(session, org_id, "train", "VoiceProfile", record_id=voice.id, name=voice.name,
-                 change={"samples": len(all_samples)})
+                 change=changes(before, voice_state(voice)))
     return voice, created
 
 

@@ -13,9 +13,12 @@ from socialhub.core.status import CampaignStatus
 from socialhub.db.models import Campaign
 from socialhub.db.queries import campaigns as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
-from socialhub.services.audit import record_event
+from socialhub.services.audit import created, record_event, snapshot
 from socialhub.services.authoring.posts import check_name
 from socialhub.services.context import Ctx, use_case
+
+#: The fields of a campaign the audit trail records.
+CAMPAIGN_FIELDS = ("name", "description", "status", "starts_on", "ends_on", "budget", "currency")
 
 
 def parse_date(text: str | None, what: str) -> date | None:
@@ -82,7 +85,8 @@ def add_campaign(ctx: Ctx, name: str, *, description: str | None = None,
                         currency=currency.upper() if currency else None)
     session.add(campaign)
     session.flush()
-    record_event(session, org_id, "create", "Campaign", record_id=campaign.id, name=name)
+    record_event(session, org_id, "create", "Campaign", record_id=campaign.id, name=name,
+                 change=created(snapshot(campaign, CAMPAIGN_FIELDS)))
     return campaign
 
 

@@ -21,7 +21,8 @@ from socialhub.db.queries.campaigns import campaign_named
 from socialhub.db.queries.voices import voice_named
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.accounts.accounts import get_account
-from socialhub.services.audit import record_event
+from socialhub.services.audit import changes, created, deleted, record_event
+from socialhub.services.authoring.post_audit import post_state
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Ctx, use_case
 from socialhub.services.teams.approvals import lapse_approval
@@ -151,7 +152,8 @@ def create_post(ctx: Ctx, *, body: str, targets: list[TargetSpec],
     session.flush()
     if not name:
         post.name = f"post-{post.id}"
-    record_event(session, org_id, "create", "Post", record_id=post.id, name=post.name)
+    record_event(session, org_id, "create", "Post", record_id=post.id, name=post.name,
+                 change=created(post_state(post)))
     return post
 
 
@@ -172,25 +174,21 @@ def edit_post(ctx: Ctx, ref: str, *, body: str | None = None,
     post = get_post(session, org_id, ref)
     if post.status in ("published", "publishing", "canceled"):
         raise ConflictError(f"post {post.name} is {post.status} and can no longer be edited")
-    change: dict[str, Any] = {}
+    before = post_state(post)
     if name is not None and name != post.name:
         check_name(name)
         if queries.post_id_named(session, org_id, name):
             raise ConflictError(f"a post named {name!r} exists already")
-        change["name"] = [post.name, name]
         post.name = name
     if campaign is not None:
         post.campaign = find_campaign(session, org_id, campaign) if campaign else None
-        change["campaign"] = campaign
     if tags is not None:
         post.tags = list(tags)
-        change["tags"] = tags
     if body is not None and body != post.body:
         check_text_size(body, "the post body")
         for v in post.variants:
             if v.text == post.body and not v.thread:
                 v.text, v.thread = check_variant_text(v.account, body, None, split=split)
-        change["body"] = True
         post.body = body
     for ref_ in remove_targets or []:
         account = get_account(session, org_id, ref_)
@@ -210,8 +208,10 @@ def edit_post(ctx: Ctx, ref: str, *, body: str | None = None,
         _refuse_if_sent(session, variant)
         variant.text, variant.thread = check_variant_text(account, text, None, split=split)
     session.flush()
-    if lapse_approval(session, post, ctx.actor, ctx.now()):
-        change["approval"] = "lapsed"
+    lapsed = lapse_approval(session, post, ctx.actor, ctx.now())
+    change = changes(before, post_state(post))
+    if lapsed:
+        change["approval"] = {"before": "approved", "after": "lapsed"}
     record_event(session, org_id, "update", "Post", record_id=post.id, name=post.name,
                  change=change)
     return post
@@ -272,7 +272,8 @@ def remove_post(ctx: Ctx, ref: str, *, force: bool = False) -> Post:
     if not force:
         for v in post.variants:
             _refuse_if_sent(session, v)
-    record_event(session, org_id, "delete", "Post", record_id=post.id, name=post.name)
+    record_event(session, org_id, "delete", "Post", record_id=post.id, name=post.name,
+                 change=deleted(post_state(post)))
     session.delete(post)
     session.flush()
     return post

@@ -21,7 +21,8 @@ from socialhub.db.queries import delivery as queries
 from socialhub.errors import ConflictError, ValidationError
 from socialhub.services.accounts.accounts import connect_advice, get_account, publish_blocker
 from socialhub.services.announce import announce_schedule, notify_schedule_changed
-from socialhub.services.audit import record_event
+from socialhub.services.audit import changes, record_event
+from socialhub.services.authoring.post_audit import post_state
 from socialhub.services.authoring.posts import get_post
 from socialhub.services.authoring.slots import next_free_slot
 from socialhub.services.context import Ctx, use_case
@@ -115,6 +116,7 @@ def schedule_post(ctx: Ctx, ref: str, *, at: When | None = None,
     post = get_post(session, org_id, ref)
     if post.status == "canceled":
         raise ConflictError(f"post {post.name} was canceled")
+    before = post_state(post)
     require_approval(session, post, ctx.actor, ctx.now(), bypass=bypass_approval)
     if not post.variants:
         raise ValidationError(f"post {post.name} has no targets (add one with `posts edit "
@@ -139,7 +141,7 @@ def schedule_post(ctx: Ctx, ref: str, *, at: When | None = None,
         sync_delivery(session, variant)
     refresh_post_status(session, post)
     record_event(session, org_id, "schedule", "Post", record_id=post.id, name=post.name,
-                 change={v.account.ref: v.local_time for v in chosen})
+                 change=changes(before, post_state(post)))
     announce_schedule(session, post.name, lambda: post_summary(session, post))
     return post
 
@@ -180,6 +182,7 @@ def unschedule_post(ctx: Ctx, ref: str) -> Post:
     """
     session, org_id = ctx.session, ctx.org_id
     post = get_post(session, org_id, ref)
+    before = post_state(post)
     for variant in post.variants:
         live = _live_delivery(session, variant)
         if live is not None and live.status in (*_IN_FLIGHT, "published"):
@@ -188,7 +191,8 @@ def unschedule_post(ctx: Ctx, ref: str) -> Post:
         variant.scheduled_at = variant.local_time = variant.timezone = None
         sync_delivery(session, variant)
     refresh_post_status(session, post)
-    record_event(session, org_id, "unschedule", "Post", record_id=post.id, name=post.name)
+    record_event(session, org_id, "unschedule", "Post", record_id=post.id, name=post.name,
+                 change=changes(before, post_state(post)))
     return post
 
 
@@ -199,10 +203,12 @@ def cancel_post(ctx: Ctx, ref: str) -> Post:
     post = get_post(session, org_id, ref)
     if post.status == "published":
         raise ConflictError(f"post {post.name} is already published everywhere")
+    before = post_state(post)
     for delivery in queries.post_deliveries_in(session, post.id, PENDING_DELIVERY_STATES):
         delivery.status = DeliveryStatus.CANCELED
     post.status = "canceled"
-    record_event(session, org_id, "cancel", "Post", record_id=post.id, name=post.name)
+    record_event(session, org_id, "cancel", "Post", record_id=post.id, name=post.name,
+                 change=changes(before, post_state(post)))
     return post
 
 
@@ -256,6 +262,7 @@ def publish_now(ctx: Ctx, ref: str, *, now: datetime,
     post = get_post(session, org_id, ref)
     if post.status == "canceled":
         raise ConflictError(f"post {post.name} was canceled")
+    before = post_state(post)
     require_approval(session, post, ctx.actor, ctx.now(), bypass=bypass_approval)
     ids: list[int] = []
     for variant in post.variants:
@@ -276,6 +283,7 @@ def publish_now(ctx: Ctx, ref: str, *, now: datetime,
     if not ids:
         raise ConflictError(f"post {post.name} has nothing left to publish")
     refresh_post_status(session, post)
-    record_event(session, org_id, "publish_now", "Post", record_id=post.id, name=post.name)
+    record_event(session, org_id, "publish_now", "Post", record_id=post.id, name=post.name,
+                 change=changes(before, post_state(post)))
     notify_schedule_changed(session)
     return ids

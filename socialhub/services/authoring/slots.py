@@ -14,7 +14,7 @@ from socialhub.db.models import Account, Slot
 from socialhub.db.queries import slots as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.accounts.accounts import get_account
-from socialhub.services.audit import record_event
+from socialhub.services.audit import created, deleted, record_event
 from socialhub.services.context import Ctx, use_case
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -70,7 +70,7 @@ def add_slot(ctx: Ctx, account_ref: str, *, weekday: str | int,
     session.add(slot)
     session.flush()
     record_event(session, org_id, "create", "Slot", record_id=slot.id,
-                 name=f"{account.ref} {WEEKDAYS[day]} {clock}")
+                 name=f"{account.ref} {WEEKDAYS[day]} {clock}", change=created(slot_state(slot)))
     return slot
 
 
@@ -93,8 +93,16 @@ def remove_slot(ctx: Ctx, slot_id: int) -> None:
     slot = session.get(Slot, slot_id)
     if slot is None or slot.account.org_id != org_id:
         raise NotFoundError(f"no slot with id {slot_id}")
-    record_event(session, org_id, "delete", "Slot", record_id=slot.id)
+    record_event(session, org_id, "delete", "Slot", record_id=slot.id,
+                 name=f"{slot.account.ref} {WEEKDAYS[slot.weekday]} {slot.time}",
+                 change=deleted(slot_state(slot)))
     session.delete(slot)
+
+
+def slot_state(slot: Slot) -> dict[str, Any]:
+    """A slot as the audit trail records it: account, weekday, time and zone."""
+    return {"account": slot.account.ref, "weekday": WEEKDAYS[slot.weekday],
+            "time": str(slot.time), "timezone": slot.timezone}
 
 
 def slot_summary(slot: Slot) -> dict[str, Any]:

@@ -46,13 +46,16 @@ from socialhub.db.queries import manifests as queries
 from socialhub.db.queries import teams as teams_queries
 from socialhub.db.queries.slots import slots_of_accounts
 from socialhub.errors import ExitCode, ValidationError
-from socialhub.services.audit import record_event
+from socialhub.services.accounts.accounts import ACCOUNT_FIELDS
+from socialhub.services.audit import changes, created, record_event, snapshot
 from socialhub.services.authoring.media_check import resolve_manifest_media
+from socialhub.services.authoring.post_audit import post_state
 from socialhub.services.authoring.scheduling import (
     new_idempotency_key,
     refresh_post_status,
     sync_delivery,
 )
+from socialhub.services.authoring.slots import slot_state
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Actor, Ctx, use_case
 from socialhub.services.manifests.people import plan_member, plan_organization
@@ -239,9 +242,10 @@ class _Planner:
         """Note what applying ``m`` does (``created``, ``changed`` with fields, ``unchanged``)."""
         self._change(m, action, fields)
 
-    def _via(self, **more: Any) -> dict[str, Any]:
-        """The ``change`` data of an audit event: ``via: apply``, and the commit from git."""
-        out: dict[str, Any] = {"via": "apply", **more}
+    def _via(self, base: dict[str, Any] | None = None, **more: Any) -> dict[str, Any]:
+        """The ``change`` data of an audit event: the fields' ``before``/``after``, then
+        ``via: apply`` and the commit it came from in git."""
+        out: dict[str, Any] = {**(base or {}), "via": "apply", **more}
         if self.owner is not None and self.owner.commit:
             out["commit"] = self.owner.commit
         return out
@@ -279,7 +283,7 @@ class _Planner:
                 self.s.add(account)
                 self.s.flush()
                 record_event(self.s, self.org_id, "create", "Account", record_id=account.id,
-                             name=ref, change=self._via())
+                             name=ref, change=self._via(created(snapshot(account, ACCOUNT_FIELDS))))
             self.writes.append(create)
             self._change(m, "created")
             return
@@ -299,12 +303,13 @@ class _Planner:
             return
 
         def update() -> None:
+            before = _audit_view(row, diff)
             for f in diff:
                 setattr(row, f, desired[f])
             if owned:
                 self._label(row)
             record_event(self.s, self.org_id, "update", kind, record_id=row.id, name=m.name,
-                         change=self._via(fields=diff))
+                         change=self._via(changes(before, _audit_view(row, diff))))
         self.writes.append(update)
         self._change(m, "changed", [d["field"] for d in details], details)
 
@@ -344,7 +349,8 @@ class _Planner:
             self.s.add(row)
             self.s.flush()
             record_event(self.s, self.org_id, "create", model.__name__, record_id=row.id,
-                         name=m.name, change=self._via())
+                         name=m.name,
+                         change=self._via(created(_audit_view(row, ["name", *desired]))))
         self.writes.append(create)
         self._change(m, "created")
 
@@ -371,8 +377,9 @@ class _Planner:
             def create(new: Slot = new, account: Account = account, name: str = m.name) -> None:
                 new.account = account
                 self.s.add(new)
-                record_event(self.s, self.org_id, "create", "Slot", name=name,
-                             change=self._via())
+                self.s.flush()
+                record_event(self.s, self.org_id, "create", "Slot", record_id=new.id, name=name,
+                             change=self._via(created(slot_state(new))))
             self.writes.append(create)
             self._change(m, "created")
 
@@ -635,6 +642,7 @@ class _Planner:
                      states: Targets,
                      current: dict[str, Variant], fields: list[str]) -> None:
         meta, spec = m.model.metadata, m.model.spec
+        before = post_state(post)
         post.body, post.tags, post.paid = spec.body, list(spec.tags), spec.paid
         post.campaign = self.campaigns.get(meta.campaign or "")
         post.voice = self.voices.get(spec.voice or "")
@@ -659,7 +667,15 @@ class _Planner:
         refresh_post_status(self.s, post)
         self._label(post)
         record_event(self.s, self.org_id, "update", "Post", record_id=post.id, name=post.name,
-                     change=self._via(fields=fields))
+                     change=self._via(changes(before, post_state(post))))
+
+
+def _audit_view(row: Any, fields: list[str]) -> dict[str, Any]:
+    """The audit trail's view of ``fields`` on ``row``: a voice's samples as a count."""
+    view = snapshot(row, [f for f in fields if f != "samples"])
+    if "samples" in fields:
+        view["samples"] = len(row.samples or [])
+    return view
 
 
 def _unset_default(voice: VoiceProfile) -> Callable[[], None]:

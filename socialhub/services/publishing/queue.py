@@ -19,7 +19,7 @@ from socialhub.db.queries import queue as queries
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.accounts.accounts import connect_advice, publish_blocker
 from socialhub.services.announce import notify_schedule_changed
-from socialhub.services.audit import record_event
+from socialhub.services.audit import changes, record_event, snapshot
 from socialhub.services.authoring.scheduling import refresh_post_status
 from socialhub.services.context import Ctx, use_case
 
@@ -27,6 +27,10 @@ ALL_STATUSES = tuple(s.value for s in DeliveryStatus)
 #: What ``queue list`` shows by default: everything not finished well.
 OPEN_STATUSES = ("scheduled", "retry_scheduled", "claimed", "publishing", "unconfirmed", "dead")
 MANUAL_RETRY = "manual_retry"
+
+
+#: The fields of a delivery the audit trail compares before and after a retry or cancel.
+DELIVERY_FIELDS = ("status", "next_attempt_at", "lease_owner", "lease_expires_at")
 
 
 def _get(session: Session, org_id: int, delivery_id: int) -> Delivery:
@@ -121,6 +125,7 @@ def retry_delivery(ctx: Ctx, delivery_id: int, *, now: datetime,
     d = _get(session, org_id, delivery_id)
     if d.status in ("published", "canceled", "publishing", "claimed"):
         raise ConflictError(f"delivery {d.id} is {d.status}; nothing to retry")
+    before = snapshot(d, DELIVERY_FIELDS)
     if d.status == DeliveryStatus.DEAD:
         d.status = DeliveryStatus.RETRY_SCHEDULED
     d.next_attempt_at = now
@@ -129,7 +134,7 @@ def retry_delivery(ctx: Ctx, delivery_id: int, *, now: datetime,
                         outcome=MANUAL_RETRY))
     refresh_post_status(session, d.variant.post)
     record_event(session, org_id, "retry", "Delivery", record_id=d.id,
-                 name=d.variant.post.name)
+                 name=d.variant.post.name, change=changes(before, snapshot(d, DELIVERY_FIELDS)))
     notify_schedule_changed(session)
     row = delivery_row(d)
     blocker = publish_blocker(d.account)
@@ -152,10 +157,12 @@ def cancel_delivery(ctx: Ctx, delivery_id: int) -> dict[str, Any]:
                             "(and delete the post on the platform if needed)")
     if d.status in ("published", "canceled", "dead"):
         raise ConflictError(f"delivery {d.id} is already {d.status}")
+    before = snapshot(d, DELIVERY_FIELDS)
     d.status = DeliveryStatus.CANCELED
     d.lease_owner = d.lease_expires_at = None
     refresh_post_status(session, d.variant.post)
-    record_event(session, org_id, "cancel", "Delivery", record_id=d.id, name=d.variant.post.name)
+    record_event(session, org_id, "cancel", "Delivery", record_id=d.id, name=d.variant.post.name,
+                 change=changes(before, snapshot(d, DELIVERY_FIELDS)))
     return delivery_row(d)
 
 
