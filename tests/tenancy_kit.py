@@ -120,7 +120,9 @@ def _seed_org(session: Session, org: str, suffix: str) -> dict[str, int]:
     slot = m.Slot(account_id=account.id, weekday=1, time="09:00", timezone="UTC")
     recurrence = m.Recurrence(post_id=post.id, frequency="weekly")
     comment = m.PostComment(org_id=o.id, post_id=post.id, author="x", body="looks good")
-    audit = m.AuditEvent(org_id=o.id, actor="x", action="create", record_kind="Post")
+    # Not chained (the trail's writer is not what is under test): a unique link will do.
+    audit = m.AuditEvent(org_id=o.id, actor="x", action="create", record_kind="Post",
+                         prev_hash=f"{org}-{suffix}", hash="0" * 64)
     usage = m.AIUsage(org_id=o.id, provider="offline", model="rules", task="draft")
     session.add_all([credential, variant, slot, recurrence, comment, audit, usage])
     session.flush()

@@ -9,8 +9,7 @@ import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, info, out
 
-app = typer.Typer(help="Upgrade, inspect, vacuum, back up or restore the database; set up "
-                  "its roles.",
+app = typer.Typer(help="Upgrade, back up, restore or vacuum the database; its roles.",
                   no_args_is_help=True)
 
 
@@ -116,7 +115,7 @@ def roles(
     = False,
     json_: JsonOption = False,
 ) -> None:
-    """Show (or, with --apply, create) the PostgreSQL roles a team needs.
+    """Show (or, with --apply, create) a team's PostgreSQL roles.
 
     socialhub_migrate owns the schema and runs `db upgrade`; socialhub_app is the
     group of every member's login (no DDL, not the owner, no BYPASSRLS);

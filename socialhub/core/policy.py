@@ -13,7 +13,8 @@ import enum
 class Role(enum.StrEnum):
     """A person's role in one organization, from most to least trusted.
 
-    ``daemon`` is the system actor of the publishing daemon: never granted to a
+    ``daemon`` is the system actor of the publishing daemon and ``sync`` the one
+    the daemon applies a git repository as (``sync.git``): never granted to a
     person (``MEMBER_ROLES`` lists the ones that are).
     """
 
@@ -23,6 +24,7 @@ class Role(enum.StrEnum):
     REVIEWER = "reviewer"
     VIEWER = "viewer"
     DAEMON = "daemon"
+    SYNC = "sync"
 
 
 #: The roles a member may hold, most trusted first.
@@ -95,11 +97,19 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: _READS,
     Role.DAEMON: _SYSTEM | {Permission.POSTS_READ, Permission.ACCOUNTS_READ,
                             Permission.QUEUE_READ},
+    # The daemon applying a reviewed repository: what `apply` writes, and no more.
+    # It never approves: with approvals required, a post's times still need an
+    # approval of its content (docs/ci.md).
+    Role.SYNC: _READS | {
+        Permission.MANIFESTS_APPLY, Permission.POSTS_WRITE, Permission.POSTS_PUBLISH,
+        Permission.CAMPAIGNS_WRITE, Permission.VOICES_WRITE, Permission.SLOTS_WRITE,
+        Permission.ACCOUNTS_MANAGE,
+    },
 }
 
 #: How far each member role reaches: nobody grants a role ranked above their own.
 RANK: dict[Role, int] = {Role.OWNER: 4, Role.ADMIN: 3, Role.EDITOR: 2, Role.REVIEWER: 2,
-                         Role.VIEWER: 1, Role.DAEMON: 0}
+                         Role.VIEWER: 1, Role.DAEMON: 0, Role.SYNC: 0}
 
 
 def allows(role: Role | str, permission: Permission) -> bool:

@@ -21,7 +21,7 @@ from socialhub.db.migrate import ensure_schema
 from socialhub.db.queries.orgs import organization_id_named
 from socialhub.db.tenancy import select_organization
 from socialhub.services.audit import bind_acting
-from socialhub.services.context import Channel, Ctx
+from socialhub.services.context import Actor, Channel, Ctx
 from socialhub.services.event_subscribers import install_default_subscribers
 from socialhub.services.events import use_settings
 from socialhub.services.orgs import resolve_organization
@@ -66,7 +66,8 @@ class Hub:
 
     @contextmanager
     def context(self, channel: Channel, *, session: Session | None = None,
-                organization: str | None = None) -> Iterator[Ctx]:
+                organization: str | None = None, system: Actor | None = None
+                ) -> Iterator[Ctx]:
         """A ``Ctx`` for one use case call (or several) through ``channel``.
 
         Without ``session`` a new transaction is opened: committed when the block
@@ -75,19 +76,23 @@ class Hub:
         (created on first run, as ``org_id`` does) unless ``organization`` names
         another. The actor is the member acting (``services.teams.acting``): the
         local OS user on SQLite, the database login on PostgreSQL; the daemon
-        channel acts as the system actor ``daemon``.
+        channel acts as the system actor ``daemon``, or as ``system`` when given (the
+        daemon's git sync acts as ``git-sync``; only the daemon channel takes one).
 
         Raises:
             NotFoundError: the organization does not exist.
             PermissionDeniedError: the acting login is not a member of it.
         """
+        if system is not None and channel != "daemon":
+            raise ValueError("only the daemon channel acts as a system actor")
         if session is not None:
-            yield self._ctx(session, channel, organization)
+            yield self._ctx(session, channel, organization, system)
             return
         with self.transaction() as opened:
-            yield self._ctx(opened, channel, organization)
+            yield self._ctx(opened, channel, organization, system)
 
-    def _ctx(self, session: Session, channel: Channel, organization: str | None = None) -> Ctx:
+    def _ctx(self, session: Session, channel: Channel, organization: str | None = None,
+             system: Actor | None = None) -> Ctx:
         if organization is None or organization == self.config.settings.organization:
             name, org_id = self.config.settings.organization, self.org_id(session)
         else:
@@ -96,7 +101,10 @@ class Hub:
         # organization's rows, whatever else the login is a member of — the actor's
         # membership included, so select it first.
         select_organization(session, org_id)
-        actor = daemon_actor() if channel == "daemon" else resolve_actor(session, org_id, name)
+        if channel == "daemon":
+            actor = system or daemon_actor()
+        else:
+            actor = resolve_actor(session, org_id, name)
         bind_acting(session, actor.name, channel)
         return Ctx(session=session, org_id=org_id, actor=actor,
                    channel=channel, settings=self.config.settings)

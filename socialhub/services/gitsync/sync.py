@@ -36,7 +36,7 @@ from socialhub.db.queries import gitsync as queries
 from socialhub.errors import ConfigError, SocialhubError
 from socialhub.security.references import resolve_reference
 from socialhub.services.clock import now_utc
-from socialhub.services.context import Channel, Ctx, use_case
+from socialhub.services.context import Actor, Channel, Ctx, use_case
 from socialhub.services.events import Event, publish
 from socialhub.services.gitsync.git import Repository, cache_key
 from socialhub.services.hub import Hub
@@ -55,6 +55,7 @@ from socialhub.services.manifests.registry import (
     merge_registries,
     read_registries,
 )
+from socialhub.services.teams.acting import git_sync_actor
 
 log = logging.getLogger("socialhub.gitsync")
 
@@ -154,6 +155,12 @@ def machine_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def system_actor(channel: Channel) -> Actor | None:
+    """The daemon applies a repository as the ``git-sync`` system actor; a person
+    running ``sync git run`` acts as themselves."""
+    return git_sync_actor() if channel == "daemon" else None
+
+
 def sync_git(hub: Hub, *, channel: Channel = "cli", now: datetime | None = None
              ) -> SyncResult:
     """Fetch the configured repository and apply its newest commit, once.
@@ -181,7 +188,7 @@ def sync_git(hub: Hub, *, channel: Channel = "cli", now: datetime | None = None
         except SocialhubError as exc:  # git, or a registry that is not one
             return _failed(hub, channel, source, commit, exc.message)
         try:
-            with hub.context(channel) as ctx:
+            with hub.context(channel, system=system_actor(channel)) as ctx:
                 return apply_commit(ctx, source=source, commit=commit, folder=folder,
                                     path=cfg.path, now=now or now_utc(), published=published,
                                     file_limit=hub.config.settings.limits.manifest_file_bytes,
@@ -261,7 +268,7 @@ def apply_commit(ctx: Ctx, *, source: str, commit: str, folder: Path, path: str,
 
 def _failed(hub: Hub, channel: Channel, source: str, commit: str | None, error: str,
             issues: list[str] | None = None) -> SyncResult:
-    with hub.context(channel) as ctx:
+    with hub.context(channel, system=system_actor(channel)) as ctx:
         alerted = record_sync_failure(ctx, source=source, commit=commit, error=error,
                                       issues=issues or [])
     return SyncResult(source, "failed", commit, error=error, issues=issues or [],

@@ -30,6 +30,7 @@ from socialhub.services.gitsync.sync import (
     remote_registry,
     repository,
     source_of,
+    system_actor,
 )
 from socialhub.services.hub import Hub
 from socialhub.services.manifests.export import export_registry
@@ -74,7 +75,7 @@ def write_back(hub: Hub, *, channel: Channel = "daemon",
     """
     cfg = git_config(hub)
     source = source_of(cfg)
-    with hub.context(channel) as ctx:
+    with hub.context(channel, system=system_actor(channel)) as ctx:
         ours = export_registry(ctx, source)
     if not ours:
         return WriteBack("up_to_date")
@@ -106,10 +107,10 @@ def write_back(hub: Hub, *, channel: Channel = "daemon",
                 raise GitError(f"the branch {cfg.registry_branch} kept moving: gave up after "
                                f"{ATTEMPTS} attempts to push {path}")
     except SocialhubError as exc:
-        with hub.context(channel) as ctx:
+        with hub.context(channel, system=system_actor(channel)) as ctx:
             record_writeback(ctx, source=source, commit=None, error=exc.message)
         return WriteBack("failed", error=exc.message)
-    with hub.context(channel) as ctx:
+    with hub.context(channel, system=system_actor(channel)) as ctx:
         record_writeback(ctx, source=source, commit=result.commit, error=None)
     return result
 

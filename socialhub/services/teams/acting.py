@@ -40,6 +40,11 @@ def daemon_actor() -> Actor:
     return Actor(name=DAEMON, role=Role.DAEMON)
 
 
+def git_sync_actor() -> Actor:
+    """The daemon applying a git repository (``sync.git``): the ``sync`` system role."""
+    return Actor(name="git-sync", role=Role.SYNC)
+
+
 def local_login(session: Session) -> str | None:
     """The login to look up, or None for the database's own (PostgreSQL ``current_user``).
 

@@ -166,7 +166,7 @@ def test_two_concurrent_writers_never_fork_a_chain(hub: Any, raw: Engine) -> Non
         try:
             start.wait()
             for i in range(15):
-                with hub.context("daemon") as ctx:
+                with hub.context("cli") as ctx:
                     add_campaign(ctx, f"w{worker}-{i}")
         except BaseException as exc:
             errors.append(exc)
