@@ -46,6 +46,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.doctor", "app", "doctor"),
     ("socialhub.cli.queue", "app", "queue"),
     ("socialhub.cli.analytics", "app", "analytics"),
+    ("socialhub.cli.report", "app", "report"),
     ("socialhub.cli.daemon", "app", "daemon"),
     ("socialhub.cli.sandbox", "app", "sandbox"),
     ("socialhub.cli.demo", "app", "demo"),
