@@ -47,6 +47,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.queue", "app", "queue"),
     ("socialhub.cli.analytics", "app", "analytics"),
     ("socialhub.cli.report", "app", "report"),
+    ("socialhub.cli.digest", "app", "digest"),
     ("socialhub.cli.daemon", "app", "daemon"),
     ("socialhub.cli.sandbox", "app", "sandbox"),
     ("socialhub.cli.demo", "app", "demo"),

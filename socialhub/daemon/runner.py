@@ -157,6 +157,9 @@ class Daemon:
         if self.opts.metrics_enabled:
             sched.add_job(self._job("collect_metrics", self._collect_metrics), "interval",
                           minutes=5, id="collect_metrics")
+        if self.config.settings.alerts.enabled:
+            sched.add_job(self._job("alerts", lambda: jobs.check_alerts(self.hub)), "interval",
+                          seconds=60, id="alerts")
         sched.add_job(self._job("digest", self._digest),
                       CronTrigger(hour=self.opts.digest_hour, minute=0,
                                   timezone=display_zone(self.config.settings)), id="digest")

@@ -23,14 +23,15 @@ from socialhub.config import Settings, WebhookConfig
 
 log = logging.getLogger(__name__)
 
-EVENTS = ("scheduled", "published", "failed", "dead", "unconfirmed", "needs_reauth", "digest")
+EVENTS = ("scheduled", "published", "failed", "dead", "unconfirmed", "needs_reauth", "digest",
+          "alert")
 #: The bus event (``services/events.py``) behind each webhook event. ``schedule.changed``
 #: becomes ``scheduled`` only when it names a post (its subject).
 BUS_EVENTS = {
     "schedule.changed": "scheduled", "delivery.published": "published",
     "delivery.failed": "failed", "delivery.dead": "dead",
     "delivery.unconfirmed": "unconfirmed", "account.needs_reauth": "needs_reauth",
-    "daemon.digest": "digest",
+    "daemon.digest": "digest", "alert.raised": "alert",
 }
 #: The webhook event name → its bus event.
 HOOK_TO_BUS = {hook: bus for bus, hook in BUS_EVENTS.items()}

@@ -12,7 +12,7 @@ import io
 from typing import Any
 
 from socialhub.db.queries.analytics import METRICS
-from socialhub.services.analytics.report_render import count, rate
+from socialhub.services.analytics.figures import count, rate
 
 _FONT = "DejaVu"
 _ACCENT = (59, 110, 168)

@@ -17,6 +17,8 @@ from typing import Any
 
 from socialhub.db.queries.analytics import METRICS
 from socialhub.services.analytics import report_charts as charts
+from socialhub.services.analytics.figures import count, rate
+from socialhub.services.analytics.report_pdf import draw_pdf
 
 #: The columns of the CSV: which table a row is from, its key, then the figures.
 CSV_COLUMNS: tuple[str, ...] = ("section", "key", "posts", *METRICS, "engagement_rate")
@@ -26,18 +28,6 @@ def _default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
-
-
-def count(value: int | float | None) -> str:
-    """A count with thousands separators, or — when absent."""
-    if value is None:
-        return "—"
-    return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
-
-
-def rate(value: float | None) -> str:
-    """An engagement rate as a percentage with two decimals, or — when absent."""
-    return "—" if value is None else f"{value * 100:.2f}%"
 
 
 def _day(value: datetime) -> str:
@@ -95,8 +85,6 @@ def render_html(data: dict[str, Any]) -> bytes:
 
 def render_pdf(data: dict[str, Any]) -> bytes:
     """The same report as an A4 PDF (``report_pdf``)."""
-    from socialhub.services.analytics.report_pdf import draw_pdf
-
     return draw_pdf(data, chart_svgs(data))
 
 
