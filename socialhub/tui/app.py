@@ -17,6 +17,12 @@ def _queue_screen() -> Screen[None]:
     return QueueScreen()
 
 
+def _analytics_screen() -> Screen[None]:
+    from socialhub.tui.screens.analytics_screen import AnalyticsScreen
+
+    return AnalyticsScreen()
+
+
 def _accounts_screen() -> Screen[None]:
     from socialhub.tui.screens.accounts_screen import AccountsScreen
 
@@ -33,12 +39,14 @@ class SocialhubApp(HubApp):
     # The queue and accounts screens (and their services) are imported and built
     # the first time they are shown: the first paint is the calendar's.
     SCREENS: ClassVar[dict[str, Callable[[], Screen[Any]]]] = {
-        "queue": _queue_screen, "accounts": _accounts_screen}
+        "queue": _queue_screen, "accounts": _accounts_screen, "analytics": _analytics_screen}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("c", "show('calendar')", "Calendar"),
         Binding("Q", "show('queue')", "Queue"),
         Binding("A", "show('accounts')", "Accounts"),
+        # Not in the footers (they are full at 80 columns); the help (?) lists it.
+        Binding("S", "show('analytics')", "Analytics (stats)", show=False),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -49,7 +57,7 @@ class SocialhubApp(HubApp):
         self.push_screen("calendar")
 
     def action_show(self, name: str) -> None:
-        """Switch to the calendar, queue or accounts screen."""
+        """Switch to the calendar, queue, accounts or analytics screen."""
         if self.screen is not self.get_screen(name) and not self.screen.is_modal:
             self.switch_screen(name)
 
