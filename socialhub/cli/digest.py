@@ -12,6 +12,7 @@ from socialhub.errors import ValidationError
 
 app = typer.Typer(help="Print the daily digest: a day's posts, what they earned, failed "
                        "deliveries, accounts to sign in again and alerts raised.",
+                  short_help="Print a day's posts, results and problems.",
                   invoke_without_command=True)
 
 

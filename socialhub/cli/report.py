@@ -13,6 +13,7 @@ from socialhub.errors import ConflictError, ValidationError
 
 app = typer.Typer(help="Write a report file (HTML with charts, PDF, CSV or JSON) of a "
                        "campaign's, an account's or every account's results.",
+                  short_help="Write results as an HTML, PDF, CSV or JSON report file.",
                   invoke_without_command=True)
 
 FORMATS = ("html", "pdf", "csv", "json")
