@@ -74,6 +74,7 @@ def test_pdf_report_names_the_campaign_and_its_totals(dbcli: CLI, launch: dict[s
     for figure in (f"{totals['likes']:,}", f"{totals['impressions']:,}",
                    f"{totals['engagement_rate'] * 100:.2f}%"):
         assert figure in text
+    assert "launch day" in text and "launch toot" in text  # the top posts, by their text
     assert "unrelated" not in text
 
 

@@ -18,7 +18,7 @@ from socialhub.core.when_relative import parse_day
 from socialhub.db.queries import alerts as alert_queries
 from socialhub.db.queries.analytics import ENGAGEMENT_FORMULA, Scope, fold_rows, post_rows
 from socialhub.errors import ValidationError
-from socialhub.services.analytics.figures import count, rate
+from socialhub.services.analytics.figures import count, preview, rate
 from socialhub.services.clock import display_zone
 from socialhub.services.context import Ctx, use_case
 
@@ -61,12 +61,6 @@ def _day(text: str, today: date) -> date:
     except ValidationError as exc:
         raise ValidationError(f"--date: {exc.message}",
                               hint="a day: 2026-12-05, yesterday, today, mon") from None
-
-
-def preview(text: str | None, width: int = 60) -> str:
-    """A post's text on one line, cut to ``width`` characters with … when longer."""
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= width else flat[:width - 1] + "…"
 
 
 def digest_subject(data: dict[str, Any]) -> str:

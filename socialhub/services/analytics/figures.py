@@ -16,3 +16,9 @@ def count(value: int | float | None) -> str:
 def rate(value: float | None) -> str:
     """An engagement rate as a percentage with two decimals, or — when absent."""
     return ABSENT if value is None else f"{value * 100:.2f}%"
+
+
+def preview(text: str | None, width: int = 60) -> str:
+    """A post's text on one line, cut to ``width`` characters with … when longer."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[:width - 1] + "…"

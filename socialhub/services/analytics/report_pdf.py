@@ -12,7 +12,7 @@ import io
 from typing import Any
 
 from socialhub.db.queries.analytics import METRICS
-from socialhub.services.analytics.figures import count, rate
+from socialhub.services.analytics.figures import count, preview, rate
 
 _FONT = "DejaVu"
 _ACCENT = (59, 110, 168)
@@ -111,7 +111,8 @@ def draw_pdf(data: dict[str, Any], svgs: dict[str, str]) -> bytes:
              rate(p["engagement_rate"])] for p in data["by_platform"]], net_widths, left=1)
     _heading(pdf, "Top posts")
     _table(pdf, ["published", "account", "post", "likes", "replies", "reposts", "engagement"],
-           [[f"{t['published_at']:%Y-%m-%d}", t["account"], t["post"], count(t["likes"]),
+           [[f"{t['published_at']:%Y-%m-%d}", t["account"], preview(t["text"]) or t["post"],
+             count(t["likes"]),
              count(t["replies"]), count(t["reposts"]), rate(t["engagement_rate"])]
             for t in data["top"]], [20, 38, 56, 18, 18, 18, 22], left=3)
     _heading(pdf, "Best times")

@@ -17,7 +17,7 @@ from typing import Any
 
 from socialhub.db.queries.analytics import METRICS
 from socialhub.services.analytics import report_charts as charts
-from socialhub.services.analytics.figures import count, rate
+from socialhub.services.analytics.figures import count, preview, rate
 from socialhub.services.analytics.report_pdf import draw_pdf
 
 #: The columns of the CSV: which table a row is from, its key, then the figures.
@@ -78,7 +78,7 @@ def render_html(data: dict[str, Any]) -> bytes:
 
     env = Environment(loader=PackageLoader("socialhub.services.analytics", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
-    env.filters.update(count=count, rate=rate, day=_day)
+    env.filters.update(count=count, rate=rate, day=_day, preview=preview)
     template = env.get_template("report.html.j2")
     return template.render(r=data, metrics=METRICS, charts=chart_svgs(data)).encode()
 
