@@ -214,6 +214,42 @@ class AnalyticsConfig(_Section):
     requests_per_run: int = Field(200, ge=1, le=100_000)
 
 
+class AlertEmailConfig(_Section):
+    """Where alert and digest mail goes (SMTP); off while ``host`` or ``to`` is empty."""
+
+    host: str | None = None
+    port: int = Field(587, ge=1, le=65535)
+    # Upgrade the connection with STARTTLS before logging in (most port-587 servers).
+    starttls: bool = True
+    user: str | None = None
+    # A literal (best from $SOCIALHUB_ALERTS_EMAIL_PASSWORD) or env:VAR / keyring:NAME.
+    password: SecretStr | None = None
+    sender: str = "socialhub@localhost"
+    to: list[str] = Field(default_factory=list)
+    timeout_s: float = Field(10.0, gt=0)
+
+
+class AlertsConfig(_Section):
+    """Which alerts the daemon raises (see docs/analytics.md, "Alerts and the daily digest")."""
+
+    enabled: bool = True
+    # A post passing each of these like counts raises one alert per count.
+    milestone_likes: list[int] = Field(default_factory=lambda: [100, 1000, 10000])
+    # A post (a day old or more) earning under this % of its account's median interactions
+    # over the trailing baseline_days raises an alert; 0 turns the rule off.
+    drop_percent: int = Field(25, ge=0, le=100)
+    baseline_days: int = Field(28, ge=7, le=365)
+    # ...when the account has at least this many posts in the baseline.
+    baseline_min_posts: int = Field(5, ge=1)
+    publish_failure: bool = True
+    needs_reauth: bool = True
+    # A daemon job not run for this many minutes raises an alert; 0 turns the rule off.
+    stale_scheduler_minutes: int = Field(30, ge=0)
+    # Send each alert to the daemon.webhooks that subscribe to the "alert" event, and by
+    # email (when alerts.email is set); the daily digest goes by email too.
+    email: AlertEmailConfig = Field(default_factory=AlertEmailConfig)
+
+
 class Settings(_Section):
     """The whole configuration; see config.example.yaml for every key.
 
@@ -234,6 +270,7 @@ class Settings(_Section):
     media: MediaConfig = Field(default_factory=MediaConfig)
     sync: SyncConfig = Field(default_factory=SyncConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
 
 class LoadedConfig(BaseModel):

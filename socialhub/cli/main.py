@@ -51,6 +51,8 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.doctor", "app", "doctor"),
     ("socialhub.cli.queue", "app", "queue"),
     ("socialhub.cli.analytics", "app", "analytics"),
+    ("socialhub.cli.report", "app", "report"),
+    ("socialhub.cli.digest", "app", "digest"),
     ("socialhub.cli.daemon", "app", "daemon"),
     ("socialhub.cli.sandbox", "app", "sandbox"),
     ("socialhub.cli.demo", "app", "demo"),

@@ -95,8 +95,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.POSTS_APPROVE, Permission.POSTS_COMMENT, Permission.AI_USAGE_READ,
     },
     Role.VIEWER: _READS,
+    # The alerts job and the digest read analytics.
     Role.DAEMON: _SYSTEM | {Permission.POSTS_READ, Permission.ACCOUNTS_READ,
-                            Permission.QUEUE_READ},
+                            Permission.QUEUE_READ, Permission.ANALYTICS_READ},
     # The daemon applying a reviewed repository: what `apply` writes, and no more.
     # It never approves: with approvals required, a post's times still need an
     # approval of its content (docs/ci.md).

@@ -10,10 +10,18 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from socialhub.services.analytics.alerts import raise_alerts
 from socialhub.services.analytics.collect import collect_metrics
+from socialhub.services.analytics.digest import (
+    daily_digest,
+    digest_html,
+    digest_subject,
+    digest_text,
+)
 from socialhub.services.gitsync.sync import sync_git
 from socialhub.services.gitsync.writeback import write_back
 from socialhub.services.hub import Hub
+from socialhub.services.mail import mail_enabled, send_mail
 from socialhub.services.ops import daemon_status
 from socialhub.services.ops.metrics import digest
 from socialhub.services.publishing.engine import PublishingEngine
@@ -44,14 +52,37 @@ def collect(hub: Hub, engine: PublishingEngine) -> dict[str, Any]:
 
 
 def send_digest(hub: Hub, engine: PublishingEngine) -> dict[str, Any]:
-    """Log the daily digest and send it to the ``digest`` webhook."""
+    """Log the daily digest, send it to the ``digest`` webhook, and mail yesterday's
+    digest (text + HTML) when ``alerts.email`` is set."""
     with hub.transaction() as session:
         report = digest(session)
     log.info("daily digest: %d published, %d dead, %d unconfirmed",
              len(report["published"]), len(report["dead"]), report["unconfirmed"],
              extra={"event": "digest"})
     engine.announce("digest", report)
-    return {"published": len(report["published"]), "dead": len(report["dead"])}
+    mailed = mail_digest(hub)
+    return {"published": len(report["published"]), "dead": len(report["dead"]),
+            "mailed": mailed}
+
+
+def mail_digest(hub: Hub, day: str | None = None) -> bool:
+    """Mail the digest of ``day`` (yesterday) to ``alerts.email.to``; False when mail is
+    not configured or the server refused it."""
+    settings = hub.config.settings
+    if not mail_enabled(settings):
+        return False
+    with hub.context("daemon") as ctx:
+        data = daily_digest(ctx, day)
+    return send_mail(settings, digest_subject(data), digest_text(data), digest_html(data))
+
+
+def check_alerts(hub: Hub) -> dict[str, Any]:
+    """Raise the alerts whose rules match now (each once); they go out after commit."""
+    with hub.context("daemon") as ctx:
+        raised = raise_alerts(ctx)
+    for alert in raised:
+        log.info("alert: %s", alert["message"], extra={"event": "alert", "rule": alert["rule"]})
+    return {"raised": len(raised)}
 
 
 def git_sync(hub: Hub, wake: Callable[[], None]) -> dict[str, Any]:

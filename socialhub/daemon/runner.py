@@ -161,6 +161,9 @@ class Daemon:
         if git is not None:
             sched.add_job(self._job("git_sync", self._git_sync), "interval",
                           seconds=git.interval, id="git_sync", next_run_time=datetime.now(UTC))
+        if self.config.settings.alerts.enabled:
+            sched.add_job(self._job("alerts", lambda: jobs.check_alerts(self.hub)), "interval",
+                          seconds=60, id="alerts")
         sched.add_job(self._job("digest", self._digest),
                       CronTrigger(hour=self.opts.digest_hour, minute=0,
                                   timezone=display_zone(self.config.settings)), id="digest")

@@ -322,6 +322,20 @@ class AccountSnapshot(Base):
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class AlertSent(Base):
+    """An alert that went out: one row per rule and occurrence (a post passing 1,000
+    likes, a delivery dying…), so each fires once, never again on the next run."""
+
+    __tablename__ = "alerts_sent"
+    __table_args__ = (UniqueConstraint("org_id", "rule", "occurrence"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(40))
+    occurrence: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class Slot(TimestampMixin, Base):
     """A weekly posting slot: weekday (0=Monday) and local time in a zone, per account."""
 

@@ -122,10 +122,13 @@ METRIC_LATEST = OrgOwned("metric_latest", _via_delivery("metric_latest"), insert
 #: Migration 0007: the state of each repository an organization syncs from.
 GIT_SYNCS = OrgOwned("git_syncs", "git_syncs.org_id")
 
+#: Migration 0009: the alerts already raised (each is told once).
+ALERTS_SENT = OrgOwned("alerts_sent", "alerts_sent.org_id")
+
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
 ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, ACCOUNT_SNAPSHOTS, METRIC_LATEST,
-                                    GIT_SYNCS)
+                                    GIT_SYNCS, ALERTS_SENT)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

@@ -16,7 +16,9 @@ daemon wake-up         after commit    ``schedule.changed`` (PostgreSQL NOTIFY, 
 webhooks               after commit    ``schedule.changed`` naming a post, ``delivery.*``,
                                        ``account.needs_reauth``, ``daemon.digest``,
                                        ``sync.failed``,
-                                       ``post.submitted|approved|changes_requested|commented``
+                                       ``post.submitted|approved|changes_requested|commented``,
+                                       ``alert.raised``
+alert mail             after commit    ``alert.raised`` (when ``alerts.email`` is set)
 =====================  ==============  ====================================================
 """
 
@@ -28,7 +30,8 @@ from sqlalchemy.engine import Engine
 from socialhub.services.announce import NOTIFY_CHANNEL, SCHEDULE_CHANGED
 from socialhub.services.audit import write_audit_row
 from socialhub.services.events import BUS, IN_TRANSACTION, Event, EventBus, Scope
-from socialhub.services.webhooks import BUS_EVENTS, WebhookNotifier
+from socialhub.services.mail import mail_enabled, send_mail
+from socialhub.services.webhooks import BUS_EVENTS, HOOK_TO_BUS, WebhookNotifier
 
 
 def notify_daemons(event: Event, scope: Scope) -> None:
@@ -65,6 +68,18 @@ def send_webhook(event: Event, scope: Scope) -> None:
     notifier.emit(hook_event, dict(event.data))
 
 
+def send_alert_mail(event: Event, scope: Scope) -> None:
+    """Mail an ``alert.raised`` to ``alerts.email.to`` (nothing without mail settings)."""
+    settings = scope.settings
+    if settings is None or not mail_enabled(settings):
+        return
+    message = str(event.data.get("message", event.subject))
+    rule = str(event.data.get("rule", "alert"))
+    send_mail(settings, f"[socialhub] {message}",
+              f"{message}\n\nrule: {rule}\noccurrence: {event.subject}\n"
+              + (f"link: {event.data['url']}\n" if event.data.get("url") else ""))
+
+
 def install_default_subscribers(bus: EventBus = BUS) -> None:
     """Register the audit trail, the NOTIFY wake-up and the webhooks on ``bus``.
 
@@ -74,4 +89,5 @@ def install_default_subscribers(bus: EventBus = BUS) -> None:
     bus.subscribe(SCHEDULE_CHANGED, notify_daemons)
     for name in BUS_EVENTS:
         bus.subscribe(name, send_webhook)
+    bus.subscribe(HOOK_TO_BUS["alert"], send_alert_mail)
     bus.defaults_installed = True

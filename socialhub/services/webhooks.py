@@ -25,7 +25,7 @@ from socialhub.config import Settings, WebhookConfig
 log = logging.getLogger(__name__)
 
 EVENTS = ("scheduled", "published", "failed", "dead", "unconfirmed", "needs_reauth", "digest",
-          "sync_failed", "submitted", "approved", "changes_requested", "commented")
+          "sync_failed", "submitted", "approved", "changes_requested", "commented", "alert")
 #: The bus event (``services/events.py``) behind each webhook event. ``schedule.changed``
 #: becomes ``scheduled`` only when it names a post (its subject).
 BUS_EVENTS = {
@@ -36,6 +36,7 @@ BUS_EVENTS = {
     # the review of posts (teams)
     "post.submitted": "submitted", "post.approved": "approved",
     "post.changes_requested": "changes_requested", "post.commented": "commented",
+    "alert.raised": "alert",
 }
 #: The webhook event name → its bus event.
 HOOK_TO_BUS = {hook: bus for bus, hook in BUS_EVENTS.items()}

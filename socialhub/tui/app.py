@@ -23,6 +23,12 @@ def _approvals_screen() -> Screen[None]:
     return ApprovalsScreen()
 
 
+def _analytics_screen() -> Screen[None]:
+    from socialhub.tui.screens.analytics_screen import AnalyticsScreen
+
+    return AnalyticsScreen()
+
+
 def _accounts_screen() -> Screen[None]:
     from socialhub.tui.screens.accounts_screen import AccountsScreen
 
@@ -40,12 +46,14 @@ class SocialhubApp(HubApp):
     # the first time they are shown: the first paint is the calendar's.
     SCREENS: ClassVar[dict[str, Callable[[], Screen[Any]]]] = {
         "queue": _queue_screen, "accounts": _accounts_screen,
-        "approvals": _approvals_screen}
+        "approvals": _approvals_screen, "analytics": _analytics_screen}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("c", "show('calendar')", "Calendar"),
         Binding("Q", "show('queue')", "Queue"),
         Binding("A", "show('accounts')", "Accounts"),
+        # Not in the footers (they are full at 80 columns); the help (?) lists it.
+        Binding("S", "show('analytics')", "Analytics (stats)", show=False),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -56,7 +64,7 @@ class SocialhubApp(HubApp):
         self.push_screen("calendar")
 
     def action_show(self, name: str) -> None:
-        """Switch to the calendar, queue, accounts or approvals screen."""
+        """Switch to the calendar, queue, accounts, approvals or analytics screen."""
         if self.screen is not self.get_screen(name) and not self.screen.is_modal:
             self.switch_screen(name)
 

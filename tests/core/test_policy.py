@@ -68,7 +68,8 @@ def test_the_daemon_only_sends_collects_and_refreshes() -> None:
     assert Role.DAEMON not in MEMBER_ROLES
     assert permissions_of(Role.DAEMON) == {
         Permission.DELIVERIES_SEND, Permission.METRICS_COLLECT, Permission.TOKENS_REFRESH,
-        Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ}
+        Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
+        Permission.ANALYTICS_READ}
 
 
 @pytest.mark.parametrize(("granter", "role", "expected"), [
