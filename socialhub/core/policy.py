@@ -44,12 +44,15 @@ class Permission(enum.StrEnum):
     MEMBERS_MANAGE = "members.manage"
     AUDIT_READ = "audit.read"
     ORG_MANAGE = "org.manage"  # rename or remove the organization itself
+    INBOX_READ = "inbox.read"  # list, show and sync the inbox
+    INBOX_REPLY = "inbox.reply"  # answer an inbox item (a delivery on the account)
+    INBOX_MANAGE = "inbox.manage"  # archive, assign, mark read or unread
 
 
 _READS = frozenset({
     Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
     Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
-    Permission.MANIFESTS_EXPORT,
+    Permission.MANIFESTS_EXPORT, Permission.INBOX_READ,
 })
 
 #: The one matrix: what each role may do. The owner may do everything.
@@ -59,9 +62,11 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.EDITOR: _READS | {
         Permission.POSTS_WRITE, Permission.CAMPAIGNS_WRITE, Permission.VOICES_WRITE,
         Permission.SLOTS_WRITE, Permission.MANIFESTS_APPLY, Permission.AI_GENERATE,
+        Permission.INBOX_REPLY, Permission.INBOX_MANAGE,
     },
     Role.REVIEWER: _READS | {
         Permission.POSTS_PUBLISH, Permission.QUEUE_MANAGE, Permission.AI_USAGE_READ,
+        Permission.INBOX_REPLY,
     },
     Role.VIEWER: _READS,
 }
