@@ -45,6 +45,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.keys", "app", "keys"),
     ("socialhub.cli.doctor", "app", "doctor"),
     ("socialhub.cli.queue", "app", "queue"),
+    ("socialhub.cli.inbox", "app", "inbox"),
     ("socialhub.cli.daemon", "app", "daemon"),
     ("socialhub.cli.sandbox", "app", "sandbox"),
     ("socialhub.cli.demo", "app", "demo"),

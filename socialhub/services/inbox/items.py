@@ -193,3 +193,22 @@ def inbox_status(ctx: Ctx) -> list[dict[str, Any]]:
                      "last_error": state.last_error if state else None,
                      "unread_on_platform": unread.get(account.platform, 0)})
     return rows
+
+
+def since_instant(text: str, zone: str, now: datetime) -> datetime:
+    """The instant ``--since`` names: a day (``yesterday``, ``mon``, ``2026-12-01``: its start
+    in ``zone``) or a time (``2026-12-01 09:00``, ``-2h``).
+
+    Raises:
+        ValidationError: neither a day nor a time.
+    """
+    from socialhub.core.when import parse_when
+    from socialhub.core.when_relative import parse_day
+    from socialhub.core.zoned import load_zone
+
+    tz = load_zone(zone)
+    try:
+        day = parse_day(text, now.astimezone(tz).date())
+    except ValidationError:
+        return parse_when(text, zone, now=now).utc
+    return datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(now.tzinfo)
