@@ -18,15 +18,29 @@ rest of the network (``docs/inbox.md``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+import httpx
 
 from socialhub.platforms.base import InboxPage, RemoteInboxItem
 from socialhub.platforms.errors import InvalidContentError, RetryLaterError
 from socialhub.platforms.http import raise_for_response
 from socialhub.platforms.timestamps import parse_timestamp
 
-if TYPE_CHECKING:
-    from socialhub.platforms.bluesky.adapter import BlueskyAdapter
+
+class BlueskyAdapter(Protocol):
+    """What this module uses of the adapter (a protocol: the adapter imports this module)."""
+
+    _web: str
+
+    @property
+    def did(self) -> str:
+        """The account's DID."""
+        ...
+
+    def _send(self, method: str, nsid: str, **kw: Any) -> httpx.Response: ...
+
+    def _call(self, method: str, nsid: str, **kw: Any) -> httpx.Response: ...
 
 POST_COLLECTION = "app.bsky.feed.post"
 _REASONS = {"mention": "mention", "reply": "reply", "quote": "quote"}

@@ -303,12 +303,14 @@ class MastodonAdapter(PlatformAdapter):
 
         ``types[]=mention`` covers mentions, replies (they mention the author) and
         direct messages (``visibility: direct``). ``min_id`` returns the page right
-        after the cursor, so pages walk forward without gaps; the page size is
+        after the cursor, so pages walk forward without gaps (the first sync from the
+        oldest notification the instance keeps); the page size is
         capped at Mastodon's 80.
         """
-        params: dict[str, Any] = {"types[]": ["mention"], "limit": min(limit, 80)}
-        if cursor.get("min_id"):
-            params["min_id"] = cursor["min_id"]
+        # The first sync starts at min_id 0: the oldest page, then forward (a newest-first
+        # read would leave the backlog behind the cursor).
+        params: dict[str, Any] = {"types[]": ["mention"], "limit": min(limit, 80),
+                                  "min_id": cursor.get("min_id") or "0"}
         notes = self._call("GET", "/api/v1/notifications", params=params).json()
         me = self._account_id
         items = []
