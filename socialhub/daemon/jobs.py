@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from socialhub.services.hub import Hub
+from socialhub.services.inbox.sync import InboxSync
 from socialhub.services.ops import daemon_status
 from socialhub.services.ops.metrics import collect_metrics, digest
 from socialhub.services.publishing.engine import PublishingEngine
@@ -49,3 +50,14 @@ def send_digest(hub: Hub, engine: PublishingEngine) -> dict[str, Any]:
              extra={"event": "digest"})
     engine.announce("digest", report)
     return {"published": len(report["published"]), "dead": len(report["dead"])}
+
+
+def sync_inbox(syncer: InboxSync) -> dict[str, Any]:
+    """Sync the inbox of every account that is due (``inbox.poll_interval_s`` apart)."""
+    reports = syncer.run()
+    new = sum(r.new for r in reports)
+    if new:
+        log.info("inbox: %d new item(s) from %d account(s)", new, len(reports),
+                 extra={"event": "inbox_sync"})
+    return {"accounts": len(reports), "new": new,
+            "failed": [r.account for r in reports if r.error]}
