@@ -23,6 +23,12 @@ def _accounts_screen() -> Screen[None]:
     return AccountsScreen()
 
 
+def _inbox_screen() -> Screen[None]:
+    from socialhub.tui.screens.inbox_screen import InboxScreen
+
+    return InboxScreen()
+
+
 class SocialhubApp(HubApp):
     """``socialhub tui``: plan, write and watch posts through the shared services."""
 
@@ -33,12 +39,13 @@ class SocialhubApp(HubApp):
     # The queue and accounts screens (and their services) are imported and built
     # the first time they are shown: the first paint is the calendar's.
     SCREENS: ClassVar[dict[str, Callable[[], Screen[Any]]]] = {
-        "queue": _queue_screen, "accounts": _accounts_screen}
+        "queue": _queue_screen, "accounts": _accounts_screen, "inbox": _inbox_screen}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("c", "show('calendar')", "Calendar"),
         Binding("Q", "show('queue')", "Queue"),
         Binding("A", "show('accounts')", "Accounts"),
+        Binding("I", "show('inbox')", "Inbox"),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -49,7 +56,7 @@ class SocialhubApp(HubApp):
         self.push_screen("calendar")
 
     def action_show(self, name: str) -> None:
-        """Switch to the calendar, queue or accounts screen."""
+        """Switch to the calendar, queue, accounts or inbox screen."""
         if self.screen is not self.get_screen(name) and not self.screen.is_modal:
             self.switch_screen(name)
 
