@@ -45,7 +45,7 @@ class SocialhubApp(HubApp):
         Binding("c", "show('calendar')", "Calendar"),
         Binding("Q", "show('queue')", "Queue"),
         Binding("A", "show('accounts')", "Accounts"),
-        Binding("I", "show('inbox')", "Inbox"),
+        Binding("I", "show('inbox')", "Inbox", show=False),
         Binding("question_mark", "help", "Help"),
     ]
 
