@@ -100,6 +100,8 @@ class Post:
     created_at: float
     idempotency_key: str | None
     deleted: bool = False
+    #: Written by a simulated person (``simulate_inbox``), not received from a client.
+    simulated: bool = False
 
 
 @dataclass
@@ -385,22 +387,25 @@ class World:
             if not targets:
                 return 0
             start = len(self.inbox)
+            # The accounts' own posts, read once: only simulated people post below.
+            own: dict[tuple[int, bool], list[Post]] = {}
+            for p in self.posts.values():
+                if not p.deleted:
+                    own.setdefault((p.account_id, p.reply_to is not None), []).append(p)
             for n in range(start, start + count):
                 account = targets[n % len(targets)]
                 said = message(seed, n)
                 author = self._person(said.author)
-                own = [p for p in self.posts.values()
-                       if p.account_id == account.id and not p.deleted]
                 kind, reply_to = said.kind, None
                 if kind in ("comment", "reply"):
-                    pool = [p for p in own if (p.reply_to is not None) == (kind == "reply")]
+                    pool = own.get((account.id, kind == "reply"), [])
                     if pool:
                         reply_to = str(pool[n % len(pool)].id)
                     else:
                         kind = "mention"
                 text = said.text if kind != "mention" else f"@{account.handle} {said.text}"
                 post = Post(len(self.posts) + 1, author.id, text, reply_to, [], self.clock(),
-                            None)
+                            None, simulated=True)
                 self.posts[post.id] = post
                 conversation = (f"dm-{author.handle}-{account.handle}" if kind == "message"
                                 else reply_to or str(post.id))
@@ -425,9 +430,10 @@ class World:
         return {"items": items, "more": start + limit < len(entries)}
 
     def dump(self) -> dict[str, Any]:
-        """Everything received, for tests and benchmarks (``GET /_sandbox/posts``)."""
+        """Everything received from clients, for tests and benchmarks (``GET /_sandbox/posts``;
+        what simulated people wrote is in their accounts' inboxes, not here)."""
         with self.lock:
-            return {"posts": [self.post_json(p) for p in self.posts.values()],
+            return {"posts": [self.post_json(p) for p in self.posts.values() if not p.simulated],
                     "stats": dict(self.stats)}
 
 
