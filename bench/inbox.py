@@ -68,6 +68,9 @@ def main() -> int:
     parser.add_argument("--analyser", choices=("offline", "none"), default="offline")
     parser.add_argument("--database-url", default="sqlite",
                         help="sqlite (default), pg (throwaway cluster) or a SQLAlchemy URL")
+    parser.add_argument("--unique-texts", action="store_true",
+                        help="make every text unique (the simulated people repeat a few dozen "
+                        "texts, which the language cache absorbs): the analysis's worst case")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -87,6 +90,10 @@ def main() -> int:
         bench.connect_accounts(sandbox.url, args.accounts)
         t = time.monotonic()
         sandbox.world.simulate_inbox(args.items, seed=1)
+        if args.unique_texts:
+            for post in sandbox.world.posts.values():
+                if post.simulated:
+                    post.text += f" (ref {post.id} {post.id * 7919 % 100_003})"
         print(f"simulated {args.items} items in {time.monotonic() - t:.1f} s", file=sys.stderr)
 
         def sync() -> dict[str, object]:
@@ -103,7 +110,8 @@ def main() -> int:
         seconds = float(first["seconds"])  # type: ignore[arg-type]
         print(f"database={bench.database_url.split(':')[0]} accounts={args.accounts} "
               f"page_size={args.page_size} analyser={args.analyser} "
-              f"latency_ms={args.latency_ms} pages={first['pages']} "
+              f"latency_ms={args.latency_ms} unique_texts={args.unique_texts} "
+              f"pages={first['pages']} "
               f"errors={len(first['errors'])} second_sync_new={again['new']} "  # type: ignore[arg-type]
               f"second_sync_s={float(again['seconds']):.2f}")  # type: ignore[arg-type]
         reported = int(first["new"]) + int(again["new"])  # type: ignore[call-overload]
