@@ -19,7 +19,7 @@ def test_viewer_only_reads() -> None:
     assert permissions_of(Role.VIEWER) == {
         Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
         Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
-        Permission.MANIFESTS_EXPORT}
+        Permission.MANIFESTS_EXPORT, Permission.INBOX_READ}
 
 
 @pytest.mark.parametrize(("role", "permission", "expected"), [
@@ -34,6 +34,12 @@ def test_viewer_only_reads() -> None:
     (Role.VIEWER, Permission.POSTS_READ, True),
     (Role.VIEWER, Permission.AUDIT_READ, False),
     (Role.ADMIN, Permission.MEMBERS_MANAGE, True),
+    (Role.VIEWER, Permission.INBOX_READ, True),
+    (Role.VIEWER, Permission.INBOX_REPLY, False),
+    (Role.REVIEWER, Permission.INBOX_REPLY, True),
+    (Role.REVIEWER, Permission.INBOX_MANAGE, False),
+    (Role.EDITOR, Permission.INBOX_REPLY, True),
+    (Role.EDITOR, Permission.INBOX_MANAGE, True),
 ])
 def test_matrix_rows(role: Role, permission: Permission, expected: bool) -> None:
     assert allows(role, permission) is expected

@@ -44,6 +44,7 @@ def item_row(item: InboxItem, account: str) -> dict[str, Any]:
             "conversation_id": item.conversation_id, "delivery_id": item.delivery_id}
 
 
+@use_case(Permission.INBOX_READ)
 def inbox_filter(ctx: Ctx, *, platform: str | None = None, account: str | None = None,
                  kinds: list[str] | None = None, unread: bool = False,
                  assignee: str | None = None, sentiment: str | None = None,
