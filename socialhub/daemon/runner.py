@@ -155,10 +155,11 @@ class Daemon:
         inbox = self.config.settings.inbox
         if inbox.enabled:
             # Each account waits inbox.poll_interval_s between syncs (and longer after a rate
-            # limit); the job only looks for the accounts that are due.
+            # limit); the job only looks for the accounts that are due. The first run waits
+            # for the start-up's token refresh and first sends to be on their way.
             sched.add_job(self._job("inbox_sync", self._sync_inbox), "interval",
                           seconds=min(inbox.poll_interval_s, 60.0), id="inbox_sync",
-                          next_run_time=datetime.now(UTC))
+                          next_run_time=datetime.now(UTC) + timedelta(seconds=3))
         sched.add_job(self._job("digest", self._digest),
                       CronTrigger(hour=self.opts.digest_hour, minute=0,
                                   timezone=display_zone(self.config.settings)), id="digest")
@@ -328,7 +329,8 @@ class Daemon:
     def _sync_inbox(self) -> dict[str, Any]:
         if self._inbox is None:
             # Shares the engine's token manager: a token refreshed here is the sends' too.
-            self._inbox = InboxSync(self.hub, self._started_engine().tokens)
+            self._inbox = InboxSync(self.hub, self._started_engine().tokens,
+                                    stopping=self.stop_event.is_set)
         return jobs.sync_inbox(self._inbox)
 
     # -- HTTP providers ----------------------------------------------------------------------

@@ -35,9 +35,14 @@ def test_the_daemon_syncs_the_inbox_and_sends_a_reply_once(
                 return session.scalar(select(func.count(InboxItem.id))) or 0
 
         assert wait_for(lambda: stored() == 8, timeout=30), daemon.logs()
+
+        def recorded() -> bool:  # the job's run is recorded once it returns
+            with hub.transaction() as session:
+                run = session.get(JobRun, "inbox_sync")
+                return run is not None and run.last_status == "ok"
+
+        assert wait_for(recorded, timeout=10), daemon.logs()
         with hub.transaction() as session:
-            run = session.get(JobRun, "inbox_sync")
-            assert run is not None and run.last_status == "ok"
             item = session.scalars(select(InboxItem).order_by(InboxItem.id)).first()
             assert item is not None and item.account_id == account
             item_id, remote_id = item.id, item.remote_id

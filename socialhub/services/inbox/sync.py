@@ -98,12 +98,16 @@ class InboxSync:
         tokens: builds each account's adapter with fresh tokens.
         analyser: reads sentiment, flags and language (default: ``inbox.analyser``).
         clock: the current instant (tests freeze it).
-        actor, channel: who the ``inbox.item_received`` events name.
+        channel: the channel (and actor) the ``inbox.item_received`` events name.
+        stopping: true once the caller shuts down; the sync ends between pages.
     """
 
     def __init__(self, hub: Hub, tokens: TokenManager, *, analyser: Analyser | None = None,
-                 clock: Callable[[], datetime] = now_utc, channel: str = "daemon") -> None:
+                 clock: Callable[[], datetime] = now_utc, channel: str = "daemon",
+                 stopping: Callable[[], bool] = lambda: False) -> None:
         self.hub = hub
+        #: True once the daemon is shutting down: the sync stops between pages.
+        self.stopping = stopping
         self.tokens = tokens
         settings = hub.config.settings
         self.config = settings.inbox
@@ -120,7 +124,12 @@ class InboxSync:
     def run(self, account_ids: Collection[int] | None = None) -> list[SyncReport]:
         """Sync ``account_ids`` (default: every account that is due); one report each."""
         ids = list(account_ids) if account_ids is not None else self.due()
-        return [self.sync_account(account_id) for account_id in ids]
+        reports = []
+        for account_id in ids:
+            if self.stopping():
+                break
+            reports.append(self.sync_account(account_id))
+        return reports
 
     def sync_account(self, account_id: int) -> SyncReport:
         """Read the account's new items page by page until caught up or out of budget."""
@@ -143,7 +152,7 @@ class InboxSync:
                 report.new += len(new)
                 report.new_ids.extend(new)
                 cursor = page.cursor
-                if not page.more:
+                if not page.more or self.stopping():
                     break
         except RateLimitedError as exc:
             report.error = f"rate limited: {exc.message}"
