@@ -36,7 +36,7 @@ def sync(
         "--account", "-a", help="Only this account (platform:@handle).")] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Fetch new items from every account with an inbox now (or one account).
+    """Fetch new items now, from every account with an inbox or one.
 
     Reads each platform from where the last sync stopped; an item already stored is
     never stored twice. A platform error or rate limit is reported per account and
@@ -128,7 +128,7 @@ def list_(
 
 @app.command("show")
 def show(item: ItemArg, json_: JsonOption = False) -> None:
-    """Print an item with its whole conversation: what they wrote and what you answered.
+    """Print an item with its whole conversation and your replies.
 
     Example: socialhub inbox show 42
     """
@@ -167,7 +167,7 @@ def reply(
         "--split", help="Send a text over the platform's limit as a thread of replies.")] = False,
     json_: JsonOption = False,
 ) -> None:
-    """Answer an item on its account, threaded under it; the daemon sends it at once.
+    """Answer an item, threaded under it; the daemon sends it at once.
 
     The reply is a delivery: it shows in `queue list`, is retried on errors and
     never goes out twice (the same text to the same item is the same delivery).
@@ -264,7 +264,7 @@ def mark(
 
 @app.command("status")
 def status(json_: JsonOption = False) -> None:
-    """Each account with an inbox: last and next sync, failures, the last error.
+    """Each inbox account: last and next sync, failures, last error.
 
     Example: socialhub inbox status
     """
