@@ -87,6 +87,16 @@ class DaemonConfig(_Section):
     webhooks: list[WebhookConfig] = Field(default_factory=list)
 
 
+class InboxConfig(_Section):
+    """The inbox: how often the daemon syncs, how much a sync reads, who analyses."""
+
+    enabled: bool = True
+    poll_interval_s: float = Field(300.0, ge=10)
+    page_size: int = Field(100, ge=1, le=1000)
+    max_pages: int = Field(10, ge=1, le=1000)
+    analyser: Literal["offline", "anthropic"] = "offline"
+
+
 class SearchConfig(_Section):
     docs_path: str | None = None
     music_path: str | None = None
@@ -265,6 +275,7 @@ class Settings(_Section):
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     search: SearchConfig = Field(default_factory=SearchConfig)
     ai: AIConfig = Field(default_factory=AIConfig)
+    inbox: InboxConfig = Field(default_factory=InboxConfig)
     platforms: PlatformsConfig = Field(default_factory=PlatformsConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     media: MediaConfig = Field(default_factory=MediaConfig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Any
 
 import typer
@@ -55,13 +56,19 @@ def demo(
         """The table and what to do next; with --keep, then wait for Ctrl-C."""
         if json_:
             emit_json({"posts": result.rows, "home": result.home, "elapsed_s": result.elapsed_s,
-                       "sandbox_posts": result.sandbox_posts,
+                       "sandbox_posts": result.sandbox_posts, "inbox": result.inbox,
                        "sandbox_url": result.sandbox_url if keep else None})
         else:
             out().print(_table(result))
         published = sum(r["status"] == "published" for r in result.rows)
         say(f"{published}/{len(result.rows)} posts published in {result.elapsed_s} s; the "
             f"sandbox received {result.sandbox_posts} posts (one per thread part)")
+        if result.inbox:
+            moods = Counter(str(r["sentiment"]) for r in result.inbox)
+            flagged = sum(1 for r in result.inbox if r["flags"])
+            say(f"then simulated people wrote {len(result.inbox)} times (comments, mentions, "
+                f"messages: {moods['positive']} positive, {moods['negative']} negative, "
+                f"{flagged} flagged); with --keep, see them: socialhub inbox list")
         for line in next_steps(result, keep=keep):
             say(line)
         if keep:

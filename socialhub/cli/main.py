@@ -53,6 +53,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.analytics", "app", "analytics"),
     ("socialhub.cli.report", "app", "report"),
     ("socialhub.cli.digest", "app", "digest"),
+    ("socialhub.cli.inbox", "app", "inbox"),
     ("socialhub.cli.daemon", "app", "daemon"),
     ("socialhub.cli.sandbox", "app", "sandbox"),
     ("socialhub.cli.demo", "app", "demo"),

@@ -65,13 +65,16 @@ class Permission(enum.StrEnum):
     DELIVERIES_SEND = "deliveries.send"  # send what is scheduled and approved (the daemon)
     METRICS_COLLECT = "metrics.collect"  # fetch post metrics from the platforms (the daemon)
     TOKENS_REFRESH = "tokens.refresh"  # refresh the accounts' access tokens (the daemon)
+    INBOX_READ = "inbox.read"  # list, show and sync the inbox
+    INBOX_REPLY = "inbox.reply"  # answer an inbox item (a delivery on the account)
+    INBOX_MANAGE = "inbox.manage"  # archive, assign, mark read or unread
 
 
 _READS = frozenset({
     Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
     Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
     Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ, Permission.MEMBERS_READ,
-    Permission.ORG_READ,
+    Permission.ORG_READ, Permission.INBOX_READ,
 })
 
 #: What only the daemon does: people publish by scheduling, the daemon sends.
@@ -88,16 +91,18 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.POSTS_WRITE, Permission.POSTS_PUBLISH, Permission.POSTS_COMMENT,
         Permission.QUEUE_MANAGE, Permission.CAMPAIGNS_WRITE, Permission.VOICES_WRITE,
         Permission.SLOTS_WRITE, Permission.MANIFESTS_APPLY, Permission.AI_GENERATE,
-        Permission.ANALYTICS_IMPORT, Permission.AI_USAGE_READ,
+        Permission.ANALYTICS_IMPORT, Permission.AI_USAGE_READ, Permission.INBOX_REPLY,
+        Permission.INBOX_MANAGE,
     },
     # Reviewers judge posts; they neither write nor schedule them.
     Role.REVIEWER: _READS | {
         Permission.POSTS_APPROVE, Permission.POSTS_COMMENT, Permission.AI_USAGE_READ,
     },
     Role.VIEWER: _READS,
-    # The alerts job and the digest read analytics.
+    # The alerts job and the digest read analytics; the inbox job syncs the inbox.
     Role.DAEMON: _SYSTEM | {Permission.POSTS_READ, Permission.ACCOUNTS_READ,
-                            Permission.QUEUE_READ, Permission.ANALYTICS_READ},
+                            Permission.QUEUE_READ, Permission.ANALYTICS_READ,
+                            Permission.INBOX_READ},
     # The daemon applying a reviewed repository: what `apply` writes, and no more.
     # It never approves: with approvals required, a post's times still need an
     # approval of its content (docs/ci.md).

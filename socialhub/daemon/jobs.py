@@ -21,6 +21,7 @@ from socialhub.services.analytics.digest import (
 from socialhub.services.gitsync.sync import sync_git
 from socialhub.services.gitsync.writeback import write_back
 from socialhub.services.hub import Hub
+from socialhub.services.inbox.sync import InboxSync
 from socialhub.services.mail import mail_enabled, send_mail
 from socialhub.services.ops import daemon_status
 from socialhub.services.ops.metrics import digest
@@ -103,3 +104,14 @@ def git_sync(hub: Hub, wake: Callable[[], None]) -> dict[str, Any]:
             "changes": sum(1 for c in result.changes if c.action != "unchanged"),
             "registry": back.status, "registry_commit": back.commit,
             "registry_error": back.error}
+
+
+def sync_inbox(syncer: InboxSync) -> dict[str, Any]:
+    """Sync the inbox of every account that is due (``inbox.poll_interval_s`` apart)."""
+    reports = syncer.run()
+    new = sum(r.new for r in reports)
+    if new:
+        log.info("inbox: %d new item(s) from %d account(s)", new, len(reports),
+                 extra={"event": "inbox_sync"})
+    return {"accounts": len(reports), "new": new,
+            "failed": [r.account for r in reports if r.error]}

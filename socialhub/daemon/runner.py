@@ -31,6 +31,7 @@ from socialhub.daemon import jobs, sdnotify
 from socialhub.daemon.http import HttpServer, create_daemon_app
 from socialhub.services.clock import display_zone, now_utc
 from socialhub.services.hub import Hub
+from socialhub.services.inbox.sync import InboxSync
 from socialhub.services.ops import daemon_status
 from socialhub.services.ops.db_watch import DatabaseWatch, describe_cause
 from socialhub.services.ops.http_access import HttpAccess, daemon_access
@@ -59,6 +60,7 @@ class Daemon:
         self.db = DatabaseWatch(log)  # one line per outage, not one traceback per poll
         self.engine: PublishingEngine | None = None
         self.prometheus: DaemonMetrics | None = None
+        self._inbox: InboxSync | None = None
         self.scheduler: Any = None
         self._lock = threading.Lock()
         self._running = False
@@ -164,6 +166,14 @@ class Daemon:
         if self.config.settings.alerts.enabled:
             sched.add_job(self._job("alerts", lambda: jobs.check_alerts(self.hub)), "interval",
                           seconds=60, id="alerts")
+        inbox = self.config.settings.inbox
+        if inbox.enabled:
+            # Each account waits inbox.poll_interval_s between syncs (and longer after a rate
+            # limit); the job only looks for the accounts that are due. The first run waits
+            # for the start-up's token refresh and first sends to be on their way.
+            sched.add_job(self._job("inbox_sync", self._sync_inbox), "interval",
+                          seconds=min(inbox.poll_interval_s, 60.0), id="inbox_sync",
+                          next_run_time=datetime.now(UTC) + timedelta(seconds=3))
         sched.add_job(self._job("digest", self._digest),
                       CronTrigger(hour=self.opts.digest_hour, minute=0,
                                   timezone=display_zone(self.config.settings)), id="digest")
@@ -337,6 +347,13 @@ class Daemon:
 
     def _git_sync(self) -> dict[str, Any]:
         return jobs.git_sync(self.hub, self.wake)
+
+    def _sync_inbox(self) -> dict[str, Any]:
+        if self._inbox is None:
+            # Shares the engine's token manager: a token refreshed here is the sends' too.
+            self._inbox = InboxSync(self.hub, self._started_engine().tokens,
+                                    stopping=self.stop_event.is_set)
+        return jobs.sync_inbox(self._inbox)
 
     # -- HTTP providers ----------------------------------------------------------------------
     def health(self) -> dict[str, Any]:

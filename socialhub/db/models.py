@@ -241,6 +241,9 @@ class Delivery(TimestampMixin, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_class: Mapped[str | None] = mapped_column(String(64))
     published_at: Mapped[datetime | None] = mapped_column()
+    #: The inbox item this delivery answers (a reply from the inbox), else None.
+    inbox_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbox_items.id", ondelete="SET NULL"), index=True)
     variant: Mapped[Variant] = relationship()
     account: Mapped[Account] = relationship()
 
@@ -394,6 +397,65 @@ class PostComment(Base):
     kind: Mapped[str] = mapped_column(String(30), default="comment")
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboxItem(Base):
+    """One comment, mention, reply, quote or message an account received.
+
+    ``remote_id`` is unique per account: a sync that sees an item again never
+    stores it twice. ``parent_id`` / ``conversation_id`` are the platform's ids
+    of the post it answers and of its thread; ``context`` holds what a reply
+    needs (Bluesky's cid and root). ``assignee`` is a login (``users.login``).
+    """
+
+    __tablename__ = "inbox_items"
+    __table_args__ = (
+        UniqueConstraint("account_id", "remote_id"),
+        Index("ix_inbox_items_org_received", "org_id", "received_at"),
+        Index("ix_inbox_items_conversation", "account_id", "conversation_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(32))
+    remote_id: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20))
+    author_handle: Mapped[str] = mapped_column(String(320))
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(String(1000))
+    #: Our delivery this item answers, when it could be matched (no foreign key:
+    #: ``deliveries.inbox_item_id`` points the other way, and SQLite's batch
+    #: migrations cannot build a cycle; a delivery removed later leaves a stale id).
+    delivery_id: Mapped[int | None] = mapped_column(Integer)
+    parent_id: Mapped[str | None] = mapped_column(String(500))
+    conversation_id: Mapped[str | None] = mapped_column(String(500))
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column()
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read: Mapped[bool] = mapped_column(Boolean, default=False)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    #: ``positive``, ``neutral`` or ``negative`` (None: not analysed).
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    #: e.g. ``["abusive"]``, ``["spam"]``.
+    flags: Mapped[list[Any]] = mapped_column(default=list)
+    language: Mapped[str | None] = mapped_column(String(10))
+
+
+class InboxCursor(Base):
+    """Where an account's inbox sync stopped: the platform's cursor, kept across errors."""
+
+    __tablename__ = "inbox_cursors"
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    cursor: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    synced_at: Mapped[datetime | None] = mapped_column()
+    #: Not before this instant (a rate limit's reset, a backoff after errors).
+    next_sync_at: Mapped[datetime | None] = mapped_column()
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEvent(Base):

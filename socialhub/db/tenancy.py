@@ -125,10 +125,18 @@ GIT_SYNCS = OrgOwned("git_syncs", "git_syncs.org_id")
 #: Migration 0009: the alerts already raised (each is told once).
 ALERTS_SENT = OrgOwned("alerts_sent", "alerts_sent.org_id")
 
+#: Migration 0010: the inbox. Anyone who may read the inbox may sync it (a sync adds
+#: items and moves the cursor); archiving, assigning and marking are editors'.
+INBOX_ITEMS = OrgOwned("inbox_items", "inbox_items.org_id", insert="viewer", update="editor",
+                       delete="admin",
+                       same_org=f"{_via_account('inbox_items')} = inbox_items.org_id")
+INBOX_CURSORS = OrgOwned("inbox_cursors", _via_account("inbox_cursors"), insert="viewer",
+                         update="viewer", delete="admin")
+
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
 ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, ACCOUNT_SNAPSHOTS, METRIC_LATEST,
-                                    GIT_SYNCS, ALERTS_SENT)
+                                    GIT_SYNCS, ALERTS_SENT, INBOX_ITEMS, INBOX_CURSORS)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

@@ -172,6 +172,66 @@ class AccountMetrics:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ReplyTarget:
+    """The post a delivery answers (``PublishRequest.options["reply_to"]``).
+
+    ``remote_id`` is the platform's id of the post replied to; ``root_id`` the
+    thread's first post when the platform needs it (Bluesky's reply root);
+    ``extra`` the platform's other references (Bluesky's ``cid`` and ``root_cid``).
+    """
+
+    remote_id: str
+    root_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def reply_target(request: PublishRequest) -> ReplyTarget | None:
+    """The post ``request`` replies to, or None for an ordinary post."""
+    target = request.options.get("reply_to")
+    if not isinstance(target, dict) or not target.get("remote_id"):
+        return None
+    extra = {k: v for k, v in target.items() if k not in ("remote_id", "root_id")}
+    return ReplyTarget(remote_id=str(target["remote_id"]),
+                       root_id=str(target["root_id"]) if target.get("root_id") else None,
+                       extra=extra)
+
+
+@dataclass(frozen=True)
+class RemoteInboxItem:
+    """One comment, mention, reply, quote or message as a platform reports it.
+
+    ``kind`` is ``comment``, ``mention``, ``reply``, ``quote`` or ``message``;
+    ``parent_id`` the post it answers, ``conversation_id`` the thread or
+    conversation it belongs to; ``context`` what a reply to it needs later
+    (Bluesky's cid and root); all ids are the platform's.
+    """
+
+    remote_id: str
+    kind: str
+    author_handle: str
+    text: str
+    received_at: datetime
+    author_name: str | None = None
+    url: str | None = None
+    parent_id: str | None = None
+    conversation_id: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """What one ``fetch_inbox`` call found, and the cursor to store after saving it.
+
+    ``more`` is True when the platform has more new items than one call reads
+    (the next call, with ``cursor``, continues).
+    """
+
+    items: list[RemoteInboxItem]
+    cursor: dict[str, Any]
+    more: bool = False
+
+
 #: Called with each part the moment the platform confirms it.
 PartCallback = Callable[[PublishedPart], None]
 #: Called with new tokens the moment a refresh succeeds (rotated refresh tokens!).
@@ -250,6 +310,16 @@ class PlatformAdapter(abc.ABC):
         """The account's follower, following and post counts, or None where the
         platform's API gives none of them (the default: see docs/analytics.md)."""
         return None
+
+    def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 100) -> InboxPage:
+        """New inbox items since ``cursor`` (empty: the first sync), oldest first.
+
+        The caller stores the returned cursor only after saving the items, so a
+        failure here or there never skips an item; an item seen twice is
+        deduplicated by its remote id. Only platforms whose spec declares an
+        inbox implement it.
+        """
+        raise NotImplementedError(f"{self.name} has no inbox in socialhub")
 
     def close(self) -> None:  # noqa: B027 - optional hook; most adapters hold nothing
         """Release network resources."""

@@ -28,7 +28,7 @@ from socialhub.core.platform_rules import PlatformRules
 if TYPE_CHECKING:
     from socialhub.platforms.base import PlatformAdapter
 
-__all__ = ["ConnectKind", "PlatformRules", "PlatformSpec"]
+__all__ = ["ConnectKind", "InboxCapabilities", "PlatformRules", "PlatformSpec"]
 
 
 class ConnectKind(StrEnum):
@@ -42,6 +42,32 @@ class ConnectKind(StrEnum):
     APP_PASSWORD = "app-password"
     #: A token issued by a local service for a handle (the sandbox network).
     LOCAL_TOKEN = "local-token"
+
+
+@dataclass(frozen=True)
+class InboxCapabilities:
+    """What socialhub's inbox reads from a network (``docs/inbox.md`` lists the gaps).
+
+    Each flag says the adapter's ``fetch_inbox`` returns items of that kind;
+    all False means the network has no inbox in socialhub.
+    """
+
+    comments: bool = False
+    mentions: bool = False
+    replies: bool = False
+    quotes: bool = False
+    messages: bool = False
+
+    @property
+    def any(self) -> bool:
+        """True when the network has an inbox at all."""
+        return any((self.comments, self.mentions, self.replies, self.quotes, self.messages))
+
+    def kinds(self) -> tuple[str, ...]:
+        """The item kinds this network's inbox holds (``comment``, ``mention``…)."""
+        flags = (("comment", self.comments), ("mention", self.mentions),
+                 ("reply", self.replies), ("quote", self.quotes), ("message", self.messages))
+        return tuple(kind for kind, on in flags if on)
 
 
 def _resolve(target: str) -> Any:
@@ -66,6 +92,7 @@ class PlatformSpec:
             ``platforms.<name>`` config section: ``socialhub.config.PlatformAppConfig``
             or a subclass of it (the connect flow and token refresh read its
             ``client_id``, ``client_secret`` and ``base_url``).
+        inbox: What the inbox reads from this network (all off: no inbox).
     """
 
     name: str
@@ -75,6 +102,7 @@ class PlatformSpec:
     docs_page: str
     text_rules: PlatformRules
     config_model: str = "socialhub.config:PlatformAppConfig"
+    inbox: InboxCapabilities = InboxCapabilities()
 
     @property
     def display_name(self) -> str:

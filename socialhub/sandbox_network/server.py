@@ -15,7 +15,11 @@ It serves the demo, the benchmarks and the chaos tests. Routes:
 | ``GET  /api/posts?idempotency_key=K``   | look a post up by its key                        |
 | ``GET|DELETE /api/posts/{id}``          | read / delete a post                             |
 | ``GET  /api/posts/{id}/metrics``        | counts that grow with the post's age             |
+| ``GET  /api/inbox?since_id=N&limit=M``  | what simulated people sent the account after N,  |
+|                                         | oldest first: ``{items, more}``                   |
 | ``GET  /_sandbox/posts``                | everything received, with idempotency keys       |
+| ``POST /_sandbox/inbox``                | ``{count, seed?, accounts?}``: simulated people  |
+|                                         | comment, mention, reply and message the accounts |
 | ``POST /_sandbox/config`` / ``reset``   | change misbehaviour / forget posts               |
 
 Built on the stdlib's threaded HTTP server (one thread per connection,
@@ -130,6 +134,15 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/_sandbox/reset" and self.command == "POST":
             world.reset(accounts=bool(body.get("accounts")))
             self._reply(200, {"ok": True})
+        elif path == "/_sandbox/inbox" and self.command == "POST":
+            try:
+                count = world.simulate_inbox(int(body.get("count") or 0),
+                                             seed=int(body.get("seed") or 0),
+                                             handles=list(body.get("accounts") or []) or None)
+            except (TypeError, ValueError) as exc:
+                self._reply(400, {"error": "bad_request", "message": str(exc)})
+                return
+            self._reply(200, {"sent": count})
         elif path == "/_sandbox/health":
             self._reply(200, {"ok": True})
         else:
@@ -187,6 +200,13 @@ class _Handler(BaseHTTPRequestHandler):
             return world.add_media(account, body, _media_size(body, size))
         if path == "/api/posts" and method == "POST":
             return self._create(account, body)
+        if path == "/api/inbox" and method == "GET":
+            try:
+                since = int(query.get("since_id") or 0)
+                limit = max(1, min(int(query.get("limit") or 100), 1000))
+            except ValueError:
+                return 400, {"error": "bad_request", "message": "since_id and limit are numbers"}
+            return 200, world.inbox_page(account, since, limit)
         if path == "/api/posts" and method == "GET":
             key = query.get("idempotency_key")
             if not key:

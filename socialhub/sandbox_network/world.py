@@ -10,6 +10,7 @@ so runs are reproducible for a given order of requests.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import random
@@ -99,6 +100,22 @@ class Post:
     created_at: float
     idempotency_key: str | None
     deleted: bool = False
+    #: Written by a simulated person (``simulate_inbox``), not received from a client.
+    simulated: bool = False
+
+
+@dataclass
+class InboxEntry:
+    """Something a simulated person sent to an account; ``post_id`` is the post behind it."""
+
+    post_id: int
+    account_id: int
+    kind: str
+    author: str
+    author_name: str
+    reply_to: str | None
+    conversation_id: str
+    created_at: float
 
 
 @dataclass
@@ -119,6 +136,9 @@ class World:
     rng: random.Random = field(default_factory=random.Random)
     #: API requests being answered now, per account (the most at once is in ``stats``).
     in_flight: Counter[int] = field(default_factory=Counter)
+    #: What simulated people sent, in order (``simulate_inbox``).
+    inbox: list[InboxEntry] = field(default_factory=list)
+    inbox_of: dict[int, list[InboxEntry]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rng.seed(self.options.seed)
@@ -155,6 +175,8 @@ class World:
         """Forget posts, media, counters and rate windows (and accounts/tokens if asked)."""
         with self.lock:
             self.posts.clear()
+            self.inbox.clear()
+            self.inbox_of.clear()
             self.media.clear()
             self.by_key.clear()
             self.windows.clear()
@@ -351,10 +373,78 @@ class World:
                 "followers": 100 + int.from_bytes(digest[:2], "big") % 900 + likes // 5,
                 "following": 20 + digest[2] % 180, "posts": len(live)}
 
-    def dump(self) -> dict[str, Any]:
-        """Everything received, for tests and benchmarks (``GET /_sandbox/posts``)."""
+    # -- the inbox ------------------------------------------------------------
+    def _person(self, handle: str) -> Account:
+        account = next((a for a in self.accounts.values() if a.handle == handle), None)
+        if account is None:
+            account = Account(len(self.accounts) + 1, handle)
+            self.accounts[account.id] = account
+        return account
+
+    def simulate_inbox(self, count: int, *, seed: int = 0,
+                       handles: list[str] | None = None) -> int:
+        """Simulated people send ``count`` messages, spread over the accounts in turn.
+
+        Deterministic for a seed (``people.message``). A comment answers one of the
+        account's posts (a mention when it has none yet), a reply answers the
+        account's latest reply, a message is a direct message. Returns how many.
+        """
+        from socialhub.sandbox_network.people import PEOPLE, message
+
         with self.lock:
-            return {"posts": [self.post_json(p) for p in self.posts.values()],
+            people = {h for h, _, _ in PEOPLE}
+            targets = [a for a in self.accounts.values()
+                       if a.handle not in people and (not handles or a.handle in handles)]
+            if not targets:
+                return 0
+            start = len(self.inbox)
+            # The accounts' own posts, read once: only simulated people post below.
+            own: dict[tuple[int, bool], list[Post]] = {}
+            for p in self.posts.values():
+                if not p.deleted:
+                    own.setdefault((p.account_id, p.reply_to is not None), []).append(p)
+            for n in range(start, start + count):
+                account = targets[n % len(targets)]
+                said = message(seed, n)
+                author = self._person(said.author)
+                kind, reply_to = said.kind, None
+                if kind in ("comment", "reply"):
+                    pool = own.get((account.id, kind == "reply"), [])
+                    if pool:
+                        reply_to = str(pool[n % len(pool)].id)
+                    else:
+                        kind = "mention"
+                text = said.text if kind != "mention" else f"@{account.handle} {said.text}"
+                post = Post(len(self.posts) + 1, author.id, text, reply_to, [], self.clock(),
+                            None, simulated=True)
+                self.posts[post.id] = post
+                conversation = (f"dm-{author.handle}-{account.handle}" if kind == "message"
+                                else reply_to or str(post.id))
+                entry = InboxEntry(post.id, account.id, kind, author.handle,
+                                   said.author_name, reply_to, conversation, post.created_at)
+                self.inbox.append(entry)
+                self.inbox_of.setdefault(account.id, []).append(entry)
+            self.stats["inbox_sent"] += count
+            return count
+
+    def inbox_page(self, account: Account, since_id: int, limit: int) -> dict[str, Any]:
+        """``GET /api/inbox``: the account's entries after ``since_id``, oldest first."""
+        with self.lock:
+            entries = self.inbox_of.get(account.id, [])
+            start = bisect.bisect_right(entries, since_id, key=lambda e: e.post_id)
+            page = entries[start:start + limit]
+            items = [{"id": str(e.post_id), "kind": e.kind, "author": e.author,
+                      "author_name": e.author_name, "text": self.posts[e.post_id].text,
+                      "reply_to": e.reply_to, "conversation_id": e.conversation_id,
+                      "created_at": e.created_at,
+                      "url": f"{self.base_url}/@{e.author}/posts/{e.post_id}"} for e in page]
+        return {"items": items, "more": start + limit < len(entries)}
+
+    def dump(self) -> dict[str, Any]:
+        """Everything received from clients, for tests and benchmarks (``GET /_sandbox/posts``;
+        what simulated people wrote is in their accounts' inboxes, not here)."""
+        with self.lock:
+            return {"posts": [self.post_json(p) for p in self.posts.values() if not p.simulated],
                     "stats": dict(self.stats)}
 
 

@@ -35,6 +35,12 @@ def _accounts_screen() -> Screen[None]:
     return AccountsScreen()
 
 
+def _inbox_screen() -> Screen[None]:
+    from socialhub.tui.screens.inbox_screen import InboxScreen
+
+    return InboxScreen()
+
+
 class SocialhubApp(HubApp):
     """``socialhub tui``: plan, write and watch posts through the shared services."""
 
@@ -46,7 +52,7 @@ class SocialhubApp(HubApp):
     # the first time they are shown: the first paint is the calendar's.
     SCREENS: ClassVar[dict[str, Callable[[], Screen[Any]]]] = {
         "queue": _queue_screen, "accounts": _accounts_screen,
-        "approvals": _approvals_screen, "analytics": _analytics_screen}
+        "approvals": _approvals_screen, "analytics": _analytics_screen, "inbox": _inbox_screen}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("c", "show('calendar')", "Calendar"),
@@ -54,6 +60,7 @@ class SocialhubApp(HubApp):
         Binding("A", "show('accounts')", "Accounts"),
         # Not in the footers (they are full at 80 columns); the help (?) lists it.
         Binding("S", "show('analytics')", "Analytics (stats)", show=False),
+        Binding("I", "show('inbox')", "Inbox", show=False),
         Binding("question_mark", "help", "Help"),
     ]
 
@@ -64,7 +71,7 @@ class SocialhubApp(HubApp):
         self.push_screen("calendar")
 
     def action_show(self, name: str) -> None:
-        """Switch to the calendar, queue, accounts, approvals or analytics screen."""
+        """Switch to the calendar, queue, accounts, approvals, analytics or inbox screen."""
         if self.screen is not self.get_screen(name) and not self.screen.is_modal:
             self.switch_screen(name)
 

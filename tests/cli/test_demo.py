@@ -31,6 +31,9 @@ def test_demo_publishes_every_post_on_time_and_lists_the_urls(
     assert all(p["url"].startswith("http://127.0.0.1:") for p in posts)
     assert all(p["late_s"] < 1.0 for p in posts)
     assert data["sandbox_posts"] == 5
+    inbox = data["inbox"]  # simulated people then wrote to the demo account
+    assert len(inbox) == 6 and all(i["account"] == "sandbox:@demo" for i in inbox)
+    assert {i["kind"] for i in inbox} <= {"comment", "mention", "reply", "message"}
     assert data["home"] is None
     assert "scheduled demo-2 (3-part thread)" in result.stderr
     assert "✓ demo-1 published" in result.stderr

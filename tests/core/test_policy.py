@@ -28,7 +28,7 @@ def test_viewer_only_reads() -> None:
         Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
         Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
         Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ, Permission.MEMBERS_READ,
-        Permission.ORG_READ}
+        Permission.ORG_READ, Permission.INBOX_READ}
 
 
 @pytest.mark.parametrize(("role", "permission", "expected"), [
@@ -52,6 +52,12 @@ def test_viewer_only_reads() -> None:
     (Role.DAEMON, Permission.DELIVERIES_SEND, True),
     (Role.DAEMON, Permission.POSTS_APPROVE, False),
     (Role.DAEMON, Permission.POSTS_WRITE, False),
+    (Role.VIEWER, Permission.INBOX_READ, True),
+    (Role.VIEWER, Permission.INBOX_REPLY, False),
+    (Role.REVIEWER, Permission.INBOX_REPLY, False),
+    (Role.REVIEWER, Permission.INBOX_MANAGE, False),
+    (Role.EDITOR, Permission.INBOX_REPLY, True),
+    (Role.EDITOR, Permission.INBOX_MANAGE, True),
 ])
 def test_matrix_rows(role: Role, permission: Permission, expected: bool) -> None:
     assert allows(role, permission) is expected
@@ -69,7 +75,7 @@ def test_the_daemon_only_sends_collects_and_refreshes() -> None:
     assert permissions_of(Role.DAEMON) == {
         Permission.DELIVERIES_SEND, Permission.METRICS_COLLECT, Permission.TOKENS_REFRESH,
         Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
-        Permission.ANALYTICS_READ}
+        Permission.ANALYTICS_READ, Permission.INBOX_READ}
 
 
 @pytest.mark.parametrize(("granter", "role", "expected"), [

@@ -48,6 +48,9 @@ class FakeMastodon:
         self.media: dict[str, dict[str, Any]] = {}
         self.requests: list[dict[str, Any]] = []
         self.idempotency: dict[tuple[str, str], str] = {}
+        #: Notifications, oldest first: id, type, account_id (who is notified), from_id,
+        #: status_id, created_at (``mention_from`` adds them).
+        self.notifications: list[dict[str, Any]] = []
         self.rate_limited_next = 0
         self.rate_limit_reset_s: int | None = None  # None: the next whole minute + 5 min
         self.fail_after_create_next = 0
@@ -96,6 +99,39 @@ class FakeMastodon:
     def account_for(self, token: str | None) -> FakeAccount | None:
         with self.lock:
             return next((a for a in self.accounts.values() if token in a.tokens), None)
+
+    def account_entity(self, account_id: str) -> dict[str, Any]:
+        account = self.accounts[account_id]
+        return {"id": account.id, "username": account.username, "acct": account.username,
+                "display_name": account.username.title()}
+
+    def mention_from(self, sender: str, to: str, text: str, *,
+                     in_reply_to: str | None = None, visibility: str = "public") -> str:
+        """Account ``sender`` posts ``text`` mentioning ``to`` (a reply when ``in_reply_to``):
+        the status and ``to``'s ``mention`` notification, as the server makes them. Returns
+        the status id."""
+        from datetime import UTC, datetime
+
+        from tests.fakes.mastodon_text import render_html
+
+        with self.lock:
+            author = self.accounts[sender]
+            status_id = self.next_id()
+            parent = self.statuses.get(in_reply_to or "")
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            self.statuses[status_id] = {
+                "id": status_id, "created_at": now, "in_reply_to_id": in_reply_to,
+                "in_reply_to_account_id": parent["account_id"] if parent else None,
+                "content": render_html(text), "spoiler_text": "", "visibility": visibility,
+                "language": None, "url": f"{self.url}/@{author.username}/{status_id}",
+                "uri": f"{self.url}/users/{author.username}/statuses/{status_id}",
+                "media_attachments": [], "replies_count": 0, "reblogs_count": 0,
+                "favourites_count": 0, "text": text, "account_id": author.id,
+                "deleted": False, "idempotency_key": None}
+            self.notifications.append({"id": self.next_id(), "type": "mention",
+                                       "account_id": to, "from_id": sender,
+                                       "status_id": status_id, "created_at": now})
+            return status_id
 
     def status_entity(self, status: dict[str, Any]) -> dict[str, Any]:
         account = self.accounts[status["account_id"]]

@@ -80,6 +80,7 @@ class MastodonHandler(QuietHandler):
             ("POST", r"/api/v2/media", self._upload),
             ("GET", r"/api/v1/media/(\d+)", self._get_media),
             ("GET", r"/api/v1/accounts/(\d+)/statuses", self._timeline),
+            ("GET", r"/api/v1/notifications", self._notifications),
         ]
         for method, pattern, handler in routes:
             match = re.fullmatch(pattern, path)
@@ -227,6 +228,8 @@ class MastodonHandler(QuietHandler):
             status = {
                 "id": status_id, "created_at": _iso(datetime.now(UTC)),
                 "in_reply_to_id": None if reply_to is None else str(reply_to),
+                "in_reply_to_account_id": (None if reply_to is None else
+                                           fake.statuses[str(reply_to)]["account_id"]),
                 "content": render_html(text), "spoiler_text": spoiler,
                 "visibility": params.get("visibility", "public"),
                 "language": params.get("language"),
@@ -304,3 +307,31 @@ class MastodonHandler(QuietHandler):
                         if s["account_id"] == account_id and not s["deleted"]]
         statuses.reverse()  # newest first, as Mastodon lists them
         return self._send(200, statuses[:limit])
+
+    def _notifications(self, account: FakeAccount, params: dict[str, Any], *_: Any) -> None:
+        """``GET /api/v1/notifications`` (methods/notifications.md): newest first; ``types[]``
+        filters, ``max_id`` / ``since_id`` / ``min_id`` bound by id (``min_id`` returns the
+        results immediately newer than it), ``limit`` defaults to 40, at most 80."""
+        limit = min(int(params.get("limit") or 40), 80)
+        types = params.get("types") or params.get("types[]") or []  # query: types[]=…
+        types = [types] if isinstance(types, str) else list(types)
+        with self.fake.lock:
+            notes = [n for n in self.fake.notifications if n["account_id"] == account.id
+                     and (not types or n["type"] in types)]
+            def num(value: Any) -> int:
+                return int(str(value))
+            if params.get("max_id"):
+                notes = [n for n in notes if num(n["id"]) < num(params["max_id"])]
+            if params.get("since_id"):
+                notes = [n for n in notes if num(n["id"]) > num(params["since_id"])]
+            if params.get("min_id"):
+                newer = sorted((n for n in notes if num(n["id"]) > num(params["min_id"])),
+                               key=lambda n: num(n["id"]))[:limit]
+                page = sorted(newer, key=lambda n: num(n["id"]), reverse=True)
+            else:
+                page = sorted(notes, key=lambda n: num(n["id"]), reverse=True)[:limit]
+            body = [{"id": n["id"], "type": n["type"], "created_at": n["created_at"],
+                     "account": self.fake.account_entity(n["from_id"]),
+                     "status": self.fake.status_entity(self.fake.statuses[n["status_id"]])}
+                    for n in page]
+        return self._send(200, body)

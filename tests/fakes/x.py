@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,18 @@ class FakeX(XEndpoints, JsonFakeServer):
                            external_id=user.id, base_url=self.url)
         return info, tokens, AppCredentials(self.CLIENT_ID, self.CLIENT_SECRET)
 
+    def tweet_as(self, user_id: str, text: str, *, reply_to: str | None = None) -> str:
+        """User ``user_id`` posts ``text`` (a reply when ``reply_to``); returns its id."""
+        with self.lock:
+            tweet_id = self.next_id()
+            self.tweets[tweet_id] = {
+                "id": tweet_id, "text": text, "author": user_id, "reply_to": reply_to,
+                "media_ids": [], "deleted": False,
+                "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "metrics": {"like_count": 0, "reply_count": 0, self.metrics_field: 0,
+                            "quote_count": 0, "bookmark_count": 0, "impression_count": 0}}
+            return tweet_id
+
     def sample_media(self) -> list[MediaItem]:
         path = Path(tempfile.mkdtemp(prefix="fake-x-")) / "dot.png"
         path.write_bytes(PNG_1x1)
@@ -174,6 +187,7 @@ class FakeX(XEndpoints, JsonFakeServer):
             ("GET", r"/2/tweets/(\d+)", self._lookup),
             ("DELETE", r"/2/tweets/(\d+)", self._delete),
             ("GET", r"/2/users/(\d+)/tweets", self._timeline),
+            ("GET", r"/2/users/(\d+)/mentions", self._mentions),
             ("POST", r"/2/media/upload", self._upload),
             ("GET", r"/2/media/upload", self._status),
             ("POST", r"/2/media/metadata", self._metadata),

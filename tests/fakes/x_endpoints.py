@@ -224,3 +224,57 @@ class XEndpoints:
             return Reply(400, problem(400, "Invalid Request", "Invalid media metadata"))
         media["alt"] = alt
         return Reply(200, {"data": {"id": body["id"], "associated_metadata": True}})
+
+    def _mentions(self, request: Request, grant: Grant, user_id: str) -> Reply:
+        """``GET /2/users/:id/mentions``: posts by others that @mention the user (a reply
+        mentions the author it answers), newest first; ``since_id`` (exclusive),
+        ``max_results`` 5-100, ``pagination_token`` from ``meta.next_token``;
+        ``expansions=author_id`` adds ``includes.users``."""
+        query = request.query
+        try:
+            limit = int(query.get("max_results") or 10)
+        except ValueError:
+            limit = 0
+        if not 5 <= limit <= 100:
+            return Reply(400, problem(400, "Invalid Request", "The `max_results` query "
+                                      "parameter value is not between 5 and 100",
+                                      "https://api.x.com/2/problems/invalid-request"))
+        user = self.users[user_id]
+        since = int(query.get("since_id") or 0)
+
+        def mentions(tweet: dict[str, Any]) -> bool:
+            parent = self.tweets.get(tweet["reply_to"] or "")
+            return (f"@{user.username}".lower() in tweet["text"].lower()
+                    or (parent is not None and parent["author"] == user_id))
+
+        found = [t for t in reversed(list(self.tweets.values()))
+                 if t["author"] != user_id and not t["deleted"] and int(t["id"]) > since
+                 and mentions(t)]
+        start = int(query.get("pagination_token") or 0)
+        page = found[start:start + limit]
+        fields = query.get("tweet.fields", "")
+        data = []
+        for tweet in page:
+            rendered = self.render(tweet)
+            if "author_id" in fields:
+                rendered["author_id"] = tweet["author"]
+            if "conversation_id" in fields:
+                root = tweet
+                while root["reply_to"] and root["reply_to"] in self.tweets:
+                    root = self.tweets[root["reply_to"]]
+                rendered["conversation_id"] = root["id"]
+            data.append(rendered)
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta["newest_id"], meta["oldest_id"] = page[0]["id"], page[-1]["id"]
+        if start + limit < len(found):
+            meta["next_token"] = str(start + limit)
+        body: dict[str, Any] = {"meta": meta}
+        if data:
+            body["data"] = data
+            if "author_id" in query.get("expansions", ""):
+                authors = {t["author"] for t in page}
+                body["includes"] = {"users": [
+                    {"id": u, "username": self.users[u].username, "name": self.users[u].name}
+                    for u in sorted(authors)]}
+        return Reply(200, body)

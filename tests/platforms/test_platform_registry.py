@@ -239,8 +239,21 @@ def test_spec_modules_stay_light() -> None:
     for name in platform_names():
         imported = _imported_modules(PLATFORMS_DIR / name / "spec.py")
         assert imported <= {"socialhub.platforms.spec", "socialhub.platforms.spec.ConnectKind",
+                            "socialhub.platforms.spec.InboxCapabilities",
                             "socialhub.platforms.spec.PlatformRules",
                             "socialhub.platforms.spec.PlatformSpec"}, (name, imported)
+
+
+def test_a_declared_inbox_has_an_adapter_that_reads_it() -> None:
+    # The inbox's capability flags live in the spec; an adapter that declares an inbox
+    # must implement fetch_inbox, and one that does not must not pretend to.
+    from socialhub.platforms.base import PlatformAdapter
+    from socialhub.platforms.registry import specs
+
+    for spec in specs():
+        reads = spec.adapter_class().fetch_inbox is not PlatformAdapter.fetch_inbox
+        assert reads == spec.inbox.any, spec.name
+    assert {s.name for s in specs() if s.inbox.any} == {"sandbox", "bluesky", "mastodon", "x"}
 
 
 def test_no_fake_network_inside_platforms() -> None:

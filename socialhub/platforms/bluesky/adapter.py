@@ -32,6 +32,7 @@ from socialhub.platforms.base import (
     AccountMetrics,
     AppCredentials,
     Capabilities,
+    InboxPage,
     MediaItem,
     Metrics,
     PartCallback,
@@ -41,6 +42,7 @@ from socialhub.platforms.base import (
     PublishResult,
     Tokens,
     TokensCallback,
+    reply_target,
 )
 from socialhub.platforms.bluesky.spec import SPEC
 from socialhub.platforms.errors import (
@@ -320,14 +322,23 @@ class BlueskyAdapter(PlatformAdapter):
         done = {p.index: p for p in request.already_published}
         cache: dict[str, str | None] = {}
         published: list[PublishedPart] = []
+        answered = _reply_refs(request)
         for index, text in enumerate(_texts(request)):
             part = done.get(index)
             if part is None:
-                thread = (published[0], published[-1]) if published else None
+                root = answered[0] if answered else (published[0] if published else None)
+                parent = published[-1] if published else (answered[1] if answered else None)
+                thread = (root, parent) if root is not None and parent is not None else None
                 part = self._create(request, index, text, thread, cache)
                 on_part(part)
             published.append(part)
         return PublishResult(parts=published)
+
+    def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 100) -> InboxPage:
+        """Mentions, replies and quotes since ``cursor`` (see ``bluesky/inbox.py``)."""
+        from socialhub.platforms.bluesky.inbox import fetch_inbox
+
+        return fetch_inbox(self, cursor, limit)
 
     def find_by_idempotency_key(self, request: PublishRequest) -> list[PublishedPart] | None:
         """The parts already written under this delivery's record keys, in order, up to a gap."""
@@ -426,6 +437,28 @@ class BlueskyAdapter(PlatformAdapter):
 
 def _texts(request: PublishRequest) -> list[str]:
     return list(request.parts) + ([request.first_comment] if request.first_comment else [])
+
+
+def _reply_refs(request: PublishRequest) -> tuple[PublishedPart, PublishedPart] | None:
+    """(root, parent) of the post a reply answers, as parts ``_ref`` reads; None otherwise.
+
+    A reply's ``root`` is the thread's first post and its ``parent`` the post
+    answered (app.bsky.feed.post#replyRef); a reply split into a thread keeps that
+    root for every part.
+    """
+    target = reply_target(request)
+    if target is None:
+        return None
+    cid = target.extra.get("cid")
+    if not cid:
+        raise InvalidContentError("bluesky: the post to reply to has no cid stored",
+                                  hint="sync the inbox again, then reply")
+    root_uri = target.root_id or target.remote_id
+    root_cid = target.extra.get("root_cid") or cid
+    return (PublishedPart(index=-1, remote_id=root_uri, extra={"uri": root_uri,
+                                                               "cid": root_cid}),
+            PublishedPart(index=-1, remote_id=target.remote_id,
+                          extra={"uri": target.remote_id, "cid": cid}))
 
 
 def _ref(part: PublishedPart) -> dict[str, str]:

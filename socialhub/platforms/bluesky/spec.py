@@ -1,6 +1,6 @@
 """Bluesky's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, InboxCapabilities, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="bluesky",
@@ -13,4 +13,6 @@ SPEC = PlatformSpec(
         platform="bluesky", display_name="Bluesky", limit=300, unit="graphemes+bytes",
         supports_threads=True, max_media=4, byte_limit=3000, hashtag_budget=2,
     ),
+    # the inbox: what fetch_inbox reads (docs/inbox.md)
+    inbox=InboxCapabilities(mentions=True, replies=True, quotes=True),
 )

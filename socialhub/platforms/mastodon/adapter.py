@@ -21,6 +21,7 @@ import mimetypes
 import re
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -30,6 +31,7 @@ from socialhub.platforms.base import (
     AccountMetrics,
     AppCredentials,
     Capabilities,
+    InboxPage,
     MediaItem,
     Metrics,
     PartCallback,
@@ -37,8 +39,10 @@ from socialhub.platforms.base import (
     PublishedPart,
     PublishRequest,
     PublishResult,
+    RemoteInboxItem,
     Tokens,
     TokensCallback,
+    reply_target,
 )
 from socialhub.platforms.errors import (
     AuthRevokedError,
@@ -240,7 +244,9 @@ class MastodonAdapter(PlatformAdapter):
         """Publish each part not already published as a self-reply to the one before."""
         done = {p.index: p for p in request.already_published}
         published: list[PublishedPart] = []
-        previous: PublishedPart | None = None
+        target = reply_target(request)
+        previous: PublishedPart | None = (
+            PublishedPart(index=-1, remote_id=target.remote_id) if target else None)
         for index, text in enumerate(self._texts(request)):
             if index in done:
                 previous = done[index]
@@ -277,7 +283,8 @@ class MastodonAdapter(PlatformAdapter):
                               params=params).json()
         not_before = parse_timestamp(request.options.get("not_before"))
         found: list[PublishedPart] = []
-        parent: str | None = None
+        target = reply_target(request)
+        parent: str | None = target.remote_id if target else None
         for index, text in enumerate(self._texts(request)):
             wanted = normalise(text)
             match = next((s for s in statuses  # newest first: an older twin is a past post
@@ -291,6 +298,48 @@ class MastodonAdapter(PlatformAdapter):
             found.append(self._part(index, match, comment=index >= len(request.parts)))
             parent = str(match["id"])
         return found or None
+
+    def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 40) -> InboxPage:
+        """Mentions since ``cursor["min_id"]`` from ``GET /api/v1/notifications``, oldest first.
+
+        ``types[]=mention`` covers mentions, replies (they mention the author) and
+        direct messages (``visibility: direct``). ``min_id`` returns the page right
+        after the cursor, so pages walk forward without gaps (the first sync from the
+        oldest notification the instance keeps); the page size is
+        capped at Mastodon's 80.
+        """
+        # The first sync starts at min_id 0: the oldest page, then forward (a newest-first
+        # read would leave the backlog behind the cursor).
+        params: dict[str, Any] = {"types[]": ["mention"], "limit": min(limit, 80),
+                                  "min_id": cursor.get("min_id") or "0"}
+        notes = self._call("GET", "/api/v1/notifications", params=params).json()
+        me = self._account_id
+        items = []
+        for note in sorted(notes, key=lambda n: _id_key(str(n["id"]))):
+            status = note.get("status") or {}
+            if not status:
+                continue
+            author = note.get("account") or status.get("account") or {}
+            parent = status.get("in_reply_to_id")
+            if status.get("visibility") == "direct":
+                kind, conversation = "message", f"dm:{author.get('acct')}"
+            elif parent and (me is None or status.get("in_reply_to_account_id") == me):
+                kind, conversation = "reply", str(parent)
+            else:
+                kind, conversation = "mention", str(status["id"])
+            items.append(RemoteInboxItem(
+                remote_id=str(status["id"]), kind=kind,
+                author_handle=str(author.get("acct") or author.get("username") or "?"),
+                author_name=author.get("display_name") or None,
+                text=plain_text(status.get("content") or ""),
+                received_at=parse_timestamp(status.get("created_at")
+                                            or note.get("created_at")) or datetime.now(UTC),
+                url=status.get("url") or status.get("uri"),
+                parent_id=str(parent) if parent else None, conversation_id=conversation,
+                context={"notification_id": str(note["id"])}))
+        newest = max((str(n["id"]) for n in notes), key=_id_key, default=cursor.get("min_id"))
+        next_cursor = {"min_id": newest} if newest else {}
+        return InboxPage(items=items, cursor=next_cursor, more=len(notes) >= min(limit, 80))
 
     def delete(self, remote_id: str) -> None:
         """Delete a status; one that is already gone counts as deleted."""
@@ -329,3 +378,8 @@ class MastodonAdapter(PlatformAdapter):
     def close(self) -> None:
         """Close the HTTP connections."""
         self._client.close()
+
+
+def _id_key(value: str) -> tuple[int, str]:
+    """Mastodon ids are numeric strings: order them as numbers (then as text)."""
+    return (len(value), value) if value.isdigit() else (0, value)

@@ -1,6 +1,6 @@
 """Mastodon's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, InboxCapabilities, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="mastodon",
@@ -13,4 +13,6 @@ SPEC = PlatformSpec(
         platform="mastodon", display_name="Mastodon", limit=500, unit="graphemes",
         counter="mastodon", supports_threads=True, max_media=4, hashtag_budget=3,
     ),
+    # the inbox: what fetch_inbox reads (docs/inbox.md)
+    inbox=InboxCapabilities(mentions=True, replies=True, messages=True),
 )

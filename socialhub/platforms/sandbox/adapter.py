@@ -23,6 +23,7 @@ from socialhub.platforms.base import (
     AccountMetrics,
     AppCredentials,
     Capabilities,
+    InboxPage,
     MediaItem,
     Metrics,
     PartCallback,
@@ -30,8 +31,10 @@ from socialhub.platforms.base import (
     PublishedPart,
     PublishRequest,
     PublishResult,
+    RemoteInboxItem,
     Tokens,
     TokensCallback,
+    reply_target,
 )
 from socialhub.platforms.errors import (
     AuthRevokedError,
@@ -155,7 +158,9 @@ class SandboxAdapter(PlatformAdapter):
         """Publish each part not already published as a self-reply to the one before."""
         done = {p.index: p for p in request.already_published}
         published: list[PublishedPart] = []
-        previous: PublishedPart | None = None
+        target = reply_target(request)
+        previous: PublishedPart | None = (
+            PublishedPart(index=-1, remote_id=target.remote_id) if target else None)
         for index, text in enumerate(self._texts(request)):
             if index in done:
                 previous = done[index]
@@ -172,6 +177,20 @@ class SandboxAdapter(PlatformAdapter):
             on_part(previous)
             published.append(previous)
         return PublishResult(parts=published)
+
+    def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 100) -> InboxPage:
+        """What simulated people sent since ``cursor["since_id"]`` (``GET /api/inbox``)."""
+        since = int(cursor.get("since_id") or 0)
+        data = self._call("GET", "/api/inbox", params={"since_id": since,
+                                                      "limit": limit}).json()
+        items = [RemoteInboxItem(
+            remote_id=str(i["id"]), kind=str(i["kind"]), author_handle=str(i["author"]),
+            author_name=i.get("author_name"), text=str(i.get("text") or ""),
+            received_at=datetime.fromtimestamp(float(i["created_at"]), UTC),
+            url=i.get("url"), parent_id=i.get("reply_to"),
+            conversation_id=i.get("conversation_id")) for i in data.get("items") or []]
+        newest = max([since, *(int(i.remote_id) for i in items)])
+        return InboxPage(items=items, cursor={"since_id": newest}, more=bool(data.get("more")))
 
     def find_by_idempotency_key(self, request: PublishRequest) -> list[PublishedPart] | None:
         """Ask the service which parts exist under this delivery's keys (in order)."""

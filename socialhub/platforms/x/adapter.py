@@ -33,6 +33,7 @@ from socialhub.platforms.base import (
     AppCredentials,
     Capabilities,
     ConnectedProfile,
+    InboxPage,
     Metrics,
     OAuthSpec,
     PartCallback,
@@ -40,8 +41,10 @@ from socialhub.platforms.base import (
     PublishedPart,
     PublishRequest,
     PublishResult,
+    RemoteInboxItem,
     Tokens,
     TokensCallback,
+    reply_target,
 )
 from socialhub.platforms.errors import (
     AuthRevokedError,
@@ -60,6 +63,7 @@ AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
 SCOPES = ("tweet.read", "tweet.write", "users.read", "media.write", "offline.access")
 _SCAN_LIMIT = 100  # max_results of GET /2/users/:id/tweets
 _TWEET_FIELDS = "created_at,referenced_tweets,entities,conversation_id"
+_MENTION_FIELDS = "created_at,referenced_tweets,entities,conversation_id,author_id"
 
 
 def oauth_urls(base_url: str | None) -> tuple[str, str]:
@@ -206,7 +210,9 @@ class XAdapter(PlatformAdapter):
         """Publish each part not yet published, each replying to the one before."""
         done = {p.index: p for p in request.already_published}
         published: list[PublishedPart] = []
-        previous: PublishedPart | None = None
+        target = reply_target(request)
+        previous: PublishedPart | None = (
+            PublishedPart(index=-1, remote_id=target.remote_id) if target else None)
         for index, text in enumerate(_texts(request)):
             if index in done:
                 previous = done[index]
@@ -262,7 +268,8 @@ class XAdapter(PlatformAdapter):
         tweets = self._call("GET", f"/2/users/{self._me()}/tweets",
                             params=params).json().get("data") or []
         found: list[PublishedPart] = []
-        parent: str | None = None
+        target = reply_target(request)
+        parent: str | None = target.remote_id if target else None
         for index, text in enumerate(_texts(request)):
             wanted = " ".join(text.split())
             match = next((t for t in tweets if _replied_to(t) == parent
@@ -275,6 +282,49 @@ class XAdapter(PlatformAdapter):
             found.append(self._part(index, str(match["id"]), comment=index >= len(request.parts)))
             parent = str(match["id"])
         return found or None
+
+    def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 100) -> InboxPage:
+        """New mentions from ``GET /2/users/:id/mentions``, oldest first.
+
+        X lists newest first and pages backwards with ``next_token``; with
+        ``since_id`` it stops at the last mention already stored. While paging,
+        the cursor keeps the old ``since_id`` plus the page token and the newest id
+        seen, and moves ``since_id`` forward only when the last page is read, so a
+        sync cut short never leaves a gap. Replies mention their author, so they
+        come too (``referenced_tweets`` tells a reply or a quote from a mention).
+        """
+        params: dict[str, Any] = {
+            "max_results": max(5, min(limit, 100)), "tweet.fields": _MENTION_FIELDS,
+            "expansions": "author_id", "user.fields": "username,name"}
+        if cursor.get("since_id"):
+            params["since_id"] = cursor["since_id"]
+        if cursor.get("next_token"):
+            params["pagination_token"] = cursor["next_token"]
+        body = response_json(self._call("GET", f"/2/users/{self._me()}/mentions",
+                                        params=params)) or {}
+        users = {str(u.get("id")): u for u in (body.get("includes") or {}).get("users") or []}
+        tweets = body.get("data") or []
+        items = [self._inbox_item(t, users) for t in reversed(tweets)]
+        meta = body.get("meta") or {}
+        newest = cursor.get("newest") or meta.get("newest_id")
+        if meta.get("next_token"):
+            next_cursor = {"since_id": cursor.get("since_id"), "next_token": meta["next_token"],
+                           "newest": newest}
+            return InboxPage(items=items, cursor=next_cursor, more=True)
+        return InboxPage(items=items, cursor={"since_id": newest or cursor.get("since_id")})
+
+    def _inbox_item(self, tweet: dict[str, Any], users: dict[str, Any]) -> RemoteInboxItem:
+        author = users.get(str(tweet.get("author_id"))) or {}
+        handle = str(author.get("username") or tweet.get("author_id") or "?")
+        refs = {str(r.get("type")): str(r.get("id")) for r in tweet.get("referenced_tweets") or []}
+        kind = "reply" if "replied_to" in refs else "quote" if "quoted" in refs else "mention"
+        return RemoteInboxItem(
+            remote_id=str(tweet["id"]), kind=kind, author_handle=handle,
+            author_name=author.get("name"), text=plain_text(tweet),
+            received_at=parse_timestamp(tweet.get("created_at")) or datetime.now(UTC),
+            url=f"https://x.com/{handle}/status/{tweet['id']}",
+            parent_id=refs.get("replied_to") or refs.get("quoted"),
+            conversation_id=str(tweet.get("conversation_id") or tweet["id"]))
 
     def delete(self, remote_id: str) -> None:
         """Delete a post; one that is already gone counts as deleted."""

@@ -51,6 +51,8 @@ class DemoResult:
     sandbox_url: str = ""
     #: Past posts imported for analytics (``keep`` only).
     history_posts: int = 0
+    #: What simulated people then sent the demo account, as ``inbox list --json`` shows it.
+    inbox: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
@@ -108,6 +110,7 @@ def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
 
         result.sandbox_posts = len(httpx.get(f"{server.url}/_sandbox/posts", timeout=5)
                                    .json()["posts"])
+        result.inbox = _inbox(hub, server)
         result.elapsed_s = round(time.monotonic() - started, 2)
         result.sandbox_url = server.url
         if engine is not None:  # nothing more to send: only the sandbox stays up
@@ -123,6 +126,18 @@ def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
         server.stop()
         if not keep:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def _inbox(hub: Any, server: Any, count: int = 6) -> list[dict[str, Any]]:
+    """Simulated people comment on, mention and message the demo account; sync and list it."""
+    from socialhub.services.inbox.items import inbox_filter, list_inbox
+    from socialhub.services.inbox.sync import run_sync
+
+    server.world.simulate_inbox(count, seed=1)
+    run_sync(hub, None)
+    with hub.context("cli") as ctx:
+        rows, _ = list_inbox(ctx, inbox_filter(ctx))
+    return rows
 
 
 def _prepare(hub: Any, url: str, posts: int, first_due_s: float, spacing_s: float,

@@ -17,16 +17,17 @@ class TargetTab(VerticalScroll):
     body: reactive[str] = reactive("", init=False)
 
     def __init__(self, ref: str, platform: str, text: str = "", *, blink: bool = True,
-                 id: str | None = None) -> None:
+                 id: str | None = None, hint: str = "leave empty to use the body") -> None:
         super().__init__(id=id)
         self.ref = ref
         self.platform = platform
         self.initial = text
         self.blink = blink
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         name = DISPLAY_NAMES.get(self.platform, self.platform)
-        yield Static(f"{self.ref} ({name}) — leave empty to use the body", classes="hint")
+        yield Static(f"{self.ref} ({name}) — {self.hint}", classes="hint")
         area = TextArea(self.initial, classes="variant-text", soft_wrap=True)
         area.cursor_blink = self.blink
         yield area
