@@ -40,7 +40,7 @@ def load_zone(name: str) -> ZoneInfo:
     """
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder
         close = sorted(z for z in available_timezones() if z.lower().endswith(name.lower()))[:3]
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise ValidationError(f"unknown time zone {name!r}{hint}") from None

@@ -64,8 +64,11 @@ def test_reply_show_archive_assign_mark(synced: Callable[..., Any]) -> None:
     shown = synced("inbox", "show", item)
     assert first["text"].split()[0] in shown.stdout
     assert "you [scheduled]" in shown.stdout and "Thanks, we will look into it." in shown.stdout
-    assert synced("inbox", "assign", item, "alice").exit_code == 0
-    assigned = json.loads(synced("inbox", "list", "--json", "--assignee", "alice").stdout)
+    # An assignee is a member: the acting login (the owner) is one.
+    me = json.loads(synced("members", "list", "--json").stdout)[0]["login"]
+    assert synced("inbox", "assign", item, "alice").exit_code == 4  # not a member
+    assert synced("inbox", "assign", item, me).exit_code == 0
+    assigned = json.loads(synced("inbox", "list", "--json", "--assignee", me).stdout)
     assert [r["id"] for r in assigned] == [first["id"]]
     assert synced("inbox", "mark", item, "unread").exit_code == 0
     assert synced("inbox", "archive", item).exit_code == 0

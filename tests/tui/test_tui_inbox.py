@@ -65,6 +65,7 @@ def _thread(screen: InboxScreen) -> str:
 @pytest.mark.anyio
 async def test_inbox_keys_move_reply_archive_assign(tui_cli: Callable[..., CLIResult]) -> None:
     add_items()
+    assert tui_cli("members", "add", "alice", "--role", "editor").exit_code == 0
     app = SocialhubApp(blink=False, refresh_every=None)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_inbox(pilot)

@@ -131,7 +131,7 @@ def _stale(ctx: Ctx, rules: AlertsConfig, now: datetime) -> Iterator[Alert]:
                          "owner": run.owner, "minutes": minutes})
 
 
-def candidates(ctx: Ctx, rules: AlertsConfig) -> list[Alert]:
+def _candidates(ctx: Ctx, rules: AlertsConfig) -> list[Alert]:
     """Every occurrence the rules see now, sent before or not."""
     now = ctx.now()
     found: list[Alert] = []
@@ -159,7 +159,7 @@ def raise_alerts(ctx: Ctx, rules: AlertsConfig | None = None) -> list[dict[str, 
     if not rules.enabled:
         return []
     now = ctx.now()
-    found = candidates(ctx, rules)
+    found = _candidates(ctx, rules)
     raised: list[dict[str, Any]] = []
     for rule in ALERT_RULES:
         mine = {a.occurrence: a for a in found if a.rule == rule}
