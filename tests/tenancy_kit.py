@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from socialhub.db import models as m
+from socialhub.db.queries.audit import append_audit_rows
 from socialhub.db.roles import apply_role_statements, role_statements
 
 
@@ -120,11 +121,12 @@ def _seed_org(session: Session, org: str, suffix: str) -> dict[str, int]:
     slot = m.Slot(account_id=account.id, weekday=1, time="09:00", timezone="UTC")
     recurrence = m.Recurrence(post_id=post.id, frequency="weekly")
     comment = m.PostComment(org_id=o.id, post_id=post.id, author="x", body="looks good")
-    # Not chained (the trail's writer is not what is under test): a unique link will do.
-    audit = m.AuditEvent(org_id=o.id, actor="x", action="create", record_kind="Post",
-                         prev_hash=f"{org}-{suffix}", hash="0" * 64)
+    # Through the chain, as every audit row is written (prev_hash and hash are NOT NULL).
+    append_audit_rows(session, [{"org_id": o.id, "actor": "x", "action": "create",
+                                 "record_kind": "Post"}])
+    audit = session.scalars(select(m.AuditEvent).where(m.AuditEvent.org_id == o.id)).one()
     usage = m.AIUsage(org_id=o.id, provider="offline", model="rules", task="draft")
-    session.add_all([credential, variant, slot, recurrence, comment, audit, usage])
+    session.add_all([credential, variant, slot, recurrence, comment, usage])
     session.flush()
     delivery = m.Delivery(variant_id=variant.id, account_id=account.id, due_at=now,
                           next_attempt_at=now + timedelta(days=1),

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from socialhub.db.models import Membership, Organization, User
+from socialhub.db.models import Organization, User
 from socialhub.db.queries import orgs as queries
 from socialhub.db.queries.teams import user_with_login
 from socialhub.errors import ConflictError, NotFoundError, ValidationError
@@ -65,8 +65,7 @@ def add_organization(session: Session, name: str, *, owner: str = "owner",
         user = User(name=owner, login=login)
     session.add_all([org, user])
     session.flush()
-    session.add(Membership(org_id=org.id, user_id=user.id, role="owner"))
-    session.flush()
+    queries.add_first_owner(session, org.id, user.id)
     return org
 
 
