@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from socialhub.core.limits import TEXT_CHARS
 from socialhub.core.media_policy import path_shape_problem, url_problem
 from socialhub.core.platform_rules import PlatformRules
+from socialhub.core.rules import RuleSpec, template_problems
 from socialhub.core.text import measure
 from socialhub.core.when import When, load_zone, parse_when
 from socialhub.core.yaml_locate import LocatedDocument, Path, YamlSyntaxError, load_located
@@ -35,7 +36,8 @@ from socialhub.errors import ValidationError
 
 API_VERSION = "socialhub/v1"
 #: Kinds in the order they are applied: each may refer only to kinds before it.
-KINDS = ("Organization", "Member", "Account", "VoiceProfile", "Campaign", "Slot", "Post")
+KINDS = ("Organization", "Member", "Account", "VoiceProfile", "Campaign", "Slot", "Post",
+         "Rule")
 #: The kinds about people and settings: exported only when asked for (``--kind``), so a
 #: shared export never carries who may do what into another database unasked.
 PEOPLE_KINDS = ("Organization", "Member")
@@ -360,12 +362,20 @@ class PostManifest(_Strict):
     spec: PostSpec = PostSpec()
 
 
+class RuleManifest(_Strict):
+    apiVersion: Literal["socialhub/v1"]
+    kind: Literal["Rule"]
+    metadata: NamedMetadata
+    spec: RuleSpec
+
+
 AnyManifest = (OrganizationManifest | MemberManifest | AccountManifest | VoiceProfileManifest
-               | CampaignManifest | SlotManifest | PostManifest)
+               | CampaignManifest | SlotManifest | PostManifest | RuleManifest)
 MODELS: dict[str, type[BaseModel]] = {
     "Organization": OrganizationManifest, "Member": MemberManifest,
     "Account": AccountManifest, "VoiceProfile": VoiceProfileManifest,
     "Campaign": CampaignManifest, "Slot": SlotManifest, "Post": PostManifest,
+    "Rule": RuleManifest,
 }
 
 
@@ -442,6 +452,9 @@ def _semantic_issues(m: Manifest) -> list[Issue]:
     if m.kind == "Campaign" and spec.starts_on and spec.ends_on and spec.ends_on < spec.starts_on:
         issues.append(m.issue(("spec", "ends_on"), f"campaign ends ({spec.ends_on}) before it "
                                                    f"starts ({spec.starts_on})"))
+    if m.kind == "Rule":
+        for i, key, message in template_problems(spec, m.name):
+            issues.append(m.issue(("spec", "actions", i, key), message))
     if m.kind == "Post":
         seen: set[str] = set()
         for i, t in enumerate(spec.targets):

@@ -68,13 +68,15 @@ class Permission(enum.StrEnum):
     INBOX_READ = "inbox.read"  # list, show and sync the inbox
     INBOX_REPLY = "inbox.reply"  # answer an inbox item (a delivery on the account)
     INBOX_MANAGE = "inbox.manage"  # archive, assign, mark read or unread
+    RULES_READ = "rules.read"  # list workflow rules, replay them (test), read their log
+    RULES_MANAGE = "rules.manage"  # run workflow rules' actions (the daemon; editors apply)
 
 
 _READS = frozenset({
     Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
     Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
     Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ, Permission.MEMBERS_READ,
-    Permission.ORG_READ, Permission.INBOX_READ,
+    Permission.ORG_READ, Permission.INBOX_READ, Permission.RULES_READ,
 })
 
 #: What only the daemon does: people publish by scheduling, the daemon sends.
@@ -92,17 +94,20 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.QUEUE_MANAGE, Permission.CAMPAIGNS_WRITE, Permission.VOICES_WRITE,
         Permission.SLOTS_WRITE, Permission.MANIFESTS_APPLY, Permission.AI_GENERATE,
         Permission.ANALYTICS_IMPORT, Permission.AI_USAGE_READ, Permission.INBOX_REPLY,
-        Permission.INBOX_MANAGE,
+        Permission.INBOX_MANAGE, Permission.RULES_MANAGE,
     },
     # Reviewers judge posts; they neither write nor schedule them.
     Role.REVIEWER: _READS | {
         Permission.POSTS_APPROVE, Permission.POSTS_COMMENT, Permission.AI_USAGE_READ,
     },
     Role.VIEWER: _READS,
-    # The alerts job and the digest read analytics; the inbox job syncs the inbox.
+    # The alerts job and the digest read analytics; the inbox job syncs the inbox; the
+    # rules job reads the rules and runs their actions (a reply, archive/assign/tag).
     Role.DAEMON: _SYSTEM | {Permission.POSTS_READ, Permission.ACCOUNTS_READ,
                             Permission.QUEUE_READ, Permission.ANALYTICS_READ,
-                            Permission.INBOX_READ},
+                            Permission.INBOX_READ, Permission.RULES_READ,
+                            Permission.RULES_MANAGE, Permission.INBOX_REPLY,
+                            Permission.INBOX_MANAGE},
     # The daemon applying a reviewed repository: what `apply` writes, and no more.
     # It never approves: with approvals required, a post's times still need an
     # approval of its content (docs/ci.md).

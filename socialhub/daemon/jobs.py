@@ -26,6 +26,7 @@ from socialhub.services.mail import mail_enabled, send_mail
 from socialhub.services.ops import daemon_status
 from socialhub.services.ops.metrics import digest
 from socialhub.services.publishing.engine import PublishingEngine
+from socialhub.services.rules.engine import run_rules
 
 log = logging.getLogger("socialhub.daemon")
 
@@ -84,6 +85,19 @@ def check_alerts(hub: Hub) -> dict[str, Any]:
     for alert in raised:
         log.info("alert: %s", alert["message"], extra={"event": "alert", "rule": alert["rule"]})
     return {"raised": len(raised)}
+
+
+def run_workflow_rules(hub: Hub, wake: Callable[[], None]) -> dict[str, Any]:
+    """Run the workflow rules on the inbox items that arrived since they last looked
+    (docs/rules.md); a reply queued by a rule wakes the publish job."""
+    with hub.context("daemon") as ctx:
+        runs = run_rules(ctx)
+    for run in runs:
+        log.info("rule %s on %s: %s", run["rule"], run["subject"], run["outcome"],
+                 extra={"event": "rule_run", "rule": run["rule"]})
+    if any(run["outcome"] == "done" for run in runs):
+        wake()
+    return {"runs": len(runs), "done": sum(1 for r in runs if r["outcome"] == "done")}
 
 
 def git_sync(hub: Hub, wake: Callable[[], None]) -> dict[str, Any]:

@@ -537,3 +537,48 @@ class AIUsage(Base):
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     ok: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Rule(TimestampMixin, Base):
+    """A workflow rule (``kind: Rule``): a trigger, conditions, actions (docs/rules.md).
+
+    ``last_item_id`` is how far the rules job has read the inbox for this rule: a
+    new rule starts at the newest item, so it answers what arrives after it, never
+    the backlog.
+    """
+
+    __tablename__ = "rules"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    trigger: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    conditions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    actions: Mapped[list[Any]] = mapped_column(default=list)
+    per_hour: Mapped[int] = mapped_column(Integer, default=20)
+    last_item_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RuleRun(Base):
+    """One execution of a rule on one subject (``inbox:<id>``): its outcome and actions.
+
+    Unique per rule, subject and ``dry_run``: a rule never acts on the same item twice
+    (a dry run and then the live run are two rows).
+    """
+
+    __tablename__ = "rule_runs"
+    __table_args__ = (UniqueConstraint("rule_id", "subject", "dry_run"),
+                      Index("ix_rule_runs_org_ran", "org_id", "ran_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    rule_id: Mapped[int] = mapped_column(ForeignKey("rules.id", ondelete="CASCADE"))
+    rule_name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(100))
+    trigger: Mapped[str] = mapped_column(String(40))
+    #: ``done``, ``dry_run``, ``rate_limited``, ``skipped`` or ``failed``.
+    outcome: Mapped[str] = mapped_column(String(20))
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ran_at: Mapped[datetime] = mapped_column()

@@ -133,10 +133,19 @@ INBOX_ITEMS = OrgOwned("inbox_items", "inbox_items.org_id", insert="viewer", upd
 INBOX_CURSORS = OrgOwned("inbox_cursors", _via_account("inbox_cursors"), insert="viewer",
                          update="viewer", delete="admin")
 
+#: Migration 0011: workflow rules (editors apply them) and their execution log (the
+#: daemon writes it; a member's ``rules test`` writes nothing).
+RULES = OrgOwned("rules", "rules.org_id")
+RULE_RUNS = OrgOwned("rule_runs", "rule_runs.org_id", insert="editor", update=None,
+                     delete="admin",
+                     same_org="(SELECT r.org_id FROM rules r WHERE r.id = rule_runs.rule_id) "
+                              "= rule_runs.org_id")
+
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
 ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, ACCOUNT_SNAPSHOTS, METRIC_LATEST,
-                                    GIT_SYNCS, ALERTS_SENT, INBOX_ITEMS, INBOX_CURSORS)
+                                    GIT_SYNCS, ALERTS_SENT, INBOX_ITEMS, INBOX_CURSORS, RULES,
+                                    RULE_RUNS)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

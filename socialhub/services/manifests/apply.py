@@ -37,12 +37,14 @@ from socialhub.db.models import (
     Campaign,
     Delivery,
     Post,
+    Rule,
     Slot,
     Variant,
     VoiceProfile,
 )
 from socialhub.db.queries import delivery as delivery_queries
 from socialhub.db.queries import manifests as queries
+from socialhub.db.queries import rules as rules_queries
 from socialhub.db.queries import teams as teams_queries
 from socialhub.db.queries.slots import slots_of_accounts
 from socialhub.errors import ExitCode, ValidationError
@@ -233,6 +235,7 @@ class _Planner:
         self.accounts = {a.ref: a for a in queries.accounts_in_order(session, org_id)}
         self.voices = {v.name: v for v in queries.voices_in_order(session, org_id)}
         self.campaigns = {c.name: c for c in queries.campaigns_in_order(session, org_id)}
+        self.rules = {r.name: r for r in rules_queries.rules_in_order(session, org_id)}
 
     def _change(self, m: Manifest, action: str, fields: list[str] | None = None,
                 details: list[dict[str, Any]] | None = None) -> None:
@@ -335,6 +338,17 @@ class _Planner:
                    "currency": spec.currency.upper() if spec.currency else None,
                    "approvals": spec.approvals}
         self._create_or_update(m, Campaign, self.campaigns, desired)
+
+    def rule(self, m: Manifest) -> None:
+        spec = m.model.spec
+        desired = {"enabled": spec.enabled, "dry_run": spec.dry_run,
+                   "trigger": spec.trigger.model_dump(exclude_defaults=True),
+                   "conditions": dict(spec.conditions),
+                   "actions": [a.model_dump(exclude_none=True) for a in spec.actions],
+                   "per_hour": spec.rate_limit.per_hour}
+        if m.name not in self.rules:  # a new rule answers what arrives after it
+            desired["last_item_id"] = rules_queries.newest_item_id(self.s, self.org_id)
+        self._create_or_update(m, Rule, self.rules, desired)
 
     def _create_or_update(self, m: Manifest, model: Any, rows: dict[str, Any],
                           desired: dict[str, Any], labels: dict[str, str] | None = None) -> None:
@@ -731,6 +745,8 @@ def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
         plan.campaign(m)
     plan.slots(by_kind["Slot"])
     plan.posts(by_kind["Post"])
+    for m in by_kind["Rule"]:
+        plan.rule(m)
     if prune:
         plan.prune(by_kind)
     if plan.issues:

@@ -13,8 +13,18 @@ from typing import Any
 
 from socialhub.core.manifests import API_VERSION, KINDS, PEOPLE_KINDS, WEEKDAYS
 from socialhub.core.policy import Permission
-from socialhub.db.models import Account, Campaign, Organization, Post, Slot, Variant, VoiceProfile
+from socialhub.db.models import (
+    Account,
+    Campaign,
+    Organization,
+    Post,
+    Rule,
+    Slot,
+    Variant,
+    VoiceProfile,
+)
 from socialhub.db.queries import manifests as queries
+from socialhub.db.queries import rules as rules_queries
 from socialhub.db.queries import teams as teams_queries
 from socialhub.db.queries.manifests import published_targets
 from socialhub.errors import ValidationError
@@ -24,13 +34,15 @@ from socialhub.services.manifests.registry import Registry
 #: File written for each kind by ``socialhub export -o DIR``.
 FILE_NAMES = {"Organization": "organization.yaml", "Member": "members.yaml",
               "Account": "accounts.yaml", "VoiceProfile": "voices.yaml",
-              "Campaign": "campaigns.yaml", "Slot": "slots.yaml", "Post": "posts.yaml"}
+              "Campaign": "campaigns.yaml", "Slot": "slots.yaml", "Post": "posts.yaml",
+              "Rule": "rules.yaml"}
 _ALIASES = {"account": "Account", "accounts": "Account", "voice": "VoiceProfile",
             "voices": "VoiceProfile", "voiceprofile": "VoiceProfile",
             "voiceprofiles": "VoiceProfile", "campaign": "Campaign", "campaigns": "Campaign",
             "slot": "Slot", "slots": "Slot", "post": "Post", "posts": "Post",
             "organization": "Organization", "organizations": "Organization",
-            "org": "Organization", "member": "Member", "members": "Member"}
+            "org": "Organization", "member": "Member", "members": "Member",
+            "rule": "Rule", "rules": "Rule"}
 
 
 def parse_kind(text: str) -> str:
@@ -82,6 +94,22 @@ def campaign_manifest(c: Campaign) -> dict[str, Any]:
                     budget=None if c.budget is None else f"{c.budget:.2f}", currency=c.currency,
                     approvals=c.approvals)
     return _doc("Campaign", {"name": c.name}, spec)
+
+
+def rule_manifest(r: Rule) -> dict[str, Any]:
+    """A Rule manifest: trigger, conditions, actions, rate limit (defaults left out)."""
+    spec: dict[str, Any] = {}
+    if not r.enabled:
+        spec["enabled"] = False
+    if r.dry_run:
+        spec["dry_run"] = True
+    spec["trigger"] = dict(r.trigger or {})
+    if r.conditions:
+        spec["conditions"] = dict(r.conditions)
+    spec["actions"] = [dict(a) for a in r.actions or []]
+    if r.per_hour != 20:
+        spec["rate_limit"] = {"per_hour": r.per_hour}
+    return _doc("Rule", {"name": r.name}, spec)
 
 
 def slot_manifest(s: Slot) -> dict[str, Any]:
@@ -159,6 +187,8 @@ def export_manifests(ctx: Ctx,
         out["Slot"] = [slot_manifest(s) for s in queries.slots_in_order(session, org_id)]
     if "Post" in wanted:
         out["Post"] = [post_manifest(p) for p in queries.live_posts_in_order(session, org_id)]
+    if "Rule" in wanted:
+        out["Rule"] = [rule_manifest(r) for r in rules_queries.rules_in_order(session, org_id)]
     return {k: v for k, v in out.items() if v}
 
 

@@ -1,0 +1,110 @@
+"""``socialhub rules``: workflow rules that answer, assign, tag or archive inbox items."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+
+app = typer.Typer(
+    help="Workflow rules: a trigger on new inbox items, conditions and actions.\n\n"
+    "Rules are `kind: Rule` manifests (`socialhub apply rules.yaml`); the daemon runs "
+    "them. `rules list` shows them; `rules test RULE` replays the stored inbox against "
+    "one without doing anything; `rules log` shows every execution and its outcome.\n\n"
+    "Example: socialhub rules test thank-fans",
+    no_args_is_help=True)
+
+RuleArg = Annotated[str, typer.Argument(help="The rule's name (metadata.name).")]
+
+
+def _actions(actions: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{k}" for a in actions for k in a if k in
+                     ("reply", "assign", "tag", "archive", "notify", "webhook", "action"))
+
+
+@app.command("list")
+def list_(json_: JsonOption = False) -> None:
+    """List the rules: trigger, actions, dry run, rate limit.
+
+    Example: socialhub rules list --json
+    """
+    from socialhub.services.rules.engine import list_rules
+
+    with get_hub().context("cli") as ctx:
+        rows = list_rules(ctx)
+    if json_:
+        emit_json(rows)
+        return
+    if not rows:
+        info("no rules yet (see docs/rules.md)")
+    for r in rows:
+        flags = [] if r["enabled"] else ["disabled"]
+        flags += ["dry run"] if r["dry_run"] else []
+        trigger = r["trigger"]
+        keywords = ",".join(trigger.get("keywords", []))
+        out().print(f"{r['name']}: on {trigger.get('type')}"
+                    + (f" [{keywords}]" if keywords else "")
+                    + f" → {_actions(r['actions'])}; ≤{r['per_hour']}/h"
+                    + (f" ({', '.join(flags)})" if flags else ""))
+
+
+@app.command("test")
+def test(
+    rule: RuleArg,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000,
+                                       help="How many of the newest inbox items.")] = 100,
+    json_: JsonOption = False,
+) -> None:
+    """Replay the stored inbox items against RULE: what it would do; does nothing.
+
+    Example: socialhub rules test thank-fans --limit 20
+    """
+    from socialhub.services.rules.engine import replay_rule
+
+    with get_hub().context("cli") as ctx:
+        rows = replay_rule(ctx, rule, limit=limit)
+    if json_:
+        emit_json(rows)
+        return
+    for r in rows:
+        what = r["would"]
+        if what == "act":
+            detail = "; ".join(f"{a['action']}: {a['value']}" for a in r["actions"])
+        else:
+            detail = r.get("why", "")
+        out().print(f"#{r['item_id']} @{r['author']}: {what} — {detail}")
+    acting = sum(1 for r in rows if r["would"] == "act")
+    info(f"{acting} of {len(rows)} item(s) would set the rule off (nothing was done)")
+
+
+@app.command("log")
+def log(
+    rule: Annotated[str | None, typer.Argument(help="Only this rule.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000,
+                                       help="How many executions, newest first.")] = 100,
+    json_: JsonOption = False,
+) -> None:
+    """Every execution of the rules, newest first, with its outcome.
+
+    Outcomes: done, dry_run, rate_limited, skipped (the account itself, the loop
+    guard), failed.
+
+    Example: socialhub rules log thank-fans --json
+    """
+    from socialhub.services.rules.engine import rule_log
+
+    with get_hub().context("cli") as ctx:
+        rows = rule_log(ctx, rule, limit=limit)
+    if json_:
+        emit_json(rows)
+        return
+    if not rows:
+        info("no rule has run yet")
+    for r in rows:
+        detail = r["detail"]
+        why = detail.get("reason") or detail.get("error") or ", ".join(
+            a["action"] for a in detail.get("actions", []))
+        out().print(f"{r['ran_at'][:19]} {r['rule']} {r['subject']}: {r['outcome']}"
+                    + (f" — {why}" if why else ""))

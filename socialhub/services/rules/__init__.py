@@ -1,0 +1,1 @@
+"""Workflow rules: triggers on the inbox, conditions, actions (docs/rules.md)."""
