@@ -28,7 +28,7 @@ def test_viewer_only_reads() -> None:
         Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
         Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
         Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ, Permission.MEMBERS_READ,
-        Permission.ORG_READ, Permission.INBOX_READ}
+        Permission.ORG_READ, Permission.INBOX_READ, Permission.RULES_READ}
 
 
 @pytest.mark.parametrize(("role", "permission", "expected"), [
@@ -75,7 +75,10 @@ def test_the_daemon_only_sends_collects_and_refreshes() -> None:
     assert permissions_of(Role.DAEMON) == {
         Permission.DELIVERIES_SEND, Permission.METRICS_COLLECT, Permission.TOKENS_REFRESH,
         Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
-        Permission.ANALYTICS_READ, Permission.INBOX_READ}
+        Permission.ANALYTICS_READ, Permission.INBOX_READ,
+        # the rules job: it reads the rules and acts on the inbox
+        Permission.RULES_READ, Permission.RULES_MANAGE, Permission.INBOX_REPLY,
+        Permission.INBOX_MANAGE}
 
 
 @pytest.mark.parametrize(("granter", "role", "expected"), [
