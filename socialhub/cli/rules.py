@@ -9,7 +9,7 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 
 app = typer.Typer(
-    help="Workflow rules: a trigger on new inbox items, conditions and actions.\n\n"
+    help="Rules that answer, assign, tag or archive new inbox items.\n\n"
     "Rules are `kind: Rule` manifests (`socialhub apply rules.yaml`); the daemon runs "
     "them. `rules list` shows them; `rules test RULE` replays the stored inbox against "
     "one without doing anything; `rules log` shows every execution and its outcome.\n\n"
@@ -57,7 +57,7 @@ def test(
                                        help="How many of the newest inbox items.")] = 100,
     json_: JsonOption = False,
 ) -> None:
-    """Replay the stored inbox items against RULE: what it would do; does nothing.
+    """Replay stored inbox items against RULE, changing nothing.
 
     Example: socialhub rules test thank-fans --limit 20
     """
