@@ -4,12 +4,9 @@ review steps reach webhooks. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -153,27 +150,6 @@ def test_with_approvals_off_nothing_is_asked(ctx: Any) -> None:
     create_post(ed, name="free", body="hi", targets=[
         TargetSpec(account="bluesky:@shop.example.com")])
     assert schedule_post(ed, "free", at=later(), now=ed.now()).status == "scheduled"
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    received: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append({"event": self.headers.get("X-Socialhub-Event"),
-                             "body": json.loads(body)})
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
 
 
 def test_review_steps_fire_their_webhooks_after_commit(
