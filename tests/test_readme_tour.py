@@ -152,7 +152,8 @@ def test_readme_tour_runs_command_by_command(tmp_path: Path, years_ahead: int) -
 
     slotted = _find(results, lambda c: "--next-slot" in c)
     when = re.search(r"bluesky:@shop\.example\.com at (\w{3} \d+ \w{3} \d{4}) 09:00 "
-                     r"Europe/Berlin \((tomorrow|in \d+ days?|in \d+ hours?|in \d+ minutes?)\)", slotted.stderr)
+                     r"Europe/Berlin \((tomorrow|in \d+ days?|in \d+ hours?|in \d+ minutes?)\)",
+                     slotted.stderr)
     assert when, slotted.stderr  # says when, in local time and zone, and how far away
 
     calendar = _find(results, lambda c: c.startswith("socialhub calendar"))
