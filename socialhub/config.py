@@ -260,6 +260,14 @@ class AlertsConfig(_Section):
     email: AlertEmailConfig = Field(default_factory=AlertEmailConfig)
 
 
+class McpConfig(_Section):
+    """The MCP server for AI agents (``socialhub mcp serve``; see docs/agents.md)."""
+
+    # Posts an agent drafts over stdio stay plain drafts instead of going to review
+    # (pending_approval). Off: a person approves everything an agent writes.
+    trust_drafts: bool = False
+
+
 class Settings(_Section):
     """The whole configuration; see config.example.yaml for every key.
 
@@ -282,6 +290,7 @@ class Settings(_Section):
     sync: SyncConfig = Field(default_factory=SyncConfig)
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    mcp: McpConfig = Field(default_factory=McpConfig)
 
 
 class LoadedConfig(BaseModel):

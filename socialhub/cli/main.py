@@ -56,6 +56,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.inbox", "app", "inbox"),
     ("socialhub.cli.rules", "app", "rules"),
     ("socialhub.cli.daemon", "app", "daemon"),
+    ("socialhub.cli.mcp", "app", "mcp"),
     ("socialhub.cli.sandbox", "app", "sandbox"),
     ("socialhub.cli.demo", "app", "demo"),
     ("socialhub.cli.docs", "app", "docs"),

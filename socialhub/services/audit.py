@@ -39,6 +39,8 @@ PAST_TENSE = {
     "add": "added", "remove": "removed", "change_role": "role_changed",
     "submit": "submitted", "approve": "approved", "request_changes": "changes_requested",
     "comment": "commented", "bypass_approval": "approval_bypassed",
+    # an agent's call of an MCP tool
+    "call": "called",
 }
 
 
@@ -89,6 +91,16 @@ def record_event(session: Session, org_id: int | None, action: str, kind: str, *
         data={"record_kind": kind, "action": action, "record_id": record_id,
               "change": clean_change(json_ready(dict(change or {})))},
         actor=actor or bound_actor or current_actor(), channel=channel))
+
+
+def record_tool_call(session: Session, org_id: int, tool: str,
+                     arguments: Mapping[str, Any]) -> None:
+    """Record that an agent called the MCP tool ``tool`` with ``arguments``: one
+    ``mcp_tool.called`` row in the caller's transaction, so a call that fails leaves
+    none (secret-looking arguments masked and long texts clipped like any change)."""
+    given = {k: v for k, v in arguments.items() if v is not None}
+    record_event(session, org_id, "call", "McpTool", name=tool,
+                 change={"arguments": {"before": None, "after": given}})
 
 
 def is_record_change(event: Event) -> bool:

@@ -89,6 +89,17 @@ def _make_default(session: Session, org_id: int, voice: VoiceProfile) -> None:
     voice.is_default = True
 
 
+@use_case(Permission.VOICES_READ)
+def show_voice(ctx: Ctx, name: str) -> dict[str, Any]:
+    """The voice profile called ``name`` with its statistics, samples and the plain-words
+    explanation (``voice_summary(full=True)``).
+
+    Raises:
+        NotFoundError: no such voice profile.
+    """
+    return voice_summary(get_voice(ctx.session, ctx.org_id, name), full=True)
+
+
 @use_case(Permission.VOICES_WRITE)
 def add_voice(ctx: Ctx, name: str, *, description: str | None = None,
               tone: list[str] | None = None, formality: int | None = None,

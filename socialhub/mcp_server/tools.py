@@ -1,0 +1,163 @@
+"""What each MCP tool and resource does: one use case call on a ``Ctx``, as plain data.
+
+These functions are the MCP front end's equivalent of a CLI command's body: they
+parse what the agent sent, call the use cases (``socialhub.services``) and return
+JSON-ready data; ``server.py`` gives them their names, schemas and annotations.
+Nothing here checks a permission or writes an audit row: the use cases do.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+from typing import Any
+
+from socialhub.services.context import Ctx
+
+#: The largest page a list tool returns (an agent asks for the next one with ``offset``).
+MAX_PAGE = 200
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON values: datetimes and dates as ISO text, anything else as text."""
+    return json.loads(json.dumps(value, default=_iso, ensure_ascii=False))
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def calendar(ctx: Ctx, *, start: str | None, days: int, account: str | None,
+             zone: str | None) -> dict[str, Any]:
+    """The scheduled targets and free slots from ``start`` (a day; today when None) for
+    ``days`` days, times in ``zone`` (the configured display zone when None)."""
+    from socialhub.errors import ValidationError
+    from socialhub.services.accounts.accounts import get_account
+    from socialhub.services.authoring.calendar import calendar_entries, view_range
+    from socialhub.services.clock import display_zone
+    from socialhub.services.when import load_zone, parse_day
+
+    tz_name = zone or display_zone(ctx.settings)
+    today = ctx.now().astimezone(load_zone(tz_name)).date()
+    try:
+        anchor = parse_day(start, today) if start else today
+    except ValidationError as exc:
+        raise ValidationError(f"start: {exc}") from None
+    rng = view_range("agenda", anchor, days)
+    account_id = get_account(ctx.session, ctx.org_id, account).id if account else None
+    entries = calendar_entries(ctx, rng, tz_name, account_id=account_id)
+    return {"zone": tz_name, "from": rng.start, "to": rng.end, "entries": entries}
+
+
+def posts(ctx: Ctx, *, status: str | None, campaign: str | None, account: str | None,
+          limit: int, offset: int) -> dict[str, Any]:
+    """A page of posts matching the filters, soonest first, and how many match in all."""
+    from socialhub.services.authoring.posts import count_posts, list_posts
+    from socialhub.services.authoring.scheduling import post_summary
+
+    found = list_posts(ctx, status=status, campaign=campaign, account=account,
+                       limit=limit, offset=offset)
+    total = count_posts(ctx, status=status, campaign=campaign, account=account)
+    return {"posts": [post_summary(ctx.session, p) for p in found], "total": total,
+            "offset": offset}
+
+
+def post(ctx: Ctx, ref: str) -> dict[str, Any]:
+    """One post: each target's text, time and delivery, and its review state and thread."""
+    from socialhub.services.authoring.posts import get_post
+    from socialhub.services.authoring.review import post_thread
+    from socialhub.services.authoring.scheduling import post_summary
+
+    review = post_thread(ctx, ref)
+    return {**post_summary(ctx.session, get_post(ctx.session, ctx.org_id, ref)),
+            "review": review}
+
+
+def accounts(ctx: Ctx) -> dict[str, Any]:
+    """The organization's accounts with whether each can publish."""
+    from socialhub.services.accounts.overview import account_rows
+
+    return {"accounts": account_rows(ctx)}
+
+
+def campaigns(ctx: Ctx, *, limit: int, offset: int) -> dict[str, Any]:
+    """A page of campaigns and how many there are."""
+    from socialhub.services.authoring.campaigns import (
+        campaign_summary,
+        count_campaigns,
+        list_campaigns,
+    )
+
+    rows = [campaign_summary(ctx.session, c)
+            for c in list_campaigns(ctx, limit=limit, offset=offset)]
+    return {"campaigns": rows, "total": count_campaigns(ctx), "offset": offset}
+
+
+def voice(ctx: Ctx, name: str) -> dict[str, Any]:
+    """A voice profile: what a person declared, what training learned, in plain words."""
+    from socialhub.services.ai.voices import show_voice
+
+    return show_voice(ctx, name)
+
+
+def analytics(ctx: Ctx, *, days: int, account: str | None) -> dict[str, Any]:
+    """The analytics overview of the last ``days`` days (totals, rates, best posts)."""
+    from socialhub.services.analytics.dashboard import dashboard
+
+    return dashboard(ctx, days=days, account=account)
+
+
+def inbox(ctx: Ctx, *, platform: str | None, account: str | None, unread: bool,
+          limit: int, offset: int) -> dict[str, Any]:
+    """A page of inbox items (mentions, replies, messages), newest first."""
+    from socialhub.services.inbox.items import inbox_filter, list_inbox
+
+    f = inbox_filter(ctx, platform=platform, account=account, unread=unread)
+    rows, total = list_inbox(ctx, f, offset=offset, limit=limit)
+    return {"items": rows, "total": total, "offset": offset}
+
+
+def approvals(ctx: Ctx) -> dict[str, Any]:
+    """The posts waiting for a reviewer, longest waiting first."""
+    from socialhub.services.authoring.review import approvals_queue
+
+    return {"posts": approvals_queue(ctx)}
+
+
+def draft(ctx: Ctx, *, review: bool, body: str, targets: list[str],
+          texts: dict[str, str] | None, name: str | None, campaign: str | None,
+          voice: str | None, tags: list[str] | None, note: str | None) -> dict[str, Any]:
+    """A new post; with ``review`` it waits for approval (``pending_approval``)."""
+    from socialhub.services.authoring.proposals import propose_post
+
+    return propose_post(ctx, body=body, targets=targets, texts=texts, name=name,
+                        campaign=campaign, voice=voice, tags=tags, note=note, review=review)
+
+
+def update(ctx: Ctx, *, review: bool, ref: str, body: str | None,
+           texts: dict[str, str] | None, add_targets: list[str] | None,
+           remove_targets: list[str] | None, tags: list[str] | None,
+           campaign: str | None, note: str | None) -> dict[str, Any]:
+    """A changed post; with ``review`` only one not yet approved or scheduled, sent back
+    to review."""
+    from socialhub.services.authoring.proposals import revise_proposal
+
+    return revise_proposal(ctx, ref, body=body, texts=texts, add_targets=add_targets,
+                           remove_targets=remove_targets, tags=tags, campaign=campaign,
+                           note=note, review=review)
+
+
+def submit(ctx: Ctx, ref: str, comment: str | None) -> dict[str, Any]:
+    """The post submitted for approval; its review state after."""
+    from socialhub.services.authoring.review import submit_post
+
+    return submit_post(ctx, ref, comment=comment)
+
+
+def comment(ctx: Ctx, ref: str, text: str) -> dict[str, Any]:
+    """A comment added to the post's review thread."""
+    from socialhub.services.authoring.review import comment_post
+
+    return comment_post(ctx, ref, text)
