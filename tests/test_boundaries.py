@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "socialhub"
-HEAVY = ("textual", "fastapi", "apscheduler", "anthropic", "uvicorn", "sqlalchemy", "httpx")
+HEAVY = ("textual", "fastapi", "apscheduler", "anthropic", "uvicorn", "sqlalchemy", "httpx",
+         "mcp", "starlette")
 
 
 def test_help_loads_no_heavy_library() -> None:
@@ -74,3 +75,5 @@ def test_front_ends_do_not_import_each_other() -> None:
     assert _violations("cli", ("socialhub.daemon", "socialhub.tui"), top_level_only=True) == []
     assert _violations("daemon", ("socialhub.cli", "socialhub.tui")) == []
     assert _violations("tui", ("socialhub.cli", "socialhub.daemon")) == []
+    assert _violations("mcp_server", ("socialhub.cli", "socialhub.tui",
+                                      "socialhub.daemon")) == []

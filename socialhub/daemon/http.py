@@ -7,7 +7,10 @@ main thread, so SIGTERM stays ours). The local search API from
 ``/healthz`` and ``/metrics`` take precedence over its routes. Who may
 connect is decided before binding (``services.ops.http_access``): off loopback
 only with ``daemon.http_token``, which then guards every route but a
-minimal ``/healthz``, the mounted search API included.
+minimal ``/healthz``, the mounted search API included. The MCP server for
+agents (``socialhub.mcp_server``) is mounted at ``/mcp`` when the daemon is
+given an authenticator for it; it checks its callers' own bearer tokens (API
+tokens), so the daemon token does not guard it.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request  # resolved by name in the route signature below
 
@@ -24,15 +28,25 @@ from socialhub.config import LoadedConfig
 from socialhub.errors import ConfigError
 from socialhub.services.ops.http_access import HttpAccess
 
+if TYPE_CHECKING:
+    from socialhub.mcp_server.http import McpHttpAuth
+
 log = logging.getLogger(__name__)
+
+#: Where the MCP server for agents answers (streamable HTTP).
+MCP_PATH = "/mcp"
 
 Provider = Callable[[], dict[str, Any]]
 
 
 def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
-                      access: HttpAccess, prometheus: Callable[[], bytes] | None = None
-                      ) -> Any:
+                      access: HttpAccess, prometheus: Callable[[], bytes] | None = None,
+                      mcp: McpHttpAuth | None = None) -> Any:
     """The ASGI app: ``health()`` must return a dict with ``status`` ("ok" or not).
+
+    With ``mcp``, the MCP server answers at ``/mcp`` for the callers ``mcp``
+    authenticates (the app then needs its lifespan run: ``HttpServer(...,
+    lifespan=True)``).
 
     ``/metrics`` serves ``prometheus()`` (the Prometheus text format) when given,
     else the JSON of ``metrics()``, which ``/metrics.json`` always serves.
@@ -44,12 +58,33 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
     from fastapi import FastAPI
     from fastapi.responses import JSONResponse, Response
 
-    from socialhub.services.ops.http_guard import AUTHENTICATED, HttpGuard
+    from socialhub.services.ops.http_guard import AUTHENTICATED, OPEN_PATHS, HttpGuard
     from socialhub.services.ops.prometheus import CONTENT_TYPE
 
-    app = FastAPI(title="socialhub daemon", docs_url=None, redoc_url=None, openapi_url=None)
+    mcp_app = None
+    if mcp is not None:
+        from socialhub.mcp_server.http import create_mcp_http_app
+
+        mcp_app = create_mcp_http_app(mcp, loopback=access.loopback)
+
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        if mcp_app is None:
+            yield
+            return
+        async with mcp_app.lifespan():
+            yield
+
+    app = FastAPI(title="socialhub daemon", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     app.add_middleware(HttpGuard, token=access.token, max_body_bytes=access.max_body_bytes,
-                       limit_key="daemon.http_max_body_bytes")
+                       limit_key="daemon.http_max_body_bytes",
+                       open_paths=OPEN_PATHS | ({MCP_PATH} if mcp_app else set()))
+    if mcp_app is not None:
+        from starlette.routing import Route
+
+        # Before the search API's catch-all mount; any method (POST, GET, DELETE).
+        app.router.routes.append(Route(MCP_PATH, endpoint=mcp_app))
 
     @app.get("/healthz")
     def healthz(request: Request) -> JSONResponse:
@@ -96,11 +131,12 @@ def _plain(value: Any) -> Any:
 class HttpServer:
     """uvicorn in a thread; ``start()`` returns once the port is bound."""
 
-    def __init__(self, app: Any, host: str, port: int) -> None:
+    def __init__(self, app: Any, host: str, port: int, *, lifespan: bool = False) -> None:
         import uvicorn
 
+        # The lifespan runs only for an app that needs it (the MCP server's sessions).
         self.config = uvicorn.Config(app, host=host, port=port, log_config=None,
-                                     access_log=False, lifespan="off")
+                                     access_log=False, lifespan="on" if lifespan else "off")
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, name="http", daemon=True)
         self.url: str | None = None

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialhub import __version__
 from socialhub.config import LoadedConfig
@@ -37,6 +37,9 @@ from socialhub.services.ops.db_watch import DatabaseWatch, describe_cause
 from socialhub.services.ops.http_access import HttpAccess, daemon_access
 from socialhub.services.ops.prometheus import DaemonMetrics
 from socialhub.services.publishing.engine import EngineSettings, PublishingEngine
+
+if TYPE_CHECKING:
+    from socialhub.mcp_server.http import McpHttpAuth
 
 log = logging.getLogger("socialhub.daemon")
 
@@ -92,9 +95,10 @@ class Daemon:
             self.hub, attempts=lambda: dict(engine.stats),
             refreshes=lambda: dict(engine.tokens.refresh_counts))
         engine.on_event = self.prometheus.observe_event
+        mcp = self.mcp_auth()
         app = create_daemon_app(self.config, self.health, self.metrics, access,
-                                self.prometheus.render)
-        http = HttpServer(app, access.host, access.port)
+                                self.prometheus.render, mcp=mcp)
+        http = HttpServer(app, access.host, access.port, lifespan=mcp is not None)
         self.http_url = http.start()
         engine.expire_dead_leases()
         engine.warm_up()
@@ -124,6 +128,12 @@ class Daemon:
         log.info("daemon stopped%s", "" if drained else " (some sends did not finish in time)",
                  extra={"event": "stopped"})
         return 0
+
+    def mcp_auth(self) -> McpHttpAuth | None:
+        """Who may call the MCP server at ``/mcp``: None (not mounted) until the daemon
+        has API tokens to check; then their authenticate function and the ``Ctx`` of the
+        member a token acts for (docs/agents.md)."""
+        return None
 
     def _install_signals(self) -> None:
         def handler(signum: int, _frame: Any) -> None:

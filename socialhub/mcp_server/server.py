@@ -162,8 +162,8 @@ def build_server(caller: Caller) -> MCPServer:
 
     @server.tool(annotations=READ, title="List accounts")
     async def accounts_list(context: Context) -> dict[str, Any]:
-        """The organization's social accounts (platform:@handle) and whether each can
-        publish."""
+        """The organization's social accounts (``ref`` is platform:@handle), their status
+        and whether each is connected."""
         return await call(context, "accounts_list", tools.accounts, {})
 
     @server.tool(annotations=READ, title="List campaigns")

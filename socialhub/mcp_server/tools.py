@@ -76,7 +76,7 @@ def post(ctx: Ctx, ref: str) -> dict[str, Any]:
 
 
 def accounts(ctx: Ctx) -> dict[str, Any]:
-    """The organization's accounts with whether each can publish."""
+    """The organization's accounts with their status and token status (never secrets)."""
     from socialhub.services.accounts.overview import account_rows
 
     return {"accounts": account_rows(ctx)}

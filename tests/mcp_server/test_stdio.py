@@ -72,7 +72,7 @@ def test_a_desktop_agent_lists_the_calendar_and_proposes_a_post_that_waits(
 
     listed, calendar, drafted, resource = session_calls(calls)
     tools = {t.name: t for t in listed.tools}
-    assert READS | WRITES <= set(tools)
+    assert set(tools) >= READS | WRITES
     for name in READS:
         assert tools[name].annotations.read_only_hint is True, name
     for name in WRITES:
@@ -98,6 +98,11 @@ def test_a_desktop_agent_lists_the_calendar_and_proposes_a_post_that_waits(
     assert shown.exit_code == 0 and shown.json()["status"] == "pending_approval"
     queue = shop("posts", "list", "--status", "pending_approval", "--json")
     assert [p["name"] for p in queue.json()] == ["spring-sale"]
+    assert shown.json()["targets"][0]["delivery"] is None  # nothing scheduled
+    # The person the agent acts for approves it (the agent wrote as "<login> via mcp").
+    approved = shop("posts", "approve", "spring-sale", "-m", "good", "--json")
+    assert approved.exit_code == 0, approved.stderr
+    assert approved.json()["created_by"].endswith(" via mcp")
     trail = shop("audit", "list", "--channel", "mcp", "--json").json()
     actions = {(row["record_kind"], row["action"], row["record_name"]) for row in trail}
     assert {("Post", "create", "spring-sale"), ("Post", "submit", "spring-sale"),

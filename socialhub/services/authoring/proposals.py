@@ -10,10 +10,17 @@ scheduled or published until a second person approves it. A trusted agent
 An untrusted agent may revise only posts that have not been approved or
 scheduled: a revision to a post that may already go out would publish words no
 person read.
+
+The agent writes under its own name, ``<login> via <channel>`` (``olivia via
+mcp``), with the member's role: the post's author and its review thread say
+an agent wrote it, and the member it acts for may approve it — the agent and
+the person are the four eyes (``review._refuse_own`` compares authors). The
+audit trail names the member and the channel, as for any call.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from socialhub.core.policy import Permission
@@ -27,6 +34,12 @@ from socialhub.services.context import Ctx, use_case
 #: The statuses an untrusted agent may revise: nothing in them can go out.
 REVISABLE = (PostStatus.DRAFT.value, PostStatus.PENDING_APPROVAL.value,
              PostStatus.CHANGES_REQUESTED.value)
+
+
+def as_agent(ctx: Ctx) -> Ctx:
+    """``ctx`` with the agent as its actor: the member's role and user, named
+    ``<login> via <channel>``."""
+    return replace(ctx, actor=replace(ctx.actor, name=f"{ctx.actor.name} via {ctx.channel}"))
 
 
 def _with_review(ctx: Ctx, name: str) -> dict[str, Any]:
@@ -60,10 +73,11 @@ def propose_post(ctx: Ctx, *, body: str, targets: list[str],
     if not refs:
         raise ValidationError("a post needs at least one target account (platform:@handle)")
     specs = [TargetSpec(account=ref, text=(texts or {}).get(ref)) for ref in refs]
-    post = create_post(ctx, body=body, targets=specs, name=name, campaign=campaign,
+    agent = as_agent(ctx)
+    post = create_post(agent, body=body, targets=specs, name=name, campaign=campaign,
                        voice=voice, tags=tags)
     if review:
-        submit_post(ctx, post.name, comment=note)
+        submit_post(agent, post.name, comment=note)
     return _with_review(ctx, post.name)
 
 
@@ -91,8 +105,9 @@ def revise_proposal(ctx: Ctx, ref: str, *, body: str | None = None,
             f"post {post.name} is {post.status}; an agent may change only drafts and "
             f"posts in review (statuses: {', '.join(REVISABLE)})",
             hint=f"a person edits it with `socialhub posts edit {post.name}`")
-    edited = edit_post(ctx, ref, body=body, texts=texts, add_targets=add_targets,
+    agent = as_agent(ctx)
+    edited = edit_post(agent, ref, body=body, texts=texts, add_targets=add_targets,
                        remove_targets=remove_targets, tags=tags, campaign=campaign)
     if review:
-        submit_post(ctx, edited.name, comment=note)
+        submit_post(agent, edited.name, comment=note)
     return _with_review(ctx, edited.name)

@@ -6,6 +6,6 @@ function that builds a server.
 
 from __future__ import annotations
 
-from socialhub.search.guard import AUTHENTICATED, HttpGuard
+from socialhub.search.guard import AUTHENTICATED, OPEN_PATHS, HttpGuard
 
-__all__ = ["AUTHENTICATED", "HttpGuard"]
+__all__ = ["AUTHENTICATED", "OPEN_PATHS", "HttpGuard"]
