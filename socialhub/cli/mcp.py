@@ -10,7 +10,7 @@ app = typer.Typer(help="Serve socialhub to AI agents over the Model Context Prot
 
 @app.command("serve")
 def serve() -> None:
-    """Serve MCP on stdin/stdout for a desktop AI agent (its client starts it).
+    """Serve MCP on stdin/stdout for a desktop AI agent.
 
     Agents read the calendar, posts, accounts, campaigns, voices, analytics and the
     inbox, and draft posts that wait for a person's approval (mcp.trust_drafts

@@ -299,11 +299,11 @@ def build_server(caller: Caller) -> MCPServer:
         return await read(context, functools.partial(
             tools.calendar, start=start, days=int(days), account=None, zone=None))
 
-    @server.resource("post://{ref}", name="post", mime_type="application/json",
+    @server.resource("post://{name}", name="post", mime_type="application/json",
                      title="A post")
-    async def post_resource(ref: str, context: Context) -> dict[str, Any]:
-        """A post with its targets, deliveries, review state and thread."""
-        return await read(context, functools.partial(tools.post, ref=ref))
+    async def post_resource(name: str, context: Context) -> dict[str, Any]:
+        """A post (its name or id) with its targets, deliveries, review state and thread."""
+        return await read(context, functools.partial(tools.post, ref=name))
 
     @server.resource("voice://{name}", name="voice", mime_type="application/json",
                      title="A voice profile")

@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio
 import pytest
-from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp import ClientSession, MCPError, StdioServerParameters, stdio_client
 
 from tests.conftest import CLIResult
 
@@ -22,6 +22,7 @@ SOCIALHUB = str(Path(sys.executable).parent / "socialhub")
 
 READS = {"calendar_list", "posts_list", "posts_show", "accounts_list", "campaigns_list",
          "voices_show", "analytics_overview", "inbox_list", "approvals_list"}
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WRITES = {"posts_draft", "posts_update", "posts_submit", "posts_comment"}
 
 
@@ -30,6 +31,8 @@ def shop(cli: Run) -> Run:
     """An isolated home with a sandbox account and a campaign; the OS user is the owner."""
     for args in (("accounts", "add", "sandbox:@demo", "--base-url", "http://127.0.0.1:9"),
                  ("campaigns", "add", "spring"),
+                 ("slots", "add", "sandbox:@demo", *(x for d in DAYS for x in ("-d", d)),
+                  "--time", "09:00"),
                  ("voices", "add", "friendly", "--tone", "warm")):
         r = cli(*args)
         assert r.exit_code == 0, r.stderr
@@ -68,9 +71,18 @@ def test_a_desktop_agent_lists_the_calendar_and_proposes_a_post_that_waits(
             "targets": ["sandbox:@demo"], "name": "spring-sale", "campaign": "spring",
             "note": "written from last year's best post"})
         resource = await session.read_resource("post://spring-sale")
-        return listed, calendar, drafted, resource
+        week = await session.read_resource("calendar://today/7")
+        voice = await session.read_resource("voice://friendly")
+        try:
+            await session.read_resource("voice://nobody")
+        except MCPError as exc:
+            missing = exc.error.message
+        too_long = await session.call_tool("posts_draft", {
+            "body": "x" * 5000, "targets": ["sandbox:@demo"]})
+        return listed, calendar, drafted, resource, week, voice, missing, too_long
 
-    listed, calendar, drafted, resource = session_calls(calls)
+    (listed, calendar, drafted, resource, week, voice, missing,
+     too_long) = session_calls(calls)
     tools = {t.name: t for t in listed.tools}
     assert set(tools) >= READS | WRITES
     for name in READS:
@@ -85,7 +97,9 @@ def test_a_desktop_agent_lists_the_calendar_and_proposes_a_post_that_waits(
     assert schema["properties"]["targets"]["type"] == "array"
 
     days = _data(calendar)
-    assert days["entries"] == [] and days["zone"] == "UTC"
+    assert days["zone"] == "UTC" and len(days["entries"]) == 7  # a free slot a day
+    assert {(e["kind"], e["account"], e["time"]) for e in days["entries"]} == {
+        ("slot", "sandbox:@demo", "09:00")}
 
     post = _data(drafted)
     assert post["status"] == "pending_approval"
@@ -93,6 +107,11 @@ def test_a_desktop_agent_lists_the_calendar_and_proposes_a_post_that_waits(
     assert post["campaign"] == "spring" and post["targets"][0]["delivery"] is None
     assert json.loads(resource.contents[0].text)["review"]["comments"][0]["body"] == (
         "written from last year's best post")
+
+    assert len(json.loads(week.contents[0].text)["entries"]) == 7
+    assert json.loads(voice.contents[0].text)["tone"] == ["warm"]
+    assert "no voice profile named 'nobody'" in missing
+    assert too_long.is_error and "sandbox:@demo" in too_long.content[0].text
 
     shown = shop("posts", "show", "spring-sale", "--json")
     assert shown.exit_code == 0 and shown.json()["status"] == "pending_approval"
