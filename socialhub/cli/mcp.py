@@ -19,7 +19,13 @@ def serve() -> None:
 
     Example (a client's JSON config): {"command": "socialhub", "args": ["mcp", "serve"]}
     """
-    from socialhub.cli.common import get_hub
+    import sys
+
+    from socialhub.cli.common import get_hub, info
     from socialhub.mcp_server.stdio import serve_stdio
 
-    serve_stdio(get_hub())
+    hub = get_hub()
+    if sys.stdin.isatty():
+        info("socialhub mcp serve speaks MCP (JSON-RPC) on stdin/stdout: an MCP client starts "
+             "it (see docs/agents.md). Waiting for one; Ctrl-D stops.")
+    serve_stdio(hub)

@@ -118,7 +118,8 @@ def _bearer(scope: Scope) -> str | None:
 async def _unauthorized(send: Send) -> None:
     body = json.dumps({"error": {"code": "unauthorized",
                                  "message": "a valid API token is required "
-                                            "(Authorization: Bearer <token>)"}}).encode()
+                                            "(Authorization: Bearer <token>)",
+                                 "detail": None}}).encode()
     await send({"type": "http.response.start", "status": 401,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()),

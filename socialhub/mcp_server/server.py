@@ -79,10 +79,6 @@ def _request(context: Context) -> Any:
     return context.request_context.request
 
 
-def _message(exc: SocialhubError) -> str:
-    return str(exc)
-
-
 def build_server(caller: Caller) -> MCPServer:
     """The MCP server with every tool and resource, serving ``caller``."""
     server: MCPServer = MCPServer("socialhub", title="socialhub", version=__version__,
@@ -103,7 +99,7 @@ def build_server(caller: Caller) -> MCPServer:
         try:
             return await anyio.to_thread.run_sync(work)
         except SocialhubError as exc:
-            raise ToolError(_message(exc)) from None
+            raise ToolError(str(exc)) from None
 
     async def read(context: Context, fn: Callable[[Ctx], Any]) -> dict[str, Any]:
         request = _request(context)
@@ -116,9 +112,9 @@ def build_server(caller: Caller) -> MCPServer:
         try:
             return await anyio.to_thread.run_sync(work)
         except NotFoundError as exc:
-            raise ResourceNotFoundError(_message(exc)) from None
+            raise ResourceNotFoundError(str(exc)) from None
         except SocialhubError as exc:
-            raise ResourceError(_message(exc)) from None
+            raise ResourceError(str(exc)) from None
 
     # -- reads ----------------------------------------------------------------------------
     @server.tool(annotations=READ, title="Calendar")
