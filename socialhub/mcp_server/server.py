@@ -169,6 +169,11 @@ def build_server(caller: Caller) -> MCPServer:
         return await call(context, "campaigns_list", tools.campaigns,
                           {"limit": limit, "offset": offset})
 
+    @server.tool(annotations=READ, title="List voice profiles")
+    async def voices_list(context: Context) -> dict[str, Any]:
+        """The brand voices (tone, formality, emoji use), the default one marked."""
+        return await call(context, "voices_list", tools.voices, {})
+
     @server.tool(annotations=READ, title="Show a voice profile")
     async def voices_show(
         context: Context,

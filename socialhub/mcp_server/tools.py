@@ -95,6 +95,13 @@ def campaigns(ctx: Ctx, *, limit: int, offset: int) -> dict[str, Any]:
     return {"campaigns": rows, "total": count_campaigns(ctx), "offset": offset}
 
 
+def voices(ctx: Ctx) -> dict[str, Any]:
+    """The voice profiles, in short (the default one marked)."""
+    from socialhub.services.ai.voices import list_voices, voice_summary
+
+    return {"voices": [voice_summary(v) for v in list_voices(ctx)]}
+
+
 def voice(ctx: Ctx, name: str) -> dict[str, Any]:
     """A voice profile: what a person declared, what training learned, in plain words."""
     from socialhub.services.ai.voices import show_voice

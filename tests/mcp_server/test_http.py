@@ -24,6 +24,7 @@ from mcp.shared.exceptions import MCPError
 from socialhub.daemon.http import HttpServer, create_daemon_app
 from socialhub.mcp_server.http import McpHttpAuth
 from socialhub.services.accounts.accounts import add_account
+from socialhub.services.ai.voices import add_voice
 from socialhub.services.audit_trail.trail import AuditFilter, list_audit
 from socialhub.services.authoring.posts import get_post
 from socialhub.services.context import Ctx
@@ -71,6 +72,7 @@ class Daemon:
 def shop(hub: Hub) -> Hub:
     with hub.context("cli") as ctx:
         add_account(ctx, platform="sandbox", handle="demo", base_url="http://127.0.0.1:9")
+        add_voice(ctx, "friendly", tone=["warm"])
     return hub
 
 
@@ -108,9 +110,25 @@ def test_an_agent_with_a_token_reads_and_proposes_over_http(daemon: Daemon,
         accounts = await session.call_tool("accounts_list", {})
         drafted = await session.call_tool("posts_draft", {
             "body": "New in store today", "targets": ["sandbox:@demo"], "name": "in-store"})
-        return listed, accounts, drafted
+        reads = {name: await session.call_tool(name, args) for name, args in (
+            ("posts_list", {"status": "pending_approval"}), ("posts_show", {"post": "in-store"}),
+            ("campaigns_list", {}), ("voices_list", {}), ("voices_show", {"name": "friendly"}),
+            ("analytics_overview", {"days": 7}), ("inbox_list", {"unread": True}),
+            ("approvals_list", {}), ("calendar_list", {"start": "2026-12-07", "days": 3}))}
+        return listed, accounts, drafted, reads
 
-    listed, accounts, drafted = daemon.call(calls)
+    listed, accounts, drafted, reads = daemon.call(calls)
+    answers = {name: _data(result) for name, result in reads.items()}
+    assert [p["name"] for p in answers["posts_list"]["posts"]] == ["in-store"]
+    assert answers["posts_show"]["review"]["created_by"].endswith(" via mcp")
+    assert [p["name"] for p in answers["approvals_list"]["posts"]] == ["in-store"]
+    assert answers["voices_show"]["name"] == "friendly"
+    assert [v["name"] for v in answers["voices_list"]["voices"]] == ["friendly"]
+    assert answers["inbox_list"] == {"items": [], "total": 0, "offset": 0}
+    assert answers["campaigns_list"]["total"] == 0
+    assert answers["calendar_list"]["from"] == "2026-12-07"
+    assert (answers["analytics_overview"]["days"], answers["analytics_overview"]["accounts"]) == (
+        7, ["sandbox:@demo"])
     hints = {t.name: t.annotations for t in listed.tools}
     assert hints["accounts_list"].read_only_hint is True
     assert hints["posts_draft"].read_only_hint is False

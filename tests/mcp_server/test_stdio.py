@@ -21,7 +21,7 @@ Run = Callable[..., CLIResult]
 SOCIALHUB = str(Path(sys.executable).parent / "socialhub")
 
 READS = {"calendar_list", "posts_list", "posts_show", "accounts_list", "campaigns_list",
-         "voices_show", "analytics_overview", "inbox_list", "approvals_list"}
+         "voices_list", "voices_show", "analytics_overview", "inbox_list", "approvals_list"}
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WRITES = {"posts_draft", "posts_update", "posts_submit", "posts_comment"}
 
