@@ -62,8 +62,6 @@ class Caller:
     trusted: Callable[[Any], bool]
 
 
-Account = Annotated[str, Field(description="An account as platform:@handle, e.g. "
-                               "bluesky:@shop.example.com (see accounts_list).")]
 PostRef = Annotated[str, Field(description="The post's name or numeric id.")]
 Limit = Annotated[int, Field(ge=1, le=tools.MAX_PAGE, description="How many to return.")]
 Offset = Annotated[int, Field(ge=0, description="How many to skip (paging).")]
