@@ -88,8 +88,8 @@ def check_alerts(hub: Hub) -> dict[str, Any]:
 
 
 def run_workflow_rules(hub: Hub, wake: Callable[[], None]) -> dict[str, Any]:
-    """Run the workflow rules on the inbox items that arrived since they last looked
-    (docs/rules.md); a reply queued by a rule wakes the publish job."""
+    """Run the workflow rules on what their triggers saw since they last looked
+    (docs/rules.md); a reply or a post a rule queued wakes the publish job."""
     with hub.context("daemon") as ctx:
         runs = run_rules(ctx)
     for run in runs:
