@@ -20,7 +20,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 #: The triggers a rule may name.
 TRIGGERS = ("inbox", "post_published", "metric_threshold", "cron", "feed")
@@ -112,8 +119,8 @@ class Trigger(_Strict):
     subject: Literal["post", "account"] | None = None
     metric: str | None = None
     value: int | float | None = None
-    schedule: str | None = None
     timezone: str | None = None
+    schedule: str | None = None
     url: str | None = None
     every: int | None = Field(default=None, ge=5, le=86_400)
 
@@ -122,6 +129,34 @@ class Trigger(_Strict):
     def _known(cls, value: str) -> str:
         if value not in TRIGGERS:
             raise ValueError(f"unknown trigger {value!r} (known: {', '.join(TRIGGERS)})")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            problem = cron_problem(value, info.data.get("timezone"))
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"a feed url is http(s)://host/…, not {value!r}")
         return value
 
     @model_validator(mode="after")
@@ -135,18 +170,8 @@ class Trigger(_Strict):
         if self.type == "cron":
             if not self.schedule:
                 raise ValueError("a cron trigger needs a schedule, e.g. '0 9 * * mon'")
-            if self.timezone is not None:
-                try:
-                    ZoneInfo(self.timezone)
-                except (ZoneInfoNotFoundError, ValueError) as exc:
-                    raise ValueError(f"unknown time zone {self.timezone!r}") from exc
-            problem = cron_problem(self.schedule, self.timezone)
-            if problem:
-                raise ValueError(problem)
-        if self.type == "feed":
-            parts = urlsplit(self.url or "")
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError("a feed trigger needs the feed's http(s) url")
+        if self.type == "feed" and not self.url:
+            raise ValueError("a feed trigger needs the feed's http(s) url")
         if self.type == "metric_threshold":
             subject = self.subject or "post"
             known = POST_METRICS if subject == "post" else ACCOUNT_METRICS
