@@ -12,13 +12,14 @@ conditions (simple field matches on the event), a list of actions (each one key:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import (
     BaseModel,
@@ -167,9 +168,8 @@ class Trigger(_Strict):
         if extra:
             raise ValueError(f"a {self.type} trigger has no {extra[0]!r} "
                              f"(it takes: {', '.join(sorted(allowed))})")
-        if self.type == "cron":
-            if not self.schedule:
-                raise ValueError("a cron trigger needs a schedule, e.g. '0 9 * * mon'")
+        if self.type == "cron" and not self.schedule:
+            raise ValueError("a cron trigger needs a schedule, e.g. '0 9 * * mon'")
         if self.type == "feed" and not self.url:
             raise ValueError("a feed trigger needs the feed's http(s) url")
         if self.type == "metric_threshold":
@@ -261,6 +261,12 @@ class RuleSpec(_Strict):
 TEMPLATED = ("reply", "notify", "draft")
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(template: str) -> Template:
+    """A template compiled once (a rule renders the same few for every event)."""
+    return _ENV.from_string(template)
+
+
 def render(template: str, fields: Mapping[str, Any], rule: str,
            trigger: str = "inbox") -> str:
     """Render ``template`` with the event's ``fields`` (as ``event`` and under the
@@ -272,7 +278,7 @@ def render(template: str, fields: Mapping[str, Any], rule: str,
     """
     values = dict(fields)
     try:
-        return _ENV.from_string(template).render(
+        return _compiled(template).render(
             {ALIASES.get(trigger, "item"): values, "event": values, "rule": rule}).strip()
     except TemplateError as exc:
         raise ValueError(f"template does not render: {exc}") from exc

@@ -235,7 +235,8 @@ def _run_one(ctx: Ctx, rule: Rule, spec: RuleSpec, event: RuleEvent,
 
 
 def events_for(ctx: Ctx, rule: Rule, spec: RuleSpec, *, fetch: Any = fetch_feed,
-               replay: int | None = None) -> list[RuleEvent]:
+               replay: int | None = None,
+               cache: dict[int, list[RuleEvent]] | None = None) -> list[RuleEvent]:
     """The events of ``rule``'s trigger it has not seen (advancing its cursors), or,
     with ``replay``, the newest recorded ones (cursors untouched).
 
@@ -245,7 +246,7 @@ def events_for(ctx: Ctx, rule: Rule, spec: RuleSpec, *, fetch: Any = fetch_feed,
     kind = spec.trigger.type
     state = dict(rule.state or {})
     if kind == "inbox":
-        events, cursor = sources.inbox_events(ctx.session, rule, replay)
+        events, cursor = sources.inbox_events(ctx.session, rule, replay, cache)
         if replay is None:
             rule.last_item_id = cursor
         return events
@@ -273,11 +274,12 @@ def run_rules(ctx: Ctx, *, fetch: Any = fetch_feed) -> list[dict[str, Any]]:
         return []
     done: list[dict[str, Any]] = []
     ours = _ours(ctx.session, ctx.org_id)
+    items: dict[int, list[RuleEvent]] = {}  # the inbox read once per cursor
     for rule in queries.rules_in_order(ctx.session, ctx.org_id):
         if not rule.enabled:
             continue
         spec = spec_of(rule)
-        for event in events_for(ctx, rule, spec, fetch=fetch):
+        for event in events_for(ctx, rule, spec, fetch=fetch, cache=items):
             row = _run_one(ctx, rule, spec, event, ours)
             if row is not None:
                 done.append(row)

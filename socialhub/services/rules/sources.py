@@ -75,13 +75,26 @@ def since_of(rule: Rule) -> datetime:
     return datetime.fromisoformat(raw) if raw else rule.created_at
 
 
-def inbox_events(session: Session, rule: Rule,
-                 replay: int | None = None) -> tuple[list[RuleEvent], int]:
-    """Items after the rule's cursor (or the newest ``replay`` ones), and the new cursor."""
-    rows = (queries.recent_items(session, rule.org_id, replay) if replay is not None
-            else queries.items_after(session, rule.org_id, rule.last_item_id))
-    events = [RuleEvent(f"inbox:{i.id}", item_view(i, a), i, a) for i, a in rows]
-    return events, max((i.id for i, _ in rows), default=rule.last_item_id)
+def inbox_events(session: Session, rule: Rule, replay: int | None = None,
+                 cache: dict[int, list[RuleEvent]] | None = None
+                 ) -> tuple[list[RuleEvent], int]:
+    """Items after the rule's cursor (or the newest ``replay`` ones), and the new cursor.
+
+    ``cache`` (cursor → events) lets the rules of one run that stand at the same
+    cursor — usually all of them — read and convert the items once.
+    """
+    if replay is not None:
+        rows = queries.recent_items(session, rule.org_id, replay)
+        return [RuleEvent(f"inbox:{i.id}", item_view(i, a), i, a) for i, a in rows], \
+            rule.last_item_id
+    cache = {} if cache is None else cache
+    events = cache.get(rule.last_item_id)
+    if events is None:
+        rows = queries.items_after(session, rule.org_id, rule.last_item_id)
+        events = [RuleEvent(f"inbox:{i.id}", item_view(i, a), i, a) for i, a in rows]
+        cache[rule.last_item_id] = events
+    return events, max((e.item.id for e in events if e.item is not None),
+                       default=rule.last_item_id)
 
 
 def _published_fields(row: dict[str, Any]) -> dict[str, Any]:
