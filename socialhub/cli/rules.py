@@ -10,7 +10,7 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 
 app = typer.Typer(
-    help="Rules that act on new inbox items, posts, metrics, a schedule or a feed.\n\n"
+    help="Rules that act on the inbox, posts, metrics, schedules, feeds.\n\n"
     "Rules are `kind: Rule` manifests (`socialhub apply rules.yaml`); the daemon runs "
     "them. Triggers: inbox, post_published, metric_threshold, cron, feed. Actions: "
     "reply, assign, tag, archive, notify, webhook, draft, schedule. `rules list` shows "

@@ -283,10 +283,6 @@ def run_rules(ctx: Ctx, *, fetch: Any = fetch_feed) -> list[dict[str, Any]]:
             row = _run_one(ctx, rule, spec, event, ours)
             if row is not None:
                 done.append(row)
-        error = (rule.state or {}).get("error")
-        if error:
-            log.warning("rule %s: %s", rule.name, error,
-                        extra={"event": "rule_feed_failed", "rule": rule.name})
     return done
 
 

@@ -25,6 +25,7 @@ subject", and a rule added later still sees the numbers as they stand.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,8 @@ from socialhub.db.queries.analytics import INTERACTIONS, Scope, post_rows
 from socialhub.services.clock import display_zone
 from socialhub.services.context import Ctx
 from socialhub.services.rules.feeds import Feed, entry_key, fetch_feed
+
+log = logging.getLogger(__name__)
 
 #: Posts published this recently are watched by ``metric_threshold`` rules.
 METRIC_WINDOW = timedelta(days=30)
@@ -214,9 +217,11 @@ def feed_events(ctx: Ctx, rule: Rule, spec: RuleSpec, state: dict[str, Any],
     else:
         found = fetch(url)
     if found.error:
-        state["error"] = found.error
         if replay is not None:
             raise FeedError(found.error)
+        state["error"] = found.error
+        log.warning("rule %s: feed %s: %s", rule.name, url.split("?", 1)[0], found.error,
+                    extra={"event": "rule_feed_failed", "rule": rule.name})
         return []
     state.pop("error", None)
     if found.not_modified:
