@@ -265,3 +265,31 @@ def test_rules_test_reads_the_feed_and_remembers_nothing(
     feed.stop()
     gone = dbcli("rules", "test", "releases")
     assert gone.exit_code != 0 and "could not fetch the feed" in gone.stdout + gone.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_rules_of_every_trigger_export_and_apply_back_unchanged(
+        hub: Hub, dbcli: Callable[..., CLIResult], tmp_path: Path, feed: FeedServer) -> None:
+    rules = "---\n".join([
+        _manifest("blog-to-post", FEED_RULE.format(url=feed.url)),
+        _manifest("weekly", "  trigger:\n    type: cron\n    schedule: '0 9 * * mon'\n"
+                            "    timezone: Europe/Berlin\n  actions:\n"
+                            "    - draft:\n        text: 'Week {{ tick.date }}'\n"
+                            "        accounts: [sandbox:@demo]\n        ai: true\n"),
+        _manifest("followers", "  trigger:\n    type: metric_threshold\n    subject: account\n"
+                               "    metric: followers\n    value: 1000\n  actions:\n"
+                               "    - notify: '{{ metric.account }} has {{ metric.value }}'\n"),
+    ])
+    assert _apply(dbcli, tmp_path, rules).exit_code == 0
+    exported = dbcli("export", "--kind", "rules")
+    assert exported.exit_code == 0
+    assert "schedule: next_slot" in exported.stdout and "ai: true" in exported.stdout
+    again = tmp_path / "exported.yaml"
+    again.write_text(exported.stdout)
+    applied = dbcli("apply", "-f", str(again), "--json")
+    assert applied.exit_code == 0
+    assert {c["action"] for c in applied.json()["changes"]} == {"unchanged"}
+    with hub.context("cli") as ctx:
+        assert [r["would"] for r in replay_rule(ctx, "weekly", limit=2)] == ["act", "act"]
+    with hub.transaction() as session:
+        assert session.scalar(select(func.count(Post.id))) == 0  # a replay drafts nothing
