@@ -24,7 +24,7 @@ data) through the caller's channel (``daemon``).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -261,6 +261,38 @@ def events_for(ctx: Ctx, rule: Rule, spec: RuleSpec, *, fetch: Any = fetch_feed,
     if replay is None and state != (rule.state or {}):
         rule.state = state
     return events
+
+
+@use_case(Permission.RULES_READ)
+def feeds_due(ctx: Ctx) -> list[tuple[str, str | None, str | None]]:
+    """The feeds the enabled ``feed`` rules will read on their next run, as ``(url,
+    etag, last-modified)``: fetch them with no transaction open and hand the results
+    to :func:`run_rules` (:func:`prefetched`)."""
+    out: list[tuple[str, str | None, str | None]] = []
+    for rule in queries.rules_in_order(ctx.session, ctx.org_id):
+        trigger = rule.trigger or {}
+        if not rule.enabled or trigger.get("type") != "feed":
+            continue
+        state = rule.state or {}
+        fetched = state.get("fetched_at")
+        every = timedelta(seconds=int(trigger.get("every") or 300))
+        if fetched and ctx.now() - datetime.fromisoformat(fetched) < every:
+            continue
+        out.append((str(trigger["url"]), state.get("etag"), state.get("modified")))
+    return out
+
+
+def prefetched(due: list[tuple[str, str | None, str | None]],
+               fetch: Any = fetch_feed) -> Any:
+    """Fetch ``due`` now (outside any transaction) and return a ``fetch`` for
+    :func:`run_rules` that answers from those results (and fetches what it lacks)."""
+    done = {(url, etag, modified): fetch(url, etag=etag, modified=modified)
+            for url, etag, modified in dict.fromkeys(due)}
+
+    def answer(url: str, *, etag: str | None = None, modified: str | None = None) -> Any:
+        found = done.get((url, etag, modified))
+        return found if found is not None else fetch(url, etag=etag, modified=modified)
+    return answer
 
 
 @use_case(Permission.RULES_MANAGE)

@@ -18,7 +18,7 @@ from socialhub.db.models import AuditEvent, MetricLatest, Post, Rule, RuleRun
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.authoring.slots import add_slot
 from socialhub.services.hub import Hub
-from socialhub.services.rules.engine import replay_rule, run_rules
+from socialhub.services.rules.engine import feeds_due, replay_rule, run_rules
 from socialhub.services.rules.feeds import parse_feed
 from tests.conftest import CLIResult
 from tests.publishing_kit import make_engine, run, schedule
@@ -144,7 +144,12 @@ def test_a_new_feed_entry_becomes_a_draft_in_the_next_free_slot_once(
     assert _run(hub) == []  # the first fetch learns what is there
     link = feed.add("Rules are here")
     assert _run(hub) == []  # fetched five seconds apart at most
+    with hub.context("daemon") as ctx:
+        assert feeds_due(ctx) == []  # the daemon's job reads due feeds before its transaction
     _state(hub, "blog-to-post", fetched_at="2000-01-01T00:00:00+00:00")
+    with hub.context("daemon") as ctx:
+        [(url, etag, _)] = feeds_due(ctx)
+    assert url == feed.url and etag
     [ran] = _run(hub)
     assert ran["outcome"] == "done" and ran["trigger"] == "feed"
     _state(hub, "blog-to-post", fetched_at="2000-01-01T00:00:00+00:00")
