@@ -84,6 +84,8 @@ class DaemonConfig(_Section):
     refresh_window_minutes: int = Field(15, ge=1)
     metrics_enabled: bool = True
     digest_hour: int = Field(8, ge=0, le=23)
+    #: How often the workflow rules job looks for what its triggers saw (docs/rules.md).
+    rules_interval_s: float = Field(30.0, ge=1)
     webhooks: list[WebhookConfig] = Field(default_factory=list)
 
 

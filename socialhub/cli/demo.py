@@ -32,6 +32,8 @@ def demo(
     """
     from datetime import UTC
 
+    from rich.markup import escape
+
     from socialhub.services.ops.demo import DemoResult, run_demo
     from socialhub.services.ops.logging_setup import configure_logging
 
@@ -57,6 +59,7 @@ def demo(
         if json_:
             emit_json({"posts": result.rows, "home": result.home, "elapsed_s": result.elapsed_s,
                        "sandbox_posts": result.sandbox_posts, "inbox": result.inbox,
+                       "auto_reply": result.auto_reply,
                        "sandbox_url": result.sandbox_url if keep else None})
         else:
             out().print(_table(result))
@@ -69,6 +72,12 @@ def demo(
             say(f"then simulated people wrote {len(result.inbox)} times (comments, mentions, "
                 f"messages: {moods['positive']} positive, {moods['negative']} negative, "
                 f"{flagged} flagged); with --keep, see them: socialhub inbox list")
+        answer = result.auto_reply
+        if answer:
+            mark = "[green]✓[/green]" if answer["status"] == "published" else "[yellow]![/yellow]"
+            say(f"  {mark} the workflow rule {answer['rule']!r} answered "
+                f"{answer['author']} automatically ({answer['status']}): "
+                f"\"{escape(str(answer['reply']))}\"; see docs/rules.md")
         for line in next_steps(result, keep=keep):
             say(line)
         if keep:
@@ -112,6 +121,7 @@ def next_steps(result: Any, *, keep: bool) -> list[str]:
             "  socialhub calendar",
             f"  socialhub analytics overview   (with {result.history_posts} past posts "
             "imported; also: analytics best-times, analytics top)",
+            "  socialhub rules log   (the workflow rule's automatic reply)",
             "  socialhub tui",
             "press Ctrl-C to stop the sandbox."]
 

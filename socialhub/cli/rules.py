@@ -1,4 +1,5 @@
-"""``socialhub rules``: workflow rules that answer, assign, tag or archive inbox items."""
+"""``socialhub rules``: workflow rules that act on the inbox, published posts, metrics,
+a schedule or a feed."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 
 app = typer.Typer(
-    help="Rules that answer, assign, tag or archive new inbox items.\n\n"
+    help="Rules that act on the inbox, posts, metrics, schedules, feeds.\n\n"
     "Rules are `kind: Rule` manifests (`socialhub apply rules.yaml`); the daemon runs "
-    "them. `rules list` shows them; `rules test RULE` replays the stored inbox against "
-    "one without doing anything; `rules log` shows every execution and its outcome.\n\n"
+    "them. Triggers: inbox, post_published, metric_threshold, cron, feed. Actions: "
+    "reply, assign, tag, archive, notify, webhook, draft, schedule. `rules list` shows "
+    "them; `rules test RULE` replays recorded events against one without doing "
+    "anything; `rules log` shows every execution and its outcome.\n\n"
     "Example: socialhub rules test thank-fans",
     no_args_is_help=True)
 
@@ -21,7 +24,8 @@ RuleArg = Annotated[str, typer.Argument(help="The rule's name (metadata.name).")
 
 def _actions(actions: list[dict[str, Any]]) -> str:
     return ", ".join(f"{k}" for a in actions for k in a if k in
-                     ("reply", "assign", "tag", "archive", "notify", "webhook", "action"))
+                     ("reply", "assign", "tag", "archive", "notify", "webhook", "draft",
+                      "schedule"))
 
 
 @app.command("list")
@@ -44,7 +48,11 @@ def list_(json_: JsonOption = False) -> None:
         flags += ["dry run"] if r["dry_run"] else []
         trigger = r["trigger"]
         keywords = ",".join(trigger.get("keywords", []))
+        what = (trigger.get("schedule") or trigger.get("url")
+                or (f"{trigger.get('metric')} ≥ {trigger.get('value')}"
+                    if trigger.get("metric") else ""))
         out().print(f"{r['name']}: on {trigger.get('type')}"
+                    + (f" {what}" if what else "")
                     + (f" [{keywords}]" if keywords else "")
                     + f" → {_actions(r['actions'])}; ≤{r['per_hour']}/h"
                     + (f" ({', '.join(flags)})" if flags else ""))
@@ -54,10 +62,14 @@ def list_(json_: JsonOption = False) -> None:
 def test(
     rule: RuleArg,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000,
-                                       help="How many of the newest inbox items.")] = 100,
+                                       help="How many of the newest events.")] = 100,
     json_: JsonOption = False,
 ) -> None:
-    """Replay stored inbox items against RULE, changing nothing.
+    """Replay recorded events against RULE, changing nothing.
+
+    The events are its trigger's: the newest inbox items, the newest published
+    posts, the posts or accounts over the metric now, the schedule's next
+    instants, or the feed's entries (fetched now, nothing remembered).
 
     Example: socialhub rules test thank-fans --limit 20
     """
@@ -71,12 +83,21 @@ def test(
     for r in rows:
         what = r["would"]
         if what == "act":
-            detail = "; ".join(f"{a['action']}: {a['value']}" for a in r["actions"])
+            detail = "; ".join(f"{a['action']}: {_value(a['value'])}" for a in r["actions"])
         else:
             detail = r.get("why", "")
-        out().print(f"#{r['item_id']} @{r['author']}: {what} — {detail}")
+        who = (f"#{r['item_id']} @{r['author']}" if "item_id" in r
+               else f"{r['subject']} {r['text']!r}")
+        out().print(f"{who}: {what} — {detail}")
     acting = sum(1 for r in rows if r["would"] == "act")
-    info(f"{acting} of {len(rows)} item(s) would set the rule off (nothing was done)")
+    info(f"{acting} of {len(rows)} event(s) would set the rule off (nothing was done)")
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, dict):  # a draft: its text, and for whom
+        return f"{value['text']!r} for {', '.join(value['accounts'])}" + (
+            " (AI)" if value.get("ai") else "")
+    return str(value)
 
 
 @app.command("log")

@@ -102,12 +102,15 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     },
     Role.VIEWER: _READS,
     # The alerts job and the digest read analytics; the inbox job syncs the inbox; the
-    # rules job reads the rules and runs their actions (a reply, archive/assign/tag).
+    # rules job reads the rules and runs their actions (a reply, archive/assign/tag; a
+    # draft, written or AI-written, scheduled into a free slot — approvals still apply:
+    # the daemon never approves nor bypasses).
     Role.DAEMON: _SYSTEM | {Permission.POSTS_READ, Permission.ACCOUNTS_READ,
                             Permission.QUEUE_READ, Permission.ANALYTICS_READ,
                             Permission.INBOX_READ, Permission.RULES_READ,
                             Permission.RULES_MANAGE, Permission.INBOX_REPLY,
-                            Permission.INBOX_MANAGE},
+                            Permission.INBOX_MANAGE, Permission.POSTS_WRITE,
+                            Permission.POSTS_PUBLISH, Permission.AI_GENERATE},
     # The daemon applying a reviewed repository: what `apply` writes, and no more.
     # It never approves: with approvals required, a post's times still need an
     # approval of its content (docs/ci.md).

@@ -26,7 +26,7 @@ from socialhub.services.mail import mail_enabled, send_mail
 from socialhub.services.ops import daemon_status
 from socialhub.services.ops.metrics import digest
 from socialhub.services.publishing.engine import PublishingEngine
-from socialhub.services.rules.engine import run_rules
+from socialhub.services.rules.engine import feeds_due, prefetched, run_rules
 
 log = logging.getLogger("socialhub.daemon")
 
@@ -88,10 +88,13 @@ def check_alerts(hub: Hub) -> dict[str, Any]:
 
 
 def run_workflow_rules(hub: Hub, wake: Callable[[], None]) -> dict[str, Any]:
-    """Run the workflow rules on the inbox items that arrived since they last looked
-    (docs/rules.md); a reply queued by a rule wakes the publish job."""
+    """Run the workflow rules on what their triggers saw since they last looked
+    (docs/rules.md); a reply or a post a rule queued wakes the publish job."""
     with hub.context("daemon") as ctx:
-        runs = run_rules(ctx)
+        due = feeds_due(ctx)
+    fetch = prefetched(due)  # the feeds are read with no transaction open
+    with hub.context("daemon") as ctx:
+        runs = run_rules(ctx, fetch=fetch)
     for run in runs:
         log.info("rule %s on %s: %s", run["rule"], run["subject"], run["outcome"],
                  extra={"event": "rule_run", "rule": run["rule"]})

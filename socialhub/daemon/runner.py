@@ -184,11 +184,11 @@ class Daemon:
             sched.add_job(self._job("inbox_sync", self._sync_inbox), "interval",
                           seconds=min(inbox.poll_interval_s, 60.0), id="inbox_sync",
                           next_run_time=datetime.now(UTC) + timedelta(seconds=3))
-            # The workflow rules act on what the inbox sync stored (docs/rules.md).
-            sched.add_job(self._job("rules", lambda: jobs.run_workflow_rules(self.hub,
-                                                                             self.wake)),
-                          "interval", seconds=30, id="rules",
-                          next_run_time=datetime.now(UTC) + timedelta(seconds=5))
+        # The workflow rules act on new inbox items, published posts, metrics, their
+        # schedules and feeds (docs/rules.md).
+        sched.add_job(self._job("rules", lambda: jobs.run_workflow_rules(self.hub, self.wake)),
+                      "interval", seconds=self.config.settings.daemon.rules_interval_s,
+                      id="rules", next_run_time=datetime.now(UTC) + timedelta(seconds=5))
         sched.add_job(self._job("digest", self._digest),
                       CronTrigger(hour=self.opts.digest_hour, minute=0,
                                   timezone=display_zone(self.config.settings)), id="digest")

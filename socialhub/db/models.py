@@ -559,10 +559,16 @@ class Rule(TimestampMixin, Base):
     actions: Mapped[list[Any]] = mapped_column(default=list)
     per_hour: Mapped[int] = mapped_column(Integer, default=20)
     last_item_id: Mapped[int] = mapped_column(Integer, default=0)
+    #: Where the other triggers are: ``since`` (when the trigger was set; nothing
+    #: before it fires), ``published_after`` (post_published), ``last_tick`` (cron),
+    #: ``seen``/``etag``/``modified``/``fetched_at``/``error`` (feed), ``over`` (the
+    #: metric_threshold subjects already over the value when the rule started).
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class RuleRun(Base):
-    """One execution of a rule on one subject (``inbox:<id>``): its outcome and actions.
+    """One execution of a rule on one subject (``inbox:<id>``, ``delivery:<id>``,
+    ``metric:…``, ``cron:<instant>``, ``feed:<entry>``): its outcome and actions.
 
     Unique per rule, subject and ``dry_run``: a rule never acts on the same item twice
     (a dry run and then the live run are two rows).

@@ -34,6 +34,10 @@ def test_demo_publishes_every_post_on_time_and_lists_the_urls(
     inbox = data["inbox"]  # simulated people then wrote to the demo account
     assert len(inbox) == 6 and all(i["account"] == "sandbox:@demo" for i in inbox)
     assert {i["kind"] for i in inbox} <= {"comment", "mention", "reply", "message"}
+    answer = data["auto_reply"]  # the workflow rule answered the order question, once
+    assert answer["rule"] == "order-status" and answer["status"] == "published"
+    assert "order" in answer["question"] and answer["reply"].startswith("Hi ")
+    assert "answered fatima.people automatically (published)" in result.stderr
     assert data["home"] is None
     assert "scheduled demo-2 (3-part thread)" in result.stderr
     assert "✓ demo-1 published" in result.stderr
@@ -71,8 +75,9 @@ def test_demo_keep_leaves_the_sandbox_running_until_ctrl_c(tmp_path: Path) -> No
         assert "2/2 posts published" in text
         received = re.search(r"(http://127\.0\.0\.1:\d+/_sandbox/posts)", text)
         assert received, text
-        # The link printed works: the sandbox is still up, with the 4 parts it received.
-        assert len(httpx.get(received.group(1), timeout=5).json()["posts"]) == 4
+        # The link printed works: the sandbox is still up, with the 4 parts it received
+        # and the workflow rule's automatic reply.
+        assert len(httpx.get(received.group(1), timeout=5).json()["posts"]) == 5
         folder = Path(re.search(r"SOCIALHUB_HOME=(\S+)", text).group(1))  # type: ignore[union-attr]
         assert "socialhub calendar" in text and "socialhub tui" in text
         assert proc.poll() is None  # still running

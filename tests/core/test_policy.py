@@ -51,7 +51,8 @@ def test_viewer_only_reads() -> None:
     (Role.EDITOR, Permission.ANALYTICS_IMPORT, True),
     (Role.DAEMON, Permission.DELIVERIES_SEND, True),
     (Role.DAEMON, Permission.POSTS_APPROVE, False),
-    (Role.DAEMON, Permission.POSTS_WRITE, False),
+    (Role.DAEMON, Permission.POSTS_WRITE, True),  # a rule's draft
+    (Role.DAEMON, Permission.MEMBERS_MANAGE, False),
     (Role.VIEWER, Permission.INBOX_READ, True),
     (Role.VIEWER, Permission.INBOX_REPLY, False),
     (Role.REVIEWER, Permission.INBOX_REPLY, False),
@@ -78,7 +79,9 @@ def test_the_daemon_only_sends_collects_and_refreshes() -> None:
         Permission.ANALYTICS_READ, Permission.INBOX_READ,
         # the rules job: it reads the rules and acts on the inbox
         Permission.RULES_READ, Permission.RULES_MANAGE, Permission.INBOX_REPLY,
-        Permission.INBOX_MANAGE}
+        Permission.INBOX_MANAGE,
+        # and drafts posts (AI-written too) and schedules them; approvals still apply
+        Permission.POSTS_WRITE, Permission.POSTS_PUBLISH, Permission.AI_GENERATE}
 
 
 @pytest.mark.parametrize(("granter", "role", "expected"), [

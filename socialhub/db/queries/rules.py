@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from socialhub.db.models import Account, InboxItem, Rule, RuleRun
+from socialhub.db.models import (
+    Account,
+    AccountSnapshot,
+    Delivery,
+    InboxItem,
+    Post,
+    Rule,
+    RuleRun,
+    Variant,
+)
 
 
 def rules_in_order(session: Session, org_id: int) -> list[Rule]:
@@ -67,3 +77,58 @@ def runs(session: Session, org_id: int, rule: str | None = None,
     if rule is not None:
         q = q.where(RuleRun.rule_name == rule)
     return list(session.scalars(q.order_by(RuleRun.id.desc()).limit(limit)))
+
+
+def _published(org_id: int) -> Any:
+    return (select(Delivery.id, Delivery.remote_id, Delivery.remote_url,
+                   Delivery.published_at, Post.name, Variant.text, Account.platform,
+                   Account.handle)
+            .join(Variant, Variant.id == Delivery.variant_id)
+            .join(Post, Post.id == Variant.post_id)
+            .join(Account, Account.id == Delivery.account_id)
+            .where(Account.org_id == org_id, Delivery.status == "published",
+                   Delivery.published_at.is_not(None),
+                   # Replies from the inbox are answers, not posts (and a rule's own).
+                   Delivery.inbox_item_id.is_(None)))
+
+
+def _published_row(row: Any) -> dict[str, Any]:
+    return {"delivery_id": row.id, "post": row.name, "text": row.text,
+            "account": f"{row.platform}:@{row.handle}", "platform": row.platform,
+            "url": row.remote_url, "remote_id": row.remote_id,
+            "published_at": row.published_at}
+
+
+def published_since(session: Session, org_id: int, since: datetime,
+                    limit: int = 500) -> list[dict[str, Any]]:
+    """Posts (not inbox replies) published at or after ``since``, oldest first: one row
+    per delivery with ``delivery_id``, ``post``, ``text``, ``account``, ``platform``,
+    ``url``, ``remote_id``, ``published_at``."""
+    rows = session.execute(_published(org_id).where(Delivery.published_at >= since)
+                           .order_by(Delivery.published_at, Delivery.id).limit(limit))
+    return [_published_row(r) for r in rows]
+
+
+def recent_published(session: Session, org_id: int, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` published posts (as :func:`published_since`), oldest first."""
+    rows = session.execute(_published(org_id).order_by(Delivery.published_at.desc(),
+                                                       Delivery.id.desc()).limit(limit))
+    return list(reversed([_published_row(r) for r in rows]))
+
+
+def account_counts(session: Session, org_id: int) -> list[dict[str, Any]]:
+    """Each account's newest counts (``followers``, ``following``, ``posts``; None where
+    not given), with ``account_id``, ``account``, ``platform`` and ``captured_at``."""
+    newest = (select(AccountSnapshot.account_id,
+                     func.max(AccountSnapshot.captured_on).label("day"))
+              .group_by(AccountSnapshot.account_id).subquery())
+    rows = session.execute(
+        select(AccountSnapshot, Account.platform, Account.handle)
+        .join(newest, (newest.c.account_id == AccountSnapshot.account_id)
+              & (newest.c.day == AccountSnapshot.captured_on))
+        .join(Account, Account.id == AccountSnapshot.account_id)
+        .where(Account.org_id == org_id).order_by(Account.id))
+    return [{"account_id": snap.account_id, "account": f"{platform}:@{handle}",
+             "platform": platform, "followers": snap.followers,
+             "following": snap.following, "posts": snap.posts,
+             "captured_at": snap.captured_at} for snap, platform, handle in rows]

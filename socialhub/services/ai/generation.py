@@ -27,6 +27,7 @@ from socialhub.ai.fitting import fit_text, join_thread
 from socialhub.ai.hashtags import recommended_count
 from socialhub.ai.offline import OfflineProvider, compose
 from socialhub.ai.scoring import score_variant
+from socialhub.config import AIConfig
 from socialhub.core.policy import Permission
 from socialhub.db.models import Account, AIUsage, Post, VoiceProfile
 from socialhub.db.queries.ai_usage import spend_since, usage_by_model
@@ -124,9 +125,10 @@ def _store_usage(session: Session, org_id: int, calls: list[Usage]) -> None:
                             cost_usd=u.cost_usd, latency_ms=u.latency_ms, ok=u.ok))
 
 
-def record_usage(hub: Hub, org_id: int, usage: UsageLog) -> None:
-    """Record an operation's provider calls (tokens, cost) in their own transaction."""
-    if usage.calls:
+def record_usage(hub: Hub | None, org_id: int, usage: UsageLog) -> None:
+    """Record an operation's provider calls (tokens, cost) in their own transaction
+    (nothing without a hub: the caller stores them)."""
+    if usage.calls and hub is not None:
         with hub.transaction() as session:
             _store_usage(session, org_id, usage.calls)
 
@@ -134,9 +136,14 @@ def record_usage(hub: Hub, org_id: int, usage: UsageLog) -> None:
 class GenerationRunner:
     """One operation's provider calls: fitting, repair, fallback and usage."""
 
-    def __init__(self, hub: Hub, job: Job, provider: Provider, notify: Notify) -> None:
+    def __init__(self, hub: Hub | None, job: Job, provider: Provider, notify: Notify, *,
+                 ai: AIConfig | None = None) -> None:
+        """``hub`` None: the caller stores the usage rows in its own transaction (``ai``
+        then gives the settings)."""
         self.hub, self.job, self.provider, self.notify = hub, job, provider, notify
-        ai = hub.config.settings.ai
+        if ai is None:
+            assert hub is not None
+            ai = hub.config.settings.ai
         self.fallback = ai.fallback_to_offline
         self.usage = UsageLog(budget_usd=ai.monthly_budget_usd if provider.name != "offline"
                               else None, spent_usd=job.spent_usd)
@@ -145,6 +152,7 @@ class GenerationRunner:
     @contextmanager
     def saving(self) -> Iterator[Session]:
         """The writing transaction; if it fails, the usage rows are still kept."""
+        assert self.hub is not None
         try:
             with self.hub.transaction() as session:
                 yield session
@@ -305,6 +313,35 @@ def generate_post(hub: Hub, *, idea: str, targets: list[str] | None = None,
             post = create_post(ctx, body=idea.strip(), targets=specs, name=name,
                                campaign=campaign, voice=job.voice_name, tags=tags, paid=paid)
         return _result(post, drafts, job, runner)
+
+
+@use_case(Permission.AI_GENERATE)
+def write_targets(ctx: Ctx, idea: str, accounts: list[str]) -> list[TargetSpec]:
+    """The variants the configured AI writes from ``idea`` for ``accounts`` (refs),
+    each made valid for its network, inside the caller's transaction: what a
+    workflow rule's ``draft`` with ``ai: true`` creates a post from. The usage rows
+    are stored in the same transaction; the offline engine stands in as
+    ``ai.fallback_to_offline`` allows.
+
+    Raises:
+        ValidationError: an empty idea or no accounts.
+        NotFoundError: an unknown account.
+        BudgetError: the budget is spent, or the provider failed with no fallback.
+    """
+    if not idea.strip():
+        raise ValidationError("the idea is empty")
+    session = ctx.session
+    found = _accounts(session, ctx.org_id, accounts, None)
+    profile = _voice(session, ctx.org_id, None)
+    job = Job(ctx.org_id, [target_for(a) for a in found], voice_brief(profile),
+              profile.name if profile else None, month_spend(session, ctx.org_id))
+    provider, _note = select_provider(ctx.settings.ai, None)
+    runner = GenerationRunner(None, job, provider, lambda _m: None, ai=ctx.settings.ai)
+    try:
+        drafts = runner.generate(idea.strip(), 1, None)
+    finally:
+        _store_usage(session, ctx.org_id, runner.usage.calls)
+    return [_spec(d, [], runner.provider.name, runner.provider.model) for d in drafts]
 
 
 def adapt_post(hub: Hub, ref: str, *, targets: list[str] | None = None,

@@ -344,10 +344,14 @@ class _Planner:
         desired = {"enabled": spec.enabled, "dry_run": spec.dry_run,
                    "trigger": spec.trigger.model_dump(exclude_defaults=True),
                    "conditions": dict(spec.conditions),
-                   "actions": [a.model_dump(exclude_none=True) for a in spec.actions],
+                   "actions": [a.model_dump(exclude_defaults=True) for a in spec.actions],
                    "per_hour": spec.rate_limit.per_hour}
-        if m.name not in self.rules:  # a new rule answers what arrives after it
+        existing = self.rules.get(m.name)
+        if existing is None:  # a new rule answers what arrives after it
             desired["last_item_id"] = rules_queries.newest_item_id(self.s, self.org_id)
+        if existing is None or existing.trigger != desired["trigger"]:
+            # A new trigger starts now: no backlog of posts, feed entries or ticks.
+            desired["state"] = {"since": self.now.isoformat()}
         self._create_or_update(m, Rule, self.rules, desired)
 
     def _create_or_update(self, m: Manifest, model: Any, rows: dict[str, Any],

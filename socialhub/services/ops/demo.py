@@ -53,6 +53,9 @@ class DemoResult:
     history_posts: int = 0
     #: What simulated people then sent the demo account, as ``inbox list --json`` shows it.
     inbox: list[dict[str, Any]] = field(default_factory=list)
+    #: The workflow rule's automatic answer to one of them: ``rule``, ``item_id``,
+    #: ``author``, ``question``, ``reply``, ``status`` (``published`` once it went out).
+    auto_reply: dict[str, Any] | None = None
 
 
 def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
@@ -110,7 +113,7 @@ def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
 
         result.sandbox_posts = len(httpx.get(f"{server.url}/_sandbox/posts", timeout=5)
                                    .json()["posts"])
-        result.inbox = _inbox(hub, server)
+        result.inbox, result.auto_reply = _inbox(hub, server, engine)
         result.elapsed_s = round(time.monotonic() - started, 2)
         result.sandbox_url = server.url
         if engine is not None:  # nothing more to send: only the sandbox stays up
@@ -128,16 +131,53 @@ def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
             shutil.rmtree(home, ignore_errors=True)
 
 
-def _inbox(hub: Any, server: Any, count: int = 6) -> list[dict[str, Any]]:
-    """Simulated people comment on, mention and message the demo account; sync and list it."""
+#: The workflow rule the demo applies before people write: it answers order questions.
+AUTO_REPLY_RULE = """apiVersion: socialhub/v1
+kind: Rule
+metadata:
+  name: order-status
+spec:
+  trigger:
+    type: inbox
+    keywords: [tracking, order]
+  actions:
+    - reply: "Hi {{ item.author_name }}! Your order is on its way; tracking link by DM."
+    - tag: auto-answered
+"""
+
+
+def _inbox(hub: Any, server: Any, engine: Any,
+           count: int = 6) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Apply the demo's workflow rule; simulated people comment on, mention and message
+    the demo account; sync and list the inbox; run the rules as the daemon does and
+    send the one automatic reply through the delivery engine."""
+    from socialhub.services.clock import now_utc
     from socialhub.services.inbox.items import inbox_filter, list_inbox
     from socialhub.services.inbox.sync import run_sync
+    from socialhub.services.manifests.apply import apply_manifests
+    from socialhub.services.manifests.documents import parse_manifests
+    from socialhub.services.rules.engine import run_rules
 
+    manifests, issues = parse_manifests([("demo-rules.yaml", AUTO_REPLY_RULE)])
+    assert not issues, issues
+    with hub.context("cli") as ctx:
+        apply_manifests(ctx, manifests, now=now_utc())
     server.world.simulate_inbox(count, seed=1)
     run_sync(hub, None)
+    with hub.context("daemon") as ctx:
+        runs = [r for r in run_rules(ctx) if r["outcome"] == "done"]
     with hub.context("cli") as ctx:
         rows, _ = list_inbox(ctx, inbox_filter(ctx))
-    return rows
+    if not runs:
+        return rows, None
+    item_id = int(str(runs[0]["subject"]).split(":", 1)[1])
+    delivery_id = int(runs[0]["detail"]["actions"][0]["result"])
+    engine.run_until(lambda: _all_final(hub, [delivery_id]), timeout_s=10.0, poll_s=0.05)
+    item = next((r for r in rows if r["id"] == item_id), {})
+    [status] = [r["status"] for r in _rows(hub, [delivery_id])]
+    return rows, {"rule": runs[0]["rule"], "item_id": item_id,
+                  "author": item.get("author"), "question": item.get("text"),
+                  "reply": runs[0]["detail"]["actions"][0]["value"], "status": status}
 
 
 def _prepare(hub: Any, url: str, posts: int, first_due_s: float, spacing_s: float,
