@@ -298,7 +298,7 @@ def _platform_findings(name: str, limits: PlatformLimits, text: str,
             found.append(Finding(
                 limits.severity, name, "max-hashtags",
                 f"{len(tags)} hashtags on {platform}, over the {limits.max_hashtags} allowed",
-                extra.start, extra.end, f"keep at most {limits.max_hashtags} hashtags"))
+                extra.start, extra.end, f"keep at most {limits.max_hashtags} hashtag(s)"))
     if limits.max_mentions is not None:
         urls = find_urls(text)
         mentions = [m.span() for m in _MENTION_RE.finditer(text)
@@ -307,12 +307,12 @@ def _platform_findings(name: str, limits: PlatformLimits, text: str,
             found.append(Finding(
                 limits.severity, name, "max-mentions",
                 f"{len(mentions)} mentions on {platform}, over the {limits.max_mentions} "
-                "allowed", start, end, f"keep at most {limits.max_mentions} mentions"))
+                "allowed", start, end, f"keep at most {limits.max_mentions} mention(s)"))
     if limits.links != "off":
         for url in find_urls(text):
             found.append(Finding(
                 limits.links, name, "link-in-caption",
-                f"link {url.text!r} is not clickable in a {platform} caption", url.start,
+                f"link {url.text!r} is not clickable in a caption on {platform}", url.start,
                 url.end, "put the link in the bio or the first comment and say so "
                          "('link in bio')"))
     if limits.first_comment == "required" and not (context.first_comment or "").strip():

@@ -53,8 +53,8 @@ class PolicyError(ValidationError):
         errors = [f for f in findings if f.finding.blocks]
         n = len(errors)
         listed = "; ".join(str(f) for f in errors[:5]) + ("; …" if n > 5 else "")
-        super().__init__(f"post {post} breaks {n} content polic{'ies' if n != 1 else 'y'} "
-                         f"rule{'s' if n != 1 else ''}: {listed}",
+        super().__init__(f"post {post} breaks {n} content policy rule{'s' if n != 1 else ''}: "
+                         f"{listed}",
                          hint=f"fix the text (`socialhub posts edit {post}`) and schedule again")
         self.findings = list(findings)
 
