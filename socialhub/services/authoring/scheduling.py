@@ -238,6 +238,7 @@ def post_summary(session: Session, post: Post, *, with_deliveries: bool = True) 
             "media": list(v.media or []),
             "first_comment": v.first_comment,
             "options": dict(v.options or {}),
+            "language": v.language,
             "at": f"{v.local_time} {v.timezone}" if v.local_time else None,
             "scheduled_at": v.scheduled_at,
             "delivery": None if live is None else {
