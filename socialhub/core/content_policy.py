@@ -152,8 +152,9 @@ class PolicySpec(_Strict):
     def _lower(cls, value: dict[str, PlatformLimits],
                info: ValidationInfo) -> dict[str, PlatformLimits]:
         out = {k.strip().lower(): v for k, v in value.items()}
-        known = info.context.get("platforms") if isinstance(info.context, dict) else None
-        for name in out if known is not None else ():
+        context = info.context if isinstance(info.context, dict) else {}
+        known: list[str] = list(context.get("platforms") or ())
+        for name in out if known else ():
             if name not in known:
                 raise ValueError(f"unknown platform {name!r} (known: {', '.join(known)})")
         return out

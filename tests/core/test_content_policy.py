@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ from socialhub.services.manifests.documents import check_policies, parse_manifes
 from tests.conftest import CLIResult
 
 
-def policy(name: str = "brand", campaign: str | None = None, **spec: object) -> NamedPolicy:
+def policy(name: str = "brand", campaign: str | None = None, **spec: Any) -> NamedPolicy:
     return NamedPolicy(name, PolicySpec.model_validate(spec), campaign)
 
 
@@ -33,9 +34,9 @@ def test_banned_phrase_is_found_with_its_span_whatever_the_case() -> None:
 
 
 def test_case_sensitive_patterns_and_custom_hints() -> None:
-    spec = {"banned": [{"pattern": r"\bACME\b", "case_sensitive": True, "severity": "warning",
-                        "hint": "write Acme"}]}
-    found = check_text([policy(**spec)], "acme and ACME")
+    banned = [{"pattern": r"\bACME\b", "case_sensitive": True, "severity": "warning",
+               "hint": "write Acme"}]
+    found = check_text([policy(banned=banned)], "acme and ACME")
     assert [(f.start, f.end, f.severity, f.hint) for f in found] == [(9, 13, "warning",
                                                                       "write Acme")]
 

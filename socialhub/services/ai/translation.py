@@ -98,9 +98,10 @@ def translate_post(hub: Hub, ref: str, *, to: list[str], provider: str | None = 
                    for v in post.variants]
         job = Job(org_id, [target_for(a) for a in accounts], voice_brief(profile),
                   profile.name if profile else None, month_spend(session, org_id))
-        original = {"name": post.name, "campaign": post.campaign.name if post.campaign else None,
-                    "voice": post.voice.name if post.voice else None,
-                    "tags": list(post.tags or []), "paid": post.paid}
+        original: dict[str, Any] = {
+            "name": post.name, "campaign": post.campaign.name if post.campaign else None,
+            "voice": post.voice.name if post.voice else None, "tags": list(post.tags or []),
+            "paid": post.paid}
     chosen = choose_provider(hub, provider, notify)
     if chosen.name == "offline":
         raise ConfigError("translation needs a language model; the offline engine cannot "
