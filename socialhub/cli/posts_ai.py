@@ -82,7 +82,7 @@ def generate(
     provider: ProviderOpt = None,
     json_: JsonOption = False,
 ) -> None:
-    """Write an idea, or a campaign's brief, for several accounts as one draft post.
+    """Write an idea or a campaign brief as one draft post.
 
     Each draft is valid for its platform: too long is re-asked, split into a
     thread, or trimmed at a sentence. Drafts print as soon as each is ready.
@@ -169,7 +169,7 @@ def translate(
     provider: ProviderOpt = None,
     json_: JsonOption = False,
 ) -> None:
-    """Translate a post into other languages, one draft post per language.
+    """Translate a post: one draft post per language.
 
     Each language becomes POST.LANG (e.g. spring-launch.fr-ca) with the same
     targets, campaign, voice and tags, each variant recording its language and
