@@ -3,7 +3,7 @@ real Anthropic SDK against the local Messages-API server."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,15 +42,6 @@ spec:
     constraints: [Never mention prices]
     paid: true
 """
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as server:
-        monkeypatch.setenv("SOCIALHUB_AI_API_KEY", "test-key")
-        monkeypatch.setenv("SOCIALHUB_AI_BASE_URL", server.url)
-        monkeypatch.setenv("SOCIALHUB_AI_MODEL", "claude-haiku-4-5")
-        yield server
 
 
 @pytest.fixture
