@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Mapping
 from typing import Any, cast
 
 from pydantic import BaseModel, Field
@@ -159,7 +160,8 @@ class AnthropicProvider(Provider):
 
     # -- generation (streamed JSON Lines) ------------------------------------------------
     def generate(self, idea: str, targets: list[Target], voice: VoiceBrief | None, *,
-                 variants: int, usage: UsageLog, on_draft: OnDraft | None = None) -> list[Draft]:
+                 variants: int, usage: UsageLog, on_draft: OnDraft | None = None,
+                 brief: Mapping[str, Any] | None = None) -> list[Draft]:
         """Stream drafts; validate each line as it ends; repair once for what is missing."""
         wanted = {(t.ref, n) for t in targets for n in range(1, variants + 1)}
         got: dict[tuple[str, int], Draft] = {}
@@ -184,7 +186,8 @@ class AnthropicProvider(Provider):
                     on_draft(got[key])
 
         prompt = render("generate", idea=idea, variants=variants,
-                        targets=[target_data(t) for t in targets], voice=voice_data(voice))
+                        targets=[target_data(t) for t in targets], voice=voice_data(voice),
+                        brief=dict(brief) if brief else None)
         messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
         usage.check()
         started = time.perf_counter()
@@ -255,6 +258,14 @@ class AnthropicProvider(Provider):
         prompt = render("rewrite", text=text, instruction=instruction, target=target_data(target),
                         voice=voice_data(voice))
         return Draft(target=target.ref, n=1, text=self._submit_text(usage, "rewrite", prompt),
+                     provider=self.name)
+
+    def translate(self, text: str, target: Target, voice: VoiceBrief | None, language: str, *,
+                  usage: UsageLog) -> Draft:
+        """Translate through the ``submit_text`` tool, within the target's limit."""
+        prompt = render("translate", text=text, language=language, target=target_data(target),
+                        voice=voice_data(voice))
+        return Draft(target=target.ref, n=1, text=self._submit_text(usage, "translate", prompt),
                      provider=self.name)
 
     def shorten(self, text: str, target: Target, voice: VoiceBrief | None, length: int, *,

@@ -10,7 +10,7 @@ before any paid call leaves the machine.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -154,8 +154,12 @@ class Provider(abc.ABC):
 
     @abc.abstractmethod
     def generate(self, idea: str, targets: list[Target], voice: VoiceBrief | None, *,
-                 variants: int, usage: UsageLog, on_draft: OnDraft | None = None) -> list[Draft]:
+                 variants: int, usage: UsageLog, on_draft: OnDraft | None = None,
+                 brief: Mapping[str, Any] | None = None) -> list[Draft]:
         """Write ``variants`` drafts per target; call ``on_draft`` as each is ready.
+
+        ``brief`` is a campaign's brief (topic, audience, tone, key messages,
+        constraints, paid…) to write within, when the post belongs to one.
 
         Raises:
             ProviderError: the provider failed; ``partial`` holds what arrived.
@@ -166,6 +170,17 @@ class Provider(abc.ABC):
     def rewrite(self, text: str, target: Target, voice: VoiceBrief | None, instruction: str, *,
                 usage: UsageLog) -> Draft:
         """Rewrite ``text`` for ``target`` following ``instruction``."""
+
+    def translate(self, text: str, target: Target, voice: VoiceBrief | None, language: str, *,
+                  usage: UsageLog) -> Draft:
+        """Translate ``text`` into ``language`` (BCP 47) for ``target``, in the voice.
+
+        Raises:
+            ProviderError: the provider cannot translate (the offline engine never
+                pretends to) or failed.
+        """
+        raise ProviderError(f"the {self.name} engine cannot translate",
+                            hint="use --provider anthropic with an API key")
 
     @abc.abstractmethod
     def shorten(self, text: str, target: Target, voice: VoiceBrief | None, length: int, *,

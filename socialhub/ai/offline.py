@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from socialhub.ai import text_features as tf
 from socialhub.ai.base import Draft, OnDraft, Provider, Target, Usage, UsageLog, VoiceBrief
@@ -238,8 +240,11 @@ class OfflineProvider(Provider):
                            latency_ms=round((time.perf_counter() - started) * 1000)))
 
     def generate(self, idea: str, targets: list[Target], voice: VoiceBrief | None, *,
-                 variants: int, usage: UsageLog, on_draft: OnDraft | None = None) -> list[Draft]:
-        """Write every draft in order, handing each to ``on_draft`` at once."""
+                 variants: int, usage: UsageLog, on_draft: OnDraft | None = None,
+                 brief: Mapping[str, Any] | None = None) -> list[Draft]:
+        """Write every draft in order, handing each to ``on_draft`` at once (a brief's
+        topic and key messages are the idea the caller passes; the engine reads no more
+        of it)."""
         started = time.perf_counter()
         drafts: list[Draft] = []
         for n in range(1, variants + 1):

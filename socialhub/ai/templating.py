@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-TASKS = ("system", "generate", "rewrite", "shorten", "repair")
+TASKS = ("system", "generate", "rewrite", "shorten", "repair", "translate")
 
 # Characters that could end a line (str.splitlines) or a tag, escaped as JSON \u.
 _ESCAPES = {ord(c): f"\\u{ord(c):04x}" for c in "<>&\x85\u2028\u2029"}

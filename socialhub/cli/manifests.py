@@ -257,30 +257,42 @@ def lint(
         "'-' reads stdin.")],
     json_: JsonOption = False,
 ) -> None:
-    """Check manifests without a database: fields, times, text length.
+    """Check manifests without a database: fields, texts, policies.
 
     Prints one `file:line:column: message` line per problem on stdout and
     exits 4 (invalid input, as `apply` does) when there is any, 0 when the
-    files are clean. References to records, media files and times in the
-    past are checked by `apply`, which sees the database and the files.
-    '-' reads stdin.
+    files are clean. Posts are held to the `kind: Policy` documents of the
+    same files: a policy warning is printed but does not fail. References to
+    records, media files and times in the past are checked by `apply`, which
+    sees the database and the files. '-' reads stdin.
 
     Example: socialhub lint manifests/
     """
-    from socialhub.services.manifests.documents import check_text_lengths, parse_manifests
+    from socialhub.services.manifests.documents import (
+        check_policies,
+        check_text_lengths,
+        parse_manifests,
+    )
 
     manifests, issues = parse_manifests(_sources(paths))
     limits = {m.name: m.model.spec.settings.get("max_characters")
               for m in manifests if m.kind == "Account"}
     issues += check_text_lengths(manifests, {k: int(v) for k, v in limits.items() if v})
+    issues += check_policies(manifests)
     issues.sort(key=lambda i: (i.file, i.line, i.column))
+    errors = [i for i in issues if i.severity == "error"]
     if json_:
-        emit_json({"ok": not issues, "documents": len(manifests),
+        emit_json({"ok": not errors, "documents": len(manifests),
                    "issues": [{"file": i.file, "line": i.line, "column": i.column,
-                               "message": i.message} for i in issues]})
+                               "message": i.message, "severity": i.severity}
+                              for i in issues]})
     else:
         sys.stdout.write("".join(f"{i}\n" for i in issues))
-    if issues:
-        info(f"{len(issues)} problem{'s' if len(issues) != 1 else ''} found")
+    warnings = len(issues) - len(errors)
+    if errors:
+        info(f"{len(errors)} problem{'s' if len(errors) != 1 else ''} found"
+             + (f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""))
         raise typer.Exit(ExitCode.VALIDATION)
+    if warnings:
+        info(f"{warnings} policy warning{'s' if warnings != 1 else ''}")
     info(f"ok: {len(manifests)} document{'s' if len(manifests) != 1 else ''}")

@@ -118,7 +118,12 @@ def create(
     --at "tomorrow 09:00 Europe/Berlin"
     """
     from socialhub.services.authoring.posts import TargetSpec, create_post
-    from socialhub.services.authoring.scheduling import post_summary, schedule_post, unready_targets
+    from socialhub.services.authoring.scheduling import (
+        policy_warnings,
+        post_summary,
+        schedule_post,
+        unready_targets,
+    )
     from socialhub.services.clock import now_utc
 
     texts = _parse_texts(text)
@@ -131,10 +136,12 @@ def create(
         specs = [TargetSpec(account=r, text=texts.get(r)) for r in refs]
         post = create_post(ctx, body=_read_body(body) or "", targets=specs, name=name,
                            campaign=campaign, voice=voice, tags=tag, paid=paid, split=split)
+        warnings = []
         if when is not None or next_slot:
             schedule_post(ctx, post.name, at=when, next_slot=next_slot, now=now_utc())
+            warnings = policy_warnings(ctx.session, post)
         data = post_summary(ctx.session, post)
-        warnings = unready_targets(post)
+        warnings += unready_targets(post)
     if json_:
         emit_json(data)
     else:
@@ -267,7 +274,12 @@ def schedule(
 
     Example: socialhub posts schedule spring-launch --at "next monday 09:00 Europe/Berlin"
     """
-    from socialhub.services.authoring.scheduling import post_summary, schedule_post, unready_targets
+    from socialhub.services.authoring.scheduling import (
+        policy_warnings,
+        post_summary,
+        schedule_post,
+        unready_targets,
+    )
     from socialhub.services.clock import now_utc
 
     if at and next_slot:
@@ -278,7 +290,7 @@ def schedule(
         post = schedule_post(ctx, ref, at=when, next_slot=next_slot,
                              accounts=target, now=now_utc(), bypass_approval=bypass_approval)
         data = post_summary(ctx.session, post)
-        warnings = unready_targets(post)
+        warnings = policy_warnings(ctx.session, post) + unready_targets(post)
     if json_:
         emit_json(data)
     else:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info
+from socialhub.errors import ValidationError
 
 if TYPE_CHECKING:
     from socialhub.services.ai.drafts import Draft
@@ -61,8 +62,13 @@ def _done(data: dict[str, Any], json_: bool, verb: str) -> None:
 
 
 def generate(
-    idea: Annotated[str, typer.Option("--idea", help="What the post is about ('-' reads "
-                                      "stdin).")],
+    idea: Annotated[str | None, typer.Option("--idea", help="What the post is about ('-' reads "
+                                             "stdin); with --brief, the angle of this post.")]
+    = None,
+    brief: Annotated[str | None, typer.Option(
+        "--brief", metavar="CAMPAIGN", help="Write from this campaign's brief: its topic, "
+        "audience, tone, key messages, constraints and platforms; the draft joins the "
+        "campaign.")] = None,
     targets: TargetsOpt = None,
     platforms: Annotated[list[str] | None, typer.Option(
         "--platforms", help="Write for every account on these platforms (comma-separated).")]
@@ -76,18 +82,34 @@ def generate(
     provider: ProviderOpt = None,
     json_: JsonOption = False,
 ) -> None:
-    """Write an idea for several accounts as one draft post.
+    """Write an idea or a campaign brief as one draft post.
 
     Each draft is valid for its platform: too long is re-asked, split into a
     thread, or trimmed at a sentence. Drafts print as soon as each is ready.
+    With --brief the campaign's brief says what to write, for whom and where
+    (its platforms, unless --targets or --platforms), in the brief's voice.
 
     Example: socialhub posts generate --idea "Spring sale starts Monday" --platforms bluesky,x
+
+    Example: socialhub posts generate --brief spring
     """
     from socialhub.cli.stdin import read_stdin_text
     from socialhub.services.ai.generation import generate_post
 
     text = read_stdin_text() if idea == "-" else idea
-    data = generate_post(get_hub(), idea=text, targets=_split(targets),
+    if brief is not None:
+        from socialhub.services.ai.briefs import generate_from_brief
+
+        data = generate_from_brief(get_hub(), brief, idea=text, targets=_split(targets),
+                                   platforms=_split(platforms), voice=voice, variants=variants,
+                                   provider=provider, name=name,
+                                   on_draft=None if json_ else _print_draft, notify=_notify)
+        _done(data, json_, "created")
+        return
+    if text is None:
+        raise ValidationError("say what the post is about with --idea, or write from a "
+                              "campaign's brief with --brief CAMPAIGN")
+    data = generate_post(get_hub(), idea=text or "", targets=_split(targets),
                          platforms=_split(platforms), voice=voice, variants=variants,
                          campaign=campaign, provider=provider, name=name,
                          on_draft=None if json_ else _print_draft, notify=_notify)
@@ -139,6 +161,41 @@ def rewrite(
     _done(data, json_, "rewrote")
 
 
+def translate(
+    ref: RefArg,
+    to: Annotated[list[str], typer.Option(
+        "--to", metavar="LANG", help="Languages as BCP 47 tags (de, fr-CA, pt-BR), "
+        "comma-separated or repeated.")],
+    provider: ProviderOpt = None,
+    json_: JsonOption = False,
+) -> None:
+    """Translate a post: one draft post per language.
+
+    Each language becomes POST.LANG (e.g. spring-launch.fr-ca) with the same
+    targets, campaign, voice and tags, each variant recording its language and
+    fitting its platform. Needs Anthropic: offline it refuses, writing nothing.
+
+    Example: socialhub posts translate spring-launch --to de,fr-CA
+    """
+    from socialhub.services.ai.translation import translate_post
+
+    data = translate_post(get_hub(), ref, to=_split(to) or [], provider=provider,
+                          notify=_notify)
+    if json_:
+        emit_json(data)
+        return
+    for t in data["translations"]:
+        for v in t["variants"]:
+            from socialhub.services.ai.drafts import Draft
+
+            _print_draft(Draft(target=f"{v['target']} [{t['language']}]", n=1, text=v["text"],
+                               thread=v["thread"], notes=v["notes"]))
+    usage = data["usage"]
+    cost = f", ${usage['cost_usd']:.4f}" if usage["cost_usd"] else ""
+    names = ", ".join(t["post"] for t in data["translations"])
+    info(f"translated {data['post']} into {names} with {data['provider']}{cost}")
+
+
 def score(ref: RefArg, json_: JsonOption = False) -> None:
     """Score variants: validity, voice fit, readability, risks."""
     from socialhub.services.ai.generation import score_post
@@ -163,8 +220,9 @@ def score(ref: RefArg, json_: JsonOption = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``generate``, ``adapt``, ``rewrite`` and ``score`` to the ``posts`` noun."""
+    """Add ``generate``, ``adapt``, ``rewrite``, ``translate`` and ``score`` to ``posts``."""
     app.command("generate")(generate)
     app.command("adapt")(adapt)
     app.command("rewrite")(rewrite)
+    app.command("translate")(translate)
     app.command("score")(score)

@@ -25,7 +25,9 @@ import pydantic
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from socialhub.core.content_policy import PolicySpec
 from socialhub.core.limits import TEXT_CHARS
+from socialhub.core.locales import normalize_locale
 from socialhub.core.media_policy import path_shape_problem, url_problem
 from socialhub.core.platform_rules import PlatformRules
 from socialhub.core.rules import RuleSpec, template_problems
@@ -36,8 +38,8 @@ from socialhub.errors import ValidationError
 
 API_VERSION = "socialhub/v1"
 #: Kinds in the order they are applied: each may refer only to kinds before it.
-KINDS = ("Organization", "Member", "Account", "VoiceProfile", "Campaign", "Slot", "Post",
-         "Rule")
+KINDS = ("Organization", "Member", "Account", "VoiceProfile", "Campaign", "Policy", "Slot",
+         "Post", "Rule")
 #: The kinds about people and settings: exported only when asked for (``--kind``), so a
 #: shared export never carries who may do what into another database unasked.
 PEOPLE_KINDS = ("Organization", "Member")
@@ -57,12 +59,17 @@ Platforms = Mapping[str, PlatformRules]
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem in one file, printed as ``file:line:column: message``."""
+    """One problem in one file, printed as ``file:line:column: message``.
+
+    ``severity`` is ``error`` for everything but a content policy's warnings, which
+    are reported and never block.
+    """
 
     file: str
     line: int
     column: int
     message: str
+    severity: str = "error"
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
@@ -129,7 +136,12 @@ def _credential_ref(value: str) -> str:
     return value
 
 
+def _locale(value: str) -> str:
+    return normalize_locale(value)
+
+
 Name = Annotated[str, pydantic.AfterValidator(_name)]
+Locale = Annotated[str, pydantic.AfterValidator(_locale)]
 CredentialRef = Annotated[str, pydantic.AfterValidator(_credential_ref)]
 AccountRef = Annotated[str, pydantic.AfterValidator(_account_ref)]
 
@@ -222,6 +234,33 @@ class MemberManifest(_Strict):
     spec: MemberSpec
 
 
+class BriefSpec(_Strict):
+    """A campaign's brief: what ``posts generate --brief`` writes from."""
+
+    topic: str = Field(min_length=1, max_length=2000)
+    audience: str | None = Field(default=None, max_length=2000)
+    tone: list[str] = []
+    voice: str | None = None  # a voice profile; None: the organization's default
+    languages: list[Locale] = []
+    platforms: list[str] = []
+    regions: list[str] = []
+    key_messages: list[Annotated[str, Field(max_length=2000)]] = []
+    constraints: list[Annotated[str, Field(max_length=2000)]] = []
+    paid: bool = False
+
+    @field_validator("platforms")
+    @classmethod
+    def _platforms(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        known = _platforms(info)
+        out = []
+        for name in value:
+            platform = name.strip().lower()
+            if platform not in known:
+                raise ValueError(f"unknown platform {name!r} (known: {', '.join(known)})")
+            out.append(platform)
+        return out
+
+
 class CampaignSpec(_Strict):
     description: str | None = None
     status: Literal["planned", "active", "paused", "completed", "archived"] = "planned"
@@ -230,6 +269,7 @@ class CampaignSpec(_Strict):
     budget: Decimal | None = Field(default=None, ge=0, decimal_places=2, max_digits=12)
     currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
     approvals: Literal["off", "required"] | None = None  # None: the organization's
+    brief: BriefSpec | None = None
 
 
 class CampaignManifest(_Strict):
@@ -329,6 +369,7 @@ class Target(_Strict):
     first_comment: Text | None = None
     options: dict[str, Any] = {}
     at: str | None = None
+    language: Locale | None = None
 
     @field_validator("at")
     @classmethod
@@ -362,6 +403,18 @@ class PostManifest(_Strict):
     spec: PostSpec = PostSpec()
 
 
+class PolicyMetadata(_Strict):
+    name: Name
+    campaign: str | None = None  # None: the whole organization
+
+
+class PolicyManifest(_Strict):
+    apiVersion: Literal["socialhub/v1"]
+    kind: Literal["Policy"]
+    metadata: PolicyMetadata
+    spec: PolicySpec = PolicySpec()
+
+
 class RuleManifest(_Strict):
     apiVersion: Literal["socialhub/v1"]
     kind: Literal["Rule"]
@@ -370,12 +423,12 @@ class RuleManifest(_Strict):
 
 
 AnyManifest = (OrganizationManifest | MemberManifest | AccountManifest | VoiceProfileManifest
-               | CampaignManifest | SlotManifest | PostManifest | RuleManifest)
+               | CampaignManifest | PolicyManifest | SlotManifest | PostManifest | RuleManifest)
 MODELS: dict[str, type[BaseModel]] = {
     "Organization": OrganizationManifest, "Member": MemberManifest,
     "Account": AccountManifest, "VoiceProfile": VoiceProfileManifest,
-    "Campaign": CampaignManifest, "Slot": SlotManifest, "Post": PostManifest,
-    "Rule": RuleManifest,
+    "Campaign": CampaignManifest, "Policy": PolicyManifest, "Slot": SlotManifest,
+    "Post": PostManifest, "Rule": RuleManifest,
 }
 
 

@@ -152,6 +152,9 @@ class Campaign(TimestampMixin, Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     #: ``off`` or ``required``; None follows the organization's setting.
     approvals: Mapped[str | None] = mapped_column(String(20))
+    #: The brief (``spec.brief`` of the manifest, defaults left out): topic, audience,
+    #: tone, voice, languages, platforms, regions, key messages, constraints, paid.
+    brief: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Post(TimestampMixin, Base):
@@ -205,6 +208,8 @@ class Variant(TimestampMixin, Base):
     scheduled_at: Mapped[datetime | None] = mapped_column()
     local_time: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    #: The text's language (BCP 47, e.g. ``fr-CA``): given, translated to, or detected.
+    language: Mapped[str | None] = mapped_column(String(35))
     post: Mapped[Post] = relationship(back_populates="variants")
     account: Mapped[Account] = relationship()
 
@@ -588,3 +593,23 @@ class RuleRun(Base):
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ran_at: Mapped[datetime] = mapped_column()
+
+
+class Policy(TimestampMixin, Base):
+    """A content policy (``kind: Policy``): rules every post of the organization, or of one
+    campaign, is checked against at lint, apply, scheduling and in the editor.
+
+    ``spec`` is the manifest's spec as written (defaults left out), so an export gives
+    back the same YAML; ``core.content_policy.PolicySpec`` reads it.
+    """
+
+    __tablename__ = "policies"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    #: None: the whole organization. A campaign's removal removes its policies.
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"))
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    campaign: Mapped[Campaign | None] = relationship()

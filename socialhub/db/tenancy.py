@@ -141,11 +141,16 @@ RULE_RUNS = OrgOwned("rule_runs", "rule_runs.org_id", insert="editor", update=No
                      same_org="(SELECT r.org_id FROM rules r WHERE r.id = rule_runs.rule_id) "
                               "= rule_runs.org_id")
 
+#: Migration 0016: content policies (editors apply them); a campaign policy's campaign
+#: must be the policy's organization's.
+POLICIES = OrgOwned("policies", "policies.org_id",
+                    same_org=_in_org("policies", "campaign_id", "campaigns", "policies.org_id"))
+
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
 ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, ACCOUNT_SNAPSHOTS, METRIC_LATEST,
                                     GIT_SYNCS, ALERTS_SENT, INBOX_ITEMS, INBOX_CURSORS, RULES,
-                                    RULE_RUNS)
+                                    RULE_RUNS, POLICIES)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

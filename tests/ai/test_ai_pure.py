@@ -184,7 +184,8 @@ def test_costs_follow_the_model_family() -> None:
 def test_every_prompt_template_renders(task: str) -> None:
     ctx = {"idea": "Sale", "variants": 1, "targets": [], "voice": None, "text": "Post",
            "instruction": "shorter", "target": {"ref": "x:@me"}, "length": 300, "limit": 280,
-           "unit": "weighted", "aim": 250, "problems": ["bad"], "missing": []}
+           "unit": "weighted", "aim": 250, "problems": ["bad"], "missing": [],
+           "language": "fr-CA", "brief": {"topic": "Sale", "paid": True}}
     rendered = render(task, **ctx)
     assert rendered.strip()
     for line in rendered.splitlines():

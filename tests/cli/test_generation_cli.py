@@ -6,7 +6,7 @@ template → request → streamed parsing → repair → validation → storage.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -21,15 +21,6 @@ IDEA = ("Our spring collection launches Monday at the Berlin Store. Handmade cer
         "run a short glazing demo every hour from ten until four.")
 ACCOUNTS = ("x:@shop", "bluesky:@shop.example.com", "mastodon:@shop@social.example",
             "linkedin:@shop", "instagram:@shop", "threads:@shop")
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as server:
-        monkeypatch.setenv("SOCIALHUB_AI_API_KEY", "test-key")
-        monkeypatch.setenv("SOCIALHUB_AI_BASE_URL", server.url)
-        monkeypatch.setenv("SOCIALHUB_AI_MODEL", "claude-haiku-4-5")
-        yield server
 
 
 def err(r: CLIResult) -> str:

@@ -156,6 +156,8 @@ class FakeAnthropic:
             limit = int((data.get("target") or {}).get("limit", 280))
             if "too long" in body["messages"][0]["content"]:
                 text = _shorten(post, int(limit * 0.8))
+            elif "language" in data:  # a translation: marked, so a test sees it happened
+                text = _shorten(f"[{data['language']}] {post}", int(limit * 0.9))
             else:
                 text = _shorten(f"Rewritten ({data.get('instruction')}): {post}",
                                 int(limit * 0.9))

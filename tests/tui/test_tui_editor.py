@@ -271,3 +271,43 @@ async def test_palette_searches_the_docs_and_inserts_a_quote_or_a_link(tui_cli: 
         await pilot.press("enter")  # the first hit: the link
         await settle(pilot)
         assert editor.query_one("#body", TextArea).text.endswith(" docs:1")
+
+
+POLICY = """\
+apiVersion: socialhub/v1
+kind: Policy
+metadata: {name: brand}
+spec:
+  banned:
+    - phrase: guaranteed
+  claims:
+    - pattern: '\\d+ ?%'
+"""
+
+
+async def test_policy_findings_show_live_under_the_counter_and_errors_block_scheduling(
+        tui_cli: Run, tmp_path: Any) -> None:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    assert tui_cli("apply", "-f", str(tmp_path / "policy.yaml")).exit_code == 0
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        editor = await open_editor(pilot)
+        await pick(pilot, editor, 1)
+        (tab,) = editor.query(TargetTab)
+        panel = tab.query_one(".policy", Static)
+        assert not panel.display  # nothing found, no empty line
+        editor.query_one("#body", TextArea).text = "Half off: 50%"
+        await settle(pilot)
+        assert panel.display and not panel.has_class("blocking")
+        assert "claim '50%' has no source" in tab_text(tab, "policy")
+        editor.query_one("#body", TextArea).text = "Guaranteed: 50% off"
+        await settle(pilot)
+        assert panel.has_class("blocking")
+        assert "✗ banned phrase 'Guaranteed'" in tab_text(tab, "policy")
+        editor.query_one("#name", Input).value = "blocked"
+        editor.query_one("#at", Input).value = "2026-11-25 18:30"
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, EditorScreen)
+        assert any("breaks 1 content policy rule" in n for n in notes(pilot))
+    assert "blocked" not in posts(tui_cli)  # one transaction: nothing half-saved

@@ -197,7 +197,8 @@ class GenerationRunner:
         self.notify(note)
 
     def generate(self, idea: str, variants: int,
-                 on_draft: Callable[[Draft], None] | None) -> list[Draft]:
+                 on_draft: Callable[[Draft], None] | None,
+                 brief: dict[str, Any] | None = None) -> list[Draft]:
         done: dict[tuple[str, int], Draft] = {}
 
         def ready(draft: Draft) -> None:
@@ -209,11 +210,12 @@ class GenerationRunner:
 
         try:
             self.provider.generate(idea, self.job.targets, self.job.voice, variants=variants,
-                                   usage=self.usage, on_draft=ready)
+                                   usage=self.usage, on_draft=ready, brief=brief)
         except (ProviderError, AuthError) as exc:
             self.fallback_or_raise(exc)
             OfflineProvider().generate(idea, self.job.targets, self.job.voice,
-                                       variants=variants, usage=self.usage, on_draft=ready)
+                                       variants=variants, usage=self.usage, on_draft=ready,
+                                       brief=brief)
         except BudgetError:
             record_usage(self.hub, self.job.org_id, self.usage)
             raise
@@ -274,12 +276,14 @@ def generate_post(hub: Hub, *, idea: str, targets: list[str] | None = None,
                   variants: int = 1, campaign: str | None = None, provider: str | None = None,
                   name: str | None = None, tags: list[str] | None = None, paid: bool = False,
                   on_draft: Callable[[Draft], None] | None = None,
-                  notify: Notify = lambda _m: None) -> dict[str, Any]:
+                  notify: Notify = lambda _m: None,
+                  brief: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write an idea for every target and store it as ONE draft post.
 
     The first variant of each target becomes the variant's text; further
     variants are kept in ``options["alternatives"]``. ``on_draft`` sees each
-    draft (already valid) as soon as it is ready; ``notify`` gets diagnostics.
+    draft (already valid) as soon as it is ready; ``notify`` gets diagnostics;
+    ``brief`` is the campaign's brief the provider writes within.
 
     Raises:
         ValidationError: empty idea, no targets, a platform with no account.
@@ -304,7 +308,7 @@ def generate_post(hub: Hub, *, idea: str, targets: list[str] | None = None,
         notify(f"voice {profile.name!r} has no sample posts: using its declared "
                "characteristics only (train it with `socialhub voices train`)")
     runner = GenerationRunner(hub, job, choose_provider(hub, provider, notify), notify)
-    drafts = runner.generate(idea.strip(), variants, on_draft)
+    drafts = runner.generate(idea.strip(), variants, on_draft, brief)
     with runner.saving() as session:
         specs = [_spec(d, [a for a in drafts if a.target == d.target and a.n > 1],
                        runner.provider.name, runner.provider.model)

@@ -131,3 +131,46 @@ def check_text(text: str, platform: str) -> Check:
         return Check(counter, False, (*m.problems, str(exc)), (text,))
     note = f"over the limit: will be posted as a thread of {len(parts)}"
     return Check(counter, True, (note,), parts)
+
+
+@dataclass(frozen=True)
+class EditorPolicies:
+    """The content policies a post in the editor is held to, loaded once when it opens.
+
+    ``rules`` are ``core.content_policy.NamedPolicy`` values (typed loosely so this
+    module imports nothing heavy); ``paid`` is the post's or its campaign's flag.
+    """
+
+    rules: tuple[Any, ...] = ()
+    paid: bool = False
+
+
+@use_case(Permission.POSTS_READ)
+def editor_policies(ctx: Ctx, ref: str | None) -> EditorPolicies:
+    """The organization's policies and, for an existing post, its campaign's."""
+    from socialhub.core.content_policy import applicable
+    from socialhub.services.authoring.content_policies import campaign_is_paid, stored_policies
+    from socialhub.services.authoring.posts import get_post
+
+    session, org_id = ctx.session, ctx.org_id
+    post = get_post(session, org_id, ref) if ref else None
+    campaign = post.campaign if post is not None else None
+    rules = applicable(stored_policies(session, org_id), campaign.name if campaign else None)
+    return EditorPolicies(tuple(rules), bool(post is not None and (post.paid
+                                                                   or campaign_is_paid(campaign))))
+
+
+def policy_lines(policies: EditorPolicies, text: str, platform: str) -> list[tuple[bool, str]]:
+    """The editor's live policy panel for one target: ``(blocks, line)`` per finding.
+
+    Pure and quick (compiled patterns are cached), so it runs on every keystroke.
+    """
+    if not policies.rules:
+        return []
+    from socialhub.core.content_policy import TextContext
+    from socialhub.core.content_policy import check_text as check_policies
+
+    found = check_policies(list(policies.rules), text,
+                           TextContext(platform=platform, paid=policies.paid))
+    return [(f.blocks, f"{'✗' if f.blocks else '!'} {f.message} — {f.hint} "
+                       f"({f.policy}/{f.rule})") for f in found]

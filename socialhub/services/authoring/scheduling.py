@@ -22,6 +22,7 @@ from socialhub.errors import ConflictError, ValidationError
 from socialhub.services.accounts.accounts import connect_advice, get_account, publish_blocker
 from socialhub.services.announce import announce_schedule, notify_schedule_changed
 from socialhub.services.audit import changes, record_event
+from socialhub.services.authoring.content_policies import post_findings, require_policies
 from socialhub.services.authoring.post_audit import post_state
 from socialhub.services.authoring.posts import get_post
 from socialhub.services.authoring.slots import next_free_slot
@@ -108,6 +109,8 @@ def schedule_post(ctx: Ctx, ref: str, *, at: When | None = None,
 
     Raises:
         ValidationError: a time in the past, a target without a time, or no free slot.
+        PolicyError: a content policy rule of severity ``error`` (warnings never block;
+            :func:`policy_warnings` lists them).
         ConflictError: the post was canceled, a target already went out, or it needs
             an approval.
         PermissionDeniedError: a bypass by someone who is not an owner or admin.
@@ -118,6 +121,7 @@ def schedule_post(ctx: Ctx, ref: str, *, at: When | None = None,
         raise ConflictError(f"post {post.name} was canceled")
     before = post_state(post)
     require_approval(session, post, ctx.actor, ctx.now(), bypass=bypass_approval)
+    require_policies(session, post)
     if not post.variants:
         raise ValidationError(f"post {post.name} has no targets (add one with `posts edit "
                               f"{post.name} --add-target platform:@handle`)")
@@ -144,6 +148,11 @@ def schedule_post(ctx: Ctx, ref: str, *, at: When | None = None,
                  change=changes(before, post_state(post)))
     announce_schedule(session, post.name, lambda: post_summary(session, post))
     return post
+
+
+def policy_warnings(session: Session, post: Post) -> list[str]:
+    """One line per content policy warning on ``post`` (they never block scheduling)."""
+    return [f"policy {f}" for f in post_findings(session, post) if not f.finding.blocks]
 
 
 def unready_targets(post: Post) -> list[str]:
@@ -229,6 +238,7 @@ def post_summary(session: Session, post: Post, *, with_deliveries: bool = True) 
             "media": list(v.media or []),
             "first_comment": v.first_comment,
             "options": dict(v.options or {}),
+            "language": v.language,
             "at": f"{v.local_time} {v.timezone}" if v.local_time else None,
             "scheduled_at": v.scheduled_at,
             "delivery": None if live is None else {
@@ -264,6 +274,7 @@ def publish_now(ctx: Ctx, ref: str, *, now: datetime,
         raise ConflictError(f"post {post.name} was canceled")
     before = post_state(post)
     require_approval(session, post, ctx.actor, ctx.now(), bypass=bypass_approval)
+    require_policies(session, post)
     ids: list[int] = []
     for variant in post.variants:
         live = queries.latest_live_delivery(session, variant.id)

@@ -44,6 +44,7 @@ from socialhub.db.models import (
 )
 from socialhub.db.queries import delivery as delivery_queries
 from socialhub.db.queries import manifests as queries
+from socialhub.db.queries import policies as policies_queries
 from socialhub.db.queries import rules as rules_queries
 from socialhub.db.queries import teams as teams_queries
 from socialhub.db.queries.slots import slots_of_accounts
@@ -61,6 +62,7 @@ from socialhub.services.authoring.slots import slot_state
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Actor, Ctx, use_case
 from socialhub.services.manifests.people import plan_member, plan_organization
+from socialhub.services.manifests.policies import check_policies, plan_policy
 from socialhub.services.manifests.posts import (
     Targets,
     TargetState,
@@ -236,6 +238,7 @@ class _Planner:
         self.voices = {v.name: v for v in queries.voices_in_order(session, org_id)}
         self.campaigns = {c.name: c for c in queries.campaigns_in_order(session, org_id)}
         self.rules = {r.name: r for r in rules_queries.rules_in_order(session, org_id)}
+        self.policies = {p.name: p for p in policies_queries.policies_in_order(session, org_id)}
 
     def _change(self, m: Manifest, action: str, fields: list[str] | None = None,
                 details: list[dict[str, Any]] | None = None) -> None:
@@ -252,6 +255,8 @@ class _Planner:
         if self.owner is not None and self.owner.commit:
             out["commit"] = self.owner.commit
         return out
+
+    via = _via  # for the planners of other kinds (services.manifests.policies)
 
     def _label(self, row: Post | Slot) -> None:
         """Mark ``row`` as owned by the applied directory, at the applied commit."""
@@ -336,7 +341,9 @@ class _Planner:
         desired = {"description": spec.description, "status": spec.status,
                    "starts_on": spec.starts_on, "ends_on": spec.ends_on, "budget": spec.budget,
                    "currency": spec.currency.upper() if spec.currency else None,
-                   "approvals": spec.approvals}
+                   "approvals": spec.approvals,
+                   "brief": (spec.brief.model_dump(mode="json", exclude_defaults=True)
+                             if spec.brief is not None else None)}
         self._create_or_update(m, Campaign, self.campaigns, desired)
 
     def rule(self, m: Manifest) -> None:
@@ -449,7 +456,7 @@ class _Planner:
             ok = ok and media is not None
             states[t.account] = (i, account, TargetState(
                 text, thread, media or [], t.first_comment, dict(t.options),
-                (when.local_text, when.zone) if when else None, when))
+                (when.local_text, when.zone) if when else None, when, t.language))
         return states, ok
 
     def _media(self, m: Manifest, i: int, items: list[MediaSpec]) -> list[dict[str, Any]] | None:
@@ -696,6 +703,17 @@ def _audit_view(row: Any, fields: list[str]) -> dict[str, Any]:
     return view
 
 
+def _policy_warnings(plan: _Planner, warnings: list[tuple[str, Issue]]) -> None:
+    """Content policy warnings never block: each rides on its post's change."""
+    by_post: dict[str, list[str]] = {}
+    for name, issue in warnings:
+        by_post.setdefault(name, []).append(str(issue))
+    for change in plan.changes:
+        if change.kind == "Post" and change.name in by_post:
+            lines = by_post.pop(change.name)
+            change.warning = "\n".join(filter(None, [change.warning, *lines]))
+
+
 def _unset_default(voice: VoiceProfile) -> Callable[[], None]:
     def write() -> None:
         voice.is_default = False
@@ -747,8 +765,11 @@ def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
         plan.voice(m, voice_names)
     for m in by_kind["Campaign"]:
         plan.campaign(m)
+    for m in by_kind["Policy"]:
+        plan_policy(plan, m)
     plan.slots(by_kind["Slot"])
     plan.posts(by_kind["Post"])
+    _policy_warnings(plan, check_policies(plan, manifests))
     for m in by_kind["Rule"]:
         plan.rule(m)
     if prune:

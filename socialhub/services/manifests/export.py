@@ -17,6 +17,7 @@ from socialhub.db.models import (
     Account,
     Campaign,
     Organization,
+    Policy,
     Post,
     Rule,
     Slot,
@@ -24,6 +25,7 @@ from socialhub.db.models import (
     VoiceProfile,
 )
 from socialhub.db.queries import manifests as queries
+from socialhub.db.queries import policies as policies_queries
 from socialhub.db.queries import rules as rules_queries
 from socialhub.db.queries import teams as teams_queries
 from socialhub.db.queries.manifests import published_targets
@@ -34,15 +36,15 @@ from socialhub.services.manifests.registry import Registry
 #: File written for each kind by ``socialhub export -o DIR``.
 FILE_NAMES = {"Organization": "organization.yaml", "Member": "members.yaml",
               "Account": "accounts.yaml", "VoiceProfile": "voices.yaml",
-              "Campaign": "campaigns.yaml", "Slot": "slots.yaml", "Post": "posts.yaml",
-              "Rule": "rules.yaml"}
+              "Campaign": "campaigns.yaml", "Policy": "policies.yaml", "Slot": "slots.yaml",
+              "Post": "posts.yaml", "Rule": "rules.yaml"}
 _ALIASES = {"account": "Account", "accounts": "Account", "voice": "VoiceProfile",
             "voices": "VoiceProfile", "voiceprofile": "VoiceProfile",
             "voiceprofiles": "VoiceProfile", "campaign": "Campaign", "campaigns": "Campaign",
             "slot": "Slot", "slots": "Slot", "post": "Post", "posts": "Post",
             "organization": "Organization", "organizations": "Organization",
             "org": "Organization", "member": "Member", "members": "Member",
-            "rule": "Rule", "rules": "Rule"}
+            "rule": "Rule", "rules": "Rule", "policy": "Policy", "policies": "Policy"}
 
 
 def parse_kind(text: str) -> str:
@@ -92,7 +94,7 @@ def campaign_manifest(c: Campaign) -> dict[str, Any]:
                     status=None if c.status == "planned" else c.status,
                     starts_on=c.starts_on, ends_on=c.ends_on,
                     budget=None if c.budget is None else f"{c.budget:.2f}", currency=c.currency,
-                    approvals=c.approvals)
+                    approvals=c.approvals, brief=dict(c.brief) if c.brief else None)
     return _doc("Campaign", {"name": c.name}, spec)
 
 
@@ -112,6 +114,14 @@ def rule_manifest(r: Rule) -> dict[str, Any]:
     return _doc("Rule", {"name": r.name}, spec)
 
 
+def policy_manifest(p: Policy) -> dict[str, Any]:
+    """A Policy manifest: its campaign (when not organization-wide) and its spec as applied."""
+    metadata: dict[str, Any] = {"name": p.name}
+    if p.campaign is not None:
+        metadata["campaign"] = p.campaign.name
+    return _doc("Policy", metadata, dict(p.spec or {}))
+
+
 def slot_manifest(s: Slot) -> dict[str, Any]:
     """A Slot manifest: account, weekday, local time and zone."""
     return {"apiVersion": API_VERSION, "kind": "Slot",
@@ -129,6 +139,8 @@ def _target(post: Post, v: Variant) -> dict[str, Any]:
                            options=dict(v.options or {})))
     if v.local_time:
         target["at"] = f"{v.local_time} {v.timezone}"
+    if v.language:
+        target["language"] = v.language
     return target
 
 
@@ -183,6 +195,9 @@ def export_manifests(ctx: Ctx,
     if "Campaign" in wanted:
         out["Campaign"] = [campaign_manifest(c)
                            for c in queries.campaigns_in_order(session, org_id)]
+    if "Policy" in wanted:
+        out["Policy"] = [policy_manifest(p)
+                         for p in policies_queries.policies_in_order(session, org_id)]
     if "Slot" in wanted:
         out["Slot"] = [slot_manifest(s) for s in queries.slots_in_order(session, org_id)]
     if "Post" in wanted:

@@ -37,6 +37,7 @@ class TargetState:
     options: dict[str, Any]
     at: tuple[str, str] | None  # (local time, zone) as stored
     when: When | None = field(default=None, compare=False)
+    language: str | None = None  # BCP 47, as given (or translated to)
 
 
 #: Per account ref: the target's index in the manifest, its account, its desired state.
@@ -47,7 +48,7 @@ def variant_state(v: Variant) -> TargetState:
     """The state a stored variant is in."""
     at = (v.local_time, v.timezone or "") if v.local_time else None
     return TargetState(v.text, list(v.thread or []), list(v.media or []), v.first_comment,
-                       dict(v.options or {}), at)
+                       dict(v.options or {}), at, language=v.language)
 
 
 def same_text(variant: Variant, text: str, thread: list[str] | None) -> bool:
@@ -107,6 +108,7 @@ def fill_variant(variant: Variant, st: TargetState) -> None:
     """Give ``variant`` the desired state (text, extras, schedule); the caller syncs delivery."""
     variant.text, variant.thread, variant.media = st.text, list(st.thread), list(st.media)
     variant.first_comment, variant.options = st.first_comment, dict(st.options)
+    variant.language = st.language
     when = st.when
     variant.scheduled_at = when.utc if when else None
     variant.local_time = when.local_text if when else None
@@ -170,7 +172,7 @@ def insert_new_posts(session: Session, org_id: int, new_posts: list[tuple[Manife
                 "first_comment": st.first_comment, "options": dict(st.options),
                 "scheduled_at": st.when.utc if st.when else None,
                 "local_time": st.when.local_text if st.when else None,
-                "timezone": st.when.zone if st.when else None})
+                "timezone": st.when.zone if st.when else None, "language": st.language})
             variant_targets.append((account, st, out.get(ref)))
     variant_ids = queries.insert_variants(session, variant_rows)
     delivery_rows = []

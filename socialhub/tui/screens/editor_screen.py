@@ -35,8 +35,10 @@ from socialhub.services.ai.suggestions import (
 from socialhub.services.authoring.board import default_time
 from socialhub.services.authoring.editor import (
     Draft,
+    EditorPolicies,
     SaveMode,
     account_choices,
+    editor_policies,
     load_draft,
     save_draft,
 )
@@ -50,14 +52,16 @@ if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
 
 
-def _editor_data(ctx: Ctx,
-                 ref: str | None) -> tuple[list[tuple[str, str]], Draft | None, str]:
+EditorData = tuple[list[tuple[str, str]], Draft | None, str, EditorPolicies]
+
+
+def _editor_data(ctx: Ctx, ref: str | None) -> EditorData:
     draft, status = load_draft(ctx, ref) if ref else (None, "new")
     if ref:
         approval = approval_states(ctx, [ref]).get(ref, "not_required")
         if approval != "not_required" and approval != status:
             status = f"{status}, approval: {approval}"
-    return account_choices(ctx), draft, status
+    return account_choices(ctx), draft, status, editor_policies(ctx, ref)
 
 
 def _docs_commands() -> type[Provider]:
@@ -90,6 +94,7 @@ class EditorScreen(Screen[dict[str, Any] | None]):
         self.platforms: dict[str, str] = {}
         self.pane_ids: dict[str, str] = {}
         self.texts: dict[str, str] = {}  # the loaded draft's own text per target
+        self.policies = EditorPolicies()  # the content policies, once loaded
         self.busy = False
         self.ai_worker: Worker[None] | None = None
 
@@ -145,8 +150,8 @@ class EditorScreen(Screen[dict[str, Any] | None]):
         self.query_one("#body", TextArea).focus()
         run_service(self, _editor_data, self.ref, then=self._fill)
 
-    async def _fill(self, data: tuple[list[tuple[str, str]], Draft | None, str]) -> None:
-        choices, draft, status = data
+    async def _fill(self, data: EditorData) -> None:
+        choices, draft, status, self.policies = data
         self.platforms = dict(choices)
         targets = self.query_one("#targets", SelectionList)
         chosen = set(draft.targets) if draft else set()
@@ -175,6 +180,7 @@ class EditorScreen(Screen[dict[str, Any] | None]):
         tab = TargetTab(ref, self.platforms.get(ref, "sandbox"), text or self.texts.get(ref, ""),
                         blink=self.hub_app.blink)
         tab.body = self.query_one("#body", TextArea).text
+        tab.policies = self.policies
         await tabs.add_pane(TabPane(ref, tab, id=pane_id))
         tabs.active = pane_id  # show the tab just picked, with its counter
 

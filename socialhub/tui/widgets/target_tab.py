@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static, TextArea
 
-from socialhub.services.authoring.editor import check_text
+from socialhub.services.authoring.editor import EditorPolicies, check_text, policy_lines
 from socialhub.services.authoring.text_rules import DISPLAY_NAMES
 
 
@@ -24,6 +24,8 @@ class TargetTab(VerticalScroll):
         self.initial = text
         self.blink = blink
         self.hint = hint
+        #: The policies the post is held to (the editor sets them once loaded).
+        self.policies = EditorPolicies()
 
     def compose(self) -> ComposeResult:
         name = DISPLAY_NAMES.get(self.platform, self.platform)
@@ -33,6 +35,7 @@ class TargetTab(VerticalScroll):
         yield area
         yield Static("", classes="counter")
         yield Static("", classes="problems")
+        yield Static("", classes="policy")
         yield Static("Preview", classes="hint")
         yield Static("", classes="preview")
 
@@ -67,6 +70,11 @@ class TargetTab(VerticalScroll):
                                         "over the" in " ".join(check.problems) else "  invalid"))
         counter.set_class(not check.valid, "invalid")
         self.query_one(".problems", Static).update("\n".join(f"• {p}" for p in check.problems))
+        findings = policy_lines(self.policies, self.own_text or self.body, self.platform)
+        panel = self.query_one(".policy", Static)
+        panel.update("\n".join(line for _blocks, line in findings))
+        panel.display = bool(findings)  # no policies: no empty line under the counter
+        panel.set_class(any(blocks for blocks, _line in findings), "blocking")
         parts = check.parts
         if len(parts) > 1:
             preview = "\n\n".join(f"[{i}/{len(parts)}] {p}" for i, p in enumerate(parts, 1))
