@@ -36,14 +36,21 @@ class HistoryRow:
     text: str
     url: str | None
     metrics: dict[str, int | None]
+    #: What makes two rows the same post (``post_key``).
+    key: str = ""
 
-    @property
-    def key(self) -> str:
-        """What makes two rows the same post: account and URL, else account, instant
-        and the text's hash."""
-        basis = (f"{self.account}\n{self.url}" if self.url else
-                 f"{self.account}\n{self.published_at.isoformat()}\n{self.text}")
-        return hashlib.sha256(basis.encode()).hexdigest()
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", post_key(self.account, self.published_at,
+                                                     self.text, self.url))
+
+
+def post_key(account: str, published_at: datetime, text: str, url: str | None) -> str:
+    """What makes two rows the same post: account and URL, else account, instant and
+    text (a SHA-256 in hex)."""
+    basis = (f"{account}\n{url}" if url else
+             f"{account}\n{published_at.isoformat()}\n{text}")
+    return hashlib.sha256(basis.encode()).hexdigest()
 
 
 def read_rows(path: Path, text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
@@ -128,7 +135,11 @@ def parse_row(where: str, row: dict[str, Any]) -> tuple[HistoryRow | None, list[
         errors.append(f"{where}: a row needs a url or a text")
     metrics: dict[str, int | None] = {}
     for name in IMPORTED_METRICS:
-        value, problem = _count(row.get(name))
+        cell = row.get(name)
+        if type(cell) is str and 0 < len(cell) < 16 and cell.isdigit() and cell.isascii():
+            metrics[name] = int(cell)  # the usual cell, below MAX_COUNT: no more checks
+            continue
+        value, problem = _count(cell)
         if problem:
             errors.append(f"{where}: {name} {problem}")
         metrics[name] = value
@@ -147,7 +158,7 @@ def _count(value: Any) -> tuple[int | None, str | None]:
         number = value
     else:
         text = str(value).strip()
-        if not text.isdigit():
+        if not (text.isdigit() and text.isascii()):
             return None, f"{text!r} is not a whole number ≥ 0 (leave it empty if absent)"
         number = int(text)
     if not 0 <= number <= MAX_COUNT:

@@ -78,10 +78,15 @@ def import_history(ctx: Ctx, path: Path) -> ImportSummary:
     accounts = {a.ref: a.id for a in list_accounts(ctx.session, ctx.org_id)}
     parsed: list[tuple[HistoryRow, int]] = []
     first_seen: dict[str, str] = {}
+    resolved: dict[str, int] = {}  # each account ref of the file, resolved once
     for where, row in raw:
         found, problems = parse_row(where, row)
         if found is not None:
-            account_id = _account_id(found, accounts, problems)
+            account_id = resolved.get(found.account)
+            if account_id is None:
+                account_id = _account_id(found, accounts, problems)
+                if account_id is not None:
+                    resolved[found.account] = account_id
             if account_id is not None:
                 if found.key in first_seen:
                     problems.append(f"{where}: the same post as {first_seen[found.key]}")
