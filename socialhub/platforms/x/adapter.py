@@ -58,6 +58,7 @@ from socialhub.platforms.http import get_json, make_client, raise_for_response, 
 from socialhub.platforms.timestamps import parse_timestamp
 from socialhub.platforms.x.api import raise_for_x, response_json
 from socialhub.platforms.x.media import upload_media, x_media_problems
+from socialhub.platforms.x.snowflake import posted_at
 from socialhub.platforms.x.spec import SPEC
 
 API_BASE = "https://api.x.com"
@@ -71,19 +72,6 @@ _MENTION_FIELDS = "created_at,referenced_tweets,entities,conversation_id,author_
 PRIVATE_METRICS_DAYS = 30
 _PUBLIC_FIELDS = "public_metrics"
 _PRIVATE_FIELDS = "public_metrics,non_public_metrics,organic_metrics"
-_TWEPOCH_MS = 1_288_834_974_657  # X's snowflake epoch
-
-
-def posted_at(remote_id: str) -> datetime | None:
-    """When post ``remote_id`` was created, from its snowflake id (None for ids that
-    are not snowflakes: the oldest posts)."""
-    try:
-        number = int(remote_id)
-    except ValueError:
-        return None
-    if number < 1 << 32:
-        return None
-    return datetime.fromtimestamp(((number >> 22) + _TWEPOCH_MS) / 1000, UTC)
 
 
 def oauth_urls(base_url: str | None) -> tuple[str, str]:

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from socialhub.services.analytics import export_formats
+
 COLUMNS: tuple[str, ...] = ("account", "published_at", "text", "url", "impressions", "likes",
                             "replies", "reposts", "quotes", "clicks", "saves")
 IMPORTED_METRICS: tuple[str, ...] = COLUMNS[4:]
@@ -53,11 +55,18 @@ def post_key(account: str, published_at: datetime, text: str, url: str | None) -
     return hashlib.sha256(basis.encode()).hexdigest()
 
 
-def read_rows(path: Path, text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+def read_rows(path: Path, text: str, *, account: str | None = None,
+              zone: str | None = None) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     """The raw rows of a history file's ``text`` as ``(where, row)``, and any errors
-    about its shape (an empty list when it reads)."""
+    about its shape (an empty list when it reads).
+
+    A CSV whose header is not the generic one is read as the network export it
+    matches (``export_formats``); ``account`` names the account of rows that do not
+    (required when the export never does), ``zone`` is the zone of export times
+    without an offset."""
     if path.suffix.lower() == ".json":
-        return _json_rows(path, text)
+        found, problems = _json_rows(path, text)
+        return _with_account(found, account), problems
     if path.suffix.lower() != ".csv":
         return [], [f"{path}: not a .csv or .json file"]
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -68,7 +77,11 @@ def read_rows(path: Path, text: str) -> tuple[list[tuple[str, dict[str, Any]]], 
     except csv.Error as exc:
         return [], [f"{path}:1: {exc}"]
     if [h.strip() for h in header] != list(COLUMNS):
-        return [], [f"{path}:1: the header must be exactly {','.join(COLUMNS)}"]
+        fmt = export_formats.detect(header)
+        if fmt is None:
+            return [], [f"{path}:1: the header must be exactly {','.join(COLUMNS)}, or "
+                        f"that of an export socialhub reads ({export_formats.names()})"]
+        return _export_rows(path, reader, fmt, header, account, zone)
     rows: list[tuple[str, dict[str, Any]]] = []
     errors: list[str] = []
     try:
@@ -82,7 +95,33 @@ def read_rows(path: Path, text: str) -> tuple[list[tuple[str, dict[str, Any]]], 
             rows.append((where, dict(zip(COLUMNS, cells, strict=True))))
     except csv.Error as exc:
         errors.append(f"{path}:{reader.line_num}: {exc}")
-    return rows, errors
+    return _with_account(rows, account), errors
+
+
+def _with_account(rows: list[tuple[str, dict[str, Any]]], account: str | None
+                  ) -> list[tuple[str, dict[str, Any]]]:
+    """Rows whose account cell is empty take ``account`` (``--account``)."""
+    if account:
+        for _, row in rows:
+            if not str(row.get("account") or "").strip():
+                row["account"] = account
+    return rows
+
+
+def _export_rows(path: Path, reader: Any, fmt: export_formats.ExportFormat,
+                 header: list[str], account: str | None, zone: str | None
+                 ) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    lines: list[tuple[int, list[str]]] = []
+    errors: list[str] = []
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                lines.append((reader.line_num, cells))
+    except csv.Error as exc:
+        errors.append(f"{path}:{reader.line_num}: {exc}")
+    rows, problems = export_formats.translate(path, fmt, header, lines, account=account,
+                                              zone=zone)
+    return rows, errors + problems
 
 
 def _json_rows(path: Path, text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:

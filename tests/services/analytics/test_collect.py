@@ -119,8 +119,8 @@ def test_a_count_a_later_capture_lacks_keeps_its_last_captured_value(
 
     d_id = _published(hub, engine, 1)[0]
     t0 = now()
-    day29 = {"impressions": 400, "likes": 9, "clicks": 12}
-    day31 = {"impressions": 410, "likes": 10, "clicks": None}
+    day29: dict[str, int | None] = {"impressions": 400, "likes": 9, "clicks": 12}
+    day31: dict[str, int | None] = {"impressions": 410, "likes": 10, "clicks": None}
     with hub.transaction() as session:
         record_capture(session, d_id, t0, day29, {})
         record_capture(session, d_id, t0 + timedelta(days=2), day31, {})
