@@ -229,23 +229,32 @@ def gaps(since: Annotated[str | None, typer.Option(
 @app.command("import")
 def import_(file: Annotated[Path, typer.Argument(
                 help="A .csv with the header account,published_at,text,url,impressions,"
-                     "likes,replies,reposts,quotes,clicks,saves, or the same rows as .json.",
+                     "likes,replies,reposts,quotes,clicks,saves (or the same rows as "
+                     ".json), or a network's own export: X tweet activity or content, "
+                     "Meta Business Suite Facebook or Instagram posts.",
                 metavar="FILE")],
+            account: Annotated[str | None, typer.Option(
+                "--account", help="The account (platform:@handle) of rows that do not "
+                                  "name one; required for a Facebook export.")] = None,
+            zone: Annotated[str | None, typer.Option(
+                "--zone", help="IANA zone of export times without an offset (Meta's); "
+                               "default: the display zone.")] = None,
             json_: JsonOption = False) -> None:
     """Import past posts with their metrics.
 
     For best times, top and trends from day one.
 
     `account` is an existing platform:@handle, `published_at` ISO 8601 with an
-    offset, an empty metric cell means the network did not give it. Re-importing
+    offset, an empty metric cell means the network did not give it. A network's
+    export is recognised by its header; what it lacks stays absent. Re-importing
     the same file changes nothing; one bad row and nothing is imported.
 
-    Example: socialhub analytics import history.csv
+    Example: socialhub analytics import tweet_activity.csv --account x:@shop
     """
     from socialhub.services.analytics.importing import HistoryImportError, import_history
 
     try:
-        summary = _run(import_history, file)
+        summary = _run(import_history, file, account=account, zone=zone)
     except HistoryImportError as exc:
         for line in exc.errors[1:]:
             warn(line)

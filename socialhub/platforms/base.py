@@ -172,6 +172,20 @@ class AccountMetrics:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+def count_or_none(value: Any) -> int | None:
+    """A count from a network's answer as an int (numbers or digit strings, as YouTube
+    sends them); None for anything else (absent, hidden, not a count), never 0."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
 @dataclass(frozen=True)
 class ReplyTarget:
     """The post a delivery answers (``PublishRequest.options["reply_to"]``).

@@ -39,6 +39,7 @@ from tests.fakes.meta_model import (
     CLIENT_ID,
     CLIENT_SECRET,
     LONG_LIVED_S,
+    PROFILE_COUNTS,
     SCOPES,
     Container,
     Post,
@@ -89,10 +90,12 @@ class FakeMeta:
         """A user (for Facebook, with the named pages they manage); returns the user id."""
         with self.lock:
             uid = self.next_id()
-            self.users[uid] = {"id": uid, "username": username, "name": username.title()}
+            self.users[uid] = {"id": uid, "username": username, "name": username.title(),
+                               **PROFILE_COUNTS.get(self.platform, {})}
             for name in pages or []:
                 pid = self.next_id()
-                self.pages[pid] = {"id": pid, "name": name, "admin": uid}
+                self.pages[pid] = {"id": pid, "name": name, "admin": uid,
+                                   "followers_count": 900, "fan_count": 850}
             return uid
 
     def issue(self, owner: str, kind: str, *, age: timedelta = timedelta(0),

@@ -127,6 +127,22 @@ def listing(posts: list[Post], params: dict[str, Any], render: Any) -> dict[str,
     return {"data": [render(p) for p in chosen[: int(params.get("limit") or 25)]]}
 
 
+def profile_fields(fake: FakeMeta, tok: Tok, profile: dict[str, Any],
+                   fields: str) -> dict[str, Any]:
+    """A user's or Page's requested fields; counts need the platform's read permission
+    (Threads has none as fields: its followers come from ``threads_insights``)."""
+    wanted = [f.strip() for f in fields.split(",") if f.strip()]
+    counts = {"followers_count", "follows_count", "media_count", "fan_count"}
+    if fake.platform == "threads" and counts & set(wanted):
+        raise Fail(f"(#100) Tried accessing nonexisting field ({sorted(counts & set(wanted))[0]})",
+                   100)
+    if counts & set(wanted):
+        need(fake, tok, {"facebook": "pages_read_engagement",
+                         "instagram": "instagram_business_basic"}[fake.platform])
+    return {"id": profile["id"], **{f: profile[f] for f in wanted
+                                    if f in profile and f != "admin"}}
+
+
 def common_route(fake: FakeMeta, method: str, tok: Tok, segments: list[str],
                  params: dict[str, Any]) -> Any:
     """``/me``, container status, post fields, insights, comments, delete."""
@@ -134,6 +150,9 @@ def common_route(fake: FakeMeta, method: str, tok: Tok, segments: list[str],
         who = fake.pages.get(tok.owner) or fake.users.get(tok.owner) or {"id": tok.owner}
         return {k: v for k, v in who.items() if k in ("id", "username", "name")}
     object_id = segments[0]
+    profile = fake.pages.get(object_id) or fake.users.get(object_id)
+    if len(segments) == 1 and method == "GET" and profile is not None:
+        return profile_fields(fake, tok, profile, str(params.get("fields") or "id"))
     if len(segments) == 1 and method == "GET":
         if object_id in fake.containers:
             return container_fields(fake, fake.containers[object_id],

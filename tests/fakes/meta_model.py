@@ -22,6 +22,11 @@ SCOPES = {
     "facebook": {"pages_show_list", "pages_manage_posts", "pages_read_engagement",
                  "pages_manage_engagement"},
 }
+#: A profile's own counts as each Graph gives them (Threads: through ``threads_insights``).
+PROFILE_COUNTS: dict[str, dict[str, int]] = {
+    "threads": {"followers_count": 250},
+    "instagram": {"followers_count": 1200, "follows_count": 80, "media_count": 42},
+}
 RATE_LIMIT_CODE = {"threads": 4, "instagram": 80002, "facebook": 32}
 
 

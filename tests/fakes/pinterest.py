@@ -178,7 +178,13 @@ class _Handler(QuietHandler):
             return self._error(status, status, "Internal server error.")
         if path == "/v5/user_account" and self.command == "GET":
             return self.send_json(200, {"username": grant.user, "id": fake.users[grant.user],
-                                        "account_type": "BUSINESS", "business_name": "Ramen Co"})
+                                        "account_type": "BUSINESS", "business_name": "Ramen Co",
+                                        "board_count": len([b for b, o in fake.boards.items()
+                                                            if o == grant.user]),
+                                        "pin_count": len([p for p in fake.pins.values()
+                                                          if p.get("owner") == grant.user]),
+                                        "follower_count": 310, "following_count": 27,
+                                        "monthly_views": 4200})
         if path == "/v5/pins":
             if self.command == "POST":
                 return self._create(grant, body)

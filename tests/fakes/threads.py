@@ -43,12 +43,32 @@ def _render(fake: FakeMeta, post: Any) -> dict[str, Any]:
     return answer
 
 
+def _user_insights(fake: FakeMeta, tok: Tok, user: str, params: dict[str, Any]) -> Any:
+    """``/{user}/threads_insights``: ``followers_count`` is a total (``total_value``)."""
+    need(fake, tok, "threads_manage_insights")
+    if user != tok.owner or user not in fake.users:
+        raise Fail("(#10) The user has not authorized this action on another profile", 10,
+                   status=403)
+    rows = []
+    for name in str(params.get("metric") or "").split(","):
+        if name == "followers_count":
+            rows.append({"name": name, "period": "day", "title": "followers_count",
+                         "total_value": {"value": fake.users[user]["followers_count"]},
+                         "id": f"{user}/insights/{name}/day"})
+        elif name:
+            raise Fail(f"(#100) metric[0] must be one of the following values: views, likes, "
+                       f"replies, reposts, quotes, clicks, followers_count ({name})", 100)
+    return {"data": rows}
+
+
 def route(fake: FakeMeta, method: str, tok: Tok, segments: list[str], params: dict[str, Any],
           files: dict[str, bytes]) -> Any:
     """The Threads-only endpoints (None: not one of them)."""
     if len(segments) != 2:
         return None
     user, edge = segments
+    if (method, edge) == ("GET", "threads_insights"):
+        return _user_insights(fake, tok, user, params)
     if edge in ("threads", "threads_publish", "threads_publishing_limit", "replies") \
             and user != tok.owner:
         raise Fail("(#10) The user has not authorized this action on another profile", 10,

@@ -32,7 +32,8 @@ from tests.fakes.youtube import make_mp4
 
 CLIENT_KEY = "awfakeclientkey"
 CLIENT_SECRET = "fake-tiktok-secret"
-SCOPES = ("user.info.basic", "user.info.profile", "video.publish", "video.list")
+SCOPES = ("user.info.basic", "user.info.profile", "user.info.stats", "video.publish",
+          "video.list")
 MB = 1024 * 1024
 _INIT_PATHS = ("/v2/post/publish/video/init/", "/v2/post/publish/content/init/")
 
@@ -126,6 +127,9 @@ def _log_id() -> str:
 
 
 class _Handler(QuietHandler):
+    _qs: dict[str, str]
+    _scopes: tuple[str, ...]
+
     @property
     def fake(self) -> FakeTikTok:
         return self.server.fake  # type: ignore[attr-defined]
@@ -170,6 +174,7 @@ class _Handler(QuietHandler):
         if needed not in state["scopes"]:
             return self._send(403, _err("scope_not_authorized", "The user did not authorize "
                                         "the scope required for completing this request."))
+        self._qs, self._scopes = query_fields(self.path), tuple(state["scopes"])
         body = json.loads(raw) if raw else {}
         routes = {
             ("GET", "/v2/user/info/"): self._user,
@@ -240,9 +245,17 @@ class _Handler(QuietHandler):
 
     def _user(self, body: dict[str, Any]) -> None:
         fake = self.fake
-        return self._send(200, _ok({"user": {"open_id": fake.open_id,
-                                             "display_name": "Fake Creator",
-                                             "username": fake.username}}))
+        known = {"open_id": fake.open_id, "display_name": "Fake Creator",
+                 "username": fake.username, "follower_count": 5400, "following_count": 12,
+                 "likes_count": 88000, "video_count": 37}
+        stats = {"follower_count", "following_count", "likes_count", "video_count"}
+        wanted = [f for f in self._qs.get("fields", "").split(",") if f in known]
+        if stats & set(wanted) and "user.info.stats" not in self._scopes:
+            return self._send(403, _err("scope_not_authorized", "The user did not authorize "
+                                        "the scope required for completing this request."))
+        return self._send(200, _ok({"user": {f: known[f] for f in wanted}
+                                    or {k: known[k] for k in ("open_id", "display_name",
+                                                              "username")}}))
 
     def _creator(self, body: dict[str, Any]) -> None:
         fake = self.fake

@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from tests.fakes.consent import Consent
 from tests.fakes.plumbing import JsonFakeServer, Reply, Request
 from tests.fakes.x_endpoints import XEndpoints, problem
 
+TWEPOCH_MS = 1_288_834_974_657
 PNG_1x1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f0d6b60000000049454e44ae426082")
@@ -45,6 +46,9 @@ class XUser:
     id: str
     username: str
     name: str
+    followers: int = 120
+    following: int = 45
+    tweets: int = 300
 
 
 @dataclass
@@ -75,12 +79,15 @@ class FakeX(XEndpoints, JsonFakeServer):
         self.rate_limited = 0
         self.rate_reset_in = 60
         self.usage_capped = False
-        self._ids = itertools.count(1_880_000_000_000_000_001)
+        self._seq = itertools.count(1)
         self.consent = Consent(self.CLIENT_ID, pkce=True)
 
     # -- control ------------------------------------------------------------
-    def next_id(self) -> str:
-        return str(next(self._ids))
+    def next_id(self, at: datetime | None = None) -> str:
+        """A snowflake id, as X makes them: the creation time (ms since X's epoch)
+        shifted left 22 bits, then a sequence number."""
+        when = int((at or datetime.now(UTC)).timestamp() * 1000) - TWEPOCH_MS
+        return str((when << 22) | (next(self._seq) % (1 << 22)))
 
     def add_user(self, username: str = "shop", *, scopes: list[str] | None = None,
                  expires_in: float = 7200) -> tuple[XUser, Tokens]:
@@ -112,17 +119,27 @@ class FakeX(XEndpoints, JsonFakeServer):
                            external_id=user.id, base_url=self.url)
         return info, tokens, AppCredentials(self.CLIENT_ID, self.CLIENT_SECRET)
 
-    def tweet_as(self, user_id: str, text: str, *, reply_to: str | None = None) -> str:
-        """User ``user_id`` posts ``text`` (a reply when ``reply_to``); returns its id."""
+    def tweet_as(self, user_id: str, text: str, *, reply_to: str | None = None,
+                 at: datetime | None = None) -> str:
+        """User ``user_id`` posts ``text`` (a reply when ``reply_to``) at ``at`` (now);
+        returns its id."""
         with self.lock:
-            tweet_id = self.next_id()
+            when = at or datetime.now(UTC)
+            tweet_id = self.next_id(when)
             self.tweets[tweet_id] = {
                 "id": tweet_id, "text": text, "author": user_id, "reply_to": reply_to,
-                "media_ids": [], "deleted": False,
-                "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "media_ids": [], "deleted": False, "created": when,
+                "created_at": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                 "metrics": {"like_count": 0, "reply_count": 0, self.metrics_field: 0,
-                            "quote_count": 0, "bookmark_count": 0, "impression_count": 0}}
+                            "quote_count": 0, "bookmark_count": 0, "impression_count": 0},
+                "private": {"impression_count": 0, "url_link_clicks": 0,
+                            "user_profile_clicks": 0}}
             return tweet_id
+
+    def age(self, tweet_id: str, days: float) -> None:
+        """Make post ``tweet_id`` ``days`` older (its private metrics expire at 30)."""
+        with self.lock:
+            self.tweets[tweet_id]["created"] -= timedelta(days=days)
 
     def sample_media(self) -> list[MediaItem]:
         path = Path(tempfile.mkdtemp(prefix="fake-x-")) / "dot.png"

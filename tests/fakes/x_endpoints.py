@@ -16,7 +16,7 @@ import html
 import re
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -50,12 +50,17 @@ class XEndpoints:
     tweets: dict[str, dict[str, Any]]
     media: dict[str, dict[str, Any]]
     failures: list[tuple[int, bool]]
-    next_id: Callable[[], str]
+    next_id: Callable[..., str]
 
     def _me(self, request: Request, grant: Grant) -> Reply:
         user = self.users[grant.user_id]
-        return Reply(200, {"data": {"id": user.id, "name": user.name,
-                                    "username": user.username}})
+        data: dict[str, Any] = {"id": user.id, "name": user.name, "username": user.username}
+        if "public_metrics" in request.query.get("user.fields", ""):
+            data["public_metrics"] = {"followers_count": user.followers,
+                                      "following_count": user.following,
+                                      "tweet_count": user.tweets, "listed_count": 2,
+                                      "like_count": 80}
+        return Reply(200, {"data": data})
 
     def _failure(self) -> tuple[int, bool] | None:
         return self.failures.pop(0) if self.failures else None
@@ -92,13 +97,16 @@ class XEndpoints:
         if reply_to is not None and reply_to not in self.tweets:
             return Reply(400, problem(400, "Invalid Request", "The replied-to tweet does not "
                                       "exist", "https://api.x.com/2/problems/invalid-request"))
-        tweet_id = self.next_id()
+        now = datetime.now(UTC)
+        tweet_id = self.next_id(now)
         self.tweets[tweet_id] = {
             "id": tweet_id, "text": text, "author": grant.user_id, "reply_to": reply_to,
-            "media_ids": media_ids, "deleted": False,
-            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "media_ids": media_ids, "deleted": False, "created": now,
+            "created_at": now.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "metrics": {"like_count": 3, "reply_count": 1, self.metrics_field: 2,
-                        "quote_count": 0, "bookmark_count": 1, "impression_count": 40}}
+                        "quote_count": 0, "bookmark_count": 1, "impression_count": 40},
+            "private": {"impression_count": 40, "url_link_clicks": 5,
+                        "user_profile_clicks": 2}}
         if failure:
             return Reply(failure[0], _status_problem(failure[0]))
         return Reply(201, {"data": {"id": tweet_id, "text": text,
@@ -135,8 +143,27 @@ class XEndpoints:
                 "title": "Not Found Error", "resource_type": "tweet", "parameter": "id",
                 "resource_id": tweet_id, "type": "https://api.x.com/2/problems/resource-not-found"}]})
         data = self.render(tweet)
-        if "public_metrics" in request.query.get("tweet.fields", ""):
+        fields = request.query.get("tweet.fields", "").split(",")
+        private = [f for f in ("non_public_metrics", "organic_metrics") if f in fields]
+        if private:
+            # Only the author's user context, and only for 30 days after posting.
+            if tweet["author"] != grant.user_id:
+                return Reply(403, problem(403, "Forbidden", "Sorry, you are not authorized "
+                                          "to access non_public_metrics on this Tweet."))
+            if datetime.now(UTC) - tweet["created"] > timedelta(days=30):
+                return Reply(400, problem(400, "Invalid Request", "Sorry, you are not "
+                                          "allowed to access non_public_metrics for Tweets "
+                                          "created more than 30 days ago.",
+                                          "https://api.x.com/2/problems/invalid-request"))
+        if "public_metrics" in fields:
             data["public_metrics"] = dict(tweet["metrics"])
+        if "non_public_metrics" in private:
+            data["non_public_metrics"] = dict(tweet["private"])
+        if "organic_metrics" in private:
+            data["organic_metrics"] = {
+                **{k: tweet["metrics"].get(k, 0) for k in ("like_count", "reply_count")},
+                "retweet_count": tweet["metrics"].get(self.metrics_field, 0),
+                **tweet["private"]}
         return Reply(200, {"data": data})
 
     def _delete(self, request: Request, grant: Grant, tweet_id: str) -> Reply:

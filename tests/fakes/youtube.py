@@ -69,6 +69,7 @@ class FakeYouTube(StateControls):
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.channel_id = "UCfake" + secrets.token_hex(8)
+        self.hide_subscribers = False
         self.access: dict[str, dict[str, Any]] = {}  # token → {"expired", "scopes"}
         self.refresh_tokens: set[str] = set()
         self.videos: dict[str, dict[str, Any]] = {}
@@ -347,6 +348,15 @@ class _Handler(QuietHandler):
             item["snippet"] = {"title": "Fake Channel", "customUrl": "@fakechannel"}
         if "contentDetails" in query.get("part", ""):
             item["contentDetails"] = {"relatedPlaylists": {"uploads": "UU" + fake.channel_id[2:]}}
+        if "statistics" in query.get("part", ""):
+            with fake.lock:
+                videos = sum(1 for v in fake.videos.values() if not v["deleted"])
+            # Counts are strings; subscriberCount is rounded down to 3 significant figures
+            # and left out when the channel hides it.
+            item["statistics"] = {"viewCount": "91234", "videoCount": str(videos),
+                                  "hiddenSubscriberCount": fake.hide_subscribers}
+            if not fake.hide_subscribers:
+                item["statistics"]["subscriberCount"] = "12300"
         return self.send_json(200, {"kind": "youtube#channelListResponse", "items": [item]})
 
     def _playlist(self, query: dict[str, str], raw: bytes) -> None:

@@ -162,3 +162,10 @@ def test_metrics_sum_reactions_comments_and_shares(fake: FakeMeta,
     assert (metrics[result.remote_id].likes, metrics[result.remote_id].replies,
             metrics[result.remote_id].reposts) == (12, 0, 3)
     assert json.dumps(metrics[result.remote_id].raw)
+
+
+def test_account_counts_are_the_pages_followers_only(fake: FakeMeta,
+                                                     adapter: FacebookAdapter) -> None:
+    counts = adapter.fetch_account_metrics()
+    assert (counts.followers, counts.following, counts.posts) == (900, None, None)
+    assert counts.raw["fan_count"] == 850

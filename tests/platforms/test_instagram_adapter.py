@@ -192,3 +192,9 @@ def test_metrics_map_views_comments_shares_and_saves(fake: FakeMeta,
     metrics = adapter.fetch_metrics([media_id, "404"])[media_id]
     assert (metrics.impressions, metrics.likes, metrics.replies, metrics.reposts,
             metrics.saves) == (300, 20, 4, 3, 9)
+
+
+def test_account_counts_are_the_ig_users_followers_follows_and_media(
+        fake: FakeMeta, adapter: InstagramAdapter) -> None:
+    counts = adapter.fetch_account_metrics()
+    assert (counts.followers, counts.following, counts.posts) == (1200, 80, 42)

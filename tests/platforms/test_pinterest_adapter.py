@@ -210,3 +210,13 @@ def test_connect_reads_the_user_account_and_both_expiries(fake: FakePinterest) -
     assert tokens.expires_at is not None and tokens.refresh_expires_at is not None
     assert set(tokens.scopes) == {"boards:read", "pins:read", "pins:write",
                                   "user_accounts:read"}
+
+
+def test_account_counts_come_from_the_user_account(fake: FakePinterest,
+                                                   adapter: PinterestAdapter) -> None:
+    counts = adapter.fetch_account_metrics()
+    assert (counts.followers, counts.following, counts.posts) == (310, 27, 0)
+    adapter.publish(PublishRequest("acct-1", ["A pin"], media=[
+        MediaItem(url="https://img.example/a.jpg", mime="image/jpeg", alt_text="a")]),
+        lambda p: None)
+    assert adapter.fetch_account_metrics().posts == 1

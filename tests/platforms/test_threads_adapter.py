@@ -297,3 +297,10 @@ def test_app_usage_alone_waits_a_fixed_fraction_of_the_rolling_hour() -> None:
     assert usage_reset({"X-App-Usage": '{"call_count":40}'}, now) is None
     buc = '{"1":[{"type":"pages","call_count":100,"estimated_time_to_regain_access":7}]}'
     assert usage_reset({"X-Business-Use-Case-Usage": buc}, now) == now + timedelta(minutes=7)
+
+
+def test_account_counts_are_the_followers_from_the_profile_insights(
+        fake: FakeMeta, adapter: ThreadsAdapter) -> None:
+    counts = adapter.fetch_account_metrics()
+    # Threads gives followers only: following and posts are absent, never 0.
+    assert (counts.followers, counts.following, counts.posts) == (250, None, None)

@@ -280,3 +280,16 @@ def test_finish_connect_reads_the_user(fake: FakeTikTok) -> None:
     assert tokens.scopes == ["user.info.basic", "video.publish"]
     spec = TikTokAdapter.oauth_spec(fake.url)
     assert spec.token_url == f"{fake.url}/v2/oauth/token/" and spec.scope_separator == ","
+
+
+def test_account_counts_come_from_user_info_with_the_stats_scope(
+        fake: FakeTikTok, adapter: TikTokAdapter) -> None:
+    counts = adapter.fetch_account_metrics()
+    assert counts is not None
+    assert (counts.followers, counts.following, counts.posts) == (5400, 12, 37)
+    # A token granted before socialhub asked for user.info.stats: absent, nothing asked.
+    access = fake.issue_tokens(scopes=("user.info.basic", "video.publish", "video.list"))[0]
+    adapter.tokens = Tokens(access_token=access, scopes=["user.info.basic", "video.publish"])
+    fake.requests.clear()
+    assert adapter.fetch_account_metrics() is None
+    assert fake.requests == []

@@ -195,6 +195,35 @@ def test_metrics_accept_retweet_or_repost_count_and_skip_deleted_posts(fake: Fak
         assert (metrics[post].reposts, metrics[post].likes, metrics[post].impressions) == (2, 3, 40)
 
 
+def test_a_young_post_adds_its_private_link_clicks_and_an_old_one_is_not_asked(
+        fake: FakeX, adapter: XAdapter) -> None:
+    young = adapter.publish(request("clicks while young"), lambda p: None).remote_id
+    old = fake.tweet_as(adapter.account.external_id or "", "old post",
+                        at=datetime.now(UTC) - timedelta(days=31))
+    fake.requests.clear()
+    metrics = adapter.fetch_metrics([young, old])
+    assert (metrics[young].clicks, metrics[young].impressions) == (5, 40)
+    assert metrics[young].raw["non_public_metrics"]["user_profile_clicks"] == 2
+    assert metrics[old].clicks is None  # absent, not 0
+    asked = {r.path.rsplit("/", 1)[-1]: r.query["tweet.fields"] for r in fake.requests}
+    assert "non_public_metrics" in asked[young]
+    assert asked[old] == "public_metrics"  # X would refuse: never asked past 30 days
+
+
+def test_a_post_x_refuses_private_metrics_for_falls_back_to_the_public_ones(
+        fake: FakeX, adapter: XAdapter) -> None:
+    post = adapter.publish(request("aged under our feet"), lambda p: None).remote_id
+    fake.age(post, 31)  # X's clock says older than its id suggests: X answers 400
+    metrics = adapter.fetch_metrics([post])
+    assert (metrics[post].likes, metrics[post].clicks) == (3, None)
+
+
+def test_account_counts_come_from_the_users_public_metrics(fake: FakeX,
+                                                          adapter: XAdapter) -> None:
+    counts = adapter.fetch_account_metrics()
+    assert (counts.followers, counts.following, counts.posts) == (120, 45, 300)
+
+
 def test_a_too_long_post_is_refused_by_x_with_its_reason(fake: FakeX, adapter: XAdapter) -> None:
     with pytest.raises(InvalidContentError, match="too long"):
         adapter.publish(request("x" * 300), lambda p: None)

@@ -234,3 +234,11 @@ def test_finish_connect_reads_the_channel(fake: FakeYouTube) -> None:
     spec = YouTubeAdapter.oauth_spec(fake.url)
     assert spec.token_url == f"{fake.url}/token"
     assert spec.extra_authorize_params["access_type"] == "offline"
+
+
+def test_account_counts_are_the_channels_subscribers_and_videos(
+        fake: FakeYouTube, adapter: YouTubeAdapter) -> None:
+    counts = adapter.fetch_account_metrics()
+    assert (counts.followers, counts.following, counts.posts) == (12300, None, 0)
+    fake.hide_subscribers = True  # hidden: absent, never 0
+    assert adapter.fetch_account_metrics().followers is None

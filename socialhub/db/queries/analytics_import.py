@@ -4,23 +4,26 @@ the bulk ``INSERT``s of new ones (post, variant, published delivery, snapshot, l
 An imported post is an ordinary published delivery whose idempotency key is
 ``import:<key>`` (the key is the account and URL, or the account, instant and text
 hash), so re-importing finds it instead of adding it again. Inserts go in batches of
-``executemany``; new ids are read back by the unique post name, (post, account) and
-idempotency key.
+``executemany`` (one driver call per table and batch, each distinct value converted
+once); new ids are read back by the unique post name, post and idempotency key with
+one bound list (``= ANY(array)`` on PostgreSQL, ``IN (…)`` on SQLite).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, any_, bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Delivery, MetricLatest, MetricSnapshot, Post, Variant
 
 KEY_PREFIX = "import:"
-_CHUNK = 500
+_CHUNK = 5000
 
 
 def existing_imports(session: Session, keys: Sequence[str], metrics: Sequence[str]
@@ -33,7 +36,7 @@ def existing_imports(session: Session, keys: Sequence[str], metrics: Sequence[st
         for row in session.execute(
                 select(Delivery.idempotency_key, Delivery.id, *columns)
                 .outerjoin(MetricLatest, MetricLatest.delivery_id == Delivery.id)
-                .where(_among(Delivery.idempotency_key, chunk))):
+                .where(_among(session, Delivery.idempotency_key, chunk))):
             found[row[0][len(KEY_PREFIX):]] = (row[1], dict(zip(metrics, row[2:], strict=True)))
     return found
 
@@ -43,57 +46,68 @@ def insert_imported(session: Session, org_id: int, rows: Sequence[dict[str, Any]
     """Insert new imported posts, each one row of ``rows``: ``key``, ``name``,
     ``account_id``, ``text``, ``url``, ``published_at`` and ``metrics`` (name → count
     or None). Returns how many were inserted."""
+    cache: dict[Any, Any] = {}  # converted values, shared by every table and chunk
     for start in range(0, len(rows), _CHUNK):
-        _insert_chunk(session, org_id, rows[start:start + _CHUNK], now)
+        _insert_chunk(session, org_id, rows[start:start + _CHUNK], now, cache)
     return len(rows)
 
 
 def _insert_chunk(session: Session, org_id: int, rows: Sequence[dict[str, Any]],
-                  now: datetime) -> None:
+                  now: datetime, cache: dict[Any, Any]) -> None:
     posts, variants, deliveries = _table(Post), _table(Variant), _table(Delivery)
-    bulk_insert(session, posts, [
-        {"org_id": org_id, "name": r["name"], "body": r["text"], "status": "published",
-         "created_at": now, "updated_at": now} for r in rows])
+    n = len(rows)
+    names = [r["name"] for r in rows]
+    texts = [r["text"] for r in rows]
+    accounts = [r["account_id"] for r in rows]
+    published = [r["published_at"] for r in rows]
+    keys = [KEY_PREFIX + r["key"] for r in rows]
+    bulk_insert(session, posts, {"org_id": org_id, "name": names, "body": texts,
+                                 "status": "published", "created_at": now,
+                                 "updated_at": now}, n, cache)
     post_id = dict(session.execute(select(posts.c.name, posts.c.id).where(
-        posts.c.org_id == org_id, _among(posts.c.name, [r["name"] for r in rows]))).all())
-    bulk_insert(session, variants, [
-        {"post_id": post_id[r["name"]], "account_id": r["account_id"], "text": r["text"],
-         "scheduled_at": r["published_at"], "timezone": "UTC", "created_at": now,
-         "updated_at": now} for r in rows])
+        posts.c.org_id == org_id, _among(session, posts.c.name, names))).all())
+    post_ids = [post_id[name] for name in names]
+    bulk_insert(session, variants, {"post_id": post_ids, "account_id": accounts,
+                                    "text": texts, "scheduled_at": published,
+                                    "timezone": "UTC", "created_at": now,
+                                    "updated_at": now}, n, cache)
     variant_id = dict(session.execute(select(variants.c.post_id, variants.c.id).where(
-        _among(variants.c.post_id, list(post_id.values())))).all())
-    bulk_insert(session, deliveries, [
-        {"variant_id": variant_id[post_id[r["name"]]], "account_id": r["account_id"],
-         "due_at": r["published_at"], "next_attempt_at": r["published_at"],
-         "status": "published", "idempotency_key": KEY_PREFIX + r["key"],
-         "remote_url": r["url"], "published_at": r["published_at"], "created_at": now,
-         "updated_at": now} for r in rows])
+        _among(session, variants.c.post_id, post_ids))).all())
+    bulk_insert(session, deliveries, {
+        "variant_id": [variant_id[p] for p in post_ids], "account_id": accounts,
+        "due_at": published, "next_attempt_at": published, "status": "published",
+        "idempotency_key": keys, "remote_url": [r["url"] for r in rows],
+        "published_at": published, "created_at": now, "updated_at": now}, n, cache)
     delivery_id = dict(session.execute(select(deliveries.c.idempotency_key, deliveries.c.id)
-                                       .where(_among(deliveries.c.idempotency_key,
-                                              [KEY_PREFIX + r["key"] for r in rows]))).all())
-    ids = [delivery_id[KEY_PREFIX + r["key"]] for r in rows]
-    bulk_insert(session, _table(MetricSnapshot), [
-        {"delivery_id": d, "captured_at": now, "raw": _IMPORT_RAW, **r["metrics"]}
-        for d, r in zip(ids, rows, strict=True)])
-    bulk_insert(session, _table(MetricLatest), [
-        {"delivery_id": d, "source": "import", "first_captured_at": now, "captured_at": now,
-         "snapshots": 1, **r["metrics"]}
-        for d, r in zip(ids, rows, strict=True)])
+                                       .where(_among(session, deliveries.c.idempotency_key,
+                                                     keys))).all())
+    ids = [delivery_id[k] for k in keys]
+    metrics: dict[str, Any] = {m: [r["metrics"][m] for r in rows] for m in rows[0]["metrics"]}
+    bulk_insert(session, _table(MetricSnapshot), {"delivery_id": ids, "captured_at": now,
+                                                  "raw": _IMPORT_RAW, **metrics}, n, cache)
+    bulk_insert(session, _table(MetricLatest), {
+        "delivery_id": ids, "source": "import", "first_captured_at": now, "captured_at": now,
+        "snapshots": 1, **metrics}, n, cache)
 
 
 _IMPORT_RAW = {"source": "import"}
 
 
-def _among(column: Any, values: Sequence[Any]) -> Any:
-    """``column IN (values)`` with the values written into the statement.
+def _among(session: Session, column: Any, values: Sequence[Any]) -> Any:
+    """``column`` is one of ``values``, as one bound parameter.
 
-    A bound list lets psycopg prepare the statement after five runs, and PostgreSQL's
-    generic plan for ``IN ($1 … $500)`` compared every row with every key (a fresh
-    import of 20,000 rows ran at 323 rows/s, re-importing it at 298); written inline,
-    each look-up is planned with its values and takes the unique index.
+    On PostgreSQL ``column = ANY(:array)``: one array parameter, whose generic plan
+    (psycopg prepares a statement after five runs) still takes the unique index —
+    unlike ``IN ($1 … $500)``, whose generic plan compared every row with every key (a
+    fresh import of 20,000 rows ran at 323 rows/s) — and without rendering thousands
+    of literals into the statement. On SQLite ``IN (SELECT value FROM json_each(:json))``:
+    an expanding ``IN`` made SQLAlchemy name and process every one of 5,000 values.
     """
-    return column.in_(bindparam(f"among_{column.key}", list(values), expanding=True,
-                                literal_execute=True))
+    name = f"among_{column.key}"
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(name, list(values), type_=ARRAY(column.type)))
+    listed = func.json_each(bindparam(name, json.dumps(list(values)))).table_valued("value")
+    return column.in_(select(listed.c.value))
 
 
 def _table(model: Any) -> Table:
@@ -102,50 +116,58 @@ def _table(model: Any) -> Table:
     return table
 
 
-def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """``INSERT`` ``rows`` (all with the same keys) into ``table`` with one driver
-    ``executemany``, converting each distinct value of a column once.
+def bulk_insert(session: Session, table: Table, columns: dict[str, Any], count: int,
+                cache: dict[Any, Any] | None = None) -> None:
+    """``INSERT`` ``count`` rows into ``table`` with one driver ``executemany``,
+    converting each distinct value of a column once. ``columns`` maps a column to its
+    values: a list (one per row), or any other value for every row alike (a JSON list
+    for every row is left to the column's default).
 
     Why not ``session.execute(insert(table), rows)``: SQLAlchemy converts every bound
     value of every row (a timestamp 13 times per imported post, the same empty JSON
     list 10,000 times); with five tables per post that was most of an import's time.
     Here the values are converted column by column, each distinct one once, and the
     rows zipped back for the driver. Columns left out get their default (a constant
-    or a callable of no context, as every default in ``models`` is).
+    or a callable of no context, as every default in ``models`` is). ``cache``, shared
+    between calls, keeps converted values by column type, so the same timestamp in
+    four columns of three tables is converted once.
     """
-    if not rows:
+    if not count:
         return
     connection = session.connection()
     dialect = connection.dialect
-    keys = list(rows[0])
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
     names = list(compiled.positiontup or compiled.binds)
-    columns = []
+    converted = []
     for name in names:
         process = table.c[name].type._cached_bind_processor(dialect)
-        if name not in rows[0]:
-            value = _default(table, name)
-            columns.append([process(value) if process and value is not None else value]
-                           * len(rows))
+        values = columns[name] if name in columns else _default(table, name)
+        if name not in columns or not isinstance(values, list):  # one value for all rows
+            converted.append([process(values) if process and values is not None
+                              else values] * count)
             continue
-        values = [row[name] for row in rows]
         if process is not None:
-            values = _converted(values, process)
-        columns.append(values)
-    params: list[Any] = list(zip(*columns, strict=True))
+            kind = repr(table.c[name].type)
+            known = cache.setdefault(kind, {}) if cache is not None else {}
+            values = _converted(values, process, known)
+        converted.append(values)
+    params: list[Any] = list(zip(*converted, strict=True))
     if not compiled.positional:
         params = [dict(zip(names, row, strict=True)) for row in params]
     connection.exec_driver_sql(compiled.string, params)
 
 
-def _converted(values: list[Any], process: Any) -> list[Any]:
+def _converted(values: list[Any], process: Any, known: dict[Any, Any]) -> list[Any]:
+    """``values`` converted by ``process``; ``known`` maps values already converted
+    (hashable ones: strings, numbers, timestamps) to their conversion."""
     first = values[0]
-    if all(v is first for v in values):  # one shared value (a constant JSON, ``now``)
+    if values.count(first) == len(values):  # one value (a constant JSON, ``now``)
         return [None if first is None else process(first)] * len(values)
     if not isinstance(first, str | int | datetime | None):
         return [None if v is None else process(v) for v in values]
-    distinct = {v: None if v is None else process(v) for v in set(values)}
-    return [distinct[v] for v in values]
+    for v in set(values).difference(known):
+        known[v] = None if v is None else process(v)
+    return [known[v] for v in values]
 
 
 def _default(table: Table, name: str) -> Any:

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from socialhub.errors import ValidationError
 from socialhub.platforms.base import (
     AccountInfo,
+    AccountMetrics,
     AppCredentials,
     Capabilities,
     ConnectedProfile,
@@ -34,6 +35,7 @@ from socialhub.platforms.base import (
     PublishResult,
     Tokens,
     TokensCallback,
+    count_or_none,
 )
 from socialhub.platforms.errors import (
     AuthRevokedError,
@@ -325,6 +327,13 @@ class FacebookAdapter(PlatformAdapter):
                                         raw={"reactions": reactions, "comments": comments,
                                              "shares": shares})
         return result
+
+    def fetch_account_metrics(self) -> AccountMetrics:
+        """The Page's followers (``followers_count``; ``fan_count``, its likes, is kept
+        in the raw answer). A Page follows no one and has no post count: both absent."""
+        data = self.api.get(f"/{self.page}", fields="followers_count,fan_count")
+        return AccountMetrics(followers=count_or_none(data.get("followers_count")),
+                              raw={k: v for k, v in data.items() if k != "id"})
 
     def close(self) -> None:
         """Close the HTTP connections."""

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from socialhub.platforms.base import (
     AccountInfo,
+    AccountMetrics,
     AppCredentials,
     Capabilities,
     ConnectedProfile,
@@ -33,6 +34,7 @@ from socialhub.platforms.base import (
     PublishResult,
     Tokens,
     TokensCallback,
+    count_or_none,
 )
 from socialhub.platforms.errors import InvalidContentError, RetryLaterError
 from socialhub.platforms.instagram.spec import SPEC
@@ -311,6 +313,15 @@ class InstagramAdapter(PlatformAdapter):
                 replies=values.get("comments"), reposts=values.get("shares"),
                 saves=values.get("saved"), raw=dict(values))
         return result
+
+    def fetch_account_metrics(self) -> AccountMetrics:
+        """Followers, following and posts: the IG user's ``followers_count``,
+        ``follows_count`` and ``media_count`` fields."""
+        data = self.api.get(f"/{self.user}", fields="followers_count,follows_count,media_count")
+        return AccountMetrics(followers=count_or_none(data.get("followers_count")),
+                              following=count_or_none(data.get("follows_count")),
+                              posts=count_or_none(data.get("media_count")),
+                              raw={k: v for k, v in data.items() if k != "id"})
 
     def close(self) -> None:
         """Close the HTTP connections."""

@@ -32,6 +32,7 @@ import httpx
 
 from socialhub.platforms.base import (
     AccountInfo,
+    AccountMetrics,
     AppCredentials,
     Capabilities,
     ConnectedProfile,
@@ -45,6 +46,7 @@ from socialhub.platforms.base import (
     PublishResult,
     Tokens,
     TokensCallback,
+    count_or_none,
 )
 from socialhub.platforms.errors import (
     AuthRevokedError,
@@ -344,6 +346,16 @@ class PinterestAdapter(PlatformAdapter):
                 clicks=summary.get("OUTBOUND_CLICK"), replies=summary.get("TOTAL_COMMENTS"),
                 likes=summary.get("TOTAL_REACTIONS"), raw=dict(summary))
         return result
+
+    def fetch_account_metrics(self) -> AccountMetrics:
+        """Followers, following and pins from ``GET /v5/user_account``
+        (``follower_count``, ``following_count``, ``pin_count``)."""
+        data = self._call("GET", "/v5/user_account").json()
+        counts = {k: data.get(k) for k in ("follower_count", "following_count", "pin_count",
+                                           "board_count", "monthly_views") if k in data}
+        return AccountMetrics(followers=count_or_none(data.get("follower_count")),
+                              following=count_or_none(data.get("following_count")),
+                              posts=count_or_none(data.get("pin_count")), raw=counts)
 
     def close(self) -> None:
         """Close the HTTP connections."""

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from socialhub.platforms.base import (
     AccountInfo,
+    AccountMetrics,
     AppCredentials,
     Capabilities,
     ConnectedProfile,
@@ -35,6 +36,7 @@ from socialhub.platforms.base import (
     PublishResult,
     Tokens,
     TokensCallback,
+    count_or_none,
 )
 from socialhub.platforms.errors import AuthRevokedError, InvalidContentError, RetryLaterError
 from socialhub.platforms.meta.graph import (
@@ -335,6 +337,14 @@ class ThreadsAdapter(PlatformAdapter):
                 replies=values.get("replies"), reposts=values.get("reposts"),
                 quotes=values.get("quotes"), raw=dict(values))
         return result
+
+    def fetch_account_metrics(self) -> AccountMetrics:
+        """Followers from the profile's insights (``threads_insights`` ``followers_count``,
+        a current total); Threads gives no following or post count: both absent."""
+        values = insight_values(self.api.get(f"/{self.user}/threads_insights",
+                                             metric="followers_count"))
+        return AccountMetrics(followers=count_or_none(values.get("followers_count")),
+                              raw=dict(values))
 
     def close(self) -> None:
         """Close the HTTP connections."""

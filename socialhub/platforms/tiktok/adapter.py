@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from socialhub.platforms.base import (
     AccountInfo,
+    AccountMetrics,
     AppCredentials,
     Capabilities,
     ConnectedProfile,
@@ -36,6 +37,7 @@ from socialhub.platforms.base import (
     PublishResult,
     Tokens,
     TokensCallback,
+    count_or_none,
 )
 from socialhub.platforms.errors import (
     AuthRevokedError,
@@ -59,7 +61,8 @@ from socialhub.platforms.timestamps import parse_timestamp
 
 API_BASE = "https://open.tiktokapis.com"
 AUTHORIZE_URL = "https://www.tiktok.com/v2/auth/authorize/"
-SCOPES = ("user.info.basic", "user.info.profile", "video.publish", "video.list")
+SCOPES = ("user.info.basic", "user.info.profile", "user.info.stats", "video.publish",
+          "video.list")
 PHOTO_TITLE_LIMIT, PHOTO_DESCRIPTION_LIMIT, MAX_PHOTOS = 90, 4000, 35
 class TikTokAdapter(PlatformAdapter):
     """Posts videos (and photo carousels) to one TikTok creator account."""
@@ -349,6 +352,20 @@ class TikTokAdapter(PlatformAdapter):
                     replies=video.get("comment_count"), reposts=video.get("share_count"),
                     raw=dict(video))
         return result
+
+    def fetch_account_metrics(self) -> AccountMetrics | None:
+        """Followers, following and videos from ``/v2/user/info/`` (scope
+        ``user.info.stats``); None for a token granted without that scope (an account
+        connected before socialhub asked for it: reconnect to collect them)."""
+        if self.tokens.scopes and "user.info.stats" not in self.tokens.scopes:
+            return None
+        user = self._call("GET", "/v2/user/info/", scope="user.info.stats", params={
+            "fields": "open_id,follower_count,following_count,likes_count,video_count"},
+            ).get("user") or {}
+        return AccountMetrics(followers=count_or_none(user.get("follower_count")),
+                              following=count_or_none(user.get("following_count")),
+                              posts=count_or_none(user.get("video_count")),
+                              raw={k: v for k, v in user.items() if k != "open_id"})
 
     def close(self) -> None:
         """Close the HTTP connections."""

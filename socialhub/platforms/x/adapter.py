@@ -30,6 +30,7 @@ import httpx
 
 from socialhub.platforms.base import (
     AccountInfo,
+    AccountMetrics,
     AppCredentials,
     Capabilities,
     ConnectedProfile,
@@ -44,6 +45,7 @@ from socialhub.platforms.base import (
     RemoteInboxItem,
     Tokens,
     TokensCallback,
+    count_or_none,
     reply_target,
 )
 from socialhub.platforms.errors import (
@@ -56,6 +58,7 @@ from socialhub.platforms.http import get_json, make_client, raise_for_response, 
 from socialhub.platforms.timestamps import parse_timestamp
 from socialhub.platforms.x.api import raise_for_x, response_json
 from socialhub.platforms.x.media import upload_media, x_media_problems
+from socialhub.platforms.x.snowflake import posted_at
 from socialhub.platforms.x.spec import SPEC
 
 API_BASE = "https://api.x.com"
@@ -64,6 +67,11 @@ SCOPES = ("tweet.read", "tweet.write", "users.read", "media.write", "offline.acc
 _SCAN_LIMIT = 100  # max_results of GET /2/users/:id/tweets
 _TWEET_FIELDS = "created_at,referenced_tweets,entities,conversation_id"
 _MENTION_FIELDS = "created_at,referenced_tweets,entities,conversation_id,author_id"
+#: X gives a post's private metrics (``non_public_metrics``, ``organic_metrics``: link
+#: clicks, profile visits) to its author's user-context token for this long only.
+PRIVATE_METRICS_DAYS = 30
+_PUBLIC_FIELDS = "public_metrics"
+_PRIVATE_FIELDS = "public_metrics,non_public_metrics,organic_metrics"
 
 
 def oauth_urls(base_url: str | None) -> tuple[str, str]:
@@ -335,30 +343,66 @@ class XAdapter(PlatformAdapter):
                 raise
 
     def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
-        """Public metrics per post; a deleted post (200 with only ``errors``) is left out."""
+        """Public metrics per post, plus its private ones (link clicks, profile visits)
+        while it is younger than ``PRIVATE_METRICS_DAYS``; a deleted post (200 with
+        only ``errors``) is left out. An older post's private metrics are absent."""
         result: dict[str, Metrics] = {}
+        young_after = datetime.now(UTC) - timedelta(days=PRIVATE_METRICS_DAYS)
         for remote_id in remote_ids:
-            try:
-                response = self._call("GET", f"/2/tweets/{remote_id}",
-                                      params={"tweet.fields": "public_metrics"})
-            except InvalidContentError as exc:
-                if exc.status == 404:
-                    continue
-                raise
-            data = (response_json(response) or {}).get("data")
-            if not data:
-                continue
-            m = data.get("public_metrics") or {}
-            reposts = m.get("retweet_count", m.get("repost_count"))
-            result[remote_id] = Metrics(
-                impressions=m.get("impression_count"), likes=m.get("like_count"),
-                replies=m.get("reply_count"), reposts=reposts, quotes=m.get("quote_count"),
-                saves=m.get("bookmark_count"), raw=dict(m))
+            created = posted_at(remote_id)
+            private = created is not None and created > young_after
+            data = self._metrics_of(remote_id, private=private)
+            if data is None and private:
+                data = self._metrics_of(remote_id, private=False)
+            if data:
+                result[remote_id] = _metrics(data)
         return result
+
+    def _metrics_of(self, remote_id: str, *, private: bool) -> dict[str, Any] | None:
+        """The post's data with its metric fields; None when gone (or, asking for private
+        metrics, refused: the caller asks again without them)."""
+        try:
+            response = self._call("GET", f"/2/tweets/{remote_id}", params={
+                "tweet.fields": _PRIVATE_FIELDS if private else _PUBLIC_FIELDS})
+        except InvalidContentError as exc:
+            if exc.status == 404 or (private and exc.status in (400, 403)):
+                return None
+            raise
+        data = (response_json(response) or {}).get("data")
+        return data if isinstance(data, dict) and data else None
+
+    def fetch_account_metrics(self) -> AccountMetrics:
+        """Followers, following and posts from ``GET /2/users/me`` (``public_metrics``)."""
+        data = response_json(self._call("GET", "/2/users/me", params={
+            "user.fields": "public_metrics"})) or {}
+        m = (data.get("data") or {}).get("public_metrics") or {}
+        return AccountMetrics(followers=count_or_none(m.get("followers_count")),
+                              following=count_or_none(m.get("following_count")),
+                              posts=count_or_none(m.get("tweet_count")), raw=dict(m))
 
     def close(self) -> None:
         """Close the HTTP connections."""
         self._client.close()
+
+
+def _metrics(data: dict[str, Any]) -> Metrics:
+    """A post's counts: ``public_metrics``, with link clicks from ``non_public_metrics``
+    (or ``organic_metrics``) when X gave them; the raw answer keeps all three
+    (``user_profile_clicks`` has no column: it stays there)."""
+    public = data.get("public_metrics") or {}
+    private = data.get("non_public_metrics") or data.get("organic_metrics") or {}
+    raw: dict[str, Any] = dict(public)
+    for name in ("non_public_metrics", "organic_metrics"):
+        if data.get(name):
+            raw[name] = dict(data[name])
+    return Metrics(
+        impressions=count_or_none(public.get("impression_count")),
+        likes=count_or_none(public.get("like_count")),
+        replies=count_or_none(public.get("reply_count")),
+        reposts=count_or_none(public.get("retweet_count", public.get("repost_count"))),
+        quotes=count_or_none(public.get("quote_count")),
+        saves=count_or_none(public.get("bookmark_count")),
+        clicks=count_or_none(private.get("url_link_clicks")), raw=raw)
 
 
 def _texts(request: PublishRequest) -> list[str]:

@@ -24,6 +24,7 @@ import httpx
 
 from socialhub.platforms.base import (
     AccountInfo,
+    AccountMetrics,
     AppCredentials,
     Capabilities,
     ConnectedProfile,
@@ -36,6 +37,7 @@ from socialhub.platforms.base import (
     PublishResult,
     Tokens,
     TokensCallback,
+    count_or_none,
 )
 from socialhub.platforms.errors import (
     AuthRevokedError,
@@ -359,6 +361,20 @@ class YouTubeAdapter(PlatformAdapter):
                     likes=_int(stats.get("likeCount")), replies=_int(stats.get("commentCount")),
                     video_views=_int(stats.get("viewCount")), raw=dict(stats))
         return result
+
+    def fetch_account_metrics(self) -> AccountMetrics:
+        """Subscribers (as followers) and videos (as posts) from
+        ``channels?part=statistics&mine=true``. YouTube rounds ``subscriberCount`` down
+        to three significant figures, and a channel that hides it gives none (absent);
+        a channel follows no one: following is absent."""
+        channels = self._call("GET", "/youtube/v3/channels",
+                              params={"part": "statistics", "mine": "true"}).json()
+        items = channels.get("items") or []
+        stats = (items[0].get("statistics") or {}) if items else {}
+        hidden = bool(stats.get("hiddenSubscriberCount"))
+        return AccountMetrics(
+            followers=None if hidden else count_or_none(stats.get("subscriberCount")),
+            posts=count_or_none(stats.get("videoCount")), raw=dict(stats))
 
     def close(self) -> None:
         """Close the HTTP connections."""

@@ -17,7 +17,12 @@ def record_capture(session: Session, delivery_id: int, captured_at: datetime,
                    values: dict[str, int | None], raw: dict[str, Any], *,
                    source: str = "platform") -> None:
     """Store one capture: a new snapshot row, and the delivery's latest metrics
-    replaced by it (``values`` maps metric names to counts, None where absent)."""
+    updated by it (``values`` maps metric names to counts, None where absent).
+
+    The snapshot keeps exactly what was measured. The latest row keeps, for a metric
+    this capture lacks, the value an earlier capture found: X gives link clicks only
+    for 30 days, and a network's passing silence must not erase a count (absent
+    stays absent only until a capture has it)."""
     session.add(MetricSnapshot(delivery_id=delivery_id, captured_at=captured_at, raw=raw,
                                **values))
     latest = session.get(MetricLatest, delivery_id)
@@ -29,7 +34,8 @@ def record_capture(session: Session, delivery_id: int, captured_at: datetime,
     latest.captured_at, latest.snapshots, latest.source = (
         captured_at, latest.snapshots + 1, source)
     for name, value in values.items():
-        setattr(latest, name, value)
+        if value is not None:
+            setattr(latest, name, value)
 
 
 def record_account_snapshot(session: Session, account_id: int, captured_at: datetime,

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from socialhub.services.analytics import export_formats
+
 COLUMNS: tuple[str, ...] = ("account", "published_at", "text", "url", "impressions", "likes",
                             "replies", "reposts", "quotes", "clicks", "saves")
 IMPORTED_METRICS: tuple[str, ...] = COLUMNS[4:]
@@ -36,21 +38,35 @@ class HistoryRow:
     text: str
     url: str | None
     metrics: dict[str, int | None]
+    #: What makes two rows the same post (``post_key``).
+    key: str = ""
 
-    @property
-    def key(self) -> str:
-        """What makes two rows the same post: account and URL, else account, instant
-        and the text's hash."""
-        basis = (f"{self.account}\n{self.url}" if self.url else
-                 f"{self.account}\n{self.published_at.isoformat()}\n{self.text}")
-        return hashlib.sha256(basis.encode()).hexdigest()
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", post_key(self.account, self.published_at,
+                                                     self.text, self.url))
 
 
-def read_rows(path: Path, text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+def post_key(account: str, published_at: datetime, text: str, url: str | None) -> str:
+    """What makes two rows the same post: account and URL, else account, instant and
+    text (a SHA-256 in hex)."""
+    basis = (f"{account}\n{url}" if url else
+             f"{account}\n{published_at.isoformat()}\n{text}")
+    return hashlib.sha256(basis.encode()).hexdigest()
+
+
+def read_rows(path: Path, text: str, *, account: str | None = None,
+              zone: str | None = None) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
     """The raw rows of a history file's ``text`` as ``(where, row)``, and any errors
-    about its shape (an empty list when it reads)."""
+    about its shape (an empty list when it reads).
+
+    A CSV whose header is not the generic one is read as the network export it
+    matches (``export_formats``); ``account`` names the account of rows that do not
+    (required when the export never does), ``zone`` is the zone of export times
+    without an offset."""
     if path.suffix.lower() == ".json":
-        return _json_rows(path, text)
+        found, problems = _json_rows(path, text)
+        return _with_account(found, account), problems
     if path.suffix.lower() != ".csv":
         return [], [f"{path}: not a .csv or .json file"]
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -61,7 +77,11 @@ def read_rows(path: Path, text: str) -> tuple[list[tuple[str, dict[str, Any]]], 
     except csv.Error as exc:
         return [], [f"{path}:1: {exc}"]
     if [h.strip() for h in header] != list(COLUMNS):
-        return [], [f"{path}:1: the header must be exactly {','.join(COLUMNS)}"]
+        fmt = export_formats.detect(header)
+        if fmt is None:
+            return [], [f"{path}:1: the header must be exactly {','.join(COLUMNS)}, or "
+                        f"that of an export socialhub reads ({export_formats.names()})"]
+        return _export_rows(path, reader, fmt, header, account, zone)
     rows: list[tuple[str, dict[str, Any]]] = []
     errors: list[str] = []
     try:
@@ -75,7 +95,33 @@ def read_rows(path: Path, text: str) -> tuple[list[tuple[str, dict[str, Any]]], 
             rows.append((where, dict(zip(COLUMNS, cells, strict=True))))
     except csv.Error as exc:
         errors.append(f"{path}:{reader.line_num}: {exc}")
-    return rows, errors
+    return _with_account(rows, account), errors
+
+
+def _with_account(rows: list[tuple[str, dict[str, Any]]], account: str | None
+                  ) -> list[tuple[str, dict[str, Any]]]:
+    """Rows whose account cell is empty take ``account`` (``--account``)."""
+    if account:
+        for _, row in rows:
+            if not str(row.get("account") or "").strip():
+                row["account"] = account
+    return rows
+
+
+def _export_rows(path: Path, reader: Any, fmt: export_formats.ExportFormat,
+                 header: list[str], account: str | None, zone: str | None
+                 ) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
+    lines: list[tuple[int, list[str]]] = []
+    errors: list[str] = []
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                lines.append((reader.line_num, cells))
+    except csv.Error as exc:
+        errors.append(f"{path}:{reader.line_num}: {exc}")
+    rows, problems = export_formats.translate(path, fmt, header, lines, account=account,
+                                              zone=zone)
+    return rows, errors + problems
 
 
 def _json_rows(path: Path, text: str) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
@@ -128,7 +174,11 @@ def parse_row(where: str, row: dict[str, Any]) -> tuple[HistoryRow | None, list[
         errors.append(f"{where}: a row needs a url or a text")
     metrics: dict[str, int | None] = {}
     for name in IMPORTED_METRICS:
-        value, problem = _count(row.get(name))
+        cell = row.get(name)
+        if type(cell) is str and 0 < len(cell) < 16 and cell.isdigit() and cell.isascii():
+            metrics[name] = int(cell)  # the usual cell, below MAX_COUNT: no more checks
+            continue
+        value, problem = _count(cell)
         if problem:
             errors.append(f"{where}: {name} {problem}")
         metrics[name] = value
@@ -147,7 +197,7 @@ def _count(value: Any) -> tuple[int | None, str | None]:
         number = value
     else:
         text = str(value).strip()
-        if not text.isdigit():
+        if not (text.isdigit() and text.isascii()):
             return None, f"{text!r} is not a whole number ≥ 0 (leave it empty if absent)"
         number = int(text)
     if not 0 <= number <= MAX_COUNT:

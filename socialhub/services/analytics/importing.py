@@ -26,6 +26,7 @@ from socialhub.services.analytics.history_file import (
     read_rows,
 )
 from socialhub.services.audit import record_event
+from socialhub.services.clock import display_zone
 from socialhub.services.context import Ctx, use_case
 
 #: Files above this size are refused before reading (about 1.5 million rows).
@@ -58,9 +59,13 @@ class ImportSummary:
 
 
 @use_case(Permission.ANALYTICS_IMPORT)
-def import_history(ctx: Ctx, path: Path) -> ImportSummary:
-    """Import the posts and metrics of a history file (CSV or JSON, see
-    ``history_file``) into the organization of ``ctx``.
+def import_history(ctx: Ctx, path: Path, *, account: str | None = None,
+                   zone: str | None = None) -> ImportSummary:
+    """Import the posts and metrics of a history file (the generic CSV or JSON, or a
+    network's own export: see ``history_file`` and ``export_formats``) into the
+    organization of ``ctx``. ``account`` (``platform:@handle``) is the account of rows
+    that do not name one; ``zone`` the zone of export times without an offset
+    (default: the display zone).
 
     Raises:
         ValidationError: the file cannot be read or is too big.
@@ -74,14 +79,20 @@ def import_history(ctx: Ctx, path: Path) -> ImportSummary:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ValidationError(f"cannot read {path}: {exc}") from None
-    raw, errors = read_rows(path, text)
+    raw, errors = read_rows(path, text, account=account,
+                            zone=zone or display_zone(ctx.settings))
     accounts = {a.ref: a.id for a in list_accounts(ctx.session, ctx.org_id)}
     parsed: list[tuple[HistoryRow, int]] = []
     first_seen: dict[str, str] = {}
+    resolved: dict[str, int] = {}  # each account ref of the file, resolved once
     for where, row in raw:
         found, problems = parse_row(where, row)
         if found is not None:
-            account_id = _account_id(found, accounts, problems)
+            account_id = resolved.get(found.account)
+            if account_id is None:
+                account_id = _account_id(found, accounts, problems)
+                if account_id is not None:
+                    resolved[found.account] = account_id
             if account_id is not None:
                 if found.key in first_seen:
                     problems.append(f"{where}: the same post as {first_seen[found.key]}")

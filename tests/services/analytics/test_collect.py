@@ -110,3 +110,24 @@ def test_ingest_lag_measures_published_to_first_capture(
     shown = run_cli("daemon", "status")  # what a person reads
     assert "metrics ingest lag (published → first capture, last 7 days): p50" in shown.stdout
     assert run_cli("daemon", "status", "--json").json()["metrics_ingest_lag"]["count"] == 1
+
+
+def test_a_count_a_later_capture_lacks_keeps_its_last_captured_value(
+        hub: Hub, account: int, engine: PublishingEngine) -> None:
+    # X's link clicks vanish after 30 days: the capture of day 31 has none.
+    from socialhub.services.analytics.captures import record_capture
+
+    d_id = _published(hub, engine, 1)[0]
+    t0 = now()
+    day29: dict[str, int | None] = {"impressions": 400, "likes": 9, "clicks": 12}
+    day31: dict[str, int | None] = {"impressions": 410, "likes": 10, "clicks": None}
+    with hub.transaction() as session:
+        record_capture(session, d_id, t0, day29, {})
+        record_capture(session, d_id, t0 + timedelta(days=2), day31, {})
+    with hub.transaction() as session:
+        latest = session.get(MetricLatest, d_id)
+        assert latest is not None
+        assert (latest.impressions, latest.likes, latest.clicks) == (410, 10, 12)
+        history = session.scalars(select(MetricSnapshot.clicks).where(
+            MetricSnapshot.delivery_id == d_id).order_by(MetricSnapshot.captured_at)).all()
+        assert history == [12, None]  # the history says what each capture found
