@@ -8,6 +8,12 @@ main thread, so SIGTERM stays ours). The local search API from
 connect is decided before binding (``services.ops.http_access``): off loopback
 only with ``daemon.http_token``, which then guards every route but a
 minimal ``/healthz``, the mounted search API included.
+
+The REST API (``socialhub.api``, docs/api.md) answers ``/api/v1/…`` and
+``/openapi.json`` when a hub is given and ``api.enabled``; it authenticates
+with its own scoped tokens, so ``daemon.http_token`` does not guard it. Off
+loopback it is served only over TLS or behind a proxy the operator vouches
+for (``services.ops.http_access``).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from fastapi import Request  # resolved by name in the route signature below
 
 from socialhub.config import LoadedConfig
 from socialhub.errors import ConfigError
+from socialhub.services.hub import Hub
 from socialhub.services.ops.http_access import HttpAccess
 
 log = logging.getLogger(__name__)
@@ -30,8 +37,8 @@ Provider = Callable[[], dict[str, Any]]
 
 
 def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
-                      access: HttpAccess, prometheus: Callable[[], bytes] | None = None
-                      ) -> Any:
+                      access: HttpAccess, prometheus: Callable[[], bytes] | None = None,
+                      hub: Hub | None = None) -> Any:
     """The ASGI app: ``health()`` must return a dict with ``status`` ("ok" or not).
 
     ``/metrics`` serves ``prometheus()`` (the Prometheus text format) when given,
@@ -84,6 +91,23 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
             app.mount("/", search)
         except Exception as exc:  # the daemon must publish even if search is broken
             log.warning("search API not mounted: %s", exc)
+    if hub is None or not config.settings.api.enabled:
+        return app
+    from socialhub.api.app import create_api_app
+
+    return _dispatch(create_api_app(hub, max_body_bytes=access.max_body_bytes), app)
+
+
+def _dispatch(api: Any, rest: Any) -> Any:
+    """One ASGI app: the REST API's paths go to ``api``, everything else to ``rest``."""
+    from socialhub.api.app import OPENAPI_PATH, PREFIX
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if path == OPENAPI_PATH or path == PREFIX or path.startswith(PREFIX + "/"):
+            await api(scope, receive, send)
+        else:
+            await rest(scope, receive, send)
     return app
 
 
@@ -96,11 +120,14 @@ def _plain(value: Any) -> Any:
 class HttpServer:
     """uvicorn in a thread; ``start()`` returns once the port is bound."""
 
-    def __init__(self, app: Any, host: str, port: int) -> None:
+    def __init__(self, app: Any, host: str, port: int, *, tls_cert: str | None = None,
+                 tls_key: str | None = None) -> None:
         import uvicorn
 
         self.config = uvicorn.Config(app, host=host, port=port, log_config=None,
-                                     access_log=False, lifespan="off")
+                                     access_log=False, lifespan="off",
+                                     ssl_certfile=tls_cert, ssl_keyfile=tls_key)
+        self.scheme = "https" if tls_cert else "http"
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, name="http", daemon=True)
         self.url: str | None = None
@@ -121,7 +148,7 @@ class HttpServer:
             time.sleep(0.02)
         sock = self.server.servers[0].sockets[0]
         host, port = sock.getsockname()[:2]
-        self.url = f"http://{host}:{port}"
+        self.url = f"{self.scheme}://{host}:{port}"
         return self.url
 
     def stop(self) -> None:

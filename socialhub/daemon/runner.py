@@ -93,8 +93,9 @@ class Daemon:
             refreshes=lambda: dict(engine.tokens.refresh_counts))
         engine.on_event = self.prometheus.observe_event
         app = create_daemon_app(self.config, self.health, self.metrics, access,
-                                self.prometheus.render)
-        http = HttpServer(app, access.host, access.port)
+                                self.prometheus.render, hub=self.hub)
+        http = HttpServer(app, access.host, access.port, tls_cert=access.tls_cert,
+                          tls_key=access.tls_key)
         self.http_url = http.start()
         engine.expire_dead_leases()
         engine.warm_up()
