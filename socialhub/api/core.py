@@ -76,6 +76,29 @@ def authenticated(request: Request, response: Response,
 Caller = Annotated[Principal, Depends(authenticated)]
 
 
+def no_nul_bytes(request: Request) -> None:
+    """Refuse a NUL character in the path or query: no record's name or filter has one,
+    and PostgreSQL cannot even compare with it.
+
+    Raises:
+        ApiProblem: a 422.
+    """
+    values = [*request.path_params.values(), *request.query_params.values()]
+    if any("\x00" in str(v) for v in values):
+        raise ApiProblem(422, "invalid", "the request has a NUL character in a parameter")
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a NUL character hides anywhere in a parsed JSON value."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
 def plain(value: Any) -> Any:
     """``value`` as JSON-ready data (dates as ISO 8601 text)."""
     return jsonable_encoder(value)

@@ -122,18 +122,23 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
-                  for e in exc.errors()]
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        where = ".".join(first["loc"])
-        return problem(422, "invalid", f"{where}: {first['msg']}" if where else first["msg"],
+        errors: list[dict[str, Any]] = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()]
+        where = ".".join(errors[0]["loc"]) if errors else ""
+        message = str(errors[0]["msg"]) if errors else "invalid request"
+        return problem(422, "invalid", f"{where}: {message}" if where else message,
                        errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
-        code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
-        return problem(status, code, str(exc.detail), headers=getattr(exc, "headers", None))
+        if status == 400:  # a body that does not even parse: invalid, like any bad body
+            status = 422
+        code = {404: "not_found", 405: "method_not_allowed", 422: "invalid"}.get(
+            status, "http_error")
+        headers = getattr(exc, "headers", None)
+        return problem(status, code, str(exc.detail), headers=dict(headers) if headers else None)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:

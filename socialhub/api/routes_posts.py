@@ -7,13 +7,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from socialhub.api.core import Caller, decode_cursor, etag_of, page, read, write
+from socialhub.api.core import (
+    Caller,
+    decode_cursor,
+    etag_of,
+    has_nul,
+    no_nul_bytes,
+    page,
+    read,
+    write,
+)
 from socialhub.api.problems import ApiProblem, problem_responses
-from socialhub.services.authoring.posts import TargetSpec, count_posts, create_post, list_posts
+from socialhub.services.authoring.posts import TargetSpec, create_post, list_posts
 from socialhub.services.authoring.posts import remove_post as remove_post_case
 from socialhub.services.authoring.review import approve_post, request_changes, submit_post
 from socialhub.services.authoring.scheduling import (
@@ -29,7 +38,7 @@ from socialhub.services.clock import display_zone, now_utc
 from socialhub.services.context import Ctx
 from socialhub.services.when import When, parse_when
 
-router = APIRouter(prefix="/api/v1/posts", tags=["posts"])
+router = APIRouter(prefix="/api/v1/posts", tags=["posts"], dependencies=[Depends(no_nul_bytes)])
 
 _TEXT = 100_000
 _NAME = Field(default=None, max_length=200, description="A unique name (default: post-ID).")
@@ -40,6 +49,12 @@ class Strict(BaseModel):
     """A request body: unknown fields are refused, so a typo is never silently ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> Strict:
+        if has_nul(self.model_dump()):
+            raise ValueError("text must not contain a NUL character")
+        return self
 
 
 class Target(Strict):
@@ -145,7 +160,7 @@ def _when(ctx: Ctx, at: str | None) -> When | None:
 
 _READS = problem_responses(401, 403, 404, 422, 429)
 _WRITES = problem_responses(401, 403, 404, 409, 413, 422, 429)
-_POST = {200: {"model": PostOut}}
+_POST: dict[int | str, dict[str, Any]] = {200: {"model": PostOut}}
 
 
 @router.get("", response_model=None, responses={200: {"model": PostPage}, **_READS},

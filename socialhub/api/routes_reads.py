@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from socialhub.api.core import Caller, decode_cursor, page, read, write
+from socialhub.api.core import Caller, decode_cursor, no_nul_bytes, page, read, write
 from socialhub.api.problems import problem_responses
 from socialhub.services.accounts.overview import account_details, account_list
 from socialhub.services.ai.voices import list_voices, voice_summary
@@ -25,7 +25,7 @@ from socialhub.services.context import Ctx
 from socialhub.services.inbox.items import inbox_filter, list_inbox
 from socialhub.services.publishing.queue import cancel_delivery, list_queue, retry_delivery
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(no_nul_bytes)])
 
 _READS = problem_responses(401, 403, 404, 422, 429)
 _WRITES = problem_responses(401, 403, 404, 409, 413, 422, 429)

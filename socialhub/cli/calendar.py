@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out
-from socialhub.errors import ValidationError
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 
 app = typer.Typer(help="Show the posting calendar.", no_args_is_help=False,
                   invoke_without_command=True)
@@ -34,7 +33,6 @@ def calendar(
 
     Example: socialhub calendar --view week --from "next monday"
     """
-    from datetime import date
 
     from socialhub.services.authoring.calendar import calendar_view
 

@@ -26,7 +26,7 @@ def create(
         "--expires", help="Lifetime: 90d, 12h, 2w or never.")] = "90d",
     json_: JsonOption = False,
 ) -> None:
-    """Create a token for yourself; it is printed once, store it now.
+    """Create a token for yourself; it is printed once.
 
     Example: socialhub tokens create --name ci --scope posts:write --expires 30d
     """
@@ -45,7 +45,10 @@ def create(
 
 @app.command("list")
 def list_(json_: JsonOption = False) -> None:
-    """List your tokens (everyone's for owners and admins); never their secrets."""
+    """List your tokens (owners and admins: everyone's).
+
+    Secrets are never shown again: a lost token is revoked and replaced.
+    """
     from socialhub.services.access.tokens import list_tokens
 
     with get_hub().context("cli") as ctx:

@@ -104,7 +104,7 @@ def _dispatch(api: Any, rest: Any) -> Any:
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         path = scope.get("path", "")
-        if path == OPENAPI_PATH or path == PREFIX or path.startswith(PREFIX + "/"):
+        if path in (OPENAPI_PATH, PREFIX) or path.startswith(PREFIX + "/"):
             await api(scope, receive, send)
         else:
             await rest(scope, receive, send)
