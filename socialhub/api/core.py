@@ -60,7 +60,9 @@ def authenticated(request: Request, response: Response,
         ApiProblem: the token spent its requests for now (a 429 with Retry-After).
     """
     api = state_of(request)
-    principal = authenticate_token(api.hub, credentials.credentials if credentials else None)
+    with api.hub.queued():
+        principal = authenticate_token(api.hub,
+                                       credentials.credentials if credentials else None)
     decision = api.limiter.take(principal.token_id)
     headers = rate_headers(decision)
     if not decision.allowed:
@@ -112,7 +114,8 @@ def etag_of(data: Any) -> str:
 
 def read(request: Request, caller: Principal, run: Callable[[Ctx], Any]) -> Any:
     """Run a read use case as the caller; its result, JSON-ready."""
-    with state_of(request).hub.context("api", principal=caller) as ctx:
+    hub = state_of(request).hub
+    with hub.queued(), hub.context("api", principal=caller) as ctx:
         return plain(run(ctx))
 
 
@@ -127,9 +130,10 @@ def write(request: Request, caller: Principal, run: Callable[[Ctx], Any], *,
     key = request.headers.get("idempotency-key")
     canonical = json.dumps(plain(body), sort_keys=True, separators=(",", ":")).encode()
     print_ = fingerprint(request.method, request.url.path, canonical)
-    with state_of(request).hub.context("api", principal=caller) as ctx:
+    hub = state_of(request).hub
+    with hub.queued(), hub.context("api", principal=caller) as ctx:
         if key is not None:
-            kept = recall(ctx, caller.token_id, key, print_)
+            kept = recall(ctx.session, caller.token_id, key, print_)
             if kept is not None:
                 headers = {"Idempotent-Replayed": "true"}
                 if etag and isinstance(kept.body, dict):
@@ -137,7 +141,7 @@ def write(request: Request, caller: Principal, run: Callable[[Ctx], Any], *,
                 return JSONResponse(kept.body, status_code=kept.status, headers=headers)
         result = plain(run(ctx))
         if key is not None:
-            remember(ctx, caller.token_id, key, print_, status, result)
+            remember(ctx.session, ctx.org_id, caller.token_id, key, print_, status, result)
     headers = {"ETag": etag_of(result)} if etag and isinstance(result, dict) else {}
     return JSONResponse(result, status_code=status, headers=headers)
 

@@ -8,8 +8,9 @@ Opening the database checks the schema revision (and creates a fresh database on
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 
 from sqlalchemy.engine import Engine
@@ -35,6 +36,7 @@ class Hub:
         self.config = config
         self._check_schema = check_schema
         self._org_id: int | None = None
+        self._one_writer = threading.Lock()
         install_default_subscribers()  # the audit trail, NOTIFY and webhooks listen from here
 
     @cached_property
@@ -51,6 +53,19 @@ class Hub:
     def sessions(self) -> sessionmaker[Session]:
         """Session factory bound to ``engine``."""
         return make_session_factory(self.engine)
+
+    def queued(self) -> threading.Lock | nullcontext[None]:
+        """A lock for callers that run many short transactions from many threads (the API).
+
+        SQLite has one writer and every transaction here takes its lock up front
+        (``BEGIN IMMEDIATE``); threads that meet it sleep in SQLite's busy handler,
+        in growing naps, and a crowd of them makes every request wait seconds. Taken
+        around each transaction, this queues them in the process instead, where the
+        next one starts the moment the last ends. On PostgreSQL it is a no-op.
+        """
+        if self.engine.dialect.name == "sqlite":
+            return self._one_writer
+        return nullcontext()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

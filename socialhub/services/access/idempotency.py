@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from socialhub.db.models import ApiIdempotency
 from socialhub.db.queries import access as queries
 from socialhub.errors import ConflictError, ValidationError
-from socialhub.services.context import Ctx
+from socialhub.services.clock import now_utc
 
 #: The longest key accepted (the column's width).
 MAX_KEY_LENGTH = 200
@@ -51,13 +52,14 @@ def check_key(key: str) -> str:
     return key
 
 
-def recall(ctx: Ctx, token_id: int, key: str, print_: str) -> Remembered | None:
-    """The answer kept for ``key``, or None when it is new.
+def recall(session: Session, token_id: int, key: str, print_: str) -> Remembered | None:
+    """The answer kept for ``key`` of the token, or None when it is new (run it in the
+    transaction of the use case it guards).
 
     Raises:
         ValidationError: the key was used with another request (a 422).
     """
-    found = queries.idempotent_answer(ctx.session, token_id, check_key(key))
+    found = queries.idempotent_answer(session, token_id, check_key(key))
     if found is None:
         return None
     if found.fingerprint != print_:
@@ -66,17 +68,18 @@ def recall(ctx: Ctx, token_id: int, key: str, print_: str) -> Remembered | None:
     return Remembered(found.status, found.response.get("body"))
 
 
-def remember(ctx: Ctx, token_id: int, key: str, print_: str, status: int, body: Any) -> None:
-    """Keep the answer to ``key`` in ``ctx``'s transaction.
+def remember(session: Session, org_id: int, token_id: int, key: str, print_: str,
+             status: int, body: Any) -> None:
+    """Keep the answer to ``key`` in ``session``'s transaction (the use case's).
 
     Raises:
         ConflictError: another request with the same key is being answered right now.
     """
-    ctx.session.add(ApiIdempotency(org_id=ctx.org_id, token_id=token_id, key=key,
-                                   fingerprint=print_, status=status,
-                                   response={"body": body}, created_at=ctx.now()))
+    session.add(ApiIdempotency(org_id=org_id, token_id=token_id, key=key,
+                               fingerprint=print_, status=status, response={"body": body},
+                               created_at=now_utc()))
     try:
-        ctx.session.flush()
+        session.flush()
     except IntegrityError as exc:
         raise ConflictError("a request with this Idempotency-Key is in progress",
                             hint="retry in a moment to get its answer") from exc
