@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select
+from datetime import datetime
+
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import ApiIdempotency, ApiToken, Membership, User
@@ -44,3 +46,9 @@ def idempotent_answer(session: Session, token_id: int, key: str) -> ApiIdempoten
     """The answer kept for ``key`` of the token, or None."""
     return session.scalar(select(ApiIdempotency).where(ApiIdempotency.token_id == token_id,
                                                        ApiIdempotency.key == key))
+
+
+def forget_answers_before(session: Session, token_id: int, before: datetime) -> None:
+    """Delete the token's kept answers older than ``before``."""
+    session.execute(delete(ApiIdempotency).where(ApiIdempotency.token_id == token_id,
+                                                 ApiIdempotency.created_at < before))

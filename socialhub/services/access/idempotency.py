@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,8 @@ from socialhub.services.clock import now_utc
 
 #: The longest key accepted (the column's width).
 MAX_KEY_LENGTH = 200
+#: How long an answer is kept: a retry comes within seconds, a day is generous.
+KEEP = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -70,14 +73,17 @@ def recall(session: Session, token_id: int, key: str, print_: str) -> Remembered
 
 def remember(session: Session, org_id: int, token_id: int, key: str, print_: str,
              status: int, body: Any) -> None:
-    """Keep the answer to ``key`` in ``session``'s transaction (the use case's).
+    """Keep the answer to ``key`` in ``session``'s transaction (the use case's); the
+    token's answers older than :data:`KEEP` are forgotten on the way.
 
     Raises:
         ConflictError: another request with the same key is being answered right now.
     """
+    now = now_utc()
+    queries.forget_answers_before(session, token_id, now - KEEP)
     session.add(ApiIdempotency(org_id=org_id, token_id=token_id, key=key,
                                fingerprint=print_, status=status, response={"body": body},
-                               created_at=now_utc()))
+                               created_at=now))
     try:
         session.flush()
     except IntegrityError as exc:
