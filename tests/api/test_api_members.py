@@ -47,8 +47,9 @@ def test_scopes_never_lift_a_role_and_a_role_change_reaches_the_tokens(
     eddie = make_token(team, "posts:write,posts:approve", name="eddie")
     monkeypatch.delenv("SOCIALHUB_LOGIN")
     for url in serve(team):
-        def call(token: str, method: str, path: str, **kw: Any) -> httpx.Response:
-            return httpx.request(method, url + path, timeout=30,
+        def call(token: str, method: str, path: str, base: str = url,
+                 **kw: Any) -> httpx.Response:
+            return httpx.request(method, base + path, timeout=30,
                                  headers={"Authorization": f"Bearer {token}"}, **kw)
 
         # A reviewer's token with posts:write still may not write: the role says no.
