@@ -18,12 +18,17 @@ from socialhub.services.ai.voices import list_voices, voice_summary
 from socialhub.services.analytics.filters import Filters
 from socialhub.services.analytics.reports import overview as analytics_overview
 from socialhub.services.authoring.calendar import calendar_view
-from socialhub.services.authoring.campaigns import campaign_summary, list_campaigns
+from socialhub.services.authoring.campaigns import campaign_summary, get_campaign, list_campaigns
 from socialhub.services.authoring.slots import list_slots, slot_summary
 from socialhub.services.clock import now_utc
 from socialhub.services.context import Ctx
-from socialhub.services.inbox.items import inbox_filter, list_inbox
-from socialhub.services.publishing.queue import cancel_delivery, list_queue, retry_delivery
+from socialhub.services.inbox.items import inbox_filter, list_inbox, show_item
+from socialhub.services.publishing.queue import (
+    cancel_delivery,
+    list_queue,
+    retry_delivery,
+    show_delivery,
+)
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(no_nul_bytes)])
 
@@ -106,6 +111,14 @@ def queue(request: Request, caller: Caller,
         list_queue(ctx, statuses=status, limit=size + 1, offset=offset), offset, size))
 
 
+@router.get("/queue/{delivery_id}", tags=["queue"], response_model=None,
+            responses={200: {"model": Record}, **_READS}, operation_id="getDelivery",
+            summary="Show a delivery")
+def delivery(request: Request, caller: Caller, delivery_id: _ID) -> Any:
+    """One delivery with its attempts (`socialhub queue show`)."""
+    return read(request, caller, lambda ctx: show_delivery(ctx, delivery_id))
+
+
 @router.post("/queue/{delivery_id}/retry", tags=["queue"], response_model=None,
              responses={200: {"model": Record}, **_WRITES}, operation_id="retryDelivery",
              summary="Retry a delivery")
@@ -133,6 +146,16 @@ def campaigns(request: Request, caller: Caller, limit: _LIMIT = 50,
     return read(request, caller, lambda ctx: page(
         [campaign_summary(ctx.session, c)
          for c in list_campaigns(ctx, limit=size + 1, offset=offset)], offset, size))
+
+
+@router.get("/campaigns/{name}", tags=["campaigns"], response_model=None,
+            responses={200: {"model": Record}, **_READS}, operation_id="getCampaign",
+            summary="Show a campaign")
+def campaign(request: Request, caller: Caller,
+             name: Annotated[str, Path(min_length=1, max_length=200)]) -> Any:
+    """One campaign with its post counts (`socialhub campaigns show`)."""
+    return read(request, caller,
+                lambda ctx: campaign_summary(ctx.session, get_campaign(ctx, name)))
 
 
 @router.get("/slots", tags=["slots"], response_model=None,
@@ -178,3 +201,11 @@ def inbox(request: Request, caller: Caller, platform: _SHORT = None, account: _S
         rows, _total = list_inbox(ctx, f, offset=offset, limit=size + 1)
         return page(rows, offset, size)
     return read(request, caller, run)
+
+
+@router.get("/inbox/{item_id}", tags=["inbox"], response_model=None,
+            responses={200: {"model": Record}, **_READS}, operation_id="getInboxItem",
+            summary="Show an inbox item")
+def inbox_item(request: Request, caller: Caller, item_id: _ID) -> Any:
+    """One item with its conversation and our replies (`socialhub inbox show`)."""
+    return read(request, caller, lambda ctx: show_item(ctx, item_id))

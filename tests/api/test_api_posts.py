@@ -39,6 +39,9 @@ def test_a_script_creates_reads_edits_schedules_and_deletes_a_post(api: Api) -> 
         assert scheduled.json()["status"] == "scheduled"
         queue = c.get("/api/v1/queue").json()
         assert [d["post"] for d in queue["items"]] == ["launch"]
+        one = c.get(f"/api/v1/queue/{queue['items'][0]['id']}")
+        assert one.status_code == 200 and one.json()["post"] == "launch"
+        assert c.get("/api/v1/campaigns/none-such").status_code == 403  # no campaigns scope
     with api.client(api.token("posts:read")) as c:
         cal = c.get("/api/v1/calendar", params={"from": "2099-01-05", "view": "week",
                                                 "zone": "UTC"})
