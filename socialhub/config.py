@@ -89,6 +89,19 @@ class DaemonConfig(_Section):
     webhooks: list[WebhookConfig] = Field(default_factory=list)
 
 
+class ApiConfig(_Section):
+    """The REST API the daemon serves under ``/api/v1`` (docs/api.md)."""
+
+    enabled: bool = True
+    # Off loopback the API needs TLS (both paths) or insecure_behind_proxy (a TLS proxy
+    # in front of it on the same host); `daemon run --insecure-behind-proxy` sets it.
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    insecure_behind_proxy: bool = False
+    rate_limit_per_minute: int = Field(600, ge=1, le=1_000_000)
+    max_page_size: int = Field(200, ge=1, le=1000)
+
+
 class InboxConfig(_Section):
     """The inbox: how often the daemon syncs, how much a sync reads, who analyses."""
 
@@ -283,6 +296,7 @@ class Settings(_Section):
     security: SecurityConfig = Field(default_factory=SecurityConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    api: ApiConfig = Field(default_factory=ApiConfig)
     search: SearchConfig = Field(default_factory=SearchConfig)
     ai: AIConfig = Field(default_factory=AIConfig)
     inbox: InboxConfig = Field(default_factory=InboxConfig)

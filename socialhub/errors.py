@@ -97,6 +97,10 @@ class PermissionDeniedError(SocialhubError):
     exit_code = ExitCode.PERMISSION
 
 
+class UnauthenticatedError(PermissionDeniedError):
+    """The caller is not known: no API token, or an unknown, revoked or expired one."""
+
+
 class GitError(SocialhubError):
     """A git repository cannot be fetched, verified, read or pushed to."""
 

@@ -18,6 +18,11 @@ def test_cli_reference_matches_the_commands() -> None:
     assert result.returncode == 0, "docs/cli.md is stale: run python scripts/gen_docs.py"
 
 
+def test_openapi_document_matches_the_routes() -> None:
+    result = subprocess.run([sys.executable, "scripts/gen_openapi.py", "--check"], cwd=ROOT)
+    assert result.returncode == 0, "docs/openapi.json is stale: run scripts/gen_openapi.py"
+
+
 def test_completion_scripts_match_the_cli() -> None:
     result = subprocess.run([sys.executable, "scripts/gen_completions.py", "--check"], cwd=ROOT)
     assert result.returncode == 0, "completions/ are stale: run scripts/gen_completions.py"

@@ -51,11 +51,11 @@ def list_(
     json_: JsonOption = False,
 ) -> None:
     """List accounts with their status."""
-    from socialhub.services.accounts.accounts import account_summary, list_accounts
+    from socialhub.services.accounts.overview import account_list
 
     hub = get_hub()
     with hub.context("cli") as ctx:
-        rows = [account_summary(a) for a in list_accounts(ctx.session, ctx.org_id, platform)]
+        rows = account_list(ctx, platform)
     if json_:
         emit_json(rows)
         return
@@ -78,13 +78,11 @@ def show(
     json_: JsonOption = False,
 ) -> None:
     """Show one account: status, token expiry, scopes; never the tokens."""
-    from socialhub.services.accounts.accounts import account_summary, get_account
-    from socialhub.services.accounts.connect import connection_details
+    from socialhub.services.accounts.overview import account_details
 
     hub = get_hub()
     with hub.context("cli") as ctx:
-        account = get_account(ctx.session, ctx.org_id, ref)
-        data = {**account_summary(account), **connection_details(account)}
+        data = account_details(ctx, ref)
     if json_:
         emit_json(data)
         return

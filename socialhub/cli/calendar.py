@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out
-from socialhub.errors import ValidationError
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 
 app = typer.Typer(help="Show the posting calendar.", no_args_is_help=False,
                   invoke_without_command=True)
@@ -34,34 +33,23 @@ def calendar(
 
     Example: socialhub calendar --view week --from "next monday"
     """
-    from socialhub.services.accounts.accounts import get_account
-    from socialhub.services.authoring.calendar import calendar_entries, view_range
-    from socialhub.services.clock import display_zone, now_utc
-    from socialhub.services.when import load_zone, parse_day
 
-    if view not in ("agenda", "week", "month"):
-        raise ValidationError(f"unknown view {view!r} (use agenda, week or month)")
-    tz_name = zone or display_zone(get_config().settings)
-    tz = load_zone(tz_name)
-    today = now_utc().astimezone(tz).date()
-    try:
-        anchor = parse_day(start, today) if start else today
-    except ValidationError as exc:
-        raise ValidationError(f"--from: {exc}") from None
-    rng = view_range(view, anchor, days)  # type: ignore[arg-type]
+    from socialhub.services.authoring.calendar import calendar_view
+
     hub = get_hub()
     with hub.context("cli") as ctx:
-        account_id = get_account(ctx.session, ctx.org_id, account).id if account else None
-        entries = calendar_entries(ctx, rng, tz_name, account_id=account_id,
-                                   include_slots=slots)
+        data = calendar_view(ctx, view=view, start=start, days=days, account=account,
+                             zone=zone, slots=slots)
+    today: date = data.pop("today")
+    entries, tz_name = data["entries"], data["zone"]
     if json_:
-        emit_json({"view": view, "zone": tz_name, "from": rng.start, "to": rng.end,
-                   "entries": entries})
+        emit_json(data)
         return
+    rng_start, rng_end = data["from"], data["to"]
     if view == "agenda":
-        _agenda(entries, rng.start, rng.end, today, tz_name)
+        _agenda(entries, rng_start, rng_end, today, tz_name)
     else:
-        _grid(entries, rng.start, rng.end, today, tz_name, view)
+        _grid(entries, rng_start, rng_end, today, tz_name, view)
 
 
 def _agenda(entries: list[dict[str, Any]], start: date, end: date, today: date,

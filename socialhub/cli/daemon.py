@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, out
@@ -10,19 +12,30 @@ app = typer.Typer(help="Run the publishing daemon and check on it.", no_args_is_
 
 
 @app.command("run")
-def run() -> None:
+def run(
+    insecure_behind_proxy: Annotated[bool, typer.Option(
+        "--insecure-behind-proxy", help="Serve the REST API off loopback without TLS: a TLS "
+        "proxy on this host fronts the daemon.")] = False,
+) -> None:
     """Run the daemon in the foreground (for systemd, or a terminal).
 
     It publishes due posts within a second of their time, refreshes tokens,
-    collects metrics and serves /healthz, /metrics and the search API on
-    daemon.http_host:daemon.http_port. SIGTERM finishes in-flight sends and exits 0.
+    collects metrics and serves /healthz, /metrics, the search API and the REST
+    API (/api/v1, docs/api.md) on daemon.http_host:daemon.http_port. SIGTERM
+    finishes in-flight sends and exits 0.
 
     Example: SOCIALHUB_DAEMON_HTTP_PORT=0 socialhub daemon run
     """
     # The CLI launches the daemon lazily, as it does the TUI: nothing else imports it.
     from socialhub.daemon.runner import run_daemon
 
-    code = run_daemon(get_config())
+    config = get_config()
+    if insecure_behind_proxy:
+        settings = config.settings
+        api = settings.api.model_copy(update={"insecure_behind_proxy": True})
+        config = config.model_copy(update={"settings": settings.model_copy(
+            update={"api": api})})
+    code = run_daemon(config)
     raise typer.Exit(code)
 
 

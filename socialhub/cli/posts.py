@@ -203,12 +203,11 @@ def list_(
 def show(ref: Annotated[str, typer.Argument(help="Post name or id.")],
          json_: JsonOption = False) -> None:
     """Show a post: each target's text, time and delivery."""
-    from socialhub.services.authoring.posts import get_post
-    from socialhub.services.authoring.scheduling import post_summary
+    from socialhub.services.authoring.scheduling import show_post
 
     hub = get_hub()
     with hub.context("cli") as ctx:
-        data = post_summary(ctx.session, get_post(ctx.session, ctx.org_id, ref))
+        data = show_post(ctx, ref)
     if json_:
         emit_json(data)
     else:
@@ -233,17 +232,13 @@ def edit(
     json_: JsonOption = False,
 ) -> None:
     """Edit body, target texts, targets, name, campaign or tags."""
-    from socialhub.services.authoring.posts import edit_post
-    from socialhub.services.authoring.scheduling import post_summary, sync_delivery
+    from socialhub.services.authoring.scheduling import post_summary, update_post
 
     hub = get_hub()
     with hub.context("cli") as ctx:
-        post = edit_post(ctx, ref, body=_read_body(body), name=name,
-                         campaign=campaign, tags=tag, texts=_parse_texts(text),
-                         add_targets=add_target, remove_targets=remove_target, split=split)
-        for v in post.variants:
-            if v.scheduled_at is not None:
-                sync_delivery(ctx.session, v)
+        post = update_post(ctx, ref, body=_read_body(body), name=name,
+                           campaign=campaign, tags=tag, texts=_parse_texts(text),
+                           add_targets=add_target, remove_targets=remove_target, split=split)
         data = post_summary(ctx.session, post)
     if json_:
         emit_json(data)

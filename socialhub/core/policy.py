@@ -70,6 +70,7 @@ class Permission(enum.StrEnum):
     INBOX_MANAGE = "inbox.manage"  # archive, assign, mark read or unread
     RULES_READ = "rules.read"  # list workflow rules, replay them (test), read their log
     RULES_MANAGE = "rules.manage"  # run workflow rules' actions (the daemon; editors apply)
+    API_TOKENS_MANAGE = "api_tokens.manage"  # create, list, revoke one's own API tokens
 
 
 _READS = frozenset({
@@ -94,13 +95,14 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.QUEUE_MANAGE, Permission.CAMPAIGNS_WRITE, Permission.VOICES_WRITE,
         Permission.SLOTS_WRITE, Permission.MANIFESTS_APPLY, Permission.AI_GENERATE,
         Permission.ANALYTICS_IMPORT, Permission.AI_USAGE_READ, Permission.INBOX_REPLY,
-        Permission.INBOX_MANAGE, Permission.RULES_MANAGE,
+        Permission.INBOX_MANAGE, Permission.RULES_MANAGE, Permission.API_TOKENS_MANAGE,
     },
     # Reviewers judge posts; they neither write nor schedule them.
     Role.REVIEWER: _READS | {
         Permission.POSTS_APPROVE, Permission.POSTS_COMMENT, Permission.AI_USAGE_READ,
+        Permission.API_TOKENS_MANAGE,
     },
-    Role.VIEWER: _READS,
+    Role.VIEWER: _READS | {Permission.API_TOKENS_MANAGE},
     # The alerts job and the digest read analytics; the inbox job syncs the inbox; the
     # rules job reads the rules and runs their actions (a reply, archive/assign/tag; a
     # draft, written or AI-written, scheduled into a free slot — approvals still apply:
@@ -152,3 +154,43 @@ def may_grant(granter: Role | str, role: Role | str) -> bool:
         return False
     return (allows(mine, Permission.MEMBERS_MANAGE) and theirs in MEMBER_ROLES
             and RANK[theirs] <= RANK[mine])
+
+
+#: What each API token scope lets a token do (docs/api.md). A token acts as the member
+#: who made it: its effective permissions are the member's role's permissions
+#: intersected with the union of its scopes' permissions. No scope reaches tokens,
+#: members, settings or the organization: those stay with the person at the CLI.
+SCOPES: dict[str, frozenset[Permission]] = {
+    "posts:read": frozenset({Permission.POSTS_READ}),
+    "posts:write": frozenset({Permission.POSTS_READ, Permission.POSTS_WRITE,
+                              Permission.POSTS_COMMENT}),
+    "posts:publish": frozenset({Permission.POSTS_READ, Permission.POSTS_PUBLISH}),
+    "posts:approve": frozenset({Permission.POSTS_READ, Permission.POSTS_APPROVE,
+                                Permission.POSTS_COMMENT}),
+    "accounts:read": frozenset({Permission.ACCOUNTS_READ}),
+    "queue:read": frozenset({Permission.QUEUE_READ}),
+    "queue:write": frozenset({Permission.QUEUE_READ, Permission.QUEUE_MANAGE}),
+    "campaigns:read": frozenset({Permission.CAMPAIGNS_READ}),
+    "campaigns:write": frozenset({Permission.CAMPAIGNS_READ, Permission.CAMPAIGNS_WRITE}),
+    "slots:read": frozenset({Permission.SLOTS_READ}),
+    "slots:write": frozenset({Permission.SLOTS_READ, Permission.SLOTS_WRITE}),
+    "voices:read": frozenset({Permission.VOICES_READ}),
+    "analytics:read": frozenset({Permission.ANALYTICS_READ}),
+    "inbox:read": frozenset({Permission.INBOX_READ}),
+    "inbox:write": frozenset({Permission.INBOX_READ, Permission.INBOX_MANAGE,
+                              Permission.INBOX_REPLY}),
+}
+
+
+def scope_permissions(scopes: tuple[str, ...] | list[str] | frozenset[str]
+                      ) -> frozenset[Permission]:
+    """The union of the permissions of ``scopes`` (an unknown scope grants nothing)."""
+    granted: frozenset[Permission] = frozenset()
+    for scope in scopes:
+        granted |= SCOPES.get(scope, frozenset())
+    return granted
+
+
+def unknown_scopes(scopes: tuple[str, ...] | list[str]) -> list[str]:
+    """The scopes in ``scopes`` that :data:`SCOPES` does not define, in order."""
+    return [s for s in scopes if s not in SCOPES]

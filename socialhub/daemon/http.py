@@ -11,6 +11,12 @@ minimal ``/healthz``, the mounted search API included. The MCP server for
 agents (``socialhub.mcp_server``) is mounted at ``/mcp`` when the daemon is
 given an authenticator for it; it checks its callers' own bearer tokens (API
 tokens), so the daemon token does not guard it.
+
+The REST API (``socialhub.api``, docs/api.md) answers ``/api/v1/…`` and
+``/openapi.json`` when a hub is given and ``api.enabled``; it authenticates
+with its own scoped tokens, so ``daemon.http_token`` does not guard it. Off
+loopback it is served only over TLS or behind a proxy the operator vouches
+for (``services.ops.http_access``).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from fastapi import Request  # resolved by name in the route signature below
 
 from socialhub.config import LoadedConfig
 from socialhub.errors import ConfigError
+from socialhub.services.hub import Hub
 from socialhub.services.ops.http_access import HttpAccess
 
 if TYPE_CHECKING:
@@ -41,7 +48,7 @@ Provider = Callable[[], dict[str, Any]]
 
 def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
                       access: HttpAccess, prometheus: Callable[[], bytes] | None = None,
-                      mcp: McpHttpAuth | None = None) -> Any:
+                      mcp: McpHttpAuth | None = None, hub: Hub | None = None) -> Any:
     """The ASGI app: ``health()`` must return a dict with ``status`` ("ok" or not).
 
     With ``mcp``, the MCP server answers at ``/mcp`` for the callers ``mcp``
@@ -119,6 +126,23 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
             app.mount("/", search)
         except Exception as exc:  # the daemon must publish even if search is broken
             log.warning("search API not mounted: %s", exc)
+    if hub is None or not config.settings.api.enabled:
+        return app
+    from socialhub.api.app import create_api_app
+
+    return _dispatch(create_api_app(hub, max_body_bytes=access.max_body_bytes), app)
+
+
+def _dispatch(api: Any, rest: Any) -> Any:
+    """One ASGI app: the REST API's paths go to ``api``, everything else to ``rest``."""
+    from socialhub.api.app import OPENAPI_PATH, PREFIX
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if path in (OPENAPI_PATH, PREFIX) or path.startswith(PREFIX + "/"):
+            await api(scope, receive, send)
+        else:
+            await rest(scope, receive, send)
     return app
 
 
@@ -131,12 +155,15 @@ def _plain(value: Any) -> Any:
 class HttpServer:
     """uvicorn in a thread; ``start()`` returns once the port is bound."""
 
-    def __init__(self, app: Any, host: str, port: int, *, lifespan: bool = False) -> None:
+    def __init__(self, app: Any, host: str, port: int, *, lifespan: bool = False,
+                 tls_cert: str | None = None, tls_key: str | None = None) -> None:
         import uvicorn
 
         # The lifespan runs only for an app that needs it (the MCP server's sessions).
         self.config = uvicorn.Config(app, host=host, port=port, log_config=None,
-                                     access_log=False, lifespan="on" if lifespan else "off")
+                                     access_log=False, lifespan="on" if lifespan else "off",
+                                     ssl_certfile=tls_cert, ssl_keyfile=tls_key)
+        self.scheme = "https" if tls_cert else "http"
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, name="http", daemon=True)
         self.url: str | None = None
@@ -157,7 +184,7 @@ class HttpServer:
             time.sleep(0.02)
         sock = self.server.servers[0].sockets[0]
         host, port = sock.getsockname()[:2]
-        self.url = f"http://{host}:{port}"
+        self.url = f"{self.scheme}://{host}:{port}"
         return self.url
 
     def stop(self) -> None:

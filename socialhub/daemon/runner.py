@@ -97,8 +97,9 @@ class Daemon:
         engine.on_event = self.prometheus.observe_event
         mcp = self.mcp_auth()
         app = create_daemon_app(self.config, self.health, self.metrics, access,
-                                self.prometheus.render, mcp=mcp)
-        http = HttpServer(app, access.host, access.port, lifespan=mcp is not None)
+                                self.prometheus.render, mcp=mcp, hub=self.hub)
+        http = HttpServer(app, access.host, access.port, lifespan=mcp is not None,
+                          tls_cert=access.tls_cert, tls_key=access.tls_key)
         self.http_url = http.start()
         engine.expire_dead_leases()
         engine.warm_up()
@@ -130,10 +131,14 @@ class Daemon:
         return 0
 
     def mcp_auth(self) -> McpHttpAuth | None:
-        """Who may call the MCP server at ``/mcp``: None (not mounted) until the daemon
-        has API tokens to check; then their authenticate function and the ``Ctx`` of the
-        member a token acts for (docs/agents.md)."""
-        return None
+        """Who may call the MCP server at ``/mcp``: the bearers of API tokens, each acting
+        as the member the token belongs to, narrowed by its scopes (docs/agents.md).
+        None (not mounted) when the API is disabled (``api.enabled: false``)."""
+        if not self.config.settings.api.enabled:
+            return None
+        from socialhub.mcp_server.http import token_auth
+
+        return token_auth(self.hub)
 
     def _install_signals(self) -> None:
         def handler(signum: int, _frame: Any) -> None:

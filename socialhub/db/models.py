@@ -613,3 +613,44 @@ class Policy(TimestampMixin, Base):
         ForeignKey("campaigns.id", ondelete="CASCADE"))
     spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
     campaign: Mapped[Campaign | None] = relationship()
+class ApiToken(Base):
+    """A scoped bearer token for the HTTP API (docs/api.md): it acts as ``user_id``.
+
+    Only the SHA-256 of the token is kept (the token is shown once, at creation);
+    ``prefix`` is its first characters, to recognise it in a list. Revoked and
+    expired tokens stay for the audit trail and are refused.
+    """
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+
+
+class ApiIdempotency(Base):
+    """The first answer to one ``Idempotency-Key`` of one token, replayed on a repeat.
+
+    ``fingerprint`` is the SHA-256 of the method, path and body: the same key with
+    another request is refused (422), never answered with the first one's result.
+    """
+
+    __tablename__ = "api_idempotency"
+    __table_args__ = (UniqueConstraint("token_id", "key"),
+                      Index("ix_api_idempotency_created", "created_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -145,12 +145,21 @@ RULE_RUNS = OrgOwned("rule_runs", "rule_runs.org_id", insert="editor", update=No
 #: must be the policy's organization's.
 POLICIES = OrgOwned("policies", "policies.org_id",
                     same_org=_in_org("policies", "campaign_id", "campaigns", "policies.org_id"))
+#: Migration 0012: API tokens and the answers kept for idempotency keys. Any member
+#: may make a token for themself (``api_tokens.manage``); the daemon serving the
+#: API reads tokens, marks them used and records idempotent answers.
+API_TOKENS = OrgOwned("api_tokens", "api_tokens.org_id", insert="viewer", update="viewer",
+                      delete="admin")
+API_IDEMPOTENCY = OrgOwned("api_idempotency", "api_idempotency.org_id", insert="viewer",
+                           update=None, delete="admin",
+                           same_org="(SELECT t.org_id FROM api_tokens t WHERE t.id = "
+                                    "api_idempotency.token_id) = api_idempotency.org_id")
 
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
 ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, ACCOUNT_SNAPSHOTS, METRIC_LATEST,
                                     GIT_SYNCS, ALERTS_SENT, INBOX_ITEMS, INBOX_CURSORS, RULES,
-                                    RULE_RUNS, POLICIES)
+                                    RULE_RUNS, POLICIES, API_TOKENS, API_IDEMPOTENCY)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

@@ -16,7 +16,8 @@ from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from socialhub.services.context import Ctx
+from socialhub.services.context import Ctx, Principal
+from socialhub.services.hub import Hub
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -134,3 +135,20 @@ def create_mcp_http_app(auth: McpHttpAuth, *, loopback: bool = True) -> McpHttpA
     host or a foreign browser origin are refused (DNS-rebinding protection).
     """
     return McpHttpApp(auth, loopback=loopback)
+
+
+def token_auth(hub: Hub) -> McpHttpAuth:
+    """The daemon's ``/mcp`` callers: bearers of API tokens (``socialhub tokens create``),
+    each acting as the member the token belongs to, narrowed by the token's scopes,
+    through the ``mcp`` channel. An unknown, revoked or expired token is refused."""
+    from socialhub.errors import UnauthenticatedError
+    from socialhub.services.access.tokens import authenticate_token
+
+    def authenticate(bearer: str) -> Principal | None:
+        try:
+            return authenticate_token(hub, bearer)
+        except UnauthenticatedError:
+            return None
+
+    return McpHttpAuth(authenticate=authenticate,
+                       open_context=lambda principal: hub.context("mcp", principal=principal))

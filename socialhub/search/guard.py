@@ -23,6 +23,8 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+#: Renders a refusal ``(status, code, message)`` as ``(body, content type)``.
+Reply = Callable[[int, str, str], tuple[bytes, str]]
 
 #: Paths anyone may reach: a monitor's liveness probe.
 OPEN_PATHS = frozenset({"/healthz"})
@@ -33,8 +35,10 @@ class HttpGuard:
     """Wraps an ASGI app with the token check and the body size limit."""
 
     def __init__(self, app: ASGIApp, *, token: str | None, max_body_bytes: int,
-                 limit_key: str, open_paths: frozenset[str] = OPEN_PATHS) -> None:
+                 limit_key: str, open_paths: frozenset[str] = OPEN_PATHS,
+                 reply: Reply | None = None) -> None:
         self.app = app
+        self.reply = reply
         self.token = token.encode() if token else None
         self.max_body_bytes = max_body_bytes
         self.limit_key = limit_key
@@ -49,7 +53,7 @@ class HttpGuard:
         scope.setdefault("state", {})[AUTHENTICATED] = authenticated
         if not authenticated and scope.get("path") not in self.open_paths:
             await _reply(send, 401, "unauthorized", "a valid bearer token is required",
-                         {"www-authenticate": "Bearer"})
+                         {"www-authenticate": "Bearer"}, self.reply)
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
@@ -89,7 +93,7 @@ class HttpGuard:
     async def _too_large(self, send: Send) -> None:
         await _reply(send, 413, "payload_too_large",
                      f"request body is larger than {self.max_body_bytes} bytes "
-                     f"(the limit is {self.limit_key})", {"connection": "close"})
+                     f"(the limit is {self.limit_key})", {"connection": "close"}, self.reply)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -103,9 +107,12 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _reply(send: Send, status: int, code: str, message: str,
-                 headers: dict[str, str]) -> None:
-    payload = json.dumps(error_body(code, message, None)).encode()
-    raw = [(b"content-type", b"application/json"),
+                 headers: dict[str, str], render: Reply | None = None) -> None:
+    if render is not None:
+        payload, media = render(status, code, message)
+    else:
+        payload, media = json.dumps(error_body(code, message, None)).encode(), "application/json"
+    raw = [(b"content-type", media.encode()),
            (b"content-length", str(len(payload)).encode()),
            *((k.encode(), v.encode()) for k, v in headers.items())]
     await send({"type": "http.response.start", "status": status, "headers": raw})

@@ -34,7 +34,7 @@ PAST_TENSE = {
     "create": "created", "update": "updated", "delete": "deleted", "schedule": "scheduled",
     "unschedule": "unscheduled", "cancel": "canceled", "retry": "retried",
     "publish_now": "publish_requested", "reconnect": "reconnected", "train": "trained",
-    "import": "imported",
+    "import": "imported", "revoke": "revoked",
     # teams: members and the review of posts
     "add": "added", "remove": "removed", "change_role": "role_changed",
     "submit": "submitted", "approve": "approved", "request_changes": "changes_requested",

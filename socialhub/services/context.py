@@ -44,12 +44,31 @@ class Actor:
     name: str
     role: Role
     user_id: int | None = None
+    #: An API token's scopes narrow the role: None (a person at the CLI) narrows nothing.
+    scopes: frozenset[Permission] | None = None
+
+    def allows(self, permission: Permission) -> bool:
+        """Whether the role allows ``permission`` and the scopes (if any) include it."""
+        return allows(self.role, permission) and (self.scopes is None
+                                                  or permission in self.scopes)
 
 
 def local_actor() -> Actor:
     """The OS user as owner, without a membership look-up (tests and tools that build a
     ``Ctx`` by hand; ``hub.context`` resolves the real member)."""
     return Actor(name=current_actor(), role=Role.OWNER)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who an API or MCP caller is once their token checked out: the token's member in
+    its organization, narrowed to the token's scopes (``services.access.tokens``)."""
+
+    org_id: int
+    user_id: int
+    token_id: int
+    token_name: str
+    scopes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -68,8 +87,9 @@ class Ctx:
         return self.clock()
 
     def allows(self, permission: Permission) -> bool:
-        """Whether this context's actor may perform ``permission``."""
-        return allows(self.actor.role, permission)
+        """Whether this context's actor may perform ``permission`` (an API token's
+        scopes narrow its member's role)."""
+        return self.actor.allows(permission)
 
 
 def check(ctx: Ctx, permission: Permission) -> None:
@@ -79,6 +99,10 @@ def check(ctx: Ctx, permission: Permission) -> None:
         PermissionDeniedError: the actor's role does not allow it.
     """
     if not ctx.allows(permission):
+        if allows(ctx.actor.role, permission):
+            raise PermissionDeniedError(
+                f"this API token's scopes do not include {permission.value}",
+                hint="create a token with a scope that grants it (docs/api.md)")
         raise PermissionDeniedError(
             f"{ctx.actor.name} ({ctx.actor.role.value}) may not {permission.value}",
             hint="ask an owner or admin of the organization")

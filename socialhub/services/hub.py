@@ -8,8 +8,9 @@ Opening the database checks the schema revision (and creates a fresh database on
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cached_property
 
 from sqlalchemy.engine import Engine
@@ -21,11 +22,11 @@ from socialhub.db.migrate import ensure_schema
 from socialhub.db.queries.orgs import organization_id_named
 from socialhub.db.tenancy import select_organization
 from socialhub.services.audit import bind_acting
-from socialhub.services.context import Actor, Channel, Ctx
+from socialhub.services.context import Actor, Channel, Ctx, Principal
 from socialhub.services.event_subscribers import install_default_subscribers
 from socialhub.services.events import use_settings
 from socialhub.services.orgs import resolve_organization
-from socialhub.services.teams.acting import daemon_actor, resolve_actor
+from socialhub.services.teams.acting import daemon_actor, principal_actor, resolve_actor
 
 
 class Hub:
@@ -35,6 +36,7 @@ class Hub:
         self.config = config
         self._check_schema = check_schema
         self._org_id: int | None = None
+        self._one_writer = threading.Lock()
         install_default_subscribers()  # the audit trail, NOTIFY and webhooks listen from here
 
     @cached_property
@@ -52,6 +54,19 @@ class Hub:
         """Session factory bound to ``engine``."""
         return make_session_factory(self.engine)
 
+    def queued(self) -> threading.Lock | nullcontext[None]:
+        """A lock for callers that run many short transactions from many threads (the API).
+
+        SQLite has one writer and every transaction here takes its lock up front
+        (``BEGIN IMMEDIATE``); threads that meet it sleep in SQLite's busy handler,
+        in growing naps, and a crowd of them makes every request wait seconds. Taken
+        around each transaction, this queues them in the process instead, where the
+        next one starts the moment the last ends. On PostgreSQL it is a no-op.
+        """
+        if self.engine.dialect.name == "sqlite":
+            return self._one_writer
+        return nullcontext()
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error.
@@ -66,8 +81,8 @@ class Hub:
 
     @contextmanager
     def context(self, channel: Channel, *, session: Session | None = None,
-                organization: str | None = None, system: Actor | None = None
-                ) -> Iterator[Ctx]:
+                organization: str | None = None, system: Actor | None = None,
+                principal: Principal | None = None) -> Iterator[Ctx]:
         """A ``Ctx`` for one use case call (or several) through ``channel``.
 
         Without ``session`` a new transaction is opened: committed when the block
@@ -78,6 +93,9 @@ class Hub:
         local OS user on SQLite, the database login on PostgreSQL; the daemon
         channel acts as the system actor ``daemon``, or as ``system`` when given (the
         daemon's git sync acts as ``git-sync``; only the daemon channel takes one).
+        The ``api`` and ``mcp`` channels act as ``principal`` (an authenticated token,
+        ``services.access.tokens.authenticate_token``): its member, in its organization,
+        with the member's role narrowed by the token's scopes.
 
         Raises:
             NotFoundError: the organization does not exist.
@@ -85,11 +103,23 @@ class Hub:
         """
         if system is not None and channel != "daemon":
             raise ValueError("only the daemon channel acts as a system actor")
+        if principal is not None and channel not in ("api", "mcp"):
+            raise ValueError("only the api and mcp channels act as a token's principal")
         if session is not None:
-            yield self._ctx(session, channel, organization, system)
+            yield self._open(session, channel, organization, system, principal)
             return
         with self.transaction() as opened:
-            yield self._ctx(opened, channel, organization, system)
+            yield self._open(opened, channel, organization, system, principal)
+
+    def _open(self, session: Session, channel: Channel, organization: str | None,
+              system: Actor | None, principal: Principal | None) -> Ctx:
+        if principal is None:
+            return self._ctx(session, channel, organization, system)
+        select_organization(session, principal.org_id)
+        actor = principal_actor(session, principal)
+        bind_acting(session, actor.name, channel)
+        return Ctx(session=session, org_id=principal.org_id, actor=actor, channel=channel,
+                   settings=self.config.settings)
 
     def _ctx(self, session: Session, channel: Channel, organization: str | None = None,
              system: Actor | None = None) -> Ctx:

@@ -28,7 +28,9 @@ def test_viewer_only_reads() -> None:
         Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
         Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
         Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ, Permission.MEMBERS_READ,
-        Permission.ORG_READ, Permission.INBOX_READ, Permission.RULES_READ}
+        Permission.ORG_READ, Permission.INBOX_READ, Permission.RULES_READ,
+        # and make API tokens for themself, which can do no more than they can
+        Permission.API_TOKENS_MANAGE}
 
 
 @pytest.mark.parametrize(("role", "permission", "expected"), [
@@ -59,6 +61,9 @@ def test_viewer_only_reads() -> None:
     (Role.REVIEWER, Permission.INBOX_MANAGE, False),
     (Role.EDITOR, Permission.INBOX_REPLY, True),
     (Role.EDITOR, Permission.INBOX_MANAGE, True),
+    (Role.VIEWER, Permission.API_TOKENS_MANAGE, True),
+    (Role.DAEMON, Permission.API_TOKENS_MANAGE, False),
+    (Role.SYNC, Permission.API_TOKENS_MANAGE, False),
 ])
 def test_matrix_rows(role: Role, permission: Permission, expected: bool) -> None:
     assert allows(role, permission) is expected
@@ -91,6 +96,31 @@ def test_the_daemon_only_sends_collects_and_refreshes() -> None:
 ])
 def test_nobody_grants_a_role_above_their_own(granter: Role, role: Role, expected: bool) -> None:
     assert may_grant(granter, role) is expected
+
+
+def test_scopes_grant_only_what_they_name_and_never_tokens_or_members() -> None:
+    from socialhub.core.policy import SCOPES, scope_permissions, unknown_scopes
+
+    assert scope_permissions(["posts:read"]) == {Permission.POSTS_READ}
+    assert scope_permissions(["posts:write", "analytics:read"]) >= {
+        Permission.POSTS_WRITE, Permission.ANALYTICS_READ}
+    every = scope_permissions(list(SCOPES))
+    assert not every & {Permission.API_TOKENS_MANAGE, Permission.MEMBERS_MANAGE,
+                        Permission.ORG_MANAGE, Permission.SETTINGS_MANAGE,
+                        Permission.ACCOUNTS_MANAGE}
+    assert unknown_scopes(["posts:read", "admin:all"]) == ["admin:all"]
+    assert scope_permissions(["admin:all"]) == frozenset()
+
+
+def test_docs_api_lists_every_scope_with_its_permissions() -> None:
+    from pathlib import Path
+
+    from socialhub.core.policy import SCOPES
+
+    doc = (Path(__file__).parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    for scope, granted in SCOPES.items():
+        row = f"| `{scope}` | " + ", ".join(f"`{p.value}`" for p in sorted(granted)) + " |"
+        assert row in doc, f"docs/api.md: the scope table lacks {row}"
 
 
 def test_an_unknown_role_may_do_nothing() -> None:

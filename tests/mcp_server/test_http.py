@@ -1,16 +1,15 @@
 """The MCP server over streamable HTTP, mounted on the daemon's app at ``/mcp``, served
 by a real uvicorn on loopback and driven by the MCP SDK's own streamable-HTTP client;
-callers authenticate with a bearer token (a small authenticator over a token made here,
-standing in for the API tokens). SQLite and PostgreSQL.
+callers authenticate with real API tokens (``tokens create``), as the daemon does
+(``mcp_server.http.token_auth``). SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-import hmac
+import dataclasses
 import json
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from typing import Any
 
 import anyio
@@ -20,18 +19,22 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
+from sqlalchemy import func, select
 
 from socialhub.daemon.http import HttpServer, create_daemon_app
-from socialhub.mcp_server.http import McpHttpAuth
+from socialhub.db.models import Post
+from socialhub.mcp_server.http import token_auth
+from socialhub.services.access.tokens import create_token, list_tokens, revoke_token
 from socialhub.services.accounts.accounts import add_account
 from socialhub.services.ai.voices import add_voice
 from socialhub.services.audit_trail.trail import AuditFilter, list_audit
 from socialhub.services.authoring.posts import get_post
-from socialhub.services.context import Ctx
 from socialhub.services.hub import Hub
 from socialhub.services.ops.http_access import HttpAccess
 
-TOKEN = secrets.token_urlsafe(24)
+#: What the agent's token may do: read everything the read tools show, write drafts.
+AGENT_SCOPES = ("posts:write,accounts:read,campaigns:read,voices:read,analytics:read,"
+                "inbox:read,slots:read")
 DAEMON_TOKEN = secrets.token_urlsafe(24)
 
 
@@ -40,26 +43,22 @@ class Daemon:
 
     def __init__(self, hub: Hub, *, daemon_token: str | None = None,
                  trusted: bool = False) -> None:
-        def authenticate(bearer: str) -> str | None:
-            return "agent" if hmac.compare_digest(bearer, TOKEN) else None
-
-        def open_context(principal: str) -> AbstractContextManager[Ctx]:
-            assert principal == "agent"
-            return hub.context("mcp")
-
+        with hub.context("cli") as ctx:
+            self.token = create_token(ctx, name=f"agent-{secrets.token_hex(3)}",
+                                      scopes=AGENT_SCOPES).secret
         access = HttpAccess("127.0.0.1", 0, daemon_token, 1_048_576)
+        auth = dataclasses.replace(token_auth(hub), trusted=lambda _p: trusted)
         app = create_daemon_app(hub.config, lambda: {"status": "ok"}, lambda: {}, access,
-                                mcp=McpHttpAuth(authenticate=authenticate,
-                                                open_context=open_context,
-                                                trusted=lambda _p: trusted))
+                                mcp=auth)
         self.server = HttpServer(app, "127.0.0.1", 0, lifespan=True)
         self.url = self.server.start() + "/mcp"
 
-    def call(self, calls: Callable[[ClientSession], Any], token: str = TOKEN) -> Any:
-        """Run ``calls(session)`` through the SDK's streamable-HTTP client."""
+    def call(self, calls: Callable[[ClientSession], Any], token: str | None = None) -> Any:
+        """Run ``calls(session)`` through the SDK's streamable-HTTP client (with this
+        daemon's agent token unless ``token`` is given)."""
         async def main() -> Any:
             async with httpx2.AsyncClient(
-                    headers={"Authorization": f"Bearer {token}"}) as http, \
+                    headers={"Authorization": f"Bearer {token or self.token}"}) as http, \
                     streamable_http_client(self.url, http_client=http) as (read, write), \
                     ClientSession(read, write) as session:
                 await session.initialize()
@@ -143,14 +142,38 @@ def test_an_agent_with_a_token_reads_and_proposes_over_http(daemon: Daemon,
 
 def test_no_token_or_a_wrong_one_is_refused_before_the_mcp_server(daemon: Daemon) -> None:
     hello = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
-    for headers in ({}, {"Authorization": f"Bearer {TOKEN}x"},
-                    {"Authorization": f"Basic {TOKEN}"}):
+    for headers in ({}, {"Authorization": f"Bearer {daemon.token}x"},
+                    {"Authorization": f"Basic {daemon.token}"}):
         refused = httpx.post(daemon.url, json=hello, headers={
             "Accept": "application/json, text/event-stream", **headers})
         assert refused.status_code == 401
         assert refused.headers["www-authenticate"] == "Bearer"
         assert refused.json()["error"]["code"] == "unauthorized"
     assert _refused(daemon, "not-the-token")
+
+
+def test_a_revoked_token_is_refused_at_once(daemon: Daemon, shop: Hub) -> None:
+    assert not _refused(daemon, daemon.token)
+    with shop.context("cli") as ctx:
+        (agent,) = [t["name"] for t in list_tokens(ctx)]
+        revoke_token(ctx, agent)
+    assert _refused(daemon, daemon.token)
+
+
+def test_a_token_without_posts_write_cannot_draft_and_writes_nothing(daemon: Daemon,
+                                                                      shop: Hub) -> None:
+    with shop.context("cli") as ctx:
+        reader = create_token(ctx, name="reader", scopes="posts:read").secret
+
+    async def calls(session: ClientSession) -> Any:
+        return await session.call_tool("posts_draft", {"body": "hi", "name": "nope",
+                                                       "targets": ["sandbox:@demo"]})
+
+    refused = daemon.call(calls, token=reader)
+    assert refused.is_error
+    assert "posts.write" in refused.content[0].text
+    with shop.context("cli") as ctx:
+        assert ctx.session.scalar(select(func.count()).select_from(Post)) == 0
 
 
 def test_the_daemon_token_guards_the_daemon_but_mcp_takes_its_own_tokens(

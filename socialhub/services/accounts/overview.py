@@ -22,3 +22,25 @@ def account_rows(ctx: Ctx) -> list[dict[str, Any]]:
         row["token_status"] = a.credential.status if a.credential else "none"
         rows.append(row)
     return rows
+
+
+@use_case(Permission.ACCOUNTS_READ)
+def account_list(ctx: Ctx, platform: str | None = None) -> list[dict[str, Any]]:
+    """Every account (of ``platform`` when given) as ``accounts list --json`` shows it."""
+    from socialhub.services.accounts.accounts import account_summary, list_accounts
+
+    return [account_summary(a) for a in list_accounts(ctx.session, ctx.org_id, platform)]
+
+
+@use_case(Permission.ACCOUNTS_READ)
+def account_details(ctx: Ctx, ref: str) -> dict[str, Any]:
+    """One account: its summary, token expiry and scopes; never a token.
+
+    Raises:
+        NotFoundError: no such account in the organization.
+    """
+    from socialhub.services.accounts.accounts import account_summary, get_account
+    from socialhub.services.accounts.connect import connection_details
+
+    account = get_account(ctx.session, ctx.org_id, ref)
+    return {**account_summary(account), **connection_details(account)}

@@ -298,3 +298,29 @@ def publish_now(ctx: Ctx, ref: str, *, now: datetime,
                  change=changes(before, post_state(post)))
     notify_schedule_changed(session)
     return ids
+
+
+@use_case(Permission.POSTS_READ)
+def show_post(ctx: Ctx, ref: str) -> dict[str, Any]:
+    """One post as ``posts show --json`` shows it: each target's text, time and delivery.
+
+    Raises:
+        NotFoundError: no such post in the organization.
+    """
+    return post_summary(ctx.session, get_post(ctx.session, ctx.org_id, ref))
+
+
+@use_case(Permission.POSTS_WRITE)
+def update_post(ctx: Ctx, ref: str, **edits: Any) -> Post:
+    """``edit_post`` (same keywords), then each scheduled target's delivery moved to match.
+
+    Raises:
+        ConflictError: see ``edit_post``; or a changed target is already going out.
+    """
+    from socialhub.services.authoring.posts import edit_post
+
+    post = edit_post(ctx, ref, **edits)
+    for v in post.variants:
+        if v.scheduled_at is not None:
+            sync_delivery(ctx.session, v)
+    return post

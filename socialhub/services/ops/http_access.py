@@ -31,6 +31,9 @@ class HttpAccess:
     port: int
     token: str | None = field(repr=False)
     max_body_bytes: int
+    #: The certificate and key to serve TLS with (both or neither).
+    tls_cert: str | None = None
+    tls_key: str | None = None
 
     @property
     def loopback(self) -> bool:
@@ -104,7 +107,41 @@ def daemon_access(config: LoadedConfig) -> HttpAccess:
     token = resolve_token(config, opts.http_token, key="daemon.http_token")
     check_bind(opts.http_host, token, host_key="daemon.http_host",
                token_key="daemon.http_token", env_var="SOCIALHUB_DAEMON_HTTP_TOKEN")
-    return HttpAccess(opts.http_host, opts.http_port, token, opts.http_max_body_bytes)
+    cert, key = check_tls(config, opts.http_host)
+    return HttpAccess(opts.http_host, opts.http_port, token, opts.http_max_body_bytes,
+                      tls_cert=cert, tls_key=key)
+
+
+def check_tls(config: LoadedConfig, host: str) -> tuple[str | None, str | None]:
+    """The TLS certificate and key to serve with, checked for the REST API's rule.
+
+    On loopback TLS is optional. Elsewhere, with the API enabled, its bearer tokens
+    must not cross the network in clear: ``api.tls_cert`` and ``api.tls_key`` are
+    required, unless ``api.insecure_behind_proxy`` says a TLS proxy on this host
+    fronts the daemon (``daemon run --insecure-behind-proxy``).
+
+    Raises:
+        ConfigError: only one of the two paths is set, a file is missing, or the
+            address is reachable from the network with neither TLS nor the proxy flag.
+    """
+    from pathlib import Path
+
+    api = config.settings.api
+    cert, key = api.tls_cert or None, api.tls_key or None
+    if (cert is None) != (key is None):
+        raise ConfigError("api.tls_cert and api.tls_key go together: set both or neither")
+    for path, name in ((cert, "api.tls_cert"), (key, "api.tls_key")):
+        if path is not None and not Path(path).expanduser().is_file():
+            raise ConfigError(f"{name}: no file at {path}")
+    if (cert is None and api.enabled and not api.insecure_behind_proxy
+            and not is_loopback(host)):
+        raise ConfigError(
+            f"refusing to serve the REST API on {host} without TLS: its tokens would "
+            "cross the network in clear",
+            hint="set api.tls_cert and api.tls_key, or run behind a TLS proxy with "
+                 "`socialhub daemon run --insecure-behind-proxy`, or set api.enabled: false")
+    return (str(Path(cert).expanduser()) if cert else None,
+            str(Path(key).expanduser()) if key else None)
 
 
 def search_access(config: LoadedConfig, *, host: str | None = None, port: int | None = None,

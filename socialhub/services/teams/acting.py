@@ -22,12 +22,13 @@ import shlex
 
 from sqlalchemy.orm import Session
 
-from socialhub.core.policy import Role
+from socialhub.core.policy import Role, scope_permissions
 from socialhub.db.models import Membership, User
 from socialhub.db.queries import teams as queries
-from socialhub.errors import ConfigError, PermissionDeniedError
+from socialhub.db.queries.access import member_of
+from socialhub.errors import ConfigError, PermissionDeniedError, UnauthenticatedError
 from socialhub.services.audit import current_actor
-from socialhub.services.context import Actor
+from socialhub.services.context import Actor, Principal
 
 #: Names the acting local user on SQLite (scripts, tests); refused on PostgreSQL.
 LOGIN_ENV = "SOCIALHUB_LOGIN"
@@ -88,6 +89,24 @@ def resolve_actor(session: Session, org_id: int, org_name: str) -> Actor:
     if claimed is not None:
         return claimed
     raise not_a_member(login, org_name)
+
+
+def principal_actor(session: Session, principal: Principal) -> Actor:
+    """The member an API token acts as: their current role, narrowed by the token's scopes.
+
+    The role is read now, not when the token was made: a member whose role is lowered
+    has tokens that can do less, and a member who left has tokens that do nothing.
+
+    Raises:
+        UnauthenticatedError: the token's member is no longer in the organization.
+    """
+    found = member_of(session, principal.org_id, principal.user_id)
+    if found is None:
+        raise UnauthenticatedError("this API token's member has left the organization",
+                                   hint="create a new token as a current member")
+    login, role = found
+    return Actor(name=login, role=Role(role), user_id=principal.user_id,
+                 scopes=scope_permissions(principal.scopes))
 
 
 def not_a_member(login: str, org_name: str) -> PermissionDeniedError:

@@ -67,8 +67,11 @@ def test_a_short_token_off_loopback_is_refused_without_echoing_it(tmp_path: Path
 
 def test_a_token_reference_is_resolved_and_loopback_needs_none(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # (off loopback the REST API also wants TLS or a declared proxy: tests/services/ops/
+    # test_api_bind.py; here a proxy is declared so only the token is in question)
     env = {"SOCIALHUB_HOME": str(tmp_path / "home"), "SOCIALHUB_DAEMON_HTTP_HOST": "0.0.0.0",
-           "SOCIALHUB_DAEMON_HTTP_TOKEN": "env:MY_DAEMON_TOKEN"}
+           "SOCIALHUB_DAEMON_HTTP_TOKEN": "env:MY_DAEMON_TOKEN",
+           "SOCIALHUB_API_INSECURE_BEHIND_PROXY": "true"}
     monkeypatch.delenv("MY_DAEMON_TOKEN", raising=False)
     with pytest.raises(ConfigError) as missing:
         daemon_access(load_config(env=env))

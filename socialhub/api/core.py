@@ -1,0 +1,176 @@
+"""What every route shares: the token check, rate limits, a ``Ctx`` per request,
+idempotent mutations, cursors and ETags."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from socialhub.api.problems import ApiProblem
+from socialhub.services.access.idempotency import fingerprint, recall, remember
+from socialhub.services.access.ratelimit import Decision, RateLimiter
+from socialhub.services.access.tokens import authenticate_token
+from socialhub.services.context import Ctx, Principal
+from socialhub.services.hub import Hub
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `socialhub tokens "
+                     "create` (shp_…).")
+
+
+class ApiState:
+    """The hub and the rate limiter of one API app."""
+
+    def __init__(self, hub: Hub, limiter: RateLimiter, max_page_size: int) -> None:
+        self.hub = hub
+        self.limiter = limiter
+        self.max_page_size = max_page_size
+
+
+def state_of(request: Request) -> ApiState:
+    """The app's :class:`ApiState`."""
+    found: ApiState = request.app.state.api
+    return found
+
+
+def rate_headers(decision: Decision) -> dict[str, str]:
+    """The ``RateLimit`` headers (IETF draft, and the common ``RateLimit-*`` triple)."""
+    return {"RateLimit-Policy": f"{decision.limit};w=60",
+            "RateLimit": f"limit={decision.limit}, remaining={decision.remaining}, "
+                         f"reset={decision.reset_s}",
+            "RateLimit-Limit": str(decision.limit),
+            "RateLimit-Remaining": str(decision.remaining),
+            "RateLimit-Reset": str(decision.reset_s)}
+
+
+def authenticated(request: Request, response: Response,
+                  credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                         Depends(_bearer)]) -> Principal:
+    """The caller's principal, after the token check and the token's rate limit.
+
+    Raises:
+        UnauthenticatedError: no, unknown, revoked or expired token (a 401).
+        ApiProblem: the token spent its requests for now (a 429 with Retry-After).
+    """
+    api = state_of(request)
+    with api.hub.queued():
+        principal = authenticate_token(api.hub,
+                                       credentials.credentials if credentials else None)
+    decision = api.limiter.take(principal.token_id)
+    headers = rate_headers(decision)
+    if not decision.allowed:
+        headers["Retry-After"] = str(decision.retry_after_s)
+        raise ApiProblem(429, "rate_limited",
+                         f"this token may make {decision.limit} requests a minute",
+                         hint=f"retry after {decision.retry_after_s} s", headers=headers)
+    response.headers.update(headers)
+    request.state.principal = principal
+    return principal
+
+
+Caller = Annotated[Principal, Depends(authenticated)]
+
+
+def no_nul_bytes(request: Request) -> None:
+    """Refuse a NUL character in the path or query: no record's name or filter has one,
+    and PostgreSQL cannot even compare with it.
+
+    Raises:
+        ApiProblem: a 422.
+    """
+    values = [*request.path_params.values(), *request.query_params.values()]
+    if any("\x00" in str(v) for v in values):
+        raise ApiProblem(422, "invalid", "the request has a NUL character in a parameter")
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a NUL character hides anywhere in a parsed JSON value."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data (dates as ISO 8601 text)."""
+    return jsonable_encoder(value)
+
+
+def etag_of(data: Any) -> str:
+    """A strong ETag for a representation: changes whenever any field does."""
+    text = json.dumps(plain(data), sort_keys=True, separators=(",", ":"))
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def read(request: Request, caller: Principal, run: Callable[[Ctx], Any]) -> Any:
+    """Run a read use case as the caller; its result, JSON-ready."""
+    hub = state_of(request).hub
+    with hub.queued(), hub.context("api", principal=caller) as ctx:
+        return plain(run(ctx))
+
+
+def write(request: Request, caller: Principal, run: Callable[[Ctx], Any], *,
+          body: Any = None, status: int = 200, etag: bool = False) -> JSONResponse:
+    """Run a mutation as the caller, honouring ``Idempotency-Key``.
+
+    The first answer to a key is kept in the same transaction as the change and
+    replayed on a repeat (with ``Idempotent-Replayed: true``); the same key with
+    another method, path or body is a 422.
+    """
+    key = request.headers.get("idempotency-key")
+    canonical = json.dumps(plain(body), sort_keys=True, separators=(",", ":")).encode()
+    print_ = fingerprint(request.method, request.url.path, canonical)
+    hub = state_of(request).hub
+    with hub.queued(), hub.context("api", principal=caller) as ctx:
+        if key is not None:
+            kept = recall(ctx.session, caller.token_id, key, print_)
+            if kept is not None:
+                headers = {"Idempotent-Replayed": "true"}
+                if etag and isinstance(kept.body, dict):
+                    headers["ETag"] = etag_of(kept.body)
+                return JSONResponse(kept.body, status_code=kept.status, headers=headers)
+        result = plain(run(ctx))
+        if key is not None:
+            remember(ctx.session, ctx.org_id, caller.token_id, key, print_, status, result)
+    headers = {"ETag": etag_of(result)} if etag and isinstance(result, dict) else {}
+    return JSONResponse(result, status_code=status, headers=headers)
+
+
+def encode_cursor(offset: int) -> str:
+    """An opaque cursor for the page that starts at ``offset``."""
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The offset a cursor stands for (0 without one).
+
+    Raises:
+        ApiProblem: a cursor this API did not give out (a 422).
+    """
+    if not cursor:
+        return 0
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        offset = json.loads(base64.urlsafe_b64decode(padded.encode()))["o"]
+    except (ValueError, KeyError, TypeError, UnicodeError) as exc:
+        raise ApiProblem(422, "invalid", "cursor: not a cursor this API gave out") from exc
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < 10**9:
+        raise ApiProblem(422, "invalid", "cursor: not a cursor this API gave out")
+    return offset
+
+
+def page(rows: list[Any], offset: int, limit: int) -> dict[str, Any]:
+    """One page from ``limit + 1`` rows fetched at ``offset``: ``items``, ``next_cursor``."""
+    more = len(rows) > limit
+    return {"items": plain(rows[:limit]),
+            "next_cursor": encode_cursor(offset + limit) if more else None}
