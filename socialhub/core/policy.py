@@ -70,6 +70,9 @@ class Permission(enum.StrEnum):
     INBOX_MANAGE = "inbox.manage"  # archive, assign, mark read or unread
     RULES_READ = "rules.read"  # list workflow rules, replay them (test), read their log
     RULES_MANAGE = "rules.manage"  # run workflow rules' actions (the daemon; editors apply)
+    EXPERIMENTS_READ = "experiments.read"  # list experiments, their status and report
+    EXPERIMENTS_MANAGE = "experiments.manage"  # record winners, promote one to evergreen
+    EVERGREEN_MANAGE = "evergreen.manage"  # add to, remove from and requeue the evergreen queue
 
 
 _READS = frozenset({
@@ -77,6 +80,7 @@ _READS = frozenset({
     Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
     Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ, Permission.MEMBERS_READ,
     Permission.ORG_READ, Permission.INBOX_READ, Permission.RULES_READ,
+    Permission.EXPERIMENTS_READ,
 })
 
 #: What only the daemon does: people publish by scheduling, the daemon sends.
@@ -94,7 +98,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.QUEUE_MANAGE, Permission.CAMPAIGNS_WRITE, Permission.VOICES_WRITE,
         Permission.SLOTS_WRITE, Permission.MANIFESTS_APPLY, Permission.AI_GENERATE,
         Permission.ANALYTICS_IMPORT, Permission.AI_USAGE_READ, Permission.INBOX_REPLY,
-        Permission.INBOX_MANAGE, Permission.RULES_MANAGE,
+        Permission.INBOX_MANAGE, Permission.RULES_MANAGE, Permission.EXPERIMENTS_MANAGE,
+        Permission.EVERGREEN_MANAGE,
     },
     # Reviewers judge posts; they neither write nor schedule them.
     Role.REVIEWER: _READS | {
@@ -107,7 +112,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
                             Permission.QUEUE_READ, Permission.ANALYTICS_READ,
                             Permission.INBOX_READ, Permission.RULES_READ,
                             Permission.RULES_MANAGE, Permission.INBOX_REPLY,
-                            Permission.INBOX_MANAGE},
+                            Permission.INBOX_MANAGE, Permission.EXPERIMENTS_READ,
+                            Permission.EXPERIMENTS_MANAGE, Permission.EVERGREEN_MANAGE},
     # The daemon applying a reviewed repository: what `apply` writes, and no more.
     # It never approves: with approvals required, a post's times still need an
     # approval of its content (docs/ci.md).

@@ -39,6 +39,8 @@ PAST_TENSE = {
     "add": "added", "remove": "removed", "change_role": "role_changed",
     "submit": "submitted", "approve": "approved", "request_changes": "changes_requested",
     "comment": "commented", "bypass_approval": "approval_bypassed",
+    # experiments and the evergreen queue
+    "promote": "promoted", "requeue": "requeued", "find_winner": "winner_found",
 }
 
 
