@@ -22,7 +22,7 @@ from socialhub.errors import ConflictError, NotFoundError
 from socialhub.services.audit import record_event
 from socialhub.services.authoring.evergreen import add_evergreen, evergreen_summary
 from socialhub.services.context import Ctx, use_case
-from socialhub.services.experiments.stats import Verdict, judge
+from socialhub.services.experiments.stats import SUCCESSES, Verdict, judge
 
 
 def _get(ctx: Ctx, name: str) -> Experiment:
@@ -52,6 +52,7 @@ def evaluate(session: Any, e: Experiment) -> tuple[dict[str, Any], Verdict]:
     data["arms"] = [{**arm, **{k: v for k, v in counts[a.id].items()},
                      **results[a.name].as_dict()}
                     for arm, a in zip(data["arms"], e.arms, strict=True)]
+    data["counts"] = SUCCESSES[e.metric]  # what an arm's successes are
     data["verdict"] = verdict.summary
     data["best"] = verdict.winner
     return data, verdict
