@@ -581,7 +581,7 @@ def experiment_posts(m: Manifest) -> list[Manifest]:
             account=arm.account, text=arm.text, thread=arm.thread, media=list(arm.media),
             first_comment=None, options={}, at=arm.at)
         model = PostManifest.model_construct(
-            apiVersion=API_VERSION, kind="Post",
+            apiVersion="socialhub/v1", kind="Post",
             metadata=PostMetadata.model_construct(name=arm_post_name(meta.name, arm.name),
                                                   campaign=meta.campaign),
             spec=PostSpec.model_construct(body=arm.text or "", voice=None,
@@ -718,7 +718,7 @@ def dump_documents(documents: Iterable[Mapping[str, Any]]) -> str:
                          allow_unicode=True, explicit_start=True, width=4096)
 
 
-__all__ = ["API_VERSION", "EXPERIMENT_METRICS", "KINDS", "PEOPLE_KINDS", "AnyManifest", "Issue", "Manifest",
-           "MediaSpec", "Progress", "canonical_ref", "check_text_lengths", "dump_documents",
-           "arm_post_name", "experiment_posts", "parse_at", "parse_manifests",
-           "with_experiment_posts"]
+__all__ = ["API_VERSION", "EXPERIMENT_METRICS", "KINDS", "PEOPLE_KINDS", "AnyManifest", "Issue",
+           "Manifest", "MediaSpec", "Progress", "arm_post_name", "canonical_ref",
+           "check_text_lengths", "dump_documents", "experiment_posts", "parse_at",
+           "parse_manifests", "with_experiment_posts"]

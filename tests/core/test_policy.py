@@ -28,7 +28,8 @@ def test_viewer_only_reads() -> None:
         Permission.POSTS_READ, Permission.ACCOUNTS_READ, Permission.QUEUE_READ,
         Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
         Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ, Permission.MEMBERS_READ,
-        Permission.ORG_READ, Permission.INBOX_READ, Permission.RULES_READ}
+        Permission.ORG_READ, Permission.INBOX_READ, Permission.RULES_READ,
+        Permission.EXPERIMENTS_READ}
 
 
 @pytest.mark.parametrize(("role", "permission", "expected"), [
@@ -58,6 +59,12 @@ def test_viewer_only_reads() -> None:
     (Role.REVIEWER, Permission.INBOX_MANAGE, False),
     (Role.EDITOR, Permission.INBOX_REPLY, True),
     (Role.EDITOR, Permission.INBOX_MANAGE, True),
+    (Role.VIEWER, Permission.EXPERIMENTS_READ, True),
+    (Role.VIEWER, Permission.EXPERIMENTS_MANAGE, False),
+    (Role.REVIEWER, Permission.EXPERIMENTS_MANAGE, False),
+    (Role.EDITOR, Permission.EXPERIMENTS_MANAGE, True),
+    (Role.EDITOR, Permission.EVERGREEN_MANAGE, True),
+    (Role.VIEWER, Permission.EVERGREEN_MANAGE, False),
 ])
 def test_matrix_rows(role: Role, permission: Permission, expected: bool) -> None:
     assert allows(role, permission) is expected
@@ -78,7 +85,10 @@ def test_the_daemon_only_sends_collects_and_refreshes() -> None:
         Permission.ANALYTICS_READ, Permission.INBOX_READ,
         # the rules job: it reads the rules and acts on the inbox
         Permission.RULES_READ, Permission.RULES_MANAGE, Permission.INBOX_REPLY,
-        Permission.INBOX_MANAGE}
+        Permission.INBOX_MANAGE,
+        # the experiments job records winners; the evergreen job requeues posts
+        Permission.EXPERIMENTS_READ, Permission.EXPERIMENTS_MANAGE,
+        Permission.EVERGREEN_MANAGE}
 
 
 @pytest.mark.parametrize(("granter", "role", "expected"), [

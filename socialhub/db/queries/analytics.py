@@ -413,10 +413,10 @@ def click_through(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """
     counted = and_(MetricLatest.clicks.is_not(None), MetricLatest.impressions > 0)
     key = Account.platform.label("key")
-    query = _scoped(select(key, func.count(Delivery.id).label("posts"),
-                           func.sum(MetricLatest.clicks).label("clicks"),
-                           func.sum(MetricLatest.impressions).label("impressions")),
-                    scope).where(counted).group_by(key).order_by(key)
+    columns: list[Any] = [key, func.count(Delivery.id).label("posts"),
+                          func.sum(MetricLatest.clicks).label("clicks"),
+                          func.sum(MetricLatest.impressions).label("impressions")]
+    query = _scoped(select(*columns), scope).where(counted).group_by(key).order_by(key)
     return [{"key": row.key, "posts": int(row.posts), "clicks": int(row.clicks or 0),
              "impressions": int(row.impressions or 0),
              "ctr": (int(row.clicks or 0) / int(row.impressions)) if row.impressions else None}

@@ -132,8 +132,8 @@ def requeue_evergreen(ctx: Ctx) -> list[dict[str, Any]]:
         post = entry.post
         if post.status == "canceled":
             continue
-        if entry.next_at is not None and entry.next_at > now \
-                or queries.pending_of_post(session, post.id):
+        cooling = entry.next_at is not None and entry.next_at > now
+        if cooling or queries.pending_of_post(session, post.id):
             out.append({"post": post.name, "outcome": "waiting"})
             continue
         row = _requeue(ctx, entry, post, now)
@@ -179,13 +179,15 @@ def _requeue(ctx: Ctx, entry: Recurrence, post: Post, now: datetime) -> dict[str
 
 
 def _free_slot(session: Any, variant: Variant, start: datetime) -> Any:
-    """The first slot occurrence of the variant's account after ``start`` that no
+    """The first slot occurrence of the variant's account at or after ``start`` that no
     delivery of that account is already due at (that week's use of the slot)."""
     slots = slots_of(session, variant.account_id)
     if not slots:
         return None
     used = queries.used_instants(session, variant.account_id, start)
-    for when in slot_instants(slots, start, start + timedelta(weeks=SEARCH_WEEKS)):
+    # slot_instants gives (from, to]: a slot exactly at the cooldown's end is allowed.
+    since = start - timedelta(microseconds=1)
+    for when in slot_instants(slots, since, start + timedelta(weeks=SEARCH_WEEKS)):
         if when.utc not in used:
             return when
     return None

@@ -99,7 +99,7 @@ def record_winners(ctx: Ctx) -> list[dict[str, Any]]:
     for e in queries.experiments_in_order(ctx.session, ctx.org_id):
         if e.status != "running" or e.winner is not None:
             continue
-        data, verdict = evaluate(ctx.session, e)
+        _data, verdict = evaluate(ctx.session, e)
         if verdict.winner is None:
             continue
         e.winner = verdict.winner
