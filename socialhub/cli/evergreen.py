@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -9,15 +11,33 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out
 
 app = typer.Typer(
-    help="Posts that go back into their accounts' slots after a cooldown.\n\n"
+    help="Evergreen posts: back into their accounts' slots after a cooldown.\n\n"
     "An evergreen post goes out again COOLDOWN days after its last time out, into the "
     "next slot of each account that no other post uses that week, until it has gone "
     "--times more times or --until has passed. The daemon requeues them; "
     "`evergreen run` does it now.\n\n"
     "Example: socialhub evergreen add spring-faq --cooldown 14 --times 6",
+    short_help="Evergreen: requeue a post after a cooldown, to an end.",
     no_args_is_help=True)
 
 PostArg = Annotated[str, typer.Argument(help="The post's name or id.")]
+UNTIL_HELP = ("Never after this: a day (2027-06-30, through its end) or a time "
+              "('2027-06-30 18:00 Europe/Berlin').")
+
+
+def parse_until(text: str | None) -> datetime | None:
+    """``--until``: a bare day means through the end of that day (display zone)."""
+    if text is None:
+        return None
+    from datetime import timedelta
+
+    from socialhub.services.clock import display_zone, now_utc
+    from socialhub.services.when import parse_when
+
+    zone = display_zone(get_config().settings)
+    if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text):
+        return parse_when(f"{text.strip()} 00:00", zone, now=now_utc()).utc + timedelta(days=1)
+    return parse_when(text, zone, now=now_utc()).utc
 
 
 @app.command("add")
@@ -27,21 +47,17 @@ def add(
                                           help="Days before it may go out again.")] = 7,
     times: Annotated[int | None, typer.Option("--times", min=1,
                                               help="At most this many more times.")] = None,
-    until: Annotated[str | None, typer.Option(
-        "--until", help="Never after this time (2027-03-01, or with a time and zone).")
+    until: Annotated[str | None, typer.Option("--until", metavar="DAY|TIME", help=UNTIL_HELP)
                      ] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Put a post into the evergreen queue (or change its cooldown and end).
+    """Put a post into the evergreen queue, or change its settings.
 
     Example: socialhub evergreen add spring-faq --cooldown 14 --until 2027-06-30
     """
     from socialhub.services.authoring.evergreen import add_evergreen, evergreen_summary
-    from socialhub.services.clock import display_zone, now_utc
-    from socialhub.services.when import parse_when
 
-    end = (parse_when(until, display_zone(get_config().settings), now=now_utc()).utc
-           if until else None)
+    end = parse_until(until)
     with get_hub().context("cli") as ctx:
         entry = add_evergreen(ctx, post, cooldown_days=cooldown, times=times, until=end)
         data = evergreen_summary(entry, ctx.now())
@@ -53,7 +69,7 @@ def add(
 
 @app.command("list")
 def list_(json_: JsonOption = False) -> None:
-    """List the evergreen queue: cooldown, times out, end, when next.
+    """List the evergreen queue: cooldown, times, end, when next.
 
     Example: socialhub evergreen list --json
     """
@@ -78,7 +94,9 @@ def list_(json_: JsonOption = False) -> None:
 
 @app.command("remove")
 def remove(post: PostArg) -> None:
-    """Take a post out of the evergreen queue (what is queued stays queued).
+    """Take a post out of the evergreen queue.
+
+    What it already queued stays queued.
 
     Example: socialhub evergreen remove spring-faq
     """
@@ -91,7 +109,9 @@ def remove(post: PostArg) -> None:
 
 @app.command("run")
 def run(json_: JsonOption = False) -> None:
-    """Queue now every evergreen post whose cooldown is over (the daemon does this too).
+    """Queue now the evergreen posts whose cooldown is over.
+
+    The daemon does this every 5 minutes.
 
     Example: socialhub evergreen run
     """

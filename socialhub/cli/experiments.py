@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+from socialhub.cli.evergreen import UNTIL_HELP, parse_until
 
 app = typer.Typer(
     help="A/B tests of a post's texts: each arm's numbers, P(best), the winner.\n\n"
@@ -17,6 +18,7 @@ app = typer.Typer(
     "their metrics; `status` and `report` say \"no winner yet\" until every arm has "
     "its sample and one is best with that confidence.\n\n"
     "Example: socialhub experiments status spring-hook",
+    short_help="A/B tests of a post's texts: arms, P(best), the winner.",
     no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="The experiment's name (metadata.name).")]
@@ -32,7 +34,7 @@ def list_(
                                                  help="Only this campaign's.")] = None,
     json_: JsonOption = False,
 ) -> None:
-    """List the experiments: metric, split, minimum sample, arms, status.
+    """List the experiments: metric, split, sample, arms, status.
 
     Example: socialhub experiments list --campaign spring
     """
@@ -61,7 +63,9 @@ def _judged(name: str) -> dict[str, Any]:
 
 @app.command("status")
 def status(name: NameArg, json_: JsonOption = False) -> None:
-    """Each arm's impressions, rate and P(best), and the verdict in one line.
+    """Each arm's impressions, rate and P(best); the verdict.
+
+    The last line is the verdict: "winner: ARM (…)" or "no winner yet: …".
 
     Example: socialhub experiments status spring-hook
     """
@@ -72,13 +76,13 @@ def status(name: NameArg, json_: JsonOption = False) -> None:
     for a in data["arms"]:
         p = "—" if a["p_best"] is None else f"{a['p_best']:.3f}"
         out().print(f"{a['name']}: {a['impressions']:,} impressions, {a['successes']:,} "
-                    f"{data['metric']}, rate {_pct(a['rate'])}, P(best) {p}")
+                    f"{data['counts']}, rate {_pct(a['rate'])}, P(best) {p}")
     out().print(data["verdict"])
 
 
 @app.command("report")
 def report(name: NameArg, json_: JsonOption = False) -> None:
-    """The full picture: settings, each arm's posts, counts, 95% interval, P(best).
+    """Settings, each arm's posts, counts, 95% interval and P(best).
 
     Example: socialhub experiments report spring-hook --json
     """
@@ -109,21 +113,19 @@ def promote(
                                           help="Days before it may go out again.")] = 7,
     times: Annotated[int | None, typer.Option("--times", min=1,
                                               help="At most this many more times.")] = None,
-    until: Annotated[str | None, typer.Option(
-        "--until", help="Never after this time (2027-03-01, or with a time and zone).")
+    until: Annotated[str | None, typer.Option("--until", metavar="DAY|TIME", help=UNTIL_HELP)
                      ] = None,
     json_: JsonOption = False,
 ) -> None:
-    """Send the winning arm's post to the evergreen queue (refused without a winner).
+    """Send the winning arm's post to the evergreen queue.
+
+    Refused (exit 6) while there is no winner; the message says what is missing.
 
     Example: socialhub experiments promote spring-hook --cooldown 14 --times 6
     """
-    from socialhub.services.clock import display_zone, now_utc
     from socialhub.services.experiments.experiments import promote_winner
-    from socialhub.services.when import parse_when
 
-    end = (parse_when(until, display_zone(get_config().settings), now=now_utc()).utc
-           if until else None)
+    end = parse_until(until)
     with get_hub().context("cli") as ctx:
         data = promote_winner(ctx, name, cooldown_days=cooldown, times=times, until=end)
     if json_:

@@ -257,7 +257,7 @@ def lint(
         "'-' reads stdin.")],
     json_: JsonOption = False,
 ) -> None:
-    """Check manifests without a database: fields, times, text length.
+    """Check manifests without a database: fields, times, lengths.
 
     Prints one `file:line:column: message` line per problem on stdout and
     exits 4 (invalid input, as `apply` does) when there is any, 0 when the

@@ -146,9 +146,11 @@ def test_the_cli_adds_lists_and_runs_the_queue(dbcli: Any) -> None:
                  "--zone", "UTC").exit_code == 0
     assert dbcli("posts", "create", "--name", "faq", "-t", "sandbox:@shop",
                  "-b", "Read the FAQ.").exit_code == 0
-    added = dbcli("evergreen", "add", "faq", "--cooldown", "14", "--times", "3", "--json")
+    added = dbcli("evergreen", "add", "faq", "--cooldown", "14", "--times", "3",
+                  "--until", "2099-06-30", "--json")
     assert added.exit_code == 0, added.stderr
     assert added.json()["cooldown_days"] == 14
+    assert added.json()["ends_at"] == "2099-07-01T00:00:00+00:00"  # through the whole day
     ran = dbcli("evergreen", "run", "--json")
     assert [r["outcome"] for r in ran.json()] == ["queued"]
     shown = dbcli("evergreen", "list")
