@@ -160,8 +160,7 @@ class Daemon:
             sched.add_job(self._job("collect_metrics", self._collect_metrics), "interval",
                           minutes=5, id="collect_metrics")
         sched.add_job(self._job("evergreen", lambda: jobs.experiments_and_evergreen(
-            self.hub, self.wake)), "interval", minutes=5, id="evergreen",
-            next_run_time=datetime.now(UTC) + timedelta(seconds=10))
+            self.hub, self.wake)), "interval", minutes=5, id="evergreen")
         git = self.config.settings.sync.git
         if git is not None:
             sched.add_job(self._job("git_sync", self._git_sync), "interval",

@@ -20,8 +20,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 #: Draws per arm: the probabilities are within about ±0.003 of the exact value.
 DRAWS = 100_000
 #: The generator's seed: the same counts give the same probabilities on every run.
@@ -77,6 +75,8 @@ def judge(metric: str, arms: Sequence[tuple[str, Mapping[str, int]]], *, min_sam
         min_sample: Impressions every arm needs before a winner can be named.
         confidence: The probability of being best a winner needs (e.g. 0.95).
     """
+    import numpy as np  # here: the daemon and the CLI load this module without judging
+
     names = [name for name, _c in arms]
     trials = np.array([int(c["impressions"]) for _n, c in arms], dtype=np.int64)
     wins = np.array([successes_of(metric, c) for _n, c in arms], dtype=np.int64)

@@ -128,3 +128,22 @@ def test_a_changed_setting_is_planned_as_a_change_of_that_field(dbcli: Cli,
     diff = dbcli("apply", "-f", str(_write(tmp_path, changed)), "--json").json()
     exp = next(c for c in diff["changes"] if c["kind"] == "Experiment")
     assert (exp["action"], exp["fields"]) == ("changed", ["min_sample"])
+
+
+def test_a_split_across_time_slots_puts_every_arm_on_one_account_at_its_own_time(
+        dbcli: Cli, tmp_path: Path) -> None:
+    slots = (EXPERIMENT.replace("  min_sample: 500", "  min_sample: 500\n  split: slots")
+             .replace("account: x:@shop", "account: bluesky:@shop.example.com")
+             .replace("      at: 2030-03-02T09:00:00 Europe/Berlin\n", "      at: A\n"))
+    first, second = "2030-03-02T09:00:00 Europe/Berlin", "2030-03-04T18:00:00 Europe/Berlin"
+    slots = slots.replace("at: A", f"at: {first}", 1).replace("at: A", f"at: {second}", 1)
+    applied = dbcli("apply", "-f", str(_write(tmp_path, slots)), "--json")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    report = dbcli("experiments", "report", "hook", "--json").json()
+    assert report["split"] == "slots"
+    assert report["verdict"] == ("no winner yet: question needs 500 more impressions, "
+                                 "statement needs 500 more impressions (min_sample 500)")
+    posts = {p["name"]: p for p in dbcli("posts", "list", "--json").json()}
+    assert {"hook.question", "hook.statement"} <= set(posts)
+    missing = dbcli("experiments", "status", "nope")
+    assert missing.exit_code == 5 and "no experiment 'nope'" in missing.stderr
