@@ -70,7 +70,8 @@ def test_an_arm_counts_published_deliveries_with_impressions_only(hub: Hub) -> N
         assert counted[arms["b"]] == {"published": 0, "measured": 0, "impressions": 0,
                                       "likes": 0, "clicks": 0, "interactions": 0,
                                       "accounts": []}
-        assert queries.experiment_named(s, other, "hook").arms[0].post.org_id == other
+        theirs = queries.experiment_named(s, other, "hook")
+        assert theirs is not None and theirs.arms[0].post.org_id == other
         assert queries.arm_post_ids(s, org) == {va.post_id, _vb.post_id}
 
 
