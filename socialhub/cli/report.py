@@ -52,21 +52,23 @@ def report(
 ) -> None:
     """Write a report: totals, a trend line, networks compared, top posts, best times.
 
+    Every report has clicks and CTR; a campaign's also has its experiments (each
+    arm's numbers, P(best), the verdict) and the policy findings on its posts.
     HTML has the charts inline as SVG; PDF is the same on A4; CSV and JSON hold the
-    same figures (totals, per network, per day, top posts).
+    same figures (totals, per network, per day, top posts, clicks, experiments).
 
     Example: socialhub report --campaign launch --since 2026-11-01 -o launch.pdf
     """
     from socialhub.services.analytics.filters import Filters
-    from socialhub.services.analytics.report import build_report
     from socialhub.services.analytics.report_render import render_report
+    from socialhub.services.experiments.campaign_report import build_campaign_report
 
     kind = _format_of(output, fmt)
     if output.exists() and not force:
         raise ConflictError(f"{output} exists", hint="pass --force to overwrite it")
     filters = Filters(since=since, until=until, account=account, campaign=campaign, zone=zone)
     with get_hub().context("cli") as ctx:
-        data = build_report(ctx, filters)
+        data = build_campaign_report(ctx, filters)
     content = render_report(data, kind)
     output.write_bytes(content)
     if json_:

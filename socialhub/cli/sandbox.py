@@ -8,7 +8,7 @@ import typer
 
 from socialhub.errors import ValidationError
 
-app = typer.Typer(help="Serve the sandbox: a local social network for demos and tests.",
+app = typer.Typer(help="Serve a local sandbox social network for demos and tests.",
                   no_args_is_help=True)
 
 

@@ -8,7 +8,7 @@ import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out
 
-app = typer.Typer(help="Weekly posting slots; `posts schedule --next-slot` fills them.",
+app = typer.Typer(help="Weekly posting slots, filled by `posts schedule --next-slot`.",
                   no_args_is_help=True)
 
 

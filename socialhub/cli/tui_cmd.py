@@ -9,7 +9,7 @@ import typer
 if TYPE_CHECKING:
     from socialhub.tui.startup.first_month import FirstMonthHelper
 
-app = typer.Typer(help="Open the interactive calendar and drafts editor (Textual TUI).",
+app = typer.Typer(help="Open the interactive calendar and drafts editor (the TUI).",
                   invoke_without_command=True, no_args_is_help=False)
 
 

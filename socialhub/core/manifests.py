@@ -39,7 +39,7 @@ from socialhub.errors import ValidationError
 API_VERSION = "socialhub/v1"
 #: Kinds in the order they are applied: each may refer only to kinds before it.
 KINDS = ("Organization", "Member", "Account", "VoiceProfile", "Campaign", "Policy", "Slot",
-         "Post", "Rule")
+         "Post", "Rule", "Experiment")
 #: The kinds about people and settings: exported only when asked for (``--kind``), so a
 #: shared export never carries who may do what into another database unasked.
 PEOPLE_KINDS = ("Organization", "Member")
@@ -422,13 +422,53 @@ class RuleManifest(_Strict):
     spec: RuleSpec
 
 
+#: What an experiment optimises; each is a rate per impression (docs/campaigns.md).
+EXPERIMENT_METRICS = ("likes", "clicks", "engagement_rate", "ctr")
+
+
+class ArmSpec(_Strict):
+    """One arm: the text it tries, on which account, and when."""
+
+    name: Name
+    account: AccountRef
+    text: Text | None = None
+    thread: list[Text] | None = None
+    media: list[MediaSpec] = []
+    at: str | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_at(value)
+        return value
+
+
+class ExperimentSpec(_Strict):
+    description: str | None = None
+    metric: Literal["likes", "clicks", "engagement_rate", "ctr"]
+    #: ``accounts``: each arm on its own account; ``slots``: one account, other times.
+    split: Literal["accounts", "slots"] = "accounts"
+    min_sample: int = Field(ge=1, le=1_000_000_000)  # impressions per arm
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    arms: list[ArmSpec] = Field(min_length=2, max_length=20)
+
+
+class ExperimentManifest(_Strict):
+    apiVersion: Literal["socialhub/v1"]
+    kind: Literal["Experiment"]
+    metadata: PostMetadata
+    spec: ExperimentSpec
+
+
 AnyManifest = (OrganizationManifest | MemberManifest | AccountManifest | VoiceProfileManifest
-               | CampaignManifest | PolicyManifest | SlotManifest | PostManifest | RuleManifest)
+               | CampaignManifest | PolicyManifest | SlotManifest | PostManifest | RuleManifest
+               | ExperimentManifest)
 MODELS: dict[str, type[BaseModel]] = {
     "Organization": OrganizationManifest, "Member": MemberManifest,
     "Account": AccountManifest, "VoiceProfile": VoiceProfileManifest,
     "Campaign": CampaignManifest, "Policy": PolicyManifest, "Slot": SlotManifest,
-    "Post": PostManifest, "Rule": RuleManifest,
+    "Post": PostManifest, "Rule": RuleManifest, "Experiment": ExperimentManifest,
 }
 
 
@@ -508,6 +548,8 @@ def _semantic_issues(m: Manifest) -> list[Issue]:
     if m.kind == "Rule":
         for i, key, message in template_problems(spec, m.name):
             issues.append(m.issue(("spec", "actions", i, key), message))
+    if m.kind == "Experiment":
+        issues += _experiment_issues(m)
     if m.kind == "Post":
         seen: set[str] = set()
         for i, t in enumerate(spec.targets):
@@ -521,6 +563,96 @@ def _semantic_issues(m: Manifest) -> list[Issue]:
         if not spec.body.strip() and not any(t.text or t.thread for t in spec.targets):
             issues.append(m.issue(("spec",), "a post needs spec.body or a text per target"))
     return issues
+
+
+def _experiment_issues(m: Manifest) -> list[Issue]:
+    """An experiment's arms: distinct names, a text each, split as ``split`` says."""
+    issues: list[Issue] = []
+    spec = m.model.spec
+    names: set[str] = set()
+    for i, arm in enumerate(spec.arms):
+        if arm.name in names:
+            issues.append(m.issue(("spec", "arms", i, "name"), f"arm {arm.name} is given twice"))
+        names.add(arm.name)
+        if arm.text is not None and arm.thread is not None:
+            issues.append(m.issue(("spec", "arms", i, "thread"),
+                                  "give an arm either text or thread, not both"))
+        elif not (arm.text or "").strip() and not arm.thread and not arm.media:
+            issues.append(m.issue(("spec", "arms", i), f"arm {arm.name} needs a text"))
+    accounts = [arm.account for arm in spec.arms]
+    if spec.split == "accounts":
+        for i, ref in enumerate(accounts):
+            if ref in accounts[:i]:
+                issues.append(m.issue(("spec", "arms", i, "account"),
+                                      f"split: accounts needs one account per arm; {ref} "
+                                      "has two (use split: slots for one account)"))
+    else:
+        for i, arm in enumerate(spec.arms):
+            if arm.account != accounts[0]:
+                issues.append(m.issue(("spec", "arms", i, "account"),
+                                      f"split: slots puts every arm on one account "
+                                      f"({accounts[0]}), not {arm.account}"))
+            elif arm.at is not None and arm.at in [a.at for a in spec.arms[:i]]:
+                issues.append(m.issue(("spec", "arms", i, "at"),
+                                      f"split: slots needs a different time per arm; {arm.at} "
+                                      "is taken"))
+    return issues
+
+
+def arm_post_name(experiment: str, arm: str) -> str:
+    """The name of the post that carries an experiment arm's text: ``experiment.arm``."""
+    return f"{experiment}.{arm}"
+
+
+class _ArmDocument(LocatedDocument):
+    """An experiment's document seen as one arm's post: a post's paths point at the arm."""
+
+    def __init__(self, doc: LocatedDocument, arm: int) -> None:
+        super().__init__(doc.data, doc.source, doc.index, doc.problems)
+        self.arm = arm
+
+    def position(self, path: Path, *, key: bool = False) -> Any:
+        """Where the arm's field behind a post path is (``spec.targets.0.text`` → the arm's
+        ``text``, ``spec.body`` → its ``text``)."""
+        arm: Path = ("spec", "arms", self.arm)
+        if path[:3] == ("spec", "targets", 0):
+            path = (*arm, *path[3:])
+        elif path[:2] == ("spec", "body"):
+            path = (*arm, "text")
+        elif path[:1] in (("spec",), ("metadata",)):
+            path = arm
+        return super().position(path, key=key)
+
+
+def experiment_posts(m: Manifest) -> list[Manifest]:
+    """The posts an experiment stands for, one per arm (named ``experiment.arm``, in the
+    experiment's campaign, tagged ``experiment:NAME``); their problems point at the arm."""
+    spec, meta = m.model.spec, m.model.metadata
+    posts = []
+    for i, arm in enumerate(spec.arms):
+        target = Target.model_construct(
+            account=arm.account, text=arm.text, thread=arm.thread, media=list(arm.media),
+            first_comment=None, options={}, at=arm.at)
+        model = PostManifest.model_construct(
+            apiVersion="socialhub/v1", kind="Post",
+            metadata=PostMetadata.model_construct(name=arm_post_name(meta.name, arm.name),
+                                                  campaign=meta.campaign),
+            spec=PostSpec.model_construct(body=arm.text or "", voice=None,
+                                          tags=[f"experiment:{meta.name}"], paid=False,
+                                          targets=[target]))
+        posts.append(Manifest(model=model, file=m.file, doc=_ArmDocument(m.doc, i)))
+    return posts
+
+
+def with_experiment_posts(manifests: Iterable[Manifest]) -> list[Manifest]:
+    """``manifests`` with each experiment's arm posts after it (what apply and the text
+    checks work on)."""
+    out: list[Manifest] = []
+    for m in manifests:
+        out.append(m)
+        if m.kind == "Experiment":
+            out += experiment_posts(m)
+    return out
 
 
 #: ``progress(stage, done, total)``: how far a long parse or apply has got.
@@ -567,6 +699,15 @@ def parse_manifests(sources: Iterable[tuple[str, str]], *, platforms: Platforms,
                                   f"{where.file}:{where.line})"))
         else:
             first[key] = m
+    for m in manifests:
+        if m.kind != "Experiment":
+            continue
+        for i, arm in enumerate(m.model.spec.arms):
+            clash = first.get(("Post", arm_post_name(m.name, arm.name)))
+            if clash is not None:
+                issues.append(m.issue(("spec", "arms", i, "name"),
+                                      f"arm {arm.name} makes post {clash.name}, which "
+                                      f"{clash.file} defines too"))
     defaults = [m for m in manifests if m.kind == "VoiceProfile" and m.model.spec.default]
     for m in defaults[1:]:
         issues.append(m.issue(("spec", "default"), f"only one voice profile can be the default "
@@ -583,7 +724,7 @@ def check_text_lengths(manifests: Iterable[Manifest],
     For ``lint``: the database-backed apply checks texts against the real accounts.
     """
     issues: list[Issue] = []
-    for m in manifests:
+    for m in with_experiment_posts(manifests):
         if m.kind != "Post":
             continue
         for i, t in enumerate(m.model.spec.targets):
@@ -630,6 +771,7 @@ def dump_documents(documents: Iterable[Mapping[str, Any]]) -> str:
                          allow_unicode=True, explicit_start=True, width=4096)
 
 
-__all__ = ["API_VERSION", "KINDS", "PEOPLE_KINDS", "AnyManifest", "Issue", "Manifest",
-           "MediaSpec", "Progress", "canonical_ref", "check_text_lengths", "dump_documents",
-           "parse_at", "parse_manifests"]
+__all__ = ["API_VERSION", "EXPERIMENT_METRICS", "KINDS", "PEOPLE_KINDS", "AnyManifest", "Issue",
+           "Manifest", "MediaSpec", "Progress", "arm_post_name", "canonical_ref",
+           "check_text_lengths", "dump_documents", "experiment_posts", "parse_at",
+           "parse_manifests", "with_experiment_posts"]

@@ -71,6 +71,9 @@ class Permission(enum.StrEnum):
     RULES_READ = "rules.read"  # list workflow rules, replay them (test), read their log
     RULES_MANAGE = "rules.manage"  # run workflow rules' actions (the daemon; editors apply)
     API_TOKENS_MANAGE = "api_tokens.manage"  # create, list, revoke one's own API tokens
+    EXPERIMENTS_READ = "experiments.read"  # list experiments, their status and report
+    EXPERIMENTS_MANAGE = "experiments.manage"  # record winners, promote one to evergreen
+    EVERGREEN_MANAGE = "evergreen.manage"  # add to, remove from and requeue the evergreen queue
 
 
 _READS = frozenset({
@@ -78,6 +81,7 @@ _READS = frozenset({
     Permission.CAMPAIGNS_READ, Permission.VOICES_READ, Permission.SLOTS_READ,
     Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ, Permission.MEMBERS_READ,
     Permission.ORG_READ, Permission.INBOX_READ, Permission.RULES_READ,
+    Permission.EXPERIMENTS_READ,
 })
 
 #: What only the daemon does: people publish by scheduling, the daemon sends.
@@ -96,6 +100,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.SLOTS_WRITE, Permission.MANIFESTS_APPLY, Permission.AI_GENERATE,
         Permission.ANALYTICS_IMPORT, Permission.AI_USAGE_READ, Permission.INBOX_REPLY,
         Permission.INBOX_MANAGE, Permission.RULES_MANAGE, Permission.API_TOKENS_MANAGE,
+        Permission.EXPERIMENTS_MANAGE, Permission.EVERGREEN_MANAGE,
     },
     # Reviewers judge posts; they neither write nor schedule them.
     Role.REVIEWER: _READS | {
@@ -112,7 +117,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
                             Permission.INBOX_READ, Permission.RULES_READ,
                             Permission.RULES_MANAGE, Permission.INBOX_REPLY,
                             Permission.INBOX_MANAGE, Permission.POSTS_WRITE,
-                            Permission.POSTS_PUBLISH, Permission.AI_GENERATE},
+                            Permission.POSTS_PUBLISH, Permission.AI_GENERATE,
+                            Permission.EXPERIMENTS_READ, Permission.EXPERIMENTS_MANAGE,
+                            Permission.EVERGREEN_MANAGE},
     # The daemon applying a reviewed repository: what `apply` writes, and no more.
     # It never approves: with approvals required, a post's times still need an
     # approval of its content (docs/ci.md).

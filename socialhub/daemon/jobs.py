@@ -18,6 +18,8 @@ from socialhub.services.analytics.digest import (
     digest_subject,
     digest_text,
 )
+from socialhub.services.authoring.evergreen import requeue_evergreen
+from socialhub.services.experiments.experiments import record_winners
 from socialhub.services.gitsync.sync import sync_git
 from socialhub.services.gitsync.writeback import write_back
 from socialhub.services.hub import Hub
@@ -101,6 +103,23 @@ def run_workflow_rules(hub: Hub, wake: Callable[[], None]) -> dict[str, Any]:
     if any(run["outcome"] == "done" for run in runs):
         wake()
     return {"runs": len(runs), "done": sum(1 for r in runs if r["outcome"] == "done")}
+
+
+def experiments_and_evergreen(hub: Hub, wake: Callable[[], None]) -> dict[str, Any]:
+    """Record the experiments that have a winner now (``experiment.winner_found``, once
+    each), then put the evergreen posts whose cooldown is over into their next free
+    slots (docs/campaigns.md); a requeue wakes the publish job."""
+    with hub.context("daemon") as ctx:
+        won = record_winners(ctx)
+        rows = requeue_evergreen(ctx)
+    for w in won:
+        log.info("experiment %s: %s", w["name"], w["verdict"],
+                 extra={"event": "experiment_winner", "experiment": w["name"]})
+    queued = [r["post"] for r in rows if r["outcome"] == "queued"]
+    if queued:
+        wake()
+    return {"winners": len(won), "requeued": len(queued),
+            "no_slot": sum(1 for r in rows if r["outcome"] == "no_slot")}
 
 
 def git_sync(hub: Hub, wake: Callable[[], None]) -> dict[str, Any]:

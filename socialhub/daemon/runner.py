@@ -174,6 +174,8 @@ class Daemon:
         if self.opts.metrics_enabled:
             sched.add_job(self._job("collect_metrics", self._collect_metrics), "interval",
                           minutes=5, id="collect_metrics")
+        sched.add_job(self._job("evergreen", lambda: jobs.experiments_and_evergreen(
+            self.hub, self.wake)), "interval", minutes=5, id="evergreen")
         git = self.config.settings.sync.git
         if git is not None:
             sched.add_job(self._job("git_sync", self._git_sync), "interval",

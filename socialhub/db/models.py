@@ -360,7 +360,13 @@ class Slot(TimestampMixin, Base):
 
 
 class Recurrence(TimestampMixin, Base):
-    """An evergreen post that repeats until its end condition."""
+    """An evergreen post that repeats until its end condition (docs/campaigns.md).
+
+    ``frequency`` is ``cooldown``: the post goes back into its accounts' next free
+    slots ``interval`` days after its last time out. It ends after
+    ``max_occurrences`` requeues or once the next slot would fall after ``ends_at``
+    (then ``next_at`` is None).
+    """
 
     __tablename__ = "recurrences"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -371,6 +377,7 @@ class Recurrence(TimestampMixin, Base):
     max_occurrences: Mapped[int | None] = mapped_column(Integer)
     occurrences: Mapped[int] = mapped_column(Integer, default=0)
     next_at: Mapped[datetime | None] = mapped_column()
+    post: Mapped[Post] = relationship()
 
 
 class Media(TimestampMixin, Base):
@@ -654,3 +661,49 @@ class ApiIdempotency(Base):
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Experiment(TimestampMixin, Base):
+    """An A/B test (``kind: Experiment``): two or more arms (posts), a metric to optimise,
+    a minimum sample per arm and the confidence a winner needs (docs/campaigns.md).
+
+    ``status`` is ``running`` until ``experiments promote`` sends the winner
+    (``winner``, an arm's name) to the evergreen queue: then ``promoted``.
+    """
+
+    __tablename__ = "experiments"
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    #: ``likes``, ``clicks``, ``engagement_rate`` or ``ctr`` (each per impression).
+    metric: Mapped[str] = mapped_column(String(20))
+    #: ``accounts`` (each arm on its own account) or ``slots`` (one account, other times).
+    split: Mapped[str] = mapped_column(String(10))
+    min_sample: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    winner: Mapped[str | None] = mapped_column(String(100))
+    promoted_at: Mapped[datetime | None] = mapped_column()
+    source: Mapped[str | None] = mapped_column(String(500))  # as Post.source
+    arms: Mapped[list[ExperimentArm]] = relationship(
+        back_populates="experiment", cascade="all, delete-orphan",
+        order_by="ExperimentArm.position")
+    campaign: Mapped[Campaign | None] = relationship()
+
+
+class ExperimentArm(Base):
+    """One arm of an experiment: its name and the post that carries its text."""
+
+    __tablename__ = "experiment_arms"
+    __table_args__ = (UniqueConstraint("experiment_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    experiment: Mapped[Experiment] = relationship(back_populates="arms")
+    post: Mapped[Post] = relationship()

@@ -154,12 +154,22 @@ API_IDEMPOTENCY = OrgOwned("api_idempotency", "api_idempotency.org_id", insert="
                            update=None, delete="admin",
                            same_org="(SELECT t.org_id FROM api_tokens t WHERE t.id = "
                                     "api_idempotency.token_id) = api_idempotency.org_id")
+#: Migration 0017: experiments (editors apply them) and their arms, each arm a post of
+#: the same organization.
+EXPERIMENTS = OrgOwned("experiments", "experiments.org_id",
+                       same_org=_in_org("experiments", "campaign_id", "campaigns",
+                                        "experiments.org_id"))
+_VIA_EXPERIMENT = ("(SELECT e.org_id FROM experiments e "
+                   "WHERE e.id = experiment_arms.experiment_id)")
+EXPERIMENT_ARMS = OrgOwned("experiment_arms", _VIA_EXPERIMENT,
+                           same_org=f"{_via_post('experiment_arms')} = {_VIA_EXPERIMENT}")
 
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
 ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, ACCOUNT_SNAPSHOTS, METRIC_LATEST,
                                     GIT_SYNCS, ALERTS_SENT, INBOX_ITEMS, INBOX_CURSORS, RULES,
-                                    RULE_RUNS, POLICIES, API_TOKENS, API_IDEMPOTENCY)
+                                    RULE_RUNS, POLICIES, API_TOKENS, API_IDEMPOTENCY,
+                                    EXPERIMENTS, EXPERIMENT_ARMS)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

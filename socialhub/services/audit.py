@@ -41,6 +41,8 @@ PAST_TENSE = {
     "comment": "commented", "bypass_approval": "approval_bypassed",
     # an agent's call of an MCP tool
     "call": "called",
+    # experiments and the evergreen queue
+    "promote": "promoted", "requeue": "requeued", "find_winner": "winner_found",
 }
 
 

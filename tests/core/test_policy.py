@@ -30,7 +30,7 @@ def test_viewer_only_reads() -> None:
         Permission.MANIFESTS_EXPORT, Permission.ANALYTICS_READ, Permission.MEMBERS_READ,
         Permission.ORG_READ, Permission.INBOX_READ, Permission.RULES_READ,
         # and make API tokens for themself, which can do no more than they can
-        Permission.API_TOKENS_MANAGE}
+        Permission.API_TOKENS_MANAGE, Permission.EXPERIMENTS_READ}
 
 
 @pytest.mark.parametrize(("role", "permission", "expected"), [
@@ -64,6 +64,12 @@ def test_viewer_only_reads() -> None:
     (Role.VIEWER, Permission.API_TOKENS_MANAGE, True),
     (Role.DAEMON, Permission.API_TOKENS_MANAGE, False),
     (Role.SYNC, Permission.API_TOKENS_MANAGE, False),
+    (Role.VIEWER, Permission.EXPERIMENTS_READ, True),
+    (Role.VIEWER, Permission.EXPERIMENTS_MANAGE, False),
+    (Role.REVIEWER, Permission.EXPERIMENTS_MANAGE, False),
+    (Role.EDITOR, Permission.EXPERIMENTS_MANAGE, True),
+    (Role.EDITOR, Permission.EVERGREEN_MANAGE, True),
+    (Role.VIEWER, Permission.EVERGREEN_MANAGE, False),
 ])
 def test_matrix_rows(role: Role, permission: Permission, expected: bool) -> None:
     assert allows(role, permission) is expected
@@ -86,7 +92,10 @@ def test_the_daemon_only_sends_collects_and_refreshes() -> None:
         Permission.RULES_READ, Permission.RULES_MANAGE, Permission.INBOX_REPLY,
         Permission.INBOX_MANAGE,
         # and drafts posts (AI-written too) and schedules them; approvals still apply
-        Permission.POSTS_WRITE, Permission.POSTS_PUBLISH, Permission.AI_GENERATE}
+        Permission.POSTS_WRITE, Permission.POSTS_PUBLISH, Permission.AI_GENERATE,
+        # the experiments job records winners; the evergreen job requeues posts
+        Permission.EXPERIMENTS_READ, Permission.EXPERIMENTS_MANAGE,
+        Permission.EVERGREEN_MANAGE}
 
 
 @pytest.mark.parametrize(("granter", "role", "expected"), [

@@ -401,3 +401,23 @@ def account_platforms(session: Session, org_id: int, platform: str | None = None
     if platform is not None:
         query = query.where(Account.platform == platform)
     return sorted(session.scalars(query))
+
+
+def click_through(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """Clicks and click-through rate per network in scope, sorted by network.
+
+    Counts only the deliveries that have both a clicks count and impressions (a
+    network that gives no clicks would otherwise drag the rate down): ``key`` (the
+    network), ``posts`` (deliveries counted), ``clicks``, ``impressions`` and
+    ``ctr`` = clicks / impressions.
+    """
+    counted = and_(MetricLatest.clicks.is_not(None), MetricLatest.impressions > 0)
+    key = Account.platform.label("key")
+    columns: list[Any] = [key, func.count(Delivery.id).label("posts"),
+                          func.sum(MetricLatest.clicks).label("clicks"),
+                          func.sum(MetricLatest.impressions).label("impressions")]
+    query = _scoped(select(*columns), scope).where(counted).group_by(key).order_by(key)
+    return [{"key": row.key, "posts": int(row.posts), "clicks": int(row.clicks or 0),
+             "impressions": int(row.impressions or 0),
+             "ctr": (int(row.clicks or 0) / int(row.impressions)) if row.impressions else None}
+            for row in session.execute(query)]

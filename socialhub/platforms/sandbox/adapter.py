@@ -233,7 +233,8 @@ class SandboxAdapter(PlatformAdapter):
         return tokens
 
     def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
-        """Impressions, likes, replies, reposts and quotes for each live post."""
+        """Impressions, likes, replies, reposts and quotes for each live post; clicks
+        for a post with a link."""
         result: dict[str, Metrics] = {}
         for remote_id in remote_ids:
             try:
@@ -244,7 +245,8 @@ class SandboxAdapter(PlatformAdapter):
                 raise
             result[remote_id] = Metrics(
                 impressions=data["impressions"], likes=data["likes"], replies=data["replies"],
-                reposts=data["reposts"], quotes=data["quotes"], raw=data)
+                reposts=data["reposts"], quotes=data["quotes"], clicks=data.get("clicks"),
+                raw=data)
         return result
 
     def fetch_account_metrics(self) -> AccountMetrics:

@@ -101,6 +101,7 @@ def draw_pdf(data: dict[str, Any], svgs: dict[str, str]) -> bytes:
            [[count(totals["posts"]), *(count(totals[m]) for m in METRICS),
              rate(totals["engagement_rate"])]],
            [pdf.epw / (len(METRICS) + 2)] * (len(METRICS) + 2))
+    _clicks(pdf, data["clicks"])
     _heading(pdf, "Trend")
     _chart(pdf, svgs["trend"])
     _heading(pdf, "Networks")
@@ -122,4 +123,56 @@ def draw_pdf(data: dict[str, Any], svgs: dict[str, str]) -> bytes:
         pdf.multi_cell(0, 5, f"Best hours ({data['best_times']['zone']}): " + ", ".join(
             f"{b['day'].capitalize()} {b['hour']:02d}:00 ({b['posts']} posts)" for b in best)
             + ".", new_x="LMARGIN", new_y="NEXT")
+    if "experiments" in data:
+        _experiments(pdf, data["experiments"])
+        _policy(pdf, data["policy_findings"], data["policy_note"])
     return bytes(pdf.output())
+
+
+def _clicks(pdf: Any, clicks: dict[str, Any]) -> None:
+    _heading(pdf, "Clicks and CTR")
+    rows = [[c["key"], count(c["posts"]), count(c["impressions"]), count(c["clicks"]),
+             rate(c["ctr"])] for c in clicks["by_platform"]]
+    if not rows:
+        pdf.multi_cell(0, 5, "No clicks counted: no post in this window has a clicks count.",
+                       new_x="LMARGIN", new_y="NEXT")
+        return
+    t = clicks["total"]
+    rows.append(["total", count(t["posts"]), count(t["impressions"]), count(t["clicks"]),
+                 rate(t["ctr"])])
+    _table(pdf, ["network", "posts", "impressions", "clicks", "CTR"], rows,
+           [40.0, *([(pdf.epw - 40.0) / 4] * 4)], left=1)
+
+
+def _experiments(pdf: Any, experiments: list[dict[str, Any]]) -> None:
+    _heading(pdf, "Experiments")
+    if not experiments:
+        pdf.multi_cell(0, 5, "No experiments in this campaign.", new_x="LMARGIN",
+                       new_y="NEXT")
+    for e in experiments:
+        pdf.set_font(_FONT, "B", 9)
+        pdf.cell(0, 6, e["name"], new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(_FONT, "", 8)
+        pdf.multi_cell(0, 4.5, f"{e['metric']} per impression, split by {e['split']}, at "
+                       f"least {e['min_sample']:,} impressions per arm, winner at P(best) ≥ "
+                       f"{e['confidence']:g}; {e['status']}.", new_x="LMARGIN", new_y="NEXT")
+        _table(pdf, ["arm", "post", "impressions", e["counts"], "rate", "95% interval",
+                     "P(best)"],
+               [[a["name"], a["post"], count(a["impressions"]), count(a["successes"]),
+                 rate(a["rate"]),
+                 "—" if a["low"] is None else f"{rate(a['low'])}–{rate(a['high'])}",
+                 "—" if a["p_best"] is None else f"{a['p_best']:.3f}"] for a in e["arms"]],
+               [24, 46, 22, 22, 18, 30, 18], left=2)
+        pdf.set_font(_FONT, "B", 8)
+        pdf.multi_cell(0, 5, e["verdict"], new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(_FONT, "", 8)
+
+
+def _policy(pdf: Any, findings: list[dict[str, Any]], note: str) -> None:
+    _heading(pdf, "Policy findings")
+    if not findings:
+        pdf.multi_cell(0, 5, f"{note[:1].upper()}{note[1:]}.", new_x="LMARGIN", new_y="NEXT")
+        return
+    _table(pdf, ["post", "account", "rule", "severity", "finding"],
+           [[f["post"], f["account"], f["rule"], f["severity"], f["message"]]
+            for f in findings], [34, 34, 28, 18, pdf.epw - 114], left=5)

@@ -20,8 +20,11 @@ from socialhub.services.analytics import report_charts as charts
 from socialhub.services.analytics.figures import count, preview, rate
 from socialhub.services.analytics.report_pdf import draw_pdf
 
-#: The columns of the CSV: which table a row is from, its key, then the figures.
-CSV_COLUMNS: tuple[str, ...] = ("section", "key", "posts", *METRICS, "engagement_rate")
+#: The columns of the CSV: which table a row is from, its key, then the figures; ``ctr``
+#: on ``clicks`` rows, ``ctr`` (the arm's rate), ``p_best`` and ``verdict`` on
+#: ``experiment`` rows, ``verdict`` (the finding) on ``policy`` rows.
+CSV_COLUMNS: tuple[str, ...] = ("section", "key", "posts", *METRICS, "engagement_rate",
+                                "ctr", "p_best", "verdict")
 
 
 def _default(value: Any) -> Any:
@@ -41,7 +44,9 @@ def render_json(data: dict[str, Any]) -> bytes:
 
 def csv_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per table line (``CSV_COLUMNS``): ``total``, each ``platform``, each
-    ``day`` and each ``top`` post (keyed ``account post``); absent figures empty."""
+    ``day``, each ``top`` post (keyed ``account post``), each network's ``clicks``; for
+    a campaign each ``experiment`` arm (keyed ``experiment/arm``) and each ``policy``
+    finding; absent figures empty."""
     def row(section: str, key: str, figures: dict[str, Any]) -> dict[str, Any]:
         return {"section": section, "key": key, "posts": figures.get("posts", 1),
                 **{m: figures.get(m) for m in METRICS},
@@ -51,6 +56,17 @@ def csv_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     rows += [row("platform", r["key"], r) for r in data["by_platform"]]
     rows += [row("day", r["period"], r) for r in data["daily"]]
     rows += [row("top", f"{r['account']} {r['post']}", r) for r in data["top"]]
+    rows += [{**row("clicks", c["key"], {"posts": c["posts"], "impressions": c["impressions"],
+                                         "clicks": c["clicks"]}), "ctr": c["ctr"]}
+             for c in data["clicks"]["by_platform"]]
+    for e in data.get("experiments", []):
+        rows += [{**row("experiment", f"{e['name']}/{a['name']}",
+                        {"posts": a["published"], "impressions": a["impressions"],
+                         "likes": a["likes"], "clicks": a["clicks"]}),
+                  "ctr": a["rate"], "p_best": a["p_best"], "verdict": e["verdict"]}
+                 for a in e["arms"]]
+    rows += [{**row("policy", f["post"], {"posts": 1}), "verdict": f["message"]}
+             for f in data.get("policy_findings", [])]
     return rows
 
 

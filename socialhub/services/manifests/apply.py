@@ -28,7 +28,15 @@ from socialhub.core.limits import (
     check_size,
     decode_utf8,
 )
-from socialhub.core.manifests import KINDS, WEEKDAYS, Issue, Manifest, MediaSpec, Progress
+from socialhub.core.manifests import (
+    KINDS,
+    WEEKDAYS,
+    Issue,
+    Manifest,
+    MediaSpec,
+    Progress,
+    with_experiment_posts,
+)
 from socialhub.core.media_policy import MediaPolicy
 from socialhub.core.policy import Permission
 from socialhub.core.status import PENDING_DELIVERY_STATES, DeliveryStatus
@@ -61,6 +69,7 @@ from socialhub.services.authoring.scheduling import (
 from socialhub.services.authoring.slots import slot_state
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Actor, Ctx, use_case
+from socialhub.services.manifests.experiments import plan_experiments
 from socialhub.services.manifests.people import plan_member, plan_organization
 from socialhub.services.manifests.policies import check_policies, plan_policy
 from socialhub.services.manifests.posts import (
@@ -229,6 +238,8 @@ class _Planner:
         self.changes: list[Change] = []
         self.issues: list[Issue] = []
         self.writes: list[Callable[[], None]] = []
+        #: Writes that need the new posts' ids (experiments link their arms' posts).
+        self.late_writes: list[Callable[[], None]] = []
         self.conflicts = 0
         self.new_posts: list[tuple[Manifest, Targets]] = []
         #: Every valid post's desired targets, by name (what ``preview`` renders).
@@ -749,7 +760,7 @@ def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
     plan.measured = measured
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
-    for m in manifests:
+    for m in with_experiment_posts(manifests):  # an experiment's arms are posts
         by_kind[m.kind].append(m)
     for m in by_kind["Organization"]:
         plan_organization(plan, ctx, m)
@@ -772,6 +783,7 @@ def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
     _policy_warnings(plan, check_policies(plan, manifests))
     for m in by_kind["Rule"]:
         plan.rule(m)
+    plan_experiments(plan, by_kind["Experiment"])
     if prune:
         plan.prune(by_kind)
     if plan.issues:
@@ -840,6 +852,8 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
                          commit=owner.commit if owner else None,
                          published=plan.published, now=now, created_by=ctx.actor.name)
         session.flush()
+        for write in plan.late_writes:
+            write()
         _announce_posts(session, org_id, [c.name for c in plan.changes if c.kind == "Post"
                                           and c.action in WRITING_ACTIONS])
     return plan.changes

@@ -16,6 +16,7 @@ from socialhub.core.policy import Permission
 from socialhub.db.models import (
     Account,
     Campaign,
+    Experiment,
     Organization,
     Policy,
     Post,
@@ -24,6 +25,7 @@ from socialhub.db.models import (
     Variant,
     VoiceProfile,
 )
+from socialhub.db.queries import experiments as experiment_queries
 from socialhub.db.queries import manifests as queries
 from socialhub.db.queries import policies as policies_queries
 from socialhub.db.queries import rules as rules_queries
@@ -37,14 +39,15 @@ from socialhub.services.manifests.registry import Registry
 FILE_NAMES = {"Organization": "organization.yaml", "Member": "members.yaml",
               "Account": "accounts.yaml", "VoiceProfile": "voices.yaml",
               "Campaign": "campaigns.yaml", "Policy": "policies.yaml", "Slot": "slots.yaml",
-              "Post": "posts.yaml", "Rule": "rules.yaml"}
+              "Post": "posts.yaml", "Rule": "rules.yaml", "Experiment": "experiments.yaml"}
 _ALIASES = {"account": "Account", "accounts": "Account", "voice": "VoiceProfile",
             "voices": "VoiceProfile", "voiceprofile": "VoiceProfile",
             "voiceprofiles": "VoiceProfile", "campaign": "Campaign", "campaigns": "Campaign",
             "slot": "Slot", "slots": "Slot", "post": "Post", "posts": "Post",
             "organization": "Organization", "organizations": "Organization",
             "org": "Organization", "member": "Member", "members": "Member",
-            "rule": "Rule", "rules": "Rule", "policy": "Policy", "policies": "Policy"}
+            "rule": "Rule", "rules": "Rule", "policy": "Policy", "policies": "Policy",
+            "experiment": "Experiment", "experiments": "Experiment"}
 
 
 def parse_kind(text: str) -> str:
@@ -156,6 +159,36 @@ def post_manifest(p: Post) -> dict[str, Any]:
     return _doc("Post", metadata, spec)
 
 
+def experiment_manifest(e: Experiment) -> dict[str, Any]:
+    """An Experiment manifest: its settings and each arm's account, text and time (taken
+    from the arm's post; those posts are not exported as posts of their own)."""
+    metadata: dict[str, Any] = {"name": e.name}
+    if e.campaign is not None:
+        metadata["campaign"] = e.campaign.name
+    spec: dict[str, Any] = {"metric": e.metric}
+    if e.split != "accounts":
+        spec["split"] = e.split
+    spec["min_sample"] = e.min_sample
+    if e.confidence != 0.95:
+        spec["confidence"] = e.confidence
+    arms = []
+    for arm in e.arms:
+        out: dict[str, Any] = {"name": arm.name}
+        variant = arm.post.variants[0] if arm.post.variants else None
+        if variant is not None:
+            out["account"] = variant.account.ref
+            if variant.thread:
+                out["thread"] = [str(p) for p in variant.thread]
+            else:
+                out["text"] = variant.text
+            out.update(_present(media=list(variant.media or [])))
+            if variant.local_time:
+                out["at"] = f"{variant.local_time} {variant.timezone}"
+        arms.append(out)
+    spec["arms"] = arms
+    return _doc("Experiment", metadata, spec)
+
+
 def organization_manifest(org: Organization) -> dict[str, Any]:
     """An Organization manifest: its name and settings (approvals when not ``off``)."""
     approvals = dict(org.settings or {}).get("approvals", "off")
@@ -201,9 +234,14 @@ def export_manifests(ctx: Ctx,
     if "Slot" in wanted:
         out["Slot"] = [slot_manifest(s) for s in queries.slots_in_order(session, org_id)]
     if "Post" in wanted:
-        out["Post"] = [post_manifest(p) for p in queries.live_posts_in_order(session, org_id)]
+        arms = experiment_queries.arm_post_ids(session, org_id)  # exported as experiments
+        out["Post"] = [post_manifest(p) for p in queries.live_posts_in_order(session, org_id)
+                       if p.id not in arms]
     if "Rule" in wanted:
         out["Rule"] = [rule_manifest(r) for r in rules_queries.rules_in_order(session, org_id)]
+    if "Experiment" in wanted:
+        out["Experiment"] = [experiment_manifest(e) for e in
+                             experiment_queries.experiments_in_order(session, org_id)]
     return {k: v for k, v in out.items() if v}
 
 

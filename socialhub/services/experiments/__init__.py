@@ -1,0 +1,1 @@
+"""Experiments (A/B tests of a post's texts), their verdicts, and the campaign report."""
