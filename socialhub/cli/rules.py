@@ -10,7 +10,7 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 
 app = typer.Typer(
-    help="Rules that act on the inbox, posts, metrics, schedules, feeds.\n\n"
+    help="Workflow rules: when something happens, act (dry-run first).\n\n"
     "Rules are `kind: Rule` manifests (`socialhub apply rules.yaml`); the daemon runs "
     "them. Triggers: inbox, post_published, metric_threshold, cron, feed. Actions: "
     "reply, assign, tag, archive, notify, webhook, draft, schedule. `rules list` shows "
