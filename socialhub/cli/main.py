@@ -55,6 +55,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.digest", "app", "digest"),
     ("socialhub.cli.inbox", "app", "inbox"),
     ("socialhub.cli.rules", "app", "rules"),
+    ("socialhub.cli.webhooks", "app", "webhooks"),
     ("socialhub.cli.daemon", "app", "daemon"),
     ("socialhub.cli.sandbox", "app", "sandbox"),
     ("socialhub.cli.demo", "app", "demo"),

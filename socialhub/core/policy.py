@@ -70,6 +70,9 @@ class Permission(enum.StrEnum):
     INBOX_MANAGE = "inbox.manage"  # archive, assign, mark read or unread
     RULES_READ = "rules.read"  # list workflow rules, replay them (test), read their log
     RULES_MANAGE = "rules.manage"  # run workflow rules' actions (the daemon; editors apply)
+    WEBHOOKS_READ = "webhooks.read"  # list webhook endpoints and their delivery log
+    WEBHOOKS_MANAGE = "webhooks.manage"  # send a test event to an endpoint
+    WEBHOOKS_SEND = "webhooks.send"  # send the webhook deliveries that are due (the daemon)
 
 
 _READS = frozenset({
@@ -81,7 +84,7 @@ _READS = frozenset({
 
 #: What only the daemon does: people publish by scheduling, the daemon sends.
 _SYSTEM = frozenset({Permission.DELIVERIES_SEND, Permission.METRICS_COLLECT,
-                     Permission.TOKENS_REFRESH})
+                     Permission.TOKENS_REFRESH, Permission.WEBHOOKS_SEND})
 
 #: The one matrix: what each role may do. The owner may do everything.
 MATRIX: dict[Role, frozenset[Permission]] = {
@@ -94,7 +97,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.QUEUE_MANAGE, Permission.CAMPAIGNS_WRITE, Permission.VOICES_WRITE,
         Permission.SLOTS_WRITE, Permission.MANIFESTS_APPLY, Permission.AI_GENERATE,
         Permission.ANALYTICS_IMPORT, Permission.AI_USAGE_READ, Permission.INBOX_REPLY,
-        Permission.INBOX_MANAGE, Permission.RULES_MANAGE,
+        Permission.INBOX_MANAGE, Permission.RULES_MANAGE, Permission.WEBHOOKS_READ,
     },
     # Reviewers judge posts; they neither write nor schedule them.
     Role.REVIEWER: _READS | {

@@ -27,6 +27,7 @@ from socialhub.services.ops import daemon_status
 from socialhub.services.ops.metrics import digest
 from socialhub.services.publishing.engine import PublishingEngine
 from socialhub.services.rules.engine import run_rules
+from socialhub.services.webhooks.use_cases import deliver_webhooks
 
 log = logging.getLogger("socialhub.daemon")
 
@@ -129,3 +130,12 @@ def sync_inbox(syncer: InboxSync) -> dict[str, Any]:
                  extra={"event": "inbox_sync"})
     return {"accounts": len(reports), "new": new,
             "failed": [r.account for r in reports if r.error]}
+
+
+def send_webhooks(hub: Hub) -> dict[str, Any]:
+    """Send the webhook deliveries that are due: those whose first try (by the process
+    that published the event) failed, again after their backoff (docs/webhooks.md)."""
+    sent = deliver_webhooks(lambda: hub.context("daemon"), limit=100)
+    return {"sent": len(sent), "delivered": sum(1 for d in sent if d["status"] == "delivered"),
+            "failed": sum(1 for d in sent if d["status"] == "failed"),
+            "dead": sum(1 for d in sent if d["status"] == "dead")}

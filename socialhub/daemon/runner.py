@@ -179,6 +179,12 @@ class Daemon:
                                                                              self.wake)),
                           "interval", seconds=30, id="rules",
                           next_run_time=datetime.now(UTC) + timedelta(seconds=5))
+        if self.opts.webhooks:
+            # Retries of webhook deliveries whose first try failed (the backoff decides
+            # when each is due; this only looks).
+            sched.add_job(self._job("webhooks", lambda: jobs.send_webhooks(self.hub)),
+                          "interval", seconds=min(poll, 10.0), id="webhooks",
+                          next_run_time=datetime.now(UTC) + timedelta(seconds=2))
         sched.add_job(self._job("digest", self._digest),
                       CronTrigger(hour=self.opts.digest_hour, minute=0,
                                   timezone=display_zone(self.config.settings)), id="digest")

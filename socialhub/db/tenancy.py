@@ -141,11 +141,16 @@ RULE_RUNS = OrgOwned("rule_runs", "rule_runs.org_id", insert="editor", update=No
                      same_org="(SELECT r.org_id FROM rules r WHERE r.id = rule_runs.rule_id) "
                               "= rule_runs.org_id")
 
+# Written by whoever published the event (any member: a viewer's inbox sync publishes
+# too) and updated by the attempt that process makes; the daemon sends the retries.
+WEBHOOK_DELIVERIES = OrgOwned("webhook_deliveries", "webhook_deliveries.org_id",
+                              insert="viewer", update="viewer", delete="admin")
+
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
 ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, ACCOUNT_SNAPSHOTS, METRIC_LATEST,
                                     GIT_SYNCS, ALERTS_SENT, INBOX_ITEMS, INBOX_CURSORS, RULES,
-                                    RULE_RUNS)
+                                    RULE_RUNS, WEBHOOK_DELIVERIES)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

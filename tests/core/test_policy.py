@@ -58,6 +58,12 @@ def test_viewer_only_reads() -> None:
     (Role.REVIEWER, Permission.INBOX_MANAGE, False),
     (Role.EDITOR, Permission.INBOX_REPLY, True),
     (Role.EDITOR, Permission.INBOX_MANAGE, True),
+    (Role.EDITOR, Permission.WEBHOOKS_READ, True),
+    (Role.EDITOR, Permission.WEBHOOKS_MANAGE, False),
+    (Role.VIEWER, Permission.WEBHOOKS_READ, False),
+    (Role.ADMIN, Permission.WEBHOOKS_MANAGE, True),
+    (Role.DAEMON, Permission.WEBHOOKS_SEND, True),
+    (Role.DAEMON, Permission.WEBHOOKS_READ, False),
 ])
 def test_matrix_rows(role: Role, permission: Permission, expected: bool) -> None:
     assert allows(role, permission) is expected
@@ -78,7 +84,9 @@ def test_the_daemon_only_sends_collects_and_refreshes() -> None:
         Permission.ANALYTICS_READ, Permission.INBOX_READ,
         # the rules job: it reads the rules and acts on the inbox
         Permission.RULES_READ, Permission.RULES_MANAGE, Permission.INBOX_REPLY,
-        Permission.INBOX_MANAGE}
+        Permission.INBOX_MANAGE,
+        # the webhooks job: it sends the webhook deliveries that are due
+        Permission.WEBHOOKS_SEND}
 
 
 @pytest.mark.parametrize(("granter", "role", "expected"), [
