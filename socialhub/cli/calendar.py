@@ -167,8 +167,13 @@ def export(
     with get_hub().context("cli") as ctx:
         data = calendar_ics(ctx, since, until)
     if str(ics) == "-":
-        sys.stdout.buffer.write(data)
         sys.stdout.flush()
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is not None:
+            binary.write(data)
+            binary.flush()
+        else:  # a text-only stdout (captured output)
+            sys.stdout.write(data.decode())
         return
     if ics.is_dir():
         raise ValidationError(f"{ics} is a directory; give a file name (plan.ics)")

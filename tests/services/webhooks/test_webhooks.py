@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,8 +25,8 @@ from typing import Any
 import pytest
 
 from socialhub.errors import ConfigError, PermissionDeniedError
-from socialhub.security.redact import redact
 from socialhub.sandbox_network.server import SandboxServer
+from socialhub.security.redact import redact
 from socialhub.services.context import Ctx
 from socialhub.services.hub import Hub
 from socialhub.services.webhooks import outbox
@@ -325,7 +326,7 @@ def test_a_bad_subscription_is_refused_at_load(
 def test_two_endpoints_need_two_names(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOCIALHUB_DAEMON_WEBHOOKS",
                        "[{url: 'http://127.0.0.1:1/a'}, {url: 'http://127.0.0.1:1/b'}]")
-    with pytest.raises(ConfigError, match="two webhooks are called '127.0.0.1:1'"):
+    with pytest.raises(ConfigError, match=re.escape("two webhooks are called '127.0.0.1:1'")):
         make_hub()
 
 
