@@ -13,7 +13,8 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out
 from socialhub.errors import ValidationError
 
-app = typer.Typer(help="Show the posting calendar.", no_args_is_help=False,
+app = typer.Typer(help="The posting calendar: agenda, week, month; export it as .ics.",
+                  no_args_is_help=False,
                   invoke_without_command=True)
 
 STATUS_STYLE = {"draft": "dim", "scheduled": "cyan", "published": "green", "dead": "red",
@@ -139,7 +140,7 @@ def export(
     end: Annotated[str | None, typer.Option("--to", help="Day after the last: YYYY-MM-DD, "
                                             "+90d…; default no end.")] = None,
 ) -> None:
-    """Export the scheduled posts as an iCalendar (.ics) file, one event per target.
+    """Export the plan as an iCalendar (.ics) file: an event per target.
 
     Each event keeps its UID through edits and its SEQUENCE grows, so importing the
     file again updates the events instead of duplicating them. Times are UTC.

@@ -9,7 +9,7 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 
 app = typer.Typer(
-    help="Webhook endpoints: what they get, a signed test, the delivery log.\n\n"
+    help="Webhook endpoints, a signed test, the delivery log.\n\n"
     "Endpoints are configured in daemon.webhooks (url, name, events, secret); each gets "
     "every bus event it lists (post.approved, inbox.*, *), signed the Standard Webhooks "
     "way, retried with backoff by the daemon. See docs/webhooks.md.\n\n"
@@ -32,7 +32,7 @@ def _line(d: dict[str, Any]) -> str:
 
 @app.command("list")
 def list_(json_: JsonOption = False) -> None:
-    """List the endpoints: URL, subscribed events, signed or not, last delivery.
+    """List the endpoints, their events and their last delivery.
 
     Secrets are never shown; URLs lose their query string.
 
@@ -96,8 +96,10 @@ def log(
                                        help="How many deliveries, newest first.")] = 50,
     json_: JsonOption = False,
 ) -> None:
-    """The delivery log, newest first: status, attempts, last HTTP status, next attempt,
-    duration.
+    """Show the delivery log, newest first.
+
+    Each delivery's status, attempts, last HTTP status and error, next attempt and
+    how long the last send took.
 
     Example: socialhub webhooks log --endpoint ops-hook --status failed --json
     """
