@@ -47,7 +47,7 @@ def feed_rows(session: Session, org_id: int, since: datetime | None,
     if until is not None:
         q = q.where(Variant.scheduled_at < until)
     targets = session.execute(q).all()
-    newest: dict[int, tuple[str, str | None, datetime]] = {}
+    newest: dict[int, tuple[str | None, str | None, datetime | None]] = {}
     ids = [row[0] for row in targets]
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
@@ -60,9 +60,9 @@ def feed_rows(session: Session, org_id: int, since: datetime | None,
     rows = []
     for (variant_id, post_id, name, pstatus, pcreated, pupdated, account_id, platform,
          handle, text, at, vupdated) in targets:
-        status, url, dupdated = newest.get(variant_id, (None, None, None))
+        dstatus, url, dupdated = newest.get(variant_id, (None, None, None))
         rows.append(FeedRow(post_id, name, pstatus, pcreated, pupdated, account_id, platform,
-                            handle, text, at, vupdated, status, url, dupdated))
+                            handle, text, at, vupdated, dstatus, url, dupdated))
     return rows
 
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from icalendar import Calendar
@@ -21,12 +22,12 @@ from tests.conftest import CLIResult
 from tests.publishing_kit import connect_account, make_engine, run, schedule, when
 
 
-def _events(hub: Hub, **window: datetime) -> dict[str, dict[str, object]]:
+def _events(hub: Hub, **window: datetime) -> dict[str, dict[str, Any]]:
     with hub.context("cli") as ctx:
         data = calendar_ics(ctx, **window)
     cal = Calendar.from_ical(data)
     assert cal["VERSION"] == "2.0" and "socialhub" in str(cal["PRODID"])
-    return {str(e["UID"]): {"seq": int(e["SEQUENCE"]), "start": e.decoded("DTSTART"),
+    return {str(e["UID"]): {"seq": int(e.decoded("SEQUENCE")), "start": e.decoded("DTSTART"),
                             "summary": str(e["SUMMARY"]), "url": e.get("URL"),
                             "status": str(e["STATUS"]), "description": str(e["DESCRIPTION"])}
             for e in cal.walk("VEVENT")}
