@@ -28,7 +28,7 @@ from socialhub.services.announce import NOTIFY_CHANNEL, SCHEDULE_CHANGED
 from socialhub.services.audit import write_audit_row
 from socialhub.services.events import BUS, IN_TRANSACTION, Event, EventBus, Scope
 from socialhub.services.mail import mail_enabled, send_mail
-from socialhub.services.webhooks import HOOK_TO_BUS, WebhookNotifier, outbox
+from socialhub.services.webhooks import HOOK_TO_BUS, outbox
 
 
 def notify_daemons(event: Event, scope: Scope) -> None:
@@ -47,23 +47,22 @@ def notify_daemons(event: Event, scope: Scope) -> None:
 
 
 def send_webhooks(event: Event, scope: Scope) -> None:
-    """Record ``event`` for every configured endpoint that wants it and try each once.
+    """Queue ``event`` for every configured endpoint that wants it.
 
-    The rows are written in a transaction of their own (this runs after the event's
-    commit), then sent on the background pool shared by the subscribers of this commit
-    (the delivery engine's own pool for its events); what fails is retried by the
-    daemon. Without settings, or without an endpoint for the event, nothing happens.
+    The deliveries of one commit are recorded together in a transaction of their own
+    once its after-commit subscribers are done (``outbox.Batch``), then tried once: in
+    this thread, or on the delivery engine's background pool for its events; what
+    fails is retried by the daemon. Without settings, or without an endpoint for the
+    event, nothing happens.
     """
     wanted = outbox.targets(scope.settings, event)
     engine = outbox.engine_of(scope.bind)
-    if not wanted or engine is None or scope.settings is None:
-        return
     settings = scope.settings
-    recorded = outbox.record(engine, settings, event, wanted)
-    if not recorded:
+    if not wanted or engine is None or settings is None:
         return
-    notifier = scope.resource("webhooks", lambda: WebhookNotifier(settings))
-    notifier.send_soon(engine, recorded[0][0], [row_id for _org, row_id in recorded])
+    batch = scope.resource("webhook_batch", lambda: outbox.Batch(
+        engine, settings, sender=scope.resource("webhooks", lambda: None)))
+    batch.add(event, wanted)
 
 
 def send_alert_mail(event: Event, scope: Scope) -> None:

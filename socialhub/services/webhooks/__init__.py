@@ -75,11 +75,12 @@ def post_event(hook: WebhookConfig, event: str, data: dict[str, Any]) -> int | N
 
 
 class WebhookNotifier:
-    """The background pool a process sends its freshly recorded webhook deliveries on.
+    """A background pool for the first try of freshly recorded webhook deliveries.
 
-    One is made per commit by the event subscriber (and closed, so flushed, when that
-    commit's subscribers are done: a CLI command's webhooks have had their first try
-    when it exits); the delivery engine keeps one for its life.
+    The delivery engine keeps one for its life and hands it to the bus with the
+    outcomes it announces, so sending a delivery never waits on a webhook receiver;
+    ``close()`` (the engine's shutdown) flushes it. Elsewhere the first try is made
+    in the committing thread (``outbox.Batch``).
     """
 
     def __init__(self, settings: Settings) -> None:

@@ -1,10 +1,12 @@
 """The webhook outbox: record each event for each endpoint that wants it, then send.
 
-After an event's transaction commits, :func:`record` writes one ``webhook_deliveries``
-row per endpoint that wants the event, in a transaction of its own; the process that
-published the event then tries each once, on a small background pool
-(:class:`~socialhub.services.webhooks.WebhookNotifier`), so the publisher never waits
-on a receiver. A send that fails is tried again by the daemon's ``webhooks`` job after
+After a transaction commits, :class:`Batch` (via :func:`record`) writes one
+``webhook_deliveries`` row per event and endpoint that wants it, all in one
+transaction of its own; the process that published the events then tries each once,
+in order, for at most :data:`INLINE_BUDGET_S` seconds (the delivery engine on its
+background pool, :class:`~socialhub.services.webhooks.WebhookNotifier`, so publishing
+never waits on a receiver). What the budget did not reach stays ``pending`` for the
+daemon. A send that fails is tried again by the daemon's ``webhooks`` job after
 ``daemon.webhook_backoff_base_s`` × 2^(attempt-1) seconds (at most
 ``daemon.webhook_backoff_max_s``), up to ``daemon.webhook_max_attempts`` sends; then
 the delivery is ``dead``. A crash between the event's commit and :func:`record` loses
@@ -134,28 +136,34 @@ def new_row(org_id: int, hook: WebhookConfig, name: str, event: Event,
                            attempts=0, next_attempt_at=now, created_at=now)
 
 
-def record(engine: Engine, settings: Settings, event: Event,
-           wanted: list[tuple[WebhookConfig, str]]) -> list[tuple[int, int]]:
-    """Write the deliveries of a committed ``event`` (its own transaction); their
-    ``(org_id, id)``.
+def record(engine: Engine, settings: Settings,
+           batch: list[tuple[Event, list[tuple[WebhookConfig, str]]]]) -> dict[int, list[int]]:
+    """Write the deliveries of committed events, each with the endpoints that want it,
+    in one transaction of its own; the new rows' ids by organization, in event order.
 
     An event without an organization (the delivery engine's, ``schedule.changed``) is
     logged under the configured organization.
     """
     now = now_utc()
+    recorded: dict[int, list[int]] = {}
     with Session(engine) as session, session.begin():
-        org_id = event.org_id
-        if org_id is None:
-            org_id = organization_id_named(session, settings.organization)
-        if org_id is None:
-            log.warning("webhook for %s not recorded: no organization %r", event.name,
-                        settings.organization)
-            return []
-        select_organization(session, org_id)
-        rows = [new_row(org_id, hook, name, event, now) for hook, name in wanted]
-        session.add_all(rows)
-        session.flush()
-        return [(org_id, row.id) for row in rows]
+        fallback: int | None = None
+        for event, wanted in batch:
+            org_id = event.org_id
+            if org_id is None:
+                if fallback is None:
+                    fallback = organization_id_named(session, settings.organization)
+                org_id = fallback
+            if org_id is None:
+                log.warning("webhook for %s not recorded: no organization %r", event.name,
+                            settings.organization)
+                continue
+            select_organization(session, org_id)
+            rows = [new_row(org_id, hook, name, event, now) for hook, name in wanted]
+            session.add_all(rows)
+            session.flush()
+            recorded.setdefault(org_id, []).extend(row.id for row in rows)
+    return recorded
 
 
 def claim(session: Session, org_id: int, now: datetime, settings: Settings, *,
@@ -246,14 +254,58 @@ def finish(session: Session, claimed: Claim, outcome: Outcome, settings: Setting
     return row
 
 
-def deliver_recorded(engine: Engine, settings: Settings, org_id: int, ids: list[int]) -> None:
-    """Try the just recorded deliveries ``ids`` once (the publishing process does this,
-    on its background pool); what fails waits for the daemon's retries."""
-    with Session(engine) as session, session.begin():
-        select_organization(session, org_id)
-        claimed = claim(session, org_id, now_utc(), settings, ids=ids)
-    for one in claimed:
-        outcome = send(settings, one)
+#: How long the process that published events spends on their first tries, per commit;
+#: what is left waits (``pending``, due now) for the daemon.
+INLINE_BUDGET_S = 10.0
+
+
+def deliver_recorded(engine: Engine, settings: Settings, org_id: int, ids: list[int], *,
+                     budget_s: float | None = None) -> int:
+    """Try the just recorded deliveries ``ids`` once each, in order, for at most
+    ``budget_s`` seconds (default :data:`INLINE_BUDGET_S`; the publishing process does
+    this); how many were tried. What fails, and what the budget did not reach, waits
+    for the daemon."""
+    deadline = time.monotonic() + (INLINE_BUDGET_S if budget_s is None else budget_s)
+    tried = 0
+    for row_id in ids:
+        if time.monotonic() >= deadline:
+            break
         with Session(engine) as session, session.begin():
             select_organization(session, org_id)
-            finish(session, one, outcome, settings, now_utc())
+            claimed = claim(session, org_id, now_utc(), settings, ids=[row_id])
+        for one in claimed:
+            outcome = send(settings, one)
+            with Session(engine) as session, session.begin():
+                select_organization(session, org_id)
+                finish(session, one, outcome, settings, now_utc())
+            tried += 1
+    return tried
+
+
+class Batch:
+    """The webhook deliveries of one commit's events, recorded together when the commit's
+    after-commit subscribers are done (``close``), then tried once: on ``sender``'s
+    background pool when one is given (the delivery engine's), else here, within
+    :data:`INLINE_BUDGET_S` (a CLI command's webhooks have had their first try when it
+    exits)."""
+
+    def __init__(self, engine: Engine, settings: Settings, sender: Any = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.sender = sender
+        self.items: list[tuple[Event, list[tuple[WebhookConfig, str]]]] = []
+
+    def add(self, event: Event, wanted: list[tuple[WebhookConfig, str]]) -> None:
+        """Add ``event`` for the endpoints that want it."""
+        self.items.append((event, wanted))
+
+    def close(self) -> None:
+        """Record the events' deliveries (one transaction) and try each once."""
+        items, self.items = self.items, []
+        if not items:
+            return
+        for org_id, ids in record(self.engine, self.settings, items).items():
+            if self.sender is not None:
+                self.sender.send_soon(self.engine, org_id, ids)
+            else:
+                deliver_recorded(self.engine, self.settings, org_id, ids)

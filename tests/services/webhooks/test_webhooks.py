@@ -223,6 +223,24 @@ def test_an_unreachable_receiver_waits_for_the_daemon(
     hub.dispose()
 
 
+def test_a_command_past_its_send_budget_leaves_the_rest_to_the_daemon(
+        hooked: Hub, receiver: Receiver, dbcli: Callable[..., CLIResult],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.daemon import jobs
+
+    monkeypatch.setattr(outbox, "INLINE_BUDGET_S", 0.0)  # a receiver slower than the budget
+    assert dbcli("accounts", "add", "bluesky:@shop.example.com").exit_code == 0
+    assert dbcli("posts", "create", "-b", "hello", "-t", "bluesky:@shop.example.com",
+                 "--at", "2030-01-02 09:00", "--name", "hello").exit_code == 0
+    assert receiver.got == []
+    assert [(d["event"], d["status"], d["attempts"]) for d in _log(hooked)] == [
+        ("schedule.changed", "pending", 0), ("post.scheduled", "pending", 0),
+        ("post.created", "pending", 0), ("account.created", "pending", 0)]
+    assert jobs.send_webhooks(hooked) == {"sent": 4, "delivered": 4, "failed": 0, "dead": 0}
+    assert receiver.events() == ["account.created", "post.created", "post.scheduled",
+                                 "schedule.changed"]  # in the order of the events
+
+
 def test_the_secret_never_shows(hooked: Hub, receiver: Receiver,
                                 dbcli: Callable[..., CLIResult],
                                 caplog: pytest.LogCaptureFixture) -> None:
