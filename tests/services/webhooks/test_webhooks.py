@@ -279,6 +279,19 @@ def test_webhooks_test_names_the_endpoints_and_fails_on_an_error_answer(
     assert bad.exit_code != 0 and "unknown status 'bogus'" in bad.stderr
 
 
+def test_a_secret_reference_that_cannot_be_read_fails_the_send_not_the_change(
+        db_home: str, receiver: Receiver, monkeypatch: pytest.MonkeyPatch,
+        dbcli: Callable[..., CLIResult]) -> None:
+    _hooks(monkeypatch, receiver)
+    monkeypatch.delenv("WEBHOOK_SECRET")
+    assert dbcli("accounts", "add", "bluesky:@shop.example.com").exit_code == 0
+    assert receiver.got == []  # never sent unsigned
+    [failed] = dbcli("webhooks", "log", "--json").json()
+    assert failed["status"] == "failed"
+    assert failed["last_error"] == ("the secret of webhook ops refers to env:WEBHOOK_SECRET, "
+                                    "which is not set")
+
+
 def test_who_may_read_and_test_webhooks(hooked: Hub) -> None:
     from socialhub.services.webhooks.use_cases import queue_test_webhook
 
