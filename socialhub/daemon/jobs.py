@@ -6,6 +6,7 @@ is only the work. Each returns the details recorded with the run.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +28,7 @@ from socialhub.services.ops import daemon_status
 from socialhub.services.ops.metrics import digest
 from socialhub.services.publishing.engine import PublishingEngine
 from socialhub.services.rules.engine import run_rules
-from socialhub.services.webhooks.use_cases import deliver_webhooks
+from socialhub.services.webhooks.use_cases import deliver_webhooks, organizations_due
 
 log = logging.getLogger("socialhub.daemon")
 
@@ -133,9 +134,15 @@ def sync_inbox(syncer: InboxSync) -> dict[str, Any]:
 
 
 def send_webhooks(hub: Hub) -> dict[str, Any]:
-    """Send the webhook deliveries that are due: those whose first try (by the process
-    that published the event) failed, again after their backoff (docs/webhooks.md)."""
-    sent = deliver_webhooks(lambda: hub.context("daemon"), limit=100)
+    """Send the webhook deliveries that are due, in every organization that has some:
+    those whose first try (by the process that published the event) failed, again after
+    their backoff (docs/webhooks.md)."""
+    with hub.transaction() as session:
+        names = organizations_due(session)
+    sent: list[dict[str, Any]] = []
+    for name in names:
+        sent += deliver_webhooks(functools.partial(hub.context, "daemon", organization=name),
+                                 limit=100)
     return {"sent": len(sent), "delivered": sum(1 for d in sent if d["status"] == "delivered"),
             "failed": sum(1 for d in sent if d["status"] == "failed"),
             "dead": sum(1 for d in sent if d["status"] == "dead")}

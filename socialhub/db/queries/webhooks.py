@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from socialhub.db.models import WebhookDelivery
+from socialhub.db.models import Account, Delivery, Organization, WebhookDelivery
 
 #: The statuses a delivery may be (re)sent from once ``next_attempt_at`` has come
 #: (``sending`` only when its claim ran out: the process that claimed it died).
@@ -73,3 +73,18 @@ def webhook_counts(session: Session, org_id: int) -> dict[tuple[str, str], int]:
         .group_by(WebhookDelivery.endpoint, WebhookDelivery.status))
     return {(endpoint, status): int(n) for endpoint, status, n in rows}
 
+
+
+def delivery_org_id(session: Session, delivery_id: int) -> int | None:
+    """The organization of delivery ``delivery_id`` (through its account), if it exists."""
+    return session.scalar(select(Account.org_id).join(Delivery, Delivery.account_id == Account.id)
+                          .where(Delivery.id == delivery_id))
+
+
+def organizations_with_due_webhooks(session: Session, now: datetime) -> list[str]:
+    """The names of the organizations (visible to the login) with deliveries due by now."""
+    due = (select(WebhookDelivery.org_id)
+           .where(WebhookDelivery.status.in_(SENDABLE), WebhookDelivery.next_attempt_at <= now)
+           .distinct())
+    return list(session.scalars(select(Organization.name).where(Organization.id.in_(due))
+                                .order_by(Organization.name)))

@@ -141,8 +141,9 @@ def record(engine: Engine, settings: Settings,
     """Write the deliveries of committed events, each with the endpoints that want it,
     in one transaction of its own; the new rows' ids by organization, in event order.
 
-    An event without an organization (the delivery engine's, ``schedule.changed``) is
-    logged under the configured organization.
+    An event without an organization is filed under its delivery's organization (the
+    delivery engine's outcomes), else under the configured one (``schedule.changed``,
+    ``account.needs_reauth``, the digest).
     """
     now = now_utc()
     recorded: dict[int, list[int]] = {}
@@ -150,6 +151,9 @@ def record(engine: Engine, settings: Settings,
         fallback: int | None = None
         for event, wanted in batch:
             org_id = event.org_id
+            delivery_id = event.data.get("delivery_id")
+            if org_id is None and isinstance(delivery_id, int):  # the delivery engine's
+                org_id = queries.delivery_org_id(session, delivery_id)
             if org_id is None:
                 if fallback is None:
                     fallback = organization_id_named(session, settings.organization)

@@ -8,10 +8,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from socialhub.core.policy import Permission
 from socialhub.db.models import WebhookDelivery
 from socialhub.db.queries import webhooks as queries
 from socialhub.errors import NotFoundError, ValidationError
+from socialhub.services.clock import now_utc
 from socialhub.services.context import Ctx, use_case
 from socialhub.services.events import Event
 from socialhub.services.webhooks import outbox
@@ -129,3 +132,9 @@ def deliver_webhooks(open_ctx: OpenCtx, *, ids: list[int] | None = None,
         if view is not None:
             done.append({**view, "response": outcome.response})
     return done
+
+
+def organizations_due(session: Session) -> list[str]:
+    """The organizations with webhook deliveries due now, by name (what the daemon's job
+    goes through; a daemon login sees every organization)."""
+    return queries.organizations_with_due_webhooks(session, now_utc())

@@ -241,6 +241,35 @@ def test_a_command_past_its_send_budget_leaves_the_rest_to_the_daemon(
                                  "schedule.changed"]  # in the order of the events
 
 
+def test_the_daemon_job_retries_every_organization_and_each_sees_only_its_own(
+        hooked: Hub, receiver: Receiver, dbcli: Callable[..., CLIResult],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.daemon import jobs
+
+    def as_other(*args: str) -> CLIResult:
+        with monkeypatch.context() as env:
+            env.setenv("SOCIALHUB_ORGANIZATION", "other")
+            return dbcli(*args)
+
+    assert dbcli("webhooks", "log").exit_code == 0  # the default organization, on first use
+    assert dbcli("orgs", "add", "other").exit_code == 0
+    monkeypatch.setenv("SOCIALHUB_DAEMON_WEBHOOK_BACKOFF_BASE_S", "0.05")
+    receiver.statuses = [500]
+    assert as_other("accounts", "add", "bluesky:@other.example.com").exit_code == 0
+    assert "account.created" not in [d["event"] for d in _log(hooked)]  # the default's log
+    [failed] = [d for d in as_other("webhooks", "log", "--json").json()
+                if d["event"] == "account.created"]
+    assert failed["status"] == "failed"
+    time.sleep(0.1)
+    daemon_hub = make_hub()  # the daemon's configuration (the default organization)
+    assert jobs.send_webhooks(daemon_hub)["delivered"] == 1
+    daemon_hub.dispose()
+    assert receiver.events()[-2:] == ["account.created", "account.created"]
+    [retried] = [d for d in as_other("webhooks", "log", "--json").json()
+                 if d["event"] == "account.created"]
+    assert (retried["status"], retried["attempts"]) == ("delivered", 2)
+
+
 def test_the_secret_never_shows(hooked: Hub, receiver: Receiver,
                                 dbcli: Callable[..., CLIResult],
                                 caplog: pytest.LogCaptureFixture) -> None:
