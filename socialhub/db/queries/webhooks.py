@@ -46,8 +46,7 @@ def claim_webhook_delivery(session: Session, row: WebhookDelivery,
 
 def webhook_log(session: Session, org_id: int, *, endpoint: str | None = None,
                 status: str | None = None, limit: int = 50) -> list[WebhookDelivery]:
-    """The organization's newest deliveries first, optionally of one endpoint or status
-    (``failed`` also finds those being retried right now)."""
+    """The organization's newest deliveries first, optionally of one endpoint or status."""
     q = select(WebhookDelivery).where(WebhookDelivery.org_id == org_id)
     if endpoint is not None:
         q = q.where(WebhookDelivery.endpoint == endpoint)

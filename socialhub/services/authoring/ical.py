@@ -69,7 +69,7 @@ def _event(row: FeedRow) -> VEvent:
     event.add("dtend", row.scheduled_at + EVENT_LENGTH)
     event.add("summary", f"{_excerpt(row.text) or row.post_name} ({row.platform})")
     event.add("description", f"{row.text}\n\npost: {row.post_name}\n"
-                             f"account: {row.platform}:{row.handle}\nstatus: {status}")
+                             f"account: {row.platform}:@{row.handle.lstrip('@')}\nstatus: {status}")
     event.add("categories", [row.platform])
     event.add("status", _STATUS.get(row.post_status, "CONFIRMED"))
     event.add("transp", "TRANSPARENT")

@@ -26,7 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
@@ -286,6 +286,13 @@ def deliver_recorded(engine: Engine, settings: Settings, org_id: int, ids: list[
     return tried
 
 
+class Sender(Protocol):
+    """What sends recorded deliveries in the background (``WebhookNotifier``)."""
+
+    def send_soon(self, engine: Engine, org_id: int, ids: list[int]) -> None:
+        """Try the deliveries ``ids`` of ``org_id`` once, without waiting."""
+
+
 class Batch:
     """The webhook deliveries of one commit's events, recorded together when the commit's
     after-commit subscribers are done (``close``), then tried once: on ``sender``'s
@@ -293,7 +300,8 @@ class Batch:
     :data:`INLINE_BUDGET_S` (a CLI command's webhooks have had their first try when it
     exits)."""
 
-    def __init__(self, engine: Engine, settings: Settings, sender: Any = None) -> None:
+    def __init__(self, engine: Engine, settings: Settings, sender: Sender | None = None
+                 ) -> None:
         self.engine = engine
         self.settings = settings
         self.sender = sender
