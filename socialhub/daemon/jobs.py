@@ -28,7 +28,11 @@ from socialhub.services.ops import daemon_status
 from socialhub.services.ops.metrics import digest
 from socialhub.services.publishing.engine import PublishingEngine
 from socialhub.services.rules.engine import run_rules
-from socialhub.services.webhooks.use_cases import deliver_webhooks, organizations_due
+from socialhub.services.webhooks.use_cases import (
+    deliver_webhooks,
+    forget_old_deliveries,
+    organizations_due,
+)
 
 log = logging.getLogger("socialhub.daemon")
 
@@ -136,8 +140,10 @@ def sync_inbox(syncer: InboxSync) -> dict[str, Any]:
 def send_webhooks(hub: Hub) -> dict[str, Any]:
     """Send the webhook deliveries that are due, in every organization that has some:
     those whose first try (by the process that published the event) failed, again after
-    their backoff (docs/webhooks.md)."""
+    their backoff (docs/webhooks.md). Delivered and dead ones older than 30 days are
+    forgotten."""
     with hub.transaction() as session:
+        forgotten = forget_old_deliveries(session)
         names = organizations_due(session)
     sent: list[dict[str, Any]] = []
     for name in names:
@@ -145,4 +151,4 @@ def send_webhooks(hub: Hub) -> dict[str, Any]:
                                  limit=100)
     return {"sent": len(sent), "delivered": sum(1 for d in sent if d["status"] == "delivered"),
             "failed": sum(1 for d in sent if d["status"] == "failed"),
-            "dead": sum(1 for d in sent if d["status"] == "dead")}
+            "dead": sum(1 for d in sent if d["status"] == "dead"), "forgotten": forgotten}

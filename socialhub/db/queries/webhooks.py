@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Account, Delivery, Organization, WebhookDelivery
@@ -87,3 +87,14 @@ def organizations_with_due_webhooks(session: Session, now: datetime) -> list[str
            .distinct())
     return list(session.scalars(select(Organization.name).where(Organization.id.in_(due))
                                 .order_by(Organization.name)))
+
+
+def delete_finished_webhook_deliveries(session: Session, before: datetime) -> int:
+    """Delete the delivered and dead deliveries (of every visible organization) created
+    before ``before``; how many."""
+    result = session.execute(
+        delete(WebhookDelivery)
+        .where(WebhookDelivery.status.in_(("delivered", "dead")),
+               WebhookDelivery.created_at < before)
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)

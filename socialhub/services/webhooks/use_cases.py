@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -138,3 +139,13 @@ def organizations_due(session: Session) -> list[str]:
     """The organizations with webhook deliveries due now, by name (what the daemon's job
     goes through; a daemon login sees every organization)."""
     return queries.organizations_with_due_webhooks(session, now_utc())
+
+
+#: How long delivered and dead deliveries stay in the log.
+KEEP_LOG = timedelta(days=30)
+
+
+def forget_old_deliveries(session: Session) -> int:
+    """Delete delivered and dead deliveries older than :data:`KEEP_LOG` (the daemon's
+    job does this, so the log does not grow without end); how many."""
+    return queries.delete_finished_webhook_deliveries(session, now_utc() - KEEP_LOG)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -218,7 +218,8 @@ def test_an_unreachable_receiver_waits_for_the_daemon(
     _hooks(monkeypatch, receiver, events="['account.*']")
     hub = make_hub()
     time.sleep(0.1)
-    assert jobs.send_webhooks(hub) == {"sent": 1, "delivered": 1, "failed": 0, "dead": 0}
+    assert jobs.send_webhooks(hub) == {"sent": 1, "delivered": 1, "failed": 0, "dead": 0,
+                                        "forgotten": 0}
     assert receiver.events() == ["account.created"] and receiver.got[0]["valid"]
     hub.dispose()
 
@@ -236,7 +237,8 @@ def test_a_command_past_its_send_budget_leaves_the_rest_to_the_daemon(
     assert [(d["event"], d["status"], d["attempts"]) for d in _log(hooked)] == [
         ("schedule.changed", "pending", 0), ("post.scheduled", "pending", 0),
         ("post.created", "pending", 0), ("account.created", "pending", 0)]
-    assert jobs.send_webhooks(hooked) == {"sent": 4, "delivered": 4, "failed": 0, "dead": 0}
+    assert jobs.send_webhooks(hooked) == {"sent": 4, "delivered": 4, "failed": 0, "dead": 0,
+                                        "forgotten": 0}
     assert receiver.events() == ["account.created", "post.created", "post.scheduled",
                                  "schedule.changed"]  # in the order of the events
 
@@ -388,6 +390,24 @@ def test_two_endpoints_need_two_names(home: Path, monkeypatch: pytest.MonkeyPatc
                        "[{url: 'http://127.0.0.1:1/a'}, {url: 'http://127.0.0.1:1/b'}]")
     with pytest.raises(ConfigError, match=re.escape("two webhooks are called '127.0.0.1:1'")):
         make_hub()
+
+
+def test_the_log_forgets_finished_deliveries_after_30_days(
+        hooked: Hub, receiver: Receiver, dbcli: Callable[..., CLIResult]) -> None:
+    from sqlalchemy import update
+
+    from socialhub.daemon import jobs
+    from socialhub.db.models import WebhookDelivery
+
+    receiver.statuses = [204, 500]
+    assert dbcli("accounts", "add", "bluesky:@one.example.com").exit_code == 0
+    assert dbcli("accounts", "add", "bluesky:@two.example.com").exit_code == 0
+    with hooked.transaction() as session:
+        session.execute(update(WebhookDelivery).values(
+            created_at=datetime.now(UTC) - timedelta(days=31)))
+    assert jobs.send_webhooks(hooked)["forgotten"] == 1  # the delivered one; not the failed
+    assert [(d["subject"], d["status"]) for d in _log(hooked)] == [
+        ("bluesky:@two.example.com", "failed")]
 
 
 def test_the_backoff_doubles_up_to_its_cap() -> None:
