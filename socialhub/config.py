@@ -55,12 +55,59 @@ class LoggingConfig(_Section):
     format: Literal["auto", "json", "text"] = "auto"
 
 
+#: The short webhook names of the first releases, each standing for one bus event
+#: (``services/webhooks``' ``BUS_EVENTS``); still accepted in ``daemon.webhooks[].events``.
+LEGACY_WEBHOOK_EVENTS = (
+    "scheduled", "published", "failed", "dead", "unconfirmed", "needs_reauth", "digest",
+    "sync_failed", "submitted", "approved", "changes_requested", "commented", "alert")
+
+
 class WebhookConfig(_Section):
+    """One webhook endpoint (``daemon.webhooks[]``); docs/webhooks.md.
+
+    ``events`` lists bus event names (``post.approved``), prefixes (``inbox.*``),
+    ``*`` (every event), or the short names of the first releases (``published``).
+    ``secret`` is a literal or a reference (``env:VAR``, ``keyring:NAME``).
+    """
+
     url: str
+    #: What ``webhooks list|test|log`` call the endpoint (default: the URL's host:port).
+    name: str | None = Field(None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
     events: list[str] = Field(
         default_factory=lambda: ["scheduled", "published", "failed", "dead", "unconfirmed"]
     )
     secret: SecretStr | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name == "*" or name in LEGACY_WEBHOOK_EVENTS:
+                continue
+            if "." not in name or not all(part for part in name.removesuffix(".*").split(".")):
+                raise ValueError(
+                    f"unknown event {name!r}: give a bus event (post.approved), a prefix "
+                    f"(inbox.*), * or one of {', '.join(LEGACY_WEBHOOK_EVENTS)}")
+        return value
+
+    def endpoint_name(self) -> str:
+        """The name the CLI and the delivery log use: ``name``, else the URL's host:port."""
+        from urllib.parse import urlsplit
+
+        if self.name:
+            return self.name
+        parts = urlsplit(self.url)
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
 #: Default cap on an HTTP request body (1 MiB); see docs/security.md.
@@ -87,6 +134,24 @@ class DaemonConfig(_Section):
     #: How often the workflow rules job looks for what its triggers saw (docs/rules.md).
     rules_interval_s: float = Field(30.0, ge=1)
     webhooks: list[WebhookConfig] = Field(default_factory=list)
+    # A webhook send that fails is tried again after base * 2^(attempt-1) seconds (at most
+    # max), up to webhook_max_attempts sends in all; then it is dead (docs/webhooks.md).
+    webhook_max_attempts: int = Field(8, ge=1, le=50)
+    webhook_backoff_base_s: float = Field(30.0, gt=0)
+    webhook_backoff_max_s: float = Field(3600.0, gt=0)
+    webhook_timeout_s: float = Field(5.0, gt=0, le=60)
+
+    @field_validator("webhooks")
+    @classmethod
+    def _unique_names(cls, value: list[WebhookConfig]) -> list[WebhookConfig]:
+        seen: set[str] = set()
+        for hook in value:
+            name = hook.endpoint_name()
+            if name in seen:
+                raise ValueError(f"two webhooks are called {name!r}: give each a distinct "
+                                 "name (daemon.webhooks[].name)")
+            seen.add(name)
+        return value
 
 
 class ApiConfig(_Section):

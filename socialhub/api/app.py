@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from socialhub.api import problems, routes_posts, routes_reads
+from socialhub.api import problems, routes_feed, routes_posts, routes_reads
 from socialhub.api.core import ApiState
 from socialhub.services.access.ratelimit import RateLimiter
 from socialhub.services.hub import Hub
@@ -39,6 +39,7 @@ def create_api_app(hub: Hub, *, max_body_bytes: int, version: str = "1") -> Fast
     problems.install(app)
     app.include_router(routes_posts.router)
     app.include_router(routes_reads.router)
+    app.include_router(routes_feed.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(HttpGuard, token=None, max_body_bytes=max_body_bytes,
                        limit_key="daemon.http_max_body_bytes", reply=_guard_reply)

@@ -63,6 +63,17 @@ def authenticated(request: Request, response: Response,
     with api.hub.queued():
         principal = authenticate_token(api.hub,
                                        credentials.credentials if credentials else None)
+    response.headers.update(spend(api, principal))
+    request.state.principal = principal
+    return principal
+
+
+def spend(api: ApiState, principal: Principal) -> dict[str, str]:
+    """Take one request from ``principal``'s token's rate limit; the ``RateLimit`` headers.
+
+    Raises:
+        ApiProblem: the token spent its requests for now (a 429 with Retry-After).
+    """
     decision = api.limiter.take(principal.token_id)
     headers = rate_headers(decision)
     if not decision.allowed:
@@ -70,9 +81,7 @@ def authenticated(request: Request, response: Response,
         raise ApiProblem(429, "rate_limited",
                          f"this token may make {decision.limit} requests a minute",
                          hint=f"retry after {decision.retry_after_s} s", headers=headers)
-    response.headers.update(headers)
-    request.state.principal = principal
-    return principal
+    return headers
 
 
 Caller = Annotated[Principal, Depends(authenticated)]

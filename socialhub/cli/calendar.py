@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import os
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 
-app = typer.Typer(help="Show the posting calendar.", no_args_is_help=False,
+app = typer.Typer(help="The posting calendar: agenda, week, month; export it as .ics.",
+                  no_args_is_help=False,
                   invoke_without_command=True)
 
 STATUS_STYLE = {"draft": "dim", "scheduled": "cyan", "published": "green", "dead": "red",
@@ -19,6 +23,7 @@ STATUS_STYLE = {"draft": "dim", "scheduled": "cyan", "published": "green", "dead
 
 @app.callback(invoke_without_command=True)
 def calendar(
+    typer_ctx: typer.Context,
     view: Annotated[str, typer.Option("--view", "-v", help="agenda, week or month.")] = "agenda",
     start: Annotated[str | None, typer.Option("--from", help="A day in the view: YYYY-MM-DD, "
                                               "today, tomorrow, mon, next fri, +7d; default "
@@ -33,6 +38,8 @@ def calendar(
 
     Example: socialhub calendar --view week --from "next monday"
     """
+    if typer_ctx.invoked_subcommand is not None:
+        return
 
     from socialhub.services.authoring.calendar import calendar_view
 
@@ -110,3 +117,58 @@ def _grid(entries: list[dict[str, Any]], start: date, end: date, today: date, zo
             day += timedelta(days=1)
         table.add_row(*row)
     out().print(table)
+
+
+@app.command("export")
+def export(
+    ics: Annotated[Path, typer.Option("--ics", metavar="FILE",
+                                      help="Write an iCalendar file here; - for stdout.")],
+    start: Annotated[str | None, typer.Option("--from", help="First day: YYYY-MM-DD, today, "
+                                              "-30d…; default 90 days ago.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Day after the last: YYYY-MM-DD, "
+                                            "+90d…; default no end.")] = None,
+) -> None:
+    """Export the plan as an iCalendar (.ics) file: an event per target.
+
+    Each event keeps its UID through edits and its SEQUENCE grows, so importing the
+    file again updates the events instead of duplicating them. Times are UTC.
+
+    Example: socialhub calendar export --ics plan.ics --from today
+    """
+    from socialhub.services.authoring.ical import calendar_ics
+    from socialhub.services.clock import display_zone, now_utc
+    from socialhub.services.when import load_zone, parse_day
+
+    tz = load_zone(display_zone(get_config().settings))
+    today = now_utc().astimezone(tz).date()
+
+    def day(value: str | None, option: str) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return datetime.combine(parse_day(value, today), time(0), tzinfo=tz)
+        except ValidationError as exc:
+            raise ValidationError(f"{option}: {exc}") from None
+
+    since, until = day(start, "--from"), day(end, "--to")
+    if since is not None and until is not None and until <= since:
+        raise ValidationError("--to must be after --from")
+    with get_hub().context("cli") as ctx:
+        data = calendar_ics(ctx, since, until)
+    if str(ics) == "-":
+        sys.stdout.flush()
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is not None:
+            binary.write(data)
+            binary.flush()
+        else:  # a text-only stdout (captured output)
+            sys.stdout.write(data.decode())
+        return
+    if ics.is_dir():
+        raise ValidationError(f"{ics} is a directory; give a file name (plan.ics)")
+    if not ics.parent.is_dir():
+        raise ValidationError(f"{ics.parent} does not exist")
+    partial = ics.with_name(f".{ics.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, ics)
+    info(f"wrote {data.count(b'BEGIN:VEVENT')} event(s) to {ics}")

@@ -58,6 +58,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.inbox", "app", "inbox"),
     ("socialhub.cli.rules", "app", "rules"),
     ("socialhub.cli.tokens", "app", "tokens"),
+    ("socialhub.cli.webhooks", "app", "webhooks"),
     ("socialhub.cli.daemon", "app", "daemon"),
     ("socialhub.cli.mcp", "app", "mcp"),
     ("socialhub.cli.sandbox", "app", "sandbox"),

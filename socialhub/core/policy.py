@@ -74,6 +74,9 @@ class Permission(enum.StrEnum):
     EXPERIMENTS_READ = "experiments.read"  # list experiments, their status and report
     EXPERIMENTS_MANAGE = "experiments.manage"  # record winners, promote one to evergreen
     EVERGREEN_MANAGE = "evergreen.manage"  # add to, remove from and requeue the evergreen queue
+    WEBHOOKS_READ = "webhooks.read"  # list webhook endpoints and their delivery log
+    WEBHOOKS_MANAGE = "webhooks.manage"  # send a test event to an endpoint
+    WEBHOOKS_SEND = "webhooks.send"  # send the webhook deliveries that are due (the daemon)
 
 
 _READS = frozenset({
@@ -86,7 +89,7 @@ _READS = frozenset({
 
 #: What only the daemon does: people publish by scheduling, the daemon sends.
 _SYSTEM = frozenset({Permission.DELIVERIES_SEND, Permission.METRICS_COLLECT,
-                     Permission.TOKENS_REFRESH})
+                     Permission.TOKENS_REFRESH, Permission.WEBHOOKS_SEND})
 
 #: The one matrix: what each role may do. The owner may do everything.
 MATRIX: dict[Role, frozenset[Permission]] = {
@@ -100,7 +103,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.SLOTS_WRITE, Permission.MANIFESTS_APPLY, Permission.AI_GENERATE,
         Permission.ANALYTICS_IMPORT, Permission.AI_USAGE_READ, Permission.INBOX_REPLY,
         Permission.INBOX_MANAGE, Permission.RULES_MANAGE, Permission.API_TOKENS_MANAGE,
-        Permission.EXPERIMENTS_MANAGE, Permission.EVERGREEN_MANAGE,
+        Permission.EXPERIMENTS_MANAGE, Permission.EVERGREEN_MANAGE, Permission.WEBHOOKS_READ,
     },
     # Reviewers judge posts; they neither write nor schedule them.
     Role.REVIEWER: _READS | {

@@ -136,10 +136,11 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
 def _dispatch(api: Any, rest: Any) -> Any:
     """One ASGI app: the REST API's paths go to ``api``, everything else to ``rest``."""
     from socialhub.api.app import OPENAPI_PATH, PREFIX
+    from socialhub.api.routes_feed import FEED_PATH
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         path = scope.get("path", "")
-        if path in (OPENAPI_PATH, PREFIX) or path.startswith(PREFIX + "/"):
+        if path in (OPENAPI_PATH, FEED_PATH, PREFIX) or path.startswith(PREFIX + "/"):
             await api(scope, receive, send)
         else:
             await rest(scope, receive, send)

@@ -6,6 +6,7 @@ is only the work. Each returns the details recorded with the run.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,11 @@ from socialhub.services.ops import daemon_status
 from socialhub.services.ops.metrics import digest
 from socialhub.services.publishing.engine import PublishingEngine
 from socialhub.services.rules.engine import feeds_due, prefetched, run_rules
+from socialhub.services.webhooks.use_cases import (
+    deliver_webhooks,
+    forget_old_deliveries,
+    organizations_due,
+)
 
 log = logging.getLogger("socialhub.daemon")
 
@@ -151,3 +157,20 @@ def sync_inbox(syncer: InboxSync) -> dict[str, Any]:
                  extra={"event": "inbox_sync"})
     return {"accounts": len(reports), "new": new,
             "failed": [r.account for r in reports if r.error]}
+
+
+def send_webhooks(hub: Hub) -> dict[str, Any]:
+    """Send the webhook deliveries that are due, in every organization that has some:
+    those whose first try (by the process that published the event) failed, again after
+    their backoff (docs/webhooks.md). Delivered and dead ones older than 30 days are
+    forgotten."""
+    with hub.transaction() as session:
+        forgotten = forget_old_deliveries(session)
+        names = organizations_due(session)
+    sent: list[dict[str, Any]] = []
+    for name in names:
+        sent += deliver_webhooks(functools.partial(hub.context, "daemon", organization=name),
+                                 limit=100)
+    return {"sent": len(sent), "delivered": sum(1 for d in sent if d["status"] == "delivered"),
+            "failed": sum(1 for d in sent if d["status"] == "failed"),
+            "dead": sum(1 for d in sent if d["status"] == "dead"), "forgotten": forgotten}

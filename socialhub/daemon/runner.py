@@ -196,6 +196,12 @@ class Daemon:
         sched.add_job(self._job("rules", lambda: jobs.run_workflow_rules(self.hub, self.wake)),
                       "interval", seconds=self.config.settings.daemon.rules_interval_s,
                       id="rules", next_run_time=datetime.now(UTC) + timedelta(seconds=5))
+        if self.opts.webhooks:
+            # Retries of webhook deliveries whose first try failed (the backoff decides
+            # when each is due; this only looks).
+            sched.add_job(self._job("webhooks", lambda: jobs.send_webhooks(self.hub)),
+                          "interval", seconds=min(poll, 10.0), id="webhooks",
+                          next_run_time=datetime.now(UTC) + timedelta(seconds=2))
         sched.add_job(self._job("digest", self._digest),
                       CronTrigger(hour=self.opts.digest_hour, minute=0,
                                   timezone=display_zone(self.config.settings)), id="digest")

@@ -620,6 +620,8 @@ class Policy(TimestampMixin, Base):
         ForeignKey("campaigns.id", ondelete="CASCADE"))
     spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
     campaign: Mapped[Campaign | None] = relationship()
+
+
 class ApiToken(Base):
     """A scoped bearer token for the HTTP API (docs/api.md): it acts as ``user_id``.
 
@@ -707,3 +709,36 @@ class ExperimentArm(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     experiment: Mapped[Experiment] = relationship(back_populates="arms")
     post: Mapped[Post] = relationship()
+
+
+class WebhookDelivery(Base):
+    """One event on its way to one webhook endpoint: the body, and how sending it went.
+
+    Written after the event's transaction committed (``services/webhooks``); sent at
+    once by the process that published it and, when that fails, by the daemon's
+    ``webhooks`` job with exponential backoff. ``webhook_id`` is the ``webhook-id``
+    header, the same on every attempt so receivers can drop duplicates; ``body`` is the
+    exact JSON sent (signed per attempt with a fresh timestamp). ``status``: ``pending``
+    (not tried yet), ``sending`` (claimed until ``next_attempt_at``), ``failed`` (will
+    be tried again at ``next_attempt_at``), ``delivered`` or ``dead``.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+                      Index("ix_webhook_deliveries_org_created", "org_id", "created_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    webhook_id: Mapped[str] = mapped_column(String(64), unique=True)
+    endpoint: Mapped[str] = mapped_column(String(100))
+    event: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_http_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None] = mapped_column()
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -163,13 +163,17 @@ _VIA_EXPERIMENT = ("(SELECT e.org_id FROM experiments e "
                    "WHERE e.id = experiment_arms.experiment_id)")
 EXPERIMENT_ARMS = OrgOwned("experiment_arms", _VIA_EXPERIMENT,
                            same_org=f"{_via_post('experiment_arms')} = {_VIA_EXPERIMENT}")
+# Written by whoever published the event (any member: a viewer's inbox sync publishes
+# too) and updated by the attempt that process makes; the daemon sends the retries.
+WEBHOOK_DELIVERIES = OrgOwned("webhook_deliveries", "webhook_deliveries.org_id",
+                              insert="viewer", update="viewer", delete="admin")
 
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
 ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, ACCOUNT_SNAPSHOTS, METRIC_LATEST,
                                     GIT_SYNCS, ALERTS_SENT, INBOX_ITEMS, INBOX_CURSORS, RULES,
                                     RULE_RUNS, POLICIES, API_TOKENS, API_IDEMPOTENCY,
-                                    EXPERIMENTS, EXPERIMENT_ARMS)
+                                    EXPERIMENTS, EXPERIMENT_ARMS, WEBHOOK_DELIVERIES)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

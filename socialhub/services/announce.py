@@ -44,9 +44,9 @@ def notify_schedule_changed(session: Session) -> None:
 
 def wants_scheduled_webhook(session: Session) -> bool:
     """Whether a committed schedule change in ``session`` would send any webhook."""
-    settings = settings_of(session)
-    return settings is not None and any("scheduled" in h.events
-                                        for h in settings.daemon.webhooks)
+    from socialhub.services.webhooks.hooks import wants
+
+    return wants(settings_of(session), SCHEDULE_CHANGED)
 
 
 def announce_schedule(session: Session, post: str | None = None,

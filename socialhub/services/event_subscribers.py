@@ -13,11 +13,8 @@ subscriber             phase           events
 =====================  ==============  ====================================================
 audit trail            in transaction  every record change (``audit.record_event``)
 daemon wake-up         after commit    ``schedule.changed`` (PostgreSQL NOTIFY, once a commit)
-webhooks               after commit    ``schedule.changed`` naming a post, ``delivery.*``,
-                                       ``account.needs_reauth``, ``daemon.digest``,
-                                       ``sync.failed``,
-                                       ``post.submitted|approved|changes_requested|commented``,
-                                       ``alert.raised``
+webhooks               after commit    every event an endpoint of ``daemon.webhooks`` wants
+                                       (``*``; ``schedule.changed`` only naming a post)
 alert mail             after commit    ``alert.raised`` (when ``alerts.email`` is set)
 =====================  ==============  ====================================================
 """
@@ -31,7 +28,7 @@ from socialhub.services.announce import NOTIFY_CHANNEL, SCHEDULE_CHANGED
 from socialhub.services.audit import write_audit_row
 from socialhub.services.events import BUS, IN_TRANSACTION, Event, EventBus, Scope
 from socialhub.services.mail import mail_enabled, send_mail
-from socialhub.services.webhooks import BUS_EVENTS, HOOK_TO_BUS, WebhookNotifier
+from socialhub.services.webhooks import HOOK_TO_BUS, outbox
 
 
 def notify_daemons(event: Event, scope: Scope) -> None:
@@ -49,23 +46,23 @@ def notify_daemons(event: Event, scope: Scope) -> None:
         conn.commit()
 
 
-def send_webhook(event: Event, scope: Scope) -> None:
-    """Queue the webhook for ``event`` to every configured hook that wants it.
+def send_webhooks(event: Event, scope: Scope) -> None:
+    """Queue ``event`` for every configured endpoint that wants it.
 
-    The hooks come from the settings the event was delivered with; without
-    settings, or without a hook for the event, nothing is sent. A
-    ``schedule.changed`` that names no post sends nothing either.
+    The deliveries of one commit are recorded together in a transaction of their own
+    once its after-commit subscribers are done (``outbox.Batch``), then tried once: in
+    this thread, or on the delivery engine's background pool for its events; what
+    fails is retried by the daemon. Without settings, or without an endpoint for the
+    event, nothing happens.
     """
-    hook_event = BUS_EVENTS.get(event.name)
+    wanted = outbox.targets(scope.settings, event)
+    engine = outbox.engine_of(scope.bind)
     settings = scope.settings
-    if hook_event is None or settings is None:
+    if not wanted or engine is None or settings is None:
         return
-    if event.name == SCHEDULE_CHANGED and event.subject is None:
-        return
-    if not any(hook_event in h.events for h in settings.daemon.webhooks):
-        return
-    notifier = scope.resource("webhooks", lambda: WebhookNotifier(settings))
-    notifier.emit(hook_event, dict(event.data))
+    batch = scope.resource("webhook_batch", lambda: outbox.Batch(
+        engine, settings, sender=scope.resource("webhooks", lambda: None)))
+    batch.add(event, wanted)
 
 
 def send_alert_mail(event: Event, scope: Scope) -> None:
@@ -87,7 +84,6 @@ def install_default_subscribers(bus: EventBus = BUS) -> None:
     """
     bus.subscribe("*", write_audit_row, phase=IN_TRANSACTION)
     bus.subscribe(SCHEDULE_CHANGED, notify_daemons)
-    for name in BUS_EVENTS:
-        bus.subscribe(name, send_webhook)
+    bus.subscribe("*", send_webhooks)
     bus.subscribe(HOOK_TO_BUS["alert"], send_alert_mail)
     bus.defaults_installed = True

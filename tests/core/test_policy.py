@@ -70,6 +70,12 @@ def test_viewer_only_reads() -> None:
     (Role.EDITOR, Permission.EXPERIMENTS_MANAGE, True),
     (Role.EDITOR, Permission.EVERGREEN_MANAGE, True),
     (Role.VIEWER, Permission.EVERGREEN_MANAGE, False),
+    (Role.EDITOR, Permission.WEBHOOKS_READ, True),
+    (Role.EDITOR, Permission.WEBHOOKS_MANAGE, False),
+    (Role.VIEWER, Permission.WEBHOOKS_READ, False),
+    (Role.ADMIN, Permission.WEBHOOKS_MANAGE, True),
+    (Role.DAEMON, Permission.WEBHOOKS_SEND, True),
+    (Role.DAEMON, Permission.WEBHOOKS_READ, False),
 ])
 def test_matrix_rows(role: Role, permission: Permission, expected: bool) -> None:
     assert allows(role, permission) is expected
@@ -95,7 +101,9 @@ def test_the_daemon_only_sends_collects_and_refreshes() -> None:
         Permission.POSTS_WRITE, Permission.POSTS_PUBLISH, Permission.AI_GENERATE,
         # the experiments job records winners; the evergreen job requeues posts
         Permission.EXPERIMENTS_READ, Permission.EXPERIMENTS_MANAGE,
-        Permission.EVERGREEN_MANAGE}
+        Permission.EVERGREEN_MANAGE,
+        # the webhooks job: it sends the webhook deliveries that are due
+        Permission.WEBHOOKS_SEND}
 
 
 @pytest.mark.parametrize(("granter", "role", "expected"), [
