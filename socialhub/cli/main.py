@@ -33,6 +33,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.calendar", "app", "calendar"),
     ("socialhub.cli.slots", "app", "slots"),
     ("socialhub.cli.campaigns", "app", "campaigns"),
+    ("socialhub.cli.links", "app", "links"),
     ("socialhub.cli.voices", "app", "voices"),
     ("socialhub.cli.manifests", "apply_app", "apply"),
     ("socialhub.cli.manifests", "export_app", "export"),

@@ -269,10 +269,12 @@ def lint(
     """
     from socialhub.services.manifests.documents import check_text_lengths, parse_manifests
 
+    settings = get_config().settings  # links.* decide how links are measured
     manifests, issues = parse_manifests(_sources(paths))
     limits = {m.name: m.model.spec.settings.get("max_characters")
               for m in manifests if m.kind == "Account"}
-    issues += check_text_lengths(manifests, {k: int(v) for k, v in limits.items() if v})
+    issues += check_text_lengths(manifests, {k: int(v) for k, v in limits.items() if v},
+                                 settings=settings)
     issues.sort(key=lambda i: (i.file, i.line, i.column))
     if json_:
         emit_json({"ok": not issues, "documents": len(manifests),

@@ -1,5 +1,5 @@
-"""The daemon's HTTP server: ``/healthz``, ``/metrics`` (Prometheus), ``/metrics.json``
-and the search API.
+"""The daemon's HTTP server: ``/healthz``, ``/metrics`` (Prometheus), ``/metrics.json``,
+the search API and the public short-link redirect ``/l/<code>`` (``links_http``).
 
 uvicorn runs in a background thread (it installs no signal handlers off the
 main thread, so SIGTERM stays ours). The local search API from
@@ -22,6 +22,7 @@ from fastapi import Request  # resolved by name in the route signature below
 
 from socialhub.config import LoadedConfig
 from socialhub.errors import ConfigError
+from socialhub.services.links.redirects import LinkRedirects
 from socialhub.services.ops.http_access import HttpAccess
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,12 @@ Provider = Callable[[], dict[str, Any]]
 
 
 def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
-                      access: HttpAccess, prometheus: Callable[[], bytes] | None = None
-                      ) -> Any:
+                      access: HttpAccess, prometheus: Callable[[], bytes] | None = None,
+                      links: LinkRedirects | None = None) -> Any:
     """The ASGI app: ``health()`` must return a dict with ``status`` ("ok" or not).
+
+    With ``links``, ``/l/<code>`` redirects to short links' targets and counts the
+    clicks, for anyone, token or not (``daemon.links_http``).
 
     ``/metrics`` serves ``prometheus()`` (the Prometheus text format) when given,
     else the JSON of ``metrics()``, which ``/metrics.json`` always serves.
@@ -84,6 +88,10 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
             app.mount("/", search)
         except Exception as exc:  # the daemon must publish even if search is broken
             log.warning("search API not mounted: %s", exc)
+    if links is not None:
+        from socialhub.daemon.links_http import ShortLinkApp
+
+        return ShortLinkApp(app, links)
     return app
 
 

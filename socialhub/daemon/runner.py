@@ -32,6 +32,7 @@ from socialhub.daemon.http import HttpServer, create_daemon_app
 from socialhub.services.clock import display_zone, now_utc
 from socialhub.services.hub import Hub
 from socialhub.services.inbox.sync import InboxSync
+from socialhub.services.links.redirects import LinkRedirects
 from socialhub.services.ops import daemon_status
 from socialhub.services.ops.db_watch import DatabaseWatch, describe_cause
 from socialhub.services.ops.http_access import HttpAccess, daemon_access
@@ -61,6 +62,7 @@ class Daemon:
         self.engine: PublishingEngine | None = None
         self.prometheus: DaemonMetrics | None = None
         self._inbox: InboxSync | None = None
+        self.links: LinkRedirects | None = None
         self.scheduler: Any = None
         self._lock = threading.Lock()
         self._running = False
@@ -92,10 +94,12 @@ class Daemon:
             self.hub, attempts=lambda: dict(engine.stats),
             refreshes=lambda: dict(engine.tokens.refresh_counts))
         engine.on_event = self.prometheus.observe_event
+        links = self.links = LinkRedirects(self.hub)
         app = create_daemon_app(self.config, self.health, self.metrics, access,
-                                self.prometheus.render)
+                                self.prometheus.render, links=links)
         http = HttpServer(app, access.host, access.port)
         self.http_url = http.start()
+        links.start()
         engine.expire_dead_leases()
         engine.warm_up()
         self._start_scheduler()
@@ -115,6 +119,7 @@ class Daemon:
         drained = engine.drain(timeout_s=engine.settings.request_timeout_s + 5)
         engine.close()
         http.stop()
+        links.close()  # after the server stopped: every counted click is written
         try:
             with self.hub.transaction() as session:
                 daemon_status.daemon_stopped(session, engine.worker)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,7 @@ from socialhub.services.authoring.scheduling import (
 from socialhub.services.authoring.slots import slot_state
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Actor, Ctx, use_case
+from socialhub.services.links.style import sent_text
 from socialhub.services.manifests.people import plan_member, plan_organization
 from socialhub.services.manifests.posts import (
     Targets,
@@ -74,6 +75,9 @@ from socialhub.services.manifests.posts import (
 )
 from socialhub.services.manifests.registry import REGISTRY_FILE, Registry
 from socialhub.services.teams.approvals import lapse_approval
+
+if TYPE_CHECKING:
+    from socialhub.config import Settings
 
 _SENT = ("claimed", "publishing", "unconfirmed", "published")
 _CHUNK = 500
@@ -236,6 +240,8 @@ class _Planner:
         self.voices = {v.name: v for v in queries.voices_in_order(session, org_id)}
         self.campaigns = {c.name: c for c in queries.campaigns_in_order(session, org_id)}
         self.rules = {r.name: r for r in rules_queries.rules_in_order(session, org_id)}
+        #: The settings links are tagged by (``links.*``); None measures texts as written.
+        self.settings: Settings | None = None
 
     def _change(self, m: Manifest, action: str, fields: list[str] | None = None,
                 details: list[dict[str, Any]] | None = None) -> None:
@@ -252,6 +258,16 @@ class _Planner:
         if self.owner is not None and self.owner.commit:
             out["commit"] = self.owner.commit
         return out
+
+    def _sent(self, m: Manifest, account: Account) -> Callable[[str], str] | None:
+        """A target's text as it will be sent (links tagged or shortened), for measuring."""
+        if self.settings is None:
+            return None
+        name = m.model.metadata.campaign
+        campaign = self.campaigns.get(name or "")
+        return sent_text(self.settings, campaign=name, post=m.name, platform=account.platform,
+                         campaign_utm=campaign.utm if campaign is not None else None,
+                         handle=account.handle)
 
     def _label(self, row: Post | Slot) -> None:
         """Mark ``row`` as owned by the applied directory, at the applied commit."""
@@ -336,7 +352,8 @@ class _Planner:
         desired = {"description": spec.description, "status": spec.status,
                    "starts_on": spec.starts_on, "ends_on": spec.ends_on, "budget": spec.budget,
                    "currency": spec.currency.upper() if spec.currency else None,
-                   "approvals": spec.approvals}
+                   "approvals": spec.approvals,
+                   "utm": dict(spec.utm) if spec.utm is not None else None}
         self._create_or_update(m, Campaign, self.campaigns, desired)
 
     def rule(self, m: Manifest) -> None:
@@ -432,7 +449,8 @@ class _Planner:
                     # Checked when it was stored; measuring again is most of a re-apply's time.
                     text, thread = stored.text, list(stored.thread or [])
                 else:
-                    text, thread = check_variant_text(account, text, t.thread)
+                    text, thread = check_variant_text(account, text, t.thread,
+                                                      sent=self._sent(m, account))
             except ValidationError as exc:
                 path = ("thread" if t.thread is not None else "text" if t.text is not None
                         else None)
@@ -725,6 +743,7 @@ def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
     plan = _Planner(ctx.session, ctx.org_id, now, media or MediaPolicy(), owner, published,
                     ctx.actor)
     plan.measured = measured
+    plan.settings = ctx.settings
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
     for m in manifests:

@@ -92,7 +92,9 @@ def campaign_manifest(c: Campaign) -> dict[str, Any]:
                     status=None if c.status == "planned" else c.status,
                     starts_on=c.starts_on, ends_on=c.ends_on,
                     budget=None if c.budget is None else f"{c.budget:.2f}", currency=c.currency,
-                    approvals=c.approvals)
+                    approvals=c.approvals, utm=None if c.utm is None else dict(c.utm))
+    if c.utm == {}:  # tagging turned off for this campaign, unlike the default
+        spec["utm"] = {}
     return _doc("Campaign", {"name": c.name}, spec)
 
 
