@@ -1,0 +1,84 @@
+"""Links from the command line: bad templates and base URLs are file:line errors, the
+measured length is the tagged one, and `links list|show --json`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CLIResult
+
+CAMPAIGN = """\
+apiVersion: socialhub/v1
+kind: Campaign
+metadata: {name: spring}
+spec:
+  utm:
+    utm_source: "{platform}"
+    utm_content: "{variant}-{network}"
+"""
+
+POST = """\
+apiVersion: socialhub/v1
+kind: Post
+metadata: {name: launch, campaign: spring}
+spec:
+  body: "%s"
+  targets:
+    - account: bluesky:@shop.example.com
+"""
+
+
+def test_an_unknown_placeholder_is_a_file_line_error_and_nothing_is_applied(
+        dbcli: Callable[..., CLIResult], tmp_path: Path) -> None:
+    path = tmp_path / "spring.yaml"
+    path.write_text(CAMPAIGN)
+    linted = dbcli("lint", str(path))
+    assert linted.exit_code == 4
+    assert f"{path}:7:" in linted.stdout and "unknown placeholder {network}" in linted.stdout
+    applied = dbcli("apply", "-f", str(path))
+    assert applied.exit_code == 4
+    assert f"{path}:7:" in applied.stdout + applied.stderr
+    listed = dbcli("campaigns", "list", "--json")
+    assert json.loads(listed.stdout) == []
+
+
+def test_a_short_base_url_without_https_is_a_config_file_line_error(
+        cli: Callable[..., CLIResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("timezone: UTC\nlinks:\n  shorten: true\n"
+                      "  short_base_url: http://go.example\n")
+    monkeypatch.setenv("SOCIALHUB_CONFIG", str(config))
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "post.yaml").write_text(POST % "hello")
+    for args in (("lint", str(tmp_path / "m")), ("apply", "-f", str(tmp_path / "m"))):
+        result = cli(*args)
+        assert result.exit_code != 0
+        assert f"{config}:4: links.short_base_url" in result.stderr, result.stderr
+        assert "not HTTPS" in result.stderr
+
+
+def test_lint_measures_the_tagged_link_not_the_written_one(
+        cli: Callable[..., CLIResult], tmp_path: Path) -> None:
+    # 300 graphemes on Bluesky: the text fits as written, not once its link is tagged.
+    url = "https://shop.example.com/spring"
+    body = "a" * (300 - len(url) - 1) + " " + url
+    (tmp_path / "spring.yaml").write_text(CAMPAIGN.replace("-{network}", "") + "---\n"
+                                          + POST % body)
+    result = cli("lint", str(tmp_path))
+    assert result.exit_code == 4
+    assert "over the 300 limit" in result.stdout
+    (tmp_path / "spring.yaml").write_text(CAMPAIGN.replace("-{network}", "") + "---\n"
+                                          + POST.replace("campaign: spring", "") % body)
+    assert cli("lint", str(tmp_path)).exit_code == 0  # outside a campaign: not tagged
+
+
+def test_links_list_and_show_say_what_is_unknown(dbcli: Callable[..., CLIResult]) -> None:
+    listed = dbcli("links", "list", "--json")
+    assert listed.exit_code == 0 and json.loads(listed.stdout) == []
+    shown = dbcli("links", "show", "nope1234", "--json")
+    assert shown.exit_code != 0 and "no short link 'nope1234'" in shown.stderr
