@@ -99,6 +99,10 @@ class Daemon:
                                 self.prometheus.render, links=links)
         http = HttpServer(app, access.host, access.port)
         self.http_url = http.start()
+        try:
+            links.warm_up()
+        except Exception as exc:  # a cold cache is slower, not wrong
+            log.warning("short links not preloaded: %s", exc)
         links.start()
         engine.expire_dead_leases()
         engine.warm_up()

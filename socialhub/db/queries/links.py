@@ -40,6 +40,15 @@ def link_by_code(session: Session, code: str) -> LinkTarget | None:
     return None if row is None else LinkTarget(row.id, row.org_id, row.target)
 
 
+def newest_links(session: Session, limit: int) -> list[tuple[str, LinkTarget]]:
+    """``(code, target)`` of the newest ``limit`` short links of every organization (the
+    redirect's cache, filled at start)."""
+    rows = session.connection().execute(
+        select(_L.c.code, _L.c.id, _L.c.org_id, _L.c.target).order_by(_L.c.id.desc())
+        .limit(limit))
+    return [(r.code, LinkTarget(r.id, r.org_id, r.target)) for r in rows]
+
+
 def link_for(session: Session, variant_id: int, url_hash: str) -> ShortLink | None:
     """The short link already made for the link ``url_hash`` of variant ``variant_id``."""
     return session.scalars(select(ShortLink).where(ShortLink.variant_id == variant_id,
