@@ -32,9 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench.bench_common import Bench  # noqa: E402
+from bench_common import Bench
 
 BROWSER = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
            "Chrome/131.0 Safari/537.36")
@@ -66,7 +66,8 @@ def _clicks(bench: Bench) -> int:
     from socialhub.db.models import LinkClickDaily
 
     with bench.hub.transaction() as session:
-        return int(session.scalar(select(func.coalesce(func.sum(LinkClickDaily.count), 0))))
+        return int(session.scalar(select(func.coalesce(func.sum(LinkClickDaily.count), 0)))
+                   or 0)
 
 
 # -- the load generator (runs in its own process) -------------------------------------------

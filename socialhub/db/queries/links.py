@@ -137,10 +137,10 @@ def link_named(session: Session, org_id: int, code: str) -> LinkRow | None:
 
 def clicks_by_day(session: Session, org_id: int, link_id: int) -> list[tuple[date, int]]:
     """The daily click counts of one link, oldest day first."""
-    rows = session.execute(select(_K.c.day, _K.c.count)
+    rows = session.execute(select(_K.c.day, _K.c.count.label("n"))
                            .where(_K.c.org_id == org_id, _K.c.link_id == link_id)
                            .order_by(_K.c.day))
-    return [(r.day, int(r.count)) for r in rows]
+    return [(r.day, int(r.n)) for r in rows]
 
 
 def clicks_by_platform(session: Session, org_id: int, post_id: int, url_hash: str

@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import regex
 
@@ -61,7 +62,7 @@ def is_bot(user_agent: str) -> bool:
 
 
 @functools.cache
-def _detector() -> object:
+def _detector() -> Any:
     from crawlerdetect import CrawlerDetect
 
     return CrawlerDetect()
