@@ -9,7 +9,7 @@ import typer
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
 
 app = typer.Typer(
-    help="Short links the daemon serves, and the clicks people made on them.\n\n"
+    help="Short links the daemon serves, and their clicks.\n\n"
     "With `links.shorten: true` and `links.short_base_url` set, every link of a post "
     "goes out as BASE/l/CODE (tagged with the campaign's UTM template behind it); "
     "the daemon redirects and counts one click per person's visit, per day (bots "
@@ -51,7 +51,7 @@ def show(
     code: Annotated[str, typer.Argument(help="The short link's code (the part after /l/).")],
     json_: JsonOption = False,
 ) -> None:
-    """Show one short link: its target and its clicks per day and per platform.
+    """Show a short link: its target, clicks per day and per network.
 
     Example: socialhub links show Ab3dE9xZ --json
     """
