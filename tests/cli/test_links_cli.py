@@ -82,3 +82,31 @@ def test_links_list_and_show_say_what_is_unknown(dbcli: Callable[..., CLIResult]
     assert listed.exit_code == 0 and json.loads(listed.stdout) == []
     shown = dbcli("links", "show", "nope1234", "--json")
     assert shown.exit_code != 0 and "no short link 'nope1234'" in shown.stderr
+
+
+def test_posts_create_measures_links_as_they_will_be_sent(
+        dbcli: Callable[..., CLIResult]) -> None:
+    assert dbcli("accounts", "add", "bluesky:@shop.example.com").exit_code == 0
+    assert dbcli("campaigns", "add", "spring").exit_code == 0
+    url = "https://shop.example.com/spring"
+    body = "a" * (300 - len(url) - 1) + " " + url
+    target = ("-t", "bluesky:@shop.example.com")
+    tagged = dbcli("posts", "create", "-b", body, *target, "--campaign", "spring",
+                   "--name", "in-campaign")
+    assert tagged.exit_code == 4, tagged.stderr
+    assert "over the 300 limit" in tagged.stderr
+    plain = dbcli("posts", "create", "-b", body, *target, "--name", "no-campaign")
+    assert plain.exit_code == 0, plain.stderr
+    words = "word " * 55 + url + " and more words" * 10
+    split = dbcli("posts", "create", "-b", words, *target, "--campaign", "spring",
+                  "--name", "split", "--split", "--json")
+    assert split.exit_code == 0, split.stderr
+    from socialhub.core.links import LinkStyle, LinkValues, as_sent
+    from socialhub.core.text_measure import measure
+    from socialhub.platforms.registry import rules_for
+
+    thread = dbcli("posts", "show", "split", "--json").json()["targets"][0]["thread"]
+    assert len(thread) >= 2 and url in " ".join(thread)  # stored as written
+    values = LinkValues("bluesky", "spring", "split", "shop.example.com")
+    assert all(measure(as_sent(part, LinkStyle(), values), rules_for("bluesky")).valid
+               for part in thread)

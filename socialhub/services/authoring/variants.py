@@ -68,22 +68,26 @@ def _same(text: str) -> str:
 
 def _split(text: str, platform: str, limit: int | None, as_sent: Callable[[str], str]
            ) -> list[str]:
-    """Split ``text`` so each part fits once its links are tagged or shortened."""
+    """Split ``text`` so each part fits once its links are tagged or shortened.
+
+    Split at the limit, measure each part as it will be sent, and split again with
+    the limit lowered by the largest overshoot, until every part fits (a few rounds).
+    """
     if as_sent is _same:
         return split_thread(text, platform, limit=limit)
-    rules = rules_for(platform)
-    full = limit or rules.limit
-    # Each part is measured with its links as they will be sent: leave room for the
-    # longest growth a link of this text gets, then check every part.
-    growth = max(0, measure(as_sent(text), platform).length - measure(text, platform).length)
-    budget = max(full - growth, full // 2)
-    parts = split_thread(text, platform, limit=budget)
-    for i, part in enumerate(parts, 1):
-        m = measure(as_sent(part), platform, limit=limit)
-        if not m.valid:
-            raise ValidationError(f"thread part {i} is {_over(m)} once its links are tagged",
-                                  hint="shorten the text or the links")
-    return parts
+    full = limit or rules_for(platform).limit
+    budget = full
+    for _ in range(8):
+        parts = split_thread(text, platform, limit=budget)
+        over = [measure(as_sent(p), platform, limit=limit) for p in parts]
+        worst = max((m.length - m.limit for m in over), default=0)
+        if worst <= 0:
+            return parts
+        budget -= worst
+        if budget < full // 4:
+            break
+    raise ValidationError("the text cannot be split into parts that fit once their links "
+                          "are tagged", hint="shorten the links or the text")
 
 
 def _over(m: Measure) -> str:
