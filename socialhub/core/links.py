@@ -71,8 +71,13 @@ def template_errors(template: Mapping[str, object]) -> list[tuple[str, str]]:
     return problems
 
 
-def _loopback(host: str) -> bool:
-    name = host.strip("[]").rstrip(".").lower()
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback IP literals (127.0.0.0/8, ``::1``).
+
+    Any other name counts as reachable from the network: it may resolve to
+    any address, now or later.
+    """
+    name = host.strip().strip("[]").rstrip(".").lower()
     if name == "localhost":
         return True
     try:
@@ -94,7 +99,7 @@ def short_base_problem(url: str) -> str | None:
         return f"{url!r} is not an absolute https:// URL"
     if parts.query or parts.fragment:
         return f"{url!r} must not have a query or a fragment"
-    if parts.scheme == "http" and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         return f"{url!r} is not HTTPS (plain http:// only on localhost, for testing)"
     return None
 
