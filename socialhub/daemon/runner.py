@@ -393,6 +393,11 @@ class Daemon:
                                                   1),
                                 "in_flight": engine.in_flight if engine else 0,
                                 "counters": dict(engine.stats) if engine else {}}
+        if self.links is not None:  # the short-link redirect since start
+            data["links"] = {"clicks_counted": self.links.counted,
+                             "clicks_written": self.links.written,
+                             "clicks_pending": self.links.pending(),
+                             "requests_ignored": self.links.ignored}
         try:
             with self.hub.transaction() as session:
                 data["queue"] = daemon_status.queue_depth(session, now_utc())
