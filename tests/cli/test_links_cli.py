@@ -110,3 +110,21 @@ def test_posts_create_measures_links_as_they_will_be_sent(
     values = LinkValues("bluesky", "spring", "split", "shop.example.com")
     assert all(measure(as_sent(part, LinkStyle(), values), rules_for("bluesky")).valid
                for part in thread)
+
+
+def test_a_campaigns_template_applies_exports_and_applies_again_unchanged(
+        dbcli: Callable[..., CLIResult], tmp_path: Path) -> None:
+    path = tmp_path / "spring.yaml"
+    path.write_text(CAMPAIGN.replace("-{network}", "") + "---\n" + CAMPAIGN.replace(
+        "name: spring", "name: quiet").split("spec:")[0] + "spec:\n  utm: {}\n")
+    assert dbcli("apply", "-f", str(path)).exit_code == 0
+    exported = dbcli("export", "--kind", "Campaign")
+    assert exported.exit_code == 0, exported.stderr
+    assert 'utm_content: "{variant}"' in exported.stdout or \
+        "utm_content: '{variant}'" in exported.stdout
+    assert "utm: {}" in exported.stdout  # tagging turned off survives the round trip
+    again = tmp_path / "again.yaml"
+    again.write_text(exported.stdout)
+    second = dbcli("apply", "-f", str(again), "--json")
+    assert second.exit_code == 0, second.stderr
+    assert {c["action"] for c in second.json()["changes"]} == {"unchanged"}
