@@ -128,3 +128,17 @@ def test_a_campaigns_template_applies_exports_and_applies_again_unchanged(
     second = dbcli("apply", "-f", str(again), "--json")
     assert second.exit_code == 0, second.stderr
     assert {c["action"] for c in second.json()["changes"]} == {"unchanged"}
+
+
+def test_diff_shows_the_length_as_sent(dbcli: Callable[..., CLIResult], tmp_path: Path) -> None:
+    assert dbcli("accounts", "add", "bluesky:@shop.example.com").exit_code == 0
+    text = "New https://shop.example.com/p"
+    (tmp_path / "m.yaml").write_text(CAMPAIGN.replace("-{network}", "") + "---\n"
+                                     + POST % text)
+    diff = dbcli("diff", "-f", str(tmp_path), "--json")
+    assert diff.exit_code == 13, diff.stderr  # changes pending
+    found = [ln for c in diff.json()["changes"] for d in c.get("details", [])
+             for ln in d.get("lengths", [])]
+    tagged = "New https://shop.example.com/p?utm_source=bluesky&utm_content=" \
+             "launch-bluesky-shop.example.com"
+    assert [ln["length"] for ln in found] == [len(tagged)]

@@ -520,7 +520,8 @@ class _Planner:
                 continue
             fields.append(f"targets[{ref}]")
             target_details = target_changes(ref, account, old_state, state,
-                                            measured=self.measured)
+                                            measured=self.measured,
+                                            sent=self._sent(m, account))
             details += target_details
             moved_only = moved_only and old_state is not None and all(
                 d["field"].endswith(".at") for d in target_details)
@@ -555,7 +556,8 @@ class _Planner:
             self.new_posts.append((m, states))
             self._change(m, "created", details=[
                 d for ref, (_i, account, st) in states.items()
-                for d in [*target_changes(ref, account, None, st, measured=self.measured),
+                for d in [*target_changes(ref, account, None, st, measured=self.measured,
+                                          sent=self._sent(m, account)),
                           *([{"field": f"targets[{ref}].delivery", "old": None,
                               "new": "published (registry)"}] if ref in out else [])]])
             return
