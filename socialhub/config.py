@@ -21,11 +21,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
-from socialhub.config_file import DEFAULT_ORGANIZATION, read_raw_config
+from socialhub.config_file import DEFAULT_ORGANIZATION, env_var_for, read_raw_config
 from socialhub.core.limits import MANIFEST_FILE_BYTES, MANIFEST_TOTAL_BYTES
+from socialhub.core.links import DEFAULT_UTM, short_base_problem, template_errors
 from socialhub.errors import ConfigError
 from socialhub.paths import Paths, resolve_paths
 
@@ -348,6 +357,45 @@ class McpConfig(_Section):
     trust_drafts: bool = False
 
 
+class LinksConfig(_Section):
+    """Links in posts: UTM tags and first-party short links (see docs/campaigns.md, "Links")."""
+
+    # Query parameters added to every http(s) link of a post in a campaign; a campaign's
+    # manifest may set its own (spec.utm). Placeholders: {platform} {campaign} {variant}
+    # {account} {post}. An empty mapping turns tagging off.
+    utm: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_UTM))
+    # Replace links by https://<short_base_url>/l/<code>, served and counted by the daemon.
+    shorten: bool = False
+    # The public base URL the daemon's /l/<code> is reachable at (https; plain http only
+    # on loopback, for testing).
+    short_base_url: str | None = None
+
+    @field_validator("utm")
+    @classmethod
+    def _template(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = template_errors(value)
+        if problems:
+            raise ValueError(problems[0][1])
+        return value
+
+    @field_validator("short_base_url")
+    @classmethod
+    def _base(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        problem = short_base_problem(value.strip())
+        if problem:
+            raise ValueError(problem)
+        return value.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _shorten_needs_base(self) -> LinksConfig:
+        if self.shorten and not self.short_base_url:
+            raise ValueError("links.shorten needs links.short_base_url (the daemon's public "
+                             "https address)")
+        return self
+
+
 class Settings(_Section):
     """The whole configuration; see config.example.yaml for every key.
 
@@ -372,6 +420,7 @@ class Settings(_Section):
     analytics: AnalyticsConfig = Field(default_factory=AnalyticsConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     mcp: McpConfig = Field(default_factory=McpConfig)
+    links: LinksConfig = Field(default_factory=LinksConfig)
 
 
 class LoadedConfig(BaseModel):
@@ -458,8 +507,22 @@ def load_config(
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         source = str(file) if file else "environment"
+        if file is not None and env_var_for(tuple(str(p) for p in err["loc"])) not in env:
+            source = _where(file, err["loc"])
         raise ConfigError(f"{source}: {key}: {err['msg']}") from None
     return LoadedConfig(settings=settings, paths=paths, file=file, env_overrides=overrides)
+
+
+def _where(file: Path, loc: tuple[int | str, ...]) -> str:
+    """``file:line`` of the key at ``loc`` (its nearest parent when absent), else ``file``."""
+    from socialhub.core.yaml_locate import load_located
+
+    try:
+        docs = load_located(file.read_text(encoding="utf-8"))
+        position = docs[0].position(tuple(loc), key=True) if docs else None
+    except Exception:  # the file was read once already; a position is a nicety
+        return str(file)
+    return f"{file}:{position.line}" if position else str(file)
 
 
 def _mask(value: Any) -> Any:

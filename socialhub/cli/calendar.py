@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out
+from socialhub.errors import ValidationError
 
 app = typer.Typer(help="The posting calendar: agenda, week, month; export it as .ics.",
                   no_args_is_help=False,

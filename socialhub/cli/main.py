@@ -34,6 +34,7 @@ NOUNS: list[tuple[str, str, str]] = [
     ("socialhub.cli.slots", "app", "slots"),
     ("socialhub.cli.evergreen", "app", "evergreen"),
     ("socialhub.cli.campaigns", "app", "campaigns"),
+    ("socialhub.cli.links", "app", "links"),
     ("socialhub.cli.voices", "app", "voices"),
     ("socialhub.cli.manifests", "apply_app", "apply"),
     ("socialhub.cli.manifests", "export_app", "export"),

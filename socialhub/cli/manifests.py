@@ -274,10 +274,12 @@ def lint(
         parse_manifests,
     )
 
+    settings = get_config().settings  # links.* decide how links are measured
     manifests, issues = parse_manifests(_sources(paths))
     limits = {m.name: m.model.spec.settings.get("max_characters")
               for m in manifests if m.kind == "Account"}
-    issues += check_text_lengths(manifests, {k: int(v) for k, v in limits.items() if v})
+    issues += check_text_lengths(manifests, {k: int(v) for k, v in limits.items() if v},
+                                 settings=settings)
     issues += check_policies(manifests)
     issues.sort(key=lambda i: (i.file, i.line, i.column))
     errors = [i for i in issues if i.severity == "error"]

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from socialhub.core.content_policy import PolicySpec
 from socialhub.core.limits import TEXT_CHARS
+from socialhub.core.links import template_errors
 from socialhub.core.locales import normalize_locale
 from socialhub.core.media_policy import path_shape_problem, url_problem
 from socialhub.core.platform_rules import PlatformRules
@@ -261,6 +262,26 @@ class BriefSpec(_Strict):
         return out
 
 
+def _utm_value(value: str) -> str:
+    problems = template_errors({"value": value})
+    if problems:
+        raise ValueError(problems[0][1].replace(" in value", ""))
+    return value
+
+
+def _utm_name(value: str) -> str:
+    problems = template_errors({value: ""})
+    if problems:
+        raise ValueError(problems[0][1])
+    return value
+
+
+#: One parameter of a UTM template: a query parameter name and a value whose
+#: ``{placeholders}`` are known (core.links.PLACEHOLDERS).
+UtmTemplate = dict[Annotated[str, pydantic.AfterValidator(_utm_name)],
+                   Annotated[str, pydantic.AfterValidator(_utm_value)]]
+
+
 class CampaignSpec(_Strict):
     description: str | None = None
     status: Literal["planned", "active", "paused", "completed", "archived"] = "planned"
@@ -270,6 +291,8 @@ class CampaignSpec(_Strict):
     currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
     approvals: Literal["off", "required"] | None = None  # None: the organization's
     brief: BriefSpec | None = None
+    # The campaign's UTM template; None follows links.utm in the config ({} tags nothing).
+    utm: UtmTemplate | None = None
 
 
 class CampaignManifest(_Strict):
@@ -717,11 +740,15 @@ def parse_manifests(sources: Iterable[tuple[str, str]], *, platforms: Platforms,
 
 def check_text_lengths(manifests: Iterable[Manifest],
                        limits: Mapping[str, int | None] | None = None, *,
-                       platforms: Platforms) -> list[Issue]:
+                       platforms: Platforms,
+                       sent: Callable[[Manifest, str], Callable[[str], str]] | None = None
+                       ) -> list[Issue]:
     """Measure every target text as its platform counts it (``limits``: per account ref).
 
     ``platforms`` gives each network's rules (the manifests were parsed with the same).
-    For ``lint``: the database-backed apply checks texts against the real accounts.
+    ``sent(post, account ref)`` gives how a text reads once its links are tagged or
+    shortened; that is what is measured. For ``lint``: the database-backed apply
+    checks texts against the real accounts.
     """
     issues: list[Issue] = []
     for m in with_experiment_posts(manifests):
@@ -735,8 +762,9 @@ def check_text_lengths(manifests: Iterable[Manifest],
             if len(parts) > 1 and not rules.supports_threads:
                 issues.append(m.issue(("spec", "targets", i, "thread"),
                                       f"{platform} has no threads; give {t.account} one text"))
+            as_sent = sent(m, t.account) if sent is not None else None
             for j, part in enumerate(parts):
-                result = measure(part, rules, limit=limit)
+                result = measure(as_sent(part) if as_sent else part, rules, limit=limit)
                 if result.valid or (not part.strip() and rules.requires_media):
                     continue
                 path: Path = (("spec", "targets", i, "thread", j) if t.thread else

@@ -95,6 +95,17 @@ def find_urls(text: str, *, with_scheme_only: bool = False) -> list[Span]:
     return [Span(e["indices"][0], e["indices"][1], e["url"]) for e in found]
 
 
+def find_web_links(text: str) -> list[Span]:
+    """``http(s)://`` links as a reader sees them (Bluesky's detector): at the start or
+    after a space or ``(``, up to the next space, without trailing sentence punctuation
+    or an unbalanced ``)``. Any host counts, known top-level domain or not."""
+    out = []
+    for match in _BSKY_URL_RE.finditer(text):
+        url = _strip_url_tail(match.group(1))
+        out.append(Span(match.start(1), match.start(1) + len(url), url))
+    return out
+
+
 def find_hashtags(text: str) -> list[Span]:
     """Hashtags (``#tag``) outside URLs; the span includes the ``#``."""
     urls = find_urls(text)

@@ -1,5 +1,5 @@
-"""The daemon's HTTP server: ``/healthz``, ``/metrics`` (Prometheus), ``/metrics.json``
-and the search API.
+"""The daemon's HTTP server: ``/healthz``, ``/metrics`` (Prometheus), ``/metrics.json``,
+the search API and the public short-link redirect ``/l/<code>`` (``links_http``).
 
 uvicorn runs in a background thread (it installs no signal handlers off the
 main thread, so SIGTERM stays ours). The local search API from
@@ -33,6 +33,7 @@ from fastapi import Request  # resolved by name in the route signature below
 from socialhub.config import LoadedConfig
 from socialhub.errors import ConfigError
 from socialhub.services.hub import Hub
+from socialhub.services.links.redirects import LinkRedirects
 from socialhub.services.ops.http_access import HttpAccess
 
 if TYPE_CHECKING:
@@ -48,12 +49,17 @@ Provider = Callable[[], dict[str, Any]]
 
 def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
                       access: HttpAccess, prometheus: Callable[[], bytes] | None = None,
-                      mcp: McpHttpAuth | None = None, hub: Hub | None = None) -> Any:
+                      mcp: McpHttpAuth | None = None, hub: Hub | None = None,
+                      links: LinkRedirects | None = None) -> Any:
     """The ASGI app: ``health()`` must return a dict with ``status`` ("ok" or not).
 
     With ``mcp``, the MCP server answers at ``/mcp`` for the callers ``mcp``
     authenticates (the app then needs its lifespan run: ``HttpServer(...,
-    lifespan=True)``).
+    lifespan=True)``). With ``hub`` (and ``api.enabled``), the REST API answers
+    ``/api/v1/…``, ``/openapi.json`` and ``/calendar.ics``.
+
+    With ``links``, ``/l/<code>`` redirects to short links' targets and counts the
+    clicks, for anyone, token or not (``daemon.links_http``).
 
     ``/metrics`` serves ``prometheus()`` (the Prometheus text format) when given,
     else the JSON of ``metrics()``, which ``/metrics.json`` always serves.
@@ -126,11 +132,16 @@ def create_daemon_app(config: LoadedConfig, health: Provider, metrics: Provider,
             app.mount("/", search)
         except Exception as exc:  # the daemon must publish even if search is broken
             log.warning("search API not mounted: %s", exc)
+    served: Any = app
+    if links is not None:
+        from socialhub.daemon.links_http import ShortLinkApp
+
+        served = ShortLinkApp(app, links)
     if hub is None or not config.settings.api.enabled:
-        return app
+        return served
     from socialhub.api.app import create_api_app
 
-    return _dispatch(create_api_app(hub, max_body_bytes=access.max_body_bytes), app)
+    return _dispatch(create_api_app(hub, max_body_bytes=access.max_body_bytes), served)
 
 
 def _dispatch(api: Any, rest: Any) -> Any:

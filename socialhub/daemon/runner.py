@@ -32,6 +32,7 @@ from socialhub.daemon.http import HttpServer, create_daemon_app
 from socialhub.services.clock import display_zone, now_utc
 from socialhub.services.hub import Hub
 from socialhub.services.inbox.sync import InboxSync
+from socialhub.services.links.redirects import LinkRedirects
 from socialhub.services.ops import daemon_status
 from socialhub.services.ops.db_watch import DatabaseWatch, describe_cause
 from socialhub.services.ops.http_access import HttpAccess, daemon_access
@@ -64,6 +65,7 @@ class Daemon:
         self.engine: PublishingEngine | None = None
         self.prometheus: DaemonMetrics | None = None
         self._inbox: InboxSync | None = None
+        self.links: LinkRedirects | None = None
         self.scheduler: Any = None
         self._lock = threading.Lock()
         self._running = False
@@ -96,11 +98,17 @@ class Daemon:
             refreshes=lambda: dict(engine.tokens.refresh_counts))
         engine.on_event = self.prometheus.observe_event
         mcp = self.mcp_auth()
+        links = self.links = LinkRedirects(self.hub)
         app = create_daemon_app(self.config, self.health, self.metrics, access,
-                                self.prometheus.render, mcp=mcp, hub=self.hub)
+                                self.prometheus.render, mcp=mcp, hub=self.hub, links=links)
         http = HttpServer(app, access.host, access.port, lifespan=mcp is not None,
                           tls_cert=access.tls_cert, tls_key=access.tls_key)
         self.http_url = http.start()
+        try:
+            links.warm_up()
+        except Exception as exc:  # a cold cache is slower, not wrong
+            log.warning("short links not preloaded: %s", exc)
+        links.start()
         engine.expire_dead_leases()
         engine.warm_up()
         self._start_scheduler()
@@ -120,6 +128,7 @@ class Daemon:
         drained = engine.drain(timeout_s=engine.settings.request_timeout_s + 5)
         engine.close()
         http.stop()
+        links.close()  # after the server stopped: every counted click is written
         try:
             with self.hub.transaction() as session:
                 daemon_status.daemon_stopped(session, engine.worker)
@@ -407,6 +416,11 @@ class Daemon:
                                                   1),
                                 "in_flight": engine.in_flight if engine else 0,
                                 "counters": dict(engine.stats) if engine else {}}
+        if self.links is not None:  # the short-link redirect since start
+            data["links"] = {"clicks_counted": self.links.counted,
+                             "clicks_written": self.links.written,
+                             "clicks_pending": self.links.pending(),
+                             "requests_ignored": self.links.ignored}
         try:
             with self.hub.transaction() as session:
                 data["queue"] = daemon_status.queue_depth(session, now_utc())

@@ -155,6 +155,8 @@ class Campaign(TimestampMixin, Base):
     #: The brief (``spec.brief`` of the manifest, defaults left out): topic, audience,
     #: tone, voice, languages, platforms, regions, key messages, constraints, paid.
     brief: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The campaign's own UTM template (``spec.utm``); None follows ``links.utm``.
+    utm: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Post(TimestampMixin, Base):
@@ -742,3 +744,46 @@ class WebhookDelivery(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column()
     delivered_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ShortLink(Base):
+    """A first-party short link: ``/l/<code>`` redirects to ``target`` (the tagged URL).
+
+    One per variant and link as written (``url``): sending the same variant again
+    reuses its code. The code is global (the redirect knows no organization).
+    """
+
+    __tablename__ = "short_links"
+    __table_args__ = (UniqueConstraint("variant_id", "url_hash"),
+                      Index("ix_short_links_org_post", "org_id", "post_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    #: The link as the author wrote it, and its sha256 (the idempotency key with the variant).
+    url: Mapped[str] = mapped_column(Text)
+    url_hash: Mapped[str] = mapped_column(String(64))
+    #: Where the redirect goes: ``url`` with the campaign's UTM tags.
+    target: Mapped[str] = mapped_column(Text)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("variants.id", ondelete="SET NULL"))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"))
+    platform: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkClickDaily(Base):
+    """How many times a short link was followed on one UTC day (people only, no bots).
+
+    Nothing about who clicked is kept: no address, no user agent, only the count.
+    """
+
+    __tablename__ = "link_clicks_daily"
+    __table_args__ = (UniqueConstraint("link_id", "day"),
+                      Index("ix_link_clicks_daily_org_day", "org_id", "day"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    link_id: Mapped[int] = mapped_column(ForeignKey("short_links.id", ondelete="CASCADE"))
+    day: Mapped[Any] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)

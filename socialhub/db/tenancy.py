@@ -167,13 +167,24 @@ EXPERIMENT_ARMS = OrgOwned("experiment_arms", _VIA_EXPERIMENT,
 # too) and updated by the attempt that process makes; the daemon sends the retries.
 WEBHOOK_DELIVERIES = OrgOwned("webhook_deliveries", "webhook_deliveries.org_id",
                               insert="viewer", update="viewer", delete="admin")
+#: Migration 0015: first-party short links (written when a variant is sent, by the daemon
+#: or a member's ``posts publish``) and their daily click counts (the daemon's redirect).
+SHORT_LINKS = OrgOwned("short_links", "short_links.org_id", insert="editor", update=None,
+                       delete="admin",
+                       same_org=f"{_via_post('short_links')} = short_links.org_id")
+LINK_CLICKS_DAILY = OrgOwned("link_clicks_daily", "link_clicks_daily.org_id", insert=None,
+                             update=None, delete="admin",
+                             same_org="(SELECT l.org_id FROM short_links l WHERE "
+                                      "l.id = link_clicks_daily.link_id) = "
+                                      "link_clicks_daily.org_id")
 
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
 ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, ACCOUNT_SNAPSHOTS, METRIC_LATEST,
                                     GIT_SYNCS, ALERTS_SENT, INBOX_ITEMS, INBOX_CURSORS, RULES,
                                     RULE_RUNS, POLICIES, API_TOKENS, API_IDEMPOTENCY,
-                                    EXPERIMENTS, EXPERIMENT_ARMS, WEBHOOK_DELIVERIES)
+                                    EXPERIMENTS, EXPERIMENT_ARMS, WEBHOOK_DELIVERIES,
+                                    SHORT_LINKS, LINK_CLICKS_DAILY)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

@@ -30,8 +30,11 @@ def test_example_config_loads_and_documents_every_key() -> None:
     example = ROOT / "config.example.yaml"
     loaded = load_config(example, env={"SOCIALHUB_HOME": "/nonexistent"})
     assert loaded.settings == settings_type()()  # the example shows the defaults
-    documented = _yaml_paths(yaml.safe_load(example.read_text()))
-    assert set(_leaf_paths(settings_type())) == documented
+    leaves = set(_leaf_paths(settings_type()))
+    # A key whose value is a mapping (links.utm) is one setting, however many keys it shows.
+    documented = {next((p[:i] for i in range(1, len(p) + 1) if p[:i] in leaves), p)
+                  for p in _yaml_paths(yaml.safe_load(example.read_text()))}
+    assert leaves == documented
 
 
 def test_lookup_order_is_flag_then_env_then_xdg(tmp_path: Path) -> None:

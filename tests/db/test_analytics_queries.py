@@ -92,3 +92,35 @@ def test_followers_delta_is_last_minus_first_day_and_absent_without_both(ctx: An
     only_gap = queries.follower_counts(ctx.session, queries.Scope(
         org_id=ctx.org_id, since=start + timedelta(days=1)))
     assert only_gap[0]["followers_delta"] is None
+
+
+def test_first_party_clicks_replace_the_platforms_clicks_never_add_to_them(
+        ctx: Any, tmp_path: Path) -> None:
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from socialhub.db.models import Delivery, ShortLink
+    from socialhub.db.queries.links import add_clicks
+
+    _seed(ctx, tmp_path)
+    scope = queries.Scope(org_id=ctx.org_id, platform="x")
+    assert queries.totals(ctx.session, scope)["clicks"] == 4 + 6
+    tuesday = queries.post_rows(ctx.session, scope, rank_by="likes", limit=1)[0]
+    delivery = ctx.session.get(Delivery, tuesday["delivery_id"])
+    link = ShortLink(org_id=ctx.org_id, code="abcdEFGH", url="https://a.example/",
+                     url_hash="0" * 64, target="https://a.example/?utm_source=x",
+                     post_id=None, variant_id=delivery.variant_id,
+                     account_id=delivery.account_id, platform="x")
+    ctx.session.add(link)
+    ctx.session.flush()
+    add_clicks(ctx.session, [(ctx.org_id, link.id, date(2026, 12, 1), 2),
+                             (ctx.org_id, link.id, date(2026, 12, 2), 1)])
+    add_clicks(ctx.session, [(ctx.org_id, link.id, date(2026, 12, 2), 1)])  # adds up
+    totals = queries.totals(ctx.session, scope)
+    assert totals["clicks"] == 4 + 4  # the tuesday post: 4 people, not 6 + 4
+    assert totals["engagement_rate"] == (5 + 1 + 4 + 20 + 2 + 3 + 4 + 1) / 400
+    ranked = queries.post_rows(ctx.session, scope, rank_by="clicks", limit=2)
+    assert [(r["post"], r["clicks"]) for r in ranked] == [
+        (tuesday["post"], 4), (ranked[1]["post"], 4)]
+    assert ctx.session.scalar(select(ShortLink.code)) == "abcdEFGH"

@@ -15,6 +15,12 @@ where an absent interaction count adds nothing, and the rate is absent where
 impressions are absent or 0. Over many posts it is the sum of their interactions over
 the sum of their impressions, counting only posts that have impressions.
 
+First-party clicks: a delivery whose variant carries short links (``short_links``)
+counts the people who followed them (``link_clicks_daily``, bots left out) as its
+``clicks``, *instead of* the platform's reported clicks — those count the same people
+following the same links, so adding both would count them twice. A delivery without
+short links keeps the platform's number (``metric_column``).
+
 Written once for SQLite and PostgreSQL: the only dialect-specific piece is the period
 start of a timestamp (``period_start``), compiled per database. Periods are UTC
 calendar days, ISO weeks (Monday) and months, named by their first day ``YYYY-MM-DD``.
@@ -40,8 +46,10 @@ from socialhub.db.models import (
     AccountSnapshot,
     Campaign,
     Delivery,
+    LinkClickDaily,
     MetricLatest,
     Post,
+    ShortLink,
     Variant,
 )
 
@@ -125,9 +133,27 @@ def _period_postgresql(element: _PeriodStart, compiler: SQLCompiler, **kw: Any) 
     return f"to_char(date_trunc('{element.period}', {column}), 'YYYY-MM-DD')"
 
 
+#: First-party clicks per variant that has short links (0 when nobody followed them).
+_FIRST_PARTY = (select(ShortLink.variant_id.label("variant_id"),
+                       func.coalesce(func.sum(LinkClickDaily.count), 0).label("clicks"))
+                .outerjoin(LinkClickDaily, LinkClickDaily.link_id == ShortLink.id)
+                .where(ShortLink.variant_id.is_not(None))
+                .group_by(ShortLink.variant_id).subquery("first_party"))
+
+
+def metric_column(metric: str) -> ColumnElement[Any]:
+    """The SQL of one metric of a delivery in a ``_scoped`` read: the newest snapshot's,
+    except ``clicks`` where the variant has short links (first-party clicks instead)."""
+    if metric == "clicks":
+        return case((_FIRST_PARTY.c.variant_id.is_not(None), _FIRST_PARTY.c.clicks),
+                    else_=MetricLatest.clicks)
+    column: ColumnElement[Any] = getattr(MetricLatest, metric)
+    return column
+
+
 def _interactions() -> ColumnElement[Any]:
-    return sum((func.coalesce(getattr(MetricLatest, m), 0) for m in INTERACTIONS[1:]),
-               func.coalesce(getattr(MetricLatest, INTERACTIONS[0]), 0))
+    return sum((func.coalesce(metric_column(m), 0) for m in INTERACTIONS[1:]),
+               func.coalesce(metric_column(INTERACTIONS[0]), 0))
 
 
 def engagement_rate_column() -> ColumnElement[Any]:
@@ -138,7 +164,7 @@ def engagement_rate_column() -> ColumnElement[Any]:
 def _aggregates() -> list[ColumnElement[Any]]:
     columns: list[ColumnElement[Any]] = [func.count(Delivery.id).label("posts")]
     for m in METRICS:
-        column = getattr(MetricLatest, m)
+        column = metric_column(m)
         columns += [func.sum(column).label(m), func.count(column).label(f"{m}_n")]
     with_impressions = MetricLatest.impressions > 0
     columns += [
@@ -155,6 +181,7 @@ def _scoped(query: Select[Any], scope: Scope, *, posts: bool = False) -> Select[
     query = (query.select_from(Delivery)
              .join(Account, Account.id == Delivery.account_id)
              .outerjoin(MetricLatest, MetricLatest.delivery_id == Delivery.id)
+             .outerjoin(_FIRST_PARTY, _FIRST_PARTY.c.variant_id == Delivery.variant_id)
              .where(Account.org_id == scope.org_id, Delivery.status == "published",
                     Delivery.published_at.is_not(None)))
     if posts or scope.campaign_id is not None:
@@ -270,7 +297,7 @@ def post_rows(session: Session, scope: Scope, *, rank_by: RankBy | None = None,
         Delivery.id, Post.name, Variant.text, Account.platform, Account.handle,
         Campaign.name.label("campaign"),
         Post.tags, Delivery.published_at, Delivery.remote_url, MetricLatest.captured_at,
-        *(getattr(MetricLatest, m) for m in METRICS), rate)
+        *(metric_column(m).label(m) for m in METRICS), rate)
     if ids is not None:
         query = _scoped(query, Scope(org_id=scope.org_id), posts=True).where(
             Delivery.id.in_(ids))
@@ -299,8 +326,8 @@ def post_metrics(session: Session, scope: Scope, *, tags: bool = False
     totals): ``published_at``, ``tags`` (only with ``tags``, else empty), each metric
     and ``engagement_rate``, in no particular order."""
     rate = engagement_rate_column().label("engagement_rate")
-    columns: list[Any] = [Delivery.published_at, *(getattr(MetricLatest, m) for m in METRICS),
-                          rate]
+    columns: list[Any] = [Delivery.published_at,
+                          *(metric_column(m).label(m) for m in METRICS), rate]
     if tags:
         columns.append(Post.tags)
     query = _scoped(select(*columns), scope, posts=tags)
@@ -314,7 +341,7 @@ def post_metrics(session: Session, scope: Scope, *, tags: bool = False
 
 def _ranked(query: Select[Any], rank_by: RankBy) -> Select[Any]:
     column = (engagement_rate_column() if rank_by == "engagement"
-              else getattr(MetricLatest, rank_by))
+              else metric_column(rank_by))
     return query.order_by(case((column.is_(None), 1), else_=0), column.desc(),
                           Delivery.published_at.desc(), Delivery.id.desc())
 

@@ -28,7 +28,8 @@ _SELECT = (select(
     _D.c.last_error_class, _D.c.next_attempt_at, _D.c.due_at, _D.c.published_at,
     _P.c.id.label("post_id"), _P.c.name.label("post_name"), _P.c.status.label("post_status"),
     _P.c.approved_digest, _O.c.settings.label("org_settings"),
-    _C.c.approvals.label("campaign_approvals"),
+    _C.c.approvals.label("campaign_approvals"), _P.c.org_id, _D.c.variant_id, _D.c.account_id,
+    _C.c.name.label("campaign_name"), _C.c.utm.label("campaign_utm"),
     Account.platform, Account.handle, Variant.text, Variant.thread, Variant.media,
     Variant.first_comment, Variant.options)
     .select_from(_D.join(Variant.__table__, Variant.id == _D.c.variant_id)
@@ -56,7 +57,8 @@ def send_row(session: Session, delivery_id: int) -> RowMapping | None:
     owner, attempts, thread progress, idempotency key, remote id and URL, last error and
     its class, next attempt, due and published times), its post's ``post_id``,
     ``post_name``, ``post_status`` and ``approved_digest``, its organization's
-    ``org_settings`` and its campaign's ``campaign_approvals``, its account's
+    ``org_settings`` and ``org_id``, its campaign's ``campaign_approvals``,
+    ``campaign_name`` and ``campaign_utm``, its ``variant_id`` and ``account_id``, its account's
     ``platform`` and ``handle``, and its target's ``text``, ``thread``, ``media``,
     ``first_comment`` and ``options``."""
     return session.connection().execute(_LOAD, {"did": delivery_id}).mappings().one_or_none()

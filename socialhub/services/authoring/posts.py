@@ -6,16 +6,17 @@ Scheduling (times, slots, deliveries) lives in ``services.authoring.scheduling``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from socialhub.core.limits import check_text_size
 from socialhub.core.policy import Permission
 from socialhub.core.when import When
-from socialhub.db.models import Campaign, Post, Variant, VoiceProfile
+from socialhub.db.models import Account, Campaign, Post, Variant, VoiceProfile
 from socialhub.db.queries import posts as queries
 from socialhub.db.queries.campaigns import campaign_named
 from socialhub.db.queries.voices import voice_named
@@ -25,7 +26,11 @@ from socialhub.services.audit import changes, created, deleted, record_event
 from socialhub.services.authoring.post_audit import post_state
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.links.style import sent_text
 from socialhub.services.teams.approvals import lapse_approval
+
+if TYPE_CHECKING:
+    from socialhub.config import Settings
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,199}$")
 
@@ -98,11 +103,16 @@ def find_voice(session: Session, org_id: int, name: str | None) -> VoiceProfile 
 
 
 def set_target(session: Session, org_id: int, post: Post, spec: TargetSpec, *,
-               split: bool = False) -> Variant:
-    """Create or replace the variant of ``post`` for ``spec.account`` (text validated)."""
+               split: bool = False, settings: Settings | None = None) -> Variant:
+    """Create or replace the variant of ``post`` for ``spec.account`` (text validated).
+
+    With ``settings``, the text is measured with its links as they will be sent
+    (tagged for the post's campaign, or shortened; see ``links_as_sent``).
+    """
     account = get_account(session, org_id, spec.account)
     text, thread = check_variant_text(account, spec.text if spec.text is not None else post.body,
-                                      spec.thread, split=split)
+                                      spec.thread, split=split,
+                                      sent=links_as_sent(settings, post, account))
     variant = next((v for v in post.variants if v.account_id == account.id), None)
     if variant is None:
         variant = Variant(account_id=account.id, account=account)
@@ -117,6 +127,18 @@ def set_target(session: Session, org_id: int, post: Post, spec: TargetSpec, *,
         variant.local_time = spec.at.local_text
         variant.timezone = spec.at.zone
     return variant
+
+
+def links_as_sent(settings: Settings | None, post: Post, account: Account
+                  ) -> Callable[[str], str] | None:
+    """How a part of ``post`` for ``account`` reads once its links are tagged or
+    shortened (None without settings: measured as written)."""
+    if settings is None:
+        return None
+    campaign = post.campaign
+    return sent_text(settings, campaign=campaign.name if campaign else None,
+                     campaign_utm=campaign.utm if campaign else None, post=post.name,
+                     platform=account.platform, handle=account.handle)
 
 
 @use_case(Permission.POSTS_WRITE)
@@ -147,11 +169,12 @@ def create_post(ctx: Ctx, *, body: str, targets: list[TargetSpec],
     post.campaign = find_campaign(session, org_id, campaign)
     post.voice = find_voice(session, org_id, voice)
     session.add(post)
-    for spec in targets:
-        set_target(session, org_id, post, spec, split=split)
-    session.flush()
-    if not name:
+    if not name:  # named first: a link's UTM tags may carry the post's name
+        session.flush()
         post.name = f"post-{post.id}"
+    for spec in targets:
+        set_target(session, org_id, post, spec, split=split, settings=ctx.settings)
+    session.flush()
     record_event(session, org_id, "create", "Post", record_id=post.id, name=post.name,
                  change=created(post_state(post)))
     return post
@@ -188,7 +211,9 @@ def edit_post(ctx: Ctx, ref: str, *, body: str | None = None,
         check_text_size(body, "the post body")
         for v in post.variants:
             if v.text == post.body and not v.thread:
-                v.text, v.thread = check_variant_text(v.account, body, None, split=split)
+                v.text, v.thread = check_variant_text(
+                    v.account, body, None, split=split,
+                    sent=links_as_sent(ctx.settings, post, v.account))
         post.body = body
     for ref_ in remove_targets or []:
         account = get_account(session, org_id, ref_)
@@ -198,7 +223,8 @@ def edit_post(ctx: Ctx, ref: str, *, body: str | None = None,
         _refuse_if_sent(session, variant)
         post.variants.remove(variant)
     for ref_ in add_targets or []:
-        set_target(session, org_id, post, TargetSpec(account=ref_), split=split)
+        set_target(session, org_id, post, TargetSpec(account=ref_), split=split,
+                   settings=ctx.settings)
     for ref_, text in (texts or {}).items():
         account = get_account(session, org_id, ref_)
         variant = next((v for v in post.variants if v.account_id == account.id), None)
@@ -206,7 +232,8 @@ def edit_post(ctx: Ctx, ref: str, *, body: str | None = None,
             raise NotFoundError(f"post {post.name} has no target {account.ref}",
                                 hint="add it with --add-target")
         _refuse_if_sent(session, variant)
-        variant.text, variant.thread = check_variant_text(account, text, None, split=split)
+        variant.text, variant.thread = check_variant_text(
+            account, text, None, split=split, sent=links_as_sent(ctx.settings, post, account))
     session.flush()
     lapsed = lapse_approval(session, post, ctx.actor, ctx.now())
     change = changes(before, post_state(post))

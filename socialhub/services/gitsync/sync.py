@@ -241,7 +241,8 @@ def apply_commit(ctx: Ctx, *, source: str, commit: str, folder: Path, path: str,
         manifests, issues = parse_manifests(sources)
         limits = {m.name: m.model.spec.settings.get("max_characters")
                   for m in manifests if m.kind == "Account"}
-        issues += check_text_lengths(manifests, {k: int(v) for k, v in limits.items() if v})
+        issues += check_text_lengths(manifests, {k: int(v) for k, v in limits.items() if v},
+                                     settings=ctx.settings)
         registry = merge_registries(published or {}, read_registries([root]))
         changes = apply_manifests(ctx, manifests, now=now, issues=issues,
                                   owner=Owner(source, commit), prune=True, published=registry)

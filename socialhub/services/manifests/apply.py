@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -69,6 +69,7 @@ from socialhub.services.authoring.scheduling import (
 from socialhub.services.authoring.slots import slot_state
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Actor, Ctx, use_case
+from socialhub.services.links.style import sent_text
 from socialhub.services.manifests.experiments import plan_experiments
 from socialhub.services.manifests.people import plan_member, plan_organization
 from socialhub.services.manifests.policies import check_policies, plan_policy
@@ -85,6 +86,9 @@ from socialhub.services.manifests.posts import (
 )
 from socialhub.services.manifests.registry import REGISTRY_FILE, Registry
 from socialhub.services.teams.approvals import lapse_approval
+
+if TYPE_CHECKING:
+    from socialhub.config import Settings
 
 _SENT = ("claimed", "publishing", "unconfirmed", "published")
 _CHUNK = 500
@@ -250,6 +254,8 @@ class _Planner:
         self.campaigns = {c.name: c for c in queries.campaigns_in_order(session, org_id)}
         self.rules = {r.name: r for r in rules_queries.rules_in_order(session, org_id)}
         self.policies = {p.name: p for p in policies_queries.policies_in_order(session, org_id)}
+        #: The settings links are tagged by (``links.*``); None measures texts as written.
+        self.settings: Settings | None = None
 
     def _change(self, m: Manifest, action: str, fields: list[str] | None = None,
                 details: list[dict[str, Any]] | None = None) -> None:
@@ -268,6 +274,16 @@ class _Planner:
         return out
 
     via = _via  # for the planners of other kinds (services.manifests.policies)
+
+    def _sent(self, m: Manifest, account: Account) -> Callable[[str], str] | None:
+        """A target's text as it will be sent (links tagged or shortened), for measuring."""
+        if self.settings is None:
+            return None
+        name = m.model.metadata.campaign
+        campaign = self.campaigns.get(name or "")
+        return sent_text(self.settings, campaign=name, post=m.name, platform=account.platform,
+                         campaign_utm=campaign.utm if campaign is not None else None,
+                         handle=account.handle)
 
     def _label(self, row: Post | Slot) -> None:
         """Mark ``row`` as owned by the applied directory, at the applied commit."""
@@ -354,7 +370,8 @@ class _Planner:
                    "currency": spec.currency.upper() if spec.currency else None,
                    "approvals": spec.approvals,
                    "brief": (spec.brief.model_dump(mode="json", exclude_defaults=True)
-                             if spec.brief is not None else None)}
+                             if spec.brief is not None else None),
+                   "utm": dict(spec.utm) if spec.utm is not None else None}
         self._create_or_update(m, Campaign, self.campaigns, desired)
 
     def rule(self, m: Manifest) -> None:
@@ -454,7 +471,8 @@ class _Planner:
                     # Checked when it was stored; measuring again is most of a re-apply's time.
                     text, thread = stored.text, list(stored.thread or [])
                 else:
-                    text, thread = check_variant_text(account, text, t.thread)
+                    text, thread = check_variant_text(account, text, t.thread,
+                                                      sent=self._sent(m, account))
             except ValidationError as exc:
                 path = ("thread" if t.thread is not None else "text" if t.text is not None
                         else None)
@@ -524,7 +542,8 @@ class _Planner:
                 continue
             fields.append(f"targets[{ref}]")
             target_details = target_changes(ref, account, old_state, state,
-                                            measured=self.measured)
+                                            measured=self.measured,
+                                            sent=self._sent(m, account))
             details += target_details
             moved_only = moved_only and old_state is not None and all(
                 d["field"].endswith(".at") for d in target_details)
@@ -559,7 +578,8 @@ class _Planner:
             self.new_posts.append((m, states))
             self._change(m, "created", details=[
                 d for ref, (_i, account, st) in states.items()
-                for d in [*target_changes(ref, account, None, st, measured=self.measured),
+                for d in [*target_changes(ref, account, None, st, measured=self.measured,
+                                          sent=self._sent(m, account)),
                           *([{"field": f"targets[{ref}].delivery", "old": None,
                               "new": "published (registry)"}] if ref in out else [])]])
             return
@@ -758,6 +778,7 @@ def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
     plan = _Planner(ctx.session, ctx.org_id, now, media or MediaPolicy(), owner, published,
                     ctx.actor)
     plan.measured = measured
+    plan.settings = ctx.settings
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
     for m in with_experiment_posts(manifests):  # an experiment's arms are posts

@@ -97,7 +97,10 @@ def campaign_manifest(c: Campaign) -> dict[str, Any]:
                     status=None if c.status == "planned" else c.status,
                     starts_on=c.starts_on, ends_on=c.ends_on,
                     budget=None if c.budget is None else f"{c.budget:.2f}", currency=c.currency,
-                    approvals=c.approvals, brief=dict(c.brief) if c.brief else None)
+                    approvals=c.approvals, brief=dict(c.brief) if c.brief else None,
+                    utm=None if c.utm is None else dict(c.utm))
+    if c.utm == {}:  # tagging turned off for this campaign, unlike the default
+        spec["utm"] = {}
     return _doc("Campaign", {"name": c.name}, spec)
 
 

@@ -8,6 +8,7 @@ apply take most of a minute.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -67,18 +68,22 @@ def plain(value: Any) -> Any:
     return value
 
 
-def lengths(account: Account, parts: list[str]) -> list[dict[str, Any]]:
-    """Each part as ``account``'s platform counts it: ``{part, length, limit, unit, valid}``."""
+def lengths(account: Account, parts: list[str], sent: Callable[[str], str] | None = None
+            ) -> list[dict[str, Any]]:
+    """Each part as ``account``'s platform counts it: ``{part, length, limit, unit, valid}``;
+    with ``sent``, the part as it will be sent (links tagged or shortened)."""
     out = []
     for n, part in enumerate(parts, 1):
-        m = measure(part, account.platform, limit=platform_limit(account))
+        m = measure(sent(part) if sent else part, account.platform,
+                    limit=platform_limit(account))
         out.append({"platform": account.platform, "part": n, "length": m.length,
                     "limit": m.limit, "unit": m.unit, "valid": m.valid})
     return out
 
 
 def target_changes(ref: str, account: Account, old: TargetState | None,
-                   new: TargetState, *, measured: bool = True) -> list[dict[str, Any]]:
+                   new: TargetState, *, measured: bool = True,
+                   sent: Callable[[str], str] | None = None) -> list[dict[str, Any]]:
     """One ``{field, old, new}`` per field of target ``ref`` that differs (every field
     given, for a new target); with ``measured`` a changed text or thread carries its
     counted ``lengths`` (a few hundred microseconds to milliseconds per text)."""
@@ -97,9 +102,9 @@ def target_changes(ref: str, account: Account, old: TargetState | None,
         if not measured:
             pass
         elif f.name == "text" and not new.thread:
-            entry["lengths"] = lengths(account, [new.text])
+            entry["lengths"] = lengths(account, [new.text], sent)
         elif f.name == "thread" and new.thread:
-            entry["lengths"] = lengths(account, [str(p) for p in new.thread])
+            entry["lengths"] = lengths(account, [str(p) for p in new.thread], sent)
         out.append(entry)
     return out
 

@@ -11,17 +11,20 @@ pull-request comment) or a standalone HTML page, from the Jinja2 templates in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache
+from types import SimpleNamespace
 from typing import Any, Literal
 
 from socialhub.core.manifests import Issue, Manifest
 from socialhub.core.media_policy import MediaPolicy
 from socialhub.core.policy import Permission
 from socialhub.core.text_entities import find_urls
+from socialhub.db.queries.campaigns import campaign_named
 from socialhub.services.authoring.text_rules import DISPLAY_NAMES
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.links.style import sent_text
 from socialhub.services.manifests.apply import Owner, plan_with_targets
 from socialhub.services.manifests.posts import TargetState, lengths
 from socialhub.services.manifests.registry import Registry
@@ -48,6 +51,10 @@ def preview_manifests(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
     changes, targets = plan_with_targets(ctx, manifests, now=now, issues=issues, media=media,
                                          owner=owner, prune=prune, published=published)
     by_name = {c.name: c for c in changes if c.kind == "Post"}
+    # Campaigns of this set first (their template is what apply will store), then the
+    # database's.
+    campaigns: dict[str, Any] = {c.name: SimpleNamespace(utm=c.model.spec.utm)
+                                 for c in manifests if c.kind == "Campaign"}
     posts = []
     for name, (m, states) in sorted(targets.items()):
         change = by_name.get(name)
@@ -59,7 +66,8 @@ def preview_manifests(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
             "name": name, "action": action, "file": m.file,
             "fields": list(change.fields) if change else [],
             "campaign": m.model.metadata.campaign, "tags": list(spec.tags),
-            "targets": [_target(ref, account.platform, account, st)
+            "targets": [_target(ref, account.platform, account, st,
+                                _sent(ctx, m, account, campaigns))
                         for ref, (_i, account, st) in states.items()]})
     pruned = [c.as_dict() for c in changes
               if c.kind == "Post" and c.action in ("canceled", "kept")]
@@ -69,9 +77,22 @@ def preview_manifests(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
     return {"posts": posts, "pruned": pruned, "summary": summary}
 
 
-def _target(ref: str, platform: str, account: Any, st: TargetState) -> dict[str, Any]:
+def _sent(ctx: Ctx, m: Manifest, account: Any, campaigns: dict[str, Any]
+          ) -> Callable[[str], str]:
+    """How a target's text reads once its links are tagged or shortened (for its lengths)."""
+    name = m.model.metadata.campaign
+    if name and name not in campaigns:
+        campaigns[name] = campaign_named(ctx.session, ctx.org_id, name)
+    campaign = campaigns.get(name or "")
+    return sent_text(ctx.settings, campaign=name, post=m.name, platform=account.platform,
+                     handle=account.handle,
+                     campaign_utm=campaign.utm if campaign is not None else None)
+
+
+def _target(ref: str, platform: str, account: Any, st: TargetState,
+            sent: Callable[[str], str] | None = None) -> dict[str, Any]:
     parts = [str(p) for p in st.thread] if st.thread else [st.text]
-    measured = lengths(account, parts)
+    measured = lengths(account, parts, sent)
     return {
         "account": ref, "platform": platform,
         "platform_name": DISPLAY_NAMES.get(platform, platform),

@@ -9,12 +9,12 @@ a log line.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
 from socialhub.config import LoadedConfig
+from socialhub.core.links import is_loopback as is_loopback  # re-exported: front ends ask here
 from socialhub.errors import ConfigError
 from socialhub.security.redact import register_secret
 
@@ -39,21 +39,6 @@ class HttpAccess:
     def loopback(self) -> bool:
         """True when only this machine can connect."""
         return is_loopback(self.host)
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback IP literals (127.0.0.0/8, ``::1``).
-
-    Any other name counts as reachable from the network: it may resolve to
-    any address, now or later.
-    """
-    name = host.strip().strip("[]").rstrip(".").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def resolve_token(config: LoadedConfig, value: SecretStr | None, *, key: str) -> str | None:

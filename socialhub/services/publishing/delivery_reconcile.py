@@ -14,6 +14,7 @@ from socialhub.db.models import Attempt, Delivery
 from socialhub.platforms.base import PublishedPart, PublishRequest
 from socialhub.platforms.errors import AuthRevokedError
 from socialhub.services.clock import now_utc
+from socialhub.services.links.shortening import LinkSubject, rendered_parts
 from socialhub.services.publishing.delivery_claim import Claim
 from socialhub.services.publishing.delivery_outcome import (
     Outcome,
@@ -85,8 +86,17 @@ def _start_lookup(ctx: SendContext, delivery_id: int) -> tuple[int, PublishReque
         session.add(attempt)
         session.flush()
         variant = d.variant
+        post, account = variant.post, d.account
+        campaign = post.campaign
+        # Looked up by the text as it was sent: links tagged or shortened alike.
+        parts = rendered_parts(session, ctx.hub.config.settings, LinkSubject(
+            org_id=post.org_id, post_id=post.id, post=post.name,
+            campaign=campaign.name if campaign else None,
+            campaign_utm=campaign.utm if campaign else None, variant_id=variant.id,
+            account_id=account.id, platform=account.platform, handle=account.handle),
+            list(variant.parts))
         return attempt.id, PublishRequest(
-            idempotency_key=d.idempotency_key, parts=variant.parts,
+            idempotency_key=d.idempotency_key, parts=parts,
             media=media_items(variant.media), first_comment=variant.first_comment,
             options=dict(variant.options or {}),
             already_published=parts_from(d.thread_progress))

@@ -23,6 +23,7 @@ from socialhub.db.queries import delivery_records as queries
 from socialhub.platforms.base import PublishedPart, PublishRequest
 from socialhub.services.authoring.scheduling import refresh_post_status
 from socialhub.services.clock import now_utc
+from socialhub.services.links.shortening import LinkSubject, rendered_parts
 from socialhub.services.publishing.delivery_claim import Claim
 from socialhub.services.publishing.delivery_outcome import (
     BUDGET_OUTCOMES,
@@ -61,8 +62,14 @@ def _write(session: Any, d: SimpleNamespace, **values: Any) -> None:
     queries.update_delivery(session, d.id, values)
 
 
-def _request(d: SimpleNamespace) -> PublishRequest:
+def _request(ctx: SendContext, session: Session, d: SimpleNamespace) -> PublishRequest:
+    """The request of delivery ``d``: its parts with their links as they are sent (tagged
+    for the campaign, or shortened; the same text at every attempt)."""
     parts = [str(p) for p in d.thread] if d.thread else [d.text]
+    parts = rendered_parts(session, ctx.hub.config.settings, LinkSubject(
+        org_id=d.org_id, post_id=d.post_id, post=d.post_name, campaign=d.campaign_name,
+        campaign_utm=d.campaign_utm, variant_id=d.variant_id, account_id=d.account_id,
+        platform=d.platform, handle=d.handle), parts)
     return PublishRequest(idempotency_key=d.idempotency_key, parts=parts,
                           media=media_items(d.media), first_comment=d.first_comment,
                           options=dict(d.options or {}),
@@ -99,7 +106,7 @@ def start_attempt(ctx: SendContext, delivery_id: int) -> Started | None:
             "outcome": "sending"})
         # What refresh_post_status would derive while a delivery is being sent.
         queries.mark_post_publishing(session, d.post_id)
-        return Started(attempt_id, _request(d), d.post_id, _summary(d))
+        return Started(attempt_id, _request(ctx, session, d), d.post_id, _summary(d))
 
 
 def begin_attempts(session: Session, ctx: SendContext, ids: list[int]) -> dict[int, Started]:
@@ -140,7 +147,8 @@ def begin_attempts(session: Session, ctx: SendContext, ids: list[int]) -> dict[i
     started = {}
     for r in live:
         r.status, r.attempts = DeliveryStatus.PUBLISHING, r.attempts + 1
-        started[r.id] = Started(attempt_ids[r.id], _request(r), r.post_id, _summary(r))
+        started[r.id] = Started(attempt_ids[r.id], _request(ctx, session, r), r.post_id,
+                                 _summary(r))
     return started
 
 

@@ -1,0 +1,74 @@
+"""``socialhub links``: first-party short links and the clicks they counted."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+
+app = typer.Typer(
+    help="Short links the daemon serves, and their clicks.\n\n"
+    "With `links.shorten: true` and `links.short_base_url` set, every link of a post "
+    "goes out as BASE/l/CODE (tagged with the campaign's UTM template behind it); "
+    "the daemon redirects and counts one click per person's visit, per day (bots "
+    "and link previews are not counted, nothing about the visitor is kept). See "
+    "docs/campaigns.md.\n\n"
+    "Example: socialhub links list --campaign spring --json",
+    no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    campaign: Annotated[str | None, typer.Option(
+        "--campaign", help="Only the links of this campaign's posts.")] = None,
+    post: Annotated[str | None, typer.Option(
+        "--post", help="Only the links of this post (its name).")] = None,
+    json_: JsonOption = False,
+) -> None:
+    """List short links, newest first, with their clicks.
+
+    Example: socialhub links list --post spring-launch
+    """
+    from socialhub.services.links.reports import list_links
+
+    with get_hub().context("cli") as ctx:
+        rows = list_links(ctx, campaign=campaign, post=post)
+    if json_:
+        emit_json(rows)
+        return
+    if not rows:
+        info("no short links yet (they are made when a post with links is sent "
+             "and links.shorten is on)")
+    for r in rows:
+        out().print(f"{r['code']}  {r['clicks']:>6} clicks  {r['platform']:<10} "
+                    f"{r['post'] or '-'}  → {r['url']}", soft_wrap=True)
+
+
+@app.command("show")
+def show(
+    code: Annotated[str, typer.Argument(help="The short link's code (the part after /l/).")],
+    json_: JsonOption = False,
+) -> None:
+    """Show a short link: its target, clicks per day and per network.
+
+    Example: socialhub links show Ab3dE9xZ --json
+    """
+    from socialhub.services.links.reports import show_link
+
+    with get_hub().context("cli") as ctx:
+        data = show_link(ctx, code)
+    if json_:
+        emit_json(data)
+        return
+    console = out()
+    console.print(f"{data['code']}  {data['short_url'] or ''}", soft_wrap=True)
+    console.print(f"  target:   {data['target']}", soft_wrap=True)
+    console.print(f"  post:     {data['post'] or '-'} ({data['platform']}, "
+                  f"{data['account'] or '-'}); campaign {data['campaign'] or '-'}")
+    console.print(f"  clicks:   {data['clicks']}")
+    for platform, n in data["by_platform"].items():
+        console.print(f"    {platform:<12} {n}")
+    for day in data["by_day"]:
+        console.print(f"    {day['day']}  {day['clicks']}")

@@ -1,0 +1,1 @@
+"""Links in posts: UTM tags, first-party short links, their redirect and click counts."""
