@@ -151,6 +151,12 @@ def metric_column(metric: str) -> ColumnElement[Any]:
     return column
 
 
+def with_first_party_clicks(query: Select[Any]) -> Select[Any]:
+    """``query`` (over ``Delivery``) joined to the first-party clicks, so that
+    ``metric_column("clicks")`` may be used in it outside ``_scoped``."""
+    return query.outerjoin(_FIRST_PARTY, _FIRST_PARTY.c.variant_id == Delivery.variant_id)
+
+
 def _interactions() -> ColumnElement[Any]:
     return sum((func.coalesce(metric_column(m), 0) for m in INTERACTIONS[1:]),
                func.coalesce(metric_column(INTERACTIONS[0]), 0))
@@ -438,10 +444,11 @@ def click_through(session: Session, scope: Scope) -> list[dict[str, Any]]:
     network), ``posts`` (deliveries counted), ``clicks``, ``impressions`` and
     ``ctr`` = clicks / impressions.
     """
-    counted = and_(MetricLatest.clicks.is_not(None), MetricLatest.impressions > 0)
+    clicks = metric_column("clicks")  # first-party clicks where the variant has short links
+    counted = and_(clicks.is_not(None), MetricLatest.impressions > 0)
     key = Account.platform.label("key")
     columns: list[Any] = [key, func.count(Delivery.id).label("posts"),
-                          func.sum(MetricLatest.clicks).label("clicks"),
+                          func.sum(clicks).label("clicks"),
                           func.sum(MetricLatest.impressions).label("impressions")]
     query = _scoped(select(*columns), scope).where(counted).group_by(key).order_by(key)
     return [{"key": row.key, "posts": int(row.posts), "clicks": int(row.clicks or 0),

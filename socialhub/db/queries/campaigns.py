@@ -1,12 +1,12 @@
-"""Reading campaigns: the organization's list (paged) and its count, lookups by name, and
-post counts."""
+"""Reading campaigns: the organization's list (paged) and its count, lookups by name, post
+counts and a campaign's posts."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from socialhub.db.models import Campaign, Post
+from socialhub.db.models import Campaign, Post, Variant
 
 
 def campaign_named(session: Session, org_id: int, name: str) -> Campaign | None:
@@ -42,3 +42,14 @@ def count_campaigns(session: Session, org_id: int) -> int:
     """How many campaigns the organization has."""
     return session.scalar(select(func.count(Campaign.id))
                           .where(Campaign.org_id == org_id)) or 0
+
+
+def posts_of_campaign(session: Session, org_id: int, campaign_id: int) -> list[Post]:
+    """The campaign's posts (not canceled), oldest first, with their variants and accounts
+    loaded (for checking each target's text)."""
+    return list(session.scalars(
+        select(Post).where(Post.org_id == org_id, Post.campaign_id == campaign_id,
+                           Post.status != "canceled")
+        .options(selectinload(Post.variants).selectinload(Variant.account),
+                 selectinload(Post.campaign))
+        .order_by(Post.created_at, Post.id)))

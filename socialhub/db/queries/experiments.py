@@ -24,7 +24,7 @@ from socialhub.db.models import (
     Post,
     Variant,
 )
-from socialhub.db.queries.analytics import INTERACTIONS
+from socialhub.db.queries.analytics import INTERACTIONS, metric_column, with_first_party_clicks
 
 
 def experiments_in_order(session: Session, org_id: int, *,
@@ -73,8 +73,8 @@ def arm_counts(session: Session, arm_ids: Iterable[int]) -> dict[int, dict[str, 
             "interactions": 0, "accounts": []} for i in ids}
     if not ids:
         return out
-    interactions = sum((func.coalesce(getattr(MetricLatest, m), 0) for m in INTERACTIONS[1:]),
-                       func.coalesce(getattr(MetricLatest, INTERACTIONS[0]), 0))
+    interactions = sum((func.coalesce(metric_column(m), 0) for m in INTERACTIONS[1:]),
+                       func.coalesce(metric_column(INTERACTIONS[0]), 0))
     base = (select(ExperimentArm.id.label("arm_id"))
             .select_from(ExperimentArm)
             .join(Variant, Variant.post_id == ExperimentArm.post_id)
@@ -82,13 +82,15 @@ def arm_counts(session: Session, arm_ids: Iterable[int]) -> dict[int, dict[str, 
             .join(Account, Account.id == Delivery.account_id)
             .outerjoin(MetricLatest, MetricLatest.delivery_id == Delivery.id)
             .where(ExperimentArm.id.in_(ids), Delivery.status == "published"))
+    # Clicks as analytics counts them: first-party where the variant has short links.
+    counted = with_first_party_clicks(base)
     rows = session.execute(
-        base.add_columns(
+        counted.add_columns(
             func.count(Delivery.id).label("published"),
             func.count(Delivery.id).filter(MetricLatest.impressions > 0).label("measured"),
             _rated(MetricLatest.impressions).label("impressions"),
             _rated(MetricLatest.likes).label("likes"),
-            _rated(MetricLatest.clicks).label("clicks"),
+            _rated(metric_column("clicks")).label("clicks"),
             func.coalesce(func.sum(interactions).filter(MetricLatest.impressions > 0), 0)
             .label("interactions"))
         .group_by(ExperimentArm.id))

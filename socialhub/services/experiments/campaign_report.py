@@ -17,6 +17,7 @@ from socialhub.db.queries import campaigns as campaign_queries
 from socialhub.errors import NotFoundError
 from socialhub.services.analytics.filters import Filters
 from socialhub.services.analytics.report import build_report
+from socialhub.services.authoring.content_policies import post_findings
 from socialhub.services.context import Ctx, use_case
 from socialhub.services.experiments.experiments import campaign_experiments
 
@@ -24,15 +25,19 @@ from socialhub.services.experiments.experiments import campaign_experiments
 NO_POLICY_FINDINGS = "no policy findings recorded"
 
 
-def policy_findings(ctx: Ctx, campaign: str) -> list[dict[str, Any]]:
-    """The policy findings on a campaign's posts, for the report's "Policy findings".
-
-    The hook for ``kind: Policy`` (built in parallel): each finding is a dict with
-    ``post``, ``account``, ``rule``, ``severity`` (``error``/``warning``) and
-    ``message``. Until a policy context answers here, there are none, and the
-    section says so (``NO_POLICY_FINDINGS``).
-    """
-    return []
+def policy_findings(ctx: Ctx, campaign_id: int) -> list[dict[str, Any]]:
+    """The content-policy findings on a campaign's posts (not canceled), for the report's
+    "Policy findings": each a dict with ``post``, ``account``, ``rule``
+    (``policy/rule``), ``severity`` (``error``/``warning``) and ``message``, checked
+    now against the organization's and the campaign's ``kind: Policy`` documents."""
+    out: list[dict[str, Any]] = []
+    for post in campaign_queries.posts_of_campaign(ctx.session, ctx.org_id, campaign_id):
+        for found in post_findings(ctx.session, post):
+            f = found.finding
+            out.append({"post": post.name, "account": found.target,
+                        "rule": f"{f.policy}/{f.rule}", "severity": f.severity,
+                        "message": f.message})
+    return out
 
 
 @use_case(Permission.ANALYTICS_READ)
@@ -51,6 +56,6 @@ def build_campaign_report(ctx: Ctx, filters: Filters) -> dict[str, Any]:
     if campaign is None:  # build_report found it: only a race could get here
         raise NotFoundError(f"no campaign {filters.campaign!r}")
     data["experiments"] = campaign_experiments(ctx, campaign.id)
-    data["policy_findings"] = policy_findings(ctx, campaign.name)
+    data["policy_findings"] = policy_findings(ctx, campaign.id)
     data["policy_note"] = NO_POLICY_FINDINGS
     return data

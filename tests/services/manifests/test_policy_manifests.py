@@ -3,6 +3,7 @@ scheduling is blocked by an error and not by a warning (SQLite and PostgreSQL)."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,17 @@ def test_create_with_a_time_is_blocked_whole(dbcli: Cli, tmp_path: Path) -> None
                  "--name", "now", "--at", "2030-05-05 12:00 Europe/Berlin")
     assert made.exit_code == 4
     assert dbcli("posts", "show", "now").exit_code != 0  # nothing half-written
+
+
+def test_the_campaign_report_lists_the_policy_findings_on_its_posts(
+        dbcli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "in.yaml").write_text(BASE + POST % "Clinically proven joy #ad")
+    applied = dbcli("apply", "-f", str(tmp_path / "in.yaml"))
+    assert applied.exit_code == 0, applied.stderr  # a claim is a warning: applied
+    report = tmp_path / "spring.json"
+    made = dbcli("report", "--campaign", "spring", "--format", "json", "-o", str(report))
+    assert made.exit_code == 0, made.stderr
+    findings = json.loads(report.read_text())["policy_findings"]
+    assert [(f["post"], f["account"], f["rule"], f["severity"]) for f in findings] == [
+        ("launch", "bluesky:@shop.example.com", "spring-rules/claim-needs-source", "warning")]
+    assert "clinically proven" in findings[0]["message"].lower()
