@@ -17,6 +17,7 @@ documented in docs/agents.md.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -79,8 +80,16 @@ def _request(context: Context) -> Any:
 
 def build_server(caller: Caller) -> MCPServer:
     """The MCP server with every tool and resource, serving ``caller``."""
+    # The SDK configures the root logger when a server is made (logging.basicConfig with
+    # a Rich handler at INFO); socialhub owns its logging (the daemon's JSON lines, the
+    # CLI's stderr), so whatever the SDK adds to the root logger is taken back at once.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     server: MCPServer = MCPServer("socialhub", title="socialhub", version=__version__,
                                   instructions=INSTRUCTIONS)
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    root.setLevel(level)
 
     async def call(context: Context, tool: str, fn: Callable[..., Any],
                    arguments: dict[str, Any], *, reviewed: bool = False) -> dict[str, Any]:

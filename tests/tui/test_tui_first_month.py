@@ -202,7 +202,7 @@ def test_socialhub_tui_prints_why_it_cannot_start_and_exits_non_zero(
     assert quick_first_month(str(bad)) is not None
     code, out = run_in_terminal(["--config", str(bad), "tui"])
     assert code == ExitCode.CONFIG, out
-    assert after_the_tui(out) == f"error: {bad}: daemon.bogus: Extra inputs are not permitted"
+    assert after_the_tui(out) == f"error: {bad}:2: daemon.bogus: Extra inputs are not permitted"
     assert tui_cli("db", "downgrade", "0001", "--yes").exit_code == 0
     code, out = run_in_terminal(["tui"])
     assert code == ExitCode.DATABASE, out

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Float, String, and_, case, cast, func, literal, select
+from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
@@ -135,7 +135,9 @@ def _period_postgresql(element: _PeriodStart, compiler: SQLCompiler, **kw: Any) 
 
 #: First-party clicks per variant that has short links (0 when nobody followed them).
 _FIRST_PARTY = (select(ShortLink.variant_id.label("variant_id"),
-                       func.coalesce(func.sum(LinkClickDaily.count), 0).label("clicks"))
+                       # SUM of a BIGINT is NUMERIC on PostgreSQL: back to an integer
+                       cast(func.coalesce(func.sum(LinkClickDaily.count), 0), Integer)
+                       .label("clicks"))
                 .outerjoin(LinkClickDaily, LinkClickDaily.link_id == ShortLink.id)
                 .where(ShortLink.variant_id.is_not(None))
                 .group_by(ShortLink.variant_id).subquery("first_party"))

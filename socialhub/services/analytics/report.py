@@ -62,6 +62,7 @@ def build_report(ctx: Ctx, filters: Filters, *, top_posts: int = TOP_POSTS) -> d
                            "best": grid["best"]}}
 
 
+@use_case(Permission.ANALYTICS_READ)
 def clicks_section(ctx: Ctx, filters: Filters) -> dict[str, Any]:
     """Clicks and click-through rate in the report's window: ``by_platform`` rows
     (``db.queries.analytics.click_through``) and their ``total``."""

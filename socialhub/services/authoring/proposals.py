@@ -36,7 +36,7 @@ REVISABLE = (PostStatus.DRAFT.value, PostStatus.PENDING_APPROVAL.value,
              PostStatus.CHANGES_REQUESTED.value)
 
 
-def as_agent(ctx: Ctx) -> Ctx:
+def _as_agent(ctx: Ctx) -> Ctx:
     """``ctx`` with the agent as its actor: the member's role and user, named
     ``<login> via <channel>``."""
     return replace(ctx, actor=replace(ctx.actor, name=f"{ctx.actor.name} via {ctx.channel}"))
@@ -73,7 +73,7 @@ def propose_post(ctx: Ctx, *, body: str, targets: list[str],
     if not refs:
         raise ValidationError("a post needs at least one target account (platform:@handle)")
     specs = [TargetSpec(account=ref, text=(texts or {}).get(ref)) for ref in refs]
-    agent = as_agent(ctx)
+    agent = _as_agent(ctx)
     post = create_post(agent, body=body, targets=specs, name=name, campaign=campaign,
                        voice=voice, tags=tags)
     if review:
@@ -105,7 +105,7 @@ def revise_proposal(ctx: Ctx, ref: str, *, body: str | None = None,
             f"post {post.name} is {post.status}; an agent may change only drafts and "
             f"posts in review (statuses: {', '.join(REVISABLE)})",
             hint=f"a person edits it with `socialhub posts edit {post.name}`")
-    agent = as_agent(ctx)
+    agent = _as_agent(ctx)
     edited = edit_post(agent, ref, body=body, texts=texts, add_targets=add_targets,
                        remove_targets=remove_targets, tags=tags, campaign=campaign)
     if review:

@@ -25,6 +25,7 @@ from socialhub.services.experiments.experiments import campaign_experiments
 NO_POLICY_FINDINGS = "no policy findings recorded"
 
 
+@use_case(Permission.ANALYTICS_READ)
 def policy_findings(ctx: Ctx, campaign_id: int) -> list[dict[str, Any]]:
     """The content-policy findings on a campaign's posts (not canceled), for the report's
     "Policy findings": each a dict with ``post``, ``account``, ``rule``

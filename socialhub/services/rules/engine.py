@@ -234,6 +234,7 @@ def _run_one(ctx: Ctx, rule: Rule, spec: RuleSpec, event: RuleEvent,
     return _record(ctx, rule, subject, "done", False, {"actions": planned})
 
 
+@use_case(Permission.RULES_READ)
 def events_for(ctx: Ctx, rule: Rule, spec: RuleSpec, *, fetch: Any = fetch_feed,
                replay: int | None = None,
                cache: dict[int, list[RuleEvent]] | None = None) -> list[RuleEvent]:

@@ -33,12 +33,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from socialhub.core.policy import Permission
 from socialhub.core.rules import RuleSpec, next_tick
 from socialhub.db.models import Account, InboxItem, Rule
 from socialhub.db.queries import rules as queries
 from socialhub.db.queries.analytics import INTERACTIONS, Scope, post_rows
 from socialhub.services.clock import display_zone
-from socialhub.services.context import Ctx
+from socialhub.services.context import Ctx, use_case
 from socialhub.services.rules.feeds import Feed, entry_key, fetch_feed
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ def _metric_value(row: dict[str, Any], metric: str) -> int | None:
     return None if value is None else int(value)
 
 
+@use_case(Permission.RULES_READ)
 def metric_events(ctx: Ctx, rule: Rule, spec: RuleSpec, state: dict[str, Any],
                   replay: bool = False) -> list[RuleEvent]:
     """Posts or accounts at or over the value that were not already over when the
@@ -164,6 +166,7 @@ def metric_events(ctx: Ctx, rule: Rule, spec: RuleSpec, state: dict[str, Any],
     return [e for e in found if e.subject not in over]
 
 
+@use_case(Permission.RULES_READ)
 def cron_events(ctx: Ctx, rule: Rule, spec: RuleSpec, state: dict[str, Any],
                 replay: int | None = None) -> list[RuleEvent]:
     """The newest instant of the schedule since the last tick, if it has come."""
@@ -197,6 +200,7 @@ def _tick(schedule: str, at: datetime) -> RuleEvent:
                       "date": at.date().isoformat(), "weekday": at.strftime("%A")})
 
 
+@use_case(Permission.RULES_READ)
 def feed_events(ctx: Ctx, rule: Rule, spec: RuleSpec, state: dict[str, Any],
                 fetch: Fetch = fetch_feed, replay: int | None = None) -> list[RuleEvent]:
     """The feed's entries the rule has not seen, fetched at most every ``every`` seconds.
