@@ -61,6 +61,7 @@ from socialhub.platforms.meta.graph import (
 from socialhub.platforms.meta.inbox import (
     RECENT_POSTS,
     CommentPage,
+    comment_to_answer,
     graph_time,
     next_after,
     oldest_of,
@@ -295,7 +296,7 @@ class FacebookAdapter(PlatformAdapter):
 
     def _reply(self, request: PublishRequest, on_part: PartCallback) -> PublishedPart:
         """A comment on the comment answered (its top-level comment when it is a reply)."""
-        on = self._reply_on(request)
+        on = comment_to_answer(request)
         answer = create_post(self.api, f"/{on}/comments",
                              {"message": request.parts[0] if request.parts else ""},
                              permission=_ENGAGE)
@@ -304,12 +305,6 @@ class FacebookAdapter(PlatformAdapter):
                              extra={"reply_to": on})
         on_part(part)
         return part
-
-    @staticmethod
-    def _reply_on(request: PublishRequest) -> str:
-        target = reply_target(request)
-        assert target is not None
-        return target.root_id or target.remote_id
 
     def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 100) -> InboxPage:
         """Comments and replies to comments on the Page's newest posts (``meta.inbox``)."""
@@ -356,7 +351,7 @@ class FacebookAdapter(PlatformAdapter):
         """
         not_before = parse_timestamp(request.options.get("not_before"))
         if reply_target(request) is not None:
-            on = self._reply_on(request)
+            on = comment_to_answer(request)
             comments = self.api.get(f"/{on}/comments", fields="id,message,created_time,from",
                                     order="reverse_chronological",
                                     limit=_SCAN_LIMIT).get("data") or []

@@ -61,6 +61,7 @@ from socialhub.platforms.meta.graph import (
 from socialhub.platforms.meta.inbox import (
     RECENT_POSTS,
     CommentPage,
+    comment_to_answer,
     graph_time,
     next_after,
     scan_comments,
@@ -287,19 +288,13 @@ class InstagramAdapter(PlatformAdapter):
 
     def _reply(self, request: PublishRequest, on_part: PartCallback) -> PublishedPart:
         """``POST /{comment}/replies`` on the top-level comment of the one answered."""
-        on = self._reply_on(request)
+        on = comment_to_answer(request)
         answer = create_post(self.api, f"/{on}/replies",
                              {"message": request.parts[0] if request.parts else ""},
                              permission=_COMMENTS)
         part = PublishedPart(index=0, remote_id=str(answer["id"]), extra={"reply_to": on})
         on_part(part)
         return part
-
-    @staticmethod
-    def _reply_on(request: PublishRequest) -> str:
-        target = reply_target(request)
-        assert target is not None
-        return target.root_id or target.remote_id
 
     def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 100) -> InboxPage:
         """Comments and replies on the newest media (``meta.inbox``), oldest first."""
@@ -358,7 +353,7 @@ class InstagramAdapter(PlatformAdapter):
         """
         not_before = parse_timestamp(request.options.get("not_before"))
         if reply_target(request) is not None:
-            on = self._reply_on(request)
+            on = comment_to_answer(request)
             replies = self.api.get(f"/{on}/replies", fields=_REPLY_FIELDS,
                                    limit=_SCAN_LIMIT).get("data") or []
             hit = match_recent([r for r in replies if self._own(r)], text_field="text",

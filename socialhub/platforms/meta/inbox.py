@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from socialhub.platforms.base import InboxPage, RemoteInboxItem
+from socialhub.platforms.base import InboxPage, PublishRequest, RemoteInboxItem, reply_target
 from socialhub.platforms.timestamps import parse_timestamp
 
 #: How many of the account's newest posts a round reads the comments of.
@@ -102,6 +102,19 @@ def scan_comments(cursor: dict[str, Any], *, limit: int, recent_posts: RecentPos
                          more=True)
     return InboxPage(items=items, cursor={"since": scan["started"],
                                           "counts": dict(scan.get("counts") or {})})
+
+
+def comment_to_answer(request: PublishRequest) -> str:
+    """The comment a Facebook or Instagram reply is posted on: the top-level comment
+    (``root_id``) of the one answered, or that one when it is top-level itself.
+
+    Raises:
+        ValueError: ``request`` is no reply.
+    """
+    target = reply_target(request)
+    if target is None:
+        raise ValueError("not a reply")
+    return target.root_id or target.remote_id
 
 
 def oldest_of(rows: list[dict[str, Any]], field: str) -> datetime | None:
