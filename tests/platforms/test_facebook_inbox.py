@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from socialhub.platforms.base import PublishRequest
-from socialhub.platforms.errors import AuthRevokedError, RateLimitedError
+from socialhub.platforms.errors import AuthRevokedError, OutcomeUnknownError, RateLimitedError
 from socialhub.platforms.facebook.adapter import FacebookAdapter
 from tests.fakes.facebook import start_fake as start_fake  # the `fake` fixture's (conftest.py)
 from tests.fakes.meta import FakeMeta
@@ -56,6 +56,8 @@ def test_comments_and_replies_on_page_posts_are_read_once(fake: FakeMeta,
              and r["method"] == "GET"]
     assert calls[-1]["params"]["filter"] == "stream"
     assert calls[-1]["params"]["order"] == "reverse_chronological"
+    assert "since" not in calls[0]["params"]  # the first sync reads every comment
+    assert int(calls[-1]["params"]["since"]) == int(cursor["since"]) - 300
 
 
 def test_a_busy_post_is_paged_without_gaps_within_the_page_budget(
@@ -84,6 +86,20 @@ def test_a_reply_to_a_reply_goes_under_the_top_level_comment(
     assert found is not None and found[0].remote_id == sent.remote_id
     assert adapter.find_by_idempotency_key(PublishRequest("r2", ["Something else"], options={
         "reply_to": {"remote_id": nested, "root_id": top}})) is None
+
+
+def test_a_lost_answer_to_a_reply_is_found_not_resent(fake: FakeMeta,
+                                                      adapter: FacebookAdapter) -> None:
+    post = adapter.publish(PublishRequest("p1", ["Our launch"]), lambda p: None).remote_id
+    asked = fake.comment_as(fake.add_user("bob"), post, "Vegan?")
+    request = PublishRequest("r1", ["Yes!"], options={"reply_to": {"remote_id": asked}})
+    fake.fail_next(500, after_create=True)
+    with pytest.raises(OutcomeUnknownError):
+        adapter.publish(request, lambda p: None)
+    found = adapter.find_by_idempotency_key(request)
+    mine = [p for p in fake.posts_by_id.values() if p.text == "Yes!"]
+    assert found is not None and [p.id for p in mine] == [found[0].remote_id]
+    assert mine[0].reply_to == asked
 
 
 def test_throttling_and_a_missing_permission_are_reported(fake: FakeMeta,

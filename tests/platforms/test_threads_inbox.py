@@ -75,3 +75,17 @@ def test_a_reply_is_a_reply_to_id_container_and_is_found_again(
     fake.drop_scope("threads_read_replies")
     with pytest.raises(AuthRevokedError, match="threads_read_replies"):
         adapter.fetch_inbox({}, limit=10)
+
+
+def test_a_post_deleted_during_a_round_is_passed_over(fake: FakeMeta,
+                                                      adapter: ThreadsAdapter) -> None:
+    older = adapter.publish(PublishRequest("p1", ["First"]), lambda p: None).remote_id
+    newer = adapter.publish(PublishRequest("p2", ["Second"]), lambda p: None).remote_id
+    bob = fake.add_user("bob")
+    fake.comment_as(bob, older, "on the first")
+    fake.comment_as(bob, newer, "on the second")
+    page = adapter.fetch_inbox({}, limit=10)  # lists both, reads the newest
+    assert [i.text for i in page.items] == ["on the second"] and page.more
+    fake.posts_by_id[older].deleted = True
+    last = adapter.fetch_inbox(page.cursor, limit=10)
+    assert last.items == [] and not last.more and "round" not in last.cursor

@@ -22,6 +22,7 @@ up among the Page's recent published posts by its message.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, ClassVar
 
 from socialhub.errors import ValidationError
@@ -317,9 +318,12 @@ class FacebookAdapter(PlatformAdapter):
                                         "limit": RECENT_POSTS}).get("data") or []
         return [(str(r["id"]), None) for r in rows if isinstance(r, dict) and r.get("id")]
 
-    def _comments(self, post_id: str, after: str | None, limit: int) -> CommentPage:
+    def _comments(self, post_id: str, after: str | None, floor: datetime | None,
+                  limit: int) -> CommentPage:
         params: dict[str, Any] = {"fields": _COMMENT_FIELDS, "filter": "stream",
                                   "order": "reverse_chronological", "limit": min(limit, 100)}
+        if floor is not None:
+            params["since"] = int(floor.timestamp())
         if after:
             params["after"] = after
         answer = self.api.request("GET", f"/{post_id}/comments", permission=_ENGAGE,

@@ -308,7 +308,8 @@ class InstagramAdapter(PlatformAdapter):
         return [(str(r["id"]), count_or_none(r.get("comments_count"))) for r in rows
                 if isinstance(r, dict) and r.get("id")]
 
-    def _comments(self, media_id: str, after: str | None, limit: int) -> CommentPage:
+    def _comments(self, media_id: str, after: str | None, floor: datetime | None,
+                  limit: int) -> CommentPage:
         params: dict[str, Any] = {"fields": _COMMENT_FIELDS, "limit": min(limit, 50)}
         if after:
             params["after"] = after

@@ -11,7 +11,8 @@ have), so the inbox walks the account's own recent posts and reads the comments
 * Then each queued post's comments are read, newest first, one page per call,
   following ``paging.cursors.after``, and only those created since the last round
   started (less ``OVERLAP_S`` for clock skew; an item seen twice is stored once).
-  A page older than that ends the post early.
+  A page older than that ends the post early; a post deleted meanwhile (Graph code
+  100) is passed over.
 * The cursor keeps the round (its queue, the ``after`` of the post being read and its
   start) until the queue is empty; only then does ``since`` move to the round's start.
   A sync cut short (budget, error) resumes the round where the last saved page left
@@ -23,6 +24,7 @@ direct messages, only recent posts).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +32,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from socialhub.platforms.base import InboxPage, PublishRequest, RemoteInboxItem, reply_target
+from socialhub.platforms.errors import InvalidContentError
 from socialhub.platforms.timestamps import parse_timestamp
+
+log = logging.getLogger(__name__)
 
 #: How many of the account's newest posts a round reads the comments of.
 RECENT_POSTS = 25
@@ -49,8 +54,10 @@ class CommentPage:
 
 #: ``recent_posts()`` → ``[(post id, comment count or None when unknown)]``, newest first.
 RecentPosts = Callable[[], list[tuple[str, int | None]]]
-#: ``comments(post id, after, limit)`` → one page of the post's comments, newest first.
-Comments = Callable[[str, str | None, int], CommentPage]
+#: ``comments(post id, after, floor, limit)`` → one page of the post's comments, newest
+#: first; ``floor`` (None: everything) is the oldest creation time still wanted, for
+#: networks that filter by it themselves (Facebook's ``since``).
+Comments = Callable[[str, str | None, datetime | None, int], CommentPage]
 
 
 def next_after(answer: dict[str, Any]) -> str | None:
@@ -89,7 +96,13 @@ def scan_comments(cursor: dict[str, Any], *, limit: int, recent_posts: RecentPos
     if queue:
         floor = (datetime.fromtimestamp(int(since) - OVERLAP_S, UTC)
                  if since is not None else None)
-        page = comments(queue[0], scan.get("after"), limit)
+        try:
+            page = comments(queue[0], scan.get("after"), floor, limit)
+        except InvalidContentError as exc:
+            if exc.code != "100":  # 100: the post was deleted since the round listed it
+                raise
+            log.warning("inbox: passing over post %s: %s", queue[0], exc.message)
+            page = CommentPage(items=[], after=None, oldest=None)
         items = [i for i in page.items if floor is None or i.received_at >= floor]
         done = page.after is None or (floor is not None and page.oldest is not None
                                       and page.oldest < floor)

@@ -335,7 +335,8 @@ class ThreadsAdapter(PlatformAdapter):
                                         "limit": RECENT_POSTS}).get("data") or []
         return [(str(r["id"]), None) for r in rows if isinstance(r, dict) and r.get("id")]
 
-    def _conversation(self, post_id: str, after: str | None, limit: int) -> CommentPage:
+    def _conversation(self, post_id: str, after: str | None, floor: datetime | None,
+                      limit: int) -> CommentPage:
         params: dict[str, Any] = {"fields": _CONVERSATION_FIELDS, "reverse": "true",
                                   "limit": min(limit, 100)}
         if after:
