@@ -57,7 +57,7 @@ def test_comments_and_replies_on_page_posts_are_read_once(fake: FakeMeta,
     assert calls[-1]["params"]["filter"] == "stream"
     assert calls[-1]["params"]["order"] == "reverse_chronological"
     assert "since" not in calls[0]["params"]  # the first sync reads every comment
-    assert int(calls[-1]["params"]["since"]) == int(cursor["since"]) - 300
+    assert int(calls[-1]["params"]["since"]) == int(str(cursor["since"])) - 300
 
 
 def test_a_busy_post_is_paged_without_gaps_within_the_page_budget(

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from socialhub.platforms.base import PublishRequest
-from socialhub.platforms.errors import AuthRevokedError
+from socialhub.platforms.errors import AuthRevokedError, RateLimitedError
 from socialhub.platforms.threads.adapter import ThreadsAdapter
 from tests.fakes.meta import FakeMeta
 from tests.fakes.threads import start_fake as start_fake  # the `fake` fixture's
@@ -89,3 +89,20 @@ def test_a_post_deleted_during_a_round_is_passed_over(fake: FakeMeta,
     fake.posts_by_id[older].deleted = True
     last = adapter.fetch_inbox(page.cursor, limit=10)
     assert last.items == [] and not last.more and "round" not in last.cursor
+
+
+def test_a_round_cut_short_by_throttling_resumes_where_it_stopped(
+        fake: FakeMeta, adapter: ThreadsAdapter) -> None:
+    older = adapter.publish(PublishRequest("p1", ["First"]), lambda p: None).remote_id
+    newer = adapter.publish(PublishRequest("p2", ["Second"]), lambda p: None).remote_id
+    bob = fake.add_user("bob")
+    fake.comment_as(bob, older, "on the first")
+    fake.comment_as(bob, newer, "on the second")
+    page = adapter.fetch_inbox({}, limit=10)
+    assert [i.text for i in page.items] == ["on the second"] and page.more
+    fake.rate_limit_next(reset_in_s=120)
+    with pytest.raises(RateLimitedError) as limited:
+        adapter.fetch_inbox(page.cursor, limit=10)
+    assert limited.value.until is not None
+    resumed = adapter.fetch_inbox(page.cursor, limit=10)  # the cursor the sync had saved
+    assert [i.text for i in resumed.items] == ["on the first"] and not resumed.more

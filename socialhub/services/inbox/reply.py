@@ -15,7 +15,7 @@ The idempotency key is derived from the item and the text: the same reply asked
 for twice (a double key press, a retried command) is the same delivery, never a
 second message. A text longer than the platform allows is refused before
 anything is stored, with the platform's count, unless ``split`` is asked where the
-platform threads (Bluesky, Mastodon, X, the sandbox).
+platform threads (Bluesky, Mastodon, X, Threads, the sandbox).
 """
 
 from __future__ import annotations
