@@ -20,7 +20,10 @@ from tests.fakes.meta_graph import (
     listing,
     make_container,
     need,
+    owned_post,
+    paged,
     publishing_limit,
+    render_comment,
     take_container,
 )
 from tests.fakes.meta_model import Tok
@@ -40,6 +43,8 @@ def route(fake: FakeMeta, method: str, tok: Tok, segments: list[str], params: di
     """The Instagram-only endpoints (None: not one of them)."""
     if len(segments) != 2:
         return None
+    if segments[1] == "replies":
+        return _replies(fake, method, tok, segments[0], params)
     user, edge = segments
     if edge not in ("media", "media_publish", "content_publishing_limit"):
         return None
@@ -83,5 +88,28 @@ def route(fake: FakeMeta, method: str, tok: Tok, segments: list[str], params: di
         posts = [p for p in fake.posts_by_id.values() if p.owner == user and p.kind == "post"]
         return listing(posts, params, lambda p: {
             "id": p.id, "caption": p.text, "timestamp": graph_time(p.created),
-            "permalink": fake.permalink(p), "media_type": p.media_type})
+            "permalink": fake.permalink(p), "media_type": p.media_type,
+            "comments_count": len(fake.thread_of(p.id))})
     return None
+
+
+def _replies(fake: FakeMeta, method: str, tok: Tok, comment_id: str,
+             params: dict[str, Any]) -> Any:
+    """``GET``/``POST /{ig-comment-id}/replies``: replies only to top-level comments (a
+    reply to a reply is added to its top-level comment, as Meta documents)."""
+    comment = owned_post(fake, comment_id)
+    if comment.kind != "comment":
+        raise Fail("(#100) Unsupported request: the object is not a comment", 100)
+    top = comment
+    while top.reply_to and fake.posts_by_id[top.reply_to].kind == "comment":
+        top = fake.posts_by_id[top.reply_to]
+    if method == "POST":
+        need(fake, tok, "instagram_business_manage_comments")
+        text = str(params.get("message") or "")
+        if not text:
+            raise Fail("(#100) The parameter message is required", 100)
+        return {"id": fake.new_post(tok.owner, text, reply_to=top.id, kind="comment").id}
+    rows = sorted((p for p in fake.posts_by_id.values()
+                   if p.reply_to == top.id and not p.deleted), key=lambda p: p.created)
+    fields = str(params.get("fields") or "id")
+    return paged(rows, params, lambda p: render_comment(fake, p, fields, top.id))

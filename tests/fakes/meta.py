@@ -212,5 +212,34 @@ class FakeMeta:
         self.publish_log.append((owner, kind, post.created))
         return post
 
+    def comment_as(self, author: str, on: str, text: str, *,
+                   age: timedelta = timedelta(0)) -> str:
+        """``author`` (a user id from ``add_user``) comments on (Threads: replies to) the post
+        or comment ``on``, ``age`` ago; returns the new id."""
+        with self.lock:
+            kind = "reply" if self.platform == "threads" else "comment"
+            pid = self.next_id()
+            if self.platform == "facebook":
+                pid = f"{on.split('_')[-1]}_{pid}"
+            self.posts_by_id[pid] = Post(pid, author, text, on, kind, "TEXT_POST",
+                                         datetime.now(UTC) - age)
+            return pid
+
+    def author(self, owner: str) -> dict[str, Any]:
+        """The user or Page record of ``owner`` (``{"id"}`` alone when unknown)."""
+        return self.users.get(owner) or self.pages.get(owner) or {"id": owner}
+
+    def thread_of(self, post_id: str) -> list[Post]:
+        """Every live comment or reply under ``post_id``, at any depth."""
+        found: list[Post] = []
+        frontier = [post_id]
+        while frontier:
+            parent = frontier.pop()
+            for p in self.posts_by_id.values():
+                if p.reply_to == parent and not p.deleted:
+                    found.append(p)
+                    frontier.append(p.id)
+        return found
+
     def permalink(self, post: Post) -> str:
         return f"{self.url}/@{post.owner}/post/{post.id}"

@@ -8,6 +8,7 @@ their own routes from. A route raises ``Fail`` to answer with a Graph error.
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +128,71 @@ def listing(posts: list[Post], params: dict[str, Any], render: Any) -> dict[str,
     return {"data": [render(p) for p in chosen[: int(params.get("limit") or 25)]]}
 
 
+def paged(rows: list[Any], params: dict[str, Any], render: Any, *,
+          default_limit: int = 25) -> dict[str, Any]:
+    """Graph cursor pagination over ``rows`` (already in order): ``limit`` and ``after``;
+    ``paging.cursors`` always, ``paging.next`` only when there is more (as Meta documents)."""
+    start = int(base64.urlsafe_b64decode(str(params["after"])).decode()) \
+        if params.get("after") else 0
+    limit = int(params.get("limit") or default_limit)
+    chosen = rows[start:start + limit]
+    answer: dict[str, Any] = {"data": [render(r) for r in chosen]}
+    if chosen:
+        end = start + len(chosen)
+        after = base64.urlsafe_b64encode(str(end).encode()).decode()
+        answer["paging"] = {"cursors": {
+            "before": base64.urlsafe_b64encode(str(start).encode()).decode(), "after": after}}
+        if end < len(rows):
+            answer["paging"]["next"] = f"https://graph.example/next?after={after}"
+    return answer
+
+
+def comments_of(fake: FakeMeta, parent: Post, params: dict[str, Any]) -> dict[str, Any]:
+    """``GET /{object}/comments``: Facebook's ``filter`` (``toplevel``/``stream``), ``order``
+    (``chronological``/``reverse_chronological``) and ``since``; Instagram's nested
+    ``replies{…}``; cursor pages."""
+    fields = str(params.get("fields") or "id")
+    if fake.platform == "facebook" and params.get("filter") == "stream":
+        rows = [p for p in fake.thread_of(parent.id) if p.kind == "comment"]
+    else:
+        rows = [p for p in fake.posts_by_id.values()
+                if p.reply_to == parent.id and p.kind == "comment" and not p.deleted]
+    since = params.get("since")
+    if since is not None:
+        rows = [p for p in rows if p.created.timestamp() >= float(since)]
+    newest_first = fake.platform == "instagram" or params.get("order") == \
+        "reverse_chronological"
+    rows.sort(key=lambda p: p.created, reverse=newest_first)
+    return paged(rows, params, lambda p: render_comment(fake, p, fields, parent.id))
+
+
+def render_comment(fake: FakeMeta, post: Post, fields: str, top: str) -> dict[str, Any]:
+    """A comment as each platform renders it (Facebook ``from``/``parent``, Instagram
+    ``username``/``from``/``parent_id``/``replies``)."""
+    who = fake.author(post.owner)
+    answer: dict[str, Any] = {"id": post.id, "text": post.text, "message": post.text,
+                              "timestamp": graph_time(post.created),
+                              "created_time": graph_time(post.created)}
+    if fake.platform == "facebook":
+        answer["from"] = {"id": post.owner, "name": who.get("name")}
+        if post.reply_to != top and post.reply_to in fake.posts_by_id:
+            answer["parent"] = {"id": post.reply_to}
+        answer["permalink_url"] = f"https://www.facebook.com/{post.id}"
+    if fake.platform == "instagram":
+        answer["username"] = who.get("username")
+        answer["from"] = {"id": post.owner, "username": who.get("username")}
+        if fake.posts_by_id[post.reply_to or ""].kind == "comment":
+            answer["parent_id"] = post.reply_to
+        if "replies" in fields:
+            replies = sorted((p for p in fake.posts_by_id.values()
+                              if p.reply_to == post.id and not p.deleted),
+                             key=lambda p: p.created)
+            if replies:
+                answer["replies"] = {"data": [render_comment(fake, r, "", top)
+                                              for r in replies]}
+    return answer
+
+
 def profile_fields(fake: FakeMeta, tok: Tok, profile: dict[str, Any],
                    fields: str) -> dict[str, Any]:
     """A user's or Page's requested fields; counts need the platform's read permission
@@ -185,10 +251,5 @@ def common_route(fake: FakeMeta, method: str, tok: Tok, segments: list[str],
                 raise Fail("(#100) The parameter message is required", 100)
             post = fake.new_post(tok.owner, text, reply_to=parent.id, kind="comment")
             return {"id": post.id}
-        comments = [p for p in fake.posts_by_id.values()
-                    if p.reply_to == parent.id and p.kind == "comment"]
-        return listing(comments, params, lambda p: {
-            "id": p.id, "text": p.text, "message": p.text,
-            "timestamp": graph_time(p.created), "created_time": graph_time(p.created),
-            "from": {"id": p.owner}})
+        return comments_of(fake, parent, params)
     raise Fail(f"Unknown path components: /{'/'.join(segments[1:])}", 2500)

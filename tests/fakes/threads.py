@@ -21,6 +21,7 @@ from tests.fakes.meta_graph import (
     make_container,
     need,
     owned_post,
+    paged,
     publishing_limit,
     take_container,
 )
@@ -41,6 +42,25 @@ def _render(fake: FakeMeta, post: Any) -> dict[str, Any]:
     if post.reply_to:
         answer["replied_to"] = {"id": post.reply_to}
     return answer
+
+
+def _conversation(fake: FakeMeta, tok: Tok, media_id: str, params: dict[str, Any], *,
+                  flat: bool) -> Any:
+    """``GET /{media}/conversation`` (every depth) or ``/{media}/replies`` (top level):
+    newest first unless ``reverse=false``; cursor pages; ``is_reply_owned_by_me``."""
+    need(fake, tok, "threads_read_replies")
+    root = owned_post(fake, media_id)
+    rows = fake.thread_of(root.id) if flat else [
+        p for p in fake.posts_by_id.values() if p.reply_to == root.id and not p.deleted]
+    rows.sort(key=lambda p: p.created, reverse=str(params.get("reverse")) != "false")
+
+    def render(post: Any) -> dict[str, Any]:
+        answer = _render(fake, post)
+        answer.update(username=fake.author(post.owner).get("username"), is_reply=True,
+                      root_post={"id": root.id}, is_reply_owned_by_me=post.owner == tok.owner)
+        return answer
+
+    return paged(rows, params, render)
 
 
 def _user_insights(fake: FakeMeta, tok: Tok, user: str, params: dict[str, Any]) -> Any:
@@ -67,6 +87,8 @@ def route(fake: FakeMeta, method: str, tok: Tok, segments: list[str], params: di
     if len(segments) != 2:
         return None
     user, edge = segments
+    if method == "GET" and edge in ("conversation", "replies") and user not in fake.users:
+        return _conversation(fake, tok, user, params, flat=edge == "conversation")
     if (method, edge) == ("GET", "threads_insights"):
         return _user_insights(fake, tok, user, params)
     if edge in ("threads", "threads_publish", "threads_publishing_limit", "replies") \

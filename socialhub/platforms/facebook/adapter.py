@@ -9,6 +9,12 @@ a token error always means "reconnect". Text and links go to
 are uploaded unpublished and attached with ``attached_media``. The first
 comment is ``POST /{post}/comments``.
 
+The inbox (``meta.inbox``) reads the comments on the Page's 25 newest posts,
+``GET /{post}/comments`` with ``filter=stream`` (replies to comments too, each with
+its ``parent``), ``order=reverse_chronological`` and ``since``; a reply is a comment
+on the comment answered (``POST /{comment}/comments``), under its top-level
+comment when it answers a reply, as Facebook nests comments two levels deep.
+
 Facebook has no idempotency key: ``find_by_idempotency_key`` looks the post
 up among the Page's recent published posts by its message.
 """
@@ -16,6 +22,7 @@ up among the Page's recent published posts by its message.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, ClassVar
 
 from socialhub.errors import ValidationError
@@ -25,6 +32,7 @@ from socialhub.platforms.base import (
     AppCredentials,
     Capabilities,
     ConnectedProfile,
+    InboxPage,
     MediaItem,
     Metrics,
     OAuthSpec,
@@ -33,9 +41,11 @@ from socialhub.platforms.base import (
     PublishedPart,
     PublishRequest,
     PublishResult,
+    RemoteInboxItem,
     Tokens,
     TokensCallback,
     count_or_none,
+    reply_target,
 )
 from socialhub.platforms.errors import (
     AuthRevokedError,
@@ -48,6 +58,15 @@ from socialhub.platforms.meta.graph import (
     GraphApi,
     create_post,
     match_recent,
+)
+from socialhub.platforms.meta.inbox import (
+    RECENT_POSTS,
+    CommentPage,
+    comment_to_answer,
+    graph_time,
+    next_after,
+    oldest_of,
+    scan_comments,
 )
 from socialhub.platforms.meta.media import (
     MediaRules,
@@ -74,6 +93,7 @@ MAX_PHOTOS = 10  # attached_media: Meta gives no number; more than 10 is refused
 _PUBLISH, _ENGAGE = "pages_manage_posts", "pages_manage_engagement"
 _METRIC_FIELDS = "reactions.summary(total_count).limit(0),comments.summary(true).limit(0),shares"
 _SCAN_LIMIT = 50
+_COMMENT_FIELDS = "id,from,message,created_time,parent,permalink_url"
 
 
 class FacebookAdapter(PlatformAdapter):
@@ -252,6 +272,9 @@ class FacebookAdapter(PlatformAdapter):
     def publish(self, request: PublishRequest, on_part: PartCallback) -> PublishResult:
         """Publish the Page post (feed, photo or multi-photo), then the first comment."""
         done = {p.index: p for p in request.already_published}
+        target = reply_target(request)
+        if target is not None:
+            return PublishResult(parts=[done.get(0) or self._reply(request, on_part)])
         post = done.get(0)
         if post is None:
             answer = self._post(request)
@@ -272,12 +295,77 @@ class FacebookAdapter(PlatformAdapter):
             parts.append(comment)
         return PublishResult(parts=parts)
 
+    def _reply(self, request: PublishRequest, on_part: PartCallback) -> PublishedPart:
+        """A comment on the comment answered (its top-level comment when it is a reply)."""
+        on = comment_to_answer(request)
+        answer = create_post(self.api, f"/{on}/comments",
+                             {"message": request.parts[0] if request.parts else ""},
+                             permission=_ENGAGE)
+        part = PublishedPart(index=0, remote_id=str(answer["id"]),
+                             url=f"https://www.facebook.com/{answer['id']}",
+                             extra={"reply_to": on})
+        on_part(part)
+        return part
+
+    def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 100) -> InboxPage:
+        """Comments and replies to comments on the Page's newest posts (``meta.inbox``)."""
+        return scan_comments(cursor, limit=limit, recent_posts=self._recent_posts,
+                             comments=self._comments)
+
+    def _recent_posts(self) -> list[tuple[str, int | None]]:
+        rows = self.api.request("GET", f"/{self.page}/published_posts", permission=_ENGAGE,
+                                params={"fields": "id,created_time",
+                                        "limit": RECENT_POSTS}).get("data") or []
+        return [(str(r["id"]), None) for r in rows if isinstance(r, dict) and r.get("id")]
+
+    def _comments(self, post_id: str, after: str | None, floor: datetime | None,
+                  limit: int) -> CommentPage:
+        params: dict[str, Any] = {"fields": _COMMENT_FIELDS, "filter": "stream",
+                                  "order": "reverse_chronological", "limit": min(limit, 100)}
+        if floor is not None:
+            params["since"] = int(floor.timestamp())
+        if after:
+            params["after"] = after
+        answer = self.api.request("GET", f"/{post_id}/comments", permission=_ENGAGE,
+                                  params=params)
+        rows = [r for r in answer.get("data") or [] if isinstance(r, dict) and r.get("id")]
+        items = [self._inbox_item(r, post_id) for r in rows
+                 if str((r.get("from") or {}).get("id") or "") != self.page]
+        return CommentPage(items=items, after=next_after(answer),
+                           oldest=oldest_of(rows, "created_time"))
+
+    @staticmethod
+    def _inbox_item(row: dict[str, Any], post_id: str) -> RemoteInboxItem:
+        author = row.get("from") or {}
+        parent = str((row.get("parent") or {}).get("id") or "") or None
+        name = author.get("name")
+        return RemoteInboxItem(
+            remote_id=str(row["id"]), kind="reply" if parent else "comment",
+            # Graph shows a commenter's name and id only to the Page (no handle exists)
+            author_handle=str(name or author.get("id") or "someone"), author_name=name,
+            text=str(row.get("message") or ""), received_at=graph_time(row.get("created_time")),
+            url=row.get("permalink_url"), parent_id=parent or post_id, conversation_id=post_id,
+            context={"reply_root": parent or str(row["id"]), "post_id": post_id})
+
     def find_by_idempotency_key(self, request: PublishRequest) -> list[PublishedPart] | None:
-        """Find the post among the Page's recent published posts by message (then its comment).
+        """Find the post among the Page's recent published posts by message (then its comment);
+        a reply among the Page's comments under the comment it answers.
 
         ``request.options["not_before"]`` keeps an older post with the same text out.
         """
         not_before = parse_timestamp(request.options.get("not_before"))
+        if reply_target(request) is not None:
+            on = comment_to_answer(request)
+            comments = self.api.get(f"/{on}/comments", fields="id,message,created_time,from",
+                                    order="reverse_chronological",
+                                    limit=_SCAN_LIMIT).get("data") or []
+            mine = [c for c in comments if (c.get("from") or {}).get("id") == self.page]
+            hit = match_recent(mine, text_field="message",
+                               text=request.parts[0] if request.parts else "",
+                               time_field="created_time", not_before=not_before)
+            return None if hit is None else [PublishedPart(
+                index=0, remote_id=str(hit["id"]), url=f"https://www.facebook.com/{hit['id']}",
+                extra={"reply_to": on})]
         items = self.api.get(f"/{self.page}/published_posts",
                              fields="id,message,created_time,permalink_url",
                              limit=_SCAN_LIMIT).get("data") or []

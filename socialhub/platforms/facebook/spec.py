@@ -1,6 +1,6 @@
 """Facebook's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, InboxCapabilities, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="facebook",
@@ -11,4 +11,7 @@ SPEC = PlatformSpec(
     text_rules=PlatformRules(
         platform="facebook", display_name="Facebook", limit=63206, unit="chars", hashtag_budget=2,
     ),
+    # the inbox: comments (and replies to comments) on the Page's newest posts; no
+    # Messenger, no mentions (docs/inbox.md)
+    inbox=InboxCapabilities(comments=True, replies=True),
 )

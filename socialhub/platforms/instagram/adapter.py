@@ -10,6 +10,11 @@ children created with ``is_carousel_item=true`` — polled at
 the first comment is ``POST /{media}/comments``. The rolling 24 h publishing
 quota is read from ``content_publishing_limit`` before publishing. Long-lived
 tokens (60 days) refresh with ``ig_refresh_token`` once 24 h old.
+
+The inbox (``meta.inbox``) reads the comments on the 25 newest media, skipping
+those whose ``comments_count`` did not change: ``GET /{media}/comments`` with each
+comment's ``replies{…}``. A reply is ``POST /{comment}/replies`` on the top-level
+comment (Instagram adds a reply to a reply to its top-level comment anyway).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from socialhub.platforms.base import (
     AppCredentials,
     Capabilities,
     ConnectedProfile,
+    InboxPage,
     MediaItem,
     Metrics,
     OAuthSpec,
@@ -32,9 +38,11 @@ from socialhub.platforms.base import (
     PublishedPart,
     PublishRequest,
     PublishResult,
+    RemoteInboxItem,
     Tokens,
     TokensCallback,
     count_or_none,
+    reply_target,
 )
 from socialhub.platforms.errors import InvalidContentError, RetryLaterError
 from socialhub.platforms.instagram.spec import SPEC
@@ -49,6 +57,14 @@ from socialhub.platforms.meta.graph import (
     quota_spent_error,
     read_quota,
     wait_until_finished,
+)
+from socialhub.platforms.meta.inbox import (
+    RECENT_POSTS,
+    CommentPage,
+    comment_to_answer,
+    graph_time,
+    next_after,
+    scan_comments,
 )
 from socialhub.platforms.meta.media import (
     MediaRules,
@@ -81,6 +97,8 @@ MEDIA_RULES = MediaRules(platform="instagram", image_mimes=("image/jpeg",),
 _PUBLISH, _COMMENTS = "instagram_business_content_publish", "instagram_business_manage_comments"
 _METRICS = "views,reach,likes,comments,shares,saved,total_interactions"
 _SCAN_LIMIT = 50
+_REPLY_FIELDS = "id,text,username,timestamp,from,parent_id"
+_COMMENT_FIELDS = f"{_REPLY_FIELDS},replies{{{_REPLY_FIELDS}}}"
 
 
 def _roots(base_url: str | None) -> tuple[str, str]:
@@ -210,6 +228,9 @@ class InstagramAdapter(PlatformAdapter):
         from socialhub.core.text import measure
 
         problems: list[str] = []
+        if reply_target(request) is not None:
+            text = request.parts[0] if request.parts else ""
+            return [f"reply: {p}" for p in measure(text, SPEC.text_rules).problems]
         if not request.media:
             problems.append("instagram needs an image or video: add --media")
         if len(request.parts) > 1:
@@ -238,9 +259,11 @@ class InstagramAdapter(PlatformAdapter):
             RateLimitedError: the 24 h publishing quota is spent, before anything is sent.
             InvalidContentError: no media, or Meta could not process it.
         """
+        done = {p.index: p for p in request.already_published}
+        if reply_target(request) is not None:
+            return PublishResult(parts=[done.get(0) or self._reply(request, on_part)])
         if not request.media:
             raise InvalidContentError("instagram needs an image or video: add --media")
-        done = {p.index: p for p in request.already_published}
         post = done.get(0)
         if post is None:
             self._check_quota()
@@ -263,12 +286,82 @@ class InstagramAdapter(PlatformAdapter):
             parts.append(comment)
         return PublishResult(parts=parts)
 
+    def _reply(self, request: PublishRequest, on_part: PartCallback) -> PublishedPart:
+        """``POST /{comment}/replies`` on the top-level comment of the one answered."""
+        on = comment_to_answer(request)
+        answer = create_post(self.api, f"/{on}/replies",
+                             {"message": request.parts[0] if request.parts else ""},
+                             permission=_COMMENTS)
+        part = PublishedPart(index=0, remote_id=str(answer["id"]), extra={"reply_to": on})
+        on_part(part)
+        return part
+
+    def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 100) -> InboxPage:
+        """Comments and replies on the newest media (``meta.inbox``), oldest first."""
+        return scan_comments(cursor, limit=limit, recent_posts=self._recent_posts,
+                             comments=self._comments)
+
+    def _recent_posts(self) -> list[tuple[str, int | None]]:
+        rows = self.api.request("GET", f"/{self.user}/media", permission=_COMMENTS,
+                                params={"fields": "id,timestamp,comments_count",
+                                        "limit": RECENT_POSTS}).get("data") or []
+        return [(str(r["id"]), count_or_none(r.get("comments_count"))) for r in rows
+                if isinstance(r, dict) and r.get("id")]
+
+    def _comments(self, media_id: str, after: str | None, floor: datetime | None,
+                  limit: int) -> CommentPage:
+        params: dict[str, Any] = {"fields": _COMMENT_FIELDS, "limit": min(limit, 50)}
+        if after:
+            params["after"] = after
+        answer = self.api.request("GET", f"/{media_id}/comments", permission=_COMMENTS,
+                                  params=params)
+        rows: list[dict[str, Any]] = []
+        for row in answer.get("data") or []:
+            if not isinstance(row, dict) or not row.get("id"):
+                continue
+            rows.append(row)
+            rows.extend({**r, "parent_id": r.get("parent_id") or row["id"]}
+                        for r in (row.get("replies") or {}).get("data") or []
+                        if isinstance(r, dict) and r.get("id"))
+        items = [self._inbox_item(r, media_id) for r in rows if not self._own(r)]
+        # Instagram documents no order for this edge and a new reply can sit under an old
+        # comment: every page is read (comments_count already skips unchanged media)
+        return CommentPage(items=items, after=next_after(answer), oldest=None)
+
+    def _own(self, row: dict[str, Any]) -> bool:
+        who = row.get("from") or {}
+        mine = self.account.handle.lstrip("@").casefold()
+        return str(who.get("id") or "") == self.user or \
+            str(row.get("username") or who.get("username") or "").casefold() == mine
+
+    @staticmethod
+    def _inbox_item(row: dict[str, Any], media_id: str) -> RemoteInboxItem:
+        who = row.get("from") or {}
+        handle = str(row.get("username") or who.get("username") or who.get("id") or "someone")
+        parent = str(row.get("parent_id") or "") or None
+        return RemoteInboxItem(
+            remote_id=str(row["id"]), kind="reply" if parent else "comment",
+            author_handle=handle, text=str(row.get("text") or ""),
+            received_at=graph_time(row.get("timestamp")),
+            url=None, parent_id=parent or media_id, conversation_id=media_id,
+            context={"reply_root": parent or str(row["id"]), "media_id": media_id})
+
     def find_by_idempotency_key(self, request: PublishRequest) -> list[PublishedPart] | None:
-        """Find the post among recent media by caption (and its first comment by text).
+        """Find the post among recent media by caption (and its first comment by text);
+        a reply among the replies under the comment it answers.
 
         ``request.options["not_before"]`` keeps an older post with the same caption out.
         """
         not_before = parse_timestamp(request.options.get("not_before"))
+        if reply_target(request) is not None:
+            on = comment_to_answer(request)
+            replies = self.api.get(f"/{on}/replies", fields=_REPLY_FIELDS,
+                                   limit=_SCAN_LIMIT).get("data") or []
+            hit = match_recent([r for r in replies if self._own(r)], text_field="text",
+                               text=request.parts[0] if request.parts else "",
+                               time_field="timestamp", not_before=not_before)
+            return None if hit is None else [PublishedPart(index=0, remote_id=str(hit["id"]),
+                                                           extra={"reply_to": on})]
         items = self.api.get(f"/{self.user}/media", fields="id,caption,timestamp,permalink",
                              limit=_SCAN_LIMIT).get("data") or []
         caption = request.parts[0] if request.parts else ""

@@ -12,6 +12,11 @@ are 24 h old.
 
 Threads has no idempotency key: ``find_by_idempotency_key`` looks the parts up
 among the account's recent posts and replies by text.
+
+The inbox (``meta.inbox``) reads the replies to the 25 newest posts, at every depth:
+``GET /{post}/conversation`` (flattened, ``reverse=true``: newest first), leaving out
+the account's own (``is_reply_owned_by_me``). A reply to an item is a post whose
+container has ``reply_to_id`` set to it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from socialhub.platforms.base import (
     AppCredentials,
     Capabilities,
     ConnectedProfile,
+    InboxPage,
     MediaItem,
     Metrics,
     OAuthSpec,
@@ -34,9 +40,11 @@ from socialhub.platforms.base import (
     PublishedPart,
     PublishRequest,
     PublishResult,
+    RemoteInboxItem,
     Tokens,
     TokensCallback,
     count_or_none,
+    reply_target,
 )
 from socialhub.platforms.errors import AuthRevokedError, InvalidContentError, RetryLaterError
 from socialhub.platforms.meta.graph import (
@@ -50,6 +58,14 @@ from socialhub.platforms.meta.graph import (
     quota_spent_error,
     read_quota,
     wait_until_finished,
+)
+from socialhub.platforms.meta.inbox import (
+    RECENT_POSTS,
+    CommentPage,
+    graph_time,
+    next_after,
+    oldest_of,
+    scan_comments,
 )
 from socialhub.platforms.meta.media import (
     MediaRules,
@@ -81,6 +97,9 @@ MEDIA_RULES = MediaRules(platform="threads", image_mimes=("image/jpeg", "image/p
 _METRICS = "views,likes,replies,reposts,quotes,shares"
 _SCAN_LIMIT = 50
 _PUBLISH, _REPLIES = "threads_content_publish", "threads_manage_replies"
+_READ_REPLIES = "threads_read_replies"
+_CONVERSATION_FIELDS = ("id,text,username,timestamp,permalink,replied_to,root_post,"
+                        "is_reply_owned_by_me")
 
 
 def _roots(base_url: str | None) -> tuple[str, str]:
@@ -240,7 +259,9 @@ class ThreadsAdapter(PlatformAdapter):
         left = {"post": posts_quota.total - posts_quota.used,
                 "reply": replies_quota.total - replies_quota.used}
         published: list[PublishedPart] = []
-        previous: PublishedPart | None = None
+        target = reply_target(request)
+        previous: PublishedPart | None = (
+            PublishedPart(index=-1, remote_id=target.remote_id) if target else None)
         for index, text in enumerate(texts):
             if index in done:
                 previous = done[index]
@@ -280,8 +301,9 @@ class ThreadsAdapter(PlatformAdapter):
         fields = "id,text,timestamp,permalink,replied_to"
         found: list[PublishedPart] = []
         replies: list[dict[str, Any]] | None = None
+        target = reply_target(request)
         for index, text in enumerate(self._texts(request)):
-            if index == 0:
+            if index == 0 and target is None:
                 items = self.api.get(f"/{self.user}/threads", fields=fields,
                                      limit=_SCAN_LIMIT).get("data") or []
                 match = match_recent(items, text_field="text", text=text,
@@ -293,13 +315,51 @@ class ThreadsAdapter(PlatformAdapter):
                 match = match_recent(replies, text_field="text", text=text,
                                      time_field="timestamp", not_before=not_before,
                                      parent=lambda i: (i.get("replied_to") or {}).get("id"),
-                                     parent_id=found[-1].remote_id)
+                                     parent_id=found[-1].remote_id if found
+                                     else target.remote_id if target else None)
             if match is None:
                 break
             extra = {"first_comment": True} if index >= len(request.parts) else {}
             found.append(PublishedPart(index=index, remote_id=str(match["id"]),
                                        url=match.get("permalink"), extra=extra))
         return found or None
+
+    def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 100) -> InboxPage:
+        """Replies (at every depth) to the newest posts (``meta.inbox``), oldest first."""
+        return scan_comments(cursor, limit=limit, recent_posts=self._recent_posts,
+                             comments=self._conversation)
+
+    def _recent_posts(self) -> list[tuple[str, int | None]]:
+        rows = self.api.request("GET", f"/{self.user}/threads", permission=_READ_REPLIES,
+                                params={"fields": "id,timestamp",
+                                        "limit": RECENT_POSTS}).get("data") or []
+        return [(str(r["id"]), None) for r in rows if isinstance(r, dict) and r.get("id")]
+
+    def _conversation(self, post_id: str, after: str | None, floor: datetime | None,
+                      limit: int) -> CommentPage:
+        params: dict[str, Any] = {"fields": _CONVERSATION_FIELDS, "reverse": "true",
+                                  "limit": min(limit, 100)}
+        if after:
+            params["after"] = after
+        answer = self.api.request("GET", f"/{post_id}/conversation", permission=_READ_REPLIES,
+                                  params=params)
+        rows = [r for r in answer.get("data") or [] if isinstance(r, dict) and r.get("id")]
+        mine = self.account.handle.lstrip("@").casefold()
+        items = [self._inbox_item(r, post_id) for r in rows
+                 if not r.get("is_reply_owned_by_me")
+                 and str(r.get("username") or "").casefold() != mine]
+        return CommentPage(items=items, after=next_after(answer),
+                           oldest=oldest_of(rows, "timestamp"))
+
+    @staticmethod
+    def _inbox_item(row: dict[str, Any], post_id: str) -> RemoteInboxItem:
+        parent = str((row.get("replied_to") or {}).get("id") or "") or post_id
+        return RemoteInboxItem(
+            remote_id=str(row["id"]), kind="reply",
+            author_handle=str(row.get("username") or "someone"), text=str(row.get("text") or ""),
+            received_at=graph_time(row.get("timestamp")), url=row.get("permalink"),
+            parent_id=parent,
+            conversation_id=str((row.get("root_post") or {}).get("id") or post_id))
 
     def delete(self, remote_id: str) -> None:
         """Delete a Threads post; one that is already gone counts as deleted."""

@@ -1,6 +1,6 @@
 """Threads's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, InboxCapabilities, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="threads",
@@ -13,4 +13,7 @@ SPEC = PlatformSpec(
         platform="threads", display_name="Threads", limit=500, unit="utf8-emoji",
         supports_threads=True, max_links=5, max_media=20, hashtag_budget=1,
     ),
+    # the inbox: replies at every depth to the newest posts; no mentions, no quotes
+    # (docs/inbox.md)
+    inbox=InboxCapabilities(replies=True),
 )

@@ -5,7 +5,9 @@ A reply becomes a small post (named ``reply-<item>-<digest>``, tagged
 ``options["reply_to"]`` names the post answered (``platforms.base.ReplyTarget``),
 and each adapter threads it the platform's way: Bluesky's reply refs (root and
 parent), Mastodon's ``in_reply_to_id`` (``visibility: direct`` for a direct
-message), X's ``reply.in_reply_to_tweet_id``, the sandbox's ``reply_to``. So a
+message), X's ``reply.in_reply_to_tweet_id``, Threads' ``reply_to_id``, a comment on
+the top-level comment on Facebook (``POST /{comment}/comments``) and Instagram
+(``POST /{comment}/replies``), the sandbox's ``reply_to``. So a
 reply is claimed, sent, retried, looked up when its outcome is unknown and shown
 by ``queue list`` like every other delivery, with the same exactly-once rules.
 
@@ -13,7 +15,7 @@ The idempotency key is derived from the item and the text: the same reply asked
 for twice (a double key press, a retried command) is the same delivery, never a
 second message. A text longer than the platform allows is refused before
 anything is stored, with the platform's count, unless ``split`` is asked where the
-platform threads (Bluesky, Mastodon, X, the sandbox).
+platform threads (Bluesky, Mastodon, X, Threads, the sandbox).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def reply_target(item: InboxItem) -> dict[str, Any]:
     target: dict[str, Any] = {"remote_id": item.remote_id, "item_id": item.id,
                               "kind": item.kind}
     context = dict(item.context or {})
+    if context.get("reply_root"):  # Facebook, Instagram: replies go under the top comment
+        target["root_id"] = context["reply_root"]
     if item.platform == "bluesky":
         target["cid"] = context.get("cid")
         target["root_id"] = context.get("root_uri") or item.remote_id
