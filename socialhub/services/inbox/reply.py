@@ -51,6 +51,13 @@ def reply_target(item: InboxItem) -> dict[str, Any]:
         target["cid"] = context.get("cid")
         target["root_id"] = context.get("root_uri") or item.remote_id
         target["root_cid"] = context.get("root_cid") or context.get("cid")
+    elif item.platform == "youtube":
+        # YouTube threads are one level deep: a reply answers the thread's top comment.
+        target["root_id"] = context.get("thread_id") or item.remote_id
+        if context.get("video_id"):
+            target["video_id"] = context["video_id"]
+    elif item.platform == "reddit" and context.get("subreddit"):
+        target["subreddit"] = context["subreddit"]  # named in Reddit's refusals
     return target
 
 
