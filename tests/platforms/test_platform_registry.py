@@ -253,7 +253,8 @@ def test_a_declared_inbox_has_an_adapter_that_reads_it() -> None:
     for spec in specs():
         reads = spec.adapter_class().fetch_inbox is not PlatformAdapter.fetch_inbox
         assert reads == spec.inbox.any, spec.name
-    assert {s.name for s in specs() if s.inbox.any} == {"sandbox", "bluesky", "mastodon", "x"}
+    assert {s.name for s in specs() if s.inbox.any} == {
+        "sandbox", "bluesky", "mastodon", "x", "youtube", "reddit"}
 
 
 def test_no_fake_network_inside_platforms() -> None:
