@@ -26,6 +26,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -197,18 +198,20 @@ class FakeReddit(GrantControls):
             self.users.setdefault(author, _b36(next(self._ids)))
             base36 = self.next_id()
             first = (self.things[parent]["first_message_name"] or parent) if parent else None
-            message = {"name": f"t4_{base36}", "id": base36, "author": author, "dest": to,
+            name = f"t4_{base36}"
+            message: dict[str, Any] = {"name": name, "id": base36, "author": author, "dest": to,
                        "subject": subject, "body": text, "created_utc": self.created(),
                        "parent_id": parent, "first_message_name": first,
                        "context": "", "was_comment": False, "new": True,
                        "_deleted": False, "_text": text}
-            self.things[message["name"]] = message
+            self.things[name] = message
             self.inboxes.setdefault(to, []).append({"kind": "t4", "data": {
                 k: v for k, v in message.items() if not k.startswith("_")}})
-            return str(message["name"])
+            return name
 
     def message_listing(self, user: str, where: str) -> list[dict[str, Any]]:
         """``/message/<where>`` of ``user``, newest first."""
+        entries: list[dict[str, Any]]
         with self.lock:
             if where == "sent":
                 entries = [{"kind": "t4", "data": {k: v for k, v in t.items()
@@ -217,12 +220,13 @@ class FakeReddit(GrantControls):
                            if t["name"].startswith("t4_") and t["author"] == user]
             else:
                 entries = list(self.inboxes.get(user, []))
-        keep = {"inbox": lambda e: True, "unread": lambda e: e["data"].get("new"),
+        keep: dict[str, Callable[[dict[str, Any]], Any]] = {
+                "inbox": lambda e: True, "unread": lambda e: e["data"].get("new"),
                 "comments": lambda e: e["data"].get("type") in ("post_reply",
                                                                 "comment_reply"),
                 "mentions": lambda e: e["data"].get("type") == "username_mention",
-                "messages": lambda e: e["kind"] == "t4", "sent": lambda e: True}[where]
-        entries = [e for e in entries if keep(e)]
+                "messages": lambda e: e["kind"] == "t4", "sent": lambda e: True}
+        entries = [e for e in entries if keep[where](e)]
         entries.sort(key=lambda e: (e["data"]["created_utc"], e["data"]["name"]), reverse=True)
         return entries
 

@@ -37,7 +37,8 @@ def test_replies_mentions_and_messages_are_read_once(
                    (message, "message", "dave", "Do you sell in bulk?")]
     by_id = {i.remote_id: i for i in page.items}
     assert by_id[answer].parent_id == ours and by_id[answer].conversation_id == post
-    assert by_id[on_post].url is not None and by_id[on_post].url.startswith(fake.url + "/r/")
+    url = by_id[on_post].url
+    assert url is not None and url.startswith(fake.url + "/r/")
     assert by_id[message].conversation_id == message
     assert not page.more
     again = adapter.fetch_inbox(page.cursor, limit=50)

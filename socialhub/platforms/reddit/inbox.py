@@ -108,6 +108,7 @@ def _item(adapter: RedditAdapter, kind: str, data: dict[str, Any],
     if not name:
         return None
     context = str(data.get("context") or "")
+    url: str | None
     if kind == "t4":
         item_kind, conversation = "message", data.get("first_message_name") or name
         url = f"{adapter._www_url}/message/messages/{str(conversation).removeprefix('t4_')}"

@@ -5,7 +5,9 @@ A reply becomes a small post (named ``reply-<item>-<digest>``, tagged
 ``options["reply_to"]`` names the post answered (``platforms.base.ReplyTarget``),
 and each adapter threads it the platform's way: Bluesky's reply refs (root and
 parent), Mastodon's ``in_reply_to_id`` (``visibility: direct`` for a direct
-message), X's ``reply.in_reply_to_tweet_id``, the sandbox's ``reply_to``. So a
+message), X's ``reply.in_reply_to_tweet_id``, YouTube's ``comments.insert`` with
+``parentId`` (the thread's top comment), Reddit's ``/api/comment`` with ``thing_id``,
+the sandbox's ``reply_to``. So a
 reply is claimed, sent, retried, looked up when its outcome is unknown and shown
 by ``queue list`` like every other delivery, with the same exactly-once rules.
 
