@@ -34,7 +34,7 @@ class FakeAppView(JsonFakeServer):
 
     def post(self, author: str, text: str, *, reply_to: str | None = None,
              mention: bool = False) -> str:
-        """``author`` (a handle; the account's own for ``account_handle``) posts; returns its uri."""
+        """``author`` (a handle; ``account_handle``: the account itself) posts; its uri."""
         did = self.did if author == self.account_handle else f"did:plc:{author.split('.')[0]}"
         n = next(self._ids)
         uri, cid = f"at://{did}/app.bsky.feed.post/p{n:04d}", f"bafy{n:04d}"
