@@ -80,7 +80,9 @@ def with_threads(adapter: BlueskyAdapter, page: InboxPage, *, appview: bool) -> 
     handles: dict[str, str] = {}
     items = []
     for item in page.items:
-        if item.parent_id and item.kind in ("reply", "mention") and budget[0] > 0:
+        # Only replies have posts above them (a quote's parent_id is the quoted post).
+        is_reply = item.context.get("root_uri") not in (None, item.remote_id)
+        if item.parent_id and is_reply and budget[0] > 0:
             thread = None
             if appview:
                 thread = _appview_thread(adapter, item.remote_id, budget)

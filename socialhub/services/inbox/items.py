@@ -99,8 +99,9 @@ def show_item(ctx: Ctx, item_id: int) -> dict[str, Any]:
     """One item with its whole stored conversation and our replies, oldest first.
 
     The conversation is every stored item of the thread (same conversation id, the
-    post it answers, the posts answering it) plus each reply we sent; each entry has
-    ``role`` ``them`` or ``us``.
+    post it answers, the posts answering it) plus each reply we sent, plus the posts
+    above a reply that the platform reported with it (``context["thread"]``, entries
+    with ``source`` ``thread``); each entry has ``role`` ``them`` or ``us``.
     """
     item = get_item(ctx.session, ctx.org_id, item_id)
     account = ctx.session.get(Account, item.account_id)
@@ -108,14 +109,14 @@ def show_item(ctx: Ctx, item_id: int) -> dict[str, Any]:
     thread = queries.conversation_of(ctx.session, item)
     entries: list[dict[str, Any]] = [
         {**item_row(i, ref), "role": "them", "at": i.received_at} for i in thread]
-    for delivery, text in queries.replies_to(ctx.session, [i.id for i in thread]):
+    replies = queries.replies_to(ctx.session, [i.id for i in thread])
+    for delivery, text in replies:
         entries.append({"role": "us", "author": account.handle if account else "?",
                         "text": text, "at": delivery.published_at or delivery.due_at,
                         "delivery_id": delivery.id, "status": delivery.status,
                         "in_reply_to": delivery.inbox_item_id, "url": delivery.remote_url})
-    entries += _thread_context(thread, {e.get("remote_id") for e in entries} | {
-        d.remote_id for d, _ in queries.replies_to(ctx.session, [i.id for i in thread])},
-        account)
+    known = {e.get("remote_id") for e in entries} | {d.remote_id for d, _ in replies}
+    entries += _thread_context(thread, known, account)
     entries.sort(key=lambda e: (_aware(e["at"]), 0 if e["role"] == "them" else 1))
     return {"item": item_row(item, ref), "conversation": entries}
 
