@@ -90,3 +90,36 @@ def test_bad_input_is_one_line_and_changes_nothing(synced: Callable[..., Any]) -
     assert synced("inbox", "mark", "1", "maybe").exit_code != 0
     assert synced("inbox", "list", "--json", "--all").stdout == before
     assert json.loads(synced("queue", "list", "--json").stdout) == []
+
+
+def test_show_prints_the_posts_above_a_reply(synced: Callable[..., Any]) -> None:
+    # The Bluesky sync stores the posts above a reply in context["thread"] (tested
+    # against the PDS and an AppView); show prints them in the conversation, ours as you.
+    from sqlalchemy import select
+
+    from socialhub.db.models import Account, InboxItem
+
+    first = json.loads(synced("inbox", "list", "--json", "--limit", "1").stdout)[0]
+    hub = make_hub()
+    try:
+        with hub.transaction() as session:
+            item = session.get(InboxItem, first["id"])
+            assert item is not None
+            me = session.scalars(select(Account).where(Account.id == item.account_id)).one()
+            item.context = {**(item.context or {}), "thread": [
+                {"uri": "post-root", "did": me.external_id, "author": me.handle,
+                 "text": "Our spring sale starts today", "at": "2020-01-01T09:00:00Z"},
+                {"uri": "post-mid", "did": "did:plc:zoe", "author": "zoe.example",
+                 "text": "Is the blue one included?", "at": "2020-01-01T10:00:00Z"}]}
+    finally:
+        hub.dispose()
+    shown = synced("inbox", "show", str(first["id"]))
+    assert shown.exit_code == 0, shown.stderr
+    out = shown.stdout
+    assert out.index("Our spring sale starts today") < out.index("Is the blue one included?")
+    assert out.index("Is the blue one included?") < out.index(first["text"].split("\n")[0])
+    assert "you [published]" in out and "@zoe.example" in out
+    data = json.loads(synced("inbox", "show", str(first["id"]), "--json").stdout)
+    thread = [e for e in data["conversation"] if e.get("source") == "thread"]
+    assert [(e["role"], e["text"]) for e in thread] == [
+        ("us", "Our spring sale starts today"), ("them", "Is the blue one included?")]

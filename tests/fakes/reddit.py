@@ -9,6 +9,13 @@ access tokens last an hour and the permanent refresh token is not rotated;
 ``WWW-Authenticate: … error="insufficient_scope"``; every answer carries
 ``X-Ratelimit-Used/Remaining/Reset`` (seconds until reset) and a 429 when
 spent. Requests without a unique User-Agent are refused, as Reddit throttles them.
+
+The inbox (scope ``privatemessages``): a comment answering a user's post or comment
+lands in their ``/message/inbox`` as ``post_reply`` / ``comment_reply``, a ``u/name``
+in a comment as ``username_mention``, a private message (``t4_``) as itself; listings
+``/message/inbox|unread|comments|mentions|messages|sent`` are newest first and page
+with ``limit``, ``after`` and ``before`` (fullnames), ``data.after`` naming the next page.
+``/api/comment`` with a ``t4_`` ``thing_id`` answers a message.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +38,7 @@ from tests.fakes.plumbing import LoopbackServer, QuietHandler, form_fields, quer
 
 CLIENT_ID = "fake-reddit-client"
 CLIENT_SECRET = "fake-reddit-secret"
-ALL_SCOPES = ("identity", "submit", "read", "edit", "history")
+ALL_SCOPES = ("identity", "submit", "read", "edit", "history", "privatemessages")
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -74,6 +82,9 @@ class FakeReddit(GrantControls):
         self.fail_after_create = False
         self.ratelimit_in_body_next = 0
         self.rate_limit_reset_s: int | None = None
+        self.ratelimit_remaining = 97.0  # what X-Ratelimit-Remaining says on success
+        self.inboxes: dict[str, list[dict[str, Any]]] = {}  # user → entries, oldest first
+        self._last_created = 0.0
         self._ids = itertools.count(36 ** 5)
         self.consent = Consent(CLIENT_ID)  # Reddit's code flow has no PKCE
         server = LoopbackServer(self, _Handler)
@@ -132,6 +143,93 @@ class FakeReddit(GrantControls):
     def next_id(self) -> str:
         return _b36(next(self._ids))
 
+    def created(self) -> float:
+        """A ``created_utc`` one second after the last (Reddit's are whole seconds)."""
+        with self.lock:
+            self._last_created = max(float(int(time.time())), self._last_created + 1)
+            return self._last_created
+
+    def add_comment(self, author: str, parent_name: str, text: str) -> dict[str, Any]:
+        """``author`` comments under ``parent_name`` (a t3_ post or t1_ comment); the
+        parent's author and every ``u/name`` in the text are notified in their inboxes."""
+        with self.lock:
+            self.users.setdefault(author, _b36(next(self._ids)))
+            parent = self.things[parent_name]
+            link = parent if parent["name"].startswith("t3_") else self.things[
+                parent["link_id"]]
+            base36 = self.next_id()
+            comment = {
+                "name": f"t1_{base36}", "id": base36, "body": text,
+                "parent_id": parent["name"], "link_id": link["name"],
+                "subreddit": link["subreddit"], "author": author,
+                "permalink": f"{link['permalink']}{base36}/",
+                "created_utc": self.created(), "score": 1, "ups": 1,
+                "_deleted": False, "_text": text,
+            }
+            self.things[comment["name"]] = comment
+            link["num_comments"] += 1
+            notified = set()
+            if parent["author"] != author:
+                kind = "post_reply" if parent["name"].startswith("t3_") else "comment_reply"
+                self._notify(parent["author"], comment, link, kind)
+                notified.add(parent["author"])
+            for user in re.findall(r"(?<![\w/])/?u/([\w-]+)", text):
+                if user != author and user not in notified and user in self.users:
+                    self._notify(user, comment, link, "username_mention")
+                    notified.add(user)
+            return comment
+
+    def _notify(self, user: str, comment: dict[str, Any], link: dict[str, Any],
+                kind: str) -> None:
+        subject = {"post_reply": "post reply", "comment_reply": "comment reply",
+                   "username_mention": "username mention"}[kind]
+        self.inboxes.setdefault(user, []).append({"kind": "t1", "data": {
+            "name": comment["name"], "id": comment["id"], "author": comment["author"],
+            "body": comment["body"], "created_utc": comment["created_utc"],
+            "context": f"{comment['permalink']}?context=3", "parent_id": comment["parent_id"],
+            "subreddit": comment["subreddit"], "link_title": link.get("title"),
+            "was_comment": True, "type": kind, "subject": subject, "new": True,
+            "dest": user}})
+
+    def send_message(self, author: str, to: str, subject: str, text: str,
+                     parent: str | None = None) -> str:
+        """A private message (``t4_``) from ``author`` to ``to``; ``parent`` answers one."""
+        with self.lock:
+            self.users.setdefault(author, _b36(next(self._ids)))
+            base36 = self.next_id()
+            first = (self.things[parent]["first_message_name"] or parent) if parent else None
+            name = f"t4_{base36}"
+            message: dict[str, Any] = {"name": name, "id": base36, "author": author, "dest": to,
+                       "subject": subject, "body": text, "created_utc": self.created(),
+                       "parent_id": parent, "first_message_name": first,
+                       "context": "", "was_comment": False, "new": True,
+                       "_deleted": False, "_text": text}
+            self.things[name] = message
+            self.inboxes.setdefault(to, []).append({"kind": "t4", "data": {
+                k: v for k, v in message.items() if not k.startswith("_")}})
+            return name
+
+    def message_listing(self, user: str, where: str) -> list[dict[str, Any]]:
+        """``/message/<where>`` of ``user``, newest first."""
+        entries: list[dict[str, Any]]
+        with self.lock:
+            if where == "sent":
+                entries = [{"kind": "t4", "data": {k: v for k, v in t.items()
+                                                   if not k.startswith("_")}}
+                           for t in self.things.values()
+                           if t["name"].startswith("t4_") and t["author"] == user]
+            else:
+                entries = list(self.inboxes.get(user, []))
+        keep: dict[str, Callable[[dict[str, Any]], Any]] = {
+                "inbox": lambda e: True, "unread": lambda e: e["data"].get("new"),
+                "comments": lambda e: e["data"].get("type") in ("post_reply",
+                                                                "comment_reply"),
+                "mentions": lambda e: e["data"].get("type") == "username_mention",
+                "messages": lambda e: e["kind"] == "t4", "sent": lambda e: True}
+        entries = [e for e in entries if keep[where](e)]
+        entries.sort(key=lambda e: (e["data"]["created_utc"], e["data"]["name"]), reverse=True)
+        return entries
+
     def live(self, kind: str) -> list[dict[str, Any]]:
         with self.lock:
             return [t for t in self.things.values()
@@ -139,7 +237,8 @@ class FakeReddit(GrantControls):
 
 
 _SCOPE_OF = [("/api/submit", "submit"), ("/api/comment", "submit"), ("/api/del", "edit"),
-             ("/api/info", "read"), ("/api/v1/me", "identity"), ("/user/", "history")]
+             ("/api/info", "read"), ("/api/v1/me", "identity"), ("/user/", "history"),
+             ("/message/", "privatemessages")]
 _UA_RE = re.compile(r"^[\w.-]+:[\w.-]+:v?[\w.-]+( \(by /u/[\w-]+\))?$")
 
 
@@ -155,7 +254,8 @@ class _Handler(QuietHandler):
         reset = self.fake.rate_limit_reset_s
         self.send_json(status, body, headers={
             "X-Ratelimit-Used": "100" if status == 429 else "3",
-            "X-Ratelimit-Remaining": "0.0" if status == 429 else "97.0",
+            "X-Ratelimit-Remaining": "0.0" if status == 429 else str(
+                self.fake.ratelimit_remaining),
             "X-Ratelimit-Reset": str(reset if status == 429 and reset else 412),
             **(headers or {})})
 
@@ -197,6 +297,9 @@ class _Handler(QuietHandler):
         handler = routes.get((self.command, path))
         if handler is not None:
             return handler(grant, params)
+        inbox = re.fullmatch(r"/message/(inbox|unread|comments|mentions|messages|sent)", path)
+        if inbox and self.command == "GET":
+            return self._messages(grant, inbox.group(1), params)
         match = re.fullmatch(r"/user/([\w-]+)/(submitted|comments)", path)
         if match and self.command == "GET":
             return self._user_listing(match.group(1), match.group(2), params)
@@ -326,24 +429,18 @@ class _Handler(QuietHandler):
                                      "been deleted", "parent"])
             if not p.get("text"):
                 return self._errors(["NO_TEXT", "we need something here", "text"])
-            link = parent if parent["name"].startswith("t3_") else fake.things[
-                parent["link_id"]]
-            base36 = fake.next_id()
-            comment = {
-                "name": f"t1_{base36}", "id": base36, "body": p["text"],
-                "parent_id": parent["name"], "link_id": link["name"],
-                "subreddit": link["subreddit"], "author": grant.user,
-                "permalink": f"{link['permalink']}{base36}/",
-                "created_utc": float(int(time.time())), "score": 1, "ups": 1,
-                "_deleted": False, "_text": p["text"],
-            }
-            fake.things[comment["name"]] = comment
-            link["num_comments"] += 1
+            if parent["name"].startswith("t4_"):  # answering a private message
+                other = parent["author"] if parent["author"] != grant.user else parent["dest"]
+                name = fake.send_message(grant.user, other, "re: " + parent["subject"],
+                                         p["text"], parent=parent["name"])
+                thing = fake.things[name]
+            else:
+                thing = fake.add_comment(grant.user, parent["name"], p["text"])
             if self._after_create():
                 return None
-            public = {k: v for k, v in comment.items() if not k.startswith("_")}
+            public = {k: v for k, v in thing.items() if not k.startswith("_")}
             return self._send(200, {"json": {"errors": [], "data": {
-                "things": [{"kind": "t1", "data": public}]}}})
+                "things": [{"kind": thing["name"][:2], "data": public}]}}})
 
     def _delete(self, grant: Grant, p: dict[str, str]) -> None:
         with self.fake.lock:
@@ -373,6 +470,22 @@ class _Handler(QuietHandler):
             mine = [t for t in self.fake.live(prefix) if t["author"] == user]
         mine.reverse()  # newest first
         self._send(200, self._listing(mine[:limit]))
+
+
+    def _messages(self, grant: Grant, where: str, p: dict[str, str]) -> None:
+        entries = self.fake.message_listing(grant.user, where)
+        names = [e["data"]["name"] for e in entries]
+        start = names.index(p["after"]) + 1 if p.get("after") in names else 0
+        end = len(entries)
+        if p.get("before") in names:
+            end = names.index(p["before"])
+            start = 0
+        limit = min(int(p.get("limit") or 25), 100)
+        chunk = entries[start:min(end, start + limit)]
+        more = start + limit < end
+        self._send(200, {"kind": "Listing", "data": {
+            "after": chunk[-1]["data"]["name"] if chunk and more else None,
+            "before": None, "children": chunk}})
 
 
 def start_fake() -> FakeReddit:

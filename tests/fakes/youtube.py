@@ -4,7 +4,11 @@ What socialhub uses, as PLATFORMS.md §2.10 and Google's resumable-upload guide
 describe it: ``POST /upload/youtube/v3/videos?uploadType=resumable`` opens a
 session (``Location``), PUTs carry the bytes (``Content-Range`` to resume,
 ``bytes */N`` asks for the state: 308 + ``Range``), channels, playlistItems,
-commentThreads, videos.list/delete, and ``POST /token`` for refreshes. Errors
+commentThreads (insert; list by ``videoId`` or ``allThreadsRelatedToChannelId``,
+newest first, ``maxResults``/``pageToken``, ``part=replies`` brings up to five replies),
+comments (insert with ``parentId``; list by ``parentId``), videos.list/delete, and
+``POST /token`` for refreshes. Quota units are counted as Google counts them
+(``units``: list 1, comment insert 50). Errors
 use Google's body ``{"error":{"code","message","errors":[{"domain","reason"}]}}``:
 401 ``authError``, 403 ``quotaExceeded`` / ``insufficientPermissions``, 400
 ``invalidTitle``; refreshes fail with ``invalid_grant``. ``cut_next_put(n)``
@@ -73,7 +77,11 @@ class FakeYouTube(StateControls):
         self.access: dict[str, dict[str, Any]] = {}  # token → {"expired", "scopes"}
         self.refresh_tokens: set[str] = set()
         self.videos: dict[str, dict[str, Any]] = {}
+        # top-level comments and replies: id, video_id, text, author, author_channel,
+        # published (ISO, seconds), parent (None: top-level)
         self.comments: list[dict[str, Any]] = []
+        self.units = 0  # quota units spent, as Google counts them
+        self._last_stamp = datetime.now(UTC).replace(microsecond=0)
         self.sessions: dict[str, dict[str, Any]] = {}
         self.requests: list[dict[str, Any]] = []
         self.quota_spent = False
@@ -113,7 +121,8 @@ class FakeYouTube(StateControls):
                        "title": v["snippet"]["title"], "reply_to": None,
                        "privacy": v["status"]["privacyStatus"], "size": v["size"]}
                       for v in self.videos.values() if not v["deleted"]]
-            comments = [{"id": c["id"], "text": c["text"], "reply_to": c["video_id"]}
+            comments = [{"id": c["id"], "text": c["text"],
+                         "reply_to": c.get("parent") or c["video_id"]}
                         for c in self.comments]
             return videos + comments
 
@@ -126,6 +135,40 @@ class FakeYouTube(StateControls):
         """The next data PUT stores ``keep_bytes`` bytes, then drops the connection unanswered."""
         with self.lock:
             self.cut_put_at = keep_bytes
+
+    def stamp(self) -> str:
+        """A ``publishedAt`` one second after the last (Google's are whole seconds)."""
+        with self.lock:
+            self._last_stamp = max(datetime.now(UTC).replace(microsecond=0),
+                                   self._last_stamp + timedelta(seconds=1))
+            return _iso(self._last_stamp)
+
+    def new_comment(self, video_id: str, text: str, *, author: str | None = None,
+                    parent: str | None = None) -> dict[str, Any]:
+        """Store a comment by ``author`` (a display name; None: the channel itself)."""
+        with self.lock:
+            comment = {"id": f"Ugz{next(self._ids):06d}", "video_id": video_id, "text": text,
+                       "author": author or "@fakechannel",
+                       "author_channel": ("UC" + secrets.token_hex(8)) if author
+                       else self.channel_id,
+                       "published": self.stamp(), "parent": parent}
+            self.comments.append(comment)
+            video = self.videos.get(video_id)
+            if video is not None:
+                video["statistics"]["commentCount"] = str(
+                    int(video["statistics"]["commentCount"]) + 1)
+            return comment
+
+    def comment_as(self, author: str, video_id: str, text: str) -> str:
+        """Someone (``author``, a display name such as ``@bob``) comments on a video."""
+        return str(self.new_comment(video_id, text, author=author)["id"])
+
+    def reply_as(self, author: str, parent_id: str, text: str) -> str:
+        """Someone replies in the thread of the top-level comment ``parent_id``."""
+        with self.lock:
+            parent = next(c for c in self.comments if c["id"] == parent_id)
+        return str(self.new_comment(parent["video_id"], text, author=author,
+                                    parent=parent_id)["id"])
 
     def add_video(self, title: str, published_at: datetime) -> str:
         """An older upload already on the channel (e.g. last year's post with the same title)."""
@@ -180,6 +223,8 @@ class _Handler(QuietHandler):
             ("GET", "/youtube/v3/playlistItems"): self._playlist,
             ("POST", "/youtube/v3/commentThreads"): self._comment,
             ("GET", "/youtube/v3/commentThreads"): self._comment_list,
+            ("POST", "/youtube/v3/comments"): self._reply,
+            ("GET", "/youtube/v3/comments"): self._replies,
             ("GET", "/youtube/v3/videos"): self._video_list,
             ("DELETE", "/youtube/v3/videos"): self._delete,
         }
@@ -201,7 +246,13 @@ class _Handler(QuietHandler):
                     return self.send_json(429, google_error(
                         429, "rateLimitExceeded", "The request cannot be completed because "
                         "you have exceeded your rate limit."), headers={"Retry-After": str(reset)})
-            needed = SCOPES[1] if "commentThreads" in url.path else None
+                cost = _COSTS.get((self.command, url.path), 0)
+                if cost and fake.quota_spent:
+                    return self.send_json(403, google_error(
+                        403, "quotaExceeded", "The request cannot be completed because you "
+                        "have exceeded your quota."))
+                fake.units += cost
+            needed = SCOPES[1] if "comment" in url.path.lower() else None
             if needed and needed not in scopes:
                 return self.send_json(403, google_error(
                     403, "insufficientPermissions", "Request had insufficient authentication "
@@ -386,10 +437,7 @@ class _Handler(QuietHandler):
             if not text:
                 return self.send_json(400, google_error(400, "commentTextRequired",
                                                         "The comment must contain text."))
-            comment = {"id": f"Ugz{next(fake._ids):06d}", "video_id": video_id, "text": text}
-            fake.comments.append(comment)
-            video["statistics"]["commentCount"] = str(int(video["statistics"]["commentCount"])
-                                                      + 1)
+            comment = fake.new_comment(str(video_id), text)
             if fake.fail_next_status is not None:
                 status, fake.fail_next_status = fake.fail_next_status, None
                 return self.send_json(status, google_error(status, "backendError", "Backend Error",
@@ -397,11 +445,57 @@ class _Handler(QuietHandler):
             return self.send_json(200, _thread(comment))
 
     def _comment_list(self, query: dict[str, str], raw: bytes) -> None:
+        fake = self.fake
+        limit = max(1, min(int(query.get("maxResults") or 20), 100))
+        start = int(query.get("pageToken") or 0)
+        with fake.lock:
+            if query.get("allThreadsRelatedToChannelId"):
+                if query["allThreadsRelatedToChannelId"] != fake.channel_id:
+                    return self.send_json(200, {"kind": "youtube#commentThreadListResponse",
+                                                "items": []})
+                tops = [c for c in fake.comments if c["parent"] is None
+                        and c["video_id"] in fake.videos
+                        and not fake.videos[c["video_id"]]["deleted"]]
+            else:
+                tops = [c for c in fake.comments
+                        if c["parent"] is None and c["video_id"] == query.get("videoId")]
+            tops.sort(key=lambda c: (c["published"], c["id"]), reverse=True)  # order=time
+            chunk = tops[start:start + limit]
+            with_replies = "replies" in query.get("part", "")
+            items = [_thread(c, [r for r in fake.comments if r["parent"] == c["id"]]
+                             if with_replies else None) for c in chunk]
+        body: dict[str, Any] = {"kind": "youtube#commentThreadListResponse", "items": items,
+                                "pageInfo": {"totalResults": len(tops),
+                                             "resultsPerPage": limit}}
+        if start + limit < len(tops):
+            body["nextPageToken"] = str(start + limit)
+        return self.send_json(200, body)
+
+    def _reply(self, query: dict[str, str], raw: bytes) -> None:
+        """comments.insert: a reply in the thread of a top-level comment (``parentId``)."""
+        fake = self.fake
+        snippet = json.loads(raw or b"{}").get("snippet") or {}
+        text, parent_id = snippet.get("textOriginal"), snippet.get("parentId")
+        with fake.lock:
+            parent = next((c for c in fake.comments if c["id"] == parent_id), None)
+            if parent is None:
+                return self.send_json(404, google_error(
+                    404, "parentCommentNotFound", "The parent comment could not be found."))
+            if parent["parent"] is not None:
+                return self.send_json(400, google_error(
+                    400, "operationNotSupported", "The parent comment is itself a reply."))
+            if not text:
+                return self.send_json(400, google_error(400, "commentTextRequired",
+                                                        "The comment must contain text."))
+            comment = fake.new_comment(parent["video_id"], text, parent=parent["id"])
+        return self.send_json(200, _comment(comment))
+
+    def _replies(self, query: dict[str, str], raw: bytes) -> None:
+        """comments.list by ``parentId``: a thread's replies."""
         with self.fake.lock:
-            items = [_thread(c) for c in self.fake.comments
-                     if c["video_id"] == query.get("videoId")]
-        return self.send_json(200, {"kind": "youtube#commentThreadListResponse",
-                                    "items": list(reversed(items))})
+            items = [_comment(c) for c in self.fake.comments
+                     if c["parent"] == query.get("parentId")]
+        return self.send_json(200, {"kind": "youtube#commentListResponse", "items": items})
 
     def _video_list(self, query: dict[str, str], raw: bytes) -> None:
         ids = [i for i in query.get("id", "").split(",") if i]
@@ -425,12 +519,30 @@ def _public(video: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in video.items() if k not in ("size", "deleted")}
 
 
-def _thread(comment: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": "youtube#commentThread", "id": comment["id"],
-            "snippet": {"videoId": comment["video_id"],
-                        "topLevelComment": {"kind": "youtube#comment", "id": comment["id"],
-                                            "snippet": {"textOriginal": comment["text"],
-                                                        "textDisplay": comment["text"]}}}}
+_COSTS = {("GET", "/youtube/v3/commentThreads"): 1, ("GET", "/youtube/v3/comments"): 1,
+          ("POST", "/youtube/v3/commentThreads"): 50, ("POST", "/youtube/v3/comments"): 50}
+
+
+def _comment(comment: dict[str, Any]) -> dict[str, Any]:
+    snippet = {"textOriginal": comment["text"], "textDisplay": comment["text"],
+               "authorDisplayName": comment["author"],
+               "authorChannelId": {"value": comment["author_channel"]},
+               "videoId": comment["video_id"], "publishedAt": comment["published"],
+               "updatedAt": comment["published"]}
+    if comment.get("parent"):
+        snippet["parentId"] = comment["parent"]
+    return {"kind": "youtube#comment", "id": comment["id"], "snippet": snippet}
+
+
+def _thread(comment: dict[str, Any],
+            replies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    thread: dict[str, Any] = {
+        "kind": "youtube#commentThread", "id": comment["id"],
+        "snippet": {"videoId": comment["video_id"], "topLevelComment": _comment(comment),
+                    "totalReplyCount": len(replies or [])}}
+    if replies:
+        thread["replies"] = {"comments": [_comment(r) for r in replies[:5]]}
+    return thread
 
 
 def start_fake() -> FakeYouTube:

@@ -73,3 +73,4 @@ def test_mentions_and_replies_arrive_once_and_a_reply_threads_under_them(
         "root_id": reply.context["root_uri"], "root_cid": reply.context["root_cid"]}}),
         lambda p: None)
     assert again.remote_id == ours.remote_id
+

@@ -127,7 +127,8 @@ def test_an_expired_token_is_refreshed_with_basic_auth_and_the_queue_continues(
     assert tokens.refresh_token == refresh_token  # permanent: kept, not rotated
     assert tokens.expires_at is not None
     assert tokens.expires_at - datetime.now(UTC) > timedelta(minutes=59)
-    assert set(tokens.scopes) == {"identity", "submit", "read", "edit", "history"}
+    assert set(tokens.scopes) == {"identity", "submit", "read", "edit", "history",
+                                   "privatemessages"}
     adapter.publish(PublishRequest("q2", ["second"]), lambda p: None)
     assert [p["title"] for p in fake.posts()] == ["first", "second"]
 

@@ -86,8 +86,9 @@ def test_the_first_comment_is_a_comment_thread_on_the_video(
                              lambda p: None)
     video_part, comment = result.parts
     assert comment.index == 1 and comment.extra["first_comment"] is True
-    assert fake.comments == [{"id": comment.remote_id, "video_id": video_part.remote_id,
-                              "text": "Chapters: 0:00 intro"}]
+    assert [(c["id"], c["video_id"], c["text"], c["author_channel"], c["parent"])
+            for c in fake.comments] == [(comment.remote_id, video_part.remote_id,
+                                         "Chapters: 0:00 intro", fake.channel_id, None)]
     resumed = adapter.publish(_request(video, first_comment="Chapters: 0:00 intro",
                                        already_published=[video_part]), lambda p: None)
     assert len(fake.posts()) == 3 and resumed.remote_id == video_part.remote_id

@@ -13,17 +13,25 @@ repositories *on that PDS* (``com.atproto.sync.listRepos``, then each one's newe
 posts with ``com.atproto.repo.listRecords``) and keeps the posts that reply to,
 mention or quote the account: honest for people on the same PDS, blind to the
 rest of the network (``docs/inbox.md``).
+
+Thread context: a reply names only the post it answers, so each page fills the
+parent posts of its replies (``context["thread"]``, root first) with
+``app.bsky.feed.getPostThread`` (``depth=0``, ``parentHeight`` ``THREAD_HEIGHT``),
+or, without an AppView, by walking ``reply.parent`` with ``com.atproto.repo.getRecord``.
+Bounded: at most ``THREAD_CALLS`` calls per page; a failure there never fails the
+sync (the items are stored without their context).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
 
 from socialhub.platforms.base import InboxPage, RemoteInboxItem
-from socialhub.platforms.errors import InvalidContentError, RetryLaterError
+from socialhub.platforms.errors import AdapterError, InvalidContentError, RetryLaterError
 from socialhub.platforms.http import raise_for_response
 from socialhub.platforms.timestamps import parse_timestamp
 
@@ -46,6 +54,10 @@ POST_COLLECTION = "app.bsky.feed.post"
 _REASONS = {"mention": "mention", "reply": "reply", "quote": "quote"}
 _NO_APPVIEW = frozenset({404, 501, 502, 503})
 _MAX_REPOS = 1000  # a PDS with more repositories than this is not one person's
+#: How many parent posts a reply's thread context holds (getPostThread's parentHeight).
+THREAD_HEIGHT = 5
+#: At most this many thread look-ups (getPostThread or getRecord calls) per page.
+THREAD_CALLS = 20
 
 
 def fetch_inbox(adapter: BlueskyAdapter, cursor: dict[str, Any], limit: int) -> InboxPage:
@@ -56,8 +68,91 @@ def fetch_inbox(adapter: BlueskyAdapter, cursor: dict[str, Any], limit: int) -> 
             **({"cursor": cursor["page"]} if cursor.get("page") else {})})
         if response.status_code not in _NO_APPVIEW:
             raise_for_response(response, platform="bluesky")
-            return _notifications_page(adapter, cursor, response.json())
-    return _pds_page(adapter, cursor, limit)
+            page = _notifications_page(adapter, cursor, response.json())
+            return with_threads(adapter, page, appview=True)
+    return with_threads(adapter, _pds_page(adapter, cursor, limit), appview=False)
+
+
+def with_threads(adapter: BlueskyAdapter, page: InboxPage, *, appview: bool) -> InboxPage:
+    """``page`` with each reply's parent posts in ``context["thread"]`` (root first),
+    within ``THREAD_CALLS`` look-ups; replies beyond the budget keep no thread."""
+    budget = [THREAD_CALLS]
+    handles: dict[str, str] = {}
+    items = []
+    for item in page.items:
+        # Only replies have posts above them (a quote's parent_id is the quoted post).
+        is_reply = item.context.get("root_uri") not in (None, item.remote_id)
+        if item.parent_id and is_reply and budget[0] > 0:
+            thread = None
+            if appview:
+                thread = _appview_thread(adapter, item.remote_id, budget)
+            if thread is None:
+                thread = _record_thread(adapter, item.parent_id, budget, handles)
+            if thread:
+                item = replace(item, context={**item.context, "thread": thread})
+        items.append(item)
+    return replace(page, items=items)
+
+
+def _post_entry(uri: str, did: str, handle: str, record: dict[str, Any],
+                when: str | None) -> dict[str, Any]:
+    return {"uri": uri, "did": did, "author": handle, "text": str(record.get("text") or ""),
+            "at": when or record.get("createdAt")}
+
+
+def _appview_thread(adapter: BlueskyAdapter, uri: str,
+                    budget: list[int]) -> list[dict[str, Any]] | None:
+    """The parents of ``uri`` from ``getPostThread``; None when there is no AppView."""
+    budget[0] -= 1
+    try:
+        response = adapter._send("GET", "app.bsky.feed.getPostThread", params={
+            "uri": uri, "depth": 0, "parentHeight": THREAD_HEIGHT})
+    except AdapterError:
+        return []
+    if response.status_code in _NO_APPVIEW:
+        return None
+    if response.status_code != 200:
+        return []  # deleted, blocked, rate limited: the item goes in without its thread
+    parents: list[dict[str, Any]] = []
+    node = (response.json().get("thread") or {}).get("parent")
+    while isinstance(node, dict) and isinstance(node.get("post"), dict):
+        post = node["post"]
+        author = post.get("author") or {}
+        parents.append(_post_entry(str(post.get("uri")), str(author.get("did") or ""),
+                                   str(author.get("handle") or author.get("did") or "?"),
+                                   post.get("record") or {}, post.get("indexedAt")))
+        node = node.get("parent")
+    parents.reverse()
+    return parents
+
+
+def _record_thread(adapter: BlueskyAdapter, parent: str, budget: list[int],
+                   handles: dict[str, str]) -> list[dict[str, Any]]:
+    """The parents from ``parent`` up, read record by record from the PDS (no AppView);
+    stops at a record the PDS does not hold (another PDS's) or at ``THREAD_HEIGHT``."""
+    parents: list[dict[str, Any]] = []
+    uri: str | None = parent
+    while uri and len(parents) < THREAD_HEIGHT and budget[0] > 0:
+        repo, _, rest = uri.removeprefix("at://").partition("/")
+        collection, _, rkey = rest.partition("/")
+        budget[0] -= 1
+        try:
+            response = adapter._send("GET", "com.atproto.repo.getRecord", params={
+                "repo": repo, "collection": collection, "rkey": rkey})
+        except AdapterError:
+            break
+        if response.status_code != 200:
+            break
+        value = response.json().get("value") or {}
+        if repo not in handles:
+            try:
+                handles[repo] = _handle(adapter, repo)
+            except AdapterError:
+                handles[repo] = repo
+        parents.append(_post_entry(uri, repo, handles[repo], value, None))
+        uri = ((value.get("reply") or {}).get("parent") or {}).get("uri")
+    parents.reverse()
+    return parents
 
 
 def _notifications_page(adapter: BlueskyAdapter, cursor: dict[str, Any],

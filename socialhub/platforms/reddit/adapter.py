@@ -39,6 +39,7 @@ from socialhub.platforms.base import (
     AppCredentials,
     Capabilities,
     ConnectedProfile,
+    InboxPage,
     Metrics,
     OAuthSpec,
     PartCallback,
@@ -48,6 +49,7 @@ from socialhub.platforms.base import (
     PublishResult,
     Tokens,
     TokensCallback,
+    reply_target,
 )
 from socialhub.platforms.errors import (
     AuthRevokedError,
@@ -62,12 +64,14 @@ from socialhub.platforms.timestamps import parse_timestamp
 
 API_URL = "https://oauth.reddit.com"
 WWW_URL = "https://www.reddit.com"
-SCOPES = ("identity", "submit", "read", "edit", "history")
+# privatemessages: the inbox (/message/inbox); accounts connected without it still publish.
+SCOPES = ("identity", "submit", "read", "edit", "history", "privatemessages")
 COMMENT_LIMIT = 10_000
 _SCAN_LIMIT = 100  # listing items per page, Reddit's maximum
 # Which scope each endpoint needs, so a 403 insufficient_scope names the missing one.
 _SCOPE_FOR = {"/api/submit": "submit", "/api/comment": "submit", "/api/del": "edit",
-              "/api/info": "read", "/api/v1/me": "identity", "/user/": "history"}
+              "/api/info": "read", "/api/v1/me": "identity", "/user/": "history",
+              "/message/": "privatemessages"}
 _WAIT_RE = re.compile(r"(\d+)\s*(second|minute|hour)", re.IGNORECASE)
 
 
@@ -262,6 +266,11 @@ class RedditAdapter(PlatformAdapter):
         problems: list[str] = []
         if not request.parts:
             return ["nothing to publish: no parts"]
+        if reply_target(request) is not None:  # a comment (or message) answering an item
+            if len(request.parts) != 1:
+                problems.append("a reddit reply is one comment: send one part")
+            result = measure(request.parts[0], SPEC.text_rules, limit=COMMENT_LIMIT)
+            return problems + [f"reply: {p}" for p in result.problems]
         if self.subreddit(request) is None:
             problems.append("reddit needs a subreddit: set the account setting 'subreddit' "
                             "or the post option subreddit=NAME")
@@ -291,7 +300,26 @@ class RedditAdapter(PlatformAdapter):
         return problems
 
     def publish(self, request: PublishRequest, on_part: PartCallback) -> PublishResult:
-        """Submit the post, then later parts as a comment chain and the first comment."""
+        """Submit the post, then later parts as a comment chain and the first comment.
+
+        A reply (``options["reply_to"]``) is one ``/api/comment`` with ``thing_id`` the
+        item answered: a comment (``t1_``), a post (``t3_``) or a message (``t4_``).
+        """
+        target = reply_target(request)
+        if target is not None:
+            if request.already_published:
+                return PublishResult(parts=list(request.already_published[:1]))
+            problems = self.validate(request)
+            if problems:
+                raise InvalidContentError("reddit: " + "; ".join(problems))
+            data = self._write("/api/comment", {"thing_id": target.remote_id,
+                                                "text": request.parts[0]},
+                               target.extra.get("subreddit"))
+            thing = ((data.get("things") or [{}])[0].get("data")) or {}
+            part = PublishedPart(index=0, remote_id=str(thing.get("name")),
+                                 url=self._absolute(thing.get("permalink")))
+            on_part(part)
+            return PublishResult(parts=[part])
         done = {p.index: p for p in request.already_published}
         subreddit = self.subreddit(request)
         published: list[PublishedPart] = []
@@ -352,7 +380,21 @@ class RedditAdapter(PlatformAdapter):
         (the previous part; the submission for the first comment). Set
         ``options["not_before"]`` so an older post with the same text (a
         recurring post) is never mistaken for this one.
+
+        A reply is looked up among the user's comments (or sent messages, for a
+        ``t4_``) by its parent and text.
         """
+        target = reply_target(request)
+        if target is not None:
+            where = ("/message/sent" if target.remote_id.startswith("t4_")
+                     else f"/user/{self.username}/comments")
+            hit = next((c for c in self._listing(where)
+                        if c.get("parent_id") == target.remote_id
+                        and _same(c.get("body"), request.parts[0])), None)
+            if hit is None:
+                return None
+            return [PublishedPart(index=0, remote_id=str(hit["name"]),
+                                  url=self._absolute(hit.get("permalink")))]
         subreddit = (self.subreddit(request) or "").lower()
         title, body = self.title_and_body(request)
         url = self.link_url(request)
@@ -385,6 +427,13 @@ class RedditAdapter(PlatformAdapter):
                     url=self._absolute(hit.get("permalink")),
                     extra={"first_comment": True} if is_first_comment else {}))
         return found
+
+    def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 100) -> InboxPage:
+        """New replies, comments, mentions and messages from ``/message/inbox``
+        (see ``reddit.inbox``); needs the ``privatemessages`` scope."""
+        from socialhub.platforms.reddit.inbox import fetch_inbox
+
+        return fetch_inbox(self, cursor, limit)
 
     def _listing(self, path: str) -> list[dict[str, Any]]:
         data = self._call("GET", path, params={"limit": _SCAN_LIMIT, "sort": "new",

@@ -1,6 +1,6 @@
 """Reddit's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, InboxCapabilities, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="reddit",
@@ -12,4 +12,6 @@ SPEC = PlatformSpec(
     text_rules=PlatformRules(
         platform="reddit", display_name="Reddit", limit=40000, unit="chars", hashtag_budget=0,
     ),
+    # the inbox: /message/inbox (post and comment replies, username mentions, messages)
+    inbox=InboxCapabilities(comments=True, mentions=True, replies=True, messages=True),
 )

@@ -17,6 +17,7 @@ among the channel's recent uploads by title (and ``not_before``).
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -28,6 +29,7 @@ from socialhub.platforms.base import (
     AppCredentials,
     Capabilities,
     ConnectedProfile,
+    InboxPage,
     Metrics,
     OAuthSpec,
     PartCallback,
@@ -38,6 +40,7 @@ from socialhub.platforms.base import (
     Tokens,
     TokensCallback,
     count_or_none,
+    reply_target,
 )
 from socialhub.platforms.errors import (
     AuthRevokedError,
@@ -172,12 +175,37 @@ class YouTubeAdapter(PlatformAdapter):
             status["selfDeclaredMadeForKids"] = bool(request.options["made_for_kids"])
         return status
 
+    @property
+    def channel_id(self) -> str:
+        """The channel's id (the account's external id, else asked of ``channels?mine``)."""
+        if not self.account.external_id:
+            items = self._call("GET", "/youtube/v3/channels",
+                               params={"part": "id", "mine": "true"}).json().get("items") or []
+            if not items:
+                raise AuthRevokedError("youtube: this Google account has no YouTube channel")
+            self.account = replace(self.account, external_id=str(items[0]["id"]))
+        return str(self.account.external_id)
+
     # -- the interface --------------------------------------------------------
     def validate(self, request: PublishRequest) -> list[str]:
-        """One part, one local video; title, description, tags and privacy as YouTube takes them."""
+        """One part, one local video; title, description, tags and privacy as YouTube takes them.
+
+        A reply to a comment (``options["reply_to"]``) is text alone, one part of at
+        most ``COMMENT_LIMIT`` characters.
+        """
         from socialhub.core.text import character_problems, measure
 
         problems: list[str] = []
+        if reply_target(request) is not None:
+            if len(request.parts) != 1:
+                problems.append("a YouTube reply is one comment: YouTube has no threads")
+            for part in request.parts[:1]:
+                if not part.strip():
+                    problems.append("the reply is empty")
+                elif len(part) > COMMENT_LIMIT:
+                    problems.append(f"reply is {len(part)} characters; YouTube allows "
+                                    f"{COMMENT_LIMIT}")
+            return problems
         if len(request.parts) > 1:
             problems.append(f"{len(request.parts)} parts; YouTube has no threads: publish one "
                             "part (the description)")
@@ -213,7 +241,24 @@ class YouTubeAdapter(PlatformAdapter):
         return problems
 
     def publish(self, request: PublishRequest, on_part: PartCallback) -> PublishResult:
-        """Upload the video (resuming a broken transfer), then post the first comment."""
+        """Upload the video (resuming a broken transfer), then post the first comment.
+
+        A reply (``options["reply_to"]``) is ``comments.insert`` with ``parentId``: the
+        thread's top-level comment (YouTube threads are one level deep); 50 quota units.
+        """
+        target = reply_target(request)
+        if target is not None:
+            if request.already_published:
+                return PublishResult(parts=list(request.already_published[:1]))
+            problems = self.validate(request)
+            if problems:
+                raise InvalidContentError("youtube: " + "; ".join(problems))
+            body = self._call("POST", "/youtube/v3/comments", params={"part": "snippet"},
+                              json={"snippet": {"parentId": target.root_id or target.remote_id,
+                                                "textOriginal": request.parts[0]}}).json()
+            part = _reply_part(body, target.extra.get("video_id"))
+            on_part(part)
+            return PublishResult(parts=[part])
         done = {p.index: p for p in request.already_published}
         video = done.get(0)
         if video is None:
@@ -267,13 +312,40 @@ class YouTubeAdapter(PlatformAdapter):
                             json={"snippet": snippet}).json()
         return _comment_part(thread, video_id, index)
 
+    def _find_reply(self, request: PublishRequest) -> list[PublishedPart] | None:
+        target = reply_target(request)
+        assert target is not None
+        parent = target.root_id or target.remote_id
+        listing = self._call("GET", "/youtube/v3/comments", params={
+            "part": "snippet", "parentId": parent, "maxResults": 100,
+            "textFormat": "plainText"}).json()
+        mine = self.channel_id
+        for comment in listing.get("items") or []:
+            snippet = comment.get("snippet") or {}
+            author = (snippet.get("authorChannelId") or {}).get("value")
+            if author == mine and snippet.get("textOriginal") == request.parts[0]:
+                return [_reply_part(comment, target.extra.get("video_id"))]
+        return None
+
+    def fetch_inbox(self, cursor: dict[str, Any], *, limit: int = 100) -> InboxPage:
+        """New comments on the channel's videos and replies in their threads (see
+        ``youtube.inbox``); 1 quota unit a call, at most ``inbox.DAILY_UNITS`` a day."""
+        from socialhub.platforms.youtube.inbox import fetch_inbox
+
+        return fetch_inbox(self, cursor, limit)
+
     def find_by_idempotency_key(self, request: PublishRequest) -> list[PublishedPart] | None:
         """Find an unconfirmed upload among the channel's recent uploads by its title.
+
+        A reply is looked up among the replies to its comment (``comments.list``
+        with ``parentId``) by the channel's authorship and its text.
 
         Only uploads published at or after ``options["not_before"]`` count, when
         given, so an older video with the same title is never taken for this one.
         The first comment is matched by text among the video's comment threads.
         """
+        if reply_target(request) is not None:
+            return self._find_reply(request)
         channels = self._call("GET", "/youtube/v3/channels",
                               params={"part": "contentDetails", "mine": "true"}).json()
         items = channels.get("items") or []
@@ -398,6 +470,14 @@ def _comment_part(thread: dict[str, Any], video_id: str, index: int) -> Publishe
     return PublishedPart(index=index, remote_id=str(comment_id),
                          url=f"https://www.youtube.com/watch?v={video_id}&lc={comment_id}",
                          extra={"first_comment": True, "thread_id": thread.get("id")})
+
+
+def _reply_part(comment: dict[str, Any], video_id: Any) -> PublishedPart:
+    comment_id = str(comment["id"])
+    url = (f"https://www.youtube.com/watch?v={video_id}&lc={comment_id}" if video_id
+           else None)
+    return PublishedPart(index=0, remote_id=comment_id, url=url,
+                         extra={"parent_id": (comment.get("snippet") or {}).get("parentId")})
 
 
 def _int(value: Any) -> int | None:

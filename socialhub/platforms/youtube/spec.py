@@ -1,6 +1,6 @@
 """YouTube's declaration: the one place the rest of socialhub learns about it."""
 
-from socialhub.platforms.spec import ConnectKind, PlatformRules, PlatformSpec
+from socialhub.platforms.spec import ConnectKind, InboxCapabilities, PlatformRules, PlatformSpec
 
 SPEC = PlatformSpec(
     name="youtube",
@@ -13,4 +13,7 @@ SPEC = PlatformSpec(
         platform="youtube", display_name="YouTube", limit=5000, unit="bytes", max_media=1,
         requires_media=True, hashtag_budget=3, refuses="angle-brackets",
     ),
+    # the inbox: comments on the channel's videos and replies in their threads
+    # (commentThreads.list); YouTube has no direct messages (docs/inbox.md)
+    inbox=InboxCapabilities(comments=True, replies=True),
 )

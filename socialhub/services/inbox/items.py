@@ -4,7 +4,7 @@ assign, mark read or unread. Each change is a record change on the event bus
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -99,8 +99,9 @@ def show_item(ctx: Ctx, item_id: int) -> dict[str, Any]:
     """One item with its whole stored conversation and our replies, oldest first.
 
     The conversation is every stored item of the thread (same conversation id, the
-    post it answers, the posts answering it) plus each reply we sent; each entry has
-    ``role`` ``them`` or ``us``.
+    post it answers, the posts answering it) plus each reply we sent, plus the posts
+    above a reply that the platform reported with it (``context["thread"]``, entries
+    with ``source`` ``thread``); each entry has ``role`` ``them`` or ``us``.
     """
     item = get_item(ctx.session, ctx.org_id, item_id)
     account = ctx.session.get(Account, item.account_id)
@@ -108,13 +109,50 @@ def show_item(ctx: Ctx, item_id: int) -> dict[str, Any]:
     thread = queries.conversation_of(ctx.session, item)
     entries: list[dict[str, Any]] = [
         {**item_row(i, ref), "role": "them", "at": i.received_at} for i in thread]
-    for delivery, text in queries.replies_to(ctx.session, [i.id for i in thread]):
+    replies = queries.replies_to(ctx.session, [i.id for i in thread])
+    for delivery, text in replies:
         entries.append({"role": "us", "author": account.handle if account else "?",
                         "text": text, "at": delivery.published_at or delivery.due_at,
                         "delivery_id": delivery.id, "status": delivery.status,
                         "in_reply_to": delivery.inbox_item_id, "url": delivery.remote_url})
-    entries.sort(key=lambda e: (e["at"], 0 if e["role"] == "them" else 1))
+    known = {e.get("remote_id") for e in entries} | {d.remote_id for d, _ in replies}
+    entries += _thread_context(thread, known, account)
+    entries.sort(key=lambda e: (_aware(e["at"]), 0 if e["role"] == "them" else 1))
     return {"item": item_row(item, ref), "conversation": entries}
+
+
+def _aware(at: Any) -> datetime:
+    """An entry's instant, comparable whatever its source (a stored column, a thread's text)."""
+    if isinstance(at, str):
+        from socialhub.platforms.timestamps import parse_timestamp
+
+        at = parse_timestamp(at)
+    if not isinstance(at, datetime):
+        return datetime.min.replace(tzinfo=UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _thread_context(items: list[InboxItem], known: set[Any],
+                    account: Account | None) -> list[dict[str, Any]]:
+    """The parent posts the platform reported with the items (``context["thread"]``)
+    that are neither stored items nor our replies: the rest of the conversation.
+
+    Each entry has ``source`` ``thread``; ``role`` is ``us`` for the account's own posts.
+    """
+    ours = {account.handle.lstrip("@"), account.external_id} if account else set()
+    entries: list[dict[str, Any]] = []
+    for item in items:
+        for post in (item.context or {}).get("thread") or []:
+            uri = post.get("uri")
+            if not uri or uri in known:
+                continue
+            known.add(uri)
+            mine = post.get("did") in ours or post.get("author") in ours
+            entries.append({"role": "us" if mine else "them", "source": "thread",
+                            "id": None, "remote_id": uri, "author": post.get("author") or "?",
+                            "text": str(post.get("text") or ""), "at": _aware(post.get("at")),
+                            "status": "published" if mine else None})
+    return entries
 
 
 @use_case(Permission.INBOX_MANAGE)

@@ -7,7 +7,9 @@ and each adapter threads it the platform's way: Bluesky's reply refs (root and
 parent), Mastodon's ``in_reply_to_id`` (``visibility: direct`` for a direct
 message), X's ``reply.in_reply_to_tweet_id``, Threads' ``reply_to_id``, a comment on
 the top-level comment on Facebook (``POST /{comment}/comments``) and Instagram
-(``POST /{comment}/replies``), the sandbox's ``reply_to``. So a
+(``POST /{comment}/replies``), YouTube's ``comments.insert`` with ``parentId`` (the
+thread's top comment), Reddit's ``/api/comment`` with ``thing_id``, the sandbox's
+``reply_to``. So a
 reply is claimed, sent, retried, looked up when its outcome is unknown and shown
 by ``queue list`` like every other delivery, with the same exactly-once rules.
 
@@ -55,6 +57,13 @@ def reply_target(item: InboxItem) -> dict[str, Any]:
         target["cid"] = context.get("cid")
         target["root_id"] = context.get("root_uri") or item.remote_id
         target["root_cid"] = context.get("root_cid") or context.get("cid")
+    elif item.platform == "youtube":
+        # YouTube threads are one level deep: a reply answers the thread's top comment.
+        target["root_id"] = context.get("thread_id") or item.remote_id
+        if context.get("video_id"):
+            target["video_id"] = context["video_id"]
+    elif item.platform == "reddit" and context.get("subreddit"):
+        target["subreddit"] = context["subreddit"]  # named in Reddit's refusals
     return target
 
 

@@ -73,3 +73,50 @@ def test_sync_then_reply_through_the_engine(hub: Hub, pds: Pds) -> None:
     listed = httpx.get(f"{pds.url}/xrpc/com.atproto.repo.listRecords", params={
         "repo": repo, "collection": collection}, timeout=15).json()["records"]
     assert [r["value"]["text"] for r in listed].count("See you!") == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_reply_to_a_reply_comes_with_its_thread_and_show_prints_it_whole(
+        hub: Hub, pds: Pds) -> None:
+    from socialhub.services.inbox.items import show_item
+
+    shop_login, fan_login, other_login = (pds.create_account() for _ in range(3))
+    shop, fan, other = (make_adapter(pds, a) for a in (shop_login, fan_login, other_login))
+    try:
+        launch = shop.publish(PublishRequest("launch-t", ["Doors open at nine"]),
+                              lambda p: None)
+        asked = fan.publish(PublishRequest("fan-t", ["Is it free?"], options={
+            "reply_to": {"remote_id": launch.remote_id, "cid": launch.parts[0].extra["cid"]}}),
+            lambda p: None)
+        # A second account answers the fan's reply: it does not reply to our post, but
+        # its thread (our launch, the fan's question) is what makes it readable.
+        other.publish(PublishRequest("other-t", [f"@{shop_login.handle} yes, it is free"],
+                                     options={"reply_to": {
+                                         "remote_id": asked.remote_id,
+                                         "cid": asked.parts[0].extra["cid"],
+                                         "root_id": launch.remote_id,
+                                         "root_cid": launch.parts[0].extra["cid"]}}),
+                      lambda p: None)
+    finally:
+        for adapter in (shop, fan, other):
+            adapter.close()
+    account = _connect(hub, pds, shop_login.handle, shop_login.password)
+    [report] = run_sync(hub, [account])
+    assert (report.new, report.error) == (2, None)
+    with hub.transaction() as session:
+        answer = session.scalars(select(InboxItem).where(
+            InboxItem.author_handle == other_login.handle)).one()
+        assert answer.kind == "mention" and answer.parent_id == asked.remote_id
+        thread = answer.context["thread"]
+        assert [(p["uri"], p["author"], p["text"]) for p in thread] == [
+            (launch.remote_id, shop_login.handle, "Doors open at nine"),
+            (asked.remote_id, fan_login.handle, "Is it free?")]
+        answer_id = answer.id
+    with hub.context("cli") as ctx:
+        shown = show_item(ctx, answer_id)
+    convo = [(e["role"], e["author"], e["text"]) for e in shown["conversation"]]
+    # Our launch (from the thread context), the fan's question (a stored item), the answer.
+    assert convo == [("us", shop_login.handle, "Doors open at nine"),
+                     ("them", fan_login.handle, "Is it free?"),
+                     ("them", other_login.handle, f"@{shop_login.handle} yes, it is free")]
+    assert run_sync(hub, [account])[0].new == 0
