@@ -15,6 +15,7 @@ from socialhub.api import (
     routes_planning,
     routes_posts,
     routes_reads,
+    routes_review,
 )
 from socialhub.api.core import ApiState
 from socialhub.services.access.ratelimit import RateLimiter
@@ -52,6 +53,7 @@ def create_api_app(hub: Hub, *, max_body_bytes: int, version: str = "1") -> Fast
     app.include_router(routes_inbox.router)
     app.include_router(routes_analytics.router)
     app.include_router(routes_planning.router)
+    app.include_router(routes_review.router)
     app.include_router(routes_reads.router)
     app.include_router(routes_feed.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
