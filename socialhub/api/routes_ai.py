@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from socialhub.api.core import Caller, no_nul_bytes, state_of, write_slowly
-from socialhub.api.problems import ApiProblem, problem_responses
+from socialhub.api.problems import WRITES, ApiProblem, problem_responses
 from socialhub.api.routes_posts import Strict
 from socialhub.api.routes_reads import Record
 from socialhub.services.ai.briefs import generate_from_brief
@@ -27,7 +27,8 @@ from socialhub.services.context import Ctx
 
 router = APIRouter(prefix="/api/v1/posts", tags=["ai"], dependencies=[Depends(no_nul_bytes)])
 
-_WRITES = problem_responses(401, 402, 403, 404, 409, 413, 422, 429, 502, 503)
+#: A model call may also meet a spent budget, a failing provider or no model at all.
+_WRITES = {**WRITES, **problem_responses(402, 502, 503)}
 _REF = Annotated[str, Field(min_length=1, max_length=200)]
 _ACCOUNTS = Field(default=None, max_length=50, description="Account refs (platform:@handle).")
 _PROVIDER = Field(default=None, max_length=40, examples=["offline", "anthropic"],

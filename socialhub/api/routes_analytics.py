@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from socialhub.api.core import Caller, no_nul_bytes, read
-from socialhub.api.problems import problem_responses
+from socialhub.api.problems import READS
 from socialhub.api.routes_reads import Record
 from socialhub.services.analytics.best_times import best_times as best_times_case
 from socialhub.services.analytics.filters import Filters
@@ -24,10 +24,9 @@ from socialhub.services.analytics.reports import top as top_case
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"],
                    dependencies=[Depends(no_nul_bytes)])
 
-_READS = problem_responses(401, 403, 404, 422, 429)
 _SHORT = Annotated[str | None, Query(max_length=200)]
 _LIMIT = Annotated[int, Query(ge=1, le=1000)]
-_OK: dict[int | str, dict[str, Any]] = {200: {"model": Record}, **_READS}
+_OK: dict[int | str, dict[str, Any]] = {200: {"model": Record}, **READS}
 
 
 def _get(path: str, op: str, summary: str) -> Any:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from socialhub.api.core import Caller, no_nul_bytes, read, write
-from socialhub.api.problems import problem_responses
+from socialhub.api.problems import READS, WRITES
 from socialhub.api.routes_posts import Strict
 from socialhub.api.routes_reads import Record, Records
 from socialhub.services.inbox.items import archive_item, assign_item, inbox_status, mark_item
@@ -21,8 +21,6 @@ from socialhub.services.inbox.reply import reply_to_item
 router = APIRouter(prefix="/api/v1/inbox", tags=["inbox"],
                    dependencies=[Depends(no_nul_bytes)])
 
-_READS = problem_responses(401, 403, 404, 422, 429)
-_WRITES = problem_responses(401, 403, 404, 409, 413, 422, 429)
 _ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -42,11 +40,11 @@ class ReplyBody(Strict):
 
 def _step(path: str, op: str, summary: str, status: int = 200) -> Any:
     return router.post(path, response_model=None, status_code=status,
-                       responses={status: {"model": Record}, **_WRITES},
+                       responses={status: {"model": Record}, **WRITES},
                        summary=summary, operation_id=op)
 
 
-@router.get("/status", response_model=None, responses={200: {"model": Records}, **_READS},
+@router.get("/status", response_model=None, responses={200: {"model": Records}, **READS},
             summary="Inbox sync status", operation_id="inboxStatus")
 def status(request: Request, caller: Caller) -> Any:
     """Each inbox account: last and next sync, failures, last error (`inbox status`)."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from socialhub.api.core import Caller, no_nul_bytes, read, write
-from socialhub.api.problems import problem_responses
+from socialhub.api.problems import READS, WRITES
 from socialhub.api.routes_posts import Strict
 from socialhub.api.routes_reads import Record, Records
 from socialhub.services.ai.voices import (
@@ -24,6 +24,7 @@ from socialhub.services.ai.voices import (
     train_voice,
     voice_summary,
 )
+from socialhub.services.analytics.best_times import suggest_slots
 from socialhub.services.authoring.campaigns import (
     add_campaign,
     campaign_summary,
@@ -36,8 +37,6 @@ from socialhub.services.context import Ctx
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(no_nul_bytes)])
 
-_READS = problem_responses(401, 403, 404, 422, 429)
-_WRITES = problem_responses(401, 403, 404, 409, 413, 422, 429)
 _ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _NAME = Annotated[str, Path(min_length=1, max_length=200)]
 _PHRASES = Field(default=None, max_length=100)
@@ -48,7 +47,7 @@ def _route(method: str, path: str, op: str, summary: str, tag: str, status: int 
            model: type = Record) -> Any:
     return router.api_route(path, methods=[method], response_model=None, status_code=status,
                             responses={status: {"model": model},
-                                       **(_READS if method == "GET" else _WRITES)},
+                                       **(READS if method == "GET" else WRITES)},
                             summary=summary, operation_id=op, tags=[tag])
 
 
@@ -74,6 +73,17 @@ class SlotsCreate(Strict):
                                                               examples=[["09:00"]])
     zone: str | None = Field(default=None, max_length=100,
                              description="IANA zone (default: the configured one).")
+
+
+class SuggestBody(Strict):
+    """Add the suggested slots the account does not have yet."""
+
+    account: str = Field(min_length=1, max_length=300)
+    count: int = Field(default=3, ge=1, le=7, description="One slot per weekday, at most 7.")
+    zone: str | None = Field(default=None, max_length=100)
+    since: str | None = Field(default=None, max_length=100,
+                              description="First day of history to learn from (26w).")
+    min_posts: int = Field(default=3, ge=1, le=10_000)
 
 
 class VoiceCreate(Strict):
@@ -137,6 +147,29 @@ def create_slots(request: Request, caller: Caller, body: SlotsCreate) -> JSONRes
                                                 zone=zone))
                           for d in body.days for t in body.times]}
     return write(request, caller, run, body=body, status=201)
+
+
+@_route("GET", "/slots/suggestions", "suggestSlots", "Suggest slots at the best hours",
+        "slots")
+def suggestions(request: Request, caller: Caller,
+                account: Annotated[str, Query(min_length=1, max_length=300)],
+                count: Annotated[int, Query(ge=1, le=7)] = 3,
+                zone: Annotated[str | None, Query(max_length=100)] = None,
+                since: Annotated[str | None, Query(max_length=100)] = None,
+                min_posts: Annotated[int, Query(ge=1, le=10_000)] = 3) -> Any:
+    """The account's best hours from its own history, as slots; adds nothing
+    (`socialhub slots suggest`; needs analytics:read and slots:read)."""
+    return read(request, caller, lambda ctx: suggest_slots(
+        ctx, account, count=count, zone=zone, since=since, min_posts=min_posts))
+
+
+@_route("POST", "/slots/suggestions", "applySlotSuggestions",
+        "Add the suggested slots", "slots")
+def apply_suggestions(request: Request, caller: Caller, body: SuggestBody) -> JSONResponse:
+    """`socialhub slots suggest --apply` (needs analytics:read and slots:write)."""
+    return write(request, caller, lambda ctx: suggest_slots(
+        ctx, body.account, count=body.count, zone=body.zone, since=body.since,
+        min_posts=body.min_posts, apply=True), body=body)
 
 
 @_route("DELETE", "/slots/{slot_id}", "deleteSlot", "Remove a slot", "slots")

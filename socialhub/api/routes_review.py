@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from socialhub.api.core import Caller, no_nul_bytes, read, write
-from socialhub.api.problems import problem_responses
+from socialhub.api.problems import READS, WRITES
 from socialhub.api.routes_posts import Strict
 from socialhub.api.routes_reads import Record, Records
 from socialhub.services.authoring.review import approvals_queue, comment_post, post_thread
@@ -22,8 +22,6 @@ from socialhub.services.context import Ctx
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(no_nul_bytes)])
 
-_READS = problem_responses(401, 403, 404, 422, 429)
-_WRITES = problem_responses(401, 403, 404, 409, 413, 422, 429)
 _REF = Annotated[str, Path(min_length=1, max_length=200)]
 
 
@@ -34,7 +32,7 @@ class CommentBody(Strict):
 
 
 @router.get("/posts/{ref}/comments", tags=["posts"], response_model=None,
-            responses={200: {"model": Record}, **_READS}, operation_id="getPostComments",
+            responses={200: {"model": Record}, **READS}, operation_id="getPostComments",
             summary="A post's review thread")
 def comments(request: Request, caller: Caller, ref: _REF) -> Any:
     """Submissions, approvals, requests for changes and comments (`posts comments`)."""
@@ -42,7 +40,7 @@ def comments(request: Request, caller: Caller, ref: _REF) -> Any:
 
 
 @router.post("/posts/{ref}/comments", tags=["posts"], response_model=None, status_code=201,
-             responses={201: {"model": Record}, **_WRITES}, operation_id="commentPost",
+             responses={201: {"model": Record}, **WRITES}, operation_id="commentPost",
              summary="Comment on a post")
 def add_comment(request: Request, caller: Caller, ref: _REF,
                 body: CommentBody) -> JSONResponse:
@@ -54,7 +52,7 @@ def add_comment(request: Request, caller: Caller, ref: _REF,
 
 
 @router.get("/approvals", tags=["posts"], response_model=None,
-            responses={200: {"model": Records}, **_READS}, operation_id="listApprovals",
+            responses={200: {"model": Records}, **READS}, operation_id="listApprovals",
             summary="Posts waiting for approval")
 def approvals(request: Request, caller: Caller) -> Any:
     """Posts waiting for a review, longest waiting first (the TUI's approvals screen)."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from tests.api.conftest import Api
+from tests.fakes.anthropic_server import FakeAnthropic, prompt_data
 
 TARGET = "bluesky:@shop.example.com"
 
@@ -57,6 +61,37 @@ def test_generate_adapt_rewrite_offline_as_the_tokens_member(api: Api) -> None:
     assert _post_names(api) == ["spring"]
 
 
+@pytest.fixture
+def fake(db_home: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAnthropic]:
+    """The local Messages-API server, configured before the API's hub is made."""
+    with FakeAnthropic() as server:
+        monkeypatch.setenv("SOCIALHUB_AI_API_KEY", "test-key")
+        monkeypatch.setenv("SOCIALHUB_AI_BASE_URL", server.url)
+        monkeypatch.setenv("SOCIALHUB_AI_MODEL", "claude-haiku-4-5")
+        yield server
+
+
+def test_generate_and_translate_through_anthropic(fake: FakeAnthropic, api: Api) -> None:
+    with api.client(api.token("posts:write,ai:generate")) as c:
+        made = c.post("/api/v1/posts/generate", json={"idea": "Forty signed pieces",
+                                                      "targets": [TARGET], "name": "pieces"})
+        assert made.status_code == 201, made.text
+        assert made.json()["provider"] == "anthropic"
+        assert [t["ref"] for t in prompt_data(fake.requests[0].prompt)["targets"]] == [TARGET]
+        calls = len(fake.requests)
+        key = {"Idempotency-Key": "tr-1"}
+        body = {"to": ["de"]}
+        translated = c.post("/api/v1/posts/pieces/translate", json=body, headers=key)
+        assert translated.status_code == 201, translated.text
+        assert [t["post"] for t in translated.json()["translations"]] == ["pieces.de"]
+        replay = c.post("/api/v1/posts/pieces/translate", json=body, headers=key)
+        assert replay.headers["Idempotent-Replayed"] == "true"
+        assert len(fake.requests) == calls + 1  # the replay never asked the model again
+        german = c.get("/api/v1/posts/pieces.de").json()
+        assert german["targets"][0]["language"] == "de"
+    assert _post_names(api) == ["pieces", "pieces.de"]
+
+
 def test_generation_needs_both_scopes_and_writes_nothing_without(api: Api) -> None:
     body = {"idea": "Spring sale", "targets": [TARGET], "provider": "offline"}
     for scopes in ("posts:write", "ai:generate"):
@@ -107,6 +142,9 @@ def test_campaigns_slots_and_voices_writes(api: Api) -> None:
         assert len(c.get("/api/v1/slots").json()["items"]) == 2
         assert c.delete(f"/api/v1/slots/{ids[0]}").json() == {"id": ids[0], "removed": True}
         assert c.delete(f"/api/v1/slots/{ids[0]}").status_code == 404
+        # Suggestions learn from analytics: slots:write alone may not read them.
+        assert c.get("/api/v1/slots/suggestions",
+                     params={"account": TARGET}).status_code == 403
 
         voice = c.post("/api/v1/voices", json={"name": "shop", "tone": ["warm"],
                                                "formality": 4, "default": True})
@@ -121,6 +159,16 @@ def test_campaigns_slots_and_voices_writes(api: Api) -> None:
         assert shown["formality"] == 7 and "synergy" in shown["phrases_avoid"]
         assert c.delete("/api/v1/voices/shop").json() == {"name": "shop", "removed": True}
         assert c.get("/api/v1/voices/shop").status_code == 404
+
+
+def test_slot_suggestions_without_history_add_nothing(api: Api) -> None:
+    with api.client(api.token("analytics:read,slots:write")) as c:
+        shown = c.get("/api/v1/slots/suggestions", params={"account": TARGET, "count": 2})
+        assert shown.status_code == 200, shown.text
+        assert shown.json()["suggestions"] == []
+        applied = c.post("/api/v1/slots/suggestions", json={"account": TARGET})
+        assert applied.status_code == 200, applied.text
+        assert c.get("/api/v1/slots").json()["items"] == []
 
 
 def test_planning_writes_need_their_scopes(api: Api) -> None:

@@ -111,3 +111,23 @@ def test_analytics_reports_answer_what_the_cli_answers(api: Api) -> None:
     with api.client(api.token("posts:read")) as c:
         refused = c.get("/api/v1/analytics/accounts")
     assert refused.status_code == 403
+
+
+def test_inbox_list_filters_as_the_cli_does(api: Api) -> None:
+    item_id = _item(api)
+    with api.client(api.token("inbox:write")) as c:
+        def ids(**params: Any) -> list[int]:
+            r = c.get("/api/v1/inbox", params=params)
+            assert r.status_code == 200, r.text
+            return [i["id"] for i in r.json()["items"]]
+
+        assert ids(kind="mention") == [item_id]
+        assert ids(kind=["comment", "message"]) == []
+        assert ids(assignee="none", since="2026-11-30") == [item_id]
+        assert ids(since="2026-12-02") == []
+        assert ids(archived=True) == []
+        c.post(f"/api/v1/inbox/{item_id}/archive")
+        assert ids(archived=True) == [item_id]
+        bad = c.get("/api/v1/inbox", params={"kind": "tweet"})
+        assert bad.status_code == 422 and "tweet" in bad.json()["detail"]
+        assert c.get("/api/v1/inbox", params={"since": "whenever"}).status_code == 422
