@@ -1,5 +1,5 @@
 """``/api/v1/posts``' AI routes: generate (from an idea or a campaign's brief), adapt,
-rewrite and translate.
+rewrite, translate and score.
 
 Each calls the service the matching ``socialhub posts`` command calls, acting as the
 token's member (needs the ``ai:generate`` and ``posts:write`` scopes). The model is
@@ -12,16 +12,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from socialhub.api.core import Caller, no_nul_bytes, state_of, write_slowly
-from socialhub.api.problems import WRITES, ApiProblem, problem_responses
+from socialhub.api.core import Caller, no_nul_bytes, read, state_of, write_slowly
+from socialhub.api.problems import READS, WRITES, ApiProblem, problem_responses
 from socialhub.api.routes_posts import Strict
 from socialhub.api.routes_reads import Record
 from socialhub.services.ai.briefs import generate_from_brief
-from socialhub.services.ai.generation import Acting, adapt_post, generate_post, rewrite_variant
+from socialhub.services.ai.generation import (
+    Acting,
+    adapt_post,
+    generate_post,
+    rewrite_variant,
+    score_post,
+)
 from socialhub.services.ai.translation import translate_post
 from socialhub.services.context import Ctx
 
@@ -140,3 +146,12 @@ def translate(request: Request, caller: Caller, ref: _REF, body: TranslateBody) 
     return write_slowly(request, caller, lambda keep: translate_post(
         state_of(request).hub, ref, to=body.to, provider=body.provider,
         acting=_acting(caller, keep)), body=body, status=201)
+
+
+@router.get("/{ref}/score", response_model=None, responses={200: {"model": Record}, **READS},
+            summary="Score a post's variants", operation_id="scorePost")
+def score(request: Request, caller: Caller,
+          ref: Annotated[str, Path(min_length=1, max_length=200)]) -> Any:
+    """Validity, voice fit, readability and risks of every variant and stored
+    alternative; no model is called (`socialhub posts score`, needs ai:generate)."""
+    return read(request, caller, lambda ctx: score_post(ctx, ref))

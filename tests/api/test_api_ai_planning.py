@@ -49,6 +49,10 @@ def test_generate_adapt_rewrite_offline_as_the_tokens_member(api: Api) -> None:
         assert rewritten.status_code == 200, rewritten.text
         text = rewritten.json()["variants"][0]["text"]
         assert c.get("/api/v1/posts/spring").json()["targets"][0]["text"] == text
+        scored = c.get("/api/v1/posts/spring/score")
+        assert scored.status_code == 200, scored.text
+        assert {(r["target"], r["stored"]) for r in scored.json()["variants"]} >= {
+            (TARGET, True)}
         offline = c.post("/api/v1/posts/spring/translate",
                          json={"to": ["de"], "provider": "offline"})
         assert offline.status_code == 503 and offline.json()["code"] == "misconfigured"
@@ -106,6 +110,7 @@ def test_generation_needs_both_scopes_and_writes_nothing_without(api: Api) -> No
         create_post(ctx, body="Spring sale", name="s", targets=[TargetSpec(account=TARGET)])
     with api.client(api.token("posts:write")) as c:
         assert c.post("/api/v1/posts/s/adapt", json={}).status_code == 403
+        assert c.get("/api/v1/posts/s/score").status_code == 403
         assert c.post("/api/v1/posts/s/rewrite", json={"target": TARGET,
                                                        "instruction": "x"}).status_code == 403
     from sqlalchemy import func, select
