@@ -105,6 +105,9 @@ def test_analytics_reports_answer_what_the_cli_answers(api: Api) -> None:
         bad = c.get("/api/v1/analytics/compare", params={"by": "mood"})
         assert bad.status_code == 422 and bad.json()["code"] == "invalid"
         assert c.get("/api/v1/analytics/top", params={"by": "vibes"}).status_code == 422
+        for edge in ({"until": "9999-12-31"}, {"since": "0001-01-01", "zone": "Asia/Tokyo"}):
+            r = c.get("/api/v1/analytics/gaps", params=edge)
+            assert r.status_code == 422 and "out of range" in r.json()["detail"], r.text
     with api.hub.context("cli") as ctx:
         cli = compare(ctx, Filters(since="30d"), by="account")
     assert cli["rows"] == got.json()["rows"]
