@@ -6,7 +6,17 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from socialhub.api import problems, routes_feed, routes_posts, routes_reads
+from socialhub.api import (
+    problems,
+    routes_ai,
+    routes_analytics,
+    routes_feed,
+    routes_inbox,
+    routes_planning,
+    routes_posts,
+    routes_reads,
+    routes_review,
+)
 from socialhub.api.core import ApiState
 from socialhub.services.access.ratelimit import RateLimiter
 from socialhub.services.hub import Hub
@@ -38,6 +48,12 @@ def create_api_app(hub: Hub, *, max_body_bytes: int, version: str = "1") -> Fast
                              opts.max_page_size)
     problems.install(app)
     app.include_router(routes_posts.router)
+    app.include_router(routes_ai.router)
+    # Before the reads: /inbox/status must not be taken for /inbox/{item_id}.
+    app.include_router(routes_inbox.router)
+    app.include_router(routes_analytics.router)
+    app.include_router(routes_planning.router)
+    app.include_router(routes_review.router)
     app.include_router(routes_reads.router)
     app.include_router(routes_feed.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -155,6 +155,34 @@ def write(request: Request, caller: Principal, run: Callable[[Ctx], Any], *,
     return JSONResponse(result, status_code=status, headers=headers)
 
 
+def write_slowly(request: Request, caller: Principal,
+                 run: Callable[[Callable[[Ctx, Any], None]], Any], *, body: Any,
+                 status: int = 200) -> JSONResponse:
+    """Run a mutation whose slow part (a model call) must not hold a transaction open.
+
+    A repeated ``Idempotency-Key`` is answered from what was kept before ``run``
+    starts, so a replay never calls the model again. ``run`` gets ``keep``: it calls
+    it with its answer inside its own writing transaction, so the answer to a key is
+    kept with the change, as :func:`write` does.
+    """
+    key = request.headers.get("idempotency-key")
+    canonical = json.dumps(plain(body), sort_keys=True, separators=(",", ":")).encode()
+    print_ = fingerprint(request.method, request.url.path, canonical)
+    hub = state_of(request).hub
+    if key is not None:
+        with hub.queued(), hub.context("api", principal=caller) as ctx:
+            kept = recall(ctx.session, caller.token_id, key, print_)
+        if kept is not None:
+            return JSONResponse(kept.body, status_code=kept.status,
+                                headers={"Idempotent-Replayed": "true"})
+
+    def keep(ctx: Ctx, result: Any) -> None:
+        if key is not None:
+            remember(ctx.session, ctx.org_id, caller.token_id, key, print_, status,
+                     plain(result))
+    return JSONResponse(plain(run(keep)), status_code=status)
+
+
 def encode_cursor(offset: int) -> str:
     """An opaque cursor for the page that starts at ``offset``."""
     return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")

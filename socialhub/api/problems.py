@@ -144,3 +144,8 @@ def install(app: FastAPI) -> None:
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
         log.exception("API request failed: %s %s", request.method, request.url.path)
         return problem(500, "internal_error", "the server failed to answer; see its log")
+
+
+#: The refusals every read route documents, and every mutation.
+READS = problem_responses(401, 403, 404, 422, 429)
+WRITES = problem_responses(401, 403, 404, 409, 413, 422, 429)

@@ -20,9 +20,14 @@ from socialhub.services.analytics.reports import overview as analytics_overview
 from socialhub.services.authoring.calendar import calendar_view
 from socialhub.services.authoring.campaigns import campaign_summary, get_campaign, list_campaigns
 from socialhub.services.authoring.slots import list_slots, slot_summary
-from socialhub.services.clock import now_utc
+from socialhub.services.clock import display_zone, now_utc
 from socialhub.services.context import Ctx
-from socialhub.services.inbox.items import inbox_filter, list_inbox, show_item
+from socialhub.services.inbox.items import (
+    inbox_filter,
+    list_inbox,
+    show_item,
+    since_instant,
+)
 from socialhub.services.publishing.queue import (
     cancel_delivery,
     list_queue,
@@ -192,12 +197,27 @@ def overview(request: Request, caller: Caller, since: _SHORT = None, until: _SHO
             responses={200: {"model": RecordPage}, **_READS}, operation_id="listInbox",
             summary="List the inbox")
 def inbox(request: Request, caller: Caller, platform: _SHORT = None, account: _SHORT = None,
-          unread: bool = False, limit: _LIMIT = 50, cursor: _CURSOR = None) -> Any:
+          kind: Annotated[list[Annotated[str, Query(max_length=40)]] | None,
+                          Query(max_length=10, description="comment, mention, reply, "
+                                "quote or message (repeatable)")] = None,
+          unread: bool = False,
+          assignee: Annotated[str | None, Query(max_length=200, description="a login; "
+                                                "'none': unassigned")] = None,
+          sentiment: Annotated[str | None, Query(max_length=40)] = None,
+          flag: Annotated[str | None, Query(max_length=40)] = None,
+          since: Annotated[str | None, Query(max_length=100, description="a day "
+                                             "(yesterday, mon, 2026-12-01) or a time")] = None,
+          archived: Annotated[bool, Query(description="archived items instead")] = False,
+          limit: _LIMIT = 50, cursor: _CURSOR = None) -> Any:
     """Comments, mentions, replies and messages, newest first (`socialhub inbox list`)."""
     offset, size = decode_cursor(cursor), _limit(request, limit)
 
     def run(ctx: Ctx) -> dict[str, Any]:
-        f = inbox_filter(ctx, platform=platform, account=account, unread=unread)
+        start = (since_instant(since, display_zone(ctx.settings), now_utc())
+                 if since else None)
+        f = inbox_filter(ctx, platform=platform, account=account, kinds=kind, unread=unread,
+                         assignee=assignee, sentiment=sentiment, flag=flag, since=start,
+                         archived=archived)
         rows, _total = list_inbox(ctx, f, offset=offset, limit=size + 1)
         return page(rows, offset, size)
     return read(request, caller, run)

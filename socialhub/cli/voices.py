@@ -104,11 +104,11 @@ def list_(json_: JsonOption = False) -> None:
 @app.command("show")
 def show(name: NameArg, json_: JsonOption = False) -> None:
     """Explain a voice profile in plain words (--json: every statistic)."""
-    from socialhub.services.ai.voices import get_voice, voice_summary
+    from socialhub.services.ai.voices import show_voice
 
     hub = get_hub()
     with hub.context("cli") as ctx:
-        data = voice_summary(get_voice(ctx.session, ctx.org_id, name), full=True)
+        data = show_voice(ctx, name)
     if json_:
         emit_json(data)
         return

@@ -185,10 +185,12 @@ SCOPES: dict[str, frozenset[Permission]] = {
     "slots:read": frozenset({Permission.SLOTS_READ}),
     "slots:write": frozenset({Permission.SLOTS_READ, Permission.SLOTS_WRITE}),
     "voices:read": frozenset({Permission.VOICES_READ}),
+    "voices:write": frozenset({Permission.VOICES_READ, Permission.VOICES_WRITE}),
     "analytics:read": frozenset({Permission.ANALYTICS_READ}),
     "inbox:read": frozenset({Permission.INBOX_READ}),
     "inbox:write": frozenset({Permission.INBOX_READ, Permission.INBOX_MANAGE,
                               Permission.INBOX_REPLY}),
+    "ai:generate": frozenset({Permission.AI_GENERATE}),
 }
 
 

@@ -26,7 +26,8 @@ from schemathesis.checks import (
 from tests.api.conftest import make_token, serve
 
 SCOPES = ("posts:write,posts:publish,posts:approve,accounts:read,queue:write,"
-          "campaigns:read,slots:read,voices:read,analytics:read,inbox:write")
+          "campaigns:write,slots:write,voices:write,analytics:read,inbox:write,"
+          "ai:generate")
 _STATE: dict[str, str] = {}
 
 

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from socialhub.ai.base import Draft
+from socialhub.core.policy import Permission
 from socialhub.errors import ValidationError
-from socialhub.services.ai.generation import Notify, generate_post
+from socialhub.services.ai.generation import AS_CLI, Acting, Notify, generate_post
 from socialhub.services.authoring.posts import find_campaign
 from socialhub.services.hub import Hub
 
@@ -28,15 +29,15 @@ def brief_idea(brief: dict[str, Any]) -> str:
     return ". ".join(p for p in parts if p) + "."
 
 
-def campaign_brief(hub: Hub, campaign: str) -> dict[str, Any]:
-    """The campaign's brief as stored.
+def campaign_brief(hub: Hub, campaign: str, acting: Acting = AS_CLI) -> dict[str, Any]:
+    """The campaign's brief as stored (the actor needs ``campaigns.read``).
 
     Raises:
         NotFoundError: no such campaign.
         ValidationError: the campaign has no brief.
     """
-    with hub.transaction() as session:
-        found = find_campaign(session, hub.org_id(session), campaign)
+    with acting.reading(hub, Permission.CAMPAIGNS_READ) as ctx:
+        found = find_campaign(ctx.session, ctx.org_id, campaign)
         assert found is not None  # a name was given
         brief = dict(found.brief or {})
     if not brief:
@@ -51,7 +52,8 @@ def generate_from_brief(hub: Hub, campaign: str, *, idea: str | None = None,
                         voice: str | None = None, variants: int = 1,
                         provider: str | None = None, name: str | None = None,
                         on_draft: Callable[[Draft], None] | None = None,
-                        notify: Notify = lambda _m: None) -> dict[str, Any]:
+                        notify: Notify = lambda _m: None,
+                        acting: Acting = AS_CLI) -> dict[str, Any]:
     """Write a draft post of ``campaign`` from its brief (``generate_post``'s result).
 
     ``idea`` narrows the brief to one post (default: the brief's topic and key
@@ -62,7 +64,7 @@ def generate_from_brief(hub: Hub, campaign: str, *, idea: str | None = None,
         NotFoundError: unknown campaign, account or voice.
         ValidationError: no brief, or nowhere to write for.
     """
-    brief = campaign_brief(hub, campaign)
+    brief = campaign_brief(hub, campaign, acting)
     if not targets and not platforms:
         platforms = list(brief.get("platforms") or [])
         if not platforms:
@@ -72,4 +74,4 @@ def generate_from_brief(hub: Hub, campaign: str, *, idea: str | None = None,
                          platforms=platforms, voice=voice or brief.get("voice"),
                          variants=variants, campaign=campaign, provider=provider, name=name,
                          paid=bool(brief.get("paid")), on_draft=on_draft, notify=notify,
-                         brief=brief)
+                         brief=brief, acting=acting)

@@ -45,7 +45,7 @@ from socialhub.services.authoring.posts import (
 )
 from socialhub.services.authoring.text_rules import measure, rules_for
 from socialhub.services.authoring.variants import platform_limit
-from socialhub.services.context import Ctx, use_case
+from socialhub.services.context import Channel, Ctx, Principal, check, use_case
 from socialhub.services.hub import Hub
 
 MAX_VARIANTS = 5
@@ -131,6 +131,44 @@ def record_usage(hub: Hub | None, org_id: int, usage: UsageLog) -> None:
     if usage.calls and hub is not None:
         with hub.transaction() as session:
             _store_usage(session, org_id, usage.calls)
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Whom a generation acts as, and what its writing transaction keeps besides.
+
+    The CLI acts as the local member (the default); the API acts as a token's
+    ``principal`` and passes ``keep`` to store its idempotent answer in the same
+    transaction as the post.
+    """
+
+    channel: Channel = "cli"
+    principal: Principal | None = None
+    keep: Callable[[Ctx, dict[str, Any]], None] | None = None
+
+    @contextmanager
+    def reading(self, hub: Hub, *needs: Permission) -> Iterator[Ctx]:
+        """A transaction as the actor, after checking it holds ``needs``."""
+        with hub.context(self.channel, principal=self.principal) as ctx:
+            for permission in needs:
+                check(ctx, permission)
+            yield ctx
+
+    @contextmanager
+    def writing(self, hub: Hub, session: Session) -> Iterator[Ctx]:
+        """The actor's ``Ctx`` inside the writing transaction ``session``."""
+        with hub.context(self.channel, session=session, principal=self.principal) as ctx:
+            yield ctx
+
+    def kept(self, ctx: Ctx, result: dict[str, Any]) -> dict[str, Any]:
+        """``result``, after handing it to ``keep`` (inside the writing transaction)."""
+        if self.keep is not None:
+            self.keep(ctx, result)
+        return result
+
+
+#: The local member through the CLI.
+AS_CLI = Acting()
 
 
 class GenerationRunner:
@@ -277,15 +315,19 @@ def generate_post(hub: Hub, *, idea: str, targets: list[str] | None = None,
                   name: str | None = None, tags: list[str] | None = None, paid: bool = False,
                   on_draft: Callable[[Draft], None] | None = None,
                   notify: Notify = lambda _m: None,
-                  brief: dict[str, Any] | None = None) -> dict[str, Any]:
+                  brief: dict[str, Any] | None = None,
+                  acting: Acting = AS_CLI) -> dict[str, Any]:
     """Write an idea for every target and store it as ONE draft post.
 
     The first variant of each target becomes the variant's text; further
     variants are kept in ``options["alternatives"]``. ``on_draft`` sees each
     draft (already valid) as soon as it is ready; ``notify`` gets diagnostics;
-    ``brief`` is the campaign's brief the provider writes within.
+    ``brief`` is the campaign's brief the provider writes within. ``acting`` says
+    whom it acts as (the actor needs ``ai.generate`` and ``posts.write``); the
+    model is called outside any database transaction.
 
     Raises:
+        PermissionDeniedError: the actor may not generate or write posts.
         ValidationError: empty idea, no targets, a platform with no account.
         NotFoundError: unknown account, voice or campaign.
         BudgetError: budget spent, or the provider failed with no fallback allowed.
@@ -293,8 +335,8 @@ def generate_post(hub: Hub, *, idea: str, targets: list[str] | None = None,
     if not idea or not idea.strip():
         raise ValidationError("the idea is empty: say what the post is about with --idea")
     _check_variants(variants)
-    with hub.transaction() as session:
-        org_id = hub.org_id(session)
+    with acting.reading(hub, Permission.AI_GENERATE, Permission.POSTS_WRITE) as ctx:
+        session, org_id = ctx.session, ctx.org_id
         accounts = _accounts(session, org_id, targets, platforms)
         find_campaign(session, org_id, campaign)
         if name is not None:
@@ -313,10 +355,10 @@ def generate_post(hub: Hub, *, idea: str, targets: list[str] | None = None,
         specs = [_spec(d, [a for a in drafts if a.target == d.target and a.n > 1],
                        runner.provider.name, runner.provider.model)
                  for d in drafts if d.n == 1]
-        with hub.context("cli", session=session) as ctx:
+        with acting.writing(hub, session) as ctx:
             post = create_post(ctx, body=idea.strip(), targets=specs, name=name,
                                campaign=campaign, voice=job.voice_name, tags=tags, paid=paid)
-        return _result(post, drafts, job, runner)
+            return acting.kept(ctx, _result(post, drafts, job, runner))
 
 
 @use_case(Permission.AI_GENERATE)
@@ -351,15 +393,17 @@ def write_targets(ctx: Ctx, idea: str, accounts: list[str]) -> list[TargetSpec]:
 def adapt_post(hub: Hub, ref: str, *, targets: list[str] | None = None,
                provider: str | None = None, variants: int = 1,
                on_draft: Callable[[Draft], None] | None = None,
-               notify: Notify = lambda _m: None) -> dict[str, Any]:
+               notify: Notify = lambda _m: None,
+               acting: Acting = AS_CLI) -> dict[str, Any]:
     """Re-derive variants from the post's body for ``targets`` (default: its current targets).
 
     Existing variants for those accounts are replaced (schedule, media and
-    first comment kept); new accounts are added as targets.
+    first comment kept); new accounts are added as targets. The actor needs
+    ``ai.generate`` and ``posts.write``.
     """
     _check_variants(variants)
-    with hub.transaction() as session:
-        org_id = hub.org_id(session)
+    with acting.reading(hub, Permission.AI_GENERATE, Permission.POSTS_WRITE) as ctx:
+        session, org_id = ctx.session, ctx.org_id
         post = get_post(session, org_id, ref)
         _refuse_if_final(post)
         if not post.body.strip():
@@ -375,7 +419,8 @@ def adapt_post(hub: Hub, ref: str, *, targets: list[str] | None = None,
         body, post_id = post.body, post.id
     runner = GenerationRunner(hub, job, choose_provider(hub, provider, notify), notify)
     drafts = runner.generate(body, variants, on_draft)
-    with runner.saving() as session:
+    with runner.saving() as session, acting.writing(hub, session) as ctx:
+        check(ctx, Permission.POSTS_WRITE)
         post = get_post(session, org_id, str(post_id))
         _refuse_if_final(post)
         existing = {v.account.ref: v for v in post.variants}
@@ -385,7 +430,7 @@ def adapt_post(hub: Hub, ref: str, *, targets: list[str] | None = None,
                                                     runner.provider.model,
                                                     existing.get(d.target)))
         session.flush()
-        return _result(post, drafts, job, runner)
+        return acting.kept(ctx, _result(post, drafts, job, runner))
 
 
 def _refuse_if_final(post: Post) -> None:
@@ -395,12 +440,16 @@ def _refuse_if_final(post: Post) -> None:
 
 def rewrite_variant(hub: Hub, ref: str, *, target: str, instruction: str,
                     provider: str | None = None,
-                    notify: Notify = lambda _m: None) -> dict[str, Any]:
-    """Rewrite one target's variant by an instruction and store the (valid) result."""
+                    notify: Notify = lambda _m: None,
+                    acting: Acting = AS_CLI) -> dict[str, Any]:
+    """Rewrite one target's variant by an instruction and store the (valid) result.
+
+    The actor needs ``ai.generate`` and ``posts.write``.
+    """
     if not instruction.strip():
         raise ValidationError("the instruction is empty: say how to rewrite with --instruction")
-    with hub.transaction() as session:
-        org_id = hub.org_id(session)
+    with acting.reading(hub, Permission.AI_GENERATE, Permission.POSTS_WRITE) as ctx:
+        session, org_id = ctx.session, ctx.org_id
         post = get_post(session, org_id, ref)
         _refuse_if_final(post)
         account = get_account(session, org_id, target)
@@ -414,14 +463,16 @@ def rewrite_variant(hub: Hub, ref: str, *, target: str, instruction: str,
         text, post_id = join_thread(variant.parts), post.id
     runner = GenerationRunner(hub, job, choose_provider(hub, provider, notify), notify)
     draft = runner.rewrite(text, job.targets[0], instruction.strip())
-    with runner.saving() as session:
+    with runner.saving() as session, acting.writing(hub, session) as ctx:
+        check(ctx, Permission.POSTS_WRITE)
         post = get_post(session, org_id, str(post_id))
+        _refuse_if_final(post)
         keep = next(v for v in post.variants if v.account_id == account.id)
         spec = _spec(draft, [], runner.provider.name, runner.provider.model, keep)
         spec.options["alternatives"] = list((keep.options or {}).get("alternatives", []))
         set_target(session, org_id, post, spec)
         session.flush()
-        return _result(post, [draft], job, runner)
+        return acting.kept(ctx, _result(post, [draft], job, runner))
 
 
 @use_case(Permission.AI_GENERATE)

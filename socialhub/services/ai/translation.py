@@ -21,9 +21,12 @@ from typing import Any
 from socialhub.ai.base import Draft, ProviderError
 from socialhub.ai.fitting import join_thread
 from socialhub.core.locales import normalize_locale
+from socialhub.core.policy import Permission
 from socialhub.db.queries.posts import post_id_named
 from socialhub.errors import AuthError, BudgetError, ConfigError, ConflictError, ValidationError
 from socialhub.services.ai.generation import (
+    AS_CLI,
+    Acting,
     GenerationRunner,
     Job,
     Notify,
@@ -64,10 +67,13 @@ def translation_name(post: str, language: str) -> str:
 
 
 def translate_post(hub: Hub, ref: str, *, to: list[str], provider: str | None = None,
-                   notify: Notify = lambda _m: None) -> dict[str, Any]:
+                   notify: Notify = lambda _m: None,
+                   acting: Acting = AS_CLI) -> dict[str, Any]:
     """Translate every target of post ``ref`` into each language of ``to``.
 
     Returns the new posts (name, id, language, each variant's text) and the usage.
+    ``acting`` says whom it acts as (needs ``ai.generate`` and ``posts.write``); the
+    model is called outside any database transaction.
 
     Raises:
         ValidationError: an unknown language tag, or a post without targets.
@@ -76,8 +82,8 @@ def translate_post(hub: Hub, ref: str, *, to: list[str], provider: str | None = 
         BudgetError: the provider failed or the monthly budget is spent.
     """
     languages = parse_languages(to)
-    with hub.transaction() as session:
-        org_id = hub.org_id(session)
+    with acting.reading(hub, Permission.AI_GENERATE, Permission.POSTS_WRITE) as ctx:
+        session, org_id = ctx.session, ctx.org_id
         post = get_post(session, org_id, ref)
         if post.status in _FINAL:
             raise ConflictError(f"post {post.name} is {post.status}")
@@ -119,7 +125,7 @@ def translate_post(hub: Hub, ref: str, *, to: list[str], provider: str | None = 
         record_usage(hub, org_id, runner.usage)  # the calls made may have cost money
         raise
     created: list[dict[str, Any]] = []
-    with runner.saving() as session, hub.context("cli", session=session) as ctx:
+    with runner.saving() as session, acting.writing(hub, session) as ctx:
         for lang in languages:
             specs = [TargetSpec(account=d.target, text=d.text, thread=d.thread or None,
                                 media=list(media or []), first_comment=comment,
@@ -137,10 +143,11 @@ def translate_post(hub: Hub, ref: str, *, to: list[str], provider: str | None = 
                             "variants": [{"target": d.target, "text": d.text,
                                           "thread": d.thread, "notes": d.notes}
                                          for d in drafts[lang]]})
-    calls = runner.usage.calls
-    return {"post": original["name"], "provider": chosen.name, "translations": created,
+        calls = runner.usage.calls
+        return acting.kept(ctx, {
+            "post": original["name"], "provider": chosen.name, "translations": created,
             "usage": {"calls": len(calls),
                       "input_tokens": sum(u.input_tokens for u in calls),
                       "output_tokens": sum(u.output_tokens for u in calls),
-                      "cost_usd": round(sum(u.cost_usd for u in calls), 6)}}
+                      "cost_usd": round(sum(u.cost_usd for u in calls), 6)}})
 

@@ -79,17 +79,21 @@ def resolve(ctx: Ctx, filters: Filters) -> Window:
     zone = load_zone(zone_name)
     now = ctx.now()
     today = now.astimezone(zone).date()
-    if filters.since is not None:
-        since_day = _day(filters.since, today, "--since")
-        since = datetime.combine(since_day, time(), zone).astimezone(UTC)
-    else:
-        since = datetime.combine(today - timedelta(days=DEFAULT_DAYS - 1), time(),
-                                 zone).astimezone(UTC)
-    if filters.until is not None:
-        until_day = _day(filters.until, today, "--until") + timedelta(days=1)
-        until = datetime.combine(until_day, time(), zone).astimezone(UTC)
-    else:
-        until = now
+    try:  # a day at the calendar's very edge (9999-12-31, 0001-01-01) has no instant
+        if filters.since is not None:
+            since_day = _day(filters.since, today, "--since")
+            since = datetime.combine(since_day, time(), zone).astimezone(UTC)
+        else:
+            since = datetime.combine(today - timedelta(days=DEFAULT_DAYS - 1), time(),
+                                     zone).astimezone(UTC)
+        if filters.until is not None:
+            until_day = _day(filters.until, today, "--until") + timedelta(days=1)
+            until = datetime.combine(until_day, time(), zone).astimezone(UTC)
+        else:
+            until = now
+    except OverflowError:
+        raise ValidationError("--since/--until: a day out of range",
+                              hint="a day between the years 1 and 9999") from None
     if since >= until:
         raise ValidationError("--since must be before --until",
                               hint="e.g. --since 2026-11-01 --until 2026-11-30")

@@ -250,4 +250,7 @@ def since_instant(text: str, zone: str, now: datetime) -> datetime:
         day = parse_day(text, now.astimezone(tz).date())
     except ValidationError:
         return parse_when(text, zone, now=now).utc
-    return datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(now.tzinfo)
+    try:
+        return datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(now.tzinfo)
+    except OverflowError:  # 0001-01-01 east of UTC starts before the calendar does
+        raise ValidationError(f"{text!r}: a day out of range") from None
