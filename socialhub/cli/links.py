@@ -29,6 +29,9 @@ def list_(
 ) -> None:
     """List short links, newest first, with their clicks.
 
+    Each line: the short URL (open it, or share it), its clicks, the network, the post
+    and the link as written; `links show CODE` has the clicks per day.
+
     Example: socialhub links list --post spring-launch
     """
     from socialhub.services.links.reports import list_links
@@ -42,7 +45,8 @@ def list_(
         info("no short links yet (they are made when a post with links is sent "
              "and links.shorten is on)")
     for r in rows:
-        out().print(f"{r['code']}  {r['clicks']:>6} clicks  {r['platform']:<10} "
+        clicks = f"{r['clicks']:>6} {'click ' if r['clicks'] == 1 else 'clicks'}"
+        out().print(f"{r['short_url']}  {clicks}  {r['platform']:<10} "
                     f"{r['post'] or '-'}  → {r['url']}", soft_wrap=True)
 
 
