@@ -269,7 +269,7 @@ def import_(file: Annotated[Path, typer.Argument(
 
 @app.command("collect")
 def collect(json_: JsonOption = False) -> None:
-    """Measure the published posts now, instead of waiting for the daemon.
+    """Measure published posts now, without waiting for the daemon.
 
     The daemon does this every five minutes; a post is measured hourly in its first
     week, then daily, so a second run within the hour finds nothing due. Each network's
