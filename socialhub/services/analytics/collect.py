@@ -50,9 +50,12 @@ def accounts_to_collect(ctx: Ctx) -> list[int]:
 def collect_now(hub: Hub, account_ids: Collection[int]) -> dict[str, int]:
     """``analytics collect``: ``collect_metrics`` for these accounts now, with a token
     manager of its own (closed before it returns); the same counts."""
-    from socialhub.services.publishing.delivery_claim import make_worker_id
+    import os
+    import socket
 
-    tokens = TokenManager(hub, worker=make_worker_id(),
+    # A lease owner unique to this process, as the daemon's workers name themselves.
+    worker = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
+    tokens = TokenManager(hub, worker=worker,
                           timeout_s=hub.config.settings.daemon.request_timeout_s)
     try:
         return collect_metrics(hub, tokens, accounts=set(account_ids))

@@ -640,7 +640,8 @@ class _Planner:
                 continue
             self.writes.append(partial(self._remove_slot, slot, name))
             self.changes.append(Change("Slot", name, "removed", [], "(database)"))
-        prune_experiments(self, {m.name for m in by_kind["Experiment"]})
+        for name in prune_experiments(self, {m.name for m in by_kind["Experiment"]}):
+            self.changes.append(Change("Experiment", name, "removed", [], "(database)"))
 
     def _cancel_post(self, post: Post) -> None:
         for delivery in delivery_queries.post_deliveries_in(self.s, post.id,

@@ -33,7 +33,6 @@ class Plan(Protocol):
     campaigns: dict[str, Campaign]
     late_writes: list[Callable[[], None]]
     writes: list[Callable[[], None]]
-    changes: list[Any]
 
     @property
     def source(self) -> str | None:
@@ -115,22 +114,22 @@ def _writer(plan: Plan, m: Manifest, row: Experiment | None,
     return write
 
 
-def prune_experiments(plan: Plan, listed: set[str]) -> None:
-    """Plan the removal of every experiment ``plan.source`` owns but no longer lists.
+def prune_experiments(plan: Plan, listed: set[str]) -> list[str]:
+    """Plan the removal of every experiment ``plan.source`` owns but no longer lists;
+    returns their names (the caller notes them as ``removed``).
 
     The row and its arm links go (its arm posts are pruned like any unlisted post:
     canceled, or kept when already published); an evergreen entry a promotion made
     stays. Experiments owned by another directory, or by none, are never touched.
     """
     if plan.source is None:
-        return
-    from socialhub.services.manifests.apply import Change
-
+        return []
+    removed = []
     for row in manifest_queries.owned_experiments(plan.s, plan.org_id, plan.source):
-        if row.name in listed:
-            continue
-        plan.writes.append(_remover(plan, row))
-        plan.changes.append(Change("Experiment", row.name, "removed", [], "(database)"))
+        if row.name not in listed:
+            plan.writes.append(_remover(plan, row))
+            removed.append(row.name)
+    return removed
 
 
 def _remover(plan: Plan, row: Experiment) -> Callable[[], None]:
