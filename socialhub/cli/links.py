@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, plain
 
 app = typer.Typer(
     help="Short links the daemon serves, and their clicks.\n\n"
@@ -46,8 +46,8 @@ def list_(
              "and links.shorten is on)")
     for r in rows:
         clicks = f"{r['clicks']:>6} {'click ' if r['clicks'] == 1 else 'clicks'}"
-        out().print(f"{r['short_url']}  {clicks}  {r['platform']:<10} "
-                    f"{r['post'] or '-'}  → {r['url']}", soft_wrap=True)
+        plain(f"{r['short_url']}  {clicks}  {r['platform']:<10} "
+                    f"{r['post'] or '-'}  → {r['url']}")
 
 
 @app.command("show")
@@ -66,13 +66,12 @@ def show(
     if json_:
         emit_json(data)
         return
-    console = out()
-    console.print(f"{data['code']}  {data['short_url'] or ''}", soft_wrap=True)
-    console.print(f"  target:   {data['target']}", soft_wrap=True)
-    console.print(f"  post:     {data['post'] or '-'} ({data['platform']}, "
+    plain(f"{data['code']}  {data['short_url'] or ''}")
+    plain(f"  target:   {data['target']}")
+    plain(f"  post:     {data['post'] or '-'} ({data['platform']}, "
                   f"{data['account'] or '-'}); campaign {data['campaign'] or '-'}")
-    console.print(f"  clicks:   {data['clicks']}")
+    plain(f"  clicks:   {data['clicks']}")
     for platform, n in data["by_platform"].items():
-        console.print(f"    {platform:<12} {n}")
+        plain(f"    {platform:<12} {n}")
     for day in data["by_day"]:
-        console.print(f"    {day['day']}  {day['clicks']}")
+        plain(f"    {day['day']}  {day['clicks']}")

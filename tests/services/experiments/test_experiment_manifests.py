@@ -163,6 +163,9 @@ def test_apply_prune_removes_an_experiment_its_directory_no_longer_lists(
     _write(other, EXPERIMENT.replace("name: hook,", "name: other-hook,"), "other.yaml")
     assert dbcli("apply", "-f", str(mine), "--source", "calendar").exit_code == 0
     assert dbcli("apply", "-f", str(other), "--source", "elsewhere").exit_code == 0
+    listed = dbcli("experiments", "list")
+    assert "hook: ctr by accounts, min 500 impressions/arm, P ≥ 0.95 [question, statement] " \
+        "— running" in listed.stdout, listed.stdout  # the arms, not swallowed as markup
     # The experiment's manifest leaves the calendar; its accounts and campaign stay.
     (mine / "hook.yaml").write_text(ACCOUNTS)
 
