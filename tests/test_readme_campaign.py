@@ -180,6 +180,8 @@ def test_the_readme_campaign_walkthrough_plans_tests_and_reports_a_campaign(
     lint = walkthrough.output("socialhub export -o spring/")
     assert re.search(r"spring/posts\.yaml:\d+:\d+: warning: paid post without a disclosure "
                      r"\(brand-safety/disclosure\)", lint.stdout), lint.stdout + lint.stderr
+    assert re.search(r"spring/experiments\.yaml:\d+:\d+: warning: paid post without a "
+                     r"disclosure", lint.stdout), lint.stdout  # the arms, too
 
     # The experiment reached a winner on the sandbox.
     status = walkthrough.output("socialhub experiments status spring-hook").stdout
