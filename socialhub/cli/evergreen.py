@@ -89,7 +89,7 @@ def list_(json_: JsonOption = False) -> None:
             end.append(f"until {r['ends_at']:%Y-%m-%d %H:%M} UTC")
         nxt = f", next from {r['next_at']:%Y-%m-%d %H:%M} UTC" if r["next_at"] else ""
         plain(f"{r['post']}: every {r['cooldown_days']} day(s), {', '.join(end)}"
-                    f"{nxt} — {r['state']}")
+              f"{nxt} — {r['state']}")
 
 
 @app.command("remove")
@@ -128,6 +128,6 @@ def run(json_: JsonOption = False) -> None:
             plain(f"{r['post']}: queued ({at}), time {r['occurrence']}")
         else:
             plain(f"{r['post']}: {r['outcome']}"
-                        + (f" — {r['reason']}" if r.get("reason") else ""))
+                  + (f" — {r['reason']}" if r.get("reason") else ""))
     queued = sum(1 for r in rows if r["outcome"] == "queued")
     info(f"{queued} evergreen post(s) queued")

@@ -51,7 +51,7 @@ def list_(
         arms = ", ".join(a["name"] for a in e["arms"])
         won = f", winner {e['winner']}" if e["winner"] else ""
         plain(f"{e['name']}: {e['metric']} by {e['split']}, min {e['min_sample']:,} "
-                    f"impressions/arm, P ≥ {e['confidence']:g} [{arms}] — {e['status']}{won}")
+              f"impressions/arm, P ≥ {e['confidence']:g} [{arms}] — {e['status']}{won}")
 
 
 def _judged(name: str) -> dict[str, Any]:
@@ -76,7 +76,7 @@ def status(name: NameArg, json_: JsonOption = False) -> None:
     for a in data["arms"]:
         p = "—" if a["p_best"] is None else f"{a['p_best']:.3f}"
         plain(f"{a['name']}: {a['impressions']:,} impressions, {a['successes']:,} "
-                    f"{data['counts']}, rate {_pct(a['rate'])}, P(best) {p}")
+              f"{data['counts']}, rate {_pct(a['rate'])}, P(best) {p}")
     plain(data["verdict"])
 
 
@@ -92,17 +92,18 @@ def report(name: NameArg, json_: JsonOption = False) -> None:
         return
     campaign = f" (campaign {data['campaign']})" if data["campaign"] else ""
     plain(f"experiment {data['name']}{campaign}: {data['metric']} per impression, "
-                f"split by {data['split']}, min {data['min_sample']:,} impressions per arm, "
-                f"winner needs P(best) ≥ {data['confidence']:g}; {data['status']}")
+          f"split by {data['split']}, min {data['min_sample']:,} impressions per arm, "
+          f"winner needs P(best) ≥ {data['confidence']:g}; {data['status']}")
     for a in data["arms"]:
         interval = ("" if a["low"] is None else
                     f" (95% interval {_pct(a['low'])}–{_pct(a['high'])})")
         p = "—" if a["p_best"] is None else f"{a['p_best']:.3f}"
         where = ", ".join(a["accounts"]) or "not published yet"
         plain(f"  {a['name']} — post {a['post']} on {where}: {a['published']} out, "
-                    f"{a['impressions']:,} impressions, {a['likes']:,} likes, "
-                    f"{a['clicks']:,} {'click' if a['clicks'] == 1 else 'clicks'}; rate {_pct(a['rate'])}{interval}; P(best) {p}"
-                    + (f"; needs {a['missing']:,} more impressions" if a["missing"] else ""))
+              f"{a['impressions']:,} impressions, {a['likes']:,} likes, "
+              f"{a['clicks']:,} {'click' if a['clicks'] == 1 else 'clicks'}; "
+              f"rate {_pct(a['rate'])}{interval}; P(best) {p}"
+              + (f"; needs {a['missing']:,} more impressions" if a["missing"] else ""))
     plain(data["verdict"])
 
 

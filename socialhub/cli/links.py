@@ -47,7 +47,7 @@ def list_(
     for r in rows:
         clicks = f"{r['clicks']:>6} {'click ' if r['clicks'] == 1 else 'clicks'}"
         plain(f"{r['short_url']}  {clicks}  {r['platform']:<10} "
-                    f"{r['post'] or '-'}  → {r['url']}")
+              f"{r['post'] or '-'}  → {r['url']}")
 
 
 @app.command("show")
@@ -69,7 +69,7 @@ def show(
     plain(f"{data['code']}  {data['short_url'] or ''}")
     plain(f"  target:   {data['target']}")
     plain(f"  post:     {data['post'] or '-'} ({data['platform']}, "
-                  f"{data['account'] or '-'}); campaign {data['campaign'] or '-'}")
+          f"{data['account'] or '-'}); campaign {data['campaign'] or '-'}")
     plain(f"  clicks:   {data['clicks']}")
     for platform, n in data["by_platform"].items():
         plain(f"    {platform:<12} {n}")
