@@ -442,7 +442,8 @@ def test_a_new_network_needs_only_its_subpackage_and_a_registry_line(tmp_path: P
     # Its config section, with its own model, file and environment, and one-line errors.
     assert facts["config"] == ["12345", "us", "s3"] and facts["config_default"] == "eu"
     assert facts["bad.yaml"] == "bad.yaml:2: platforms.zebra.nope: Extra inputs are not permitted"
-    assert facts["unknown.yaml"] == "unknown.yaml:2: platforms.zorro: Extra inputs are not permitted"
+    assert facts["unknown.yaml"] == \
+        "unknown.yaml:2: platforms.zorro: Extra inputs are not permitted"
     # Manifests name it, and lint measures it.
     assert facts["manifest_refs"] == ["zebra:@herd"]
     assert facts["manifest_issues"] == ["post.yaml:5:9: text for zebra:@herd is 71 utf16, "
