@@ -265,3 +265,31 @@ def import_(file: Annotated[Path, typer.Argument(
         return
     info(f"{summary.file}: {summary.rows} rows; {summary.imported} imported, "
          f"{summary.updated} updated, {summary.unchanged} unchanged")
+
+
+@app.command("collect")
+def collect(json_: JsonOption = False) -> None:
+    """Measure published posts now, without waiting for the daemon.
+
+    The daemon does this every five minutes; a post is measured hourly in its first
+    week, then daily, so a second run within the hour finds nothing due. Each network's
+    failure is counted and does not stop the others.
+
+    Example: socialhub analytics collect && socialhub experiments status spring-hook
+    """
+    from socialhub.services.analytics.collect import accounts_to_collect, collect_now
+
+    hub = get_hub()
+    with hub.context("cli") as ctx:
+        ids = accounts_to_collect(ctx)
+    counts = collect_now(hub, ids)
+    if json_:
+        emit_json(counts)
+        return
+    info(f"measured {counts['captured']} post(s) on {counts['accounts']} account(s)"
+         + (f", {counts['failed']} failed" if counts["failed"] else "")
+         + (f", {counts['deferred']} over the request budget (next run)"
+            if counts["deferred"] else "")
+         + f"; {counts['profiles']} account count(s) stored")
+    if counts["failed"] and not counts["captured"]:
+        raise typer.Exit(1)

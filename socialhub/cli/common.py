@@ -97,6 +97,12 @@ def out() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
+def plain(line: str) -> None:
+    """Print one line of data to stdout as it is: names, texts and URLs are never read as
+    Rich markup (``[question, statement]`` stays), and long lines are not cut."""
+    out().print(line, markup=False, soft_wrap=True)
+
+
 def err() -> Console:
     """A Rich console on stderr, for diagnostics and progress."""
     from rich.console import Console

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out
+from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, plain
 
 app = typer.Typer(
     help="Evergreen posts: back into their accounts' slots after a cooldown.\n\n"
@@ -88,8 +88,8 @@ def list_(json_: JsonOption = False) -> None:
         if r["ends_at"]:
             end.append(f"until {r['ends_at']:%Y-%m-%d %H:%M} UTC")
         nxt = f", next from {r['next_at']:%Y-%m-%d %H:%M} UTC" if r["next_at"] else ""
-        out().print(f"{r['post']}: every {r['cooldown_days']} day(s), {', '.join(end)}"
-                    f"{nxt} — {r['state']}")
+        plain(f"{r['post']}: every {r['cooldown_days']} day(s), {', '.join(end)}"
+              f"{nxt} — {r['state']}")
 
 
 @app.command("remove")
@@ -125,9 +125,9 @@ def run(json_: JsonOption = False) -> None:
     for r in rows:
         if r["outcome"] == "queued":
             at = ", ".join(f"{k} at {v:%Y-%m-%d %H:%M} UTC" for k, v in r["at"].items())
-            out().print(f"{r['post']}: queued ({at}), time {r['occurrence']}")
+            plain(f"{r['post']}: queued ({at}), time {r['occurrence']}")
         else:
-            out().print(f"{r['post']}: {r['outcome']}"
-                        + (f" — {r['reason']}" if r.get("reason") else ""))
+            plain(f"{r['post']}: {r['outcome']}"
+                  + (f" — {r['reason']}" if r.get("reason") else ""))
     queued = sum(1 for r in rows if r["outcome"] == "queued")
     info(f"{queued} evergreen post(s) queued")

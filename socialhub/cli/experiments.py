@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, plain
 from socialhub.cli.evergreen import UNTIL_HELP, parse_until
 
 app = typer.Typer(
@@ -50,8 +50,8 @@ def list_(
     for e in rows:
         arms = ", ".join(a["name"] for a in e["arms"])
         won = f", winner {e['winner']}" if e["winner"] else ""
-        out().print(f"{e['name']}: {e['metric']} by {e['split']}, min {e['min_sample']:,} "
-                    f"impressions/arm, P ≥ {e['confidence']:g} [{arms}] — {e['status']}{won}")
+        plain(f"{e['name']}: {e['metric']} by {e['split']}, min {e['min_sample']:,} "
+              f"impressions/arm, P ≥ {e['confidence']:g} [{arms}] — {e['status']}{won}")
 
 
 def _judged(name: str) -> dict[str, Any]:
@@ -75,9 +75,9 @@ def status(name: NameArg, json_: JsonOption = False) -> None:
         return
     for a in data["arms"]:
         p = "—" if a["p_best"] is None else f"{a['p_best']:.3f}"
-        out().print(f"{a['name']}: {a['impressions']:,} impressions, {a['successes']:,} "
-                    f"{data['counts']}, rate {_pct(a['rate'])}, P(best) {p}")
-    out().print(data["verdict"])
+        plain(f"{a['name']}: {a['impressions']:,} impressions, {a['successes']:,} "
+              f"{data['counts']}, rate {_pct(a['rate'])}, P(best) {p}")
+    plain(data["verdict"])
 
 
 @app.command("report")
@@ -91,19 +91,20 @@ def report(name: NameArg, json_: JsonOption = False) -> None:
         emit_json(data)
         return
     campaign = f" (campaign {data['campaign']})" if data["campaign"] else ""
-    out().print(f"experiment {data['name']}{campaign}: {data['metric']} per impression, "
-                f"split by {data['split']}, min {data['min_sample']:,} impressions per arm, "
-                f"winner needs P(best) ≥ {data['confidence']:g}; {data['status']}")
+    plain(f"experiment {data['name']}{campaign}: {data['metric']} per impression, "
+          f"split by {data['split']}, min {data['min_sample']:,} impressions per arm, "
+          f"winner needs P(best) ≥ {data['confidence']:g}; {data['status']}")
     for a in data["arms"]:
         interval = ("" if a["low"] is None else
                     f" (95% interval {_pct(a['low'])}–{_pct(a['high'])})")
         p = "—" if a["p_best"] is None else f"{a['p_best']:.3f}"
         where = ", ".join(a["accounts"]) or "not published yet"
-        out().print(f"  {a['name']} — post {a['post']} on {where}: {a['published']} out, "
-                    f"{a['impressions']:,} impressions, {a['likes']:,} likes, "
-                    f"{a['clicks']:,} clicks; rate {_pct(a['rate'])}{interval}; P(best) {p}"
-                    + (f"; needs {a['missing']:,} more impressions" if a["missing"] else ""))
-    out().print(data["verdict"])
+        plain(f"  {a['name']} — post {a['post']} on {where}: {a['published']} out, "
+              f"{a['impressions']:,} impressions, {a['likes']:,} likes, "
+              f"{a['clicks']:,} {'click' if a['clicks'] == 1 else 'clicks'}; "
+              f"rate {_pct(a['rate'])}{interval}; P(best) {p}"
+              + (f"; needs {a['missing']:,} more impressions" if a["missing"] else ""))
+    plain(data["verdict"])
 
 
 @app.command("promote")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+from socialhub.cli.common import JsonOption, emit_json, get_hub, info, plain
 
 app = typer.Typer(
     help="Short links the daemon serves, and their clicks.\n\n"
@@ -29,6 +29,9 @@ def list_(
 ) -> None:
     """List short links, newest first, with their clicks.
 
+    Each line: the short URL (open it, or share it), its clicks, the network, the post
+    and the link as written; `links show CODE` has the clicks per day.
+
     Example: socialhub links list --post spring-launch
     """
     from socialhub.services.links.reports import list_links
@@ -42,8 +45,9 @@ def list_(
         info("no short links yet (they are made when a post with links is sent "
              "and links.shorten is on)")
     for r in rows:
-        out().print(f"{r['code']}  {r['clicks']:>6} clicks  {r['platform']:<10} "
-                    f"{r['post'] or '-'}  → {r['url']}", soft_wrap=True)
+        clicks = f"{r['clicks']:>6} {'click ' if r['clicks'] == 1 else 'clicks'}"
+        plain(f"{r['short_url']}  {clicks}  {r['platform']:<10} "
+              f"{r['post'] or '-'}  → {r['url']}")
 
 
 @app.command("show")
@@ -62,13 +66,12 @@ def show(
     if json_:
         emit_json(data)
         return
-    console = out()
-    console.print(f"{data['code']}  {data['short_url'] or ''}", soft_wrap=True)
-    console.print(f"  target:   {data['target']}", soft_wrap=True)
-    console.print(f"  post:     {data['post'] or '-'} ({data['platform']}, "
-                  f"{data['account'] or '-'}); campaign {data['campaign'] or '-'}")
-    console.print(f"  clicks:   {data['clicks']}")
+    plain(f"{data['code']}  {data['short_url'] or ''}")
+    plain(f"  target:   {data['target']}")
+    plain(f"  post:     {data['post'] or '-'} ({data['platform']}, "
+          f"{data['account'] or '-'}); campaign {data['campaign'] or '-'}")
+    plain(f"  clicks:   {data['clicks']}")
     for platform, n in data["by_platform"].items():
-        console.print(f"    {platform:<12} {n}")
+        plain(f"    {platform:<12} {n}")
     for day in data["by_day"]:
-        console.print(f"    {day['day']}  {day['clicks']}")
+        plain(f"    {day['day']}  {day['clicks']}")

@@ -28,6 +28,10 @@ def serve(
         help="Requests per account per window, e.g. 100/60s or 300/5m (429 beyond).")] = None,
     token_ttl: Annotated[float, typer.Option(help="Access-token lifetime in seconds.")]
     = 3600.0,
+    speed: Annotated[float, typer.Option(
+        min=1.0, max=1e7, metavar="FACTOR",
+        help="Age posts this many times faster for their metrics (86400: a day of "
+        "impressions every second), to see an experiment through in seconds.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed for injected failures and metrics.")] = 0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v",
                                           help="Log every request to stderr.")] = False,
@@ -38,6 +42,9 @@ def serve(
 
     Example:
         socialhub sandbox serve --port 8780 --latency-ms 50 --fail-rate 0.05
+
+    Example (an experiment's impressions in seconds):
+        socialhub sandbox serve --speed 604800
     """
     import sys
 
@@ -49,7 +56,8 @@ def serve(
     try:
         server = SandboxServer(host, port, log=log if verbose else None, latency_ms=latency_ms,
                                fail_rate=fail_rate, timeout_rate=timeout_rate, hang_s=hang_s,
-                               rate_limit=rate_limit, token_ttl=token_ttl, seed=seed)
+                               rate_limit=rate_limit, token_ttl=token_ttl, seed=seed,
+                               speed=speed)
     except OSError as exc:
         raise ValidationError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sys.stderr.write(f"sandbox listening on {server.url} (Ctrl-C to stop)\n")

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from socialhub.core.content_policy import Finding, NamedPolicy, TextContext, applicable, check_text
-from socialhub.core.manifests import Issue, Manifest
+from socialhub.core.manifests import Issue, Manifest, with_experiment_posts
 from socialhub.core.yaml_locate import Path
 
 
@@ -45,7 +45,8 @@ def finding_message(finding: Finding) -> str:
 def check_post_policies(manifests: Sequence[Manifest], *,
                         stored: Sequence[NamedPolicy] = (),
                         stored_paid: Collection[str] = ()) -> list[tuple[str, Issue]]:
-    """Every policy finding on the texts of the set's ``Post`` documents.
+    """Every policy finding on the texts of the set's ``Post`` documents and of its
+    experiments' arms (each arm is a post; a finding points at the arm's text).
 
     A post is held to the organization's policies and those of its campaign;
     disclosure rules apply when the post or its campaign is paid. Each target's
@@ -57,7 +58,7 @@ def check_post_policies(manifests: Sequence[Manifest], *,
         return []
     paid = paid_campaigns(manifests, stored_paid)
     issues: list[tuple[str, Issue]] = []
-    for m in manifests:
+    for m in with_experiment_posts(manifests):
         if m.kind != "Post":
             continue
         spec, campaign = m.model.spec, m.model.metadata.campaign

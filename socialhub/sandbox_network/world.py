@@ -58,6 +58,8 @@ class SandboxOptions:
     hang_s: float = 35.0  # how long a "timeout" request hangs (past the client timeout)
     rate_limit: str | None = None  # "N/window" per account
     token_ttl: float = 3600.0  # access-token lifetime in seconds
+    #: How fast posts age for their metrics: 3600 = an hour of impressions every second.
+    speed: float = 1.0
     seed: int = 0
     max_chars: int = 500
     max_media: int = 4
@@ -74,6 +76,8 @@ class SandboxOptions:
                 value = int(value) if key in ("seed", "max_chars", "max_media") else float(value)
                 if key.endswith("_rate") and not 0.0 <= value <= 1.0:
                     raise ValidationError(f"{key} must be between 0 and 1")
+                if key == "speed" and not 1.0 <= value <= 1e7:
+                    raise ValidationError("speed must be between 1 and 10,000,000")
             setattr(self, key, value)
 
 
@@ -355,9 +359,10 @@ class World:
 
         A post's reach depends on when it went out (UTC hour of day and
         weekday, see ``audience_factor``), so a history shows good and bad
-        times to post.
+        times to post. ``options.speed`` ages posts that many times faster than the
+        clock, so an experiment can gather its impressions in seconds.
         """
-        age = max(0.0, self.clock() - post.created_at)
+        age = max(0.0, self.clock() - post.created_at) * self.options.speed
         return {"id": str(post.id), "age_s": round(age, 3),
                 **engagement(self.options.seed, post.id, post.created_at, age, text=post.text)}
 

@@ -17,9 +17,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from socialhub.errors import ValidationError
 from socialhub.platforms.http import parse_reset
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.sandbox_network.world import World
+from tests.conftest import run_cli
 
 
 class FakeClock:
@@ -303,3 +305,22 @@ def test_posts_reach_more_people_at_busy_hours_and_midweek() -> None:
     assert wednesday_evening > 5 * wednesday_night
     assert wednesday_evening > 1.5 * sunday_evening
     assert engagement(1, 7, at(3, 19), day) == engagement(1, 7, at(3, 19), day)
+
+
+def test_speed_ages_posts_faster_for_their_metrics(clock: FakeClock) -> None:
+    def impressions(speed: float, age_s: float) -> int:
+        clock.now = 1_800_000_000.0
+        with SandboxServer(clock=clock, speed=speed, token_ttl=10**6) as sandbox:
+            token = httpx.post(f"{sandbox.url}/oauth/token", data={}).json()["access_token"]
+            with httpx.Client(base_url=sandbox.url,
+                              headers={"Authorization": f"Bearer {token}"}) as client:
+                post_id = client.post("/api/posts", json={"text": "m"}).json()["id"]
+                clock.now += age_s
+                return int(client.get(f"/api/posts/{post_id}/metrics").json()["impressions"])
+
+    # A day of audience in one second at --speed 86400, and tokens keep real time.
+    assert impressions(86400, 1) == impressions(1, 86400) > impressions(1, 1)
+    with pytest.raises(ValidationError, match="speed must be between 1 and"):
+        SandboxServer(speed=0.5)
+    refused = run_cli("sandbox", "serve", "--speed", "0")
+    assert refused.exit_code != 0 and "--speed" in refused.stderr

@@ -18,6 +18,7 @@ from socialhub.db.models import (
     Account,
     Campaign,
     Delivery,
+    Experiment,
     Post,
     Slot,
     Variant,
@@ -76,6 +77,13 @@ def owned_posts(session: Session, org_id: int, source: str) -> list[Post]:
     return list(session.scalars(
         select(Post).where(Post.org_id == org_id, Post.source == source,
                            Post.status != "canceled").order_by(Post.name)))
+
+
+def owned_experiments(session: Session, org_id: int, source: str) -> list[Experiment]:
+    """The organization's experiments owned by ``source``, by name."""
+    return list(session.scalars(
+        select(Experiment).where(Experiment.org_id == org_id, Experiment.source == source)
+        .order_by(Experiment.name)))
 
 
 def owned_slots(session: Session, org_id: int, source: str) -> list[Slot]:

@@ -8,6 +8,8 @@ the next run, the longest-waiting first. A count the network does not give is st
 as NULL (absent), never 0. Account counts are captured once per UTC day.
 
 This is the daemon's job, not a use case: it runs for every organization at once.
+``analytics collect`` runs it now for one organization's accounts
+(``accounts_to_collect`` is the use case that says which).
 """
 
 from __future__ import annotations
@@ -15,15 +17,19 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from socialhub.core.policy import Permission
 from socialhub.db.queries import metrics as queries
+from socialhub.db.queries.accounts import accounts_of
 from socialhub.platforms.base import PlatformAdapter
 from socialhub.services.accounts.tokens import TokenManager
 from socialhub.services.analytics.captures import record_account_snapshot, record_capture
 from socialhub.services.clock import now_utc
+from socialhub.services.context import Ctx, use_case
 from socialhub.services.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -34,16 +40,40 @@ POST_METRICS = ("impressions", "likes", "replies", "reposts", "quotes", "clicks"
 BATCH = 25
 
 
+@use_case(Permission.ANALYTICS_IMPORT)
+def accounts_to_collect(ctx: Ctx) -> list[int]:
+    """The accounts ``analytics collect`` measures now: every account of the organization
+    (``collect_metrics`` then skips those with nothing due or no metrics)."""
+    return [a.id for a in accounts_of(ctx.session, ctx.org_id)]
+
+
+def collect_now(hub: Hub, account_ids: Collection[int]) -> dict[str, int]:
+    """``analytics collect``: ``collect_metrics`` for these accounts now, with a token
+    manager of its own (closed before it returns); the same counts."""
+    import os
+    import socket
+
+    # A lease owner unique to this process, as the daemon's workers name themselves.
+    worker = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
+    tokens = TokenManager(hub, worker=worker,
+                          timeout_s=hub.config.settings.daemon.request_timeout_s)
+    try:
+        return collect_metrics(hub, tokens, accounts=set(account_ids))
+    finally:
+        tokens.close()
+
+
 def ids_per_request(adapter: PlatformAdapter) -> int:
     """How many posts one ``fetch_metrics`` request covers for this network (1 unless
     the adapter says ``metrics_ids_per_request``)."""
     return max(1, int(getattr(adapter, "metrics_ids_per_request", 1)))
 
 
-def collect_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | None = None
-                    ) -> dict[str, int]:
+def collect_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | None = None,
+                    accounts: Collection[int] | None = None) -> dict[str, int]:
     """Capture every post whose capture is due (within each network's request budget),
-    then each account's counts if not yet captured today.
+    then each account's counts if not yet captured today; only ``accounts`` when given
+    (``analytics collect`` passes its organization's).
 
     Returns counts: ``captured``, ``failed``, ``deferred`` (over budget, next run),
     ``accounts`` (with posts captured), ``profiles`` (account snapshots stored).
@@ -57,6 +87,8 @@ def collect_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | None = No
     by_account: dict[int, list[tuple[int, str]]] = defaultdict(list)
     platform_of: dict[int, str] = {}
     for d_id, account_id, platform, remote_id in due:
+        if accounts is not None and account_id not in accounts:
+            continue
         by_account[account_id].append((d_id, remote_id))
         platform_of[account_id] = platform
     budget: dict[str, int] = defaultdict(lambda: opts.requests_per_run)
@@ -82,7 +114,7 @@ def collect_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | None = No
         except Exception as exc:  # one account's failure must not stop the others
             counts["failed"] += len(items)
             log.warning("collecting metrics for account %s failed: %s", account_id, exc)
-    counts["profiles"] = collect_account_metrics(hub, tokens, now=now)
+    counts["profiles"] = collect_account_metrics(hub, tokens, now=now, accounts=accounts)
     return counts
 
 
@@ -103,8 +135,8 @@ def _capture(hub: Hub, adapter: PlatformAdapter, chunk: list[tuple[int, str]],
     return stored
 
 
-def collect_account_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | None = None
-                            ) -> int:
+def collect_account_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | None = None,
+                            accounts: Collection[int] | None = None) -> int:
     """Store today's followers, following and posts for every active account not yet
     captured today whose network gives them; returns how many were stored."""
     now = now or now_utc()
@@ -112,6 +144,8 @@ def collect_account_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | N
         due = queries.accounts_due_for_profile(session, now.date())
     stored = 0
     for account_id, _platform in due:
+        if accounts is not None and account_id not in accounts:
+            continue
         try:
             adapter = tokens.adapter_for(account_id)
             if type(adapter).fetch_account_metrics is PlatformAdapter.fetch_account_metrics:

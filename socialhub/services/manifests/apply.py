@@ -70,7 +70,7 @@ from socialhub.services.authoring.slots import slot_state
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Actor, Ctx, use_case
 from socialhub.services.links.style import sent_text
-from socialhub.services.manifests.experiments import plan_experiments
+from socialhub.services.manifests.experiments import plan_experiments, prune_experiments
 from socialhub.services.manifests.people import plan_member, plan_organization
 from socialhub.services.manifests.policies import check_policies, plan_policy
 from socialhub.services.manifests.posts import (
@@ -264,6 +264,11 @@ class _Planner:
     def change(self, m: Manifest, action: str, fields: list[str] | None = None) -> None:
         """Note what applying ``m`` does (``created``, ``changed`` with fields, ``unchanged``)."""
         self._change(m, action, fields)
+
+    @property
+    def source(self) -> str | None:
+        """The directory or repository this apply labels what it writes with, if any."""
+        return self.owner.source if self.owner is not None else None
 
     def _via(self, base: dict[str, Any] | None = None, **more: Any) -> dict[str, Any]:
         """The ``change`` data of an audit event: the fields' ``before``/``after``, then
@@ -603,12 +608,13 @@ class _Planner:
 
     # -- prune ----------------------------------------------------------------------------
     def prune(self, by_kind: dict[str, list[Manifest]]) -> None:
-        """Plan the end of every post and slot the directory owns but no longer lists.
+        """Plan the end of every post, slot and experiment the directory owns but no
+        longer lists.
 
         Posts not yet published everywhere are canceled (their pending deliveries with
         them); a post already published is kept, with a warning: a prune never deletes
-        anything remotely. Slots are removed. Records owned by another directory, or by
-        none, are never touched.
+        anything remotely. Slots and experiments are removed. Records owned by another
+        directory, or by none, are never touched.
         """
         if self.owner is None:
             return
@@ -634,6 +640,8 @@ class _Planner:
                 continue
             self.writes.append(partial(self._remove_slot, slot, name))
             self.changes.append(Change("Slot", name, "removed", [], "(database)"))
+        for name in prune_experiments(self, {m.name for m in by_kind["Experiment"]}):
+            self.changes.append(Change("Experiment", name, "removed", [], "(database)"))
 
     def _cancel_post(self, post: Post) -> None:
         for delivery in delivery_queries.post_deliveries_in(self.s, post.id,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from socialhub.core.manifests import Manifest, arm_post_name
 from socialhub.db.models import Campaign, Experiment, ExperimentArm
 from socialhub.db.queries import experiments as queries
+from socialhub.db.queries import manifests as manifest_queries
 from socialhub.services.audit import changes, created, record_event
 
 #: The fields an apply compares and an export writes, in order.
@@ -31,9 +32,17 @@ class Plan(Protocol):
     org_id: int
     campaigns: dict[str, Campaign]
     late_writes: list[Callable[[], None]]
+    writes: list[Callable[[], None]]
+
+    @property
+    def source(self) -> str | None:
+        """The directory or repository the apply labels what it writes with, if any."""
 
     def change(self, m: Manifest, action: str, fields: list[str] | None = None) -> None:
         """Note what applying ``m`` does."""
+
+    def via(self, base: dict[str, Any] | None = None, **more: Any) -> dict[str, Any]:
+        """The ``change`` data of an audit event written by this apply."""
 
 
 def experiment_state(e: Experiment) -> dict[str, Any]:
@@ -65,6 +74,8 @@ def plan_experiments(plan: Plan, manifests: list[Manifest]) -> None:
             continue
         before = experiment_state(row)
         diff = [f for f in FIELDS if before[f] != desired[f]]
+        if plan.source is not None and row.source != plan.source:
+            diff.append("source")  # applied from this directory now: a prune may end it
         if not diff:
             plan.change(m, "unchanged")
             continue
@@ -82,6 +93,8 @@ def _writer(plan: Plan, m: Manifest, row: Experiment | None,
         target.campaign = campaign
         target.metric, target.split = desired["metric"], desired["split"]
         target.min_sample, target.confidence = desired["min_sample"], desired["confidence"]
+        if plan.source is not None:
+            target.source = plan.source
         posts = queries.posts_by_name(s, plan.org_id, [p for _a, p in desired["arms"]])
         keep = {a.name: a for a in target.arms}
         arms = []
@@ -99,3 +112,30 @@ def _writer(plan: Plan, m: Manifest, row: Experiment | None,
                      change={"via": "apply", **(created(after) if before is None
                                                 else changes(before, after))})
     return write
+
+
+def prune_experiments(plan: Plan, listed: set[str]) -> list[str]:
+    """Plan the removal of every experiment ``plan.source`` owns but no longer lists;
+    returns their names (the caller notes them as ``removed``).
+
+    The row and its arm links go (its arm posts are pruned like any unlisted post:
+    canceled, or kept when already published); an evergreen entry a promotion made
+    stays. Experiments owned by another directory, or by none, are never touched.
+    """
+    if plan.source is None:
+        return []
+    removed = []
+    for row in manifest_queries.owned_experiments(plan.s, plan.org_id, plan.source):
+        if row.name not in listed:
+            plan.writes.append(_remover(plan, row))
+            removed.append(row.name)
+    return removed
+
+
+def _remover(plan: Plan, row: Experiment) -> Callable[[], None]:
+    def remove() -> None:
+        before, row_id, name = experiment_state(row), row.id, row.name
+        plan.s.delete(row)
+        record_event(plan.s, plan.org_id, "delete", "Experiment", record_id=row_id, name=name,
+                     change=plan.via(pruned=True, before=before))
+    return remove

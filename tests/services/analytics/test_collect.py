@@ -131,3 +131,17 @@ def test_a_count_a_later_capture_lacks_keeps_its_last_captured_value(
         history = session.scalars(select(MetricSnapshot.clicks).where(
             MetricSnapshot.delivery_id == d_id).order_by(MetricSnapshot.captured_at)).all()
         assert history == [12, None]  # the history says what each capture found
+
+
+def test_analytics_collect_measures_the_organizations_posts_now_on_the_same_schedule(
+        hub: Hub, account: int, engine: PublishingEngine, tokens: TokenManager) -> None:
+    _published(hub, engine, 2)
+    # Limited to other accounts, nothing of this one is measured.
+    assert collect_metrics(hub, tokens, accounts=set())["captured"] == 0
+    first = run_cli("analytics", "collect", "--json")
+    assert first.exit_code == 0, first.stderr
+    assert first.json()["captured"] == 2 and first.json()["failed"] == 0
+    assert _count(hub, MetricSnapshot) == 2
+    again = run_cli("analytics", "collect")  # measured minutes ago: not due again
+    assert again.exit_code == 0 and "measured 0 post(s)" in again.stderr
+    assert _count(hub, MetricSnapshot) == 2

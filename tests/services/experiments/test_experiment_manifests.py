@@ -147,3 +147,43 @@ def test_a_split_across_time_slots_puts_every_arm_on_one_account_at_its_own_time
     assert {"hook.question", "hook.statement"} <= set(posts)
     missing = dbcli("experiments", "status", "nope")
     assert missing.exit_code == 5 and "no experiment 'nope'" in missing.stderr
+
+
+def _changes(result: CLIResult) -> dict[str, str]:
+    assert result.exit_code in (0, 13), result.stderr
+    return {f"{c['kind']}/{c['name']}": c["action"] for c in result.json()["changes"]}
+
+
+def test_apply_prune_removes_an_experiment_its_directory_no_longer_lists(
+        dbcli: Cli, tmp_path: Path) -> None:
+    mine, other = tmp_path / "cal", tmp_path / "other"
+    mine.mkdir()
+    other.mkdir()
+    _write(mine, EXPERIMENT, "hook.yaml")
+    _write(other, EXPERIMENT.replace("name: hook,", "name: other-hook,"), "other.yaml")
+    assert dbcli("apply", "-f", str(mine), "--source", "calendar").exit_code == 0
+    assert dbcli("apply", "-f", str(other), "--source", "elsewhere").exit_code == 0
+    listed = dbcli("experiments", "list")
+    assert "hook: ctr by accounts, min 500 impressions/arm, P ≥ 0.95 [question, statement] " \
+        "— running" in listed.stdout, listed.stdout  # the arms, not swallowed as markup
+    # The experiment's manifest leaves the calendar; its accounts and campaign stay.
+    (mine / "hook.yaml").write_text(ACCOUNTS)
+
+    plan = _changes(dbcli("diff", "-f", str(mine), "--source", "calendar", "--prune",
+                          "--json"))
+    assert plan["Experiment/hook"] == "removed"
+    assert plan["Post/hook.question"] == plan["Post/hook.statement"] == "canceled"
+    assert not any("other-hook" in key for key in plan)  # another directory's: untouched
+    assert [e["name"] for e in dbcli("experiments", "list", "--json").json()] == [
+        "hook", "other-hook"]  # diff wrote nothing
+
+    applied = dbcli("apply", "-f", str(mine), "--source", "calendar", "--prune", "--json")
+    assert _changes(applied) == plan
+    assert [e["name"] for e in dbcli("experiments", "list", "--json").json()] == ["other-hook"]
+    gone = dbcli("experiments", "status", "hook")
+    assert gone.exit_code != 0 and "hook" in gone.stderr
+    assert dbcli("posts", "show", "hook.question", "--json").json()["status"] == "canceled"
+    assert dbcli("posts", "show", "other-hook.question", "--json").json()["status"] \
+        == "scheduled"
+    # Idempotent: nothing is left to prune.
+    assert dbcli("diff", "-f", str(mine), "--source", "calendar", "--prune").exit_code == 0

@@ -205,3 +205,40 @@ def test_the_campaign_report_lists_the_policy_findings_on_its_posts(
     assert [(f["post"], f["account"], f["rule"], f["severity"]) for f in findings] == [
         ("launch", "bluesky:@shop.example.com", "spring-rules/claim-needs-source", "warning")]
     assert "clinically proven" in findings[0]["message"].lower()
+
+
+EXPERIMENT = """\
+---
+apiVersion: socialhub/v1
+kind: Experiment
+metadata: {name: hook, campaign: spring}
+spec:
+  metric: likes
+  split: slots
+  min_sample: 100
+  arms:
+    - name: plain
+      account: bluesky:@shop.example.com
+      text: "Spring blooms #ad"
+      at: 2030-03-02T09:00:00 Europe/Berlin
+    - name: bold
+      account: bluesky:@shop.example.com
+      text: "Guaranteed blooms"
+      at: 2030-03-03T09:00:00 Europe/Berlin
+"""
+
+
+def test_an_experiments_arms_are_held_to_the_policies_at_lint_and_apply(
+        dbcli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "in.yaml"
+    path.write_text(BASE + EXPERIMENT)
+    lines = path.read_text().splitlines()
+    bold = lines.index('      text: "Guaranteed blooms"') + 1
+    for command in (("lint", str(path)), ("apply", "-f", str(path))):
+        result = dbcli(*command)
+        said = result.stdout + result.stderr
+        assert result.exit_code == 4, said
+        assert f"in.yaml:{bold}:13: error: banned phrase 'Guaranteed' (brand/banned" in said
+        assert f"in.yaml:{bold}:13: error: paid post without a disclosure" in said
+        assert said.count("paid post without a disclosure") == 1  # the other arm says #ad
+    assert dbcli("experiments", "list", "--json").json() == []  # nothing was written
