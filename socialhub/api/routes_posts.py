@@ -27,6 +27,7 @@ from socialhub.services.authoring.posts import remove_post as remove_post_case
 from socialhub.services.authoring.review import approve_post, request_changes, submit_post
 from socialhub.services.authoring.scheduling import (
     cancel_post,
+    post_summaries,
     post_summary,
     publish_now,
     schedule_post,
@@ -178,7 +179,7 @@ def list_(request: Request, caller: Caller,
     def run(ctx: Ctx) -> dict[str, Any]:
         found = list_posts(ctx, status=status, campaign=campaign, account=account,
                            limit=limit + 1, offset=offset)
-        return page([post_summary(ctx.session, p) for p in found], offset, limit)
+        return page(post_summaries(ctx.session, found), offset, limit)
     return read(request, caller, run)
 
 

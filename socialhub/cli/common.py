@@ -85,8 +85,17 @@ def _json_default(value: Any) -> Any:
 
 
 def emit_json(data: Any) -> None:
-    """Write ``data`` as JSON to stdout (one document, newline-terminated)."""
-    sys.stdout.write(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+    """Write ``data`` as JSON to stdout (one document, newline-terminated).
+
+    Indented for a terminal; compact (no spaces) when piped or redirected, where a
+    program reads it and indenting a large list would cost more than reading it.
+    """
+    if sys.stdout.isatty():
+        text = json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
+    else:
+        text = json.dumps(data, default=_json_default, ensure_ascii=False,
+                          separators=(",", ":"))
+    sys.stdout.write(text)
     sys.stdout.write("\n")
 
 

@@ -167,7 +167,7 @@ def list_(
     Example: socialhub posts list --status scheduled --limit 20 --offset 20
     """
     from socialhub.services.authoring.posts import count_posts, list_posts
-    from socialhub.services.authoring.scheduling import post_summary
+    from socialhub.services.authoring.scheduling import post_summaries
     from socialhub.services.paging import Page
 
     win = paging(limit, offset, all_)
@@ -176,7 +176,7 @@ def list_(
         found = list_posts(ctx, status=status, campaign=campaign, account=account,
                            limit=win.limit, offset=win.offset)
         total = count_posts(ctx, status=status, campaign=campaign, account=account)
-        rows = [post_summary(ctx.session, p) for p in found]
+        rows = post_summaries(ctx.session, found)
     page = Page(rows, total, win.offset)
     if json_:
         emit_json(rows)
