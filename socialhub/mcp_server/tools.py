@@ -54,14 +54,13 @@ def calendar(ctx: Ctx, *, start: str | None, days: int, account: str | None,
 def posts(ctx: Ctx, *, status: str | None, campaign: str | None, account: str | None,
           limit: int, offset: int) -> dict[str, Any]:
     """A page of posts matching the filters, soonest first, and how many match in all."""
-    from socialhub.services.authoring.posts import count_posts, list_posts
-    from socialhub.services.authoring.scheduling import post_summaries
+    from socialhub.services.authoring.posts import count_posts
+    from socialhub.services.authoring.scheduling import list_post_summaries
 
-    found = list_posts(ctx, status=status, campaign=campaign, account=account,
-                       limit=limit, offset=offset)
+    rows = list_post_summaries(ctx, status=status, campaign=campaign, account=account,
+                               limit=limit, offset=offset)
     total = count_posts(ctx, status=status, campaign=campaign, account=account)
-    return {"posts": post_summaries(ctx.session, found), "total": total,
-            "offset": offset}
+    return {"posts": rows, "total": total, "offset": offset}
 
 
 def post(ctx: Ctx, ref: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from socialhub.services.hub import Hub
@@ -43,6 +43,12 @@ LISTS: dict[str, list[str]] = {
     "tokens list": ["tokens", "list", "--json"],
     "members list": ["members", "list", "--json"],
     "evergreen list": ["evergreen", "list", "--json"],
+    "inbox list": ["inbox", "list", "--json", "--all"],
+    "links list": ["links", "list", "--json"],
+    "experiments list": ["experiments", "list", "--json"],
+    "rules list": ["rules", "list", "--json"],
+    "rules log": ["rules", "log", "--json"],
+    "webhooks log": ["webhooks", "log", "--json"],
 }
 
 
@@ -77,6 +83,49 @@ def fill(hub: Hub, start: int, stop: int, logins: str) -> None:
             add_evergreen(ctx, name)
             create_token(ctx, name=f"token-{i:03d}", scopes="posts:read")
             add_member(ctx, f"{logins}{i:03d}", "editor")
+            records(ctx, i, name, account)
+
+
+def records(ctx: Any, i: int, post_name: str, account_ref: str) -> None:
+    """The rows that arrive from outside (inbox items, rule runs, webhook deliveries,
+    short links) or from manifests (rules, experiments), written as the tables hold them."""
+    from socialhub.db.models import (
+        Account,
+        Experiment,
+        ExperimentArm,
+        InboxItem,
+        Post,
+        Rule,
+        RuleRun,
+        ShortLink,
+        WebhookDelivery,
+    )
+
+    session, org_id, now = ctx.session, ctx.org_id, datetime.now(UTC)
+    platform, handle = account_ref.split(":@")
+    account = session.scalar(select(Account).where(
+        Account.org_id == org_id, Account.platform == platform, Account.handle == handle))
+    post = session.scalar(select(Post).where(Post.org_id == org_id, Post.name == post_name))
+    assert account is not None and post is not None
+    session.add(InboxItem(org_id=org_id, account_id=account.id, platform=platform,
+                          remote_id=f"r{i}", kind="comment", author_handle=f"fan{i}",
+                          text=f"love it {i}", received_at=now - timedelta(minutes=i)))
+    rule = Rule(org_id=org_id, name=f"rule-{i:03d}", trigger={"on": "inbox"},
+                actions=[{"action": "mark_read"}])
+    session.add(rule)
+    session.flush()
+    session.add(RuleRun(org_id=org_id, rule_id=rule.id, rule_name=rule.name,
+                        subject=f"inbox:{i}", trigger="inbox", outcome="done", ran_at=now))
+    session.add(WebhookDelivery(org_id=org_id, webhook_id=f"msg_{org_id}_{i}",
+                                endpoint="ci", event="post.published", body="{}"))
+    session.add(ShortLink(org_id=org_id, code=f"c{org_id}x{i}", url=f"https://e.com/{i}",
+                          url_hash=f"{i:064d}", target=f"https://e.com/{i}?utm=x",
+                          post_id=post.id, account_id=account.id, platform=platform))
+    session.add(Experiment(org_id=org_id, name=f"exp-{i:03d}", campaign_id=post.campaign_id,
+                           metric="likes", split="slots", min_sample=100, confidence=0.95,
+                           arms=[ExperimentArm(name="a", post_id=post.id, position=0),
+                                 ExperimentArm(name="b", post_id=post.id, position=1)]))
+    session.flush()
 
 
 #: Member logins: PostgreSQL login roles are cluster-wide, so unique to each test run.
@@ -133,3 +182,27 @@ def test_every_list_issues_the_same_statements_for_3_and_30_rows(
             grew.append(f"{label}: {queries_few} statements for {rows_few} rows, "
                         f"{queries_many} for {rows_many}")
     assert not grew, "\n".join(grew)
+
+
+def test_the_row_read_post_list_matches_post_summary_page_by_page(filled: Hub) -> None:
+    """``posts list --json`` reads plain rows; each page is what ``post_summary`` of the
+    ORM posts of ``list_posts`` gives, in the same order, with every filter."""
+    from socialhub.services.authoring.posts import list_posts
+    from socialhub.services.authoring.scheduling import list_post_summaries, post_summary
+
+    with filled.context("cli") as ctx:
+        create_draft(ctx)
+        for filters in ({}, {"limit": 2, "offset": 1}, {"offset": 2},
+                        {"status": "draft"}, {"account": "sandbox:@shop001"},
+                        {"campaign": "campaign-002", "limit": 1}):
+            expected = [post_summary(ctx.session, p) for p in list_posts(ctx, **filters)]
+            assert expected, filters
+            assert list_post_summaries(ctx, **filters) == expected, filters
+
+
+def create_draft(ctx: Any) -> None:
+    """A draft with a thread, media, options and no campaign, voice or delivery."""
+    from socialhub.services.authoring.posts import TargetSpec, create_post
+
+    create_post(ctx, name="draft", body="a draft", tags=["a", "b"], targets=[TargetSpec(
+        account="x:@shop", thread=["one", "two"], options={"reply_settings": "following"})])

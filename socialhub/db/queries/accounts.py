@@ -3,6 +3,7 @@ id, or instance), an account's settings, and the deliveries waiting on one."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import func, select
@@ -33,6 +34,15 @@ def accounts_of(session: Session, org_id: int, platform: str | None = None, *,
     if platform:
         q = q.where(Account.platform == platform)
     return list(session.scalars(q.order_by(Account.platform, Account.handle)))
+
+
+def account_refs(session: Session, account_ids: Collection[int]) -> dict[int, str]:
+    """``platform:@handle`` of each of these accounts that exists, in one query."""
+    if not account_ids:
+        return {}
+    return {i: f"{platform}:@{handle}" for i, platform, handle in session.execute(
+        select(Account.id, Account.platform, Account.handle)
+        .where(Account.id.in_(list(account_ids))))}
 
 
 def account_by_external_id(session: Session, org_id: int, platform: str,

@@ -253,33 +253,63 @@ def post_summaries(session: Session, posts: Sequence[Post], *,
 
 
 def _summary(post: Post, latest: dict[int, Delivery]) -> dict[str, Any]:
-    targets = []
-    for v in post.variants:
-        live = latest.get(v.id)
-        targets.append({
-            "account": v.account.ref,
-            "platform": v.account.platform,
-            "text": v.text,
-            "thread": list(v.thread or []),
-            "media": list(v.media or []),
-            "first_comment": v.first_comment,
-            "options": dict(v.options or {}),
-            "language": v.language,
-            "at": f"{v.local_time} {v.timezone}" if v.local_time else None,
-            "scheduled_at": v.scheduled_at,
-            "delivery": None if live is None else {
-                "id": live.id, "status": live.status, "attempts": live.attempts,
-                "next_attempt_at": live.next_attempt_at, "remote_id": live.remote_id,
-                "remote_url": live.remote_url, "last_error": live.last_error,
-            },
-        })
+    return _post_data(post, post.campaign.name if post.campaign else None,
+                      post.voice.name if post.voice else None,
+                      [_target_data(v, v.account.platform, v.account.handle, latest.get(v.id))
+                       for v in post.variants])
+
+
+def _target_data(v: Any, platform: str, handle: str, live: Any | None) -> dict[str, Any]:
+    """A target as summaries show it; ``v`` and ``live`` are a Variant and a Delivery, or
+    rows with the same attribute names."""
     return {
-        "id": post.id, "name": post.name, "status": post.status, "body": post.body,
-        "campaign": post.campaign.name if post.campaign else None,
-        "voice": post.voice.name if post.voice else None,
-        "tags": list(post.tags or []), "paid": post.paid, "targets": targets,
-        "created_at": post.created_at, "updated_at": post.updated_at,
+        "account": f"{platform}:@{handle}",
+        "platform": platform,
+        "text": v.text,
+        "thread": list(v.thread or []),
+        "media": list(v.media or []),
+        "first_comment": v.first_comment,
+        "options": dict(v.options or {}),
+        "language": v.language,
+        "at": f"{v.local_time} {v.timezone}" if v.local_time else None,
+        "scheduled_at": v.scheduled_at,
+        "delivery": None if live is None else {
+            "id": live.id, "status": live.status, "attempts": live.attempts,
+            "next_attempt_at": live.next_attempt_at, "remote_id": live.remote_id,
+            "remote_url": live.remote_url, "last_error": live.last_error,
+        },
     }
+
+
+def _post_data(p: Any, campaign: str | None, voice: str | None,
+               targets: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": p.id, "name": p.name, "status": p.status, "body": p.body,
+        "campaign": campaign, "voice": voice,
+        "tags": list(p.tags or []), "paid": p.paid, "targets": targets,
+        "created_at": p.created_at, "updated_at": p.updated_at,
+    }
+
+
+@use_case(Permission.POSTS_READ)
+def list_post_summaries(ctx: Ctx, *, status: str | None = None,
+                        campaign: str | None = None, account: str | None = None,
+                        start: datetime | None = None, end: datetime | None = None,
+                        limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    """``post_summary`` of each post ``list_posts`` returns with the same filters and
+    page, in the same order — read in three queries as plain rows, whatever the number
+    of posts (what ``posts list --json`` and the API's list print)."""
+    from socialhub.db.queries import posts as post_queries
+    from socialhub.services.authoring.posts import post_filters
+
+    where = post_filters(ctx.session, ctx.org_id, status=status, campaign=campaign,
+                         account=account, start=start, end=end)
+    rows = post_queries.post_summary_rows(ctx.session, where, offset=offset, limit=limit)
+    latest = {d.variant_id: d for d in rows.deliveries}  # oldest first: the latest wins
+    targets: dict[int, list[dict[str, Any]]] = {p.id: [] for p in rows.posts}
+    for v in rows.targets:
+        targets[v.post_id].append(_target_data(v, v.platform, v.handle, latest.get(v.id)))
+    return [_post_data(p, p.campaign_name, p.voice_name, targets[p.id]) for p in rows.posts]
 
 
 @use_case(Permission.POSTS_PUBLISH)
