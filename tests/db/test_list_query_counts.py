@@ -44,11 +44,11 @@ LISTS: dict[str, list[str]] = {
     "members list": ["members", "list", "--json"],
     "evergreen list": ["evergreen", "list", "--json"],
     "inbox list": ["inbox", "list", "--json", "--all"],
-    "links list": ["links", "list", "--json"],
+    "links list": ["links", "list", "--json", "--all"],
     "experiments list": ["experiments", "list", "--json"],
     "rules list": ["rules", "list", "--json"],
-    "rules log": ["rules", "log", "--json"],
-    "webhooks log": ["webhooks", "log", "--json"],
+    "rules log": ["rules", "log", "--json", "--all"],
+    "webhooks log": ["webhooks", "log", "--json", "--all"],
 }
 
 
@@ -206,3 +206,21 @@ def create_draft(ctx: Any) -> None:
 
     create_post(ctx, name="draft", body="a draft", tags=["a", "b"], targets=[TargetSpec(
         account="x:@shop", thread=["one", "two"], options={"reply_settings": "following"})])
+
+
+def test_the_logs_and_links_page_in_sql_like_the_other_lists(filled: Hub, dbcli: CLI) -> None:
+    """``rules log``, ``webhooks log`` and ``links list`` now page like ``posts list``:
+    50 by default, --limit/--offset slice the --all order, a note on stderr says so."""
+    fill(filled, FEW, MANY, LOGINS)
+    for args, noun in ((["rules", "log"], "executions"), (["webhooks", "log"], "deliveries"),
+                       (["links", "list"], "links")):
+        every = dbcli(*args, "--json", "--all")
+        assert every.exit_code == 0 and every.stderr == "", every.stderr
+        rows = json.loads(every.stdout)
+        assert len(rows) == MANY
+        page = dbcli(*args, "--json", "--limit", "5", "--offset", "2")
+        assert json.loads(page.stdout) == rows[2:7]
+        assert page.stderr.strip() == (f"showing 3–7 of {MANY} {noun} — use --limit N, "
+                                       "--offset N or --all")
+        short = dbcli(*args, "-n", "4")
+        assert short.exit_code == 0 and f"showing 4 of {MANY} {noun}" in short.stderr
