@@ -24,9 +24,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench.apply import run_apply, write_manifests
-from bench.cli_startup import HELLO
+from apply import run_apply, write_manifests  # bench/apply.py: the same 10,000 manifests
+from cli_startup import HELLO  # bench/cli_startup.py: the same Typer hello-world
 
 GOAL_S = 1.0
 

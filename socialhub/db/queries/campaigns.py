@@ -38,7 +38,8 @@ def post_counts_by_campaign(session: Session,
                 select(Post.campaign_id, Post.status, func.count())
                 .where(Post.campaign_id.in_(campaign_ids))
                 .group_by(Post.campaign_id, Post.status)):
-            counts[cid][status] = n
+            if cid is not None:  # never: the IN excludes it
+                counts[cid][status] = n
     return counts
 
 

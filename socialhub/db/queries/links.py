@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,6 +22,8 @@ from socialhub.db.models import Campaign, LinkClickDaily, Post, ShortLink
 
 _L = cast(Table, ShortLink.__table__)
 _K = cast(Table, LinkClickDaily.__table__)
+#: A SELECT narrowed by ``_narrowed`` keeps its own row type.
+_S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 _BY_CODE = select(_L.c.id, _L.c.org_id, _L.c.target).where(_L.c.code == bindparam("code"))
 
 
@@ -119,8 +121,7 @@ def _rows(session: Session, org_id: int, *, campaign: str | None = None,
             for r in session.execute(stmt)]
 
 
-def _narrowed(stmt: Select[Any], campaign: str | None, post: str | None,
-              code: str | None) -> Select[Any]:
+def _narrowed(stmt: _S, campaign: str | None, post: str | None, code: str | None) -> _S:
     if campaign is not None:
         stmt = stmt.where(Campaign.name == campaign)
     if post is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from socialhub.db.models import Account, Campaign, Delivery, Post, Variant, VoiceProfile
@@ -100,9 +100,9 @@ class SummaryRows:
     remote_url, last_error of every delivery of those targets, oldest first.
     """
 
-    posts: list[Row[Any]]
-    targets: list[Row[Any]]
-    deliveries: list[Row[Any]]
+    posts: list[Any]
+    targets: list[Any]
+    deliveries: list[Any]
 
 
 def post_summary_rows(session: Session, where: list[Any], *, offset: int = 0,
