@@ -31,7 +31,9 @@ def list_(
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
-    """List short links, newest first, with their clicks; 50 at a time.
+    """List short links, newest first, with their clicks.
+
+    Shows 50 at a time unless --limit N or --all (--json pages the same way).
 
     Example: socialhub links list --post spring-launch
     """

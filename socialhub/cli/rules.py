@@ -109,7 +109,9 @@ def log(
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
-    """Every execution of the rules, newest first, with its outcome; 50 at a time.
+    """Every execution of the rules, newest first, with its outcome.
+
+    Shows 50 at a time unless --limit N or --all (--json pages the same way).
 
     Outcomes: done, dry_run, rate_limited, skipped (the account itself, the loop
     guard), failed.

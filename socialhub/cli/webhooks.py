@@ -98,7 +98,9 @@ def log(
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
-    """Show the delivery log, newest first; 50 at a time (--limit, --offset, --all).
+    """Show the delivery log, newest first.
+
+    Shows 50 at a time unless --limit N or --all (--json pages the same way).
 
     Each delivery's status, attempts, last HTTP status and error, next attempt and
     how long the last send took.
