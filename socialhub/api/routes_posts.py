@@ -22,11 +22,12 @@ from socialhub.api.core import (
     write,
 )
 from socialhub.api.problems import ApiProblem, problem_responses
-from socialhub.services.authoring.posts import TargetSpec, create_post, list_posts
+from socialhub.services.authoring.posts import TargetSpec, create_post
 from socialhub.services.authoring.posts import remove_post as remove_post_case
 from socialhub.services.authoring.review import approve_post, request_changes, submit_post
 from socialhub.services.authoring.scheduling import (
     cancel_post,
+    list_post_summaries,
     post_summary,
     publish_now,
     schedule_post,
@@ -176,9 +177,9 @@ def list_(request: Request, caller: Caller,
     limit = min(limit, request.app.state.api.max_page_size)
 
     def run(ctx: Ctx) -> dict[str, Any]:
-        found = list_posts(ctx, status=status, campaign=campaign, account=account,
-                           limit=limit + 1, offset=offset)
-        return page([post_summary(ctx.session, p) for p in found], offset, limit)
+        return page(list_post_summaries(ctx, status=status, campaign=campaign,
+                                        account=account, limit=limit + 1, offset=offset),
+                    offset, limit)
     return read(request, caller, run)
 
 

@@ -18,7 +18,12 @@ from socialhub.services.ai.voices import list_voices, voice_summary
 from socialhub.services.analytics.filters import Filters
 from socialhub.services.analytics.reports import overview as analytics_overview
 from socialhub.services.authoring.calendar import calendar_view
-from socialhub.services.authoring.campaigns import campaign_summary, get_campaign, list_campaigns
+from socialhub.services.authoring.campaigns import (
+    campaign_summaries,
+    campaign_summary,
+    get_campaign,
+    list_campaigns,
+)
 from socialhub.services.authoring.slots import list_slots, slot_summary
 from socialhub.services.clock import display_zone, now_utc
 from socialhub.services.context import Ctx
@@ -149,8 +154,8 @@ def campaigns(request: Request, caller: Caller, limit: _LIMIT = 50,
     """Campaigns with their post counts (`socialhub campaigns list`)."""
     offset, size = decode_cursor(cursor), _limit(request, limit)
     return read(request, caller, lambda ctx: page(
-        [campaign_summary(ctx.session, c)
-         for c in list_campaigns(ctx, limit=size + 1, offset=offset)], offset, size))
+        campaign_summaries(ctx.session, list_campaigns(ctx, limit=size + 1, offset=offset)),
+        offset, size))
 
 
 @router.get("/campaigns/{name}", tags=["campaigns"], response_model=None,

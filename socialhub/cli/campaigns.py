@@ -57,7 +57,7 @@ def list_(limit: LimitOption = None, offset: OffsetOption = 0, all_: AllOption =
     Shows 50 at a time unless --limit N or --all.
     """
     from socialhub.services.authoring.campaigns import (
-        campaign_summary,
+        campaign_summaries,
         count_campaigns,
         list_campaigns,
     )
@@ -66,8 +66,8 @@ def list_(limit: LimitOption = None, offset: OffsetOption = 0, all_: AllOption =
     win = paging(limit, offset, all_)
     hub = get_hub()
     with hub.context("cli") as ctx:
-        rows = [campaign_summary(ctx.session, c)
-                for c in list_campaigns(ctx, limit=win.limit, offset=win.offset)]
+        rows = campaign_summaries(ctx.session,
+                                  list_campaigns(ctx, limit=win.limit, offset=win.offset))
         page = Page(rows, count_campaigns(ctx), win.offset)
     if json_:
         emit_json(rows)

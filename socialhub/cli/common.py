@@ -85,8 +85,15 @@ def _json_default(value: Any) -> Any:
 
 
 def emit_json(data: Any) -> None:
-    """Write ``data`` as JSON to stdout (one document, newline-terminated)."""
-    sys.stdout.write(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+    """Write ``data`` as JSON to stdout (one document, newline-terminated).
+
+    Indented for a terminal; on one line when piped or redirected, where a program
+    reads it: indenting makes ``json`` use its pure-Python encoder, several times
+    slower on a large list (about 2 s for 10,000 posts).
+    """
+    indent = 2 if sys.stdout.isatty() else None
+    text = json.dumps(data, default=_json_default, ensure_ascii=False, indent=indent)
+    sys.stdout.write(text)
     sys.stdout.write("\n")
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, plain
+from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
 
 app = typer.Typer(
     help="Short links the daemon serves, and their clicks.\n\n"
@@ -25,29 +26,41 @@ def list_(
         "--campaign", help="Only the links of this campaign's posts.")] = None,
     post: Annotated[str | None, typer.Option(
         "--post", help="Only the links of this post (its name).")] = None,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
+    all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
     """List short links, newest first, with their clicks.
 
     Each line: the short URL (open it, or share it), its clicks, the network, the post
     and the link as written; `links show CODE` has the clicks per day.
+    Shows 50 at a time unless --limit N or --all (--json pages the same way).
 
     Example: socialhub links list --post spring-launch
     """
-    from socialhub.services.links.reports import list_links
+    from socialhub.services.links.reports import count_links, list_links
+    from socialhub.services.paging import Page
 
+    win = paging(limit, offset, all_)
     with get_hub().context("cli") as ctx:
-        rows = list_links(ctx, campaign=campaign, post=post)
+        rows = list_links(ctx, campaign=campaign, post=post, limit=win.limit,
+                          offset=win.offset)
+        page = Page(rows, count_links(ctx, campaign=campaign, post=post), win.offset)
     if json_:
         emit_json(rows)
+        note_more(page, "links")
         return
-    if not rows:
+    if not rows and not page.total:
         info("no short links yet (they are made when a post with links is sent "
              "and links.shorten is on)")
+    elif not rows:
+        info("no links on this page")
     for r in rows:
         clicks = f"{r['clicks']:>6} {'click ' if r['clicks'] == 1 else 'clicks'}"
         plain(f"{r['short_url']}  {clicks}  {r['platform']:<10} "
               f"{r['post'] or '-'}  → {r['url']}")
+    note_more(page, "links")
 
 
 @app.command("show")

@@ -15,7 +15,7 @@ from socialhub.cli.common import state
 from socialhub.services.paging import DEFAULT_LIMIT, Page, Window, window
 
 LimitOption = Annotated[int | None, typer.Option(
-    "--limit", help=f"Show at most N rows (default {DEFAULT_LIMIT}; --json too).",
+    "--limit", "-n", help=f"Show at most N rows (default {DEFAULT_LIMIT}; --json too).",
     metavar="N", show_default=False)]
 OffsetOption = Annotated[int, typer.Option(
     "--offset", help="Skip the first N rows (with --limit, to page through).", metavar="N")]

@@ -166,17 +166,16 @@ def list_(
 
     Example: socialhub posts list --status scheduled --limit 20 --offset 20
     """
-    from socialhub.services.authoring.posts import count_posts, list_posts
-    from socialhub.services.authoring.scheduling import post_summary
+    from socialhub.services.authoring.posts import count_posts
+    from socialhub.services.authoring.scheduling import list_post_summaries
     from socialhub.services.paging import Page
 
     win = paging(limit, offset, all_)
     hub = get_hub()
     with hub.context("cli") as ctx:
-        found = list_posts(ctx, status=status, campaign=campaign, account=account,
-                           limit=win.limit, offset=win.offset)
+        rows = list_post_summaries(ctx, status=status, campaign=campaign, account=account,
+                                   limit=win.limit, offset=win.offset)
         total = count_posts(ctx, status=status, campaign=campaign, account=account)
-        rows = [post_summary(ctx.session, p) for p in found]
     page = Page(rows, total, win.offset)
     if json_:
         emit_json(rows)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
 
 app = typer.Typer(
     help="Workflow rules: when something happens, act (dry-run first).\n\n"
@@ -103,29 +104,37 @@ def _value(value: Any) -> str:
 @app.command("log")
 def log(
     rule: Annotated[str | None, typer.Argument(help="Only this rule.")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000,
-                                       help="How many executions, newest first.")] = 100,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
+    all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
     """Every execution of the rules, newest first, with its outcome.
+
+    Shows 50 at a time unless --limit N or --all (--json pages the same way).
 
     Outcomes: done, dry_run, rate_limited, skipped (the account itself, the loop
     guard), failed.
 
     Example: socialhub rules log thank-fans --json
     """
-    from socialhub.services.rules.engine import rule_log
+    from socialhub.services.paging import Page
+    from socialhub.services.rules.engine import count_rule_log, rule_log
 
+    win = paging(limit, offset, all_)
     with get_hub().context("cli") as ctx:
-        rows = rule_log(ctx, rule, limit=limit)
+        rows = rule_log(ctx, rule, limit=win.limit, offset=win.offset)
+        page = Page(rows, count_rule_log(ctx, rule), win.offset)
     if json_:
         emit_json(rows)
+        note_more(page, "executions")
         return
     if not rows:
-        info("no rule has run yet")
+        info("no rule has run yet" if not page.total else "no executions on this page")
     for r in rows:
         detail = r["detail"]
         why = detail.get("reason") or detail.get("error") or ", ".join(
             a["action"] for a in detail.get("actions", []))
         out().print(f"{r['ran_at'][:19]} {r['rule']} {r['subject']}: {r['outcome']}"
                     + (f" — {why}" if why else ""))
+    note_more(page, "executions")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
+from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
 
 app = typer.Typer(
     help="Webhook endpoints, a signed test, the delivery log.\n\n"
@@ -92,25 +93,35 @@ def log(
     status: Annotated[str | None, typer.Option(
         "--status", "-s",
         help="Only pending, sending, failed (will be retried), delivered or dead.")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000,
-                                       help="How many deliveries, newest first.")] = 50,
+    limit: LimitOption = None,
+    offset: OffsetOption = 0,
+    all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
     """Show the delivery log, newest first.
+
+    Shows 50 at a time unless --limit N or --all (--json pages the same way).
 
     Each delivery's status, attempts, last HTTP status and error, next attempt and
     how long the last send took.
 
     Example: socialhub webhooks log --endpoint ops-hook --status failed --json
     """
-    from socialhub.services.webhooks.use_cases import webhook_log
+    from socialhub.services.paging import Page
+    from socialhub.services.webhooks.use_cases import count_webhook_log, webhook_log
 
+    win = paging(limit, offset, all_)
     with get_hub().context("cli") as ctx:
-        rows = webhook_log(ctx, endpoint_name=endpoint, status=status, limit=limit)
+        rows = webhook_log(ctx, endpoint_name=endpoint, status=status, limit=win.limit,
+                           offset=win.offset)
+        page = Page(rows, count_webhook_log(ctx, endpoint_name=endpoint, status=status),
+                    win.offset)
     if json_:
         emit_json(rows)
+        note_more(page, "deliveries")
         return
     if not rows:
-        info("no webhook deliveries yet")
+        info("no webhook deliveries yet" if not page.total else "no deliveries on this page")
     for r in rows:
         out().print(_line(r), highlight=False)
+    note_more(page, "deliveries")

@@ -54,14 +54,13 @@ def calendar(ctx: Ctx, *, start: str | None, days: int, account: str | None,
 def posts(ctx: Ctx, *, status: str | None, campaign: str | None, account: str | None,
           limit: int, offset: int) -> dict[str, Any]:
     """A page of posts matching the filters, soonest first, and how many match in all."""
-    from socialhub.services.authoring.posts import count_posts, list_posts
-    from socialhub.services.authoring.scheduling import post_summary
+    from socialhub.services.authoring.posts import count_posts
+    from socialhub.services.authoring.scheduling import list_post_summaries
 
-    found = list_posts(ctx, status=status, campaign=campaign, account=account,
-                       limit=limit, offset=offset)
+    rows = list_post_summaries(ctx, status=status, campaign=campaign, account=account,
+                               limit=limit, offset=offset)
     total = count_posts(ctx, status=status, campaign=campaign, account=account)
-    return {"posts": [post_summary(ctx.session, p) for p in found], "total": total,
-            "offset": offset}
+    return {"posts": rows, "total": total, "offset": offset}
 
 
 def post(ctx: Ctx, ref: str) -> dict[str, Any]:
@@ -85,13 +84,12 @@ def accounts(ctx: Ctx) -> dict[str, Any]:
 def campaigns(ctx: Ctx, *, limit: int, offset: int) -> dict[str, Any]:
     """A page of campaigns and how many there are."""
     from socialhub.services.authoring.campaigns import (
-        campaign_summary,
+        campaign_summaries,
         count_campaigns,
         list_campaigns,
     )
 
-    rows = [campaign_summary(ctx.session, c)
-            for c in list_campaigns(ctx, limit=limit, offset=offset)]
+    rows = campaign_summaries(ctx.session, list_campaigns(ctx, limit=limit, offset=offset))
     return {"campaigns": rows, "total": count_campaigns(ctx), "offset": offset}
 
 

@@ -129,3 +129,56 @@ def test_campaigns_list_pages_the_same_way(cli: CLI) -> None:
     assert len(names(cli("campaigns", "list", "--json", "--all"))) == 55
     assert names(cli("campaigns", "list", "--json", "--limit", "3", "--offset", "52")) == \
         ["c52", "c53", "c54"]
+
+
+#: List commands that do not page, and why: each lists configuration someone wrote by
+#: hand (a few dozen rows at most), not records that pile up as the hub runs.
+UNPAGED = {
+    "socialhub accounts list": "accounts the organization added",
+    "socialhub slots list": "posting slots set by hand",
+    "socialhub voices list": "voice profiles",
+    "socialhub tokens list": "API tokens",
+    "socialhub members list": "members of the organization",
+    "socialhub orgs list": "organizations of the login",
+    "socialhub rules list": "workflow rules from manifests",
+    "socialhub webhooks list": "webhook endpoints from the configuration",
+    "socialhub experiments list": "experiments from manifests",
+    "socialhub evergreen list": "posts put in the evergreen queue one by one",
+}
+
+
+def _list_commands() -> dict[str, Any]:
+    import typer.main
+
+    from socialhub.cli.main import app
+
+    found: dict[str, Any] = {}
+
+    def walk(cmd: Any, path: str) -> None:
+        for name, sub in getattr(cmd, "commands", {}).items():
+            if getattr(sub, "commands", None):
+                walk(sub, f"{path} {name}")
+            elif name in ("list", "log"):
+                found[f"{path} {name}"] = sub
+
+    walk(typer.main.get_command(app), "socialhub")
+    return found
+
+
+def test_every_list_of_records_pages_with_the_same_options_and_default() -> None:
+    """Each ``list``/``log`` command that can grow without bound takes --limit (-n),
+    --offset and --all, with the one default of 50; the others are named above."""
+    from socialhub.services.paging import DEFAULT_LIMIT
+
+    commands = _list_commands()
+    assert set(UNPAGED) <= set(commands), "a command named in UNPAGED no longer exists"
+    paged = {path: cmd for path, cmd in commands.items() if path not in UNPAGED}
+    assert {"socialhub posts list", "socialhub queue list", "socialhub inbox list",
+            "socialhub audit list", "socialhub campaigns list", "socialhub links list",
+            "socialhub rules log", "socialhub webhooks log"} <= set(paged)
+    for path, cmd in paged.items():
+        options = {opt: p for p in cmd.params for opt in getattr(p, "opts", [])}
+        missing = {"--limit", "-n", "--offset", "--all"} - set(options)
+        assert not missing, f"{path} lacks {sorted(missing)}"
+        assert options["--limit"].default is None, path  # None: DEFAULT_LIMIT
+        assert f"default {DEFAULT_LIMIT}" in (options["--limit"].help or ""), path

@@ -3,10 +3,11 @@ id, or instance), an account's settings, and the deliveries waiting on one."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from socialhub.db.models import Account, Delivery
 
@@ -23,12 +24,25 @@ def account_by_handle(session: Session, org_id: int, platform: str,
     )
 
 
-def accounts_of(session: Session, org_id: int, platform: str | None = None) -> list[Account]:
-    """The organization's accounts (on ``platform`` only, if given), by platform then handle."""
+def accounts_of(session: Session, org_id: int, platform: str | None = None, *,
+                with_credentials: bool = False) -> list[Account]:
+    """The organization's accounts (on ``platform`` only, if given), by platform then handle;
+    ``with_credentials`` loads every account's credential too, in one more query."""
     q = select(Account).where(Account.org_id == org_id)
+    if with_credentials:
+        q = q.options(selectinload(Account.credential))
     if platform:
         q = q.where(Account.platform == platform)
     return list(session.scalars(q.order_by(Account.platform, Account.handle)))
+
+
+def account_refs(session: Session, account_ids: Collection[int]) -> dict[int, str]:
+    """``platform:@handle`` of each of these accounts that exists, in one query."""
+    if not account_ids:
+        return {}
+    return {i: f"{platform}:@{handle}" for i, platform, handle in session.execute(
+        select(Account.id, Account.platform, Account.handle)
+        .where(Account.id.in_(list(account_ids))))}
 
 
 def account_by_external_id(session: Session, org_id: int, platform: str,

@@ -28,6 +28,21 @@ def post_counts_by_status(session: Session, campaign_id: int) -> dict[str, int]:
         .group_by(Post.status))}
 
 
+def post_counts_by_campaign(session: Session,
+                            campaign_ids: list[int]) -> dict[int, dict[str, int]]:
+    """``post_counts_by_status`` of each of these campaigns, in one query (a campaign
+    without posts maps to an empty dict)."""
+    counts: dict[int, dict[str, int]] = {cid: {} for cid in campaign_ids}
+    if campaign_ids:
+        for cid, status, n in session.execute(
+                select(Post.campaign_id, Post.status, func.count())
+                .where(Post.campaign_id.in_(campaign_ids))
+                .group_by(Post.campaign_id, Post.status)):
+            if cid is not None:  # never: the IN excludes it
+                counts[cid][status] = n
+    return counts
+
+
 def campaigns_of(session: Session, org_id: int, *, offset: int = 0,
                  limit: int | None = None) -> list[Campaign]:
     """The organization's campaigns by start date (those without one first on SQLite, last

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,8 @@ from socialhub.db.models import Campaign, LinkClickDaily, Post, ShortLink
 
 _L = cast(Table, ShortLink.__table__)
 _K = cast(Table, LinkClickDaily.__table__)
+#: A SELECT narrowed by ``_narrowed`` keeps its own row type.
+_S = TypeVar("_S", bound=Select[*tuple[Any, ...]])
 _BY_CODE = select(_L.c.id, _L.c.org_id, _L.c.target).where(_L.c.code == bindparam("code"))
 
 
@@ -98,7 +100,8 @@ class LinkRow:
 
 
 def _rows(session: Session, org_id: int, *, campaign: str | None = None,
-          post: str | None = None, code: str | None = None) -> list[LinkRow]:
+          post: str | None = None, code: str | None = None, limit: int | None = None,
+          offset: int = 0) -> list[LinkRow]:
     total = (select(_K.c.link_id, func.sum(_K.c.count).label("clicks"))
              .where(_K.c.org_id == org_id).group_by(_K.c.link_id).subquery())
     stmt = (select(ShortLink.id, ShortLink.code, ShortLink.url, ShortLink.target,
@@ -110,23 +113,40 @@ def _rows(session: Session, org_id: int, *, campaign: str | None = None,
             .outerjoin(Campaign, Campaign.id == Post.campaign_id)
             .outerjoin(total, total.c.link_id == ShortLink.id)
             .where(ShortLink.org_id == org_id))
+    stmt = _narrowed(stmt, campaign, post, code)
+    stmt = (stmt.order_by(ShortLink.created_at.desc(), ShortLink.id.desc())
+            .offset(offset).limit(limit))
+    return [LinkRow(r.id, r.code, r.url, r.target, r.platform, r.post, r.campaign,
+                    r.account_id, r.created_at, int(r.clicks or 0), r.post_id, r.url_hash)
+            for r in session.execute(stmt)]
+
+
+def _narrowed(stmt: _S, campaign: str | None, post: str | None, code: str | None) -> _S:
     if campaign is not None:
         stmt = stmt.where(Campaign.name == campaign)
     if post is not None:
         stmt = stmt.where(Post.name == post)
     if code is not None:
         stmt = stmt.where(ShortLink.code == code)
-    stmt = stmt.order_by(ShortLink.created_at.desc(), ShortLink.id.desc())
-    return [LinkRow(r.id, r.code, r.url, r.target, r.platform, r.post, r.campaign,
-                    r.account_id, r.created_at, int(r.clicks or 0), r.post_id, r.url_hash)
-            for r in session.execute(stmt)]
+    return stmt
 
 
 def links_of_org(session: Session, org_id: int, *, campaign: str | None = None,
-                 post: str | None = None) -> list[LinkRow]:
+                 post: str | None = None, limit: int | None = None,
+                 offset: int = 0) -> list[LinkRow]:
     """The organization's short links, newest first, narrowed to a campaign or a post
-    (by name), each with its clicks in all."""
-    return _rows(session, org_id, campaign=campaign, post=post)
+    (by name), each with its clicks in all; ``offset`` skipped, at most ``limit``."""
+    return _rows(session, org_id, campaign=campaign, post=post, limit=limit, offset=offset)
+
+
+def count_links(session: Session, org_id: int, *, campaign: str | None = None,
+                post: str | None = None) -> int:
+    """How many links ``links_of_org`` would list with no limit."""
+    stmt = (select(func.count(ShortLink.id))
+            .outerjoin(Post, Post.id == ShortLink.post_id)
+            .outerjoin(Campaign, Campaign.id == Post.campaign_id)
+            .where(ShortLink.org_id == org_id))
+    return session.scalar(_narrowed(stmt, campaign, post, None)) or 0
 
 
 def link_named(session: Session, org_id: int, code: str) -> LinkRow | None:

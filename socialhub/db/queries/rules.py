@@ -71,12 +71,21 @@ def acted_since(session: Session, rule_id: int, since: datetime) -> int:
 
 
 def runs(session: Session, org_id: int, rule: str | None = None,
-         limit: int = 100) -> list[RuleRun]:
-    """The newest executions first (of one rule when named)."""
+         limit: int | None = 100, offset: int = 0) -> list[RuleRun]:
+    """The newest executions first (of one rule when named), ``offset`` skipped, at most
+    ``limit`` (None: every one)."""
     q = select(RuleRun).where(RuleRun.org_id == org_id)
     if rule is not None:
         q = q.where(RuleRun.rule_name == rule)
-    return list(session.scalars(q.order_by(RuleRun.id.desc()).limit(limit)))
+    return list(session.scalars(q.order_by(RuleRun.id.desc()).offset(offset).limit(limit)))
+
+
+def count_runs(session: Session, org_id: int, rule: str | None = None) -> int:
+    """How many executions ``runs`` would list with no limit."""
+    q = select(func.count(RuleRun.id)).where(RuleRun.org_id == org_id)
+    if rule is not None:
+        q = q.where(RuleRun.rule_name == rule)
+    return session.scalar(q) or 0
 
 
 def _published(org_id: int) -> Any:

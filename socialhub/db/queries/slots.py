@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from socialhub.db.models import Account, Post, Slot, Variant
 
@@ -26,7 +26,8 @@ def slots_of(session: Session, account_id: int) -> list[Slot]:
 def org_slots(session: Session, org_id: int, account_id: int | None = None) -> list[Slot]:
     """The organization's slots (of one account only, if given), by the account's platform
     and handle, then weekday and time."""
-    q = select(Slot).join(Account).where(Account.org_id == org_id)
+    q = (select(Slot).join(Account).where(Account.org_id == org_id)
+         .options(contains_eager(Slot.account)))  # the account rides along: no query per slot
     if account_id is not None:
         q = q.where(Slot.account_id == account_id)
     return list(session.scalars(q.order_by(Account.platform, Account.handle, Slot.weekday,

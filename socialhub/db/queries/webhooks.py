@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Account, Delivery, Organization, WebhookDelivery
@@ -45,14 +46,30 @@ def claim_webhook_delivery(session: Session, row: WebhookDelivery,
 
 
 def webhook_log(session: Session, org_id: int, *, endpoint: str | None = None,
-                status: str | None = None, limit: int = 50) -> list[WebhookDelivery]:
-    """The organization's newest deliveries first, optionally of one endpoint or status."""
-    q = select(WebhookDelivery).where(WebhookDelivery.org_id == org_id)
+                status: str | None = None, limit: int | None = 50,
+                offset: int = 0) -> list[WebhookDelivery]:
+    """The organization's newest deliveries first, optionally of one endpoint or status;
+    ``offset`` skipped, at most ``limit`` (None: every one)."""
+    q = _log_filter(select(WebhookDelivery), org_id, endpoint, status)
+    return list(session.scalars(q.order_by(WebhookDelivery.id.desc())
+                                .offset(offset).limit(limit)))
+
+
+def count_webhook_log(session: Session, org_id: int, *, endpoint: str | None = None,
+                      status: str | None = None) -> int:
+    """How many deliveries ``webhook_log`` would list with no limit."""
+    return session.scalar(_log_filter(select(func.count(WebhookDelivery.id)), org_id,
+                                      endpoint, status)) or 0
+
+
+def _log_filter(q: Select[Any], org_id: int, endpoint: str | None,
+                status: str | None) -> Select[Any]:
+    q = q.where(WebhookDelivery.org_id == org_id)
     if endpoint is not None:
         q = q.where(WebhookDelivery.endpoint == endpoint)
     if status is not None:
         q = q.where(WebhookDelivery.status == status)
-    return list(session.scalars(q.order_by(WebhookDelivery.id.desc()).limit(limit)))
+    return q
 
 
 def last_webhook_deliveries(session: Session, org_id: int) -> dict[str, WebhookDelivery]:

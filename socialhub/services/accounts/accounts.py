@@ -66,9 +66,11 @@ def get_account(session: Session, org_id: int, ref: str) -> Account:
     return account
 
 
-def list_accounts(session: Session, org_id: int, platform: str | None = None) -> list[Account]:
-    """Every account of the organization, by platform then handle."""
-    return queries.accounts_of(session, org_id, platform)
+def list_accounts(session: Session, org_id: int, platform: str | None = None, *,
+                  with_credentials: bool = False) -> list[Account]:
+    """Every account of the organization, by platform then handle; ``with_credentials``
+    reads their credentials in the same go (for ``account_summary`` of each)."""
+    return queries.accounts_of(session, org_id, platform, with_credentials=with_credentials)
 
 
 @use_case(Permission.ACCOUNTS_MANAGE)

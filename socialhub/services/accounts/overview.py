@@ -17,7 +17,7 @@ def account_rows(ctx: Ctx) -> list[dict[str, Any]]:
 
     session, org_id = ctx.session, ctx.org_id
     rows = []
-    for a in list_accounts(session, org_id):
+    for a in list_accounts(session, org_id, with_credentials=True):
         row = account_summary(a)
         row["token_status"] = a.credential.status if a.credential else "none"
         rows.append(row)
@@ -29,7 +29,8 @@ def account_list(ctx: Ctx, platform: str | None = None) -> list[dict[str, Any]]:
     """Every account (of ``platform`` when given) as ``accounts list --json`` shows it."""
     from socialhub.services.accounts.accounts import account_summary, list_accounts
 
-    return [account_summary(a) for a in list_accounts(ctx.session, ctx.org_id, platform)]
+    return [account_summary(a) for a in list_accounts(ctx.session, ctx.org_id, platform,
+                                                      with_credentials=True)]
 
 
 @use_case(Permission.ACCOUNTS_READ)

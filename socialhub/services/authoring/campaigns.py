@@ -118,10 +118,16 @@ def count_campaigns(ctx: Ctx) -> int:
 
 def campaign_summary(session: Session, campaign: Campaign) -> dict[str, Any]:
     """Plain data for --json and tables, with post counts by status."""
-    counts = queries.post_counts_by_status(session, campaign.id)
-    return {
-        "id": campaign.id, "name": campaign.name, "description": campaign.description,
-        "status": campaign.status, "starts_on": campaign.starts_on, "ends_on": campaign.ends_on,
-        "budget": str(campaign.budget) if campaign.budget is not None else None,
-        "currency": campaign.currency, "posts": counts,
-    }
+    return campaign_summaries(session, [campaign])[0]
+
+
+def campaign_summaries(session: Session, campaigns: list[Campaign]) -> list[dict[str, Any]]:
+    """``campaign_summary`` of each campaign, in order; the post counts of all of them
+    in one query."""
+    counts = queries.post_counts_by_campaign(session, [c.id for c in campaigns])
+    return [{
+        "id": c.id, "name": c.name, "description": c.description,
+        "status": c.status, "starts_on": c.starts_on, "ends_on": c.ends_on,
+        "budget": str(c.budget) if c.budget is not None else None,
+        "currency": c.currency, "posts": counts[c.id],
+    } for c in campaigns]

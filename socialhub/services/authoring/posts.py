@@ -250,9 +250,11 @@ def _refuse_if_sent(session: Session, variant: Variant) -> None:
         raise ConflictError(f"the {variant.account.ref} variant is already {sent}")
 
 
-def _post_filters(session: Session, org_id: int, *, status: str | None,
-                  campaign: str | None, account: str | None, start: datetime | None,
-                  end: datetime | None) -> list[Any]:
+def post_filters(session: Session, org_id: int, *, status: str | None,
+                 campaign: str | None, account: str | None, start: datetime | None,
+                 end: datetime | None) -> list[Any]:
+    """WHERE conditions for the organization's posts matching these filters (names
+    resolved: a campaign or account that does not exist raises NotFoundError)."""
     c = find_campaign(session, org_id, campaign) if campaign else None
     account_id = get_account(session, org_id, account).id if account else None
     return queries.post_conditions(org_id, status=status,
@@ -271,7 +273,7 @@ def list_posts(ctx: Ctx, *, status: str | None = None,
     stable (ties broken by id), so consecutive pages never overlap.
     """
     session, org_id = ctx.session, ctx.org_id
-    where = _post_filters(session, org_id, status=status, campaign=campaign, account=account,
+    where = post_filters(session, org_id, status=status, campaign=campaign, account=account,
                           start=start, end=end)
     return queries.list_posts(session, where, offset=offset, limit=limit)
 
@@ -282,7 +284,7 @@ def count_posts(ctx: Ctx, *, status: str | None = None,
                 start: datetime | None = None, end: datetime | None = None) -> int:
     """How many posts :func:`list_posts` would return with no limit."""
     session, org_id = ctx.session, ctx.org_id
-    where = _post_filters(session, org_id, status=status, campaign=campaign, account=account,
+    where = post_filters(session, org_id, status=status, campaign=campaign, account=account,
                           start=start, end=end)
     return queries.count_posts(session, where)
 

@@ -13,6 +13,7 @@ from socialhub.ai.sentiment import SENTIMENTS
 from socialhub.core.inbox_flags import FLAGS
 from socialhub.core.policy import Permission
 from socialhub.db.models import Account, InboxItem
+from socialhub.db.queries import accounts as account_queries
 from socialhub.db.queries import inbox as queries
 from socialhub.db.queries.inbox import ItemFilter
 from socialhub.errors import NotFoundError, ValidationError
@@ -29,7 +30,7 @@ KINDS = ("comment", "mention", "reply", "quote", "message")
 
 
 def _refs(session: Session, account_ids: set[int]) -> dict[int, str]:
-    return {a.id: a.ref for a in (session.get(Account, i) for i in account_ids) if a}
+    return account_queries.account_refs(session, account_ids)
 
 
 def item_row(item: InboxItem, account: str) -> dict[str, Any]:

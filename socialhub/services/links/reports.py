@@ -29,13 +29,21 @@ def _accounts(ctx: Ctx) -> dict[int, str]:
 
 
 @use_case(Permission.ANALYTICS_READ)
-def list_links(ctx: Ctx, *, campaign: str | None = None, post: str | None = None
-               ) -> list[dict[str, Any]]:
+def list_links(ctx: Ctx, *, campaign: str | None = None, post: str | None = None,
+               limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
     """The organization's short links, newest first, with their clicks in all (people
-    only), narrowed to one campaign or one post by name."""
+    only), narrowed to one campaign or one post by name; ``offset`` skipped, at most
+    ``limit`` (None: every one)."""
     accounts = _accounts(ctx)
     return [_row(ctx, link, accounts) for link in
-            queries.links_of_org(ctx.session, ctx.org_id, campaign=campaign, post=post)]
+            queries.links_of_org(ctx.session, ctx.org_id, campaign=campaign, post=post,
+                                 limit=limit, offset=offset)]
+
+
+@use_case(Permission.ANALYTICS_READ)
+def count_links(ctx: Ctx, *, campaign: str | None = None, post: str | None = None) -> int:
+    """How many links ``list_links`` would list with no limit."""
+    return queries.count_links(ctx.session, ctx.org_id, campaign=campaign, post=post)
 
 
 @use_case(Permission.ANALYTICS_READ)

@@ -340,11 +340,23 @@ def list_rules(ctx: Ctx) -> list[dict[str, Any]]:
 
 
 @use_case(Permission.RULES_READ)
-def rule_log(ctx: Ctx, rule: str | None = None, *, limit: int = 100) -> list[dict[str, Any]]:
-    """Every execution, newest first (of one rule when named)."""
+def rule_log(ctx: Ctx, rule: str | None = None, *, limit: int | None = 100,
+             offset: int = 0) -> list[dict[str, Any]]:
+    """Every execution, newest first (of one rule when named); ``offset`` skipped, at
+    most ``limit`` (None: every one).
+
+    Raises:
+        NotFoundError: no rule ``rule``.
+    """
     if rule is not None:
         _rule(ctx, rule)
-    return [run_row(r) for r in queries.runs(ctx.session, ctx.org_id, rule, limit)]
+    return [run_row(r) for r in queries.runs(ctx.session, ctx.org_id, rule, limit, offset)]
+
+
+@use_case(Permission.RULES_READ)
+def count_rule_log(ctx: Ctx, rule: str | None = None) -> int:
+    """How many executions ``rule_log`` would list with no limit."""
+    return queries.count_runs(ctx.session, ctx.org_id, rule)
 
 
 def _label(event: RuleEvent) -> str:

@@ -59,7 +59,7 @@ def list_webhooks(ctx: Ctx) -> list[dict[str, Any]]:
 
 @use_case(Permission.WEBHOOKS_READ)
 def webhook_log(ctx: Ctx, *, endpoint_name: str | None = None, status: str | None = None,
-                limit: int = 50) -> list[dict[str, Any]]:
+                limit: int | None = 50, offset: int = 0) -> list[dict[str, Any]]:
     """The newest deliveries first: status, attempts, last HTTP status and error, the
     next attempt's time, how long the last send took.
 
@@ -68,11 +68,19 @@ def webhook_log(ctx: Ctx, *, endpoint_name: str | None = None, status: str | Non
     """
     if status is not None and status not in STATUSES:
         raise ValidationError(f"unknown status {status!r} (use {', '.join(STATUSES)})")
-    if limit < 1:
+    if limit is not None and limit < 1:
         raise ValidationError("--limit must be at least 1")
     rows = queries.webhook_log(ctx.session, ctx.org_id, endpoint=endpoint_name,
-                               status=status, limit=limit)
+                               status=status, limit=limit, offset=offset)
     return [delivery_view(row) for row in rows]
+
+
+@use_case(Permission.WEBHOOKS_READ)
+def count_webhook_log(ctx: Ctx, *, endpoint_name: str | None = None,
+                      status: str | None = None) -> int:
+    """How many deliveries ``webhook_log`` would list with no limit."""
+    return queries.count_webhook_log(ctx.session, ctx.org_id, endpoint=endpoint_name,
+                                     status=status)
 
 
 @use_case(Permission.WEBHOOKS_MANAGE)
