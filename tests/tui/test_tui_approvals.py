@@ -15,7 +15,7 @@ from socialhub.tui.app import SocialhubApp
 from socialhub.tui.screens.approvals_screen import ApprovalsScreen
 from socialhub.tui.screens.editor_screen import EditorScreen
 from tests.conftest import CLIResult
-from tests.tui.tui_kit import BS, settle
+from tests.tui.tui_kit import BS, settle, wait_for_node
 
 Run = Callable[..., CLIResult]
 
@@ -102,7 +102,7 @@ async def test_enter_opens_the_post_with_its_review_state(pending: Run) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, EditorScreen)
-        title = str(app.screen.query_one("#editor-title", Static).render())
+        title = str((await wait_for_node(pilot, "#editor-title", Static)).render())
         assert "spring" in title and "pending_approval" in title
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from tests.conftest import CLIResult
+
+W = TypeVar("W", bound=Widget)
 
 NOW = "2026-11-18T10:00:00+00:00"  # a Wednesday; the calendar opens on it
 ZONE = "Europe/Berlin"
@@ -49,3 +52,21 @@ async def settle(pilot: Pilot[Any]) -> None:
 def notes(pilot: Pilot[Any]) -> list[str]:
     """The messages of the notifications shown so far."""
     return [n.message for n in pilot.app._notifications]
+
+
+async def wait_for_node(pilot: Pilot[Any], selector: str, kind: type[W],
+                        timeout: float = 10.0) -> W:
+    """The current screen's node matching ``selector``, waiting (up to ``timeout`` s) for a
+    screen just pushed to compose it: under load that takes longer than ``settle``."""
+    from time import monotonic
+
+    from textual.css.query import NoMatches
+
+    deadline = monotonic() + timeout
+    while True:
+        try:
+            return pilot.app.screen.query_one(selector, kind)
+        except NoMatches:
+            if monotonic() > deadline:
+                raise
+            await pilot.pause(0.05)

@@ -193,7 +193,12 @@ class EditorScreen(Screen[dict[str, Any] | None]):
         for ref in sorted(set(self.pane_ids) - wanted):
             await tabs.remove_pane(self.pane_ids.pop(ref))
         if self.pane_ids and tabs.active not in self.pane_ids.values():
-            tabs.active = next(iter(self.pane_ids.values()))
+            # A pane may be registered and still being added (the loaded draft and this
+            # event both add panes): activate only one whose tab exists already.
+            mounted = {pane.id for pane in tabs.query(TabPane)}
+            ready = [pane_id for pane_id in self.pane_ids.values() if pane_id in mounted]
+            if ready:
+                tabs.active = ready[0]
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if event.text_area.id == "body":
