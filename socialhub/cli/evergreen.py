@@ -24,6 +24,14 @@ PostArg = Annotated[str, typer.Argument(help="The post's name or id.")]
 UNTIL_HELP = ("Never after this: a day (2027-06-30, through its end) or a time "
               "('2027-06-30 18:00 Europe/Berlin').")
 
+#: The evergreen settings, shared by `evergreen add` and `experiments promote`.
+CooldownOption = Annotated[int, typer.Option("--cooldown", min=1, metavar="DAYS",
+                                             help="Days before it may go out again.")]
+TimesOption = Annotated[int | None, typer.Option("--times", min=1,
+                                                 help="At most this many more times.")]
+UntilOption = Annotated[str | None, typer.Option("--until", metavar="DAY|TIME",
+                                                 help=UNTIL_HELP)]
+
 
 def parse_until(text: str | None) -> datetime | None:
     """``--until``: a bare day means through the end of that day (display zone)."""
@@ -43,12 +51,9 @@ def parse_until(text: str | None) -> datetime | None:
 @app.command("add")
 def add(
     post: PostArg,
-    cooldown: Annotated[int, typer.Option("--cooldown", min=1, metavar="DAYS",
-                                          help="Days before it may go out again.")] = 7,
-    times: Annotated[int | None, typer.Option("--times", min=1,
-                                              help="At most this many more times.")] = None,
-    until: Annotated[str | None, typer.Option("--until", metavar="DAY|TIME", help=UNTIL_HELP)
-                     ] = None,
+    cooldown: CooldownOption = 7,
+    times: TimesOption = None,
+    until: UntilOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Put a post into the evergreen queue, or change its settings.

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, plain
-from socialhub.cli.evergreen import UNTIL_HELP, parse_until
+from socialhub.cli.evergreen import CooldownOption, TimesOption, UntilOption, parse_until
 
 app = typer.Typer(
     help="A/B tests of a post's texts: each arm's numbers, P(best), the winner.\n\n"
@@ -110,12 +110,9 @@ def report(name: NameArg, json_: JsonOption = False) -> None:
 @app.command("promote")
 def promote(
     name: NameArg,
-    cooldown: Annotated[int, typer.Option("--cooldown", min=1, metavar="DAYS",
-                                          help="Days before it may go out again.")] = 7,
-    times: Annotated[int | None, typer.Option("--times", min=1,
-                                              help="At most this many more times.")] = None,
-    until: Annotated[str | None, typer.Option("--until", metavar="DAY|TIME", help=UNTIL_HELP)
-                     ] = None,
+    cooldown: CooldownOption = 7,
+    times: TimesOption = None,
+    until: UntilOption = None,
     json_: JsonOption = False,
 ) -> None:
     """Send the winning arm's post to the evergreen queue.

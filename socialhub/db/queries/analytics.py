@@ -159,14 +159,16 @@ def with_first_party_clicks(query: Select[Any]) -> Select[Any]:
     return query.outerjoin(_FIRST_PARTY, _FIRST_PARTY.c.variant_id == Delivery.variant_id)
 
 
-def _interactions() -> ColumnElement[Any]:
+def interactions_column() -> ColumnElement[Any]:
+    """One delivery's interactions as the engagement formula counts them (absent adds 0;
+    clicks first-party where the variant has short links)."""
     return sum((func.coalesce(metric_column(m), 0) for m in INTERACTIONS[1:]),
                func.coalesce(metric_column(INTERACTIONS[0]), 0))
 
 
 def engagement_rate_column() -> ColumnElement[Any]:
     """One post's engagement rate (``ENGAGEMENT_FORMULA``), NULL without impressions."""
-    return cast(_interactions(), Float) / func.nullif(MetricLatest.impressions, 0)
+    return cast(interactions_column(), Float) / func.nullif(MetricLatest.impressions, 0)
 
 
 def _aggregates() -> list[ColumnElement[Any]]:
@@ -176,7 +178,7 @@ def _aggregates() -> list[ColumnElement[Any]]:
         columns += [func.sum(column).label(m), func.count(column).label(f"{m}_n")]
     with_impressions = MetricLatest.impressions > 0
     columns += [
-        func.sum(case((with_impressions, _interactions()))).label("rated_interactions"),
+        func.sum(case((with_impressions, interactions_column()))).label("rated_interactions"),
         func.sum(case((MetricLatest.impressions > 0, MetricLatest.impressions)))
         .label("rated_impressions"),
     ]

@@ -24,7 +24,11 @@ from socialhub.db.models import (
     Post,
     Variant,
 )
-from socialhub.db.queries.analytics import INTERACTIONS, metric_column, with_first_party_clicks
+from socialhub.db.queries.analytics import (
+    interactions_column,
+    metric_column,
+    with_first_party_clicks,
+)
 
 
 def experiments_in_order(session: Session, org_id: int, *,
@@ -73,8 +77,7 @@ def arm_counts(session: Session, arm_ids: Iterable[int]) -> dict[int, dict[str, 
             "interactions": 0, "accounts": []} for i in ids}
     if not ids:
         return out
-    interactions = sum((func.coalesce(metric_column(m), 0) for m in INTERACTIONS[1:]),
-                       func.coalesce(metric_column(INTERACTIONS[0]), 0))
+    interactions = interactions_column()
     base = (select(ExperimentArm.id.label("arm_id"))
             .select_from(ExperimentArm)
             .join(Variant, Variant.post_id == ExperimentArm.post_id)
