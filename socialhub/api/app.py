@@ -8,8 +8,11 @@ from fastapi import FastAPI
 
 from socialhub.api import (
     problems,
+    routes_accounts,
+    routes_admin,
     routes_ai,
     routes_analytics,
+    routes_engagement,
     routes_feed,
     routes_inbox,
     routes_planning,
@@ -49,6 +52,9 @@ def create_api_app(hub: Hub, *, max_body_bytes: int, version: str = "1") -> Fast
     problems.install(app)
     app.include_router(routes_posts.router)
     app.include_router(routes_ai.router)
+    app.include_router(routes_admin.router)
+    app.include_router(routes_accounts.router)
+    app.include_router(routes_engagement.router)
     # Before the reads: /inbox/status must not be taken for /inbox/{item_id}.
     app.include_router(routes_inbox.router)
     app.include_router(routes_analytics.router)

@@ -9,12 +9,12 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from socialhub.api.problems import ApiProblem
+from socialhub.api.problems import READS, WRITES, ApiProblem
 from socialhub.services.access.idempotency import fingerprint, recall, remember
 from socialhub.services.access.ratelimit import Decision, RateLimiter
 from socialhub.services.access.tokens import authenticate_token
@@ -129,12 +129,14 @@ def read(request: Request, caller: Principal, run: Callable[[Ctx], Any]) -> Any:
 
 
 def write(request: Request, caller: Principal, run: Callable[[Ctx], Any], *,
-          body: Any = None, status: int = 200, etag: bool = False) -> JSONResponse:
+          body: Any = None, status: int = 200, etag: bool = False,
+          keep_as: Callable[[Any], Any] | None = None) -> JSONResponse:
     """Run a mutation as the caller, honouring ``Idempotency-Key``.
 
     The first answer to a key is kept in the same transaction as the change and
     replayed on a repeat (with ``Idempotent-Replayed: true``); the same key with
-    another method, path or body is a 422.
+    another method, path or body is a 422. ``keep_as`` turns the answer into what is
+    kept (a shown-once secret is left out of the replay).
     """
     key = request.headers.get("idempotency-key")
     canonical = json.dumps(plain(body), sort_keys=True, separators=(",", ":")).encode()
@@ -150,7 +152,8 @@ def write(request: Request, caller: Principal, run: Callable[[Ctx], Any], *,
                 return JSONResponse(kept.body, status_code=kept.status, headers=headers)
         result = plain(run(ctx))
         if key is not None:
-            remember(ctx.session, ctx.org_id, caller.token_id, key, print_, status, result)
+            remember(ctx.session, ctx.org_id, caller.token_id, key, print_, status,
+                     keep_as(result) if keep_as is not None else result)
     headers = {"ETag": etag_of(result)} if etag and isinstance(result, dict) else {}
     return JSONResponse(result, status_code=status, headers=headers)
 
@@ -211,3 +214,16 @@ def page(rows: list[Any], offset: int, limit: int) -> dict[str, Any]:
     more = len(rows) > limit
     return {"items": plain(rows[:limit]),
             "next_cursor": encode_cursor(offset + limit) if more else None}
+
+
+def operation(router: APIRouter, method: str, path: str, op: str, summary: str,
+              tag: str | None, model: type, *, status: int = 200,
+              responses: dict[int | str, dict[str, Any]] | None = None) -> Any:
+    """Declare a route on ``router`` with its OpenAPI operation id, summary, tag, the
+    answer's model and its problems (those of a read for ``GET``, of a write otherwise,
+    unless ``responses`` names others)."""
+    errors = responses or (READS if method == "GET" else WRITES)
+    return router.api_route(path, methods=[method], response_model=None, status_code=status,
+                            responses={status: {"model": model}, **errors},
+                            summary=summary, operation_id=op,
+                            tags=[tag] if tag is not None else None)

@@ -12,8 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from socialhub.api.core import Caller, no_nul_bytes, read, write
-from socialhub.api.problems import READS, WRITES
+from socialhub.api.core import Caller, no_nul_bytes, operation, read, write
 from socialhub.api.routes_posts import Strict
 from socialhub.api.routes_reads import Record, Records
 from socialhub.services.ai.voices import (
@@ -45,10 +44,7 @@ _Phrase = Annotated[str, Field(max_length=500)]
 
 def _route(method: str, path: str, op: str, summary: str, tag: str, status: int = 200,
            model: type = Record) -> Any:
-    return router.api_route(path, methods=[method], response_model=None, status_code=status,
-                            responses={status: {"model": model},
-                                       **(READS if method == "GET" else WRITES)},
-                            summary=summary, operation_id=op, tags=[tag])
+    return operation(router, method, path, op, summary, tag, model, status=status)
 
 
 class CampaignCreate(Strict):

@@ -168,8 +168,9 @@ def may_grant(granter: Role | str, role: Role | str) -> bool:
 
 #: What each API token scope lets a token do (docs/api.md). A token acts as the member
 #: who made it: its effective permissions are the member's role's permissions
-#: intersected with the union of its scopes' permissions. No scope reaches tokens,
-#: members, settings or the organization: those stay with the person at the CLI.
+#: intersected with the union of its scopes' permissions. No scope reaches
+#: ``org.manage`` (renaming or removing the organization stays with its owner at the
+#: CLI) nor the daemon's own jobs, except ``webhooks.send`` for a test event.
 SCOPES: dict[str, frozenset[Permission]] = {
     "posts:read": frozenset({Permission.POSTS_READ}),
     "posts:write": frozenset({Permission.POSTS_READ, Permission.POSTS_WRITE,
@@ -191,6 +192,20 @@ SCOPES: dict[str, frozenset[Permission]] = {
     "inbox:write": frozenset({Permission.INBOX_READ, Permission.INBOX_MANAGE,
                               Permission.INBOX_REPLY}),
     "ai:generate": frozenset({Permission.AI_GENERATE}),
+    "accounts:write": frozenset({Permission.ACCOUNTS_READ, Permission.ACCOUNTS_MANAGE}),
+    "org:read": frozenset({Permission.ORG_READ}),
+    "org:write": frozenset({Permission.ORG_READ, Permission.SETTINGS_MANAGE}),
+    "members:read": frozenset({Permission.MEMBERS_READ}),
+    "members:write": frozenset({Permission.MEMBERS_READ, Permission.MEMBERS_MANAGE}),
+    "audit:read": frozenset({Permission.AUDIT_READ}),
+    # A token may make tokens with at most its own scopes (services.access.tokens).
+    "tokens:write": frozenset({Permission.API_TOKENS_MANAGE}),
+    "analytics:import": frozenset({Permission.ANALYTICS_IMPORT}),
+    "rules:read": frozenset({Permission.RULES_READ}),
+    "webhooks:read": frozenset({Permission.WEBHOOKS_READ}),
+    # A test event is sent at once, as `webhooks test` does: hence webhooks.send.
+    "webhooks:write": frozenset({Permission.WEBHOOKS_READ, Permission.WEBHOOKS_MANAGE,
+                                 Permission.WEBHOOKS_SEND}),
 }
 
 

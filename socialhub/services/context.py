@@ -46,6 +46,8 @@ class Actor:
     user_id: int | None = None
     #: An API token's scopes narrow the role: None (a person at the CLI) narrows nothing.
     scopes: frozenset[Permission] | None = None
+    #: The API token acting, if any (a token that makes a token bounds its lifetime).
+    token_id: int | None = None
 
     def allows(self, permission: Permission) -> bool:
         """Whether the role allows ``permission`` and the scopes (if any) include it."""

@@ -27,7 +27,10 @@ from tests.api.conftest import make_token, serve
 
 SCOPES = ("posts:write,posts:publish,posts:approve,accounts:read,queue:write,"
           "campaigns:write,slots:write,voices:write,analytics:read,inbox:write,"
-          "ai:generate")
+          "ai:generate,org:write,members:write,audit:read,tokens:write,analytics:import,"
+          "rules:read,webhooks:write")
+# Not accounts:write: a login's unreachable platform is a documented 502, which the
+# checks below count as a server error (tests/api/test_api_engagement.py covers it).
 _STATE: dict[str, str] = {}
 
 

@@ -21,6 +21,12 @@ def token_named(session: Session, org_id: int, name: str) -> ApiToken | None:
                                                  ApiToken.name == name))
 
 
+def token_by_id(session: Session, org_id: int, token_id: int) -> ApiToken | None:
+    """The organization's token with id ``token_id``, or None."""
+    return session.scalar(select(ApiToken).where(ApiToken.org_id == org_id,
+                                                 ApiToken.id == token_id))
+
+
 def tokens(session: Session, org_id: int, user_id: int | None) -> list[tuple[ApiToken, str]]:
     """The organization's tokens with their member's login, newest first; only
     ``user_id``'s when given."""

@@ -16,10 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from socialhub.core.policy import SCOPES, Permission, unknown_scopes
+from socialhub.core.policy import SCOPES, Permission, scope_permissions, unknown_scopes
 from socialhub.db.models import ApiToken
 from socialhub.db.queries import access as queries
-from socialhub.errors import ConflictError, NotFoundError, UnauthenticatedError, ValidationError
+from socialhub.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    UnauthenticatedError,
+    ValidationError,
+)
 from socialhub.services.audit import record_event
 from socialhub.services.clock import now_utc
 from socialhub.services.context import Ctx, Principal, use_case
@@ -103,9 +109,13 @@ def create_token(ctx: Ctx, *, name: str, scopes: str | list[str],
                  expires: str | None = "90d") -> NewToken:
     """Make a token for the acting member; the secret is in the result and nowhere else.
 
+    An API token may make a token too (``tokens:write``): with at most its own scopes,
+    expiring no later than itself (a later or no expiry is cut to its own).
+
     Raises:
         ValidationError: a bad name, scope or expiry; or the actor is not a member
             with a user (a system actor cannot own a token).
+        PermissionDeniedError: a token asked for scopes beyond its own.
         ConflictError: the organization has a token with that name.
     """
     if not _NAME_RE.match(name):
@@ -116,7 +126,7 @@ def create_token(ctx: Ctx, *, name: str, scopes: str | list[str],
     if ctx.actor.user_id is None:
         raise ValidationError("only a member can own an API token")
     if ctx.actor.scopes is not None:
-        raise ValidationError("an API token cannot make other tokens")
+        expires_at = _within_maker(ctx, parsed, expires_at)
     if queries.token_named(ctx.session, ctx.org_id, name) is not None:
         raise ConflictError(f"a token named {name!r} exists already",
                             hint="pick another --name, or revoke the old one first")
@@ -130,6 +140,25 @@ def create_token(ctx: Ctx, *, name: str, scopes: str | list[str],
                  change={"scopes": {"before": None, "after": list(parsed)},
                          "expires_at": {"before": None, "after": expires_at}})
     return NewToken(secret=secret, row=token_row(token, ctx.actor.name, now))
+
+
+def _within_maker(ctx: Ctx, scopes: tuple[str, ...],
+                  expires_at: datetime | None) -> datetime | None:
+    """For a token made by a token: refuse scopes granting more than the maker's, and
+    end it no later than the maker (a token never widens nor outlives itself)."""
+    maker_scopes = ctx.actor.scopes or frozenset()
+    wider = sorted(p.value for p in scope_permissions(scopes) - maker_scopes)
+    if wider:
+        raise PermissionDeniedError(
+            "a token may only make tokens with at most its own scopes; "
+            f"these scopes grant {', '.join(wider)}, which this token lacks",
+            hint="ask for a subset of this token's scopes")
+    maker = (queries.token_by_id(ctx.session, ctx.org_id, ctx.actor.token_id)
+             if ctx.actor.token_id is not None else None)
+    if maker is not None and maker.expires_at is not None and (
+            expires_at is None or expires_at > maker.expires_at):
+        return maker.expires_at
+    return expires_at
 
 
 @use_case(Permission.API_TOKENS_MANAGE)

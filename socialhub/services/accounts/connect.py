@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from socialhub.core.policy import Permission
 from socialhub.db.models import Account
 from socialhub.db.queries import accounts as queries
 from socialhub.errors import ConflictError, ValidationError
@@ -32,6 +33,7 @@ from socialhub.platforms import oauth
 from socialhub.platforms.base import AppCredentials, ConnectedProfile, OAuthSpec, Tokens
 from socialhub.services.accounts.accounts import ACCOUNT_FIELDS, KNOWN_PLATFORMS, account_summary
 from socialhub.services.audit import changes, record_event, snapshot
+from socialhub.services.context import Channel, Ctx, Principal, check, use_case
 
 if TYPE_CHECKING:
     from socialhub.config import LoadedConfig
@@ -107,14 +109,24 @@ def stored_app_password(hub: Hub, handle: str) -> str | None:
                              what=f"bluesky:@{handle.lstrip('@')} credentials.app_password")
 
 
-def connect_account(hub: Hub, platform: str, options: ConnectOptions) -> dict[str, Any]:
+def connect_account(hub: Hub, platform: str, options: ConnectOptions, *,
+                    channel: Channel = "cli", principal: Principal | None = None,
+                    keep: Callable[[Ctx, dict[str, Any]], None] | None = None
+                    ) -> dict[str, Any]:
     """Log in to ``platform`` and create or update the account; its summary (no secrets).
+
+    The account is saved by :func:`save_connected_account` as the member acting
+    through ``channel`` (an API token's ``principal``), who needs ``accounts.manage``:
+    checked before the login too, so a refused member never reaches the platform.
+    ``keep`` gets the summary inside the saving transaction (the API's idempotent
+    answer).
 
     Returns:
         ``account_summary`` plus ``created`` (False: reconnected) and
         ``has_refresh_token``.
 
     Raises:
+        PermissionDeniedError: the member may not manage accounts.
         ValidationError: unknown platform or a missing handle/URL/password.
         ConfigError: no OAuth client configured, or the port is taken.
         AuthError: denied, state mismatch, timeout, or credentials refused.
@@ -124,6 +136,8 @@ def connect_account(hub: Hub, platform: str, options: ConnectOptions) -> dict[st
     from socialhub.security.keys import load_keyring, load_master_key
 
     platform = platform.strip().lower()
+    with hub.context(channel, principal=principal) as ctx:
+        check(ctx, Permission.ACCOUNTS_MANAGE)
     if platform not in KNOWN_PLATFORMS:
         raise ValidationError(f"unknown platform {platform!r} "
                               f"(known: {', '.join(KNOWN_PLATFORMS)})")
@@ -141,15 +155,33 @@ def connect_account(hub: Hub, platform: str, options: ConnectOptions) -> dict[st
         profile, tokens = _connect_mastodon(hub, base_url, options)
     else:
         profile, tokens = _connect_oauth(hub.config, platform, base_url, options)
-    with hub.transaction() as session:
-        account, created = save_connection(session, hub.org_id(session), platform, profile,
-                                           tokens, base_url=profile.base_url or base_url,
-                                           key=key, keys=keys)
-        summary = account_summary(account)
-        summary["created"] = created
-        summary["has_refresh_token"] = (account.credential is not None
-                                        and account.credential.refresh_token_enc is not None)
-    log.info("%s account %s", "connected" if created else "reconnected", summary["ref"])
+    with hub.context(channel, principal=principal) as ctx:
+        summary = save_connected_account(ctx, platform, profile, tokens,
+                                         base_url=profile.base_url or base_url, key=key,
+                                         keys=keys)
+        if keep is not None:
+            keep(ctx, summary)
+    log.info("%s account %s", "connected" if summary["created"] else "reconnected",
+             summary["ref"])
+    return summary
+
+
+@use_case(Permission.ACCOUNTS_MANAGE)
+def save_connected_account(ctx: Ctx, platform: str, profile: ConnectedProfile,
+                           tokens: Tokens, *, base_url: str | None, key: Any,
+                           keys: Any = None) -> dict[str, Any]:
+    """Save a login's account and tokens in the context's organization (``save_connection``);
+    ``account_summary`` plus ``created`` and ``has_refresh_token``, never a token.
+
+    Raises:
+        ConflictError: the profile's new handle belongs to another account.
+    """
+    account, created = save_connection(ctx.session, ctx.org_id, platform, profile, tokens,
+                                       base_url=base_url, key=key, keys=keys)
+    summary = account_summary(account)
+    summary["created"] = created
+    summary["has_refresh_token"] = (account.credential is not None
+                                    and account.credential.refresh_token_enc is not None)
     return summary
 
 

@@ -82,7 +82,24 @@ def import_history(ctx: Ctx, path: Path, *, account: str | None = None,
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ValidationError(f"cannot read {path}: {exc}") from None
-    raw, errors = read_rows(path, text, account=account,
+    return import_history_text(ctx, path, text, account=account, zone=zone)
+
+
+@use_case(Permission.ANALYTICS_IMPORT)
+def import_history_text(ctx: Ctx, path: Path, text: str, *, account: str | None = None,
+                        zone: str | None = None) -> ImportSummary:
+    """Import a history file's ``text`` as :func:`import_history` does; ``path`` only
+    names it (its suffix, ``.csv`` or ``.json``, says how to read it; nothing is read
+    from it), so the API can import what a request carries.
+
+    Raises:
+        ValidationError: the text is too big.
+        HistoryImportError: some rows are bad (each named by ``file:line``).
+    """
+    if len(text.encode()) > MAX_FILE_BYTES:
+        raise ValidationError(f"{path}: more than {MAX_FILE_BYTES} bytes",
+                              hint="split the file")
+    raw, errors = read_rows(path, text.removeprefix("\ufeff"), account=account,
                             zone=zone or display_zone(ctx.settings))
     accounts = {a.ref: a.id for a in list_accounts(ctx.session, ctx.org_id)}
     parsed: list[tuple[HistoryRow, int]] = []

@@ -106,7 +106,7 @@ def principal_actor(session: Session, principal: Principal) -> Actor:
                                    hint="create a new token as a current member")
     login, role = found
     return Actor(name=login, role=Role(role), user_id=principal.user_id,
-                 scopes=scope_permissions(principal.scopes))
+                 scopes=scope_permissions(principal.scopes), token_id=principal.token_id)
 
 
 def not_a_member(login: str, org_name: str) -> PermissionDeniedError:
