@@ -191,6 +191,15 @@ SCOPES: dict[str, frozenset[Permission]] = {
     "inbox:write": frozenset({Permission.INBOX_READ, Permission.INBOX_MANAGE,
                               Permission.INBOX_REPLY}),
     "ai:generate": frozenset({Permission.AI_GENERATE}),
+    "ai:read": frozenset({Permission.AI_USAGE_READ}),
+    "evergreen:write": frozenset({Permission.POSTS_READ, Permission.EVERGREEN_MANAGE}),
+    "experiments:read": frozenset({Permission.EXPERIMENTS_READ}),
+    "experiments:write": frozenset({Permission.EXPERIMENTS_READ,
+                                    Permission.EXPERIMENTS_MANAGE}),
+    # Manifests hold every post: reading them is reading posts (apply's warnings too).
+    "manifests:read": frozenset({Permission.MANIFESTS_EXPORT, Permission.POSTS_READ}),
+    "manifests:write": frozenset({Permission.MANIFESTS_EXPORT, Permission.MANIFESTS_APPLY,
+                                  Permission.POSTS_READ}),
 }
 
 
