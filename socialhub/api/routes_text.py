@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from socialhub.api.core import Caller, no_nul_bytes
-from socialhub.api.problems import READS
+from socialhub.api.problems import problem_responses
 from socialhub.api.routes_posts import Strict
 from socialhub.api.routes_reads import Record
 from socialhub.services.ai.hashtags import suggest_hashtags
@@ -28,7 +28,9 @@ router = APIRouter(prefix="/api/v1", dependencies=[Depends(no_nul_bytes)])
 
 #: The longest text, as for a post's body (``core.limits.TEXT_CHARS``).
 _TEXT = 100_000
-_OK: dict[int | str, dict[str, Any]] = {200: {"model": Record}, **READS}
+#: Any valid token may call them; a body over the limit is a 413 before they run.
+_OK: dict[int | str, dict[str, Any]] = {200: {"model": Record},
+                                        **problem_responses(401, 413, 422, 429)}
 
 
 class Text(Strict):
