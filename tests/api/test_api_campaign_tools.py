@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import Api
+from tests.api.conftest import Api, add_rival
 
 TARGET = "bluesky:@shop.example.com"
 
@@ -50,17 +50,6 @@ def _post(api: Api, name: str, organization: str | None = None,
                     targets=[TargetSpec(account=target)])
 
 
-def _rival(api: Api) -> None:
-    from socialhub.services.accounts.accounts import add_account
-    from socialhub.services.orgs import add_organization
-    from socialhub.services.teams.acting import acting_login
-
-    with api.hub.transaction() as session:
-        add_organization(session, "rival", login=acting_login(session))
-    with api.hub.context("cli", organization="rival") as ctx:
-        add_account(ctx, platform="bluesky", handle="rival.example.com")
-
-
 def test_a_script_fills_runs_and_empties_the_evergreen_queue(api: Api) -> None:
     _post(api, "faq")
     token = api.token("evergreen:write")
@@ -92,7 +81,7 @@ def test_a_script_fills_runs_and_empties_the_evergreen_queue(api: Api) -> None:
 
 
 def test_another_organizations_post_is_a_404_for_the_evergreen_queue(api: Api) -> None:
-    _rival(api)
+    add_rival(api.hub)
     _post(api, "rival-faq", organization="rival", target="bluesky:@rival.example.com")
     with api.client(api.token("evergreen:write")) as c:
         assert c.post("/api/v1/evergreen", json={"post": "rival-faq"}).status_code == 404
@@ -104,7 +93,7 @@ def test_another_organizations_post_is_a_404_for_the_evergreen_queue(api: Api) -
 def test_short_links_page_and_show_only_the_tokens_organization(api: Api) -> None:
     from socialhub.db.models import ShortLink
 
-    _rival(api)
+    add_rival(api.hub)
     with api.hub.context("cli") as ctx:
         mine = ctx.org_id
     with api.hub.context("cli", organization="rival") as ctx:
@@ -149,7 +138,7 @@ def test_experiments_are_listed_judged_and_promoted_only_with_a_winner(api: Api)
         assert "no winner" in refused.json()["detail"]
         assert c.post("/api/v1/experiments/nope/promote", json={}).status_code == 404
     assert _evergreen_posts(api) == []
-    _rival(api)
+    add_rival(api.hub)
     with api.client(api.token("experiments:read", organization="rival")) as c:
         assert c.get("/api/v1/experiments").json()["items"] == []
         assert c.get("/api/v1/experiments/hook").status_code == 404

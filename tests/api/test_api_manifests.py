@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import Api
+from tests.api.conftest import Api, add_rival
 
 TARGET = "bluesky:@shop.example.com"
 
@@ -152,11 +152,8 @@ def test_scopes_and_roles_limit_what_manifests_reach(api: Api) -> None:
 
 def test_another_organizations_records_are_neither_exported_nor_touched(api: Api) -> None:
     from socialhub.services.authoring.campaigns import add_campaign
-    from socialhub.services.orgs import add_organization
-    from socialhub.services.teams.acting import acting_login
 
-    with api.hub.transaction() as session:
-        add_organization(session, "rival", login=acting_login(session))
+    add_rival(api.hub)
     with api.hub.context("cli", organization="rival") as ctx:
         add_campaign(ctx, "rival-plan")
     with api.client(api.token("manifests:write")) as c:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.api.conftest import Api
+from tests.api.conftest import Api, add_rival
 
 
 def test_a_report_comes_in_the_format_asked_for_with_its_media_type(api: Api) -> None:
@@ -47,11 +47,8 @@ def test_a_report_comes_in_the_format_asked_for_with_its_media_type(api: Api) ->
 
 def test_another_organizations_campaign_report_is_a_404(api: Api) -> None:
     from socialhub.services.authoring.campaigns import add_campaign
-    from socialhub.services.orgs import add_organization
-    from socialhub.services.teams.acting import acting_login
 
-    with api.hub.transaction() as session:
-        add_organization(session, "rival", login=acting_login(session))
+    add_rival(api.hub)
     with api.hub.context("cli", organization="rival") as ctx:
         add_campaign(ctx, "rival-plan")
     with api.client(api.token("analytics:read,experiments:read")) as c:
