@@ -19,7 +19,7 @@ import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -355,6 +355,10 @@ class McpConfig(_Section):
     # Posts an agent drafts over stdio stay plain drafts instead of going to review
     # (pending_approval). Off: a person approves everything an agent writes.
     trust_drafts: bool = False
+    # The API tokens whose agents' drafts over the daemon's /mcp stay plain drafts:
+    # "ORGANIZATION/TOKEN-NAME", or "TOKEN-NAME" in the configured organization.
+    trusted_tokens: list[Annotated[str, Field(min_length=1, max_length=401)]] = Field(
+        default_factory=list, max_length=100)
 
 
 class LinksConfig(_Section):

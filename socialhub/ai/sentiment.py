@@ -2,7 +2,7 @@
 
 The offline analyser uses vaderSentiment (a maintained lexicon-and-rules model made
 for social media text; English-centred: other languages mostly read as neutral) and
-langdetect (Google's language-detection profiles, seeded so results repeat); the
+``ai.language`` (fastText's language identification); the
 flags are ``core.inbox_flags``. The Anthropic analyser asks the model for all three
 in one structured answer and falls back to the offline result when the call fails.
 Both load lazily: importing this module costs nothing.
@@ -13,10 +13,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import threading
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from socialhub.ai.language import detect_language
 from socialhub.core.inbox_flags import FLAGS, flags_for
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,6 @@ POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
 SENTIMENTS = (POSITIVE, NEUTRAL, NEGATIVE)
 #: VADER's customary thresholds on the compound score.
 _THRESHOLD = 0.05
-_MIN_LANGUAGE_CHARS = 12  # shorter texts give langdetect too little to go on
-_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -58,14 +56,6 @@ def _vader() -> Any:
     return SentimentIntensityAnalyzer()
 
 
-@functools.cache
-def _langdetect() -> Any:
-    from langdetect import DetectorFactory, detect_langs
-
-    DetectorFactory.seed = 0  # langdetect samples at random: a fixed seed repeats results
-    return detect_langs
-
-
 def label(compound: float) -> str:
     """positive, neutral or negative for a compound score (VADER's ±0.05 thresholds)."""
     if compound >= _THRESHOLD:
@@ -75,32 +65,8 @@ def label(compound: float) -> str:
     return NEUTRAL
 
 
-def detect_language(text: str) -> str | None:
-    """The text's language (``en``, ``fr``…) when langdetect is at least 80 % sure.
-
-    About 10 ms a text (langdetect is pure Python): by far the largest cost of a sync.
-    Results are cached by text, which pays off for the texts people and bots repeat.
-    """
-    stripped = " ".join(w for w in text.split() if not w.startswith(("@", "http", "#")))
-    if len(stripped) < _MIN_LANGUAGE_CHARS:
-        return None
-    return _detect(stripped)
-
-
-@functools.lru_cache(maxsize=8192)
-def _detect(stripped: str) -> str | None:
-    try:
-        with _LOCK:  # the detector factory is shared state
-            found = _langdetect()(stripped)
-    except Exception:  # langdetect raises on text without letters
-        return None
-    if not found or found[0].prob < 0.8:
-        return None
-    return str(found[0].lang).split("-")[0][:10]
-
-
 class OfflineAnalyser:
-    """vaderSentiment + langdetect + the flag heuristic; deterministic, no network."""
+    """vaderSentiment + fastText + the flag heuristic; deterministic, no network."""
 
     name = "offline"
 

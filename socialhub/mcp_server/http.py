@@ -140,9 +140,15 @@ def create_mcp_http_app(auth: McpHttpAuth, *, loopback: bool = True) -> McpHttpA
 def token_auth(hub: Hub) -> McpHttpAuth:
     """The daemon's ``/mcp`` callers: bearers of API tokens (``socialhub tokens create``),
     each acting as the member the token belongs to, narrowed by the token's scopes,
-    through the ``mcp`` channel. An unknown, revoked or expired token is refused."""
+    through the ``mcp`` channel. An unknown, revoked or expired token is refused; the
+    drafts of the tokens ``mcp.trusted_tokens`` names skip review.
+
+    Raises:
+        ConfigError: ``mcp.trusted_tokens`` names an organization that does not exist.
+    """
     from socialhub.errors import UnauthenticatedError
     from socialhub.services.access.tokens import authenticate_token
+    from socialhub.services.access.trust import trusted_tokens
 
     def authenticate(bearer: str) -> Principal | None:
         try:
@@ -151,4 +157,5 @@ def token_auth(hub: Hub) -> McpHttpAuth:
             return None
 
     return McpHttpAuth(authenticate=authenticate,
-                       open_context=lambda principal: hub.context("mcp", principal=principal))
+                       open_context=lambda principal: hub.context("mcp", principal=principal),
+                       trusted=trusted_tokens(hub))

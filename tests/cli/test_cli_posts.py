@@ -165,6 +165,12 @@ def test_import_csv_schedules_rows_and_a_bad_row_writes_nothing(run: Run, tmp_pa
     assert r.exit_code == 0, r.stderr
     assert r.json()["created"] == 3 and r.json()["in_slots"] == 1
     assert [p["body"] for p in posts(run)] == ["third", "first", "second"]  # slot Mon 23rd first
+    french = tmp_path / "fr.csv"
+    french.write_text("body,accounts,at\nNotre collection de printemps arrive enfin en boutique,"
+                      "bluesky:@shop.example.com,2026-12-03 10:00\n")
+    made = run("import", "csv", str(french), "--json").json()["posts"][0]
+    shown = run("posts", "show", made, "--json").json()
+    assert [t["language"] for t in shown["targets"]] == ["fr"]  # detected from the body
 
 
 def test_accounts_list_show_remove(run: Run) -> None:

@@ -42,12 +42,15 @@ class Daemon:
     """The daemon's HTTP app with MCP mounted, on a real uvicorn."""
 
     def __init__(self, hub: Hub, *, daemon_token: str | None = None,
-                 trusted: bool = False) -> None:
+                 trusted: bool | None = False, token_name: str | None = None) -> None:
+        """``trusted`` None: trust as the config says (``mcp.trusted_tokens``)."""
         with hub.context("cli") as ctx:
-            self.token = create_token(ctx, name=f"agent-{secrets.token_hex(3)}",
+            self.token = create_token(ctx, name=token_name or f"agent-{secrets.token_hex(3)}",
                                       scopes=AGENT_SCOPES).secret
         access = HttpAccess("127.0.0.1", 0, daemon_token, 1_048_576)
-        auth = dataclasses.replace(token_auth(hub), trusted=lambda _p: trusted)
+        auth = token_auth(hub)
+        if trusted is not None:
+            auth = dataclasses.replace(auth, trusted=lambda _p: trusted)
         app = create_daemon_app(hub.config, lambda: {"status": "ok"}, lambda: {}, access,
                                 mcp=auth)
         self.server = HttpServer(app, "127.0.0.1", 0, lifespan=True)
@@ -193,3 +196,41 @@ def test_the_daemon_token_guards_the_daemon_but_mcp_takes_its_own_tokens(
         assert _refused(running, DAEMON_TOKEN)  # the daemon's token is not an API token
     finally:
         running.server.stop()
+
+
+def test_the_config_trusts_a_named_token_and_no_other(shop: Hub) -> None:
+    from socialhub.errors import ConfigError
+    from socialhub.services.orgs import add_organization
+
+    with shop.transaction() as session:
+        add_organization(session, "other")
+    mcp = shop.config.settings.mcp.model_copy(update={"trusted_tokens": ["ci-agent"]})
+    shop.config = shop.config.model_copy(update={"settings": shop.config.settings.model_copy(
+        update={"mcp": mcp})})
+
+    async def draft(session: ClientSession) -> Any:
+        return await session.call_tool("posts_draft", {"body": "hi", "targets":
+                                                       ["sandbox:@demo"]})
+
+    trusted = Daemon(shop, trusted=None, token_name="ci-agent")
+    other = Daemon(shop, trusted=None, token_name="someone-else")
+    try:
+        assert _data(trusted.call(draft))["status"] == "draft"
+        assert _data(other.call(draft))["status"] == "pending_approval"
+    finally:
+        trusted.server.stop()
+        other.server.stop()
+    from socialhub.db.queries.orgs import organization_id_named
+    from socialhub.services.access.trust import trusted_tokens
+    from socialhub.services.context import Principal
+
+    with shop.transaction() as session:
+        other_org = organization_id_named(session, "other")
+    assert other_org is not None  # the same token name in another organization: not trusted
+    assert not trusted_tokens(shop)(Principal(org_id=other_org, user_id=1, token_id=1,
+                                              token_name="ci-agent", scopes=()))
+    wrong = shop.config.settings.mcp.model_copy(update={"trusted_tokens": ["nowhere/ci-agent"]})
+    shop.config = shop.config.model_copy(update={"settings": shop.config.settings.model_copy(
+        update={"mcp": wrong})})
+    with pytest.raises(ConfigError, match="no organization 'nowhere'"):
+        token_auth(shop)

@@ -44,8 +44,8 @@ def existing_imports(session: Session, keys: Sequence[str], metrics: Sequence[st
 def insert_imported(session: Session, org_id: int, rows: Sequence[dict[str, Any]],
                     now: datetime) -> int:
     """Insert new imported posts, each one row of ``rows``: ``key``, ``name``,
-    ``account_id``, ``text``, ``url``, ``published_at`` and ``metrics`` (name → count
-    or None). Returns how many were inserted."""
+    ``account_id``, ``text``, ``language`` (or None), ``url``, ``published_at`` and
+    ``metrics`` (name → count or None). Returns how many were inserted."""
     cache: dict[Any, Any] = {}  # converted values, shared by every table and chunk
     for start in range(0, len(rows), _CHUNK):
         _insert_chunk(session, org_id, rows[start:start + _CHUNK], now, cache)
@@ -69,6 +69,7 @@ def _insert_chunk(session: Session, org_id: int, rows: Sequence[dict[str, Any]],
     post_ids = [post_id[name] for name in names]
     bulk_insert(session, variants, {"post_id": post_ids, "account_id": accounts,
                                     "text": texts, "scheduled_at": published,
+                                    "language": [r.get("language") for r in rows],
                                     "timezone": "UTC", "created_at": now,
                                     "updated_at": now}, n, cache)
     variant_id = dict(session.execute(select(variants.c.post_id, variants.c.id).where(

@@ -5,6 +5,7 @@ caller's one transaction: one bad row and nothing is imported. A row already
 imported (same account and URL, or same account, instant and text) changes nothing
 when its numbers are the same, and records a new snapshot when they moved, so
 re-importing a file changes nothing and re-importing a newer export updates it.
+Each new post's language is detected (``ai.language``).
 Imported posts are published deliveries like any other: best times, top and the
 rollups count them; the daemon never fetches metrics for them (they have no remote id).
 """
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from socialhub.ai.language import detect_languages
 from socialhub.core.policy import Permission
 from socialhub.db.queries import analytics_import as queries
 from socialhub.errors import SocialhubError, ValidationError
@@ -126,7 +129,7 @@ def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]]) -> Import
     summary = ImportSummary(file=str(path), rows=len(parsed))
     existing = queries.existing_imports(ctx.session, [r.key for r, _ in parsed],
                                         IMPORTED_METRICS)
-    new = []
+    new: list[dict[str, Any]] = []
     for row, account_id in parsed:
         known = existing.get(row.key)
         if known is None:
@@ -139,6 +142,8 @@ def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]]) -> Import
             record_capture(ctx.session, known[0], now, dict(row.metrics),
                            {"source": "import"}, source="import")
             summary.updated += 1
+    for fresh, language in zip(new, detect_languages([n["text"] for n in new]), strict=True):
+        fresh["language"] = language
     summary.imported = queries.insert_imported(ctx.session, ctx.org_id, new, now)
     summary.accounts = sorted({row.account for row, _ in parsed})
     if summary.imported or summary.updated:

@@ -3,7 +3,8 @@
 Columns (header row required): ``body``, ``accounts`` (refs separated by
 spaces, commas or semicolons), and optionally ``at`` (``YYYY-MM-DD HH:MM``),
 ``zone``, ``name``, ``campaign``, ``tags`` (separated by spaces or commas).
-Rows without ``at`` go into each account's next free weekly slot. Everything
+Rows without ``at`` go into each account's next free weekly slot; each post's
+language is detected from its body (``ai.language``). Everything
 is checked and written in one transaction: one bad row and nothing is written.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from socialhub.ai.language import detect_language
 from socialhub.core.policy import Permission
 from socialhub.core.when import parse_when, require_future
 from socialhub.errors import PermissionDeniedError, SocialhubError, ValidationError
@@ -97,8 +99,9 @@ def _import_row(ctx: Ctx, row: dict[str, str], default_zone: str,
         when = parse_when(row["at"].strip(), zone)
         require_future(when, now)
     tags = [t for t in _SPLIT.split(row.get("tags", "").strip()) if t]
+    language = detect_language(row["body"])
     post = create_post(ctx, body=row["body"],
-                       targets=[TargetSpec(account=r) for r in refs],
+                       targets=[TargetSpec(account=r, language=language) for r in refs],
                        name=row.get("name", "").strip() or None,
                        campaign=row.get("campaign", "").strip() or None, tags=tags)
     schedule_post(ctx, post.name, at=when, next_slot=when is None, now=now)

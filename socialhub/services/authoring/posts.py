@@ -46,6 +46,7 @@ class TargetSpec:
     first_comment: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     at: When | None = None
+    language: str | None = None  # BCP 47, when known (given, translated to or detected)
 
 
 def check_name(name: str) -> str:
@@ -122,6 +123,8 @@ def set_target(session: Session, org_id: int, post: Post, spec: TargetSpec, *,
     variant.media = list(spec.media)
     variant.first_comment = spec.first_comment
     variant.options = dict(spec.options)
+    if spec.language is not None:
+        variant.language = spec.language
     if spec.at is not None:
         variant.scheduled_at = spec.at.utc
         variant.local_time = spec.at.local_text

@@ -49,3 +49,21 @@ def test_every_bad_row_is_listed_and_the_good_ones_are_not_written(
     assert f"{path}:5: url 'ftp://x' is not an http(s) URL" in errors
     assert any(e.startswith(f"{path}:5: likes '1.5' is not a whole number") for e in errors)
     assert posts(ctx, Filters(since="2026-11-01", until="2026-11-04"))["posts"] == []
+
+
+def test_imported_posts_carry_their_detected_language(ctx: Any, tmp_path: Path) -> None:
+    from socialhub.services.authoring.scheduling import show_post
+
+    add_account(ctx, platform="bluesky", handle="shop.example.com")
+    path = _file(tmp_path,
+                 "bluesky:@shop.example.com,2026-11-02T09:30:00Z,"
+                 "Our spring collection is finally here and it looks wonderful,,,1,,,,,",
+                 "bluesky:@shop.example.com,2026-11-03T09:30:00Z,"
+                 "Notre collection de printemps est enfin arrivée dans la boutique,,,1,,,,,",
+                 "bluesky:@shop.example.com,2026-11-04T09:30:00Z,ok,,,1,,,,,")
+    import_history(ctx, path)
+    found = {p["text"]: p for p in posts(ctx, Filters(since="2026-11-01",
+                                                      until="2026-11-05"))["posts"]}
+    languages = {text[:5]: show_post(ctx, found[text]["post"])["targets"][0]["language"]
+                 for text in found}
+    assert languages == {"Our s": "en", "Notre": "fr", "ok": None}
