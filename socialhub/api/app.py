@@ -12,13 +12,17 @@ from socialhub.api import (
     routes_admin,
     routes_ai,
     routes_analytics,
+    routes_campaign_tools,
     routes_engagement,
     routes_feed,
     routes_inbox,
+    routes_manifests,
     routes_planning,
     routes_posts,
     routes_reads,
+    routes_reports,
     routes_review,
+    routes_text,
 )
 from socialhub.api.core import ApiState
 from socialhub.services.access.ratelimit import RateLimiter
@@ -60,6 +64,10 @@ def create_api_app(hub: Hub, *, max_body_bytes: int, version: str = "1") -> Fast
     app.include_router(routes_analytics.router)
     app.include_router(routes_planning.router)
     app.include_router(routes_review.router)
+    app.include_router(routes_campaign_tools.router)
+    app.include_router(routes_manifests.router)
+    app.include_router(routes_reports.router)
+    app.include_router(routes_text.router)
     app.include_router(routes_reads.router)
     app.include_router(routes_feed.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

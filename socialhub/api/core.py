@@ -121,11 +121,14 @@ def etag_of(data: Any) -> str:
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
-def read(request: Request, caller: Principal, run: Callable[[Ctx], Any]) -> Any:
-    """Run a read use case as the caller; its result, JSON-ready."""
+def read(request: Request, caller: Principal, run: Callable[[Ctx], Any], *,
+         raw: bool = False) -> Any:
+    """Run a read use case as the caller; its result, JSON-ready (as it is with ``raw``,
+    for a route that renders it in another format)."""
     hub = state_of(request).hub
     with hub.queued(), hub.context("api", principal=caller) as ctx:
-        return plain(run(ctx))
+        result = run(ctx)
+        return result if raw else plain(result)
 
 
 def write(request: Request, caller: Principal, run: Callable[[Ctx], Any], *,

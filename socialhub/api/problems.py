@@ -23,6 +23,7 @@ from socialhub.errors import (
     ConfigError,
     ConflictError,
     DatabaseError,
+    ExitCode,
     NotFoundError,
     PermissionDeniedError,
     PlatformError,
@@ -34,6 +35,8 @@ from socialhub.errors import (
 log = logging.getLogger("socialhub.api")
 
 MEDIA_TYPE = "application/problem+json"
+#: How many of a manifest set's problems ``detail`` spells out (``issues`` has all).
+_SHOWN_ISSUES = 20
 
 #: The status code and ``code`` for each kind of error a use case raises (first match).
 _MAPPING: tuple[tuple[type[SocialhubError], int, str], ...] = (
@@ -92,7 +95,22 @@ def problem(status: int, code: str, detail: str, *, hint: str | None = None,
 
 
 def for_error(error: SocialhubError) -> JSONResponse:
-    """The problem for an error a use case raised (its message and hint, nothing more)."""
+    """The problem for an error a use case raised (its message and hint, nothing more).
+
+    Manifests with problems (an error with ``issues``) list each one in ``detail``
+    as ``file:line:column: message`` and in ``issues``; when the only problems are
+    targets that already went out, the answer is a 409, as the CLI's exit code says.
+    """
+    issues = getattr(error, "issues", None)
+    if isinstance(issues, list) and issues:
+        conflict = getattr(error, "exit_code", None) == ExitCode.CONFLICT
+        status, code = (409, "conflict") if conflict else (422, "invalid")
+        lines = [str(i) for i in issues[:_SHOWN_ISSUES]]
+        if len(issues) > _SHOWN_ISSUES:
+            lines.append(f"… and {len(issues) - _SHOWN_ISSUES} more (see issues)")
+        return problem(status, code, "\n".join([error.message, *lines]), hint=error.hint,
+                       issues=[{"file": i.file, "line": i.line, "column": i.column,
+                                "message": i.message} for i in issues])
     for kind, status, code in _MAPPING:
         if isinstance(error, kind):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None

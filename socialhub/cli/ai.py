@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, out
-from socialhub.errors import ValidationError
 
 app = typer.Typer(help="Inspect AI usage and cost.", no_args_is_help=True)
 
@@ -23,17 +22,9 @@ def usage(
 
     Example: socialhub ai usage --since 2026-01-01 --json
     """
-    from datetime import UTC, datetime
+    from socialhub.services.ai.generation import usage_report, usage_since
 
-    from socialhub.services.ai.generation import usage_report
-
-    start = None
-    if since:
-        try:
-            start = datetime.fromisoformat(since)
-        except ValueError:
-            raise ValidationError(f"--since {since!r} is not a date like 2026-01-31") from None
-        start = start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
+    start = usage_since(since)
     budget = get_config().settings.ai.monthly_budget_usd
     hub = get_hub()
     with hub.context("cli") as ctx:

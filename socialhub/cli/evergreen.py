@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated
 
@@ -35,17 +34,10 @@ UntilOption = Annotated[str | None, typer.Option("--until", metavar="DAY|TIME",
 
 def parse_until(text: str | None) -> datetime | None:
     """``--until``: a bare day means through the end of that day (display zone)."""
-    if text is None:
-        return None
-    from datetime import timedelta
-
+    from socialhub.services.authoring.evergreen import parse_until as until_instant
     from socialhub.services.clock import display_zone, now_utc
-    from socialhub.services.when import parse_when
 
-    zone = display_zone(get_config().settings)
-    if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text):
-        return parse_when(f"{text.strip()} 00:00", zone, now=now_utc()).utc + timedelta(days=1)
-    return parse_when(text, zone, now=now_utc()).utc
+    return until_instant(text, display_zone(get_config().settings), now_utc())
 
 
 @app.command("add")

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info
+from socialhub.errors import ValidationError
 
 app = typer.Typer(help="Bulk-import posts.", no_args_is_help=True)
 
@@ -34,14 +35,17 @@ def import_csv(
             if done == total:
                 sys.stderr.write("\n")
 
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"cannot read {file}: {exc}") from None
     hub = get_hub()
     with hub.context("cli") as ctx:
-        report = import_posts_csv(ctx, file,
+        report = import_posts_csv(ctx, text, name=str(file),
                                   default_zone=display_zone(get_config().settings),
                                   now=now_utc(), progress=progress)
     if json_:
-        emit_json({"created": report.created, "at_time": report.scheduled_at_time,
-                   "in_slots": report.scheduled_in_slot, "posts": report.names})
+        emit_json(report.as_dict())
     else:
         info(f"imported {report.created} posts ({report.scheduled_at_time} at their own time, "
              f"{report.scheduled_in_slot} in free slots)")

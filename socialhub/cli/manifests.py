@@ -268,26 +268,13 @@ def lint(
 
     Example: socialhub lint manifests/
     """
-    from socialhub.services.manifests.documents import (
-        check_policies,
-        check_text_lengths,
-        parse_manifests,
-    )
+    from socialhub.services.manifests.sources import lint_sources
 
-    settings = get_config().settings  # links.* decide how links are measured
-    manifests, issues = parse_manifests(_sources(paths))
-    limits = {m.name: m.model.spec.settings.get("max_characters")
-              for m in manifests if m.kind == "Account"}
-    issues += check_text_lengths(manifests, {k: int(v) for k, v in limits.items() if v},
-                                 settings=settings)
-    issues += check_policies(manifests)
-    issues.sort(key=lambda i: (i.file, i.line, i.column))
-    errors = [i for i in issues if i.severity == "error"]
+    # links.* decide how links are measured
+    found = lint_sources(_sources(paths), settings=get_config().settings)
+    issues, errors = found.issues, found.errors
     if json_:
-        emit_json({"ok": not errors, "documents": len(manifests),
-                   "issues": [{"file": i.file, "line": i.line, "column": i.column,
-                               "message": i.message, "severity": i.severity}
-                              for i in issues]})
+        emit_json(found.as_dict())
     else:
         sys.stdout.write("".join(f"{i}\n" for i in issues))
     warnings = len(issues) - len(errors)
@@ -297,4 +284,4 @@ def lint(
         raise typer.Exit(ExitCode.VALIDATION)
     if warnings:
         info(f"{warnings} policy warning{'s' if warnings != 1 else ''}")
-    info(f"ok: {len(manifests)} document{'s' if len(manifests) != 1 else ''}")
+    info(f"ok: {found.documents} document{'s' if found.documents != 1 else ''}")

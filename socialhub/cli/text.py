@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -57,20 +57,12 @@ def measure_cmd(
 
     Example: socialhub text measure --platform bluesky --json "Hello 👋"
     """
-    from socialhub.services.authoring.text_rules import measure, rules_for
+    from socialhub.services.authoring.text_rules import measure, measure_summary, rules_for
 
     rules_for(platform)  # an unknown platform fails before stdin is read
     result = measure(_read(text), platform, limit=limit, max_hashtags=max_hashtags)
     if json_out:
-        emit_json({
-            "platform": result.platform,
-            "length": result.length,
-            "limit": result.limit,
-            "valid": result.valid,
-            "unit": result.unit,
-            "problems": list(result.problems),
-            "details": result.details,
-        })
+        emit_json(measure_summary(result))
     else:
         verdict = "valid" if result.valid else "invalid: " + "; ".join(result.problems)
         typer.echo(f"{result.platform}: {result.length}/{result.limit} {result.unit}, {verdict}")
@@ -97,14 +89,10 @@ def split_cmd(
 
     Example: socialhub text split --platform x --number - < essay.txt
     """
-    from socialhub.services.authoring.text_rules import measure, rules_for, split_thread
+    from socialhub.services.authoring.text_rules import measured_parts, rules_for
 
     rules_for(platform)
-    parts = split_thread(_read(text), platform, limit=limit, number=number)
-    measured: list[dict[str, Any]] = []
-    for part in parts:
-        m = measure(part, platform, limit=limit)
-        measured.append({"text": part, "length": m.length, "limit": m.limit, "unit": m.unit})
+    measured = measured_parts(_read(text), platform, limit=limit, number=number)
     if json_out:
         emit_json([{"text": p["text"], "length": p["length"]} for p in measured])
         return

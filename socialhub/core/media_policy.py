@@ -25,9 +25,14 @@ URL_SCHEMES = ("https://", "http://")
 
 @dataclass(frozen=True)
 class MediaPolicy:
-    """Where media may live besides a manifest's own folder (``media.root`` in the config)."""
+    """Where media may live besides a manifest's own folder (``media.root`` in the config).
+
+    ``manifest_folders`` is False for manifests that arrive as text (the REST API):
+    they have no folder on this machine, so their media are URLs or lie under a root.
+    """
 
     roots: tuple[Path, ...] = ()
+    manifest_folders: bool = True
 
 
 def path_shape_problem(raw: str) -> str | None:

@@ -206,6 +206,15 @@ SCOPES: dict[str, frozenset[Permission]] = {
     # A test event is sent at once, as `webhooks test` does: hence webhooks.send.
     "webhooks:write": frozenset({Permission.WEBHOOKS_READ, Permission.WEBHOOKS_MANAGE,
                                  Permission.WEBHOOKS_SEND}),
+    "ai:read": frozenset({Permission.AI_USAGE_READ}),
+    "evergreen:write": frozenset({Permission.POSTS_READ, Permission.EVERGREEN_MANAGE}),
+    "experiments:read": frozenset({Permission.EXPERIMENTS_READ}),
+    "experiments:write": frozenset({Permission.EXPERIMENTS_READ,
+                                    Permission.EXPERIMENTS_MANAGE}),
+    # Manifests hold every post: reading them is reading posts (apply's warnings too).
+    "manifests:read": frozenset({Permission.MANIFESTS_EXPORT, Permission.POSTS_READ}),
+    "manifests:write": frozenset({Permission.MANIFESTS_EXPORT, Permission.MANIFESTS_APPLY,
+                                  Permission.POSTS_READ}),
 }
 
 

@@ -68,3 +68,16 @@ def api(hub: Any) -> Iterator[Api]:
         add_account(ctx, platform="bluesky", handle="shop.example.com")
     for url in serve(hub):
         yield Api(url, hub, lambda scopes, **kw: make_token(hub, scopes, **kw))
+
+
+def add_rival(hub: Any) -> None:
+    """Another organization, ``rival``, of the local member, with one Bluesky account
+    (``bluesky:@rival.example.com``): its records must stay out of every answer."""
+    from socialhub.services.accounts.accounts import add_account
+    from socialhub.services.orgs import add_organization
+    from socialhub.services.teams.acting import acting_login
+
+    with hub.transaction() as session:
+        add_organization(session, "rival", login=acting_login(session))
+    with hub.context("cli", organization="rival") as ctx:
+        add_account(ctx, platform="bluesky", handle="rival.example.com")

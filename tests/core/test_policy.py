@@ -138,6 +138,27 @@ def test_scopes_grant_only_what_they_name_and_never_the_org_itself() -> None:
     assert scope_permissions(["admin:all"]) == frozenset()
 
 
+def test_scopes_for_manifests_experiments_evergreen_and_ai_usage() -> None:
+    from socialhub.core.policy import scope_permissions
+
+    # Export, diff and preview read; apply writes (and may read what it plans against).
+    assert scope_permissions(["manifests:read"]) == {Permission.MANIFESTS_EXPORT,
+                                                     Permission.POSTS_READ}
+    assert scope_permissions(["manifests:write"]) == {Permission.MANIFESTS_EXPORT,
+                                                      Permission.MANIFESTS_APPLY,
+                                                      Permission.POSTS_READ}
+    assert scope_permissions(["experiments:read"]) == {Permission.EXPERIMENTS_READ}
+    # Promoting a winner also needs evergreen:write: the scopes are not folded together.
+    assert Permission.EVERGREEN_MANAGE not in scope_permissions(["experiments:write"])
+    assert scope_permissions(["evergreen:write"]) == {Permission.EVERGREEN_MANAGE,
+                                                      Permission.POSTS_READ}
+    assert scope_permissions(["ai:read"]) == {Permission.AI_USAGE_READ}
+    # Applying manifests never reaches members or settings through a scope.
+    assert not scope_permissions(["manifests:write"]) & {
+        Permission.MEMBERS_MANAGE, Permission.SETTINGS_MANAGE, Permission.MEMBERS_READ,
+        Permission.ORG_READ}
+
+
 def test_docs_api_lists_every_scope_with_its_permissions() -> None:
     from pathlib import Path
 

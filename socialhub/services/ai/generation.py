@@ -497,6 +497,21 @@ def score_post(ctx: Ctx, ref: str) -> dict[str, Any]:
             "paid": post.paid, "variants": rows}
 
 
+def usage_since(text: str | None) -> datetime | None:
+    """``ai usage --since``: a date (or date and time) read in UTC; None when not given.
+
+    Raises:
+        ValidationError: not a date like 2026-01-31.
+    """
+    if not text:
+        return None
+    try:
+        start = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"since {text!r} is not a date like 2026-01-31") from None
+    return start.replace(tzinfo=UTC) if start.tzinfo is None else start.astimezone(UTC)
+
+
 @use_case(Permission.AI_USAGE_READ)
 def usage_report(ctx: Ctx, *, since: datetime | None = None,
                  budget_usd: float | None = None) -> dict[str, Any]:

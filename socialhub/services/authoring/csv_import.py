@@ -11,16 +11,17 @@ is checked and written in one transaction: one bad row and nothing is written.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from typing import Any
 
 from socialhub.ai.language import detect_language
 from socialhub.core.policy import Permission
 from socialhub.core.when import parse_when, require_future
-from socialhub.errors import SocialhubError, ValidationError
+from socialhub.errors import PermissionDeniedError, SocialhubError, ValidationError
 from socialhub.services.authoring.posts import TargetSpec, create_post
 from socialhub.services.authoring.scheduling import schedule_post
 from socialhub.services.context import Ctx, use_case
@@ -39,20 +40,27 @@ class ImportReport:
     scheduled_in_slot: int
     names: list[str]
 
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (``import csv --json``, the API): counts and the posts' names."""
+        return {"created": self.created, "at_time": self.scheduled_at_time,
+                "in_slots": self.scheduled_in_slot, "posts": self.names}
+
 
 @use_case(Permission.POSTS_WRITE)
-def import_posts_csv(ctx: Ctx, path: Path, *, default_zone: str,
+def import_posts_csv(ctx: Ctx, text: str, *, name: str, default_zone: str,
                      now: datetime, progress: Callable[[int, int], None] | None = None
                      ) -> ImportReport:
-    """Create and schedule one post per row of ``path``.
+    """Create and schedule one post per row of the CSV ``text`` (``name`` is the file's,
+    shown in messages; a leading byte-order mark is ignored).
 
     Raises:
-        ValidationError: a row is invalid; the message names ``file:line``.
+        ValidationError: a row is invalid; the message names ``name:line``.
+        PermissionDeniedError: the actor may write posts but not schedule them.
     """
+    path = name
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError) as exc:
+        rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    except csv.Error as exc:
         raise ValidationError(f"cannot read {path}: {exc}") from None
     if not rows:
         raise ValidationError(f"{path}: the file is empty (a header row is required)")
@@ -71,6 +79,8 @@ def import_posts_csv(ctx: Ctx, path: Path, *, default_zone: str,
         row = dict(zip(header, raw + [""] * (len(header) - len(raw)), strict=False))
         try:
             _import_row(ctx, row, default_zone, now, report)
+        except PermissionDeniedError:
+            raise  # not the row's fault: scheduling needs posts.publish
         except SocialhubError as exc:
             raise ValidationError(f"{path}:{line}: {exc}") from None
         if progress:

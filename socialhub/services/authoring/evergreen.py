@@ -12,6 +12,7 @@ when its next slot would fall after ``ends_at``; an ended entry stays listed as
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,25 @@ from socialhub.services.audit import record_event
 from socialhub.services.authoring.posts import get_post
 from socialhub.services.authoring.scheduling import new_idempotency_key, refresh_post_status
 from socialhub.services.context import Ctx, use_case
+
+
+def parse_until(text: str | None, zone: str, now: datetime) -> datetime | None:
+    """An evergreen end (``--until``, an API body's ``until``) as a UTC instant.
+
+    A bare day (``2027-06-30``) means through the end of that day in ``zone``;
+    anything else reads as ``--at`` does (``2027-06-30 18:00 Europe/Berlin``).
+
+    Raises:
+        ValidationError: not a day or a time.
+    """
+    if text is None:
+        return None
+    from socialhub.core.when import parse_when
+
+    if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text):
+        return parse_when(f"{text.strip()} 00:00", zone, now=now).utc + timedelta(days=1)
+    return parse_when(text, zone, now=now).utc
+
 
 #: How far ahead a requeue looks for a free slot.
 SEARCH_WEEKS = 8

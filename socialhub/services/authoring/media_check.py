@@ -33,11 +33,14 @@ from socialhub.platforms.base import MediaItem
 from socialhub.platforms.errors import InvalidContentError
 
 
-def policy_from_settings(root: str | None) -> MediaPolicy:
-    """The media policy for a configured ``media.root`` (None: manifest folders only)."""
+def policy_from_settings(root: str | None, *, manifest_folders: bool = True) -> MediaPolicy:
+    """The media policy for a configured ``media.root`` (None: manifest folders only).
+
+    ``manifest_folders=False`` for manifests sent as text: only ``media.root`` then.
+    """
     if not root:
-        return MediaPolicy()
-    return MediaPolicy((Path(root).expanduser().resolve(),))
+        return MediaPolicy(manifest_folders=manifest_folders)
+    return MediaPolicy((Path(root).expanduser().resolve(),), manifest_folders)
 
 
 def sniff(path: Path) -> str | None:
@@ -57,13 +60,15 @@ def _regular_file(path: Path, shown: str) -> None:
         raise ValidationError(f"media file {shown} is not a regular file")
 
 
-def resolve_manifest_media(item: Mapping[str, Any], base: Path,
+def resolve_manifest_media(item: Mapping[str, Any], base: Path | None,
                            policy: MediaPolicy) -> dict[str, Any]:
     """The stored form of one manifest media item whose manifest lives in ``base``.
 
     A ``path`` is taken relative to ``base`` (an absolute one must lie inside
     ``base`` or a root of ``policy``); after symlinks are followed it must
     still be inside one of them, and be a regular file of an allowed type.
+    Without a ``base`` (a manifest sent as text) a relative path is taken in the
+    policy's first root, and with no root only URLs are allowed.
 
     Raises:
         ValidationError: one line saying what is wrong with the item.
@@ -79,16 +84,20 @@ def resolve_manifest_media(item: Mapping[str, Any], base: Path,
     problem = path_shape_problem(raw)
     if problem:
         raise ValidationError(problem)
-    roots = (base.resolve(), *policy.roots)
-    candidate = Path(raw) if os.path.isabs(raw) else base / raw
+    roots = (*((base.resolve(),) if base is not None else ()), *policy.roots)
+    if not roots:
+        raise ValidationError(f"media path {raw!r}: manifests sent as text name media by "
+                              "URL, or by a path under media.root (not configured)")
+    anchor = base if base is not None else roots[0]
+    candidate = Path(raw) if os.path.isabs(raw) else anchor / raw
+    allowed = " and ".join((*(["the manifest's folder"] if base is not None else []),
+                            *(["media.root"] if policy.roots else [])))
     if not any(within(Path(os.path.abspath(candidate)), root) for root in roots):
-        raise ValidationError(f"media path {raw!r} is outside the manifest's folder"
-                              f"{' and media.root' if policy.roots else ''}")
+        raise ValidationError(f"media path {raw!r} is outside {allowed}")
     _regular_file(candidate, repr(raw))
     real = candidate.resolve()
     if not any(within(real, root) for root in roots):
-        raise ValidationError(f"media path {raw!r} is a symlink to a file outside the "
-                              "manifest's folder")
+        raise ValidationError(f"media path {raw!r} is a symlink to a file outside {allowed}")
     mime = sniff(real)
     problem = type_problem(mime, f"media file {raw!r}")
     if problem:

@@ -9,13 +9,15 @@ raises ``ValidationError`` naming the known ones.
 
 from __future__ import annotations
 
+from typing import Any
+
 from socialhub.core import text_measure, text_split
 from socialhub.core.platform_rules import PlatformRules
 from socialhub.core.text_measure import Measure
 from socialhub.platforms.registry import display_names, platform_names, rules_for
 
 __all__ = ["DISPLAY_NAMES", "PLATFORMS", "Measure", "PlatformRules", "character_problems",
-           "measure", "rules_for", "split_thread"]
+           "measure", "measure_summary", "measured_parts", "rules_for", "split_thread"]
 
 #: Every platform whose text socialhub can measure, in the registry's order.
 PLATFORMS: tuple[str, ...] = platform_names()
@@ -53,3 +55,25 @@ def character_problems(text: str, platform: str) -> list[str]:
         ValidationError: only for an unknown platform.
     """
     return text_measure.character_problems(text, rules_for(platform))
+
+
+def measure_summary(result: Measure) -> dict[str, Any]:
+    """A measurement as plain data (``text measure --json``, the API)."""
+    return {"platform": result.platform, "length": result.length, "limit": result.limit,
+            "valid": result.valid, "unit": result.unit, "problems": list(result.problems),
+            "details": result.details}
+
+
+def measured_parts(text: str, platform: str, *, limit: int | None = None,
+                   number: bool = False) -> list[dict[str, Any]]:
+    """``text`` split into a thread for ``platform``, each part with its ``length``,
+    ``limit`` and ``unit`` as the platform counts them.
+
+    Raises:
+        ValidationError: as :func:`split_thread`.
+    """
+    out = []
+    for part in split_thread(text, platform, limit=limit, number=number):
+        m = measure(part, platform, limit=limit)
+        out.append({"text": part, "length": m.length, "limit": m.limit, "unit": m.unit})
+    return out

@@ -47,7 +47,7 @@ from socialhub.services.manifests.apply import (
     apply_manifests,
     read_sources,
 )
-from socialhub.services.manifests.documents import check_text_lengths, parse_manifests
+from socialhub.services.manifests.documents import parse_manifests
 from socialhub.services.manifests.registry import (
     REGISTRY_FILE,
     Registry,
@@ -55,6 +55,7 @@ from socialhub.services.manifests.registry import (
     merge_registries,
     read_registries,
 )
+from socialhub.services.manifests.sources import length_issues
 from socialhub.services.teams.acting import git_sync_actor
 
 log = logging.getLogger("socialhub.gitsync")
@@ -239,10 +240,7 @@ def apply_commit(ctx: Ctx, *, source: str, commit: str, folder: Path, path: str,
         root = tree if path in ("", ".") else tree / path
         sources = read_sources([root], file_limit=file_limit, total_limit=total_limit)
         manifests, issues = parse_manifests(sources)
-        limits = {m.name: m.model.spec.settings.get("max_characters")
-                  for m in manifests if m.kind == "Account"}
-        issues += check_text_lengths(manifests, {k: int(v) for k, v in limits.items() if v},
-                                     settings=ctx.settings)
+        issues += length_issues(manifests, ctx.settings)
         registry = merge_registries(published or {}, read_registries([root]))
         changes = apply_manifests(ctx, manifests, now=now, issues=issues,
                                   owner=Owner(source, commit), prune=True, published=registry)

@@ -68,7 +68,7 @@ from socialhub.services.authoring.scheduling import (
 )
 from socialhub.services.authoring.slots import slot_state
 from socialhub.services.authoring.variants import check_variant_text
-from socialhub.services.context import Actor, Ctx, use_case
+from socialhub.services.context import Actor, Ctx, check, use_case
 from socialhub.services.links.style import sent_text
 from socialhub.services.manifests.experiments import plan_experiments, prune_experiments
 from socialhub.services.manifests.people import plan_member, plan_organization
@@ -495,7 +495,8 @@ class _Planner:
 
     def _media(self, m: Manifest, i: int, items: list[MediaSpec]) -> list[dict[str, Any]] | None:
         """Target ``i``'s media as stored, each file confined and sniffed; None on a problem."""
-        base = Path.cwd() if m.file == "<stdin>" else Path(m.file).parent
+        base = (None if not self.media.manifest_folders
+                else Path.cwd() if m.file == "<stdin>" else Path(m.file).parent)
         out: list[dict[str, Any]] | None = []
         for j, item in enumerate(items):
             try:
@@ -866,10 +867,17 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
     Raises:
         ManifestError: any problem at all; nothing was written.
         ValidationError: ``prune`` without an ``owner``.
+        PermissionDeniedError: an account would be added or changed without
+            ``accounts.manage``.
     """
     session, org_id = ctx.session, ctx.org_id
     plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
                  prune=prune, progress=progress, published=published)
+    if not dry_run and any(c.kind == "Account" and c.action in WRITING_ACTIONS
+                           for c in plan.changes):
+        # Adding an account, or changing where and with which secrets it connects, is
+        # managing accounts (owners, admins, the sync role), never a token's scope.
+        check(ctx, Permission.ACCOUNTS_MANAGE)
     if not dry_run:
         if progress is not None:
             progress("writing", 0, 1)

@@ -32,7 +32,7 @@ from socialhub.db.queries import rules as rules_queries
 from socialhub.db.queries import teams as teams_queries
 from socialhub.db.queries.manifests import published_targets
 from socialhub.errors import ValidationError
-from socialhub.services.context import Ctx, use_case
+from socialhub.services.context import Ctx, check, use_case
 from socialhub.services.manifests.registry import Registry
 
 #: File written for each kind by ``socialhub export -o DIR``.
@@ -212,9 +212,19 @@ def export_manifests(ctx: Ctx,
     Canceled posts are left out: applying them again would bring them back. Without
     ``kinds`` the organization and its members are left out too (``PEOPLE_KINDS``);
     members who never acted (no login) are never exported.
+
+    Raises:
+        PermissionDeniedError: ``Organization`` without ``org.read``, ``Member``
+            without ``members.read``.
     """
     session, org_id = ctx.session, ctx.org_id
     wanted = kinds if kinds else set(KINDS) - set(PEOPLE_KINDS)
+    # The people kinds are the organization's settings and its members: asked for by
+    # name, and read only with the permissions that read them elsewhere.
+    if "Organization" in wanted:
+        check(ctx, Permission.ORG_READ)
+    if "Member" in wanted:
+        check(ctx, Permission.MEMBERS_READ)
     out: dict[str, list[dict[str, Any]]] = {}
     if "Organization" in wanted:
         org = teams_queries.organization(session, org_id)
