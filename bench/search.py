@@ -18,7 +18,8 @@ Raw and Datasette get the sidecar's own read PRAGMAs (``READ_PRAGMAS``, imported
 socialhub; Datasette through the ``prepare_connection`` plugin in
 bench/datasette_plugins). Both HTTP servers are called over one keep-alive connection
 with ``http.client``, so client overhead is the same for both, and the three ways run
-interleaved query by query so background load hits them alike. The machine's load
+interleaved query by query (their order rotating) so background load hits them alike.
+The machine's load
 (``uptime``) is printed before and after. Figures, not a test.
 
 Usage: .venv/bin/python bench/search.py --docs 100000
@@ -44,6 +45,7 @@ import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -380,19 +382,29 @@ def main() -> None:
         time_raw, time_api = raw_timer(db), http_timer(api_port)
         time_ds = http_timer(ds_port) if not args.no_datasette else None
         # Interleaved query by query, so a burst of other load on the machine hits all
-        # three ways alike; the first pass warms caches and is not counted.
+        # the ways alike; the first pass warms caches and is not counted. The order of the
+        # ways rotates from query to query: on a loaded machine the way
+        # timed right after another process ran pays for waking up, so no way always goes
+        # first or always follows the same one.
+        step = 0
         for rep in range(args.repeats + 1):
             for params, api_path, ds_path, all_params in zip(
                     raw_params, api_paths, ds_paths, unbounded_params, strict=True):
-                r, a = time_raw(params), time_api(api_path)
-                d = time_ds(ds_path) if time_ds is not None else None
-                u = time_raw(all_params)
+                timed: dict[str, float] = {}
+                ways: list[tuple[str, Callable[[], float]]] = [
+                    ("raw", partial(time_raw, params)), ("api", partial(time_api, api_path)),
+                    ("unbounded", partial(time_raw, all_params))]
+                if time_ds is not None:
+                    ways.append(("ds", partial(time_ds, ds_path)))
+                step += 1
+                for name, run in ways[step % len(ways):] + ways[:step % len(ways)]:
+                    timed[name] = run()
                 if rep:
-                    unbounded.append(u)
-                    raw.append(r)
-                    api_times.append(a)
-                    if d is not None:
-                        ds_times.append(d)
+                    unbounded.append(timed["unbounded"])
+                    raw.append(timed["raw"])
+                    api_times.append(timed["api"])
+                    if "ds" in timed:
+                        ds_times.append(timed["ds"])
     finally:
         for server in servers:
             server.terminate()
