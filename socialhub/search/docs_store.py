@@ -80,9 +80,10 @@ DOCS_SCHEMA = Schema(name="docs", application_id=0x53484431, steps=(_V1, _V2))  
 #: At most this many matches are ranked per query: the most recently added ones.
 #: bm25 costs a few microseconds per matching row, so a word found in most of a
 #: 100k-document library cost 80-300 ms a query; ranking a bounded candidate set
-#: keeps every query bounded. A query matching no more documents than this (every
-#: rare or mid-frequency word) is ranked exactly as before; one matching more gets
-#: the best of its newest ``RANK_CANDIDATES`` matches, and its pages end there.
+#: keeps every query bounded. A query matching no more documents than this (on the
+#: 100k-document bench, every rare or mid-frequency word) is ranked exactly as before;
+#: one matching more gets the best of its newest ``RANK_CANDIDATES`` matches, and
+#: its pages end there.
 RANK_CANDIDATES = 10_000
 
 # The candidates are the newest matches (FTS5 walks rowids backwards natively and stops
