@@ -225,10 +225,12 @@ class _Stores:
 _bearer = HTTPBearer(auto_error=False, description="search.token from the configuration")
 
 
-def _require_token(
+async def _require_token(
     request: Request,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
+    # async: it never blocks, and a plain def would cost every request a trip through the
+    # thread pool (~0.1 ms, a sixth of a fast search's time in the API).
     # request.app is this app even when the daemon mounts it under its own.
     token: bytes | None = request.app.state.search_token
     if token is None:

@@ -56,14 +56,28 @@ def _configure(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
     conn.execute("PRAGMA synchronous = NORMAL")
     # Tags and other child rows are deleted with their parent.
     conn.execute("PRAGMA foreign_keys = ON")
+    apply_read_pragmas(conn)
+
+
+#: The PRAGMAs every sidecar connection gets for searching, in the order applied.
+#: bench/search.py gives its raw-SQLite and Datasette baselines exactly these, so they
+#: cannot drift from what the API runs with.
+READ_PRAGMAS: tuple[tuple[str, int | str], ...] = (
     # Keep hot index pages in memory; FTS5 lookups touch many small pages (negative = KiB).
-    conn.execute("PRAGMA cache_size = -32000")
+    ("cache_size", -32000),
     # Read pages straight from the OS page cache instead of copying each into SQLite's:
     # 15-25 % faster searches on a 100k-document library (docs/performance-search.md).
     # Address space only, not memory; writes still go through the normal path.
-    conn.execute("PRAGMA mmap_size = 1073741824")
+    ("mmap_size", 1073741824),
     # Temporary b-trees for ORDER BY rank stay in memory.
-    conn.execute("PRAGMA temp_store = MEMORY")
+    ("temp_store", "MEMORY"),
+)
+
+
+def apply_read_pragmas(conn: sqlite3.Connection) -> None:
+    """Give ``conn`` the search PRAGMAs of :data:`READ_PRAGMAS` (any SQLite connection)."""
+    for name, value in READ_PRAGMAS:
+        conn.execute(f"PRAGMA {name} = {value}")
 
 
 def set_bulk_journal(conn: sqlite3.Connection, *, on: bool) -> bool:

@@ -231,3 +231,44 @@ def test_parallel_import_finds_what_a_serial_import_finds(
         h.title for h in parallel.search("warm").results]
     serial.close()
     parallel.close()
+
+
+def _all_ranked(store: DocsStore, word: str) -> list[tuple[int, float]]:
+    """Every match of ``word`` ranked with bm25 over the whole library (no candidate bound)."""
+    rows = store.pool.get().execute(
+        "SELECT rowid, rank FROM docs_fts WHERE docs_fts MATCH ? ORDER BY rank, rowid",
+        (f'"{word}"',)).fetchall()
+    return [(r[0], -r[1]) for r in rows]
+
+
+def test_a_query_matching_fewer_documents_than_the_bound_is_ranked_exactly(
+        tmp_path: Path) -> None:
+    store = DocsStore(tmp_path / "docs.sqlite", rank_candidates=12)
+    for i in range(12):
+        # Scores differ: the older documents are the better matches.
+        store.add(DocInput(f"doc {i}", " ".join(["word"] * (12 - i) + ["filler"] * i * 3)))
+    page = store.search("word", limit=12)
+    assert [(h.id, h.score) for h in page.results] == _all_ranked(store, "word")
+    assert page.results[0].title == "doc 0" and page.next_offset is None
+    store.close()
+
+
+def test_a_query_matching_more_than_the_bound_ranks_only_its_newest_matches(
+        tmp_path: Path) -> None:
+    store = DocsStore(tmp_path / "docs.sqlite", rank_candidates=5)
+    for i in range(8):
+        store.add(DocInput(f"doc {i}", " ".join(["word"] * (8 - i) + ["filler"] * i * 3)))
+    store.add(DocInput("rare", "word only here, unique"))
+    every = _all_ranked(store, "word")
+    assert every[0][0] == 1  # over the whole library, the oldest document is the best
+    newest = sorted(every, key=lambda hit: -hit[0])[:5]  # the five newest matches…
+    expected = sorted(newest, key=lambda hit: (-hit[1], hit[0]))  # …ranked among themselves
+    page = store.search("word", limit=3)
+    assert [(h.id, h.score) for h in page.results] == expected[:3]
+    assert page.next_offset == 3
+    last = store.search("word", limit=3, offset=3)
+    assert [(h.id, h.score) for h in last.results] == expected[3:]
+    assert last.next_offset is None  # pages end at the bound
+    # A query the bound does not cut is unaffected by other words' match counts.
+    assert [h.title for h in store.search("unique").results] == ["rare"]
+    store.close()
