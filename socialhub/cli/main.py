@@ -106,5 +106,7 @@ install_value_names()  # --help names each option's value, not its Python type
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map socialhub errors to one stderr line and an exit code."""
     from socialhub.cli.guard import run_guarded
+    from socialhub.cli.lazy_root import lazy_root
 
-    run_guarded(lambda: app(args=argv, prog_name="socialhub"), debug=lambda: state.debug)
+    run_guarded(lambda: lazy_root(app)(args=argv, prog_name="socialhub"),
+                debug=lambda: state.debug)
