@@ -254,6 +254,8 @@ class _Planner:
         #: Posts of files an apply skipped as unchanged (``services.manifests.digests``):
         #: name → file. Each is reported "unchanged" and counts as listed for a prune.
         self.skipped: dict[str, str] = {}
+        #: Each file's place among the sources, so skipped posts are listed where they stand.
+        self.file_order: dict[str, int] = {}
         self.accounts = {a.ref: a for a in queries.accounts_in_order(session, org_id)}
         self.voices = {v.name: v for v in queries.voices_in_order(session, org_id)}
         self.campaigns = {c.name: c for c in queries.campaigns_in_order(session, org_id)}
@@ -457,12 +459,16 @@ class _Planner:
         live: dict[int, str] = {}
         for chunk in _chunks(variant_ids):
             live.update(queries.latest_live_statuses(self.s, chunk))
+        first = len(self.changes)
         for m in manifests:
             self.post(m, existing.get(m.name), live)
             self.tick()
         for name, file in self.skipped.items():
             self.changes.append(Change("Post", name, "unchanged", [], file))
             self.tick()
+        if self.skipped:  # in the order of the files, as when every file is planned
+            self.changes[first:] = sorted(self.changes[first:],
+                                          key=lambda c: self.file_order.get(c.where, -1))
 
     def _target_states(self, m: Manifest, current: dict[str, Variant]
                        ) -> tuple[Targets, bool]:
@@ -788,10 +794,12 @@ def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
           issues: Sequence[Issue], media: MediaPolicy | None, owner: Owner | None,
           prune: bool, progress: Progress | None,
           published: Registry | None = None, measured: bool = False,
-          skipped: dict[str, str] | None = None) -> _Planner:
+          skipped: dict[str, str] | None = None,
+          file_order: dict[str, int] | None = None) -> _Planner:
     """Plan without writing: the one path ``plan_manifests`` and ``apply_manifests`` share.
 
-    ``skipped``: the posts of files left unparsed as unchanged (name → file).
+    ``skipped``: the posts of files left unparsed as unchanged (name → file), listed
+    among the others by ``file_order`` (file → its place among the sources).
     """
     if prune and owner is None:
         raise ValidationError("--prune needs to know which directory owns the records: "
@@ -800,6 +808,7 @@ def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
                     ctx.actor)
     plan.measured = measured
     plan.skipped = dict(skipped or {})
+    plan.file_order = dict(file_order or {})
     plan.settings = ctx.settings
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
@@ -924,7 +933,8 @@ def apply_sources(ctx: Ctx, sources: Sequence[tuple[str, str]], *,
     if skipped and not digests.collides(manifests, skipped):
         try:
             plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
-                         prune=prune, progress=progress, published=published, skipped=skipped)
+                         prune=prune, progress=progress, published=published, skipped=skipped,
+                         file_order={file: i for i, (file, _text) in enumerate(sources)})
         except ManifestError:
             plan = None  # one run lists every problem: plan every file
         if plan is not None and any(c.action in WRITING_ACTIONS

@@ -28,10 +28,13 @@ from sqlalchemy.orm import Session
 from socialhub import __version__
 from socialhub.core.manifests import Manifest, with_experiment_posts
 from socialhub.db.queries import manifest_digests as queries
+from socialhub.platforms.registry import platform_rules
 
 if TYPE_CHECKING:
     from socialhub.config import Settings
 
+#: Bumped whenever what a digest covers changes (every recorded file is then planned again).
+_FORMAT = 1
 #: Kinds whose change alters the environment: an apply that changes one plans every file.
 ENVIRONMENT_KINDS = frozenset({"Organization", "Account", "VoiceProfile", "Campaign", "Policy"})
 _RECORDED_ACTIONS = frozenset({"created", "changed", "rescheduled", "unchanged"})
@@ -62,7 +65,8 @@ def environment(session: Session, org_id: int, settings: Settings | None,
     """The digest of everything outside a post's file that planning the post reads."""
     h = hashlib.sha256()
     links = settings.links.model_dump(mode="json") if settings is not None else None
-    h.update(repr((__version__, source, links)).encode())
+    h.update(repr((_FORMAT, __version__, source, links)).encode())
+    h.update(repr(list(platform_rules().items())).encode())  # each network's text rules
     for row in queries.environment_rows(session, org_id):
         h.update(repr(tuple(row)).encode())
     return h.hexdigest()

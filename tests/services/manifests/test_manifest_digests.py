@@ -100,6 +100,7 @@ def test_editing_one_file_applies_just_it(dbcli: Cli, db_home: str, tmp_path: Pa
     (files / "two.yaml").write_text(POST.format(name="two", body="Edited", day=2))
     parsed.clear()
     again = actions(dbcli("apply", "-f", str(files), "--json"))
+    assert list(again)[2:] == ["Post/one", "Post/three", "Post/two"]  # in the files' order
     assert sorted(parsed) == ["accounts.yaml", "two.yaml"]
     assert again["Post/two"] == "changed"
     assert again["Post/one"] == again["Post/three"] == "unchanged"
