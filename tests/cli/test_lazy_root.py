@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
+import sys
 from typing import Any
 
 import typer.main
@@ -46,3 +48,23 @@ def test_a_typo_still_suggests_the_noun() -> None:
     code, output = _run(lazy_root(app), ["pots"])
     assert code == 2
     assert "Did you mean 'posts'" in output
+
+
+def test_root_help_from_the_summaries_is_the_same_and_imports_no_command_module() -> None:
+    from socialhub.cli.lazy_root import noun_summaries, summarised_root
+    from socialhub.cli.noun_summaries import SUMMARIES
+    from socialhub.cli.root import NOUNS
+
+    assert noun_summaries(app) == SUMMARIES  # else: python scripts/gen_docs.py
+    eager = _help(typer.main.get_command(app), ["--help"])
+    assert _help(summarised_root(app, NOUNS, SUMMARIES), ["--help"]) == eager
+    probe = ("import sys\nsys.argv = ['socialhub', '--help']\n"
+             "from socialhub.cli.entry import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.startswith('socialhub.cli.')), "
+             "file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    loaded = done.stderr.strip().splitlines()[-1]
+    for module, _attr, _name in NOUNS:
+        assert f"'{module}'" not in loaded, module
+    assert "Commands" in done.stdout
