@@ -2,7 +2,7 @@
 
 Typer turns the whole tree into Click objects before it parses anything: every
 noun, every command, and for each of their parameters the type hints evaluated
-from their annotations. With some 45 nouns and 270 commands that was most of the
+from their annotations. With some 40 nouns and 120 commands that was most of the
 time ``socialhub --help`` took, for one screen that lists the nouns. Here the
 root group holds each noun's Typer app and converts it (exactly as Typer would)
 the first time something asks for it; the root help lists each noun through a
