@@ -1,6 +1,8 @@
 """The ``socialhub`` console script.
 
-A plain ``socialhub tui`` (optionally with ``--config FILE``) opens the TUI
+``socialhub --help`` (or no arguments) renders the root help from the table of
+nouns alone, importing no command module. A plain ``socialhub tui`` (optionally
+with ``--config FILE``) opens the TUI
 at once: it starts the helper that reads the first month before anything
 else is imported, and skips loading the CLI framework and every command
 module. Everything else — including ``socialhub tui --help`` — goes to the
@@ -33,6 +35,9 @@ def main(argv: list[str] | None = None) -> None:
     """Run ``socialhub``: the TUI's fast path, or the full CLI."""
     args = sys.argv[1:] if argv is None else list(argv)
     is_tui, config_path = plain_tui(args)
+    if args in ([], ["--help"], ["-h"]):
+        _root_help(args)
+        return
     if not is_tui:
         from socialhub.cli.main import main as cli_main
 
@@ -51,3 +56,17 @@ def main(argv: list[str] | None = None) -> None:
     from socialhub.cli.guard import run_guarded
 
     run_guarded(open_it, debug=False)
+
+
+def _root_help(args: list[str]) -> None:
+    """``socialhub --help`` (or no arguments) without importing a command module: the
+    nouns' help comes from ``cli.noun_summaries``, generated from theirs."""
+    from socialhub.cli.guard import run_guarded
+    from socialhub.cli.lazy_root import summarised_root
+    from socialhub.cli.metavars import install as install_value_names
+    from socialhub.cli.noun_summaries import SUMMARIES
+    from socialhub.cli.root import NOUNS, app
+
+    install_value_names()
+    run_guarded(lambda: summarised_root(app, NOUNS, SUMMARIES)(args=args, prog_name="socialhub"),
+                debug=False)

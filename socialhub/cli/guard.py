@@ -13,7 +13,12 @@ def run_guarded(call: Callable[[], object], *, debug: Callable[[], bool] | bool)
     options) shows tracebacks instead. Secrets are redacted from messages.
     """
     from socialhub.errors import SocialhubError
-    from socialhub.services.ops.redaction import redact
+
+    def redact(text: str) -> str:
+        # Deferred: its patterns (and logging) cost --help a tenth of its time; errors only.
+        from socialhub.services.ops.redaction import redact as scrub
+
+        return scrub(text)
 
     def debugging() -> bool:
         return debug() if callable(debug) else debug

@@ -88,8 +88,7 @@ def apply(
     from socialhub.services.authoring.media_check import policy_from_settings
     from socialhub.services.authoring.scheduling import waiting_on_unready_accounts
     from socialhub.services.clock import now_utc
-    from socialhub.services.manifests.apply import ManifestError, apply_manifests, owner_for
-    from socialhub.services.manifests.documents import parse_manifests
+    from socialhub.services.manifests.apply import ManifestError, apply_sources, owner_for
 
     policy = policy_from_settings(get_config().settings.media.root)
     from socialhub.services.manifests.registry import read_registries
@@ -99,13 +98,11 @@ def apply(
     published = read_registries(p for p in files if str(p) != "-")
     try:
         with _progress_bar() as progress:
-            manifests, issues = parse_manifests(sources, progress=progress)
             hub = get_hub()
             with hub.context("cli") as ctx:
-                changes = apply_manifests(ctx, manifests, now=now_utc(),
-                                          dry_run=dry_run, issues=issues, media=policy,
-                                          owner=owner, prune=prune, published=published,
-                                          progress=progress)
+                changes = apply_sources(ctx, sources, now=now_utc(), dry_run=dry_run,
+                                        media=policy, owner=owner, prune=prune,
+                                        published=published, progress=progress)
                 blocked = waiting_on_unready_accounts(ctx)
                 if dry_run:
                     ctx.session.rollback()  # the organization row a first run creates, too

@@ -787,3 +787,26 @@ class LinkClickDaily(Base):
     link_id: Mapped[int] = mapped_column(ForeignKey("short_links.id", ondelete="CASCADE"))
     day: Mapped[Any] = mapped_column(Date)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ManifestDigest(Base):
+    """What the last apply recorded of one record's manifest, so an unchanged one is skipped.
+
+    ``digest`` covers the file's text and name, everything outside the file that
+    planning it reads (accounts, campaigns, voices, policies, settings; see
+    ``services.manifests.digests``) and the owning directory; ``documents`` is how
+    many documents that file held; ``state`` is a digest of the record as the
+    database held it right after that apply. A later apply skips the file only
+    when all three still match.
+    """
+
+    __tablename__ = "manifest_digests"
+    __table_args__ = (UniqueConstraint("org_id", "kind", "name"),
+                      Index("ix_manifest_digests_org_digest", "org_id", "digest"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(64))
+    documents: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(64))

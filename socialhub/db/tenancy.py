@@ -177,6 +177,8 @@ LINK_CLICKS_DAILY = OrgOwned("link_clicks_daily", "link_clicks_daily.org_id", in
                              same_org="(SELECT l.org_id FROM short_links l WHERE "
                                       "l.id = link_clicks_daily.link_id) = "
                                       "link_clicks_daily.org_id")
+#: Migration 0020: what an apply last recorded of each post's manifest (an editor applies).
+MANIFEST_DIGESTS = OrgOwned("manifest_digests", "manifest_digests.org_id")
 
 #: Every organization-owned table of the current schema: 0005's, plus those later
 #: migrations protect (append them here).
@@ -184,7 +186,7 @@ ORG_OWNED: tuple[OrgOwned, ...] = (*TABLES_AT_0005, ACCOUNT_SNAPSHOTS, METRIC_LA
                                     GIT_SYNCS, ALERTS_SENT, INBOX_ITEMS, INBOX_CURSORS, RULES,
                                     RULE_RUNS, POLICIES, API_TOKENS, API_IDEMPOTENCY,
                                     EXPERIMENTS, EXPERIMENT_ARMS, WEBHOOK_DELIVERIES,
-                                    SHORT_LINKS, LINK_CLICKS_DAILY)
+                                    SHORT_LINKS, LINK_CLICKS_DAILY, MANIFEST_DIGESTS)
 
 #: The columns a reviewer may change (the guard trigger refuses any other).
 REVIEWER_COLUMNS = {

@@ -70,6 +70,8 @@ from socialhub.services.authoring.slots import slot_state
 from socialhub.services.authoring.variants import check_variant_text
 from socialhub.services.context import Actor, Ctx, check, use_case
 from socialhub.services.links.style import sent_text
+from socialhub.services.manifests import digests
+from socialhub.services.manifests.documents import parse_manifests
 from socialhub.services.manifests.experiments import plan_experiments, prune_experiments
 from socialhub.services.manifests.people import plan_member, plan_organization
 from socialhub.services.manifests.policies import check_policies, plan_policy
@@ -249,6 +251,11 @@ class _Planner:
         #: Every valid post's desired targets, by name (what ``preview`` renders).
         self.targets: dict[str, tuple[Manifest, Targets]] = {}
         self.tick: Callable[[], None] = lambda: None
+        #: Posts of files an apply skipped as unchanged (``services.manifests.digests``):
+        #: name → file. Each is reported "unchanged" and counts as listed for a prune.
+        self.skipped: dict[str, str] = {}
+        #: Each file's place among the sources, so skipped posts are listed where they stand.
+        self.file_order: dict[str, int] = {}
         self.accounts = {a.ref: a for a in queries.accounts_in_order(session, org_id)}
         self.voices = {v.name: v for v in queries.voices_in_order(session, org_id)}
         self.campaigns = {c.name: c for c in queries.campaigns_in_order(session, org_id)}
@@ -452,9 +459,16 @@ class _Planner:
         live: dict[int, str] = {}
         for chunk in _chunks(variant_ids):
             live.update(queries.latest_live_statuses(self.s, chunk))
+        first = len(self.changes)
         for m in manifests:
             self.post(m, existing.get(m.name), live)
             self.tick()
+        for name, file in self.skipped.items():
+            self.changes.append(Change("Post", name, "unchanged", [], file))
+            self.tick()
+        if self.skipped:  # in the order of the files, as when every file is planned
+            self.changes[first:] = sorted(self.changes[first:],
+                                          key=lambda c: self.file_order.get(c.where, -1))
 
     def _target_states(self, m: Manifest, current: dict[str, Variant]
                        ) -> tuple[Targets, bool]:
@@ -540,7 +554,8 @@ class _Planner:
                 if old != new:
                     fields.append(f)
                     details.append({"field": f, "old": old, "new": new})
-        moved_only = True  # every changed target only moved in time
+        # every change only moved a target in time (a changed body, tag... is no move)
+        moved_only = not any(not f.endswith(" published") for f in fields)
         for ref, (i, account, state) in states.items():
             variant = current.get(ref)
             old_state = variant_state(variant) if variant is not None else None
@@ -620,7 +635,7 @@ class _Planner:
         if self.owner is None:
             return
         source = self.owner.source
-        listed = {m.name for m in by_kind["Post"]}
+        listed = {m.name for m in by_kind["Post"]} | set(self.skipped)
         for post in queries.owned_posts(self.s, self.org_id, source):
             if post.name in listed:
                 continue
@@ -779,14 +794,22 @@ def plan_with_targets(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
 def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
           issues: Sequence[Issue], media: MediaPolicy | None, owner: Owner | None,
           prune: bool, progress: Progress | None,
-          published: Registry | None = None, measured: bool = False) -> _Planner:
-    """Plan without writing: the one path ``plan_manifests`` and ``apply_manifests`` share."""
+          published: Registry | None = None, measured: bool = False,
+          skipped: dict[str, str] | None = None,
+          file_order: dict[str, int] | None = None) -> _Planner:
+    """Plan without writing: the one path ``plan_manifests`` and ``apply_manifests`` share.
+
+    ``skipped``: the posts of files left unparsed as unchanged (name → file), listed
+    among the others by ``file_order`` (file → its place among the sources).
+    """
     if prune and owner is None:
         raise ValidationError("--prune needs to know which directory owns the records: "
                               "apply one directory, or name it with --source")
     plan = _Planner(ctx.session, ctx.org_id, now, media or MediaPolicy(), owner, published,
                     ctx.actor)
     plan.measured = measured
+    plan.skipped = dict(skipped or {})
+    plan.file_order = dict(file_order or {})
     plan.settings = ctx.settings
     plan.issues += issues
     by_kind: dict[str, list[Manifest]] = {k: [] for k in KINDS}
@@ -797,7 +820,8 @@ def _plan(ctx: Ctx, manifests: Sequence[Manifest], *, now: datetime,
     for m in by_kind["Member"]:
         plan_member(plan, ctx, m)
     if progress is not None:
-        planned, n_posts = iter(range(1, len(by_kind["Post"]) + 1)), len(by_kind["Post"])
+        n_posts = len(by_kind["Post"]) + len(plan.skipped)
+        planned = iter(range(1, n_posts + 1))
         plan.tick = lambda: progress("planning", next(planned), n_posts)
     for m in by_kind["Account"]:
         plan.account(m)
@@ -870,7 +894,6 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
         PermissionDeniedError: an account would be added or changed without
             ``accounts.manage``.
     """
-    session, org_id = ctx.session, ctx.org_id
     plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
                  prune=prune, progress=progress, published=published)
     if not dry_run and any(c.kind == "Account" and c.action in WRITING_ACTIONS
@@ -879,21 +902,91 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
         # managing accounts (owners, admins, the sync role), never a token's scope.
         check(ctx, Permission.ACCOUNTS_MANAGE)
     if not dry_run:
-        if progress is not None:
-            progress("writing", 0, 1)
-        with session.no_autoflush:
-            for write in plan.writes:
-                write()
-        insert_new_posts(session, org_id, plan.new_posts, plan.campaigns, plan.voices,
-                         source=owner.source if owner else None,
-                         commit=owner.commit if owner else None,
-                         published=plan.published, now=now, created_by=ctx.actor.name)
-        session.flush()
-        for write in plan.late_writes:
-            write()
-        _announce_posts(session, org_id, [c.name for c in plan.changes if c.kind == "Post"
-                                          and c.action in WRITING_ACTIONS])
+        _write(ctx, plan, now=now, owner=owner, progress=progress)
     return plan.changes
+
+
+@use_case(Permission.MANIFESTS_APPLY)
+def apply_sources(ctx: Ctx, sources: Sequence[tuple[str, str]], *,
+                  now: datetime, dry_run: bool = False, media: MediaPolicy | None = None,
+                  owner: Owner | None = None, prune: bool = False,
+                  published: Registry | None = None,
+                  progress: Progress | None = None) -> list[Change]:
+    """Parse ``sources`` (``(file name, text)`` pairs, as ``read_sources`` gives them) and
+    apply them as ``apply_manifests`` does, leaving out the files nothing has changed for.
+
+    A file of posts that the last apply recorded (``services.manifests.digests``) is
+    neither parsed nor planned again when its text, everything outside it that its
+    posts depend on (accounts, campaigns, voices, policies, settings, the owning
+    directory) and each of its posts in the database are exactly as that apply left
+    them; its posts are reported ``unchanged`` and count as listed for ``prune``.
+    Anything else is planned and written exactly as ``apply_manifests`` would, and
+    when a skip could hide something (a post defined twice, a change to an account,
+    voice, campaign, policy or the organization, any problem at all) every file is
+    planned. Unless ``dry_run``, what was applied is recorded for the next apply.
+
+    Raises:
+        ManifestError: any problem at all; nothing was written.
+        ValidationError: ``prune`` without an ``owner``.
+    """
+    session, org_id = ctx.session, ctx.org_id
+    source = owner.source if owner else None
+    environment = digests.environment(session, org_id, ctx.settings, source)
+    unchanged = digests.unchanged_files(session, org_id, environment, sources,
+                                        digests.published_names(published))
+    skipped = {name: file for file, names in unchanged.items() for name in names}
+    manifests, issues = parse_manifests([s for s in sources if s[0] not in unchanged],
+                                        progress=progress)
+    plan: _Planner | None = None
+    if skipped and not digests.collides(manifests, skipped):
+        try:
+            plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
+                         prune=prune, progress=progress, published=published, skipped=skipped,
+                         file_order={file: i for i, (file, _text) in enumerate(sources)})
+        except ManifestError:
+            plan = None  # one run lists every problem: plan every file
+        if plan is not None and any(c.action in WRITING_ACTIONS
+                                    and c.kind in digests.ENVIRONMENT_KINDS
+                                    for c in plan.changes):
+            plan = None  # the skipped files were checked against what is changing
+    if plan is None:
+        if skipped:
+            manifests, issues = parse_manifests(sources, progress=progress)
+        plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
+                     prune=prune, progress=progress, published=published)
+    if not dry_run:
+        _write(ctx, plan, now=now, owner=owner, progress=progress)
+        org_settings = teams_queries.organization_settings(session, org_id)
+        campaigns = plan.campaigns
+
+        def approvals(name: str | None) -> bool:
+            campaign = campaigns.get(name or "")
+            return approvals_required(org_settings, campaign.approvals if campaign else None)
+
+        digests.record_applied(
+            session, org_id, digests.environment(session, org_id, ctx.settings, source),
+            manifests, plan.changes, digests.published_names(published), approvals)
+    return plan.changes
+
+
+def _write(ctx: Ctx, plan: _Planner, *, now: datetime, owner: Owner | None,
+           progress: Progress | None) -> None:
+    """Write what ``plan`` planned, in dependency order, and wake whoever waits for it."""
+    session, org_id = ctx.session, ctx.org_id
+    if progress is not None:
+        progress("writing", 0, 1)
+    with session.no_autoflush:
+        for write in plan.writes:
+            write()
+    insert_new_posts(session, org_id, plan.new_posts, plan.campaigns, plan.voices,
+                     source=owner.source if owner else None,
+                     commit=owner.commit if owner else None,
+                     published=plan.published, now=now, created_by=ctx.actor.name)
+    session.flush()
+    for write in plan.late_writes:
+        write()
+    _announce_posts(session, org_id, [c.name for c in plan.changes if c.kind == "Post"
+                                      and c.action in WRITING_ACTIONS])
 
 
 def _announce_posts(session: Session, org_id: int, names: list[str]) -> None:
