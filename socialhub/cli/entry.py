@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     started = start_helper(config_path)  # first of all: it reads while the UI loads
 
     def open_it() -> None:
-        from socialhub.cli.tui_cmd import open_tui
+        from socialhub.cli.tui_launch import open_tui
         from socialhub.tui.startup.first_month import FirstMonthHelper
 
         open_tui(config_path, FirstMonthHelper(config_path, started=started))

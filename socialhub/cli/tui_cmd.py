@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 
-if TYPE_CHECKING:
-    from socialhub.tui.startup.first_month import FirstMonthHelper
+from socialhub.cli.tui_launch import open_tui
 
 app = typer.Typer(help="Open the interactive calendar and drafts editor (the TUI).",
                   invoke_without_command=True, no_args_is_help=False)
@@ -29,20 +26,3 @@ def tui(ctx: typer.Context) -> None:
 
     helper = FirstMonthHelper(state.config_path)  # before Textual loads: it works meanwhile
     open_tui(state.config_path, helper)
-
-
-def open_tui(config_path: str | None, helper: FirstMonthHelper | None = None) -> None:
-    """Run the TUI until the person quits; raise what stopped it from working, if anything.
-
-    The config is loaded by the app (a helper process reads the first month
-    while Textual starts), and not through get_config(): that installs a
-    stderr log handler, whose lines would tear through the full-screen
-    display. In the TUI errors are notifications; one that stops it from
-    working (a bad config, an unusable database) closes it and is raised here.
-    """
-    from socialhub.tui.app import SocialhubApp
-
-    app = SocialhubApp(config_path=config_path, helper=helper)
-    app.run()
-    if app.fatal is not None:
-        raise app.fatal

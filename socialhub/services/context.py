@@ -19,15 +19,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, TypeVar, get_args
 
-from sqlalchemy.orm import Session
-
 from socialhub.core.policy import Permission, Role, allows
 from socialhub.errors import PermissionDeniedError
-from socialhub.services.audit import current_actor
 from socialhub.services.clock import now_utc
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from socialhub.config import Settings
+
+# No SQLAlchemy (nor the audit log, which loads the models) at import: every service
+# module imports this one, and the TUI paints its first month before the database
+# layer is loaded (docs/tui.md, "Performance"); tests/tui/test_tui_first_month.py holds it.
 
 #: The front end a use case was called through.
 Channel = Literal["cli", "tui", "daemon", "api", "mcp"]
@@ -58,6 +61,8 @@ class Actor:
 def local_actor() -> Actor:
     """The OS user as owner, without a membership look-up (tests and tools that build a
     ``Ctx`` by hand; ``hub.context`` resolves the real member)."""
+    from socialhub.services.audit import current_actor
+
     return Actor(name=current_actor(), role=Role.OWNER)
 
 

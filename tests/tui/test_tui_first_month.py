@@ -88,6 +88,23 @@ def test_the_month_is_read_without_sqlalchemy_or_the_settings_schema(
         hub.dispose()
 
 
+def test_the_ui_paints_its_first_month_without_the_database_layer_or_typer() -> None:
+    # What `socialhub tui` imports before its first frame: the entry's fast path, the
+    # app and the calendar screen. SQLAlchemy with the models (~0.3 s), the settings
+    # schema and Typer (~0.1 s) would all come before the month is on screen: a
+    # service module importing sqlalchemy at its top (services/context.py did) costs
+    # a cold launch as much as the rest of the app.
+    probe = ("import sys\n"
+             "import socialhub.cli.entry, socialhub.cli.tui_launch\n"
+             "import socialhub.tui.app, socialhub.tui.screens.calendar_screen\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('sqlalchemy', 'pydantic', 'typer', 'click', 'yaml')\n"
+             "             or m.startswith(('socialhub.db', 'socialhub.services.audit'))))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize(("variable", "value"), [
     ("SOCIALHUB_ORGANIZATION", "5"),  # the schema refuses a number: the full read says so
     ("SOCIALHUB_TIMEZONE", "Mars/Olympus_Mons"),

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -29,10 +28,14 @@ from typing import TYPE_CHECKING
 
 from socialhub.errors import ExitCode, SocialhubError
 from socialhub.services.authoring.calendar_model import CalendarData
-from socialhub.tui.startup.helper_process import start_helper
 
 if TYPE_CHECKING:
+    import subprocess
+
     from socialhub.services.hub import Hub
+
+# ``subprocess`` (and the module starting the helper) is imported only where a helper
+# is started or waited for: the helper itself runs this module and never needs it.
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,11 @@ class FirstMonthHelper:
 
     def __init__(self, config_path: str | None, *,
                  started: subprocess.Popen[bytes] | None = None) -> None:
-        self.proc = started if started is not None else start_helper(config_path)
+        if started is None:
+            from socialhub.tui.startup.helper_process import start_helper
+
+            started = start_helper(config_path)
+        self.proc = started
 
     def result(self, timeout: float = 60.0) -> FirstMonth | None:
         """The helper's month; None when it could not run (read it in-process then).
@@ -84,6 +91,8 @@ class FirstMonthHelper:
         """
         if self.proc is None:
             return None
+        import subprocess
+
         try:
             out, _ = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
