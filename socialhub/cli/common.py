@@ -85,14 +85,22 @@ def _json_default(value: Any) -> Any:
 
 
 def emit_json(data: Any) -> None:
-    """Write ``data`` as JSON to stdout (one document, newline-terminated).
+    """Write ``data`` as JSON to stdout (one document, newline-terminated, UTF-8 text).
 
-    Indented for a terminal; on one line when piped or redirected, where a program
-    reads it: indenting makes ``json`` use its pure-Python encoder, several times
-    slower on a large list (about 2 s for 10,000 posts).
+    Indented by two spaces for a terminal; on one line when piped or redirected, where a
+    program reads it. Encoded by orjson (datetimes as ``datetime.isoformat()`` writes
+    them, keys in their order); anything orjson refuses (an integer beyond 64 bits, a
+    key that is not a string) by the standard ``json`` module, as before.
     """
-    indent = 2 if sys.stdout.isatty() else None
-    text = json.dumps(data, default=_json_default, ensure_ascii=False, indent=indent)
+    import orjson
+
+    tty = sys.stdout.isatty()
+    try:
+        text = orjson.dumps(data, default=_json_default,
+                            option=orjson.OPT_INDENT_2 if tty else 0).decode()
+    except orjson.JSONEncodeError:
+        text = json.dumps(data, default=_json_default, ensure_ascii=False,
+                          indent=2 if tty else None)
     sys.stdout.write(text)
     sys.stdout.write("\n")
 
