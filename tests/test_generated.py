@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -52,4 +53,4 @@ def test_installed_wheel_can_run_db_upgrade(tmp_path: Path) -> None:
     assert (tmp_path / "home" / "data" / "socialhub.sqlite").exists()
     current = subprocess.run([sys.executable, "-m", "socialhub", "db", "current", "--json"],
                              env=env, cwd=tmp_path, capture_output=True, text=True)
-    assert '"up_to_date": true' in current.stdout
+    assert json.loads(current.stdout)["up_to_date"] is True

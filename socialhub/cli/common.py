@@ -55,8 +55,20 @@ def get_hub() -> Hub:
     if state._hub is None:
         from socialhub.services.hub import Hub
 
+        _freeze_imports()
         state._hub = Hub(get_config())
     return state._hub
+
+
+def _freeze_imports() -> None:
+    """Once per process, move every object alive now (the modules the command imported:
+    SQLAlchemy, the models…) out of the garbage collector's sight: they live as long as
+    the process, and a command that builds many objects (``posts list --json --all``)
+    otherwise pays for rescanning them at each full collection."""
+    import gc
+
+    if not gc.get_freeze_count():
+        gc.freeze()
 
 
 def reset_state() -> None:
@@ -85,14 +97,22 @@ def _json_default(value: Any) -> Any:
 
 
 def emit_json(data: Any) -> None:
-    """Write ``data`` as JSON to stdout (one document, newline-terminated).
+    """Write ``data`` as JSON to stdout (one document, newline-terminated, UTF-8 text).
 
-    Indented for a terminal; on one line when piped or redirected, where a program
-    reads it: indenting makes ``json`` use its pure-Python encoder, several times
-    slower on a large list (about 2 s for 10,000 posts).
+    Indented by two spaces for a terminal; on one line when piped or redirected, where a
+    program reads it. Encoded by orjson (datetimes as ``datetime.isoformat()`` writes
+    them, keys in their order); anything orjson refuses (an integer beyond 64 bits, a
+    key that is not a string) by the standard ``json`` module, as before.
     """
-    indent = 2 if sys.stdout.isatty() else None
-    text = json.dumps(data, default=_json_default, ensure_ascii=False, indent=indent)
+    import orjson
+
+    tty = sys.stdout.isatty()
+    try:
+        text = orjson.dumps(data, default=_json_default,
+                            option=orjson.OPT_INDENT_2 if tty else 0).decode()
+    except orjson.JSONEncodeError:
+        text = json.dumps(data, default=_json_default, ensure_ascii=False,
+                          indent=2 if tty else None)
     sys.stdout.write(text)
     sys.stdout.write("\n")
 

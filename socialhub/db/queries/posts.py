@@ -3,12 +3,13 @@ checks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, Text, case, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from socialhub.db.models import Account, Campaign, Delivery, Post, Variant, VoiceProfile
@@ -94,10 +95,13 @@ class SummaryRows:
     """What a page of post summaries is made of, read as plain rows (no ORM objects).
 
     ``posts``: id, name, status, body, tags, paid, created_at, updated_at,
-    campaign_name, voice_name — in the list order. ``targets``: every variant column a
-    summary shows plus post_id, platform and handle of its account, by id.
-    ``deliveries``: id, variant_id, status, attempts, next_attempt_at, remote_id,
-    remote_url, last_error of every delivery of those targets, oldest first.
+    campaign_name, voice_name — in the list order. ``targets``: id, post_id, text,
+    thread, media, first_comment, options, language, local_time, timezone,
+    scheduled_at, and the platform and handle of its account, by id. ``deliveries``:
+    id, status, attempts, next_attempt_at, remote_id, remote_url, last_error,
+    variant_id of every delivery of those targets, oldest first. The JSON columns
+    (``tags``, ``thread``, ``media``, ``options``) come as their JSON text, for
+    ``json_reader`` to decode.
     """
 
     posts: list[Any]
@@ -110,12 +114,14 @@ def post_summary_rows(session: Session, where: list[Any], *, offset: int = 0,
     """The page of ``list_posts`` as rows, in three queries however many posts: the
     fast path for lists (``--json --all`` of 10,000 posts) that need no ORM objects.
 
-    Run on the session's connection: plain Core rows, none of the ORM's per-row work.
+    Run on the session's connection: plain Core rows, none of the ORM's per-row work;
+    the JSON columns are read as text (see ``SummaryRows``), since most of them hold the
+    same few values ('[]', '{}') that ``json_reader`` decodes once.
     """
     run = session.connection().execute
     posts = run(
-        _in_list_order([Post.id, Post.name, Post.status, Post.body, Post.tags, Post.paid,
-                        Post.created_at, Post.updated_at,
+        _in_list_order([Post.id, Post.name, Post.status, Post.body, cast(Post.tags, Text),
+                        Post.paid, Post.created_at, Post.updated_at,
                         Campaign.name.label("campaign_name"),
                         VoiceProfile.name.label("voice_name")], where)
         .outerjoin(Campaign, Campaign.id == Post.campaign_id)
@@ -129,18 +135,42 @@ def post_summary_rows(session: Session, where: list[Any], *, offset: int = 0,
         ids = select(_in_list_order([Post.id], where).offset(offset).limit(limit)
                      .subquery().c.id)
     targets = run(
-        select(Variant.id, Variant.post_id, Variant.text, Variant.thread, Variant.media,
-               Variant.first_comment, Variant.options, Variant.language, Variant.local_time,
-               Variant.timezone, Variant.scheduled_at, Account.platform, Account.handle)
+        select(Variant.id, Variant.post_id, Variant.text, cast(Variant.thread, Text),
+               cast(Variant.media, Text), Variant.first_comment, cast(Variant.options, Text),
+               Variant.language, Variant.local_time, Variant.timezone, Variant.scheduled_at,
+               Account.platform, Account.handle)
         .join(Account, Account.id == Variant.account_id)
         .where(Variant.post_id.in_(ids)).order_by(Variant.id)).all()
     deliveries = run(
-        select(Delivery.id, Delivery.variant_id, Delivery.status, Delivery.attempts,
-               Delivery.next_attempt_at, Delivery.remote_id, Delivery.remote_url,
-               Delivery.last_error)
+        select(Delivery.id, Delivery.status, Delivery.attempts, Delivery.next_attempt_at,
+               Delivery.remote_id, Delivery.remote_url, Delivery.last_error,
+               Delivery.variant_id)
         .join(Variant, Variant.id == Delivery.variant_id)
         .where(Variant.post_id.in_(ids)).order_by(Delivery.id)).all()
     return SummaryRows(list(posts), list(targets), list(deliveries))
+
+
+def json_reader() -> Callable[[str | None], Any]:
+    """A decoder for JSON column text (None for SQL NULL) that decodes each distinct
+    flat value once (an empty list, a list of tags, a dict of plain values) and hands
+    that same object out again: callers copy it (``list(…)``, ``dict(…)``) before
+    giving it away. Values that hold lists or dicts are decoded afresh every time."""
+    seen: dict[str, Any] = {}
+
+    def read(text: str | None) -> Any:
+        if text is None:
+            return None
+        try:
+            return seen[text]
+        except KeyError:
+            value = json.loads(text)
+            items = (value.values() if isinstance(value, dict)
+                     else value if isinstance(value, list) else ())
+            if not any(isinstance(item, list | dict) for item in items):
+                seen[text] = value
+            return value
+
+    return read
 
 
 def count_posts(session: Session, where: list[Any]) -> int:
