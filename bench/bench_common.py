@@ -230,9 +230,9 @@ class SandboxProcess:
         return dict(httpx.get(f"{self.url}/_sandbox/posts", timeout=60).json().get("stats", {}))
 
     def stop(self) -> None:
-        """SIGINT (the CLI stops on Ctrl-C), then SIGKILL if it lingers."""
+        """SIGTERM (it holds nothing worth flushing), then SIGKILL if it lingers."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.terminate()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:

@@ -4,8 +4,9 @@
     python bench/publish.py --posts 10000 --latency-ms 50 --database-url pg --daemons 2
 
 ``--database-url pg`` starts a throwaway PostgreSQL cluster from the machine's
-binaries; ``sqlite`` (the default) uses a file. The sandbox runs in its own process (``socialhub sandbox serve``), so it never
-shares a daemon's interpreter. The anchor is the network-bound ideal,
+binaries; ``sqlite`` (the default) uses a file. The sandbox runs in its own
+process (``socialhub sandbox serve``), so it never shares a daemon's interpreter.
+The anchor is the network-bound ideal,
 ``ideal_per_s = concurrency / latency`` (64 sends in flight, each 50 ms: 1,280/s).
 The last line is the result against issue #18's goals:
 ``throughput_per_s=… ideal_per_s=… ratio=… daemon_cpu_ms_per_delivery=… load=…`` and
