@@ -193,6 +193,68 @@ class Bench:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
+class SandboxProcess:
+    """``socialhub sandbox serve`` in its own process, so it never shares a daemon's (or
+    the bench's) interpreter; ``url`` is read from its first line on stderr."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "socialhub", "sandbox", "serve", "--port", "0", *args],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert self.proc.stderr is not None
+        line = self.proc.stderr.readline().decode()
+        if " on http" not in line:
+            self.proc.kill()
+            raise SystemExit(f"the sandbox did not start: {line}")
+        self.url = line.split(" on ", 1)[1].split()[0]
+        # Drain stderr from here on so a chatty sandbox never blocks on a full pipe.
+        import threading
+
+        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
+
+    @property
+    def pid(self) -> int:
+        """The sandbox's process id."""
+        return self.proc.pid
+
+    def configure(self, **changes: Any) -> None:
+        """Change misbehaviour at runtime (``POST /_sandbox/config``)."""
+        import httpx
+
+        httpx.post(f"{self.url}/_sandbox/config", json=changes, timeout=30).raise_for_status()
+
+    def stats(self) -> dict[str, Any]:
+        """The sandbox's own counters (``/_sandbox/posts``)."""
+        import httpx
+
+        return dict(httpx.get(f"{self.url}/_sandbox/posts", timeout=60).json().get("stats", {}))
+
+    def stop(self) -> None:
+        """SIGTERM (it holds nothing worth flushing), then SIGKILL if it lingers."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used so far (all threads), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    # After the ")" the fields are numbered from 3 (state); utime is 14, stime 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load average, as ``uptime`` prints it."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def sandbox_counts(url: str, n: int) -> tuple[int, int, int]:
     """(posts received, duplicates, lost) from the sandbox's own record."""
     import httpx

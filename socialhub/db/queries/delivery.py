@@ -62,6 +62,12 @@ def due_candidates(session: Session, now: datetime, *, limit: int,
     return [(delivery, platform) for delivery, platform in session.execute(q).all()]
 
 
+def active_platforms(session: Session) -> list[str]:
+    """The platforms of active accounts (what a claim could take deliveries of)."""
+    return list(session.scalars(select(Account.platform).where(Account.status == "active")
+                                .distinct()))
+
+
 def lock_claims(session: Session) -> None:
     """Take the PostgreSQL advisory lock that serialises claims (it ends with the transaction)."""
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
@@ -153,8 +159,9 @@ def latest_live_delivery(session: Session, variant_id: int) -> Delivery | None:
 
 def post_delivery_statuses(session: Session, post_id: int) -> list[str]:
     """The status of each of the post's deliveries that is not canceled."""
-    return [d.status for d in session.scalars(select(Delivery).join(Variant).where(
-        Variant.post_id == post_id, Delivery.status != "canceled"))]
+    # Only the column: every settle derives the post's status, so no ORM objects here.
+    return list(session.scalars(select(Delivery.status).join(Variant).where(
+        Variant.post_id == post_id, Delivery.status != "canceled")))
 
 
 def post_deliveries_in(session: Session, post_id: int, statuses: Collection[str]

@@ -49,6 +49,8 @@ _POSTS_PUBLISHING = (_P.update().where(_P.c.id.in_(bindparam("pids", expanding=T
                                        _P.c.status != "canceled").values(status="publishing"))
 _CONTENT = (select(_V.c.account_id, _V.c.text, _V.c.thread, _V.c.media, _V.c.first_comment,
                    _V.c.options).where(_V.c.post_id == bindparam("pid")))
+_POST_STATUS = (_P.update().where(_P.c.id == bindparam("pid"), _P.c.status != "canceled")
+                .values(status=bindparam("status")))
 _PROGRESS = select(_D.c.thread_progress, _D.c.lease_owner).where(_D.c.id == bindparam("did"))
 
 
@@ -68,6 +70,11 @@ def post_content(session: Session, post_id: int) -> list[RowMapping]:
     """What the post ``post_id`` publishes: each target's ``account_id``, ``text``,
     ``thread``, ``media``, ``first_comment`` and ``options`` (for its content digest)."""
     return list(session.connection().execute(_CONTENT, {"pid": post_id}).mappings())
+
+
+def set_post_status(session: Session, post_id: int, status: str) -> None:
+    """Store the post's derived ``status`` (a canceled post stays canceled)."""
+    session.connection().execute(_POST_STATUS, {"pid": post_id, "status": status})
 
 
 def send_rows(session: Session, ids: Collection[int]) -> list[RowMapping]:

@@ -81,7 +81,16 @@ def refresh_post_status(session: Session, post: Post) -> str:
         if post.status in ("scheduled", "draft"):
             # Off the calendar again: an approval still in force keeps the post approved.
             new = "approved" if post.approved_digest and is_approved(post) else "draft"
-    elif all(s == "published" for s in statuses):
+    else:
+        new = status_from_deliveries(post.status, statuses)
+    post.status = new
+    return new
+
+
+def status_from_deliveries(current: str, statuses: Sequence[str]) -> str:
+    """The status a post with status ``current`` derives from its (non-canceled, at least
+    one) deliveries' ``statuses``; what ``refresh_post_status`` stores."""
+    if all(s == "published" for s in statuses):
         new = "published"
     elif any(s in ("publishing", "claimed", "unconfirmed") for s in statuses):
         new = "publishing"
@@ -91,10 +100,9 @@ def refresh_post_status(session: Session, post: Post) -> str:
         new = "partially_published"
     else:
         new = "failed"
-    if new == "scheduled" and post.status in (PostStatus.PENDING_APPROVAL,
-                                              PostStatus.CHANGES_REQUESTED):
-        new = post.status  # waiting for a review: the daemon holds it until approved
-    post.status = new
+    if new == "scheduled" and current in (PostStatus.PENDING_APPROVAL,
+                                          PostStatus.CHANGES_REQUESTED):
+        new = current  # waiting for a review: the daemon holds it until approved
     return new
 
 

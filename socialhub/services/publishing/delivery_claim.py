@@ -35,7 +35,8 @@ from socialhub.core.status import DeliveryStatus
 from socialhub.db.queries import delivery as queries
 from socialhub.db.queries.delivery import CLAIM_LOCK_KEY
 
-__all__ = ["CLAIM_LOCK_KEY", "RECONCILE", "SEND", "Claim", "claim_due_deliveries", "count_due",
+__all__ = ["CLAIM_LOCK_KEY", "RECONCILE", "SEND", "Claim", "active_platforms",
+           "claim_due_deliveries", "count_due",
            "expire_dead_local_leases", "in_flight_elsewhere", "make_worker_id", "next_due_at",
            "release_leases"]
 
@@ -104,6 +105,11 @@ def claim_due_deliveries(
         delivery.lease_expires_at = until
         claims.append(Claim(delivery.id, delivery.account_id, platform, mode))
     return claims
+
+
+def active_platforms(session: Session) -> list[str]:
+    """The platforms a claim could take deliveries of (those of active accounts)."""
+    return queries.active_platforms(session)
 
 
 def in_flight_elsewhere(session: Session, worker: str, now: datetime) -> Counter[int]:

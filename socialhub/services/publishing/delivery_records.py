@@ -20,8 +20,9 @@ from socialhub.core.approvals import approvals_required, content_digest, send_bl
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import Post
 from socialhub.db.queries import delivery_records as queries
+from socialhub.db.queries.delivery import post_delivery_statuses
 from socialhub.platforms.base import PublishedPart, PublishRequest
-from socialhub.services.authoring.scheduling import refresh_post_status
+from socialhub.services.authoring.scheduling import refresh_post_status, status_from_deliveries
 from socialhub.services.clock import now_utc
 from socialhub.services.links.shortening import LinkSubject, rendered_parts
 from socialhub.services.publishing.delivery_claim import Claim
@@ -210,10 +211,24 @@ def finish_attempt(ctx: SendContext, delivery_id: int, attempt_id: int | None,
         _apply(ctx, session, d, outcome, now)
         d.lease_owner = d.lease_expires_at = None
         _write(session, d, **{k: getattr(d, k) for k in _WRITABLE})
+        _refresh_post(session, d)
+        return d.status, _summary(d)
+
+
+def _refresh_post(session: Session, d: SimpleNamespace) -> None:
+    """``refresh_post_status`` for the post of delivery ``d`` in Core statements: the post's
+    status was read with ``d``, and ``d`` itself (just written) is among its deliveries."""
+    if d.post_status == "canceled":
+        return
+    statuses = post_delivery_statuses(session, d.post_id)
+    if not statuses:  # cannot happen (d is not canceled), but the ORM path knows approvals
         post = session.get(Post, d.post_id)
         if post is not None:
             refresh_post_status(session, post)
-        return d.status, _summary(d)
+        return
+    new = status_from_deliveries(d.post_status, statuses)
+    if new != d.post_status:
+        queries.set_post_status(session, d.post_id, new)
 
 
 def _apply(ctx: SendContext, session: Any, d: Any, outcome: Outcome, now: datetime) -> None:

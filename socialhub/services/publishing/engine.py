@@ -33,6 +33,7 @@ from socialhub.services.hub import Hub
 from socialhub.services.publishing.delivery_claim import (
     SEND,
     Claim,
+    active_platforms,
     claim_due_deliveries,
     expire_dead_local_leases,
     in_flight_elsewhere,
@@ -106,6 +107,7 @@ class PublishingEngine:
         self._by_account: Counter[int] = Counter()
         self._accepting = True
         self._caps: dict[str, bool] = {}
+        self._platforms: list[str] | None = None  # of active accounts, as the last claim read
         self._idle = threading.Event()
         self._idle.set()
 
@@ -171,6 +173,18 @@ class PublishingEngine:
                 self._caps[platform] = False
         return self._caps[platform]
 
+    def _few_slots_free(self) -> bool:
+        """True while sends are in flight and the platforms (as last read) have fewer than
+        an eighth of their slots free: each finished send wakes the next dispatch, so the
+        claim waits for a few free slots and takes them in one transaction (one claim per
+        finished send cost more CPU than the send itself)."""
+        cap = self.settings.concurrency_per_platform
+        with self._lock:
+            if not self._in_flight or self._platforms is None:
+                return False
+            room = sum(max(0, cap - self._by_platform[p]) for p in self._platforms)
+        return room < max(1, cap // 8)
+
     def _uncount(self, account_id: int, platform: str) -> None:
         with self._lock:
             self._by_platform[platform] -= 1
@@ -184,7 +198,7 @@ class PublishingEngine:
             How many deliveries were claimed.
         """
         free = self.free_capacity()
-        if free <= 0:
+        if free <= 0 or self._few_slots_free():
             return 0
         pending: list[tuple[int, str]] = []
         try:
@@ -192,14 +206,20 @@ class PublishingEngine:
             with self.ctx.tx() as session:
                 now = now_utc()
                 elsewhere = in_flight_elsewhere(session, self.worker, now)  # other daemons
+                platforms = self._platforms = active_platforms(session)
                 with self._lock:
                     full_platforms = [p for p, n in self._by_platform.items()
                                       if n >= s.concurrency_per_platform]
                     full_accounts = [a for a in {*self._by_account, *elsewhere}
                                      if self._by_account[a] + elsewhere[a]
                                      >= s.concurrency_per_account]
+                    # Never read more candidates than the platforms have free slots for:
+                    # with one platform at its cap, each finished send frees one slot, and
+                    # reading hundreds of rows to accept one was most of a claim's CPU.
+                    room = sum(max(0, s.concurrency_per_platform - self._by_platform[p])
+                               for p in platforms)
                 claims = claim_due_deliveries(
-                    session, self.worker, now, limit=free,
+                    session, self.worker, now, limit=min(free, room),
                     lease_seconds=s.policy.lease_seconds,
                     accept=self._try_dispatch(pending, elsewhere),
                     skip_platforms=full_platforms, skip_accounts=full_accounts)
