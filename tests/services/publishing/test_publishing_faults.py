@@ -134,7 +134,9 @@ def test_token_expired_mid_queue_is_refreshed_once_and_the_post_goes_out(
         hub: Hub, db_home: str, engine: PublishingEngine) -> None:
     from socialhub.db.models import Credential
 
-    with SandboxServer(token_ttl=1) as server:
+    # Tokens live 3 s: long enough that the refreshed one still works when the retry is
+    # sent on a busy machine (with 1 s it sometimes expired again before the send).
+    with SandboxServer(token_ttl=3) as server:
         acc = connect_account(hub, server.url)
         with hub.transaction() as session:  # the stored expiry lies: only the 401 tells
             cred = session.scalar(select(Credential).where(Credential.account_id == acc))
@@ -143,7 +145,7 @@ def test_token_expired_mid_queue_is_refreshed_once_and_the_post_goes_out(
             old_refresh = cred.refresh_token_enc
         import time
 
-        time.sleep(1.2)
+        time.sleep(3.2)
         d_id = schedule(hub, "expired", now() - timedelta(seconds=1))
         assert run(engine, hub, [d_id])
         assert outcomes(hub, d_id) == ["auth_expired", "published"]
