@@ -221,12 +221,15 @@ def page(rows: list[Any], offset: int, limit: int) -> dict[str, Any]:
 
 def operation(router: APIRouter, method: str, path: str, op: str, summary: str,
               tag: str | None, model: type, *, status: int = 200,
-              responses: dict[int | str, dict[str, Any]] | None = None) -> Any:
+              responses: dict[int | str, dict[str, Any]] | None = None,
+              success: dict[str, Any] | None = None) -> Any:
     """Declare a route on ``router`` with its OpenAPI operation id, summary, tag, the
-    answer's model and its problems (those of a read for ``GET``, of a write otherwise,
-    unless ``responses`` names others)."""
+    answer's model (and ``success``: more of its OpenAPI response, such as other media
+    types) and its problems (those of a read for ``GET``, of a write otherwise, unless
+    ``responses`` names others)."""
     errors = responses or (READS if method == "GET" else WRITES)
     return router.api_route(path, methods=[method], response_model=None, status_code=status,
-                            responses={status: {"model": model}, **errors},
+                            responses={status: {"model": model, **(success or {})},
+                                       **errors},
                             summary=summary, operation_id=op,
                             tags=[tag] if tag is not None else None)

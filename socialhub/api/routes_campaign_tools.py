@@ -13,8 +13,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from socialhub.api.core import Caller, decode_cursor, no_nul_bytes, page, read, write
-from socialhub.api.problems import READS, WRITES
+from socialhub.api.core import (
+    Caller,
+    decode_cursor,
+    no_nul_bytes,
+    operation,
+    page,
+    read,
+    write,
+)
 from socialhub.api.routes_posts import Strict
 from socialhub.api.routes_reads import Record, RecordPage, Records
 from socialhub.services.authoring.evergreen import (
@@ -42,10 +49,7 @@ _SHORT = Annotated[str | None, Query(max_length=200)]
 
 def _route(method: str, path: str, op: str, summary: str, tag: str,
            model: type = Record) -> Any:
-    return router.api_route(path, methods=[method], response_model=None,
-                            responses={200: {"model": model},
-                                       **(READS if method == "GET" else WRITES)},
-                            summary=summary, operation_id=op, tags=[tag])
+    return operation(router, method, path, op, summary, tag, model)
 
 
 class Evergreen(Strict):

@@ -16,8 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field, model_validator
 
-from socialhub.api.core import Caller, no_nul_bytes, read, state_of, write
-from socialhub.api.problems import READS, WRITES
+from socialhub.api.core import Caller, no_nul_bytes, operation, read, state_of, write
 from socialhub.api.routes_posts import Strict
 from socialhub.api.routes_reads import Record
 from socialhub.services.authoring.csv_import import import_posts_csv
@@ -46,11 +45,8 @@ _TEXT = 10_000_000
 
 def _route(method: str, path: str, op: str, summary: str, tag: str, *,
            status: int = 200, extra: dict[str, Any] | None = None) -> Any:
-    refusals = READS if method == "GET" else WRITES
-    return router.api_route(path, methods=[method], response_model=None, status_code=status,
-                            responses={status: {"model": Record, **(extra or {})},
-                                       **refusals},
-                            summary=summary, operation_id=op, tags=[tag])
+    return operation(router, method, path, op, summary, tag, Record, status=status,
+                     success=extra)
 
 
 class ManifestFile(Strict):
