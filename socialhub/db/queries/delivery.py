@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -157,11 +157,14 @@ def latest_live_delivery(session: Session, variant_id: int) -> Delivery | None:
         .order_by(Delivery.id.desc()).limit(1))
 
 
+_POST_STATUSES = (select(Delivery.status).join(Variant)
+                  .where(Variant.post_id == bindparam("pid"), Delivery.status != "canceled"))
+
+
 def post_delivery_statuses(session: Session, post_id: int) -> list[str]:
     """The status of each of the post's deliveries that is not canceled."""
-    # Only the column: every settle derives the post's status, so no ORM objects here.
-    return list(session.scalars(select(Delivery.status).join(Variant).where(
-        Variant.post_id == post_id, Delivery.status != "canceled")))
+    # Only the column, through Core (every settle derives the post's status: no ORM here).
+    return list(session.connection().execute(_POST_STATUSES, {"pid": post_id}).scalars())
 
 
 def post_deliveries_in(session: Session, post_id: int, statuses: Collection[str]

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -33,8 +33,10 @@ from socialhub.platforms.errors import (
 )
 from socialhub.services.accounts.tokens import TokenManager
 from socialhub.services.hub import Hub
+from socialhub.services.publishing.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Attempt outcomes that spend the retry budget (a rate limit or a paused account does not).
 BUDGET_OUTCOMES = ("retry", "error", "unknown", "lookup_failed")
@@ -63,6 +65,21 @@ class SendContext:
     #: Held around each transaction on SQLite: one writer at a time, woken at once,
     #: instead of many threads sleeping in SQLite's busy handler.
     write_lock: threading.RLock | None = None
+    #: On SQLite, the send threads' short writes share transactions (``group_commit``).
+    group: GroupCommit | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.write_lock is not None:
+            self.group = GroupCommit(self.tx)
+
+    def write(self, step: Callable[[Session], T]) -> T:
+        """Run ``step(session)`` in a transaction that has committed when this returns
+        (on SQLite shared with other send threads' steps: ``step`` may run twice, so it
+        must only touch the database)."""
+        if self.group is not None:
+            return self.group.run(step)
+        with self.tx() as session:
+            return step(session)
 
     @contextmanager
     def tx(self) -> Iterator[Session]:

@@ -176,28 +176,27 @@ def _held(reason: str) -> dict[str, Any]:
 
 def save_part(ctx: SendContext, delivery_id: int, part: PublishedPart) -> None:
     """Commit one published part at once (and renew the lease: the send is alive)."""
-    def step() -> None:
-        with ctx.tx() as session:
-            row = queries.thread_progress(session, delivery_id)
-            if row is None:
-                return
-            progress = [p for p in row.thread_progress or [] if int(p["index"]) != part.index]
-            values: dict[str, Any] = {"thread_progress": sorted(
-                [*progress, part_dict(part)], key=lambda p: p["index"])}
-            if part.index == 0:
-                values["remote_id"], values["remote_url"] = part.remote_id, part.url
-            if row.lease_owner == ctx.worker:
-                values["lease_expires_at"] = now_utc() + timedelta(
-                    seconds=ctx.policy.lease_seconds)
-            queries.update_delivery(session, delivery_id, values)
-    with_db_retry(step, seconds=10.0)
+    def step(session: Session) -> None:
+        row = queries.thread_progress(session, delivery_id)
+        if row is None:
+            return
+        progress = [p for p in row.thread_progress or [] if int(p["index"]) != part.index]
+        values: dict[str, Any] = {"thread_progress": sorted(
+            [*progress, part_dict(part)], key=lambda p: p["index"])}
+        if part.index == 0:
+            values["remote_id"], values["remote_url"] = part.remote_id, part.url
+        if row.lease_owner == ctx.worker:
+            values["lease_expires_at"] = now_utc() + timedelta(
+                seconds=ctx.policy.lease_seconds)
+        queries.update_delivery(session, delivery_id, values)
+    with_db_retry(lambda: ctx.write(step), seconds=10.0)
 
 
 def finish_attempt(ctx: SendContext, delivery_id: int, attempt_id: int | None,
                    outcome: Outcome) -> tuple[str, dict[str, Any]] | None:
     """Commit how an attempt ended; returns (new status, summary) for events."""
-    now = now_utc()
-    with ctx.tx() as session:
+    def step(session: Session) -> tuple[str, dict[str, Any]] | None:
+        now = now_utc()
         if attempt_id is not None:
             queries.update_attempt(session, attempt_id, {
                 "ended_at": now, "outcome": outcome.kind,
@@ -213,6 +212,7 @@ def finish_attempt(ctx: SendContext, delivery_id: int, attempt_id: int | None,
         _write(session, d, **{k: getattr(d, k) for k in _WRITABLE})
         _refresh_post(session, d)
         return d.status, _summary(d)
+    return ctx.write(step)
 
 
 def _refresh_post(session: Session, d: SimpleNamespace) -> None:
