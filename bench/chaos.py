@@ -18,7 +18,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench_common import Bench, sandbox_counts
+from bench_common import Bench, SandboxProcess, sandbox_counts
 
 
 def main() -> int:
@@ -35,15 +35,16 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    from socialhub.sandbox_network.server import SandboxServer
-
-    sandbox = SandboxServer(latency_ms=args.latency_ms, hang_s=3.0, seed=args.seed).start()
     bench = Bench(args.database_url, extra_env={
         "SOCIALHUB_DAEMON_CONCURRENCY_PER_PLATFORM": "32",
         "SOCIALHUB_DAEMON_CONCURRENCY_PER_ACCOUNT": "4",
         "SOCIALHUB_DAEMON_POLL_INTERVAL_S": "1", "SOCIALHUB_DAEMON_REQUEST_TIMEOUT_S": "1",
         "SOCIALHUB_DAEMON_BACKOFF_BASE_S": "0.5", "SOCIALHUB_DAEMON_BACKOFF_MAX_S": "5",
         "SOCIALHUB_DAEMON_MAX_ATTEMPTS": "20", "SOCIALHUB_DAEMON_LEASE_SECONDS": "15"})
+    # The sandbox runs in its own process, as in bench/publish.py: in the bench's
+    # interpreter its threads would compete with the progress polling for one GIL.
+    sandbox = SandboxProcess("--latency-ms", str(args.latency_ms), "--hang-s", "3",
+                             "--seed", str(args.seed), env=bench.env)
     kills = 0
     started = time.monotonic()
     try:
@@ -70,7 +71,7 @@ def main() -> int:
         print(file=sys.stderr)
         counts, _ = bench.progress()
         received, duplicates, lost = sandbox_counts(sandbox.url, args.posts)
-        stats = sandbox.world.dump()["stats"]
+        stats = sandbox.stats()
         print(f"elapsed_s={time.monotonic() - started:.1f} dead={counts['dead']} "
               f"received={received} injected_failures={stats.get('injected_failures', 0)} "
               f"injected_timeouts={stats.get('injected_timeouts', 0)} "

@@ -2,6 +2,7 @@
 
     python bench/publish.py --posts 10000 --latency-ms 50
     python bench/publish.py --posts 10000 --latency-ms 50 --database-url pg --daemons 2
+    python bench/publish.py --posts 3000 --database-url pg --scale-out 3
 
 ``--database-url pg`` starts a throwaway PostgreSQL cluster from the machine's
 binaries; ``sqlite`` (the default) uses a file. The sandbox runs in its own
@@ -14,12 +15,15 @@ each goal ``met`` or ``MISSED`` (ratio >= 0.7, last post out < 15 s, p99 latenes
 < 15 s, first post out < 0.2 s late, 0 duplicated and 0 lost). Lateness =
 published_at - due_at; throughput = published / seconds from the due instant to
 the last publication; CPU seconds are the daemons' own (``/proc/<pid>/stat``),
-counted from the due instant.
+counted from the due instant. ``--scale-out PAIRS`` runs alternated pairs of one and
+two daemons (each run on a fresh database) and ends with the pairs' throughput
+ratios, their median and issue #18's goal (>= 1.7).
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -48,8 +52,36 @@ def main() -> int:
     parser.add_argument("--lead-s", type=float, default=3.0,
                         help="seconds between all daemons being ready and the due instant")
     parser.add_argument("--timeout-s", type=float, default=300.0)
+    parser.add_argument("--scale-out", type=int, default=0, metavar="PAIRS",
+                        help="alternate PAIRS runs of 1 and 2 daemons and print the ratio "
+                             "(use with --database-url pg)")
     args = parser.parse_args()
 
+    if args.scale_out:
+        return scale_out(args)
+    run_once(args, args.daemons)
+    return 0
+
+
+def scale_out(args: argparse.Namespace) -> int:
+    """Alternated pairs of 1 and 2 daemons (which one runs first alternates): prints each
+    pair's throughput ratio and the median against issue #18's goal of 1.7."""
+    ratios = []
+    for pair in range(args.scale_out):
+        order = (1, 2) if pair % 2 == 0 else (2, 1)
+        runs = {n: run_once(args, n) for n in order}
+        ratios.append(runs[2] / runs[1] if runs[1] else float("nan"))
+        print(f"pair={pair + 1} one_daemon_per_s={runs[1]:.1f} two_daemons_per_s={runs[2]:.1f} "
+              f"ratio={ratios[-1]:.2f}", flush=True)
+    median = statistics.median(ratios)
+    print(f"scale_out pairs={' '.join(f'{r:.2f}' for r in ratios)} median_ratio={median:.2f} "
+          f"load={load_average()!r} ratio>=1.7:{'met' if median >= 1.7 else 'MISSED'}")
+    return 0
+
+
+def run_once(args: argparse.Namespace, daemons: int) -> float:
+    """One run: insert, start ``daemons`` daemons, make everything due, wait, print the
+    figures; the throughput (published per second from the due instant)."""
     bench = Bench(args.database_url, extra_env={
         "SOCIALHUB_DAEMON_CONCURRENCY_PER_PLATFORM": str(args.concurrency),
         "SOCIALHUB_DAEMON_CONCURRENCY_PER_ACCOUNT": str(args.per_account),
@@ -66,9 +98,9 @@ def main() -> int:
         bench.insert_deliveries(accounts, args.posts, far)
         print(f"inserted {args.posts} deliveries in {time.monotonic() - t:.1f} s",
               file=sys.stderr)
-        for i in range(args.daemons):
+        for i in range(daemons):
             bench.start_daemon(f"daemon{i}")
-        bench.wait_ready(args.daemons)
+        bench.wait_ready(daemons)
         due = datetime.now(UTC) + timedelta(seconds=args.lead_s)
         _move_due(bench, due)
         pids = [p.pid for p in bench.daemons]
@@ -96,7 +128,7 @@ def main() -> int:
         p99 = percentile(late, 99)
         worst = late[-1] if late else float("nan")
         daemon_cpu = sum(cpu[:-1])
-        print(f"database={bench.database_url.split(':')[0]} daemons={args.daemons} "
+        print(f"database={bench.database_url.split(':')[0]} daemons={daemons} "
               f"posts={args.posts} latency_ms={args.latency_ms} accounts={args.accounts} "
               f"concurrency={args.concurrency} per_account={args.per_account} "
               f"peak_rss_mb={bench.peak_rss_mb()} dead={counts['dead']} received={received} "
@@ -118,7 +150,7 @@ def main() -> int:
     finally:
         bench.close()
         sandbox.stop()
-    return 0
+    return throughput
 
 
 def _move_due(bench: Bench, due: datetime) -> None:

@@ -44,10 +44,9 @@ from socialhub.services.manifests.apply import (
     Change,
     ManifestError,
     Owner,
-    apply_manifests,
+    apply_sources,
     read_sources,
 )
-from socialhub.services.manifests.documents import parse_manifests
 from socialhub.services.manifests.registry import (
     REGISTRY_FILE,
     Registry,
@@ -239,11 +238,12 @@ def apply_commit(ctx: Ctx, *, source: str, commit: str, folder: Path, path: str,
     try:
         root = tree if path in ("", ".") else tree / path
         sources = read_sources([root], file_limit=file_limit, total_limit=total_limit)
-        manifests, issues = parse_manifests(sources)
-        issues += length_issues(manifests, ctx.settings)
         registry = merge_registries(published or {}, read_registries([root]))
-        changes = apply_manifests(ctx, manifests, now=now, issues=issues,
-                                  owner=Owner(source, commit), prune=True, published=registry)
+        # Files nothing has changed for since the last sync are neither parsed nor planned.
+        settings = ctx.settings
+        changes = apply_sources(ctx, sources, now=now, owner=Owner(source, commit),
+                                prune=True, published=registry,
+                                checks=lambda manifests: length_issues(manifests, settings))
     except BaseException:
         shutil.rmtree(tree, ignore_errors=True)
         if previous.exists():

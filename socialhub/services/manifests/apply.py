@@ -12,7 +12,7 @@ Export lives in ``services.manifests.export``; post helpers in ``manifest_posts`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -911,9 +911,13 @@ def apply_sources(ctx: Ctx, sources: Sequence[tuple[str, str]], *,
                   now: datetime, dry_run: bool = False, media: MediaPolicy | None = None,
                   owner: Owner | None = None, prune: bool = False,
                   published: Registry | None = None,
-                  progress: Progress | None = None) -> list[Change]:
+                  progress: Progress | None = None,
+                  checks: Callable[[Sequence[Manifest]], list[Issue]] | None = None
+                  ) -> list[Change]:
     """Parse ``sources`` (``(file name, text)`` pairs, as ``read_sources`` gives them) and
     apply them as ``apply_manifests`` does, leaving out the files nothing has changed for.
+    ``checks`` adds issues found in the parsed manifests (e.g. ``length_issues``); the
+    files left out passed them when they were applied.
 
     A file of posts that the last apply recorded (``services.manifests.digests``) is
     neither parsed nor planned again when its text, everything outside it that its
@@ -935,8 +939,7 @@ def apply_sources(ctx: Ctx, sources: Sequence[tuple[str, str]], *,
     unchanged = digests.unchanged_files(session, org_id, environment, sources,
                                         digests.published_names(published))
     skipped = {name: file for file, names in unchanged.items() for name in names}
-    manifests, issues = parse_manifests([s for s in sources if s[0] not in unchanged],
-                                        progress=progress)
+    manifests, issues = _parse(sources, unchanged, progress, checks)
     plan: _Planner | None = None
     if skipped and not digests.collides(manifests, skipped):
         try:
@@ -951,7 +954,7 @@ def apply_sources(ctx: Ctx, sources: Sequence[tuple[str, str]], *,
             plan = None  # the skipped files were checked against what is changing
     if plan is None:
         if skipped:
-            manifests, issues = parse_manifests(sources, progress=progress)
+            manifests, issues = _parse(sources, {}, progress, checks)
         plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
                      prune=prune, progress=progress, published=published)
     if not dry_run:
@@ -967,6 +970,19 @@ def apply_sources(ctx: Ctx, sources: Sequence[tuple[str, str]], *,
             session, org_id, digests.environment(session, org_id, ctx.settings, source),
             manifests, plan.changes, digests.published_names(published), approvals)
     return plan.changes
+
+
+def _parse(sources: Sequence[tuple[str, str]], leave_out: Collection[str],
+           progress: Progress | None,
+           checks: Callable[[Sequence[Manifest]], list[Issue]] | None
+           ) -> tuple[list[Manifest], list[Issue]]:
+    """The manifests of ``sources`` but the files ``leave_out``, with their issues and
+    those ``checks`` finds."""
+    manifests, issues = parse_manifests([s for s in sources if s[0] not in leave_out],
+                                        progress=progress)
+    if checks is not None:
+        issues += checks(manifests)
+    return manifests, issues
 
 
 def _write(ctx: Ctx, plan: _Planner, *, now: datetime, owner: Owner | None,

@@ -55,6 +55,24 @@ def test_sync_applies_the_branch_and_names_the_commit_everywhere(
     assert "up to date" in dbcli("sync", "git", "run").stderr
 
 
+def test_a_sync_plans_only_the_files_the_commit_changed(
+        dbcli: Cli, db_home: str, synced: Remote, parsed: list[str]) -> None:
+    synced.commit(FIRST)
+    assert sync(dbcli).exit_code == 0
+    parsed.clear()
+    commit = synced.commit({"calendar/extra.yaml": EXTRA.replace("One more thing",
+                                                                 "Two more things")})
+    result = sync(dbcli)
+    assert result.exit_code == 0, result.stderr
+    changes = {(c["kind"], c["name"]): c["action"] for c in result.json()["changes"]}
+    assert changes[("Post", "extra")] == "changed"
+    assert changes[("Post", "spring-launch")] == "unchanged"
+    assert "posts.yaml" not in parsed and "extra.yaml" in parsed  # unchanged: not parsed
+    posts = {p.name: p for p in rows(db_home, Post.__table__.select())}
+    assert posts["extra"].body.startswith("Two more things")
+    assert posts["extra"].source_commit == commit
+
+
 def test_a_merge_that_deletes_a_post_cancels_its_delivery(
         dbcli: Cli, db_home: str, synced: Remote) -> None:
     synced.commit(FIRST)

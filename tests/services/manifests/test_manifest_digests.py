@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import create_engine, select, update
 
 from socialhub.db.models import ManifestDigest, Post, Variant
-from socialhub.services.manifests import apply as apply_module
 from tests.conftest import CLIResult
 
 Cli = Callable[..., CLIResult]
@@ -60,20 +59,6 @@ def execute(url: str, statement: Any) -> list[Any]:
             return list(result) if result.returns_rows else []
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the files each apply parsed (what it did not skip)."""
-    seen: list[str] = []
-    real = apply_module.parse_manifests
-
-    def spy(sources: Any, **kwargs: Any) -> Any:
-        sources = list(sources)
-        seen.extend(Path(file).name for file, _text in sources)
-        return real(sources, **kwargs)
-    monkeypatch.setattr(apply_module, "parse_manifests", spy)
-    return seen
 
 
 def test_reapplying_unchanged_files_skips_them_and_reports_unchanged(
