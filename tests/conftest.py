@@ -245,3 +245,20 @@ def make_ctx(session: Any, org_id: int, *, role: str = "owner", channel: str = "
     actor = Actor(name=local_actor().name, role=Role(role))
     return Ctx(session=session, org_id=org_id, actor=actor, channel=channel,  # type: ignore[arg-type]
                settings=Settings())
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the manifest files each apply parsed (what it did not skip), in
+    this process (the CLI runner, the API's app, a sync)."""
+    from socialhub.services.manifests import apply as apply_module
+
+    seen: list[str] = []
+    real = apply_module.parse_manifests
+
+    def spy(sources: Any, **kwargs: Any) -> Any:
+        sources = list(sources)
+        seen.extend(Path(file).name for file, _text in sources)
+        return real(sources, **kwargs)
+    monkeypatch.setattr(apply_module, "parse_manifests", spy)
+    return seen

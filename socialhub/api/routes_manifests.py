@@ -28,14 +28,14 @@ from socialhub.services.manifests.apply import (
     ACTIONS,
     WRITING_ACTIONS,
     Owner,
-    apply_manifests,
+    apply_sources,
     plan_manifests,
 )
 from socialhub.services.manifests.documents import KINDS, dump_documents
 from socialhub.services.manifests.export import export_manifests, export_registry, parse_kind
 from socialhub.services.manifests.preview import preview_manifests, render_preview
 from socialhub.services.manifests.registry import dump_registry
-from socialhub.services.manifests.sources import TextSet, lint_sources, read_texts
+from socialhub.services.manifests.sources import TextSet, lint_sources, read_texts, split_texts
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(no_nul_bytes)])
 
@@ -147,10 +147,13 @@ def apply(request: Request, caller: Caller, body: Apply) -> JSONResponse:
     """Create or update records, all or nothing; a second apply changes nothing
     (`socialhub apply`). Problems are a 422 listing each `file:line:column`."""
     def run(ctx: Ctx) -> dict[str, Any]:
-        found = _texts(ctx, body)
-        changes = apply_manifests(ctx, found.manifests, now=ctx.now(), dry_run=body.dry_run,
-                                  issues=found.issues, media=_media(ctx), owner=_owner(body),
-                                  prune=body.prune, published=found.published)
+        limits = ctx.settings.limits
+        sources, published = split_texts(body.sources(), file_limit=limits.manifest_file_bytes,
+                                         total_limit=limits.manifest_total_bytes)
+        # As `socialhub apply`: files nothing has changed for are neither parsed nor planned.
+        changes = apply_sources(ctx, sources, now=ctx.now(), dry_run=body.dry_run,
+                                media=_media(ctx), owner=_owner(body), prune=body.prune,
+                                published=published)
         warnings = [c.warning for c in changes if c.warning]
         warnings += waiting_on_unready_accounts(ctx)
         if body.dry_run:

@@ -186,3 +186,26 @@ def test_a_csv_import_creates_every_row_or_none(api: Api) -> None:
                        headers={"Idempotency-Key": "csv-2"})
         assert again.headers["Idempotent-Replayed"] == "true"
     assert _names(api) == ([], ["hello", "again"])
+
+
+def test_applying_the_same_files_again_skips_the_unchanged_post_files(
+        api: Api, parsed: list[str]) -> None:
+    body = _files(calendar_campaigns=CAMPAIGN, calendar_posts=POST)
+    token = api.token("manifests:write")
+    with api.client(token, **{"Idempotency-Key": "first"}) as c:
+        first = c.post("/api/v1/manifests/apply", json=body)
+        assert first.status_code == 200, first.text
+        assert first.json()["summary"]["created"] == 2
+    parsed.clear()
+    with api.client(token, **{"Idempotency-Key": "second"}) as c:
+        again = c.post("/api/v1/manifests/apply", json=body)
+    assert again.status_code == 200, again.text
+    assert {(ch["kind"], ch["name"], ch["action"]) for ch in again.json()["changes"]} == {
+        ("Campaign", "spring", "unchanged"), ("Post", "launch", "unchanged")}
+    assert parsed == ["campaigns.yaml"]  # the file of posts was neither parsed nor planned
+    edited = _files(calendar_campaigns=CAMPAIGN,
+                    calendar_posts=POST.replace("Monday", "Tuesday"))
+    with api.client(token, **{"Idempotency-Key": "third"}) as c:
+        changed = c.post("/api/v1/manifests/apply", json=edited)
+    assert {(ch["name"], ch["action"]) for ch in changed.json()["changes"]} == {
+        ("spring", "unchanged"), ("launch", "changed")}

@@ -4,7 +4,6 @@ the delivery ``engine`` that publishes to it (publishing and analytics use it).
 ``hub`` (a Hub on the test's database, SQLite and PostgreSQL) comes from the root
 ``tests/conftest.py``; the helpers these build on are in ``tests/publishing_kit.py``.
 A module that needs a sandbox with other settings defines its own ``sandbox``.
-``parsed`` spies on which manifest files an apply parses (what it did not skip).
 """
 
 from __future__ import annotations
@@ -13,14 +12,12 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
-from socialhub.services.manifests import apply as apply_module
 from socialhub.services.publishing.engine import PublishingEngine
 from tests.publishing_kit import connect_account, make_engine
 
@@ -69,16 +66,3 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
     server.shutdown()
 
-
-@pytest.fixture
-def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the files each apply parsed (what it did not skip)."""
-    seen: list[str] = []
-    real = apply_module.parse_manifests
-
-    def spy(sources: Any, **kwargs: Any) -> Any:
-        sources = list(sources)
-        seen.extend(Path(file).name for file, _text in sources)
-        return real(sources, **kwargs)
-    monkeypatch.setattr(apply_module, "parse_manifests", spy)
-    return seen

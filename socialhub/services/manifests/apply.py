@@ -896,11 +896,6 @@ def apply_manifests(ctx: Ctx, manifests: Sequence[Manifest], *,
     """
     plan = _plan(ctx, manifests, now=now, issues=issues, media=media, owner=owner,
                  prune=prune, progress=progress, published=published)
-    if not dry_run and any(c.kind == "Account" and c.action in WRITING_ACTIONS
-                           for c in plan.changes):
-        # Adding an account, or changing where and with which secrets it connects, is
-        # managing accounts (owners, admins, the sync role), never a token's scope.
-        check(ctx, Permission.ACCOUNTS_MANAGE)
     if not dry_run:
         _write(ctx, plan, now=now, owner=owner, progress=progress)
     return plan.changes
@@ -932,6 +927,8 @@ def apply_sources(ctx: Ctx, sources: Sequence[tuple[str, str]], *,
     Raises:
         ManifestError: any problem at all; nothing was written.
         ValidationError: ``prune`` without an ``owner``.
+        PermissionDeniedError: an account would be added or changed without
+            ``accounts.manage``.
     """
     session, org_id = ctx.session, ctx.org_id
     source = owner.source if owner else None
@@ -987,7 +984,16 @@ def _parse(sources: Sequence[tuple[str, str]], leave_out: Collection[str],
 
 def _write(ctx: Ctx, plan: _Planner, *, now: datetime, owner: Owner | None,
            progress: Progress | None) -> None:
-    """Write what ``plan`` planned, in dependency order, and wake whoever waits for it."""
+    """Write what ``plan`` planned, in dependency order, and wake whoever waits for it.
+
+    Raises:
+        PermissionDeniedError: an account would be added or changed without
+            ``accounts.manage``; nothing was written.
+    """
+    if any(c.kind == "Account" and c.action in WRITING_ACTIONS for c in plan.changes):
+        # Adding an account, or changing where and with which secrets it connects, is
+        # managing accounts (owners, admins, the sync role), never a token's scope.
+        check(ctx, Permission.ACCOUNTS_MANAGE)
     session, org_id = ctx.session, ctx.org_id
     if progress is not None:
         progress("writing", 0, 1)

@@ -60,6 +60,20 @@ def read_texts(files: Sequence[tuple[str, str]], *, file_limit: int,
         ValidationError: a text over ``file_limit``, all of them over ``total_limit``,
             or a registry that does not parse.
     """
+    sources, published = split_texts(files, file_limit=file_limit, total_limit=total_limit)
+    manifests, issues = parse_manifests(sources)
+    return TextSet(manifests, issues, published)
+
+
+def split_texts(files: Sequence[tuple[str, str]], *, file_limit: int, total_limit: int
+                ) -> tuple[list[tuple[str, str]], Registry]:
+    """``(name, text)`` pairs split into the manifests' (unparsed, for ``apply_sources``)
+    and the merged ``published.yaml`` registries; sizes checked as ``read_texts`` does.
+
+    Raises:
+        ValidationError: a text over ``file_limit``, all of them over ``total_limit``,
+            or a registry that does not parse.
+    """
     total = 0
     for name, text in files:
         size = len(text.encode("utf-8", "surrogatepass"))
@@ -68,9 +82,8 @@ def read_texts(files: Sequence[tuple[str, str]], *, file_limit: int,
         check_size("the manifests", total, total_limit, what="manifests together")
     registries = [load_registry(text, name) for name, text in files
                   if PurePosixPath(name).name == REGISTRY_FILE]
-    manifests, issues = parse_manifests(
-        [(n, t) for n, t in files if PurePosixPath(n).name != REGISTRY_FILE])
-    return TextSet(manifests, issues, merge_registries(*registries))
+    sources = [(n, t) for n, t in files if PurePosixPath(n).name != REGISTRY_FILE]
+    return sources, merge_registries(*registries)
 
 
 @dataclass

@@ -158,3 +158,20 @@ def test_another_source_or_a_post_defined_twice_is_never_skipped(
     result = dbcli("apply", "-f", str(files), "--source", "elsewhere")
     assert result.exit_code != 0
     assert "defined twice" in result.stderr
+
+
+def test_only_who_manages_accounts_adds_one_by_applying_files(ctx: Any) -> None:
+    from datetime import UTC, datetime
+
+    from socialhub.db.models import Account
+    from socialhub.errors import PermissionDeniedError
+    from socialhub.services.manifests.apply import apply_sources
+    from tests.conftest import ctx_as
+
+    files = [("accounts.yaml", ACCOUNTS)]
+    now = datetime.now(UTC)
+    with pytest.raises(PermissionDeniedError):
+        apply_sources(ctx_as(ctx, "editor"), files, now=now)
+    assert ctx.session.scalars(select(Account.handle)).all() == []
+    made = apply_sources(ctx, files, now=now)  # the owner may
+    assert {(c.kind, c.action) for c in made} == {("Account", "created")}
