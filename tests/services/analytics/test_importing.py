@@ -99,3 +99,36 @@ def test_a_second_file_adds_its_new_posts_after_the_first_in_published_order(
         ("post 4", "post 4", 4, None, None), ("post 5", "post 5", 5, 5, 5)]
     for column in (0, 2, 4):
         assert [r[column] for r in found] == sorted(r[column] for r in found)
+
+
+def test_languages_detected_in_a_second_process_are_the_same(
+        ctx: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From ``PARALLEL_FROM`` new posts on, a forked process detects the languages of
+    all chunks but the first while the import inserts: same answers, same rows."""
+    from socialhub.services.analytics import importing
+    from socialhub.services.authoring.scheduling import show_post
+
+    texts = ["Our spring collection is finally here and it looks wonderful",
+             "Notre collection de printemps est enfin arrivée dans la boutique",
+             "ok", "Unsere Frühjahrskollektion ist endlich da und sieht toll aus",
+             "La nostra collezione di primavera è finalmente arrivata in negozio"]
+    rows = [{"text": t} for t in texts * 3]
+    inline = [dict(r) for r in rows]
+    chunks = list(importing._with_languages(inline, parallel=False))
+    monkeypatch.setattr(importing, "CHUNK", 2)
+    forked = [dict(r) for r in rows]
+    assert [len(c) for c in importing._with_languages(forked, parallel=True)] == [2] * 7 + [1]
+    assert [r["language"] for r in forked] == [r["language"] for r in inline]
+    assert [r["language"] for r in chunks[0][:5]] == ["en", "fr", None, "de", "it"]
+
+    monkeypatch.setattr(importing, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(importing, "_can_fork", lambda: True)
+    add_account(ctx, platform="bluesky", handle="shop.example.com")
+    path = _file(tmp_path, *(f"bluesky:@shop.example.com,2026-11-0{day}T09:30:00Z,{text},,,1,,,,,"
+                             for day, text in enumerate(texts, 1)))
+    assert import_history(ctx, path).imported == 5
+    found = posts(ctx, Filters(since="2026-11-01", until="2026-11-06"))["posts"]
+    languages = {p["text"][:5]: show_post(ctx, p["post"])["targets"][0]["language"]
+                 for p in found}
+    assert languages == {"Our s": "en", "Notre": "fr", "ok": None, "Unser": "de",
+                         "La no": "it"}
