@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,7 @@ def test_every_bad_row_is_listed_and_the_good_ones_are_not_written(
     assert f"{path}:5: url 'ftp://x' is not an http(s) URL" in errors
     assert any(e.startswith(f"{path}:5: likes '1.5' is not a whole number") for e in errors)
     assert posts(ctx, Filters(since="2026-11-01", until="2026-11-04"))["posts"] == []
+    assert gc.isenabled()  # paused during the import only, even a refused one
 
 
 def test_imported_posts_carry_their_detected_language(ctx: Any, tmp_path: Path) -> None:
