@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out, warn
+from socialhub.cli.common import (
+    JsonOption,
+    emit_json,
+    get_config,
+    get_hub,
+    info,
+    out,
+    read_directly,
+    warn,
+)
 from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
 from socialhub.cli.registry import graft
 from socialhub.errors import ValidationError
@@ -166,16 +175,30 @@ def list_(
 
     Example: socialhub posts list --status scheduled --limit 20 --offset 20
     """
-    from socialhub.services.authoring.posts import count_posts
-    from socialhub.services.authoring.scheduling import list_post_summaries
     from socialhub.services.paging import Page
 
     win = paging(limit, offset, all_)
-    hub = get_hub()
-    with hub.context("cli") as ctx:
-        rows = list_post_summaries(ctx, status=status, campaign=campaign, account=account,
-                                   limit=win.limit, offset=win.offset)
-        total = count_posts(ctx, status=status, campaign=campaign, account=account)
+    found = None
+    if campaign is None and account is None:  # the filters the driver's read knows
+        from socialhub.services.authoring.post_list_direct import (
+            count_posts_direct,
+            list_post_summaries_direct,
+        )
+
+        found = read_directly(lambda ctx: (
+            list_post_summaries_direct(ctx, status=status, limit=win.limit, offset=win.offset),
+            count_posts_direct(ctx, status=status)))
+    if found is not None:
+        rows, total = found[0]
+    else:
+        from socialhub.services.authoring.posts import count_posts
+        from socialhub.services.authoring.scheduling import list_post_summaries
+
+        hub = get_hub()
+        with hub.context("cli") as ctx:
+            rows = list_post_summaries(ctx, status=status, campaign=campaign, account=account,
+                                       limit=win.limit, offset=win.offset)
+            total = count_posts(ctx, status=status, campaign=campaign, account=account)
     page = Page(rows, total, win.offset)
     if json_:
         emit_json(rows)

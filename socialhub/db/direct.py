@@ -7,7 +7,9 @@ connection, checks the schema revision and finds the organization by name,
 then runs its own SQL (kept beside the SQLAlchemy version of the same query
 in ``db/queries/``). It answers None whenever it cannot be sure — no such
 database, another schema revision, an organization not created yet, a URL
-with options, any driver error — so the caller uses the full service.
+with options, any driver error — so the caller uses the full service. On
+SQLite the whole read is one read transaction, so its statements see one
+snapshot. ``posts list`` reads its page this way too (``db.queries.posts_direct``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ from socialhub.db.revisions import head_revision
 
 _REVISION = "SELECT version_num FROM alembic_version"
 _ORGANIZATION = "SELECT id FROM organizations WHERE name = :name"
+# What db.queries.teams.acting_member answers for a login that is a member.
+_MEMBER = """
+SELECT u.id, m.role FROM users AS u
+JOIN memberships AS m ON m.user_id = u.id AND m.org_id = :org
+WHERE u.login = :login
+"""
 
 T = TypeVar("T")
 
@@ -89,6 +97,12 @@ class DirectConnection:
         """A JSON column's value, decoded."""
         return json.loads(value) if self.sqlite and value is not None else value
 
+    def member(self, org_id: int, login: str) -> tuple[int, str] | None:
+        """(user id, role) of the member of ``org_id`` whose login is ``login``, or None
+        when no user has the login or that user is not a member."""
+        found = self.rows(_MEMBER, {"org": org_id, "login": login})
+        return (found[0][0], found[0][1]) if found else None
+
 
 def read_direct(database: DirectDatabase, organization: str,
                 read: Callable[[DirectConnection, int], T]) -> T | None:
@@ -116,6 +130,7 @@ def _read_sqlite(file: Path, organization: str,
     try:
         direct = DirectConnection(lambda sql, params: conn.execute(sql, params).fetchall(),
                                   sqlite=True)
+        conn.execute("BEGIN")  # one snapshot for every statement of the read
         if direct.rows(_REVISION) != [(head_revision(),)]:
             return None  # the full service explains (or creates) the schema
         org = direct.rows(_ORGANIZATION, {"name": organization})

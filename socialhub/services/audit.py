@@ -16,7 +16,6 @@ first, so no token, password or credential is ever written to the trail.
 
 from __future__ import annotations
 
-import getpass
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from socialhub.core.audit_chain import clip_text, json_ready
 from socialhub.db.queries.audit import append_audit_rows
 from socialhub.security.redact import redact_fields
+from socialhub.services.context import current_actor
 from socialhub.services.events import Event, Scope, publish
 
 #: Audit actions and the past tense their event names use; an action not listed
@@ -44,14 +44,6 @@ PAST_TENSE = {
     # experiments and the evergreen queue
     "promote": "promoted", "requeue": "requeued", "find_winner": "winner_found",
 }
-
-
-def current_actor() -> str:
-    """The person or process acting: the OS user name (``daemon`` for the daemon)."""
-    try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry in some containers
-        return "unknown"
 
 
 #: Where a session remembers who acts and through which channel (``session.info``).

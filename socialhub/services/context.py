@@ -14,10 +14,12 @@ their role in the organization; the daemon is the system actor ``daemon``.
 from __future__ import annotations
 
 import functools
+import getpass
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, TypeVar, get_args
+from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, Protocol, TypeVar, get_args
 
 from socialhub.core.policy import Permission, Role, allows
 from socialhub.errors import PermissionDeniedError
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from socialhub.config import Settings
+    from socialhub.db.direct import DirectConnection
 
 # No SQLAlchemy (nor the audit log, which loads the models) at import: every service
 # module imports this one, and the TUI paints its first month before the database
@@ -38,6 +41,22 @@ CHANNELS: tuple[Channel, ...] = get_args(Channel)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+#: Names the acting local user on SQLite (scripts, tests); refused on PostgreSQL.
+LOGIN_ENV = "SOCIALHUB_LOGIN"
+
+
+def current_actor() -> str:
+    """The person or process acting: the OS user name (``daemon`` for the daemon)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "unknown"
+
+
+def sqlite_login() -> str:
+    """The login acting on SQLite: ``SOCIALHUB_LOGIN`` when set, else the OS user."""
+    return os.environ.get(LOGIN_ENV, "").strip() or current_actor()
 
 
 @dataclass(frozen=True)
@@ -61,8 +80,6 @@ class Actor:
 def local_actor() -> Actor:
     """The OS user as owner, without a membership look-up (tests and tools that build a
     ``Ctx`` by hand; ``hub.context`` resolves the real member)."""
-    from socialhub.services.audit import current_actor
-
     return Actor(name=current_actor(), role=Role.OWNER)
 
 
@@ -99,7 +116,45 @@ class Ctx:
         return self.actor.allows(permission)
 
 
-def check(ctx: Ctx, permission: Permission) -> None:
+@dataclass(frozen=True)
+class DirectCtx:
+    """A read-only use case call through the database driver alone, without SQLAlchemy
+    (``services.direct``): one read transaction on ``conn``, the organization, the actor
+    (the same member ``hub.context`` would resolve) and the channel.
+
+    For the few reads whose cost is mostly loading SQLAlchemy and the models
+    (``posts list --json --all``); their use cases take this instead of a ``Ctx``
+    and are declared with ``@use_case`` all the same.
+    """
+
+    conn: DirectConnection
+    org_id: int
+    actor: Actor
+    channel: Channel
+    settings: Settings
+
+    def allows(self, permission: Permission) -> bool:
+        """Whether this context's actor may perform ``permission``."""
+        return self.actor.allows(permission)
+
+
+class Acting(Protocol):
+    """What ``@use_case`` checks: a context with an actor (``Ctx`` or ``DirectCtx``)."""
+
+    @property
+    def actor(self) -> Actor:
+        """The person or process acting."""
+        ...
+
+    def allows(self, permission: Permission) -> bool:
+        """Whether the actor may perform ``permission``."""
+        ...
+
+
+C = TypeVar("C", bound=Acting)
+
+
+def check(ctx: Acting, permission: Permission) -> None:
     """Refuse unless ``ctx``'s actor holds ``permission``.
 
     Raises:
@@ -115,17 +170,18 @@ def check(ctx: Ctx, permission: Permission) -> None:
             hint="ask an owner or admin of the organization")
 
 
-def use_case(permission: Permission) -> Callable[[Callable[Concatenate[Ctx, P], R]],
-                                                 Callable[Concatenate[Ctx, P], R]]:
+def use_case(permission: Permission) -> Callable[[Callable[Concatenate[C, P], R]],
+                                                 Callable[Concatenate[C, P], R]]:
     """Declare a service function a use case needing ``permission``.
 
-    The function's first parameter must be the ``Ctx``; the permission is checked
+    The function's first parameter must be the ``Ctx`` (a ``DirectCtx`` for the reads
+    through the driver alone); the permission is checked
     before the body runs, so a refused call reads and writes nothing. The
     permission is kept on the function as ``__permission__``.
     """
-    def decorate(fn: Callable[Concatenate[Ctx, P], R]) -> Callable[Concatenate[Ctx, P], R]:
+    def decorate(fn: Callable[Concatenate[C, P], R]) -> Callable[Concatenate[C, P], R]:
         @functools.wraps(fn)
-        def run(ctx: Ctx, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        def run(ctx: C, /, *args: P.args, **kwargs: P.kwargs) -> R:
             check(ctx, permission)
             return fn(ctx, *args, **kwargs)
         run.__permission__ = permission  # type: ignore[attr-defined]

@@ -3,9 +3,7 @@ checks."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +11,11 @@ from sqlalchemy import Select, Text, case, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from socialhub.db.models import Account, Campaign, Delivery, Post, Variant, VoiceProfile
+from socialhub.db.queries.post_rows import SummaryRows, json_reader
+
+__all__ = ["SENT_STATUSES", "SummaryRows", "count_posts", "json_reader", "list_posts",
+           "post_by_id", "post_conditions", "post_id_named", "post_named", "post_summary_rows",
+           "sent_status"]
 
 #: Delivery statuses that mean a target has gone out or may have.
 SENT_STATUSES = ("published", "publishing", "unconfirmed")
@@ -90,25 +93,6 @@ def list_posts(session: Session, where: list[Any], *, offset: int = 0,
     return list(session.scalars(q))
 
 
-@dataclass(frozen=True)
-class SummaryRows:
-    """What a page of post summaries is made of, read as plain rows (no ORM objects).
-
-    ``posts``: id, name, status, body, tags, paid, created_at, updated_at,
-    campaign_name, voice_name — in the list order. ``targets``: id, post_id, text,
-    thread, media, first_comment, options, language, local_time, timezone,
-    scheduled_at, and the platform and handle of its account, by id. ``deliveries``:
-    id, status, attempts, next_attempt_at, remote_id, remote_url, last_error,
-    variant_id of every delivery of those targets, oldest first. The JSON columns
-    (``tags``, ``thread``, ``media``, ``options``) come as their JSON text, for
-    ``json_reader`` to decode.
-    """
-
-    posts: list[Any]
-    targets: list[Any]
-    deliveries: list[Any]
-
-
 def post_summary_rows(session: Session, where: list[Any], *, offset: int = 0,
                       limit: int | None = None) -> SummaryRows:
     """The page of ``list_posts`` as rows, in three queries however many posts: the
@@ -148,29 +132,6 @@ def post_summary_rows(session: Session, where: list[Any], *, offset: int = 0,
         .join(Variant, Variant.id == Delivery.variant_id)
         .where(Variant.post_id.in_(ids)).order_by(Delivery.id)).all()
     return SummaryRows(list(posts), list(targets), list(deliveries))
-
-
-def json_reader() -> Callable[[str | None], Any]:
-    """A decoder for JSON column text (None for SQL NULL) that decodes each distinct
-    flat value once (an empty list, a list of tags, a dict of plain values) and hands
-    that same object out again: callers copy it (``list(…)``, ``dict(…)``) before
-    giving it away. Values that hold lists or dicts are decoded afresh every time."""
-    seen: dict[str, Any] = {}
-
-    def read(text: str | None) -> Any:
-        if text is None:
-            return None
-        try:
-            return seen[text]
-        except KeyError:
-            value = json.loads(text)
-            items = (value.values() if isinstance(value, dict)
-                     else value if isinstance(value, list) else ())
-            if not any(isinstance(item, list | dict) for item in items):
-                seen[text] = value
-            return value
-
-    return read
 
 
 def count_posts(session: Session, where: list[Any]) -> int:

@@ -25,6 +25,12 @@ from socialhub.services.announce import announce_schedule, notify_schedule_chang
 from socialhub.services.audit import changes, record_event
 from socialhub.services.authoring.content_policies import post_findings, require_policies
 from socialhub.services.authoring.post_audit import post_state
+from socialhub.services.authoring.post_summaries import (
+    delivery_data,
+    post_data,
+    summaries_of,
+    target_data,
+)
 from socialhub.services.authoring.posts import get_post
 from socialhub.services.authoring.slots import next_free_slot
 from socialhub.services.context import Ctx, use_case
@@ -264,58 +270,16 @@ def _summary(post: Post, latest: dict[int, Delivery]) -> dict[str, Any]:
     targets = []
     for v in post.variants:
         live = latest.get(v.id)
-        targets.append(_target_data(
+        targets.append(target_data(
             v.account.platform, v.account.handle, v.text, v.thread, v.media,
             v.first_comment, v.options, v.language, v.local_time, v.timezone, v.scheduled_at,
-            None if live is None else _delivery_data(
+            None if live is None else delivery_data(
                 live.id, live.status, live.attempts, live.next_attempt_at, live.remote_id,
                 live.remote_url, live.last_error)))
-    return _post_data(post.id, post.name, post.status, post.body,
+    return post_data(post.id, post.name, post.status, post.body,
                       post.campaign.name if post.campaign else None,
                       post.voice.name if post.voice else None, post.tags, post.paid, targets,
                       post.created_at, post.updated_at)
-
-
-# The three builders below take plain values, not objects: the list path feeds them
-# unpacked rows (attribute access on 10,000 rows cost more than everything else).
-
-def _delivery_data(id_: int, status: str, attempts: int, next_attempt_at: datetime | None,
-                   remote_id: str | None, remote_url: str | None,
-                   last_error: str | None) -> dict[str, Any]:
-    return {"id": id_, "status": status, "attempts": attempts,
-            "next_attempt_at": next_attempt_at, "remote_id": remote_id,
-            "remote_url": remote_url, "last_error": last_error}
-
-
-def _target_data(platform: str, handle: str, text: str | None, thread: Any, media: Any,
-                 first_comment: str | None, options: Any, language: str | None,
-                 local_time: str | None, timezone: str | None, scheduled_at: datetime | None,
-                 delivery: dict[str, Any] | None) -> dict[str, Any]:
-    """A target as summaries show it (``delivery``: its latest delivery's data)."""
-    return {
-        "account": f"{platform}:@{handle}",
-        "platform": platform,
-        "text": text,
-        "thread": list(thread or []),
-        "media": list(media or []),
-        "first_comment": first_comment,
-        "options": dict(options or {}),
-        "language": language,
-        "at": f"{local_time} {timezone}" if local_time else None,
-        "scheduled_at": scheduled_at,
-        "delivery": delivery,
-    }
-
-
-def _post_data(id_: int, name: str, status: str, body: str | None, campaign: str | None,
-               voice: str | None, tags: Any, paid: bool, targets: list[dict[str, Any]],
-               created_at: datetime, updated_at: datetime) -> dict[str, Any]:
-    return {
-        "id": id_, "name": name, "status": status, "body": body,
-        "campaign": campaign, "voice": voice,
-        "tags": list(tags or []), "paid": paid, "targets": targets,
-        "created_at": created_at, "updated_at": updated_at,
-    }
 
 
 @use_case(Permission.POSTS_READ)
@@ -331,21 +295,8 @@ def list_post_summaries(ctx: Ctx, *, status: str | None = None,
 
     where = post_filters(ctx.session, ctx.org_id, status=status, campaign=campaign,
                          account=account, start=start, end=end)
-    rows = post_queries.post_summary_rows(ctx.session, where, offset=offset, limit=limit)
-    read = post_queries.json_reader()
-    latest = {d[7]: d for d in rows.deliveries}  # oldest first: the latest wins
-    targets: dict[int, list[dict[str, Any]]] = {p[0]: [] for p in rows.posts}
-    for (vid, post_id, text, thread, media, first_comment, options, language, local_time,
-         timezone, scheduled_at, platform, handle) in rows.targets:
-        live = latest.get(vid)
-        targets[post_id].append(_target_data(
-            platform, handle, text, read(thread), read(media), first_comment, read(options),
-            language, local_time, timezone, scheduled_at,
-            None if live is None else _delivery_data(*live[:7])))
-    return [_post_data(pid, name, status_, body, campaign_name, voice_name, read(tags), paid,
-                       targets[pid], created_at, updated_at)
-            for (pid, name, status_, body, tags, paid, created_at, updated_at, campaign_name,
-                 voice_name) in rows.posts]
+    return summaries_of(post_queries.post_summary_rows(ctx.session, where, offset=offset,
+                                                       limit=limit))
 
 
 @use_case(Permission.POSTS_PUBLISH)

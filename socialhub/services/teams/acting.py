@@ -27,11 +27,8 @@ from socialhub.db.models import Membership, User
 from socialhub.db.queries import teams as queries
 from socialhub.db.queries.access import member_of
 from socialhub.errors import ConfigError, PermissionDeniedError, UnauthenticatedError
-from socialhub.services.audit import current_actor
-from socialhub.services.context import Actor, Principal
+from socialhub.services.context import LOGIN_ENV, Actor, Principal, sqlite_login
 
-#: Names the acting local user on SQLite (scripts, tests); refused on PostgreSQL.
-LOGIN_ENV = "SOCIALHUB_LOGIN"
 #: The daemon's actor name in the audit trail.
 DAEMON = "daemon"
 
@@ -52,14 +49,13 @@ def local_login(session: Session) -> str | None:
     Raises:
         ConfigError: ``SOCIALHUB_LOGIN`` is set on PostgreSQL.
     """
-    override = os.environ.get(LOGIN_ENV, "").strip() or None
     if queries.is_postgres(session):
-        if override is not None:
+        if os.environ.get(LOGIN_ENV, "").strip():
             raise ConfigError(f"{LOGIN_ENV} only applies to SQLite; on PostgreSQL you act as "
                               "the login in database.url",
                               hint=f"unset {LOGIN_ENV} and connect as that member instead")
         return None
-    return override or current_actor()
+    return sqlite_login()
 
 
 def acting_login(session: Session) -> str:
