@@ -116,10 +116,9 @@ def test_filters_on_a_campaign_or_an_account_go_through_the_hub(
         assert counting  # the hub's read
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the driver's read
 def test_the_driver_declines_what_it_cannot_vouch_for(
         filled: Hub, dbcli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not is_sqlite(filled):
-        pytest.skip("the driver's read is SQLite's only")
 
     def count() -> Any:
         return direct_read(lambda ctx: count_posts_direct(ctx))
