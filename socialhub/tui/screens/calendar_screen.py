@@ -27,6 +27,7 @@ from socialhub.services.authoring.board import (
 from socialhub.services.authoring.calendar_model import CalendarData, View, calendar_span
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.confirm_modal import ConfirmModal
+from socialhub.tui.startup import collector
 from socialhub.tui.startup.first_month import FirstMonth
 from socialhub.tui.widgets.agenda_panel import AgendaPanel
 from socialhub.tui.widgets.footer import compact_footer
@@ -146,9 +147,11 @@ class CalendarScreen(Screen[None]):
         try:
             first = app.first_month.result(timeout=0)
         except SocialhubError as exc:  # bad config, unusable database: nothing can work
+            collector.resume()
             app.fail(exc)
             return
         except Exception as exc:
+            collector.resume()
             app.report(exc)
             self._show_today()
             return
@@ -170,6 +173,7 @@ class CalendarScreen(Screen[None]):
         self._set_today(first.today)
         self.cache[(first.data.view, first.data.start)] = (time.monotonic(), first.data)
         self._loaded(first.data, cache=False)
+        self.call_after_refresh(collector.resume)  # the month is painted: see collector.py
         self.call_after_refresh(self._open_database)
 
     def _open_database(self) -> None:
