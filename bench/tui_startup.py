@@ -166,8 +166,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cold_launch(env: dict[str, str] | None = None, *, bare: bool = False
-                ) -> tuple[float, float, float]:
+def cold_launch(env: dict[str, str] | None = None, *, bare: bool = False,
+                cwd: str | None = None) -> tuple[float, float, float]:
     """Seconds from exec to the first frame of the grid, to the month's posts on screen,
     and the CPU seconds the launched (UI) process had used by then.
 
@@ -177,7 +177,8 @@ def cold_launch(env: dict[str, str] | None = None, *, bare: bool = False
     the painted month (the grid's header, "Mon", is on screen too: when the month
     is read before Textual's first frame, both come in that frame, agenda
     first). The process is killed then: tearing Textual down is
-    not something a person waits for. ``bare`` runs :data:`BARE_TEXTUAL` instead.
+    not something a person waits for. ``bare`` runs :data:`BARE_TEXTUAL` instead;
+    ``cwd`` is where it starts (``python -m`` imports the package found there first).
     """
     import pty
     import select
@@ -186,6 +187,8 @@ def cold_launch(env: dict[str, str] | None = None, *, bare: bool = False
     pid, fd = pty.fork()
     if pid == 0:  # the child: become `socialhub tui` in a 120×36 terminal
         argv = ["-c", BARE_TEXTUAL] if bare else ["-m", "socialhub", "tui"]
+        if cwd is not None:
+            os.chdir(cwd)
         os.execve(sys.executable, [sys.executable, *argv], {**os.environ, **(env or {})})
     import fcntl
     import struct
@@ -276,13 +279,12 @@ def measure(args: argparse.Namespace, home: Path, full_url: str) -> None:
     colds: list[tuple[float, float, float]] = []
     bares: list[tuple[float, float, float]] = []
     others: list[tuple[float, float, float]] = []
-    other_env = {"PYTHONPATH": str(Path(args.compare_with).resolve())} \
-        if args.compare_with else None
+    other = str(Path(args.compare_with).resolve()) if args.compare_with else None
     for _ in range(0 if args.no_cold else args.runs):  # alternated: load hits both alike
         bares.append(cold_launch(bare=True))
         colds.append(cold_launch())
-        if other_env is not None:
-            others.append(cold_launch(other_env))
+        if other is not None:  # started in that directory: `python -m` imports its copy
+            others.append(cold_launch({"PYTHONPATH": other}, cwd=other))
     # The same database named with a URL option: the direct read leaves it to SQLAlchemy.
     full = {"SOCIALHUB_DATABASE_URL": full_url}
     fulls = [] if args.no_cold else [cold_launch(full) for _ in range(args.runs)]
@@ -310,10 +312,10 @@ def measure(args: argparse.Namespace, home: Path, full_url: str) -> None:
         cpu_bare = statistics.median([c for _, _, c in bares])
         cpu_tui = statistics.median([c for _, _, c in colds])
         if others:
-            other = statistics.median([m for _, m, _ in others])
+            before = statistics.median([m for _, m, _ in others])
             other_ratios = [m / b for (_, b, _), (_, m, _) in zip(bares, others, strict=True)]
-            print(f"compared with {args.compare_with}: first paint median {other * 1000:.0f} ms "
-                  f"(ratio {other / anchor:.2f}, median of its pairs "
+            print(f"compared with {args.compare_with}: first paint median {before * 1000:.0f} ms "
+                  f"(ratio {before / anchor:.2f}, median of its pairs "
                   f"{statistics.median(other_ratios):.2f}); CPU of its UI process "
                   f"{statistics.median([c for _, _, c in others]) * 1000:.0f} ms")
         print(f"CPU of the UI process from exec to that frame (user + system, medians): "
