@@ -16,14 +16,7 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Header, OptionList, Static
 
 from socialhub.errors import SocialhubError
-from socialhub.services.authoring.board import (
-    Move,
-    calendar_data,
-    legend,
-    move_post,
-    undo_move,
-    upcoming,
-)
+from socialhub.services.authoring.board_labels import legend, upcoming
 from socialhub.services.authoring.calendar_model import CalendarData, View, calendar_span
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.confirm_modal import ConfirmModal
@@ -35,6 +28,7 @@ from socialhub.tui.widgets.month_grid import MonthGrid
 from socialhub.tui.widgets.week_view import WeekView
 
 if TYPE_CHECKING:
+    from socialhub.services.authoring.board import Move
     from socialhub.services.context import Ctx
     from socialhub.tui.host import HubApp
 
@@ -224,6 +218,8 @@ class CalendarScreen(Screen[None]):
         def failed() -> None:
             self.refreshing = False
 
+        from socialhub.services.authoring.board import calendar_data
+
         run_service(self, calendar_data, self.view, self.selected, self.hub_app.zone,
                     then=read, failed=failed)
 
@@ -246,6 +242,8 @@ class CalendarScreen(Screen[None]):
             self._loaded(hit[1], cache=False)
             if time.monotonic() - hit[0] < STALE_AFTER_S:
                 return
+        from socialhub.services.authoring.board import calendar_data
+
         run_service(self, calendar_data, self.view, self.selected, self.hub_app.zone,
                     then=self._loaded)
 
@@ -393,6 +391,8 @@ class CalendarScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
+                from socialhub.services.authoring.board import move_post
+
                 run_service(self, move_post, post, shift.days, minutes=shift.minutes,
                             now=self.hub_app.now(),
                             then=lambda move: self._moved(move, new.date(), old.date()))
@@ -420,9 +420,13 @@ class CalendarScreen(Screen[None]):
             self._show_selection()
             self.reload(fresh=True)
 
+        from socialhub.services.authoring.board import undo_move
+
         run_service(self, undo_move, move, now=self.hub_app.now(), then=undone)
 
 
 def _neighbours(ctx: Ctx, view: View, anchors: list[date],
                 zone: str) -> list[CalendarData]:
+    from socialhub.services.authoring.board import calendar_data
+
     return [calendar_data(ctx, view, a, zone) for a in anchors]

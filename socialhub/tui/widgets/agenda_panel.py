@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from socialhub.services.authoring.board import BADGES
+from socialhub.services.authoring.board_labels import BADGES
 from socialhub.tui.widgets.month_grid import status_class
 
 STATUS_COLOURS = {"draft": "grey62", "scheduled": "dodger_blue1", "published": "green3",

@@ -21,7 +21,7 @@ from textual.style import Style as VisualStyle
 from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 
-from socialhub.services.authoring.board import badge, upcoming
+from socialhub.services.authoring.board_labels import badge, upcoming
 from socialhub.services.authoring.calendar_model import CalendarData
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
