@@ -125,7 +125,9 @@ class CalendarScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#month", MonthGrid).focus()
         if self.hub_app.first_month.done():  # read before Textual was up: in the first frame
-            self._take_first_month()
+            # After the refresh Textual renders inside its start-up batch and never writes:
+            # filled now, the whole month would be rendered once for nothing (~0.1 CPU-s).
+            self.call_after_refresh(self._take_first_month)
         else:
             self.run_worker(self._await_first_month, thread=True, group="first-month",
                             exit_on_error=False)
