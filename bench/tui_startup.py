@@ -153,9 +153,23 @@ Bare().run()
 """
 
 
-def cold_launch(env: dict[str, str] | None = None, *, bare: bool = False
-                ) -> tuple[float, float]:
-    """Seconds from exec to the first frame of the grid, and to the month's posts on screen.
+def cpu_seconds(pid: int) -> float:
+    """CPU (user + system) the process ``pid`` has used so far; 0.0 where /proc is missing.
+
+    Its own CPU only, not its children's: the helper process reading the month runs
+    beside the UI process, on the other core.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cold_launch(env: dict[str, str] | None = None, *, bare: bool = False,
+                cwd: str | None = None) -> tuple[float, float, float]:
+    """Seconds from exec to the first frame of the grid, to the month's posts on screen,
+    and the CPU seconds the launched (UI) process had used by then.
 
     ``socialhub tui`` runs in a pseudo-terminal; the selected day (1 December)
     lists its posts in the agenda beside the grid, painted in the same frame
@@ -163,7 +177,8 @@ def cold_launch(env: dict[str, str] | None = None, *, bare: bool = False
     the painted month (the grid's header, "Mon", is on screen too: when the month
     is read before Textual's first frame, both come in that frame, agenda
     first). The process is killed then: tearing Textual down is
-    not something a person waits for. ``bare`` runs :data:`BARE_TEXTUAL` instead.
+    not something a person waits for. ``bare`` runs :data:`BARE_TEXTUAL` instead;
+    ``cwd`` is where it starts (``python -m`` imports the package found there first).
     """
     import pty
     import select
@@ -172,6 +187,8 @@ def cold_launch(env: dict[str, str] | None = None, *, bare: bool = False
     pid, fd = pty.fork()
     if pid == 0:  # the child: become `socialhub tui` in a 120×36 terminal
         argv = ["-c", BARE_TEXTUAL] if bare else ["-m", "socialhub", "tui"]
+        if cwd is not None:
+            os.chdir(cwd)
         os.execve(sys.executable, [sys.executable, *argv], {**os.environ, **(env or {})})
     import fcntl
     import struct
@@ -181,6 +198,7 @@ def cold_launch(env: dict[str, str] | None = None, *, bare: bool = False
     t0 = time.perf_counter()
     seen = b""
     grid = month = None
+    cpu = 0.0
     try:
         while time.perf_counter() - t0 < 60 and month is None:
             if select.select([fd], [], [], 0.5)[0]:
@@ -189,13 +207,14 @@ def cold_launch(env: dict[str, str] | None = None, *, bare: bool = False
                     grid = time.perf_counter() - t0
                 if grid is not None and b"Post number" in seen:
                     month = time.perf_counter() - t0
+                    cpu = cpu_seconds(pid)
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         os.close(fd)
     if grid is None or month is None:
         raise SystemExit(f"socialhub tui never showed the month: {seen[-2000:]!r}")
-    return grid, month
+    return grid, month, cpu
 
 
 def main() -> None:
@@ -204,6 +223,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reseed", action="store_true", help="Rebuild the cached home.")
     parser.add_argument("--no-cold", action="store_true", help="Skip the new-process launches.")
+    parser.add_argument("--compare-with", metavar="DIR", help=(
+        "Another copy of the source (e.g. `git worktree add /tmp/before HEAD~3`): its cold "
+        "launch joins the alternation (bare, this, that), for before/after in one run"))
     parser.add_argument("--database-url", default="sqlite", help=(
         "sqlite (a cached home under the temp dir), or pg: a throwaway PostgreSQL cluster "
         "from the machine's binaries, seeded afresh"))
@@ -252,11 +274,17 @@ def measure(args: argparse.Namespace, home: Path, full_url: str) -> None:
         import compileall
 
         compileall.compile_dir(Path(__file__).resolve().parents[1] / "socialhub", quiet=1)
-    colds: list[tuple[float, float]] = []
-    bares: list[tuple[float, float]] = []
+        if args.compare_with:
+            compileall.compile_dir(Path(args.compare_with) / "socialhub", quiet=1)
+    colds: list[tuple[float, float, float]] = []
+    bares: list[tuple[float, float, float]] = []
+    others: list[tuple[float, float, float]] = []
+    other = str(Path(args.compare_with).resolve()) if args.compare_with else None
     for _ in range(0 if args.no_cold else args.runs):  # alternated: load hits both alike
         bares.append(cold_launch(bare=True))
         colds.append(cold_launch())
+        if other is not None:  # started in that directory: `python -m` imports its copy
+            others.append(cold_launch({"PYTHONPATH": other}, cwd=other))
     # The same database named with a URL option: the direct read leaves it to SQLAlchemy.
     full = {"SOCIALHUB_DATABASE_URL": full_url}
     fulls = [] if args.no_cold else [cold_launch(full) for _ in range(args.runs)]
@@ -268,18 +296,31 @@ def measure(args: argparse.Namespace, home: Path, full_url: str) -> None:
 
     if colds:
         print(f"cold launch: `socialhub tui` in a terminal → month with {args.posts} posts "
-              f"painted: median {ms([m for _, m in colds])} (goal < 600 ms) over {args.runs} "
-              f"runs; its grid first painted at {ms([g for g, _ in colds])}")
+              f"painted: median {ms([m for _, m, _ in colds])} (goal < 600 ms) over {args.runs} "
+              f"runs; its grid first painted at {ms([g for g, _, _ in colds])}")
         print(f"cold launch, month read through SQLAlchemy (a URL with options): median "
-              f"{ms([m for _, m in fulls])}; its grid first painted at {ms([g for g, _ in fulls])}")
+              f"{ms([m for _, m, _ in fulls])}; its grid first painted at "
+              f"{ms([g for g, _, _ in fulls])}")
     print(f"warm launch (imports cached) → first painted month: median {ms(firsts)}")
     print(f"page to an empty month: {ms(nexts)}; back to the full month: {ms(backs)}; "
           f"forward again: {ms(agains)} (goal < 100 ms each)")
     print(f"database: {args.database_url}; load average: {os.getloadavg()[0]:.1f}")
     if colds:
-        anchor = statistics.median([m for _, m in bares])
-        tui = statistics.median([m for _, m in colds])
-        ratios = [m / b for (_, b), (_, m) in zip(bares, colds, strict=True)]
+        anchor = statistics.median([m for _, m, _ in bares])
+        tui = statistics.median([m for _, m, _ in colds])
+        ratios = [m / b for (_, b, _), (_, m, _) in zip(bares, colds, strict=True)]
+        cpu_bare = statistics.median([c for _, _, c in bares])
+        cpu_tui = statistics.median([c for _, _, c in colds])
+        if others:
+            before = statistics.median([m for _, m, _ in others])
+            other_ratios = [m / b for (_, b, _), (_, m, _) in zip(bares, others, strict=True)]
+            print(f"compared with {args.compare_with}: first paint median {before * 1000:.0f} ms "
+                  f"(ratio {before / anchor:.2f}, median of its pairs "
+                  f"{statistics.median(other_ratios):.2f}); CPU of its UI process "
+                  f"{statistics.median([c for _, _, c in others]) * 1000:.0f} ms")
+        print(f"CPU of the UI process from exec to that frame (user + system, medians): "
+              f"bare {cpu_bare * 1000:.0f} ms, TUI {cpu_tui * 1000:.0f} ms "
+              f"({cpu_tui / cpu_bare:.2f}x)")
         pairs = " ".join(f"{r:.2f}" for r in ratios)
         # On a loaded machine the median of the pairs' ratios moves less than the ratio
         # of the medians: each pair ran back to back under about the same load.

@@ -43,8 +43,10 @@ def main(argv: list[str] | None = None) -> None:
 
         cli_main(args)
         return
+    from socialhub.tui.startup import collector
     from socialhub.tui.startup.helper_process import start_helper
 
+    collector.pause()  # until the first month is painted: see startup/collector.py
     started = start_helper(config_path)  # first of all: it reads while the UI loads
 
     def open_it() -> None:

@@ -23,8 +23,12 @@ def open_tui(config_path: str | None, helper: FirstMonthHelper | None = None) ->
     working (a bad config, an unusable database) closes it and is raised here.
     """
     from socialhub.tui.app import SocialhubApp
+    from socialhub.tui.startup import collector
 
     app = SocialhubApp(config_path=config_path, helper=helper)
-    app.run()
+    try:
+        app.run()
+    finally:
+        collector.resume()  # if the app closed before its first month was painted
     if app.fatal is not None:
         raise app.fatal

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from socialhub.core.when import load_zone
-
 View = Literal["agenda", "week", "month"]
 
 
@@ -65,4 +63,6 @@ class CalendarData:
 
 def local_today(now: datetime, zone: str) -> date:
     """The calendar day ``now`` falls on in ``zone``."""
+    from socialhub.core.when import load_zone  # zoneinfo: not needed to paint a month read
+
     return now.astimezone(load_zone(zone)).date()

@@ -6,12 +6,16 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from rich.style import Style
+from textual.content import Content
 from textual.pilot import Pilot
+from textual.strip import Strip
+from textual.visual import Visual
 
 from socialhub.tui.app import SocialhubApp
 from socialhub.tui.screens.calendar_screen import CalendarScreen
 from socialhub.tui.widgets.agenda_panel import AgendaPanel
-from socialhub.tui.widgets.month_grid import MonthGrid
+from socialhub.tui.widgets.month_grid import GridLines, MonthGrid
 from tests.conftest import CLIResult
 from tests.tui import tui_kit
 from tests.tui.tui_kit import notes, posts, settle
@@ -50,6 +54,40 @@ async def test_month_opens_on_today_with_posts_in_the_users_zone_and_free_slots(
     assert "09:00 ma" in grid_text(app)
     assert "10:00 bs" in grid_text(app)  # the Tuesday slot, dimmed
     assert "November 2026" in str(app.screen.query_one("#calendar-title").render())
+
+
+def cells(strips: list[Strip]) -> list[list[tuple[str, object]]]:
+    """Each painted cell's character and style (colours, attributes, link; not metadata)."""
+    def look(style: Style | None) -> object:
+        return None if style is None else (style.color, style.bgcolor, style._attributes,
+                                           style._set_attributes, style.link)
+    return [[(ch, look(seg.style)) for seg in strip for ch in seg.text] for strip in strips]
+
+
+def painted(grid: MonthGrid, visual: Visual) -> list[list[tuple[str, object]]]:
+    width, height = grid.size
+    return cells(Visual.to_strips(grid, visual, width, height, grid.visual_style))
+
+
+@pytest.mark.parametrize("view", ["month", "week"])
+async def test_the_grid_paints_each_cell_as_textual_paints_the_same_text(
+        app: SocialhubApp, pilot: Pilot[None], view: str) -> None:
+    # The grid turns its styled runs into strips itself (Textual's conversion of a rich
+    # Text was the costliest part of a cold launch's first frame): every cell must show
+    # the same character in the same style as Textual's own rendering of that Text.
+    await pilot.press("w" if view == "week" else "m")
+    await settle(pilot)
+    grid = screen(app).grid
+    assert grid.id == view
+    ours = grid.render()
+    assert isinstance(ours, GridLines)
+    theirs = Content.from_rich_text(ours.to_text(), console=app.console)
+    assert painted(grid, ours) == painted(grid, theirs)
+    assert "09:00 bs" in ours.plain and ours.plain == ours.to_text().plain
+    width, _ = grid.size  # a line wider than the grid (wide characters): Textual folds it
+    wide = GridLines([[("界" * width, Style(bold=True)), (" ", None)], [("Mon", None)]],
+                     app.ansi_theme)
+    assert painted(grid, wide) == painted(grid, Content.from_rich_text(wide.to_text()))
 
 
 async def test_arrows_and_hjkl_move_the_day_and_t_comes_back_to_today(

@@ -7,6 +7,7 @@ test's isolated home; the error cases run ``socialhub tui`` in a real pseudo-ter
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import pty
@@ -27,6 +28,7 @@ from socialhub.services.hub import Hub
 from socialhub.services.settings import load_config
 from socialhub.tui.app import SocialhubApp
 from socialhub.tui.screens.calendar_screen import CalendarScreen
+from socialhub.tui.startup import collector
 from socialhub.tui.startup.first_month import FirstMonthHelper, quick_first_month, read_first_month
 from tests.conftest import CLIResult
 from tests.tui import tui_kit
@@ -94,12 +96,17 @@ def test_the_ui_paints_its_first_month_without_the_database_layer_or_typer() -> 
     # schema and Typer (~0.1 s) would all come before the month is on screen: a
     # service module importing sqlalchemy at its top (services/context.py did) costs
     # a cold launch as much as the rest of the app.
+    # Nor the use cases' context, the permission policy, the board's use cases or the
+    # time-zone database (~20 ms more): the month arrives read, with its zone.
     probe = ("import sys\n"
              "import socialhub.cli.entry, socialhub.cli.tui_launch\n"
              "import socialhub.tui.app, socialhub.tui.screens.calendar_screen\n"
              "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-             "('sqlalchemy', 'pydantic', 'typer', 'click', 'yaml')\n"
-             "             or m.startswith(('socialhub.db', 'socialhub.services.audit'))))\n")
+             "('sqlalchemy', 'pydantic', 'typer', 'click', 'yaml', 'zoneinfo')\n"
+             "             or m.startswith(('socialhub.db', 'socialhub.services.audit',\n"
+             "                 'socialhub.services.context', 'socialhub.core.policy',\n"
+             "                 'socialhub.services.authoring.board'))\n"
+             "             and m != 'socialhub.services.authoring.board_labels'))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
@@ -153,6 +160,51 @@ async def test_the_month_is_read_in_process_when_the_helper_cannot_run(tui_cli: 
         assert isinstance(app.screen, CalendarScreen)
         assert app.screen.selected == date(2026, 11, 18)
         assert "09:00 bs We" in app.screen.grid.render().plain
+
+
+@pytest.mark.anyio
+async def test_the_collector_paused_at_launch_is_back_once_the_month_is_painted(
+        tui_cli: Run) -> None:
+    # `socialhub tui` pauses the garbage collector before it imports anything (a full
+    # collection over Textual's objects cost 0.1-0.2 s of the first paint); it must not
+    # stay off for the session.
+    collector.pause()
+    try:
+        assert collector.paused() and not gc.isenabled()
+        app = SocialhubApp(blink=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, CalendarScreen) and app.screen.loaded is not None
+            assert not collector.paused() and gc.isenabled()
+    finally:
+        collector.resume()
+        gc.unfreeze()
+
+
+@pytest.mark.anyio
+async def test_the_collector_is_back_when_the_first_month_fails(tui_cli: Run) -> None:
+    assert tui_cli("db", "downgrade", "0001", "--yes").exit_code == 0
+    collector.pause()
+    try:
+        app = SocialhubApp(blink=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            deadline = time.monotonic() + 30
+            while app.fatal is None and time.monotonic() < deadline:
+                await pilot.pause(0.05)
+        assert app.fatal is not None
+        assert not collector.paused() and gc.isenabled()
+    finally:
+        collector.resume()
+        gc.unfreeze()
+
+
+def test_the_collector_is_left_alone_where_it_was_not_paused() -> None:
+    gc.disable()  # off for another reason (not by pause): resume must not turn it on
+    try:
+        collector.resume()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 @pytest.mark.anyio

@@ -6,10 +6,8 @@ transactions the CLI uses. Nothing here imports a UI.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from socialhub.core.calendar_view import (
     CalendarData,
@@ -20,62 +18,24 @@ from socialhub.core.calendar_view import (
 from socialhub.core.policy import Permission
 from socialhub.core.when import localize, parse_when
 from socialhub.errors import ValidationError
-from socialhub.platforms.registry import specs
+from socialhub.services.authoring.board_labels import (
+    BADGES,
+    badge,
+    badge_key,
+    fit,
+    handle_of,
+    is_past,
+    legend,
+    upcoming,
+)
 from socialhub.services.context import Ctx, use_case
 
 # Nothing heavy is imported up front: the TUI paints its first month before
 # SQLAlchemy, the models, the text rules (regex tables), AI voices or
 # publishing are loaded. Services are imported inside the functions using them.
 
-__all__ = ["BADGES", "CalendarData", "View", "calendar_data", "calendar_span", "local_today"]
-
-#: Two-letter badges shown on the calendar, one per platform.
-BADGES: dict[str, str] = {spec.name: spec.badge for spec in specs()}
-
-
-def badge(platform: str) -> str:
-    """The two-letter calendar badge of a platform (``bs`` for bluesky)."""
-    return BADGES.get(platform, platform[:2]).strip()
-
-
-def handle_of(account: str) -> str:
-    """The ``@handle`` part of an account ref (``bluesky:@shop.example.com`` → ``@shop…``)."""
-    return account.split(":", 1)[-1]
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` cut to ``width`` cells, with an ellipsis when something was cut."""
-    if width <= 0:
-        return ""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def legend(entries: Iterable[dict[str, Any]]) -> str:
-    """What each badge on screen stands for: ``bs @shop.example.com · ma @me@social.example``."""
-    pairs = {(e["platform"], e["account"]) for e in entries}  # a month: 2,000 entries, few pairs
-    seen = sorted({(badge(platform), handle_of(account)) for platform, account in pairs})
-    return " · ".join(f"{code} {handle}" for code, handle in seen)
-
-
-def badge_key() -> str:
-    """Every platform badge and its network, for the help screen."""
-    return ", ".join(f"{code.strip()} {name}" for name, code in BADGES.items())
-
-
-def is_past(entry: dict[str, Any], now: datetime) -> bool:
-    """True when a calendar entry's time (local ISO with offset) is not after ``now``."""
-    return datetime.fromisoformat(entry["at"]) <= now
-
-
-def upcoming(entries: list[dict[str, Any]], now: datetime | None) -> list[dict[str, Any]]:
-    """The entries worth showing: every post, but a free slot only while it is ahead.
-
-    A slot whose time has passed cannot take a post any more, so it is not
-    offered as "free".
-    """
-    if now is None:
-        return entries
-    return [e for e in entries if e["kind"] != "slot" or not is_past(e, now)]
+__all__ = ["BADGES", "CalendarData", "View", "badge", "badge_key", "calendar_data", "calendar_span",
+           "fit", "handle_of", "is_past", "legend", "local_today", "upcoming"]
 
 
 def default_time(day: date | None, now: datetime, zone: str) -> str:

@@ -16,17 +16,11 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Header, OptionList, Static
 
 from socialhub.errors import SocialhubError
-from socialhub.services.authoring.board import (
-    Move,
-    calendar_data,
-    legend,
-    move_post,
-    undo_move,
-    upcoming,
-)
+from socialhub.services.authoring.board_labels import legend, upcoming
 from socialhub.services.authoring.calendar_model import CalendarData, View, calendar_span
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.confirm_modal import ConfirmModal
+from socialhub.tui.startup import collector
 from socialhub.tui.startup.first_month import FirstMonth
 from socialhub.tui.widgets.agenda_panel import AgendaPanel
 from socialhub.tui.widgets.footer import compact_footer
@@ -34,6 +28,7 @@ from socialhub.tui.widgets.month_grid import MonthGrid
 from socialhub.tui.widgets.week_view import WeekView
 
 if TYPE_CHECKING:
+    from socialhub.services.authoring.board import Move
     from socialhub.services.context import Ctx
     from socialhub.tui.host import HubApp
 
@@ -130,7 +125,9 @@ class CalendarScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#month", MonthGrid).focus()
         if self.hub_app.first_month.done():  # read before Textual was up: in the first frame
-            self._take_first_month()
+            # After the refresh Textual renders inside its start-up batch and never writes:
+            # filled now, the whole month would be rendered once for nothing (~0.1 CPU-s).
+            self.call_after_refresh(self._take_first_month)
         else:
             self.run_worker(self._await_first_month, thread=True, group="first-month",
                             exit_on_error=False)
@@ -146,9 +143,11 @@ class CalendarScreen(Screen[None]):
         try:
             first = app.first_month.result(timeout=0)
         except SocialhubError as exc:  # bad config, unusable database: nothing can work
+            collector.resume()
             app.fail(exc)
             return
         except Exception as exc:
+            collector.resume()
             app.report(exc)
             self._show_today()
             return
@@ -170,6 +169,7 @@ class CalendarScreen(Screen[None]):
         self._set_today(first.today)
         self.cache[(first.data.view, first.data.start)] = (time.monotonic(), first.data)
         self._loaded(first.data, cache=False)
+        self.call_after_refresh(collector.resume)  # the month is painted: see collector.py
         self.call_after_refresh(self._open_database)
 
     def _open_database(self) -> None:
@@ -220,6 +220,8 @@ class CalendarScreen(Screen[None]):
         def failed() -> None:
             self.refreshing = False
 
+        from socialhub.services.authoring.board import calendar_data
+
         run_service(self, calendar_data, self.view, self.selected, self.hub_app.zone,
                     then=read, failed=failed)
 
@@ -242,6 +244,8 @@ class CalendarScreen(Screen[None]):
             self._loaded(hit[1], cache=False)
             if time.monotonic() - hit[0] < STALE_AFTER_S:
                 return
+        from socialhub.services.authoring.board import calendar_data
+
         run_service(self, calendar_data, self.view, self.selected, self.hub_app.zone,
                     then=self._loaded)
 
@@ -389,6 +393,8 @@ class CalendarScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
+                from socialhub.services.authoring.board import move_post
+
                 run_service(self, move_post, post, shift.days, minutes=shift.minutes,
                             now=self.hub_app.now(),
                             then=lambda move: self._moved(move, new.date(), old.date()))
@@ -416,9 +422,13 @@ class CalendarScreen(Screen[None]):
             self._show_selection()
             self.reload(fresh=True)
 
+        from socialhub.services.authoring.board import undo_move
+
         run_service(self, undo_move, move, now=self.hub_app.now(), then=undone)
 
 
 def _neighbours(ctx: Ctx, view: View, anchors: list[date],
                 zone: str) -> list[CalendarData]:
+    from socialhub.services.authoring.board import calendar_data
+
     return [calendar_data(ctx, view, a, zone) for a in anchors]

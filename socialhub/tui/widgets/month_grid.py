@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
+from rich.control import strip_control_codes
+from rich.segment import Segment
 from rich.style import Style
+from rich.terminal_theme import TerminalTheme
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.css.styles import RulesMap
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
+from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 
-from socialhub.services.authoring.board import badge, upcoming
+from socialhub.services.authoring.board_labels import badge, upcoming
 from socialhub.services.authoring.calendar_model import CalendarData
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -32,6 +40,71 @@ def status_class(status: str) -> str:
     if status in ("draft", "pending_approval", "changes_requested", "approved"):
         return "draft"
     return "scheduled"
+
+
+#: A painted line: runs of text, each with its style (None: the widget's own).
+Line = list[tuple[str, Style | None]]
+
+
+class GridLines(Visual):
+    """The grid as painted: lines of styled runs, turned into strips directly.
+
+    Textual paints a rich ``Text`` by converting it to ``Content``, combining the
+    widget's style with each span's on every line and tagging every segment with
+    its offset (for text selection, which the grid does not offer). That was the
+    costliest part of a cold launch's first frame (≈ 70 ms of CPU for a full
+    month). The grid has a dozen distinct styles, so each is combined with the
+    widget's style once here, exactly as that conversion combines them: the
+    strips show the same characters in the same colours (a test compares them).
+    """
+
+    def __init__(self, lines: list[Line], ansi_theme: TerminalTheme | None) -> None:
+        self.lines = lines
+        self.ansi_theme = ansi_theme
+
+    @property
+    def plain(self) -> str:
+        """The grid's text, lines joined by newlines (as ``Text.plain`` would give)."""
+        return "\n".join("".join(text for text, _ in line) for line in self.lines)
+
+    def to_text(self) -> Text:
+        """The same lines as a rich ``Text`` (what the grid painted before)."""
+        out = Text(no_wrap=True, overflow="crop")
+        for number, line in enumerate(self.lines):
+            if number:
+                out.append("\n")
+            for text, style in line:
+                out.append(text, style)
+        return out
+
+    def render_strips(self, width: int, height: int | None, style: VisualStyle,
+                      options: RenderOptions) -> list[Strip]:
+        """One strip per line, each run in the widget's style plus its own."""
+        combined: dict[Style | None, Style] = {}
+
+        def rich_style(span: Style | None) -> Style:
+            found = combined.get(span)
+            if found is None:  # as Content renders a span: base + (base + span)
+                text_style = style + VisualStyle.from_rich_style(span, self.ansi_theme) \
+                    if span else style
+                found = combined[span] = (style + text_style).rich_style
+            return found
+
+        lines = self.lines if height is None else self.lines[:height]
+        strips = [Strip([Segment(text, rich_style(span)) for text, span in line if text])
+                  for line in lines]
+        if any(strip.cell_length > width for strip in strips):  # wide characters: let
+            return Content.from_rich_text(self.to_text()).render_strips(  # Textual fold them
+                width, height, style, options)
+        return strips
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        """The widest line."""
+        return max((sum(len(text) for text, _ in line) for line in self.lines), default=0)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        """One row per line."""
+        return len(self.lines)
 
 
 class MonthGrid(Widget, can_focus=True):
@@ -167,17 +240,16 @@ class MonthGrid(Widget, can_focus=True):
             label += " " + " ".join(entry["text"].split())
         return label[:width]
 
-    def render(self) -> Text:
+    def render(self) -> GridLines:
         width = self.size.width
         col_w = max(1, width // 7)
         row_h = self._row_height()
-        out = Text(no_wrap=True, overflow="crop")
         self._styles = {name: self._style(name) for name in (
             "header", "day", "other", "today", "selected", "draft", "scheduled", "published",
             "failed", "unconfirmed", "free", "more")}
         self._lines = {}
         header = "".join(name[: col_w - 1].ljust(col_w) for name in WEEKDAY_NAMES)
-        out.append(header.ljust(width) + "\n", self._styles["header"])
+        lines: list[Line] = [[(header.ljust(width), self._styles["header"])]]
         days = self.data.days if self.data else {}
         first = self.first_day()
         for row in range(self.weeks()):
@@ -187,13 +259,13 @@ class MonthGrid(Widget, can_focus=True):
                 entries = upcoming(days.get(day, []), self.now)
                 cells.append(self._cell(day, entries, col_w - 1, row_h))
             for line in range(row_h):
+                runs: Line = []
                 for cell in cells:
                     text, style = cell[line]
-                    out.append(text.ljust(col_w - 1)[: col_w - 1], style)
-                    out.append(" ")
-                if row < self.weeks() - 1 or line < row_h - 1:
-                    out.append("\n")
-        return out
+                    runs.append((strip_control_codes(text.ljust(col_w - 1)[: col_w - 1]), style))
+                    runs.append((" ", None))
+                lines.append(runs)
+        return GridLines(lines, self.app.ansi_theme)
 
     def _cell(self, day: date, entries: list[dict[str, Any]], width: int,
               height: int) -> list[tuple[str, Style]]:

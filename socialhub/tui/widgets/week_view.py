@@ -6,7 +6,7 @@ import textwrap
 from datetime import date, timedelta
 from typing import Any
 
-from socialhub.services.authoring.board import badge, fit, handle_of
+from socialhub.services.authoring.board_labels import badge, fit, handle_of
 from socialhub.tui.widgets.month_grid import MonthGrid
 
 
