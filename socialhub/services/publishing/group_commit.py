@@ -27,8 +27,11 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: At most this many steps in one transaction: bounds how long the write lock is held.
-MAX_BATCH = 64
+#: At most this many steps in one transaction: bounds how long the write lock is held
+#: (and how long the first sends of a burst wait for their outcome: with 64 the first
+#: post of 10,000 due at once went out 0.21-0.26 s late, with 16 0.15-0.18 s, at the
+#: same throughput).
+MAX_BATCH = 16
 
 
 class _Step(Generic[T]):
