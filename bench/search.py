@@ -274,6 +274,16 @@ def by_class(times: list[float], classes: list[str], p: float = 50) -> dict[str,
     return out
 
 
+def _datasette() -> str:
+    """The datasette command beside this interpreter or on PATH; exits saying how to get it."""
+    found = shutil.which("datasette", path=str(Path(sys.executable).parent)) \
+        or shutil.which("datasette")
+    if found is None:
+        raise SystemExit("datasette is not installed: pip install -e '.[bench]' "
+                         "(or run with --no-datasette)")
+    return found
+
+
 def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "--import-child":
         import_child(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
@@ -290,6 +300,8 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
     ap.add_argument("--no-datasette", action="store_true")
     args = ap.parse_args()
+    if not args.no_datasette:
+        _datasette()  # before anything starts: say at once what is missing
 
     print(f"load at start: {uptime()}", file=sys.stderr)
     rng = random.Random(args.seed)
@@ -352,8 +364,7 @@ def main() -> None:
     servers = [subprocess.Popen([sys.executable, "-c", launcher, str(api_port)], env=env,
                                 cwd=ROOT, stderr=subprocess.DEVNULL)]
     if not args.no_datasette:
-        datasette = shutil.which("datasette", path=str(Path(sys.executable).parent)) \
-            or "datasette"
+        datasette = _datasette()
         servers.append(subprocess.Popen(
             [datasette, "serve", str(db), "--port", str(ds_port),
              "--plugins-dir", str(PLUGINS_DIR),
