@@ -71,7 +71,7 @@ def test_writes_of_many_threads_share_commits_and_each_gets_its_result(
         t.join(10)
     assert _values(sessions) == {f"v{i}" for i in range(30)}
     with sessions() as s:
-        ids: dict[str, int] = dict(s.execute(text("SELECT v, id FROM t")).tuples().all())
+        ids: dict[str, int] = dict(s.execute(text("SELECT v, id FROM t")).all())
     assert results == ids  # every caller got the id of its own row
     assert group.steps == 30
     # The first alone, then the 29 queued behind it in batches of at most MAX_BATCH.
