@@ -69,23 +69,16 @@ def read_directly(read: Callable[[DirectCtx], T]) -> tuple[T] | None:
     loaded), or None when only the hub can answer (``services.direct``; PostgreSQL, for
     one): the caller then reads through ``get_hub()`` as before.
 
-    The garbage collector is paused while ``read`` runs: what it builds (10,000 post
-    summaries are some 100,000 dicts and lists) holds no cycles, and collections
-    rescanning it as it grows cost a tenth of such a list's time.
+    The garbage collector is paused while ``read`` runs (``services.gc_pause``): what it
+    builds (10,000 post summaries are some 100,000 dicts and lists) holds no cycles.
     """
-    import gc
-
     from socialhub.services.direct import read_directly as read_through_driver
+    from socialhub.services.gc_pause import gc_paused
 
     config = get_config()
     _freeze_imports()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return read_through_driver(config, "cli", read)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _freeze_imports() -> None:

@@ -12,14 +12,12 @@ rollups count them; the daemon never fetches metrics for them (they have no remo
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +37,7 @@ from socialhub.services.analytics.history_file import (
 from socialhub.services.audit import record_event
 from socialhub.services.clock import display_zone
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.gc_pause import gc_paused
 
 #: Files above this size are refused before reading (about 1.5 million rows).
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -112,23 +111,8 @@ def import_history_text(ctx: Ctx, path: Path, text: str, *, account: str | None 
     if len(text.encode()) > MAX_FILE_BYTES:
         raise ValidationError(f"{path}: more than {MAX_FILE_BYTES} bytes",
                               hint="split the file")
-    with _gc_paused():
+    with gc_paused():  # an import makes a few objects per row and no cycles
         return _import_text(ctx, path, text, account=account, zone=zone)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: an import makes a few objects per row and
-    no cycles, yet every 700 new objects started a collection, and now and then a full
-    one over every object of the process (SQLAlchemy's included): a fifth of the
-    import's CPU time. What the import leaves goes to the next collection."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _import_text(ctx: Ctx, path: Path, text: str, *, account: str | None,
