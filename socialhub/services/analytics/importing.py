@@ -16,8 +16,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,11 +42,9 @@ from socialhub.services.gc_pause import gc_paused
 MAX_FILE_BYTES = 256 * 1024 * 1024
 #: How many row errors a refused import lists at most.
 MAX_ERRORS = 50
-#: From this many new posts on, their languages are detected in a second process
+#: From this many rows on, new posts' languages are detected in a second process
 #: (forked, when this one has no other thread and a second CPU) while this one inserts.
 PARALLEL_FROM = 5000
-#: New posts are detected and inserted in chunks of this many.
-CHUNK = 2500
 
 
 class HistoryImportError(ValidationError):
@@ -119,6 +116,22 @@ def _import_text(ctx: Ctx, path: Path, text: str, *, account: str | None,
                  zone: str | None) -> ImportSummary:
     raw, errors = read_rows(path, text.removeprefix("\ufeff"), account=account,
                             zone=zone or display_zone(ctx.settings))
+    # A big file: a second process loads the language model now, while this one checks
+    # the rows (it detects the new posts' languages while this one inserts them).
+    languages = _LanguageProcess() if len(raw) >= PARALLEL_FROM and _can_fork() else None
+    try:
+        parsed = _checked(ctx, raw, errors)
+        if not parsed:
+            raise ValidationError(f"{path}: no rows to import")
+        return _write(ctx, path, parsed, languages)
+    finally:
+        if languages is not None:
+            languages.close()
+
+
+def _checked(ctx: Ctx, raw: list[tuple[str, dict[str, Any]]], errors: list[str]
+             ) -> list[tuple[HistoryRow, int]]:
+    """Each raw row parsed, with its account's id; raises with every problem found."""
     accounts = {a.ref: a.id for a in list_accounts(ctx.session, ctx.org_id)}
     parsed: list[tuple[HistoryRow, int]] = []
     first_seen: dict[str, str] = {}
@@ -140,9 +153,7 @@ def _import_text(ctx: Ctx, path: Path, text: str, *, account: str | None,
         errors += problems
     if errors:
         raise HistoryImportError(errors)
-    if not parsed:
-        raise ValidationError(f"{path}: no rows to import")
-    return _write(ctx, path, parsed)
+    return parsed
 
 
 def _account_id(row: HistoryRow, accounts: dict[str, int], problems: list[str]) -> int | None:
@@ -159,7 +170,8 @@ def _account_id(row: HistoryRow, accounts: dict[str, int], problems: list[str]) 
     return accounts[ref]
 
 
-def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]]) -> ImportSummary:
+def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]],
+           languages: _LanguageProcess | None) -> ImportSummary:
     now = ctx.now()
     summary = ImportSummary(file=str(path), rows=len(parsed))
     existing = queries.existing_imports(ctx.session, [r.key for r, _ in parsed],
@@ -181,8 +193,14 @@ def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]]) -> Import
     # In the order they were published: the new ids then follow time, and the indexes
     # on times (deliveries: due, published) grow at their end (a third less insert time).
     new.sort(key=lambda r: r["published_at"])
-    for chunk in _with_languages(new):
-        summary.imported += queries.insert_imported(ctx.session, ctx.org_id, chunk, now)
+    if languages is None or not new:
+        for post in new:
+            post["language"] = detect_language(post["text"])
+        summary.imported = queries.insert_imported(ctx.session, ctx.org_id, new, now)
+    else:  # detected in the second process while the posts go in
+        detected = languages.detect([post["text"] for post in new])
+        summary.imported = queries.insert_imported(ctx.session, ctx.org_id, new, now,
+                                                   languages=detected.result)
     summary.accounts = sorted({row.account for row, _ in parsed})
     if summary.imported or summary.updated:
         record_event(ctx.session, ctx.org_id, "import", "AnalyticsHistory", name=path.name,
@@ -191,43 +209,31 @@ def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]]) -> Import
     return summary
 
 
-def _with_languages(rows: list[dict[str, Any]], *, parallel: bool | None = None
-                    ) -> Iterator[list[dict[str, Any]]]:
-    """``rows`` in chunks of :data:`CHUNK`, each row's ``language`` detected.
+class _LanguageProcess:
+    """A forked process that loads the language model as soon as it starts and then
+    detects the languages of the texts it is given (``detect_language``, the same
+    answers as in this process): on two CPUs, an import's detection (~20 µs a text, and
+    the model's loading) costs no wall time. Only where :func:`_can_fork`."""
 
-    Detection (~20 µs a text) is a third of importing a new post. With ``parallel``
-    (default: from :data:`PARALLEL_FROM` rows on, when :func:`_can_fork`) the first
-    chunk is detected here (loading the model before the fork, so the second process
-    shares it) and the others in a forked process, while this one inserts the chunks
-    before them: on two CPUs the detection costs no wall time. The answers are the
-    same either way (``detect_language`` in both)."""
-    chunks = [rows[i:i + CHUNK] for i in range(0, len(rows), CHUNK)]
-    if not chunks:
-        return
-    _detect_into(chunks[0])
-    if parallel is None:
-        parallel = len(rows) >= PARALLEL_FROM and _can_fork()
-    if not parallel or len(chunks) == 1:
-        yield chunks[0]
-        for chunk in chunks[1:]:
-            _detect_into(chunk)
-            yield chunk
-        return
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    try:
-        futures = [pool.submit(_detect_all, [r["text"] for r in c]) for c in chunks[1:]]
-        yield chunks[0]
-        for chunk, future in zip(chunks[1:], futures, strict=True):
-            for row, language in zip(chunk, future.result(), strict=True):
-                row["language"] = language
-            yield chunk
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    def __init__(self) -> None:
+        self._pool = ProcessPoolExecutor(max_workers=1,
+                                         mp_context=multiprocessing.get_context("fork"))
+        self._pool.submit(_load_model)
+        self._asked = False
+
+    def detect(self, texts: list[str]) -> Future[list[str | None]]:
+        """The language of each of ``texts``, once the second process has them."""
+        self._asked = True
+        return self._pool.submit(_detect_all, texts)
+
+    def close(self) -> None:
+        """Stop the second process: at once when it was asked for nothing (it may still
+        be loading the model nobody needs), else once it has exited."""
+        self._pool.shutdown(wait=self._asked, cancel_futures=True)
 
 
-def _detect_into(rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        row["language"] = detect_language(row["text"])
+def _load_model() -> None:
+    detect_language("load the model")
 
 
 def _detect_all(texts: list[str]) -> list[str | None]:

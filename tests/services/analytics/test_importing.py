@@ -105,8 +105,9 @@ def test_a_second_file_adds_its_new_posts_after_the_first_in_published_order(
 
 def test_languages_detected_in_a_second_process_are_the_same(
         ctx: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """From ``PARALLEL_FROM`` new posts on, a forked process detects the languages of
-    all chunks but the first while the import inserts: same answers, same rows."""
+    """From ``PARALLEL_FROM`` rows on, a forked process (which loads the model while
+    the rows are checked) detects the new posts' languages while the import inserts
+    them: the same answers as in-line, on the same rows."""
     from socialhub.services.analytics import importing
     from socialhub.services.authoring.scheduling import show_post
 
@@ -114,14 +115,13 @@ def test_languages_detected_in_a_second_process_are_the_same(
              "Notre collection de printemps est enfin arrivée dans la boutique",
              "ok", "Unsere Frühjahrskollektion ist endlich da und sieht toll aus",
              "La nostra collezione di primavera è finalmente arrivata in negozio"]
-    rows = [{"text": t} for t in texts * 3]
-    inline = [dict(r) for r in rows]
-    chunks = list(importing._with_languages(inline, parallel=False))
-    monkeypatch.setattr(importing, "CHUNK", 2)
-    forked = [dict(r) for r in rows]
-    assert [len(c) for c in importing._with_languages(forked, parallel=True)] == [2] * 7 + [1]
-    assert [r["language"] for r in forked] == [r["language"] for r in inline]
-    assert [r["language"] for r in chunks[0][:5]] == ["en", "fr", None, "de", "it"]
+    process = importing._LanguageProcess()
+    try:
+        forked = process.detect(texts * 3).result(timeout=60)
+    finally:
+        process.close()
+    assert forked == [importing.detect_language(t) for t in texts * 3]
+    assert forked[:5] == ["en", "fr", None, "de", "it"]
 
     monkeypatch.setattr(importing, "PARALLEL_FROM", 2)
     monkeypatch.setattr(importing, "_can_fork", lambda: True)
