@@ -327,3 +327,24 @@ async def test_the_calendar_on_screen_follows_changes_made_elsewhere_without_a_k
             ("launch", "10:00"), ("launch", "10:00")]
         assert app.screen.query_one(AgendaPanel).current_post is None  # gone from Friday
         assert screen(app).selected == date(2026, 11, 20)  # the person's place is kept
+
+
+@pytest.mark.parametrize("view", ["month", "week"])
+async def test_wide_characters_in_a_post_keep_every_column_in_its_place(
+        run: Run, app: SocialhubApp, pilot: Pilot[None], view: str) -> None:
+    # Emoji and CJK take two terminal cells each: a cell cut by characters spilled into
+    # its neighbours and pushed the rest of the week to the right.
+    from rich.cells import cell_len
+
+    assert run("posts", "create", "-b", "新商品のお知らせ 🎉🎉🎉 週末セール開催中です", "-t",
+               "bluesky:@shop.example.com", "--at", "2026-11-18 15:00",
+               "--name", "wide").exit_code == 0
+    await pilot.press("w" if view == "week" else "m")
+    await pilot.press("r")
+    await settle(pilot)
+    grid = screen(app).grid
+    col_w = grid.size.width // 7
+    lines = grid.render().lines
+    assert any("新" in text for line in lines for text, _ in line), grid.render().plain
+    for line in lines[1:]:
+        assert [cell_len(text) for text, _ in line] == [col_w - 1, 1] * 7

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
@@ -100,7 +101,7 @@ class GridLines(Visual):
 
     def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
         """The widest line."""
-        return max((sum(len(text) for text, _ in line) for line in self.lines), default=0)
+        return max((sum(cell_len(text) for text, _ in line) for line in self.lines), default=0)
 
     def get_height(self, rules: RulesMap, width: int) -> int:
         """One row per line."""
@@ -262,7 +263,7 @@ class MonthGrid(Widget, can_focus=True):
                 runs: Line = []
                 for cell in cells:
                     text, style = cell[line]
-                    runs.append((strip_control_codes(text.ljust(col_w - 1)[: col_w - 1]), style))
+                    runs.append((set_cell_size(strip_control_codes(text), col_w - 1), style))
                     runs.append((" ", None))
                 lines.append(runs)
         return GridLines(lines, self.app.ansi_theme)
