@@ -65,21 +65,17 @@ class SendContext:
     #: Held around each transaction on SQLite: one writer at a time, woken at once,
     #: instead of many threads sleeping in SQLite's busy handler.
     write_lock: threading.RLock | None = None
-    #: On SQLite, the send threads' short writes share transactions (``group_commit``).
-    group: GroupCommit | None = field(default=None, init=False)
+    #: The send threads' short writes share transactions (``group_commit``).
+    group: GroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.write_lock is not None:
-            self.group = GroupCommit(self.tx)
+        self.group = GroupCommit(self.tx)
 
     def write(self, step: Callable[[Session], T]) -> T:
         """Run ``step(session)`` in a transaction that has committed when this returns
-        (on SQLite shared with other send threads' steps: ``step`` may run twice, so it
-        must only touch the database)."""
-        if self.group is not None:
-            return self.group.run(step)
-        with self.tx() as session:
-            return step(session)
+        (shared with other send threads' steps: ``step`` may run twice, so it must only
+        touch the database)."""
+        return self.group.run(step)
 
     @contextmanager
     def tx(self) -> Iterator[Session]:

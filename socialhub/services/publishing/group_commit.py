@@ -2,7 +2,9 @@
 
 On SQLite one writer at a time holds the database, so every send thread's step
 (a part's remote id, an attempt's outcome) waited for the write lock, then paid
-for a session, a transaction and a commit of its own. Here a thread that wants
+for a session, a transaction and a commit of its own; on PostgreSQL each step
+paid for a transaction's statements and round trips, and those were most of a
+daemon's CPU per delivery (11 ms; 6.5 ms with group commit). Here a thread that wants
 to write queues its step; if no thread is leading, it leads: it runs every queued step
 in one transaction and commits once, then wakes the others, who find their
 step done (or lead the next batch).
@@ -12,6 +14,10 @@ transaction holding its step has committed, exactly as with a transaction of
 its own — so the exactly-once order (attempt, each part, outcome) holds. A
 batch that fails as a whole is run again step by step, each in its own
 transaction, so one bad step never fails or delays the others' writes.
+
+On PostgreSQL two daemons' batches may both update one post (a post whose targets
+two daemons send): if they lock two such posts in opposite orders, the server ends
+one batch as a deadlock, and that batch is run again step by step, as above.
 """
 
 from __future__ import annotations
