@@ -134,12 +134,16 @@ def test_openapi_lists_every_route_and_the_error_shape(client: TestClient) -> No
     assert "400" in spec["paths"]["/search"]["get"]["responses"]
 
 
-def test_a_corrupted_sidecar_is_a_503_naming_the_file(tmp_path: Path) -> None:
+def _home_with_a_corrupted_docs_sidecar(tmp_path: Path) -> Path:
     home = tmp_path / "home"
     path = load_config(env={"SOCIALHUB_HOME": str(home)}).docs_path
     path.parent.mkdir(parents=True)
     path.write_bytes(b"garbage" * 1000)
-    with _client(home) as c:
+    return home
+
+
+def test_a_corrupted_sidecar_is_a_503_naming_the_file(tmp_path: Path) -> None:
+    with _client(_home_with_a_corrupted_docs_sidecar(tmp_path)) as c:
         resp = c.get("/search", params={"q": "x"})
         assert resp.status_code == 503
         assert resp.json()["error"]["code"] == "database_unavailable"
@@ -262,11 +266,7 @@ def test_the_search_fast_path_reports_a_corrupted_sidecar_alike(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from socialhub.search import api
 
-    home = tmp_path / "home"
-    path = load_config(env={"SOCIALHUB_HOME": str(home)}).docs_path
-    path.parent.mkdir(parents=True)
-    path.write_bytes(b"garbage" * 1000)
-    with _client(home) as c:
+    with _client(_home_with_a_corrupted_docs_sidecar(tmp_path)) as c:
         fast = c.get("/search", params={"q": "x"})
         monkeypatch.setattr(api, "_plain_search_args", lambda query_string: None)
         slow = c.get("/search", params={"q": "x"})
