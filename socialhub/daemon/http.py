@@ -172,9 +172,11 @@ class HttpServer:
         import uvicorn
 
         # The lifespan runs only for an app that needs it (the MCP server's sessions).
+        # asyncio's own loop, named: uvicorn's default would pick uvloop, which is installed
+        # for `search serve`, and this loop runs in a thread beside the daemon's own work.
         self.config = uvicorn.Config(app, host=host, port=port, log_config=None,
                                      access_log=False, lifespan="on" if lifespan else "off",
-                                     ssl_certfile=tls_cert, ssl_keyfile=tls_key)
+                                     ssl_certfile=tls_cert, ssl_keyfile=tls_key, loop="asyncio")
         self.scheme = "https" if tls_cert else "http"
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, name="http", daemon=True)

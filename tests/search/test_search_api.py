@@ -134,12 +134,16 @@ def test_openapi_lists_every_route_and_the_error_shape(client: TestClient) -> No
     assert "400" in spec["paths"]["/search"]["get"]["responses"]
 
 
-def test_a_corrupted_sidecar_is_a_503_naming_the_file(tmp_path: Path) -> None:
+def _home_with_a_corrupted_docs_sidecar(tmp_path: Path) -> Path:
     home = tmp_path / "home"
     path = load_config(env={"SOCIALHUB_HOME": str(home)}).docs_path
     path.parent.mkdir(parents=True)
     path.write_bytes(b"garbage" * 1000)
-    with _client(home) as c:
+    return home
+
+
+def test_a_corrupted_sidecar_is_a_503_naming_the_file(tmp_path: Path) -> None:
+    with _client(_home_with_a_corrupted_docs_sidecar(tmp_path)) as c:
         resp = c.get("/search", params={"q": "x"})
         assert resp.status_code == 503
         assert resp.json()["error"]["code"] == "database_unavailable"
@@ -194,3 +198,92 @@ def test_real_server_serves_writes_and_searches_over_http(server: str) -> None:
         assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_query"
         assert http.get("/openapi.json").json()["info"]["title"] == "socialhub local search"
     assert httpx.get(f"{server}/search", params={"q": "warm"}).status_code == 401
+
+
+# GET /search has a fast path (socialhub.search.api._FastSearch) beside the FastAPI route:
+# every request must get the same answer whichever of the two serves it.
+_SEARCHES = [
+    {"q": "monday"}, {"q": "monday ship", "limit": "1"}, {"q": "same", "limit": "2", "offset": "1"},
+    {"q": '"ship on"', "mode": "raw"}, {"q": "shi*", "mode": "raw"}, {"q": "NEAR(", "mode": "raw"},
+    {"q": '"open', "mode": "raw"}, {"q": ""}, {"q": "café"}, {"q": "x", "limit": "0"},
+    {"q": "x", "limit": "020"}, {"q": "x", "limit": "201"}, {"q": "x", "offset": "-1"},
+    {"q": "x", "mode": "RAW"}, {"q": "x" * 1001}, {"limit": "5"}, {"q": "x", "other": "1"},
+]
+
+
+def _answers(client: TestClient, **headers: str) -> list[tuple[int, str, bytes]]:
+    out = []
+    for params in _SEARCHES:
+        resp = client.get("/search", params=params, headers=headers)
+        out.append((resp.status_code, resp.headers["content-type"], resp.content))
+    return out
+
+
+def test_the_search_fast_path_answers_exactly_as_the_fastapi_route(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.search import api
+
+    taken: list[bool] = []
+    real = api._plain_search_args
+
+    def counting(query_string: bytes) -> dict[str, object] | None:
+        args = real(query_string)
+        taken.append(args is not None)
+        return args
+
+    monkeypatch.setattr(api, "_plain_search_args", counting)
+    with _client(tmp_path / "home") as c:
+        c.post("/docs", json={"title": "Launch", "body": "We ship on Monday. Café.",
+                              "tags": ["a"]})
+        for i in range(3):
+            c.post("/docs", json={"title": f"note {i}", "body": "same words"})
+        fast = _answers(c)
+        assert sum(taken) == 10  # the valid ones, the bad FTS5 queries among them
+        monkeypatch.setattr(api, "_plain_search_args", lambda query_string: None)
+        assert _answers(c) == fast
+    # limit=020 is declined by the fast path and accepted by FastAPI: the slow path answers it.
+    assert [status for status, _, _ in fast] == [200] * 5 + [400, 400, 200, 200, 422, 200] \
+        + [422] * 5 + [200]
+
+
+def test_the_search_fast_path_keeps_the_token_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.search import api
+
+    with _client(tmp_path / "home", SOCIALHUB_SEARCH_TOKEN=TOKEN) as c:
+        variants = [{}, {"Authorization": f"Bearer {TOKEN}"},
+                    {"Authorization": f"bearer {TOKEN}"},
+                    {"Authorization": f"Bearer  {TOKEN} "}, {"Authorization": "Bearer nope"}]
+        fast = [_answers(c, **h) for h in variants]
+        monkeypatch.setattr(api, "_plain_search_args", lambda query_string: None)
+        assert [_answers(c, **h) for h in variants] == fast
+    assert {status for status, _, _ in fast[0]} == {401}
+    assert {status for status, _, _ in fast[-1]} == {401}
+    assert fast[1][0][0] == fast[2][0][0] == fast[3][0][0] == 200
+
+
+def test_the_search_fast_path_reports_a_corrupted_sidecar_alike(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.search import api
+
+    with _client(_home_with_a_corrupted_docs_sidecar(tmp_path)) as c:
+        fast = c.get("/search", params={"q": "x"})
+        monkeypatch.setattr(api, "_plain_search_args", lambda query_string: None)
+        slow = c.get("/search", params={"q": "x"})
+    assert fast.status_code == slow.status_code == 503
+    assert fast.content == slow.content
+    assert fast.headers["content-type"] == slow.headers["content-type"]
+
+
+def test_plain_search_args_only_takes_what_fastapi_accepts_unchanged() -> None:
+    from socialhub.search.api import _plain_search_args as parse
+
+    assert parse(b"q=a+b&limit=5&offset=0&mode=raw&x=1") == {
+        "q": "a b", "limit": 5, "offset": 0, "mode": "raw"}
+    assert parse(b"q=") == {"q": "", "limit": 20, "offset": 0, "mode": "plain"}
+    assert parse(b"q=caf%C3%A9")["q"] == "café"  # type: ignore[index]
+    for declined in (b"", b"limit=5", b"q=a&q=b", b"q=a&limit=05", b"q=a&limit=+5",
+                     b"q=a&limit=%205", b"q=a&limit=0", b"q=a&limit=201", b"q=a&offset=-1",
+                     b"q=a&offset=1000001", b"q=a&mode=Raw", b"q=a&limit=%D9%A5",
+                     b"q=" + b"x" * 1001):
+        assert parse(declined) is None, declined

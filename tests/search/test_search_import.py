@@ -198,3 +198,52 @@ def test_a_version_1_sidecar_is_upgraded_and_keeps_its_documents(tmp_path: Path)
         assert store.import_state("/n/")["/n/a.md"].mtime_ns is None
     finally:
         store.close()
+
+
+def test_the_first_load_builds_the_same_library_and_index_as_one_rebuild(
+        tmp_path: Path) -> None:
+    """The first load indexes row by row as it inserts; the result is what a rebuild gives."""
+    docs = [DocInput(f"doc {i}", f"word{i % 7} body {i} shared", ("t",) if i % 5 == 0 else (),
+                     f"/x/{i:03d}.md", f"h{i}", i, PAST) for i in range(120)]
+    loaded, rebuilt = DocsStore(tmp_path / "a.sqlite"), DocsStore(tmp_path / "b.sqlite")
+    try:
+        assert loaded.load_into_empty([docs[:50], docs[50:100], docs[100:]])
+        rebuilt.apply_import(docs, [], bulk=True)
+        columns = "id, title, body, tags, source, content_hash, file_size, file_mtime_ns"
+        for store in (loaded, rebuilt):
+            store.integrity_check()
+        rows = [s.pool.get().execute(f"SELECT {columns} FROM docs ORDER BY id").fetchall()
+                for s in (loaded, rebuilt)]
+        assert rows[0] == rows[1] and [r[0] for r in rows[0]] == list(range(1, 121))
+        for query in ("word3", "shared", "t", "body 17"):
+            pages = [s.search(query, limit=200) for s in (loaded, rebuilt)]
+            assert pages[0].results == pages[1].results and pages[0].results
+        loaded.add(DocInput("after", "word3 later"))  # the triggers are back
+        assert loaded.search("later").results[0].id == 121
+    finally:
+        loaded.close()
+        rebuilt.close()
+
+
+def test_files_are_read_whole_and_decoded_as_before(tmp_path: Path) -> None:
+    big = tmp_path / "big.md"
+    big.write_bytes(b"\xef\xbb\xbf" + "é".encode() * 70_000)  # past the first read's 64 KiB
+    data, info = docs_import._read(str(big))
+    assert len(data) == info.st_size == 140_003
+    assert docs_import.decode_document(data) == "é" * 70_000  # the BOM dropped
+    empty = tmp_path / "empty.md"
+    empty.write_bytes(b"")
+    assert docs_import._read(str(empty))[0] == b""
+    assert docs_import.decode_document(b"\xef\xbb") is None  # a cut BOM is not UTF-8
+    assert docs_import.decode_document(b"plain \xef\xbb\xbf") == "plain \ufeff"
+    if hasattr(os, "mkfifo"):  # not a regular file: read until it says it is empty
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        import threading
+
+        writer = threading.Thread(target=fifo.write_bytes, args=(b"x" * 100_000,))
+        writer.start()
+        try:
+            assert docs_import._read(str(fifo))[0] == b"x" * 100_000
+        finally:
+            writer.join()
