@@ -190,3 +190,15 @@ def test_every_list_of_records_pages_with_the_same_options_and_default() -> None
         assert not missing, f"{path} lacks {sorted(missing)}"
         assert options["--limit"].default is None, path  # None: DEFAULT_LIMIT
         assert f"default {DEFAULT_LIMIT}" in (options["--limit"].help or ""), path
+
+
+@pytest.mark.parametrize("noun", ["posts", "queue", "campaigns", "inbox", "audit", "links"])
+def test_a_bad_cursor_is_one_line_and_exit_4(cli: CLI, noun: str) -> None:
+    from socialhub.services.paging import RULE_RUNS
+
+    for cursor, says in (("junk", "not a cursor this list gave out"),
+                         (RULE_RUNS.encode((5,)), "a cursor of another list")):
+        result = cli(noun, "list", "--cursor", cursor)
+        assert result.exit_code == 4, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert "--cursor" in result.stderr and says in result.stderr
