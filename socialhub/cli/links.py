@@ -43,7 +43,8 @@ def list_(
 
     Each line: the short URL (open it, or share it), its clicks, the network, the post
     and the link as written; `links show CODE` has the clicks per day.
-    Shows 50 at a time unless --limit N or --all (--json pages the same way).
+    Shows 50 at a time unless --limit N or --all (--json pages the same way); the
+    next page with --cursor C (the note on stderr gives it).
 
     Example: socialhub links list --post spring-launch
     """

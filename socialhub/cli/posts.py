@@ -179,7 +179,7 @@ def list_(
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
-    """List posts, soonest first; 50 at a time (--limit, --all).
+    """List posts, soonest first; 50 at a time (--limit, --cursor, --all).
 
     Example: socialhub posts list --status scheduled --limit 20 --cursor C
     """

@@ -36,7 +36,8 @@ def list_(
 ) -> None:
     """List deliveries, soonest first, with the reason for every failure.
 
-    Shows 50 at a time unless --limit N or --all (--json pages the same way).
+    Shows 50 at a time unless --limit N or --all (--json pages the same way); the
+    next page with --cursor C (the note on stderr gives it).
 
     Example: socialhub queue list --status dead --status unconfirmed
     """

@@ -119,7 +119,8 @@ def log(
 ) -> None:
     """Every execution of the rules, newest first, with its outcome.
 
-    Shows 50 at a time unless --limit N or --all (--json pages the same way).
+    Shows 50 at a time unless --limit N or --all (--json pages the same way); the
+    next page with --cursor C (the note on stderr gives it).
 
     Outcomes: done, dry_run, rate_limited, skipped (the account itself, the loop
     guard), failed.

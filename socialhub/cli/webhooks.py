@@ -108,7 +108,8 @@ def log(
 ) -> None:
     """Show the delivery log, newest first.
 
-    Shows 50 at a time unless --limit N or --all (--json pages the same way).
+    Shows 50 at a time unless --limit N or --all (--json pages the same way); the
+    next page with --cursor C (the note on stderr gives it).
 
     Each delivery's status, attempts, last HTTP status and error, next attempt and
     how long the last send took.

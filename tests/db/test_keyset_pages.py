@@ -128,7 +128,7 @@ def test_a_post_added_before_the_position_between_pages_is_no_repeat(hub: Hub) -
             create_post(ctx, name="new-draft", body="x", targets=[TargetSpec(account=ACCOUNT)])
 
     seen = [p["name"] for p in walk(hub, POSTS, post_page(), 3, between=add)]
-    assert seen == before + ["new-draft"]
+    assert seen == [*before, "new-draft"]
     # What --offset 3 shows now: the third row again (everything moved down by one).
     with hub.context("cli") as ctx:
         shifted = [p["name"] for p in list_post_summaries(ctx, limit=3, offset=3)]
@@ -175,7 +175,7 @@ def test_the_inbox_newest_first_with_items_arriving_meanwhile(hub: Hub) -> None:
     seen = [r["id"] for r in walk(hub, INBOX, read, 3, between=arrive)]
     with hub.context("cli") as ctx:
         now_all = [r["id"] for r in list_inbox(ctx, inbox_filter(ctx))[0]]
-    assert seen == expected + [now_all[-1]]
+    assert seen == [*expected, now_all[-1]]
     assert len(set(seen)) == len(seen)
 
 

@@ -74,7 +74,7 @@ def test_changing_the_key_inside_a_cursor_is_noticed() -> None:
 def test_a_cursor_of_another_list_is_refused_by_name() -> None:
     with pytest.raises(ValidationError, match="a cursor of another list, not of posts"):
         POSTS.decode(INBOX.encode((datetime(2026, 1, 1, tzinfo=UTC), 1)))
-    with pytest.raises(ValidationError, match="^cursor: "):
+    with pytest.raises(ValidationError, match=r"^cursor: "):
         AUDIT.decode(POSTS.encode((None, 1)), option="cursor")
 
 
