@@ -196,7 +196,8 @@ class Keyset:
                 raise ValueError("too long")
             padded = cursor + "=" * (-len(cursor) % 4)
             doc = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-            if not isinstance(doc, dict) or set(doc) != {"l", "k", "c"}:
+            if not isinstance(doc, dict) or set(doc) != {"l", "k", "c"} or \
+                    not isinstance(doc["l"], str):
                 raise ValueError("not a cursor")
             values = doc["k"]
             if doc["l"] != self.name:

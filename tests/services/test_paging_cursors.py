@@ -102,3 +102,8 @@ def test_a_keyed_page_gives_the_cursor_of_its_last_row_only_when_more_came_back(
     every = keyed_page(rows, Window(None), AUDIT, lambda r: (r[0],), lambda s: s, 4)
     assert every.next_cursor is None and every.note("rows") is None
     assert Page([], 0).note("rows") is None
+
+
+def test_a_list_name_that_is_not_text_is_malformed_not_another_list() -> None:
+    with pytest.raises(ValidationError, match="malformed or changed"):
+        AUDIT.decode(b64({"l": ["audit"], "k": [1], "c": "x"}))
