@@ -62,7 +62,9 @@ def list_(
         "--csv", help="Print CSV (a header, then one row per change; change as JSON).")]
     = False,
 ) -> None:
-    """List changes to records, newest first; 50 unless --limit/--all, then --cursor C.
+    """List changes to records, newest first; 50 unless --limit/--all.
+
+    The next page with --cursor C (the note on stderr gives it).
 
     Each row: when, who, through which channel, what was done to which record, and
     the fields that changed (before → after). Secrets never appear.

@@ -59,7 +59,9 @@ def add(
 @app.command("list")
 def list_(limit: LimitOption = None, cursor: CursorOption = None, offset: OffsetOption = 0,
           all_: AllOption = False, json_: JsonOption = False) -> None:
-    """List campaigns with their dates and post counts (those without a start date last).
+    """List campaigns with their dates and post counts.
+
+    By start date, those without one last.
 
     Shows 50 at a time unless --limit N or --all; the next page with --cursor C.
     """

@@ -179,7 +179,9 @@ def list_(
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
-    """List posts, soonest first; 50 at a time (--limit, --cursor, --all).
+    """List posts, soonest first; 50 at a time (--limit, --all).
+
+    The next page with --cursor C (the note on stderr gives it).
 
     Example: socialhub posts list --status scheduled --limit 20 --cursor C
     """
