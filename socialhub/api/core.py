@@ -3,23 +3,24 @@ idempotent mutations, cursors and ETags."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from socialhub.api.problems import READS, WRITES, ApiProblem
+from socialhub.errors import ValidationError
 from socialhub.services.access.idempotency import fingerprint, recall, remember
 from socialhub.services.access.ratelimit import Decision, RateLimiter
 from socialhub.services.access.tokens import authenticate_token
 from socialhub.services.context import Ctx, Principal
 from socialhub.services.hub import Hub
+from socialhub.services.paging import MAX_CURSOR, Keyset, Page, Window
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `socialhub tokens "
                      "create` (shp_…).")
@@ -189,34 +190,28 @@ def write_slowly(request: Request, caller: Principal,
     return JSONResponse(plain(run(keep)), status_code=status)
 
 
-def encode_cursor(offset: int) -> str:
-    """An opaque cursor for the page that starts at ``offset``."""
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+#: The ``cursor`` query parameter of every list: a ``next_cursor`` this API gave out.
+CursorQuery = Annotated[str | None, Query(
+    max_length=MAX_CURSOR, description="next_cursor of the previous page")]
 
 
-def decode_cursor(cursor: str | None) -> int:
-    """The offset a cursor stands for (0 without one).
+def cursor_window(keyset: Keyset, cursor: str | None, limit: int) -> Window:
+    """The page a list was asked for: at most ``limit`` rows after ``cursor`` (a cursor
+    of ``keyset``'s list; None: from the start).
 
     Raises:
-        ApiProblem: a cursor this API did not give out (a 422).
+        ApiProblem: a cursor this API did not give out for this list (a 422): malformed,
+            changed, of another list, or an offset cursor of an older version.
     """
-    if not cursor:
-        return 0
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        offset = json.loads(base64.urlsafe_b64decode(padded.encode()))["o"]
-    except (ValueError, KeyError, TypeError, UnicodeError) as exc:
+        return Window(limit, 0, keyset.decode(cursor, option="cursor"))
+    except ValidationError as exc:
         raise ApiProblem(422, "invalid", "cursor: not a cursor this API gave out") from exc
-    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < 10**9:
-        raise ApiProblem(422, "invalid", "cursor: not a cursor this API gave out")
-    return offset
 
 
-def page(rows: list[Any], offset: int, limit: int) -> dict[str, Any]:
-    """One page from ``limit + 1`` rows fetched at ``offset``: ``items``, ``next_cursor``."""
-    more = len(rows) > limit
-    return {"items": plain(rows[:limit]),
-            "next_cursor": encode_cursor(offset + limit) if more else None}
+def page(result: Page[Any]) -> dict[str, Any]:
+    """A list's answer: its page's ``items`` and ``next_cursor`` (None: the last page)."""
+    return {"items": plain(result.items), "next_cursor": result.next_cursor}
 
 
 def operation(router: APIRouter, method: str, path: str, op: str, summary: str,

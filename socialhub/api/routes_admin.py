@@ -14,13 +14,23 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from socialhub.api.core import Caller, decode_cursor, no_nul_bytes, operation, page, read, write
+from socialhub.api.core import (
+    Caller,
+    CursorQuery,
+    cursor_window,
+    no_nul_bytes,
+    operation,
+    page,
+    read,
+    write,
+)
 from socialhub.api.routes_posts import Strict
 from socialhub.api.routes_reads import Record, RecordPage, Records
 from socialhub.services.access.tokens import create_token, list_tokens, revoke_token
-from socialhub.services.audit_trail.trail import audit_filter, list_audit
+from socialhub.services.audit_trail.trail import audit_filter, audit_page
 from socialhub.services.audit_trail.verify import verify_audit
 from socialhub.services.context import Ctx
+from socialhub.services.paging import AUDIT
 from socialhub.services.teams.members import (
     add_member,
     list_members,
@@ -130,15 +140,14 @@ def audit(request: Request, caller: Caller, since: _SHORT = None, until: _SHORT 
               max_length=400, description="KIND or KIND:NAME, e.g. post:launch")] = None,
           channel: Annotated[str | None, Query(max_length=20)] = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-          cursor: Annotated[str | None, Query(max_length=200)] = None) -> Any:
+          cursor: CursorQuery = None) -> Any:
     """Changes to records, newest first; secrets never appear (`socialhub audit list`)."""
-    offset = decode_cursor(cursor)
-    size = min(limit, request.app.state.api.max_page_size)
+    win = cursor_window(AUDIT, cursor, min(limit, request.app.state.api.max_page_size))
 
     def run(ctx: Ctx) -> dict[str, Any]:
         f = audit_filter(ctx, since=since, until=until, actor=actor, record=record,
                          channel=channel)
-        return page(list_audit(ctx, f, limit=size + 1, offset=offset).items, offset, size)
+        return page(audit_page(ctx, f, win, count=False))
     return read(request, caller, run)
 
 

@@ -15,7 +15,8 @@ from pydantic import Field
 
 from socialhub.api.core import (
     Caller,
-    decode_cursor,
+    CursorQuery,
+    cursor_window,
     no_nul_bytes,
     operation,
     page,
@@ -39,7 +40,8 @@ from socialhub.services.experiments.experiments import (
     list_experiments,
     promote_winner,
 )
-from socialhub.services.links.reports import list_links, show_link
+from socialhub.services.links.reports import links_page, show_link
+from socialhub.services.paging import LINKS
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(no_nul_bytes)])
 
@@ -114,13 +116,11 @@ def run_now(request: Request, caller: Caller) -> JSONResponse:
         RecordPage)
 def links(request: Request, caller: Caller, campaign: _SHORT = None, post: _SHORT = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-          cursor: Annotated[str | None, Query(max_length=200)] = None) -> Any:
+          cursor: CursorQuery = None) -> Any:
     """Newest first (`socialhub links list`; needs analytics:read)."""
-    offset = decode_cursor(cursor)
-    size = min(limit, request.app.state.api.max_page_size)
+    win = cursor_window(LINKS, cursor, min(limit, request.app.state.api.max_page_size))
     return read(request, caller, lambda ctx: page(
-        list_links(ctx, campaign=campaign, post=post, limit=size + 1, offset=offset),
-        offset, size))
+        links_page(ctx, win, campaign=campaign, post=post)))
 
 
 @_route("GET", "/links/{code}", "getLink", "Show a short link", "links")

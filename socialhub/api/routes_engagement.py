@@ -20,7 +20,8 @@ from pydantic import Field
 
 from socialhub.api.core import (
     Caller,
-    decode_cursor,
+    CursorQuery,
+    cursor_window,
     no_nul_bytes,
     operation,
     page,
@@ -37,19 +38,20 @@ from socialhub.services.analytics.digest import daily_digest, digest_html, diges
 from socialhub.services.analytics.importing import import_history_text
 from socialhub.services.context import Ctx
 from socialhub.services.inbox.sync import accounts_to_sync, run_sync
-from socialhub.services.rules.engine import list_rules, replay_rule, rule_log
+from socialhub.services.paging import RULE_RUNS, WEBHOOK_LOG
+from socialhub.services.rules.engine import list_rules, replay_rule, rule_log_page
 from socialhub.services.webhooks.use_cases import (
     deliver_webhooks,
     list_webhooks,
     queue_test_webhook,
-    webhook_log,
+    webhook_log_page,
 )
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(no_nul_bytes)])
 
 _NAME = Annotated[str, PathParam(min_length=1, max_length=200)]
 _LIMIT = Annotated[int, Query(ge=1, le=1000)]
-_CURSOR = Annotated[str | None, Query(max_length=200)]
+_CURSOR = CursorQuery
 #: A network call may also meet a failing platform.
 _SLOW = {**WRITES, **problem_responses(502, 503)}
 
@@ -166,10 +168,8 @@ def rules_log(request: Request, caller: Caller,
               rule: Annotated[str | None, Query(max_length=200)] = None,
               limit: _LIMIT = 50, cursor: _CURSOR = None) -> Any:
     """Every execution with its outcome, newest first (`socialhub rules log`)."""
-    offset, size = decode_cursor(cursor), _size(request, limit)
-
-    return read(request, caller, lambda ctx: page(
-        rule_log(ctx, rule, limit=size + 1, offset=offset), offset, size))
+    win = cursor_window(RULE_RUNS, cursor, _size(request, limit))
+    return read(request, caller, lambda ctx: page(rule_log_page(ctx, win, rule)))
 
 
 @_route("GET", "/rules/{name}/test", "testRule", "Replay recorded events against a rule",
@@ -197,11 +197,9 @@ def webhooks_log(request: Request, caller: Caller,
                  limit: _LIMIT = 50, cursor: _CURSOR = None) -> Any:
     """Deliveries newest first: status, attempts, last HTTP status and error
     (`socialhub webhooks log`)."""
-    offset, size = decode_cursor(cursor), _size(request, limit)
-
-    return read(request, caller, lambda ctx: page(webhook_log(
-        ctx, endpoint_name=endpoint, status=status, limit=size + 1, offset=offset),
-        offset, size))
+    win = cursor_window(WEBHOOK_LOG, cursor, _size(request, limit))
+    return read(request, caller, lambda ctx: page(webhook_log_page(
+        ctx, win, endpoint_name=endpoint, status=status)))
 
 
 @_route("POST", "/webhooks/{name}/test", "testWebhook", "Send a test event", "webhooks",

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from socialhub.api.core import (
     Caller,
-    decode_cursor,
+    CursorQuery,
+    cursor_window,
     etag_of,
     has_nul,
     no_nul_bytes,
@@ -27,7 +28,7 @@ from socialhub.services.authoring.posts import remove_post as remove_post_case
 from socialhub.services.authoring.review import approve_post, request_changes, submit_post
 from socialhub.services.authoring.scheduling import (
     cancel_post,
-    list_post_summaries,
+    post_summaries_page,
     post_summary,
     publish_now,
     schedule_post,
@@ -37,6 +38,7 @@ from socialhub.services.authoring.scheduling import (
 )
 from socialhub.services.clock import display_zone, now_utc
 from socialhub.services.context import Ctx
+from socialhub.services.paging import POSTS
 from socialhub.services.when import When, parse_when
 
 router = APIRouter(prefix="/api/v1/posts", tags=["posts"], dependencies=[Depends(no_nul_bytes)])
@@ -171,15 +173,13 @@ def list_(request: Request, caller: Caller,
           campaign: Annotated[str | None, Query(max_length=200)] = None,
           account: Annotated[str | None, Query(max_length=300)] = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-          cursor: Annotated[str | None, Query(max_length=200)] = None) -> Any:
+          cursor: CursorQuery = None) -> Any:
     """Posts, soonest first, drafts last (`socialhub posts list`)."""
-    offset = decode_cursor(cursor)
-    limit = min(limit, request.app.state.api.max_page_size)
+    win = cursor_window(POSTS, cursor, min(limit, request.app.state.api.max_page_size))
 
     def run(ctx: Ctx) -> dict[str, Any]:
-        return page(list_post_summaries(ctx, status=status, campaign=campaign,
-                                        account=account, limit=limit + 1, offset=offset),
-                    offset, limit)
+        return page(post_summaries_page(ctx, win, status=status, campaign=campaign,
+                                        account=account))
     return read(request, caller, run)
 
 

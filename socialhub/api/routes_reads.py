@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from socialhub.api.core import Caller, decode_cursor, no_nul_bytes, page, read, write
+from socialhub.api.core import Caller, CursorQuery, cursor_window, no_nul_bytes, page, read, write
 from socialhub.api.problems import problem_responses
 from socialhub.services.accounts.overview import account_details, account_list
 from socialhub.services.ai.voices import list_voices, voice_summary
@@ -19,23 +19,23 @@ from socialhub.services.analytics.filters import Filters
 from socialhub.services.analytics.reports import overview as analytics_overview
 from socialhub.services.authoring.calendar import calendar_view
 from socialhub.services.authoring.campaigns import (
-    campaign_summaries,
     campaign_summary,
+    campaigns_page,
     get_campaign,
-    list_campaigns,
 )
 from socialhub.services.authoring.slots import list_slots, slot_summary
 from socialhub.services.clock import display_zone, now_utc
 from socialhub.services.context import Ctx
 from socialhub.services.inbox.items import (
     inbox_filter,
-    list_inbox,
+    inbox_page,
     show_item,
     since_instant,
 )
+from socialhub.services.paging import CAMPAIGNS, INBOX, QUEUE
 from socialhub.services.publishing.queue import (
     cancel_delivery,
-    list_queue,
+    queue_page,
     retry_delivery,
     show_delivery,
 )
@@ -46,7 +46,7 @@ _READS = problem_responses(401, 403, 404, 422, 429)
 _WRITES = problem_responses(401, 403, 404, 409, 413, 422, 429)
 _SHORT = Annotated[str | None, Query(max_length=200)]
 _LIMIT = Annotated[int, Query(ge=1, le=1000)]
-_CURSOR = Annotated[str | None, Query(max_length=200)]
+_CURSOR = CursorQuery
 _ID = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -116,9 +116,8 @@ def queue(request: Request, caller: Caller,
                             Query(max_length=20)] = None,
           limit: _LIMIT = 50, cursor: _CURSOR = None) -> Any:
     """Deliveries waiting or in flight, or of the statuses given (`socialhub queue`)."""
-    offset, size = decode_cursor(cursor), _limit(request, limit)
-    return read(request, caller, lambda ctx: page(
-        list_queue(ctx, statuses=status, limit=size + 1, offset=offset), offset, size))
+    win = cursor_window(QUEUE, cursor, _limit(request, limit))
+    return read(request, caller, lambda ctx: page(queue_page(ctx, win, statuses=status)))
 
 
 @router.get("/queue/{delivery_id}", tags=["queue"], response_model=None,
@@ -152,10 +151,8 @@ def cancel(request: Request, caller: Caller, delivery_id: _ID) -> JSONResponse:
 def campaigns(request: Request, caller: Caller, limit: _LIMIT = 50,
               cursor: _CURSOR = None) -> Any:
     """Campaigns with their post counts (`socialhub campaigns list`)."""
-    offset, size = decode_cursor(cursor), _limit(request, limit)
-    return read(request, caller, lambda ctx: page(
-        campaign_summaries(ctx.session, list_campaigns(ctx, limit=size + 1, offset=offset)),
-        offset, size))
+    win = cursor_window(CAMPAIGNS, cursor, _limit(request, limit))
+    return read(request, caller, lambda ctx: page(campaigns_page(ctx, win)))
 
 
 @router.get("/campaigns/{name}", tags=["campaigns"], response_model=None,
@@ -215,7 +212,7 @@ def inbox(request: Request, caller: Caller, platform: _SHORT = None, account: _S
           archived: Annotated[bool, Query(description="archived items instead")] = False,
           limit: _LIMIT = 50, cursor: _CURSOR = None) -> Any:
     """Comments, mentions, replies and messages, newest first (`socialhub inbox list`)."""
-    offset, size = decode_cursor(cursor), _limit(request, limit)
+    win = cursor_window(INBOX, cursor, _limit(request, limit))
 
     def run(ctx: Ctx) -> dict[str, Any]:
         start = (since_instant(since, display_zone(ctx.settings), now_utc())
@@ -223,8 +220,7 @@ def inbox(request: Request, caller: Caller, platform: _SHORT = None, account: _S
         f = inbox_filter(ctx, platform=platform, account=account, kinds=kind, unread=unread,
                          assignee=assignee, sentiment=sentiment, flag=flag, since=start,
                          archived=archived)
-        rows, _total = list_inbox(ctx, f, offset=offset, limit=size + 1)
-        return page(rows, offset, size)
+        return page(inbox_page(ctx, f, win))
     return read(request, caller, run)
 
 

@@ -9,7 +9,14 @@ from typing import Annotated, Any
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
-from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
+from socialhub.cli.paging import (
+    AllOption,
+    CursorOption,
+    LimitOption,
+    OffsetOption,
+    note_more,
+    paging,
+)
 from socialhub.errors import AuditTamperedError, ExitCode, ValidationError
 
 app = typer.Typer(help="List the audit trail's changes and verify its hash chain.",
@@ -47,6 +54,7 @@ def list_(
         "--channel", metavar="CHANNEL",
         help="Only changes made through cli, tui, daemon, api or mcp.")] = None,
     limit: LimitOption = None,
+    cursor: CursorOption = None,
     offset: OffsetOption = 0,
     all_: AllOption = False,
     json_: JsonOption = False,
@@ -56,20 +64,23 @@ def list_(
 ) -> None:
     """List changes to records, newest first; 50 unless --limit/--all.
 
+    The next page with --cursor C (the note on stderr gives it).
+
     Each row: when, who, through which channel, what was done to which record, and
     the fields that changed (before → after). Secrets never appear.
 
     Example: socialhub audit list --since -7d --record post:launch --json
     """
-    from socialhub.services.audit_trail.trail import audit_filter, list_audit
+    from socialhub.services.audit_trail.trail import audit_filter, audit_page
+    from socialhub.services.paging import AUDIT
 
     if json_ and csv_:
         raise ValidationError("give --json or --csv, not both")
-    win = paging(limit, offset, all_)
+    win = paging(limit, offset, all_, cursor, AUDIT)
     with get_hub().context("cli") as ctx:
         f = audit_filter(ctx, since=since, until=until, actor=actor, record=record,
                          channel=channel)
-        page = list_audit(ctx, f, limit=win.limit, offset=win.offset)
+        page = audit_page(ctx, f, win)
     if json_:
         emit_json(page.items)
     elif csv_:

@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
-from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
+from socialhub.cli.paging import (
+    AllOption,
+    CursorOption,
+    LimitOption,
+    OffsetOption,
+    note_more,
+    paging,
+)
 
 app = typer.Typer(help="Add, list and show campaigns.", no_args_is_help=True)
 
@@ -50,25 +57,22 @@ def add(
 
 
 @app.command("list")
-def list_(limit: LimitOption = None, offset: OffsetOption = 0, all_: AllOption = False,
-          json_: JsonOption = False) -> None:
+def list_(limit: LimitOption = None, cursor: CursorOption = None, offset: OffsetOption = 0,
+          all_: AllOption = False, json_: JsonOption = False) -> None:
     """List campaigns with their dates and post counts.
 
-    Shows 50 at a time unless --limit N or --all.
-    """
-    from socialhub.services.authoring.campaigns import (
-        campaign_summaries,
-        count_campaigns,
-        list_campaigns,
-    )
-    from socialhub.services.paging import Page
+    By start date, those without one last.
 
-    win = paging(limit, offset, all_)
+    Shows 50 at a time unless --limit N or --all; the next page with --cursor C.
+    """
+    from socialhub.services.authoring.campaigns import campaigns_page, count_campaigns
+    from socialhub.services.paging import CAMPAIGNS, with_total
+
+    win = paging(limit, offset, all_, cursor, CAMPAIGNS)
     hub = get_hub()
     with hub.context("cli") as ctx:
-        rows = campaign_summaries(ctx.session,
-                                  list_campaigns(ctx, limit=win.limit, offset=win.offset))
-        page = Page(rows, count_campaigns(ctx), win.offset)
+        page = with_total(campaigns_page(ctx, win), count_campaigns(ctx))
+    rows = page.items
     if json_:
         emit_json(rows)
         note_more(page, "campaigns")

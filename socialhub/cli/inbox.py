@@ -7,7 +7,14 @@ from typing import Annotated, Any
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_config, get_hub, info, out
-from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
+from socialhub.cli.paging import (
+    AllOption,
+    CursorOption,
+    LimitOption,
+    OffsetOption,
+    note_more,
+    paging,
+)
 
 app = typer.Typer(
     help="Read and answer what people send your accounts, in one list.\n\n"
@@ -80,21 +87,23 @@ def list_(
     archived: Annotated[bool, typer.Option("--archived",
                                            help="Show archived items instead.")] = False,
     limit: LimitOption = None,
+    cursor: CursorOption = None,
     offset: OffsetOption = 0,
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
     """List inbox items, newest first, across every account.
 
-    Shows 50 at a time unless --limit N or --all (--json pages the same way).
+    Shows 50 at a time unless --limit N or --all (--json pages the same way); the
+    next page with --cursor C (the note on stderr gives it).
 
     Example: socialhub inbox list --kind mention --since yesterday --unread
     """
     from socialhub.services.clock import display_zone, now_utc
-    from socialhub.services.inbox.items import inbox_filter, list_inbox, since_instant
-    from socialhub.services.paging import Page
+    from socialhub.services.inbox.items import inbox_filter, inbox_page, since_instant
+    from socialhub.services.paging import INBOX
 
-    win = paging(limit, offset, all_)
+    win = paging(limit, offset, all_, cursor, INBOX)
     start = (since_instant(since, display_zone(get_config().settings), now_utc())
              if since else None)
     hub = get_hub()
@@ -102,8 +111,8 @@ def list_(
         f = inbox_filter(ctx, platform=platform, account=account, kinds=kind, unread=unread,
                          assignee=assignee, sentiment=sentiment, flag=flag, since=start,
                          archived=archived)
-        rows, total = list_inbox(ctx, f, offset=win.offset, limit=win.limit)
-    page = Page(rows, total, win.offset)
+        page = inbox_page(ctx, f, win)
+    rows, total = page.items, page.total
     if json_:
         emit_json(rows)
         note_more(page, "items")

@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, plain
-from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
+from socialhub.cli.paging import (
+    AllOption,
+    CursorOption,
+    LimitOption,
+    OffsetOption,
+    note_more,
+    paging,
+)
 
 app = typer.Typer(
     help="Short links the daemon serves, and their clicks.\n\n"
@@ -27,6 +34,7 @@ def list_(
     post: Annotated[str | None, typer.Option(
         "--post", help="Only the links of this post (its name).")] = None,
     limit: LimitOption = None,
+    cursor: CursorOption = None,
     offset: OffsetOption = 0,
     all_: AllOption = False,
     json_: JsonOption = False,
@@ -35,18 +43,19 @@ def list_(
 
     Each line: the short URL (open it, or share it), its clicks, the network, the post
     and the link as written; `links show CODE` has the clicks per day.
-    Shows 50 at a time unless --limit N or --all (--json pages the same way).
+    Shows 50 at a time unless --limit N or --all (--json pages the same way); the
+    next page with --cursor C (the note on stderr gives it).
 
     Example: socialhub links list --post spring-launch
     """
-    from socialhub.services.links.reports import count_links, list_links
-    from socialhub.services.paging import Page
+    from socialhub.services.links.reports import count_links, links_page
+    from socialhub.services.paging import LINKS, with_total
 
-    win = paging(limit, offset, all_)
+    win = paging(limit, offset, all_, cursor, LINKS)
     with get_hub().context("cli") as ctx:
-        rows = list_links(ctx, campaign=campaign, post=post, limit=win.limit,
-                          offset=win.offset)
-        page = Page(rows, count_links(ctx, campaign=campaign, post=post), win.offset)
+        page = with_total(links_page(ctx, win, campaign=campaign, post=post),
+                          count_links(ctx, campaign=campaign, post=post))
+    rows = page.items
     if json_:
         emit_json(rows)
         note_more(page, "links")

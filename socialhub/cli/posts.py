@@ -16,7 +16,14 @@ from socialhub.cli.common import (
     read_directly,
     warn,
 )
-from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
+from socialhub.cli.paging import (
+    AllOption,
+    CursorOption,
+    LimitOption,
+    OffsetOption,
+    note_more,
+    paging,
+)
 from socialhub.cli.registry import graft
 from socialhub.errors import ValidationError
 
@@ -167,39 +174,43 @@ def list_(
     account: Annotated[str | None, typer.Option(
         "--account", help="Only posts to this account (platform:@handle).")] = None,
     limit: LimitOption = None,
+    cursor: CursorOption = None,
     offset: OffsetOption = 0,
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
     """List posts, soonest first; 50 at a time (--limit, --all).
 
-    Example: socialhub posts list --status scheduled --limit 20 --offset 20
-    """
-    from socialhub.services.paging import Page
+    The next page with --cursor C (the note on stderr gives it).
 
-    win = paging(limit, offset, all_)
+    Example: socialhub posts list --status scheduled --limit 20 --cursor C
+    """
+    from socialhub.services.paging import POSTS, with_total
+
+    win = paging(limit, offset, all_, cursor, POSTS)
     found = None
     if campaign is None and account is None:  # the filters the driver's read knows
         from socialhub.services.authoring.post_list_direct import (
             count_posts_direct,
-            list_post_summaries_direct,
+            post_summaries_page_direct,
         )
 
-        found = read_directly(lambda ctx: (
-            list_post_summaries_direct(ctx, status=status, limit=win.limit, offset=win.offset),
+        found = read_directly(lambda ctx: with_total(
+            post_summaries_page_direct(ctx, win, status=status),
             count_posts_direct(ctx, status=status)))
     if found is not None:
-        rows, total = found[0]
+        page = found[0]
     else:
         from socialhub.services.authoring.posts import count_posts
-        from socialhub.services.authoring.scheduling import list_post_summaries
+        from socialhub.services.authoring.scheduling import post_summaries_page
 
         hub = get_hub()
         with hub.context("cli") as ctx:
-            rows = list_post_summaries(ctx, status=status, campaign=campaign, account=account,
-                                       limit=win.limit, offset=win.offset)
-            total = count_posts(ctx, status=status, campaign=campaign, account=account)
-    page = Page(rows, total, win.offset)
+            page = with_total(post_summaries_page(ctx, win, status=status, campaign=campaign,
+                                                  account=account),
+                              count_posts(ctx, status=status, campaign=campaign,
+                                          account=account))
+    rows = page.items
     if json_:
         emit_json(rows)
         note_more(page, "posts")

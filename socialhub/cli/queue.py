@@ -7,7 +7,14 @@ from typing import Annotated, Any
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
-from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
+from socialhub.cli.paging import (
+    AllOption,
+    CursorOption,
+    LimitOption,
+    OffsetOption,
+    note_more,
+    paging,
+)
 
 app = typer.Typer(help="List, inspect, retry and cancel deliveries.", no_args_is_help=True)
 
@@ -22,24 +29,27 @@ def list_(
         "--status", "-s", help="Only these statuses (repeatable; 'all' for every one). "
         "Default: everything not published or canceled.")] = None,
     limit: LimitOption = None,
+    cursor: CursorOption = None,
     offset: OffsetOption = 0,
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
     """List deliveries, soonest first, with the reason for every failure.
 
-    Shows 50 at a time unless --limit N or --all (--json pages the same way).
+    Shows 50 at a time unless --limit N or --all (--json pages the same way); the
+    next page with --cursor C (the note on stderr gives it).
 
     Example: socialhub queue list --status dead --status unconfirmed
     """
-    from socialhub.services.paging import Page
-    from socialhub.services.publishing.queue import count_queue, list_queue
+    from socialhub.services.paging import QUEUE, with_total
+    from socialhub.services.publishing.queue import count_queue, queue_page
 
-    win = paging(limit, offset, all_)
+    win = paging(limit, offset, all_, cursor, QUEUE)
     hub = get_hub()
     with hub.context("cli") as ctx:
-        rows = list_queue(ctx, statuses=status, limit=win.limit, offset=win.offset)
-        page = Page(rows, count_queue(ctx, statuses=status), win.offset)
+        page = with_total(queue_page(ctx, win, statuses=status),
+                          count_queue(ctx, statuses=status))
+    rows = page.items
     if json_:
         emit_json(rows)
         note_more(page, "deliveries")

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
-from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
+from socialhub.cli.paging import (
+    AllOption,
+    CursorOption,
+    LimitOption,
+    OffsetOption,
+    note_more,
+    paging,
+)
 
 app = typer.Typer(
     help="Workflow rules: when something happens, act (dry-run first).\n\n"
@@ -105,26 +112,28 @@ def _value(value: Any) -> str:
 def log(
     rule: Annotated[str | None, typer.Argument(help="Only this rule.")] = None,
     limit: LimitOption = None,
+    cursor: CursorOption = None,
     offset: OffsetOption = 0,
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
     """Every execution of the rules, newest first, with its outcome.
 
-    Shows 50 at a time unless --limit N or --all (--json pages the same way).
+    Shows 50 at a time unless --limit N or --all (--json pages the same way); the
+    next page with --cursor C (the note on stderr gives it).
 
     Outcomes: done, dry_run, rate_limited, skipped (the account itself, the loop
     guard), failed.
 
     Example: socialhub rules log thank-fans --json
     """
-    from socialhub.services.paging import Page
-    from socialhub.services.rules.engine import count_rule_log, rule_log
+    from socialhub.services.paging import RULE_RUNS, with_total
+    from socialhub.services.rules.engine import count_rule_log, rule_log_page
 
-    win = paging(limit, offset, all_)
+    win = paging(limit, offset, all_, cursor, RULE_RUNS)
     with get_hub().context("cli") as ctx:
-        rows = rule_log(ctx, rule, limit=win.limit, offset=win.offset)
-        page = Page(rows, count_rule_log(ctx, rule), win.offset)
+        page = with_total(rule_log_page(ctx, win, rule), count_rule_log(ctx, rule))
+    rows = page.items
     if json_:
         emit_json(rows)
         note_more(page, "executions")

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 import typer
 
 from socialhub.cli.common import JsonOption, emit_json, get_hub, info, out
-from socialhub.cli.paging import AllOption, LimitOption, OffsetOption, note_more, paging
+from socialhub.cli.paging import (
+    AllOption,
+    CursorOption,
+    LimitOption,
+    OffsetOption,
+    note_more,
+    paging,
+)
 
 app = typer.Typer(
     help="Webhook endpoints, a signed test, the delivery log.\n\n"
@@ -94,28 +101,29 @@ def log(
         "--status", "-s",
         help="Only pending, sending, failed (will be retried), delivered or dead.")] = None,
     limit: LimitOption = None,
+    cursor: CursorOption = None,
     offset: OffsetOption = 0,
     all_: AllOption = False,
     json_: JsonOption = False,
 ) -> None:
     """Show the delivery log, newest first.
 
-    Shows 50 at a time unless --limit N or --all (--json pages the same way).
+    Shows 50 at a time unless --limit N or --all (--json pages the same way); the
+    next page with --cursor C (the note on stderr gives it).
 
     Each delivery's status, attempts, last HTTP status and error, next attempt and
     how long the last send took.
 
     Example: socialhub webhooks log --endpoint ops-hook --status failed --json
     """
-    from socialhub.services.paging import Page
-    from socialhub.services.webhooks.use_cases import count_webhook_log, webhook_log
+    from socialhub.services.paging import WEBHOOK_LOG, with_total
+    from socialhub.services.webhooks.use_cases import count_webhook_log, webhook_log_page
 
-    win = paging(limit, offset, all_)
+    win = paging(limit, offset, all_, cursor, WEBHOOK_LOG)
     with get_hub().context("cli") as ctx:
-        rows = webhook_log(ctx, endpoint_name=endpoint, status=status, limit=win.limit,
-                           offset=win.offset)
-        page = Page(rows, count_webhook_log(ctx, endpoint_name=endpoint, status=status),
-                    win.offset)
+        page = with_total(webhook_log_page(ctx, win, endpoint_name=endpoint, status=status),
+                          count_webhook_log(ctx, endpoint_name=endpoint, status=status))
+    rows = page.items
     if json_:
         emit_json(rows)
         note_more(page, "deliveries")

@@ -1,4 +1,5 @@
-"""List commands page alike: a default of 50, --limit/--offset/--all, a note on stderr.
+"""List commands page alike: a default of 50, --limit/--cursor/--offset/--all, a note on
+stderr that gives the next page's cursor.
 
 The posts are made quickly through the service layer; the paging itself is
 checked through the real CLI, and one test proves the limit reaches the SQL.
@@ -59,8 +60,12 @@ def test_posts_and_queue_list_page_alike_with_a_closing_line(seeded: Hub, dbcli:
     assert every == [f"p{i:03d}" for i in range(SCHEDULED)] + [f"d{i:03d}" for i in range(DRAFTS)]
     first = dbcli("posts", "list", "--json")
     assert names(first) == every[:50]
-    assert first.stderr.strip() == (f"showing 50 of {total} posts — use --limit N, --offset N "
-                                    "or --all")
+    note = first.stderr.strip()
+    assert note.startswith(f"showing 50 of {total} posts — next page: --cursor ")
+    assert note.endswith(" (or --all)")
+    following = dbcli("posts", "list", "--json", "--cursor", note.split()[-3])
+    assert names(following) == every[50:]
+    assert following.stderr.strip() == f"showing {total - 50} of {total} posts — the last page"
     table = dbcli("posts", "list")
     assert table.exit_code == 0
     assert "p049" in table.stdout and "p050" not in table.stdout
@@ -69,7 +74,9 @@ def test_posts_and_queue_list_page_alike_with_a_closing_line(seeded: Hub, dbcli:
              for o in range(0, total, 20)]
     assert [n for page in pages for n in page] == every  # no row twice, none missed
     middle = dbcli("posts", "list", "--json", "--limit", "10", "--offset", "55")
-    assert f"showing 56–65 of {total} posts" in middle.stderr
+    assert f"showing 56–65 of {total} posts — next page: --cursor " in middle.stderr
+    last = dbcli("posts", "list", "--json", "--limit", "20", "--offset", "60")
+    assert last.stderr.strip() == f"showing 61–75 of {total} posts — the last page"
 
     queue = dbcli("queue", "list", "--json")
     assert len(names(queue, "id")) == 50
@@ -125,7 +132,7 @@ def test_campaigns_list_pages_the_same_way(cli: CLI) -> None:
         hub.dispose()
     first = cli("campaigns", "list", "--json")
     assert names(first) == [f"c{i:02d}" for i in range(50)]
-    assert "showing 50 of 55 campaigns — use --limit N" in first.stderr
+    assert "showing 50 of 55 campaigns — next page: --cursor " in first.stderr
     assert len(names(cli("campaigns", "list", "--json", "--all"))) == 55
     assert names(cli("campaigns", "list", "--json", "--limit", "3", "--offset", "52")) == \
         ["c52", "c53", "c54"]
@@ -167,7 +174,8 @@ def _list_commands() -> dict[str, Any]:
 
 def test_every_list_of_records_pages_with_the_same_options_and_default() -> None:
     """Each ``list``/``log`` command that can grow without bound takes --limit (-n),
-    --offset and --all, with the one default of 50; the others are named above."""
+    --cursor, --offset and --all, with the one default of 50; the others are named
+    above."""
     from socialhub.services.paging import DEFAULT_LIMIT
 
     commands = _list_commands()
@@ -178,7 +186,19 @@ def test_every_list_of_records_pages_with_the_same_options_and_default() -> None
             "socialhub rules log", "socialhub webhooks log"} <= set(paged)
     for path, cmd in paged.items():
         options = {opt: p for p in cmd.params for opt in getattr(p, "opts", [])}
-        missing = {"--limit", "-n", "--offset", "--all"} - set(options)
+        missing = {"--limit", "-n", "--cursor", "--offset", "--all"} - set(options)
         assert not missing, f"{path} lacks {sorted(missing)}"
         assert options["--limit"].default is None, path  # None: DEFAULT_LIMIT
         assert f"default {DEFAULT_LIMIT}" in (options["--limit"].help or ""), path
+
+
+@pytest.mark.parametrize("noun", ["posts", "queue", "campaigns", "inbox", "audit", "links"])
+def test_a_bad_cursor_is_one_line_and_exit_4(cli: CLI, noun: str) -> None:
+    from socialhub.services.paging import RULE_RUNS
+
+    for cursor, says in (("junk", "not a cursor this list gave out"),
+                         (RULE_RUNS.encode((5,)), "a cursor of another list")):
+        result = cli(noun, "list", "--cursor", cursor)
+        assert result.exit_code == 4, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert "--cursor" in result.stderr and says in result.stderr

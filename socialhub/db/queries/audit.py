@@ -113,10 +113,13 @@ def audit_conditions(org_id: int, *, since: datetime | None, until: datetime | N
 
 
 def audit_page(session: Session, where: Sequence[ColumnElement[bool]], *,
-               limit: int | None, offset: int) -> list[AuditEvent]:
-    """The rows matching ``where``, newest first (by id), ``offset`` skipped, at most
-    ``limit`` (None: all)."""
-    q = select(AuditEvent).where(*where).order_by(AuditEvent.id.desc()).offset(offset)
+               limit: int | None, offset: int, after: int | None = None) -> list[AuditEvent]:
+    """The rows matching ``where``, newest first (by id), only those older than the row
+    ``after`` (an id) when given, ``offset`` skipped, at most ``limit`` (None: all)."""
+    q = select(AuditEvent).where(*where)
+    if after is not None:
+        q = q.where(AuditEvent.id < after)
+    q = q.order_by(AuditEvent.id.desc()).offset(offset)
     if limit is not None:
         q = q.limit(limit)
     return list(session.scalars(q))

@@ -3,10 +3,11 @@ counts and a campaign's posts."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from socialhub.db.models import Campaign, Post, Variant
+from socialhub.db.queries.keyset import Key, OrderKey, after_position
 
 
 def campaign_named(session: Session, org_id: int, name: str) -> Campaign | None:
@@ -43,14 +44,25 @@ def post_counts_by_campaign(session: Session,
     return counts
 
 
+#: The campaigns' order: by start date (those without one last, on both databases),
+#: then name, then id.
+_CAMPAIGN_ORDER: list[OrderKey] = [
+    (case((Campaign.starts_on.is_(None), 1), else_=0), False), (Campaign.starts_on, False),
+    (Campaign.name, False), (Campaign.id, False)]
+
+
 def campaigns_of(session: Session, org_id: int, *, offset: int = 0,
-                 limit: int | None = None) -> list[Campaign]:
-    """The organization's campaigns by start date (those without one first on SQLite, last
-    on PostgreSQL: each database's own NULL order), then name, then id; from ``offset`` on
-    and at most ``limit`` (None: all)."""
-    return list(session.scalars(select(Campaign).where(Campaign.org_id == org_id)
-                                .order_by(Campaign.starts_on, Campaign.name, Campaign.id)
-                                .offset(offset).limit(limit)))
+                 limit: int | None = None, after: Key | None = None) -> list[Campaign]:
+    """The organization's campaigns by start date (those without one last), then name,
+    then id; after the position ``after`` (``(starts_on, name, id)`` of the last one
+    shown) when given, from ``offset`` on and at most ``limit`` (None: all)."""
+    q = (select(Campaign).where(Campaign.org_id == org_id)
+         .order_by(*(expr for expr, _ in _CAMPAIGN_ORDER)))
+    if after is not None:
+        starts_on, name, campaign_id = after
+        q = q.where(after_position(_CAMPAIGN_ORDER,
+                                   (int(starts_on is None), starts_on, name, campaign_id)))
+    return list(session.scalars(q.offset(offset).limit(limit)))
 
 
 def count_campaigns(session: Session, org_id: int) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Account, Delivery, InboxCursor, InboxItem, User, Variant
+from socialhub.db.queries.keyset import Key, OrderKey, after_position
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,17 @@ def _filtered(org_id: int, f: ItemFilter) -> Any:
     return q
 
 
+#: The inbox's order: newest first, ties by id (the newer first).
+_INBOX_ORDER: list[OrderKey] = [(InboxItem.received_at, True), (InboxItem.id, True)]
+
+
 def list_items(session: Session, org_id: int, f: ItemFilter, *, offset: int = 0,
-               limit: int | None = None) -> list[InboxItem]:
-    """The organization's items matching ``f``, newest first (ties by id)."""
-    q = _filtered(org_id, f).order_by(InboxItem.received_at.desc(), InboxItem.id.desc())
+               limit: int | None = None, after: Key | None = None) -> list[InboxItem]:
+    """The organization's items matching ``f``, newest first (ties by id); after the
+    position ``after`` (``(received_at, id)`` of the last item shown) when given."""
+    q = _filtered(org_id, f).order_by(*(expr.desc() for expr, _ in _INBOX_ORDER))
+    if after is not None:
+        q = q.where(after_position(_INBOX_ORDER, after))
     if f.flag:
         # Flags are a short JSON list; filtering them in Python keeps one query for both
         # databases (JSON containment differs), and flagged items are few.

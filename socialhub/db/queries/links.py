@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from socialhub.db.models import Campaign, LinkClickDaily, Post, ShortLink
+from socialhub.db.queries.keyset import Key, after_position
 
 _L = cast(Table, ShortLink.__table__)
 _K = cast(Table, LinkClickDaily.__table__)
@@ -101,7 +102,7 @@ class LinkRow:
 
 def _rows(session: Session, org_id: int, *, campaign: str | None = None,
           post: str | None = None, code: str | None = None, limit: int | None = None,
-          offset: int = 0) -> list[LinkRow]:
+          offset: int = 0, after: Key | None = None) -> list[LinkRow]:
     total = (select(_K.c.link_id, func.sum(_K.c.count).label("clicks"))
              .where(_K.c.org_id == org_id).group_by(_K.c.link_id).subquery())
     stmt = (select(ShortLink.id, ShortLink.code, ShortLink.url, ShortLink.target,
@@ -114,6 +115,9 @@ def _rows(session: Session, org_id: int, *, campaign: str | None = None,
             .outerjoin(total, total.c.link_id == ShortLink.id)
             .where(ShortLink.org_id == org_id))
     stmt = _narrowed(stmt, campaign, post, code)
+    if after is not None:
+        stmt = stmt.where(after_position(
+            [(ShortLink.created_at, True), (ShortLink.id, True)], after))
     stmt = (stmt.order_by(ShortLink.created_at.desc(), ShortLink.id.desc())
             .offset(offset).limit(limit))
     return [LinkRow(r.id, r.code, r.url, r.target, r.platform, r.post, r.campaign,
@@ -133,10 +137,13 @@ def _narrowed(stmt: _S, campaign: str | None, post: str | None, code: str | None
 
 def links_of_org(session: Session, org_id: int, *, campaign: str | None = None,
                  post: str | None = None, limit: int | None = None,
-                 offset: int = 0) -> list[LinkRow]:
-    """The organization's short links, newest first, narrowed to a campaign or a post
-    (by name), each with its clicks in all; ``offset`` skipped, at most ``limit``."""
-    return _rows(session, org_id, campaign=campaign, post=post, limit=limit, offset=offset)
+                 offset: int = 0, after: Key | None = None) -> list[LinkRow]:
+    """The organization's short links, newest first (ties by id), narrowed to a campaign
+    or a post (by name), each with its clicks in all; after the position ``after``
+    (``(created_at, id)`` of the last link shown) when given, ``offset`` skipped, at most
+    ``limit``."""
+    return _rows(session, org_id, campaign=campaign, post=post, limit=limit, offset=offset,
+                 after=after)
 
 
 def count_links(session: Session, org_id: int, *, campaign: str | None = None,

@@ -11,11 +11,12 @@ from sqlalchemy import Select, Text, case, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from socialhub.db.models import Account, Campaign, Delivery, Post, Variant, VoiceProfile
+from socialhub.db.queries.keyset import Key, after_position
 from socialhub.db.queries.post_rows import SummaryRows, json_reader
 
 __all__ = ["SENT_STATUSES", "SummaryRows", "count_posts", "json_reader", "list_posts",
-           "post_by_id", "post_conditions", "post_id_named", "post_named", "post_summary_rows",
-           "sent_status"]
+           "post_by_id", "post_conditions", "post_id_named", "post_named",
+           "post_summary_rows", "sent_status"]
 
 #: Delivery statuses that mean a target has gone out or may have.
 SENT_STATUSES = ("published", "publishing", "unconfirmed")
@@ -71,22 +72,30 @@ def post_conditions(org_id: int, *, status: str | None, campaign_id: int | None,
     return where
 
 
-def _in_list_order(columns: Sequence[Any], where: list[Any]) -> Select[Any]:
+def _in_list_order(columns: Sequence[Any], where: list[Any],
+                   after: Key | None = None) -> Select[Any]:
     """``columns`` of the posts matching ``where`` in the list order: earliest first
-    scheduled target first, posts without a time last, ties by id."""
+    scheduled target first, posts without a time last, ties by id; only those after the
+    position ``after`` when given: ``(first_at, id)``, a post's earliest scheduled time
+    (None: none) and its id."""
     first = (select(Variant.post_id, func.min(Variant.scheduled_at).label("first_at"))
              .group_by(Variant.post_id).subquery())
-    return (select(*columns).outerjoin(first, first.c.post_id == Post.id).where(*where)
-            .order_by(case((first.c.first_at.is_(None), 1), else_=0), first.c.first_at,
-                      Post.id))
+    keys = [(case((first.c.first_at.is_(None), 1), else_=0), False),
+            (first.c.first_at, False), (Post.id, False)]
+    q = select(*columns).outerjoin(first, first.c.post_id == Post.id).where(*where)
+    if after is not None:
+        first_at, post_id = after
+        q = q.where(after_position(keys, (int(first_at is None), first_at, post_id)))
+    return q.order_by(*(expr for expr, _ in keys))
 
 
 def list_posts(session: Session, where: list[Any], *, offset: int = 0,
-               limit: int | None = None) -> list[Post]:
+               limit: int | None = None, after: Key | None = None) -> list[Post]:
     """Posts matching ``where`` (see ``post_conditions``), earliest first scheduled target
     first, posts without a time last, ties by id; variants and their accounts, campaigns
-    and voices loaded (a constant number of queries however many posts)."""
-    q = (_in_list_order([Post], where)
+    and voices loaded (a constant number of queries however many posts); after the
+    position ``after`` (see ``_in_list_order``), ``offset`` skipped, at most ``limit``."""
+    q = (_in_list_order([Post], where, after)
          .options(selectinload(Post.variants).selectinload(Variant.account),
                   selectinload(Post.campaign), selectinload(Post.voice))
          .offset(offset).limit(limit))
@@ -94,7 +103,7 @@ def list_posts(session: Session, where: list[Any], *, offset: int = 0,
 
 
 def post_summary_rows(session: Session, where: list[Any], *, offset: int = 0,
-                      limit: int | None = None) -> SummaryRows:
+                      limit: int | None = None, after: Key | None = None) -> SummaryRows:
     """The page of ``list_posts`` as rows, in three queries however many posts: the
     fast path for lists (``--json --all`` of 10,000 posts) that need no ORM objects.
 
@@ -107,16 +116,16 @@ def post_summary_rows(session: Session, where: list[Any], *, offset: int = 0,
         _in_list_order([Post.id, Post.name, Post.status, Post.body, cast(Post.tags, Text),
                         Post.paid, Post.created_at, Post.updated_at,
                         Campaign.name.label("campaign_name"),
-                        VoiceProfile.name.label("voice_name")], where)
+                        VoiceProfile.name.label("voice_name")], where, after)
         .outerjoin(Campaign, Campaign.id == Post.campaign_id)
         .outerjoin(VoiceProfile, VoiceProfile.id == Post.voice_id)
         .offset(offset).limit(limit)).all()
     if not posts:
         return SummaryRows([], [], [])
-    if offset == 0 and limit is None:
+    if offset == 0 and limit is None and after is None:
         ids: Any = select(Post.id).where(*where)
     else:  # the same page again, inside the database: no list of ids to send
-        ids = select(_in_list_order([Post.id], where).offset(offset).limit(limit)
+        ids = select(_in_list_order([Post.id], where, after).offset(offset).limit(limit)
                      .subquery().c.id)
     targets = run(
         select(Variant.id, Variant.post_id, Variant.text, cast(Variant.thread, Text),

@@ -12,7 +12,7 @@ other: ``tests/db/test_posts_direct.py`` holds them to the same answers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from socialhub.db.direct import DirectConnection
@@ -63,15 +63,31 @@ def _where(org_id: int, status: str | None) -> tuple[str, dict[str, Any]]:
     return "p.org_id = :org", {"org": org_id}
 
 
+def _after(after: tuple[datetime | None, int] | None) -> tuple[str, dict[str, Any]]:
+    """The condition of ``db.queries.posts._in_list_order``'s ``after`` (the posts after
+    the position ``(first_at, id)``), and its parameters."""
+    if after is None:
+        return "", {}
+    first_at, post_id = after
+    if first_at is None:
+        return " AND (f.first_at IS NULL AND p.id > :after_id)", {"after_id": post_id}
+    stored = first_at.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (" AND (f.first_at IS NULL OR f.first_at > :after_at"
+            " OR (f.first_at = :after_at AND p.id > :after_id))",
+            {"after_at": stored, "after_id": post_id})
+
+
 def _sqlite_only(conn: DirectConnection) -> None:
     if not conn.sqlite:
         raise ValueError("the direct post list is written for SQLite")  # read_direct: None
 
 
 def post_summary_rows_direct(conn: DirectConnection, org_id: int, *, status: str | None = None,
-                             offset: int = 0, limit: int | None = None) -> SummaryRows:
+                             offset: int = 0, limit: int | None = None,
+                             after: tuple[datetime | None, int] | None = None) -> SummaryRows:
     """What ``post_summary_rows`` answers for the organization's posts (with ``status``,
-    if given) and this page, read through the driver in three statements.
+    if given) and this page (after the position ``after``, see
+    ``db.queries.posts._in_list_order``), read through the driver in three statements.
 
     Raises:
         ValueError: not SQLite, or a timestamp not in the form SQLAlchemy writes
@@ -80,11 +96,13 @@ def post_summary_rows_direct(conn: DirectConnection, org_id: int, *, status: str
     """
     _sqlite_only(conn)
     where, params = _where(org_id, status)
-    params |= {"limit": -1 if limit is None else limit, "offset": offset}
-    posts = conn.rows(_POSTS.format(where=where), params)
+    past, more = _after(after)
+    params |= {"limit": -1 if limit is None else limit, "offset": offset} | more
+    posts = conn.rows(_POSTS.format(where=where + past), params)
     if not posts:
         return SummaryRows([], [], [])
-    ids = (_EVERY_ID if offset == 0 and limit is None else _PAGE_IDS).format(where=where)
+    every = offset == 0 and limit is None and after is None
+    ids = (_EVERY_ID if every else _PAGE_IDS).format(where=where + past)
     targets = conn.rows(_TARGETS.format(ids=ids), params)
     deliveries = conn.rows(_DELIVERIES.format(ids=ids), params)
     at = _instant_reader()

@@ -10,19 +10,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from socialhub.db.models import Account, Attempt, Delivery, Post, Variant
+from socialhub.db.queries.keyset import Key, after_position
 
 
 def deliveries_in(session: Session, org_id: int, statuses: Collection[str], *,
-                  offset: int = 0, limit: int | None = None) -> list[Delivery]:
+                  offset: int = 0, limit: int | None = None,
+                  after: Key | None = None) -> list[Delivery]:
     """The organization's deliveries in one of ``statuses``, soonest next attempt first
-    (ties by id), from ``offset`` on and at most ``limit`` (None: all); each with its
-    target and post, and its account and the account's credential, loaded."""
+    (ties by id), after the position ``after`` (``(next_attempt_at, id)`` of the last
+    one shown) when given, from ``offset`` on and at most ``limit`` (None: all); each
+    with its target and post, and its account and the account's credential, loaded."""
+    q = (select(Delivery).join(Variant).join(Post)
+         .options(selectinload(Delivery.variant).selectinload(Variant.post),
+                  selectinload(Delivery.account).selectinload(Account.credential))
+         .where(Post.org_id == org_id, Delivery.status.in_(list(statuses))))
+    if after is not None:
+        q = q.where(after_position(
+            [(Delivery.next_attempt_at, False), (Delivery.id, False)], after))
     return list(session.scalars(
-        select(Delivery).join(Variant).join(Post)
-        .options(selectinload(Delivery.variant).selectinload(Variant.post),
-                 selectinload(Delivery.account).selectinload(Account.credential))
-        .where(Post.org_id == org_id, Delivery.status.in_(list(statuses)))
-        .order_by(Delivery.next_attempt_at, Delivery.id).offset(offset).limit(limit)))
+        q.order_by(Delivery.next_attempt_at, Delivery.id).offset(offset).limit(limit)))
 
 
 def count_deliveries_in(session: Session, org_id: int, statuses: Collection[str]) -> int:

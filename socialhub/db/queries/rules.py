@@ -71,10 +71,13 @@ def acted_since(session: Session, rule_id: int, since: datetime) -> int:
 
 
 def runs(session: Session, org_id: int, rule: str | None = None,
-         limit: int | None = 100, offset: int = 0) -> list[RuleRun]:
-    """The newest executions first (of one rule when named), ``offset`` skipped, at most
-    ``limit`` (None: every one)."""
+         limit: int | None = 100, offset: int = 0, after: int | None = None) -> list[RuleRun]:
+    """The newest executions first (of one rule when named), only those older than the
+    execution ``after`` (an id) when given, ``offset`` skipped, at most ``limit`` (None:
+    every one)."""
     q = select(RuleRun).where(RuleRun.org_id == org_id)
+    if after is not None:
+        q = q.where(RuleRun.id < after)
     if rule is not None:
         q = q.where(RuleRun.rule_name == rule)
     return list(session.scalars(q.order_by(RuleRun.id.desc()).offset(offset).limit(limit)))

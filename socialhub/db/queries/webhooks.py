@@ -47,10 +47,13 @@ def claim_webhook_delivery(session: Session, row: WebhookDelivery,
 
 def webhook_log(session: Session, org_id: int, *, endpoint: str | None = None,
                 status: str | None = None, limit: int | None = 50,
-                offset: int = 0) -> list[WebhookDelivery]:
+                offset: int = 0, after: int | None = None) -> list[WebhookDelivery]:
     """The organization's newest deliveries first, optionally of one endpoint or status;
-    ``offset`` skipped, at most ``limit`` (None: every one)."""
+    only those older than the delivery ``after`` (an id) when given, ``offset`` skipped,
+    at most ``limit`` (None: every one)."""
     q = _log_filter(select(WebhookDelivery), org_id, endpoint, status)
+    if after is not None:
+        q = q.where(WebhookDelivery.id < after)
     return list(session.scalars(q.order_by(WebhookDelivery.id.desc())
                                 .offset(offset).limit(limit)))
 

@@ -14,7 +14,7 @@ from socialhub.db.queries import audit as queries
 from socialhub.errors import ValidationError
 from socialhub.services.clock import display_zone
 from socialhub.services.context import CHANNELS, Ctx, use_case
-from socialhub.services.paging import Page
+from socialhub.services.paging import AUDIT, Page, Window, fetch_size, keyed_page
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,18 @@ def list_audit(ctx: Ctx, f: AuditFilter, *, limit: int | None,
     where = _where(ctx, f)
     rows = queries.audit_page(ctx.session, where, limit=limit, offset=offset)
     return Page([audit_entry(r) for r in rows], queries.audit_count(ctx.session, where), offset)
+
+
+@use_case(Permission.AUDIT_READ)
+def audit_page(ctx: Ctx, f: AuditFilter, window: Window, *,
+               count: bool = True) -> Page[dict[str, Any]]:
+    """The page ``window`` of the audit rows matching ``f`` (newest first, older than
+    the cursor's row), how many match in all (when ``count``), and the cursor of the
+    next page when there is one."""
+    where = _where(ctx, f)
+    rows = queries.audit_page(ctx.session, where, limit=fetch_size(window),
+                              offset=window.offset,
+                              after=None if window.after is None else window.after[0])
+    total = queries.audit_count(ctx.session, where) if count else None
+    return keyed_page(rows, window, AUDIT, lambda r: (r.id,),
+                      lambda shown: [audit_entry(r) for r in shown], total)

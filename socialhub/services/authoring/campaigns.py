@@ -16,6 +16,7 @@ from socialhub.errors import ConflictError, NotFoundError, ValidationError
 from socialhub.services.audit import created, record_event, snapshot
 from socialhub.services.authoring.posts import check_name
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.paging import CAMPAIGNS, Page, Window, fetch_size, keyed_page
 
 #: The fields of a campaign the audit trail records.
 CAMPAIGN_FIELDS = ("name", "description", "status", "starts_on", "ends_on", "budget", "currency")
@@ -108,6 +109,16 @@ def list_campaigns(ctx: Ctx, *, limit: int | None = None,
                    offset: int = 0) -> list[Campaign]:
     """Every campaign (or one page of them, in SQL), by start date then name."""
     return queries.campaigns_of(ctx.session, ctx.org_id, offset=offset, limit=limit)
+
+
+@use_case(Permission.CAMPAIGNS_READ)
+def campaigns_page(ctx: Ctx, window: Window) -> Page[dict[str, Any]]:
+    """The page ``window`` of :func:`list_campaigns` as ``campaign_summaries`` (after the
+    cursor's campaign), with the cursor of the next page when there is one; not counted."""
+    rows = queries.campaigns_of(ctx.session, ctx.org_id, offset=window.offset,
+                                limit=fetch_size(window), after=window.after)
+    return keyed_page(rows, window, CAMPAIGNS, lambda c: (c.starts_on, c.name, c.id),
+                      lambda shown: campaign_summaries(ctx.session, shown), None)
 
 
 @use_case(Permission.CAMPAIGNS_READ)

@@ -12,8 +12,9 @@ from typing import Any
 
 from socialhub.core.policy import Permission
 from socialhub.db.queries import posts_direct as queries
-from socialhub.services.authoring.post_summaries import summaries_of
+from socialhub.services.authoring.post_summaries import summaries_of, summary_page
 from socialhub.services.context import DirectCtx, use_case
+from socialhub.services.paging import Page, Window, fetch_size
 
 
 @use_case(Permission.POSTS_READ)
@@ -28,6 +29,20 @@ def list_post_summaries_direct(ctx: DirectCtx, *, status: str | None = None,
     """
     return summaries_of(queries.post_summary_rows_direct(ctx.conn, ctx.org_id, status=status,
                                                          offset=offset, limit=limit))
+
+
+@use_case(Permission.POSTS_READ)
+def post_summaries_page_direct(ctx: DirectCtx, window: Window, *,
+                               status: str | None = None) -> Page[dict[str, Any]]:
+    """What ``scheduling.post_summaries_page`` answers with this filter and window.
+
+    Raises:
+        ValueError: a row the direct read cannot vouch for (as
+            :func:`list_post_summaries_direct`).
+    """
+    return summary_page(queries.post_summary_rows_direct(
+        ctx.conn, ctx.org_id, status=status, offset=window.offset, limit=fetch_size(window),
+        after=window.after), window)
 
 
 @use_case(Permission.POSTS_READ)

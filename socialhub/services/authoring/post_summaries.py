@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from socialhub.db.queries.post_rows import SummaryRows, json_reader
+from socialhub.services.paging import POSTS, Page, Window
 
 # The three builders below take plain values, not objects: the list path feeds them
 # unpacked rows (attribute access on 10,000 rows cost more than everything else).
@@ -76,3 +77,19 @@ def summaries_of(rows: SummaryRows) -> list[dict[str, Any]]:
                       targets[pid], created_at, updated_at)
             for (pid, name, status_, body, tags, paid, created_at, updated_at, campaign_name,
                  voice_name) in rows.posts]
+
+
+def summary_page(rows: SummaryRows, window: Window) -> Page[dict[str, Any]]:
+    """The page of post summaries ``rows`` holds, read with one post more than
+    ``window.limit``: at most ``limit`` of them, and when the extra one came back the
+    cursor after the last shown (its earliest scheduled time and id: the list's key)."""
+    posts = rows.posts
+    cursor = None
+    if window.limit is not None and len(posts) > window.limit:
+        posts = posts[:window.limit]
+        keep = {p[0] for p in posts}
+        last = posts[-1][0]
+        times = [t[10] for t in rows.targets if t[1] == last and t[10] is not None]
+        cursor = POSTS.encode((min(times) if times else None, last))
+        rows = SummaryRows(posts, [t for t in rows.targets if t[1] in keep], rows.deliveries)
+    return Page(summaries_of(rows), None, window.offset, cursor, window.after is not None)

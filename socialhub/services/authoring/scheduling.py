@@ -26,14 +26,17 @@ from socialhub.services.audit import changes, record_event
 from socialhub.services.authoring.content_policies import post_findings, require_policies
 from socialhub.services.authoring.post_audit import post_state
 from socialhub.services.authoring.post_summaries import (
+    SummaryRows,
     delivery_data,
     post_data,
     summaries_of,
+    summary_page,
     target_data,
 )
 from socialhub.services.authoring.posts import get_post
 from socialhub.services.authoring.slots import next_free_slot
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.paging import Key, Page, Window, fetch_size
 from socialhub.services.teams.approvals import is_approved, require_approval
 
 _IN_FLIGHT = ("claimed", "publishing", "unconfirmed")
@@ -290,13 +293,33 @@ def list_post_summaries(ctx: Ctx, *, status: str | None = None,
     """``post_summary`` of each post ``list_posts`` returns with the same filters and
     page, in the same order — read in three queries as plain rows, whatever the number
     of posts (what ``posts list --json`` and the API's list print)."""
+    return summaries_of(_summary_rows(ctx, status=status, campaign=campaign,
+                                      account=account, start=start, end=end,
+                                      offset=offset, limit=limit))
+
+
+@use_case(Permission.POSTS_READ)
+def post_summaries_page(ctx: Ctx, window: Window, *, status: str | None = None,
+                        campaign: str | None = None,
+                        account: str | None = None) -> Page[dict[str, Any]]:
+    """The page ``window`` of :func:`list_post_summaries` (after its cursor's post, at
+    most its limit) with the cursor of the next page when there is one; not counted."""
+    return summary_page(_summary_rows(ctx, status=status, campaign=campaign, account=account,
+                                      offset=window.offset, limit=fetch_size(window),
+                                      after=window.after), window)
+
+
+def _summary_rows(ctx: Ctx, *, status: str | None, campaign: str | None,
+                  account: str | None, start: datetime | None = None,
+                  end: datetime | None = None, offset: int, limit: int | None,
+                  after: Key | None = None) -> SummaryRows:
     from socialhub.db.queries import posts as post_queries
     from socialhub.services.authoring.posts import post_filters
 
     where = post_filters(ctx.session, ctx.org_id, status=status, campaign=campaign,
                          account=account, start=start, end=end)
-    return summaries_of(post_queries.post_summary_rows(ctx.session, where, offset=offset,
-                                                       limit=limit))
+    return post_queries.post_summary_rows(ctx.session, where, offset=offset, limit=limit,
+                                          after=after)
 
 
 @use_case(Permission.POSTS_PUBLISH)

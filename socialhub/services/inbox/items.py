@@ -20,6 +20,7 @@ from socialhub.errors import NotFoundError, ValidationError
 from socialhub.services.accounts.accounts import get_account
 from socialhub.services.audit import record_event
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.paging import INBOX, Page, Window, fetch_size, keyed_page
 
 __all__ = ["FLAGS", "KINDS", "SENTIMENTS", "ItemFilter", "archive_item", "assign_item",
            "get_item", "inbox_filter", "inbox_status", "latest_item_id", "list_inbox",
@@ -81,6 +82,18 @@ def list_inbox(ctx: Ctx, f: ItemFilter, *, offset: int = 0,
     refs = _refs(ctx.session, {i.account_id for i in items})
     total = queries.count_items(ctx.session, ctx.org_id, f)
     return [item_row(i, refs.get(i.account_id, "?")) for i in items], total
+
+
+@use_case(Permission.INBOX_READ)
+def inbox_page(ctx: Ctx, f: ItemFilter, window: Window) -> Page[dict[str, Any]]:
+    """The page ``window`` of the items matching ``f`` (newest first, after the cursor's
+    item), how many match in all, and the cursor of the next page when there is one."""
+    items = queries.list_items(ctx.session, ctx.org_id, f, offset=window.offset,
+                               limit=fetch_size(window), after=window.after)
+    refs = _refs(ctx.session, {i.account_id for i in items})
+    return keyed_page(items, window, INBOX, lambda i: (i.received_at, i.id),
+                      lambda shown: [item_row(i, refs.get(i.account_id, "?")) for i in shown],
+                      queries.count_items(ctx.session, ctx.org_id, f))
 
 
 def get_item(session: Session, org_id: int, item_id: int) -> InboxItem:

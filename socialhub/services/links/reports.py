@@ -10,6 +10,7 @@ from socialhub.db.queries import links as queries
 from socialhub.db.queries.links import LinkRow
 from socialhub.errors import NotFoundError
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.paging import LINKS, Page, Window, fetch_size, keyed_page
 
 
 def _row(ctx: Ctx, link: LinkRow, accounts: dict[int, str]) -> dict[str, Any]:
@@ -38,6 +39,19 @@ def list_links(ctx: Ctx, *, campaign: str | None = None, post: str | None = None
     return [_row(ctx, link, accounts) for link in
             queries.links_of_org(ctx.session, ctx.org_id, campaign=campaign, post=post,
                                  limit=limit, offset=offset)]
+
+
+@use_case(Permission.ANALYTICS_READ)
+def links_page(ctx: Ctx, window: Window, *, campaign: str | None = None,
+               post: str | None = None) -> Page[dict[str, Any]]:
+    """The page ``window`` of :func:`list_links` (after the cursor's link), with the
+    cursor of the next page when there is one; not counted."""
+    accounts = _accounts(ctx)
+    rows = queries.links_of_org(ctx.session, ctx.org_id, campaign=campaign, post=post,
+                                limit=fetch_size(window), offset=window.offset,
+                                after=window.after)
+    return keyed_page(rows, window, LINKS, lambda link: (link.created_at, link.id),
+                      lambda shown: [_row(ctx, link, accounts) for link in shown], None)
 
 
 @use_case(Permission.ANALYTICS_READ)

@@ -22,6 +22,7 @@ from socialhub.services.announce import notify_schedule_changed
 from socialhub.services.audit import changes, record_event, snapshot
 from socialhub.services.authoring.scheduling import refresh_post_status
 from socialhub.services.context import Ctx, use_case
+from socialhub.services.paging import QUEUE, Page, Window, fetch_size, keyed_page
 
 ALL_STATUSES = tuple(s.value for s in DeliveryStatus)
 #: What ``queue list`` shows by default: everything not finished well.
@@ -78,6 +79,22 @@ def list_queue(ctx: Ctx, *, statuses: list[str] | None = None,
     rows = queries.deliveries_in(ctx.session, ctx.org_id, _wanted(statuses), offset=offset,
                                  limit=limit)
     return [delivery_row(d) for d in rows]
+
+
+@use_case(Permission.QUEUE_READ)
+def queue_page(ctx: Ctx, window: Window, *,
+               statuses: list[str] | None = None) -> Page[dict[str, Any]]:
+    """The page ``window`` of :func:`list_queue` (after the cursor's delivery), with the
+    cursor of the next page when there is one; not counted.
+
+    Raises:
+        ValidationError: an unknown status name.
+    """
+    rows = queries.deliveries_in(ctx.session, ctx.org_id, _wanted(statuses),
+                                 offset=window.offset, limit=fetch_size(window),
+                                 after=window.after)
+    return keyed_page(rows, window, QUEUE, lambda d: (d.next_attempt_at, d.id),
+                      lambda shown: [delivery_row(d) for d in shown], None)
 
 
 @use_case(Permission.QUEUE_READ)

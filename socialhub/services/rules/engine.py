@@ -44,6 +44,7 @@ from socialhub.services.context import Ctx, use_case
 from socialhub.services.events import Event, publish
 from socialhub.services.inbox.items import archive_item, assign_item
 from socialhub.services.inbox.reply import reply_to_item
+from socialhub.services.paging import RULE_RUNS, Page, Window, fetch_size, keyed_page
 from socialhub.services.rules import sources
 from socialhub.services.rules.feeds import fetch_feed
 from socialhub.services.rules.sources import FeedError, RuleEvent, item_view
@@ -351,6 +352,22 @@ def rule_log(ctx: Ctx, rule: str | None = None, *, limit: int | None = 100,
     if rule is not None:
         _rule(ctx, rule)
     return [run_row(r) for r in queries.runs(ctx.session, ctx.org_id, rule, limit, offset)]
+
+
+@use_case(Permission.RULES_READ)
+def rule_log_page(ctx: Ctx, window: Window, rule: str | None = None) -> Page[dict[str, Any]]:
+    """The page ``window`` of :func:`rule_log` (older than the cursor's execution), with
+    the cursor of the next page when there is one; not counted.
+
+    Raises:
+        NotFoundError: no rule ``rule``.
+    """
+    if rule is not None:
+        _rule(ctx, rule)
+    rows = queries.runs(ctx.session, ctx.org_id, rule, fetch_size(window), window.offset,
+                        after=None if window.after is None else window.after[0])
+    return keyed_page(rows, window, RULE_RUNS, lambda r: (r.id,),
+                      lambda shown: [run_row(r) for r in shown], None)
 
 
 @use_case(Permission.RULES_READ)

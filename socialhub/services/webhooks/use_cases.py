@@ -18,6 +18,7 @@ from socialhub.errors import NotFoundError, ValidationError
 from socialhub.services.clock import now_utc
 from socialhub.services.context import Ctx, use_case
 from socialhub.services.events import Event
+from socialhub.services.paging import WEBHOOK_LOG, Page, Window, fetch_size, keyed_page
 from socialhub.services.webhooks import outbox
 from socialhub.services.webhooks.hooks import TEST_EVENT, endpoint, where
 
@@ -73,6 +74,24 @@ def webhook_log(ctx: Ctx, *, endpoint_name: str | None = None, status: str | Non
     rows = queries.webhook_log(ctx.session, ctx.org_id, endpoint=endpoint_name,
                                status=status, limit=limit, offset=offset)
     return [delivery_view(row) for row in rows]
+
+
+@use_case(Permission.WEBHOOKS_READ)
+def webhook_log_page(ctx: Ctx, window: Window, *, endpoint_name: str | None = None,
+                     status: str | None = None) -> Page[dict[str, Any]]:
+    """The page ``window`` of :func:`webhook_log` (older than the cursor's delivery),
+    with the cursor of the next page when there is one; not counted.
+
+    Raises:
+        ValidationError: an unknown status.
+    """
+    if status is not None and status not in STATUSES:
+        raise ValidationError(f"unknown status {status!r} (use {', '.join(STATUSES)})")
+    rows = queries.webhook_log(ctx.session, ctx.org_id, endpoint=endpoint_name,
+                               status=status, limit=fetch_size(window), offset=window.offset,
+                               after=None if window.after is None else window.after[0])
+    return keyed_page(rows, window, WEBHOOK_LOG, lambda row: (row.id,),
+                      lambda shown: [delivery_view(row) for row in shown], None)
 
 
 @use_case(Permission.WEBHOOKS_READ)
