@@ -26,7 +26,6 @@ from tests.publishing_kit import (
     run,
     sandbox_posts,
     schedule,
-    set_account,
 )
 
 
@@ -219,7 +218,6 @@ def test_an_unconfirmed_send_of_an_account_revoked_meanwhile_is_looked_up_after_
     d = delivery(hub, d_id)
     assert d.status == "unconfirmed" and "reconnected" in (d.last_error or "")
     reconnect(hub, sandbox.url, "demo")
-    set_account(hub, account, status="active", status_reason=None)
     assert run(make_engine(hub), hub, [d_id])
     assert outcomes(hub, d_id) == ["unknown", "paused", "published"]  # the last: a look-up
     assert_posted_once(sandbox)
