@@ -47,6 +47,30 @@ def connect_account(hub: Hub, base_url: str, handle: str = "demo") -> int:
         return account.id
 
 
+def reconnect(hub: Hub, base_url: str, handle: str) -> None:
+    """What `accounts connect` does for a known account: the old tokens are revoked at
+    the platform, then new ones are stored and the account is active again (one
+    transaction, as ``services/accounts/connect.py`` does it: a daemon refused the old
+    token in between has flagged it needs_reauth meanwhile)."""
+    from socialhub.platforms.sandbox.adapter import connect
+    from socialhub.security.keys import load_master_key
+    from socialhub.services.accounts import credentials
+    from socialhub.services.accounts.accounts import get_account
+
+    with hub.transaction() as session:
+        account = get_account(session, hub.org_id(session), f"sandbox:@{handle}")
+        old = credentials.load_tokens(session, account, load_master_key(hub.config))
+    assert old is not None
+    httpx.post(f"{base_url}/oauth/revoke", data={"token": old.access_token}, timeout=5)
+    _, tokens = connect(base_url, handle)
+    with hub.transaction() as session:
+        account = get_account(session, hub.org_id(session), f"sandbox:@{handle}")
+        account.status, account.status_reason = "active", None
+        credentials.store_tokens(session, account, credentials.Tokens(
+            access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+            expires_at=tokens.expires_at), load_master_key(hub.config))
+
+
 def when(at: datetime) -> When:
     """A UTC When for ``at``."""
     return When(local=at.astimezone(UTC).replace(tzinfo=None), zone="UTC", utc=at)

@@ -67,6 +67,11 @@ class TokenManager:
         #: The transaction factory; the engine swaps in its serialised one on SQLite.
         self.tx: Callable[[], AbstractContextManager[Session]] = hub.transaction
         self._adapters: dict[int, base.PlatformAdapter] = {}
+        #: Adapters ``forget`` dropped, each with the monotonic instant it was dropped.
+        self._retired: list[tuple[float, base.PlatformAdapter]] = []
+        #: How long a dropped adapter stays open for requests already under way: longer
+        #: than one request may take (its read timeout, twice, and a margin).
+        self.retire_after_s = 2 * timeout_s + 30.0
         self._locks: dict[int, threading.Lock] = {}
         self._guard = threading.Lock()
         self._keys: Any = None
@@ -163,16 +168,32 @@ class TokenManager:
         return existing
 
     def forget(self, account_id: int) -> None:
-        """Drop the cached adapter (after a reconnect, or when tokens went bad)."""
+        """Drop the cached adapter (when its tokens went bad): the next ``adapter_for``
+        builds a new one with the stored tokens.
+
+        The dropped adapter is closed only ``retire_after_s`` later (or by ``close``),
+        never at once: other threads may be using it right now — a send of the same
+        account, the inbox sync — and closing its HTTP client under a request already
+        sent turns the platform's answer into a transport error, which for a post
+        means an unknown outcome (``unconfirmed``) although the platform answered.
+        """
+        now = time.monotonic()
         with self._guard:
             adapter = self._adapters.pop(account_id, None)
-        if adapter is not None:
-            adapter.close()
+            if adapter is not None:
+                self._retired.append((now, adapter))
+            cutoff = now - self.retire_after_s
+            due = [a for dropped, a in self._retired if dropped <= cutoff]
+            self._retired = [(dropped, a) for dropped, a in self._retired if dropped > cutoff]
+        for old in due:
+            old.close()
 
     def close(self) -> None:
-        """Close every adapter."""
+        """Close every adapter, the dropped ones too (call it once nothing sends any more)."""
         with self._guard:
             adapters, self._adapters = list(self._adapters.values()), {}
+            adapters += [a for _, a in self._retired]
+            self._retired = []
         for adapter in adapters:
             adapter.close()
 
@@ -241,8 +262,11 @@ class TokenManager:
                      failed_token: str | None) -> bool:
         """Use tokens stored since ``adapter`` was built (a reconnect, another daemon's refresh).
 
-        True when the stored tokens differ from the adapter's and from
-        ``failed_token`` (the one the platform just refused) and are usable.
+        True when the stored tokens differ from ``failed_token`` (the one the
+        platform just refused) and are usable, and the adapter now holds them:
+        the refused request may be sent again with them. That is also the case
+        when another thread sharing the adapter adopted them a moment earlier.
+        Without ``failed_token``, True only when the adapter's tokens changed here.
         """
         with self._account_lock(account_id):
             return self._adopt_stored(account_id, adapter, failed_token)
@@ -253,10 +277,13 @@ class TokenManager:
         with self.tx() as session:
             account = session.get(Account, account_id)
             stored = self._read_tokens(session, account) if account else None
-        if stored is None or stored.access_token == adapter.tokens.access_token:
+        if stored is None:
             return False
         if failed_token is not None and stored.access_token == failed_token:
-            return False
+            return False  # the refused token is still the stored one: nothing newer exists
+        if stored.access_token == adapter.tokens.access_token:
+            # Adopted already (by another thread using this adapter) or nothing new.
+            return failed_token is not None and not self.needs_refresh(adapter)
         adapter.tokens = stored
         return not self.needs_refresh(adapter)
 

@@ -170,13 +170,19 @@ class InboxSync:
 
     def _fetch(self, account_id: int, adapter: PlatformAdapter,
                cursor: dict[str, Any]) -> InboxPage:
-        """One page; an expired token is refreshed once (as the delivery engine does)."""
+        """One page; an expired token is refreshed once, and a refused one is replaced once
+        by tokens stored since (the account was reconnected meanwhile), as the delivery
+        engine does; only a token refused with nothing newer stored is the caller's
+        AuthRevokedError (and the account's needs_reauth)."""
         failed_token = adapter.tokens.access_token
         try:
             return adapter.fetch_inbox(cursor, limit=self.config.page_size)
         except AuthExpiredError:
             self.tokens.refresh(account_id, adapter, failed_token=failed_token)
-            return adapter.fetch_inbox(cursor, limit=self.config.page_size)
+        except AuthRevokedError:
+            if not self.tokens.adopt_stored(account_id, adapter, failed_token):
+                raise
+        return adapter.fetch_inbox(cursor, limit=self.config.page_size)
 
     # -- writing ---------------------------------------------------------------------------
     def _rows(self, org_id: int, account_id: int, platform: str,

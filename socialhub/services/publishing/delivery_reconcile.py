@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import Attempt, Delivery
-from socialhub.platforms.base import PublishedPart, PublishRequest
-from socialhub.platforms.errors import AuthRevokedError
+from socialhub.platforms.base import PlatformAdapter, PublishedPart, PublishRequest
+from socialhub.platforms.errors import AuthExpiredError, AuthRevokedError
 from socialhub.services.clock import now_utc
 from socialhub.services.links.shortening import LinkSubject, rendered_parts
 from socialhub.services.publishing.delivery_claim import Claim
@@ -56,7 +56,7 @@ def reconcile(ctx: SendContext, claim: Claim) -> str:
     found: list[PublishedPart] = []
     if caps.lookup:
         try:
-            found = adapter.find_by_idempotency_key(request) or []
+            found = _look_up(ctx, claim, adapter, request)
         except AuthRevokedError as exc:
             ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
             return settle(ctx, claim, attempt_id, classify(exc))
@@ -73,6 +73,32 @@ def reconcile(ctx: SendContext, claim: Claim) -> str:
                        Outcome("published", parts=[merged[i] for i in sorted(merged)]))
     with_db_retry(lambda: _resume(ctx, claim, attempt_id, list(merged.values())), seconds=10.0)
     return send(ctx, claim)
+
+
+def _look_up(ctx: SendContext, claim: Claim, adapter: PlatformAdapter,
+             request: PublishRequest) -> list[PublishedPart]:
+    """The parts the platform holds under the delivery's keys, with the tokens handled as a
+    send handles them: an expired token is refreshed once, a refused one replaced once by
+    tokens stored since (the account was reconnected meanwhile).
+
+    Raises:
+        AuthRevokedError: refused with nothing newer stored, or still refused after a
+            refresh: the account must be reconnected (the delivery waits, unconfirmed).
+    """
+    failed_token = adapter.tokens.access_token
+    try:
+        return adapter.find_by_idempotency_key(request) or []
+    except AuthExpiredError:
+        ctx.tokens.refresh(claim.account_id, adapter, failed_token=failed_token)
+    except AuthRevokedError:
+        if not ctx.tokens.adopt_stored(claim.account_id, adapter, failed_token):
+            raise
+    try:
+        return adapter.find_by_idempotency_key(request) or []
+    except AuthExpiredError as exc:
+        raise AuthRevokedError(f"still refused after a token refresh: {exc}",
+                               status=exc.status, code=exc.code,
+                               hint="reconnect the account") from None
 
 
 def _start_lookup(ctx: SendContext, delivery_id: int) -> tuple[int, PublishRequest] | None:

@@ -248,7 +248,11 @@ def _apply(ctx: SendContext, session: Any, d: Any, outcome: Outcome, now: dateti
         return
     if outcome.kind == "paused":
         # The account is marked needs_reauth; claims skip it until someone reconnects.
-        d.status, d.next_attempt_at = DeliveryStatus.RETRY_SCHEDULED, now
+        # An unconfirmed delivery (its look-up was refused) stays unconfirmed: after the
+        # reconnect it is looked up, never sent again blindly.
+        if d.status != DeliveryStatus.UNCONFIRMED:
+            d.status = DeliveryStatus.RETRY_SCHEDULED
+        d.next_attempt_at = now
         d.last_error = f"waiting for the account to be reconnected: {outcome.message}"
         return
     failures = count_failures(session, d.id)
@@ -293,7 +297,7 @@ def settle(ctx: SendContext, claim: Claim, attempt_id: int | None, outcome: Outc
         return "skipped"
     status, summary = result
     event = _EVENTS.get(DeliveryStatus(status))
-    if event == "failed" and outcome.kind == "paused":
+    if outcome.kind == "paused":
         event = None  # the needs_reauth event already told the user
     level = logging.INFO if status == DeliveryStatus.PUBLISHED else logging.WARNING
     log.log(level, "delivery %s %s: %s", claim.delivery_id, status,

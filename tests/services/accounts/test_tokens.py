@@ -12,7 +12,7 @@ from socialhub.platforms.base import PlatformAdapter
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.accounts.tokens import TokenManager
 from socialhub.services.hub import Hub
-from tests.publishing_kit import make_hub
+from tests.publishing_kit import make_hub, reconnect, wait_for
 
 
 def stored(hub: Hub, account_id: int) -> Credential:
@@ -87,3 +87,56 @@ def test_concurrent_refreshes_spend_the_rotated_refresh_token_once(
         assert acc is not None and acc.status == "active"
     for m in managers:
         m.close()
+
+
+def test_every_user_of_a_shared_adapter_adopts_the_tokens_of_a_reconnect(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    # A send and the inbox sync share the daemon's adapter; both were refused the old
+    # token. The second to ask finds the new tokens already adopted by the first, and
+    # must hear "send again", not "flag the account for a reconnect".
+    manager = TokenManager(hub, worker="w")
+    adapter = manager.adapter_for(account)
+    refused = adapter.tokens.access_token
+    reconnect(hub, sandbox.url, "demo")
+    assert manager.adopt_stored(account, adapter, refused)
+    assert adapter.tokens.access_token != refused
+    assert manager.adopt_stored(account, adapter, refused)  # the second user of the adapter
+    assert not manager.adopt_stored(account, adapter, None)  # nothing newer than its tokens
+    assert not manager.adopt_stored(account, adapter, adapter.tokens.access_token)
+    manager.close()
+
+
+def test_an_adapter_dropped_mid_request_still_hears_the_platforms_answer(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    # Flagging an account (another thread's 401) drops its cached adapter. A post already
+    # sent with that adapter must get its answer, not a transport error: that error would
+    # make the delivery "unconfirmed" although the platform answered.
+    import threading
+
+    from socialhub.platforms.base import PublishRequest
+
+    sandbox.configure(latency_ms=400)
+    manager = TokenManager(hub, worker="w")
+    adapter = manager.adapter_for(account)
+    results: list[object] = []
+
+    def publish() -> None:
+        try:
+            results.append(adapter.publish(PublishRequest(
+                idempotency_key="dropped-mid-request", parts=["in flight"]), lambda part: None))
+        except Exception as exc:
+            results.append(exc)
+
+    sender = threading.Thread(target=publish)
+    sender.start()
+    assert wait_for(lambda: sandbox.world.stats["max_in_flight_per_account"] >= 1, timeout=10)
+    manager.mark_needs_reauth(account, "another thread's request was refused")
+    sender.join(30)
+    [result] = results
+    assert not isinstance(result, Exception), result
+    assert manager.adapter_for(account) is not adapter  # dropped from the cache all the same
+    assert not adapter._client.is_closed  # type: ignore[attr-defined]
+    manager.retire_after_s = 0.0  # past its grace: the next drop closes it
+    manager.forget(account)
+    assert adapter._client.is_closed  # type: ignore[attr-defined]
+    manager.close()

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from socialhub.db.models import InboxCursor, InboxItem
+from socialhub.db.models import Account, InboxCursor, InboxItem
 from socialhub.sandbox_network.server import SandboxServer
+from socialhub.services.accounts.tokens import TokenManager
 from socialhub.services.events import Event, subscribe, unsubscribe
 from socialhub.services.hub import Hub
 from socialhub.services.inbox.items import inbox_filter, list_inbox
-from socialhub.services.inbox.sync import run_sync
+from socialhub.services.inbox.sync import InboxSync, run_sync
+from tests.publishing_kit import reconnect
 from tests.services.inbox.conftest import simulate
 
 
@@ -96,3 +98,23 @@ def test_items_are_analysed_and_filterable(hub: Hub, sandbox: SandboxServer,
     assert spam and all("spam" in r["flags"] for r in spam)
     assert messages and all(r["kind"] == "message" for r in messages)
     assert {"fr", "de", "es", "en"} <= {r["language"] for r in everything}
+
+
+def test_a_sync_holding_the_token_a_reconnect_revoked_uses_the_new_one(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    # The daemon's inbox sync shares the send's adapter, built before the account was
+    # reconnected: the platform refuses its old token, and the new one is stored. That is
+    # not a revoked account: flagging it needs_reauth would stop every send it has.
+    tokens = TokenManager(hub, worker="w")
+    try:
+        old = tokens.adapter_for(account).tokens.access_token
+        reconnect(hub, sandbox.url, "demo")
+        simulate(sandbox, 3)
+        [report] = InboxSync(hub, tokens).run([account])
+        assert (report.new, report.error) == (3, None)
+        assert tokens.adapter_for(account).tokens.access_token != old
+    finally:
+        tokens.close()
+    with hub.transaction() as session:
+        row = session.get(Account, account)
+        assert row is not None and row.status == "active"

@@ -22,10 +22,19 @@ from tests.publishing_kit import (
     make_engine,
     now,
     outcomes,
+    reconnect,
     run,
     sandbox_posts,
     schedule,
 )
+
+
+def account_status(hub: Hub, account_id: int) -> str | None:
+    with hub.transaction() as session:
+        from socialhub.db.models import Account
+
+        row = session.get(Account, account_id)
+        return None if row is None else row.status
 
 
 def test_server_errors_are_retried_with_backoff_then_published_once(
@@ -176,3 +185,72 @@ def test_crashed_daemons_send_is_looked_up_not_resent(
     assert len(sandbox_posts(sandbox.url)) == 1
     assert outcomes(hub, d_id) == ["published"]  # found by lookup, no new send
     assert delivery(hub, d_id).attempts == 1
+
+
+def lose_the_answer(hub: Hub, sandbox: SandboxServer, name: str, *,
+                    hang_s: float = 3.0) -> tuple[int, PublishingEngine]:
+    """A delivery whose post the sandbox made but never confirmed: ``unconfirmed``, with
+    the engine that sent it (the sandbox answers normally again afterwards)."""
+    sandbox.configure(timeout_rate=1.0, hang_s=hang_s)
+    d_id = schedule(hub, name, now() - timedelta(seconds=1))
+    engine = make_engine(hub, timeout_s=0.5, base=0.2)
+    engine.run_until(lambda: delivery(hub, d_id).status == "unconfirmed", timeout_s=10)
+    sandbox.configure(timeout_rate=0.0)
+    return d_id, engine
+
+
+def assert_posted_once(sandbox: SandboxServer) -> None:
+    assert sandbox.world.stats["idempotent_replays"] == 0  # never sent again
+    assert len(sandbox_posts(sandbox.url)) == 1
+
+
+def test_an_unconfirmed_send_of_an_account_revoked_meanwhile_is_looked_up_after_the_reconnect(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    # The answer to the send is lost, then the person removes the app at the platform: the
+    # look-up is refused. The delivery must wait as it is, unconfirmed, and be looked up
+    # once the account is reconnected: sending it again (as a paused send would be) could
+    # duplicate the post on a network that has no idempotency keys (X, LinkedIn, Reddit…).
+    d_id, engine = lose_the_answer(hub, sandbox, "lost-then-revoked")
+    httpx.post(f"{sandbox.url}/oauth/revoke", timeout=5,
+               data={"token": engine.tokens.adapter_for(account).tokens.access_token})
+    engine.run_until(lambda: account_status(hub, account) == "needs_reauth", timeout_s=10)
+    engine.close()
+    d = delivery(hub, d_id)
+    assert d.status == "unconfirmed" and "reconnected" in (d.last_error or "")
+    reconnect(hub, sandbox.url, "demo")
+    assert run(make_engine(hub), hub, [d_id])
+    assert outcomes(hub, d_id) == ["unknown", "paused", "published"]  # the last: a look-up
+    assert_posted_once(sandbox)
+
+
+def test_the_look_up_of_an_unconfirmed_send_uses_an_account_reconnected_meanwhile(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    d_id, engine = lose_the_answer(hub, sandbox, "lost-then-reconnected")
+    reconnect(hub, sandbox.url, "demo")  # the engine's adapter still holds the revoked token
+    assert run(engine, hub, [d_id])
+    assert outcomes(hub, d_id) == ["unknown", "published"]  # found by the look-up
+    assert account_status(hub, account) == "active"
+    assert_posted_once(sandbox)
+
+
+def test_the_look_up_of_an_unconfirmed_send_refreshes_an_expired_token_once(
+        hub: Hub, db_home: str) -> None:
+    import time
+
+    from socialhub.db.models import Credential
+
+    # Tokens live 5 s: the send, which must still be accepted, is out well before that
+    # even on a loaded machine; the look-up comes after.
+    with SandboxServer(token_ttl=5) as server:
+        acc = connect_account(hub, server.url)
+        born = time.monotonic()
+        with hub.transaction() as session:  # the stored expiry lies: only the 401 tells
+            cred = session.scalar(select(Credential).where(Credential.account_id == acc))
+            assert cred is not None
+            cred.expires_at = now() + timedelta(days=1)
+        d_id, engine = lose_the_answer(hub, server, "lost-then-expired", hang_s=1.0)
+        time.sleep(max(0.0, born + 5.2 - time.monotonic()))  # the access token has expired
+        assert run(engine, hub, [d_id])
+        assert outcomes(hub, d_id) == ["unknown", "published"]  # found by the look-up
+        assert account_status(hub, acc) == "active"
+        assert_posted_once(server)
