@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ def measure(runs: int) -> int:
         for _ in range(runs):
             for way, win in ways.items():
                 with hub.context("cli") as ctx:
-                    wall, cpu, page = clocked(lambda ctx=ctx, win=win, read=read: read(ctx, win))
+                    wall, cpu, page = clocked(partial(read, ctx, win))
                 walls[way].append(wall)
                 cpus[way].append(cpu)
                 answers[way] = page.items
