@@ -92,7 +92,7 @@ def insert_imported(session: Session, org_id: int, rows: Sequence[dict[str, Any]
         "published_at": [r["published_at"] for r in rows],
         **dict(zip(metrics, map(list, counts), strict=True))}
     if postgres:
-        _copy_into(session, stage, columns, n)
+        _copy_into(session, stage, columns)
     else:
         columns |= {"post_id": new_ids(session, posts, n),
                     "variant_id": new_ids(session, variants, n),
@@ -166,11 +166,11 @@ def _stage_table(metrics: Sequence[str], sequences: bool) -> Table:
         prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
 
 
-def _copy_into(session: Session, table: Table, columns: dict[str, Any], count: int) -> None:
-    """PostgreSQL: ``count`` rows into ``table`` by ``COPY … FROM STDIN`` (``columns``
-    as for :func:`bulk_insert`, each value converted by its column's type)."""
+def _copy_into(session: Session, table: Table, columns: dict[str, list[Any]]) -> None:
+    """PostgreSQL: rows into ``table`` by ``COPY … FROM STDIN`` (``columns`` as for
+    :func:`bulk_insert`, each value converted by its column's type)."""
     names = list(columns)
-    rows = zip(*_converted_columns(session, table, columns, names, count), strict=True)
+    rows = zip(*_converted_columns(session, table, columns, names), strict=True)
     raw: Any = session.connection().connection.dbapi_connection  # a psycopg connection
     quoted = ", ".join(f'"{name}"' for name in names)
     with raw.cursor() as cursor, cursor.copy(
@@ -197,18 +197,14 @@ def _fill_from_stage(session: Session, table: Table, stage: Table,
 
 
 def new_ids(session: Session, table: Table, count: int) -> list[int]:
-    """``count`` ids for new rows of ``table`` (its integer ``id``), allocated before the
-    rows are inserted, so nothing is read back after: on PostgreSQL from the column's
-    sequence, as its default would; on SQLite the rowids after the largest, as SQLite
-    itself allocates them (no table uses AUTOINCREMENT) — safe because every SQLite
-    transaction here begins with ``BEGIN IMMEDIATE`` and so holds the write lock until
-    it ends."""
+    """SQLite: ``count`` ids for new rows of ``table`` (its integer ``id``), allocated
+    before the rows are inserted, so nothing is read back after: the rowids after the
+    largest, as SQLite itself allocates them (no table uses AUTOINCREMENT) — safe
+    because every SQLite transaction here begins with ``BEGIN IMMEDIATE`` and so holds
+    the write lock until it ends. (On PostgreSQL the stage takes them from the
+    sequences.)"""
     if not count:
         return []
-    if session.get_bind().dialect.name == "postgresql":
-        return list(session.scalars(
-            select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
-            .select_from(func.generate_series(1, count))))
     last = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0
     return list(range(last + 1, last + 1 + count))
 
@@ -239,59 +235,51 @@ def _table(model: Any) -> Table:
     return table
 
 
-def bulk_insert(session: Session, table: Table, columns: dict[str, Any], count: int) -> None:
+def bulk_insert(session: Session, table: Table, columns: dict[str, list[Any]],
+                count: int) -> None:
     """``INSERT`` ``count`` rows into ``table`` with one driver ``executemany``,
-    converting each distinct value of a column once. ``columns`` maps a column to its
-    values: a list (one per row), or any other value for every row alike (a JSON list
-    for every row is left to the column's default).
+    converting each distinct value of a column once. ``columns`` maps each column to
+    its values, one per row.
 
     Why not ``session.execute(insert(table), rows)``: SQLAlchemy converts every bound
-    value of every row (the same timestamp or empty JSON list thousands of times).
-    Here the values are converted column by column, each distinct one once, and the
-    rows zipped back for the driver. Columns left out get their default (a constant
-    or a callable of no context, as every default in ``models`` is).
+    value of every row (the same timestamp thousands of times). Here the values are
+    converted column by column, each distinct one once, and the rows zipped back for
+    the driver.
     """
     if not count:
         return
     connection = session.connection()
     compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(columns))
     names = list(compiled.positiontup or compiled.binds)
-    params: list[Any] = list(zip(*_converted_columns(session, table, columns, names, count),
+    params: list[Any] = list(zip(*_converted_columns(session, table, columns, names),
                                  strict=True))
     if not compiled.positional:
         params = [dict(zip(names, row, strict=True)) for row in params]
     connection.exec_driver_sql(compiled.string, params)
 
 
-def _converted_columns(session: Session, table: Table, columns: dict[str, Any],
-                       names: list[str], count: int) -> list[list[Any]]:
-    """The values of each of ``names`` (``columns`` as for :func:`bulk_insert`) for
-    ``count`` rows, converted by the column's type for the driver."""
+def _converted_columns(session: Session, table: Table, columns: dict[str, list[Any]],
+                       names: list[str]) -> list[list[Any]]:
+    """The values of each of ``names`` (``columns`` as for :func:`bulk_insert`),
+    converted by the column's type for the driver."""
     dialect = session.get_bind().dialect
     converted = []
     for name in names:
         process = table.c[name].type._cached_bind_processor(dialect)
-        values = columns[name] if name in columns else _default(table, name)
-        if name not in columns or not isinstance(values, list):  # one value for all rows
-            converted.append([process(values) if process and values is not None
-                              else values] * count)
-        elif process is not None:
-            converted.append(_converted(values, process, {}))
-        else:
-            converted.append(values)
+        values = columns[name]
+        converted.append(values if process is None else _converted(values, process))
     return converted
 
 
-def _converted(values: list[Any], process: Any, known: dict[Any, Any]) -> list[Any]:
-    """``values`` converted by ``process``; ``known`` maps values already converted
-    (hashable ones: strings, numbers, timestamps) to their conversion."""
+def _converted(values: list[Any], process: Any) -> list[Any]:
+    """``values`` converted by ``process``, each distinct hashable one (strings,
+    numbers, timestamps) once."""
     first = values[0]
     if values.count(first) == len(values):  # one value (a constant JSON, ``now``)
         return [None if first is None else process(first)] * len(values)
     if not isinstance(first, str | int | datetime | None):
         return [None if v is None else process(v) for v in values]
-    for v in set(values).difference(known):
-        known[v] = None if v is None else process(v)
+    known = {v: None if v is None else process(v) for v in set(values)}
     return [known[v] for v in values]
 
 

@@ -83,9 +83,7 @@ def list_audit(ctx: Ctx, f: AuditFilter, *, limit: int | None,
                offset: int = 0) -> Page[dict[str, Any]]:
     """The organization's audit rows matching ``f``, newest first: ``offset`` skipped,
     at most ``limit`` (None: all), with how many match in all."""
-    where = _where(ctx, f)
-    rows = queries.audit_page(ctx.session, where, limit=limit, offset=offset)
-    return Page([audit_entry(r) for r in rows], queries.audit_count(ctx.session, where), offset)
+    return audit_page(ctx, f, Window(limit, offset))
 
 
 @use_case(Permission.AUDIT_READ)

@@ -78,10 +78,8 @@ def inbox_filter(ctx: Ctx, *, platform: str | None = None, account: str | None =
 def list_inbox(ctx: Ctx, f: ItemFilter, *, offset: int = 0,
                limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """The items matching ``f``, newest first, and how many match in all."""
-    items = queries.list_items(ctx.session, ctx.org_id, f, offset=offset, limit=limit)
-    refs = _refs(ctx.session, {i.account_id for i in items})
-    total = queries.count_items(ctx.session, ctx.org_id, f)
-    return [item_row(i, refs.get(i.account_id, "?")) for i in items], total
+    page = inbox_page(ctx, f, Window(limit, offset))
+    return page.items, page.total or 0
 
 
 @use_case(Permission.INBOX_READ)

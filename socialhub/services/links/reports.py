@@ -35,10 +35,7 @@ def list_links(ctx: Ctx, *, campaign: str | None = None, post: str | None = None
     """The organization's short links, newest first, with their clicks in all (people
     only), narrowed to one campaign or one post by name; ``offset`` skipped, at most
     ``limit`` (None: every one)."""
-    accounts = _accounts(ctx)
-    return [_row(ctx, link, accounts) for link in
-            queries.links_of_org(ctx.session, ctx.org_id, campaign=campaign, post=post,
-                                 limit=limit, offset=offset)]
+    return links_page(ctx, Window(limit, offset), campaign=campaign, post=post).items
 
 
 @use_case(Permission.ANALYTICS_READ)

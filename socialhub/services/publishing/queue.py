@@ -76,9 +76,7 @@ def list_queue(ctx: Ctx, *, statuses: list[str] | None = None,
     Raises:
         ValidationError: an unknown status name.
     """
-    rows = queries.deliveries_in(ctx.session, ctx.org_id, _wanted(statuses), offset=offset,
-                                 limit=limit)
-    return [delivery_row(d) for d in rows]
+    return queue_page(ctx, Window(limit, offset), statuses=statuses).items
 
 
 @use_case(Permission.QUEUE_READ)

@@ -349,9 +349,7 @@ def rule_log(ctx: Ctx, rule: str | None = None, *, limit: int | None = 100,
     Raises:
         NotFoundError: no rule ``rule``.
     """
-    if rule is not None:
-        _rule(ctx, rule)
-    return [run_row(r) for r in queries.runs(ctx.session, ctx.org_id, rule, limit, offset)]
+    return rule_log_page(ctx, Window(limit, offset), rule).items
 
 
 @use_case(Permission.RULES_READ)
