@@ -396,13 +396,15 @@ class Daemon:
     def health(self) -> dict[str, Any]:
         """``ok`` while the scheduler ticks and the database answers.
 
-        ``stale`` when the scheduler stopped ticking, ``degraded`` while the
-        database is unreachable (``database`` then says since when and why).
+        ``degraded`` while the database is unreachable (``database`` then says since
+        when and why), even when the scheduler's ticks are late meanwhile (they wait
+        for the database: the cause is the more useful answer); ``stale`` when the
+        scheduler stopped ticking with the database answering.
         """
         age = time.monotonic() - self._last_tick
         ok = (self.scheduler is not None and self.scheduler.running
               and age < self.opts.poll_interval_s * 3 + 1)
-        status = "stale" if not ok else "ok" if self.db.reachable else "degraded"
+        status = "degraded" if not self.db.reachable else "ok" if ok else "stale"
         return {"status": status, "database": self.db.state(),
                 "worker": self.engine and self.engine.worker,
                 "last_tick_s_ago": round(age, 3), "version": __version__,

@@ -27,6 +27,23 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(UTC).replace(tzinfo=None)
 
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """On SQLite, the text SQLAlchemy's own ``DATETIME`` would store
+        (``YYYY-MM-DD HH:MM:SS.ffffff``, naive UTC), made by ``isoformat`` in one C call
+        instead of a ``%`` format of seven fields: a fifth of the time, on every
+        timestamp the daemon and an import write. Elsewhere SQLAlchemy's processor."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
