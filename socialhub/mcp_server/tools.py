@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from socialhub.services.context import Ctx
-from socialhub.services.paging import Keyset, Page, Window, window
+from socialhub.services.paging import CAMPAIGNS, INBOX, POSTS, Keyset, Page, Window, window
 
 #: The largest page a list tool returns (an agent asks for the next one with the
 #: ``next_cursor`` of the page before).
@@ -78,7 +78,6 @@ def posts(ctx: Ctx, *, status: str | None, campaign: str | None, account: str | 
     the cursor of the next page."""
     from socialhub.services.authoring.posts import count_posts
     from socialhub.services.authoring.scheduling import post_summaries_page
-    from socialhub.services.paging import POSTS
 
     win = _window(POSTS, cursor, limit, offset)
     page = post_summaries_page(ctx, win, status=status, campaign=campaign, account=account)
@@ -107,7 +106,6 @@ def accounts(ctx: Ctx) -> dict[str, Any]:
 def campaigns(ctx: Ctx, *, limit: int, cursor: str | None, offset: int) -> dict[str, Any]:
     """A page of campaigns, how many there are, and the cursor of the next page."""
     from socialhub.services.authoring.campaigns import campaigns_page, count_campaigns
-    from socialhub.services.paging import CAMPAIGNS
 
     page = campaigns_page(ctx, _window(CAMPAIGNS, cursor, limit, offset))
     return _paged("campaigns", page, count_campaigns(ctx))
@@ -139,7 +137,6 @@ def inbox(ctx: Ctx, *, platform: str | None, account: str | None, unread: bool,
     """A page of inbox items (mentions, replies, messages), newest first, how many match
     in all, and the cursor of the next page."""
     from socialhub.services.inbox.items import inbox_filter, inbox_page
-    from socialhub.services.paging import INBOX
 
     win = _window(INBOX, cursor, limit, offset)
     f = inbox_filter(ctx, platform=platform, account=account, unread=unread)
