@@ -34,6 +34,7 @@ from socialhub.errors import NotFoundError, SocialhubError
 from socialhub.mcp_server import tools
 from socialhub.services.audit import record_tool_call
 from socialhub.services.context import Ctx
+from socialhub.services.paging import MAX_ROWS
 
 #: Reads: change nothing (the audit row aside), safe to retry.
 READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
@@ -65,7 +66,13 @@ class Caller:
 
 PostRef = Annotated[str, Field(description="The post's name or numeric id.")]
 Limit = Annotated[int, Field(ge=1, le=tools.MAX_PAGE, description="How many to return.")]
-Offset = Annotated[int, Field(ge=0, description="How many to skip (paging).")]
+Cursor = Annotated[str | None, Field(
+    description="The next_cursor of the previous page: this page starts right after it "
+    "(rows added or removed meanwhile do not shift the pages).")]
+Offset = Annotated[int, Field(ge=0, le=MAX_ROWS, description="How many to skip (after the "
+                              "cursor, if given). Drifts when rows are added or removed "
+                              "between two calls (a row repeats or is skipped): prefer "
+                              "cursor.")]
 Texts = Annotated[dict[str, str] | None, Field(
     description="A target's own text instead of the body, by account: "
     "{\"x:@shop\": \"shorter text\"}.")]
@@ -151,12 +158,14 @@ def build_server(caller: Caller) -> MCPServer:
         account: Annotated[str | None, Field(description="Only posts to this account.")]
         = None,
         limit: Limit = 50,
+        cursor: Cursor = None,
         offset: Offset = 0,
     ) -> dict[str, Any]:
-        """Posts matching the filters, soonest first, drafts last; with the total."""
+        """Posts matching the filters, soonest first, drafts last; with the total and
+        next_cursor (pass it as cursor for the next page; null on the last)."""
         return await call(context, "posts_list", tools.posts,
                           {"status": status, "campaign": campaign, "account": account,
-                           "limit": limit, "offset": offset})
+                           "limit": limit, "cursor": cursor, "offset": offset})
 
     @server.tool(annotations=READ, title="Show a post")
     async def posts_show(context: Context, post: PostRef) -> dict[str, Any]:
@@ -170,11 +179,12 @@ def build_server(caller: Caller) -> MCPServer:
         return await call(context, "accounts_list", tools.accounts, {})
 
     @server.tool(annotations=READ, title="List campaigns")
-    async def campaigns_list(context: Context, limit: Limit = 50,
+    async def campaigns_list(context: Context, limit: Limit = 50, cursor: Cursor = None,
                              offset: Offset = 0) -> dict[str, Any]:
-        """Campaigns with their dates, status and post counts."""
+        """Campaigns with their dates, status and post counts, by start date; with the
+        total and next_cursor (pass it as cursor for the next page; null on the last)."""
         return await call(context, "campaigns_list", tools.campaigns,
-                          {"limit": limit, "offset": offset})
+                          {"limit": limit, "cursor": cursor, "offset": offset})
 
     @server.tool(annotations=READ, title="List voice profiles")
     async def voices_list(context: Context) -> dict[str, Any]:
@@ -207,12 +217,15 @@ def build_server(caller: Caller) -> MCPServer:
         account: Annotated[str | None, Field(description="Only this account.")] = None,
         unread: Annotated[bool, Field(description="Only unread items.")] = False,
         limit: Limit = 50,
+        cursor: Cursor = None,
         offset: Offset = 0,
     ) -> dict[str, Any]:
-        """Mentions, replies and messages received, newest first (archived ones left out)."""
+        """Mentions, replies and messages received, newest first (archived ones left
+        out); with the total and next_cursor (pass it as cursor for the next page; null
+        on the last)."""
         return await call(context, "inbox_list", tools.inbox,
                           {"platform": platform, "account": account, "unread": unread,
-                           "limit": limit, "offset": offset})
+                           "limit": limit, "cursor": cursor, "offset": offset})
 
     @server.tool(annotations=READ, title="Approvals queue")
     async def approvals_list(context: Context) -> dict[str, Any]:

@@ -13,8 +13,10 @@ from datetime import date, datetime, time
 from typing import Any
 
 from socialhub.services.context import Ctx
+from socialhub.services.paging import CAMPAIGNS, INBOX, POSTS, Keyset, Page, Window, window
 
-#: The largest page a list tool returns (an agent asks for the next one with ``offset``).
+#: The largest page a list tool returns (an agent asks for the next one with the
+#: ``next_cursor`` of the page before).
 MAX_PAGE = 200
 
 
@@ -51,16 +53,36 @@ def calendar(ctx: Ctx, *, start: str | None, days: int, account: str | None,
     return {"zone": tz_name, "from": rng.start, "to": rng.end, "entries": entries}
 
 
-def posts(ctx: Ctx, *, status: str | None, campaign: str | None, account: str | None,
-          limit: int, offset: int) -> dict[str, Any]:
-    """A page of posts matching the filters, soonest first, and how many match in all."""
-    from socialhub.services.authoring.posts import count_posts
-    from socialhub.services.authoring.scheduling import list_post_summaries
+def _window(keyset: Keyset, cursor: str | None, limit: int, offset: int) -> Window:
+    """The page a list tool was asked for: at most ``limit`` rows after ``cursor`` (a
+    ``next_cursor`` of ``keyset``'s list), the first ``offset`` of them skipped — as the
+    CLI's ``--cursor`` and ``--offset`` combine.
 
-    rows = list_post_summaries(ctx, status=status, campaign=campaign, account=account,
-                               limit=limit, offset=offset)
-    total = count_posts(ctx, status=status, campaign=campaign, account=account)
-    return {"posts": rows, "total": total, "offset": offset}
+    Raises:
+        ValidationError: a cursor this list did not give out (malformed, changed, or
+            another list's), in one line naming ``cursor``.
+    """
+    return window(limit, offset, after=keyset.decode(cursor, option="cursor"))
+
+
+def _paged(key: str, page: Page[Any], total: int | None) -> dict[str, Any]:
+    """A list tool's answer: the page's rows under ``key``, the list's length, the
+    offset asked for and the cursor of the next page (None: this is the last one)."""
+    return {key: page.items, "total": total, "offset": page.offset,
+            "next_cursor": page.next_cursor}
+
+
+def posts(ctx: Ctx, *, status: str | None, campaign: str | None, account: str | None,
+          limit: int, cursor: str | None, offset: int) -> dict[str, Any]:
+    """A page of posts matching the filters, soonest first, how many match in all, and
+    the cursor of the next page."""
+    from socialhub.services.authoring.posts import count_posts
+    from socialhub.services.authoring.scheduling import post_summaries_page
+
+    win = _window(POSTS, cursor, limit, offset)
+    page = post_summaries_page(ctx, win, status=status, campaign=campaign, account=account)
+    return _paged("posts", page, count_posts(ctx, status=status, campaign=campaign,
+                                             account=account))
 
 
 def post(ctx: Ctx, ref: str) -> dict[str, Any]:
@@ -81,16 +103,12 @@ def accounts(ctx: Ctx) -> dict[str, Any]:
     return {"accounts": account_rows(ctx)}
 
 
-def campaigns(ctx: Ctx, *, limit: int, offset: int) -> dict[str, Any]:
-    """A page of campaigns and how many there are."""
-    from socialhub.services.authoring.campaigns import (
-        campaign_summaries,
-        count_campaigns,
-        list_campaigns,
-    )
+def campaigns(ctx: Ctx, *, limit: int, cursor: str | None, offset: int) -> dict[str, Any]:
+    """A page of campaigns, how many there are, and the cursor of the next page."""
+    from socialhub.services.authoring.campaigns import campaigns_page, count_campaigns
 
-    rows = campaign_summaries(ctx.session, list_campaigns(ctx, limit=limit, offset=offset))
-    return {"campaigns": rows, "total": count_campaigns(ctx), "offset": offset}
+    page = campaigns_page(ctx, _window(CAMPAIGNS, cursor, limit, offset))
+    return _paged("campaigns", page, count_campaigns(ctx))
 
 
 def voices(ctx: Ctx) -> dict[str, Any]:
@@ -115,13 +133,15 @@ def analytics(ctx: Ctx, *, days: int, account: str | None) -> dict[str, Any]:
 
 
 def inbox(ctx: Ctx, *, platform: str | None, account: str | None, unread: bool,
-          limit: int, offset: int) -> dict[str, Any]:
-    """A page of inbox items (mentions, replies, messages), newest first."""
-    from socialhub.services.inbox.items import inbox_filter, list_inbox
+          limit: int, cursor: str | None, offset: int) -> dict[str, Any]:
+    """A page of inbox items (mentions, replies, messages), newest first, how many match
+    in all, and the cursor of the next page."""
+    from socialhub.services.inbox.items import inbox_filter, inbox_page
 
+    win = _window(INBOX, cursor, limit, offset)
     f = inbox_filter(ctx, platform=platform, account=account, unread=unread)
-    rows, total = list_inbox(ctx, f, offset=offset, limit=limit)
-    return {"items": rows, "total": total, "offset": offset}
+    page = inbox_page(ctx, f, win)
+    return _paged("items", page, page.total)
 
 
 def approvals(ctx: Ctx) -> dict[str, Any]:

@@ -136,24 +136,16 @@ def test_a_post_added_before_the_position_between_pages_is_no_repeat(hub: Hub) -
 
 
 def test_the_inbox_newest_first_with_items_arriving_meanwhile(hub: Hub) -> None:
-    from sqlalchemy import select
-
-    from socialhub.db.models import Account, InboxItem
     from socialhub.services.accounts.accounts import add_account
     from socialhub.services.inbox.items import inbox_filter, inbox_page, list_inbox
     from socialhub.services.paging import INBOX
+    from tests.inbox_kit import arrive as store
 
     now = datetime.now(UTC).replace(microsecond=0)
     ages = [5, 1, 3, 1, 1, 2, 5, 4]  # minutes old; ties at 1 and 5
 
     def add(i: int, minutes: int) -> None:
-        with hub.context("cli") as ctx:
-            account = ctx.session.scalar(select(Account).where(Account.org_id == ctx.org_id))
-            assert account is not None
-            ctx.session.add(InboxItem(
-                org_id=ctx.org_id, account_id=account.id, platform="sandbox",
-                remote_id=f"r{i}", kind="comment", author_handle=f"fan{i}", text=f"hi {i}",
-                received_at=now - timedelta(minutes=minutes)))
+        store(hub, i, now - timedelta(minutes=minutes))
 
     with hub.context("cli") as ctx:
         add_account(ctx, platform="sandbox", handle="shop")

@@ -6,22 +6,16 @@ callers authenticate with real API tokens (``tokens create``), as the daemon doe
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-import anyio
 import httpx
-import httpx2
 import pytest
 from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from sqlalchemy import func, select
 
-from socialhub.daemon.http import HttpServer, create_daemon_app
 from socialhub.db.models import Post
 from socialhub.mcp_server.http import token_auth
 from socialhub.services.access.tokens import create_token, list_tokens, revoke_token
@@ -30,44 +24,9 @@ from socialhub.services.ai.voices import add_voice
 from socialhub.services.audit_trail.trail import AuditFilter, list_audit
 from socialhub.services.authoring.posts import get_post
 from socialhub.services.hub import Hub
-from socialhub.services.ops.http_access import HttpAccess
+from tests.mcp_server.kit import Daemon, data
 
-#: What the agent's token may do: read everything the read tools show, write drafts.
-AGENT_SCOPES = ("posts:write,accounts:read,campaigns:read,voices:read,analytics:read,"
-                "inbox:read,slots:read")
 DAEMON_TOKEN = secrets.token_urlsafe(24)
-
-
-class Daemon:
-    """The daemon's HTTP app with MCP mounted, on a real uvicorn."""
-
-    def __init__(self, hub: Hub, *, daemon_token: str | None = None,
-                 trusted: bool | None = False, token_name: str | None = None) -> None:
-        """``trusted`` None: trust as the config says (``mcp.trusted_tokens``)."""
-        with hub.context("cli") as ctx:
-            self.token = create_token(ctx, name=token_name or f"agent-{secrets.token_hex(3)}",
-                                      scopes=AGENT_SCOPES).secret
-        access = HttpAccess("127.0.0.1", 0, daemon_token, 1_048_576)
-        auth = token_auth(hub)
-        if trusted is not None:
-            auth = dataclasses.replace(auth, trusted=lambda _p: trusted)
-        app = create_daemon_app(hub.config, lambda: {"status": "ok"}, lambda: {}, access,
-                                mcp=auth)
-        self.server = HttpServer(app, "127.0.0.1", 0, lifespan=True)
-        self.url = self.server.start() + "/mcp"
-
-    def call(self, calls: Callable[[ClientSession], Any], token: str | None = None) -> Any:
-        """Run ``calls(session)`` through the SDK's streamable-HTTP client (with this
-        daemon's agent token unless ``token`` is given)."""
-        async def main() -> Any:
-            async with httpx2.AsyncClient(
-                    headers={"Authorization": f"Bearer {token or self.token}"}) as http, \
-                    streamable_http_client(self.url, http_client=http) as (read, write), \
-                    ClientSession(read, write) as session:
-                await session.initialize()
-                return await calls(session)
-
-        return anyio.run(main)
 
 
 @pytest.fixture
@@ -83,12 +42,6 @@ def daemon(shop: Hub) -> Iterator[Daemon]:
     running = Daemon(shop)
     yield running
     running.server.stop()
-
-
-def _data(result: Any) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    data: dict[str, Any] = json.loads(result.content[0].text)
-    return data
 
 
 def _refused(daemon: Daemon, token: str) -> bool:
@@ -120,13 +73,13 @@ def test_an_agent_with_a_token_reads_and_proposes_over_http(daemon: Daemon,
         return listed, accounts, drafted, reads
 
     listed, accounts, drafted, reads = daemon.call(calls)
-    answers = {name: _data(result) for name, result in reads.items()}
+    answers = {name: data(result) for name, result in reads.items()}
     assert [p["name"] for p in answers["posts_list"]["posts"]] == ["in-store"]
     assert answers["posts_show"]["review"]["created_by"].endswith(" via mcp")
     assert [p["name"] for p in answers["approvals_list"]["posts"]] == ["in-store"]
     assert answers["voices_show"]["name"] == "friendly"
     assert [v["name"] for v in answers["voices_list"]["voices"]] == ["friendly"]
-    assert answers["inbox_list"] == {"items": [], "total": 0, "offset": 0}
+    assert answers["inbox_list"] == {"items": [], "total": 0, "offset": 0, "next_cursor": None}
     assert answers["campaigns_list"]["total"] == 0
     assert answers["calendar_list"]["from"] == "2026-12-07"
     assert (answers["analytics_overview"]["days"], answers["analytics_overview"]["accounts"]) == (
@@ -134,8 +87,8 @@ def test_an_agent_with_a_token_reads_and_proposes_over_http(daemon: Daemon,
     hints = {t.name: t.annotations for t in listed.tools}
     assert hints["accounts_list"].read_only_hint is True
     assert hints["posts_draft"].read_only_hint is False
-    assert [a["ref"] for a in _data(accounts)["accounts"]] == ["sandbox:@demo"]
-    assert _data(drafted)["status"] == "pending_approval"
+    assert [a["ref"] for a in data(accounts)["accounts"]] == ["sandbox:@demo"]
+    assert data(drafted)["status"] == "pending_approval"
     with shop.context("cli") as ctx:
         assert get_post(ctx.session, ctx.org_id, "in-store").status == "pending_approval"
         rows = list_audit(ctx, AuditFilter(channel="mcp"), limit=None).items
@@ -192,7 +145,7 @@ def test_the_daemon_token_guards_the_daemon_but_mcp_takes_its_own_tokens(
             return await session.call_tool("posts_draft", {"body": "hi", "targets":
                                                            ["sandbox:@demo"]})
 
-        assert _data(running.call(calls))["status"] == "draft"  # a trusted principal
+        assert data(running.call(calls))["status"] == "draft"  # a trusted principal
         assert _refused(running, DAEMON_TOKEN)  # the daemon's token is not an API token
     finally:
         running.server.stop()
@@ -215,8 +168,8 @@ def test_the_config_trusts_a_named_token_and_no_other(shop: Hub) -> None:
     trusted = Daemon(shop, trusted=None, token_name="ci-agent")
     other = Daemon(shop, trusted=None, token_name="someone-else")
     try:
-        assert _data(trusted.call(draft))["status"] == "draft"
-        assert _data(other.call(draft))["status"] == "pending_approval"
+        assert data(trusted.call(draft))["status"] == "draft"
+        assert data(other.call(draft))["status"] == "pending_approval"
     finally:
         trusted.server.stop()
         other.server.stop()

@@ -16,6 +16,7 @@ import pytest
 from mcp import ClientSession, MCPError, StdioServerParameters, stdio_client
 
 from tests.conftest import CLIResult
+from tests.mcp_server.kit import data
 
 Run = Callable[..., CLIResult]
 SOCIALHUB = str(Path(sys.executable).parent / "socialhub")
@@ -55,12 +56,6 @@ def session_calls(calls: Callable[[ClientSession], Any], **env: str) -> Any:
     return anyio.run(main)
 
 
-def _data(result: Any) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    data: dict[str, Any] = json.loads(result.content[0].text)
-    return data
-
-
 def test_a_desktop_agent_lists_the_calendar_and_proposes_a_post_that_waits(
         shop: Run) -> None:
     async def calls(session: ClientSession) -> Any:
@@ -96,12 +91,12 @@ def test_a_desktop_agent_lists_the_calendar_and_proposes_a_post_that_waits(
     assert set(schema["required"]) == {"body", "targets"}
     assert schema["properties"]["targets"]["type"] == "array"
 
-    days = _data(calendar)
+    days = data(calendar)
     assert days["zone"] == "UTC" and len(days["entries"]) == 7  # a free slot a day
     assert {(e["kind"], e["account"], e["time"]) for e in days["entries"]} == {
         ("slot", "sandbox:@demo", "09:00")}
 
-    post = _data(drafted)
+    post = data(drafted)
     assert post["status"] == "pending_approval"
     assert post["review"]["approval"] == "pending_approval"
     assert post["campaign"] == "spring" and post["targets"][0]["delivery"] is None
@@ -143,7 +138,7 @@ def test_a_viewer_cannot_draft_and_nothing_is_written(shop: Run) -> None:
     drafted, listed = session_calls(calls, SOCIALHUB_LOGIN="vic")
     assert drafted.is_error
     assert "vic (viewer) may not posts.write" in drafted.content[0].text
-    assert _data(listed)["total"] == 0  # a viewer may read
+    assert data(listed)["total"] == 0  # a viewer may read
     assert shop("posts", "show", "sneaky").exit_code != 0
     after = shop("audit", "list", "--json").json()
     new = [row for row in after if row not in before]
@@ -158,5 +153,5 @@ def test_a_trusted_agent_leaves_plain_drafts(shop: Run, home: Path) -> None:
         return await session.call_tool("posts_draft", {"body": "hi", "targets":
                                                        ["sandbox:@demo"]})
 
-    post = _data(session_calls(calls, SOCIALHUB_CONFIG=str(config)))
+    post = data(session_calls(calls, SOCIALHUB_CONFIG=str(config)))
     assert post["status"] == "draft" and post["review"]["approval"] == "not_required"
