@@ -111,6 +111,13 @@ def set_account(hub: Hub, account_id: int, **values: Any) -> None:
         session.execute(update(Account).where(Account.id == account_id).values(**values))
 
 
+def account_status(hub: Hub, account_id: int) -> str | None:
+    """The account's status (``active``, ``needs_reauth``…), freshly read; None if gone."""
+    with hub.transaction() as session:
+        row = session.get(Account, account_id)
+        return None if row is None else row.status
+
+
 def sandbox_posts(url: str) -> list[dict[str, Any]]:
     """Every post the sandbox received."""
     return list(httpx.get(f"{url}/_sandbox/posts", timeout=10).json()["posts"])

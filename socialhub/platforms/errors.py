@@ -53,6 +53,10 @@ class AuthExpiredError(AdapterError, AuthError):
 class AuthRevokedError(AdapterError, AuthError):
     """The token was revoked or the refresh failed for good: a person must reconnect."""
 
+    #: The access token that was refused, when the token manager knows it: flagging the
+    #: account then checks that no newer token was stored since. Never in the message.
+    refused_token: str | None = None
+
 
 class InvalidContentError(AdapterError):
     """The platform will never accept this content as it is (length, media, flags)."""

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from socialhub.core.policy import Permission
 from socialhub.db.models import Account
@@ -263,6 +264,12 @@ def save_connection(session: Session, org_id: int, platform: str, profile: Conne
         account.settings = {**(account.settings or {}), **profile.settings}
     account.status = "active"
     account.status_reason = None
+    if not created:
+        # Written even when it reads "active" already: the UPDATE locks the row, so a
+        # daemon flagging the old token now either waits and sees the new one, or
+        # committed first and is overwritten here (TokenManager.mark_needs_reauth).
+        flag_modified(account, "status")
+        flag_modified(account, "status_reason")
     session.flush()
     store_tokens(session, account, tokens, key, keys=keys)
     record_event(session, org_id, "create" if created else "reconnect", "Account",

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,12 @@ from socialhub.db.models import Account
 from socialhub.db.queries import credentials as queries
 from socialhub.errors import SecurityError
 from socialhub.platforms import base
-from socialhub.platforms.errors import AdapterError, AuthRevokedError, RetryLaterError
+from socialhub.platforms.errors import (
+    AdapterError,
+    AuthExpiredError,
+    AuthRevokedError,
+    RetryLaterError,
+)
 from socialhub.services.accounts.connect import app_credentials
 from socialhub.services.clock import now_utc
 from socialhub.services.hub import Hub
@@ -44,6 +49,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_LEASE_S = 60.0
 Notify = Callable[[str, dict[str, Any]], None]
+T = TypeVar("T")
 
 
 class TokenManager:
@@ -238,9 +244,10 @@ class TokenManager:
         if not adapter.account_capabilities().refresh:
             if self.adopt_stored(account_id, adapter, failed_token):
                 return  # the account was reconnected meanwhile
-            self.mark_needs_reauth(account_id, f"{adapter.name} access token no longer works")
-            raise AuthRevokedError(f"{adapter.name}: the access token no longer works",
-                                   hint="reconnect the account")
+            self.mark_needs_reauth(account_id, f"{adapter.name} access token no longer works",
+                                   refused_token=failed_token)
+            raise _revoked(AuthRevokedError(f"{adapter.name}: the access token no longer works",
+                                            hint="reconnect the account"), failed_token)
         with self._account_lock(account_id):
             if self._adopt_stored(account_id, adapter, failed_token):
                 return
@@ -271,6 +278,37 @@ class TokenManager:
         with self._account_lock(account_id):
             return self._adopt_stored(account_id, adapter, failed_token)
 
+    def call(self, account_id: int, adapter: base.PlatformAdapter,
+             request: Callable[[], T]) -> T:
+        """``request()`` (a read with ``adapter``), its token handled once as a send does.
+
+        An expired token is refreshed once; a refused one is replaced once by tokens
+        stored since (the account was reconnected meanwhile, or another daemon
+        refreshed); then ``request()`` runs again. Only a refused token with nothing
+        newer stored is an error the caller flags ``needs_reauth`` with
+        ``mark_needs_reauth(…, refused_token=exc.refused_token)``.
+
+        Raises:
+            AuthRevokedError: refused with nothing newer stored, refused again, or the
+                refresh failed for good; ``refused_token`` says which token failed.
+            AuthExpiredError: still expired right after a refresh (the caller decides).
+        """
+        failed_token = adapter.tokens.access_token
+        try:
+            return request()
+        except AuthExpiredError:
+            self.refresh(account_id, adapter, failed_token=failed_token)
+        except AuthRevokedError as exc:
+            if not self.adopt_stored(account_id, adapter, failed_token):
+                exc.refused_token = failed_token
+                raise
+        failed_token = adapter.tokens.access_token
+        try:
+            return request()
+        except AuthRevokedError as exc:
+            exc.refused_token = failed_token
+            raise
+
     def _adopt_stored(self, account_id: int, adapter: base.PlatformAdapter,
                       failed_token: str | None) -> bool:
         """Use tokens another process stored meanwhile; True when they are usable."""
@@ -288,18 +326,23 @@ class TokenManager:
         return not self.needs_refresh(adapter)
 
     def _call_refresh(self, account_id: int, adapter: base.PlatformAdapter) -> None:
+        # A reconnect meanwhile revokes the refresh token too: with the access token held
+        # now, the flag below is not raised over the reconnect's newer tokens.
+        held = adapter.tokens.access_token
         try:
             adapter.refresh()
         except RetryLaterError:
             raise
         except AdapterError as exc:
-            self.mark_needs_reauth(account_id, f"token refresh failed: {exc}")
-            raise AuthRevokedError(str(exc), status=exc.status, code=exc.code,
-                                   hint="reconnect the account") from None
+            self.mark_needs_reauth(account_id, f"token refresh failed: {exc}",
+                                   refused_token=held)
+            raise _revoked(AuthRevokedError(str(exc), status=exc.status, code=exc.code,
+                                            hint="reconnect the account"), held) from None
         except NotImplementedError:
-            self.mark_needs_reauth(account_id, f"{adapter.name} tokens cannot be refreshed")
-            raise AuthRevokedError(f"{adapter.name} tokens cannot be refreshed",
-                                   hint="reconnect the account") from None
+            self.mark_needs_reauth(account_id, f"{adapter.name} tokens cannot be refreshed",
+                                   refused_token=held)
+            raise _revoked(AuthRevokedError(f"{adapter.name} tokens cannot be refreshed",
+                                            hint="reconnect the account"), held) from None
 
     def _refresh_pg(self, account_id: int, adapter: base.PlatformAdapter,
                     failed_token: str | None) -> bool:
@@ -333,12 +376,34 @@ class TokenManager:
                 queries.end_refresh_lease(session, account_id, self.worker)
         return True
 
-    def mark_needs_reauth(self, account_id: int, reason: str) -> None:
-        """Flag the account: its deliveries wait until a person reconnects it."""
+    def mark_needs_reauth(self, account_id: int, reason: str, *,
+                          refused_token: str | None = None) -> bool:
+        """Flag the account: its deliveries wait until a person reconnects it.
+
+        ``refused_token`` is the access token the platform refused (an
+        ``AuthRevokedError``'s ``refused_token``): when the stored one differs, the
+        account was reconnected (or refreshed elsewhere) since that token failed, and
+        it is not flagged — the next request adopts the new tokens. The account row is
+        locked first, so a reconnect committing meanwhile is either seen here or
+        overwrites the flag (``save_connection`` always writes the status).
+        Without ``refused_token`` the account is flagged as it is.
+
+        Returns:
+            True when the account was flagged now (not flagged already, not reconnected).
+        """
         with self.tx() as session:
-            account = session.get(Account, account_id)
+            account = session.get(Account, account_id, with_for_update=True)
             if account is None or account.status == "needs_reauth":
-                return  # already flagged: the user has been told once
+                return False  # already flagged: the user has been told once
+            if refused_token is not None:
+                try:
+                    stored = self._read_tokens(session, account)
+                except SecurityError:  # unreadable: nothing says it was reconnected
+                    stored = None
+                if stored is not None and stored.access_token != refused_token:
+                    log.info("account %s was reconnected since its token was refused; "
+                             "not flagged", account.ref)
+                    return False
             account.status = "needs_reauth"
             account.status_reason = reason
             if account.credential is not None:
@@ -348,6 +413,7 @@ class TokenManager:
         log.error("account %s needs to be reconnected: %s", ref, reason,
                   extra={"account": ref, "event": "needs_reauth"})
         self.notify("needs_reauth", {"account": ref, "reason": reason})
+        return True
 
     def refresh_expiring(self) -> dict[str, int]:
         """Proactively refresh every active account whose token expires inside the window."""
@@ -367,3 +433,9 @@ class TokenManager:
                 counts["failed"] += 1
                 log.warning("refreshing account %s failed: %s", account_id, exc)
         return counts
+
+
+def _revoked(exc: AuthRevokedError, refused_token: str | None) -> AuthRevokedError:
+    """``exc`` naming the access token that failed (for ``mark_needs_reauth``)."""
+    exc.refused_token = refused_token
+    return exc

@@ -7,6 +7,13 @@ move and the calls would only spend rate limit). Each run spends at most
 the next run, the longest-waiting first. A count the network does not give is stored
 as NULL (absent), never 0. Account counts are captured once per UTC day.
 
+Tokens are handled as the inbox sync handles them (``TokenManager.call``): an expired
+one is refreshed once, a refused one replaced once by tokens stored since (the account
+was reconnected while the daemon ran). A token refused with nothing newer stored is a
+failure logged and tried again next run; collection does not flag the account
+``needs_reauth`` itself (a metrics endpoint may refuse for a missing analytics scope
+while publishing works), only a refresh refused for good does.
+
 This is the daemon's job, not a use case: it runs for every organization at once.
 ``analytics collect`` runs it now for one organization's accounts
 (``accounts_to_collect`` is the use case that says which).
@@ -110,7 +117,8 @@ def collect_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | None = No
             budget[platform] -= math.ceil(len(items) / per)
             tokens.ensure_fresh(account_id, adapter)
             for start in range(0, len(items), BATCH):
-                counts["captured"] += _capture(hub, adapter, items[start:start + BATCH], now)
+                counts["captured"] += _capture(hub, tokens, account_id, adapter,
+                                               items[start:start + BATCH], now)
         except Exception as exc:  # one account's failure must not stop the others
             counts["failed"] += len(items)
             log.warning("collecting metrics for account %s failed: %s", account_id, exc)
@@ -118,9 +126,10 @@ def collect_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | None = No
     return counts
 
 
-def _capture(hub: Hub, adapter: PlatformAdapter, chunk: list[tuple[int, str]],
-             now: datetime) -> int:
-    found = adapter.fetch_metrics([remote for _, remote in chunk])
+def _capture(hub: Hub, tokens: TokenManager, account_id: int, adapter: PlatformAdapter,
+             chunk: list[tuple[int, str]], now: datetime) -> int:
+    remote_ids = [remote for _, remote in chunk]
+    found = tokens.call(account_id, adapter, lambda: adapter.fetch_metrics(remote_ids))
     stored = 0
     with hub.transaction() as session:
         for d_id, remote in chunk:
@@ -151,7 +160,7 @@ def collect_account_metrics(hub: Hub, tokens: TokenManager, *, now: datetime | N
             if type(adapter).fetch_account_metrics is PlatformAdapter.fetch_account_metrics:
                 continue  # the network gives no account counts (docs/analytics.md)
             tokens.ensure_fresh(account_id, adapter)
-            found = adapter.fetch_account_metrics()
+            found = tokens.call(account_id, adapter, adapter.fetch_account_metrics)
         except Exception as exc:
             log.warning("collecting account counts for account %s failed: %s",
                         account_id, exc)

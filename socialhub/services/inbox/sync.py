@@ -30,7 +30,6 @@ from socialhub.errors import ValidationError
 from socialhub.platforms.base import InboxPage, PlatformAdapter, RemoteInboxItem
 from socialhub.platforms.errors import (
     AdapterError,
-    AuthExpiredError,
     AuthRevokedError,
     RateLimitedError,
 )
@@ -158,7 +157,7 @@ class InboxSync:
             report.error = f"rate limited: {exc.message}"
             self._failed(account_id, report, exc, until=exc.until)
         except AuthRevokedError as exc:
-            self.tokens.mark_needs_reauth(account_id, str(exc))
+            self.tokens.mark_needs_reauth(account_id, str(exc), refused_token=exc.refused_token)
             report.error = str(exc)
             self._failed(account_id, report, exc)
         except (AdapterError, NotImplementedError, OSError) as exc:
@@ -174,15 +173,8 @@ class InboxSync:
         by tokens stored since (the account was reconnected meanwhile), as the delivery
         engine does; only a token refused with nothing newer stored is the caller's
         AuthRevokedError (and the account's needs_reauth)."""
-        failed_token = adapter.tokens.access_token
-        try:
-            return adapter.fetch_inbox(cursor, limit=self.config.page_size)
-        except AuthExpiredError:
-            self.tokens.refresh(account_id, adapter, failed_token=failed_token)
-        except AuthRevokedError:
-            if not self.tokens.adopt_stored(account_id, adapter, failed_token):
-                raise
-        return adapter.fetch_inbox(cursor, limit=self.config.page_size)
+        return self.tokens.call(account_id, adapter, lambda: adapter.fetch_inbox(
+            cursor, limit=self.config.page_size))
 
     # -- writing ---------------------------------------------------------------------------
     def _rows(self, org_id: int, account_id: int, platform: str,

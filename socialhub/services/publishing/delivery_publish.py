@@ -38,7 +38,7 @@ def claim_adapter(ctx: SendContext, claim: Claim) -> PlatformAdapter | Outcome:
         ctx.tokens.ensure_fresh(claim.account_id, adapter)
         return adapter
     except AuthRevokedError as exc:
-        ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
+        ctx.tokens.mark_needs_reauth(claim.account_id, str(exc), refused_token=exc.refused_token)
         return classify(exc)
     except Exception as exc:
         return classify(exc)
@@ -75,7 +75,7 @@ def send(ctx: SendContext, claim: Claim, started: Started | None = None) -> str:
         except AuthExpiredError as exc:
             if refreshed:
                 ctx.tokens.mark_needs_reauth(claim.account_id, f"still refused after a "
-                                             f"token refresh: {exc}")
+                                             f"token refresh: {exc}", refused_token=failed_token)
                 return settle(ctx, claim, started.attempt_id, classify(exc))
             refreshed = True
             try:
@@ -88,7 +88,8 @@ def send(ctx: SendContext, claim: Claim, started: Started | None = None) -> str:
         except AuthRevokedError as exc:
             # Reconnected since this adapter was built? Then send again with the new tokens.
             if refreshed or not ctx.tokens.adopt_stored(claim.account_id, adapter, failed_token):
-                ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
+                ctx.tokens.mark_needs_reauth(claim.account_id, str(exc),
+                                             refused_token=failed_token)
                 return settle(ctx, claim, started.attempt_id, classify(exc))
             refreshed = True
             _requeue_refused(ctx, claim, started.attempt_id, exc)

@@ -58,7 +58,8 @@ def reconcile(ctx: SendContext, claim: Claim) -> str:
         try:
             found = _look_up(ctx, claim, adapter, request)
         except AuthRevokedError as exc:
-            ctx.tokens.mark_needs_reauth(claim.account_id, str(exc))
+            ctx.tokens.mark_needs_reauth(claim.account_id, str(exc),
+                                         refused_token=exc.refused_token)
             return settle(ctx, claim, attempt_id, classify(exc))
         except Exception as exc:
             failed = classify(exc)
@@ -85,20 +86,15 @@ def _look_up(ctx: SendContext, claim: Claim, adapter: PlatformAdapter,
         AuthRevokedError: refused with nothing newer stored, or still refused after a
             refresh: the account must be reconnected (the delivery waits, unconfirmed).
     """
-    failed_token = adapter.tokens.access_token
     try:
-        return adapter.find_by_idempotency_key(request) or []
-    except AuthExpiredError:
-        ctx.tokens.refresh(claim.account_id, adapter, failed_token=failed_token)
-    except AuthRevokedError:
-        if not ctx.tokens.adopt_stored(claim.account_id, adapter, failed_token):
-            raise
-    try:
-        return adapter.find_by_idempotency_key(request) or []
-    except AuthExpiredError as exc:
-        raise AuthRevokedError(f"still refused after a token refresh: {exc}",
-                               status=exc.status, code=exc.code,
-                               hint="reconnect the account") from None
+        return ctx.tokens.call(claim.account_id, adapter,
+                               lambda: adapter.find_by_idempotency_key(request) or [])
+    except AuthExpiredError as exc:  # the token refreshed a moment ago expired again
+        revoked = AuthRevokedError(f"still refused after a token refresh: {exc}",
+                                   status=exc.status, code=exc.code,
+                                   hint="reconnect the account")
+        revoked.refused_token = adapter.tokens.access_token  # the refreshed one
+        raise revoked from None
 
 
 def _start_lookup(ctx: SendContext, delivery_id: int) -> tuple[int, PublishRequest] | None:

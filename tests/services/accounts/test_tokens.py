@@ -12,7 +12,7 @@ from socialhub.platforms.base import PlatformAdapter
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.accounts.tokens import TokenManager
 from socialhub.services.hub import Hub
-from tests.publishing_kit import make_hub, reconnect, wait_for
+from tests.publishing_kit import account_status, make_hub, reconnect, wait_for
 
 
 def stored(hub: Hub, account_id: int) -> Credential:
@@ -139,4 +139,61 @@ def test_an_adapter_dropped_mid_request_still_hears_the_platforms_answer(
     manager.retire_after_s = 0.0  # past its grace: the next drop closes it
     manager.forget(account)
     assert adapter._client.is_closed  # type: ignore[attr-defined]
+    manager.close()
+
+
+def test_a_flag_for_a_token_refused_before_a_reconnect_is_not_raised_after_it(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    # A job refused the old token and found nothing newer; `accounts connect` then
+    # committed; only then does the job flag the account. The flag names the refused
+    # token, which is no longer the stored one: the account stays active.
+    manager = TokenManager(hub, worker="w")
+    refused = manager.adapter_for(account).tokens.access_token
+    reconnect(hub, sandbox.url, "demo")
+    assert not manager.mark_needs_reauth(account, "refused", refused_token=refused)
+    assert account_status(hub, account) == "active"
+    # The stored token refused: flagged, as without a token named.
+    current = stored(hub, account)
+    manager.forget(account)
+    now_held = manager.adapter_for(account).tokens.access_token
+    assert manager.mark_needs_reauth(account, "refused again", refused_token=now_held)
+    assert account_status(hub, account) == "needs_reauth"
+    assert not manager.mark_needs_reauth(account, "told once", refused_token=now_held)
+    assert stored(hub, account).access_token_enc == current.access_token_enc  # never wiped
+    manager.close()
+
+
+def test_a_flag_racing_a_reconnect_in_flight_waits_for_it_and_stands_down(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    # The reconnect's transaction is open (new tokens written, not committed) when the
+    # job flags the old token. The flag must wait for it and see the new token — on
+    # PostgreSQL that takes the row lock `save_connection` always takes by writing the
+    # status, even when it reads "active" already.
+    import threading
+    import time
+
+    from socialhub.platforms.base import ConnectedProfile, Tokens
+    from socialhub.platforms.sandbox.adapter import connect
+    from socialhub.security.keys import load_master_key
+    from socialhub.services.accounts.connect import save_connection
+
+    manager = TokenManager(hub, worker="w")
+    refused = manager.adapter_for(account).tokens.access_token
+    external_id, fresh = connect(sandbox.url, "demo")
+    flagged: list[bool] = []
+    with hub.transaction() as session:
+        org_id = session.get(Account, account).org_id  # type: ignore[union-attr]
+        save_connection(session, org_id, "sandbox", ConnectedProfile(
+            handle="demo", external_id=external_id), Tokens(
+            access_token=fresh.access_token, refresh_token=fresh.refresh_token,
+            expires_at=fresh.expires_at), base_url=sandbox.url,
+            key=load_master_key(hub.config))
+        flagger = threading.Thread(target=lambda: flagged.append(manager.mark_needs_reauth(
+            account, "refused", refused_token=refused)))
+        flagger.start()
+        time.sleep(0.5)  # the flag is now waiting for the reconnect's transaction
+        assert not flagged
+    flagger.join(30)
+    assert flagged == [False]
+    assert account_status(hub, account) == "active"
     manager.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -16,7 +17,7 @@ from socialhub.services.hub import Hub
 from socialhub.services.ops.daemon_status import ingest_lag
 from socialhub.services.publishing.engine import PublishingEngine
 from tests.conftest import run_cli
-from tests.publishing_kit import now, run, schedule
+from tests.publishing_kit import account_status, now, reconnect, run, schedule
 
 
 @pytest.fixture
@@ -145,3 +146,50 @@ def test_analytics_collect_measures_the_organizations_posts_now_on_the_same_sche
     again = run_cli("analytics", "collect")  # measured minutes ago: not due again
     assert again.exit_code == 0 and "measured 0 post(s)" in again.stderr
     assert _count(hub, MetricSnapshot) == 2
+
+
+def test_collection_holding_the_token_a_reconnect_revoked_uses_the_new_one(
+        hub: Hub, account: int, sandbox: SandboxServer, engine: PublishingEngine,
+        tokens: TokenManager) -> None:
+    # The daemon's adapter was built before `accounts connect` reconnected the account:
+    # the platform refuses its old token and the new one is in the database. Collection
+    # takes it, as sends and the inbox sync do, instead of failing until a send
+    # happens to refresh the shared adapter.
+    _published(hub, engine, 2)
+    old = tokens.adapter_for(account).tokens.access_token
+    reconnect(hub, sandbox.url, "demo")
+    counts = collect_metrics(hub, tokens, now=now())
+    assert (counts["captured"], counts["failed"], counts["profiles"]) == (2, 0, 1)
+    assert tokens.adapter_for(account).tokens.access_token != old
+    assert _count(hub, MetricSnapshot) == 2 and _count(hub, AccountSnapshot) == 1
+    assert account_status(hub, account) == "active"
+
+
+def test_collection_refreshes_an_expired_token_once(
+        hub: Hub, account: int, sandbox: SandboxServer, engine: PublishingEngine,
+        tokens: TokenManager) -> None:
+    _published(hub, engine, 1)
+    adapter = tokens.adapter_for(account)
+    old = adapter.tokens.access_token
+    sandbox.world.tokens[old].expires_at = 0.0  # expired early, as a platform may say
+    counts = collect_metrics(hub, tokens, now=now())
+    assert (counts["captured"], counts["failed"], counts["profiles"]) == (1, 0, 1)
+    assert adapter.tokens.access_token != old
+    assert tokens.refresh_counts["ok"] == 1
+    assert account_status(hub, account) == "active"
+
+
+def test_a_refused_token_with_nothing_newer_stored_fails_the_run_and_is_tried_again(
+        hub: Hub, account: int, sandbox: SandboxServer, engine: PublishingEngine,
+        tokens: TokenManager) -> None:
+    # Revoked at the platform, no reconnect: nothing to adopt. As before, collection
+    # logs the failure and does not flag the account itself (a metrics endpoint may
+    # refuse for a missing analytics scope while publishing still works).
+    _published(hub, engine, 2)
+    old = tokens.adapter_for(account).tokens.access_token
+    httpx.post(f"{sandbox.url}/oauth/revoke", data={"token": old}, timeout=5)
+    counts = collect_metrics(hub, tokens, now=now())
+    assert (counts["captured"], counts["failed"], counts["profiles"]) == (0, 2, 0)
+    assert _count(hub, MetricSnapshot) == 0 and _count(hub, AccountSnapshot) == 0
+    assert tokens.adapter_for(account).tokens.access_token == old
+    assert account_status(hub, account) == "active"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 from sqlalchemy import func, select
 
 from socialhub.db.models import Account, InboxCursor, InboxItem
@@ -118,3 +119,21 @@ def test_a_sync_holding_the_token_a_reconnect_revoked_uses_the_new_one(
     with hub.transaction() as session:
         row = session.get(Account, account)
         assert row is not None and row.status == "active"
+
+
+def test_a_sync_refused_with_nothing_newer_stored_flags_the_account(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    # Revoked at the platform and not reconnected: nothing to adopt, so the account is
+    # flagged needs_reauth (its deliveries wait) and the sync backs off.
+    tokens = TokenManager(hub, worker="w")
+    try:
+        old = tokens.adapter_for(account).tokens.access_token
+        httpx.post(f"{sandbox.url}/oauth/revoke", data={"token": old}, timeout=5)
+        [report] = InboxSync(hub, tokens).run([account])
+        assert report.error and report.new == 0
+    finally:
+        tokens.close()
+    with hub.transaction() as session:
+        row = session.get(Account, account)
+        assert row is not None and row.status == "needs_reauth"
+    assert _cursor(hub, account).failures == 1

@@ -17,6 +17,7 @@ from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
 from socialhub.services.publishing.engine import PublishingEngine
 from tests.publishing_kit import (
+    account_status,
     connect_account,
     delivery,
     make_engine,
@@ -27,14 +28,6 @@ from tests.publishing_kit import (
     sandbox_posts,
     schedule,
 )
-
-
-def account_status(hub: Hub, account_id: int) -> str | None:
-    with hub.transaction() as session:
-        from socialhub.db.models import Account
-
-        row = session.get(Account, account_id)
-        return None if row is None else row.status
 
 
 def test_server_errors_are_retried_with_backoff_then_published_once(
