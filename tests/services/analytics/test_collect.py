@@ -171,6 +171,7 @@ def test_collection_refreshes_an_expired_token_once(
     _published(hub, engine, 1)
     adapter = tokens.adapter_for(account)
     old = adapter.tokens.access_token
+    assert old is not None
     sandbox.world.tokens[old].expires_at = 0.0  # expired early, as a platform may say
     counts = collect_metrics(hub, tokens, now=now())
     assert (counts["captured"], counts["failed"], counts["profiles"]) == (1, 0, 1)
