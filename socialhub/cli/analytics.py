@@ -151,27 +151,27 @@ def accounts(since: Since = None, until: Until = None, platform: PlatformOpt = N
              account: AccountOpt = None, campaign: CampaignOpt = None, zone: ZoneOpt = None,
              json_: JsonOption = False, csv_: CsvOption = False) -> None:
     """Show each account's results and followers."""
-    from rich.table import Table
-
+    from socialhub.cli.analytics_output import BAR_DROP
     from socialhub.cli.charts import count, rate, sparkline
     from socialhub.cli.common import out
+    from socialhub.cli.fit_table import Column, fitted_table
     from socialhub.services.analytics.reports import accounts as run
 
     fmt = output_format(json_, csv_)
     data = _run(run, _filters(since, until, platform, account, campaign, zone))
 
     def table() -> None:
-        t = Table(title=f"Accounts, {window_line(data)}", caption=data["formula"])
-        for col in ("account", "posts", "likes", "impressions", "engagement", "followers",
-                    "change", "trend"):
-            t.add_column(col, justify="left" if col in ("account", "trend") else "right")
-        for r in data["accounts"]:
-            delta = r["followers_delta"]
-            t.add_row(r["account"], count(r["posts"]), count(r["likes"]),
-                      count(r["impressions"]), rate(r["engagement_rate"]),
-                      count(r["followers"]), "—" if delta is None else f"{delta:+,}",
-                      sparkline(r["followers_series"], from_zero=False))
-        out().print(t)
+        columns = [Column("account", "left", shrink=16), Column("posts"), Column("likes"),
+                   Column("impressions"), Column("engagement"), Column("followers"),
+                   Column("change"),
+                   Column("trend", "left", drop=BAR_DROP, called="the followers trend")]
+        cells = [[r["account"], count(r["posts"]), count(r["likes"]), count(r["impressions"]),
+                  rate(r["engagement_rate"]), count(r["followers"]),
+                  "—" if r["followers_delta"] is None else f"{r['followers_delta']:+,}",
+                  sparkline(r["followers_series"], from_zero=False)]
+                 for r in data["accounts"]]
+        out().print(fitted_table(f"Accounts, {window_line(data)}", data["formula"], columns,
+                                 cells, out().width))
 
     emit(fmt, data, data["accounts"],
          ["account", "posts", *METRICS, "engagement_rate", "followers", "following",
@@ -263,8 +263,9 @@ def import_(file: Annotated[Path, typer.Argument(
     if json_:
         emit_json(data)
         return
-    info(f"{summary.file}: {summary.rows} rows; {summary.imported} imported, "
-         f"{summary.updated} updated, {summary.unchanged} unchanged")
+    rows = "1 row" if summary.rows == 1 else f"{summary.rows:,} rows"
+    info(f"{summary.file}: {rows}; {summary.imported:,} imported, "
+         f"{summary.updated:,} updated, {summary.unchanged:,} unchanged")
 
 
 @app.command("collect")

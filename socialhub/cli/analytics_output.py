@@ -17,8 +17,13 @@ import typer
 
 from socialhub.cli.charts import bar, count, rate, sparkline
 from socialhub.cli.common import emit_json, info, out
+from socialhub.cli.fit_table import Column, fitted_table
 
 METRICS = ("impressions", "likes", "replies", "reposts", "quotes", "clicks", "saves")
+#: Which metric columns a narrow terminal leaves out, the highest first (the rest stay).
+METRIC_DROP = {"saves": 4, "quotes": 3, "clicks": 2, "reposts": 1}
+#: Bars go before any number.
+BAR_DROP = 5
 
 CsvOption = Annotated[bool, typer.Option(
     "--csv", help="Print CSV (a header row, then one row per line) instead of a table.")]
@@ -67,46 +72,38 @@ def window_line(data: dict[str, Any]) -> str:
 def totals_table(title: str, rows: Sequence[dict[str, Any]], key_title: str,
                  formula: str, *, extra: dict[str, Any] | None = None) -> None:
     """Rows of totals (``key`` + posts + metrics + engagement_rate) with a bar of
-    interactions per row."""
-    from rich.table import Table
-
-    table = Table(title=title, caption=formula)
-    table.add_column(key_title)
-    table.add_column("posts", justify="right")
-    for m in METRICS:
-        table.add_column(m, justify="right")
-    table.add_column("engagement", justify="right")
-    table.add_column("likes", justify="left")
+    interactions per row; on a narrow terminal the bar and the rarer metrics give way
+    (named in the caption), never a number's digits."""
     largest = max((r.get("likes") or 0 for r in rows), default=0)
-    for r in rows:
-        table.add_row(str(r.get("key") or "(none)"), count(r["posts"]),
-                      *(count(r.get(m)) for m in METRICS), rate(r.get("engagement_rate")),
-                      bar(r.get("likes"), largest, 12))
-    out().print(table)
+    columns = [Column(key_title, "left", shrink=16), Column("posts"),
+               *(Column(m, drop=METRIC_DROP.get(m, 0)) for m in METRICS),
+               Column("engagement"),
+               Column("likes", "left", drop=BAR_DROP, called="the likes bar")]
+    cells = [[str(r.get("key") or "(none)"), count(r["posts"]),
+              *(count(r.get(m)) for m in METRICS), rate(r.get("engagement_rate")),
+              bar(r.get("likes"), largest, 12)] for r in rows]
+    out().print(fitted_table(title, formula, columns, cells, out().width))
 
 
 def posts_table(title: str, rows: Sequence[dict[str, Any]], formula: str,
                 highlight: str | None = None) -> None:
-    """Post rows (newest metrics) with a bar for ``highlight`` (a metric or engagement)."""
-    from rich.table import Table
-
-    table = Table(title=title, caption=formula)
-    for col in ("published (UTC)", "account"):
-        table.add_column(col)
-    table.add_column("post", max_width=40, overflow="ellipsis", no_wrap=True)
-    for m in ("impressions", "likes", "replies", "reposts", "clicks"):
-        table.add_column(m, justify="right")
-    table.add_column("engagement", justify="right")
+    """Post rows (newest metrics) with a bar for ``highlight`` (a metric or engagement);
+    on a narrow terminal the text is cut and the bar and rarer metrics give way."""
     key = "engagement_rate" if highlight in (None, "engagement") else highlight
-    table.add_column(highlight or "engagement")
+    shown = ("impressions", "likes", "replies", "reposts", "clicks")
     largest = max((r.get(key) or 0 for r in rows), default=0)
-    for r in rows:
-        table.add_row(f"{r['published_at']:%Y-%m-%d %H:%M}", r["account"],
-                      " ".join((r["text"] or r["post"]).split()),
-                      *(count(r.get(m)) for m in ("impressions", "likes", "replies",
-                                                   "reposts", "clicks")),
-                      rate(r.get("engagement_rate")), bar(r.get(key), largest, 12))
-    out().print(table)
+    # On a narrow terminal the ranked metric and the engagement rate stay.
+    drops = {m: 0 if m == highlight else METRIC_DROP.get(m, 1) for m in shown}
+    columns = [Column("published (UTC)", "left"), Column("account", "left", shrink=10),
+               Column("post", "left", shrink=16, widest=40),
+               *(Column(m, drop=drops[m]) for m in shown), Column("engagement"),
+               Column(highlight or "engagement", "left", drop=BAR_DROP,
+                      called=f"the {highlight or 'engagement'} bar")]
+    cells = [[f"{r['published_at']:%Y-%m-%d %H:%M}", r["account"],
+              " ".join((r["text"] or r["post"]).split()),
+              *(count(r.get(m)) for m in shown), rate(r.get("engagement_rate")),
+              bar(r.get(key), largest, 12)] for r in rows]
+    out().print(fitted_table(title, formula, columns, cells, out().width))
 
 
 def overview_tables(data: dict[str, Any]) -> None:

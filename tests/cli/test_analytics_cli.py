@@ -133,6 +133,26 @@ def test_top_ranks_by_likes_and_engagement(dbcli: CLI, history: Path) -> None:
     assert dbcli("analytics", "top", "--by", "vibes").exit_code == 4
 
 
+def test_an_80_column_terminal_shows_whole_numbers_and_names_what_gave_way(
+        dbcli: CLI, history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dbcli("analytics", "import", str(_history(tmp_path, [
+        f"mastodon:@me@social.example,{_days_ago(1)},a big one,,923746,90328,19095,23077,"
+        "4492,1200,310"], name="big.csv")))
+    dbcli("analytics", "import", str(history))
+    totals = _json(dbcli("analytics", "overview", "--json"))["totals"]
+    monkeypatch.setenv("COLUMNS", "80")
+    for command, numbers in ((("overview",), (totals["impressions"], totals["likes"])),
+                             (("top", "--by", "likes"), (90_328,)),
+                             (("accounts",), (totals["impressions"], totals["likes"] - 130))):
+        shown = dbcli("analytics", *command)
+        assert shown.exit_code == 0, shown.stderr
+        assert max(len(line) for line in shown.stdout.splitlines()) <= 80, shown.stdout
+        for number in numbers:
+            assert f"{number:,}" in shown.stdout, (number, shown.stdout)
+    top = dbcli("analytics", "top", "--by", "likes").stdout
+    assert "not shown at this width: the likes bar" in top
+
+
 def test_compare_by_platform_period_and_campaign_filter(dbcli: CLI, history: Path) -> None:
     dbcli("analytics", "import", str(history))
     rows = _json(dbcli("analytics", "compare", "--json", "--since", "90d"))["rows"]
