@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -165,11 +164,7 @@ def export(
         else:  # a text-only stdout (captured output)
             sys.stdout.write(data.decode())
         return
-    if ics.is_dir():
-        raise ValidationError(f"{ics} is a directory; give a file name (plan.ics)")
-    if not ics.parent.is_dir():
-        raise ValidationError(f"{ics.parent} does not exist")
-    partial = ics.with_name(f".{ics.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, ics)
+    from socialhub.cli.output_files import write_output
+
+    write_output(ics, data)
     info(f"wrote {data.count(b'BEGIN:VEVENT')} event(s) to {ics}")

@@ -201,6 +201,7 @@ def export(
 
     Example: socialhub export -o manifests/ && socialhub apply -f manifests/
     """
+    from socialhub.cli.output_files import make_output_folder, write_output
     from socialhub.services.manifests.documents import DEFAULT_EXPORT_KINDS, KINDS, dump_documents
     from socialhub.services.manifests.export import (
         FILE_NAMES,
@@ -222,7 +223,7 @@ def export(
         else:
             sys.stdout.write(dump_documents(d for k in ordered for d in docs[k]))
         return
-    output.mkdir(parents=True, exist_ok=True)
+    make_output_folder(output)
     written = []
     for k in [k for k in KINDS if (k in kinds if kinds else k in DEFAULT_EXPORT_KINDS)]:
         path = output / FILE_NAMES[k]
@@ -230,13 +231,13 @@ def export(
             continue
         # A kind with no records left empties its file from an earlier export, so
         # applying the directory cannot bring deleted records back.
-        path.write_text(dump_documents(docs[k]) if k in docs else "", encoding="utf-8")
+        write_output(path, dump_documents(docs[k]) if k in docs else "")
         count = len(docs.get(k, []))
         written.append({"path": str(path), "kind": k, "count": count})
         info(f"wrote {path} ({count} {k})")
     if registry:  # what went out, so applying this directory never sends it again
         path = output / REGISTRY_FILE
-        path.write_text(dump_registry(registry), encoding="utf-8")
+        write_output(path, dump_registry(registry))
         count = sum(len(t) for t in registry.values())
         written.append({"path": str(path), "kind": "PublicationRegistry", "count": count})
         info(f"wrote {path} ({count} published targets)")

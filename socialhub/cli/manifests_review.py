@@ -195,5 +195,7 @@ def preview(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        from socialhub.cli.output_files import write_output
+
+        write_output(output, text)
         info(f"wrote {output}")

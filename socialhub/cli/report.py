@@ -59,6 +59,7 @@ def report(
 
     Example: socialhub report --campaign launch --since 2026-11-01 -o launch.pdf
     """
+    from socialhub.cli.output_files import write_output
     from socialhub.services.analytics.filters import Filters
     from socialhub.services.analytics.report_render import render_report
     from socialhub.services.experiments.campaign_report import build_campaign_report
@@ -66,11 +67,14 @@ def report(
     kind = _format_of(output, fmt)
     if output.exists() and not force:
         raise ConflictError(f"{output} exists", hint="pass --force to overwrite it")
+    if not output.parent.is_dir():  # said before the report is built, not after
+        raise ValidationError(f"cannot write {output}: the folder {output.parent} does "
+                              "not exist", hint="create it first, or choose another -o")
     filters = Filters(since=since, until=until, account=account, campaign=campaign, zone=zone)
     with get_hub().context("cli") as ctx:
         data = build_campaign_report(ctx, filters)
     content = render_report(data, kind)
-    output.write_bytes(content)
+    write_output(output, content)
     if json_:
         emit_json({"path": str(output), "format": kind, "bytes": len(content),
                    "title": data["title"], "window": data["window"],

@@ -63,13 +63,17 @@ def open_new_private(path: Path, *, force: bool) -> int:
 
     Raises:
         ConflictError: the file exists and ``force`` is false.
+        ValidationError: the folder cannot be made or the file cannot be opened (a file
+            in the way, a folder by that name, no permission), the reason named.
     """
-    make_private_dirs(path.parent)
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
     try:
+        make_private_dirs(path.parent)
         fd = os.open(path, flags, PRIVATE_FILE_MODE)
     except FileExistsError:
         raise ConflictError(f"{path} exists already", hint="give another file or --force") from None
+    except OSError as exc:
+        raise ValidationError(f"cannot write {path}: {exc.strerror or exc}") from None
     os.fchmod(fd, PRIVATE_FILE_MODE)  # an overwritten file keeps its old mode otherwise
     return fd
 

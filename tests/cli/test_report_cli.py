@@ -134,3 +134,7 @@ def test_account_report_and_refusals(dbcli: CLI, launch: dict[str, Any],
     missing = dbcli("report", "--campaign", "nope", "-o", str(tmp_path / "y.html"))
     assert missing.exit_code != 0 and "nope" in missing.stderr
     assert not (tmp_path / "y.html").exists()
+    nowhere = dbcli("report", "--campaign", "launch", "-o", str(tmp_path / "no" / "r.pdf"))
+    assert nowhere.exit_code == 4, nowhere.stderr
+    assert nowhere.stderr.startswith(f"error: cannot write {tmp_path / 'no' / 'r.pdf'}: the "
+                                     "folder") and "unexpected" not in nowhere.stderr
