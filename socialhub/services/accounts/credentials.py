@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from socialhub.db.models import Account, Credential
 from socialhub.db.queries import credentials as queries
@@ -120,6 +121,9 @@ def store_tokens(session: Session, account: Account, tokens: Tokens, key: Master
     else:
         for name, value in values.items():
             setattr(credential, name, value)
+        # Written even when it reads "valid" already: a flag may have committed "error"
+        # since this session read it (PostgreSQL), and the reconnect must win.
+        flag_modified(credential, "status")
     session.flush()
     return credential
 

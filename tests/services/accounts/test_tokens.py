@@ -197,3 +197,33 @@ def test_a_flag_racing_a_reconnect_in_flight_waits_for_it_and_stands_down(
     assert flagged == [False]
     assert account_status(hub, account) == "active"
     manager.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_reconnect_that_read_the_credential_before_a_flag_still_leaves_it_valid(
+        hub: Hub, sandbox: SandboxServer, account: int) -> None:
+    # PostgreSQL only: there a reconnect's transaction holds no lock until it writes, so
+    # a flag can commit between its read of the credential ("valid") and its write.
+    # The reconnect wins (the account is active again); its credential must say
+    # "valid" too, not keep the flag's "error" because "valid" was what it had read.
+    # (On SQLite every transaction holds the write lock from its BEGIN.)
+    from socialhub.platforms.base import ConnectedProfile, Tokens
+    from socialhub.platforms.sandbox.adapter import connect
+    from socialhub.security.keys import load_master_key
+    from socialhub.services.accounts.connect import save_connection
+
+    manager = TokenManager(hub, worker="w")
+    external_id, fresh = connect(sandbox.url, "demo")
+    with hub.transaction() as session:
+        row = session.get(Account, account)
+        assert row is not None and row.credential is not None
+        assert row.credential.status == "valid"  # read before the flag
+        assert manager.mark_needs_reauth(account, "refused")  # commits meanwhile
+        save_connection(session, row.org_id, "sandbox", ConnectedProfile(
+            handle="demo", external_id=external_id), Tokens(
+            access_token=fresh.access_token, refresh_token=fresh.refresh_token,
+            expires_at=fresh.expires_at), base_url=sandbox.url,
+            key=load_master_key(hub.config))
+    assert account_status(hub, account) == "active"
+    assert stored(hub, account).status == "valid"
+    manager.close()
