@@ -47,6 +47,12 @@ DEFAULT_REVOKED_CODES: tuple[str, ...] = (
 _EPOCH_THRESHOLD = 1_000_000_000
 _MAX_MESSAGE = 300
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Seconds an idle pooled connection is kept for reuse: under the 5 s after which
+#: Node's HTTP server (the reference Bluesky PDS, many APIs' front ends) closes one.
+#: At httpx's default (also 5 s) a post could be written into a connection the server
+#: was closing at that moment: the send then fails after writing, its outcome unknown,
+#: and the delivery waits for a look-up instead of being published.
+KEEPALIVE_EXPIRY_S = 4.0
 
 
 def make_client(base_url: str, *, timeout_s: float,
@@ -59,14 +65,16 @@ def make_client(base_url: str, *, timeout_s: float,
         headers: extra default headers (never put a token here if it can rotate).
 
     Returns:
-        A client with socialhub's User-Agent, JSON ``Accept`` and no redirects
-        followed (a redirect could carry the Authorization header elsewhere).
+        A client with socialhub's User-Agent, JSON ``Accept``, no redirects
+        followed (a redirect could carry the Authorization header elsewhere) and idle
+        connections reused for :data:`KEEPALIVE_EXPIRY_S` at most.
     """
     merged = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     merged.update(headers or {})
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))
     return httpx.Client(base_url=base_url, timeout=timeout, headers=merged,
-                        follow_redirects=False)
+                        follow_redirects=False,
+                        limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S))
 
 
 def _parse_number_reset(value: str, now: datetime) -> datetime | None:

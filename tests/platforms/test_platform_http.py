@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -132,6 +133,46 @@ def test_client_sends_socialhub_user_agent_and_follows_no_redirects() -> None:
         assert USER_AGENT.startswith("socialhub/")
         assert client.follow_redirects is False
         assert client.timeout.connect == 5
+
+
+def test_an_idle_connection_is_not_reused_past_the_keepalive_expiry(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connection idle longer than ``KEEPALIVE_EXPIRY_S`` is not reused (its server
+    may be closing it: Node closes idle ones after 5 s); one idle less is."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from socialhub.platforms import http
+
+    assert http.KEEPALIVE_EXPIRY_S < 5.0  # Node's default keepAliveTimeout
+    peers: list[int] = []
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            peers.append(self.client_address[1])
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(http, "KEEPALIVE_EXPIRY_S", 0.3)
+    try:
+        with make_client(f"http://127.0.0.1:{server.server_address[1]}", timeout_s=5) as c:
+            c.get("/a")
+            c.get("/b")  # at once: the same connection
+            time.sleep(0.6)
+            c.get("/c")  # idle past the expiry: a new one
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert peers[0] == peers[1] != peers[2]
 
 
 @pytest.fixture
