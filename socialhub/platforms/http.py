@@ -31,6 +31,7 @@ from socialhub.platforms.errors import (
     RetryLaterError,
 )
 from socialhub.security.redact import redact
+from socialhub.security.tls import verify_context
 
 USER_AGENT = f"socialhub/{__version__}"
 
@@ -67,13 +68,14 @@ def make_client(base_url: str, *, timeout_s: float,
     Returns:
         A client with socialhub's User-Agent, JSON ``Accept``, no redirects
         followed (a redirect could carry the Authorization header elsewhere) and idle
-        connections reused for :data:`KEEPALIVE_EXPIRY_S` at most.
+        connections reused for :data:`KEEPALIVE_EXPIRY_S` at most, verifying servers
+        with the process's one TLS context (``security.tls``).
     """
     merged = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     merged.update(headers or {})
     timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))
     return httpx.Client(base_url=base_url, timeout=timeout, headers=merged,
-                        follow_redirects=False,
+                        follow_redirects=False, verify=verify_context(),
                         limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_S))
 
 

@@ -30,6 +30,7 @@ import httpx
 
 from socialhub.errors import AuthError, ConfigError, PlatformError
 from socialhub.platforms.base import AppCredentials, OAuthSpec
+from socialhub.security.tls import verify_context
 
 DEFAULT_PORT = 8767  # not 8765: the daemon's HTTP API listens there
 CALLBACK_PATH = "/callback"
@@ -262,7 +263,8 @@ def exchange_code(spec: OAuthSpec, *, code: str, redirect_uri: str, verifier: st
         else:
             form["client_secret"] = app.client_secret
     try:
-        with httpx.Client(timeout=timeout_s, follow_redirects=False, auth=auth) as client:
+        with httpx.Client(timeout=timeout_s, follow_redirects=False, auth=auth,
+                          verify=verify_context()) as client:
             response = client.post(spec.token_url, data=form,
                                    headers=_token_headers(spec, app))
     except httpx.HTTPError as exc:

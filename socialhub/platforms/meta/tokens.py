@@ -24,6 +24,7 @@ from socialhub.platforms.meta.graph import (
     int_or_none,
     raise_for_graph,
 )
+from socialhub.security.tls import verify_context
 
 #: Meta's long-lived tokens can only be refreshed once they are this old.
 MIN_REFRESH_AGE = timedelta(hours=24)
@@ -85,7 +86,7 @@ def token_call(platform: str, url: str, params: dict[str, Any], *, timeout_s: fl
             unknown outcome too (exchanging again is harmless).
     """
     with httpx.Client(timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
-                      follow_redirects=False) as client:
+                      follow_redirects=False, verify=verify_context()) as client:
         try:
             if method == "GET":
                 response = send(client, "GET", url, platform=platform, params=params)

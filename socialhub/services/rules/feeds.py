@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from socialhub.platforms.http import USER_AGENT
+from socialhub.security.tls import verify_context
 
 #: Seconds a feed has to answer.
 TIMEOUT_S = 15.0
@@ -77,7 +78,8 @@ def fetch_feed(url: str, *, etag: str | None = None, modified: str | None = None
         headers["If-Modified-Since"] = modified
     timeout = httpx.Timeout(TIMEOUT_S, connect=min(TIMEOUT_S, 10.0))
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=5) as client, \
+        with httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=5,
+                          verify=verify_context()) as client, \
                 client.stream("GET", url, headers=headers) as response:
             if response.status_code == 304:
                 return Feed(not_modified=True, etag=etag, modified=modified)

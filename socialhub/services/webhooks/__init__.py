@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from socialhub.config import Settings, WebhookConfig
+from socialhub.security.tls import verify_context
 from socialhub.services.webhooks.hooks import (
     BUS_EVENTS,
     EVENTS,
@@ -64,7 +65,7 @@ def post_event(hook: WebhookConfig, event: str, data: dict[str, Any]) -> int | N
         headers[SIGNATURE_HEADER] = sign(body, hook.secret.get_secret_value())
     try:
         response = httpx.post(hook.url, content=body, headers=headers, timeout=TIMEOUT_S,
-                              follow_redirects=False)
+                              follow_redirects=False, verify=verify_context())
     except httpx.HTTPError as exc:
         log.warning("webhook %s for %s failed: %s", where(hook.url), event, type(exc).__name__)
         return None

@@ -38,6 +38,7 @@ from socialhub.db.queries.orgs import organization_id_named
 from socialhub.db.tenancy import select_organization
 from socialhub.errors import ConfigError
 from socialhub.security.redact import redact_fields
+from socialhub.security.tls import verify_context
 from socialhub.services.clock import now_utc
 from socialhub.services.events import Event
 from socialhub.services.webhooks.hooks import (
@@ -212,7 +213,7 @@ def send(settings: Settings, claimed: Claim, *, at: datetime | None = None) -> O
     try:
         response = httpx.post(hook.url, content=body, headers=headers,
                               timeout=settings.daemon.webhook_timeout_s,
-                              follow_redirects=False)
+                              follow_redirects=False, verify=verify_context())
     except httpx.HTTPError as exc:
         log.warning("webhook %s (%s) for %s failed: %s", claimed.endpoint, where(hook.url),
                     claimed.event, type(exc).__name__)

@@ -5,13 +5,11 @@ password shows up in no log line, whatever goes wrong."""
 from __future__ import annotations
 
 import email
-import ipaddress
 import logging
 import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -19,38 +17,12 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from socialhub.config import Settings
 from socialhub.services.mail import send_mail
+from tests.tls_kit import self_signed
 
 USER, PASSWORD = "socialhub@example.com", "s3cret-Pa55-word"
-
-
-def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and localhost, signed by its own key (and so its own
-    trust anchor); returns (certificate, key) as PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(minutes=5))
-            .not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([
-                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp_path / "smtp.crt", tmp_path / "smtp.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
 
 
 @dataclass
@@ -81,7 +53,7 @@ def _free_port() -> int:
 def smtp_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[_Server]:
     """An SMTP server on 127.0.0.1 that offers AUTH only after STARTTLS, with a
     self-signed certificate the client trusts through ``SSL_CERT_FILE``."""
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path, "smtp")
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -155,7 +127,7 @@ def test_an_untrusted_certificate_stops_the_mail_before_the_login(
         smtp_tls: _Server, monkeypatch: pytest.MonkeyPatch, logged: list[str],
         tmp_path: Path) -> None:
     (tmp_path / "other").mkdir()
-    other, _ = _self_signed(tmp_path / "other")
+    other, _ = self_signed(tmp_path / "other", "smtp")
     monkeypatch.setenv("SSL_CERT_FILE", str(other))  # trusts another certificate only
     assert not send_mail(_settings(smtp_tls.port, PASSWORD), "x", "y")
     assert smtp_tls.logins == [] and not any(PASSWORD in line for line in logged)
