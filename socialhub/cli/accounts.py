@@ -62,14 +62,19 @@ def list_(
     if not rows:
         info("no accounts yet: add one with `socialhub accounts add platform:@handle`")
         return
-    from rich.table import Table
+    from rich.text import Text
 
-    table = Table("id", "account", "status", "connected", "token expires")
-    for r in rows:
-        status = r["status"] if r["status"] == "active" else f"[red]{r['status']}[/red]"
-        table.add_row(str(r["id"]), r["ref"], status, "yes" if r["connected"] else "no",
-                      str(r["token_expires_at"] or "-"))
-    out().print(table)
+    from socialhub.cli.fit_table import Column, print_list
+
+    # On a narrow terminal the token's expiry, then "connected" are left out: the id,
+    # the account and its status stay whole.
+    print_list([Column("id", "left"), Column("account", "left"), Column("status", "left"),
+                Column("connected", "left", drop=1),
+                Column("token expires", "left", drop=2, wrap=True)],
+               [[str(r["id"]), r["ref"],
+                 Text(r["status"], style="" if r["status"] == "active" else "red"),
+                 "yes" if r["connected"] else "no", str(r["token_expires_at"] or "-")]
+                for r in rows])
 
 
 @app.command("show")

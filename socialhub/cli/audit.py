@@ -93,15 +93,20 @@ def list_(
     elif not page.items:
         info("no changes match")
     else:
-        from rich.table import Table
+        from socialhub.cli.fit_table import Column, print_list
 
-        table = Table("id", "at (UTC)", "actor", "channel", "action", "record", "change")
+        cells = []
         for r in page.items:
             name = f"{r['record_kind']}:{r['record_name']}" if r["record_name"] else (
                 f"{r['record_kind']} #{r['record_id']}" if r["record_id"] else r["record_kind"])
-            table.add_row(str(r["id"]), r["at"][:19].replace("T", " "), r["actor"],
-                          r["channel"] or "-", r["action"], name, _change_text(r["change"]))
-        out().print(table)
+            cells.append([str(r["id"]), r["at"][:19].replace("T", " "), r["actor"],
+                          r["channel"] or "-", r["action"], name, _change_text(r["change"])])
+        # On a narrow terminal the change wraps narrower and the time over two lines,
+        # then the channel and the change are left out: ids, actor and record stay whole.
+        print_list([Column("id", "left"), Column("at (UTC)", "left", wrap=True),
+                    Column("actor", "left"), Column("channel", "left", drop=2),
+                    Column("action", "left"), Column("record", "left", wrap=True),
+                    Column("change", "left", shrink=12, wrap=True, drop=1)], cells)
     note_more(page, "changes")
 
 

@@ -82,14 +82,17 @@ def list_(limit: LimitOption = None, cursor: CursorOption = None, offset: Offset
              else "no campaigns on this page")
         note_more(page, "campaigns")
         return
-    from rich.table import Table
+    from socialhub.cli.fit_table import Column, print_list
 
-    table = Table("name", "status", "starts", "ends", "budget", "posts")
-    for r in rows:
-        budget = f"{r['budget']} {r['currency'] or ''}".strip() if r["budget"] else "-"
-        table.add_row(r["name"], r["status"], str(r["starts_on"] or "-"),
-                      str(r["ends_on"] or "-"), budget, str(sum(r["posts"].values())))
-    out().print(table)
+    # On a narrow terminal the budget, the post count, then the dates are left out:
+    # the name and the status stay whole.
+    print_list([Column("name", "left"), Column("status", "left"),
+                Column("starts", "left", drop=1), Column("ends", "left", drop=2),
+                Column("budget", "left", drop=4), Column("posts", "left", drop=3)],
+               [[r["name"], r["status"], str(r["starts_on"] or "-"),
+                 str(r["ends_on"] or "-"),
+                 f"{r['budget']} {r['currency'] or ''}".strip() if r["budget"] else "-",
+                 str(sum(r["posts"].values()))] for r in rows])
     note_more(page, "campaigns")
 
 

@@ -121,17 +121,23 @@ def list_(
         info("the inbox is empty" if not total else "no items on this page")
         note_more(page, "items")
         return
-    from rich.table import Table
+    from socialhub.cli.fit_table import Column, print_list
 
-    table = Table("id", "received (UTC)", "account", "kind", "from", "text", "mood")
+    cells = []
     for r in rows:
         ident = str(r["id"]) + ("•" if not r["read"] else "")
         mood = (r["sentiment"] or "-") + "".join(f" !{f}" for f in r["flags"])
         if r["assignee"]:
             mood += f" →{r['assignee']}"
-        table.add_row(ident, _when(r["received_at"]), r["account"], r["kind"],
-                      "@" + r["author"], _short(r["text"], 40), mood)
-    out().print(table)
+        cells.append([ident, _when(r["received_at"]), r["account"], r["kind"],
+                      "@" + r["author"], _short(r["text"], 40), mood])
+    # On a narrow terminal the text is cut first, then our account, the mood, the kind
+    # and the text are left out (`inbox show ID` has them): the id, the time and the
+    # sender's handle stay whole.
+    print_list([Column("id", "left"), Column("received (UTC)", "left"),
+                Column("account", "left", drop=4), Column("kind", "left", drop=2),
+                Column("from", "left"), Column("text", "left", shrink=10, drop=1),
+                Column("mood", "left", drop=3)], cells)
     note_more(page, "items")
 
 
@@ -288,10 +294,12 @@ def status(json_: JsonOption = False) -> None:
     if not rows:
         info("no account has an inbox")
         return
-    from rich.table import Table
+    from socialhub.cli.fit_table import Column, print_list
 
-    table = Table("account", "reads", "last sync (UTC)", "next (UTC)", "failures", "last error")
-    for r in rows:
-        table.add_row(r["account"], ", ".join(r["kinds"]), _when(r["synced_at"]),
-                      _when(r["next_sync_at"]), str(r["failures"]), r["last_error"] or "")
-    out().print(table)
+    print_list([Column("account", "left"), Column("reads", "left", drop=2, wrap=True),
+                Column("last sync (UTC)", "left", wrap=True),
+                Column("next (UTC)", "left", wrap=True), Column("failures", "left"),
+                Column("last error", "left", shrink=12, wrap=True, drop=1)],
+               [[r["account"], ", ".join(r["kinds"]), _when(r["synced_at"]),
+                 _when(r["next_sync_at"]), str(r["failures"]), r["last_error"] or ""]
+                for r in rows])

@@ -219,16 +219,21 @@ def list_(
         info("no posts match")
         note_more(page, "posts")
         return
-    from rich.table import Table
+    from socialhub.cli.fit_table import Column, print_list
 
-    table = Table("name", "status", "when", "targets", "text")
+    cells = []
     for r in rows:
         times = sorted({t["at"] for t in r["targets"] if t["at"]})
         first = r["body"] or (r["targets"][0]["text"] if r["targets"] else "")
-        table.add_row(r["name"], r["status"], times[0] if times else "-",
+        cells.append([r["name"], r["status"], times[0] if times else "-",
                       ", ".join(t["account"] for t in r["targets"]),
-                      first[:40] + ("…" if len(first) > 40 else ""))
-    out().print(table)
+                      first[:40] + ("…" if len(first) > 40 else "")])
+    # On a narrow terminal the text is cut, the targets wrap one handle a line, then
+    # the text and the targets are left out: the name, status and time stay whole.
+    print_list([Column("name", "left"), Column("status", "left"),
+                Column("when", "left", wrap=True),
+                Column("targets", "left", wrap=True, drop=1),
+                Column("text", "left", shrink=12, drop=2)], cells)
     note_more(page, "posts")
 
 

@@ -58,14 +58,19 @@ def list_(
         info("the queue is empty" if not page.total else "no deliveries on this page")
         note_more(page, "deliveries")
         return
-    from rich.table import Table
+    from socialhub.cli.fit_table import Column, print_list
 
-    table = Table("id", "post", "account", "status", "next attempt (UTC)", "tries", "reason / URL")
-    for r in rows:
-        reason = r["waiting_for"] or r["last_error"] or r["remote_url"] or ""
-        table.add_row(str(r["id"]), r["post"], r["account"], r["status"],
-                      _when(r["next_attempt_at"]), str(r["attempts"]), reason)
-    out().print(table)
+    # On a narrow terminal the reason wraps, then tries, the reason and the post are
+    # left out (`queue show ID` has them): the id, account, status and time stay whole.
+    print_list([Column("id", "left"), Column("post", "left", drop=1),
+                Column("account", "left"), Column("status", "left"),
+                Column("next attempt (UTC)", "left", wrap=True),
+                Column("tries", "left", drop=3),
+                Column("reason / URL", "left", shrink=12, wrap=True, drop=2)],
+               [[str(r["id"]), r["post"], r["account"], r["status"],
+                 _when(r["next_attempt_at"]), str(r["attempts"]),
+                 r["waiting_for"] or r["last_error"] or r["remote_url"] or ""]
+                for r in rows])
     note_more(page, "deliveries")
 
 

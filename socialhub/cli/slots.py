@@ -58,12 +58,13 @@ def list_(
     if not rows:
         info("no slots yet: add some with `socialhub slots add ACCOUNT --day mon --time 09:00`")
         return
-    from rich.table import Table
+    from socialhub.cli.fit_table import Column, print_list
 
-    table = Table("id", "account", "day", "time", "zone")
-    for r in rows:
-        table.add_row(str(r["id"]), r["account"], r["weekday"], r["time"], r["timezone"])
-    out().print(table)
+    # On a narrow terminal the zone is left out before any id or handle is cut.
+    print_list([Column("id", "left"), Column("account", "left"), Column("day", "left"),
+                Column("time", "left"), Column("zone", "left", drop=1)],
+               [[str(r["id"]), r["account"], r["weekday"], r["time"], r["timezone"]]
+                for r in rows])
 
 
 @app.command("remove")

@@ -59,13 +59,16 @@ def list_(json_: JsonOption = False) -> None:
     if not rows:
         info("no tokens yet: `socialhub tokens create --name N --scope posts:read`")
         return
-    from rich.table import Table
+    from socialhub.cli.fit_table import Column, print_list
 
-    table = Table("name", "member", "prefix", "scopes", "state", "expires", "last used")
-    for r in rows:
-        table.add_row(r["name"], r["member"], r["prefix"] + "…", ",".join(r["scopes"]),
-                      r["state"], r["expires_at"] or "never", r["last_used_at"] or "-")
-    out().print(table)
+    # On a narrow terminal last use, expiry, then the scopes are left out: the name,
+    # member, prefix and state stay whole.
+    print_list([Column("name", "left"), Column("member", "left"), Column("prefix", "left"),
+                Column("scopes", "left", drop=1), Column("state", "left"),
+                Column("expires", "left", drop=2), Column("last used", "left", drop=3)],
+               [[r["name"], r["member"], r["prefix"] + "…", ",".join(r["scopes"]),
+                 r["state"], r["expires_at"] or "never", r["last_used_at"] or "-"]
+                for r in rows])
 
 
 @app.command("revoke")

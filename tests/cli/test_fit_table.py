@@ -50,3 +50,46 @@ def test_cut_text_gets_back_the_room_left_by_dropped_columns() -> None:
     assert max(cell_len(line) for line in lines) <= 96
     header = next(line for line in lines if "account" in line)
     assert cell_len(header) >= 90  # the room is used, not left blank
+
+
+def _lines(columns: list[Column], rows: list[list[str]], width: int,
+           **kwargs: tuple[str, ...]) -> list[str]:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, highlight=False)
+    console.print(fitted_table(None, None, columns, rows, width, **kwargs))
+    return buffer.getvalue().splitlines()
+
+
+HANDLES = "mastodon:@community.team@social.example.org, x:@shop, bluesky:@shop.example.com"
+
+
+def test_a_list_wraps_between_its_words_before_text_is_cut() -> None:
+    columns = [Column("name", "left"), Column("targets", "left", wrap=True),
+               Column("text", "left", shrink=8)]
+    lines = _lines(columns, [["launch", HANDLES, "a short text here"]], 80)
+    text = "\n".join(lines)
+    assert all(cell_len(line) <= 80 for line in lines), text
+    assert "a short text here" in text and "…" not in text  # the list gave way
+    for handle in HANDLES.split(", "):
+        assert handle in text, text
+
+
+def test_when_nothing_else_helps_the_widest_column_folds_and_nothing_is_cut() -> None:
+    handle = "mastodon:@a.very.long.handle.of.someone@mastodon.example.social"
+    lines = _lines([Column("id", "left"), Column("account", "left"),
+                    Column("when", "left")], [["12", handle, "2026-12-07 11:11"]], 60)
+    text = "\n".join(lines)
+    assert all(cell_len(line) <= 60 for line in lines), text
+    assert "…" not in text and "2026-12-07 11:11" in text
+    assert handle in "".join(line.split("│")[2].strip() for line in lines
+                             if line.count("│") == 4)  # folded onto lines, all there
+
+
+def test_cells_are_text_not_markup_and_the_note_names_the_switches_given() -> None:
+    columns = [Column("from", "left"), Column("mood", "left", drop=1)]
+    lines = _lines(columns, [["[bold]x[/bold] :x:", "positive" * 12]], 40,
+                   shows_all=("--json",))
+    text = "\n".join(lines)
+    assert "[bold]x[/bold] :x:" in text and "❌" not in text
+    note = " ".join(text.split())  # the caption wraps at the table's width
+    assert "not shown at this width: mood (a wider terminal or --json shows them)" in note
