@@ -19,9 +19,9 @@ app = typer.Typer(
 @app.command("create")
 def create(
     name: Annotated[str, typer.Option("--name", help="A name to recognise it by (unique).")],
-    scope: Annotated[str, typer.Option(
-        "--scope", metavar="SCOPES", help="Comma-separated scopes, e.g. "
-        "posts:write,analytics:read (see docs/api.md).")],
+    scope: Annotated[list[str], typer.Option(
+        "--scope", metavar="SCOPES", help="Scopes, comma-separated or the option "
+        "repeated, e.g. posts:write,analytics:read (see docs/api.md).")],
     expires: Annotated[str, typer.Option(
         "--expires", help="Lifetime: 90d, 12h, 2w or never.")] = "90d",
     json_: JsonOption = False,
@@ -33,7 +33,7 @@ def create(
     from socialhub.services.access.tokens import create_token
 
     with get_hub().context("cli") as ctx:
-        made = create_token(ctx, name=name, scopes=scope, expires=expires)
+        made = create_token(ctx, name=name, scopes=",".join(scope), expires=expires)
     if json_:
         emit_json({**made.row, "token": made.secret})
         return

@@ -38,6 +38,14 @@ def test_a_token_is_shown_once_and_stored_only_as_a_hash(dbcli: Callable[..., An
     assert json.loads(dbcli("tokens", "list", "--json").stdout)[0]["state"] == "revoked"
 
 
+def test_a_repeated_scope_option_adds_scopes(dbcli: Callable[..., Any]) -> None:
+    made = dbcli("tokens", "create", "--name", "ci", "--scope", "posts:write",
+                 "--scope", "analytics:read,inbox:read", "--json")
+    assert made.exit_code == 0, made.stderr
+    assert json.loads(made.stdout)["scopes"] == ["posts:write", "analytics:read",
+                                                 "inbox:read"]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--scope", "admin:all"], "unknown scope 'admin:all'"),
     (["--scope", ""], "at least one scope"),
