@@ -140,6 +140,7 @@ def overview_tables(data: dict[str, Any]) -> None:
 def best_times_table(data: dict[str, Any]) -> None:
     """The weekday × hour grid: mean interactions per post and (sample size)."""
     from rich.table import Table
+    from rich.text import Text
 
     cells = {(c["weekday"], c["hour"]): c for c in data["cells"]}
     hours = sorted({c["hour"] for c in data["cells"] if c["posts"]})
@@ -153,14 +154,14 @@ def best_times_table(data: dict[str, Any]) -> None:
         table.add_column(day, justify="right")
     best = {(c["weekday"], c["hour"]) for c in data["best"]}
     for hour in hours:
-        row = [f"{hour:02d}:00"]
+        row: list[str | Text] = [f"{hour:02d}:00"]
         for wd in range(7):
             c = cells[(wd, hour)]
             if not c["posts"]:
                 row.append("")
                 continue
             text = f"{count(c['mean_interactions'])} ({c['posts']})"
-            row.append(f"[bold green]{text}[/]" if (wd, hour) in best else text)
+            row.append(Text(text, style="bold green") if (wd, hour) in best else text)
         table.add_row(*row)
     out().print(table)
     if not hours:
@@ -171,6 +172,7 @@ def best_times_table(data: dict[str, Any]) -> None:
 def gaps_table(data: dict[str, Any]) -> None:
     """Days × networks: planned counts, gaps marked."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"Planned posts per day ({data['zone']}); — marks a gap")
     table.add_column("day")
@@ -178,7 +180,7 @@ def gaps_table(data: dict[str, Any]) -> None:
         table.add_column(p, justify="right")
     for d in data["days"]:
         table.add_row(f"{d['weekday']} {d['day']}",
-                      *("[red]—[/]" if d["planned"][p] == 0 else str(d["planned"][p])
+                      *(Text("—", style="red") if d["planned"][p] == 0 else str(d["planned"][p])
                         for p in data["platforms"]))
     out().print(table)
     info(f"{len(data['gaps'])} gap(s)" if data["platforms"] else

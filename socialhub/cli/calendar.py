@@ -61,8 +61,11 @@ def calendar(
 
 def _agenda(entries: list[dict[str, Any]], start: date, end: date, today: date,
             zone: str) -> None:
+    from rich.text import Text
+
     console = out()
-    console.print(f"[bold]{start} → {end - timedelta(days=1)}[/bold]  ({zone})")
+    console.print(Text.assemble((f"{start} → {end - timedelta(days=1)}", "bold"),
+                                f"  ({zone})"))
     if not entries:
         info("nothing scheduled in this range")
         return
@@ -70,22 +73,25 @@ def _agenda(entries: list[dict[str, Any]], start: date, end: date, today: date,
     for e in entries:
         if e["date"] != current:
             current = e["date"]
-            mark = "  [reverse] today [/reverse]" if current == today else ""
-            console.print(f"\n[bold]{current:%a %d %b %Y}[/bold]{mark}")
+            mark = ("  ", (" today ", "reverse")) if current == today else ()
+            console.print(Text.assemble("\n", (f"{current:%a %d %b %Y}", "bold"), *mark))
         style = STATUS_STYLE.get(e["status"], "")
         if e["kind"] == "slot":
-            console.print(f"  {e['time']}  [dim]{e['account']}  — free slot —[/dim]")
+            console.print(Text.assemble(f"  {e['time']}  ",
+                                        (f"{e['account']}  — free slot —", "dim")))
             continue
         text = e["text"].replace("\n", " ")
         thread = f" (thread ×{e['thread_parts']})" if e["thread_parts"] > 1 else ""
-        console.print(f"  {e['time']}  {e['account']}  [{style}]{e['status']}[/{style}]  "
-                      f"{e['post']}: {text[:50]}{'…' if len(text) > 50 else ''}{thread}",
-                      soft_wrap=True)
+        console.print(Text.assemble(
+            f"  {e['time']}  {e['account']}  ", (e["status"], style),
+            f"  {e['post']}: {text[:50]}{'…' if len(text) > 50 else ''}{thread}"),
+            soft_wrap=True)
 
 
 def _grid(entries: list[dict[str, Any]], start: date, end: date, today: date, zone: str,
           view: str) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     by_day: dict[date, list[dict[str, Any]]] = {}
     for e in entries:
@@ -98,22 +104,20 @@ def _grid(entries: list[dict[str, Any]], start: date, end: date, today: date, zo
     day = first
     limit = 4 if view == "month" else 12
     while day < end:
-        row = []
+        row: list[str | Text] = []
         for _ in range(7):
             if day < start or day >= end:
                 row.append("")
             else:
-                style = "reverse" if day == today else "bold"
-                head = f"[{style}]{day.day:>2}[/{style}]"
-                lines = [head]
+                cell = Text(f"{day.day:>2}", style="reverse" if day == today else "bold")
                 items = by_day.get(day, [])
                 for e in items[:limit]:
-                    style = STATUS_STYLE.get(e["status"], "")
                     label = "free" if e["kind"] == "slot" else e["post"]
-                    lines.append(f"[{style}]{e['time']} {e['platform'][:2]} {label}[/{style}]")
+                    cell.append(f"\n{e['time']} {e['platform'][:2]} {label}",
+                                style=STATUS_STYLE.get(e["status"], ""))
                 if len(items) > limit:
-                    lines.append(f"[dim]+{len(items) - limit} more[/dim]")
-                row.append("\n".join(lines))
+                    cell.append(f"\n+{len(items) - limit} more", style="dim")
+                row.append(cell)
             day += timedelta(days=1)
         table.add_row(*row)
     out().print(table)

@@ -139,10 +139,12 @@ def emit_json(data: Any) -> None:
 
 
 def out() -> Console:
-    """A Rich console on stdout, for data."""
+    """A Rich console on stdout, for data. A string is printed as it is: a name, a
+    post's text or an error is never read as Rich markup (``[/b]`` stopped the command,
+    ``[link]`` vanished) or ``:emoji:`` codes; styled output is a ``rich.text.Text``."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
 
 
 def plain(line: str) -> None:
@@ -155,7 +157,7 @@ def err() -> Console:
     """A Rich console on stderr, for diagnostics and progress."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 
 def info(message: str) -> None:

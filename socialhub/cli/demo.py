@@ -32,7 +32,7 @@ def demo(
     """
     from datetime import UTC
 
-    from rich.markup import escape
+    from rich.text import Text
 
     from socialhub.services.ops.demo import DemoResult, run_demo
     from socialhub.services.ops.logging_setup import configure_logging
@@ -40,7 +40,7 @@ def demo(
     configure_logging("WARNING")
     console = err()
 
-    def say(message: str) -> None:
+    def say(message: str | Text) -> None:
         if not state.quiet:
             console.print(message, soft_wrap=True)
 
@@ -50,9 +50,10 @@ def demo(
             say(f"  scheduled {data['post']}{parts} for "
                 f"{data['due_at'].astimezone(UTC):%H:%M:%S} UTC")
         elif event == "published":
-            say(f"  [green]✓[/green] {data['post']} published")
+            say(Text.assemble("  ", ("✓", "green"), f" {data['post']} published"))
         else:
-            say(f"  [yellow]![/yellow] {data['post']} {event}: {data['last_error']}")
+            say(Text.assemble("  ", ("!", "yellow"),
+                              f" {data['post']} {event}: {data['last_error']}"))
 
     def show(result: DemoResult) -> None:
         """The table and what to do next; with --keep, then wait for Ctrl-C."""
@@ -74,10 +75,10 @@ def demo(
                 f"{flagged} flagged); with --keep, see them: socialhub inbox list")
         answer = result.auto_reply
         if answer:
-            mark = "[green]✓[/green]" if answer["status"] == "published" else "[yellow]![/yellow]"
-            say(f"  {mark} the workflow rule {answer['rule']!r} answered "
-                f"{answer['author']} automatically ({answer['status']}): "
-                f"\"{escape(str(answer['reply']))}\"; see docs/rules.md")
+            mark = ("✓", "green") if answer["status"] == "published" else ("!", "yellow")
+            say(Text.assemble("  ", mark, f" the workflow rule {answer['rule']!r} answered "
+                              f"{answer['author']} automatically ({answer['status']}): "
+                              f"\"{answer['reply']}\"; see docs/rules.md"))
         for line in next_steps(result, keep=keep):
             say(line)
         if keep:

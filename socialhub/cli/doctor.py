@@ -9,7 +9,8 @@ from socialhub.cli.common import JsonOption, emit_json, get_hub, out
 app = typer.Typer(help="Check configuration, database, keys, accounts and the daemon.",
                   invoke_without_command=True)
 
-ICONS = {"ok": "[green]ok[/green]  ", "warn": "[yellow]warn[/yellow]", "fail": "[red]FAIL[/red]"}
+#: How each status is shown: its word (padded to one width) and colour.
+ICONS = {"ok": ("ok  ", "green"), "warn": ("warn", "yellow"), "fail": ("FAIL", "red")}
 
 
 @app.callback(invoke_without_command=True)
@@ -24,9 +25,11 @@ def doctor(json_: JsonOption = False) -> None:
     if json_:
         emit_json(checks)
     else:
+        from rich.text import Text
+
         console = out()
         for c in checks:
-            console.print(f"{ICONS.get(c['status'], c['status'])}  {c['check']:<12} "
-                          f"{c['detail']}", highlight=False)
+            console.print(Text.assemble(ICONS.get(c["status"], c["status"]),
+                                        f"  {c['check']:<12} {c['detail']}"))
     if any(c["status"] == "fail" for c in checks):
         raise typer.Exit(1)

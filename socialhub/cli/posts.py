@@ -85,8 +85,10 @@ def _report_schedule(data: dict[str, Any], warnings: list[str]) -> None:
 
 
 def _render_post(data: dict[str, Any]) -> None:
+    from rich.text import Text
+
     console = out()
-    console.print(f"[bold]{data['name']}[/bold] (id {data['id']}) — {data['status']}")
+    console.print(Text.assemble((data["name"], "bold"), f" (id {data['id']}) — {data['status']}"))
     if data["campaign"]:
         console.print(f"campaign: {data['campaign']}")
     if data["tags"]:
@@ -103,7 +105,7 @@ def _render_post(data: dict[str, Any]) -> None:
         if d.get("remote_url"):
             console.print(f"      {d['remote_url']}")
         if d.get("last_error"):
-            console.print(f"      [red]{d['last_error']}[/red]")
+            console.print(Text.assemble("      ", (d["last_error"], "red")))
 
 
 @app.command("create")

@@ -112,8 +112,11 @@ def show(name: NameArg, json_: JsonOption = False) -> None:
     if json_:
         emit_json(data)
         return
+    from rich.text import Text
+
     console = out()
-    console.print(f"[bold]{data['name']}[/bold]" + (" (default)" if data["default"] else ""))
+    console.print(Text.assemble((data["name"], "bold"),
+                                " (default)" if data["default"] else ""))
     for line in data["explanation"]:
         console.print(f"  {line}", markup=False)
 

@@ -55,10 +55,12 @@ def list_(json_: JsonOption = False) -> None:
         return
     if not rows:
         info("no webhook endpoints (daemon.webhooks in the config; see docs/webhooks.md)")
+    from rich.text import Text
+
     for r in rows:
         signed = "signed" if r["signed"] else "unsigned"
-        out().print(f"[bold]{r['name']}[/bold] {r['url']} ({signed}): "
-                    f"{', '.join(r['events'])}", highlight=False)
+        out().print(Text.assemble((r["name"], "bold"),
+                                  f" {r['url']} ({signed}): {', '.join(r['events'])}"))
         last = r["last_delivery"]
         out().print("  last: " + (_line(last) if last else "nothing sent yet"),
                     highlight=False)

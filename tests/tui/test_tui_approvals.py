@@ -112,3 +112,23 @@ def test_approvals_queue_looks_as_recorded(pending: Run, snap_compare: Any) -> N
 
     assert snap_compare(SocialhubApp(blink=False, refresh_every=None), terminal_size=(120, 36),
                         run_before=run_before)
+
+
+@pytest.mark.anyio
+async def test_a_body_with_brackets_is_listed_as_written(tui_cli: Run,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # A string cell of a DataTable is read as Rich markup: `[/b]` in a post waiting for
+    # review stopped the approvals screen.
+    body = "Prices [/b] drop [link] :x: today"
+    assert tui_cli("members", "add", "ed", "--role", "editor").exit_code == 0
+    assert tui_cli("orgs", "set", "default", "--approvals", "required").exit_code == 0
+    monkeypatch.setenv("SOCIALHUB_LOGIN", "ed")
+    for args in (("posts", "create", "-b", body, "-t", BS, "--name", "odd"),
+                 ("posts", "submit", "odd")):
+        r = tui_cli(*args)
+        assert r.exit_code == 0, r.stderr
+    monkeypatch.delenv("SOCIALHUB_LOGIN")
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        table = await _open_queue(pilot)
+        assert [str(c) for c in table.get_row_at(0)][4] == body

@@ -142,3 +142,29 @@ def test_inbox_snapshot(tui_cli: object, snap_compare: Any) -> None:
 
     assert snap_compare(SocialhubApp(blink=False, refresh_every=None), terminal_size=(120, 36),
                         run_before=run_before)
+
+
+HOSTILE = "Great [/b] see [link] and :x: — [bold]loud[/bold]"
+
+
+@pytest.mark.anyio
+async def test_text_from_strangers_is_shown_as_written_never_as_markup(
+        tui_cli: Callable[..., CLIResult]) -> None:
+    # A comment saying `[/b]` stopped the screen (MarkupError) and the reply box with it;
+    # `[link]` vanished and `:x:` became an emoji. Shown as written now, and a reply
+    # typed with the same characters previews as written.
+    add_items([(BS, "reply", "dana.example.com", HOSTILE, "neutral", [], 10)])
+    app = SocialhubApp(blink=False, refresh_every=None)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_inbox(pilot)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 1
+        assert str(table.get_row_at(0)[4]) == HOSTILE
+        assert HOSTILE in _thread(screen)
+        await pilot.press("r")
+        await settle(pilot)
+        assert str(pilot.app.screen.query_one("#reply-quote", Static).render()) == HOSTILE
+        pilot.app.screen.query_one(TextArea).text = "Thanks! [/b] :x:"
+        await settle(pilot)
+        preview = pilot.app.screen.query_one(".preview", Static)
+        assert str(preview.render()) == "Thanks! [/b] :x:"

@@ -16,6 +16,7 @@ from socialhub.services.context import Ctx
 from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.widgets.footer import compact_footer
+from socialhub.tui.widgets.plain import plain_cells
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
@@ -70,11 +71,13 @@ class AccountsScreen(Screen[None]):
             bad = a["status"] != "active"
             style = "bold red1" if a["status"] == "needs_reauth" else "grey50" if bad else ""
             expires = a["token_expires_at"]
-            table.add_row(Text(a["ref"], style=style), Text(a["status"], style=style),
-                          a["token_status"],
-                          expires.astimezone(zone).strftime("%Y-%m-%d %H:%M") if expires else "-",
-                          a["status_reason"] or "")
+            table.add_row(*plain_cells(
+                Text(a["ref"], style=style), Text(a["status"], style=style),
+                a["token_status"] or "-",
+                expires.astimezone(zone).strftime("%Y-%m-%d %H:%M") if expires else "-",
+                a["status_reason"] or ""))
         vtable = self.query_one("#voices-table", DataTable)
         vtable.clear()
         for v in voices:
-            vtable.add_row(v["name"], "yes" if v["default"] else "", v["description"][:60])
+            vtable.add_row(*plain_cells(v["name"], "yes" if v["default"] else "",
+                                        v["description"][:60]))

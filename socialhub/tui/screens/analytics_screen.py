@@ -59,7 +59,7 @@ class AnalyticsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="analytics-title")
+        yield Static("", id="analytics-title", markup=False)
         yield Static("", id="analytics-totals")
         yield PlotextPlot(id="trend-plot")
         with Horizontal(id="analytics-lower"):

@@ -15,6 +15,7 @@ from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.comment_modal import CommentModal
 from socialhub.tui.widgets.footer import compact_footer
+from socialhub.tui.widgets.plain import plain_cells
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
@@ -72,9 +73,9 @@ class ApprovalsScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for r in rows:
-            table.add_row(r["name"], r["created_by"] or "-", ", ".join(r["targets"]),
-                          self._when(r["submitted_at"]), " ".join(r["body"].split())[:80],
-                          key=r["name"])
+            table.add_row(*plain_cells(r["name"], r["created_by"] or "-", ", ".join(r["targets"]),
+                                       self._when(r["submitted_at"]),
+                                       " ".join(r["body"].split())[:80]), key=r["name"])
         table.focus()
 
     def _current(self) -> dict[str, Any] | None:

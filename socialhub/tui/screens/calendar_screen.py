@@ -115,7 +115,7 @@ class CalendarScreen(Screen[None]):
         with Horizontal(id="calendar-body"):
             with Vertical(id="calendar-main"):
                 yield Static("", id="calendar-title")
-                yield Static("", id="calendar-legend")
+                yield Static("", id="calendar-legend", markup=False)
                 with ContentSwitcher(initial="month", id="calendar-views"):
                     yield MonthGrid(id="month")
                     yield WeekView(id="week")

@@ -22,7 +22,7 @@ class CommentModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="comment-box"):
-            yield Static(self.question, id="comment-question")
+            yield Static(self.question, id="comment-question", markup=False)
             yield Input(placeholder="what should change? (enter sends, escape cancels)",
                         id="comment-input")
 

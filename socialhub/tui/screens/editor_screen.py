@@ -108,7 +108,8 @@ class EditorScreen(Screen[dict[str, Any] | None]):
         yield Header()
         with Horizontal(id="editor-body"):
             with VerticalScroll(id="editor-left"):
-                yield Static(f"Edit {self.ref}" if self.ref else "New post", id="editor-title")
+                yield Static(f"Edit {self.ref}" if self.ref else "New post", id="editor-title",
+                             markup=False)
                 name = Input(placeholder="name (optional)", id="name")
                 name.cursor_blink = blink
                 yield name

@@ -28,6 +28,7 @@ from socialhub.tui.background import run_service
 from socialhub.tui.screens.assign_modal import AssignModal
 from socialhub.tui.screens.reply_modal import ReplyModal
 from socialhub.tui.widgets.footer import compact_footer
+from socialhub.tui.widgets.plain import plain_cells
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
@@ -136,8 +137,8 @@ class InboxScreen(Screen[None]):
             text = Text(" ".join(r["text"].split())[:80],
                         style=MOOD.get(r["sentiment"] or "", "") +
                         (" reverse" if r["flags"] else ""))
-            table.add_row(ident, self._when(r["received_at"]), r["kind"], "@" + r["author"],
-                          text, key=str(r["id"]))
+            table.add_row(*plain_cells(ident, self._when(r["received_at"]), r["kind"],
+                                       "@" + r["author"], text), key=str(r["id"]))
         ids = [r["id"] for r in rows]
         if keep in ids:
             table.move_cursor(row=ids.index(keep), animate=False)

@@ -18,6 +18,7 @@ from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.confirm_modal import ConfirmModal
 from socialhub.tui.widgets.footer import compact_footer
+from socialhub.tui.widgets.plain import plain_cells
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
@@ -113,10 +114,11 @@ class QueueScreen(Screen[None]):
         table.clear()
         for r in rows:
             error = r["waiting_for"] or (r["last_error"] or "")
-            table.add_row(str(r["id"]), r["post"], r["account"],
-                          Text(r["status"], style=COLOURS.get(r["status"], "dodger_blue1")),
-                          str(r["attempts"]), self._when(r["next_attempt_at"]),
-                          " ".join(error.split())[:60], key=str(r["id"]))
+            table.add_row(*plain_cells(
+                str(r["id"]), r["post"], r["account"],
+                Text(r["status"], style=COLOURS.get(r["status"], "dodger_blue1")),
+                str(r["attempts"]), self._when(r["next_attempt_at"]),
+                " ".join(error.split())[:60]), key=str(r["id"]))
         ids = [r["id"] for r in rows]
         if keep in ids:
             table.move_cursor(row=ids.index(keep), animate=False)

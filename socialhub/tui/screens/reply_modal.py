@@ -27,7 +27,7 @@ class ReplyModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reply-box"):
-            yield Static(" ".join(self.quote.split())[:160], id="reply-quote")
+            yield Static(" ".join(self.quote.split())[:160], id="reply-quote", markup=False)
             yield TargetTab(self.ref, self.platform, blink=self.blink, id="reply-tab",
                             hint="your reply")
             with Horizontal(id="reply-buttons"):

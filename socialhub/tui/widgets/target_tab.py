@@ -29,15 +29,15 @@ class TargetTab(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         name = DISPLAY_NAMES.get(self.platform, self.platform)
-        yield Static(f"{self.ref} ({name}) — {self.hint}", classes="hint")
+        yield Static(f"{self.ref} ({name}) — {self.hint}", classes="hint", markup=False)
         area = TextArea(self.initial, classes="variant-text", soft_wrap=True)
         area.cursor_blink = self.blink
         yield area
         yield Static("", classes="counter")
-        yield Static("", classes="problems")
+        yield Static("", classes="problems", markup=False)
         yield Static("", classes="policy")
         yield Static("Preview", classes="hint")
-        yield Static("", classes="preview")
+        yield Static("", classes="preview", markup=False)
 
     @property
     def own_text(self) -> str:
