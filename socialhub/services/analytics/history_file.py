@@ -165,8 +165,7 @@ def parse_row(where: str, row: dict[str, Any]) -> tuple[HistoryRow | None, list[
     if published_at is not None and published_at.tzinfo is None:
         errors.append(f"{where}: published_at {stamp!r} has no offset (add +00:00 or Z)")
         published_at = None
-    text = row.get("text")
-    text = "" if text is None else str(text)
+    text = row_text(row)
     if len(text) > MAX_TEXT:
         errors.append(f"{where}: text is longer than {MAX_TEXT} characters")
     url = str(row.get("url") or "").strip() or None
@@ -188,6 +187,12 @@ def parse_row(where: str, row: dict[str, Any]) -> tuple[HistoryRow | None, list[
         return None, errors
     return HistoryRow(where=where, account=account, published_at=published_at.astimezone(UTC),
                       text=text, url=url, metrics=metrics), []
+
+
+def row_text(row: dict[str, Any]) -> str:
+    """A raw row's text, as :func:`parse_row` reads it (empty when absent)."""
+    text = row.get("text")
+    return "" if text is None else str(text)
 
 
 def _count(value: Any) -> tuple[int | None, str | None]:

@@ -12,12 +12,13 @@ rollups count them; the daemon never fetches metrics for them (they have no remo
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sys
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from socialhub.services.analytics.history_file import (
     HistoryRow,
     parse_row,
     read_rows,
+    row_text,
 )
 from socialhub.services.audit import record_event
 from socialhub.services.clock import display_zone
@@ -42,9 +44,11 @@ from socialhub.services.gc_pause import gc_paused
 MAX_FILE_BYTES = 256 * 1024 * 1024
 #: How many row errors a refused import lists at most.
 MAX_ERRORS = 50
-#: From this many rows on, new posts' languages are detected in a second process
-#: (forked, when this one has no other thread and a second CPU) while this one inserts.
+#: From this many rows on, every row's language is detected in a second process (forked,
+#: when this one has no other thread and a second CPU) while this one checks and inserts.
 PARALLEL_FROM = 5000
+
+log = logging.getLogger(__name__)
 
 
 class HistoryImportError(ValidationError):
@@ -116,9 +120,10 @@ def _import_text(ctx: Ctx, path: Path, text: str, *, account: str | None,
                  zone: str | None) -> ImportSummary:
     raw, errors = read_rows(path, text.removeprefix("\ufeff"), account=account,
                             zone=zone or display_zone(ctx.settings))
-    # A big file: a second process loads the language model now, while this one checks
-    # the rows (it detects the new posts' languages while this one inserts them).
-    languages = _LanguageProcess() if len(raw) >= PARALLEL_FROM and _can_fork() else None
+    # A big file: a second process detects every row's language now, while this one
+    # checks the rows, looks them up and starts inserting the new ones.
+    languages = (_LanguageProcess([row_text(row) for _, row in raw])
+                 if len(raw) >= PARALLEL_FROM and _can_fork() else None)
     try:
         parsed = _checked(ctx, raw, errors)
         if not parsed:
@@ -130,13 +135,14 @@ def _import_text(ctx: Ctx, path: Path, text: str, *, account: str | None,
 
 
 def _checked(ctx: Ctx, raw: list[tuple[str, dict[str, Any]]], errors: list[str]
-             ) -> list[tuple[HistoryRow, int]]:
-    """Each raw row parsed, with its account's id; raises with every problem found."""
+             ) -> list[tuple[HistoryRow, int, int]]:
+    """Each raw row parsed, with its account's id and its place in ``raw``; raises with
+    every problem found."""
     accounts = {a.ref: a.id for a in list_accounts(ctx.session, ctx.org_id)}
-    parsed: list[tuple[HistoryRow, int]] = []
+    parsed: list[tuple[HistoryRow, int, int]] = []
     first_seen: dict[str, str] = {}
     resolved: dict[str, int] = {}  # each account ref of the file, resolved once
-    for where, row in raw:
+    for place, (where, row) in enumerate(raw):
         found, problems = parse_row(where, row)
         if found is not None:
             account_id = resolved.get(found.account)
@@ -149,7 +155,7 @@ def _checked(ctx: Ctx, raw: list[tuple[str, dict[str, Any]]], errors: list[str]
                     problems.append(f"{where}: the same post as {first_seen[found.key]}")
                 else:
                     first_seen[found.key] = where
-                    parsed.append((found, account_id))
+                    parsed.append((found, account_id, place))
         errors += problems
     if errors:
         raise HistoryImportError(errors)
@@ -170,19 +176,19 @@ def _account_id(row: HistoryRow, accounts: dict[str, int], problems: list[str]) 
     return accounts[ref]
 
 
-def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]],
+def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int, int]],
            languages: _LanguageProcess | None) -> ImportSummary:
     now = ctx.now()
     summary = ImportSummary(file=str(path), rows=len(parsed))
-    existing = queries.existing_imports(ctx.session, [r.key for r, _ in parsed],
+    existing = queries.existing_imports(ctx.session, [r.key for r, _, _ in parsed],
                                         IMPORTED_METRICS)
     new: list[dict[str, Any]] = []
-    for row, account_id in parsed:
+    for row, account_id, place in parsed:
         known = existing.get(row.key)
         if known is None:
             new.append({"key": row.key, "name": f"import-{row.key[:16]}",
                         "account_id": account_id, "text": row.text,
-                        "language": None, "url": row.url,
+                        "language": None, "url": row.url, "place": place,
                         "published_at": row.published_at, "metrics": row.metrics})
         elif known[1] == row.metrics:
             summary.unchanged += 1
@@ -197,11 +203,14 @@ def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]],
         for post in new:
             post["language"] = detect_language(post["text"])
         summary.imported = queries.insert_imported(ctx.session, ctx.org_id, new, now)
-    else:  # detected in the second process while the posts go in
-        detected = languages.detect([post["text"] for post in new])
+    else:  # detected in the second process since the file was read
+        def detected() -> list[str | None]:
+            every = languages.languages()
+            return [every[post["place"]] for post in new]
+
         summary.imported = queries.insert_imported(ctx.session, ctx.org_id, new, now,
-                                                   languages=detected.result)
-    summary.accounts = sorted({row.account for row, _ in parsed})
+                                                   languages=detected)
+    summary.accounts = sorted({row.account for row, _, _ in parsed})
     if summary.imported or summary.updated:
         record_event(ctx.session, ctx.org_id, "import", "AnalyticsHistory", name=path.name,
                      change={"rows": summary.rows, "imported": summary.imported,
@@ -210,35 +219,45 @@ def _write(ctx: Ctx, path: Path, parsed: list[tuple[HistoryRow, int]],
 
 
 class _LanguageProcess:
-    """A forked process that loads the language model as soon as it starts and then
-    detects the languages of the texts it is given (``detect_language``, the same
-    answers as in this process): on two CPUs, an import's detection (~20 µs a text, and
-    the model's loading) costs no wall time. Only where :func:`_can_fork`."""
+    """A forked process that detects the language of each of ``texts`` (every row of
+    the file, ``detect_language``: the same answers as in this process) from the moment
+    it starts, while this one checks the rows, looks them up and inserts the new ones:
+    on two CPUs an import's detection (the model's loading, ~25 µs a text) costs no
+    wall time. Only where :func:`_can_fork`; the texts reach it through the fork,
+    uncopied."""
 
-    def __init__(self) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=1,
-                                         mp_context=multiprocessing.get_context("fork"))
-        self._pool.submit(_load_model)
-        self._asked = False
+    def __init__(self, texts: list[str]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._answers, answer_end = context.Pipe(duplex=False)
+        self._process = context.Process(target=_detect_into, args=(texts, answer_end),
+                                        daemon=True)
+        self._process.start()
+        answer_end.close()
+        self._texts = texts
 
-    def detect(self, texts: list[str]) -> Future[list[str | None]]:
-        """The language of each of ``texts``, once the second process has them."""
-        self._asked = True
-        return self._pool.submit(_detect_all, texts)
+    def languages(self) -> list[str | None]:
+        """The language of each text, in order, once the second process has them (in
+        this process instead if the second one failed)."""
+        try:
+            found: list[str | None] = self._answers.recv()
+            return found
+        except (EOFError, OSError):
+            log.warning("the language process ended early; detecting here instead")
+            return [detect_language(text) for text in self._texts]
 
     def close(self) -> None:
-        """Stop the second process: at once when it was asked for nothing (it may still
-        be loading the model nobody needs), else once it has exited."""
-        self._pool.shutdown(wait=self._asked, cancel_futures=True)
+        """Stop the second process (at once if its answers were not needed)."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._answers.close()
 
 
-def _load_model() -> None:
-    detect_language("load the model")
-
-
-def _detect_all(texts: list[str]) -> list[str | None]:
-    """The language of each of ``texts`` (run in the second process)."""
-    return [detect_language(text) for text in texts]
+def _detect_into(texts: list[str], answers: Connection) -> None:
+    """The language of each of ``texts``, sent on ``answers`` (run in the second
+    process)."""
+    answers.send([detect_language(text) for text in texts])
+    answers.close()
 
 
 def _can_fork() -> bool:

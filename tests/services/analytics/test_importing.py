@@ -105,9 +105,9 @@ def test_a_second_file_adds_its_new_posts_after_the_first_in_published_order(
 
 def test_languages_detected_in_a_second_process_are_the_same(
         ctx: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """From ``PARALLEL_FROM`` rows on, a forked process (which loads the model while
-    the rows are checked) detects the new posts' languages while the import inserts
-    them: the same answers as in-line, on the same rows."""
+    """From ``PARALLEL_FROM`` rows on, a forked process detects every row's language
+    from the moment the file is read, while the import checks and inserts: the same
+    answers as in-line, on the same rows."""
     from socialhub.services.analytics import importing
     from socialhub.services.authoring.scheduling import show_post
 
@@ -115,9 +115,9 @@ def test_languages_detected_in_a_second_process_are_the_same(
              "Notre collection de printemps est enfin arrivée dans la boutique",
              "ok", "Unsere Frühjahrskollektion ist endlich da und sieht toll aus",
              "La nostra collezione di primavera è finalmente arrivata in negozio"]
-    process = importing._LanguageProcess()
+    process = importing._LanguageProcess(texts * 3)
     try:
-        forked = process.detect(texts * 3).result(timeout=60)
+        forked = process.languages()
     finally:
         process.close()
     assert forked == [importing.detect_language(t) for t in texts * 3]
@@ -134,3 +134,24 @@ def test_languages_detected_in_a_second_process_are_the_same(
                  for p in found}
     assert languages == {"Our s": "en", "Notre": "fr", "ok": None, "Unser": "de",
                          "La no": "it"}
+
+
+def test_the_language_process_is_stopped_when_not_needed_and_replaced_when_it_fails(
+        ) -> None:
+    """A re-import whose rows are all known never asks for languages: the second
+    process is stopped, not waited for. One that dies early is replaced by detection
+    in this process, with the same answers."""
+    from socialhub.services.analytics import importing
+
+    texts = ["Our spring collection is finally here and it looks wonderful",
+             "Notre collection de printemps est enfin arrivée dans la boutique"]
+    unneeded = importing._LanguageProcess(texts * 50_000)  # seconds of work
+    unneeded.close()
+    assert unneeded._process.exitcode is not None and unneeded._process.exitcode < 0
+    failed = importing._LanguageProcess(texts)
+    failed._process.kill()
+    failed._process.join()
+    try:
+        assert failed.languages() == ["en", "fr"]
+    finally:
+        failed.close()
