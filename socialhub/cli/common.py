@@ -141,10 +141,11 @@ def emit_json(data: Any) -> None:
 def out() -> Console:
     """A Rich console on stdout, for data. A string is printed as it is: a name, a
     post's text or an error is never read as Rich markup (``[/b]`` stopped the command,
-    ``[link]`` vanished) or ``:emoji:`` codes; styled output is a ``rich.text.Text``."""
-    from rich.console import Console
+    ``[link]`` vanished) or ``:emoji:`` codes, and a control character in it shows as
+    its symbol (``safe_console``); styled output is a ``rich.text.Text``."""
+    from socialhub.cli.safe_console import safe_console
 
-    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
+    return safe_console()
 
 
 def plain(line: str) -> None:
@@ -154,10 +155,10 @@ def plain(line: str) -> None:
 
 
 def err() -> Console:
-    """A Rich console on stderr, for diagnostics and progress."""
-    from rich.console import Console
+    """A Rich console on stderr, for diagnostics and progress (as :func:`out` prints)."""
+    from socialhub.cli.safe_console import safe_console
 
-    return Console(stderr=True, highlight=False, markup=False, emoji=False)
+    return safe_console(stderr=True)
 
 
 def info(message: str) -> None:
@@ -168,5 +169,7 @@ def info(message: str) -> None:
 
 def warn(message: str) -> None:
     """A ``warning:`` line on stderr, shown even with --quiet: something needs the user."""
-    sys.stderr.write(f"warning: {message}\n")
+    from socialhub.services.terminal_text import printable
+
+    sys.stderr.write(f"warning: {printable(message)}\n")
     sys.stderr.flush()

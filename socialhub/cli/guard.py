@@ -17,8 +17,9 @@ def run_guarded(call: Callable[[], object], *, debug: Callable[[], bool] | bool)
     def redact(text: str) -> str:
         # Deferred: its patterns (and logging) cost --help a tenth of its time; errors only.
         from socialhub.services.ops.redaction import redact as scrub
+        from socialhub.services.terminal_text import printable
 
-        return scrub(text)
+        return printable(scrub(text))
 
     def debugging() -> bool:
         return debug() if callable(debug) else debug

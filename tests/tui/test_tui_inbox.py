@@ -168,3 +168,17 @@ async def test_text_from_strangers_is_shown_as_written_never_as_markup(
         await settle(pilot)
         preview = pilot.app.screen.query_one(".preview", Static)
         assert str(preview.render()) == "Thanks! [/b] :x:"
+
+
+@pytest.mark.anyio
+async def test_escape_sequences_from_strangers_are_shown_as_symbols(
+        tui_cli: Callable[..., CLIResult]) -> None:
+    # Textual passes ESC through to the terminal; a comment must not drive it.
+    add_items([(BS, "reply", "mallory.example.com", "hi \x1b]0;pwned\x1b\\ \x1b[2J",
+                "neutral", [], 10)])
+    app = SocialhubApp(blink=False, refresh_every=None)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_inbox(pilot)
+        cell = str(screen.query_one(DataTable).get_row_at(0)[4])
+        assert cell == "hi ␛]0;pwned␛\\ ␛[2J"
+        assert "\x1b" not in _thread(screen) and "hi ␛]0;pwned" in _thread(screen)

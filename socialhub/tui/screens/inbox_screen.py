@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Header, Static
 from socialhub.services.inbox.items import archive_item, assign_item, latest_item_id, show_item
 from socialhub.services.inbox.reply import reply_to_item
 from socialhub.services.inbox.screen import screen_rows
+from socialhub.services.terminal_text import printable
 from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.assign_modal import AssignModal
@@ -187,9 +188,9 @@ class InboxScreen(Screen[None]):
             us = entry["role"] == "us"
             who = "you" + (f" [{entry['status']}]" if us else "") if us else f"@{entry['author']}"
             here = " ←" if not us and entry.get("id") == item["id"] else ""
-            head.append(f"\n{self._when(entry['at'])}  {who}{here}\n",
+            head.append(f"\n{self._when(entry['at'])}  {printable(who)}{here}\n",
                         style="bold dodger_blue1" if us else "bold")
-            head.append(entry["text"] + "\n")
+            head.append(printable(entry["text"]) + "\n")
         self.query_one("#inbox-thread", Static).update(head)
 
     # -- actions ---------------------------------------------------------------------------

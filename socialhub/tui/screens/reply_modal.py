@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
+from socialhub.services.terminal_text import printable
 from socialhub.tui.widgets.target_tab import TargetTab
 
 
@@ -27,7 +28,8 @@ class ReplyModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reply-box"):
-            yield Static(" ".join(self.quote.split())[:160], id="reply-quote", markup=False)
+            yield Static(printable(" ".join(self.quote.split())[:160]), id="reply-quote",
+                         markup=False)
             yield TargetTab(self.ref, self.platform, blink=self.blink, id="reply-tab",
                             hint="your reply")
             with Horizontal(id="reply-buttons"):
