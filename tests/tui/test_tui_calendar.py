@@ -348,3 +348,21 @@ async def test_wide_characters_in_a_post_keep_every_column_in_its_place(
     assert any("新" in text for line in lines for text, _ in line), grid.render().plain
     for line in lines[1:]:
         assert [cell_len(text) for text, _ in line] == [col_w - 1, 1] * 7
+
+
+async def test_a_narrow_cell_counts_the_posts_it_cannot_show_without_cutting_the_count(
+        run: Run) -> None:
+    # At 80×24 a day's cell is 10 cells wide and two lines tall: "+3 more" was cut to
+    # "+3 mor"; the count alone is shown instead.
+    for hour in (15, 16, 17, 18):
+        assert run("posts", "create", "-b", f"post at {hour}", "-t",
+                   "bluesky:@shop.example.com", "--at", f"2026-11-19 {hour}:00",
+                   "--name", f"busy-{hour}").exit_code == 0
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        grid = screen(app).grid
+        cells = [text.strip() for line in grid.render().lines for text, _ in line]
+        counts = [c for c in cells if c.startswith("+")]
+        assert counts and all(c.split()[0][1:].isdigit() for c in counts), counts
+        assert all(c.endswith("more") or " " not in c for c in counts), counts

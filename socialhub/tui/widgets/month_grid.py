@@ -290,7 +290,9 @@ class MonthGrid(Widget, can_focus=True):
             block = self.entry_lines(e, width)
             rest = len(entries) - i - 1
             if used + len(block) > room - (1 if rest else 0):
-                lines.append((f"+{len(entries) - i} more", styles["more"]))
+                more = f"+{len(entries) - i} more"  # on a narrow cell the count alone
+                lines.append((more if len(more) <= width else more.split()[0],
+                              styles["more"]))
                 break
             entry_style = styles[status_class(e["status"])]
             lines.extend((line, entry_style) for line in block)
