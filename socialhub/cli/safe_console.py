@@ -24,12 +24,12 @@ if TYPE_CHECKING:
     from rich.measure import Measurement
 
 
-def safe_console(*, stderr: bool = False, soft_wrap: bool = False) -> Console:
+def safe_console(*, stderr: bool = False) -> Console:
     """A console on stdout (or stderr) that prints text as written and never writes a
     control character but newline and tab."""
     from rich.console import Console
 
-    console = Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap, markup=False,
+    console = Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False,
                       emoji=False)
     console.push_render_hook(_PrintableHook())
     return console
@@ -59,4 +59,3 @@ class _Printable:
         from rich.measure import Measurement
 
         return Measurement.get(console, options, self.renderable)
-
