@@ -161,8 +161,11 @@ def accounts(since: Since = None, until: Until = None, platform: PlatformOpt = N
     data = _run(run, _filters(since, until, platform, account, campaign, zone))
 
     def table() -> None:
-        columns = [Column("account", "left", shrink=16), Column("posts"), Column("likes"),
-                   Column("impressions"), Column("engagement"), Column("followers"),
+        # On a narrow terminal impressions, then the post count, leave before a handle
+        # would be folded: followers and their change are what this table is for.
+        columns = [Column("account", "left", wrap=True), Column("posts", drop=1),
+                   Column("likes"), Column("impressions", drop=2), Column("engagement"),
+                   Column("followers"),
                    Column("change"),
                    Column("trend", "left", drop=BAR_DROP, called="the followers trend")]
         cells = [[r["account"], count(r["posts"]), count(r["likes"]), count(r["impressions"]),

@@ -21,7 +21,7 @@ from socialhub.cli.fit_table import Column, fitted_table
 
 METRICS = ("impressions", "likes", "replies", "reposts", "quotes", "clicks", "saves")
 #: Which metric columns a narrow terminal leaves out, the highest first (the rest stay).
-METRIC_DROP = {"saves": 4, "quotes": 3, "clicks": 2, "reposts": 1}
+METRIC_DROP = {"saves": 4, "quotes": 3, "clicks": 2, "reposts": 1, "replies": 1}
 #: Bars go before any number.
 BAR_DROP = 5
 
@@ -75,7 +75,7 @@ def totals_table(title: str, rows: Sequence[dict[str, Any]], key_title: str,
     interactions per row; on a narrow terminal the bar and the rarer metrics give way
     (named in the caption), never a number's digits."""
     largest = max((r.get("likes") or 0 for r in rows), default=0)
-    columns = [Column(key_title, "left", shrink=16), Column("posts"),
+    columns = [Column(key_title, "left", wrap=True), Column("posts"),
                *(Column(m, drop=METRIC_DROP.get(m, 0)) for m in METRICS),
                Column("engagement"),
                Column("likes", "left", drop=BAR_DROP, called="the likes bar")]
@@ -94,8 +94,9 @@ def posts_table(title: str, rows: Sequence[dict[str, Any]], formula: str,
     largest = max((r.get(key) or 0 for r in rows), default=0)
     # On a narrow terminal the ranked metric and the engagement rate stay.
     drops = {m: 0 if m == highlight else METRIC_DROP.get(m, 1) for m in shown}
-    columns = [Column("published (UTC)", "left"), Column("account", "left", shrink=10),
-               Column("post", "left", shrink=16, widest=40),
+    columns = [Column("published (UTC)", "left", wrap=True),
+               Column("account", "left", wrap=True),
+               Column("post", "left", shrink=10, widest=40),
                *(Column(m, drop=drops[m]) for m in shown), Column("engagement"),
                Column(highlight or "engagement", "left", drop=BAR_DROP,
                       called=f"the {highlight or 'engagement'} bar")]

@@ -78,3 +78,22 @@ def test_an_untrusted_certificate_is_refused_and_a_newly_trusted_one_accepted(
     assert refused.http_status is None and refused.error == "no answer: ConnectError"
     assert answered == ["/hook"]
     assert len(built) == 2
+
+
+def test_one_off_calls_reuse_the_process_context(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built: list[int]) -> None:
+    """Registering socialhub on a Mastodon instance (``accounts connect``) is a one-off
+    request outside any adapter; it verifies the instance with the same context."""
+    from socialhub.errors import PlatformError
+    from socialhub.services.accounts.connect import register_mastodon_app
+
+    cert, key = self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with https_server(cert, key) as (url, answered):
+        with make_client(url, timeout_s=5) as client:
+            assert client.get("/client").status_code == 200
+        with pytest.raises(PlatformError, match="refused to register"):  # it answers {}
+            register_mastodon_app(url, "http://127.0.0.1:8765/callback", ("read",),
+                                  timeout_s=5)
+    assert answered == ["/client", "/api/v1/apps"]
+    assert len(built) == 1

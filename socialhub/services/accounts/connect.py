@@ -421,11 +421,13 @@ def register_mastodon_app(instance: str, redirect_uri: str, scopes: tuple[str, .
     import httpx
 
     from socialhub.errors import PlatformError
+    from socialhub.security.tls import verify_context
 
     body = {"client_name": APP_NAME, "redirect_uris": redirect_uri,
             "scopes": " ".join(scopes), "website": APP_WEBSITE}
     try:
-        response = httpx.post(f"{instance}/api/v1/apps", data=body, timeout=timeout_s)
+        response = httpx.post(f"{instance}/api/v1/apps", data=body, timeout=timeout_s,
+                              verify=verify_context())
         data = response.json() if response.status_code < 400 else None
     except (httpx.HTTPError, ValueError) as exc:
         raise PlatformError(f"mastodon: cannot register socialhub on {instance}: "

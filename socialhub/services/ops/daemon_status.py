@@ -185,6 +185,7 @@ def probe_daemon_health(config: LoadedConfig, *, timeout_s: float = 2.0
     """
     import httpx
 
+    from socialhub.security.tls import verify_context
     from socialhub.services.ops.http_access import resolve_token
 
     opts = config.settings.daemon
@@ -199,7 +200,8 @@ def probe_daemon_health(config: LoadedConfig, *, timeout_s: float = 2.0
     try:
         token = resolve_token(config, opts.http_token, key="daemon.http_token")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = httpx.get(f"{url}/healthz", headers=headers, timeout=timeout_s)
+        response = httpx.get(f"{url}/healthz", headers=headers, timeout=timeout_s,
+                             verify=verify_context())
         data = response.json()
     except Exception:  # no daemon there, or not one of ours: nothing to report
         return None

@@ -111,7 +111,10 @@ def run_demo(*, posts: int = 5, keep: bool = False, first_due_s: float = 2.0,
                                                 now_utc()).imported
         import httpx
 
-        result.sandbox_posts = len(httpx.get(f"{server.url}/_sandbox/posts", timeout=5)
+        from socialhub.security.tls import verify_context
+
+        result.sandbox_posts = len(httpx.get(f"{server.url}/_sandbox/posts", timeout=5,
+                                             verify=verify_context())
                                    .json()["posts"])
         result.inbox, result.auto_reply = _inbox(hub, server, engine)
         result.elapsed_s = round(time.monotonic() - started, 2)
