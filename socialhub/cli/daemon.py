@@ -55,7 +55,7 @@ def status(json_: JsonOption = False) -> None:
     if json_:
         emit_json(report)
         return
-    from rich.table import Table
+    from socialhub.cli.fit_table import Column, fitted_table
 
     console = out()
     console.print(f"scheduler: {report['scheduler']}")
@@ -64,13 +64,14 @@ def status(json_: JsonOption = False) -> None:
         seen = f"{d['last_seen']:%Y-%m-%d %H:%M:%S}" if d["last_seen"] else "never"
         http = f", HTTP {d['http']}" if d.get("http") else ""
         console.print(f"  daemon {d['worker']}: {d['status']}, last seen {seen} UTC{http}")
-    table = Table("job", "last status", "last finished (UTC)", "error")
-    for job in report["jobs"]:
-        finished = job.get("last_finished_at")
-        table.add_row(job["name"], job.get("last_status") or "never_run",
-                      f"{finished:%Y-%m-%d %H:%M:%S}" if finished else "-",
-                      job.get("last_error") or "")
-    console.print(table)
+    # Job names, statuses and times stay whole; a long error wraps under its job.
+    columns = [Column("job", "left"), Column("last status", "left"),
+               Column("last finished (UTC)", "left", wrap=True),
+               Column("error", "left", shrink=16, wrap=True)]
+    rows = [[job["name"], job.get("last_status") or "never_run",
+             f"{job['last_finished_at']:%Y-%m-%d %H:%M:%S}" if job.get("last_finished_at")
+             else "-", job.get("last_error") or ""] for job in report["jobs"]]
+    console.print(fitted_table(None, None, columns, rows, console.width, shows_all=("--json",)))
     q = report["queue"]
     by = ", ".join(f"{k} {v}" for k, v in sorted(q["by_status"].items())) or "empty"
     console.print(f"queue: {q['depth']} pending ({by}); {q['due_now']} due now")

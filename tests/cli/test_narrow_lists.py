@@ -128,3 +128,24 @@ def test_json_is_untouched_by_the_width(narrow: CLI, monkeypatch: pytest.MonkeyP
     at_80 = narrow("queue", "list", "--json").stdout
     monkeypatch.setenv("COLUMNS", "200")
     assert narrow("queue", "list", "--json").stdout == at_80
+
+
+def test_daemon_status_keeps_job_names_and_times_whole_and_wraps_the_error(
+        narrow: CLI) -> None:
+    from socialhub.db.models import JobRun
+
+    error = ("inbox sync of mastodon:@community.team@social.example.org failed: HTTP 503 "
+             "Service Unavailable (the instance is under maintenance until 18:00 UTC)")
+    finished = datetime(2026, 12, 7, 14, 5, 9, tzinfo=UTC)
+    hub = make_hub()
+    try:
+        with hub.transaction() as session:
+            session.add(JobRun(name="inbox_sync_mastodon_community", last_status="error",
+                               last_finished_at=finished, last_error=error))
+    finally:
+        hub.dispose()
+    shown = _fits(narrow("daemon", "status"), "inbox_sync_mastodon_community", "error",
+                  "2026-12-07", "14:05:09")
+    flattened = " ".join(" ".join(line.strip("│ ").split("│")[-1].split())
+                         for line in shown.splitlines() if line.startswith("│"))
+    assert "under maintenance until 18:00 UTC)" in flattened, shown  # all of it, wrapped
