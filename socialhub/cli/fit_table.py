@@ -61,12 +61,15 @@ def fitted_table(title: str | None, caption: str | None, columns: Sequence[Colum
     given back. Only a table too wide even so has its widest columns folded onto more
     lines; no cell but cut text ever ends in ``…``.
 
-    A string cell is shown as it is (never read as Rich markup or ``:emoji:`` codes);
-    a ``rich.text.Text`` cell keeps its style."""
+    A string cell is shown as it is (never read as Rich markup or ``:emoji:`` codes),
+    its control characters as the symbols the console prints for them (measured as
+    such, so the table still fits); a ``rich.text.Text`` cell keeps its style."""
     from rich.table import Table
     from rich.text import Text
 
-    cells = [[c if isinstance(c, Text) else Text(c) for c in row] for row in rows]
+    from socialhub.services.terminal_text import printable
+
+    cells = [[c if isinstance(c, Text) else Text(printable(c)) for c in row] for row in rows]
     natural = [max([_cells(Text(c.header)), *(_cells(r[i]) for r in cells)])
                for i, c in enumerate(columns)]
     natural = [min(n, c.widest) if c.widest else n for n, c in zip(natural, columns,

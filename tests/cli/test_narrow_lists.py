@@ -149,3 +149,15 @@ def test_daemon_status_keeps_job_names_and_times_whole_and_wraps_the_error(
     flattened = " ".join(" ".join(line.strip("│ ").split("│")[-1].split())
                          for line in shown.splitlines() if line.startswith("│"))
     assert "under maintenance until 18:00 UTC)" in flattened, shown  # all of it, wrapped
+
+
+def test_a_control_character_in_a_cell_does_not_widen_the_table(narrow: CLI) -> None:
+    """Each control character is printed as a symbol one cell wide (``␛``): the table is
+    measured with the symbols, so it still fits."""
+    hub = make_hub()
+    try:
+        arrive(hub, 3, datetime.now(UTC), author="\x1b[2J\x1b[31m\x1b]0;x\x07mallory" * 3)
+    finally:
+        hub.dispose()
+    shown = _fits(narrow("inbox", "list"), "␛[2J␛[31m␛]0;x␇mallory")
+    assert "\x1b" not in shown
