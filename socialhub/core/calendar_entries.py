@@ -44,8 +44,11 @@ class SlotRow(NamedTuple):
 
 
 def build_entries(targets: Iterable[TargetRow], slots: Iterable[SlotRow], start: datetime,
-                  end: datetime, tz: tzinfo) -> list[dict[str, Any]]:
-    """Entries for targets in [start, end) and slots no target of the account takes.
+                  end: datetime, tz: tzinfo, *, now: datetime | None = None
+                  ) -> list[dict[str, Any]]:
+    """Entries for targets in [start, end) and slots no target of the account takes;
+    with ``now``, only the slots still ahead of it (a free slot that has passed can no
+    longer be filled).
 
     Times are shown in ``tz``; entries are ordered by time, posts before slots, then by
     account and post name.
@@ -66,7 +69,8 @@ def build_entries(targets: Iterable[TargetRow], slots: Iterable[SlotRow], start:
         })
     for slot in slots:
         for when in slot_instants([slot], start, end):
-            if (slot.account_id, when.utc) in taken or when.utc == start:
+            if ((slot.account_id, when.utc) in taken or when.utc == start
+                    or (now is not None and when.utc <= now)):
                 continue
             local = when.utc.astimezone(tz)
             entries.append({

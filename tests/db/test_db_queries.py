@@ -132,7 +132,8 @@ def seed(hub: Hub) -> None:
 
 
 @pytest.fixture
-def seeded(hub: Hub, db_home: str) -> Seeded:
+def seeded(hub: Hub, db_home: str, monkeypatch: pytest.MonkeyPatch) -> Seeded:
+    monkeypatch.setenv("SOCIALHUB_FAKE_NOW", NOW.isoformat())  # the service's "now" too
     seed(hub)
     database = direct_database(db_home)
     assert database is not None
@@ -150,7 +151,7 @@ def test_both_readers_answer_alike_for_months_and_weeks_seen_from_any_zone(
     entries = 0
     for zone in ZONES:
         for view, anchor in VIEWS:
-            quick = read_calendar_direct(seeded.database, "default", view, anchor, zone)
+            quick = read_calendar_direct(seeded.database, "default", view, anchor, zone, NOW)
             assert quick is not None, (view, anchor, zone)
             assert quick == service_answer(seeded.hub, view, anchor, zone), (view, anchor, zone)
             for day in quick.days.values():
@@ -173,7 +174,7 @@ def test_the_latest_delivery_of_a_target_decides_its_colour(seeded: Seeded) -> N
             Delivery.idempotency_key == "retried-1"))
         at = s.scalar(select(Variant.scheduled_at).join(Post).where(Post.name == retried))
     assert retried is not None and at is not None
-    quick = read_calendar_direct(seeded.database, "default", "month", at.date(), "UTC")
+    quick = read_calendar_direct(seeded.database, "default", "month", at.date(), "UTC", NOW)
     assert quick is not None
     [entry] = [e for e in quick.days[at.date()] if e["post"] == retried]
     assert entry["status"] == "published"  # not the dead first delivery
@@ -181,12 +182,12 @@ def test_the_latest_delivery_of_a_target_decides_its_colour(seeded: Seeded) -> N
 
 def test_a_slot_a_dst_gap_swallows_and_a_taken_slot_are_not_offered(seeded: Seeded) -> None:
     quick = read_calendar_direct(seeded.database, "default", "week", date(2027, 3, 27),
-                                 "Europe/Berlin")
+                                 "Europe/Berlin", NOW)
     assert quick is not None
     gap_day = [e for e in quick.days.get(date(2027, 3, 28), []) if e["kind"] == "slot"]
     assert gap_day == []  # 02:30 does not exist in Berlin that Sunday
     november = read_calendar_direct(seeded.database, "default", "month", date(2026, 11, 3),
-                                    "Europe/Berlin")
+                                    "Europe/Berlin", NOW)
     assert november is not None
     tuesday = november.days[date(2026, 11, 3)]
     assert [(e["kind"], e["time"]) for e in tuesday if e["account"] == MA] == [("post", "10:00")]
@@ -194,19 +195,38 @@ def test_a_slot_a_dst_gap_swallows_and_a_taken_slot_are_not_offered(seeded: Seed
                                  for e in november.days[date(2026, 11, 10)]]
 
 
+def test_a_free_slot_that_has_passed_is_not_offered(
+        seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen on Tuesday 10 November at noon, that week's free slots before noon are gone
+    (they can no longer be filled), the ones after it are still offered; both readers
+    agree."""
+    later = datetime(2026, 11, 10, 12, tzinfo=UTC)
+    monkeypatch.setenv("SOCIALHUB_FAKE_NOW", later.isoformat())
+    quick = read_calendar_direct(seeded.database, "default", "week", later.date(), "UTC",
+                                 later)
+    assert quick == service_answer(seeded.hub, "week", later.date(), "UTC")
+    free = [e for day in quick.days.values() for e in day if e["kind"] == "slot"]
+    assert free and all(datetime.fromisoformat(e["at"]) > later for e in free)
+    before = read_calendar_direct(seeded.database, "default", "week", later.date(), "UTC",
+                                  NOW)
+    assert before is not None
+    assert any(datetime.fromisoformat(e["at"]) <= later for day in before.days.values()
+               for e in day if e["kind"] == "slot")  # the same week seen from before
+
+
 def test_it_declines_what_only_the_full_service_can_answer(seeded: Seeded) -> None:
     anchor = date(2026, 11, 3)
-    assert read_calendar_direct(seeded.database, "nobody", "month", anchor, "UTC") is None
+    assert read_calendar_direct(seeded.database, "nobody", "month", anchor, "UTC", NOW) is None
     with seeded.hub.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-    assert read_calendar_direct(seeded.database, "default", "month", anchor, "UTC") is None
+    assert read_calendar_direct(seeded.database, "default", "month", anchor, "UTC", NOW) is None
 
 
 def test_a_sqlite_file_that_does_not_exist_is_left_to_the_service_to_create(
         tmp_path: Path) -> None:
     missing = tmp_path / "nothing-here.sqlite"
     assert read_calendar_direct(DirectDatabase(sqlite_file=missing), "default", "month",
-                                date(2026, 11, 3), "UTC") is None
+                                date(2026, 11, 3), "UTC", NOW) is None
     assert not missing.exists()  # a read never creates the database
 
 
@@ -214,7 +234,7 @@ def test_a_postgresql_server_that_does_not_answer_is_left_to_the_service(
         tmp_path: Path) -> None:
     nowhere = direct_database("postgresql+psycopg://me:secret@127.0.0.1:9/socialhub")
     assert nowhere is not None
-    assert read_calendar_direct(nowhere, "default", "month", date(2026, 11, 3), "UTC") is None
+    assert read_calendar_direct(nowhere, "default", "month", date(2026, 11, 3), "UTC", NOW) is None
 
 
 @pytest.mark.parametrize(("url", "expected"), [

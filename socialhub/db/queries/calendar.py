@@ -100,8 +100,9 @@ def _target(row: tuple[Any, ...], at: datetime, thread: list[Any] | None) -> Tar
 
 
 def read_calendar_direct(database: DirectDatabase, organization: str, view: View,
-                         anchor: date, zone: str) -> CalendarData | None:
-    """What ``services.authoring.board.calendar_data`` answers for this view, or None if unsure.
+                         anchor: date, zone: str, now: datetime) -> CalendarData | None:
+    """What ``services.authoring.board.calendar_data`` answers for this view at ``now``,
+    or None if unsure.
 
     ``organization`` is the configured org's name.
     """
@@ -113,4 +114,4 @@ def read_calendar_direct(database: DirectDatabase, organization: str, view: View
     if read is None:
         return None
     targets, slots = read
-    return CalendarData.of(view, rng, build_entries(targets, slots, start, end, tz))
+    return CalendarData.of(view, rng, build_entries(targets, slots, start, end, tz, now=now))

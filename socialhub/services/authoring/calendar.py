@@ -23,14 +23,15 @@ __all__ = ["CalendarRange", "View", "calendar_entries", "calendar_view", "view_r
 def calendar_entries(ctx: Ctx, rng: CalendarRange, zone: str, *,
                      account_id: int | None = None, include_slots: bool = True
                      ) -> list[dict[str, Any]]:
-    """Scheduled targets and free slots in the range, ordered by time, times in ``zone``."""
+    """Scheduled targets and the free slots still ahead in the range, ordered by time,
+    times in ``zone``."""
     session, org_id = ctx.session, ctx.org_id
     tz = load_zone(zone)
     start = datetime.combine(rng.start, time(), tz)
     end = datetime.combine(rng.end, time(), tz)
     targets, slots = calendar_rows(session, org_id, start, end, account_id=account_id,
                                    include_slots=include_slots)
-    return build_entries(targets, slots, start, end, tz)
+    return build_entries(targets, slots, start, end, tz, now=ctx.now())
 
 
 @use_case(Permission.POSTS_READ)

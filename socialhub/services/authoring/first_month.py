@@ -55,9 +55,10 @@ def quick_month(config_path: str | None) -> tuple[str, date, CalendarData] | Non
     if database is None or organization is None:
         return None
     zone = timezone or system_zone()  # as services.clock.display_zone
+    now = now_utc()
     try:
-        today = local_today(now_utc(), zone)
+        today = local_today(now, zone)
     except SocialhubError:
         return None  # an unknown zone: the full read says so
-    month = read_calendar_direct(database, organization, "month", today, zone)
+    month = read_calendar_direct(database, organization, "month", today, zone, now)
     return (zone, today, month) if month is not None else None
