@@ -204,7 +204,8 @@ def test_a_free_slot_that_has_passed_is_not_offered(
     monkeypatch.setenv("SOCIALHUB_FAKE_NOW", later.isoformat())
     quick = read_calendar_direct(seeded.database, "default", "week", later.date(), "UTC",
                                  later)
-    assert quick == service_answer(seeded.hub, "week", later.date(), "UTC")
+    assert quick is not None and quick == service_answer(seeded.hub, "week", later.date(),
+                                                         "UTC")
     free = [e for day in quick.days.values() for e in day if e["kind"] == "slot"]
     assert free and all(datetime.fromisoformat(e["at"]) > later for e in free)
     before = read_calendar_direct(seeded.database, "default", "week", later.date(), "UTC",
