@@ -19,10 +19,11 @@ from socialhub.tui.app import SocialhubApp
 from socialhub.tui.screens.calendar_screen import CalendarScreen
 from socialhub.tui.screens.confirm_modal import ConfirmModal
 from socialhub.tui.screens.editor_screen import EditorScreen
+from socialhub.tui.widgets.legend import pack_pairs
 from socialhub.tui.widgets.month_grid import MonthGrid
 from tests.conftest import CLIResult
 from tests.tui import tui_kit
-from tests.tui.tui_kit import notes, settle
+from tests.tui.tui_kit import notes, screen_lines, settle
 
 Run = Callable[..., CLIResult]
 pytestmark = pytest.mark.anyio
@@ -72,6 +73,32 @@ async def test_the_month_shows_free_slots_only_ahead(app: SocialhubApp, pilot: P
     await pilot.press("down")  # Tuesday 24: the slot is ahead
     await settle(pilot)
     assert agenda_ids(app) == ["slot-0"]
+
+
+async def test_the_legend_at_80_columns_wraps_between_accounts_and_cuts_no_handle(
+        tui_cli: Run) -> None:
+    # One line cut at the edge: "bs @averyveryverylonghandle.example.com · bs" and the
+    # other two handles were not shown at all.
+    long = "bluesky:@averyveryverylonghandle.example.com"
+    assert tui_cli("accounts", "add", long).exit_code == 0
+    assert tui_cli("posts", "create", "-b", "Winter sale", "-t", long, "--at",
+                   "2026-11-19 14:30", "--name", "winter").exit_code == 0
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = screen_lines(pilot)
+        grid = next(i for i, line in enumerate(lines) if line.startswith("Mon"))
+        for pair in ("bs @averyveryverylonghandle.example.com", "bs @shop.example.com",
+                     "ma @me@social.example"):
+            assert any(pair in line for line in lines[2:grid]), lines[:grid]
+
+
+def test_a_legend_too_long_for_its_lines_counts_the_rest() -> None:
+    pairs = [f"bs @account{n}.example.com" for n in range(9)]
+    lines = pack_pairs(pairs, 44, max_lines=3)
+    assert len(lines) == 3 and all(len(line) <= 44 for line in lines), lines
+    shown = sum(line.count("@") for line in lines)
+    assert lines[-1].endswith(f"+{9 - shown} more"), lines
 
 
 async def test_a_legend_and_the_help_spell_out_the_badges(tui_cli: Run) -> None:
