@@ -366,3 +366,51 @@ async def test_a_narrow_cell_counts_the_posts_it_cannot_show_without_cutting_the
         counts = [c for c in cells if c.startswith("+")]
         assert counts and all(c.split()[0][1:].isdigit() for c in counts), counts
         assert all(c.endswith("more") or " " not in c for c in counts), counts
+
+
+def day_column(grid: MonthGrid, weekday: int) -> list[str]:
+    """The lines of one day's cell in the week view, as painted (Monday: 0)."""
+    return [line[2 * weekday][0].strip() for line in grid.render().lines[1:]]
+
+
+async def test_the_week_at_80_columns_shows_every_handle_whole_and_cuts_only_text(
+        run: Run) -> None:
+    # At 80×24 a day's column is 5 cells: handles were cut to "@av…", "@sh…", "@me…".
+    # Now the badge goes under the time and the handle takes the lines it needs.
+    long = "@averyveryverylonghandle.example.com"
+    assert run("accounts", "add", f"bluesky:{long}").exit_code == 0
+    assert run("posts", "create", "-b", "A long announcement about the winter sale", "-t",
+               f"bluesky:{long}", "--at", "2026-11-19 14:30", "--name", "winter").exit_code == 0
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        grid = screen(app).grid
+        assert grid.size.width // 7 - 1 == 5  # the narrow case this test is about
+        thursday, friday = day_column(grid, 3), day_column(grid, 4)
+        assert thursday[1:3] == ["14:30", "bs"], thursday
+        assert long in "".join(thursday), thursday
+        assert "@shop.example.com" in "".join(friday), friday
+        assert "@me@social.example" in "".join(friday), friday
+        assert [line for line in friday if ":" in line] == ["09:00", "09:00"], friday
+        assert not any("…" in line for line in thursday[:10]), thursday  # the handle's lines
+
+
+async def test_the_week_shows_fewer_lines_of_text_before_it_leaves_a_post_out(
+        run: Run) -> None:
+    # Three posts on a narrow day do not fit with two lines of text each: the text gives
+    # way (one line, then none) before a post is hidden behind "+N more".
+    for hour in (15, 16, 17):
+        assert run("posts", "create", "-b", f"the post at {hour} with some words", "-t",
+                   "bluesky:@shop.example.com", "--at", f"2026-11-19 {hour}:00",
+                   "--name", f"busy-{hour}").exit_code == 0
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        thursday = day_column(screen(app).grid, 3)
+        assert [line for line in thursday if ":" in line] == ["15:00", "16:00", "17:00"]
+        assert not any(line.startswith("+") for line in thursday), thursday
+        assert "".join(thursday).count("@shop.example.com") == 3, thursday

@@ -19,9 +19,11 @@ from socialhub.tui.app import SocialhubApp
 from socialhub.tui.screens.calendar_screen import CalendarScreen
 from socialhub.tui.screens.confirm_modal import ConfirmModal
 from socialhub.tui.screens.editor_screen import EditorScreen
+from socialhub.tui.widgets.legend import pack_pairs
+from socialhub.tui.widgets.month_grid import MonthGrid
 from tests.conftest import CLIResult
 from tests.tui import tui_kit
-from tests.tui.tui_kit import notes, settle
+from tests.tui.tui_kit import notes, screen_lines, settle
 
 Run = Callable[..., CLIResult]
 pytestmark = pytest.mark.anyio
@@ -31,6 +33,11 @@ SIZES = [(120, 36), (80, 24)]
 def calendar(app: SocialhubApp) -> CalendarScreen:
     assert isinstance(app.screen, CalendarScreen)
     return app.screen
+
+
+def day_text(grid: MonthGrid, weekday: int) -> str:
+    """One day's cell in the week view, its lines joined (Monday: 0)."""
+    return "".join(line[2 * weekday][0].strip() for line in grid.render().lines[1:])
 
 
 def agenda_ids(app: SocialhubApp) -> list[str | None]:
@@ -43,13 +50,15 @@ async def test_the_week_names_the_account_and_offers_no_past_slot(
     await pilot.press("w")
     await settle(pilot)
     week = calendar(app).grid.render().plain
-    assert "@shop.exa…" in week and "@me@socia…" in week  # not just "bs" / "ma"
+    friday = day_text(calendar(app).grid, 4)  # a handle may take several lines, never "…"
+    assert "@shop.example.com" in friday and "@me@social.example" in friday  # not "bs" / "ma"
     # Tuesday 17 Nov 10:00 (the weekly slot) has passed: it is not offered as free.
     assert "10:00" not in week and "free" not in week
     await pilot.press("right_square_bracket")  # next week: Tuesday 24 is ahead
     await settle(pilot)
     week = calendar(app).grid.render().plain
-    assert "10:00 bs" in week and " free" in week and "@shop.exa…" in week
+    assert "10:00 bs" in week and " free" in week
+    assert "@shop.example.com" in day_text(calendar(app).grid, 1)
 
 
 async def test_the_month_shows_free_slots_only_ahead(app: SocialhubApp, pilot: Pilot[None]) -> None:
@@ -64,6 +73,32 @@ async def test_the_month_shows_free_slots_only_ahead(app: SocialhubApp, pilot: P
     await pilot.press("down")  # Tuesday 24: the slot is ahead
     await settle(pilot)
     assert agenda_ids(app) == ["slot-0"]
+
+
+async def test_the_legend_at_80_columns_wraps_between_accounts_and_cuts_no_handle(
+        tui_cli: Run) -> None:
+    # One line cut at the edge: "bs @averyveryverylonghandle.example.com · bs" and the
+    # other two handles were not shown at all.
+    long = "bluesky:@averyveryverylonghandle.example.com"
+    assert tui_cli("accounts", "add", long).exit_code == 0
+    assert tui_cli("posts", "create", "-b", "Winter sale", "-t", long, "--at",
+                   "2026-11-19 14:30", "--name", "winter").exit_code == 0
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = screen_lines(pilot)
+        grid = next(i for i, line in enumerate(lines) if line.startswith("Mon"))
+        for pair in ("bs @averyveryverylonghandle.example.com", "bs @shop.example.com",
+                     "ma @me@social.example"):
+            assert any(pair in line for line in lines[2:grid]), lines[:grid]
+
+
+def test_a_legend_too_long_for_its_lines_counts_the_rest() -> None:
+    pairs = [f"bs @account{n}.example.com" for n in range(9)]
+    lines = pack_pairs(pairs, 44, max_lines=3)
+    assert len(lines) == 3 and all(len(line) <= 44 for line in lines), lines
+    shown = sum(line.count("@") for line in lines)
+    assert lines[-1].endswith(f"+{9 - shown} more"), lines
 
 
 async def test_a_legend_and_the_help_spell_out_the_badges(tui_cli: Run) -> None:

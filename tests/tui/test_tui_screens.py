@@ -10,7 +10,7 @@ from sqlalchemy import update
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from socialhub.db.models import Account
+from socialhub.db.models import Account, Delivery
 from socialhub.services.hub import Hub
 from socialhub.services.settings import load_config
 from socialhub.tui.app import SocialhubApp
@@ -19,10 +19,33 @@ from socialhub.tui.screens.calendar_screen import CalendarScreen
 from socialhub.tui.screens.help_screen import HelpScreen
 from socialhub.tui.screens.queue_screen import QueueScreen
 from tests.conftest import CLIResult
-from tests.tui.tui_kit import notes, posts, settle
+from tests.tui.tui_kit import notes, posts, screen_lines, settle
 
 Run = Callable[..., CLIResult]
 pytestmark = pytest.mark.anyio
+
+LONG = "bluesky:@averyveryverylonghandle.example.com"
+
+
+def add_long_handle_post(run: Run) -> None:
+    """An account with a 44-character ref and a post to it on Thursday 19 Nov, 14:30."""
+    for args in (("accounts", "add", LONG),
+                 ("posts", "create", "-b", "A long announcement about the winter sale", "-t",
+                  LONG, "--at", "2026-11-19 14:30", "--name", "winter-sale-announcement")):
+        assert run(*args).exit_code == 0
+
+
+def column_text(lines: list[str], first: str, after: str) -> str:
+    """The cell that starts with ``first`` and ends before ``after`` on the same line,
+    with the lines under it that continue it (a folded cell: the rest of the row blank)."""
+    row = next(i for i, line in enumerate(lines) if first in line)
+    start, end = lines[row].index(first), lines[row].index(after)
+    parts = [lines[row][start:end].strip()]
+    for line in lines[row + 1:]:
+        if line[:start].strip() or line[end:].strip() or not line[start:end].strip():
+            break
+        parts.append(line[start:end].strip())
+    return "".join(parts)
 
 
 def cells(table: DataTable[object]) -> list[list[str]]:
@@ -84,6 +107,61 @@ async def test_r_puts_the_selected_delivery_back_in_line_now(pilot: Pilot[None])
     await pilot.press("r")
     await settle(pilot)
     assert "delivery 1: retrying (scheduled)" in notes(pilot)
+
+
+async def test_queue_at_80_columns_shows_whole_handles_and_the_next_attempt(
+        tui_cli: Run) -> None:
+    # The fixed 120-column widths cut the handle to "bluesky:@averyveryverylongha" and
+    # ran the time column off the right edge ("nex"); the last error gives way instead.
+    add_long_handle_post(tui_cli)
+    hub = Hub(load_config())
+    with hub.transaction() as session:
+        session.execute(update(Delivery).where(Delivery.id == 3).values(
+            status="retry_scheduled", attempts=2))
+    hub.dispose()
+    app = SocialhubApp(blink=False, refresh_every=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("Q")
+        await settle(pilot)
+        lines = screen_lines(pilot)
+        header = next(line for line in lines if line.lstrip().startswith("id "))
+        assert header.rstrip().endswith("next attempt"), header
+        assert column_text(lines, "bluesky:@avery", "retry_scheduled") == LONG, lines
+        long_row = next(line for line in lines if "bluesky:@avery" in line)
+        assert long_row.rstrip().endswith("retry_scheduled  2026-11-19 14:30"), long_row
+        for account in ("bluesky:@shop.example.com", "mastodon:@me@social.example"):
+            row = next(line for line in lines if account in line)
+            assert row.rstrip().endswith("2026-11-20 09:00"), row
+        await pilot.resize_terminal(150, 36)
+        await settle(pilot)
+        lines = screen_lines(pilot)  # wider: the post's name and the last error come back
+        header = next(line for line in lines if line.lstrip().startswith("id "))
+        assert header.split() == ["id", "post", "account", "status", "tries", "next",
+                                  "attempt", "last", "error"], header
+        assert any("winter-sale-announcement" in line and LONG in line for line in lines)
+
+
+async def test_accounts_at_80_columns_show_whole_handles_and_statuses(tui_cli: Run) -> None:
+    # The fixed widths cut the handle to 30 cells and the reason ran off the right edge.
+    add_long_handle_post(tui_cli)
+    hub = Hub(load_config())
+    with hub.transaction() as session:
+        session.execute(update(Account).where(Account.platform == "mastodon")
+                        .values(status="needs_reauth", status_reason="refresh token revoked"))
+    hub.dispose()
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        lines = screen_lines(pilot)
+        assert column_text(lines, "bluesky:@avery", "active") == LONG, lines
+        row = next(line for line in lines if "mastodon:@me@social.example" in line)
+        assert "needs_reauth" in row, row
+        header = next(line for line in lines if line.lstrip().startswith("account "))
+        assert header.rstrip().endswith("expires"), header
+        assert not any("…" in line for line in lines), lines
 
 
 async def test_accounts_highlight_the_one_that_needs_reauth(tui_cli: Run) -> None:

@@ -70,3 +70,19 @@ async def wait_for_node(pilot: Pilot[Any], selector: str, kind: type[W],
             if monotonic() > deadline:
                 raise
             await pilot.pause(0.05)
+
+
+def screen_lines(pilot: Pilot[Any]) -> list[str]:
+    """The current screen as a person sees it: one string per terminal row, as drawn
+    (what ``export_screenshot`` draws into its SVG, as plain text)."""
+    import io
+
+    from rich.console import Console
+
+    app = pilot.app
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", record=True, legacy_windows=False,
+                      safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text(styles=False).splitlines()

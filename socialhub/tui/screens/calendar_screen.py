@@ -24,6 +24,7 @@ from socialhub.tui.startup import collector
 from socialhub.tui.startup.first_month import FirstMonth
 from socialhub.tui.widgets.agenda_panel import AgendaPanel
 from socialhub.tui.widgets.footer import compact_footer
+from socialhub.tui.widgets.legend import Legend
 from socialhub.tui.widgets.month_grid import MonthGrid
 from socialhub.tui.widgets.week_view import WeekView
 
@@ -115,7 +116,7 @@ class CalendarScreen(Screen[None]):
         with Horizontal(id="calendar-body"):
             with Vertical(id="calendar-main"):
                 yield Static("", id="calendar-title")
-                yield Static("", id="calendar-legend", markup=False)
+                yield Legend(id="calendar-legend")
                 with ContentSwitcher(initial="month", id="calendar-views"):
                     yield MonthGrid(id="month")
                     yield WeekView(id="week")
@@ -261,8 +262,8 @@ class CalendarScreen(Screen[None]):
         self.loaded = data
         self.grid.now = self.hub_app.now()  # slots that passed meanwhile stop being "free"
         self.grid.data = data
-        self.query_one("#calendar-legend", Static).update(
-            legend(e for day in data.days.values() for e in day) or "no posts or slots here")
+        self.query_one(Legend).show(legend(e for day in data.days.values() for e in day),
+                                    "no posts or slots here")
         self._show_selection()
         if cache:  # after this paint: a cold start loads the database layer here
             self.call_after_refresh(self._prefetch)

@@ -17,8 +17,8 @@ from socialhub.services.publishing.queue_rows import queue_rows
 from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.confirm_modal import ConfirmModal
+from socialhub.tui.widgets.fit_columns import Column, fill_table, table_room
 from socialhub.tui.widgets.footer import compact_footer
-from socialhub.tui.widgets.plain import plain_cells
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
@@ -28,8 +28,12 @@ COLOURS = {"published": "green3", "dead": "red1", "unconfirmed": "orange1",
            "claimed": "magenta"}
 
 
-COLUMNS = (("id", 4), ("post", 14), ("account", 28), ("status", 15), ("tries", 5),
-           ("next attempt", 16), ("last error", 22))
+#: On a narrow screen the last error is cut first, then tries, the error and the post
+#: leave, in that order (`socialhub queue show ID` has them); the id, account, status
+#: and next attempt stay whole (a very long handle folds onto a second line).
+COLUMNS = (Column("id"), Column("post", drop=1), Column("account"),
+           Column("status", least=max(map(len, COLOURS))), Column("tries", drop=3),
+           Column("next attempt", least=16), Column("last error", shrink=12, widest=60, drop=2))
 
 
 class QueueScreen(Screen[None]):
@@ -49,6 +53,7 @@ class QueueScreen(Screen[None]):
         self.rows: list[dict[str, Any]] = []
         self.ticker: Timer | None = None
         self.reading = False  # a read is under way: the timer skips a beat rather than pile up
+        self.fitted_to = 0  # the width the columns were fitted to
 
     @property
     def hub_app(self) -> HubApp:
@@ -58,12 +63,8 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="queue-title")
-        table: DataTable[Any] = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
-        # Fixed widths: auto-width columns are measured on the table's idle, and a
-        # screenshot (or a person) could catch the rows drawn at the headers' widths.
-        for label, width in COLUMNS:
-            table.add_column(label, width=width)
-        yield table
+        # Columns are added with the rows, fitted to the table's width (fit_columns).
+        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         yield compact_footer()
 
     def on_screen_resume(self) -> None:
@@ -105,23 +106,38 @@ class QueueScreen(Screen[None]):
         table = self.query_one(DataTable)
         if self.screen.focused is not table:
             table.focus()  # the same widget has focus however fast the rows arrived
-        if rows == self.rows and table.row_count == len(rows):
+        if rows == self.rows and table.row_count == len(rows) and \
+                self.fitted_to == table_room(table):
             return  # nothing changed: no repaint, the cursor stays put
         # Keep the cursor on the same delivery across a refresh.
         keep = self.rows[table.cursor_row]["id"] if self.rows and \
             0 <= table.cursor_row < len(self.rows) else None
         self.rows = rows
-        table.clear()
-        for r in rows:
-            error = r["waiting_for"] or (r["last_error"] or "")
-            table.add_row(*plain_cells(
-                str(r["id"]), r["post"], r["account"],
-                Text(r["status"], style=COLOURS.get(r["status"], "dodger_blue1")),
-                str(r["attempts"]), self._when(r["next_attempt_at"]),
-                " ".join(error.split())[:60]), key=str(r["id"]))
+        self._fill(table)
         ids = [r["id"] for r in rows]
         if keep in ids:
             table.move_cursor(row=ids.index(keep), animate=False)
+
+    def _fill(self, table: DataTable[Any]) -> None:
+        """The rows in columns fitted to the table's width."""
+        self.fitted_to = fill_table(table, COLUMNS, [
+            [str(r["id"]), r["post"], r["account"],
+             Text(r["status"], style=COLOURS.get(r["status"], "dodger_blue1")),
+             str(r["attempts"]), self._when(r["next_attempt_at"]),
+             r["waiting_for"] or r["last_error"] or ""] for r in self.rows],
+            keys=[str(r["id"]) for r in self.rows])
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._refit)  # once the table has its new size
+
+    def _refit(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.rows or self.fitted_to == table_room(table):
+            return
+        row = table.cursor_row
+        self._fill(table)
+        if 0 <= row < table.row_count:
+            table.move_cursor(row=row, animate=False)
 
     def _current(self) -> dict[str, Any] | None:
         table = self.query_one(DataTable)

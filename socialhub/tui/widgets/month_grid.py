@@ -228,9 +228,26 @@ class MonthGrid(Widget, can_focus=True):
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"grid--{name}", partial=True)
 
-    def entry_lines(self, entry: dict[str, Any], width: int) -> list[str]:
-        """The lines one entry takes in a cell (one in the month grid)."""
+    def entry_lines(self, entry: dict[str, Any], width: int, text_lines: int = 2) -> list[str]:
+        """The lines one entry takes in a cell (one in the month grid: ``text_lines``, the
+        most lines of the post's text, is the week view's)."""
         return [self.entry_label(entry, width)]
+
+    def fit_entries(self, entries: list[dict[str, Any]], width: int, room: int,
+                    text_lines: int = 2) -> list[list[str]]:
+        """The lines of the first entries that fit in ``room`` lines of a cell, keeping a
+        line for the count of the rest when not all of them fit."""
+        blocks: list[list[str]] = []
+        used = 0
+        # Only the entries that fit are laid out: a busy day may hold a hundred.
+        for i, e in enumerate(entries):
+            block = self.entry_lines(e, width, text_lines)
+            rest = len(entries) - i - 1
+            if used + len(block) > room - (1 if rest else 0):
+                break
+            blocks.append(block)
+            used += len(block)
+        return blocks
 
     def entry_label(self, entry: dict[str, Any], width: int) -> str:
         """One entry in a cell: time, platform badge, then as much text as fits."""
@@ -283,21 +300,14 @@ class MonthGrid(Widget, can_focus=True):
         head = f"{day.day:>2}{'*' if day == self.today else ' '}"
         lines = [(head + count.rjust(max(0, width - len(head))), style)]
         shown: list[dict[str, Any] | None] = [None]
-        room = height - 1
-        used = 0
-        # Only the entries that fit are laid out: a busy day may hold a hundred.
-        for i, e in enumerate(entries):
-            block = self.entry_lines(e, width)
-            rest = len(entries) - i - 1
-            if used + len(block) > room - (1 if rest else 0):
-                more = f"+{len(entries) - i} more"  # on a narrow cell the count alone
-                lines.append((more if len(more) <= width else more.split()[0],
-                              styles["more"]))
-                break
+        blocks = self.fit_entries(entries, width, height - 1)
+        for e, block in zip(entries, blocks, strict=False):
             entry_style = styles[status_class(e["status"])]
             lines.extend((line, entry_style) for line in block)
             shown.extend([e] * len(block))
-            used += len(block)
+        if len(blocks) < len(entries):
+            more = f"+{len(entries) - len(blocks)} more"  # on a narrow cell the count alone
+            lines.append((more if len(more) <= width else more.split()[0], styles["more"]))
         self._lines[day] = shown
         lines += [("", Style())] * (height - len(lines))
         return lines[:height]
