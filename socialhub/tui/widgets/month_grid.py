@@ -252,6 +252,8 @@ class MonthGrid(Widget, can_focus=True):
     def entry_label(self, entry: dict[str, Any], width: int) -> str:
         """One entry in a cell: time, platform badge, then as much text as fits."""
         label = f"{entry['time']} {badge(entry['platform'])}"
+        if len(label) > width:  # a cut badge names nothing: the time alone
+            return str(entry["time"])[:width]
         if entry["kind"] == "slot":
             label += " free" if width >= len(label) + 5 else ""
         elif width > len(label) + 2:
