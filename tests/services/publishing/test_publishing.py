@@ -15,9 +15,9 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from socialhub.db.models import Attempt, Post
+from socialhub.db.models import Attempt, Delivery, Post
 from socialhub.platforms.sandbox.adapter import SandboxAdapter
 from socialhub.sandbox_network.server import SandboxServer
 from socialhub.services.hub import Hub
@@ -117,8 +117,16 @@ def run_two_engines(hub: Hub, ids: list[int], *, per_account: int = 2,
 
 def test_two_engines_share_the_queue_without_duplicates(
         hub: Hub, sandbox: SandboxServer, account: int) -> None:
-    ids = [schedule(hub, f"p{i}", now() - timedelta(seconds=1)) for i in range(24)]
-    run_two_engines(hub, ids)
+    # Due once both engines are up (an engine still warming up when the posts were
+    # already due found them all sent by the other on a fast machine), with room for
+    # both: each engine sends at most 8 at once, the account takes 16 across them.
+    sandbox.configure(latency_ms=50)
+    ids = [schedule(hub, f"p{i}", now() + timedelta(hours=1)) for i in range(24)]
+    with hub.transaction() as session:
+        due = now() + timedelta(seconds=1.5)
+        session.execute(update(Delivery).where(Delivery.id.in_(ids))
+                        .values(due_at=due, next_attempt_at=due))
+    run_two_engines(hub, ids, per_account=16)
     posts = sandbox_posts(sandbox.url)
     assert len(posts) == 24 and duplicates(posts) == 0
     assert all(delivery(hub, i).status == "published" for i in ids)
