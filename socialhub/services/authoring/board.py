@@ -22,7 +22,6 @@ from socialhub.services.authoring.board_labels import (
     BADGES,
     badge,
     badge_key,
-    fit,
     handle_of,
     is_past,
     legend,
@@ -35,7 +34,7 @@ from socialhub.services.context import Ctx, use_case
 # publishing are loaded. Services are imported inside the functions using them.
 
 __all__ = ["BADGES", "CalendarData", "View", "badge", "badge_key", "calendar_data", "calendar_span",
-           "fit", "handle_of", "is_past", "legend", "local_today", "upcoming"]
+           "handle_of", "is_past", "legend", "local_today", "upcoming"]
 
 
 def default_time(day: date | None, now: datetime, zone: str) -> str:

@@ -27,13 +27,6 @@ def handle_of(account: str) -> str:
     return account.split(":", 1)[-1]
 
 
-def fit(text: str, width: int) -> str:
-    """``text`` cut to ``width`` cells, with an ellipsis when something was cut."""
-    if width <= 0:
-        return ""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def legend(entries: Iterable[dict[str, Any]]) -> str:
     """What each badge on screen stands for: ``bs @shop.example.com · ma @me@social.example``."""
     pairs = {(e["platform"], e["account"]) for e in entries}  # a month: 2,000 entries, few pairs
