@@ -3,6 +3,8 @@ best-time heatmap; p and f change the period and the account; it looks as record
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,7 +16,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from socialhub.tui.app import SocialhubApp
-from socialhub.tui.screens.analytics_screen import AnalyticsScreen
+from socialhub.tui.screens.analytics_screen import AnalyticsScreen, count_ticks
 from socialhub.tui.screens.calendar_screen import CalendarScreen
 from tests.conftest import CLIResult
 from tests.tui.tui_kit import BS, MA, NOW, settle
@@ -64,6 +66,12 @@ async def test_s_shows_the_analytics_and_p_f_change_period_and_account(history: 
         assert len(data["overview"]["daily"]) in (30, 31)
         for plot in ("#trend-plot", "#platform-plot"):
             assert screen.query_one(plot, PlotextPlot).size.height >= 8
+        # The count axis is marked with round, whole numbers (plotext's own: "5627.5").
+        drawn = re.sub(r"\x1b\[[0-9;]*m", "",
+                       screen.query_one("#trend-plot", PlotextPlot).plt.build())
+        marks = [line.split("┤")[0].strip() for line in drawn.splitlines() if "┤" in line]
+        assert marks and marks[-1] == "0" and all(re.fullmatch(r"\d{1,3}(,\d{3})*", m)
+                                                  for m in marks), marks
         heat = str(screen.query_one("#heatmap", Static).render())
         assert heat.startswith("Best times (Europe/Berlin)")
         assert "█" in heat and heat.count("\n") >= 9  # title, hours, 7 days, legend
@@ -106,3 +114,13 @@ def test_analytics_screen_looks_as_recorded(size: tuple[int, int], history: Run,
                                             snap_compare: Any) -> None:
     assert snap_compare(SocialhubApp(blink=False, refresh_every=None), terminal_size=size,
                         run_before=_open_analytics)
+
+
+def test_count_ticks_are_whole_round_and_reach_the_largest() -> None:
+    for largest in (0, 1, 7, 11_248, 104_423, 2_500_000):
+        ticks, labels = count_ticks(largest)
+        assert ticks[0] == 0 and ticks[-1] >= largest and len(ticks) >= 2, (largest, ticks)
+        steps = {b - a for a, b in itertools.pairwise(ticks)}
+        assert len(steps) == 1, ticks  # evenly spaced
+        assert labels == [f"{t:,}" for t in ticks]
+    assert count_ticks(11_248)[1] == ["0", "3,000", "6,000", "9,000", "12,000"]

@@ -36,6 +36,17 @@ def _count(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
+def count_ticks(largest: int) -> tuple[list[float], list[str]]:
+    """Where to mark a count axis that reaches ``largest``, and the labels: whole,
+    round numbers with separators (``0``, ``3,000``, ``6,000``…), which plotext's own
+    ticks are not (``5627.5``)."""
+    from matplotlib.ticker import MaxNLocator  # a screen opened on demand: not at start-up
+
+    ticks: list[float] = [int(t) for t in MaxNLocator(nbins=4, integer=True, min_n_ticks=2)
+                          .tick_values(0, max(1, largest)) if t >= 0]
+    return ticks, [f"{t:,}" for t in ticks]
+
+
 class AnalyticsScreen(Screen[None]):
     """What the posts earned: totals, a trend, networks and the best hours."""
 
@@ -110,9 +121,13 @@ class AnalyticsScreen(Screen[None]):
         plt.clear_data()
         plt.clear_figure()
         xs: list[float] = list(range(1, len(daily) + 1))
-        plt.plot(xs, [interactions(r) for r in daily], marker="braille", label="interactions")
+        values = [interactions(r) for r in daily]
+        plt.plot(xs, values, marker="braille", label="interactions")
         step = max(1, len(daily) // 6)
         plt.xticks(xs[::step], [r["period"][5:] for r in daily][::step])
+        ticks, labels = count_ticks(max(values, default=0))
+        plt.yticks(ticks, labels)
+        plt.ylim(0, ticks[-1])
         plt.title("Interactions per day")
         widget.refresh()
 
@@ -122,8 +137,11 @@ class AnalyticsScreen(Screen[None]):
         plt.clear_data()
         plt.clear_figure()
         if rows:
-            plt.bar([r["key"] for r in rows], [interactions(r) for r in rows],
-                    orientation="horizontal", width=0.4)
+            values = [interactions(r) for r in rows]
+            plt.bar([r["key"] for r in rows], values, orientation="horizontal", width=0.4)
+            ticks, labels = count_ticks(max(values))
+            plt.xticks(ticks, labels)
+            plt.xlim(0, ticks[-1])
         plt.title("Interactions per network")
         widget.refresh()
 
