@@ -18,7 +18,7 @@ from socialhub.tui.app import SocialhubApp
 from socialhub.tui.screens.inbox_screen import InboxScreen
 from tests.conftest import CLIResult
 from tests.publishing_kit import make_hub
-from tests.tui.tui_kit import BS, MA, settle
+from tests.tui.tui_kit import BS, MA, screen_lines, settle
 
 BASE = datetime(2026, 11, 18, 8, 0, tzinfo=UTC)
 ITEMS = [  # (account, kind, author, text, sentiment, flags, minutes before NOW)
@@ -159,7 +159,8 @@ async def test_text_from_strangers_is_shown_as_written_never_as_markup(
         screen = await open_inbox(pilot)
         table = screen.query_one(DataTable)
         assert table.row_count == 1
-        assert str(table.get_row_at(0)[4]) == HOSTILE
+        shown = str(table.get_row_at(0)[4])  # cut to its column, never read as markup
+        assert len(shown) > 10 and HOSTILE.startswith(shown.removesuffix("…")), shown
         assert HOSTILE in _thread(screen)
         await pilot.press("r")
         await settle(pilot)
@@ -182,3 +183,26 @@ async def test_escape_sequences_from_strangers_are_shown_as_symbols(
         cell = str(screen.query_one(DataTable).get_row_at(0)[4])
         assert cell == "hi ␛]0;pwned␛\\ ␛[2J"
         assert "\x1b" not in _thread(screen) and "hi ␛]0;pwned" in _thread(screen)
+
+
+@pytest.mark.anyio
+async def test_at_80_columns_the_senders_handle_is_whole_and_the_text_gives_way(
+        tui_cli: Callable[..., CLIResult]) -> None:
+    # At 80×24 the text column kept 22 cells and cut the sender to its 14: "@someone.wit…"
+    # beside a 2-cell stub of text. The handle is whole now; the text (whole in the
+    # conversation beside the table) leaves the table, and comes back on a wide screen.
+    author = "someone.with.a.long.name@mastodon.example"
+    add_items([(MA, "mention", author, "Is the shop open on Sunday?", "neutral", [], 10)])
+    app = SocialhubApp(blink=False, refresh_every=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_inbox(pilot)
+        table = screen.query_one(DataTable)
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels == ["id", "when", "kind", "from"], labels
+        assert str(table.get_row_at(0)[3]) == f"@{author}"  # whole, folded over lines
+        drawn = "".join(line.split("│")[0].strip() for line in screen_lines(pilot)[3:7])
+        assert f"@{author}" in drawn, drawn
+        assert "Is the shop open on Sunday?" in _thread(screen)
+        await pilot.resize_terminal(160, 36)
+        await settle(pilot)
+        assert [str(c.label) for c in table.columns.values()][-1] == "text"

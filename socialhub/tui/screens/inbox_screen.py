@@ -28,14 +28,17 @@ from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.assign_modal import AssignModal
 from socialhub.tui.screens.reply_modal import ReplyModal
+from socialhub.tui.widgets.fit_columns import Column, fill_table, table_room
 from socialhub.tui.widgets.footer import compact_footer
-from socialhub.tui.widgets.plain import plain_cells
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
 
 MOOD = {"positive": "green3", "negative": "red1", "neutral": "grey62"}
-COLUMNS = (("id", 5), ("when", 11), ("kind", 7), ("from", 14), ("text", 22))
+#: The sender's handle, the id, the time and the kind stay whole; the text (shown whole in
+#: the conversation beside the table) is cut first, then leaves on a narrow terminal.
+COLUMNS = (Column("id", least=3), Column("when", least=11), Column("kind", least=7),
+           Column("from"), Column("text", shrink=10, widest=80, drop=1))
 
 
 class InboxScreen(Screen[None]):
@@ -59,6 +62,7 @@ class InboxScreen(Screen[None]):
         self.ticker: Timer | None = None
         self.reading = False
         self.shown_id: int | None = None
+        self.fitted_to = -1  # the table width the columns were last fitted to
 
     @property
     def hub_app(self) -> HubApp:
@@ -69,11 +73,7 @@ class InboxScreen(Screen[None]):
         yield Header()
         yield Static("", id="inbox-title")
         with Horizontal(id="inbox-body"):
-            table: DataTable[Any] = DataTable(id="inbox-table", cursor_type="row",
-                                              zebra_stripes=True)
-            for label, width in COLUMNS:
-                table.add_column(label, width=width)
-            yield table
+            yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="inbox-conversation"):
                 yield Static("", id="inbox-thread")
         yield compact_footer()
@@ -127,23 +127,41 @@ class InboxScreen(Screen[None]):
         table = self.query_one(DataTable)
         if self.screen.focused is not table:
             table.focus()
-        if rows == self.rows and table.row_count == len(rows):
+        if rows == self.rows and table.row_count == len(rows) and \
+                self.fitted_to == table_room(table):
             return
         keep = self._current_id()
         self.rows = rows
-        table.clear()
-        for r in rows:
+        self._fill(table)
+        ids = [r["id"] for r in rows]
+        if keep in ids:
+            table.move_cursor(row=ids.index(keep), animate=False)
+        self._load_conversation()
+
+    def _fill(self, table: DataTable[Any]) -> None:
+        """The rows in columns fitted to the table's width."""
+        rows = []
+        for r in self.rows:
             ident = Text(f"{r['id']}{'•' if not r['read'] else ''}",
                          style="bold" if not r["read"] else "")
             text = Text(" ".join(r["text"].split())[:80],
                         style=MOOD.get(r["sentiment"] or "", "") +
                         (" reverse" if r["flags"] else ""))
-            table.add_row(*plain_cells(ident, self._when(r["received_at"]), r["kind"],
-                                       "@" + r["author"], text), key=str(r["id"]))
-        ids = [r["id"] for r in rows]
-        if keep in ids:
-            table.move_cursor(row=ids.index(keep), animate=False)
-        self._load_conversation()
+            rows.append([ident, self._when(r["received_at"]), r["kind"], "@" + r["author"],
+                         text])
+        self.fitted_to = fill_table(table, COLUMNS, rows, keys=[str(r["id"]) for r in self.rows])
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._refit)  # once the table has its new size
+
+    def _refit(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.rows or self.fitted_to == table_room(table):
+            return
+        row = table.cursor_row
+        self._fill(table)
+        if 0 <= row < table.row_count:
+            table.move_cursor(row=row, animate=False)
 
     def _current_id(self) -> int | None:
         table = self.query_one(DataTable)
