@@ -132,3 +132,19 @@ async def test_a_body_with_brackets_is_listed_as_written(tui_cli: Run,
     async with app.run_test(size=(120, 36)) as pilot:
         table = await _open_queue(pilot)
         assert [str(c) for c in table.get_row_at(0)][4] == body
+
+
+@pytest.mark.anyio
+async def test_at_80_columns_the_name_targets_and_time_are_whole(pending: Run) -> None:
+    # Fixed widths (18 + 12 + 30 + 16 + 40 cells) ran the time and the text off an
+    # 80-column screen. Now the name, author, targets and time fit, whole, and the text
+    # takes what is left, cut.
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await _open_queue(pilot)
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels[:4] == ["post", "by", "targets", "waiting since"], labels
+        assert sum((c.width or 0) + 2 for c in table.columns.values()) <= 80
+        cells = [str(c) for c in table.get_row_at(0)]
+        assert cells[:3] == ["spring", "ed", BS] and len(cells[3]) == 16
+        assert "Spring sale starts Monday".startswith(cells[4].removesuffix("…"))

@@ -14,13 +14,16 @@ from socialhub.services.authoring.review import approvals_queue, approve_post, r
 from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.comment_modal import CommentModal
+from socialhub.tui.widgets.fit_columns import Column, fill_table, table_room
 from socialhub.tui.widgets.footer import compact_footer
-from socialhub.tui.widgets.plain import plain_cells
 
 if TYPE_CHECKING:
     from socialhub.tui.host import HubApp
 
-COLUMNS = (("post", 18), ("by", 12), ("targets", 30), ("waiting since", 16), ("text", 40))
+#: The post's name, who wrote it, its targets and the time stay whole (a long list of
+#: targets folds onto more lines); the text is cut first, then leaves on a narrow terminal.
+COLUMNS = (Column("post"), Column("by"), Column("targets"), Column("waiting since", least=16),
+           Column("text", shrink=10, widest=60, drop=1))
 
 
 class ApprovalsScreen(Screen[None]):
@@ -37,6 +40,7 @@ class ApprovalsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[dict[str, Any]] = []
+        self.fitted_to = -1  # the table width the columns were last fitted to
 
     @property
     def hub_app(self) -> HubApp:
@@ -46,11 +50,7 @@ class ApprovalsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="approvals-title")
-        table: DataTable[Any] = DataTable(id="approvals-table", cursor_type="row",
-                                          zebra_stripes=True)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width)
-        yield table
+        yield DataTable(id="approvals-table", cursor_type="row", zebra_stripes=True)
         yield compact_footer()
 
     def on_screen_resume(self) -> None:
@@ -71,12 +71,27 @@ class ApprovalsScreen(Screen[None]):
             f"Approvals: {len(rows)} post{'' if len(rows) == 1 else 's'} waiting for a review"
             " · y approve · x request changes · enter open")
         table = self.query_one(DataTable)
-        table.clear()
-        for r in rows:
-            table.add_row(*plain_cells(r["name"], r["created_by"] or "-", ", ".join(r["targets"]),
-                                       self._when(r["submitted_at"]),
-                                       " ".join(r["body"].split())[:80]), key=r["name"])
+        self._fill(table)
         table.focus()
+
+    def _fill(self, table: DataTable[Any]) -> None:
+        """The rows in columns fitted to the table's width."""
+        self.fitted_to = fill_table(table, COLUMNS, [
+            [r["name"], r["created_by"] or "-", ", ".join(r["targets"]),
+             self._when(r["submitted_at"]), " ".join(r["body"].split())[:80]]
+            for r in self.rows], keys=[r["name"] for r in self.rows])
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._refit)  # once the table has its new size
+
+    def _refit(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.rows or self.fitted_to == table_room(table):
+            return
+        row = table.cursor_row
+        self._fill(table)
+        if 0 <= row < table.row_count:
+            table.move_cursor(row=row, animate=False)
 
     def _current(self) -> dict[str, Any] | None:
         table = self.query_one(DataTable)
