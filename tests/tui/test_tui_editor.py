@@ -15,7 +15,7 @@ from socialhub.tui.screens.calendar_screen import CalendarScreen
 from socialhub.tui.screens.editor_screen import EditorScreen
 from socialhub.tui.widgets.target_tab import TargetTab
 from tests.conftest import CLIResult
-from tests.tui.tui_kit import notes, posts, settle
+from tests.tui.tui_kit import notes, posts, screen_lines, settle
 
 Run = Callable[..., CLIResult]
 pytestmark = pytest.mark.anyio
@@ -311,3 +311,13 @@ async def test_policy_findings_show_live_under_the_counter_and_errors_block_sche
         assert isinstance(app.screen, EditorScreen)
         assert any("breaks 1 content policy rule" in n for n in notes(pilot))
     assert "blocked" not in posts(tui_cli)  # one transaction: nothing half-saved
+
+
+async def test_at_80_columns_the_time_fields_label_is_read_whole(tui_cli: Run) -> None:
+    # The label "When (YYYY-MM-DD HH:MM [Zone]), default Europe/Berlin" was cut at the
+    # pane's edge on an 80-column terminal, losing the zone a bare time is read in.
+    app = SocialhubApp(blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        shown = " ".join(" ".join(line.split()) for line in screen_lines(pilot))
+        assert f"When (YYYY-MM-DD HH:MM [Zone]), default {app.zone}" in shown, shown

@@ -118,7 +118,8 @@ class EditorScreen(Screen[dict[str, Any] | None]):
                 yield body
                 yield Label("Targets")
                 yield SelectionList[str](id="targets")
-                yield Label(f"When (YYYY-MM-DD HH:MM \\[Zone]), default {self.hub_app.zone}")
+                yield Label(f"When (YYYY-MM-DD HH:MM \\[Zone]), default {self.hub_app.zone}",
+                            id="when-label")
                 # A new post starts at a time still ahead (never one already gone).
                 start = "" if self.ref else default_time(self.day, self.hub_app.now(),
                                                           self.hub_app.zone)
