@@ -161,3 +161,13 @@ def test_a_control_character_in_a_cell_does_not_widen_the_table(narrow: CLI) -> 
         hub.dispose()
     shown = _fits(narrow("inbox", "list"), "␛[2J␛[31m␛]0;x␇mallory")
     assert "\x1b" not in shown
+
+
+def test_the_calendar_agenda_cuts_the_text_to_the_line_not_the_names(narrow: CLI) -> None:
+    shown = narrow("calendar").stdout
+    lines = [line for line in shown.splitlines() if POST in line]
+    assert len(lines) == 2, shown  # one per target, each naming the post whole
+    short = next(line for line in lines if "x:@shop" in line)
+    assert cell_len(short) <= 80 and short.endswith("…"), short  # the text gave way
+    long = next(line for line in lines if ACCOUNT in line)
+    assert "scheduled" in long and long.endswith("…"), long  # whole names, text cut short

@@ -26,7 +26,7 @@ def test_a_post_with_brackets_shows_as_written_in_show_and_the_calendar(cli: CLI
     assert f"body: {BODY}" in shown.stdout
     agenda = cli("calendar", "--from", "tomorrow", "--days", "1")
     assert agenda.exit_code == 0, agenda.stderr
-    assert "Sale [/b] starts [link] Monday :x: [bo" in agenda.stdout  # cut at 50
+    assert "Sale [/b] starts [link] Monday :x:" in agenda.stdout  # cut to the line
     month = cli("calendar", "--view", "month", "--from", "tomorrow")
     assert month.exit_code == 0, month.stderr
     assert "sale" in month.stdout
