@@ -82,25 +82,18 @@ def _agenda(entries: list[dict[str, Any]], start: date, end: date, today: date,
                                         (f"{e['account']}  — free slot —", "dim")))
             continue
         thread = f" (thread ×{e['thread_parts']})" if e["thread_parts"] > 1 else ""
-        head = f"  {e['time']}  {e['account']}  {e['status']}  {e['post']}: "
+        line = Text.assemble(f"  {e['time']}  {e['account']}  ", (e["status"], style),
+                             f"  {e['post']}: ")
         # The time, account, status and name stay whole; the text takes what is left of
         # the line (at most 50 cells, at least 10: a line may then run longer).
-        room = min(TEXT_CELLS, max(10, console.width - cell_len(head) - cell_len(thread)))
-        console.print(Text.assemble(
-            f"  {e['time']}  {e['account']}  ", (e["status"], style),
-            f"  {e['post']}: {_cut(' '.join(e['text'].split()), room)}{thread}"),
-            soft_wrap=True)
+        text = Text(" ".join(e["text"].split()))
+        text.truncate(min(TEXT_CELLS, max(10, console.width - line.cell_len - cell_len(thread))),
+                      overflow="ellipsis")
+        console.print(line.append_text(text).append(thread), soft_wrap=True)
 
 
 #: The most cells of a post's text an agenda line shows.
 TEXT_CELLS = 50
-
-
-def _cut(text: str, cells: int) -> str:
-    """``text`` in at most ``cells`` terminal cells, ending in … when cut."""
-    from rich.cells import cell_len, set_cell_size
-
-    return text if cell_len(text) <= cells else set_cell_size(text, cells - 1).rstrip() + "…"
 
 
 def _grid(entries: list[dict[str, Any]], start: date, end: date, today: date, zone: str,

@@ -350,14 +350,20 @@ async def test_wide_characters_in_a_post_keep_every_column_in_its_place(
         assert [cell_len(text) for text, _ in line] == [col_w - 1, 1] * 7
 
 
+def busy_thursday(run: Run, hours: tuple[int, ...], body: str) -> None:
+    """One post on @shop.example.com at each of ``hours`` on Thursday 19 November
+    (``body`` with ``{hour}`` filled in)."""
+    for hour in hours:
+        assert run("posts", "create", "-b", body.format(hour=hour), "-t",
+                   "bluesky:@shop.example.com", "--at", f"2026-11-19 {hour}:00",
+                   "--name", f"busy-{hour}").exit_code == 0
+
+
 async def test_a_narrow_cell_counts_the_posts_it_cannot_show_without_cutting_the_count(
         run: Run) -> None:
     # At 80×24 a day's cell is 10 cells wide and two lines tall: "+3 more" was cut to
     # "+3 mor"; the count alone is shown instead.
-    for hour in (15, 16, 17, 18):
-        assert run("posts", "create", "-b", f"post at {hour}", "-t",
-                   "bluesky:@shop.example.com", "--at", f"2026-11-19 {hour}:00",
-                   "--name", f"busy-{hour}").exit_code == 0
+    busy_thursday(run, (15, 16, 17, 18), "post at {hour}")
     app = SocialhubApp(blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -404,10 +410,7 @@ async def test_the_week_shows_fewer_lines_of_text_before_it_leaves_a_post_out(
         run: Run) -> None:
     # Three posts on a narrow day do not fit with two lines of text each: the text gives
     # way (one line, then none) before a post is hidden behind "+N more".
-    for hour in (15, 16, 17):
-        assert run("posts", "create", "-b", f"the post at {hour} with some words", "-t",
-                   "bluesky:@shop.example.com", "--at", f"2026-11-19 {hour}:00",
-                   "--name", f"busy-{hour}").exit_code == 0
+    busy_thursday(run, (15, 16, 17), "the post at {hour} with some words")
     app = SocialhubApp(blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

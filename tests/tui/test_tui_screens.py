@@ -142,14 +142,19 @@ async def test_queue_at_80_columns_shows_whole_handles_and_the_next_attempt(
         assert any("winter-sale-announcement" in line and LONG in line for line in lines)
 
 
-async def test_accounts_at_80_columns_show_whole_handles_and_statuses(tui_cli: Run) -> None:
-    # The fixed widths cut the handle to 30 cells and the reason ran off the right edge.
-    add_long_handle_post(tui_cli)
+def mastodon_needs_reauth() -> None:
+    """Flag the seeded Mastodon account as the daemon does after a refused refresh."""
     hub = Hub(load_config())
     with hub.transaction() as session:
         session.execute(update(Account).where(Account.platform == "mastodon")
                         .values(status="needs_reauth", status_reason="refresh token revoked"))
     hub.dispose()
+
+
+async def test_accounts_at_80_columns_show_whole_handles_and_statuses(tui_cli: Run) -> None:
+    # The fixed widths cut the handle to 30 cells and the reason ran off the right edge.
+    add_long_handle_post(tui_cli)
+    mastodon_needs_reauth()
     app = SocialhubApp(blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -165,11 +170,7 @@ async def test_accounts_at_80_columns_show_whole_handles_and_statuses(tui_cli: R
 
 
 async def test_accounts_highlight_the_one_that_needs_reauth(tui_cli: Run) -> None:
-    hub = Hub(load_config())
-    with hub.transaction() as session:
-        session.execute(update(Account).where(Account.platform == "mastodon")
-                        .values(status="needs_reauth", status_reason="refresh token revoked"))
-    hub.dispose()
+    mastodon_needs_reauth()
     app = SocialhubApp(blink=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)

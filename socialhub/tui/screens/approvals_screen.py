@@ -14,7 +14,7 @@ from socialhub.services.authoring.review import approvals_queue, approve_post, r
 from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.comment_modal import CommentModal
-from socialhub.tui.widgets.fit_columns import Column, fill_table, table_room
+from socialhub.tui.widgets.fit_columns import Column, fill_table, refit
 from socialhub.tui.widgets.footer import compact_footer
 
 if TYPE_CHECKING:
@@ -85,13 +85,8 @@ class ApprovalsScreen(Screen[None]):
         self.call_after_refresh(self._refit)  # once the table has its new size
 
     def _refit(self) -> None:
-        table = self.query_one(DataTable)
-        if not self.rows or self.fitted_to == table_room(table):
-            return
-        row = table.cursor_row
-        self._fill(table)
-        if 0 <= row < table.row_count:
-            table.move_cursor(row=row, animate=False)
+        if self.rows:
+            refit(self.query_one(DataTable), self.fitted_to, self._fill)
 
     def _current(self) -> dict[str, Any] | None:
         table = self.query_one(DataTable)

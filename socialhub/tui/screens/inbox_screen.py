@@ -28,7 +28,7 @@ from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.assign_modal import AssignModal
 from socialhub.tui.screens.reply_modal import ReplyModal
-from socialhub.tui.widgets.fit_columns import Column, fill_table, table_room
+from socialhub.tui.widgets.fit_columns import Column, fill_table, refit, table_room
 from socialhub.tui.widgets.footer import compact_footer
 
 if TYPE_CHECKING:
@@ -155,13 +155,8 @@ class InboxScreen(Screen[None]):
         self.call_after_refresh(self._refit)  # once the table has its new size
 
     def _refit(self) -> None:
-        table = self.query_one(DataTable)
-        if not self.rows or self.fitted_to == table_room(table):
-            return
-        row = table.cursor_row
-        self._fill(table)
-        if 0 <= row < table.row_count:
-            table.move_cursor(row=row, animate=False)
+        if self.rows:
+            refit(self.query_one(DataTable), self.fitted_to, self._fill)
 
     def _current_id(self) -> int | None:
         table = self.query_one(DataTable)

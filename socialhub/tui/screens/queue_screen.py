@@ -17,7 +17,7 @@ from socialhub.services.publishing.queue_rows import queue_rows
 from socialhub.services.when import load_zone
 from socialhub.tui.background import run_service
 from socialhub.tui.screens.confirm_modal import ConfirmModal
-from socialhub.tui.widgets.fit_columns import Column, fill_table, table_room
+from socialhub.tui.widgets.fit_columns import Column, fill_table, refit, table_room
 from socialhub.tui.widgets.footer import compact_footer
 
 if TYPE_CHECKING:
@@ -131,13 +131,8 @@ class QueueScreen(Screen[None]):
         self.call_after_refresh(self._refit)  # once the table has its new size
 
     def _refit(self) -> None:
-        table = self.query_one(DataTable)
-        if not self.rows or self.fitted_to == table_room(table):
-            return
-        row = table.cursor_row
-        self._fill(table)
-        if 0 <= row < table.row_count:
-            table.move_cursor(row=row, animate=False)
+        if self.rows:
+            refit(self.query_one(DataTable), self.fitted_to, self._fill)
 
     def _current(self) -> dict[str, Any] | None:
         table = self.query_one(DataTable)

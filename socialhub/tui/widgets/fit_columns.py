@@ -12,7 +12,7 @@ adds such a row with ``height=None``) instead of ending in ``…``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -122,3 +122,14 @@ def fill_table(table: DataTable[Any], columns: Sequence[Column],
 def table_room(table: DataTable[Any]) -> int:
     """The cells ``table``'s columns may take: its width less its scrollbar."""
     return (table.size.width or table.app.size.width) - table.styles.scrollbar_size_vertical
+
+
+def refit(table: DataTable[Any], fitted_to: int, fill: Callable[[DataTable[Any]], None]) -> None:
+    """Fill ``table`` again with ``fill`` when its room changed since it was fitted to
+    ``fitted_to`` cells (the terminal was resized), the cursor kept on the same row."""
+    if fitted_to == table_room(table):
+        return
+    row = table.cursor_row
+    fill(table)
+    if 0 <= row < table.row_count:
+        table.move_cursor(row=row, animate=False)
