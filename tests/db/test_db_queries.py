@@ -688,10 +688,9 @@ def test_the_send_paths_statements_read_and_write_one_delivery(world: World) -> 
             {"delivery_id": d, "worker": "w", "started_at": T0, "outcome": "sending"}
             for d in both])
         assert set(many) == set(both) and many[did] > first
-        q.update_attempt(s, first, {"outcome": "retry", "http_status": 503})
-        progress = q.thread_progress(s, did)
-        assert progress is not None and tuple(progress) == ([], "w")
-        assert q.thread_progress(s, 10**9) is None
+        q.update_attempts(s, [{"aid": first, "outcome": "retry", "http_status": 503}])
+        progress = q.thread_progress_of(s, [did, 10**9])
+        assert list(progress) == [did] and tuple(progress[did]) == (did, [], "w")
 
         q.mark_post_publishing(s, world.ids["post:gone"])  # canceled: stays canceled
         q.mark_posts_publishing(s, {world.ids["post:two"], world.ids["post:three"]})

@@ -135,10 +135,12 @@ def test_client_sends_socialhub_user_agent_and_follows_no_redirects() -> None:
         assert client.timeout.connect == 5
 
 
+@pytest.mark.parametrize("pooled", [True, False], ids=["pooled", "httpx"])
 def test_an_idle_connection_is_not_reused_past_the_keepalive_expiry(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, pooled: bool) -> None:
     """A connection idle longer than ``KEEPALIVE_EXPIRY_S`` is not reused (its server
-    may be closing it: Node closes idle ones after 5 s); one idle less is."""
+    may be closing it: Node closes idle ones after 5 s); one idle less is. Both for
+    requests through the pooled connections and through httpx."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -165,10 +167,11 @@ def test_an_idle_connection_is_not_reused_past_the_keepalive_expiry(
     monkeypatch.setattr(http, "KEEPALIVE_EXPIRY_S", 0.3)
     try:
         with make_client(f"http://127.0.0.1:{server.server_address[1]}", timeout_s=5) as c:
-            c.get("/a")
-            c.get("/b")  # at once: the same connection
+            c.pooled = pooled
+            send(c, "GET", "/a")
+            send(c, "GET", "/b")  # at once: the same connection
             time.sleep(0.6)
-            c.get("/c")  # idle past the expiry: a new one
+            send(c, "GET", "/c")  # idle past the expiry: a new one
     finally:
         server.shutdown()
         server.server_close()

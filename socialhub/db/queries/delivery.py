@@ -157,14 +157,20 @@ def latest_live_delivery(session: Session, variant_id: int) -> Delivery | None:
         .order_by(Delivery.id.desc()).limit(1))
 
 
-_POST_STATUSES = (select(Delivery.status).join(Variant)
-                  .where(Variant.post_id == bindparam("pid"), Delivery.status != "canceled"))
+_POST_STATUSES = (select(Variant.post_id, Delivery.status).join(Variant)
+                  .where(Variant.post_id.in_(bindparam("pids", expanding=True)),
+                         Delivery.status != "canceled"))
 
 
-def post_delivery_statuses(session: Session, post_id: int) -> list[str]:
-    """The status of each of the post's deliveries that is not canceled."""
-    # Only the column, through Core (every settle derives the post's status: no ORM here).
-    return list(session.connection().execute(_POST_STATUSES, {"pid": post_id}).scalars())
+def posts_delivery_statuses(session: Session, post_ids: Collection[int]) -> dict[int, list[str]]:
+    """The status of each of these posts' deliveries that is not canceled, by post id
+    (a post without one is absent)."""
+    # Only the columns, through Core (every settle derives the post's status: no ORM here).
+    out: dict[int, list[str]] = {}
+    for post_id, status in session.connection().execute(_POST_STATUSES,
+                                                        {"pids": list(post_ids)}):
+        out.setdefault(post_id, []).append(status)
+    return out
 
 
 def post_deliveries_in(session: Session, post_id: int, statuses: Collection[str]

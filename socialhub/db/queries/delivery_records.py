@@ -51,7 +51,8 @@ _CONTENT = (select(_V.c.account_id, _V.c.text, _V.c.thread, _V.c.media, _V.c.fir
                    _V.c.options).where(_V.c.post_id == bindparam("pid")))
 _POST_STATUS = (_P.update().where(_P.c.id == bindparam("pid"), _P.c.status != "canceled")
                 .values(status=bindparam("status")))
-_PROGRESS = select(_D.c.thread_progress, _D.c.lease_owner).where(_D.c.id == bindparam("did"))
+_PROGRESS = (select(_D.c.id, _D.c.thread_progress, _D.c.lease_owner)
+             .where(_D.c.id.in_(bindparam("ids", expanding=True))))
 
 
 def send_row(session: Session, delivery_id: int) -> RowMapping | None:
@@ -72,9 +73,10 @@ def post_content(session: Session, post_id: int) -> list[RowMapping]:
     return list(session.connection().execute(_CONTENT, {"pid": post_id}).mappings())
 
 
-def set_post_status(session: Session, post_id: int, status: str) -> None:
-    """Store the post's derived ``status`` (a canceled post stays canceled)."""
-    session.connection().execute(_POST_STATUS, {"pid": post_id, "status": status})
+def set_posts_status(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Store each post's derived status (rows of ``pid`` and ``status``; one UPDATE per
+    row, sent together; a canceled post stays canceled)."""
+    session.connection().execute(_POST_STATUS, list(rows))
 
 
 def send_rows(session: Session, ids: Collection[int]) -> list[RowMapping]:
@@ -104,9 +106,10 @@ def insert_attempts(session: Session, rows: Sequence[dict[str, Any]]) -> dict[in
             for row in session.connection().execute(_INSERT_A_MANY, list(rows))}
 
 
-def update_attempt(session: Session, attempt_id: int, values: dict[str, Any]) -> None:
-    """Set the columns named in ``values`` on the attempt ``attempt_id``."""
-    session.connection().execute(_UPDATE_A, {"aid": attempt_id, **values})
+def update_attempts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """One UPDATE per row, sent together: each row names its attempt as ``aid`` and sets
+    the same columns as the others."""
+    session.connection().execute(_UPDATE_A, list(rows))
 
 
 def mark_post_publishing(session: Session, post_id: int) -> None:
@@ -120,9 +123,11 @@ def mark_posts_publishing(session: Session, post_ids: Iterable[int]) -> None:
     session.connection().execute(_POSTS_PUBLISHING, {"pids": list(post_ids)})
 
 
-def thread_progress(session: Session, delivery_id: int) -> Row[Any, Any] | None:
-    """The row ``(thread_progress, lease_owner)`` of the delivery, or None if it is gone."""
-    return session.connection().execute(_PROGRESS, {"did": delivery_id}).one_or_none()
+def thread_progress_of(session: Session, ids: Collection[int]
+                       ) -> dict[int, Row[Any, Any, Any]]:
+    """The row ``(id, thread_progress, lease_owner)`` of each of the deliveries ``ids`` that
+    exists, by id."""
+    return {row.id: row for row in session.connection().execute(_PROGRESS, {"ids": list(ids)})}
 
 
 def count_attempts_since_last(session: Session, delivery_id: int, *,

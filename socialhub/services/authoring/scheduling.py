@@ -84,7 +84,7 @@ def refresh_post_status(session: Session, post: Post) -> str:
     if post.status == "canceled":
         return post.status
     session.flush()
-    statuses = queries.post_delivery_statuses(session, post.id)
+    statuses = queries.posts_delivery_statuses(session, [post.id]).get(post.id, [])
     if not statuses:
         new = post.status
         if post.status in ("scheduled", "draft"):

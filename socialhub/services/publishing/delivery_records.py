@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from socialhub.core.approvals import approvals_required, content_digest, send_bl
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import Post
 from socialhub.db.queries import delivery_records as queries
-from socialhub.db.queries.delivery import post_delivery_statuses
+from socialhub.db.queries.delivery import posts_delivery_statuses
 from socialhub.platforms.base import PublishedPart, PublishRequest
 from socialhub.services.authoring.scheduling import refresh_post_status, status_from_deliveries
 from socialhub.services.clock import now_utc
@@ -36,6 +36,7 @@ from socialhub.services.publishing.delivery_outcome import (
     parts_from,
     with_db_retry,
 )
+from socialhub.services.publishing.group_commit import SetStep
 
 log = logging.getLogger(__name__)
 
@@ -174,61 +175,113 @@ def _held(reason: str) -> dict[str, Any]:
             "lease_expires_at": None}
 
 
+class _Part(NamedTuple):
+    ctx: SendContext
+    delivery_id: int
+    part: PublishedPart
+
+
+class Finish(NamedTuple):
+    """One attempt's end, as ``FINISH`` writes it (``finish_attempt``'s arguments)."""
+
+    ctx: SendContext
+    delivery_id: int
+    attempt_id: int | None
+    outcome: Outcome
+
+
 def save_part(ctx: SendContext, delivery_id: int, part: PublishedPart) -> None:
     """Commit one published part at once (and renew the lease: the send is alive)."""
-    def step(session: Session) -> None:
-        row = queries.thread_progress(session, delivery_id)
+    with_db_retry(lambda: ctx.group.run_set(_SAVE_PARTS, _Part(ctx, delivery_id, part)),
+                  seconds=10.0)
+
+
+def _save_parts(session: Session, items: list[_Part]) -> list[None]:
+    """``save_part`` of many deliveries (one each): one read, one write per set of columns."""
+    progress = queries.thread_progress_of(session, [i.delivery_id for i in items])
+    writes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for ctx, delivery_id, part in items:
+        row = progress.get(delivery_id)
         if row is None:
-            return
-        progress = [p for p in row.thread_progress or [] if int(p["index"]) != part.index]
-        values: dict[str, Any] = {"thread_progress": sorted(
-            [*progress, part_dict(part)], key=lambda p: p["index"])}
+            continue
+        kept = [p for p in row.thread_progress or [] if int(p["index"]) != part.index]
+        values: dict[str, Any] = {"did": delivery_id, "thread_progress": sorted(
+            [*kept, part_dict(part)], key=lambda p: p["index"])}
         if part.index == 0:
             values["remote_id"], values["remote_url"] = part.remote_id, part.url
         if row.lease_owner == ctx.worker:
             values["lease_expires_at"] = now_utc() + timedelta(
                 seconds=ctx.policy.lease_seconds)
-        queries.update_delivery(session, delivery_id, values)
-    with_db_retry(lambda: ctx.write(step), seconds=10.0)
+        writes.setdefault(tuple(values), []).append(values)
+    for rows in writes.values():
+        queries.update_deliveries(session, rows)
+    return [None] * len(items)
 
 
 def finish_attempt(ctx: SendContext, delivery_id: int, attempt_id: int | None,
                    outcome: Outcome) -> tuple[str, dict[str, Any]] | None:
     """Commit how an attempt ended; returns (new status, summary) for events."""
-    def step(session: Session) -> tuple[str, dict[str, Any]] | None:
-        now = now_utc()
-        if attempt_id is not None:
-            queries.update_attempt(session, attempt_id, {
-                "ended_at": now, "outcome": outcome.kind,
-                "http_status": outcome.http_status, "error_class": outcome.error_class,
-                "error_message": outcome.message})
-        d = _load(session, delivery_id)
+    return ctx.group.run_set(FINISH, Finish(ctx, delivery_id, attempt_id, outcome))
+
+
+def _finish_many(session: Session, items: list[Finish]
+                 ) -> list[tuple[str, dict[str, Any]] | None]:
+    """``finish_attempt`` of many deliveries (one each), in a few statements for all: the
+    attempts closed, the deliveries read and written, their posts' statuses derived."""
+    now = now_utc()
+    closed = [{"aid": i.attempt_id, "ended_at": now, "outcome": i.outcome.kind,
+               "http_status": i.outcome.http_status, "error_class": i.outcome.error_class,
+               "error_message": i.outcome.message} for i in items if i.attempt_id is not None]
+    if closed:
+        queries.update_attempts(session, closed)
+    rows = {r["id"]: SimpleNamespace(**r)
+            for r in queries.send_rows(session, [i.delivery_id for i in items])}
+    settled: list[SimpleNamespace | None] = []
+    for ctx, delivery_id, _, outcome in items:
+        d = rows.get(delivery_id)
         if d is None or d.status in (DeliveryStatus.PUBLISHED, DeliveryStatus.CANCELED):
-            return None  # gone, or someone else settled it meanwhile
+            settled.append(None)  # gone, or someone else settled it meanwhile
+            continue
         if d.lease_owner not in (None, ctx.worker):
             log.warning("delivery %s: lease was taken over while sending", d.id)
         _apply(ctx, session, d, outcome, now)
         d.lease_owner = d.lease_expires_at = None
-        _write(session, d, **{k: getattr(d, k) for k in _WRITABLE})
-        _refresh_post(session, d)
-        return d.status, _summary(d)
-    return ctx.write(step)
+        settled.append(d)
+    done = [d for d in settled if d is not None]
+    if done:
+        queries.update_deliveries(session, [
+            {"did": d.id, **{k: getattr(d, k) for k in _WRITABLE}} for d in done])
+        _refresh_posts(session, done)
+    return [None if d is None else (d.status, _summary(d)) for d in settled]
 
 
-def _refresh_post(session: Session, d: SimpleNamespace) -> None:
-    """``refresh_post_status`` for the post of delivery ``d`` in Core statements: the post's
-    status was read with ``d``, and ``d`` itself (just written) is among its deliveries."""
-    if d.post_status == "canceled":
+def _refresh_posts(session: Session, settled: list[SimpleNamespace]) -> None:
+    """``refresh_post_status`` for the posts of the deliveries just settled, in Core
+    statements: each post's status was read with its deliveries, which are among the
+    statuses read here after their writes."""
+    current = {d.post_id: d.post_status for d in settled if d.post_status != "canceled"}
+    if not current:
         return
-    statuses = post_delivery_statuses(session, d.post_id)
-    if not statuses:  # cannot happen (d is not canceled), but the ORM path knows approvals
-        post = session.get(Post, d.post_id)
-        if post is not None:
-            refresh_post_status(session, post)
-        return
-    new = status_from_deliveries(d.post_status, statuses)
-    if new != d.post_status:
-        queries.set_post_status(session, d.post_id, new)
+    statuses = posts_delivery_statuses(session, list(current))
+    changed = []
+    for post_id, status in current.items():
+        of_post = statuses.get(post_id)
+        if not of_post:  # cannot happen (d is not canceled), but the ORM path knows approvals
+            post = session.get(Post, post_id)
+            if post is not None:
+                refresh_post_status(session, post)
+            continue
+        new = status_from_deliveries(status, of_post)
+        if new != status:
+            changed.append({"pid": post_id, "status": new})
+    if changed:
+        queries.set_posts_status(session, changed)
+
+
+_SAVE_PARTS: SetStep[_Part, None] = SetStep("save_part", _save_parts)
+#: Writes many attempts' ends together: ``FINISH.run_many(session, [Finish(...), ...])``
+#: returns, for each, ``(new status, summary)`` or None (gone, or settled meanwhile).
+FINISH: SetStep[Finish, tuple[str, dict[str, Any]] | None] = SetStep("finish", _finish_many)
 
 
 def _apply(ctx: SendContext, session: Any, d: Any, outcome: Outcome, now: datetime) -> None:

@@ -204,3 +204,58 @@ def test_webhooks_announce_published_and_dead_deliveries_signed_with_hmac(
     assert events["published"]["post"] == "fine"
     assert events["published"]["remote_url"].startswith(sandbox.url)
     assert "longer than 20" in events["dead"]["last_error"]
+
+
+def test_outcomes_written_together_derive_each_post_from_all_its_targets(
+        hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
+    """The send threads' outcomes are written as one set (``FINISH``): a post whose targets
+    settle in the same batch is derived once from all of them, each attempt is closed and
+    each delivery keeps its own remote URL."""
+    from socialhub.platforms.base import PublishedPart
+    from socialhub.services.authoring.posts import TargetSpec, create_post
+    from socialhub.services.authoring.scheduling import schedule_post
+    from socialhub.services.publishing.delivery_claim import claim_due_deliveries
+    from socialhub.services.publishing.delivery_outcome import Outcome
+    from socialhub.services.publishing.delivery_records import FINISH, Finish, begin_attempts
+    from tests.publishing_kit import when
+
+    connect_account(hub, sandbox.url, "other")
+    with hub.context("cli") as ctx:
+        for name in ("both", "half"):
+            create_post(ctx, name=name, body=f"{name} out", targets=[
+                TargetSpec(account="sandbox:@demo"), TargetSpec(account="sandbox:@other")])
+            schedule_post(ctx, name, at=when(now() + timedelta(hours=1)), now=now())
+        ctx.session.execute(update(Delivery).values(due_at=now() - timedelta(seconds=1),
+                                                    next_attempt_at=now() - timedelta(seconds=1)))
+    with hub.transaction() as session:
+        claims = claim_due_deliveries(session, engine.worker, now(), limit=10, lease_seconds=30)
+        started = begin_attempts(session, engine.ctx, [c.delivery_id for c in claims])
+    assert len(started) == 4
+    by_post: dict[str, list[tuple[int, int]]] = {}
+    for did, s in started.items():
+        by_post.setdefault(s.summary["post"], []).append((did, s.attempt_id))
+    (b1, a1), (b2, a2) = by_post["both"]
+    (h1, a3), (h2, a4) = by_post["half"]
+
+    def out(i: int) -> Outcome:
+        return Outcome("published", parts=[PublishedPart(0, f"r{i}", f"{sandbox.url}/p/{i}")])
+
+    with hub.transaction() as session:
+        results = FINISH.run_many(session, [
+            Finish(engine.ctx, b1, a1, out(1)), Finish(engine.ctx, h1, a3, out(3)),
+            Finish(engine.ctx, b2, a2, out(2)),
+            Finish(engine.ctx, h2, a4, Outcome("invalid", "too long", "InvalidContentError",
+                                               400))])
+    assert [r[0] if r else None for r in results] == ["published", "published", "published",
+                                                      "dead"]
+    assert [r[1]["remote_url"] if r else None for r in results][:3] == [
+        f"{sandbox.url}/p/1", f"{sandbox.url}/p/3", f"{sandbox.url}/p/2"]
+    with hub.transaction() as session:
+        statuses = dict(session.execute(select(Post.name, Post.status)).all())
+        attempts = {a.delivery_id: (a.outcome, a.ended_at is not None, a.http_status)
+                    for a in session.scalars(select(Attempt))}
+    assert delivery(hub, b2).remote_id == "r2"
+    assert statuses == {"both": "published", "half": "partially_published"}
+    assert attempts[b1] == attempts[b2] == attempts[h1] == ("published", True, None)
+    assert attempts[h2] == ("invalid", True, 400)
+    engine.close()
