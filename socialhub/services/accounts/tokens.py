@@ -142,8 +142,9 @@ class TokenManager:
             ValidationError: no adapter exists for the account's platform.
             SecurityError: the tokens cannot be decrypted.
         """
-        with self._guard:
-            cached = self._adapters.get(account_id)
+        # Read without the guard: one dict look-up is atomic, and every send asks here
+        # (64 send threads queued on this lock in a profile of the daemon).
+        cached = self._adapters.get(account_id)
         if cached is not None:
             return cached
         from socialhub.platforms.registry import adapter_class
