@@ -48,6 +48,8 @@ def https_server(cert: Path, key: Path) -> Iterator[tuple[str, list[str]]]:
     answered: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps connections, as real servers do
+
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if length:

@@ -97,3 +97,31 @@ def test_one_off_calls_reuse_the_process_context(
                                   timeout_s=5)
     assert answered == ["/client", "/api/v1/apps"]
     assert len(built) == 1
+
+
+def test_pooled_requests_verify_the_server_with_the_same_context(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, built: list[int]) -> None:
+    """Adapters' plain requests travel on the pooled ``http.client`` connections
+    (``platforms/http_pool.py``): a trusted server answers over TLS on one reused
+    connection; an untrusted one is refused before anything is sent."""
+    from socialhub.platforms.errors import RetryLaterError
+    from socialhub.platforms.http import send
+
+    cert, key = self_signed(tmp_path)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with https_server(cert, key) as (url, answered):
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        with make_client(url, timeout_s=5) as client, \
+                pytest.raises(RetryLaterError, match=r"cannot connect.*not sent"):
+            send(client, "POST", "/untrusted", platform="t", json={"text": "secret"})
+        assert answered == []
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        with make_client(url, timeout_s=5) as client:
+            assert client.pooled
+            for n in range(3):
+                assert send(client, "POST", f"/pooled/{n}", platform="t",
+                            json={"n": n}).status_code == 200
+            (pool,) = client._pools.values()
+            assert len(pool._idle) == 1  # the three went over one TLS connection
+    assert answered == ["/pooled/0", "/pooled/1", "/pooled/2"]
+    assert len(built) == 2
