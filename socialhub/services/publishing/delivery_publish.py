@@ -4,7 +4,9 @@ The order of writes is what makes a send exactly-once:
 
 1. an Attempt row is committed (status ``publishing``) *before* the platform is called;
 2. each part's remote id is committed the moment the adapter reports it
-   (``thread_progress``), so a thread resumes after the last part that went out;
+   (``thread_progress``), so a thread resumes after the last part that went out —
+   the last part's with the outcome, which is committed at that same moment
+   (``PartRecorder``);
 3. the final outcome is committed, and the post's status derived again.
 
 If the process dies between 1 and 3, the lease expires with the delivery in
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import Attempt, Delivery
-from socialhub.platforms.base import PlatformAdapter
+from socialhub.platforms.base import PlatformAdapter, PublishedPart, PublishRequest
 from socialhub.platforms.errors import AuthExpiredError, AuthRevokedError
 from socialhub.services.authoring.media_check import check_before_send, policy_from_settings
 from socialhub.services.clock import now_utc
@@ -70,8 +72,9 @@ def send(ctx: SendContext, claim: Claim, started: Started | None = None) -> str:
             # a file that has since become unsafe (or a record that skipped that check).
             check_before_send(request.media,
                               policy_from_settings(ctx.hub.config.settings.media.root))
-            result = adapter.publish(
-                request, lambda part: save_part(ctx, claim.delivery_id, part))
+            recorder = PartRecorder(ctx, claim.delivery_id, request)
+            with recorder:
+                result = adapter.publish(request, recorder)
         except AuthExpiredError as exc:
             if refreshed:
                 ctx.tokens.mark_needs_reauth(claim.account_id, f"still refused after a "
@@ -97,7 +100,48 @@ def send(ctx: SendContext, claim: Claim, started: Started | None = None) -> str:
             continue
         except Exception as exc:
             return settle(ctx, claim, started.attempt_id, classify(exc))
-        return settle(ctx, claim, started.attempt_id, Outcome("published", parts=result.parts))
+        return settle(ctx, claim, started.attempt_id,
+                      Outcome("published", parts=recorder.parts(result.parts)))
+
+
+class PartRecorder:
+    """The part callback an adapter's ``publish`` gets: commits each part the moment it is
+    reported, except the last one (by index: the last text, or the first comment after
+    it), which the outcome carries into the database instead.
+
+    Every adapter returns from ``publish`` as soon as it has reported its last part, and
+    the outcome is committed right then, so the last part is written no later than a
+    commit of its own would have been (one transaction less per delivery: most posts are
+    one part). Used as a context manager around ``publish``: if the call ends with an
+    exception after the last part was reported, the part is committed at once before the
+    exception goes on, so a resend never repeats it.
+    """
+
+    def __init__(self, ctx: SendContext, delivery_id: int, request: PublishRequest) -> None:
+        self._ctx, self._delivery_id = ctx, delivery_id
+        self._last = len(request.parts) + (1 if request.first_comment else 0) - 1
+        self._held: PublishedPart | None = None
+
+    def __call__(self, part: PublishedPart) -> None:
+        if part.index == self._last:
+            self._held = part
+            return
+        save_part(self._ctx, self._delivery_id, part)
+
+    def __enter__(self) -> PartRecorder:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is not None and self._held is not None:
+            held, self._held = self._held, None
+            save_part(self._ctx, self._delivery_id, held)
+
+    def parts(self, reported: list[PublishedPart]) -> list[PublishedPart]:
+        """The parts the outcome records: those ``publish`` returned, and the held last
+        part if it did not return it."""
+        if self._held is None or any(p.index == self._held.index for p in reported):
+            return list(reported)
+        return [*reported, self._held]
 
 
 def _requeue_refused(ctx: SendContext, claim: Claim, attempt_id: int,

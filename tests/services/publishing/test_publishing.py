@@ -259,3 +259,41 @@ def test_outcomes_written_together_derive_each_post_from_all_its_targets(
     assert attempts[b1] == attempts[b2] == attempts[h1] == ("published", True, None)
     assert attempts[h2] == ("invalid", True, 400)
     engine.close()
+
+
+def test_the_last_part_is_written_with_the_outcome_or_at_once_if_publish_fails_after_it(
+        hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
+    """Parts are committed as the adapter reports them, except the last, which the outcome
+    carries (committed as soon as ``publish`` returns); should ``publish`` fail after
+    reporting it, it is committed at once, so a resend never repeats it."""
+    from socialhub.platforms.base import PublishedPart
+    from socialhub.services.publishing.delivery_claim import claim_due_deliveries
+    from socialhub.services.publishing.delivery_publish import PartRecorder
+    from socialhub.services.publishing.delivery_records import begin_attempts
+
+    did = schedule(hub, "thread", now() - timedelta(seconds=1), thread=["a", "b", "c"])
+    with hub.transaction() as session:
+        claims = claim_due_deliveries(session, engine.worker, now(), limit=5, lease_seconds=30)
+        request = begin_attempts(session, engine.ctx, [c.delivery_id for c in claims])[
+            did].request
+    parts = [PublishedPart(i, f"r{i}", f"{sandbox.url}/p/{i}") for i in range(3)]
+
+    def saved() -> list[str]:
+        return [p["remote_id"] for p in delivery(hub, did).thread_progress or []]
+
+    recorder = PartRecorder(engine.ctx, did, request)
+    with recorder:
+        recorder(parts[0])
+        recorder(parts[1])
+        assert saved() == ["r0", "r1"]  # each committed as it was reported
+        recorder(parts[2])
+        assert saved() == ["r0", "r1"]  # the last waits for the outcome
+    assert recorder.parts(parts[:2]) == parts  # …which carries it
+    assert recorder.parts(parts) == parts
+
+    failing = PartRecorder(engine.ctx, did, request)
+    with pytest.raises(RuntimeError), failing:
+        failing(parts[2])
+        raise RuntimeError("the adapter broke after reporting its last part")
+    assert saved() == ["r0", "r1", "r2"]
+    engine.close()
