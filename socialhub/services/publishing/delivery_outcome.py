@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,6 @@ from socialhub.services.hub import Hub
 from socialhub.services.publishing.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Attempt outcomes that spend the retry budget (a rate limit or a paused account does not).
 BUDGET_OUTCOMES = ("retry", "error", "unknown", "lookup_failed")
@@ -65,17 +64,12 @@ class SendContext:
     #: Held around each transaction on SQLite: one writer at a time, woken at once,
     #: instead of many threads sleeping in SQLite's busy handler.
     write_lock: threading.RLock | None = None
-    #: The send threads' short writes share transactions (``group_commit``).
+    #: The send threads' short writes (parts, outcomes) share transactions
+    #: (``group_commit``; ``delivery_records`` writes them as set steps).
     group: GroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
         self.group = GroupCommit(self.tx)
-
-    def write(self, step: Callable[[Session], T]) -> T:
-        """Run ``step(session)`` in a transaction that has committed when this returns
-        (shared with other send threads' steps: ``step`` may run twice, so it must only
-        touch the database)."""
-        return self.group.run(step)
 
     @contextmanager
     def tx(self) -> Iterator[Session]:
