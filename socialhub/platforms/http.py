@@ -15,7 +15,7 @@ import json
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
@@ -33,7 +33,13 @@ from socialhub.platforms.errors import (
     RateLimitedError,
     RetryLaterError,
 )
-from socialhub.platforms.http_pool import NoAnswer, NotSent, OriginPool, RawResponse
+from socialhub.platforms.http_pool import (
+    NoAnswer,
+    NotSent,
+    OriginPool,
+    RawResponse,
+    needs_escaping,
+)
 from socialhub.security.redact import redact
 from socialhub.security.tls import verify_context
 
@@ -63,7 +69,7 @@ KEEPALIVE_EXPIRY_S = 4.0
 class PlatformClient(httpx.Client):
     """The client ``make_client`` builds: an ``httpx.Client`` whose plain requests
     (``send`` with a JSON, form or bytes body, or none) go through ``http_pool``'s
-    keep-alive connections instead of httpx's, at about a third of the CPU; anything
+    keep-alive connections instead of httpx's, at about half of the CPU; anything
     else (files, streamed bodies, auth flows, a proxy in the environment) through httpx.
     """
 
@@ -115,16 +121,15 @@ class PlatformClient(httpx.Client):
         if prepared is None:
             return None
         headers, body = prepared
-        absolute = "://" in url
-        full = url if absolute else self._base + "/" + url.lstrip("/")
+        full = url if "://" in url else self._base + "/" + url.lstrip("/")
         params = kw.get("params")
         if params:
             query = _query(params)
             if query is None:
                 return None
             full += ("&" if "?" in full else "?") + query
-        if not full.isascii() or any(c <= " " for c in full):
-            return None  # httpx escapes what http.client would refuse
+        if needs_escaping(full):
+            return None  # httpx escapes what the pool would refuse
         parts = urlsplit(full)
         if parts.hostname is None:
             return None
@@ -180,7 +185,7 @@ def _prepare(kw: Mapping[str, Any]) -> tuple[list[tuple[str, str]], bytes | None
         data = kw["data"]
         if not isinstance(data, Mapping):
             return None
-        pairs = _pairs(data)
+        pairs = _pairs(data.items())
         if pairs is None:
             return None
         return ([("Content-Type", "application/x-www-form-urlencoded")],
@@ -191,11 +196,11 @@ def _prepare(kw: Mapping[str, Any]) -> tuple[list[tuple[str, str]], bytes | None
     return ([], bytes(content)) if isinstance(content, bytes | bytearray) else None
 
 
-def _pairs(data: Mapping[str, Any]) -> list[tuple[str, str]] | None:
+def _pairs(items: Iterable[tuple[Any, Any]]) -> list[tuple[str, str]] | None:
     """Form or query pairs as httpx writes them (lists repeat the key; True is "true",
     None is empty); None for a value it would not take."""
     out: list[tuple[str, str]] = []
-    for key, value in data.items():
+    for key, value in items:
         for item in value if isinstance(value, list | tuple) else (value,):
             if item is None:
                 out.append((str(key), ""))
@@ -211,21 +216,14 @@ def _pairs(data: Mapping[str, Any]) -> list[tuple[str, str]] | None:
 def _query(params: Any) -> str | None:
     """``params`` (a mapping, or a list of pairs) as a query string, as httpx writes it;
     None for a shape it does not take."""
-    items: list[tuple[Any, Any]]
     if isinstance(params, Mapping):
-        items = list(params.items())
+        pairs = _pairs(params.items())
     elif isinstance(params, list | tuple) and all(
             isinstance(p, tuple) and len(p) == 2 for p in params):
-        items = list(params)
+        pairs = _pairs(params)
     else:
         return None
-    pairs: list[tuple[str, str]] = []
-    for key, value in items:
-        more = _pairs({key: value})
-        if more is None:
-            return None
-        pairs.extend(more)
-    return urlencode(pairs)
+    return None if pairs is None else urlencode(pairs)
 
 
 def _merge_headers(defaults: list[tuple[str, str]], given: Mapping[str, str] | None,
@@ -439,9 +437,6 @@ def send(client: httpx.Client, method: str, url: str, *, platform: str = "platfo
         RetryLaterError: the request never reached the platform, or was a safe read.
         OutcomeUnknownError: the platform may have acted on it.
     """
-    def where() -> str:
-        return f"{platform}: {method} {httpx.URL(url).path}"
-
     try:
         if isinstance(client, PlatformClient):
             response = client.pooled_request(method, url, kw)
@@ -449,23 +444,31 @@ def send(client: httpx.Client, method: str, url: str, *, platform: str = "platfo
                 return response
         return client.request(method, url, **kw)
     except NotSent as exc:
-        raise RetryLaterError(f"{where()}: {exc.reason} (request not sent)") from None
+        raise RetryLaterError(f"{_where(platform, method, url)}: {exc.reason} "
+                              "(request not sent)") from None
     except NoAnswer as exc:
-        _raise_unanswered(where, method, exc.reason)
+        _raise_unanswered(platform, method, url, exc.reason)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
             httpx.UnsupportedProtocol, httpx.ProxyError, httpx.LocalProtocolError) as exc:
-        raise RetryLaterError(f"{where()}: {_transport_reason(exc)} (request not sent)"
-                              ) from None
+        raise RetryLaterError(f"{_where(platform, method, url)}: {_transport_reason(exc)} "
+                              "(request not sent)") from None
     except httpx.TransportError as exc:
-        _raise_unanswered(where, method, _transport_reason(exc))
+        _raise_unanswered(platform, method, url, _transport_reason(exc))
 
 
-def _raise_unanswered(where: Callable[[], str], method: str, reason: str) -> NoReturn:
+def _where(platform: str, method: str, url: str) -> str:
+    """What an error message names: the platform, the method and the path (no query: it
+    may carry a token)."""
+    return f"{platform}: {method} {httpx.URL(url).path}"
+
+
+def _raise_unanswered(platform: str, method: str, url: str, reason: str) -> NoReturn:
     """A request that may have reached the platform and got no answer: safe to retry for
     GET/HEAD, unknown for anything else."""
+    where = _where(platform, method, url)
     if method.upper() in _IDEMPOTENT_METHODS:
-        raise RetryLaterError(f"{where()}: {reason}") from None
-    raise OutcomeUnknownError(f"{where()}: {reason} after the request was sent",
+        raise RetryLaterError(f"{where}: {reason}") from None
+    raise OutcomeUnknownError(f"{where}: {reason} after the request was sent",
                               hint="the post may exist; it will be looked up") from None
 
 

@@ -72,10 +72,9 @@ class OriginPool:
         if scheme == "https" and ssl_context is None:
             raise ValueError("an https origin needs a TLS context")
         self.scheme, self.host, self.port = scheme, host, port
+        name = f"[{host}]" if ":" in host else host  # an IPv6 literal in brackets
         default = 443 if scheme == "https" else 80
-        self._host_header = host if port == default else f"{host}:{port}"
-        if ":" in host:  # an IPv6 literal
-            self._host_header = f"[{host}]" if port == default else f"[{host}]:{port}"
+        self._host_header = name if port == default else f"{name}:{port}"
         self._connect_timeout_s = connect_timeout_s
         self._timeout_s = timeout_s
         self._keepalive_s = keepalive_s
@@ -178,6 +177,15 @@ class OriginPool:
             sock.close()
 
 
+_UNSAFE_TARGET = re.compile(r"[^\x21-\x7e]")
+
+
+def needs_escaping(target: str) -> bool:
+    """True when ``target`` holds anything but printable ASCII without spaces: a request
+    target the pool refuses (it does not escape; httpx does)."""
+    return _UNSAFE_TARGET.search(target) is not None
+
+
 #: RFC 9110 token characters: what a method or a header name may hold.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
@@ -192,8 +200,7 @@ def _encode(method: str, target: str, host: str, headers: list[tuple[str, str]],
     """
     if not _TOKEN.fullmatch(method):
         raise ValueError("invalid HTTP method")
-    if not target.startswith("/") or not target.isascii() or any(c <= " " or c == "\x7f"
-                                                                 for c in target):
+    if not target.startswith("/") or needs_escaping(target):
         raise ValueError("invalid request target")
     lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
     for name, value in headers:

@@ -15,13 +15,14 @@ its own — so the exactly-once order (attempt, each part, outcome) holds. A
 batch that fails as a whole is run again step by step, each in its own
 transaction, so one bad step never fails or delays the others' writes.
 
-A step is either a function of the session (``run``) or an item of a *set step*
-(``run_set``): the items of one set step in a batch are written together by one call
-(``SetStep.run_many``), so a batch of 32 outcomes costs a handful of statements instead
-of 32 times a handful. Each waiting thread has its own wake-up: the leader wakes the
-threads whose steps it committed and hands the lead to the first one still queued,
-instead of waking every waiter to find out whether its step is done (with 64 send
-threads, that wake-up of all was ~9 % of a daemon's CPU).
+A step is an item of a *set step* (``run_set``; ``run`` takes a plain function of the
+session, an item of the set step that calls each of its functions in turn): the items of
+one set step in a batch are written together by one call (``SetStep.run_many``), so a
+batch of 32 outcomes costs a handful of statements instead of 32 times a handful. Each
+waiting thread has its own wake-up: the leader wakes the threads whose steps it
+committed and hands the lead to the first one still queued, instead of waking every
+waiter to find out whether its step is done (with 64 send threads, that wake-up of all
+was ~9 % of a daemon's CPU).
 
 On PostgreSQL two daemons' batches may both update one post (a post whose targets
 two daemons send): if they lock two such posts in opposite orders, the server ends
@@ -65,12 +66,15 @@ class SetStep(Generic[ItemT, T]):
         return f"SetStep({self.name!r})"
 
 
-class _Step:
-    __slots__ = ("done", "error", "fn", "item", "kind", "result", "wake")
+#: The set step of ``GroupCommit.run``: each item is a function of the session, called in turn.
+_CALLS: SetStep[Callable[[Session], Any], Any] = SetStep(
+    "calls", lambda session, fns: [fn(session) for fn in fns])
 
-    def __init__(self, fn: Callable[[Session], Any] | None, kind: SetStep[Any, Any] | None = None,
-                 item: Any = None) -> None:
-        self.fn = fn
+
+class _Step:
+    __slots__ = ("done", "error", "item", "kind", "result", "wake")
+
+    def __init__(self, kind: SetStep[Any, Any], item: Any) -> None:
         self.kind = kind
         self.item = item
         self.done = False
@@ -109,13 +113,13 @@ class GroupCommit:
         failed and rolled back, then alone). Its exception, if it raises one when
         run alone, is raised here.
         """
-        return self._submit(_Step(fn))
+        return self._submit(_Step(_CALLS, fn))
 
     def run_set(self, kind: SetStep[ItemT, T], item: ItemT) -> T:
         """Write ``item`` with the other queued items of ``kind``, in one call of
         ``kind.run_many``, in a transaction that has committed when this returns; its
         result. Errors as for ``run``."""
-        return self._submit(_Step(None, kind, item))
+        return self._submit(_Step(kind, item))
 
     def _submit(self, step: _Step) -> Any:
         with self._lock:
@@ -176,15 +180,12 @@ class GroupCommit:
 
 
 def _run_steps(session: Session, steps: list[_Step]) -> list[Any]:
-    """Each step's result: functions in their order, then each set step's items at once."""
+    """Each step's result: each set step's items written at once, kinds in the order
+    they first appear."""
     results: list[Any] = [None] * len(steps)
     sets: dict[SetStep[Any, Any], list[int]] = {}
     for i, step in enumerate(steps):
-        if step.kind is None:
-            assert step.fn is not None
-            results[i] = step.fn(session)
-        else:
-            sets.setdefault(step.kind, []).append(i)
+        sets.setdefault(step.kind, []).append(i)
     for kind, where in sets.items():
         out = kind.run_many(session, [steps[i].item for i in where])
         for i, result in zip(where, out, strict=True):
