@@ -304,8 +304,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._event("message_delta", {"type": "message_delta",
                                       "delta": {"stop_reason": stop, "stop_sequence": None},
                                       "usage": {"output_tokens": usage_out}})
+        # Counted before the last event is written, so a client that has read the whole
+        # answer always sees it counted (counting after the write raced the client).
+        with fake._lock:
+            fake.streams_finished += 1
         self._event("message_stop", {"type": "message_stop"})
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
-        with fake._lock:
-            fake.streams_finished += 1
