@@ -2,14 +2,17 @@
 
 The bodies of the jobs besides publishing are in ``jobs.py``.
 
-APScheduler (3.11, ``BackgroundScheduler``) runs with an in-memory job store
-only: the database tables are the source of truth and APScheduler's docs
-forbid sharing a persistent job store between schedulers. The publish job is
-a *date* job armed for the next due instant and re-armed after every run, when
-a send finishes, and on a PostgreSQL NOTIFY; a short interval job is the
-safety net and the heartbeat. WATCHDOG pings come from a scheduler job, so
-they stop if the scheduler stops. SIGTERM sends STOPPING, drains in-flight
-sends, gives back leases and exits 0.
+APScheduler (3.11, ``BackgroundScheduler``) runs the periodic jobs with an
+in-memory job store only: the database tables are the source of truth and
+APScheduler's docs forbid sharing a persistent job store between schedulers.
+Publishing has its own thread, the dispatcher: it sleeps until the next due
+instant (armed after every run) or until it is woken, at once, by a finished
+send, a PostgreSQL NOTIFY or the poll tick; a short interval job is the safety net
+and the heartbeat. (It was an APScheduler date job re-armed on every wake: under
+load each finished send paid for a re-arming, and the hop through the scheduler's
+thread and executor left free send slots idle; docs/performance.md.) WATCHDOG
+pings come from a scheduler job, so they stop if the scheduler stops. SIGTERM
+sends STOPPING, drains in-flight sends, gives back leases and exits 0.
 """
 
 from __future__ import annotations
@@ -45,7 +48,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("socialhub.daemon")
 
 PUBLISH_HEARTBEAT_S = 2.0
-COALESCE = timedelta(milliseconds=10)
+#: The dispatcher never sleeps longer than this at a time (a wall-clock jump is seen
+#: within it, and so is the stop request).
+DISPATCHER_NAP_S = 0.5
+#: The GIL switch interval: a thread that wants the GIL waits at most this long for a
+#: thread that keeps it (measured with the dispatcher thread: 5 ms gave ~6 % more sends/s
+#: than 20 ms and 1 ms; docs/performance.md).
+SWITCH_INTERVAL_S = 0.005
 
 
 class Daemon:
@@ -70,9 +79,10 @@ class Daemon:
         self._lock = threading.Lock()
         self._running = False
         self._again = False
-        self._armed_id: str | None = None
+        self._wakeup = threading.Condition(self._lock)
+        self._woken = False
         self._armed_at: datetime | None = None
-        self._seq = 0
+        self._dispatcher: threading.Thread | None = None
         self._last_tick = time.monotonic()
         self._last_publish_beat = 0.0
 
@@ -86,9 +96,9 @@ class Daemon:
         """
         access = self.access = daemon_access(self.config)
         self._install_signals()
-        # Dozens of I/O-bound send threads: a longer GIL switch interval means fewer
-        # handoffs while a thread holds the database lock (measured: +35% sends/s).
-        sys.setswitchinterval(0.02)
+        # Dozens of I/O-bound send threads: the default 5 ms interval was kept after
+        # measuring 1, 5, 20 and 50 ms (docs/performance.md).
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.hub.engine  # noqa: B018 - opening it verifies (or creates) the schema first
         engine = PublishingEngine(self.hub, self.engine_settings)
         self.engine = engine
@@ -123,6 +133,7 @@ class Daemon:
         sdnotify.notify("STOPPING=1\nSTATUS=draining in-flight sends")
         log.info("stopping: draining %d in-flight sends", engine.in_flight)
         self.scheduler.shutdown(wait=False)
+        self._stop_dispatcher()
         if listener is not None:
             listener.stop()
         drained = engine.drain(timeout_s=engine.settings.request_timeout_s + 5)
@@ -216,6 +227,9 @@ class Daemon:
                                   timezone=display_zone(self.config.settings)), id="digest")
         sched.start()
         self._arm(datetime.now(UTC))
+        self._dispatcher = threading.Thread(target=self._dispatch_loop, name="dispatcher",
+                                            daemon=True)
+        self._dispatcher.start()
 
     def _start_listener(self) -> Any:
         if self.hub.engine.dialect.name != "postgresql":
@@ -228,42 +242,53 @@ class Daemon:
 
     # -- the publish job ---------------------------------------------------------------------
     def _arm(self, when: datetime) -> None:
-        """(Re)arm the publish date job; each arming gets a new id (see module docstring)."""
-        if self.stop_event.is_set() or self.scheduler is None:
-            return
-        from apscheduler.jobstores.base import JobLookupError
-        from apscheduler.schedulers import SchedulerNotRunningError
-
-        with self._lock:
+        """Have the dispatcher run no later than ``when`` (an earlier arming stands)."""
+        with self._wakeup:
             if self._armed_at is not None and self._armed_at <= when:
-                return  # an earlier run is already armed
-            old = self._armed_id
-            self._seq += 1
-            self._armed_id, self._armed_at = f"publish-{self._seq}", when
-            new_id = self._armed_id
-        try:
-            # A distinct id per arming: APScheduler removes a fired date job by id
-            # after submitting it, which could otherwise delete our re-armed one.
-            self.scheduler.add_job(self._publish, "date", run_date=when, id=new_id)
-            if old is not None:
-                self.scheduler.remove_job(old)
-        except (JobLookupError, SchedulerNotRunningError):
-            pass
+                return
+            self._armed_at = when
+            self._wakeup.notify()
 
     def wake(self) -> None:
         """Dispatch as soon as possible (a send finished, a NOTIFY arrived, the poll ticked)."""
-        with self._lock:
+        with self._wakeup:
             if self._running:
-                self._again = True
+                self._again = True  # the running dispatch goes round once more
                 return
-        self._arm(datetime.now(UTC) + COALESCE)
+            self._woken = True
+            self._wakeup.notify()
+
+    def _dispatch_loop(self) -> None:
+        """The dispatcher thread: run the publish job when woken or when the armed
+        instant comes, until the daemon stops."""
+        while not self.stop_event.is_set():
+            with self._wakeup:
+                while not self._woken and not self.stop_event.is_set():
+                    if self._armed_at is not None:
+                        left = (self._armed_at - datetime.now(UTC)).total_seconds()
+                        if left <= 0:
+                            break
+                    else:
+                        left = DISPATCHER_NAP_S
+                    self._wakeup.wait(min(left, DISPATCHER_NAP_S))
+                self._woken = False
+            if self.stop_event.is_set():
+                return
+            try:
+                self._publish()
+            except Exception:  # never let the dispatcher die: the next wake retries
+                log.exception("publish job failed")
+
+    def _stop_dispatcher(self) -> None:
+        with self._wakeup:
+            self._wakeup.notify()
+        if self._dispatcher is not None:
+            self._dispatcher.join(timeout=DISPATCHER_NAP_S * 4)
 
     def _publish(self) -> None:
+        """One run of the publish job (on the dispatcher thread only)."""
         with self._lock:
             self._armed_at = None
-            if self._running:
-                self._again = True
-                return
             self._running, self._again = True, False
         engine = self.engine
         assert engine is not None

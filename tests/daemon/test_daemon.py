@@ -86,10 +86,10 @@ def spawn(tmp_path: Path, db_home: str) -> Iterator[Callable[..., DaemonProcess]
     started: list[DaemonProcess] = []
 
     def start(name: str = "daemon", **extra: str) -> DaemonProcess:
-        env = dict(os.environ, SOCIALHUB_DAEMON_HTTP_PORT="0",
-                   SOCIALHUB_DAEMON_POLL_INTERVAL_S="1", SOCIALHUB_DAEMON_LEASE_SECONDS="10",
-                   SOCIALHUB_DAEMON_BACKOFF_BASE_S="0.2", SOCIALHUB_LOGGING_FORMAT="json",
-                   **extra)
+        env = {**os.environ, "SOCIALHUB_DAEMON_HTTP_PORT": "0",
+               "SOCIALHUB_DAEMON_POLL_INTERVAL_S": "1", "SOCIALHUB_DAEMON_LEASE_SECONDS": "10",
+               "SOCIALHUB_DAEMON_BACKOFF_BASE_S": "0.2", "SOCIALHUB_LOGGING_FORMAT": "json",
+               **extra}
         process = DaemonProcess(tmp_path, name, env)
         started.append(process)
         return process
@@ -178,6 +178,22 @@ def test_daemon_publishes_on_time_reports_health_and_drains_on_sigterm(
     assert '"message": "daemon stopped"' in daemon.logs()
     assert run_cli("daemon", "status", "--json").json()["scheduler"] == "stopped"
     assert duplicates(sandbox_posts(sandbox.url)) == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_daemon_wakes_for_the_next_due_instant_not_the_next_poll(
+        hub: Hub, sandbox: SandboxServer, spawn: Callable[..., DaemonProcess],
+        tmp_path: Path) -> None:
+    connect_account(hub, sandbox.url)
+    daemon = spawn_ready(spawn, tmp_path, "waker", SOCIALHUB_DAEMON_POLL_INTERVAL_S="4")
+    # Seen at the next poll (within 4 s), then sent at their due instants: waiting for
+    # the poll after them would make them up to 4 s late.
+    ids = [schedule(hub, f"w{i}", now() + timedelta(seconds=6 + 0.5 * i)) for i in range(3)]
+    assert wait_for(lambda: published(hub, ids), timeout=20), daemon.logs()[-2000:]
+    late = [(at - delivery(hub, i).due_at).total_seconds()
+            for i in ids if (at := delivery(hub, i).published_at) is not None]
+    assert len(late) == 3 and max(late) < 0.5, late
+    assert daemon.stop() == 0
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
