@@ -110,12 +110,14 @@ class PlatformClient(httpx.Client):
     def pooled_request(self, method: str, url: str, kw: Mapping[str, Any]
                        ) -> httpx.Response | None:
         """Send the request through the pooled connections; None when it needs httpx
-        (a body other than JSON, a form or bytes; auth; a path that needs escaping).
+        (a body other than JSON, a form or bytes; auth; a path that needs escaping; HEAD,
+        whose answer announces a body it does not carry).
 
         Raises:
             PoolError: as ``OriginPool.request``.
         """
-        if not self.pooled or self.auth is not None or not _POOLABLE.issuperset(kw):
+        if (not self.pooled or self.auth is not None or not _POOLABLE.issuperset(kw)
+                or method.upper() == "HEAD"):
             return None
         prepared = _prepare(kw)
         if prepared is None:

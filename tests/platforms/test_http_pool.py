@@ -46,11 +46,12 @@ class _Recorder(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
-        self.wfile.write(reply)
+        if self.command != "HEAD":
+            self.wfile.write(reply)
         if mode == "drop-after":  # closes without saying so: the idle socket goes EOF
             self.close_connection = True
 
-    do_GET = do_POST = do_PUT = do_DELETE = _answer
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _answer
 
     def log_message(self, *args: object) -> None:
         pass
@@ -163,7 +164,7 @@ def test_a_server_that_hangs_up_without_answering_leaves_a_post_unknown() -> Non
         listener.close()
 
 
-def test_files_and_a_proxy_in_the_environment_go_through_httpx(
+def test_files_head_and_a_proxy_in_the_environment_go_through_httpx(
         server: tuple[str, list[dict[str, Any]], dict[str, str]],
         monkeypatch: pytest.MonkeyPatch) -> None:
     url, seen, _ = server
@@ -172,7 +173,92 @@ def test_files_and_a_proxy_in_the_environment_go_through_httpx(
         send(client, "POST", "/m", files={"f": ("a.txt", b"hi")})
     assert seen[0]["headers"]["content-type"].startswith("multipart/form-data")
     assert b'filename="a.txt"' in seen[0]["body"]
+    with make_client(url, timeout_s=5) as client:
+        # A HEAD answer announces a body it does not carry: only httpx knows to skip it.
+        assert client.pooled_request("HEAD", "/m", {}) is None
+        assert send(client, "HEAD", "/m").status_code == 200
+        assert send(client, "GET", "/m").json() == {"ok": True}
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     client = make_client(url, timeout_s=5)
     assert isinstance(client, PlatformClient) and not client.pooled
     client.close()
+
+
+class _Scripted:
+    """A raw server answering every request with the same bytes; counts connections."""
+
+    def __init__(self, reply: bytes, *, close_after: bool) -> None:
+        self.reply, self.close_after = reply, close_after
+        self.connections = 0
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            while conn.recv(65536):  # each request arrives in one write
+                conn.sendall(self.reply)
+                if self.close_after:
+                    return
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+_OK = b'{"ok":true}'
+
+
+@pytest.mark.parametrize(("reply", "close_after", "reused"), [
+    # An interim answer, then the real one: the real one is returned.
+    (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + _OK,
+     False, True),
+    # No length and not chunked: the body ends where the connection does.
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + _OK, True, False),
+    # HTTP/1.0 without keep-alive: read, then closed.
+    (b"HTTP/1.0 200 OK\r\nContent-Length: 11\r\n\r\n" + _OK, False, False),
+    # Bytes after the response: it is read, but the connection is out of step.
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n" + _OK + b"junk", False, False),
+], ids=["interim-100", "until-close", "http-1.0", "trailing-junk"])
+def test_responses_are_read_whole_and_connections_kept_only_when_fit(
+        reply: bytes, close_after: bool, reused: bool) -> None:
+    scripted = _Scripted(reply, close_after=close_after)
+    try:
+        with make_client(scripted.url, timeout_s=5) as client:
+            for _ in range(2):
+                answer = send(client, "GET", "/x", platform="t")
+                assert answer.status_code == 200 and answer.json() == {"ok": True}
+        assert scripted.connections == (1 if reused else 2)
+    finally:
+        scripted.close()
+
+
+@pytest.mark.parametrize(("reply", "reason"), [
+    (b"HTTP/1.1 200 OK\r\n" + b"X-Filler: " + b"a" * 70_000 + b"\r\n\r\n",
+     "response headers too large"),
+    (b"hello, this is not HTTP\r\n\r\n", "malformed response"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n" + _OK, "connection dropped"),
+], ids=["huge-head", "not-http", "short-body"])
+def test_an_unreadable_answer_leaves_a_post_unknown_and_a_get_retryable(
+        reply: bytes, reason: str) -> None:
+    scripted = _Scripted(reply, close_after=True)
+    try:
+        with make_client(scripted.url, timeout_s=5) as client:
+            with pytest.raises(OutcomeUnknownError) as unknown:
+                send(client, "POST", "/posts", platform="t", json={"text": "x"})
+            assert reason in str(unknown.value)
+            with pytest.raises(RetryLaterError) as safe:
+                send(client, "GET", "/posts/1", platform="t")
+            assert type(safe.value) is RetryLaterError and reason in str(safe.value)
+    finally:
+        scripted.close()
