@@ -177,6 +177,14 @@ class Bench:
                 pass
         return out
 
+    def database_cpu_s(self) -> float:
+        """CPU seconds the PostgreSQL server has used so far (nan on SQLite, whose work is
+        in the daemons' own processes)."""
+        if self.cluster is None:
+            return float("nan")
+        pid = int((self.cluster.data / "postmaster.pid").read_text().split()[0])
+        return tree_cpu_seconds(pid)
+
     def close(self) -> None:
         """Stop the daemons (SIGTERM), the database cluster, and remove the folder."""
         for proc in self.daemons:
@@ -248,6 +256,25 @@ def cpu_seconds(pid: int) -> float:
         return float("nan")
     # After the ")" the fields are numbered from 3 (state); utime is 14, stime 15.
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of process ``root`` and its children: their own, plus what children
+    that already exited used (``cutime``/``cstime``, counted once the parent reaped them).
+    For PostgreSQL's postmaster: the server's CPU, all backends included."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == root:
+            total += sum(int(f) for f in fields[11:15]) / tick  # utime stime cutime cstime
+        elif ppid == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def load_average() -> str:

@@ -105,6 +105,7 @@ def run_once(args: argparse.Namespace, daemons: int) -> float:
         _move_due(bench, due)
         pids = [p.pid for p in bench.daemons]
         cpu0 = [cpu_seconds(pid) for pid in (*pids, sandbox.pid)]
+        db_cpu0 = bench.database_cpu_s()
         deadline = time.monotonic() + args.lead_s + args.timeout_s
         while time.monotonic() < deadline:
             counts, _ = bench.progress()
@@ -116,6 +117,7 @@ def run_once(args: argparse.Namespace, daemons: int) -> float:
         print(file=sys.stderr)
         # CPU from the moment the posts were made due (the daemons were idle before).
         cpu = [cpu_seconds(pid) - c for pid, c in zip((*pids, sandbox.pid), cpu0, strict=True)]
+        db_cpu = bench.database_cpu_s() - db_cpu0
         load_after = load_average()
         counts, last = bench.progress()
         late = bench.lateness()
@@ -134,6 +136,8 @@ def run_once(args: argparse.Namespace, daemons: int) -> float:
               f"peak_rss_mb={bench.peak_rss_mb()} dead={counts['dead']} received={received} "
               f"daemon_cpu_s={daemon_cpu:.1f} sandbox_cpu_s={cpu[-1]:.1f} "
               f"sandbox_cpu_ms_per_delivery={1000 * cpu[-1] / max(1, published):.2f} "
+              f"database_cpu_s={db_cpu:.1f} "
+              f"database_cpu_ms_per_delivery={1000 * db_cpu / max(1, published):.2f} "
               f"load_before={load_before!r} load_after={load_after!r}")
         print(f"published={published} duplicates={duplicates} lost={lost} "
               f"first_out_lateness_s={first:.3f} "
