@@ -186,13 +186,14 @@ def test_the_daemon_wakes_for_the_next_due_instant_not_the_next_poll(
         tmp_path: Path) -> None:
     connect_account(hub, sandbox.url)
     daemon = spawn_ready(spawn, tmp_path, "waker", SOCIALHUB_DAEMON_POLL_INTERVAL_S="4")
-    # Seen at the next poll (within 4 s), then sent at their due instants: waiting for
-    # the poll after them would make them up to 4 s late.
+    # Seen at the next poll (within 4 s), then sent at their due instants. Waiting for
+    # the poll after them would make the first or the last at least 1 s late: polls
+    # 4 s apart cannot meet three due instants spread over 1 s.
     ids = [schedule(hub, f"w{i}", now() + timedelta(seconds=6 + 0.5 * i)) for i in range(3)]
     assert wait_for(lambda: published(hub, ids), timeout=20), daemon.logs()[-2000:]
     late = [(at - delivery(hub, i).due_at).total_seconds()
             for i in ids if (at := delivery(hub, i).published_at) is not None]
-    assert len(late) == 3 and max(late) < 0.5, late
+    assert len(late) == 3 and max(late) < 1.0, late
     assert daemon.stop() == 0
 
 
