@@ -51,9 +51,9 @@ PUBLISH_HEARTBEAT_S = 2.0
 #: The dispatcher never sleeps longer than this at a time (a wall-clock jump is seen
 #: within it, and so is the stop request).
 DISPATCHER_NAP_S = 0.5
-#: The GIL switch interval: a thread that wants the GIL waits at most this long for a
-#: thread that keeps it (measured with the dispatcher thread: 5 ms gave ~6 % more sends/s
-#: than 20 ms and 1 ms; docs/performance.md).
+#: The GIL switch interval for dozens of I/O-bound send threads: a thread that wants the
+#: GIL waits at most this long for one that keeps it (Python's default; measured with the
+#: dispatcher thread, 5 ms gave ~6 % more sends/s than 20 ms and 1 ms: docs/performance.md).
 SWITCH_INTERVAL_S = 0.005
 
 
@@ -96,8 +96,6 @@ class Daemon:
         """
         access = self.access = daemon_access(self.config)
         self._install_signals()
-        # Dozens of I/O-bound send threads: the default 5 ms interval was kept after
-        # measuring 1, 5, 20 and 50 ms (docs/performance.md).
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.hub.engine  # noqa: B018 - opening it verifies (or creates) the schema first
         engine = PublishingEngine(self.hub, self.engine_settings)

@@ -30,8 +30,8 @@ import httptools
 
 #: At most this many idle connections are kept for one origin.
 MAX_IDLE = 64
-#: A response's status line and headers may take this many bytes at most (as
-#: ``http.client``'s limits: 100 headers of up to 64 KiB each would be far more).
+#: A response's status line and headers may take this many bytes at most: far more than
+#: any platform sends, and a bound on what a hostile server can make us hold.
 MAX_HEAD_BYTES = 64 * 1024
 _RECV_BYTES = 64 * 1024
 
@@ -259,7 +259,7 @@ def _read_response(sock: socket.socket) -> _Response:
     while not response.done:
         data = sock.recv(_RECV_BYTES)
         if not data:  # the server closed the connection
-            if response.headers_done and not response.framed and response.status:
+            if response.headers_done and not response.framed:
                 response.done = True  # a body that ends where the connection does
                 response.keep_alive = False
                 break
