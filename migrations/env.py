@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from socialhub.db.models import Base
+from socialhub.db.models import Base, exists_on
 
 config = context.config
 target_metadata = Base.metadata
@@ -28,6 +28,7 @@ def _run(connection: object) -> None:
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
         compare_type=True,
+        include_object=exists_on(connection.dialect.name),  # type: ignore[attr-defined]
     )
     with context.begin_transaction():
         context.run_migrations()

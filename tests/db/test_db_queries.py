@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -61,6 +63,8 @@ from socialhub.services.hub import Hub
 from socialhub.services.orgs import add_organization
 from socialhub.services.publishing.delivery_claim import claim_due_deliveries
 from socialhub.services.settings import load_config
+from tests.conftest import new_pg_database
+from tests.pgcluster import PostgresCluster
 
 NOW = datetime.fromisoformat("2026-10-01T00:00:00+00:00")
 MA, BS, X = "mastodon:@me@social.example", "bluesky:@shop.example.com", "x:@brand"
@@ -295,7 +299,28 @@ def _expected_due(session: Session, at: datetime) -> list[int]:
 def test_due_candidates_follow_the_due_rule_oldest_first_and_skip_what_they_are_told(
         seeded: Seeded) -> None:
     with seeded.hub.transaction() as s:
+        # Leases that ran out mix into the waiting rows in due order; a live lease and a
+        # paused account's rows stay out.
+        paused = s.scalars(select(Account).where(Account.org_id == seeded.hub.org_id(s))
+                           .order_by(Account.id.desc())).first()
+        assert paused is not None
+        rows = list(s.scalars(select(Delivery).where(
+            Delivery.status == "scheduled", Delivery.account_id != paused.id)
+            .order_by(Delivery.next_attempt_at, Delivery.id)))
+        for delivery, status in zip(rows[2:11:3], ("claimed", "publishing", "claimed"),
+                                    strict=True):
+            delivery.status, delivery.lease_expires_at = status, FAR - timedelta(minutes=1)
+        rows[1].status, rows[1].lease_expires_at = "claimed", FAR + timedelta(minutes=1)
+        paused.status = "paused"
+    with seeded.hub.transaction() as s:
         expected = _expected_due(s, FAR)
+        statuses = {d.status for d in s.scalars(select(Delivery).where(
+            Delivery.id.in_(expected[:12])))}
+        assert {"claimed", "publishing", "scheduled"} <= statuses
+        assert not any(d.account_id == paused.id for d in s.scalars(
+            select(Delivery).where(Delivery.id.in_(expected))))
+        assert s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.account_id == paused.id, Delivery.status == "scheduled"))
         assert len(expected) > 20
         got = delivery_queries.due_candidates(s, FAR, limit=1000)
         assert [d.id for d, _ in got] == expected
@@ -361,6 +386,60 @@ def test_a_second_claim_skips_the_rows_a_first_one_holds_on_postgresql(
         second.rollback()
         first.close()
         second.close()
+
+
+def test_a_claim_on_postgresql_reads_the_rows_it_takes_not_every_due_row(
+        pg_cluster: PostgresCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deep queue (5,000 due) does not make each claim sort the whole queue: the claim
+    walks ix_deliveries_open_due in due order and stops at its limit."""
+    from sqlalchemy import event, insert
+
+    monkeypatch.setenv("SOCIALHUB_DATABASE_URL", new_pg_database(pg_cluster))
+    hub = Hub(load_config())
+    try:
+        with hub.context("cli") as ctx:
+            account = add_account(ctx, platform="mastodon", handle="me@social.example")
+            create_post(ctx, body="queued", name="queued",
+                        targets=[TargetSpec(account=MA, at=localize(datetime(2026, 10, 1), "UTC"))])
+            variant = ctx.session.scalars(select(Variant)).one()
+            ctx.session.execute(insert(Delivery), [
+                {"variant_id": variant.id, "account_id": account.id, "status": "scheduled",
+                 "due_at": NOW, "next_attempt_at": NOW + timedelta(seconds=i % 600),
+                 "idempotency_key": f"deep-{i}", "attempts": 0, "thread_progress": []}
+                for i in range(5000)])
+        with hub.engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+        statements: list[tuple[str, object]] = []
+
+        def capture(conn: object, cursor: object, statement: str, parameters: object,
+                    context: object, executemany: bool) -> None:
+            statements.append((statement, parameters))
+
+        event.listen(hub.engine, "before_cursor_execute", capture)
+        with hub.transaction() as s:
+            taken = delivery_queries.due_candidates(s, FAR, limit=16)
+        event.remove(hub.engine, "before_cursor_execute", capture)
+        assert len(taken) == 16
+        waiting = next(st for st in statements if "'scheduled'" in st[0])
+        with hub.engine.connect() as conn:
+            plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + waiting[0],
+                                        waiting[1]).scalar_one()  # type: ignore[arg-type]
+            conn.rollback()
+        nodes = list(_plan_nodes(plan[0]["Plan"]))
+        scans = [n for n in nodes if n.get("Relation Name") == "deliveries"]
+        assert [n.get("Index Name") for n in scans] == ["ix_deliveries_open_due"]
+        assert scans[0]["Actual Rows"] <= 16
+        assert not any(n["Node Type"] == "Sort" for n in nodes)
+    finally:
+        hub.dispose()
+
+
+def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every node of an ``EXPLAIN (FORMAT JSON)`` plan, parents first."""
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
 
 
 # --- the queue's and posts' reads ------------------------------------------------------------

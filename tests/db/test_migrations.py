@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect
 
 from socialhub.db.engine import make_engine
 from socialhub.db.migrate import current_revision, downgrade, head_revision, upgrade
-from socialhub.db.models import Base
+from socialhub.db.models import Base, exists_on
 from tests.conftest import new_pg_database
 
 
@@ -67,7 +67,8 @@ def test_models_match_migrations(empty_engine: Engine) -> None:
 
     upgrade(empty_engine, backup=False)
     with empty_engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={
+            "compare_type": True, "include_object": exists_on(conn.dialect.name)})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 

@@ -39,6 +39,18 @@ _SELECT = (select(
                  .join(Account.__table__, Account.id == _D.c.account_id)))
 _LOAD = _SELECT.where(_D.c.id == bindparam("did"))
 _LOAD_MANY = _SELECT.where(_D.c.id.in_(bindparam("ids", expanding=True)))
+# What settling an outcome reads: no content, settings or campaign (their JSON is the
+# most of a send row's decoding, and a settle needs none of it).
+_SETTLE_MANY = (select(
+    _D.c.id, _D.c.status, _D.c.lease_owner, _D.c.attempts, _D.c.thread_progress,
+    _D.c.remote_id, _D.c.remote_url, _D.c.last_error, _D.c.last_error_class,
+    _D.c.next_attempt_at, _D.c.due_at, _D.c.published_at,
+    _P.c.id.label("post_id"), _P.c.name.label("post_name"), _P.c.status.label("post_status"),
+    Account.platform, Account.handle)
+    .select_from(_D.join(_V, _V.c.id == _D.c.variant_id)
+                 .join(_P, _P.c.id == _V.c.post_id)
+                 .join(Account.__table__, Account.id == _D.c.account_id))
+    .where(_D.c.id.in_(bindparam("ids", expanding=True))))
 _UPDATE_D = _D.update().where(_D.c.id == bindparam("did"))
 _INSERT_A = _A.insert().returning(_A.c.id)
 _INSERT_A_MANY = _A.insert().returning(_A.c.id, _A.c.delivery_id, sort_by_parameter_order=True)
@@ -82,6 +94,14 @@ def set_posts_status(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def send_rows(session: Session, ids: Collection[int]) -> list[RowMapping]:
     """``send_row`` of each of the deliveries ``ids`` that exists (in no set order)."""
     return list(session.connection().execute(_LOAD_MANY, {"ids": list(ids)}).mappings())
+
+
+def settle_rows(session: Session, ids: Collection[int]) -> list[RowMapping]:
+    """What settling an outcome needs of each of the deliveries ``ids`` that exists (in no
+    set order): its own columns as ``send_row`` gives them (not the idempotency key), its
+    post's ``post_id``, ``post_name`` and ``post_status``, and its account's ``platform``
+    and ``handle``."""
+    return list(session.connection().execute(_SETTLE_MANY, {"ids": list(ids)}).mappings())
 
 
 def update_delivery(session: Session, delivery_id: int, values: dict[str, Any]) -> None:

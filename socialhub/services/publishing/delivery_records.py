@@ -235,7 +235,7 @@ def _finish_many(session: Session, items: list[Finish]
     if closed:
         queries.update_attempts(session, closed)
     rows = {r["id"]: SimpleNamespace(**r)
-            for r in queries.send_rows(session, [i.delivery_id for i in items])}
+            for r in queries.settle_rows(session, [i.delivery_id for i in items])}
     settled: list[SimpleNamespace | None] = []
     for ctx, delivery_id, _, outcome in items:
         d = rows.get(delivery_id)
