@@ -33,6 +33,7 @@ from socialhub.config import LoadedConfig
 from socialhub.daemon import jobs, sdnotify
 from socialhub.daemon.http import HttpServer, create_daemon_app
 from socialhub.services.clock import display_zone, now_utc
+from socialhub.services.gc_pause import keep_start_up_out_of_collections
 from socialhub.services.hub import Hub
 from socialhub.services.inbox.sync import InboxSync
 from socialhub.services.links.redirects import LinkRedirects
@@ -119,6 +120,7 @@ class Daemon:
         links.start()
         engine.expire_dead_leases()
         engine.warm_up()
+        keep_start_up_out_of_collections()
         self._start_scheduler()
         listener = self._start_listener()
         self._beat()

@@ -286,6 +286,8 @@ def needs_escaping(target: str) -> bool:
 
 #: RFC 9110 token characters: what a method or a header name may hold.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: What may never stand in a header value (it would end the line, or the string in C).
+_LINE_BREAK = re.compile("[\r\n\0]")
 
 
 def _encode(method: str, target: str, host: str, headers: list[tuple[str, str]],
@@ -304,7 +306,7 @@ def _encode(method: str, target: str, host: str, headers: list[tuple[str, str]],
     for name, value in headers:
         if not _TOKEN.fullmatch(name):
             raise ValueError("invalid header name")
-        if any(c in value for c in "\r\n\0"):
+        if _LINE_BREAK.search(value):
             raise ValueError(f"invalid value for header {name}")
         lines.append(f"{name}: {value}")
     if body is not None or method in ("POST", "PUT", "PATCH"):

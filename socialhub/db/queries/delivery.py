@@ -10,10 +10,11 @@ lock; SQLite's ``BEGIN IMMEDIATE`` (``db/engine.py``) makes a claim exclusive.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, text, update
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,6 +26,8 @@ LEASED = (DeliveryStatus.CLAIMED, DeliveryStatus.PUBLISHING)
 
 #: pg_advisory_xact_lock key that serialises claims across daemons ("sh-claim").
 CLAIM_LOCK_KEY = 0x73682D636C61696D
+
+_D, _ACCOUNTS = (cast(Table, m.__table__) for m in (Delivery, Account))
 
 
 def is_postgres(session: Session) -> bool:
@@ -43,9 +46,19 @@ def due_condition(now: datetime) -> ColumnElement[bool]:
     )
 
 
+class DueDelivery(NamedTuple):
+    """What a claim needs of a due delivery (no ORM object: a claim takes dozens)."""
+
+    id: int
+    account_id: int
+    status: str
+    next_attempt_at: datetime
+    platform: str
+
+
 def due_candidates(session: Session, now: datetime, *, limit: int,
                    skip_platforms: Collection[str] = (), skip_accounts: Collection[int] = (),
-                   ) -> list[tuple[Delivery, str]]:
+                   ) -> list[DueDelivery]:
     """Up to ``limit`` due deliveries of active accounts with their platform, oldest due first
     (ties by id), leaving out the platforms and accounts given; on PostgreSQL the rows are
     locked ``FOR UPDATE SKIP LOCKED`` (rows another claim holds are passed over).
@@ -55,35 +68,50 @@ def due_candidates(session: Session, now: datetime, *, limit: int,
     at ``limit``) and merged, with no join for a planner to misjudge on stale statistics.
     """
     postgres = is_postgres(session)
-    accounts = select(Account.id).where(Account.status == "active")
+    accounts = select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.status == "active")
     if skip_platforms:
-        accounts = accounts.where(Account.platform.not_in(list(skip_platforms)))
+        accounts = accounts.where(_ACCOUNTS.c.platform.not_in(list(skip_platforms)))
     # On PostgreSQL ANY(ARRAY(…)) is computed once, before the scan (an InitPlan).
-    of_accounts = (Delivery.account_id == func.any(func.array(accounts.scalar_subquery()))
-                   if postgres else Delivery.account_id.in_(accounts))
-    platform = select(Account.platform).where(Account.id == Delivery.account_id)
-    no_lease = or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at <= now)
-    waiting = and_(_status_is(OPEN_DELIVERY_STATUSES), Delivery.next_attempt_at <= now,
-                   no_lease)
-    lease_expired = and_(_status_is(LEASED), Delivery.lease_expires_at <= now)
-    rows: list[tuple[Delivery, str]] = []
+    of_accounts = (_D.c.account_id == func.any(func.array(accounts.scalar_subquery()))
+                   if postgres else _D.c.account_id.in_(accounts))
+    platform = (select(_ACCOUNTS.c.platform).where(_ACCOUNTS.c.id == _D.c.account_id)
+                .scalar_subquery())
+    no_lease = or_(_D.c.lease_expires_at.is_(None), _D.c.lease_expires_at <= now)
+    waiting = and_(_status_is(OPEN_DELIVERY_STATUSES), _D.c.next_attempt_at <= now, no_lease)
+    lease_expired = and_(_status_is(LEASED), _D.c.lease_expires_at <= now)
+    rows: list[DueDelivery] = []
     for condition in (waiting, lease_expired):
-        q = (select(Delivery, platform.scalar_subquery()).where(condition, of_accounts)
-             .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
+        q = (select(_D.c.id, _D.c.account_id, _D.c.status, _D.c.next_attempt_at, platform)
+             .where(condition, of_accounts)
+             .order_by(_D.c.next_attempt_at, _D.c.id).limit(limit))
         if skip_accounts:
-            q = q.where(Delivery.account_id.not_in(list(skip_accounts)))
+            q = q.where(_D.c.account_id.not_in(list(skip_accounts)))
         if postgres:
-            q = q.with_for_update(skip_locked=True, of=Delivery)
-        rows.extend((delivery, name) for delivery, name in session.execute(q).all())
-    rows.sort(key=lambda row: (row[0].next_attempt_at, row[0].id))
+            q = q.with_for_update(skip_locked=True, of=_D)
+        rows.extend(DueDelivery(*row) for row in session.connection().execute(q))
+    rows.sort(key=lambda row: (row.next_attempt_at, row.id))
     return rows[:limit]
+
+
+_LEASE = _D.update().where(_D.c.id == bindparam("did"))
+
+
+def take_leases(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Write claims: each row names its delivery as ``did`` and sets ``status``,
+    ``lease_owner`` and ``lease_expires_at`` (and may set ``last_error`` and
+    ``last_error_class``, all the rows alike); one UPDATE per row, sent together."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        session.connection().execute(_LEASE, group)
 
 
 def _status_is(statuses: Collection[str]) -> ColumnElement[bool]:
     """``deliveries.status IN (…)`` with the values written into the SQL: PostgreSQL uses a
     partial index (ix_deliveries_open_due) only when it can prove its predicate from
     literals, and prepared statements would otherwise hide them."""
-    return Delivery.status.in_(bindparam("statuses", [str(s) for s in statuses],
+    return _D.c.status.in_(bindparam("statuses", [str(s) for s in statuses],
                                          expanding=True, literal_execute=True, unique=True))
 
 

@@ -87,23 +87,30 @@ def claim_due_deliveries(
                                         skip_platforms=skip_platforms,
                                         skip_accounts=skip_accounts)
     claims: list[Claim] = []
+    leases: list[dict[str, object]] = []
     until = now + timedelta(seconds=lease_seconds)
-    for delivery, platform in candidates:
+    for delivery in candidates:
         if len(claims) >= limit:
             break
-        if accept is not None and not accept(delivery.account_id, platform):
+        if accept is not None and not accept(delivery.account_id, delivery.platform):
             continue
+        lease: dict[str, object] = {"did": delivery.id, "lease_owner": worker,
+                                    "lease_expires_at": until}
         if delivery.status == DeliveryStatus.PUBLISHING:
             # The owner died mid-send: the post may exist, so it is looked up, never resent.
-            delivery.status = DeliveryStatus.UNCONFIRMED
-            delivery.last_error = "the daemon stopped while sending; checking whether it went out"
-            delivery.last_error_class = "OutcomeUnknownError"
-        mode = RECONCILE if delivery.status == DeliveryStatus.UNCONFIRMED else SEND
-        if mode == SEND:
-            delivery.status = DeliveryStatus.CLAIMED
-        delivery.lease_owner = worker
-        delivery.lease_expires_at = until
-        claims.append(Claim(delivery.id, delivery.account_id, platform, mode))
+            lease.update(
+                status=DeliveryStatus.UNCONFIRMED, last_error_class="OutcomeUnknownError",
+                last_error="the daemon stopped while sending; checking whether it went out")
+            mode = RECONCILE
+        elif delivery.status == DeliveryStatus.UNCONFIRMED:
+            lease["status"] = DeliveryStatus.UNCONFIRMED
+            mode = RECONCILE
+        else:
+            lease["status"] = DeliveryStatus.CLAIMED
+            mode = SEND
+        leases.append(lease)
+        claims.append(Claim(delivery.id, delivery.account_id, delivery.platform, mode))
+    queries.take_leases(session, leases)
     return claims
 
 

@@ -121,7 +121,7 @@ def begin_attempts(session: Session, ctx: SendContext, ids: list[int]) -> dict[i
     """
     if not ids:
         return {}
-    session.flush()  # the claim's ORM changes first, so these statements win
+    session.flush()  # any pending ORM change first, so these statements win
     now = now_utc()
     rows = [SimpleNamespace(**r) for r in queries.send_rows(session, ids)]
     mine = [r for r in rows if r.lease_owner == ctx.worker and r.status == DeliveryStatus.CLAIMED]
