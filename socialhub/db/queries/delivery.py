@@ -117,8 +117,9 @@ _LEASE = _D.update().where(_D.c.id == bindparam("did"))
 
 def take_leases(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Write claims: each row names its delivery as ``did`` and sets ``status``,
-    ``lease_owner`` and ``lease_expires_at`` (and may set ``last_error`` and
-    ``last_error_class``, all the rows alike); one UPDATE per row, sent together."""
+    ``lease_owner`` and ``lease_expires_at`` (a row may also set ``last_error`` and
+    ``last_error_class``); one UPDATE per row, the rows that set the same columns sent
+    together."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(tuple(sorted(row)), []).append(row)
