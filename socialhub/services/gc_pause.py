@@ -38,8 +38,8 @@ def keep_start_up_out_of_collections(young: int = YOUNG_COLLECTION_EVERY) -> Non
     ``young`` new objects instead of 700 (and of older ones ten times rarer than that).
 
     The daemon's send threads make objects by the thousand each second, most of them
-    gone within the send: at Python's defaults it ran a collection every ~700 and a full
-    one over its start-up heap every few seconds (~8 % of its CPU, docs/performance.md).
+    gone within the send: at Python's defaults collecting took 0.39 s of the daemon's CPU
+    during a 10,000-post run, 0.19 s after (docs/performance.md).
     """
     gc.collect()
     gc.freeze()

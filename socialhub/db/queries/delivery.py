@@ -23,7 +23,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import OPEN_DELIVERY_STATUSES, Account, Delivery, Variant
 
-FRESH = (DeliveryStatus.SCHEDULED, DeliveryStatus.RETRY_SCHEDULED)
 LEASED = (DeliveryStatus.CLAIMED, DeliveryStatus.PUBLISHING)
 
 #: pg_advisory_xact_lock key that serialises claims across daemons ("sh-claim").
@@ -42,7 +41,7 @@ def due_condition(now: datetime) -> ColumnElement[bool]:
     lease, or claimed/publishing with an expired lease."""
     no_lease = or_(Delivery.lease_expires_at.is_(None), Delivery.lease_expires_at <= now)
     return or_(
-        and_(Delivery.status.in_([*FRESH, DeliveryStatus.UNCONFIRMED]),
+        and_(Delivery.status.in_(OPEN_DELIVERY_STATUSES),
              Delivery.next_attempt_at <= now, no_lease),
         and_(Delivery.status.in_(LEASED), Delivery.lease_expires_at <= now),
     )
@@ -162,7 +161,7 @@ def next_due_time(session: Session, now: datetime) -> datetime | None:
     active account, or None."""
     return session.scalar(
         select(func.min(Delivery.next_attempt_at)).join(Account, Account.id == Delivery.account_id)
-        .where(Delivery.status.in_([*FRESH, DeliveryStatus.UNCONFIRMED]),
+        .where(Delivery.status.in_(OPEN_DELIVERY_STATUSES),
                Account.status == "active", Delivery.next_attempt_at > now))
 
 

@@ -22,35 +22,30 @@ from socialhub.db.models import Account, Attempt, Campaign, Delivery, Organizati
 
 _D, _A, _P = (cast(Table, m.__table__) for m in (Delivery, Attempt, Post))
 _O, _C, _V = (cast(Table, m.__table__) for m in (Organization, Campaign, Variant))
-_SELECT = (select(
-    _D.c.id, _D.c.status, _D.c.lease_owner, _D.c.attempts, _D.c.thread_progress,
-    _D.c.idempotency_key, _D.c.remote_id, _D.c.remote_url, _D.c.last_error,
-    _D.c.last_error_class, _D.c.next_attempt_at, _D.c.due_at, _D.c.published_at,
-    _P.c.id.label("post_id"), _P.c.name.label("post_name"), _P.c.status.label("post_status"),
-    _P.c.approved_digest, _O.c.settings.label("org_settings"),
-    _C.c.approvals.label("campaign_approvals"), _P.c.org_id, _D.c.variant_id, _D.c.account_id,
-    _C.c.name.label("campaign_name"), _C.c.utm.label("campaign_utm"),
-    Account.platform, Account.handle, Variant.text, Variant.thread, Variant.media,
-    Variant.first_comment, Variant.options)
-    .select_from(_D.join(Variant.__table__, Variant.id == _D.c.variant_id)
-                 .join(_P, _P.c.id == Variant.post_id)
-                 .join(_O, _O.c.id == _P.c.org_id)
-                 .outerjoin(_C, _C.c.id == _P.c.campaign_id)
-                 .join(Account.__table__, Account.id == _D.c.account_id)))
-_LOAD = _SELECT.where(_D.c.id == bindparam("did"))
-_LOAD_MANY = _SELECT.where(_D.c.id.in_(bindparam("ids", expanding=True)))
-# What settling an outcome reads: no content, settings or campaign (their JSON is the
-# most of a send row's decoding, and a settle needs none of it).
-_SETTLE_MANY = (select(
+#: What settling an outcome reads: the delivery's own columns, its post's and its
+#: account's names — no content, settings or campaign (their JSON was most of a send
+#: row's decoding, and a settle needs none of it).
+_SETTLE_COLUMNS = (
     _D.c.id, _D.c.status, _D.c.lease_owner, _D.c.attempts, _D.c.thread_progress,
     _D.c.remote_id, _D.c.remote_url, _D.c.last_error, _D.c.last_error_class,
     _D.c.next_attempt_at, _D.c.due_at, _D.c.published_at,
     _P.c.id.label("post_id"), _P.c.name.label("post_name"), _P.c.status.label("post_status"),
     Account.platform, Account.handle)
-    .select_from(_D.join(_V, _V.c.id == _D.c.variant_id)
-                 .join(_P, _P.c.id == _V.c.post_id)
-                 .join(Account.__table__, Account.id == _D.c.account_id))
-    .where(_D.c.id.in_(bindparam("ids", expanding=True))))
+_TO_POST_AND_ACCOUNT = (_D.join(_V, _V.c.id == _D.c.variant_id)
+                        .join(_P, _P.c.id == _V.c.post_id)
+                        .join(Account.__table__, Account.id == _D.c.account_id))
+_SELECT = (select(
+    *_SETTLE_COLUMNS, _D.c.idempotency_key, _P.c.approved_digest,
+    _O.c.settings.label("org_settings"), _C.c.approvals.label("campaign_approvals"),
+    _P.c.org_id, _D.c.variant_id, _D.c.account_id, _C.c.name.label("campaign_name"),
+    _C.c.utm.label("campaign_utm"), _V.c.text, _V.c.thread, _V.c.media,
+    _V.c.first_comment, _V.c.options)
+    .select_from(_TO_POST_AND_ACCOUNT.join(_O, _O.c.id == _P.c.org_id)
+                 .outerjoin(_C, _C.c.id == _P.c.campaign_id)))
+_LOAD = _SELECT.where(_D.c.id == bindparam("did"))
+_LOAD_MANY = _SELECT.where(_D.c.id.in_(bindparam("ids", expanding=True)))
+_SETTLE_MANY = (select(*_SETTLE_COLUMNS).select_from(_TO_POST_AND_ACCOUNT)
+                .where(_D.c.id.in_(bindparam("ids", expanding=True))))
 _UPDATE_D = _D.update().where(_D.c.id == bindparam("did"))
 _INSERT_A = _A.insert().returning(_A.c.id)
 _INSERT_A_MANY = _A.insert().returning(_A.c.id, _A.c.delivery_id, sort_by_parameter_order=True)
