@@ -243,6 +243,37 @@ def test_responses_are_read_whole_and_connections_kept_only_when_fit(
         scripted.close()
 
 
+def test_a_pooled_answer_reads_as_httpxs_own_would(
+        server: tuple[str, list[dict[str, Any]], dict[str, str]]) -> None:
+    url, _, _ = server
+    with make_client(url, timeout_s=5) as client:
+        pooled = send(client, "GET", "/item")
+        client.pooled = False
+        plain = send(client, "GET", "/item")
+    assert pooled.content == plain.content == pooled.read() == _OK
+    assert b"".join(pooled.iter_bytes()) == _OK
+    assert pooled.text == plain.text and pooled.json() == plain.json()
+    assert pooled.encoding == plain.encoding == "utf-8"
+    assert pooled.headers["content-length"] == plain.headers["content-length"] == "11"
+    assert pooled.is_success and pooled.is_closed and pooled.is_stream_consumed
+    assert pooled.http_version == "HTTP/1.1"
+
+
+def test_a_gzipped_answer_nobody_asked_for_is_still_decoded() -> None:
+    import gzip
+
+    body = gzip.compress(_OK)
+    scripted = _Scripted(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n"
+                         + f"Content-Length: {len(body)}\r\n\r\n".encode() + body,
+                         close_after=False)
+    try:
+        with make_client(scripted.url, timeout_s=5) as client:
+            answer = send(client, "GET", "/x", platform="t")
+        assert answer.content == _OK and answer.json() == {"ok": True}
+    finally:
+        scripted.close()
+
+
 @pytest.mark.parametrize(("reply", "reason"), [
     (b"HTTP/1.1 200 OK\r\n" + b"X-Filler: " + b"a" * 70_000 + b"\r\n\r\n",
      "response headers too large"),
