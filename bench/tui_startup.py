@@ -265,10 +265,16 @@ def start_postgres() -> tuple[Any, str]:
 def measure(args: argparse.Namespace, home: Path, full_url: str) -> None:
     """Seed (once), then time the cold launches, warm launches and paging."""
     os.environ.update(ENV, SOCIALHUB_HOME=str(home), SOCIALHUB_FAKE_NOW=OPEN_ON)
-    if not (home / ".seeded").exists():
+    from socialhub.db.revisions import head_revision
+
+    stamp = home / ".seeded"  # holds the schema head the home was seeded with
+    if stamp.exists() and stamp.read_text() != head_revision():
+        print(f"the cached home {home} was seeded by an older schema: seeding it again")
+        shutil.rmtree(home)
+    if not stamp.exists():
         t0 = time.perf_counter()
         seed(args.posts)
-        (home / ".seeded").touch()
+        stamp.write_text(head_revision())
         print(f"seeded {args.posts} posts in December 2026 in {time.perf_counter() - t0:.1f} s")
     if not args.no_cold:  # as a wheel install leaves it: every module already compiled
         import compileall
