@@ -437,6 +437,46 @@ def test_a_claim_on_postgresql_reads_the_rows_it_takes_not_every_due_row(
         hub.dispose()
 
 
+def test_id_lists_on_postgresql_are_one_statement_whatever_their_length(
+        pg_cluster: PostgresCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A settle's reads and writes of many ids send the same text for 2 ids as for 5 (one
+    prepared statement, planned once), with the constant they filter on written into it:
+    as a parameter, a reused plan scanned every delivery (docs/performance.md)."""
+    from sqlalchemy import event
+
+    from socialhub.db.queries import delivery_records as records
+
+    monkeypatch.setenv("SOCIALHUB_DATABASE_URL", new_pg_database(pg_cluster))
+    hub = Hub(load_config())
+    texts: list[str] = []
+
+    def capture(conn: object, cursor: object, statement: str, parameters: object,
+                context: object, executemany: bool) -> None:
+        texts.append(statement)
+
+    def run_all(ids: list[int]) -> list[str]:
+        texts.clear()
+        with hub.transaction() as s:
+            records.send_rows(s, ids)
+            records.settle_rows(s, ids)
+            records.thread_progress_of(s, ids)
+            records.mark_posts_publishing(s, ids)
+            delivery_queries.posts_delivery_statuses(s, ids)
+            delivery_queries.due_candidates(s, FAR, limit=5, skip_accounts=ids,
+                                            skip_platforms=[str(i) for i in ids])
+        return list(texts)
+
+    try:
+        event.listen(hub.engine, "before_cursor_execute", capture)
+        two, five = run_all([1, 2]), run_all([1, 2, 3, 4, 5])
+        event.remove(hub.engine, "before_cursor_execute", capture)
+        assert two == five
+        assert sum("'canceled'" in t for t in two) == 2  # the posts read and the posts write
+        assert not any("%(ids_" in t or "%(pids_" in t for t in two)
+    finally:
+        hub.dispose()
+
+
 def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every node of an ``EXPLAIN (FORMAT JSON)`` plan, parents first."""
     yield node

@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.models import OPEN_DELIVERY_STATUSES, Account, Delivery, Variant
+from socialhub.db.queries.id_lists import constant, none_of, one_of
 
 LEASED = (DeliveryStatus.CLAIMED, DeliveryStatus.PUBLISHING)
 
@@ -87,8 +88,8 @@ def _due_statements(postgres: bool, skip_platforms: bool, skip_accounts: bool,
     each shape: building them took half of a claim's read."""
     accounts = select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.status == "active")
     if skip_platforms:
-        accounts = accounts.where(
-            _ACCOUNTS.c.platform.not_in(bindparam("skip_platforms", expanding=True)))
+        accounts = accounts.where(none_of(_ACCOUNTS.c.platform, "skip_platforms",
+                                          postgres=postgres))
     # On PostgreSQL ANY(ARRAY(…)) is computed once, before the scan (an InitPlan).
     of_accounts = (_D.c.account_id == func.any(func.array(accounts.scalar_subquery()))
                    if postgres else _D.c.account_id.in_(accounts))
@@ -104,7 +105,7 @@ def _due_statements(postgres: bool, skip_platforms: bool, skip_accounts: bool,
              .where(condition, of_accounts)
              .order_by(_D.c.next_attempt_at, _D.c.id).limit(bindparam("limit")))
         if skip_accounts:
-            q = q.where(_D.c.account_id.not_in(bindparam("skip_accounts", expanding=True)))
+            q = q.where(none_of(_D.c.account_id, "skip_accounts", postgres=postgres))
         if postgres:
             q = q.with_for_update(skip_locked=True, of=_D)
         statements.append(q)
@@ -229,9 +230,11 @@ def latest_live_delivery(session: Session, variant_id: int) -> Delivery | None:
         .order_by(Delivery.id.desc()).limit(1))
 
 
-_POST_STATUSES = (select(Variant.post_id, Delivery.status).join(Variant)
-                  .where(Variant.post_id.in_(bindparam("pids", expanding=True)),
-                         Delivery.status != "canceled"))
+@functools.cache
+def _post_statuses(postgres: bool) -> Select[int, str]:
+    return (select(Variant.post_id, Delivery.status).join(Variant)
+            .where(one_of(cast(ColumnElement[int], Variant.post_id), "pids", postgres=postgres),
+                   Delivery.status != constant("canceled")))
 
 
 def posts_delivery_statuses(session: Session, post_ids: Collection[int]) -> dict[int, list[str]]:
@@ -239,8 +242,8 @@ def posts_delivery_statuses(session: Session, post_ids: Collection[int]) -> dict
     (a post without one is absent)."""
     # Only the columns, through Core (every settle derives the post's status: no ORM here).
     out: dict[int, list[str]] = {}
-    for post_id, status in session.connection().execute(_POST_STATUSES,
-                                                        {"pids": list(post_ids)}):
+    statement = _post_statuses(is_postgres(session))
+    for post_id, status in session.connection().execute(statement, {"pids": list(post_ids)}):
         out.setdefault(post_id, []).append(status)
     return out
 

@@ -11,14 +11,17 @@ session's connection, inside the caller's transaction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.engine import Row, RowMapping
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select, Update
 
 from socialhub.db.models import Account, Attempt, Campaign, Delivery, Organization, Post, Variant
+from socialhub.db.queries.id_lists import constant, one_of
 
 _D, _A, _P = (cast(Table, m.__table__) for m in (Delivery, Attempt, Post))
 _O, _C, _V = (cast(Table, m.__table__) for m in (Organization, Campaign, Variant))
@@ -43,23 +46,41 @@ _SELECT = (select(
     .select_from(_TO_POST_AND_ACCOUNT.join(_O, _O.c.id == _P.c.org_id)
                  .outerjoin(_C, _C.c.id == _P.c.campaign_id)))
 _LOAD = _SELECT.where(_D.c.id == bindparam("did"))
-_LOAD_MANY = _SELECT.where(_D.c.id.in_(bindparam("ids", expanding=True)))
-_SETTLE_MANY = (select(*_SETTLE_COLUMNS).select_from(_TO_POST_AND_ACCOUNT)
-                .where(_D.c.id.in_(bindparam("ids", expanding=True))))
 _UPDATE_D = _D.update().where(_D.c.id == bindparam("did"))
 _INSERT_A = _A.insert().returning(_A.c.id)
 _INSERT_A_MANY = _A.insert().returning(_A.c.id, _A.c.delivery_id, sort_by_parameter_order=True)
 _UPDATE_A = _A.update().where(_A.c.id == bindparam("aid"))
 _POST_PUBLISHING = (_P.update().where(_P.c.id == bindparam("pid"), _P.c.status != "canceled")
                     .values(status="publishing"))
-_POSTS_PUBLISHING = (_P.update().where(_P.c.id.in_(bindparam("pids", expanding=True)),
-                                       _P.c.status != "canceled").values(status="publishing"))
 _CONTENT = (select(_V.c.account_id, _V.c.text, _V.c.thread, _V.c.media, _V.c.first_comment,
                    _V.c.options).where(_V.c.post_id == bindparam("pid")))
 _POST_STATUS = (_P.update().where(_P.c.id == bindparam("pid"), _P.c.status != "canceled")
                 .values(status=bindparam("status")))
-_PROGRESS = (select(_D.c.id, _D.c.thread_progress, _D.c.lease_owner)
-             .where(_D.c.id.in_(bindparam("ids", expanding=True))))
+
+
+class _ByIds(NamedTuple):
+    """The statements that take a list of ids, as one dialect binds it (``id_lists``)."""
+
+    load: Select[Any]
+    settle: Select[Any]
+    posts_publishing: Update
+    progress: Select[Any]
+
+
+@functools.cache
+def _by_ids(postgres: bool) -> _ByIds:
+    ids, pids = (one_of(_D.c.id, "ids", postgres=postgres),
+                 one_of(_P.c.id, "pids", postgres=postgres))
+    return _ByIds(
+        load=_SELECT.where(ids),
+        settle=select(*_SETTLE_COLUMNS).select_from(_TO_POST_AND_ACCOUNT).where(ids),
+        posts_publishing=(_P.update().where(pids, _P.c.status != constant("canceled"))
+                          .values(status="publishing")),
+        progress=select(_D.c.id, _D.c.thread_progress, _D.c.lease_owner).where(ids))
+
+
+def _statements(session: Session) -> _ByIds:
+    return _by_ids(session.get_bind().dialect.name == "postgresql")
 
 
 def send_row(session: Session, delivery_id: int) -> RowMapping | None:
@@ -88,7 +109,8 @@ def set_posts_status(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def send_rows(session: Session, ids: Collection[int]) -> list[RowMapping]:
     """``send_row`` of each of the deliveries ``ids`` that exists (in no set order)."""
-    return list(session.connection().execute(_LOAD_MANY, {"ids": list(ids)}).mappings())
+    return list(session.connection().execute(_statements(session).load,
+                                             {"ids": list(ids)}).mappings())
 
 
 def settle_rows(session: Session, ids: Collection[int]) -> list[RowMapping]:
@@ -96,7 +118,8 @@ def settle_rows(session: Session, ids: Collection[int]) -> list[RowMapping]:
     set order): its own columns as ``send_row`` gives them (not the idempotency key), its
     post's ``post_id``, ``post_name`` and ``post_status``, and its account's ``platform``
     and ``handle``."""
-    return list(session.connection().execute(_SETTLE_MANY, {"ids": list(ids)}).mappings())
+    return list(session.connection().execute(_statements(session).settle,
+                                             {"ids": list(ids)}).mappings())
 
 
 def update_delivery(session: Session, delivery_id: int, values: dict[str, Any]) -> None:
@@ -135,14 +158,16 @@ def mark_post_publishing(session: Session, post_id: int) -> None:
 def mark_posts_publishing(session: Session, post_ids: Iterable[int]) -> None:
     """Set each of these posts' status to ``publishing`` unless it is canceled (one
     statement)."""
-    session.connection().execute(_POSTS_PUBLISHING, {"pids": list(post_ids)})
+    session.connection().execute(_statements(session).posts_publishing,
+                                 {"pids": list(post_ids)})
 
 
 def thread_progress_of(session: Session, ids: Collection[int]
                        ) -> dict[int, Row[Any, Any, Any]]:
     """The row ``(id, thread_progress, lease_owner)`` of each of the deliveries ``ids`` that
     exists, by id."""
-    return {row.id: row for row in session.connection().execute(_PROGRESS, {"ids": list(ids)})}
+    return {row.id: row for row in session.connection().execute(_statements(session).progress,
+                                                                {"ids": list(ids)})}
 
 
 def count_attempts_since_last(session: Session, delivery_id: int, *,
