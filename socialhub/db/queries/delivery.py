@@ -234,7 +234,7 @@ def latest_live_delivery(session: Session, variant_id: int) -> Delivery | None:
 def _post_statuses(postgres: bool) -> Select[int, str]:
     return (select(Variant.post_id, Delivery.status).join(Variant)
             .where(one_of(cast(ColumnElement[int], Variant.post_id), "pids", postgres=postgres),
-                   Delivery.status != constant("canceled")))
+                   Delivery.status != constant("canceled", postgres=postgres)))
 
 
 def posts_delivery_statuses(session: Session, post_ids: Collection[int]) -> dict[int, list[str]]:

@@ -74,7 +74,8 @@ def _by_ids(postgres: bool) -> _ByIds:
     return _ByIds(
         load=_SELECT.where(ids),
         settle=select(*_SETTLE_COLUMNS).select_from(_TO_POST_AND_ACCOUNT).where(ids),
-        posts_publishing=(_P.update().where(pids, _P.c.status != constant("canceled"))
+        posts_publishing=(_P.update()
+                          .where(pids, _P.c.status != constant("canceled", postgres=postgres))
                           .values(status="publishing")),
         progress=select(_D.c.id, _D.c.thread_progress, _D.c.lease_owner).where(ids))
 

@@ -35,6 +35,7 @@ def none_of(column: ColumnElement[Any], name: str, *, postgres: bool) -> ColumnE
     return column.not_in(bindparam(name, expanding=True))
 
 
-def constant(value: str) -> ColumnElement[str]:
-    """``value`` written into the statement's text, where the planner can see it."""
-    return literal(value, literal_execute=True)
+def constant(value: str, *, postgres: bool) -> ColumnElement[str]:
+    """``value`` written into the statement's text on PostgreSQL, where the planner of a
+    reused plan can see it; a parameter on SQLite, which plans every execution anyway."""
+    return literal(value, literal_execute=postgres)
