@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select, Update
 
 from socialhub.db.models import Account, Attempt, Campaign, Delivery, Organization, Post, Variant
+from socialhub.db.queries.delivery import is_postgres
 from socialhub.db.queries.id_lists import constant, one_of
 
 _D, _A, _P = (cast(Table, m.__table__) for m in (Delivery, Attempt, Post))
@@ -81,7 +82,7 @@ def _by_ids(postgres: bool) -> _ByIds:
 
 
 def _statements(session: Session) -> _ByIds:
-    return _by_ids(session.get_bind().dialect.name == "postgresql")
+    return _by_ids(is_postgres(session))
 
 
 def send_row(session: Session, delivery_id: int) -> RowMapping | None:
