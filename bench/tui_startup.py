@@ -1,7 +1,8 @@
 """TUI figures: launch → first painted calendar with 2,000 posts in the month, and paging.
 
 Seeds a home once (2,000 scheduled posts in one month on one account; kept
-under the temp dir and reused by later runs, ``--reseed`` to rebuild), then:
+under the temp dir and reused by later runs until the schema changes, ``--reseed``
+to rebuild), then:
 
 * **cold launch**: ``socialhub tui`` as a person runs it — a new process in a
   real pseudo-terminal (120×36) — from ``exec`` until the month's posts reach
