@@ -38,7 +38,7 @@ from socialhub.db.queries.delivery import CLAIM_LOCK_KEY
 __all__ = ["CLAIM_LOCK_KEY", "RECONCILE", "SEND", "Claim", "active_platforms",
            "claim_due_deliveries", "count_due",
            "expire_dead_local_leases", "in_flight_elsewhere", "make_worker_id", "next_due_at",
-           "release_leases"]
+           "pick_due_deliveries", "release_leases", "take_leases"]
 
 SEND = "send"
 RECONCILE = "reconcile"
@@ -66,6 +66,32 @@ def claim_due_deliveries(
 ) -> list[Claim]:
     """Take the lease on up to ``limit`` due deliveries of active accounts, oldest first.
 
+    :func:`pick_due_deliveries` and :func:`take_leases` in one call; arguments and
+    result as the first's.
+    """
+    claims, leases = pick_due_deliveries(
+        session, worker, now, limit=limit, lease_seconds=lease_seconds, accept=accept,
+        skip_platforms=skip_platforms, skip_accounts=skip_accounts)
+    take_leases(session, leases)
+    return claims
+
+
+def take_leases(session: Session, leases: Collection[dict[str, object]]) -> None:
+    """Write the lease rows :func:`pick_due_deliveries` made (with what the caller added)."""
+    queries.take_leases(session, list(leases))
+
+
+def pick_due_deliveries(
+    session: Session, worker: str, now: datetime, *, limit: int, lease_seconds: float,
+    accept: Callable[[int, str], bool] | None = None,
+    skip_platforms: Collection[str] = (), skip_accounts: Collection[int] = (),
+) -> tuple[list[Claim], list[dict[str, object]]]:
+    """Choose up to ``limit`` due deliveries of active accounts to claim, oldest first, and
+    the lease row to write for each (``did``, ``status``, ``lease_owner``,
+    ``lease_expires_at``, perhaps ``last_error`` and ``last_error_class``), unwritten:
+    the caller may fold the start of a send into a row, then writes them all with
+    :func:`take_leases` in the same transaction.
+
     Args:
         session: a session in a fresh transaction (committed by the caller).
         worker: the lease owner to record.
@@ -78,11 +104,11 @@ def claim_due_deliveries(
         skip_accounts: accounts not to consider at all (their cap is reached).
 
     Returns:
-        The claims, in due order. ``publishing`` rows whose lease expired come
-        back as RECONCILE claims and are marked ``unconfirmed`` here.
+        The claims, in due order, and their lease rows. ``publishing`` rows whose lease
+        expired come back as RECONCILE claims, their rows marking them ``unconfirmed``.
     """
     if limit <= 0:
-        return []
+        return [], []
     candidates = queries.due_candidates(session, now, limit=limit * 2 if accept else limit,
                                         skip_platforms=skip_platforms,
                                         skip_accounts=skip_accounts)
@@ -110,8 +136,7 @@ def claim_due_deliveries(
             mode = SEND
         leases.append(lease)
         claims.append(Claim(delivery.id, delivery.account_id, delivery.platform, mode))
-    queries.take_leases(session, leases)
-    return claims
+    return claims, leases
 
 
 def active_platforms(session: Session) -> list[str]:

@@ -9,6 +9,7 @@ derived again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -111,47 +112,46 @@ def start_attempt(ctx: SendContext, delivery_id: int) -> Started | None:
         return Started(attempt_id, _request(ctx, session, d), d.post_id, _summary(d))
 
 
-def begin_attempts(session: Session, ctx: SendContext, ids: list[int]) -> dict[int, Started]:
-    """Start the Attempt of many just-claimed deliveries inside the claim's transaction.
+def begin_attempts(session: Session, ctx: SendContext,
+                   leases: Mapping[int, dict[str, Any]]) -> dict[int, Started]:
+    """Start the Attempt of many deliveries being claimed, inside the claim's transaction.
 
-    Same checks and writes as ``start_attempt``, batched: the claim commits with
-    the deliveries already ``publishing``, so a crash before the call leaves them
-    to be looked up (the caller only batches platforms that can be looked up or
-    dedupe keys themselves). Canceled posts are marked canceled and left out.
+    ``leases`` maps each delivery to the lease row the claim is about to write
+    (``pick_due_deliveries``); the same checks and writes as ``start_attempt`` are
+    folded into that row, which the caller then writes (``take_leases``): one UPDATE
+    per delivery for the lease and the start together. A live delivery's row makes it
+    ``publishing`` with one more attempt, and its Attempt is inserted here; a canceled
+    post's delivery is marked canceled and an unapproved one held, both left out. The
+    claim commits with the deliveries already ``publishing``, so a crash before the call
+    leaves them to be looked up (the caller only batches platforms that can be looked up
+    or dedupe keys themselves).
     """
-    if not ids:
+    if not leases:
         return {}
     session.flush()  # any pending ORM change first, so these statements win
     now = now_utc()
-    rows = [SimpleNamespace(**r) for r in queries.send_rows(session, ids)]
-    mine = [r for r in rows if r.lease_owner == ctx.worker and r.status == DeliveryStatus.CLAIMED]
-    canceled = [r for r in mine if r.post_status == "canceled"]
-    blockers = {r.id: approval_blocker(session, r) for r in mine
+    rows = [SimpleNamespace(**r) for r in queries.send_rows(session, list(leases))]
+    blockers = {r.id: approval_blocker(session, r) for r in rows
                 if r.post_status != "canceled"}
-    held = [r for r in mine if blockers.get(r.id) is not None]
-    live = [r for r in mine if r.post_status != "canceled" and blockers.get(r.id) is None]
-    if canceled:
-        queries.update_deliveries(session, [
-            {"did": r.id, "status": DeliveryStatus.CANCELED, "lease_owner": None,
-             "lease_expires_at": None} for r in canceled])
-    for r in held:
-        queries.update_delivery(session, r.id, _held(str(blockers[r.id])))
+    live = []
+    for r in rows:
+        if r.post_status == "canceled":
+            leases[r.id].update(status=DeliveryStatus.CANCELED, lease_owner=None,
+                                lease_expires_at=None)
+        elif blockers[r.id] is not None:
+            leases[r.id].update(_held(str(blockers[r.id])))
+        else:
+            r.status, r.attempts = DeliveryStatus.PUBLISHING, r.attempts + 1
+            leases[r.id].update(status=r.status, attempts=r.attempts)
+            live.append(r)
     if not live:
         return {}
-    until = now + timedelta(seconds=ctx.policy.lease_seconds)
-    queries.update_deliveries(session, [
-        {"did": r.id, "status": DeliveryStatus.PUBLISHING, "attempts": r.attempts + 1,
-         "lease_expires_at": until} for r in live])
     attempt_ids = queries.insert_attempts(session, [
         {"delivery_id": r.id, "worker": ctx.worker, "started_at": now, "outcome": "sending"}
         for r in live])
     queries.mark_posts_publishing(session, {r.post_id for r in live})
-    started = {}
-    for r in live:
-        r.status, r.attempts = DeliveryStatus.PUBLISHING, r.attempts + 1
-        started[r.id] = Started(attempt_ids[r.id], _request(ctx, session, r), r.post_id,
-                                 _summary(r))
-    return started
+    return {r.id: Started(attempt_ids[r.id], _request(ctx, session, r), r.post_id, _summary(r))
+            for r in live}
 
 
 def approval_blocker(session: Session, d: SimpleNamespace) -> str | None:

@@ -34,12 +34,13 @@ from socialhub.services.publishing.delivery_claim import (
     SEND,
     Claim,
     active_platforms,
-    claim_due_deliveries,
     expire_dead_local_leases,
     in_flight_elsewhere,
     make_worker_id,
     next_due_at,
+    pick_due_deliveries,
     release_leases,
+    take_leases,
 )
 from socialhub.services.publishing.delivery_outcome import Policy, SendContext, with_db_retry
 from socialhub.services.publishing.delivery_records import begin_attempts
@@ -219,15 +220,18 @@ class PublishingEngine:
                     # reading hundreds of rows to accept one was most of a claim's CPU.
                     room = sum(max(0, s.concurrency_per_platform - self._by_platform[p])
                                for p in platforms)
-                claims = claim_due_deliveries(
+                claims, leases = pick_due_deliveries(
                     session, self.worker, now, limit=min(free, room),
                     lease_seconds=s.policy.lease_seconds,
                     accept=self._try_dispatch(pending, elsewhere),
                     skip_platforms=full_platforms, skip_accounts=full_accounts)
-                batch = [c.delivery_id for c in claims
-                         if c.mode == SEND and self._batchable(c.platform)]
-                started = begin_attempts(session, self.ctx, batch)
-                dropped = set(batch) - set(started)
+                batch = {c.delivery_id for c in claims
+                         if c.mode == SEND and self._batchable(c.platform)}
+                # The lease and the attempt's start are one UPDATE per delivery.
+                started = begin_attempts(session, self.ctx,
+                                         {row["did"]: row for row in leases if row["did"] in batch})
+                take_leases(session, leases)
+                dropped = batch - set(started)
                 claims = [c for c in claims if c.delivery_id not in dropped]
                 # Counted candidates that did not become claims give their slot back.
                 taken = Counter((c.account_id, c.platform) for c in claims)

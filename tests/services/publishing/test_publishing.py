@@ -74,6 +74,44 @@ def test_canceled_post_never_goes_out_even_after_it_was_claimed(
     assert sandbox_posts(sandbox.url) == []
 
 
+def test_a_claim_starts_live_sends_and_ends_canceled_or_unapproved_ones_in_one_write(
+        hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
+    """A claim of sends that can be looked up starts them in its own transaction: each
+    delivery's one row is written once — ``publishing`` with its Attempt, ``canceled`` when
+    its post was canceled after it became due, or held (``dead``, with why) when its post
+    changed after its approval — and nothing but the live one is handed to a sender."""
+    from socialhub.services.publishing.delivery_claim import pick_due_deliveries, take_leases
+    from socialhub.services.publishing.delivery_records import begin_attempts
+
+    live, gone, held = (schedule(hub, name, now() - timedelta(seconds=1))
+                        for name in ("live", "gone", "held"))
+    with hub.transaction() as session:  # as if it happened after the deliveries became due
+        session.execute(update(Post).where(Post.name == "gone").values(status="canceled"))
+        session.execute(update(Post).where(Post.name == "held").values(
+            approved_digest="the content someone approved"))
+    with hub.transaction() as session:
+        claims, leases = pick_due_deliveries(session, engine.worker, now(), limit=5,
+                                             lease_seconds=30)
+        started = begin_attempts(session, engine.ctx, {int(str(r["did"])): r for r in leases})
+        take_leases(session, leases)
+    assert sorted(c.delivery_id for c in claims) == sorted([live, gone, held])
+    assert list(started) == [live]
+    d = delivery(hub, live)
+    assert (d.status, d.attempts, d.lease_owner) == ("publishing", 1, engine.worker)
+    with hub.transaction() as session:
+        assert [(a.delivery_id, a.outcome) for a in session.scalars(select(Attempt))] == [
+            (live, "sending")]
+    d = delivery(hub, gone)
+    assert (d.status, d.attempts, d.lease_owner, d.lease_expires_at) == ("canceled", 0, None,
+                                                                          None)
+    d = delivery(hub, held)
+    assert (d.status, d.last_error_class, d.lease_owner) == ("dead", "ApprovalRequiredError",
+                                                             None)
+    assert d.last_error and "approv" in d.last_error
+    engine.close()
+    assert sandbox_posts(sandbox.url) == []
+
+
 def test_thread_resumes_after_the_last_published_part(
         hub: Hub, sandbox: SandboxServer, account: int, engine: PublishingEngine) -> None:
     from socialhub.platforms.sandbox.adapter import part_key
@@ -214,7 +252,7 @@ def test_outcomes_written_together_derive_each_post_from_all_its_targets(
     from socialhub.platforms.base import PublishedPart
     from socialhub.services.authoring.posts import TargetSpec, create_post
     from socialhub.services.authoring.scheduling import schedule_post
-    from socialhub.services.publishing.delivery_claim import claim_due_deliveries
+    from socialhub.services.publishing.delivery_claim import pick_due_deliveries, take_leases
     from socialhub.services.publishing.delivery_outcome import Outcome
     from socialhub.services.publishing.delivery_records import FINISH, Finish, begin_attempts
     from tests.publishing_kit import when
@@ -228,9 +266,12 @@ def test_outcomes_written_together_derive_each_post_from_all_its_targets(
         ctx.session.execute(update(Delivery).values(due_at=now() - timedelta(seconds=1),
                                                     next_attempt_at=now() - timedelta(seconds=1)))
     with hub.transaction() as session:
-        claims = claim_due_deliveries(session, engine.worker, now(), limit=10, lease_seconds=30)
-        started = begin_attempts(session, engine.ctx, [c.delivery_id for c in claims])
+        _, leases = pick_due_deliveries(session, engine.worker, now(), limit=10,
+                                        lease_seconds=30)
+        started = begin_attempts(session, engine.ctx, {int(str(r["did"])): r for r in leases})
+        take_leases(session, leases)
     assert len(started) == 4
+    assert {delivery(hub, did).status for did in started} == {"publishing"}
     by_post: dict[str, list[tuple[int, int]]] = {}
     for did, s in started.items():
         by_post.setdefault(s.summary["post"], []).append((did, s.attempt_id))
@@ -267,15 +308,17 @@ def test_the_last_part_is_written_with_the_outcome_or_at_once_if_publish_fails_a
     carries (committed as soon as ``publish`` returns); should ``publish`` fail after
     reporting it, it is committed at once, so a resend never repeats it."""
     from socialhub.platforms.base import PublishedPart
-    from socialhub.services.publishing.delivery_claim import claim_due_deliveries
+    from socialhub.services.publishing.delivery_claim import pick_due_deliveries, take_leases
     from socialhub.services.publishing.delivery_publish import PartRecorder
     from socialhub.services.publishing.delivery_records import begin_attempts
 
     did = schedule(hub, "thread", now() - timedelta(seconds=1), thread=["a", "b", "c"])
     with hub.transaction() as session:
-        claims = claim_due_deliveries(session, engine.worker, now(), limit=5, lease_seconds=30)
-        request = begin_attempts(session, engine.ctx, [c.delivery_id for c in claims])[
+        _, leases = pick_due_deliveries(session, engine.worker, now(), limit=5,
+                                        lease_seconds=30)
+        request = begin_attempts(session, engine.ctx, {int(str(r["did"])): r for r in leases})[
             did].request
+        take_leases(session, leases)
     parts = [PublishedPart(i, f"r{i}", f"{sandbox.url}/p/{i}") for i in range(3)]
 
     def saved() -> list[str]:
