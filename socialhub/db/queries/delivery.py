@@ -11,7 +11,7 @@ lock; SQLite's ``BEGIN IMMEDIATE`` (``db/engine.py``) makes a claim exclusive.
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
@@ -110,21 +110,6 @@ def _due_statements(postgres: bool, skip_platforms: bool, skip_accounts: bool,
             q = q.with_for_update(skip_locked=True, of=_D)
         statements.append(q)
     return statements[0], statements[1]
-
-
-_LEASE = _D.update().where(_D.c.id == bindparam("did"))
-
-
-def take_leases(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Write claims: each row names its delivery as ``did`` and sets ``status``,
-    ``lease_owner`` and ``lease_expires_at`` (a row may also set ``last_error`` and
-    ``last_error_class``); one UPDATE per row, the rows that set the same columns sent
-    together."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
-    for group in groups.values():
-        session.connection().execute(_LEASE, group)
 
 
 def _status_is(statuses: Collection[str]) -> ColumnElement[bool]:

@@ -129,10 +129,14 @@ def update_delivery(session: Session, delivery_id: int, values: dict[str, Any]) 
     session.connection().execute(_UPDATE_D, {"did": delivery_id, **values})
 
 
-def update_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """One UPDATE per row, sent together: each row names its delivery as ``did`` and
-    sets the same columns as the others."""
-    session.connection().execute(_UPDATE_D, list(rows))
+def update_deliveries(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+    """One UPDATE per row: each row names its delivery as ``did`` and the columns to set;
+    the rows that set the same columns are sent together."""
+    groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(frozenset(row), []).append(row)
+    for group in groups.values():
+        session.connection().execute(_UPDATE_D, group)
 
 
 def insert_attempt(session: Session, values: dict[str, Any]) -> int:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from socialhub.core.status import DeliveryStatus
 from socialhub.db.queries import delivery as queries
+from socialhub.db.queries import delivery_records as records
 from socialhub.db.queries.delivery import CLAIM_LOCK_KEY
 
 __all__ = ["CLAIM_LOCK_KEY", "RECONCILE", "SEND", "Claim", "active_platforms",
@@ -78,7 +79,7 @@ def claim_due_deliveries(
 
 def take_leases(session: Session, leases: Collection[dict[str, object]]) -> None:
     """Write the lease rows :func:`pick_due_deliveries` made (with what the caller added)."""
-    queries.take_leases(session, list(leases))
+    records.update_deliveries(session, leases)
 
 
 def pick_due_deliveries(

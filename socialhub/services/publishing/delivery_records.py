@@ -131,15 +131,13 @@ def begin_attempts(session: Session, ctx: SendContext,
     session.flush()  # any pending ORM change first, so these statements win
     now = now_utc()
     rows = [SimpleNamespace(**r) for r in queries.send_rows(session, list(leases))]
-    blockers = {r.id: approval_blocker(session, r) for r in rows
-                if r.post_status != "canceled"}
     live = []
     for r in rows:
         if r.post_status == "canceled":
             leases[r.id].update(status=DeliveryStatus.CANCELED, lease_owner=None,
                                 lease_expires_at=None)
-        elif blockers[r.id] is not None:
-            leases[r.id].update(_held(str(blockers[r.id])))
+        elif (blocker := approval_blocker(session, r)) is not None:
+            leases[r.id].update(_held(blocker))
         else:
             r.status, r.attempts = DeliveryStatus.PUBLISHING, r.attempts + 1
             leases[r.id].update(status=r.status, attempts=r.attempts)
@@ -197,9 +195,9 @@ def save_part(ctx: SendContext, delivery_id: int, part: PublishedPart) -> None:
 
 
 def _save_parts(session: Session, items: list[_Part]) -> list[None]:
-    """``save_part`` of many deliveries (one each): one read, one write per set of columns."""
+    """``save_part`` of many deliveries (one each): one read, then their writes together."""
     progress = queries.thread_progress_of(session, [i.delivery_id for i in items])
-    writes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    writes: list[dict[str, Any]] = []
     for ctx, delivery_id, part in items:
         row = progress.get(delivery_id)
         if row is None:
@@ -212,9 +210,8 @@ def _save_parts(session: Session, items: list[_Part]) -> list[None]:
         if row.lease_owner == ctx.worker:
             values["lease_expires_at"] = now_utc() + timedelta(
                 seconds=ctx.policy.lease_seconds)
-        writes.setdefault(tuple(values), []).append(values)
-    for rows in writes.values():
-        queries.update_deliveries(session, rows)
+        writes.append(values)
+    queries.update_deliveries(session, writes)
     return [None] * len(items)
 
 
