@@ -168,3 +168,17 @@ def outcomes(hub: Hub, delivery_id: int) -> list[str | None]:
 def now() -> datetime:
     """The current instant (UTC)."""
     return datetime.now(UTC)
+
+
+def claim_and_start(hub: Hub, engine: Any, *, limit: int) -> tuple[list[Any], dict[int, Any]]:
+    """Claim up to ``limit`` due deliveries for ``engine`` and start their sends in the
+    claim's transaction, as its dispatcher does: the claims and the started sends."""
+    from socialhub.services.publishing.delivery_claim import pick_due_deliveries, take_leases
+    from socialhub.services.publishing.delivery_records import begin_attempts
+
+    with hub.transaction() as session:
+        claims, leases = pick_due_deliveries(session, engine.worker, datetime.now(UTC),
+                                             limit=limit, lease_seconds=30)
+        started = begin_attempts(session, engine.ctx, {r["did"]: r for r in leases})
+        take_leases(session, leases)
+    return claims, started

@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -77,7 +78,7 @@ def claim_due_deliveries(
     return claims
 
 
-def take_leases(session: Session, leases: Collection[dict[str, object]]) -> None:
+def take_leases(session: Session, leases: Collection[dict[str, Any]]) -> None:
     """Write the lease rows :func:`pick_due_deliveries` made (with what the caller added)."""
     records.update_deliveries(session, leases)
 
@@ -86,7 +87,7 @@ def pick_due_deliveries(
     session: Session, worker: str, now: datetime, *, limit: int, lease_seconds: float,
     accept: Callable[[int, str], bool] | None = None,
     skip_platforms: Collection[str] = (), skip_accounts: Collection[int] = (),
-) -> tuple[list[Claim], list[dict[str, object]]]:
+) -> tuple[list[Claim], list[dict[str, Any]]]:
     """Choose up to ``limit`` due deliveries of active accounts to claim, oldest first, and
     the lease row to write for each (``did``, ``status``, ``lease_owner``,
     ``lease_expires_at``, perhaps ``last_error`` and ``last_error_class``), unwritten:
@@ -114,14 +115,14 @@ def pick_due_deliveries(
                                         skip_platforms=skip_platforms,
                                         skip_accounts=skip_accounts)
     claims: list[Claim] = []
-    leases: list[dict[str, object]] = []
+    leases: list[dict[str, Any]] = []
     until = now + timedelta(seconds=lease_seconds)
     for delivery in candidates:
         if len(claims) >= limit:
             break
         if accept is not None and not accept(delivery.account_id, delivery.platform):
             continue
-        lease: dict[str, object] = {"did": delivery.id, "lease_owner": worker,
+        lease: dict[str, Any] = {"did": delivery.id, "lease_owner": worker,
                                     "lease_expires_at": until}
         if delivery.status == DeliveryStatus.PUBLISHING:
             # The owner died mid-send: the post may exist, so it is looked up, never resent.

@@ -24,6 +24,7 @@ from socialhub.services.hub import Hub
 from socialhub.services.publishing.delivery_outcome import Policy, backoff_delay
 from socialhub.services.publishing.engine import PublishingEngine
 from tests.publishing_kit import (
+    claim_and_start,
     connect_account,
     delivery,
     duplicates,
@@ -80,20 +81,13 @@ def test_a_claim_starts_live_sends_and_ends_canceled_or_unapproved_ones_in_one_w
     delivery's one row is written once — ``publishing`` with its Attempt, ``canceled`` when
     its post was canceled after it became due, or held (``dead``, with why) when its post
     changed after its approval — and nothing but the live one is handed to a sender."""
-    from socialhub.services.publishing.delivery_claim import pick_due_deliveries, take_leases
-    from socialhub.services.publishing.delivery_records import begin_attempts
-
     live, gone, held = (schedule(hub, name, now() - timedelta(seconds=1))
                         for name in ("live", "gone", "held"))
     with hub.transaction() as session:  # as if it happened after the deliveries became due
         session.execute(update(Post).where(Post.name == "gone").values(status="canceled"))
         session.execute(update(Post).where(Post.name == "held").values(
             approved_digest="the content someone approved"))
-    with hub.transaction() as session:
-        claims, leases = pick_due_deliveries(session, engine.worker, now(), limit=5,
-                                             lease_seconds=30)
-        started = begin_attempts(session, engine.ctx, {int(str(r["did"])): r for r in leases})
-        take_leases(session, leases)
+    claims, started = claim_and_start(hub, engine, limit=5)
     assert sorted(c.delivery_id for c in claims) == sorted([live, gone, held])
     assert list(started) == [live]
     d = delivery(hub, live)
@@ -252,9 +246,8 @@ def test_outcomes_written_together_derive_each_post_from_all_its_targets(
     from socialhub.platforms.base import PublishedPart
     from socialhub.services.authoring.posts import TargetSpec, create_post
     from socialhub.services.authoring.scheduling import schedule_post
-    from socialhub.services.publishing.delivery_claim import pick_due_deliveries, take_leases
     from socialhub.services.publishing.delivery_outcome import Outcome
-    from socialhub.services.publishing.delivery_records import FINISH, Finish, begin_attempts
+    from socialhub.services.publishing.delivery_records import FINISH, Finish
     from tests.publishing_kit import when
 
     connect_account(hub, sandbox.url, "other")
@@ -265,11 +258,7 @@ def test_outcomes_written_together_derive_each_post_from_all_its_targets(
             schedule_post(ctx, name, at=when(now() + timedelta(hours=1)), now=now())
         ctx.session.execute(update(Delivery).values(due_at=now() - timedelta(seconds=1),
                                                     next_attempt_at=now() - timedelta(seconds=1)))
-    with hub.transaction() as session:
-        _, leases = pick_due_deliveries(session, engine.worker, now(), limit=10,
-                                        lease_seconds=30)
-        started = begin_attempts(session, engine.ctx, {int(str(r["did"])): r for r in leases})
-        take_leases(session, leases)
+    _, started = claim_and_start(hub, engine, limit=10)
     assert len(started) == 4
     assert {delivery(hub, did).status for did in started} == {"publishing"}
     by_post: dict[str, list[tuple[int, int]]] = {}
@@ -308,17 +297,10 @@ def test_the_last_part_is_written_with_the_outcome_or_at_once_if_publish_fails_a
     carries (committed as soon as ``publish`` returns); should ``publish`` fail after
     reporting it, it is committed at once, so a resend never repeats it."""
     from socialhub.platforms.base import PublishedPart
-    from socialhub.services.publishing.delivery_claim import pick_due_deliveries, take_leases
     from socialhub.services.publishing.delivery_publish import PartRecorder
-    from socialhub.services.publishing.delivery_records import begin_attempts
 
     did = schedule(hub, "thread", now() - timedelta(seconds=1), thread=["a", "b", "c"])
-    with hub.transaction() as session:
-        _, leases = pick_due_deliveries(session, engine.worker, now(), limit=5,
-                                        lease_seconds=30)
-        request = begin_attempts(session, engine.ctx, {int(str(r["did"])): r for r in leases})[
-            did].request
-        take_leases(session, leases)
+    request = claim_and_start(hub, engine, limit=5)[1][did].request
     parts = [PublishedPart(i, f"r{i}", f"{sandbox.url}/p/{i}") for i in range(3)]
 
     def saved() -> list[str]:
